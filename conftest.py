@@ -1,0 +1,2 @@
+# The kata's pytest plugin: --impl switching, the verify/stretch markers and the teaching failure messages.
+pytest_plugins = ["kata.plugin"]

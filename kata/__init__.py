@@ -1,0 +1,1 @@
+"""foundations-katas: the shared machinery behind the units (targets, plugin, runner, CLI)."""

@@ -1,0 +1,178 @@
+"""Which code the tests run against, and loading it so that a learner's mistake reads as a next step.
+
+A *target* is a tree of unit modules: `exercises/` (the learner's, the default), `solutions/` (the
+reference), or any folder laid out like `exercises/` (a learner's copy, for grading). A target may also
+swap one unit for a module from the catalogue of learner mistakes (tests/mistakes/), which is how
+`kata verify` proves that the tests catch each mistake.
+
+Unit modules are compiled from source on every load (no .pyc), so a watch loop that re-runs after a
+save always sees the file as saved, even when two saves land in the same second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import traceback
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kata.units import BY_SLUG, ROOT
+
+
+class UnitLoadError(Exception):
+    """The unit's module could not be imported: missing file, syntax error, or an error at import time."""
+
+    def __init__(self, message: str, location: str):
+        super().__init__(message)
+        self.message = message
+        self.location = location  # "exercises/u01_vocabulary.py:12", for the board
+
+
+class MissingName(AttributeError):
+    """A test asked the unit for a function or constant that its module does not define."""
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the repository when they are inside it: short and clickable in a terminal."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Target:
+    tree: Path  # the folder that holds uNN_*.py
+    package: str  # the importable name of that folder
+    swaps: tuple[tuple[str, Path], ...] = field(default=())  # (slug, mistake module) pairs
+
+    @property
+    def label(self) -> str:
+        base = display_path(self.tree)
+        return base + "".join(f" + {display_path(path)}" for _, path in self.swaps)
+
+    def with_swap(self, slug: str, module_path: Path) -> Target:
+        return Target(self.tree, self.package, self.swaps + ((slug, module_path.resolve()),))
+
+    def file_of(self, slug: str) -> Path:
+        return dict(self.swaps).get(slug, self.tree / f"{slug}.py")
+
+
+def target(spec: str | Path) -> Target:
+    """`exercises`, `solutions`, or a path to a folder laid out like exercises/."""
+    if str(spec) in ("exercises", "solutions"):
+        return Target(ROOT / str(spec), str(spec))
+    tree = Path(spec).expanduser().resolve()
+    if not tree.is_dir():
+        raise ValueError(f"--impl {spec}: no such folder (expected `exercises`, `solutions` or a path to a copy of exercises/)")
+    if tree == ROOT / "exercises" or tree == ROOT / "solutions":
+        return Target(tree, tree.name)
+    # A learner's copy gets a package name of its own, so it never shadows exercises/ or solutions/.
+    digest = hashlib.sha1(str(tree).encode()).hexdigest()[:10]
+    return Target(tree, f"kata_graded_{digest}")
+
+
+# --- import machinery: every unit module compiled fresh from its source -------------------------
+
+_TREES: dict[str, Path] = {}  # package name -> folder, for every target loaded in this process
+
+
+class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
+    def get_code(self, fullname):  # never read or write a .pyc: a watch loop must see every save
+        return compile(self.get_data(self.path), self.path, "exec", dont_inherit=True)
+
+
+class _TreeFinder(importlib.abc.MetaPathFinder):
+    """Finds `<package>.<module>` in a registered tree, so units can import earlier units relatively."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        package, _, module = fullname.partition(".")
+        tree = _TREES.get(package)
+        if tree is None:
+            return None
+        if not module:
+            spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+            spec.submodule_search_locations = [str(tree)]
+            return spec
+        file = tree / f"{module}.py"
+        if "." in module or not file.is_file():
+            return None
+        return importlib.util.spec_from_file_location(fullname, file, loader=_FreshSourceLoader(fullname, str(file)))
+
+
+_FINDER = _TreeFinder()
+
+
+def _register(tree: Path, package: str) -> None:
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
+    _TREES[package] = tree
+
+
+for _name in ("exercises", "solutions"):  # mistakes import `solutions.uNN_*` by its plain name
+    _register(ROOT / _name, _name)
+
+
+def forget(package: str) -> None:
+    """Drop a tree's modules from this process, so the next load reads the files again."""
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        del sys.modules[name]
+    for name in [n for n in sys.modules if n.startswith("kata_mistake_")]:
+        del sys.modules[name]
+
+
+def load(tgt: Target, slug: str) -> types.ModuleType:
+    """Import one unit from a target; raise UnitLoadError with file:line when that is impossible."""
+    _register(tgt.tree, tgt.package)
+    swapped = dict(tgt.swaps).get(slug)
+    file = swapped or tgt.tree / f"{slug}.py"
+    if not file.is_file():
+        unit = BY_SLUG.get(slug)
+        how = f" `kata reset {unit.number}` restores the stub." if unit and not swapped else ""
+        raise UnitLoadError(f"{display_path(file)} is missing.{how}", display_path(file))
+    name = f"kata_mistake_{slug}_{file.stem}" if swapped else f"{tgt.package}.{slug}"
+    if name in sys.modules:
+        return sys.modules[name]
+    try:
+        if swapped:
+            spec = importlib.util.spec_from_file_location(name, file, loader=_FreshSourceLoader(name, str(file)))
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+            return module
+        return importlib.import_module(name)
+    except SyntaxError as error:
+        raise _syntax_error(error) from None
+    except Exception as error:  # an error while the module runs its top level
+        raise _import_error(error, file) from None
+
+
+def _syntax_error(error: SyntaxError) -> UnitLoadError:
+    where = f"{display_path(Path(error.filename or '?'))}:{error.lineno}"
+    lines = [f"{where}: {type(error).__name__}: {error.msg}"]
+    if error.text:
+        lines.append("    " + error.text.rstrip("\n"))
+        if error.offset:
+            lines.append("    " + " " * (error.offset - 1) + "^")
+    lines.append("Fix that line and save: the other units keep working meanwhile.")
+    return UnitLoadError("\n".join(lines), where)
+
+
+def _import_error(error: Exception, file: Path) -> UnitLoadError:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).parent == file.parent]
+    last = frames[-1] if frames else None
+    where = f"{display_path(Path(last.filename))}:{last.lineno}" if last else display_path(file)
+    message = f"{where}: importing the module raised {type(error).__name__}: {error}"
+    if isinstance(error, ImportError) and error.name:
+        message += f"\n(the import of {error.name!r} failed: is the name spelled as in the earlier unit?)"
+    return UnitLoadError(message, where)

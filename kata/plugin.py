@@ -1,0 +1,172 @@
+"""The kata's pytest plugin (conftest.py loads it): target switching, markers, teaching failures.
+
+Options:
+  --impl exercises|solutions|PATH   the code under test (default: exercises/, the learner's)
+  --kata-swap SLUG=FILE             replace one unit by a module from tests/mistakes/ (repeatable)
+  --kata-report FILE                write one JSON record per test, for the CLI and classroom tools
+  --kata-harness                    also run tests/harness/, the kata's checks of itself
+
+Every unit test carries @pytest.mark.verify or @pytest.mark.stretch, and its docstring's first
+paragraph quotes the Verify or Stretch sentence it encodes; failures are shown with that quote.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kata import impl, testing
+from kata.units import ROOT, unit_of_path
+
+KINDS = ("verify", "stretch")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("kata")
+    group.addoption("--impl", default="exercises", help="exercises (default), solutions, or a path to a copy of exercises/")
+    group.addoption("--kata-swap", action="append", default=[], metavar="SLUG=FILE", help="swap one unit for a learner-mistake module")
+    group.addoption("--kata-report", metavar="FILE", help="write per-test JSON records to FILE")
+    group.addoption("--kata-harness", action="store_true", help="also run tests/harness (the kata's own checks)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "verify: encodes the unit's Verify criterion; the unit is done when these pass")
+    config.addinivalue_line("markers", "stretch: encodes the unit's Stretch goal; shown apart, never blocks a unit")
+    config.addinivalue_line("markers", "harness: a check of the kata itself (run by `kata verify`)")
+    try:
+        target = impl.target(config.getoption("impl"))
+        for swap in config.getoption("kata_swap"):
+            slug, _, path = swap.partition("=")
+            target = target.with_swap(slug, Path(path))
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.kata_target = target
+    config.kata_records = []
+    testing.set_current(target)
+
+
+def docstring_quote(function) -> str:
+    """The first paragraph of a test's docstring: the Verify or Stretch sentence it encodes."""
+    doc = (function.__doc__ or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def _unit_and_kind(item):
+    unit = unit_of_path(item.path) if item.path.parent == ROOT / "tests" else None
+    kinds = [k for k in KINDS if item.get_closest_marker(k)]
+    return unit, kinds
+
+
+def pytest_collection_modifyitems(config, items):
+    explicit = config.getoption("kata_harness") or any("harness" in str(arg) for arg in config.args)
+    if explicit:
+        return
+    # The harness checks the repository, not the learner's code: keep it out of a learner's run.
+    harness = [item for item in items if "harness" in item.path.parts]
+    if harness:
+        config.hook.pytest_deselected(items=harness)
+        items[:] = [item for item in items if "harness" not in item.path.parts]
+
+
+def pytest_runtest_setup(item):
+    testing.set_current(item.config.kata_target)
+    unit, kinds = _unit_and_kind(item)
+    if unit and len(kinds) != 1:
+        pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch", pytrace=False)
+
+
+def _explain(excinfo, target) -> tuple[str, str] | None:
+    """A short, teaching replacement for the traceback of the failures a learner meets most."""
+    error = excinfo.value
+    if isinstance(error, impl.UnitLoadError):
+        return "broken", error.message
+    if isinstance(error, impl.MissingName):
+        return "missing", str(error)
+    if isinstance(error, NotImplementedError):
+        tree = {str(target.tree)} | {str(path.parent) for _, path in target.swaps}
+        inside = [entry for entry in excinfo.traceback if str(Path(entry.path).parent) in tree]
+        if inside:
+            where = f"{impl.display_path(Path(inside[-1].path))}:{inside[-1].lineno + 1}"
+            return "stub", f"{error}\n  (the stub is at {where})"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    unit, kinds = _unit_and_kind(item)
+    if unit is None:
+        return report
+    state = report.outcome
+    if call.excinfo is not None and report.failed:
+        explained = _explain(call.excinfo, item.config.kata_target)
+        if explained:
+            state, text = explained
+            report.longrepr = text
+    quote = docstring_quote(getattr(item, "function", None))
+    if report.failed and quote:
+        label = (kinds[0] if kinds else "verify").capitalize()
+        report.sections.append((f"{unit.code} {label} line", f"“{quote}”"))
+    report.kata = {
+        "unit": unit.slug,
+        "kind": kinds[0] if kinds else "verify",
+        "state": state,
+        "quote": quote,
+        "target": item.config.kata_target.label,
+    }
+    return report
+
+
+def pytest_runtest_logreport(report):
+    info = getattr(report, "kata", None)
+    if info is None or not (report.when == "call" or report.failed or report.skipped):
+        return
+    record = dict(info, nodeid=report.nodeid, name=report.nodeid.split("::")[-1], outcome=report.outcome)
+    record["message"] = report.longreprtext if report.failed else ""
+    _records.append(record)
+
+
+_records: list[dict] = []  # this session's records; reset at session start
+
+
+def pytest_sessionstart(session):
+    _records.clear()
+
+
+def records() -> list[dict]:
+    """The per-test records of the latest session in this process (used by kata.runner)."""
+    return list(_records)
+
+
+def pytest_collectreport(report):
+    if report.failed:  # a test module that cannot even be collected: the unit is broken for everyone
+        unit = unit_of_path(report.nodeid)
+        if unit:
+            _records.append({"unit": unit.slug, "kind": "verify", "state": "error", "quote": "",
+                             "nodeid": report.nodeid, "name": report.nodeid, "outcome": "failed",
+                             "message": report.longreprtext, "target": ""})
+
+
+def pytest_sessionfinish(session):
+    path = session.config.getoption("kata_report")
+    if path:
+        Path(path).write_text(json.dumps(_records, indent=1))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    by_unit: dict[str, list[dict]] = {}
+    for record in _records:
+        by_unit.setdefault(record["unit"], []).append(record)
+    if not by_unit:
+        return
+    terminalreporter.section(f"kata: {config.kata_target.label}")
+    for slug, rows in by_unit.items():
+        verify = [r for r in rows if r["kind"] == "verify"]
+        stretch = [r for r in rows if r["kind"] == "stretch"]
+        passed = lambda rs: sum(r["outcome"] == "passed" for r in rs)  # noqa: E731
+        done = "done" if verify and passed(verify) == len(verify) else "not done"
+        terminalreporter.write_line(
+            f"{slug}: {done} (verify {passed(verify)}/{len(verify)}, stretch {passed(stretch)}/{len(stretch)})"
+        )

@@ -1,0 +1,84 @@
+"""What a unit's tests import: the unit under test, and a failure message that teaches.
+
+    from kata.testing import expect, load_unit
+    u01 = load_unit("u01_vocabulary")
+
+    def test_...():
+        got = u01.mechanisms_named("we should use a drag race")
+        expect(got == set(), call="mechanisms_named('we should use a drag race')", returned=got,
+               expected="no mechanism: 'drag race' contains the letters of RAG, not the word",
+               hint="match whole words, not substrings")
+
+`u01` is resolved when a test touches it, against the target chosen with --impl (exercises/ by
+default), so a broken or unfinished unit fails its own tests and nothing else.
+"""
+
+from __future__ import annotations
+
+import pprint
+import types
+
+import pytest
+
+from kata import impl
+from kata.units import BY_SLUG
+
+_current: impl.Target | None = None  # set by the plugin before each test
+
+
+def set_current(target: impl.Target | None) -> None:
+    global _current
+    _current = target
+
+
+def current_target() -> impl.Target:
+    return _current or impl.target("exercises")
+
+
+class UnitUnderTest:
+    """Stands for a unit's module; each attribute is looked up in the current target when used."""
+
+    def __init__(self, slug: str):
+        if slug not in BY_SLUG:
+            raise ValueError(f"load_unit({slug!r}): no such unit; the names are in kata/units.py")
+        self._slug = slug
+
+    def module(self) -> types.ModuleType:
+        return impl.load(current_target(), self._slug)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        module = self.module()
+        try:
+            return getattr(module, name)
+        except AttributeError:
+            unit = BY_SLUG[self._slug]
+            raise impl.MissingName(
+                f"MISSING NAME --> {impl.display_path(current_target().file_of(self._slug))} defines no "
+                f"`{name}`. The tests call it by that name: did you rename or delete it? "
+                f"(`kata reset {unit.number}` restores the stub and backs up your file.)"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"<unit {self._slug} from {current_target().label}>"
+
+
+def load_unit(slug: str) -> UnitUnderTest:
+    return UnitUnderTest(slug)
+
+
+def show(value: object, width: int = 100) -> str:
+    """A value as the learner would read it in a REPL, trimmed when it is long."""
+    text = pprint.pformat(value, width=width, sort_dicts=False)
+    return text if len(text) <= 1200 else text[:1200] + " …"
+
+
+def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None) -> None:
+    """Fail in exercism's words: the call, what it returned, what the Verify line expects, a hint."""
+    if ok:
+        return
+    lines = [f"Called {call}.", f"It returned {show(returned)},", f"but the tests expected {expected}."]
+    if hint:
+        lines.append(f"Hint: {hint}")
+    pytest.fail("\n".join(lines), pytrace=False)

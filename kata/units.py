@@ -1,0 +1,184 @@
+"""The twelve units of Practice 06, in course order: the one place their metadata lives.
+
+The board, `kata hint`, the test docstring check and the README's unit table all read this list.
+Verify and Stretch texts are quoted from ../shared/course/practice-06-ai-engineering-foundations.txt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Unit:
+    number: int
+    slug: str  # the module name used in every folder: exercises/, solutions/, tests/, cassettes/
+    title: str
+    verify: str
+    stretch: str
+    hints: tuple[str, ...] = field(default=())  # progressive: a nudge first, then more
+
+    @property
+    def code(self) -> str:
+        return f"U{self.number:02d}"
+
+    @property
+    def exercise(self) -> str:
+        return f"exercises/{self.slug}.py"
+
+    @property
+    def solution(self) -> str:
+        return f"solutions/{self.slug}.py"
+
+    @property
+    def test_file(self) -> str:
+        return f"tests/test_{self.slug}.py"
+
+    @property
+    def ready(self) -> bool:
+        """A unit is playable once its tests exist; until then the board shows it as coming soon."""
+        return (ROOT / self.test_file).is_file()
+
+
+UNITS: tuple[Unit, ...] = (
+    Unit(
+        1,
+        "u01_vocabulary",
+        "Why the vocabulary matters",
+        verify="Four paragraphs exist, one per conversation. Each names a concrete mechanism from this "
+        "page (e.g. RAG, prompt caching, quantization, distillation, web-search tool, structured wiki) "
+        "— not just “use AI better.”",
+        stretch="Add a fifth heading: “we should build our own model.” Write the one-paragraph reply "
+        "you’ll need the first time a stakeholder proposes it.",
+    ),
+    Unit(
+        2,
+        "u02_training_vs_inference",
+        "Training vs inference",
+        verify="Count the columns: the Inference count is higher than the Training count. Every Training "
+        "row has a written justification and a named measurement beside it; none is left blank.",
+        stretch="Most teams never train. If your sheet has zero Training rows, that’s the expected, "
+        "healthy result — your problems are RAG, prompts, and evals.",
+    ),
+    Unit(
+        3,
+        "u03_tokens_and_attention",
+        "Tokens & attention",
+        verify="Your new total token count is at least 15% below the original number, and the outputs on "
+        "the 3 inputs still pass your eyeball check.",
+        stretch="Wrap the count in a unit test that asserts total_tokens < N and fails when a future "
+        "prompt edit bloats past the budget.",
+    ),
+    Unit(
+        4,
+        "u04_embeddings",
+        "Embeddings",
+        verify="cos(cats, kittens) is meaningfully higher than cos(cats, cars) — typically the first is "
+        "≥ 0.6 and the second ≤ 0.4. If the close pair doesn’t outscore the far pair, your similarity "
+        "code or normalization is wrong.",
+        stretch="Try adversarial: ‘cats are great’ vs ‘cats are terrible’. They embed close together — "
+        "same topic, opposite sentiment. Verify the cosine is high (≥ 0.6) to prove embeddings don’t "
+        "encode polarity.",
+    ),
+    Unit(
+        5,
+        "u05_vector_search",
+        "Vector search",
+        verify="For at least 4 of 5 queries the correct document is in the returned top 3 — e.g. note01 "
+        "ranks in the top 3 for the sponsor question, note05 for the reserve question.",
+        stretch="Scale to 1000 docs and use numpy matrix math for similarity. Still no DB needed below "
+        "~100k docs.",
+    ),
+    Unit(
+        6,
+        "u06_rag_basics",
+        "RAG — the basics",
+        verify="For answerable questions the reply includes a [chunk N] citation pointing at the right "
+        "note (e.g. the schedule slip traces to note06). For the unanswerable one it returns “not found "
+        "in sources” instead of inventing an answer.",
+        stretch="Tighten the instruction to ‘If the answer isn’t in the retrieved context, say so and "
+        "stop.’ Re-ask the unanswerable question — the hallucination should disappear entirely.",
+    ),
+    Unit(
+        7,
+        "u07_production_rag",
+        "RAG — what actually works",
+        verify="You have a 5-row table (question × cosine-top-3 vs reranked-top-3 vs better?). On at least "
+        "1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.",
+        stretch="If re-ranking changes the order on every query, your embedding model is mismatched to "
+        "the task — note that as a signal to swap embed models, not just to bolt on a re-ranker.",
+    ),
+    Unit(
+        8,
+        "u08_fine_tuning_intuition",
+        "Fine-tuning intuition",
+        verify="Your three answers match the tree: A = RAG (domain knowledge that changes → retrieve, "
+        "don’t bake in), B = prompting (tone + one-off format → persona / Format patterns), C = "
+        "fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task). Any "
+        "mismatch means re-read that table row.",
+        stretch="Only worthwhile for Scenario-C-shaped work. […] Done when: the saved adapter is < 100MB "
+        "and the tuned model gives a different output than the base model on 5 held-out examples.",
+    ),
+    Unit(
+        9,
+        "u09_lora_and_peft",
+        "LoRA & PEFT",
+        verify="You can state, in one line, the exact gate at which the use case stopped (“solved at "
+        "Gate 1 with a structured output” / “passes Gate 3 — 1,400 labels, LoRA”) — backed by the prompt "
+        "or test you actually ran, not a guess.",
+        stretch="Most teams stop at Gate 1 or 2. If yours does, that’s the win — the hours you didn’t "
+        "spend fine-tuning go to data quality and evals (U10).",
+    ),
+    Unit(
+        10,
+        "u10_eval_datasets",
+        "Building eval datasets",
+        verify="The harness prints a pass/fail line per case and an “X / 20 passed” total. Deliberately "
+        "break one expected value, re-run, and confirm that case flips from pass to fail — proof the "
+        "eval actually grades.",
+        stretch="Grow the eval by 5 cases a month. After a year you have ~80 cases covering everything "
+        "you’ve seen in production.",
+    ),
+    Unit(
+        11,
+        "u11_distillation_and_quantization",
+        "Distillation & quantization",
+        verify="You have a filled 3×3 table (model × latency / cost / pass-rate) and can circle one row as "
+        "“cheapest model that still clears my pass-rate bar.” The quantized model’s pass-rate is within "
+        "a few points of its full-precision cousin — the quantization tax made concrete.",
+        stretch="Make production default to the cheapest row that meets the bar, and re-run this table "
+        "whenever a new model ships.",
+    ),
+    Unit(
+        12,
+        "u12_right_tool",
+        "The right tool for the job",
+        verify="Your decision doc names exactly one chosen approach, cites the matching row of the table "
+        "above, and gives a one-line reason each lower row was rejected. The whole justification fits "
+        "on a Post-it.",
+        stretch="Re-read the four-conversation doc you wrote back in U01’s lab. Upgrade any paragraph that "
+        "now sounds vague using the decision table — that delta is the practice paying off.",
+    ),
+)
+
+BY_SLUG = {unit.slug: unit for unit in UNITS}
+
+
+def find(ref: str | int) -> Unit:
+    """Accept 1, "1", "01", "u01", "U01" or a full slug; raise ValueError naming the choices otherwise."""
+    text = str(ref).strip().lower()
+    if text in BY_SLUG:
+        return BY_SLUG[text]
+    digits = text[1:] if text.startswith("u") else text
+    if digits.isdigit() and 1 <= int(digits) <= len(UNITS):
+        return UNITS[int(digits) - 1]
+    raise ValueError(f"no unit {ref!r}: use a number 1-{len(UNITS)}, e.g. `kata check 1`, or a name such as u01_vocabulary")
+
+
+def unit_of_path(path: str | Path) -> Unit | None:
+    """The unit a file belongs to, from its name: tests/test_u01_vocabulary.py -> U01."""
+    stem = Path(path).stem.removeprefix("test_")
+    return BY_SLUG.get(stem)

@@ -1,0 +1,99 @@
+"""U01 · Why the vocabulary matters.
+
+Four conversations you have probably been in already. A reply helps only when it names a concrete
+mechanism (RAG, prompt caching, quantization, ...) rather than "use AI better". So first write a
+detector that finds the mechanisms a text names, then write your four replies and let it check them.
+
+Run `kata check 1` after each step; `kata hint 1` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The four conversations of the unit, as headings for your replies.
+CONVERSATIONS = (
+    "fine-tune on our docs",
+    "we need a vector database",
+    "the model is making things up",
+    "make it faster / cheaper",
+)
+
+# The Stretch's fifth heading.
+BUILD_OUR_OWN = "we should build our own model"
+
+# The practice's glossary: each mechanism under the name this practice uses for it, then the other
+# ways people say it. An alias written in capitals only (RAG, BM25) is an acronym: it must appear in
+# capitals, so "wipe it with a rag" names no RAG. Every other alias matches in any case.
+GLOSSARY = {
+    "RAG": ("RAG", "retrieval-augmented generation", "retrieval augmented generation"),
+    "structured wiki": ("structured wiki", "LLM wiki"),
+    "web-search tool": ("web-search tool", "web search tool", "web search"),
+    "prompt caching": ("prompt caching", "prompt cache", "cached prefix"),
+    "quantization": ("quantization", "quantisation", "quantize", "quantise", "quantized", "quantised"),
+    "distillation": ("distillation", "distill", "distil", "distilled"),
+    "fine-tuning": ("fine-tuning", "fine-tune", "fine-tuned", "fine tuning", "fine tune", "finetuning"),
+    "LoRA": ("LoRA", "QLoRA", "low-rank adaptation"),
+    "embeddings": ("embeddings", "embedding"),
+    "vector database": ("vector database", "vector DB", "pgvector"),
+    "hybrid retrieval": ("hybrid retrieval", "hybrid search", "BM25"),
+    "re-ranking": ("re-ranking", "reranking", "re-ranker", "reranker"),
+    "persona pattern": ("persona pattern",),
+    "structured output": ("structured output", "tool use"),
+    "evals": ("eval dataset", "eval harness", "evals"),
+}
+
+
+def mechanisms_named(text: str) -> set[str]:
+    """Return the canonical names (keys of GLOSSARY) of every mechanism that `text` names.
+
+    An alias counts only as a whole word or phrase ("drag race" names no RAG), in any case
+    ("Prompt Caching" is prompt caching), except acronyms, which must be in capitals.
+    """
+    found = set()
+    for name, aliases in GLOSSARY.items():
+        for alias in aliases:
+            # \b on both sides: the alias must start and end at a word boundary, not inside a word.
+            pattern = r"\b" + re.escape(alias) + r"\b"
+            flags = 0 if alias.isupper() else re.IGNORECASE  # acronyms keep their capitals
+            if re.search(pattern, text, flags):
+                found.add(name)
+                break
+    return found
+
+
+def replies() -> dict[str, str]:
+    """Your one-paragraph reply to each conversation, keyed by the headings in CONVERSATIONS.
+
+    Write them in your own words, before the rest of the practice arms you. Each paragraph says what
+    you would answer and names at least one concrete mechanism. Add BUILD_OUR_OWN for the Stretch.
+    """
+    return {
+        "fine-tune on our docs": (
+            "Fine-tuning bakes knowledge into weights that go stale the day our docs change, and it "
+            "costs weeks to iterate. What we want is RAG: chunk the docs, embed them, retrieve the few "
+            "relevant chunks per question and make the model cite them. It is cheaper, we can update "
+            "it daily, and wrong answers are traceable to a chunk."
+        ),
+        "we need a vector database": (
+            "Maybe. If the corpus is small and curated, a structured wiki the model reads directly may "
+            "beat retrieval. If we do need search, pgvector in the Postgres we already run covers "
+            "anything under a million chunks before a dedicated vector database pays for itself."
+        ),
+        "the model is making things up": (
+            "That is hallucination, and the cause is usually missing context, not bad weights. Give it "
+            "the facts with RAG, tell it to answer only from the context and to say it does not know "
+            "otherwise, and measure the rate with a small eval dataset before and after."
+        ),
+        "make it faster / cheaper": (
+            "Three different lanes, in this order: prompt caching for the repeated system prompt and "
+            "tool definitions, then quantization to serve the same model in fewer bits, then "
+            "distillation into a smaller model if one narrow task runs at high volume."
+        ),
+        BUILD_OUR_OWN: (
+            "Training a foundation model costs tens of millions and months; nothing we ship needs it. "
+            "Everything we control happens at inference: prompts, RAG, tools and evals. If one narrow "
+            "task still fails after all of that, a LoRA adapter on an open-weight model is the most we "
+            "would train."
+        ),
+    }

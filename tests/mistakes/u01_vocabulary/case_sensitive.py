@@ -1,0 +1,13 @@
+"""Matches whole words but case-sensitively: "PROMPT CACHING" and "Fine-Tuning" go unnoticed."""
+
+import re
+
+from solutions.u01_vocabulary import *  # noqa: F403  the reference, with one function done wrong
+
+
+def mechanisms_named(text):
+    return {
+        name
+        for name, aliases in GLOSSARY.items()  # noqa: F405
+        if any(re.search(r"\b" + re.escape(a) + r"\b", text) for a in aliases)
+    }

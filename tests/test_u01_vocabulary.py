@@ -1,0 +1,180 @@
+"""U01 · Why the vocabulary matters: a mechanism detector, then four replies that each name one."""
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from kata.testing import expect, load_unit
+
+u01 = load_unit("u01_vocabulary")
+
+NO_MECHANISM = "an empty set()"
+
+
+def named(text):
+    got = u01.mechanisms_named(text)
+    return got, f"mechanisms_named({text!r})"
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("text", "mechanisms"),
+    [
+        ("We should try RAG before anything else.", {"RAG"}),
+        ("Prompt caching first, then quantization, then distillation.", {"prompt caching", "quantization", "distillation"}),
+        ("A structured wiki might beat a vector database here.", {"structured wiki", "vector database"}),
+        ("Give the agent a web-search tool for recent news.", {"web-search tool"}),
+    ],
+)
+def test_names_each_mechanism_it_mentions(text, mechanisms):
+    """Each names a concrete mechanism from this page (e.g. RAG, prompt caching, quantization, distillation, web-search tool, structured wiki)
+
+    Your replies are checked by your own detector, so it must find every mechanism a text names.
+    """
+    got, call = named(text)
+    expect(got == mechanisms, call=call, returned=got, expected=f"exactly {mechanisms!r}",
+           hint="loop over GLOSSARY; add the canonical name (the key) when any of its aliases appears")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("text", "mechanisms"),
+    [
+        ("Retrieval-augmented generation is the answer.", {"RAG"}),
+        ("Serve a quantised model, distilled from the big one.", {"quantization", "distillation"}),
+        ("Could a QLoRA adapter do it?", {"LoRA"}),
+        ("Put pgvector in front of it.", {"vector database"}),
+    ],
+)
+def test_finds_mechanisms_by_their_aliases(text, mechanisms):
+    """Each names a concrete mechanism from this page
+
+    People rarely say the canonical name: "retrieval-augmented generation" is RAG too.
+    """
+    got, call = named(text)
+    expect(got == mechanisms, call=call, returned=got, expected=f"{mechanisms!r}, found through an alias",
+           hint="check every alias in GLOSSARY[name], not only the name itself")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("text", "mechanisms"),
+    [
+        ("PROMPT CACHING would halve the bill.", {"prompt caching"}),
+        ("Fine-Tuning is not the first move.", {"fine-tuning"}),
+        ("we could try lora later", {"LoRA"}),
+    ],
+)
+def test_ignores_case_except_for_acronyms(text, mechanisms):
+    """Each names a concrete mechanism from this page
+
+    "Prompt Caching", "PROMPT CACHING" and "prompt caching" are one mechanism.
+    """
+    got, call = named(text)
+    expect(got == mechanisms, call=call, returned=got, expected=repr(mechanisms),
+           hint="compare without regard to case (re.IGNORECASE), except for all-capital acronyms")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We watched a drag race on Friday.",
+        "The DRAGNET query timed out.",
+        "Storage costs went up.",
+        "Wipe the screen with a rag.",
+        "The firmware is embedded in the device.",
+        "Let's evaluate the options.",
+    ],
+)
+def test_names_nothing_inside_other_words(text):
+    """Each names a concrete mechanism from this page (e.g. RAG, …) — not just “use AI better.”
+
+    "drag race" and "storage" contain the letters of RAG, not the word; "a rag" is a cloth.
+    """
+    got, call = named(text)
+    expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
+           hint="match whole words with \\b...\\b around each alias; keep acronyms such as RAG case-sensitive")
+
+
+WORDS = st.sampled_from(["the", "team", "wants", "to", "ship", "it", "by", "friday", "because", "customers", "asked"])
+
+
+@pytest.mark.verify
+@given(
+    before=st.lists(WORDS, max_size=6),
+    after=st.lists(WORDS, max_size=6),
+    pick=st.data(),
+)
+def test_any_alias_between_plain_words_is_found(before, after, pick):
+    """Each names a concrete mechanism from this page
+
+    Property: whatever the sentence around it, an alias standing as its own word names its mechanism.
+    """
+    glossary = u01.GLOSSARY
+    name = pick.draw(st.sampled_from(sorted(glossary)), label="mechanism")
+    alias = pick.draw(st.sampled_from(glossary[name]), label="alias")
+    text = " ".join(before + [alias] + after) + "."
+    got, call = named(text)
+    expect(name in got, call=call, returned=got, expected=f"a set containing {name!r} (alias {alias!r})",
+           hint="every alias of every mechanism must be found, wherever it stands in the sentence")
+
+
+@pytest.mark.verify
+@given(pick=st.data(), prefix=st.text("xyzq", min_size=1, max_size=3), suffix=st.text("xyzq", min_size=1, max_size=3))
+def test_an_alias_glued_inside_a_longer_word_names_nothing(pick, prefix, suffix):
+    """Each names a concrete mechanism from this page — not just “use AI better.”
+
+    Property: "xRAGq" is not RAG; letters on both sides make it a different word.
+    """
+    glossary = u01.GLOSSARY
+    name = pick.draw(st.sampled_from(sorted(glossary)), label="mechanism")
+    alias = pick.draw(st.sampled_from(glossary[name]), label="alias")
+    assume(alias[0].isalnum() and alias[-1].isalnum())
+    text = f"we discussed {prefix}{alias}{suffix} today"
+    got, call = named(text)
+    expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
+           hint="an alias only counts at word boundaries on both sides")
+
+
+def _paragraph_problems(heading, paragraph):
+    """What is wrong with one reply, in words; empty when it is a real one-paragraph answer."""
+    if not isinstance(paragraph, str) or len(paragraph.split()) < 20:
+        return ["is not a paragraph (write at least 20 words: what you'd say back, and why)"]
+    problems = []
+    if "\n\n" in paragraph.strip():
+        problems.append("is more than one paragraph (no blank lines inside a reply)")
+    if not u01.mechanisms_named(paragraph):
+        problems.append("names no mechanism from the glossary: that reads as 'use AI better'")
+    return problems
+
+
+@pytest.mark.verify
+def test_four_replies_one_per_conversation():
+    """Four paragraphs exist, one per conversation."""
+    got = u01.replies()
+    headings = set(got) - {u01.BUILD_OUR_OWN} if isinstance(got, dict) else got
+    expect(isinstance(got, dict) and headings == set(u01.CONVERSATIONS), call="replies()",
+           returned=headings, expected=f"a dict keyed by exactly the four headings {u01.CONVERSATIONS!r}",
+           hint="use the strings in CONVERSATIONS as keys, one reply each")
+
+
+@pytest.mark.verify
+def test_each_reply_names_a_concrete_mechanism():
+    """Each names a concrete mechanism from this page (e.g. RAG, prompt caching, quantization, distillation, web-search tool, structured wiki) — not just “use AI better.”"""
+    got = u01.replies()
+    problems = {h: _paragraph_problems(h, got.get(h)) for h in u01.CONVERSATIONS}
+    problems = {h: p for h, p in problems.items() if p}
+    expect(not problems, call="replies()", returned=problems,
+           expected="four single paragraphs, each naming at least one mechanism (shown: what is wrong, per heading)",
+           hint="name the move you would make: RAG, a structured wiki, prompt caching, quantization, distillation...")
+
+
+@pytest.mark.stretch
+def test_fifth_reply_to_building_our_own_model():
+    """Add a fifth heading: “we should build our own model.” Write the one-paragraph reply you’ll need the first time a stakeholder proposes it."""
+    got = u01.replies()
+    problems = _paragraph_problems(u01.BUILD_OUR_OWN, got.get(u01.BUILD_OUR_OWN))
+    expect(not problems, call="replies()[BUILD_OUR_OWN]", returned=got.get(u01.BUILD_OUR_OWN),
+           expected=f"one paragraph that names a mechanism; it {' and '.join(problems) or 'is fine'}",
+           hint="training vs inference: what would you do instead of training, and what is the most you would train?")
