@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 from kata import impl, testing
 from kata.units import ROOT, unit_of_path
@@ -29,6 +30,16 @@ def pytest_addoption(parser):
     group.addoption("--kata-swap", action="append", default=[], metavar="SLUG=FILE", help="swap one unit for a learner-mistake module")
     group.addoption("--kata-report", metavar="FILE", help="write per-test JSON records to FILE")
     group.addoption("--kata-harness", action="store_true", help="also run tests/harness (the kata's own checks)")
+    group.addoption("--kata-quick", action="store_true", help="property tests: 20 examples, no shrinking (watch mode)")
+
+
+# Property tests are deterministic (the same examples on every run and machine) and never time out
+# on a slow, shared machine: the kata runs offline and must give the same verdict everywhere.
+settings.register_profile("kata", deadline=None, derandomize=True, database=None)
+# `kata watch` trades depth for speed: fewer examples, and the first failing one is shown unshrunk.
+settings.register_profile("kata-quick", parent=settings.get_profile("kata"), max_examples=20,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile("kata")
 
 
 def pytest_configure(config):
@@ -42,6 +53,7 @@ def pytest_configure(config):
             target = target.with_swap(slug, Path(path))
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    settings.load_profile("kata-quick" if config.getoption("kata_quick") else "kata")
     config.kata_target = target
     config.kata_records = []
     testing.set_current(target)
@@ -77,20 +89,27 @@ def pytest_runtest_setup(item):
         pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch", pytrace=False)
 
 
-def _explain(excinfo, target) -> tuple[str, str] | None:
-    """A short, teaching replacement for the traceback of the failures a learner meets most."""
-    error = excinfo.value
-    if isinstance(error, impl.UnitLoadError):
-        return "broken", error.message
-    if isinstance(error, impl.MissingName):
-        return "missing", str(error)
-    if isinstance(error, NotImplementedError):
-        tree = {str(target.tree)} | {str(path.parent) for _, path in target.swaps}
-        inside = [entry for entry in excinfo.traceback if str(Path(entry.path).parent) in tree]
-        if inside:
-            where = f"{impl.display_path(Path(inside[-1].path))}:{inside[-1].lineno + 1}"
-            return "stub", f"{error}\n  (the stub is at {where})"
-    return None
+_TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+def pytest_runtest_makereport_teaching(item, call):
+    """A stub, a missing name or a broken file fails with its short message and no traceback.
+
+    Built here, before pytest's own report, because rendering a traceback that nobody will read
+    costs most of a warm re-run's time.
+    """
+    error = call.excinfo.value if call.excinfo else None
+    state = next((s for kind, s in _TEACHING.items() if isinstance(error, kind)), None)
+    if state is None:
+        return None
+    report = pytest.TestReport(
+        item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", str(error), call.when,
+        sections=list(item._report_sections), duration=call.duration, start=call.start, stop=call.stop,
+        user_properties=item.user_properties,
+    )
+    report.kata_state = state
+    return report
 
 
 @pytest.hookimpl(wrapper=True)
@@ -99,12 +118,7 @@ def pytest_runtest_makereport(item, call):
     unit, kinds = _unit_and_kind(item)
     if unit is None:
         return report
-    state = report.outcome
-    if call.excinfo is not None and report.failed:
-        explained = _explain(call.excinfo, item.config.kata_target)
-        if explained:
-            state, text = explained
-            report.longrepr = text
+    state = getattr(report, "kata_state", report.outcome)
     quote = docstring_quote(getattr(item, "function", None))
     if report.failed and quote:
         label = (kinds[0] if kinds else "verify").capitalize()

@@ -15,8 +15,12 @@ default), so a broken or unfinished unit fails its own tests and nothing else.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import pprint
+import traceback
 import types
+from pathlib import Path
 
 import pytest
 
@@ -47,11 +51,11 @@ class UnitUnderTest:
         return impl.load(current_target(), self._slug)
 
     def __getattr__(self, name: str):
-        if name.startswith("__"):
+        if name.startswith("_"):  # pytest and mock probe private names at collection: never load for them
             raise AttributeError(name)
         module = self.module()
         try:
-            return getattr(module, name)
+            value = getattr(module, name)
         except AttributeError:
             unit = BY_SLUG[self._slug]
             raise impl.MissingName(
@@ -59,9 +63,29 @@ class UnitUnderTest:
                 f"`{name}`. The tests call it by that name: did you rename or delete it? "
                 f"(`kata reset {unit.number}` restores the stub and backs up your file.)"
             ) from None
+        return _stub_aware(value) if inspect.isfunction(value) else value
 
     def __repr__(self) -> str:
         return f"<unit {self._slug} from {current_target().label}>"
+
+
+def _stub_aware(function):
+    """Call a unit's function; a NotImplementedError raised inside the unit's tree becomes StubReached."""
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except NotImplementedError as error:
+            tree = current_target().tree
+            frames = [f for f in traceback.extract_tb(error.__traceback__)
+                      if Path(f.filename).parent in (tree, *(p.parent for _, p in current_target().swaps))]
+            if not frames:
+                raise
+            where = f"{impl.display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
+            raise impl.StubReached(f"{error}\n  (the stub is at {where})", where) from None
+
+    return call
 
 
 def load_unit(slug: str) -> UnitUnderTest:

@@ -1,0 +1,130 @@
+"""The learner's loop, end to end, on copies of exercises/: the board, a broken unit, grading, reset.
+
+Each scenario runs `kata` in a subprocess against a copy, so the learner's own files are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from kata import cli, stubs
+from kata.units import ROOT, UNITS
+
+pytestmark = pytest.mark.harness
+
+READY = [u for u in UNITS if u.ready]
+FIRST, LAST = READY[0], READY[-1]
+
+
+def kata(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kata.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=check)
+
+
+def graded(tree) -> dict[str, dict]:
+    """Grade a copy of exercises/ and return the per-unit rows of the JSON report."""
+    out = tree.parent / "grade.json"
+    kata("grade", str(tree), "--json", str(out), check=True)
+    return {row["slug"]: row for row in json.loads(out.read_text())["units"]}
+
+
+@pytest.fixture
+def copy_of_exercises(tmp_path):
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    for unit in READY:  # start from pristine stubs, whatever state the working copy is in
+        (tree / f"{unit.slug}.py").write_text(stubs.stub_for(unit), encoding="utf-8")
+    return tree
+
+
+def test_fresh_stubs_show_every_playable_unit_not_started(copy_of_exercises):
+    rows = graded(copy_of_exercises)
+    assert {slug: row["status"] for slug, row in rows.items()} == {u.slug: "not started" for u in READY}
+
+
+def test_a_solution_in_place_of_its_stub_turns_exactly_that_unit_green(copy_of_exercises):
+    shutil.copy(ROOT / LAST.solution, copy_of_exercises / f"{LAST.slug}.py")
+    rows = graded(copy_of_exercises)
+    assert rows[LAST.slug]["status"] == "done"
+    assert [slug for slug, row in rows.items() if row["status"] == "done"] == [LAST.slug]
+
+
+def test_a_syntax_error_breaks_one_unit_with_file_and_line_and_spares_the_others(copy_of_exercises):
+    broken = copy_of_exercises / f"{FIRST.slug}.py"
+    lines = broken.read_text().splitlines()
+    lines.insert(3, "def oops(:")
+    broken.write_text("\n".join(lines))
+    if len(READY) > 1:  # and another unit solved, to see that it still runs
+        shutil.copy(ROOT / LAST.solution, copy_of_exercises / f"{LAST.slug}.py")
+    rows = graded(copy_of_exercises)
+    first = rows[FIRST.slug]
+    assert first["status"] == "broken"
+    assert f"{FIRST.slug}.py:4: SyntaxError" in first["tests"][0]["message"]
+    assert all(row["status"] != "broken" for slug, row in rows.items() if slug != FIRST.slug)
+    if len(READY) > 1:
+        assert rows[LAST.slug]["status"] == "done"
+
+
+def test_a_misnamed_function_is_reported_in_words(copy_of_exercises):
+    path = copy_of_exercises / f"{FIRST.slug}.py"
+    source = path.read_text()
+    name = next(line.split("(")[0][4:] for line in source.splitlines() if line.startswith("def "))
+    path.write_text(source.replace(f"def {name}(", f"def {name}_v2("))
+    messages = [t["message"] for t in graded(copy_of_exercises)[FIRST.slug]["tests"]]
+    assert any(m.startswith("MISSING NAME") and f"`{name}`" in m for m in messages)
+
+
+def test_stub_failures_name_the_unit_the_function_and_the_hint_command(copy_of_exercises):
+    messages = [t["message"] for t in graded(copy_of_exercises)[FIRST.slug]["tests"]]
+    assert messages and all(
+        m.startswith(f"{FIRST.code} · ") and "is not written yet" in m and f"kata hint {FIRST.number}" in m for m in messages
+    )
+
+
+def test_board_lists_all_twelve_units_and_a_next_step():
+    out = kata("status").stdout
+    assert all(f"{u.code}  {u.title}" in out for u in UNITS)
+    assert "Next:" in out
+
+
+def test_reset_restores_the_stub_and_keeps_a_backup(tmp_path, copy_of_exercises):
+    path = copy_of_exercises / f"{FIRST.slug}.py"
+    path.write_text("# my half-finished work\n")
+    backup = cli.reset_unit(FIRST, copy_of_exercises, tmp_path / "backups")
+    assert path.read_text() == stubs.stub_for(FIRST)
+    assert backup.read_text() == "# my half-finished work\n"
+
+
+def test_reset_without_a_terminal_asks_for_yes_and_changes_nothing():
+    before = (ROOT / FIRST.exercise).read_text()
+    result = kata("reset", str(FIRST.number))
+    assert result.returncode != 0 and "--yes" in result.stderr
+    assert (ROOT / FIRST.exercise).read_text() == before
+
+
+def test_hints_are_progressive(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path)
+    unit = next(u for u in READY if len(u.hints) >= 2)
+    cli.main(["hint", str(unit.number)])
+    first = capsys.readouterr().out
+    cli.main(["hint", str(unit.number)])
+    second = capsys.readouterr().out
+    assert unit.hints[0] in first and unit.hints[1] not in first
+    assert unit.hints[1] in second
+
+
+def test_grade_writes_junit_xml_for_classroom_tools(tmp_path, copy_of_exercises):
+    xml = tmp_path / "grade.xml"
+    kata("grade", str(copy_of_exercises), "--junit-xml", str(xml), check=True)
+    assert "<testsuite" in xml.read_text()
+
+
+def test_an_unknown_unit_or_impl_is_a_clear_error():
+    assert "no unit '13'" in kata("check", "13").stderr
+    assert "no such folder" in kata("check", "1", "--impl", "/nonexistent/tree").stderr + kata(
+        "check", "1", "--impl", "/nonexistent/tree").stdout
