@@ -1,0 +1,89 @@
+"""U02 · Training vs inference.
+
+One test sorts every AI thing your team does: are weights being updated (Training) or frozen
+(Inference)? First write `phase`, which applies that test to a short description; then `audit`, which
+checks a two-column sheet the way the Verify line does; then fill in `my_stack` with your own team's
+sheet and let the audit pass it. Stretch: a `verdict` that calls a zero-Training sheet healthy.
+
+Run `kata check 2` after each step; `kata hint 2` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TRAINING = "training"
+INFERENCE = "inference"
+
+# The words for *updating weights*: verbs and nouns for the act of training. They are not the "-ed"
+# words ("a pretrained embedding model", "our fine-tuned classifier"): those describe a model trained
+# once and now used frozen. Quantizing, embedding, caching, prompting and retrieving update no weights,
+# so they are not here. Keyword matching reads words, not meaning: "a chatbot for train timetables"
+# would be read as training. It is a first pass over the sheet; you still read every row yourself.
+WEIGHT_UPDATING = (
+    "train", "training", "retrain", "retraining", "re-train", "re-training",
+    "pretrain", "pretraining", "pre-train", "pre-training",
+    "fine-tune", "fine-tuning", "fine tune", "fine tuning", "finetune", "finetuning",
+    "LoRA", "QLoRA",
+    "distil", "distill", "distillation",  # the student model is trained on the teacher's outputs
+    "RLHF", "DPO", "gradient descent",
+)
+
+
+@dataclass
+class Row:
+    """One line of the sheet: an AI thing your team does, and the column you put it in.
+
+    `column` is "training" or "inference". A Training row also carries why it is worth training
+    (`justification`) and the one measurement that would prove the trained model beats a
+    well-prompted base model (`measurement`).
+    """
+
+    activity: str
+    column: str
+    justification: str = ""
+    measurement: str = ""
+
+
+def phase(activity: str) -> str:
+    """Return "training" or "inference" for one activity, by the unit's test.
+
+    "training" when `activity` names a way of updating weights: any term of WEIGHT_UPDATING, as a
+    whole word or phrase ("constraints" does not contain the word "train"), in any case ("LoRA",
+    "lora"). "inference" otherwise: weights frozen is the default, because most things are.
+    """
+    raise NotImplementedError('U02 · phase() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')
+
+
+def audit(sheet: list[Row]) -> list[str]:
+    """Return the sheet's problems in plain language; an empty list means it passes the Verify line.
+
+    A problem for each of these, naming the row's activity where there is a row:
+    - the sheet is empty (then that is the only problem);
+    - a row whose `column` is not `phase(row.activity)`;
+    - a Training row whose justification is blank (empty or whitespace only);
+    - a Training row whose measurement is blank (empty or whitespace only);
+    and one more when the Inference count is not higher than the Training count.
+    """
+    raise NotImplementedError('U02 · audit() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')
+
+
+def my_stack() -> list[Row]:
+    """Your team's sheet: every AI thing it does (or plans to), each in its column.
+
+    Write your own. Most rows should be inference-only; zero Training rows is fine. Give each Training
+    row the reason you would train at all and the one measurement that would prove the trained model
+    beats a well-prompted base model. `audit(my_stack())` must return [].
+    """
+    raise NotImplementedError('U02 · my_stack() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')
+
+
+def verdict(sheet: list[Row]) -> str:
+    """Stretch: one sentence on a sheet that passes `audit`.
+
+    With zero Training rows, say it is the expected, healthy result, and that your problems are RAG,
+    prompts, and evals. Otherwise say how many Training rows there are (as a number) and that each
+    needs its justification and measurement; never claim zero.
+    """
+    raise NotImplementedError('U02 · verdict() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')

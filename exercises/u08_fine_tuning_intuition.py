@@ -1,0 +1,118 @@
+"""U08 · Fine-tuning intuition.
+
+Fine-tuning almost never earns its cost: prompts and retrieval come first. This unit's two tables say
+when it does. Read the three scenarios of the lab into Scenario values, then write a router that sends
+each scenario to one move and cites the table row that backs it, so A, B and C land where the tree says.
+The Stretch sizes a LoRA adapter on paper: is it really under 100 MB?
+
+Run `kata check 8` after each step; `kata hint 8` when you are stuck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The unit's two tables, row by row: what people want to fine-tune for -> what to reach for instead.
+DONT_FINE_TUNE_FOR = {
+    'Domain knowledge ("teach it about our products")': "RAG. Cheap. Iterable. Citations.",
+    'Tone of voice ("sound like our brand")': "Persona pattern. Three samples in the prompt.",
+    'One-off behaviors ("always end with bullets")': "Format + Constraint patterns.",
+    'Recent news ("know about events after the cutoff")': "Web search tool. RAG over current sources.",
+    "Most other things": "A better prompt.",
+}
+
+# When fine-tuning is worth considering -> why.
+DO_CONSIDER_FINE_TUNING_WHEN = {
+    "1,000+ high-quality labeled examples": "Enough signal to actually move the model.",
+    "You need to ship a smaller / cheaper model": "Distill a big model’s behavior into a smaller one (Unit 11).",
+    "Extreme consistency for a narrow task": "e.g. structured extraction from one document type at scale.",
+    "Specialized format the base model fights you on": "Niche output shapes the prompt can’t reliably enforce.",
+}
+
+# The lab's three requests, word for word.
+SCENARIO_TEXT = {
+    "A": "Support wants the bot to answer questions about our 400-page product catalog, which changes monthly.",
+    "B": "Every reply should end with a three-bullet summary in our brand’s voice.",
+    "C": "We extract the same 12 fields from one contract type, ~2M times a month, on a tiny cheap model. "
+    "The prompt keeps drifting on edge cases and we already have 5,000 hand-labeled examples.",
+}
+
+# The need tags a Scenario may carry, each one pointing at a row of the tables above.
+NEEDS = (
+    "domain knowledge",  # the model must know facts about our products, docs, catalog
+    "recent news",  # the model must know events after its training cutoff
+    "tone of voice",  # it must sound like us
+    "one-off behavior",  # a simple output rule, e.g. "always end with bullets"
+    "narrow task",  # the same narrow task, done with extreme consistency (e.g. one extraction)
+    "specialized format",  # a niche output shape the prompt cannot reliably enforce
+    "smaller model",  # we need to ship a smaller / cheaper model
+)
+
+# The moves a router may answer with.
+MOVES = ("prompting", "RAG", "web search", "fine-tune (LoRA)", "distillation")
+
+# Labelled examples it takes to move a model: the "1,000+" row.
+ENOUGH_LABELS = 1_000
+
+# "At scale" / "millions of times": the monthly volume at which a narrow task is worth training for.
+AT_SCALE = 1_000_000
+
+
+@dataclass
+class Scenario:
+    """The facts a reader pulls out of a request, and nothing else."""
+
+    needs: set[str]  # tags from NEEDS
+    changes_often: bool  # what the model must know or do changes month to month
+    labelled_examples: int  # hand-labelled input -> output pairs already in hand (0 if none mentioned)
+    monthly_volume: int  # calls a month (0 if not mentioned)
+    prompt_tried: bool  # the prompt (and retrieval, evals) was already pushed hard and still falls short
+
+
+@dataclass(frozen=True)
+class Route:
+    """A router's answer: the move, the table row (a key of one of the two tables) and one sentence."""
+
+    move: str
+    row: str
+    reason: str
+
+
+def route(scenario: Scenario) -> Route:
+    """Send a scenario to one move of MOVES, citing the table row that backs it.
+
+    Return Route(move, row, reason): `row` is a key of DONT_FINE_TUNE_FOR or
+    DO_CONSIDER_FINE_TUNING_WHEN, written exactly; `reason` is one sentence in your words.
+    Climb the tree from the top and answer with the first rule that fits:
+      1. "recent news" in needs      -> "web search", the Recent news row.
+      2. "domain knowledge" in needs -> "RAG", the Domain knowledge row.
+      3. The training gate is open only when ALL of these hold: labelled_examples >= ENOUGH_LABELS,
+         prompt_tried, and not changes_often. Through the gate:
+           "narrow task" with monthly_volume >= AT_SCALE -> "fine-tune (LoRA)", the Extreme consistency row;
+           "specialized format"                          -> "fine-tune (LoRA)", the Specialized format row;
+           "smaller model"                               -> "distillation", the smaller / cheaper model row.
+      4. "tone of voice" -> "prompting", the Tone of voice row.
+      5. "one-off behavior" -> "prompting", the One-off behaviors row.
+      6. Anything else -> "prompting", the Most other things row.
+    """
+    raise NotImplementedError('U08 · route() is not written yet: write it here, then run `kata check 8` (stuck? `kata hint 8`)')
+
+
+def scenarios() -> dict[str, Scenario]:
+    """Your reading of the lab's three requests (SCENARIO_TEXT) as Scenario values, keyed "A", "B", "C".
+
+    Tag each with the NEEDS it states, and copy the numbers the text gives (0 where it gives none).
+    Read what is asked, not what is mentioned: a document in the request is not by itself a need.
+    """
+    raise NotImplementedError('U08 · scenarios() is not written yet: write it here, then run `kata check 8` (stuck? `kata hint 8`)')
+
+
+def adapter_size_mb(n_layers: int, d_model: int, rank: int, bytes_per_param: int = 2) -> float:
+    """Stretch: the size in MB (10**6 bytes) of a LoRA adapter on the q and v projections.
+
+    Each adapted projection, taken as a d_model x d_model matrix, gets two trainable matrices:
+    A (d_model x rank) and B (rank x d_model). Two projections per layer, n_layers layers, and
+    bytes_per_param bytes each (2 for fp16 / bf16). (In Llama 3.1 8B the v projection is really
+    4096 x 1024, grouped-query attention, so the square count is a slight upper bound.)
+    """
+    raise NotImplementedError('U08 · adapter_size_mb() is not written yet: write it here, then run `kata check 8` (stuck? `kata hint 8`)')

@@ -1,0 +1,413 @@
+"""U02 · Training vs inference: sort each activity by whether weights move, then audit the sheet."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kata.testing import expect, load_unit
+
+u02 = load_unit("u02_training_vs_inference")
+
+COLUMNS = ("training", "inference")
+JUSTIFICATION = "Two million calls a month make the large model's cost the bottleneck."
+MEASUREMENT = "Accuracy on the held-out eval set within 1 point of the prompted base model."
+
+# Correctly placed rows for building sheets: inference activities, then well-written training rows.
+INFERENCE_ACTIVITIES = (
+    "answer support questions with RAG over the help centre",
+    "embed our docs into a vector index",
+    "prompt caching for the system prompt",
+    "summarise each closed ticket",
+    "web-search tool for recent news",
+)
+TRAINING_ACTIVITIES = (
+    "distil Sonnet into a small classifier",
+    "LoRA adapter for contract extraction",
+    "retrain the ranking model nightly",
+    "fine-tune a model on our support tickets",
+)
+
+
+def inference_row(i=0):
+    return u02.Row(INFERENCE_ACTIVITIES[i % len(INFERENCE_ACTIVITIES)], "inference")
+
+
+def training_row(i=0, justification=JUSTIFICATION, measurement=MEASUREMENT):
+    return u02.Row(TRAINING_ACTIVITIES[i % len(TRAINING_ACTIVITIES)], "training", justification, measurement)
+
+
+def sheet_of(n_training, n_inference):
+    return [training_row(i) for i in range(n_training)] + [inference_row(i) for i in range(n_inference)]
+
+
+def brief(row):
+    """A Row as a short expression: written fields are elided, blank ones shown as they are."""
+    fields = [repr(row.activity), repr(row.column)]
+    for name in ("justification", "measurement"):
+        value = getattr(row, name)
+        if value:
+            fields.append(f"{name}={value!r}" if not value.strip() or len(value) < 25 else f"{name}='…'")
+    return f"Row({', '.join(fields)})"
+
+
+def audited(sheet):
+    got = u02.audit(sheet)
+    return got, f"audit([{', '.join(brief(row) for row in sheet)}])"
+
+
+def names(problems, activity):
+    """True when some problem mentions the row's activity, as the learner must."""
+    return isinstance(problems, list) and any(isinstance(p, str) and activity in p for p in problems)
+
+
+# --- phase: are weights updated or frozen? --------------------------------------------------------
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    "activity",
+    [
+        "distil Sonnet into a small classifier",
+        "LoRA adapter for contract extraction",
+        "retrain the ranking model nightly",
+        "fine-tuning a model on our support tickets",
+        "RLHF on our chat transcripts",
+    ],
+)
+def test_weights_updated_is_training(activity):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Counting needs each row in the right column: weights updated by gradient descent is Training.
+    """
+    got = u02.phase(activity)
+    expect(got == "training", call=f"phase({activity!r})", returned=got,
+           expected="'training': this activity updates weights",
+           hint="return 'training' when any term of WEIGHT_UPDATING appears in the activity as a whole word")
+
+
+FROZEN = [
+    ("quantize the model to 4-bit for local serving", "quantizing stores the same weights in fewer bits; no gradient step"),
+    ("embed our docs into a vector index", "an embedding model runs frozen: input in, vectors out"),
+    ("prompt caching for the system prompt", "caching reuses a prefix; the model does not change"),
+    ("answer questions with RAG over the wiki", "retrieval puts facts in the prompt, not in the weights"),
+    ("tune the temperature for the summariser", "a sampling setting, not a weight"),
+]
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("activity", "why"), FROZEN, ids=[activity for activity, _ in FROZEN])
+def test_weights_frozen_is_inference(activity, why):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Anything that leaves the weights frozen is Inference, however technical it sounds.
+    """
+    got = u02.phase(activity)
+    expect(got == "inference", call=f"phase({activity!r})", returned=got,
+           expected=f"'inference': {why}",
+           hint="only WEIGHT_UPDATING terms make a row Training; everything else is inference by default")
+
+
+INSIDE = [
+    ("validate extraction output against schema constraints", "'constraints' holds the letters of 'train', not the word"),
+    ("exploratory analysis of support tickets with Claude", "'exploratory' holds the letters of 'lora', not the word"),
+    ("serve the pretrained embedding model behind search", "'pretrained' is not the word 'pretrain': it names a model used frozen"),
+]
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("activity", "inside"), INSIDE, ids=[activity for activity, _ in INSIDE])
+def test_a_term_inside_another_word_is_not_training(activity, inside):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Terms count as whole words only: "constraints" is not training.
+    """
+    got = u02.phase(activity)
+    expect(got == "inference", call=f"phase({activity!r})", returned=got,
+           expected=f"'inference': {inside}",
+           hint="match whole words with \\b...\\b around each term, not `term in activity`")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    "activity",
+    ["FINE-TUNE Llama on our tickets", "a lora adapter for tone", "Distillation of the router", "Retrain weekly"],
+)
+def test_phase_ignores_case(activity):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    "LoRA", "lora" and "LORA" are one technique.
+    """
+    got = u02.phase(activity)
+    expect(got == "training", call=f"phase({activity!r})", returned=got,
+           expected="'training', whatever the capitals",
+           hint="compare without regard to case (re.IGNORECASE, or lower both sides)")
+
+
+WORDS = st.sampled_from(["the", "team", "will", "nightly", "our", "model", "for", "tickets", "on", "a", "new"])
+
+
+@pytest.mark.verify
+@given(before=st.lists(WORDS, max_size=5), after=st.lists(WORDS, max_size=5), pick=st.data())
+def test_any_weight_updating_term_makes_a_training_row(before, after, pick):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Property: whatever the words around it, a WEIGHT_UPDATING term standing as a word means Training.
+    """
+    term = pick.draw(st.sampled_from(u02.WEIGHT_UPDATING), label="term")
+    activity = " ".join(before + [term] + after)
+    got = u02.phase(activity)
+    expect(got == "training", call=f"phase({activity!r})", returned=got,
+           expected=f"'training' (it names {term!r})",
+           hint="check every term of WEIGHT_UPDATING, wherever it stands in the text")
+
+
+@pytest.mark.verify
+@given(pick=st.data(), prefix=st.text("xyzq", min_size=1, max_size=3), suffix=st.text("xyzq", min_size=1, max_size=3))
+def test_a_term_glued_inside_a_longer_word_is_inference(pick, prefix, suffix):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Property: "xtrainq" is not the word "train"; letters on both sides make it a different word.
+    """
+    term = pick.draw(st.sampled_from(u02.WEIGHT_UPDATING), label="term")
+    activity = f"we discussed {prefix}{term}{suffix} today"
+    got = u02.phase(activity)
+    expect(got == "inference", call=f"phase({activity!r})", returned=got,
+           expected="'inference': no term stands as a whole word",
+           hint="a term only counts at word boundaries on both sides")
+
+
+# --- audit: the Verify line, row by row -----------------------------------------------------------
+
+
+@pytest.mark.verify
+def test_a_sheet_that_meets_the_verify_line_passes():
+    """Count the columns: the Inference count is higher than the Training count. Every Training row has a written justification and a named measurement beside it; none is left blank.
+
+    Three inference rows and one justified, measured training row: no problems at all.
+    """
+    sheet = sheet_of(1, 3)
+    got, call = audited(sheet)
+    expect(got == [], call=call, returned=got, expected="[] (the sheet passes)",
+           hint="report a problem only for what the Verify line forbids")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("n_training", "n_inference"), [(1, 1), (2, 2), (2, 1), (3, 0)])
+def test_inference_count_must_be_higher(n_training, n_inference):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    A tie is not "higher": 2 Training rows and 2 Inference rows fail.
+    """
+    sheet = sheet_of(n_training, n_inference)
+    got, call = audited(sheet)
+    expect(got != [], call=call, returned=got,
+           expected=f"a problem: {n_inference} Inference row(s) is not more than {n_training} Training row(s)",
+           hint="count the rows per column and require inference > training, strictly")
+
+
+@pytest.mark.verify
+def test_an_empty_sheet_fails():
+    """Count the columns: the Inference count is higher than the Training count.
+
+    An empty sheet has nothing to count: it is a problem, not a pass.
+    """
+    got, call = audited([])
+    expect(isinstance(got, list) and got != [], call=call, returned=got,
+           expected="a problem: the sheet is empty",
+           hint="0 Inference rows is not higher than 0 Training rows")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+def test_a_training_row_without_justification_is_flagged(blank):
+    """Every Training row has a written justification … beside it; none is left blank.
+
+    A justification of only spaces is as blank as an empty one; the problem names the row.
+    """
+    row = training_row(0, justification=blank)
+    sheet = [row] + [inference_row(i) for i in range(3)]
+    got, call = audited(sheet)
+    expect(names(got, row.activity), call=call, returned=got,
+           expected=f"a problem that names {row.activity!r}: its justification is blank",
+           hint="flag a Training row whose justification is empty once stripped: `not text.strip()`")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("blank", ["", "  ", "\n"])
+def test_a_training_row_without_measurement_is_flagged(blank):
+    """Every Training row has a written justification and a named measurement beside it; none is left blank.
+
+    A justification alone is not enough: the measurement must be there too.
+    """
+    row = training_row(1, measurement=blank)
+    sheet = [row] + [inference_row(i) for i in range(3)]
+    got, call = audited(sheet)
+    expect(names(got, row.activity), call=call, returned=got,
+           expected=f"a problem that names {row.activity!r}: its measurement is blank",
+           hint="check the measurement of every Training row as well as its justification")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("activity", "column"),
+    [
+        ("quantize the model to 4-bit for local serving", "training"),
+        ("LoRA adapter for contract extraction", "inference"),
+    ],
+)
+def test_a_row_in_the_wrong_column_is_flagged(activity, column):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    The count means nothing if rows sit in the wrong column: audit checks each against phase().
+    """
+    placed = u02.Row(activity, column, JUSTIFICATION, MEASUREMENT)
+    sheet = [placed] + [inference_row(i) for i in range(3)]
+    got, call = audited(sheet)
+    expect(names(got, activity), call=call, returned=got,
+           expected=f"a problem that names {activity!r}: it does not belong in the {column!r} column",
+           hint="compare each row's column with phase(row.activity)")
+
+
+@pytest.mark.verify
+@settings(max_examples=50)  # sheets are bigger than words: fewer, richer examples keep the file fast
+@given(n_training=st.integers(0, 4), n_inference=st.integers(0, 5), order=st.randoms(use_true_random=False))
+def test_a_well_written_sheet_passes_exactly_when_inference_is_higher(n_training, n_inference, order):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Property: with every row placed and written well, the count alone decides, in any row order.
+    """
+    sheet = sheet_of(n_training, n_inference)
+    order.shuffle(sheet)
+    got, call = audited(sheet)
+    passes = n_inference > n_training
+    expect((got == []) == passes, call=call, returned=got,
+           expected="[]" if passes else "a problem: the Inference count is not higher",
+           hint="pass exactly when inference > training, and the sheet is not empty")
+
+
+@pytest.mark.verify
+@settings(max_examples=50)  # sheets are bigger than words: fewer, richer examples keep the file fast
+@given(
+    before=st.lists(WORDS, max_size=3),
+    term=st.sampled_from(["fine-tune", "retrain", "distil", "LoRA", "train"]),
+    after=st.lists(WORDS, max_size=3),
+    blank=st.text(" \t\n", max_size=3),
+    measurement=st.sampled_from(["", MEASUREMENT]),
+    n_inference=st.integers(0, 4),
+)
+def test_any_training_row_with_a_blank_justification_is_flagged(before, term, after, blank, measurement, n_inference):
+    """Every Training row has a written justification … beside it; none is left blank.
+
+    Property: whatever the row's text and the rest of the sheet, a blank justification is named.
+    """
+    activity = " ".join(before + [term] + after)
+    sheet = [u02.Row(activity, "training", blank, measurement)] + [inference_row(i) for i in range(n_inference)]
+    got, call = audited(sheet)
+    expect(names(got, activity), call=call, returned=got,
+           expected=f"a problem that names {activity!r}: its justification is blank",
+           hint="every Training row, whatever it says, owes a non-blank justification")
+
+
+ANY_ROW = st.builds(
+    lambda activity, column, justification, measurement: (activity, column, justification, measurement),
+    st.sampled_from(INFERENCE_ACTIVITIES + TRAINING_ACTIVITIES),
+    st.sampled_from(COLUMNS),
+    st.sampled_from(["", " ", JUSTIFICATION]),
+    st.sampled_from(["", "\t", MEASUREMENT]),
+)
+
+
+@pytest.mark.verify
+@settings(max_examples=50)  # sheets are bigger than words: fewer, richer examples keep the file fast
+@given(rows=st.lists(ANY_ROW, max_size=6), i=st.integers(0, len(INFERENCE_ACTIVITIES) - 1))
+def test_adding_an_inference_row_never_adds_a_problem(rows, i):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Property: a correctly placed Inference row can only help the count, never add a problem.
+    """
+    sheet = [u02.Row(*row) for row in rows]
+    before = u02.audit(sheet)
+    after, call = audited(sheet + [inference_row(i)])
+    expect(len(after) <= len(before), call=call, returned=after,
+           expected=f"no more problems than the sheet had without the new row ({len(before)}: {before!r})",
+           hint="an Inference row owes no justification; it only raises the Inference count")
+
+
+@pytest.mark.verify
+@settings(max_examples=50)  # sheets are bigger than words: fewer, richer examples keep the file fast
+@given(rows=st.lists(st.tuples(st.text(max_size=20), st.text(max_size=10), st.text(max_size=10), st.text(max_size=10)), max_size=5))
+def test_audit_never_raises_and_returns_sentences(rows):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Property: on any list of Rows, whatever their text and columns, audit returns a list of strings.
+    """
+    sheet = [u02.Row(*row) for row in rows]
+    got, call = audited(sheet)
+    expect(isinstance(got, list) and all(isinstance(p, str) for p in got), call=call, returned=got,
+           expected="a list of problems, each a string",
+           hint="return a list of plain-language strings; never raise on odd text")
+
+
+# --- your own sheet -------------------------------------------------------------------------------
+
+
+@pytest.mark.verify
+def test_my_stack_passes_the_audit():
+    """Count the columns: the Inference count is higher than the Training count. Every Training row has a written justification and a named measurement beside it; none is left blank."""
+    sheet = u02.my_stack()
+    got, call = audited(sheet)
+    expect(got == [], call="audit(my_stack())", returned=got, expected="[] (your sheet passes)",
+           hint="list every AI thing your team does; most are inference; justify and measure each training row")
+
+
+@pytest.mark.verify
+def test_my_stack_counts_and_blanks():
+    """Count the columns: the Inference count is higher than the Training count. Every Training row has a written justification and a named measurement beside it; none is left blank.
+
+    The Verify line checked directly, without trusting audit(): the counts, placements and blanks.
+    """
+    sheet = u02.my_stack()
+    rows = [r for r in sheet if isinstance(r, u02.Row)] if isinstance(sheet, list) else []
+    training = [r for r in rows if r.column == "training"]
+    inference = [r for r in rows if r.column == "inference"]
+    misplaced = [r.activity for r in rows if u02.phase(r.activity) != r.column]
+    blank = [r.activity for r in training if not r.justification.strip() or not r.measurement.strip()]
+    ok = rows and len(rows) == len(sheet) and len(inference) > len(training) and not misplaced and not blank
+    expect(ok, call="my_stack()", returned=sheet,
+           expected=(f"a list of Rows with more Inference rows than Training rows (got {len(inference)} vs "
+                     f"{len(training)}), none misplaced (got {misplaced}), no blank training fields (got {blank})"),
+           hint="one Row per AI thing your team does; column 'training' only where weights are updated")
+
+
+# --- Stretch: zero Training rows is the healthy result --------------------------------------------
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize("n_inference", [1, 4])
+def test_zero_training_rows_is_healthy(n_inference):
+    """Most teams never train. If your sheet has zero Training rows, that’s the expected, healthy result — your problems are RAG, prompts, and evals."""
+    sheet = sheet_of(0, n_inference)
+    got = u02.verdict(sheet)
+    text = got.lower() if isinstance(got, str) else ""
+    missing = [w for w in ("healthy", "rag", "prompt", "eval") if w not in text]
+    expect(not missing, call=f"verdict([{', '.join(brief(row) for row in sheet)}])", returned=got,
+           expected=f"a sentence that calls the sheet healthy and names RAG, prompts and evals (missing: {missing})",
+           hint="with zero Training rows: the expected, healthy result; the work is RAG, prompts, and evals")
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize(("n_training", "n_inference"), [(1, 3), (2, 5)])
+def test_a_sheet_with_training_rows_says_how_many(n_training, n_inference):
+    """If your sheet has zero Training rows, that’s the expected, healthy result
+
+    A sheet with Training rows gets a different verdict: it gives their number and never says zero.
+    """
+    sheet = sheet_of(n_training, n_inference)
+    got = u02.verdict(sheet)
+    text = got.lower() if isinstance(got, str) else ""
+    ok = bool(re.search(rf"\b{n_training}\b", text)) and "zero" not in text
+    expect(ok, call=f"verdict([{', '.join(brief(row) for row in sheet)}])", returned=got,
+           expected=f"a sentence that says there are {n_training} Training row(s), without claiming zero",
+           hint="count the Training rows; only a count of 0 earns the healthy verdict")

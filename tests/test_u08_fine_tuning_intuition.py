@@ -1,0 +1,290 @@
+"""U08 · Fine-tuning intuition: route three scenarios to prompting, RAG or a LoRA fine-tune, citing the row."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kata.testing import expect, load_unit
+
+u08 = load_unit("u08_fine_tuning_intuition")
+
+TRAINED = ("fine-tune (LoRA)", "distillation")  # the two moves that change weights
+
+
+def row_starting(start):
+    """The full key of the table row that starts with `start` (the tests cite rows by their opening)."""
+    rows = [*u08.DONT_FINE_TUNE_FOR, *u08.DO_CONSIDER_FINE_TUNING_WHEN]
+    return next(r for r in rows if r.startswith(start))
+
+
+def the_tests_reading():
+    """The tests' own reading of the three requests, independent of yours."""
+    S = u08.Scenario
+    return {
+        "A": S(needs={"domain knowledge"}, changes_often=True, labelled_examples=0, monthly_volume=0, prompt_tried=False),
+        "B": S(needs={"tone of voice", "one-off behavior"}, changes_often=False, labelled_examples=0,
+               monthly_volume=0, prompt_tried=False),
+        "C": S(needs={"narrow task"}, changes_often=False, labelled_examples=5_000, monthly_volume=2_000_000,
+               prompt_tried=True),
+    }
+
+
+# What the Verify line says each scenario routes to: the move, and the rows that may back it.
+ANSWERS = {
+    "A": ("RAG", ("Domain knowledge",), "domain knowledge that changes → retrieve, don’t bake in"),
+    "B": ("prompting", ("Tone of voice", "One-off behaviors"), "tone + one-off format → persona / Format patterns"),
+    "C": ("fine-tune (LoRA)", ("1,000+ high-quality", "Extreme consistency"),
+          "1,000+ labels + extreme consistency on a narrow, high-volume task"),
+}
+
+
+def routed(scenario):
+    got = u08.route(scenario)
+    return got, f"route({scenario!r})"
+
+
+def check_answer(name, scenario, whose):
+    move, starts, why = ANSWERS[name]
+    rows = [row_starting(s) for s in starts]
+    got, call = routed(scenario)
+    expect(getattr(got, "move", None) == move and getattr(got, "row", None) in rows, call=call, returned=got,
+           expected=f"scenario {name} ({whose}) routed to move={move!r}, citing one of the rows {rows!r} — {why}",
+           hint="climb the tree from the top: retrieve knowledge, prompt for voice and format, train only at the gate")
+
+
+def report_problems(route_value):
+    """What is wrong with a Route value, in words; empty when it is a real answer."""
+    keys = [*u08.DONT_FINE_TUNE_FOR, *u08.DO_CONSIDER_FINE_TUNING_WHEN]
+    move, row, reason = (getattr(route_value, a, None) for a in ("move", "row", "reason"))
+    problems = []
+    if move not in u08.MOVES:
+        problems.append(f"move {move!r} is not one of MOVES")
+    if row not in keys:
+        problems.append(f"row {row!r} is not a key of either table, written exactly")
+    if not isinstance(reason, str) or len(reason.split()) < 4:
+        problems.append("reason is not a sentence (write one, at least four words)")
+    return problems
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("name", ["A", "B", "C"])
+def test_the_router_answers_each_scenario_as_the_tree_does(name):
+    """Your three answers match the tree: A = RAG (domain knowledge that changes → retrieve, don’t bake in), B = prompting (tone + one-off format → persona / Format patterns), C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task).
+
+    Your route() on the tests' own reading of each scenario: a right reading with a wrong router fails here.
+    """
+    check_answer(name, the_tests_reading()[name], "the tests' reading")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("name", ["A", "B", "C"])
+def test_your_reading_of_each_scenario_routes_as_the_tree_does(name):
+    """Your three answers match the tree: A = RAG … B = prompting … C = fine-tune, LoRA … Any mismatch means re-read that table row.
+
+    Your route() on your own scenarios(): a right router with a wrong reading fails here.
+    """
+    yours = u08.scenarios()
+    expect(isinstance(yours, dict) and set(yours) == {"A", "B", "C"}, call="scenarios()", returned=yours,
+           expected='a dict keyed by exactly "A", "B" and "C"', hint="one Scenario per request in SCENARIO_TEXT")
+    check_answer(name, yours[name], "your reading")
+
+
+@pytest.mark.verify
+def test_your_reading_keeps_the_facts_the_requests_state():
+    """A = RAG (domain knowledge that changes → retrieve, don’t bake in), B = prompting (tone + one-off format → persona / Format patterns), C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task).
+
+    The facts in brackets are in the requests: each must be in your Scenario, with tags from NEEDS.
+    """
+    yours = u08.scenarios()
+    expect(isinstance(yours, dict) and set(yours) == {"A", "B", "C"}, call="scenarios()", returned=yours,
+           expected='a dict keyed by exactly "A", "B" and "C"', hint="one Scenario per request in SCENARIO_TEXT")
+    a, b, c = yours["A"], yours["B"], yours["C"]
+    problems = [f"{n}: tag {t!r} is not in NEEDS" for n, s in yours.items() for t in s.needs if t not in u08.NEEDS]
+    checks = [
+        ("domain knowledge" in a.needs, "A asks about a catalog: it needs 'domain knowledge'"),
+        (a.changes_often, "A's catalog 'changes monthly': changes_often"),
+        ({"tone of voice", "one-off behavior"} <= b.needs, "B wants the brand's voice and a fixed three-bullet ending"),
+        ("domain knowledge" not in c.needs, "C's contracts are its input, not knowledge to retrieve"),
+        ("narrow task" in c.needs, "C is the same 12-field extraction, again and again: a 'narrow task'"),
+        (c.labelled_examples == 5_000, "C already has 5,000 hand-labeled examples"),
+        (1_500_000 <= c.monthly_volume <= 2_500_000, "C runs ~2M times a month"),
+        (c.prompt_tried and not c.changes_often, "C's prompt 'keeps drifting': it was tried; one contract type holds still"),
+    ]
+    problems += [what for ok, what in checks if not ok]
+    expect(not problems, call="scenarios()", returned=problems,
+           expected="a reading that keeps every fact the requests state (shown: what is missing or wrong)",
+           hint="tag what each request needs, not what it mentions; copy the numbers the text gives")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("name", ["A", "B"])
+def test_a_pile_of_labels_does_not_change_a_or_b(name):
+    """A = RAG (domain knowledge that changes → retrieve, don’t bake in), B = prompting (tone + one-off format → persona / Format patterns)
+
+    Give A 5,000 labelled FAQ logs, give B 5,000 on-brand replies, say the prompt was pushed hard and the
+    volume is huge: labels are a gate, not a reason, so the answer must not move.
+    """
+    scenario = replace(the_tests_reading()[name], labelled_examples=5_000, monthly_volume=5_000_000, prompt_tried=True)
+    check_answer(name, scenario, "with 5,000 labels, a tried prompt and 5M calls a month")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("labels", [1_000, 1_001, 2_000])
+def test_one_thousand_labels_is_enough(labels):
+    """C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task)
+
+    "1,000+" includes 1,000 itself.
+    """
+    check_answer("C", replace(the_tests_reading()["C"], labelled_examples=labels), f"with {labels} labels")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"labelled_examples": 999}, "999 labels is short of 1,000+"),
+        ({"monthly_volume": 500}, "500 calls a month is not a high-volume task"),
+        ({"prompt_tried": False}, "the prompt was never pushed: that is the trap, fix the prompt first"),
+        ({"changes_often": True}, "a target that changes every month goes stale in weights"),
+        ({"needs": {"recent news", "narrow task"}}, "recent news comes from a web search tool, never from training"),
+    ],
+)
+def test_c_without_one_of_its_conditions_is_not_fine_tuned(change, why):
+    """C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task)
+
+    Take one condition away from C and the gate stays shut.
+    """
+    scenario = replace(the_tests_reading()["C"], **change)
+    got, call = routed(scenario)
+    expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
+           expected=f"a move other than fine-tuning or distillation: {why}",
+           hint="fine-tune only when every condition of the gate holds at once")
+
+
+# The tags of NEEDS, spelled out here so that collecting this file never imports your module.
+NEED_TAGS = ("domain knowledge", "recent news", "tone of voice", "one-off behavior", "narrow task",
+             "specialized format", "smaller model")
+
+SCENARIOS = st.builds(
+    lambda needs, changes_often, labels, volume, tried: u08.Scenario(
+        needs=set(needs), changes_often=changes_often, labelled_examples=labels, monthly_volume=volume,
+        prompt_tried=tried,
+    ),
+    st.frozensets(st.sampled_from(NEED_TAGS)),
+    st.booleans(),
+    st.one_of(st.integers(0, 2_000), st.integers(0, 10**7)),  # often near the 1,000 line, sometimes far
+    st.one_of(st.integers(0, 2 * 10**6), st.integers(0, 10**9)),
+    st.booleans(),
+)
+
+
+@pytest.mark.verify
+@given(scenario=SCENARIOS)
+def test_fewer_than_1000_labels_never_fine_tunes(scenario):
+    """C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task)
+
+    Property: no scenario with fewer than 1,000 labelled examples is ever routed to fine-tuning (LoRA or
+    distillation), whatever else it says.
+    """
+    got, call = routed(replace(scenario, labelled_examples=scenario.labelled_examples % 1_000))
+    expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
+           expected="no fine-tuning and no distillation below 1,000 labelled examples",
+           hint="the 1,000+ row is a gate: check labelled_examples >= 1000 before any training move")
+
+
+@pytest.mark.verify
+@given(scenario=SCENARIOS)
+def test_changing_domain_knowledge_is_retrieved_never_trained(scenario):
+    """A = RAG (domain knowledge that changes → retrieve, don’t bake in)
+
+    Property: a scenario that needs domain knowledge which changes often goes to RAG (or web search, when
+    it also needs recent news), whatever its label count or volume.
+    """
+    got, call = routed(replace(scenario, needs=scenario.needs | {"domain knowledge"}, changes_often=True))
+    expect(getattr(got, "move", None) in ("RAG", "web search"), call=call, returned=got,
+           expected="move 'RAG' (or 'web search' for recent news): knowledge that changes is retrieved, not baked in",
+           hint="check the knowledge rows (recent news, domain knowledge) before any training gate")
+
+
+@pytest.mark.verify
+@given(scenario=SCENARIOS)
+def test_recent_news_always_goes_to_web_search(scenario):
+    """A = RAG (domain knowledge that changes → retrieve, don’t bake in)
+
+    Property: knowledge after the cutoff is the most changing knowledge there is: any scenario that
+    needs recent news goes to web search and cites the Recent news row.
+    """
+    got, call = routed(replace(scenario, needs=scenario.needs | {"recent news"}))
+    row = row_starting("Recent news")
+    expect(getattr(got, "move", None) == "web search" and getattr(got, "row", None) == row, call=call,
+           returned=got, expected=f"move 'web search' citing {row!r}",
+           hint="recent news is the first rule: a web search tool, never fine-tuning")
+
+
+@pytest.mark.verify
+@given(scenario=SCENARIOS, needs=st.sets(st.sampled_from(["tone of voice", "one-off behavior"]), min_size=1))
+def test_voice_and_one_off_rules_are_prompting(scenario, needs):
+    """B = prompting (tone + one-off format → persona / Format patterns)
+
+    Property: a scenario that needs only a tone of voice and/or a one-off behaviour is prompting, citing
+    one of those rows, however many labels it has.
+    """
+    got, call = routed(replace(scenario, needs=needs))
+    rows = [row_starting("Tone of voice") if n == "tone of voice" else row_starting("One-off behaviors") for n in needs]
+    expect(getattr(got, "move", None) == "prompting" and getattr(got, "row", None) in rows, call=call, returned=got,
+           expected=f"move 'prompting' citing one of {rows!r}",
+           hint="voice is the persona pattern, a fixed output rule is Format + Constraint: never a reason to train")
+
+
+@pytest.mark.verify
+@given(scenario=SCENARIOS)
+def test_route_always_answers_with_a_move_and_a_row(scenario):
+    """Your three answers match the tree … Any mismatch means re-read that table row.
+
+    Property: route() is total: every scenario gets a move from MOVES, a row that is a key of one of the
+    two tables, and a sentence.
+    """
+    got, call = routed(scenario)
+    problems = report_problems(got)
+    expect(not problems, call=call, returned=problems or got,
+           expected="a Route with a move from MOVES, a row from the tables and a one-sentence reason",
+           hint="end with a fallback for everything else: prompting, the 'Most other things' row")
+
+
+LLAMA_31_8B = {"n_layers": 32, "d_model": 4096}  # its published config
+FULL_FINE_TUNE_MB = 8e9 * 2 / 1e6  # every one of 8 billion weights, 2 bytes each: 16,000 MB
+
+
+@pytest.mark.stretch
+def test_a_rank_16_adapter_on_llama_8b_is_under_100mb():
+    """Done when: the saved adapter is < 100MB …
+
+    Offline, on paper: LoRA on q and v of Llama 3.1 8B at rank 16, in bf16, is 32 layers × 2 projections
+    × (4096×16 + 16×4096) numbers × 2 bytes ≈ 16.8 MB, a thousandth of a full fine-tune's 16,000 MB.
+    """
+    got = u08.adapter_size_mb(**LLAMA_31_8B, rank=16)
+    call = "adapter_size_mb(n_layers=32, d_model=4096, rank=16)"
+    expect(isinstance(got, (int, float)) and abs(got - 16.777216) < 0.01, call=call, returned=got,
+           expected="about 16.78 MB (8,388,608 parameters × 2 bytes, in MB of 10**6 bytes)",
+           hint="per projection, A is d_model×rank and B is rank×d_model; two projections per layer")
+    expect(got < 100 <= FULL_FINE_TUNE_MB, call=call, returned=got,
+           expected=f"under 100 MB, where a full fine-tune is {FULL_FINE_TUNE_MB:,.0f} MB", hint=None)
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize(
+    ("rank", "bytes_per_param", "mb"),
+    [(8, 2, 8.388608), (128, 2, 134.217728), (16, 4, 33.554432), (16, 1, 8.388608)],
+)
+def test_the_adapter_grows_with_rank_and_precision(rank, bytes_per_param, mb):
+    """Done when: the saved adapter is < 100MB …
+
+    The size is linear in the rank and in the bytes per number: at rank 128 the adapter no longer fits
+    under 100 MB, and fp32 (4 bytes) doubles it.
+    """
+    got = u08.adapter_size_mb(**LLAMA_31_8B, rank=rank, bytes_per_param=bytes_per_param)
+    expect(isinstance(got, (int, float)) and abs(got - mb) < 0.01,
+           call=f"adapter_size_mb(n_layers=32, d_model=4096, rank={rank}, bytes_per_param={bytes_per_param})",
+           returned=got, expected=f"about {mb:.2f} MB", hint="parameters × bytes_per_param / 10**6")
