@@ -123,7 +123,7 @@ def test_any_alias_between_plain_words_is_found(before, after, pick):
 @pytest.mark.verify
 @given(pick=st.data(), prefix=st.text("xyzq", min_size=1, max_size=3), suffix=st.text("xyzq", min_size=1, max_size=3))
 def test_an_alias_glued_inside_a_longer_word_names_nothing(pick, prefix, suffix):
-    """Each names a concrete mechanism from this page — not just “use AI better.”
+    """Each names a concrete mechanism from this page … — not just “use AI better.”
 
     Property: "xRAGq" is not RAG; letters on both sides make it a different word.
     """
