@@ -9,6 +9,8 @@
     kata grade PATH      grade a learner's copy of exercises/ (--json, --junit-xml)
     kata verify          the instructor check: solutions pass, stubs and known mistakes fail
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
+    kata record [UNIT]   re-record cassettes from solutions/ against the reference backend (--live: real APIs)
+    kata serve           run the reference backend locally, to try inputs of your own offline
 """
 
 from __future__ import annotations
@@ -271,6 +273,19 @@ def cmd_stubs(args) -> int:
     return 0
 
 
+def cmd_record(args) -> int:
+    from kata import recording
+
+    units = [_unit_arg(u) for u in args.units] if args.units else [u for u in UNITS if u.ready]
+    return recording.record(units, live=args.live)
+
+
+def cmd_serve(args) -> int:
+    from kata import recording
+
+    return recording.serve(args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
@@ -303,6 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stubs", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("units", nargs="*")
     p.set_defaults(func=cmd_stubs)
+    p = sub.add_parser("record", help="re-record cassettes (maintainers and instructors)")
+    p.add_argument("units", nargs="*", help="units to record (default: all playable units)")
+    p.add_argument("--live", action="store_true", help="against the real APIs, with VOYAGE_API_KEY and ANTHROPIC_API_KEY")
+    p.set_defaults(func=cmd_record)
+    p = sub.add_parser("serve", help="run the reference backend (needs the record extra)")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

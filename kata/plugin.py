@@ -13,12 +13,13 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
 
-from kata import impl, testing
+from kata import cassettes, impl, testing
 from kata.units import ROOT, unit_of_path
 
 KINDS = ("verify", "stretch")
@@ -54,9 +55,36 @@ def pytest_configure(config):
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
     settings.load_profile("kata-quick" if config.getoption("kata_quick") else "kata")
+    # No test ever reaches the network: pytest-recording blocks sockets, except while `kata record`
+    # records a test marked @pytest.mark.vcr.
+    config.option.block_network = True
+    if os.environ.get(cassettes.RECORDING_ENV) != "live":
+        # Replay needs no key, but the SDKs refuse to start without one.
+        os.environ.setdefault("ANTHROPIC_API_KEY", "replay-needs-no-key")
+        os.environ.setdefault("VOYAGE_API_KEY", "replay-needs-no-key")
+    cassettes.stop_sdk_retries_on_a_miss()
     config.kata_target = target
     config.kata_records = []
     testing.set_current(target)
+
+
+# --- cassettes, through pytest-recording: one folder per unit, matched on method, path and JSON body
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request):
+    unit = unit_of_path(request.node.path)
+    if unit is None:  # not a unit's test: pytest-recording's own layout, beside the test file
+        return str(request.node.path.parent / "cassettes" / request.node.path.stem)
+    return str(cassettes.CASSETTES / unit.slug)
+
+
+def pytest_recording_configure(config, vcr):
+    # Set on the VCR itself rather than through a `vcr_config` fixture, whose precedence against
+    # pytest-recording's own depends on the order plugins load in.
+    vcr.register_matcher("json_body", cassettes.json_body)
+    for name, value in cassettes.vcr_config().items():
+        setattr(vcr, name, value)
 
 
 def docstring_quote(function) -> str:
@@ -92,19 +120,32 @@ def pytest_runtest_setup(item):
 _TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
 
 
+def _teaching_message(item, error) -> tuple[str, str] | None:
+    state = next((s for kind, s in _TEACHING.items() if isinstance(error, kind)), None)
+    if state:
+        return state, str(error)
+    unit = unit_of_path(item.path)
+    miss = cassettes.cassette_miss(error)
+    if miss is not None:
+        return "cassette", cassettes.explain_miss(miss, unit.number if unit else None)
+    if item.get_closest_marker("vcr") and cassettes.is_unreadable_cassette(error):
+        return "cassette", cassettes.explain_unreadable(error, unit, item.name)
+    return None
+
+
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
 def pytest_runtest_makereport_teaching(item, call):
-    """A stub, a missing name or a broken file fails with its short message and no traceback.
+    """A stub, a missing name, a broken file or an unrecorded request fails with a short message.
 
     Built here, before pytest's own report, because rendering a traceback that nobody will read
     costs most of a warm re-run's time.
     """
-    error = call.excinfo.value if call.excinfo else None
-    state = next((s for kind, s in _TEACHING.items() if isinstance(error, kind)), None)
-    if state is None:
+    explained = _teaching_message(item, call.excinfo.value) if call.excinfo else None
+    if explained is None:
         return None
+    state, text = explained
     report = pytest.TestReport(
-        item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", str(error), call.when,
+        item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", text, call.when,
         sections=list(item._report_sections), duration=call.duration, start=call.start, stop=call.stop,
         user_properties=item.user_properties,
     )
