@@ -1,0 +1,456 @@
+"""U12 · The right tool for the job: climb the decision table, then check a decision doc that says so."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kata.testing import expect, load_unit
+
+u12 = load_unit("u12_right_tool")
+u01 = load_unit("u01_vocabulary")
+
+# The space is small (9 rows, 5 approaches): a few dozen examples cover it and keep the unit fast.
+DOC_EXAMPLES = 30
+ROW_EXAMPLES = 60
+
+VALID = "an empty list: the doc is valid"
+PROBLEM = "a non-empty list of problems"
+
+
+def rows():
+    return [row for row, _ in u12.DECISION_TABLE]
+
+
+def move(row):
+    return dict(u12.DECISION_TABLE)[row]
+
+
+def doc(task, row, chosen, reasons):
+    """A decision doc in the unit's format; `reasons` maps each rejected approach to its line."""
+    lines = [f"Task: {task}", f"Row: {row}", f"Chosen: {chosen}"]
+    lines += [f"Rejected {approach}: {reason}" for approach, reason in reasons.items()]
+    return "\n".join(lines) + "\n"
+
+
+def norm(text):
+    """Text as the checker compares it: any case, any spacing, straight or curly apostrophe."""
+    return " ".join(text.replace("’", "'").lower().split())
+
+
+def lower_than(approach):
+    approaches = u12.APPROACHES
+    return approaches[approaches.index(approach) + 1 :]
+
+
+TASKS = ("Summarise support tickets for the weekly report.", "Tag incoming invoices by supplier.",
+         "Answer staff questions about the travel policy.", "Write product descriptions from spec sheets.")
+REASONS = ("overkill for a few hundred calls a day.", "no labelled data to train on.",
+           "the docs change weekly.", "free text defeats rules.", "nothing to shrink yet.")
+
+
+@st.composite
+def valid_docs(draw):
+    """A valid decision doc for any row of the table and any approach it leads to, and that approach."""
+    row = draw(st.sampled_from(rows()), label="row")
+    chosen = draw(st.sampled_from(u12.ROW_APPROACHES[row]), label="chosen")
+    task = draw(st.sampled_from(TASKS), label="task")
+    reasons = {a: draw(st.sampled_from(REASONS), label=f"reason {a}") for a in lower_than(chosen)}
+    return doc(task, row, chosen, reasons), chosen
+
+
+# A valid doc for each kind of choice, written as a learner would.
+RAG_DOC = (
+    "Task: Answer questions about our HR handbook.\n"
+    "Row: Model doesn’t know about our docs\n"
+    "Chosen: RAG\n"
+    "Rejected fine-tune: the handbook changes every quarter.\n"
+    "Rejected distill: a few hundred questions a week.\n"
+    "Rejected classical: questions are free text.\n"
+)
+PROMPT_DOC = (
+    "Task: Draft release notes from merged pull requests.\n"
+    "Row: Generic output, no domain knowledge\n"
+    "Chosen: prompt\n"
+    "Rejected RAG: the PR titles are all the context it needs.\n"
+    "Rejected fine-tune: no labelled data, no need.\n"
+    "Rejected distill: ten runs a month.\n"
+    "Rejected classical: summaries need language.\n"
+)
+FINE_TUNE_DOC = (
+    "Task: Extract invoice fields from ten million scanned invoices a month.\n"
+    "Row: Same task, millions of times, structured output\n"
+    "Chosen: fine-tune\n"
+    "Rejected distill: the LoRA model is already small.\n"
+    "Rejected classical: layouts vary too much for templates.\n"
+)
+
+
+def problems_of(text):
+    got = u12.validate_decision_doc(text)
+    return got, f"validate_decision_doc({text!r})"
+
+
+def expect_valid(text, hint):
+    got, call = problems_of(text)
+    expect(got == [], call=call, returned=got, expected=VALID, hint=hint)
+
+
+def expect_problem(text, naming, expected, hint):
+    got, call = problems_of(text)
+    ok = isinstance(got, list) and got and all(isinstance(p, str) for p in got) \
+        and any(naming.lower() in p.lower() for p in got)
+    expect(ok, call=call, returned=got, expected=f"{expected}, one of them naming {naming!r}", hint=hint)
+
+
+# --- the table -------------------------------------------------------------------------------------
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("applies", "top"),
+    [
+        ((0,), 0),
+        ((1, 6), 1),  # our docs, at volume: RAG before LoRA
+        ((6, 1), 1),
+        ((5, 8, 2), 2),  # cheaper, private, current: the web-search row is highest
+        ((7, 4), 4),
+        ((8,), 8),
+    ],
+    ids=["one-row", "docs-and-volume", "volume-and-docs", "cheaper-private-current", "frontier-structured", "private"],
+)
+def test_first_move_stops_at_the_highest_row(applies, top):
+    """cites the matching row of the table above
+
+    "Stop at the first answer that fits": the first move is that of the highest row that applies.
+    """
+    problem = {rows()[i] for i in applies}
+    got = u12.first_move(problem)
+    expect(got == move(rows()[top]), call=f"first_move({problem!r})", returned=got,
+           expected=f"{move(rows()[top])!r}, the move of the highest applicable row {rows()[top]!r}",
+           hint="walk DECISION_TABLE from the top and return the move of the first row that is in the problem")
+
+
+@pytest.mark.verify
+@settings(max_examples=ROW_EXAMPLES)
+@given(picked=st.sets(st.integers(0, 8), min_size=1))
+def test_first_move_is_the_top_most_row_of_any_problem(picked):
+    """cites the matching row of the table above
+
+    Property: for any set of applicable rows, the first move is the move of the top-most one.
+    """
+    problem = {rows()[i] for i in picked}
+    got = u12.first_move(problem)
+    want = move(rows()[min(picked)])
+    expect(got == want, call=f"first_move({problem!r})", returned=got, expected=repr(want),
+           hint="the row with the smallest position in DECISION_TABLE wins, not the last one and not a random one")
+
+
+@pytest.mark.verify
+@settings(max_examples=ROW_EXAMPLES)
+@given(picked=st.sets(st.integers(0, 8), min_size=1), data=st.data())
+def test_a_lower_row_never_changes_the_first_move(picked, data):
+    """cites the matching row of the table above
+
+    Property: noticing one more, lower, row of a problem never changes its first move.
+    """
+    top = min(picked)
+    extra = data.draw(st.integers(top, 8), label="lower row")
+    problem = {rows()[i] for i in picked}
+    before, after = u12.first_move(problem), u12.first_move(problem | {rows()[extra]})
+    expect(before == after, call=f"first_move({problem | {rows()[extra]}!r})", returned=after,
+           expected=f"{before!r}, as without the lower row {rows()[extra]!r}",
+           hint="a lower row can only matter when no higher row applies")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("done", "next_step"),
+    [
+        (set(), "prompt caching"),
+        ({"prompt caching"}, "quantization"),
+        ({"prompt caching", "quantization"}, "distillation"),
+        ({"prompt caching", "quantization", "distillation"}, None),
+        ({"quantization"}, "prompt caching"),
+        ({"distillation", "quantization"}, "prompt caching"),
+        ({"prompt caching", "distillation"}, "quantization"),
+    ],
+)
+def test_cheaper_faster_goes_in_that_order(done, next_step):
+    """cites the matching row of the table above
+
+    "Need to run cheaper / faster": prompt caching → quantization → distillation. In that order,
+    so a step skipped earlier comes before any later one.
+    """
+    got = u12.cheaper_faster_next(done)
+    expect(got == next_step, call=f"cheaper_faster_next({done!r})", returned=got, expected=repr(next_step),
+           hint="return the first step of CHEAPER_FASTER not yet done; None once all three are done")
+
+
+# --- the decision doc ------------------------------------------------------------------------------
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("text", [RAG_DOC, PROMPT_DOC, FINE_TUNE_DOC], ids=["RAG", "prompt", "fine-tune"])
+def test_a_valid_doc_has_no_problems(text):
+    """Your decision doc names exactly one chosen approach, cites the matching row of the table above, and gives a one-line reason each lower row was rejected.
+
+    A doc that does all of that, in the unit's format, gets an empty list.
+    """
+    expect_valid(text, hint="a valid doc has one Task, one Row, one Chosen and a reason for each lower approach")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    "text",
+    [
+        RAG_DOC.replace("Model doesn’t know about our docs", "model doesn't know about OUR docs"),
+        RAG_DOC.replace("Chosen: RAG", "Chosen: rag"),
+        RAG_DOC.replace("\n", "\n\n"),
+        RAG_DOC.rstrip("\n"),
+    ],
+    ids=["row-any-case-straight-apostrophe", "approach-any-case", "blank-lines", "no-final-newline"],
+)
+def test_a_valid_doc_in_other_spellings_has_no_problems(text):
+    """cites the matching row of the table above
+
+    The row is cited verbatim but in any case, with a straight or a curly apostrophe; blank lines
+    and the final newline do not matter.
+    """
+    expect_valid(text, hint="compare rows and approaches ignoring case and ’ vs '; skip blank lines")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    "text",
+    [
+        RAG_DOC.replace("Chosen: RAG", "Chosen: RAG and fine-tune"),
+        RAG_DOC.replace("Chosen: RAG", "Chosen: RAG, fine-tune"),
+        RAG_DOC.replace("Chosen: RAG", "Chosen: RAG or prompt"),
+        RAG_DOC.replace("Chosen: RAG", "Chosen: RAG\nChosen: fine-tune"),
+        RAG_DOC.replace("Chosen: RAG\n", ""),
+        RAG_DOC.replace("Chosen: RAG", "Chosen: a vector database"),
+    ],
+    ids=["and", "comma", "or", "two-lines", "none", "not-an-approach"],
+)
+def test_not_exactly_one_chosen_approach_is_a_problem(text):
+    """Your decision doc names exactly one chosen approach
+
+    Two approaches on the Chosen line, two Chosen lines, none, or something that is not an
+    approach: each is a problem about "Chosen".
+    """
+    expect_problem(text, "Chosen", PROBLEM,
+                   hint="exactly one Chosen line, and its value must BE one approach of APPROACHES, not contain one")
+
+
+@pytest.mark.verify
+@settings(max_examples=DOC_EXAMPLES)
+@given(data=st.data())
+def test_two_approaches_instead_of_one_are_always_rejected(data):
+    """Your decision doc names exactly one chosen approach
+
+    Property: take any valid doc and replace its one chosen approach by two approaches; it is
+    rejected, however the two are joined.
+    """
+    text, chosen = data.draw(valid_docs(), label="valid doc")
+    other = data.draw(st.sampled_from([a for a in u12.APPROACHES if a != chosen]), label="other approach")
+    pair = data.draw(st.permutations([chosen, other]), label="order")
+    sep = data.draw(st.sampled_from([" and ", ", ", " or ", "/", " + ", " then ", " "]), label="joined by")
+    two = text.replace(f"Chosen: {chosen}\n", f"Chosen: {sep.join(pair)}\n")
+    expect_problem(two, "Chosen", PROBLEM, hint="a Chosen line that names two approaches chooses neither")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    "text",
+    [
+        RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: We need RAG"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Model doesn’t know"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs\n", ""),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Generic output, no domain knowledge"),
+        FINE_TUNE_DOC.replace("Same task, millions of times, structured output", "Need structured output reliably"),
+        PROMPT_DOC.replace("Generic output, no domain knowledge", "Same task, millions of times, structured output"),
+    ],
+    ids=["not-a-row", "part-of-a-row", "no-row", "prompt-row-for-RAG", "prompt-row-for-fine-tune",
+         "fine-tune-row-for-prompt"],
+)
+def test_a_row_that_is_not_the_matching_row_is_a_problem(text):
+    """cites the matching row of the table above
+
+    The Row line must be a row of DECISION_TABLE, verbatim, and the row whose first move is the
+    chosen approach (ROW_APPROACHES).
+    """
+    expect_problem(text, "Row", PROBLEM,
+                   hint="find the cited row in DECISION_TABLE, then check ROW_APPROACHES[row] has the chosen one")
+
+
+@pytest.mark.verify
+@settings(max_examples=DOC_EXAMPLES)
+@given(data=st.data())
+def test_any_row_that_does_not_lead_to_the_chosen_approach_is_rejected(data):
+    """cites the matching row of the table above
+
+    Property: in a valid doc, citing any row whose move is not the chosen approach is a problem.
+    """
+    text, chosen = data.draw(valid_docs(), label="valid doc")
+    cited = text.splitlines()[1].removeprefix("Row: ")
+    wrong = data.draw(st.sampled_from([r for r in rows() if chosen not in u12.ROW_APPROACHES[r]]), label="wrong row")
+    expect_problem(text.replace(f"Row: {cited}\n", f"Row: {wrong}\n"), "Row", PROBLEM,
+                   hint="the cited row's ROW_APPROACHES must contain the chosen approach")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("text", "approach"),
+    [(RAG_DOC, a) for a in ("fine-tune", "distill", "classical")]
+    + [(PROMPT_DOC, a) for a in ("RAG", "fine-tune", "distill", "classical")],
+    ids=[f"RAG-doc-without-{a}" for a in ("fine-tune", "distill", "classical")]
+    + [f"prompt-doc-without-{a}" for a in ("RAG", "fine-tune", "distill", "classical")],
+)
+def test_each_lower_approach_needs_its_reason(text, approach):
+    """gives a one-line reason each lower row was rejected
+
+    Remove the reason for any ONE approach below the chosen one and the doc is rejected, by a
+    problem that names that approach.
+    """
+    line = next(line for line in text.splitlines() if line.startswith(f"Rejected {approach}:"))
+    expect_problem(text.replace(line + "\n", ""), approach, f"a problem about the missing reason for {approach}",
+                   hint="loop over every approach after the chosen one in APPROACHES and require its Rejected line")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("approach", ["fine-tune", "distill", "classical"])
+@pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "spaces"])
+def test_an_empty_reason_is_a_problem(approach, reason):
+    """gives a one-line reason each lower row was rejected
+
+    "Rejected distill:" with nothing after it gives no reason.
+    """
+    line = next(line for line in RAG_DOC.splitlines() if line.startswith(f"Rejected {approach}:"))
+    text = RAG_DOC.replace(line, f"Rejected {approach}:{reason}")
+    expect_problem(text, approach, f"a problem about the empty reason for {approach}",
+                   hint="strip the reason; an empty one is no reason")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("approach", ["fine-tune", "distill", "classical"])
+def test_a_reason_on_two_lines_is_a_problem(approach):
+    """gives a one-line reason each lower row was rejected
+
+    A reason that runs onto a second line is not a one-line reason: the problem names the approach.
+    """
+    line = next(line for line in RAG_DOC.splitlines() if line.startswith(f"Rejected {approach}:"))
+    text = RAG_DOC.replace(line, line + "\n  and there is more to say about it")
+    expect_problem(text, approach, f"a problem about the reason for {approach} running past one line",
+                   hint="a line that is not 'Key: value' continues the line before it; flag that line's key")
+
+
+@pytest.mark.verify
+def test_a_doc_without_its_task_is_a_problem():
+    """Your decision doc names exactly one chosen approach, cites the matching row of the table above…
+
+    The doc states the task it decides, in one Task line.
+    """
+    expect_problem(RAG_DOC.replace("Task: Answer questions about our HR handbook.\n", ""), "Task", PROBLEM,
+                   hint="require exactly one non-empty Task line")
+
+
+def padded(text, words):
+    """`text` with filler words added to its Task line until it has exactly `words` words."""
+    extra = words - len(text.split())
+    assert extra >= 0, "the doc is already longer than that"
+    first, rest = text.split("\n", 1)
+    return first + " really" * extra + "\n" + rest
+
+
+@pytest.mark.verify
+@settings(max_examples=DOC_EXAMPLES)
+@given(data=st.data())
+def test_a_doc_at_the_post_it_limit_fits(data):
+    """The whole justification fits on a Post-it.
+
+    Property: a valid doc of exactly POST_IT_MAX_WORDS words (counted as text.split() counts them)
+    still fits.
+    """
+    text, _ = data.draw(valid_docs(), label="valid doc")
+    expect_valid(padded(text, u12.POST_IT_MAX_WORDS),
+                 hint="POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words (len(text.split()))")
+
+
+@pytest.mark.verify
+@settings(max_examples=DOC_EXAMPLES)
+@given(data=st.data(), over=st.integers(1, 60))
+def test_any_doc_over_the_post_it_limit_is_rejected(data, over):
+    """The whole justification fits on a Post-it.
+
+    Property: any otherwise valid doc longer than POST_IT_MAX_WORDS words is rejected.
+    """
+    text, _ = data.draw(valid_docs(), label="valid doc")
+    long = padded(text, u12.POST_IT_MAX_WORDS + over)
+    got, call = problems_of(long)
+    expect(bool(got), call=call, returned=got,
+           expected=f"a problem: {len(long.split())} words do not fit on a Post-it of {u12.POST_IT_MAX_WORDS}",
+           hint="count the words of the whole doc with len(text.split()) and compare with POST_IT_MAX_WORDS")
+
+
+@pytest.mark.verify
+def test_my_decision_doc_passes_the_checker():
+    """Your decision doc names exactly one chosen approach, cites the matching row of the table above, and gives a one-line reason each lower row was rejected. The whole justification fits on a Post-it."""
+    text = u12.my_decision_doc()
+    got, call = problems_of(text)
+    expect(got == [], call=f"validate_decision_doc(my_decision_doc()) with my_decision_doc() = {text!r}",
+           returned=got, expected=VALID, hint="fix each problem it lists: they name the line or approach")
+
+
+@pytest.mark.verify
+def test_my_decision_doc_is_a_decision_doc():
+    """Your decision doc names exactly one chosen approach, cites the matching row of the table above, and gives a one-line reason each lower row was rejected.
+
+    Checked here too, not only by your checker: one Chosen approach, a row of the table that
+    leads to it, one non-empty reason line per lower approach, at most POST_IT_MAX_WORDS words.
+    """
+    text = u12.my_decision_doc()
+    lines = text.splitlines() if isinstance(text, str) else []
+
+    def values(key):
+        return [norm(line.split(":", 1)[1]) for line in lines if norm(line).startswith(f"{norm(key)}:")]
+
+    chosen = [a for a in u12.APPROACHES if values("Chosen") == [norm(a)]]
+    cited = [r for r in rows() if values("Row") == [norm(r)]]
+    ok = (
+        len(chosen) == 1
+        and len(cited) == 1
+        and chosen[0] in u12.ROW_APPROACHES[cited[0]]
+        and all(len(values(f"Rejected {a}")) == 1 and values(f"Rejected {a}")[0] for a in lower_than(chosen[0]))
+        and len(values("Task")) == 1
+        and len(text.split()) <= u12.POST_IT_MAX_WORDS
+    )
+    expect(ok, call="my_decision_doc()", returned=text,
+           expected="Task, Row, Chosen lines, the row leading to the chosen approach, one 'Rejected <approach>: "
+           "<reason>' line per lower approach, within POST_IT_MAX_WORDS words",
+           hint="follow the format in the module docstring; cite the row whose ROW_APPROACHES has your choice")
+
+
+# --- Stretch ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.stretch
+def test_upgraded_replies_name_a_move_of_the_table():
+    """Re-read the four-conversation doc you wrote back in U01’s lab. Upgrade any paragraph that now sounds vague using the decision table — that delta is the practice paying off.
+
+    Same headings as your U01 replies; every paragraph one paragraph that names a first move of the
+    table (a mechanism of TABLE_MECHANISMS, found by your U01 mechanisms_named); at least one changed.
+    """
+    after = u12.upgraded_replies()  # first, so an unstarted U12 points at its own stub
+    before = u01.replies()
+    moves = {m for mechanisms in u12.TABLE_MECHANISMS.values() for m in mechanisms}
+    vague = {
+        heading: paragraph for heading, paragraph in (after.items() if isinstance(after, dict) else [])
+        if not isinstance(paragraph, str) or "\n\n" in paragraph.strip() or len(paragraph.split()) < 20
+        or not u01.mechanisms_named(paragraph) & moves
+    }
+    changed = [h for h in before if isinstance(after, dict) and after.get(h) != before[h]]
+    ok = isinstance(after, dict) and set(after) == set(before) and not vague and changed
+    expect(ok, call="upgraded_replies()", returned=vague or after,
+           expected=f"your U01 headings {sorted(before)!r}, each one paragraph naming a move of the table "
+           f"({sorted(moves)!r}), and at least one paragraph rewritten",
+           hint="start from U01's replies(); rewrite the vaguest paragraph around its row and that row's move")
