@@ -53,6 +53,14 @@ UNITS: tuple[Unit, ...] = (
         "— not just “use AI better.”",
         stretch="Add a fifth heading: “we should build our own model.” Write the one-paragraph reply "
         "you’ll need the first time a stakeholder proposes it.",
+        hints=(
+            "Start with mechanisms_named(): loop over GLOSSARY and ask, for each alias, whether it appears in "
+            "the text as a whole word. Then write the four replies and let your detector check them.",
+            "A regular expression does whole words: re.search(r'\\b' + re.escape(alias) + r'\\b', text). Add "
+            "re.IGNORECASE, except for acronyms (alias.isupper()), so 'a rag' is not RAG.",
+            "Return the set of GLOSSARY keys (not the aliases) that matched. Each reply is one paragraph of 20+ "
+            "words that names the move: RAG for the docs, a structured wiki or pgvector, prompt caching...",
+        ),
     ),
     Unit(
         2,
@@ -62,6 +70,14 @@ UNITS: tuple[Unit, ...] = (
         "row has a written justification and a named measurement beside it; none is left blank.",
         stretch="Most teams never train. If your sheet has zero Training rows, that’s the expected, "
         "healthy result — your problems are RAG, prompts, and evals.",
+        hints=(
+            "Start with phase(): the only question is whether weights move. Look for a WEIGHT_UPDATING term "
+            "as a whole word, in any case; anything else is inference by default.",
+            "Use re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE). In audit(), walk the rows "
+            "once: compare row.column with phase(row.activity); for Training rows check justification and measurement.",
+            "Blank means `not text.strip()`; put row.activity in each message. Return early on []; then count "
+            "each column with sum(r.column == 'inference' for r in sheet) and require inference > training, strictly.",
+        ),
     ),
     Unit(
         3,
@@ -121,6 +137,14 @@ UNITS: tuple[Unit, ...] = (
         "mismatch means re-read that table row.",
         stretch="Only worthwhile for Scenario-C-shaped work. […] Done when: the saved adapter is < 100MB "
         "and the tuned model gives a different output than the base model on 5 held-out examples.",
+        hints=(
+            "Read each request for what it asks the model to know or do, not for what it mentions; then climb "
+            "the tables top-down: retrieve knowledge, prompt for voice and format, train last.",
+            "Check recent news, then domain knowledge, first. Training needs ALL of: labelled_examples >= 1000, "
+            "prompt_tried, not changes_often, and a narrow task at AT_SCALE (or a specialized format).",
+            "A = {'domain knowledge'}, changes monthly -> RAG; B = {'tone of voice', 'one-off behavior'} -> "
+            "prompting; C = {'narrow task'}, 5_000 labels, 2_000_000/month, prompt tried -> fine-tune (LoRA).",
+        ),
     ),
     Unit(
         9,
@@ -161,6 +185,14 @@ UNITS: tuple[Unit, ...] = (
         "on a Post-it.",
         stretch="Re-read the four-conversation doc you wrote back in U01’s lab. Upgrade any paragraph that "
         "now sounds vague using the decision table — that delta is the practice paying off.",
+        hints=(
+            "Everything here is a walk down an ordered list: DECISION_TABLE for first_move, CHEAPER_FASTER for "
+            "the next cheaper step, APPROACHES for which reasons a decision doc owes.",
+            "In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'); "
+            "a line with no key runs on from the line above. Then check each rule and add a sentence naming its key.",
+            "Chosen must EQUAL one approach, not contain one; the row must be in ROWS with the choice in "
+            "ROW_APPROACHES[row]; loop over APPROACHES[APPROACHES.index(chosen) + 1:] for reasons; then the word count.",
+        ),
     ),
 )
 

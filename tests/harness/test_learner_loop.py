@@ -56,15 +56,14 @@ def test_a_solution_in_place_of_its_stub_turns_exactly_that_unit_green(copy_of_e
 
 def test_a_syntax_error_breaks_one_unit_with_file_and_line_and_spares_the_others(copy_of_exercises):
     broken = copy_of_exercises / f"{FIRST.slug}.py"
-    lines = broken.read_text().splitlines()
-    lines.insert(3, "def oops(:")
-    broken.write_text("\n".join(lines))
+    lines = broken.read_text().splitlines() + ["def oops(:"]  # a learner's half-typed line at the end
+    broken.write_text("\n".join(lines) + "\n")
     if len(READY) > 1:  # and another unit solved, to see that it still runs
         shutil.copy(ROOT / LAST.solution, copy_of_exercises / f"{LAST.slug}.py")
     rows = graded(copy_of_exercises)
     first = rows[FIRST.slug]
     assert first["status"] == "broken"
-    assert f"{FIRST.slug}.py:4: SyntaxError" in first["tests"][0]["message"]
+    assert f"{FIRST.slug}.py:{len(lines)}: SyntaxError" in first["tests"][0]["message"]
     assert all(row["status"] != "broken" for slug, row in rows.items() if slug != FIRST.slug)
     if len(READY) > 1:
         assert rows[LAST.slug]["status"] == "done"
