@@ -313,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit-xml", metavar="FILE")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("verify", help="the instructor check (the README's test command)")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest, e.g. -x or -k u01")
+    p.add_argument("pytest_args", nargs="*", help="passed on to pytest, e.g. -x or -k u01")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("stubs", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("units", nargs="*")
@@ -329,7 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "verify":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:  # `kata verify -x -k u01`: the rest is pytest's
+        args.pytest_args += extra
     func = getattr(args, "func", cmd_status)
     try:
         return func(args)

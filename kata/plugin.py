@@ -32,6 +32,8 @@ def pytest_addoption(parser):
     group.addoption("--kata-report", metavar="FILE", help="write per-test JSON records to FILE")
     group.addoption("--kata-harness", action="store_true", help="also run tests/harness (the kata's own checks)")
     group.addoption("--kata-quick", action="store_true", help="property tests: 20 examples, no shrinking (watch mode)")
+    group.addoption("--kata-catch", action="store_true",
+                    help="only ask whether each unit fails: stop a unit at its first failure, never shrink")
 
 
 # Property tests are deterministic (the same examples on every run and machine) and never time out
@@ -39,6 +41,9 @@ def pytest_addoption(parser):
 settings.register_profile("kata", deadline=None, derandomize=True, database=None)
 # `kata watch` trades depth for speed: fewer examples, and the first failing one is shown unshrunk.
 settings.register_profile("kata-quick", parent=settings.get_profile("kata"), max_examples=20,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+# `kata verify` asks of each catalogued mistake only whether some test fails: no shrinking needed.
+settings.register_profile("kata-catch", parent=settings.get_profile("kata"),
                           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 settings.load_profile("kata")
 
@@ -54,7 +59,8 @@ def pytest_configure(config):
             target = target.with_swap(slug, Path(path))
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
-    settings.load_profile("kata-quick" if config.getoption("kata_quick") else "kata")
+    profile = "kata-quick" if config.getoption("kata_quick") else "kata-catch" if config.getoption("kata_catch") else "kata"
+    settings.load_profile(profile)
     # No test ever reaches the network: pytest-recording blocks sockets, except while `kata record`
     # records a test marked @pytest.mark.vcr.
     config.option.block_network = True
@@ -113,6 +119,9 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_setup(item):
     testing.set_current(item.config.kata_target)
     unit, kinds = _unit_and_kind(item)
+    if unit and item.config.getoption("kata_catch") and any(
+            r["unit"] == unit.slug and r["outcome"] == "failed" for r in _records):
+        pytest.skip(f"{unit.code} already failed a test (--kata-catch)")
     if unit and len(kinds) != 1:
         pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch", pytrace=False)
 

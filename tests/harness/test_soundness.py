@@ -57,7 +57,7 @@ def runs() -> dict[str, list[dict]]:
     for k in range(rounds):
         units = [u for u in READY if len(catalogue(u)) > k]
         swaps = [f"--kata-swap={u.slug}={catalogue(u)[k]}" for u in units]
-        jobs[f"round{k}"] = (units, ["--impl", "solutions", *swaps])
+        jobs[f"round{k}"] = (units, ["--impl", "solutions", "--kata-catch", *swaps])
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(jobs, pool.map(lambda job: _run_tests(*job), jobs.values())))
 
