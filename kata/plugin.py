@@ -85,6 +85,7 @@ def vcr_cassette_dir(request):
     return str(cassettes.CASSETTES / unit.slug)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-recording's; fine when it is disabled (-p no:recording)
 def pytest_recording_configure(config, vcr):
     # Set on the VCR itself rather than through a `vcr_config` fixture, whose precedence against
     # pytest-recording's own depends on the order plugins load in.
