@@ -106,6 +106,14 @@ UNITS: tuple[Unit, ...] = (
         stretch="Try adversarial: ‘cats are great’ vs ‘cats are terrible’. They embed close together — "
         "same topic, opposite sentiment. Verify the cosine is high (≥ 0.6) to prove embeddings don’t "
         "encode polarity.",
+        hints=(
+            "Two steps: get the numbers with one API call, then compare directions. The vectors are in the "
+            "`.embeddings` of the client's result.",
+            "cosine = dot(a, b) / (norm(a) * norm(b)), with norm(v) = math.sqrt(sum(x * x for x in v)). Check the "
+            "lengths first: zip() silently drops extra numbers.",
+            "if len(a) != len(b) or norm_a == 0 or norm_b == 0: raise ValueError('...what is wrong...'); "
+            "return sum(x * y for x, y in zip(a, b)) / (norm_a * norm_b)",
+        ),
     ),
     Unit(
         5,
@@ -115,6 +123,14 @@ UNITS: tuple[Unit, ...] = (
         "ranks in the top 3 for the sponsor question, note05 for the reserve question.",
         stretch="Scale to 1000 docs and use numpy matrix math for similarity. Still no DB needed below "
         "~100k docs.",
+        hints=(
+            "Three steps: embed the notes once (build_index), embed the query (search), rank with your U04 cosine "
+            "(top_k). Write top_k first: it needs no API.",
+            "top_k: score each entry with cosine(query_vector, entry['vector']), sort highest first (reverse=True), "
+            "keep the first k ids.",
+            "search = top_k(index, embed([query])[0], k). Stretch: to_matrix = m / np.linalg.norm(m, axis=1, "
+            "keepdims=True); scores = matrix @ (q / np.linalg.norm(q)); the indices of the k largest, largest first.",
+        ),
     ),
     Unit(
         6,

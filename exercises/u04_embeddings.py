@@ -1,0 +1,48 @@
+"""U04 · Embeddings.
+
+An embedding turns a text into a list of numbers, and texts that mean similar things land close
+together. First get the numbers: one API call that embeds several sentences at once. Then write
+cosine similarity yourself, and watch meaning turn into geometry: the cat and kitten sentences point
+the same way, the car sentence does not.
+
+Run `kata check 4` after each step; `kata hint 4` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import math
+
+import voyageai
+
+from kata.models import EMBEDDING_MODEL
+
+# Step 1 of the course: three sentences, (1) about cats, (2) about kittens, (3) about cars.
+CATS = "My cat likes to sleep in the sun."
+KITTENS = "My kitten likes to nap in the sun."
+CARS = "My car needs new tires."
+
+# The Stretch's adversarial pair: same topic, opposite sentiment.
+GREAT = "cats are great"
+TERRIBLE = "cats are terrible"
+
+
+def embed(texts: list[str]) -> list[list[float]]:
+    """Return one embedding (a list of floats) per text, in the order of `texts`.
+
+    Make exactly one API call for the whole list:
+        voyageai.Client().embed(texts, model=EMBEDDING_MODEL)
+    with no other arguments (no input_type, no truncation: the tests replay that exact request), and
+    return the `.embeddings` of its result. EMBEDDING_MODEL comes from kata.models ("voyage-3").
+    """
+    raise NotImplementedError('U04 · embed() is not written yet: write it here, then run `kata check 4` (stuck? `kata hint 4`)')
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    """Return the cosine similarity of vectors `a` and `b`: dot(a, b) / (norm(a) * norm(b)).
+
+    The result is in [-1, 1]: 1 for the same direction, 0 for a right angle, -1 for opposite. It
+    depends on direction only, so scaling either vector by a positive number leaves it unchanged.
+    Raise ValueError, with a message that says what is wrong, when the vectors have different
+    lengths or either of them is all zeros (a zero vector has no direction).
+    """
+    raise NotImplementedError('U04 · cosine() is not written yet: write it here, then run `kata check 4` (stuck? `kata hint 4`)')

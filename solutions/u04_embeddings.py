@@ -1,0 +1,59 @@
+"""U04 · Embeddings.
+
+An embedding turns a text into a list of numbers, and texts that mean similar things land close
+together. First get the numbers: one API call that embeds several sentences at once. Then write
+cosine similarity yourself, and watch meaning turn into geometry: the cat and kitten sentences point
+the same way, the car sentence does not.
+
+Run `kata check 4` after each step; `kata hint 4` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import math
+
+import voyageai
+
+from kata.models import EMBEDDING_MODEL
+
+# Step 1 of the course: three sentences, (1) about cats, (2) about kittens, (3) about cars.
+CATS = "My cat likes to sleep in the sun."
+KITTENS = "My kitten likes to nap in the sun."
+CARS = "My car needs new tires."
+
+# The Stretch's adversarial pair: same topic, opposite sentiment.
+GREAT = "cats are great"
+TERRIBLE = "cats are terrible"
+
+
+def embed(texts: list[str]) -> list[list[float]]:
+    """Return one embedding (a list of floats) per text, in the order of `texts`.
+
+    Make exactly one API call for the whole list:
+        voyageai.Client().embed(texts, model=EMBEDDING_MODEL)
+    with no other arguments (no input_type, no truncation: the tests replay that exact request), and
+    return the `.embeddings` of its result. EMBEDDING_MODEL comes from kata.models ("voyage-3").
+    """
+    # One request for many texts: each call costs a round trip, so batch them.
+    return voyageai.Client().embed(texts, model=EMBEDDING_MODEL).embeddings
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    """Return the cosine similarity of vectors `a` and `b`: dot(a, b) / (norm(a) * norm(b)).
+
+    The result is in [-1, 1]: 1 for the same direction, 0 for a right angle, -1 for opposite. It
+    depends on direction only, so scaling either vector by a positive number leaves it unchanged.
+    Raise ValueError, with a message that says what is wrong, when the vectors have different
+    lengths or either of them is all zeros (a zero vector has no direction).
+    """
+    if len(a) != len(b):
+        # zip() would silently drop the extra numbers and return a wrong answer.
+        raise ValueError(f"cosine: the vectors have different dimensions ({len(a)} and {len(b)})")
+    dot = sum(x * y for x, y in zip(a, b))
+    norm_a = math.sqrt(sum(x * x for x in a))
+    norm_b = math.sqrt(sum(y * y for y in b))
+    if norm_a == 0 or norm_b == 0:
+        raise ValueError("cosine: a zero vector has no direction, so its cosine with anything is undefined")
+    # Dividing by both lengths is what makes this an angle and not a dot product: API vectors
+    # often have length 1, so the dot product alone looks right until one of them does not.
+    return dot / (norm_a * norm_b)

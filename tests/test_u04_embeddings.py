@@ -1,0 +1,183 @@
+"""U04 · Embeddings: one batched embed call, then cosine similarity that turns meaning into geometry."""
+
+import math
+import numbers
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from kata.models import CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST
+from kata.testing import expect, load_unit
+
+u04 = load_unit("u04_embeddings")
+
+# Rounding may push a cosine a hair past 1; anything further is a bug, not rounding.
+ROUNDING = 1e-9
+
+
+def shape(vectors):
+    """(rows, lengths) when `vectors` is a sequence of sequences of numbers, else None."""
+    try:
+        rows = list(vectors)
+        lengths = [len(row) for row in rows]
+        numeric = all(isinstance(x, numbers.Real) for row in rows for x in row)
+    except TypeError:
+        return None
+    return (len(rows), sorted(set(lengths))) if numeric else None
+
+
+def raised(function, *args):
+    """What calling function(*args) did: ("returned", value) or ("raised", exception)."""
+    try:
+        return "returned", function(*args)
+    except Exception as error:  # noqa: BLE001  the test reports whatever it was
+        return "raised", error
+
+
+def embedded(texts, call):
+    """embed(texts), checked to be one vector of numbers per text, all of one length."""
+    got = u04.embed(texts)
+    found = shape(got)
+    expect(found is not None and found[0] == len(texts) and len(found[1]) == 1 and found[1][0] > 0,
+           call=call, returned=found or got,
+           expected=f"{len(texts)} vectors of floats, all the same length (shown: how many vectors, and their lengths)",
+           hint="return the `.embeddings` of the client's result: a list with one list of floats per text")
+    return list(got)
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_embed_returns_one_vector_per_sentence():
+    """cos(cats, kittens) is meaningfully higher than cos(cats, cars)
+
+    Before any cosine: embed() returns one vector (a list of floats) per sentence, all the same length.
+    """
+    embedded([u04.CATS, u04.KITTENS, u04.CARS], "embed([CATS, KITTENS, CARS])")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_close_pair_outscores_far_pair():
+    """cos(cats, kittens) is meaningfully higher than cos(cats, cars) — typically the first is ≥ 0.6 and the second ≤ 0.4.
+
+    The three sentences are embedded in one call; the thresholds come from kata.models.
+    """
+    cats, kittens, cars = embedded([u04.CATS, u04.KITTENS, u04.CARS], "embed([CATS, KITTENS, CARS])")
+    close, far = u04.cosine(cats, kittens), u04.cosine(cats, cars)
+    scores = {"cos(cats, kittens)": close, "cos(cats, cars)": far}
+    expect(close > far, call="cosine(cats, kittens) and cosine(cats, cars)", returned=scores,
+           expected="the close pair (cats, kittens) to score higher than the far pair (cats, cars)",
+           hint="cosine is dot(a, b) / (norm(a) * norm(b)); check that you compare the right pairs")
+    expect(close >= CLOSE_PAIR_AT_LEAST and far <= FAR_PAIR_AT_MOST,
+           call="cosine(cats, kittens) and cosine(cats, cars)", returned=scores,
+           expected=f"cos(cats, kittens) ≥ {CLOSE_PAIR_AT_LEAST} and cos(cats, cars) ≤ {FAR_PAIR_AT_MOST}",
+           hint="if the numbers are outside [-1, 1] or very large, the division by the two norms is missing")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("a", "b", "cos"),
+    [
+        ([1.0, 0.0], [0.0, 1.0], 0.0),  # right angle: unrelated
+        ([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 1.0),  # same direction, twice as long
+        ([1.0, 0.0], [-3.0, 0.0], -1.0),  # opposite directions
+        ([3.0, 4.0], [4.0, 3.0], 0.96),  # 24 / (5 * 5)
+    ],
+)
+def test_cosine_of_known_pairs(a, b, cos):
+    """If the close pair doesn’t outscore the far pair, your similarity code or normalization is wrong.
+
+    Small vectors whose cosine you can work out by hand.
+    """
+    got = u04.cosine(a, b)
+    expect(isinstance(got, numbers.Real) and math.isclose(got, cos, abs_tol=ROUNDING),
+           call=f"cosine({a}, {b})", returned=got, expected=f"{cos}",
+           hint="dot(a, b) / (norm(a) * norm(b)), where norm(v) = sqrt(sum of v's squares)")
+
+
+# Vectors of a few numbers; a vector that is (almost) all zeros has no direction and is left out.
+ELEMENT = st.floats(-100, 100, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def pair_of_vectors():
+    return st.integers(1, 8).flatmap(lambda n: st.tuples(st.lists(ELEMENT, min_size=n, max_size=n),
+                                                         st.lists(ELEMENT, min_size=n, max_size=n)))
+
+
+def has_direction(v):
+    return math.sqrt(sum(x * x for x in v)) > 0.1
+
+
+@pytest.mark.verify
+@given(pair=pair_of_vectors())
+def test_cosine_is_symmetric_and_between_minus_one_and_one(pair):
+    """If the close pair doesn’t outscore the far pair, your similarity code or normalization is wrong.
+
+    Property: cosine(a, b) == cosine(b, a), and it lies in [-1, 1] (up to rounding) for any vectors.
+    """
+    a, b = pair
+    assume(has_direction(a) and has_direction(b))
+    ab, ba = u04.cosine(a, b), u04.cosine(b, a)
+    expect(math.isclose(ab, ba, rel_tol=ROUNDING, abs_tol=ROUNDING), call=f"cosine(a, b) and cosine(b, a) with a={a}, b={b}",
+           returned=(ab, ba), expected="the same number both ways", hint="the angle between a and b is the angle between b and a")
+    expect(-1 - ROUNDING <= ab <= 1 + ROUNDING, call=f"cosine({a}, {b})", returned=ab, expected="a number in [-1, 1]",
+           hint="a dot product alone grows with the vectors' lengths: divide by norm(a) * norm(b)")
+
+
+@pytest.mark.verify
+@given(pair=pair_of_vectors(), factor=st.floats(0.001, 1000))
+def test_cosine_ignores_length(pair, factor):
+    """If the close pair doesn’t outscore the far pair, your similarity code or normalization is wrong.
+
+    Property: scaling a vector by a positive number keeps its direction, so its cosine is unchanged.
+    (The API's vectors happen to have length 1, where a plain dot product looks right: this is where it is not.)
+    """
+    a, b = pair
+    assume(has_direction(a) and has_direction(b))
+    scaled = [factor * x for x in a]
+    before, after = u04.cosine(a, b), u04.cosine(scaled, b)
+    expect(math.isclose(before, after, rel_tol=1e-6, abs_tol=1e-9),
+           call=f"cosine(a, b) and cosine({factor} * a, b) with a={a}, b={b}", returned=(before, after),
+           expected="the same cosine: scaling a vector does not change its direction",
+           hint="normalise: divide the dot product by the lengths of both vectors (sqrt of the sum of squares)")
+
+
+ZERO, MISMATCH = "a zero vector", "vectors of different dimensions"
+PROBLEM_HINTS = {
+    ZERO: "a vector of zeros has length 0: check both norms and raise ValueError before dividing",
+    MISMATCH: "check len(a) == len(b) first: zip() silently drops the extra numbers of the longer vector",
+}
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("a", "b", "problem"),
+    [
+        ([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], ZERO),
+        ([1.0, 2.0, 3.0], [0.0, 0.0, 0.0], ZERO),
+        ([1.0, 2.0], [1.0, 2.0, 3.0], MISMATCH),
+        ([1.0, 2.0, 3.0, 4.0], [1.0, 2.0], MISMATCH),
+    ],
+)
+def test_cosine_rejects_what_has_no_angle(a, b, problem):
+    """If the close pair doesn’t outscore the far pair, your similarity code or normalization is wrong.
+
+    A zero vector has no direction, and vectors of different lengths come from different models (or a
+    bug): both raise ValueError with a message that says so, rather than returning a number.
+    """
+    what, value = raised(u04.cosine, a, b)
+    ok = what == "raised" and isinstance(value, ValueError) and str(value).strip() != ""
+    expect(ok, call=f"cosine({a}, {b})", returned=f"<raised {type(value).__name__}: {value}>" if what == "raised" else value,
+           expected=f"a ValueError with a message about {problem}", hint=PROBLEM_HINTS[problem])
+
+
+@pytest.mark.stretch
+@pytest.mark.vcr
+def test_opposite_sentiment_still_embeds_close():
+    """Try adversarial: ‘cats are great’ vs ‘cats are terrible’. They embed close together — same topic, opposite sentiment. Verify the cosine is high (≥ 0.6) to prove embeddings don’t encode polarity."""
+    great, terrible = embedded([u04.GREAT, u04.TERRIBLE], "embed([GREAT, TERRIBLE])")
+    got = u04.cosine(great, terrible)
+    expect(got >= CLOSE_PAIR_AT_LEAST, call="cosine(*embed([GREAT, TERRIBLE]))", returned=got,
+           expected=f"a cosine ≥ {CLOSE_PAIR_AT_LEAST}: the topic dominates, the sentiment barely moves the vector",
+           hint="embed both sentences in one call, then compare them with your cosine")

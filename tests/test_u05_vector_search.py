@@ -1,0 +1,197 @@
+"""U05 · Vector search: a list of {id, text, vector}, ranked by your own cosine; then the same as matrix math."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+from kata.corpus import load_notes
+from kata.testing import expect, load_unit
+
+u05 = load_unit("u05_vector_search")
+
+SPONSOR = ("Who is the executive sponsor?", "note01")
+RESERVE = ("What is the contingency reserve?", "note05")
+
+# Rounding may reorder two scores that differ in the last few bits; anything more is a wrong order.
+ROUNDING = 1e-9
+
+
+def cos(a, b):
+    """The test's own cosine, so the checks do not depend on the code under test."""
+    dot = sum(x * y for x, y in zip(a, b))
+    return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+
+def index_of(vectors):
+    return [{"id": f"doc{i}", "text": f"document {i}", "vector": list(v)} for i, v in enumerate(vectors)]
+
+
+# A compass of 2-d vectors, not all of length 1. By cosine with the query (2, 1): northeast 0.95,
+# east 0.89, far-east 0.79, north 0.45, west -0.89. By dot product alone, far-east (9) would win.
+COMPASS = [
+    {"id": "east", "text": "east", "vector": [1.0, 0.0]},
+    {"id": "north", "text": "north", "vector": [0.0, 1.0]},
+    {"id": "west", "text": "west", "vector": [-1.0, 0.0]},
+    {"id": "northeast", "text": "northeast", "vector": [1.0, 1.0]},
+    {"id": "far-east", "text": "far-east", "vector": [5.0, -1.0]},
+]
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("k", "best"), [(3, ["northeast", "east", "far-east"]), (1, ["northeast"]),
+                                         (5, ["northeast", "east", "far-east", "north", "west"])])
+def test_top_k_ranks_by_cosine_best_first(k, best):
+    """For at least 4 of 5 queries the correct document is in the returned top 3
+
+    First the ranking, with no API: top_k returns the k ids with the highest cosine, most similar first.
+    """
+    got = u05.top_k(COMPASS, [2.0, 1.0], k)
+    shown = {entry["id"]: entry["vector"] for entry in COMPASS}
+    expect(got == best, call=f"top_k(index, [2.0, 1.0], k={k}) on an index with the vectors {shown}", returned=got, expected=f"{best} (ids, best first)",
+           hint="score each entry with cosine(query_vector, entry['vector']), sort from highest to lowest, keep the first k ids")
+
+
+VECTOR = st.lists(st.integers(-9, 9), min_size=4, max_size=4).filter(any)  # no zero vectors: they have no direction
+
+
+@pytest.mark.verify
+@settings(max_examples=50)  # small indexes: 50 cover the cases, and the unit stays quick
+@given(vectors=st.lists(VECTOR, min_size=1, max_size=12), query=VECTOR, k=st.integers(1, 12))
+def test_top_k_keeps_the_k_most_similar(vectors, query, k):
+    """For at least 4 of 5 queries the correct document is in the returned top 3
+
+    Property: for any index, top_k returns min(k, n) distinct ids of the index, in order of falling
+    cosine, and nothing it leaves out scores higher than what it keeps (ties may go either way).
+    """
+    index = index_of(vectors)
+    got = u05.top_k(index, query, k)
+    call = f"top_k(index, {query}, k={k}) with vectors {vectors}"
+    ids = [entry["id"] for entry in index]
+    expect(isinstance(got, list) and len(got) == min(k, len(index)) and len(set(got)) == len(got)
+           and all(doc_id in ids for doc_id in got),
+           call=call, returned=got, expected=f"a list of {min(k, len(index))} different ids of the index",
+           hint="return the ids (strings) of the first k entries after sorting, no more, no fewer")
+    score = {entry["id"]: cos(query, entry["vector"]) for entry in index}
+    kept = [score[doc_id] for doc_id in got]
+    left_out = [score[doc_id] for doc_id in ids if doc_id not in got]
+    in_order = all(a >= b - ROUNDING for a, b in itertools.pairwise(kept))
+    best_kept = not left_out or min(kept) >= max(left_out) - ROUNDING
+    expect(in_order and best_kept, call=call, returned={doc_id: round(score[doc_id], 4) for doc_id in got},
+           expected=f"the {min(k, len(index))} highest cosines, highest first (all scores: "
+                    f"{ {doc_id: round(s, 4) for doc_id, s in score.items()} })",
+           hint="sort by cosine with reverse=True (highest first), then slice [:k]")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_index_holds_one_entry_per_note():
+    """For at least 4 of 5 queries the correct document is in the returned top 3
+
+    build_index embeds the ten notes (in one call) and stores {id, text, vector} for each, in order.
+    """
+    notes = load_notes()
+    index = u05.build_index(notes)
+    entries = [sorted(e) if isinstance(e, dict) else type(e).__name__ for e in index]
+    expect(all(keys == ["id", "text", "vector"] for keys in entries) and len(index) == len(notes),
+           call="build_index(load_notes())", returned=entries,
+           expected=f"{len(notes)} dicts with the keys 'id', 'text' and 'vector' (shown: the keys of each entry)",
+           hint="return [{'id': note.id, 'text': note.text, 'vector': vector} for each note and its vector]")
+    got = [(e["id"], e["text"] == n.text) for e, n in zip(index, notes)]
+    expect(got == [(n.id, True) for n in notes], call="build_index(load_notes())", returned=got,
+           expected="each note's id with its own text, in the notes' order (shown: id, and whether the text is the note's)",
+           hint="pair the i-th vector with the i-th note: zip(notes, vectors)")
+    lengths = sorted({len(e["vector"]) for e in index})
+    expect(len(lengths) == 1 and lengths[0] > 0, call="build_index(load_notes())", returned=lengths,
+           expected="vectors of one and the same length (shown: the lengths found)",
+           hint="store the vector that embed() returned for each note")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_sponsor_and_reserve_questions_find_their_notes():
+    """e.g. note01 ranks in the top 3 for the sponsor question, note05 for the reserve question.
+
+    The course's two queries, through search(): the query is embedded (once), the notes are not re-embedded.
+    """
+    index = u05.build_index(load_notes())
+    for question, note in (SPONSOR, RESERVE):
+        got = u05.search(index, question)
+        expect(isinstance(got, list) and len(got) == 3 and note in got, call=f"search(index, {question!r})",
+               returned=got, expected=f"3 note ids, {note!r} among them",
+               hint="embed([query]), then top_k(index, that vector, 3); if the answer is at the bottom, check the sort order")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_at_least_4_of_5_queries_find_the_right_note():
+    """For at least 4 of 5 queries the correct document is in the returned top 3 — e.g. note01 ranks in the top 3 for the sponsor question, note05 for the reserve question.
+
+    run_queries reports, per question, the top 3 and whether the expected note is in it.
+    """
+    queries = u05.QUERIES
+    expect(len(queries) == 5 and SPONSOR in queries and RESERVE in queries, call="QUERIES", returned=queries,
+           expected="five (question, note id) pairs, the sponsor and reserve questions among them",
+           hint="keep QUERIES as given, or replace only the last three with questions whose note you know")
+    rows = u05.run_queries(u05.build_index(load_notes()))
+    found = [tuple(row.get(key) for key in ("question", "expected", "top", "hit")) if isinstance(row, dict) else row
+             for row in rows]
+    honest = all(isinstance(row, tuple) for row in found) and [row[:2] for row in found] == list(queries) and all(
+        isinstance(top, list) and len(top) == 3 and hit == (e in top) for _, e, top, hit in found)
+    expect(honest, call="run_queries(build_index(load_notes()))", returned=found,
+           expected="one row per query, in order, with its top 3 ids and hit = (expected in top)",
+           hint="for each (question, expected) in queries: top = search(index, question, k); hit = expected in top")
+    hits = sum(hit for *_, hit in found)
+    named = {e: e in top for q, e, top, _ in found if (q, e) in (SPONSOR, RESERVE)}
+    expect(hits >= 4 and all(named.values()), call="run_queries(build_index(load_notes()))", returned=found,
+           expected=f"at least 4 hits of 5 (got {hits}), including note01 for the sponsor and note05 for the reserve question",
+           hint="a note that always shows up at the bottom means the sort is reversed; check top_k on its own first")
+
+
+# --- Stretch: 1,000 documents as one matrix
+
+DOCS, DIMENSIONS = 1000, 24
+
+
+@pytest.mark.stretch
+def test_to_matrix_gives_rows_of_length_one():
+    """Scale to 1000 docs and use numpy matrix math for similarity.
+
+    Normalised once, the rows turn every cosine into a dot product: (3, 4) becomes (0.6, 0.8).
+    """
+    got = u05.to_matrix([[3.0, 4.0], [0.0, 2.0], [-1.0, 0.0]])
+    expected = np.array([[0.6, 0.8], [0.0, 1.0], [-1.0, 0.0]])
+    ok = isinstance(got, np.ndarray) and got.shape == expected.shape and np.allclose(got, expected)
+    expect(ok, call="to_matrix([[3.0, 4.0], [0.0, 2.0], [-1.0, 0.0]])", returned=got,
+           expected="array([[0.6, 0.8], [0.0, 1.0], [-1.0, 0.0]]): each row divided by its own length",
+           hint="matrix / np.linalg.norm(matrix, axis=1, keepdims=True)")
+
+
+@pytest.mark.stretch
+@settings(max_examples=25, phases=[Phase.explicit, Phase.generate])  # shrinking a seed teaches nothing, and costs seconds
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 10))
+def test_matrix_search_equals_the_loop_on_1000_docs(seed, k):
+    """Scale to 1000 docs and use numpy matrix math for similarity. Still no DB needed below ~100k docs.
+
+    Property: on 1,000 random vectors of different lengths, search_matrix(to_matrix(vectors), query, k)
+    returns the same documents, in the same order, as your loop version top_k.
+    """
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(DOCS, DIMENSIONS)) * rng.uniform(0.1, 10.0, size=(DOCS, 1))  # lengths 0.1x to 10x
+    query = rng.normal(size=DIMENSIONS).tolist()
+    index = [{"id": str(i), "text": f"document {i}", "vector": row} for i, row in enumerate(vectors.tolist())]
+    loop = [int(doc_id) for doc_id in u05.top_k(index, query, k)]
+    got = u05.search_matrix(u05.to_matrix(vectors.tolist()), query, k)
+    got = [int(i) for i in got] if isinstance(got, (list, tuple, np.ndarray)) else got
+    scores = vectors @ query / np.linalg.norm(vectors, axis=1) / np.linalg.norm(query)
+    same = got == loop or (isinstance(got, list) and len(got) == len(loop)
+                           and all(abs(scores[a] - scores[b]) < 1e-6 for a, b in zip(got, loop)))  # only near-ties swapped
+    loop_is_right = np.allclose(scores[loop], np.sort(scores)[::-1][:k], atol=1e-6)
+    expect(same, call=f"search_matrix(to_matrix(vectors), query, k={k}) on {DOCS} random vectors (seed {seed})",
+           returned={i: round(float(scores[i]), 4) for i in got} if isinstance(got, list) else got,
+           expected=f"the loop's answer top_k(...) = { {i: round(float(scores[i]), 4) for i in loop} } (row: cosine)",
+           hint="normalise the rows once in to_matrix and the query too; scores = matrix @ query; the k largest, largest first"
+           if loop_is_right else "your loop version top_k is not right on these vectors either: make the Verify tests pass first")
