@@ -141,6 +141,14 @@ UNITS: tuple[Unit, ...] = (
         "in sources” instead of inventing an answer.",
         stretch="Tighten the instruction to ‘If the answer isn’t in the retrieved context, say so and "
         "stop.’ Re-ask the unanswerable question — the hallucination should disappear entirely.",
+        hints=(
+            "Start with build_prompt and parse_citations: no API needed. Copy the course's template character for "
+            "character and number the chunks as people count, from 1.",
+            "chunk_notes: one dict per note.paragraphs entry. build_chunk_index: one embed([...]) for all texts. "
+            "retrieve: top_k gives ids; map them back to the index's dicts, in its order.",
+            "parse_citations: find every [chunk ...] bracket (any case), then every number inside; split by "
+            "1 <= n <= n_chunks. answer: chunks[n - 1]['note']; not_found = reply.strip().lower().startswith(...).",
+        ),
     ),
     Unit(
         7,

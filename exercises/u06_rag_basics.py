@@ -1,0 +1,136 @@
+"""U06 · RAG — the basics.
+
+Retrieve the relevant chunks, paste them into the prompt, ask the model to answer using only those
+chunks, and make it cite them. Cut the ten sample notes into paragraphs, embed them once with your
+U04 `embed`, retrieve the top 3 for a question with your U05 `top_k`, build the course's prompt, ask
+Claude, and read the [chunk N] citations back to the notes they came from. An unanswerable question
+must come back as "not found in sources", with nothing cited.
+
+Run `kata check 6` after each step; `kata hint 6` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import re
+
+import anthropic
+
+from kata.models import CLAUDE
+
+from .u04_embeddings import embed
+from .u05_vector_search import top_k
+
+# The course's minimal RAG system block, verbatim: answer from the context, admit absence, cite.
+SYSTEM = """You answer questions using only the CONTEXT provided.
+If the context does not contain the answer, say "not found in sources".
+Always cite the chunk number you used: [chunk N]."""
+
+# The Stretch: the same block, tightened so that "not found" is the whole reply, with nothing after it.
+TIGHT_SYSTEM = SYSTEM + "\nIf the answer isn't in the retrieved context, say so and stop."
+
+# What the reply says when the context does not hold the answer (it may be followed by more text).
+NOT_FOUND = "not found in sources"
+
+# The course's prompt shape: one context line per retrieved chunk, numbered from 1, then the question.
+CHUNK_LINE = "[chunk {i}] {text}  (source: {source})"
+USER_TEMPLATE = "CONTEXT:\n\n{context}\n\nQUESTION: {question}"
+
+# The most tokens a reply may have: an answer of a sentence or two with its citation needs far fewer.
+MAX_TOKENS = 1024
+
+# Five questions about the sample corpus, each with the note that answers it, and one the notes
+# cannot answer (None). Keep them: the recordings hold these five. The schedule slip is asked in the
+# notes' own word, "go-live": asked as "Why did the schedule slip?", note06's paragraphs rank 5th and
+# lower with the reference embeddings, so no top 3 holds the answer. That miss is U07's subject.
+QUESTIONS = (
+    ("Why did the go-live date slip?", "note06"),
+    ("Who is the executive sponsor?", "note01"),
+    ("What is the contingency reserve?", "note05"),
+    ("What went wrong with customer ZIP codes?", "note07"),
+    ("What is the office Wi-Fi password?", None),
+)
+
+
+def chunk_notes(notes) -> list[dict]:
+    """Cut the notes into paragraph-level chunks: one dict per paragraph, notes and paragraphs in order.
+
+    `notes` are the sample corpus's notes (`from kata.corpus import load_notes`); each has `.id`
+    ("note06"), `.source` ("note06.txt") and `.paragraphs` (its body's paragraphs, title and date
+    left out). Return one dict per paragraph:
+        {"id": "note06-p2", "note": "note06", "source": "note06.txt", "text": <the paragraph>}
+    where the id is unique (note id, "-p", the paragraph's number counted from 1) and "text" is the
+    paragraph exactly as `.paragraphs` gives it. Never one chunk per note: the course's number-one
+    RAG mistake is retrieving the right document while the paragraph that answers is not in the prompt.
+    """
+    raise NotImplementedError('U06 · chunk_notes() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
+
+
+def build_chunk_index(chunks: list[dict]) -> list[dict]:
+    """Embed the chunks and return the index: each chunk's dict with a "vector" added, in order.
+
+    Make ONE call, `embed([chunk["text"] for chunk in chunks])` (your U04 embed), with the texts in
+    the chunks' order; return new dicts that keep every key of the chunk and add "vector". The
+    corpus is embedded once, here: answering a question never embeds it again.
+    """
+    raise NotImplementedError('U06 · build_chunk_index() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
+
+
+def retrieve(index: list[dict], question: str, k: int = 3) -> list[dict]:
+    """Return the k chunks of `index` closest in meaning to `question`, best first, as index entries.
+
+    Embed the question with ONE call, `embed([question])`, rank the index with your U05
+    `top_k(index, that vector, k)` (it works on any list of dicts with "id" and "vector"), and return
+    the index's dicts for the ids it gives, in its order.
+    """
+    raise NotImplementedError('U06 · retrieve() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
+
+
+def build_prompt(chunks: list[dict], question: str) -> str:
+    """Return the user turn of the course's RAG prompt for the retrieved `chunks` and `question`.
+
+    Exactly USER_TEMPLATE, "CONTEXT:\\n\\n{context}\\n\\nQUESTION: {question}", where the context is
+    one CHUNK_LINE per chunk, "[chunk {i}] {text}  (source: {source})" (two spaces before
+    "(source:"), joined by a blank line ("\\n\\n"), and i counts from 1: the model cites these numbers.
+    """
+    raise NotImplementedError('U06 · build_prompt() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
+
+
+def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
+    """Read the [chunk N] citations of a model's `reply`; return (cited, flagged).
+
+    A citation is a pair of square brackets that opens with the word "chunk", in any case. Read every
+    one, in all the ways models write them: "[chunk 2]", "[Chunk 2]", "[chunk 2, chunk 3]" (several in
+    one bracket) and "[chunk 2][chunk 3]" (side by side). Numbers outside such brackets are not
+    citations ("$48,000", "chunk 2" in running text, "[2]"). `cited` holds the numbers from 1 to
+    `n_chunks` (the chunks that were in the prompt); `flagged` holds the others (0, or beyond
+    n_chunks: the model cited a chunk it was never given). Both lists are in order of first
+    appearance, each number once. Never raise on a reply, whatever it holds.
+    """
+    raise NotImplementedError('U06 · parse_citations() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
+
+
+def ask_claude(system: str, user: str) -> str:
+    """Send one prompt to Claude and return the text of its reply.
+
+    Call `anthropic.Anthropic().messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, system=system,
+    messages=[{"role": "user", "content": user}])` with no other arguments, and return the text of
+    its text blocks joined together.
+    """
+    raise NotImplementedError('U06 · ask_claude() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
+
+
+def answer(question: str, index: list[dict], system: str = SYSTEM, k: int = 3) -> dict:
+    """Answer `question` from the notes in `index`, with citations; return what came back.
+
+    Retrieve with `retrieve(index, question, k)`, build the user turn with `build_prompt(chunks,
+    question)`, get the reply with `ask_claude(system, user)` and read it with
+    `parse_citations(reply, len(chunks))`. Return
+        {"text": the reply,
+         "chunks": the retrieved chunks, in prompt order,
+         "cited_notes": the note id of each cited chunk, in citation order ([chunk 1] is chunks[0]),
+         "flagged": the chunk numbers cited that were not in the prompt,
+         "not_found": True when the reply starts with "not found in sources", in any case and
+                      whatever follows it}
+    An unanswerable question must come back with not_found True and nothing in cited_notes.
+    """
+    raise NotImplementedError('U06 · answer() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
