@@ -187,6 +187,14 @@ UNITS: tuple[Unit, ...] = (
         "or test you actually ran, not a guess.",
         stretch="Most teams stop at Gate 1 or 2. If yours does, that’s the win — the hours you didn’t "
         "spend fine-tuning go to data quality and evals (U10).",
+        hints=(
+            "Walk the gates in order and return at the first that settles it: test `rate is None` before comparing "
+            "a rate with the bar; labels only matter once Gate 1 and Gate 2 were both run and fell short.",
+            "The line names 'Gate N' and its evidence: f'{rate:.0%}' for the rate that cleared the bar, f'{n:,}' "
+            "labels at Gate 3. LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).",
+            "With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X. "
+            "Step with A -= lr * dA, B -= lr * dB only (never W); merge returns a new W + scale * B @ A.",
+        ),
     ),
     Unit(
         10,

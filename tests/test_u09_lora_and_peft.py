@@ -1,0 +1,527 @@
+"""U09 · LoRA & PEFT: the fine-tune-or-not gate in one backed line, then a LoRA adapter trained in numpy."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kata.testing import expect, load_unit
+
+u09 = load_unit("u09_lora_and_peft")
+
+
+def use_case(**changes):
+    """A use case whose two cheap gates were run and failed, with 1,400 labels and a rented GPU."""
+    base = dict(name="contract extraction", bar=0.9, gate1_pass_rate=0.62, gate2_pass_rate=0.55,
+                labelled_examples=1_400, single_consumer_gpu=False)
+    return u09.UseCase(**{**base, **changes})
+
+
+def gated(case):
+    got = u09.gate(case)
+    return got, f"gate({case!r})"
+
+
+def well_formed(got):
+    """(gate number, line) taken apart, or (None, '') when gate() did not answer with a pair like that."""
+    if isinstance(got, tuple) and len(got) == 2 and got[0] in (1, 2, 3) and isinstance(got[1], str):
+        return got
+    return None, ""
+
+
+def names_lora(line):
+    return "lora" in line.lower()  # QLoRA included
+
+
+# --- the gate, one use case at a time
+
+
+@pytest.mark.verify
+def test_a_use_case_solved_at_gate_1_says_so_with_its_pass_rate():
+    """You can state, in one line, the exact gate at which the use case stopped (“solved at Gate 1 with a structured output” …
+
+    The prompt + 5 examples + structured output cleared the bar (95% against 90%): Gate 1, "solved", and
+    the 95% you measured in the line.
+    """
+    got, call = gated(use_case(gate1_pass_rate=0.95, gate2_pass_rate=None, labelled_examples=5_000))
+    number, line = well_formed(got)
+    expect(number == 1 and "Gate 1" in line and "solved" in line.lower() and "95%" in line, call=call,
+           returned=got, expected="(1, a line like 'solved at Gate 1 with a structured output — 95% vs a 90% bar')",
+           hint="Gate 1 comes first: when gate1_pass_rate >= bar, stop there and name the rate, f'{rate:.0%}'")
+
+
+@pytest.mark.verify
+def test_a_use_case_solved_at_gate_2_says_so_with_its_pass_rate():
+    """You can state, in one line, the exact gate at which the use case stopped … backed by the prompt or test you actually ran, not a guess.
+
+    The prompt alone got 62%; the smaller model with it got 91% against a 90% bar: Gate 2, "solved", and
+    the 91% that backs it.
+    """
+    got, call = gated(use_case(gate1_pass_rate=0.62, gate2_pass_rate=0.91))
+    number, line = well_formed(got)
+    expect(number == 2 and "Gate 2" in line and "solved" in line.lower() and "91%" in line, call=call,
+           returned=got, expected="(2, a line like 'solved at Gate 2 with a smaller model — 91% vs a 90% bar')",
+           hint="Gate 2 is the smaller model's pass rate, gate2_pass_rate: name that rate, not Gate 1's")
+
+
+@pytest.mark.verify
+def test_a_use_case_that_passes_gate_3_names_its_labels_and_lora():
+    """(“solved at Gate 1 with a structured output” / “passes Gate 3 — 1,400 labels, LoRA”)
+
+    Both cheap gates failed, 1,400 labels are in hand and the GPU is not a consumer card: LoRA.
+    """
+    got, call = gated(use_case())
+    number, line = well_formed(got)
+    low = line.lower()
+    expect(number == 3 and "Gate 3" in line and "passes" in low and "1,400" in line and "lora" in low
+           and "qlora" not in low, call=call, returned=got,
+           expected="(3, a line like 'passes Gate 3 — 1,400 labels, LoRA')",
+           hint="write the label count with a thousands comma, f'{n:,}'; QLoRA is only for a single consumer GPU")
+
+
+@pytest.mark.verify
+def test_on_a_single_consumer_gpu_gate_3_says_qlora_and_why():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    The same use case on one consumer GPU: QLoRA, the same adapter on a 4-bit quantized base, and the
+    line says so ("4-bit"), the table's reason for it.
+    """
+    got, call = gated(use_case(single_consumer_gpu=True))
+    number, line = well_formed(got)
+    low = line.lower()
+    expect(number == 3 and "passes" in low and "1,400" in line and "qlora" in low and "4-bit" in low, call=call,
+           returned=got, expected="(3, a line like 'passes Gate 3 — 1,400 labels, QLoRA on a 4-bit base …')",
+           hint="QLoRA's row in PEFT_APPROACHES: ~0.5–2% on a 4-bit quantized base, for a single consumer GPU")
+
+
+@pytest.mark.verify
+def test_short_of_1000_labels_gate_3_says_collect_labels_not_lora():
+    """backed by the prompt or test you actually ran, not a guess.
+
+    Both cheap gates failed but only 400 labels are in hand: stop at Gate 3 without LoRA, name the 400,
+    and say where the work goes: collect labels, grow the eval.
+    """
+    got, call = gated(use_case(labelled_examples=400))
+    number, line = well_formed(got)
+    low = line.lower()
+    expect(number == 3 and "Gate 3" in line and "400" in line and not names_lora(line) and "passes" not in low
+           and ("collect" in low or "eval" in low), call=call, returned=got,
+           expected="(3, a line like 'stopped at Gate 3 — 400 labels, short of 1,000: collect labels and grow the "
+                    "eval'), naming neither LoRA nor QLoRA",
+           hint="1,000+ labelled examples is the ticket into training: below it, more labels and a better eval")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("labels", "lora"), [(999, False), (1_000, True), (1_001, True)])
+def test_one_thousand_labels_is_the_line(labels, lora):
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    "1,000+" includes 1,000 itself; 999 is one short.
+    """
+    got, call = gated(use_case(labelled_examples=labels))
+    number, line = well_formed(got)
+    expect(number == 3 and names_lora(line) == lora and ("passes" in line.lower()) == lora, call=call, returned=got,
+           expected=f"(3, a line that {'passes Gate 3 with LoRA' if lora else 'stops at Gate 3 without LoRA'})",
+           hint="labelled_examples >= ENOUGH_LABELS, not >")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("rates", "stop"),
+    [((None, None), 1), ((None, 0.95), 1), ((0.62, None), 2)],
+    ids=["nothing run", "gate 2 run but not gate 1", "gate 1 failed, gate 2 not run"],
+)
+def test_a_gate_not_run_is_where_it_stops_and_is_never_solved(rates, stop):
+    """backed by the prompt or test you actually ran, not a guess.
+
+    A pass rate of None means that gate's test was never run. The walk stops at the first gate not run,
+    never calls it solved or passed, and never jumps ahead to LoRA, even with 5,000 labels in hand.
+    """
+    got, call = gated(use_case(gate1_pass_rate=rates[0], gate2_pass_rate=rates[1], labelled_examples=5_000))
+    number, line = well_formed(got)
+    low = line.lower()
+    expect(number == stop and f"Gate {stop}" in line and "solved" not in low and "passes" not in low
+           and not names_lora(line), call=call, returned=got,
+           expected=f"({stop}, a line saying Gate {stop} was not run yet), neither 'solved' nor 'passes', no LoRA",
+           hint="check `rate is None` before comparing it with the bar: an untested gate is a guess")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("gate_rates", [(0.9, None), (0.5, 0.9)], ids=["gate 1", "gate 2"])
+def test_meeting_the_bar_exactly_clears_it(gate_rates):
+    """the exact gate at which the use case stopped
+
+    A pass rate equal to the bar clears it.
+    """
+    got, call = gated(use_case(gate1_pass_rate=gate_rates[0], gate2_pass_rate=gate_rates[1]))
+    stop = 1 if gate_rates[1] is None else 2
+    number, line = well_formed(got)
+    expect(number == stop and "solved" in line.lower(), call=call, returned=got,
+           expected=f"({stop}, 'solved at Gate {stop} …')", hint="rate >= bar clears the bar")
+
+
+# --- the gate, as properties over every use case
+
+RATES = st.one_of(st.none(), st.sampled_from([0.0, 0.5, 0.89, 0.9, 0.91, 1.0]), st.floats(0, 1))
+USE_CASES = st.builds(
+    lambda bar, g1, g2, labels, gpu: u09.UseCase(name="a use case", bar=bar, gate1_pass_rate=g1,
+                                                 gate2_pass_rate=g2, labelled_examples=labels,
+                                                 single_consumer_gpu=gpu),
+    st.sampled_from([0.8, 0.9, 0.95]),
+    RATES,
+    RATES,
+    st.one_of(st.integers(0, 2_000), st.integers(0, 10**6)),  # often near the 1,000 line, sometimes far
+    st.booleans(),
+)
+
+
+def earns_training(case):
+    """The tests' own reading of the gate: both cheap gates measured and short of the bar, 1,000+ labels."""
+    rates = (case.gate1_pass_rate, case.gate2_pass_rate)
+    return all(r is not None and r < case.bar for r in rates) and case.labelled_examples >= 1_000
+
+
+@pytest.mark.verify
+@given(case=USE_CASES)
+def test_never_lora_under_1000_labels(case):
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    Property: a use case with fewer than 1,000 labelled examples never gets LoRA or QLoRA, whatever its
+    pass rates and GPU.
+    """
+    case = replace(case, labelled_examples=case.labelled_examples % 1_000)
+    got, call = gated(case)
+    number, line = well_formed(got)
+    expect(number is not None and not names_lora(line) and "passes" not in line.lower(), call=call, returned=got,
+           expected="a (gate, line) pair whose line names neither LoRA nor QLoRA: under 1,000 labels nothing trains",
+           hint="the 1,000 labels check comes before any LoRA / QLoRA line")
+
+
+@pytest.mark.verify
+@given(case=USE_CASES)
+def test_a_use_case_that_passes_gate_1_stops_at_gate_1(case):
+    """the exact gate at which the use case stopped (“solved at Gate 1 with a structured output” …
+
+    Property: once the prompt + examples + structured output clears the bar, the walk stops at Gate 1,
+    whatever else the use case has: a smaller model's score, 5,000 labels, a GPU.
+    """
+    case = replace(case, gate1_pass_rate=max(case.bar, case.gate1_pass_rate or 0.0))
+    got, call = gated(case)
+    number, line = well_formed(got)
+    expect(number == 1 and "solved" in line.lower() and f"{case.gate1_pass_rate:.0%}" in line, call=call,
+           returned=got, expected=f"(1, 'solved at Gate 1 … {case.gate1_pass_rate:.0%} …')",
+           hint="the gates are walked in order: the first one that clears the bar is where it stops")
+
+
+@pytest.mark.verify
+@given(case=USE_CASES)
+def test_gate_3_is_passed_exactly_when_it_is_earned(case):
+    """You can state, in one line, the exact gate at which the use case stopped
+
+    Property: the line "passes Gate 3" (and names LoRA or QLoRA) exactly when both cheap gates were run and
+    fell short of the bar and 1,000+ labels are in hand; otherwise it stops earlier, or at Gate 3 without.
+    """
+    got, call = gated(case)
+    number, line = well_formed(got)
+    earned = earns_training(case)
+    passes = number == 3 and "passes" in line.lower() and names_lora(line)
+    expect(number is not None and passes == earned, call=call, returned=got,
+           expected="(3, 'passes Gate 3 — … labels, LoRA/QLoRA')" if earned else
+           "no 'passes Gate 3': a gate not run, a gate that cleared the bar, or too few labels stops it first",
+           hint="Gate 1, then Gate 2 (the smaller model), then the labels: never skip a gate")
+
+
+@pytest.mark.verify
+@given(case=USE_CASES)
+def test_the_line_names_its_gate_and_the_number_behind_it(case):
+    """in one line, the exact gate at which the use case stopped … backed by the prompt or test you actually ran, not a guess.
+
+    Property: the line is one line, names the gate returned ("Gate 2"), and carries the measurement that
+    decided it: the pass rate that cleared the bar, or the label count when Gate 3 decided.
+    """
+    got, call = gated(case)
+    number, line = well_formed(got)
+    problems = []
+    if number is None:
+        problems.append("not a (1, 2 or 3, str) pair")
+    else:
+        if "\n" in line or not line.strip():
+            problems.append("the line is empty or more than one line")
+        if f"Gate {number}" not in line:
+            problems.append(f"the line does not name 'Gate {number}'")
+        rates = {1: case.gate1_pass_rate, 2: case.gate2_pass_rate}
+        if number in rates and rates[number] is not None and rates[number] >= case.bar \
+                and f"{rates[number]:.0%}" not in line:
+            problems.append(f"the line does not name the Gate {number} pass rate {rates[number]:.0%}")
+        if number == 3 and f"{case.labelled_examples:,}" not in line:
+            problems.append(f"the line does not name the {case.labelled_examples:,} labels")
+    expect(not problems, call=call, returned=problems + [got],
+           expected="one line naming its gate and the number behind it (shown: what is missing, then the answer)",
+           hint="pass rates as f'{rate:.0%}', label counts as f'{n:,}'")
+
+
+# --- LoRA in numpy. The tests' own task: a frozen layer W, and targets from W plus a rank-2 change.
+
+D_IN, D_OUT, N, HELD_OUT = 64, 48, 128, 5  # not square, so a transposed matrix cannot slip through
+R, ALPHA, STEPS, LR = 4, 8.0, 200, 0.5
+
+
+def task(seed=0):
+    rng = np.random.default_rng(seed)
+    W = rng.normal(0, 1 / np.sqrt(D_IN), (D_OUT, D_IN))
+    delta = rng.normal(0, 1, (D_OUT, 2)) @ rng.normal(0, 1 / np.sqrt(D_IN), (2, D_IN))
+    X = rng.normal(size=(N + HELD_OUT, D_IN))
+    Y = X @ (W + delta).T
+    return W, X[:N], Y[:N], X[N:], Y[N:]
+
+
+def adapted(W, A, B, X, scale):
+    """The tests' own adapted layer, to check yours against."""
+    return X @ W.T + scale * (X @ A.T) @ B.T
+
+
+def mse(Y_hat, Y):
+    return float(np.mean((Y_hat - Y) ** 2))
+
+
+TRAIN_CALL = f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps={STEPS}, lr={LR})"
+
+
+def trained():
+    """Train once per test on the tests' task; returns the task, its untouched copy of W, and the result."""
+    W, X, Y, X_held, Y_held = task()
+    W_before = W.copy()
+    result = u09.train_adapter(W, X, Y, r=R, alpha=ALPHA, steps=STEPS, lr=LR)
+    expect(isinstance(result, tuple) and len(result) == 3, call=TRAIN_CALL, returned=result,
+           expected="a tuple (A, B, losses)", hint=None)
+    return (W, X, Y, X_held, Y_held), W_before, result
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("d_in", "d_out", "r", "params"),
+    [(64, 48, 4, 448), (4096, 4096, 16, 131_072), (4096, 1024, 8, 40_960), (10, 10, 1, 20)],
+)
+def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    An adapter on a d_out x d_in layer trains A (r x d_in) and B (d_out x r): r * (d_in + d_out) numbers.
+    """
+    got = u09.lora_params(d_in, d_out, r)
+    expect(got == params, call=f"lora_params({d_in}, {d_out}, {r})", returned=got, expected=f"{params:,}",
+           hint="A is r x d_in, B is d_out x r: count both, and nothing of the frozen W")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("d_in", "d_out", "r", "inside"),
+                         [(4096, 4096, 16, True), (4096, 4096, 32, True), (4096, 1024, 16, True),
+                          (4096, 4096, 8, False), (4096, 4096, 64, False)])
+def test_a_typical_adapter_trains_half_a_percent_to_two_percent(d_in, d_out, r, inside):
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    The table's ~0.5–2%, checked on a 4096-wide attention projection: r=16 is 0.78% of W, r=32 1.56%,
+    r=16 on a 4096 x 1024 projection 1.95%. It is a range of r, not a law: r=8 (0.39%) is below it and
+    r=64 (3.1%) above.
+    """
+    got = u09.lora_params(d_in, d_out, r)
+    low, high = u09.LORA_SHARE
+    share = got / (d_in * d_out) if isinstance(got, (int, np.integer)) else None
+    ok = share is not None and (low <= share <= high) == inside
+    expect(ok, call=f"lora_params({d_in}, {d_out}, {r})", returned=got,
+           expected=f"{r * (d_in + d_out):,}, {'inside' if inside else 'outside'} the table's 0.5–2% of "
+                    f"the {d_in * d_out:,} numbers in W",
+           hint="r * d_in for A plus d_out * r for B, and divide by d_in * d_out for the share")
+
+
+@pytest.mark.verify
+def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    init_adapter gives A (r x d_in, random, the same for the same seed) and B (d_out x r, all zeros), so
+    at step 0 the adapted layer's output is the base layer's output.
+    """
+    W, X, _, _, _ = task()
+    A, B = u09.init_adapter(D_IN, D_OUT, R, seed=1)
+    call = f"init_adapter({D_IN}, {D_OUT}, {R}, seed=1)"
+    shapes = (getattr(A, "shape", None), getattr(B, "shape", None))
+    expect(shapes == ((R, D_IN), (D_OUT, R)), call=call, returned=shapes,
+           expected=f"shapes ({R}, {D_IN}) for A and ({D_OUT}, {R}) for B", hint="A is r x d_in, B is d_out x r")
+    expect(not B.any(), call=call, returned=B, expected="B all zeros",
+           hint="B starts at zero, so B @ A = 0: the tuned layer starts as the base")
+    A_again, _ = u09.init_adapter(D_IN, D_OUT, R, seed=1)
+    A_other, _ = u09.init_adapter(D_IN, D_OUT, R, seed=2)
+    expect(A.any() and np.array_equal(A, A_again) and not np.array_equal(A, A_other), call=call, returned=A,
+           expected="A random and non-zero, the same for seed=1 twice and different for seed=2",
+           hint="A must not be zero too, or no gradient ever reaches either matrix; draw it from default_rng(seed)")
+    expect(np.std(A) <= 2 / np.sqrt(D_IN), call=call, returned=f"A with a standard deviation of {np.std(A):.3g}",
+           expected=f"small random numbers: a standard deviation of at most 2 / sqrt({D_IN}) = {2 / np.sqrt(D_IN):.3g}",
+           hint="scale A to the layer's width, e.g. normal(0, 1 / sqrt(d_in)): a big A makes training blow up")
+    got = u09.forward(W, A, B, X, 2.0)
+    expect(np.allclose(got, X @ W.T, rtol=0, atol=1e-9), call="forward(W, A, B, X, scale=2.0) on a fresh adapter",
+           returned=got, expected="exactly the base layer's output, X @ W.T", hint=None)
+
+
+@pytest.mark.verify
+def test_forward_adds_the_scaled_low_rank_path():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    With a non-zero B, the adapted layer is X @ W.T + scale * (X @ A.T) @ B.T.
+    """
+    rng = np.random.default_rng(3)
+    W, X = rng.normal(size=(D_OUT, D_IN)), rng.normal(size=(7, D_IN))
+    A, B = rng.normal(size=(R, D_IN)), rng.normal(size=(D_OUT, R))
+    got = u09.forward(W, A, B, X, 2.0)
+    expect(getattr(got, "shape", None) == (7, D_OUT) and np.allclose(got, adapted(W, A, B, X, 2.0)),
+           call="forward(W, A, B, X, scale=2.0) with X 7 x 64, W 48 x 64, A 4 x 64, B 48 x 4", returned=got,
+           expected="a 7 x 48 array equal to X @ W.T + 2.0 * (X @ A.T) @ B.T",
+           hint="X is n x d_in, one input per row; W is d_out x d_in, so the base is X @ W.T")
+
+
+@pytest.mark.verify
+def test_the_gradients_agree_with_finite_differences():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    On a tiny layer (3 x 5, r=2, scale 2.5, A and B both non-zero), nudge each number of A and B by ±1e-6 and
+    watch the mean squared error: your dA and dB must match those slopes.
+    """
+    rng = np.random.default_rng(7)
+    W, X, Y = rng.normal(size=(3, 5)), rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    A, B, scale, eps = rng.normal(size=(2, 5)), rng.normal(size=(3, 2)), 2.5, 1e-6
+    got = u09.lora_gradients(W, A, B, X, Y, scale)
+    expected = []
+    for M, other in ((A, "A"), (B, "B")):
+        slope = np.zeros_like(M)
+        for i in np.ndindex(M.shape):
+            up, down = M.copy(), M.copy()
+            up[i] += eps
+            down[i] -= eps
+            args_up = (up, B) if other == "A" else (A, up)
+            args_down = (down, B) if other == "A" else (A, down)
+            slope[i] = (mse(adapted(W, *args_up, X, scale), Y) - mse(adapted(W, *args_down, X, scale), Y)) / (2 * eps)
+        expected.append(slope)
+    ok = isinstance(got, tuple) and len(got) == 2 and all(
+        getattr(g, "shape", None) == e.shape and np.allclose(g, e, rtol=1e-5, atol=1e-7) for g, e in zip(got, expected))
+    expect(ok, call="lora_gradients(W, A, B, X, Y, scale=2.5) on a 3 x 5 layer, r=2, 4 inputs", returned=got,
+           expected=f"(dA, dB) ≈ the finite differences {tuple(np.round(e, 4) for e in expected)}",
+           hint="d loss/d output is 2 * E / E.size (the mean runs over all n * d_out numbers); "
+                "both gradients carry the scale")
+
+
+@pytest.mark.verify
+def test_training_never_writes_to_w():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    W is the frozen base that every adapter shares: after training it is bit-for-bit what it was, and the
+    losses reported are those of that W plus the adapter returned.
+    """
+    (W, X, Y, _, _), W_before, (A, B, losses) = trained()
+    expect(np.array_equal(W, W_before), call=TRAIN_CALL,
+           returned=f"W changed by up to {np.abs(W - W_before).max():.3g}",
+           expected="W bit-for-bit unchanged", hint="update A and B only; never W -= … (that is a full fine-tune)")
+    final = mse(adapted(W_before, A, B, X, ALPHA / R), Y)
+    expect(len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12), call=TRAIN_CALL,
+           returned={"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None},
+           expected=f"{STEPS + 1} losses, the last one {final:.3g}: the loss of the original W plus your A and B",
+           hint="losses[k] is the loss after k steps; the model is W (as given) + scale * B @ A")
+
+
+@pytest.mark.verify
+def test_training_the_adapter_makes_the_loss_fall():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    The targets are W plus a rank-2 change, which a rank-4 adapter can learn: losses[0] is the base's
+    loss, and after 200 steps the loss is under 1% of it.
+    """
+    (W, X, Y, _, _), _, (A, B, losses) = trained()
+    base = mse(X @ W.T, Y)
+    ok = len(losses) == STEPS + 1 and np.isclose(losses[0], base) and np.isfinite(losses[-1]) \
+        and losses[-1] < 0.01 * losses[0]
+    expect(ok, call=TRAIN_CALL, returned={"losses[0]": losses[0] if losses else None,
+                                          "losses[-1]": losses[-1] if losses else None, "len": len(losses)},
+           expected=f"losses[0] = the base's loss {base:.3g}, and losses[-1] under 1% of it",
+           hint="descend: A -= lr * dA, B -= lr * dB; A must start random and small, or nothing moves or it blows up")
+
+
+@pytest.mark.verify
+def test_the_tuned_layer_differs_from_the_base_on_5_held_out_inputs():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    U08's LoRA "done when", scaled to a laptop: on 5 inputs never trained on, the tuned layer's output
+    differs from the base's, and is closer to the target than the base is.
+    """
+    (W, _, _, X_held, Y_held), _, (A, B, _) = trained()
+    base = X_held @ W.T
+    tuned = adapted(W, A, B, X_held, ALPHA / R)
+    differs = [not np.allclose(t, b) for t, b in zip(tuned, base)]
+    closer = [mse(t, y) < mse(b, y) for t, b, y in zip(tuned, base, Y_held)]
+    expect(all(differs) and all(closer), call=f"{TRAIN_CALL}, then the adapted layer on 5 held-out inputs",
+           returned={"differs from base": differs, "closer to target": closer},
+           expected="on all 5, an output different from the base and closer to the target",
+           hint="the adapter learns the change in W: it must generalise to inputs it never saw")
+
+
+@pytest.mark.verify
+def test_merging_the_adapter_gives_the_same_outputs_and_keeps_w():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    merge(W, A, B, scale) is one matrix that does what W plus the adapter does (serve with no extra
+    matmul), and W itself stays as it was, so rolling back is instant.
+    """
+    rng = np.random.default_rng(5)
+    W, X = rng.normal(size=(D_OUT, D_IN)), rng.normal(size=(9, D_IN))
+    A, B = rng.normal(size=(R, D_IN)), rng.normal(size=(D_OUT, R))
+    W_before = W.copy()
+    merged = u09.merge(W, A, B, 2.0)
+    call = "merge(W, A, B, scale=2.0)"
+    expect(getattr(merged, "shape", None) == W.shape and np.allclose(X @ merged.T, adapted(W_before, A, B, X, 2.0)),
+           call=call, returned=merged, expected="a 48 x 64 matrix M with X @ M.T == X @ W.T + 2.0 * (X @ A.T) @ B.T",
+           hint="W + scale * B @ A: B @ A has W's shape, and the scale goes in too")
+    expect(np.array_equal(W, W_before), call=call, returned="W changed", expected="W unchanged",
+           hint="return a new array (W + …), not W += …: the base is shared and the adapter must roll back")
+
+
+# --- Stretch: stopping early is the win
+
+
+@pytest.mark.stretch
+def test_the_use_cases_solved_without_training_are_the_wins():
+    """Most teams stop at Gate 1 or 2. If yours does, that’s the win
+
+    Of six use cases, two were solved at Gate 1 or 2. Two stopped at Gate 1 because nobody ran it (a
+    guess, not a win, even when a smaller model scored well later), and two reached Gate 3.
+    """
+    cases = [
+        use_case(name="ticket triage", gate1_pass_rate=0.96, gate2_pass_rate=None),
+        use_case(name="meeting summaries", gate1_pass_rate=None, gate2_pass_rate=None),
+        use_case(name="release notes", gate1_pass_rate=None, gate2_pass_rate=0.95),
+        use_case(name="invoice fields", gate1_pass_rate=0.7, gate2_pass_rate=0.93),
+        use_case(name="contract extraction"),
+        use_case(name="legal tone", labelled_examples=300),
+    ]
+    got = u09.solved_before_training(cases)
+    expect(got == ["ticket triage", "invoice fields"], call="solved_before_training([six use cases])", returned=got,
+           expected="['ticket triage', 'invoice fields'], in the order given",
+           hint="solved means a measured pass rate cleared the bar at Gate 1 or 2; a gate not run is not solved")
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize(("rates", "stop"), [((0.95, None), 1), ((0.95, 0.2), 1), ((0.4, 0.9), 2)],
+                         ids=["gate 1", "gate 1, a smaller model tried too", "gate 2"])
+@pytest.mark.parametrize("gpu", [False, True], ids=["rented GPU", "consumer GPU"])
+def test_labels_in_hand_do_not_pull_a_solved_use_case_into_lora(rates, stop, gpu):
+    """If yours does, that’s the win — the hours you didn’t spend fine-tuning go to data quality and evals (U10).
+
+    A use case solved at Gate 1 or 2 with 5,000 labels and a GPU at hand: the line says "solved" and
+    never names LoRA or QLoRA, and solved_before_training lists it.
+    """
+    case = use_case(name="ticket triage", gate1_pass_rate=rates[0], gate2_pass_rate=rates[1],
+                    labelled_examples=5_000, single_consumer_gpu=gpu)
+    got, call = gated(case)
+    number, line = well_formed(got)
+    wins = u09.solved_before_training([case])
+    expect(number == stop and "solved" in line.lower() and not names_lora(line) and wins == ["ticket triage"],
+           call=f"{call} and solved_before_training([it])", returned=(got, wins),
+           expected=f"(({stop}, 'solved at Gate {stop} …' naming no LoRA), ['ticket triage'])",
+           hint="when a cheap gate clears the bar, the line is about that gate only")
