@@ -45,17 +45,25 @@ def _run_tests(units, args: list[str]) -> list[dict]:
         return json.loads(report.read_text())
 
 
+def _unit_param(item):
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("unit") if callspec else None
+
+
 @pytest.fixture(scope="session")
-def runs() -> dict[str, list[dict]]:
+def runs(request) -> dict[str, list[dict]]:
     """One run on the stubs, then rounds of mistakes: round k swaps in the k-th mistake of every unit.
 
     Units only reach each other through their own tree, so a swap in one unit leaves the others
-    untouched and one round can test one mistake of every unit at once.
+    untouched and one round can test one mistake of every unit at once. Only the units whose checks
+    were selected run (`kata verify -k u09` checks U09 alone).
     """
-    jobs = {"stubs": (READY, ["--impl", "exercises"])}
-    rounds = max((len(catalogue(u)) for u in READY), default=0)
+    selected = {_unit_param(item) for item in request.session.items if item.path == Path(__file__)}
+    chosen = [u for u in READY if u in selected]
+    jobs = {"stubs": (chosen, ["--impl", "exercises"])}
+    rounds = max((len(catalogue(u)) for u in chosen), default=0)
     for k in range(rounds):
-        units = [u for u in READY if len(catalogue(u)) > k]
+        units = [u for u in chosen if len(catalogue(u)) > k]
         swaps = [f"--kata-swap={u.slug}={catalogue(u)[k]}" for u in units]
         jobs[f"round{k}"] = (units, ["--impl", "solutions", "--kata-catch", *swaps])
     with ThreadPoolExecutor(max_workers=2) as pool:
