@@ -205,6 +205,14 @@ UNITS: tuple[Unit, ...] = (
         "eval actually grades.",
         stretch="Grow the eval by 5 cases a month. After a year you have ~80 cases covering everything "
         "you’ve seen in production.",
+        hints=(
+            "Start with load_eval: enumerate(lines, 1), json.loads each non-blank line, raise ValueError(f'{path}:{n}: ...') "
+            "at the first bad one. Then grade: it needs no API, so try it on hand-made results.",
+            "grade: fail an empty reply first. Tool: same tool, and each expected arg present and equal (extra args are "
+            "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase and no tool call.",
+            "run_case: one messages.create(..., system=SYSTEM, tools=TOOLS); join the text blocks, take name/input of the "
+            "first tool_use. run_eval turns anthropic.APIStatusError into a failed row; report ends f'{passed} / {len(rows)} passed'.",
+        ),
     ),
     Unit(
         11,
