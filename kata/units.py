@@ -158,6 +158,14 @@ UNITS: tuple[Unit, ...] = (
         "1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.",
         stretch="If re-ranking changes the order on every query, your embedding model is mismatched to "
         "the task — note that as a signal to swap embed models, not just to bolt on a re-ranker.",
+        hints=(
+            "Build bottom-up and run `kata check 7` after each piece: tokenize, the two searches, fuse, hybrid_search; "
+            "then rerank_prompt, read_ranking, rerank; then semantic_chunks. The table and the pipeline only compose them.",
+            "fuse keeps one dict of id -> sum of 1/(RRF_K + rank), ranks from 1, never the raw scores. read_ranking "
+            "keeps only ids you sent, as whole words, once each, then fills up from retrieval order.",
+            "semantic_chunks: add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, sentences only for a "
+            "paragraph too long alone. compare: better = re-ranked answer right and cosine answer not.",
+        ),
     ),
     Unit(
         8,

@@ -1,0 +1,310 @@
+"""U07 · RAG — what actually works.
+
+Basic RAG works on a demo; production RAG needs four upgrades. Build each on top of your U06 RAG:
+hybrid retrieval (BM25 beside your vectors, merged by reciprocal rank fusion), re-ranking (widen to
+the top 10, let Claude pick the best 3), semantic chunking (cut at paragraph ends, then sentence ends
+near a token limit) and query rewriting (or HyDE). Then measure what re-ranking changes on five
+test questions, print the table, and put every piece into one production pipeline.
+
+Run `kata check 7` after each step; `kata hint 7` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import re
+
+import voyageai
+from rank_bm25 import BM25Okapi
+
+from kata.models import RERANK_MODEL
+
+from .u03_tokens_and_attention import count_tokens
+from .u04_embeddings import cosine, embed
+from .u06_rag_basics import NOT_FOUND, SYSTEM, ask_claude, build_chunk_index, build_prompt, parse_citations
+
+# The five test questions of U06, each with the note that answers it (None: the notes cannot). The
+# schedule slip is asked in the course's own words: U06 had to rephrase it ("go-live date"), because
+# no top 3 by cosine held note06. That miss is what this unit's upgrades are for.
+QUESTIONS = (
+    ("Why did the schedule slip?", "note06"),
+    ("Who is the executive sponsor?", "note01"),
+    ("What is the contingency reserve?", "note05"),
+    ("What went wrong with customer ZIP codes?", "note07"),
+    ("What is the office Wi-Fi password?", None),
+)
+
+# How deep each retriever looks before the merge: the course's pipeline takes 30 from each.
+DEPTH = 30
+
+# Reciprocal rank fusion's constant: a document at rank r scores 1 / (RRF_K + r) in each ranking.
+# 60 is the value of the paper that introduced RRF (Cormack et al., 2009), and everyone's default.
+RRF_K = 60
+
+# The re-ranking step: widen cosine retrieval to this many, then keep the best TOP_N.
+RERANK_DEPTH = 10
+TOP_N = 3
+
+# The production pipeline keeps this many chunks for the answer ("re-rank to 5").
+FINAL_K = 5
+
+# Semantic chunking: the most tokens (count_tokens, cl100k) a chunk may hold.
+MAX_CHUNK_TOKENS = 200
+
+# A paragraph ends at a blank line; a sentence ends at . ! or ? followed by whitespace.
+PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+# The re-ranking prompt. With n = 3 its first line is the course's instruction word for word; then
+# the question, then one candidate per line as "[id] text".
+RERANK_TEMPLATE = (
+    "Re-rank these by relevance to the question. Return the top {n} ids, best first.\n\n"
+    "QUESTION: {question}\n\n"
+    "CANDIDATES:\n{candidates}"
+)
+RERANK_SYSTEM = "You rank search results. Reply with the ids only, best first, separated by commas."
+
+# Query rewriting, and HyDE: embed an answer-shaped passage instead of the question.
+REWRITE_TEMPLATE = (
+    "Rewrite the question below as a search query for our project notes: name what it asks about and "
+    "add the words a note that answers it would use. Reply with the query only.\n\n"
+    "QUESTION: {question}"
+)
+HYDE_TEMPLATE = (
+    "Write a short passage that answers the question below, the way a project note would state it. "
+    "Reply with the passage only.\n\n"
+    "QUESTION: {question}"
+)
+HELPER_SYSTEM = "You help a search engine over a company's project notes. Reply with the requested text only."
+
+
+# --- 1. Hybrid retrieval: BM25 beside the vectors, merged by rank --------------------------------
+
+
+def tokenize(text: str) -> list[str]:
+    """Split `text` into BM25 terms: lower-cased words and numbers, punctuation dropped.
+
+    "What happened in INC-20931?" -> ["what", "happened", "in", "inc", "20931"]. Use
+    `re.findall(r"[a-z0-9]+", text.lower())`. Lower-case first: BM25 compares terms exactly, so
+    "Stockline" and "stockline" would otherwise be two different words, and so would "figures?" and
+    "figures".
+    """
+    raise NotImplementedError('U07 · tokenize() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str, float]]:
+    """Rank the entries of `index` for `query` by BM25; return the best k as (id, score), best first.
+
+    Build `BM25Okapi([tokenize(entry["text"]) for entry in index])` (rank_bm25), score the query with
+    `.get_scores(tokenize(query))`, and sort from the highest score down (ties: index order). Keep
+    min(k, len(index)) pairs; scores are plain floats. No API call: BM25 counts words.
+    """
+    raise NotImplementedError('U07 · bm25_search() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def vector_search(index: list[dict], query_vector: list[float], k: int = DEPTH) -> list[tuple[str, float]]:
+    """Rank the entries of `index` by cosine with `query_vector`; return the best k as (id, score).
+
+    The same ranking as your U05 top_k, with the scores kept: `cosine(query_vector, entry["vector"])`
+    for each entry, highest first (ties: index order), min(k, len(index)) pairs. No API call here.
+    """
+    raise NotImplementedError('U07 · vector_search() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def fuse(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[str]:
+    """Merge several rankings into one by reciprocal rank fusion; return the ids, best first.
+
+    Each ranking is a list of (id, score) pairs, best first, as bm25_search and vector_search return.
+    An id at rank r (counted from 1) of a ranking earns 1 / (k + r) from it; its fused score is the
+    sum over all the rankings it appears in. Return every id once (an id found by both retrievers is
+    ONE result with both shares added up), highest fused score first, ties in order of first
+    appearance (first ranking first). Ignore the scores themselves: BM25 scores run to 10 and more,
+    cosines stay below 1, so adding them would let BM25 win every time. Ranks are comparable.
+    """
+    raise NotImplementedError('U07 · fuse() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def hybrid_search(index: list[dict], query: str, k: int = TOP_N, depth: int = DEPTH) -> list[dict]:
+    """Retrieve the k best entries of `index` for `query` by vectors AND keywords; return the entries.
+
+    Embed the query with ONE call, `embed([query])`; merge the two rankings, vectors first, with
+    `fuse([vector_search(index, vector, depth), bm25_search(index, query, depth)])`, and return the
+    index's dicts for the first k fused ids, best first.
+    """
+    raise NotImplementedError('U07 · hybrid_search() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+# --- 2. Re-ranking: retrieve wide, let the model pick --------------------------------------------
+
+
+def rerank_prompt(question: str, candidates: list[dict], n: int = TOP_N) -> str:
+    """Return the re-ranking prompt: RERANK_TEMPLATE filled in.
+
+    `candidates` are index entries; list them in their given order, one per line as
+    f"[{entry['id']}] {entry['text']}", joined by "\\n".
+    """
+    raise NotImplementedError('U07 · rerank_prompt() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def read_ranking(reply: str, ids: list[str], n: int = TOP_N) -> list[str]:
+    """Read the model's re-ranking `reply` defensively; return the n ids to keep, best first.
+
+    `ids` are the candidates' ids, in retrieval order. Take the ids the reply names, in order of
+    first mention, each once: an id counts only as a whole word, not inside a longer one ("note1" is
+    not in "note10"), and any id that is not one of `ids` is dropped (a model can invent one). When
+    the reply names fewer than n usable ids, fill up from `ids` in their retrieval order. Return
+    min(n, len(ids)) distinct ids of `ids`; never raise, whatever the reply holds.
+    """
+    raise NotImplementedError('U07 · read_ranking() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
+    """Ask Claude to re-rank `candidates` for `question`; return the n best candidates, best first.
+
+    Make ONE call, `ask_claude(RERANK_SYSTEM, rerank_prompt(question, candidates, n))` (your U06
+    function), read the reply with `read_ranking(reply, [c["id"] for c in candidates], n)` and
+    return the candidates with those ids, in that order.
+    """
+    raise NotImplementedError('U07 · rerank() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def voyage_rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
+    """The same job done by a cross-encoder: Voyage's re-ranker instead of Claude.
+
+    Make ONE call, `voyageai.Client().rerank(question, [c["text"] for c in candidates],
+    model=RERANK_MODEL, top_k=n)`, with no other arguments. Its `.results` come best first, each
+    with an `.index` into the documents you sent: return `candidates[result.index]` for each.
+    """
+    raise NotImplementedError('U07 · voyage_rerank() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+# --- 3. Semantic chunking: cut where the meaning breaks -------------------------------------------
+
+
+def semantic_chunks(text: str, max_tokens: int = MAX_CHUNK_TOKENS) -> list[str]:
+    """Cut `text` into chunks of at most `max_tokens` tokens (count_tokens), at semantic boundaries.
+
+    Keep every character: "".join(chunks) == text, so the blank lines and spaces between pieces
+    stay at the end of the piece before them. Go paragraph by paragraph (a paragraph ends after a
+    blank line, PARAGRAPH_END): add the paragraph to the current chunk while the chunk stays within
+    max_tokens; when it would not, close the chunk there, at a paragraph end. A paragraph too long on
+    its own goes sentence by sentence (a sentence ends after . ! or ? and whitespace, SENTENCE_END)
+    in the same way. Never cut inside a sentence: one sentence longer than max_tokens becomes a chunk
+    of its own, over the limit. Count the tokens of the chunk as it would be, not piece by piece.
+    """
+    raise NotImplementedError('U07 · semantic_chunks() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def semantic_chunk_notes(notes, max_tokens: int = MAX_CHUNK_TOKENS) -> list[dict]:
+    """Chunk every note's whole text with semantic_chunks; return U06-style chunk dicts, in order.
+
+    One dict per chunk: {"id": f"{note.id}-c{number}", "note": note.id, "source": note.source,
+    "text": the chunk stripped of the whitespace at its ends}, numbers counted from 1 per note.
+    The title and date lines stay in the first chunk: a title often holds the rare keyword.
+    """
+    raise NotImplementedError('U07 · semantic_chunk_notes() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+# --- 4. Query rewriting and HyDE -----------------------------------------------------------------
+
+
+def rewrite_query(question: str) -> str:
+    """Ask Claude to rewrite `question` into a more retrievable search query; return the query.
+
+    Make ONE call, `ask_claude(HELPER_SYSTEM, REWRITE_TEMPLATE.format(question=question))`, and
+    return its reply stripped of the whitespace at its ends.
+    """
+    raise NotImplementedError('U07 · rewrite_query() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def hyde_passage(question: str) -> str:
+    """HyDE: ask Claude for a hypothetical answer passage, to embed in place of the question.
+
+    Make ONE call, `ask_claude(HELPER_SYSTEM, HYDE_TEMPLATE.format(question=question))`, and return
+    its reply stripped. An answer is worded like the notes, a question is not: the passage lands
+    nearer the paragraph that really answers, even when its facts are made up.
+    """
+    raise NotImplementedError('U07 · hyde_passage() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+# --- The measurement: cosine top 3 vs re-ranked top 3, on the five U06 questions ------------------
+
+
+def note_index(notes) -> list[dict]:
+    """The index the re-ranking table runs on: one U06-style entry per WHOLE note, with its vector.
+
+    Chunks {"id": note.id, "note": note.id, "source": note.source, "text": note.text}, one per note,
+    embedded with your U06 `build_chunk_index` (one call). Why whole notes, when U06 says paragraphs?
+    Because that is where re-ranking has work to do: with the kata's recordings (all-MiniLM-L6-v2,
+    which reads only a text's first ~256 tokens), whole-note cosine top 3 holds the right note for 33
+    of the 39 answerable sample questions and re-ranked top 10 -> 3 for 38, while over paragraphs
+    cosine already finds 38 and re-ranking finds 37. A re-ranker reads every sentence; an embedding
+    squeezes a long text into one vector.
+    """
+    raise NotImplementedError('U07 · note_index() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def answer_with(chunks: list[dict], question: str, system: str = SYSTEM) -> dict:
+    """Answer `question` from the given `chunks` (no retrieval here); return U06's answer dict.
+
+    One call, `ask_claude(system, build_prompt(chunks, question))`, read with
+    `parse_citations(reply, len(chunks))`. Return {"text", "chunks", "cited_notes", "cited_ids",
+    "flagged", "not_found"}: as U06's answer, plus "cited_ids", the id of each cited chunk.
+    """
+    raise NotImplementedError('U07 · answer_with() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def compare(index: list[dict], question: str, expected: str | None) -> dict:
+    """One row of the table: answer `question` from the cosine top 3 and from the re-ranked top 3.
+
+    1. Embed the question once (`embed([question])`) and take the top RERANK_DEPTH by
+       `vector_search`: the candidates. Their first TOP_N are the cosine top 3.
+    2. `rerank(question, candidates)`: the re-ranked top 3.
+    3. `answer_with` each top 3 (cosine first, then re-ranked).
+    Return {"question", "expected", "candidates" (the 10 ids), "cosine_top3", "reranked_top3" (ids),
+    "changed" (the two lists of ids differ, order included), "cosine_answer", "reranked_answer" (the
+    answer dicts), "better"}. "better" is True when the re-ranked answer is right and the cosine one
+    is not; an answer is right when it cites `expected`, or, for an unanswerable question (expected
+    None), when it says "not found in sources".
+    """
+    raise NotImplementedError('U07 · compare() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def rerank_table(index: list[dict], questions=QUESTIONS) -> list[dict]:
+    """The Verify table: `compare(index, question, expected)` for each (question, expected), in order."""
+    raise NotImplementedError('U07 · rerank_table() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def print_table(rows: list[dict]) -> None:
+    """Print the table: a header line, then one line per row, in order.
+
+    Columns: question | cosine top 3 | re-ranked top 3 | better? — the top 3s as their ids, and
+    "better?" as "yes" or "no". After the rows, one line that counts the rows where re-ranking
+    changed the top 3 and the rows where it gave the better-cited answer.
+    """
+    raise NotImplementedError('U07 · print_table() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+def embedding_mismatch(rows: list[dict]) -> bool:
+    """Stretch: the table's alarm. True when re-ranking changed the top 3 on EVERY row (and there are rows).
+
+    A re-ranker that disagrees with retrieval on every single question says the embedding model does
+    not fit the task (or the chunks are too long for it): swap the embedding model, or chunk finer,
+    rather than only bolt a re-ranker on. One unchanged row, and the alarm stays off.
+    """
+    raise NotImplementedError('U07 · embedding_mismatch() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
+
+
+# --- Everything at once: the course's production pipeline ----------------------------------------
+
+
+def production_answer(question: str, index: list[dict], k: int = FINAL_K) -> dict:
+    """The course's pipeline in one function; return answer_with's dict plus "query", the rewrite.
+
+    1. query = rewrite_query(question)                     (model, 1 call)
+    2. candidates = hybrid_search(index, query, k=DEPTH)    (embed the query, vector top 30 + BM25
+                                                             top 30, merged and de-duplicated)
+    3. top = rerank(question, candidates, k)                (model, 1 call: the top k, from the
+                                                             user's own question)
+    4. answer_with(top, question)                           (model, the main call)
+    """
+    raise NotImplementedError('U07 · production_answer() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
