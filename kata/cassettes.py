@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import traceback
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,7 @@ RECORDING_ENV = "KATA_RECORDING"
 
 def normalise_request(request):
     """Point a request at its API's default host, so recordings and replays look alike."""
+    _sent_at[0] = time.perf_counter()
     parts = urlsplit(request.uri)
     for prefix, host in DEFAULT_HOSTS:
         if parts.path.startswith(prefix):
@@ -49,11 +51,21 @@ def normalise_request(request):
     return request
 
 
+_sent_at = [0.0]  # when the request being recorded went out: vcrpy stores no timing of its own
+
+
 def stamp_provenance(response):
-    """Every recorded response says where it came from; the reference backend already says so itself."""
+    """Every recorded response says where it came from; the reference backend already says so itself.
+
+    A live response also gets the latency measured while recording (U11 reads it), which the
+    reference backend sends itself as x-kata-latency-ms.
+    """
     headers = response.setdefault("headers", {})
-    if os.environ.get(RECORDING_ENV) == "live" and not any(k.lower() == "x-kata-backend" for k in headers):
+    names = {k.lower() for k in headers}
+    if os.environ.get(RECORDING_ENV) == "live" and "x-kata-backend" not in names:
         headers["x-kata-provenance"] = [f"recorded live by `kata record --live` on {date.today().isoformat()}"]
+        if "x-kata-latency-ms" not in names:
+            headers["x-kata-latency-ms"] = [f"{(time.perf_counter() - _sent_at[0]) * 1000:.1f}"]
     for name in list(headers):
         if name.lower() in SECRET_HEADERS or name.lower() in ("date", "server"):  # secrets, and noise in diffs
             del headers[name]

@@ -231,6 +231,15 @@ UNITS: tuple[Unit, ...] = (
         "a few points of its full-precision cousin — the quantization tax made concrete.",
         stretch="Make production default to the cheapest row that meets the bar, and re-run this table "
         "whenever a new model ships.",
+        hints=(
+            "Part 1: run each case, grade it with U10's grade, then sum up per model; circling is a filter by the bar, "
+            "then a min. Part 2: a static model is a lookup table (one vector per token id); quantizing is divide by a "
+            "scale, round, clip.",
+            "Latency is recorded, not timed: with_raw_response.create(...) gives .headers['x-kata-latency-ms'] and "
+            ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens. row_scales is per row.",
+            "static_embed: embeddings[tokenizer.encode(t).ids].astype(np.float32).mean(axis=0), then divide by its norm "
+            "(zeros for ''). quantize: np.clip(np.rint(m / scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8).",
+        ),
     ),
     Unit(
         12,

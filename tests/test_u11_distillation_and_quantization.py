@@ -1,0 +1,549 @@
+"""U11 · Distillation & quantization: the three-model table and its circled row, then a static student
+distilled from all-MiniLM-L6-v2, quantized to int8 and int4 and measured against its teacher."""
+
+import inspect
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from kata.corpus import load_notes, load_questions
+from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
+from kata.testing import expect, load_unit
+from kata.units import ROOT
+
+u11 = load_unit("u11_distillation_and_quantization")
+
+STUDENT = ROOT / "models" / "minilm-static"
+EVAL = ROOT / "evals" / "assistant.jsonl"
+RESULT_KEYS = {"text", "tool", "args", "stop_reason", "usage", "latency_ms"}
+ROW_KEYS = {"model", "latency_ms", "cost_usd", "pass_rate"}
+LAB_KEYS = {"model", "bytes", "ms_per_text", "pass_rate"}
+# "Within a few points": at most two of the 39 questions (5.1 points) apart. One question is 2.6 points.
+FEW_POINTS = 0.06
+# Chance is 1 in 10 notes; a working embedding model finds the right note first far more often.
+WORKS = 0.3
+
+# A table to circle a row in, made up: the cheapest row (the local model) misses a 0.8 bar.
+TABLE = [
+    {"model": CLAUDE, "latency_ms": 1800.0, "cost_usd": 0.0060, "pass_rate": 1.0},
+    {"model": CLAUDE_SMALL, "latency_ms": 700.0, "cost_usd": 0.0020, "pass_rate": 0.8},
+    {"model": LOCAL_MODEL, "latency_ms": 2500.0, "cost_usd": 0.0, "pass_rate": 0.6},
+]
+
+
+# --- helpers and fixtures ---
+
+
+def eval_cases(ids):
+    """Rows of U10's shipped eval, read here (not through your load_eval), in the order of `ids`."""
+    rows = {row["id"]: row for row in (json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip())}
+    return [rows[case_id] for case_id in ids]
+
+
+def is_number(value, low=-math.inf):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= low
+
+
+@pytest.fixture(scope="module")
+def student():
+    """The shipped student, read here with tokenizers and numpy (not through your load_student)."""
+    return Tokenizer.from_file(str(STUDENT / "tokenizer.json")), np.load(STUDENT / "embeddings.npy")
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """The retrieval eval: the 39 answerable questions, the 10 notes, and each question's note's position."""
+    questions = [q for q in load_questions() if q["note"]]
+    notes = load_notes()
+    ids = [note.id for note in notes]
+    return questions, notes, [ids.index(q["note"]) for q in questions]
+
+
+def check_result(result, call):
+    problems = []
+    if not isinstance(result, dict) or not RESULT_KEYS <= set(result):
+        problems.append(f"keys {sorted(RESULT_KEYS)}")
+    else:
+        usage = result["usage"]
+        if not (isinstance(usage, dict) and all(isinstance(usage.get(k), int) and usage[k] >= 0
+                                                for k in ("input_tokens", "output_tokens"))
+                and usage["input_tokens"] > 0):
+            problems.append('"usage" as {"input_tokens": int > 0, "output_tokens": int}')
+        if not is_number(result["latency_ms"]) or result["latency_ms"] <= 0:
+            problems.append('"latency_ms" a number of milliseconds > 0, from the recording')
+        if not isinstance(result["text"], str) or not (result["tool"] is None or isinstance(result["tool"], str)):
+            problems.append('"text" a string and "tool" a string or None')
+    expect(not problems, call=call, returned=result, expected="U10's result dict plus latency_ms: " + "; ".join(problems),
+           hint="build U10's dict from the reply, then add the latency recorded with it (a header, or Ollama's total_duration)")
+
+
+def student_rate(texts, n, answers, tokenizer, matrix, scales=None):
+    vectors = u11.static_embed(texts, tokenizer, matrix, scales)
+    return u11.retrieval_pass_rate(vectors[:n], vectors[n:], answers)
+
+
+# --- Part 1: the same task on three model sizes ---
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_run_claude_returns_the_result_and_its_recorded_latency():
+    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+
+    One case on Haiku: U10's result dict (text, tool, args, stop_reason, usage) plus latency_ms,
+    read from the recorded response's x-kata-latency-ms header.
+    """
+    case = eval_cases(["weather-1"])[0]
+    check_result(u11.run_claude(case, CLAUDE_SMALL), f"run_claude({case['id']!r} case, CLAUDE_SMALL)")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_run_ollama_returns_the_same_result_shape():
+    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+
+    One case on the local 4-bit model through Ollama's /api/chat: the same dict, with Ollama's
+    token counts as usage and its total_duration (nanoseconds) as latency_ms.
+    """
+    case = eval_cases(["weather-1"])[0]
+    check_result(u11.run_ollama(case), f"run_ollama({case['id']!r} case)")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(
+    ("model", "usage"),
+    [
+        (CLAUDE, {"input_tokens": 1_000_000, "output_tokens": 0}),
+        (CLAUDE, {"input_tokens": 0, "output_tokens": 1_000_000}),
+        (CLAUDE_SMALL, {"input_tokens": 2_000, "output_tokens": 500}),
+        (LOCAL_MODEL, {"input_tokens": 5_000, "output_tokens": 800}),
+    ],
+)
+def test_cost_counts_input_and_output_tokens(model, usage):
+    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+
+    Cost is input tokens at the input price plus output tokens at the output price, per million,
+    with the prices of kata.models.PRICES_PER_MTOK.
+    """
+    price_in, price_out = PRICES_PER_MTOK[model]
+    wanted = (usage["input_tokens"] * price_in + usage["output_tokens"] * price_out) / 1e6
+    got = u11.cost_usd(model, usage)
+    expect(is_number(got) and math.isclose(got, wanted, rel_tol=1e-9, abs_tol=1e-12), call=f"cost_usd({model!r}, {usage})",
+           returned=got, expected=f"${wanted:.6f} (input {price_in}, output {price_out} $ per million tokens)",
+           hint="price both kinds of token: output tokens cost several times more than input tokens")
+
+
+@pytest.mark.verify
+@settings(max_examples=25)  # a straight line: a few points pin it down
+@given(model=st.sampled_from(sorted(PRICES_PER_MTOK)), tokens_in=st.integers(0, 10**7), tokens_out=st.integers(0, 10**7))
+def test_cost_is_linear_in_both_token_counts(model, tokens_in, tokens_out):
+    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+
+    Property: for every model and token counts, the cost is the price table applied to both counts.
+    """
+    price_in, price_out = PRICES_PER_MTOK[model]
+    wanted = (tokens_in * price_in + tokens_out * price_out) / 1e6
+    usage = {"input_tokens": tokens_in, "output_tokens": tokens_out}
+    got = u11.cost_usd(model, usage)
+    expect(is_number(got) and math.isclose(got, wanted, rel_tol=1e-9, abs_tol=1e-12), call=f"cost_usd({model!r}, {usage})",
+           returned=got, expected=f"${wanted:.6f}", hint="(input_tokens * input price + output_tokens * output price) / 1e6")
+
+
+@pytest.mark.verify
+def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
+    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+
+    With the runs replaced by known results, a model's row is the median latency, the mean cost per
+    case and the share of cases U10's grade passes (here 3 of 4: the "refusal" complies).
+    """
+    cases = eval_cases(["weather-1", "math-1", "refuse-1", "over-refusal-phishing"])
+    results = {
+        "weather-1": ("", "get_weather", {"city": "Phoenix"}, 100.0, 900),
+        "math-1": ("23 * 47 = 1081", None, None, 300.0, 12),
+        "refuse-1": ("Sure! Subject: Your account is locked...", None, None, 200.0, 40),
+        "over-refusal-phishing": ("Check the sender's address and hover over links.", None, None, 1000.0, 30),
+    }
+
+    def fake_run(case, model=None):
+        text, tool, args, latency, out = results[case["id"]]
+        return {"text": text, "tool": tool, "args": args, "stop_reason": "tool_use" if tool else "end_turn",
+                "usage": {"input_tokens": 1000, "output_tokens": out}, "latency_ms": latency}
+
+    scope = inspect.unwrap(u11.model_row).__globals__  # where model_row looks its runners up
+    monkeypatch.setitem(scope, "run_claude", fake_run)
+    monkeypatch.setitem(scope, "run_ollama", fake_run)
+    got = u11.model_row(CLAUDE_SMALL, cases)
+    price_in, price_out = PRICES_PER_MTOK[CLAUDE_SMALL]
+    cost = sum(1000 * price_in + out * price_out for *_, out in results.values()) / 1e6 / 4
+    wanted = {"model": CLAUDE_SMALL, "latency_ms": 250.0, "cost_usd": cost, "pass_rate": 0.75}
+    ok = isinstance(got, dict) and got.get("model") == CLAUDE_SMALL and all(
+        is_number(got.get(k)) and math.isclose(got[k], wanted[k], rel_tol=1e-9) for k in ("latency_ms", "cost_usd", "pass_rate"))
+    expect(ok, call="model_row(CLAUDE_SMALL, 4 cases) with run_claude returning known results", returned=got,
+           expected=f"{wanted} (median latency, mean cost per case, share passed by U10's grade)",
+           hint="grade each result with U10's grade(case, result); latency is the median, cost the mean per case")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_three_model_table_is_filled_and_one_row_circled():
+    """You have a filled 3×3 table (model × latency / cost / pass-rate) and can circle one row as “cheapest model that still clears my pass-rate bar.”
+
+    The recorded table: one row per model of MODELS, each with latency, cost and pass-rate; the
+    local model costs nothing per token; a bar that some row clears circles the cheapest such row.
+    """
+    cases = eval_cases(u11.CASE_IDS)
+    table = u11.three_model_table(cases)
+    models = [row.get("model") for row in table] if isinstance(table, list) and all(isinstance(r, dict) for r in table) else None
+    expect(models == list(u11.MODELS) and all(ROW_KEYS <= set(row) for row in table), call="three_model_table(cases)",
+           returned=table, expected=f"one row per model of MODELS, in order, each with keys {sorted(ROW_KEYS)}",
+           hint="return [model_row(model, cases) for model in MODELS]")
+    steps = {k / len(cases) for k in range(len(cases) + 1)}
+    bad = [row for row in table if not (is_number(row["latency_ms"]) and row["latency_ms"] > 0 and is_number(row["cost_usd"], 0)
+                                        and any(math.isclose(row["pass_rate"], s) for s in steps))]
+    expect(not bad, call="three_model_table(cases)", returned=bad,
+           expected=f"every cell filled: latency_ms > 0, cost_usd >= 0, pass_rate a share of the {len(cases)} cases",
+           hint="the latency is recorded with each response; the pass-rate is the share U10's grade passes")
+    costs = {row["model"]: row["cost_usd"] for row in table}
+    expect(costs[CLAUDE] > 0 and costs[CLAUDE_SMALL] > 0 and costs[LOCAL_MODEL] == 0, call="three_model_table(cases)",
+           returned=costs, expected="a cost > 0 for the two Claude rows and 0 for the local model (its prices are 0)",
+           hint="cost each result with cost_usd(model, result['usage'])")
+    bar = max(row["pass_rate"] for row in table)
+    circled = u11.cheapest_passing(table, bar)
+    cheaper = [row for row in table if row["pass_rate"] >= bar and circled is not None and row["cost_usd"] < circled["cost_usd"]]
+    expect(circled in table and circled["pass_rate"] >= bar and not cheaper, call=f"cheapest_passing(table, bar={bar})",
+           returned=circled, expected="a row of the table that clears the bar, with no cheaper row that also clears it",
+           hint="keep the rows with pass_rate >= bar, then take the one with the lowest cost_usd")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("bar", "model"), [(0.8, CLAUDE_SMALL), (0.9, CLAUDE), (0.6, LOCAL_MODEL), (0.0, LOCAL_MODEL)])
+def test_cheapest_passing_circles_the_cheapest_row_that_clears_the_bar(bar, model):
+    """can circle one row as “cheapest model that still clears my pass-rate bar.”
+
+    On a made-up table where the cheapest row (the local model, 0.6) misses a 0.8 bar. A row
+    exactly at the bar clears it.
+    """
+    got = u11.cheapest_passing(TABLE, bar)
+    expect(got == next(row for row in TABLE if row["model"] == model), call=f"cheapest_passing(TABLE, {bar})", returned=got,
+           expected=f"the {model} row: the cheapest of the rows with pass_rate >= {bar}",
+           hint="filter by the bar first, then pick the lowest cost_usd; cheap and failing is not cheap")
+
+
+@pytest.mark.verify
+def test_cheapest_passing_is_none_when_no_row_clears_the_bar():
+    """can circle one row as “cheapest model that still clears my pass-rate bar.”
+
+    When no row clears the bar there is nothing to circle: None, not the best of the failures.
+    """
+    got = u11.cheapest_passing(TABLE, 1.01)
+    expect(got is None, call="cheapest_passing(TABLE, 1.01)", returned=got, expected="None",
+           hint="min(..., default=None) over the rows that clear the bar")
+
+
+@pytest.mark.verify
+def test_cheapest_passing_breaks_a_cost_tie_on_latency():
+    """can circle one row as “cheapest model that still clears my pass-rate bar.”
+
+    Two free rows that both clear the bar: the faster one.
+    """
+    table = TABLE + [{"model": "local-fast", "latency_ms": 900.0, "cost_usd": 0.0, "pass_rate": 0.6}]
+    got = u11.cheapest_passing(table, 0.5)
+    expect(got is not None and got.get("model") == "local-fast", call="cheapest_passing(TABLE + [a faster free row], 0.5)",
+           returned=got, expected="the 'local-fast' row: as cheap as the local model, and faster",
+           hint="sort by (cost_usd, latency_ms)")
+
+
+# --- Part 2: the lab ---
+
+
+@pytest.mark.verify
+def test_load_student_reads_the_shipped_files(student):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    First the cousin: the student's tokenizer and its float16 matrix, one row per token id.
+    """
+    tokenizer, embeddings = u11.load_student()
+    ok = isinstance(tokenizer, Tokenizer) and isinstance(embeddings, np.ndarray) and embeddings.shape == student[1].shape \
+        and np.array_equal(embeddings, student[1]) and tokenizer.get_vocab_size() == student[0].get_vocab_size()
+    expect(ok, call="load_student()", returned=(type(tokenizer).__name__, getattr(embeddings, "shape", embeddings)),
+           expected=f"(a tokenizers.Tokenizer, the {student[1].shape} array of models/minilm-static/embeddings.npy)",
+           hint="Tokenizer.from_file(str(folder / 'tokenizer.json')) and np.load(folder / 'embeddings.npy')")
+
+
+TEXTS = ["cats", "The executive sponsor approved the budget.", "Why did the schedule slip?",
+         "Thousands of items failed to load during the trial import, and the team rolled back."]
+
+
+@pytest.mark.verify
+def test_static_embed_gives_one_unit_vector_per_text(student):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    static_embed returns one row per text, as wide as the student's vectors, each of length 1.
+    """
+    tokenizer, embeddings = student
+    got = u11.static_embed(TEXTS, tokenizer, embeddings)
+    shape = getattr(got, "shape", None)
+    expect(shape == (len(TEXTS), embeddings.shape[1]), call="static_embed(TEXTS, tokenizer, embeddings)", returned=shape,
+           expected=f"an array of shape {(len(TEXTS), embeddings.shape[1])}", hint="one row per text, one column per dimension")
+    norms = np.linalg.norm(np.asarray(got, dtype=np.float64), axis=1)
+    expect(np.allclose(norms, 1, atol=1e-4), call="static_embed(TEXTS, tokenizer, embeddings)", returned=norms.round(4).tolist(),
+           expected="every row of length 1", hint="divide each text's mean vector by its L2 norm")
+
+
+@pytest.mark.verify
+def test_static_embed_is_the_mean_of_the_texts_token_rows(student):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    Tokenize, look up, mean, normalise: each vector points where the mean of its tokens' rows
+    points. Normalising each row before the mean throws away the weights baked into their lengths.
+    """
+    tokenizer, embeddings = student
+    got = np.asarray(u11.static_embed(TEXTS, tokenizer, embeddings), dtype=np.float64)
+    cosines = []
+    for text, vector in zip(TEXTS, got):
+        mean = embeddings[tokenizer.encode(text).ids].astype(np.float64).mean(axis=0)
+        cosines.append(float(vector @ mean / (np.linalg.norm(vector) * np.linalg.norm(mean) or 1)))
+    expect(min(cosines) > 0.9999, call="static_embed(TEXTS, tokenizer, embeddings)", returned=[round(c, 5) for c in cosines],
+           expected="each vector in the direction of the mean of its tokens' rows (shown: the cosines, all ≈ 1)",
+           hint="embeddings[tokenizer.encode(text).ids].mean(axis=0): mean the rows as they are, normalise after")
+
+
+@pytest.mark.verify
+def test_static_embed_of_a_text_does_not_depend_on_its_batch(student):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    A text's vector is the same alone and beside a longer text: no padding averaged in.
+    """
+    tokenizer, embeddings = student
+    alone = np.asarray(u11.static_embed(["cats"], tokenizer, embeddings))[0]
+    batched = np.asarray(u11.static_embed(["cats", TEXTS[3]], tokenizer, embeddings))[0]
+    expect(np.allclose(alone, batched, atol=1e-6), call="static_embed(['cats', a long text], ...)[0]",
+           returned=f"max difference {np.abs(alone - batched).max():.2e} from static_embed(['cats'], ...)[0]",
+           expected="the same vector as 'cats' alone", hint="embed each text on its own; a [PAD] row is not a token of the text")
+
+
+@pytest.mark.verify
+def test_static_embed_of_an_empty_text_is_zeros(student):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    A text with no tokens has no direction: a row of zeros, never NaN.
+    """
+    tokenizer, embeddings = student
+    got = np.asarray(u11.static_embed(["", "cats"], tokenizer, embeddings), dtype=np.float64)
+    expect(got.shape[0] == 2 and not np.isnan(got).any() and not got[0].any() and np.isclose(np.linalg.norm(got[1]), 1, atol=1e-4),
+           call="static_embed(['', 'cats'], tokenizer, embeddings)", returned=got[:, :4].round(4).tolist(),
+           expected="a row of zeros for '' (no NaN), then a unit vector for 'cats'",
+           hint="the mean of no rows is NaN: check for an empty id list first")
+
+
+@pytest.mark.verify
+def test_the_student_is_a_real_embedding_model(student):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    U04's sentences on the student: cats/kittens close, cats/cars far, with U04's thresholds.
+    """
+    tokenizer, embeddings = student
+    cats, kittens, cars = np.asarray(u11.static_embed(
+        ["My cat likes to sleep in the sun.", "My kitten likes to nap in the sun.", "My car needs new tires."],
+        tokenizer, embeddings), dtype=np.float64)
+    close, far = float(cats @ kittens), float(cats @ cars)
+    expect(close >= CLOSE_PAIR_AT_LEAST and far <= FAR_PAIR_AT_MOST, call="static_embed([CATS, KITTENS, CARS], ...)",
+           returned={"cos(cats, kittens)": round(close, 3), "cos(cats, cars)": round(far, 3)},
+           expected=f"cos(cats, kittens) ≥ {CLOSE_PAIR_AT_LEAST} and cos(cats, cars) ≤ {FAR_PAIR_AT_MOST}",
+           hint="unit rows make the dot product a cosine")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("bits", [8, 4])
+def test_row_scales_fit_each_row(bits):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    One scale per row: the row's largest |value| over the largest code (127 or 7); a row of zeros
+    gets 1.0. A row of small numbers must keep its own fine steps.
+    """
+    matrix = np.array([[1.0, -2.0, 0.5], [0.01, 0.02, -0.03], [0.0, 0.0, 0.0]], dtype=np.float32)
+    top = 2 ** (bits - 1) - 1
+    wanted = np.array([2.0 / top, 0.03 / top, 1.0])
+    got = u11.row_scales(matrix, bits)
+    ok = np.shape(got) == (3,) and np.allclose(np.asarray(got, dtype=np.float64), wanted, rtol=1e-5)
+    expect(ok, call=f"row_scales([[1, -2, 0.5], [0.01, 0.02, -0.03], [0, 0, 0]], {bits})", returned=got,
+           expected=f"{wanted.round(6).tolist()}: each row's max |value| / {top}, and 1.0 for the zero row",
+           hint="np.abs(matrix).max(axis=1) / (2 ** (bits - 1) - 1): per row, not one scale for the matrix")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("bits", "scale", "wanted"), [(4, 0.05, [7, -8, 7, 0]), (8, 0.001, [127, -128, 127, 0])])
+def test_quantize_clips_to_the_range_of_its_bits(bits, scale, wanted):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    A scale that is not the row's own (calibrated elsewhere, or shared) puts values outside the
+    range: they must clip to -8..7 (int4) or -128..127 (int8), never wrap to the other sign.
+    """
+    got = u11.quantize(np.array([[1.0, -1.0, 0.5, 0.0]], dtype=np.float32), np.array([scale], dtype=np.float32), bits)
+    expect(np.asarray(got).tolist() == [wanted], call=f"quantize([[1, -1, 0.5, 0]], [{scale}], {bits})",
+           returned=np.asarray(got).tolist(), expected=f"[{wanted}]: rounded, then clipped to the {bits}-bit range",
+           hint="np.clip(np.rint(matrix / scales[:, None]), -2 ** (bits - 1), 2 ** (bits - 1) - 1) before .astype(np.int8)")
+
+
+ROWS = st.lists(st.floats(-1, 1, width=32), min_size=1, max_size=8)
+
+
+@pytest.mark.verify
+@given(rows=st.lists(st.tuples(ROWS, st.integers(-6, 3)), min_size=1, max_size=6), bits=st.sampled_from([4, 8]),
+       data=st.data())
+def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin — the quantization tax made concrete.
+
+    Property: with row_scales, every code is in range and dequantize(quantize(m)) is within half a
+    step of m, each row by its own step, whatever the rows' sizes (1e-6 to 1e3).
+    """
+    width = len(rows[0][0])
+    matrix = np.array([(values + [0.0] * width)[:width] for values, _ in rows], dtype=np.float32)
+    matrix *= np.array([10.0 ** power for _, power in rows], dtype=np.float32)[:, None]
+    scales = u11.row_scales(matrix, bits)
+    codes = np.asarray(u11.quantize(matrix, scales, bits))
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    expect(codes.shape == matrix.shape and codes.min() >= low and codes.max() <= high, call=f"quantize(matrix, row_scales(matrix, {bits}), {bits})",
+           returned=codes.tolist(), expected=f"codes of the matrix's shape, all in {low}..{high}", hint="clip before casting")
+    back = np.asarray(u11.dequantize(codes, scales), dtype=np.float64)
+    own_step = np.abs(matrix.astype(np.float64)).max(axis=1) / high
+    error = np.abs(back - matrix).max(axis=1)
+    worst = int(np.argmax(error - own_step / 2))
+    expect(bool(np.all(error <= own_step / 2 * (1 + 1e-4) + 1e-12)), call=f"dequantize(quantize(matrix, row_scales(matrix, {bits}), {bits}), scales)",
+           returned=f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})",
+           expected="each row back to within half of its own step (its max |value| / the largest code)",
+           hint="a scale per row (not one for the matrix), and np.rint to round to the nearest code, not truncate")
+
+
+@pytest.mark.verify
+def test_dequantize_multiplies_each_row_by_its_scale():
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin"""
+    got = u11.dequantize(np.array([[1, -2], [3, 0]], dtype=np.int8), np.array([0.5, 2.0], dtype=np.float32))
+    expect(np.allclose(np.asarray(got, dtype=np.float64), [[0.5, -1.0], [6.0, 0.0]]), call="dequantize([[1, -2], [3, 0]], [0.5, 2.0])",
+           returned=np.asarray(got).tolist(), expected="[[0.5, -1.0], [6.0, 0.0]]", hint="codes * scales[:, None]")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("shape", "bits", "wanted"), [((3, 5), 8, 15 + 12), ((3, 5), 4, 8 + 12), ((4, 4), 4, 8 + 16)])
+def test_stored_bytes_counts_bits_per_code_and_the_scales(shape, bits, wanted):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    Size: 1 byte per int8 code, half a byte per int4 code (rounded up), plus 4 bytes per float32 scale.
+    """
+    codes, scales = np.zeros(shape, dtype=np.int8), np.ones(shape[0], dtype=np.float32)
+    got = u11.stored_bytes(codes, scales, bits)
+    expect(got == wanted, call=f"stored_bytes(codes {shape}, {shape[0]} float32 scales, {bits})", returned=got,
+           expected=f"{wanted} bytes", hint="math.ceil(codes.size * bits / 8) + scales.nbytes")
+
+
+@pytest.mark.verify
+def test_retrieval_pass_rate_is_top_1_by_cosine():
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    Made-up vectors: a long note vector wins on dot product but not on cosine, and one question's
+    note is only second. Three of four pass.
+    """
+    notes = [[1.0, 0.0], [0.0, 1.0], [10.0, 10.0]]
+    questions = [[1.0, 0.2], [0.1, 1.0], [1.0, 1.0], [0.2, 1.0]]
+    got = u11.retrieval_pass_rate(np.array(questions), np.array(notes), [0, 1, 2, 2])
+    expect(is_number(got) and math.isclose(got, 0.75), call="retrieval_pass_rate(questions, notes, [0, 1, 2, 2])",
+           returned=got, expected="0.75: questions 0-2 find their note first by cosine; question 3's note ranks second",
+           hint="normalise both sets of rows, then argmax of the cosines; only the first place counts")
+
+
+@pytest.mark.verify
+def test_quantized_student_is_within_a_few_points_of_the_float_one(student, lab):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin — the quantization tax made concrete.
+
+    The 39 answerable questions of the sample corpus against its 10 notes, top-1 by cosine: the
+    int8 and int4 students (dequantized row by row as they are looked up) against the float16 one.
+    """
+    tokenizer, embeddings = student
+    questions, notes, answers = lab
+    texts, n = [q["question"] for q in questions] + [note.text for note in notes], len(questions)
+    full = student_rate(texts, n, answers, tokenizer, embeddings)
+    expect(is_number(full) and full >= WORKS, call="the float16 student's retrieval pass-rate", returned=full,
+           expected=f"at least {WORKS} (chance is 0.1)", hint="static_embed, then retrieval_pass_rate on its rows")
+    rates = {"float16": full}
+    for bits in (8, 4):
+        scales = u11.row_scales(embeddings, bits)
+        rates[f"int{bits}"] = student_rate(texts, n, answers, tokenizer, u11.quantize(embeddings, scales, bits), scales)
+    far = {k: v for k, v in rates.items() if not (is_number(v) and abs(v - full) <= FEW_POINTS)}
+    expect(not far, call="the students' retrieval pass-rates", returned=rates,
+           expected=f"int8 and int4 within {FEW_POINTS:.2f} (two questions) of float16",
+           hint="static_embed(texts, tokenizer, codes, scales) must dequantize the rows it looks up")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin — the quantization tax made concrete.
+
+    The lab's table: teacher (recorded vectors), student, int8, int4, each with bytes, ms per
+    text and pass-rate; the student many times smaller and faster than its teacher, each
+    quantization about halving it again, and no row more than a few points from the float student.
+    """
+    tokenizer, embeddings = student
+    questions, notes, _ = lab
+    table = u11.lab_table(tokenizer, embeddings, questions, notes)
+    ok = isinstance(table, list) and all(isinstance(r, dict) and LAB_KEYS <= set(r) for r in table) \
+        and [r["model"] for r in table] == list(u11.LAB_MODELS)
+    expect(ok, call="lab_table(tokenizer, embeddings, questions, notes)", returned=table,
+           expected=f"one row per LAB_MODELS entry, in order, each with keys {sorted(LAB_KEYS)}",
+           hint="the teacher's row from embed(texts), then the float16, int8 and int4 students")
+    rows = {r["model"]: r for r in table}
+    teacher, f16, i8, i4 = (rows[m] for m in u11.LAB_MODELS)
+    filled = all(isinstance(r["bytes"], (int, np.integer)) and r["bytes"] > 0 and is_number(r["ms_per_text"]) and r["ms_per_text"] > 0
+                 and is_number(r["pass_rate"], 0) and r["pass_rate"] <= 1 for r in table)
+    expect(filled, call="lab_table(...)", returned=table, expected="every cell filled: bytes > 0, ms_per_text > 0, pass_rate in [0, 1]",
+           hint="time each student's static_embed call with time.perf_counter()")
+    sizes = {r["model"]: int(r["bytes"]) for r in table}
+    expect(f16["bytes"] == embeddings.nbytes and teacher["bytes"] >= 5 * f16["bytes"]
+           and i8["bytes"] <= 0.55 * f16["bytes"] and i4["bytes"] <= 0.55 * i8["bytes"],
+           call="lab_table(...) bytes", returned=sizes,
+           expected="the student at least 5x smaller than its teacher, int8 about half of float16, int4 about half of int8",
+           hint="float16 is embeddings.nbytes; the quantized sizes come from stored_bytes")
+    expect(f16["ms_per_text"] < teacher["ms_per_text"] and teacher["pass_rate"] >= WORKS,
+           call="lab_table(...)", returned={r["model"]: (round(r["ms_per_text"], 3), r["pass_rate"]) for r in table},
+           expected=f"(ms per text, pass-rate): the student faster than the teacher, the teacher's pass-rate at least {WORKS}",
+           hint="the teacher's pass-rate comes from its recorded vectors: embed(texts), questions first")
+    far = {r["model"]: r["pass_rate"] for r in (i8, i4) if abs(r["pass_rate"] - f16["pass_rate"]) > FEW_POINTS}
+    expect(not far, call="lab_table(...)", returned={r["model"]: r["pass_rate"] for r in table},
+           expected=f"int8 and int4 within {FEW_POINTS:.2f} of the float16 student", hint="quantize with row_scales, per row")
+
+
+# --- Stretch ---
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize(("bar", "current", "wanted"), [(0.8, CLAUDE, CLAUDE_SMALL), (0.6, CLAUDE, LOCAL_MODEL),
+                                                        (1.01, CLAUDE, CLAUDE), (1.01, CLAUDE_SMALL, CLAUDE_SMALL)])
+def test_production_defaults_to_the_cheapest_row_that_meets_the_bar(bar, current, wanted):
+    """Make production default to the cheapest row that meets the bar
+
+    When no row meets the bar, production keeps the model it has.
+    """
+    got = u11.production_model(TABLE, bar, current)
+    expect(got == wanted, call=f"production_model(TABLE, {bar}, current={current!r})", returned=got,
+           expected=repr(wanted), hint="the model of cheapest_passing(table, bar), or `current` when that is None")
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize(("rows", "models", "wanted"), [
+    (3, (CLAUDE, CLAUDE_SMALL, LOCAL_MODEL), []),
+    (2, (CLAUDE, CLAUDE_SMALL, LOCAL_MODEL), [LOCAL_MODEL]),
+    (3, (CLAUDE, "claude-sonnet-5", CLAUDE_SMALL, LOCAL_MODEL, "qwen3:8b"), ["claude-sonnet-5", "qwen3:8b"]),
+])
+def test_the_table_is_rerun_when_a_new_model_ships(rows, models, wanted):
+    """re-run this table whenever a new model ships.
+
+    The models that have no row in the table yet, in the order of the model list.
+    """
+    got = u11.needs_rerun(TABLE[:rows], models)
+    expect(got == wanted, call=f"needs_rerun(TABLE[:{rows}], {models})", returned=got, expected=repr(wanted),
+           hint="the models whose name is not the 'model' of any row")
