@@ -26,7 +26,7 @@ from tokenizers import Tokenizer
 from kata.models import CLAUDE, CLAUDE_SMALL, LOCAL_MODEL, PRICES_PER_MTOK
 
 from .u04_embeddings import embed
-from .u10_eval_datasets import MAX_TOKENS, SYSTEM, TOOLS, grade
+from .u10_eval_datasets import MAX_TOKENS, SYSTEM, TOOLS, grade, read_reply
 
 # --- Part 1: the same task on three model sizes -------------------------------------------------
 
@@ -59,9 +59,8 @@ def run_claude(case: dict, model: str = CLAUDE) -> dict:
         anthropic.Anthropic().messages.with_raw_response.create(model=model, max_tokens=MAX_TOKENS,
             system=SYSTEM, tools=TOOLS, messages=[{"role": "user", "content": case["input"]}])
     with MAX_TOKENS, SYSTEM and TOOLS from U10 and no other arguments. `raw.parse()` is the Message:
-    build from it the dict U10's run_case returns ("text", "tool", "args", "stop_reason", "usage")
-    and add "latency_ms": float(raw.headers["x-kata-latency-ms"]), the latency recorded with the
-    response. Do not time the call yourself: a cassette replays in microseconds.
+    turn it into U10's result with your U10 `read_reply`, and add "latency_ms":
+    float(raw.headers["x-kata-latency-ms"]), the latency recorded with the response. Do not time the call yourself: a cassette replays in microseconds.
     """
     raise NotImplementedError('U11 · run_claude() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 

@@ -133,14 +133,22 @@ def run_case(case: dict, model: str = CLAUDE) -> dict:
     Make ONE call, `anthropic.Anthropic().messages.create(model=model, max_tokens=MAX_TOKENS,
     system=SYSTEM, tools=TOOLS, messages=[{"role": "user", "content": case["input"]}])`, with no
     other arguments (a client made once and reused is the same call, and faster: making one costs
-    about 0.1 s). Return {"text": the text blocks joined with "" ("" when there are none),
-    "tool": the first tool_use block's name or None, "args": its input dict or None,
-    "stop_reason": the reply's stop_reason, "usage": {"input_tokens": ..., "output_tokens": ...}}.
+    about 0.1 s). Return `read_reply(reply)`.
     """
     reply = _client().messages.create(
         model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS,
         messages=[{"role": "user", "content": case["input"]}],
     )
+    return read_reply(reply)
+
+
+def read_reply(reply) -> dict:
+    """Turn the SDK's reply (an anthropic Message) into the result that `grade` reads.
+
+    Return {"text": the text blocks joined with "" ("" when there are none), "tool": the first
+    tool_use block's name or None, "args": its input dict or None, "stop_reason": the reply's
+    stop_reason, "usage": {"input_tokens": ..., "output_tokens": ...}}.
+    """
     text = "".join(block.text for block in reply.content if block.type == "text")
     call = next((block for block in reply.content if block.type == "tool_use"), None)
     return {

@@ -26,7 +26,7 @@ from tokenizers import Tokenizer
 from kata.models import CLAUDE, CLAUDE_SMALL, LOCAL_MODEL, PRICES_PER_MTOK
 
 from .u04_embeddings import embed
-from .u10_eval_datasets import MAX_TOKENS, SYSTEM, TOOLS, grade
+from .u10_eval_datasets import MAX_TOKENS, SYSTEM, TOOLS, grade, read_reply
 
 # --- Part 1: the same task on three model sizes -------------------------------------------------
 
@@ -64,25 +64,16 @@ def run_claude(case: dict, model: str = CLAUDE) -> dict:
         anthropic.Anthropic().messages.with_raw_response.create(model=model, max_tokens=MAX_TOKENS,
             system=SYSTEM, tools=TOOLS, messages=[{"role": "user", "content": case["input"]}])
     with MAX_TOKENS, SYSTEM and TOOLS from U10 and no other arguments. `raw.parse()` is the Message:
-    build from it the dict U10's run_case returns ("text", "tool", "args", "stop_reason", "usage")
-    and add "latency_ms": float(raw.headers["x-kata-latency-ms"]), the latency recorded with the
-    response. Do not time the call yourself: a cassette replays in microseconds.
+    turn it into U10's result with your U10 `read_reply`, and add "latency_ms":
+    float(raw.headers["x-kata-latency-ms"]), the latency recorded with the response. Do not time the call yourself: a cassette replays in microseconds.
     """
     raw = _anthropic().messages.with_raw_response.create(
         model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS,
         messages=[{"role": "user", "content": case["input"]}],
     )
-    reply = raw.parse()
-    text = "".join(block.text for block in reply.content if block.type == "text")
-    call = next((block for block in reply.content if block.type == "tool_use"), None)
-    return {
-        "text": text,
-        "tool": call.name if call else None,
-        "args": dict(call.input) if call else None,
-        "stop_reason": reply.stop_reason,
-        "usage": {"input_tokens": reply.usage.input_tokens, "output_tokens": reply.usage.output_tokens},
-        "latency_ms": float(raw.headers["x-kata-latency-ms"]),  # written when the response was recorded
-    }
+    result = read_reply(raw.parse())  # the same result as U10's run_case
+    result["latency_ms"] = float(raw.headers["x-kata-latency-ms"])  # written when the response was recorded
+    return result
 
 
 def run_ollama(case: dict, model: str = LOCAL_MODEL) -> dict:
