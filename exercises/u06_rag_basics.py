@@ -122,15 +122,23 @@ def ask_claude(system: str, user: str) -> str:
 def answer(question: str, index: list[dict], system: str = SYSTEM, k: int = 3) -> dict:
     """Answer `question` from the notes in `index`, with citations; return what came back.
 
-    Retrieve with `retrieve(index, question, k)`, build the user turn with `build_prompt(chunks,
-    question)`, get the reply with `ask_claude(system, user)` and read it with
-    `parse_citations(reply, len(chunks))`. Return
-        {"text": the reply,
-         "chunks": the retrieved chunks, in prompt order,
-         "cited_notes": the note id of each cited chunk, in citation order ([chunk 1] is chunks[0]),
-         "flagged": the chunk numbers cited that were not in the prompt,
-         "not_found": True when the reply starts with "not found in sources", in any case and
-                      whatever follows it}
+    Retrieve with `retrieve(index, question, k)`, then return `answer_from(chunks, question, system)`.
     An unanswerable question must come back with not_found True and nothing in cited_notes.
     """
     raise NotImplementedError('U06 · answer() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
+
+
+def answer_from(chunks: list[dict], question: str, system: str = SYSTEM) -> dict:
+    """Answer `question` from the given `chunks` (retrieval is done); return what came back.
+
+    Build the user turn with `build_prompt(chunks, question)`, get the reply with
+    `ask_claude(system, user)` and read it with `parse_citations(reply, len(chunks))`. Return
+        {"text": the reply,
+         "chunks": the chunks, in prompt order,
+         "cited_notes": the note id of each cited chunk, in citation order ([chunk 1] is chunks[0]),
+         "cited_ids": the id of each cited chunk, in the same order,
+         "flagged": the chunk numbers cited that were not in the prompt,
+         "not_found": True when the reply starts with "not found in sources", in any case and
+                      whatever follows it}
+    """
+    raise NotImplementedError('U06 · answer_from() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')

@@ -20,7 +20,7 @@ from kata.models import RERANK_MODEL
 
 from .u03_tokens_and_attention import count_tokens
 from .u04_embeddings import cosine, embed
-from .u06_rag_basics import NOT_FOUND, SYSTEM, ask_claude, build_chunk_index, build_prompt, parse_citations
+from .u06_rag_basics import answer_from, ask_claude, build_chunk_index
 
 # The five test questions of U06, each with the note that answers it (None: the notes cannot). The
 # schedule slip is asked in the course's own words: U06 had to rephrase it ("go-live date"), because
@@ -243,23 +243,13 @@ def note_index(notes) -> list[dict]:
     raise NotImplementedError('U07 · note_index() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
 
 
-def answer_with(chunks: list[dict], question: str, system: str = SYSTEM) -> dict:
-    """Answer `question` from the given `chunks` (no retrieval here); return U06's answer dict.
-
-    One call, `ask_claude(system, build_prompt(chunks, question))`, read with
-    `parse_citations(reply, len(chunks))`. Return {"text", "chunks", "cited_notes", "cited_ids",
-    "flagged", "not_found"}: as U06's answer, plus "cited_ids", the id of each cited chunk.
-    """
-    raise NotImplementedError('U07 · answer_with() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
-
-
 def compare(index: list[dict], question: str, expected: str | None) -> dict:
     """One row of the table: answer `question` from the cosine top 3 and from the re-ranked top 3.
 
     1. Embed the question once (`embed([question])`) and take the top RERANK_DEPTH by
        `vector_search`: the candidates. Their first TOP_N are the cosine top 3.
     2. `rerank(question, candidates)`: the re-ranked top 3.
-    3. `answer_with` each top 3 (cosine first, then re-ranked).
+    3. `answer_from` each top 3 (cosine first, then re-ranked).
     Return {"question", "expected", "candidates" (the 10 ids), "cosine_top3", "reranked_top3" (ids),
     "changed" (the two lists of ids differ, order included), "cosine_answer", "reranked_answer" (the
     answer dicts), "better"}. "better" is True when the re-ranked answer is right and the cosine one
@@ -298,13 +288,13 @@ def embedding_mismatch(rows: list[dict]) -> bool:
 
 
 def production_answer(question: str, index: list[dict], k: int = FINAL_K) -> dict:
-    """The course's pipeline in one function; return answer_with's dict plus "query", the rewrite.
+    """The course's pipeline in one function; return U06's answer_from dict plus "query", the rewrite.
 
     1. query = rewrite_query(question)                     (model, 1 call)
     2. candidates = hybrid_search(index, query, k=DEPTH)    (embed the query, vector top 30 + BM25
                                                              top 30, merged and de-duplicated)
     3. top = rerank(question, candidates, k)                (model, 1 call: the top k, from the
                                                              user's own question)
-    4. answer_with(top, question)                           (model, the main call)
+    4. answer_from(top, question)                           (model, the main call)
     """
     raise NotImplementedError('U07 · production_answer() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')

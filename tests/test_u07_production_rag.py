@@ -663,7 +663,7 @@ def test_production_pipeline_answers_with_cited_chunk_ids():
             problems.append(f"{question}: cites {got['cited_ids']}, no chunk of {note}")
     expect(not problems, call="production_answer(question, index) for 3 questions", returned=problems,
            expected="each answer built from at most FINAL_K re-ranked chunks, citing the right note's chunk ids",
-           hint="rewrite_query -> hybrid_search(index, query, k=DEPTH) -> rerank(question, candidates, k) -> answer_with")
+           hint="rewrite_query -> hybrid_search(index, query, k=DEPTH) -> rerank(question, candidates, k) -> answer_from")
 
 
 # --- Stretch -----------------------------------------------------------------------------------------
