@@ -6,6 +6,7 @@ Each scenario runs `kata` in a subprocess against a copy, so the learner's own f
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -127,3 +128,12 @@ def test_an_unknown_unit_or_impl_is_a_clear_error():
     assert "no unit '13'" in kata("check", "13").stderr
     assert "no such folder" in kata("check", "1", "--impl", "/nonexistent/tree").stderr + kata(
         "check", "1", "--impl", "/nonexistent/tree").stdout
+
+
+def test_watch_runs_the_unit_once_and_shows_its_next_step():
+    env = dict(os.environ, KATA_WATCH_ONCE="1")  # one cycle, then stop (the loop itself waits for a save)
+    for mode in ([], ["--manual"]):
+        proc = subprocess.run([sys.executable, "-m", "kata.cli", "watch", str(FIRST.number), *mode], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600, env=env, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stderr
+        assert f"{FIRST.code} · {FIRST.title}" in proc.stdout and "watching exercises/" in proc.stdout
