@@ -11,6 +11,7 @@ Run `kata check 3` after each step; `kata hint 3` when you are stuck.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 

@@ -10,6 +10,7 @@ Run `kata check 4` after each step; `kata hint 4` when you are stuck.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import voyageai

@@ -11,6 +11,7 @@ Run `kata check 6` after each step; `kata hint 6` when you are stuck.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import anthropic

@@ -11,6 +11,7 @@ Run `kata check 3` after each step; `kata hint 3` when you are stuck.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -79,6 +80,11 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
+@functools.cache
+def _client():
+    return anthropic.Anthropic()  # made once and reused: each new client loads the TLS certificates again
+
+
 def anthropic_count_tokens(system: str, user: str) -> int:
     """Ask Anthropic how many input tokens this prompt is, and return that number.
 
@@ -86,7 +92,7 @@ def anthropic_count_tokens(system: str, user: str) -> int:
     messages=[{"role": "user", "content": user}])` with no other arguments, and return its
     `.input_tokens`. Claude's tokenizer is not cl100k: expect a different, similar number.
     """
-    reply = anthropic.Anthropic().messages.count_tokens(
+    reply = _client().messages.count_tokens(
         model=CLAUDE, system=system, messages=[{"role": "user", "content": user}]
     )
     return reply.input_tokens
@@ -188,7 +194,7 @@ def ask(system: str, user: str) -> str:
     messages=[{"role": "user", "content": user}])` with no other arguments, and return the text of
     its text blocks joined together.
     """
-    reply = anthropic.Anthropic().messages.create(
+    reply = _client().messages.create(
         model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{"role": "user", "content": user}]
     )
     return "".join(block.text for block in reply.content if block.type == "text")

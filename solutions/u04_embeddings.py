@@ -10,6 +10,7 @@ Run `kata check 4` after each step; `kata hint 4` when you are stuck.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import voyageai
@@ -26,6 +27,11 @@ GREAT = "cats are great"
 TERRIBLE = "cats are terrible"
 
 
+@functools.cache
+def _voyage():
+    return voyageai.Client()  # made once and reused: each new client loads the TLS certificates again
+
+
 def embed(texts: list[str]) -> list[list[float]]:
     """Return one embedding (a list of floats) per text, in the order of `texts`.
 
@@ -35,7 +41,7 @@ def embed(texts: list[str]) -> list[list[float]]:
     return the `.embeddings` of its result. EMBEDDING_MODEL comes from kata.models ("voyage-3").
     """
     # One request for many texts: each call costs a round trip, so batch them.
-    return voyageai.Client().embed(texts, model=EMBEDDING_MODEL).embeddings
+    return _voyage().embed(texts, model=EMBEDDING_MODEL).embeddings
 
 
 def cosine(a: list[float], b: list[float]) -> float:

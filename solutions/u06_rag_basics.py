@@ -11,6 +11,7 @@ Run `kata check 6` after each step; `kata hint 6` when you are stuck.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import anthropic
@@ -126,6 +127,11 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
     return cited, flagged
 
 
+@functools.cache
+def _client():
+    return anthropic.Anthropic()  # made once and reused: each new client loads the TLS certificates again
+
+
 def ask_claude(system: str, user: str) -> str:
     """Send one prompt to Claude and return the text of its reply.
 
@@ -133,7 +139,7 @@ def ask_claude(system: str, user: str) -> str:
     messages=[{"role": "user", "content": user}])` with no other arguments, and return the text of
     its text blocks joined together.
     """
-    reply = anthropic.Anthropic().messages.create(
+    reply = _client().messages.create(
         model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{"role": "user", "content": user}]
     )
     return "".join(block.text for block in reply.content if block.type == "text")
