@@ -40,7 +40,7 @@ def pytest_addoption(parser):
 # on a slow, shared machine: the kata runs offline and must give the same verdict everywhere.
 settings.register_profile("kata", deadline=None, derandomize=True, database=None)
 # `kata watch` trades depth for speed: fewer examples, and the first failing one is shown unshrunk.
-settings.register_profile("kata-quick", parent=settings.get_profile("kata"), max_examples=20,
+settings.register_profile("kata-quick", parent=settings.get_profile("kata"), max_examples=20,  # QUICK_EXAMPLES
                           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 # `kata verify` asks of each catalogued mistake only whether some test fails: no shrinking needed.
 settings.register_profile("kata-catch", parent=settings.get_profile("kata"),
@@ -104,7 +104,26 @@ def _unit_and_kind(item):
     return unit, kinds
 
 
+QUICK_EXAMPLES = 20
+
+
+def _cap_examples(items, quick: bool) -> None:
+    """--kata-quick: at most QUICK_EXAMPLES examples, even where a test asked for more; else as written.
+
+    Test modules stay imported between a warm process's runs, so the cap is undone when not quick.
+    """
+    for item in items:
+        test = getattr(item, "obj", None)
+        chosen = getattr(test, "_hypothesis_internal_use_settings", None)  # hypothesis's own record of @settings
+        if chosen is None:
+            continue
+        full = test.__dict__.setdefault("_kata_full_settings", chosen)
+        capped = quick and full.max_examples > QUICK_EXAMPLES
+        test._hypothesis_internal_use_settings = settings(full, max_examples=QUICK_EXAMPLES) if capped else full
+
+
 def pytest_collection_modifyitems(config, items):
+    _cap_examples(items, config.getoption("kata_quick"))
     explicit = config.getoption("kata_harness") or any("harness" in str(arg) for arg in config.args)
     if explicit:
         return
