@@ -31,12 +31,10 @@ from kata.units import BY_SLUG, ROOT
 
 
 class UnitLoadError(BaseException):
-    """The unit's module could not be imported: missing file, syntax error, or an error at import time."""
+    """The unit's module could not be imported: missing file, syntax error, or an error at import time.
 
-    def __init__(self, message: str, location: str):
-        super().__init__(message)
-        self.message = message
-        self.location = location  # "exercises/u01_vocabulary.py:12", for the board
+    Its message starts with the file and line ("exercises/u01_vocabulary.py:12: ..."), which the board shows.
+    """
 
 
 class MissingName(BaseException):
@@ -45,11 +43,6 @@ class MissingName(BaseException):
 
 class StubReached(BaseException):
     """The code under test reached a `raise NotImplementedError` in the unit's tree: a stub to write."""
-
-    def __init__(self, message: str, location: str):
-        super().__init__(message)
-        self.message = message
-        self.location = location
 
 
 def display_path(path: Path) -> str:
@@ -149,7 +142,7 @@ def load(tgt: Target, slug: str) -> types.ModuleType:
     if not file.is_file():
         unit = BY_SLUG.get(slug)
         how = f" `kata reset {unit.number}` restores the stub." if unit and not swapped else ""
-        raise UnitLoadError(f"{display_path(file)} is missing.{how}", display_path(file))
+        raise UnitLoadError(f"{display_path(file)} is missing.{how}")
     name = f"kata_mistake_{slug}_{file.stem}" if swapped else f"{tgt.package}.{slug}"
     if name in sys.modules:
         return sys.modules[name]
@@ -179,7 +172,7 @@ def _syntax_error(error: SyntaxError) -> UnitLoadError:
         if error.offset:
             lines.append("    " + " " * (error.offset - 1) + "^")
     lines.append("Fix that line and save: the other units keep working meanwhile.")
-    return UnitLoadError("\n".join(lines), where)
+    return UnitLoadError("\n".join(lines))
 
 
 def _import_error(error: Exception, file: Path) -> UnitLoadError:
@@ -189,4 +182,4 @@ def _import_error(error: Exception, file: Path) -> UnitLoadError:
     message = f"{where}: importing the module raised {type(error).__name__}: {error}"
     if isinstance(error, ImportError) and error.name:
         message += f"\n(the import of {error.name!r} failed: is the name spelled as in the earlier unit?)"
-    return UnitLoadError(message, where)
+    return UnitLoadError(message)

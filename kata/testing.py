@@ -83,7 +83,7 @@ def _stub_aware(function):
             if not frames:
                 raise
             where = f"{impl.display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
-            raise impl.StubReached(f"{error}\n  (the stub is at {where})", where) from None
+            raise impl.StubReached(f"{error}\n  (the stub is at {where})") from None
 
     return call
 
