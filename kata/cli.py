@@ -5,7 +5,7 @@
     kata check N         run one unit, every test listed
     kata hint N          the next hint for unit N (a nudge first, then more)
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
-    kata reset N         restore unit N's stub, after asking, keeping a backup of your file
+    kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
     kata grade PATH      grade a learner's copy of exercises/ (--json, --junit-xml)
     kata verify          the instructor check: solutions pass, stubs and known mistakes fail
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
@@ -18,89 +18,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
 
-from kata import stubs
+from kata import board, stubs
 from kata.units import ROOT, UNITS, Unit, find
 
 STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
 
-# ---- presentation --------------------------------------------------------------------------------
-
-_COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-_STYLE = {"done": "32", "in progress": "33", "not started": "0", "broken": "31", "coming soon": "2", "bold": "1", "dim": "2"}
-_MARK = {"done": "✔", "in progress": "◐", "not started": "○", "broken": "✘", "coming soon": "·"}
-
-
-def paint(text: str, style: str) -> str:
-    return f"\033[{_STYLE[style]}m{text}\033[0m" if _COLOR else text
-
-
-def progress_bar(done: int, total: int, width: int = 24) -> str:
-    filled = round(width * done / total)
-    return "[" + "#" * filled + (">" if filled < width else "") + "-" * max(0, width - filled - 1) + "]"
-
-
-def board_lines(results) -> list[str]:
-    """The board as lines of text: one row per unit and the next step."""
-    done = [r for r in results.values() if r.status == "done"]
-    lines = [paint("Practice 06 · AI Engineering Foundations — kata board", "bold"),
-             f"Progress: {progress_bar(len(done), len(UNITS))} {len(done)}/{len(UNITS)} units done", ""]
-    for unit in UNITS:
-        result = results.get(unit.slug)
-        status = result.status if result else "coming soon"
-        detail = ""
-        if status == "done":
-            s_passed, s_total = result.score("stretch")
-            stretch = f"stretch {s_passed}/{s_total}  " if s_total else ""
-            detail = f"{stretch}compare with {unit.solution}"
-        elif status == "in progress":
-            passed, total = result.score("verify")
-            detail = f"{passed}/{total} verify tests pass"
-        elif status == "not started":
-            detail = f"0/{result.score('verify')[1]} — {unit.exercise}"
-        elif status == "broken":
-            detail = result.broken.message.splitlines()[0]
-        row = f"  {_MARK[status]} {unit.code}  {unit.title:<30} {status:<12} {detail}"
-        lines.append(paint(row.rstrip(), status))
-    lines += ["", next_step(results)]
-    return lines
-
-
-def next_step(results) -> str:
-    pending = next((r for r in results.values() if r.unit.ready and r.status != "done"), None)
-    if pending is None:
-        ready = sum(u.ready for u in UNITS)
-        return f"All {ready} playable units are done. Stretch goals: `kata check N` lists them."
-    unit = pending.unit
-    if pending.status == "broken":
-        return f"Next: fix {pending.broken.message.splitlines()[0].split(': ')[0]} — U{unit.number:02d} cannot be imported."
-    return f"Next: {unit.code} {unit.title} — edit {unit.exercise}, then `kata next` (or `kata watch {unit.number}`)."
-
-
-def failure_lines(unit: Unit, test) -> list[str]:
-    """One failing test in full: which test, the Verify line it encodes, the teaching message."""
-    label = "Stretch" if test.kind == "stretch" else "Verify"
-    lines = [paint(f"✘ {test.name}", "broken")]
-    if test.quote:
-        lines.append(f"  {label}: “{test.quote}”")
-    lines.append("")
-    lines += ["  " + line for line in _trim(test.message).splitlines()]
-    return lines
-
-
-def _trim(message: str, limit: int = 40) -> str:
-    lines = message.strip().splitlines()
-    return "\n".join(lines[:limit] + ([f"… ({len(lines) - limit} more lines: `kata check` shows them all)"] if len(lines) > limit else []))
-
-
-# ---- commands ------------------------------------------------------------------------------------
 
 def _run(units=None, impl_spec="exercises", **kwargs):
-    from kata import runner  # pytest and the units' imports load only when a command runs tests
+    from kata import runner  # only when tests run: the board from the cache imports no pytest
 
     try:
         return runner.run(units, impl_spec, **kwargs)
@@ -109,42 +38,20 @@ def _run(units=None, impl_spec="exercises", **kwargs):
 
 
 def cmd_status(args) -> int:
-    print("\n".join(board_lines(_run())))
+    run = _run()
+    print("\n".join(board.board_lines(run.results, run.notes)))
     return 0
-
-
-def _show_unit(result, verbose: bool = False) -> list[str]:
-    unit = result.unit
-    passed, total = result.score("verify")
-    s_passed, s_total = result.score("stretch")
-    head = f"{unit.code} · {unit.title} — {passed}/{total} verify tests pass"
-    head += f", stretch {s_passed}/{s_total}" if s_total else ""
-    lines = [paint(head, "bold")]
-    if verbose:
-        lines += [f"  {'✔' if t.passed else '✘'} {t.kind:<7} {t.name}" for t in result.tests]
-    failure = result.first_failure
-    if result.status == "broken":
-        lines += ["", paint(f"✘ {unit.code} cannot be imported, so none of its tests can run:", "broken"),
-                  *["  " + line for line in result.broken.message.splitlines()]]
-    elif result.status == "done":
-        lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
-        if failure:
-            lines += ["", "A Stretch goal is still open:", *failure_lines(unit, failure)]
-    elif failure:
-        lines += ["", *failure_lines(unit, failure), "",
-                  f"Edit {unit.exercise} and run `kata next` again"
-                  f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
-    return lines
 
 
 def cmd_next(args) -> int:
-    for unit in [u for u in UNITS if u.ready]:
-        result = _run([unit])[unit.slug]
-        if result.status != "done":
-            print("\n".join(_show_unit(result)))
-            return 1
-    print("Every playable unit is done. `kata` shows the board; stretch goals are listed by `kata check N`.")
-    return 0
+    from kata import runner
+
+    pending, notes = runner.first_unfinished()
+    if pending is None:
+        print(board.as_typed("Every playable unit is done. `kata` shows the board; stretch goals are listed by `kata check N`."))
+        return 0
+    print("\n".join(board.unit_lines(pending, notes=notes)))
+    return 1
 
 
 def _unit_arg(ref) -> Unit:
@@ -159,14 +66,18 @@ def _unit_arg(ref) -> Unit:
 
 def cmd_check(args) -> int:
     unit = _unit_arg(args.unit)
-    result = _run([unit], args.impl)[unit.slug]
-    print("\n".join(_show_unit(result, verbose=True)))
+    run = _run([unit], args.impl)
+    result = run.results[unit.slug]
+    print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes)))
     return 0 if result.status == "done" else 1
 
 
 def _load_state() -> dict:
     path = STATE_DIR / "state.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:  # a hand-edited or half-written state file: start the hints over rather than crash
+        return {}
 
 
 def _save_state(state: dict) -> None:
@@ -183,37 +94,53 @@ def cmd_hint(args) -> int:
     shown = state.setdefault("hints", {}).get(unit.slug, 0)
     upto = len(unit.hints) if args.all else min(shown + 1, len(unit.hints))
     for i, hint in enumerate(unit.hints[:upto], 1):
-        print(f"Hint {i}/{len(unit.hints)} for {unit.code}: {hint}")
+        print(board.as_typed(f"Hint {i}/{len(unit.hints)} for {unit.code}: {hint}"))
     if upto < len(unit.hints):
-        print(f"(`kata hint {unit.number}` again for the next one)")
+        print(board.as_typed(f"(`kata hint {unit.number}` again for the next one)"))
     state["hints"][unit.slug] = upto
     _save_state(state)
     return 0
 
 
 def reset_unit(unit: Unit, tree: Path, backups: Path) -> Path | None:
-    """Put the stub back in `tree`; the learner's file is copied to `backups` first. Returns the backup."""
+    """Put the stub back in `tree`; the learner's file is copied to `backups` first. Returns the backup.
+
+    A file that is already the stub is not backed up; every backup gets a name of its own, created
+    exclusively, so two resets in the same second never overwrite each other.
+    """
     path = tree / f"{unit.slug}.py"
+    stub = stubs.stub_for(unit)
     backup = None
-    if path.is_file():
+    if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != stub:
         backups.mkdir(parents=True, exist_ok=True)
-        backup = backups / f"{unit.slug}.{datetime.now():%Y%m%d-%H%M%S}.py"
-        shutil.copy2(path, backup)
-    path.write_text(stubs.stub_for(unit), encoding="utf-8")
+        content = path.read_bytes()
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        for n in range(1000):
+            backup = backups / f"{unit.slug}.{stamp}{f'-{n}' if n else ''}.py"
+            try:
+                with open(backup, "xb") as file:  # "x": fails if the name exists, never overwrites
+                    file.write(content)
+                break
+            except FileExistsError:
+                continue
+    path.write_text(stub, encoding="utf-8")
     return backup
 
 
 def cmd_reset(args) -> int:
-    unit = _unit_arg(args.unit)
+    units = [u for u in UNITS if u.ready] if args.unit == "all" or args.all else [_unit_arg(args.unit)]
+    what = "every unit's file" if len(units) > 1 else units[0].exercise
     if not args.yes:
         if not sys.stdin.isatty():
-            raise SystemExit("kata reset: add --yes to confirm (no terminal to ask on)")
-        answer = input(f"Replace {unit.exercise} with a fresh stub? Your file is backed up first. [y/N] ")
+            raise SystemExit(board.as_typed("kata reset: add --yes to confirm (no terminal to ask on)"))
+        answer = input(f"Replace {what} with a fresh stub? Your files are backed up first. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing changed.")
             return 1
-    backup = reset_unit(unit, ROOT / "exercises", STATE_DIR / "backups")
-    print(f"{unit.exercise} is a stub again." + (f" Your version is saved as {backup.relative_to(ROOT)}." if backup else ""))
+    for unit in units:
+        backup = reset_unit(unit, ROOT / "exercises", STATE_DIR / "backups")
+        saved = f" Your version is saved as {backup.relative_to(ROOT)}." if backup else " (It was the stub already.)"
+        print(f"{unit.exercise} is a stub again.{saved}")
     return 0
 
 
@@ -222,8 +149,7 @@ def cmd_watch(args) -> int:
 
     unit = _unit_arg(args.unit) if args.unit else None
     hint = lambda u: cmd_hint(argparse.Namespace(unit=u.slug, all=False))  # noqa: E731
-    quick = lambda units: _run(units, pytest_args=("--kata-quick",))  # noqa: E731
-    return watch.loop(unit, manual=args.manual, show=_show_unit, run=quick, hint=hint)
+    return watch.loop(unit, manual=args.manual, hint=hint)
 
 
 def grade_rows(results) -> list[dict]:
@@ -233,28 +159,34 @@ def grade_rows(results) -> list[dict]:
         s_passed, s_total = result.score("stretch")
         rows.append({"unit": result.unit.code, "slug": result.unit.slug, "status": result.status,
                      "verify_passed": v_passed, "verify_total": v_total,
-                     "stretch_passed": s_passed, "stretch_total": s_total,
-                     "tests": [{"name": t.name, "kind": t.kind, "state": t.state, "message": t.message}
-                               for t in result.tests]})
+                     "stretch_passed": s_passed, "stretch_total": s_total, "ended": result.ended,
+                     "tests": [{"name": t.name, "kind": t.kind, "state": t.state, "message": t.message,
+                                "output": t.output} for t in result.tests]})
     return rows
 
 
 def cmd_grade(args) -> int:
+    from kata import junit
+
     path = Path(args.path)
     if not path.is_dir():
         raise SystemExit(f"kata grade: {args.path} is not a folder (give the learner's copy of exercises/)")
-    extra = (f"--junitxml={Path(args.junit_xml).resolve()}",) if args.junit_xml else ()
-    rows = grade_rows(_run(None, str(path.resolve()), pytest_args=extra))
+    run = _run(None, str(path.resolve()), use_cache=False)
+    rows = grade_rows(run.results)
     print(f"Grading {path}")
     print(f"{'unit':<5} {'status':<12} {'verify':>7} {'stretch':>8}")
     for row in rows:
         print(f"{row['unit']:<5} {row['status']:<12} {row['verify_passed']:>3}/{row['verify_total']:<3} "
               f"{row['stretch_passed']:>4}/{row['stretch_total']:<3}")
+    print(*run.notes, sep="\n") if run.notes else None
     done = sum(row["status"] == "done" for row in rows)
     print(f"{done} of {len(rows)} playable units done")
     if args.json:
         Path(args.json).write_text(json.dumps({"graded": str(path.resolve()), "units": rows}, indent=1))
         print(f"JSON written to {args.json}")
+    if args.junit_xml:
+        Path(args.junit_xml).write_text(junit.xml(run.results))
+        print(f"JUnit XML written to {args.junit_xml}")
     return 0
 
 
@@ -304,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manual", action="store_true", help="re-run when you press Enter (for WSL2 and network drives)")
     p.set_defaults(func=cmd_watch)
     p = sub.add_parser("reset", help="restore a unit's stub (your file is backed up)")
-    p.add_argument("unit")
+    p.add_argument("unit", nargs="?")
+    p.add_argument("--all", action="store_true", help="every unit (asks once, backs every file up)")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_reset)
     p = sub.add_parser("grade", help="grade a learner's copy of exercises/")
@@ -335,10 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:  # `kata verify -x -k u01`: the rest is pytest's
         args.pytest_args += extra
+    if args.command == "reset" and not args.unit and not args.all:
+        parser.error("reset: name a unit (`kata reset 3`) or say --all")
     func = getattr(args, "func", cmd_status)
     try:
         return func(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # the learner pressed Ctrl-C: the worker has stopped its child already
+        print("\nStopped.", file=sys.stderr)
         return 130
 
 

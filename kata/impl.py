@@ -160,7 +160,7 @@ def load(tgt: Target, slug: str) -> types.ModuleType:
         return importlib.import_module(name)
     except SyntaxError as error:
         raise _syntax_error(error) from None
-    except Exception as error:  # an error while the module runs its top level
+    except (Exception, SystemExit, KeyboardInterrupt) as error:  # an error (or an exit) while the module runs its top level
         raise _import_error(error, file) from None
 
 
@@ -175,11 +175,13 @@ def _syntax_error(error: SyntaxError) -> UnitLoadError:
     return UnitLoadError("\n".join(lines))
 
 
-def _import_error(error: Exception, file: Path) -> UnitLoadError:
+def _import_error(error: BaseException, file: Path) -> UnitLoadError:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).parent == file.parent]
     last = frames[-1] if frames else None
     where = f"{display_path(Path(last.filename))}:{last.lineno}" if last else display_path(file)
     message = f"{where}: importing the module raised {type(error).__name__}: {error}"
+    if isinstance(error, SystemExit):
+        message = f"{where}: importing the module called sys.exit({error.code!r}); a unit's top level only defines things"
     if isinstance(error, ImportError) and error.name:
         message += f"\n(the import of {error.name!r} failed: is the name spelled as in the earlier unit?)"
     return UnitLoadError(message)

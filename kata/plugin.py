@@ -12,15 +12,17 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 
 from __future__ import annotations
 
-import json
 import os
+import traceback
 from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
 
 from kata import cassettes, impl, testing
-from kata.units import ROOT, unit_of_path
+from kata.child import TimeLimitReached, overrun
+from kata.report import Reporter, group
+from kata.units import ROOT, UNITS, unit_of_path
 
 KINDS = ("verify", "stretch")
 
@@ -70,6 +72,12 @@ def pytest_configure(config):
         os.environ.setdefault("VOYAGE_API_KEY", "replay-needs-no-key")
     config.kata_target = target
     testing.set_current(target)
+    # One Reporter per session: the one the worker handed to pytest.main(plugins=[...]), or our own
+    # for a plain `pytest` run (its terminal summary and --kata-report read it).
+    config.kata_reporter = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Reporter)), None)
+    if config.kata_reporter is None:
+        config.kata_reporter = Reporter()
+        config.pluginmanager.register(config.kata_reporter, "kata-reporter")
 
 
 # --- cassettes, through pytest-recording: one folder per unit, matched on method, path and JSON body
@@ -139,9 +147,10 @@ def pytest_runtest_setup(item):
     if item.get_closest_marker("vcr"):  # only API tests pay for importing the anthropic SDK
         cassettes.stop_sdk_retries_on_a_miss()
     unit, kinds = _unit_and_kind(item)
-    if unit and item.config.getoption("kata_catch") and any(
-            r["unit"] == unit.slug and r["outcome"] == "failed" for r in _records):
+    if unit and item.config.getoption("kata_catch") and item.config.kata_reporter.failed_unit(unit.slug):
         pytest.skip(f"{unit.code} already failed a test (--kata-catch)")
+    if unit and item.config.kata_reporter.timed_out(unit.slug):
+        pytest.skip(f"not run: an earlier test of {unit.code} ran out of time (fix that first)")
     if unit and len(kinds) != 1:
         pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch", pytrace=False)
 
@@ -149,10 +158,42 @@ def pytest_runtest_setup(item):
 _TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
 
 
+class LearnerInterrupt(Exception):
+    """A KeyboardInterrupt raised by learner code (in the worker's child, where Ctrl-C never arrives)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    except KeyboardInterrupt as error:
+        if not os.environ.get("KATA_CHILD"):  # plain pytest: the person at the keyboard pressed Ctrl-C
+            raise
+        raise LearnerInterrupt(_learner_where(error, item)) from None
+
+
+def _learner_where(error: BaseException, item) -> str:
+    from kata.child import learner_frame
+
+    target = item.config.kata_target
+    where = learner_frame(traceback.extract_tb(error.__traceback__), (target.tree, *(p for _, p in target.swaps)))
+    return f" in {where}" if where else ""
+
+
 def _teaching_message(item, error) -> tuple[str, str] | None:
     state = next((s for kind, s in _TEACHING.items() if isinstance(error, kind)), None)
     if state:
         return state, str(error)
+    if isinstance(error, TimeLimitReached):
+        where = f", in {overrun['where']}" if overrun.get("where") else ""
+        return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped{where}. "
+                           f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)")
+    if isinstance(error, LearnerInterrupt):
+        return "failed", (f"Your code raised KeyboardInterrupt{error}. A function under test should return its "
+                          f"result; the kata counts this test as failed and runs the others.")
+    if isinstance(error, SystemExit):
+        return "failed", (f"Your code called sys.exit({error.code!r}){_learner_where(error, item)} while this test ran. "
+                          f"A function returns its result; ending the program is never a pass.")
     unit = unit_of_path(item.path)
     miss = cassettes.cassette_miss(error)
     if miss is not None:
@@ -175,7 +216,7 @@ def pytest_runtest_makereport_teaching(item, call):
     state, text = explained
     report = pytest.TestReport(
         item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", text, call.when,
-        sections=list(item._report_sections), duration=call.duration, start=call.start, stop=call.stop,
+        sections=[(f"Captured {key} {when}", content) for when, key, content in item._report_sections], duration=call.duration, start=call.start, stop=call.stop,
         user_properties=item.user_properties,
     )
     report.kata_state = state
@@ -203,54 +244,18 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def pytest_runtest_logreport(report):
-    info = getattr(report, "kata", None)
-    if info is None or not (report.when == "call" or report.failed or report.skipped):
-        return
-    record = dict(info, nodeid=report.nodeid, name=report.nodeid.split("::")[-1], outcome=report.outcome)
-    record["message"] = report.longreprtext if report.failed else ""
-    _records.append(record)
-
-
-_records: list[dict] = []  # this session's records; reset at session start
-
-
-def pytest_sessionstart(session):
-    _records.clear()
-
-
-def records() -> list[dict]:
-    """The per-test records of the latest session in this process (used by kata.runner)."""
-    return list(_records)
-
-
-def pytest_collectreport(report):
-    if report.failed:  # a test module that cannot even be collected: the unit is broken for everyone
-        unit = unit_of_path(report.nodeid)
-        if unit:
-            _records.append({"unit": unit.slug, "kind": "verify", "state": "error", "quote": "",
-                             "nodeid": report.nodeid, "name": report.nodeid, "outcome": "failed",
-                             "message": report.longreprtext, "target": ""})
-
-
 def pytest_sessionfinish(session):
     path = session.config.getoption("kata_report")
     if path:
-        Path(path).write_text(json.dumps(_records, indent=1))
+        session.config.kata_reporter.write_json(path)
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    by_unit: dict[str, list[dict]] = {}
-    for record in _records:
-        by_unit.setdefault(record["unit"], []).append(record)
-    if not by_unit:
+    tests = config.kata_reporter.results
+    units = [u for u in UNITS if any(t.unit == u.slug for t in tests)]
+    if not units:
         return
     terminalreporter.section(f"kata: {config.kata_target.label}")
-    for slug, rows in by_unit.items():
-        verify = [r for r in rows if r["kind"] == "verify"]
-        stretch = [r for r in rows if r["kind"] == "stretch"]
-        passed = lambda rs: sum(r["outcome"] == "passed" for r in rs)  # noqa: E731
-        done = "done" if verify and passed(verify) == len(verify) else "not done"
-        terminalreporter.write_line(
-            f"{slug}: {done} (verify {passed(verify)}/{len(verify)}, stretch {passed(stretch)}/{len(stretch)})"
-        )
+    for slug, result in group(tests, units).items():
+        (v_passed, v_total), (s_passed, s_total) = result.score("verify"), result.score("stretch")
+        terminalreporter.write_line(f"{slug}: {result.status} (verify {v_passed}/{v_total}, stretch {s_passed}/{s_total})")

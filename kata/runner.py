@@ -1,103 +1,69 @@
-"""Run units' tests in this process and turn pytest's reports into per-unit results.
+"""Run units' tests against a target, out of this process, with results cached by content.
 
-In-process on purpose: `kata watch` keeps pytest and the heavy SDKs imported and only re-reads the
-learner's files between runs, which is what makes a re-run after a save fast.
+This is the one way the CLI runs learner code: unchanged units come from the cache (kata/cache.py), the
+rest run in the worker's child (kata/worker.py), whose results come back as `UnitResult`s
+(kata/report.py). The command's own process never imports a learner's module.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
-from kata import impl, plugin
-from kata.units import ROOT, UNITS, Unit, unit_of_path
-
-
-@dataclass
-class TestResult:
-    nodeid: str
-    name: str
-    kind: str  # "verify" or "stretch"
-    state: str  # passed, failed, stub, missing, broken, error, skipped
-    quote: str  # the Verify / Stretch sentence the test encodes
-    message: str
-
-    @property
-    def passed(self) -> bool:
-        return self.state == "passed"
+from kata import cache, impl, safekeeping, worker
+from kata.report import UnitResult, next_unit
+from kata.units import ROOT, UNITS, Unit
 
 
 @dataclass
-class UnitResult:
-    unit: Unit
-    tests: list[TestResult] = field(default_factory=list)
+class Run:
+    results: dict[str, UnitResult]  # by slug, in course order
+    notes: list[str] = field(default_factory=list)  # what the kata did that the learner should know
 
-    def of_kind(self, kind: str) -> list[TestResult]:
-        return [t for t in self.tests if t.kind == kind]
 
-    def score(self, kind: str) -> tuple[int, int]:
-        tests = self.of_kind(kind)
-        return sum(t.passed for t in tests), len(tests)
-
-    @property
-    def broken(self) -> TestResult | None:
-        return next((t for t in self.tests if t.state in ("broken", "error")), None)
-
-    @property
-    def status(self) -> str:
-        """done / in progress / not started / broken / coming soon: what the board shows."""
-        if not self.unit.ready:
-            return "coming soon"
-        if self.broken:
-            return "broken"
-        passed, total = self.score("verify")
-        if total and passed == total:
-            return "done"
-        if passed == 0 and all(t.state == "stub" for t in self.of_kind("verify")):
-            return "not started"
-        return "in progress"
-
-    @property
-    def first_failure(self) -> TestResult | None:
-        """The test to show next: Verify tests first, in file order, then Stretch."""
-        failing = [t for t in self.tests if not t.passed and t.state != "skipped"]
-        return next((t for t in failing if t.kind == "verify"), None) or next(iter(failing), None)
+def pytest_args(units: list[Unit], impl_spec: str, swaps, quick: bool, extra=()) -> tuple[str, ...]:
+    args = [str(ROOT / u.test_file) for u in units]
+    args += ["--impl", impl_spec, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--tb=short",
+             "-p", "no:terminal", "-p", "no:logging", "-p", "no:cacheprovider", "--capture=no",
+             "-p", "no:unraisableexception"]  # its garbage collection at session end costs a warm re-run 0.2-0.4 s
+    args += [f"--kata-swap={slug}={path}" for slug, path in swaps]
+    args += ["--kata-quick"] if quick else []
+    return tuple(args) + tuple(extra)
 
 
 def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tuple[tuple[str, Path], ...] = (),
-        pytest_args: tuple[str, ...] = (), echo: bool = False) -> dict[str, UnitResult]:
-    """Run the tests of `units` (default: every ready unit) against a target; results by slug."""
+        quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None) -> Run:
+    """Results of `units` (default: every playable unit) against a target; ValueError for a bad target."""
     units = [u for u in (units or UNITS) if u.ready]
-    results = {u.slug: UnitResult(u) for u in units}
-    if not units:
-        return results
     target = impl.target(impl_spec)
-    impl.forget(target.package)  # re-read the learner's files: they may have changed since the last run
-    args = [str(ROOT / u.test_file) for u in units]
-    args += ["--impl", impl_spec, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--tb=short", "-q",
-             "-p", "no:unraisableexception"]  # its garbage collection at session end costs a warm re-run 0.2-0.4 s
-    args += [f"--kata-swap={slug}={path}" for slug, path in swaps]
-    args += list(pytest_args)
-    sink = contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO())
-    with sink:
-        code = pytest.main(args)
-    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise RuntimeError(f"pytest could not run the tests (exit code {int(code)}): {' '.join(args)}")
-    for record in plugin.records():
-        unit = unit_of_path(record["nodeid"].split("::")[0])
-        if unit and unit.slug in results:
-            results[unit.slug].tests.append(TestResult(
-                record["nodeid"], record["name"], record["kind"], _state(record), record["quote"], record["message"]))
-    return results
+    kind = f"{'quick' if quick else 'full'}-{time_limit or worker.TIME_LIMIT:g}"
+    keys = {u.slug: cache.key(u, target.tree, swaps, kind) for u in units} if use_cache and not extra else {}
+    results: dict[str, UnitResult] = {}
+    for unit in units:
+        hit = cache.load(unit, keys[unit.slug]) if keys else None
+        if hit is not None:
+            results[unit.slug] = hit
+    todo = [u for u in units if u.slug not in results]
+    notes: list[str] = []
+    if todo:
+        kept = safekeeping.snapshot(target.tree)
+        job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra))
+        fresh = worker.run([job], time_limit=time_limit)[0]
+        notes = safekeeping.restore(kept)
+        for slug, result in fresh.items():
+            results[slug] = result
+            if keys and not notes:
+                cache.store(result, keys[slug])
+    return Run({u.slug: results[u.slug] for u in units}, notes)
 
 
-def _state(record: dict) -> str:
-    if record["outcome"] == "passed":
-        return "passed"
-    if record["outcome"] == "skipped":
-        return "skipped"
-    return record["state"] if record["state"] not in ("passed", "failed") else "failed"
+def first_unfinished(impl_spec: str = "exercises", quick: bool = False) -> tuple[UnitResult | None, list[str]]:
+    """The first playable unit that is not done, run (or read from the cache) in course order."""
+    notes: list[str] = []
+    for unit in [u for u in UNITS if u.ready]:
+        outcome = run([unit], impl_spec, quick=quick)
+        notes += outcome.notes
+        pending = next_unit(outcome.results)
+        if pending is not None:
+            return pending, notes
+    return None, notes

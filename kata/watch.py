@@ -1,8 +1,9 @@
 """`kata watch`: re-run a unit each time an exercise file is saved, rustlings-style.
 
 Watching is done by polling modification times (no inotify), which also works on network drives and
-most WSL2 set-ups; where even that fails, `--manual` re-runs when you press Enter. The process stays
-warm: pytest and the SDKs stay imported, and only the learner's files are read again.
+most WSL2 set-ups; where even that fails, `--manual` re-runs when you press Enter. This process stays
+warm (pytest and the SDKs imported) and forks a fresh child per run, so a re-run is fast, and a loop
+or a crash in the learner's code ends that child, never the watch.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import os
 import sys
 import time
 
-from kata.units import ROOT, UNITS, Unit
+from kata import board, runner
+from kata.units import ROOT, Unit
 
 POLL_SECONDS = 0.2
 
@@ -19,7 +21,7 @@ POLL_SECONDS = 0.2
 def snapshot() -> dict[str, float]:
     """Modification times of the files a learner edits."""
     folder = ROOT / "exercises"
-    return {str(p): p.stat().st_mtime_ns for p in folder.glob("*.py")}
+    return {str(p): p.stat().st_mtime_ns for p in folder.glob("*") if p.is_file()}
 
 
 def wait_for_change(before: dict[str, float]) -> None:
@@ -28,7 +30,10 @@ def wait_for_change(before: dict[str, float]) -> None:
 
 
 def wait_for_enter() -> str:
-    return input("Enter: run again · h: hint · q: quit > ").strip().lower()
+    try:
+        return input("Enter: run again · h: hint · q: quit > ").strip().lower()
+    except EOFError:
+        return "q"
 
 
 def _clear() -> None:
@@ -36,28 +41,22 @@ def _clear() -> None:
         print("\033[2J\033[H", end="")
 
 
-def _first_unfinished(run):
-    """The first playable unit that is not done, with its fresh result; None when all are done."""
-    for unit in UNITS:
-        if unit.ready:
-            result = run([unit])[unit.slug]
-            if result.status != "done":
-                return result
-    return None
-
-
-def loop(unit: Unit | None, manual: bool, show, run, hint) -> int:
+def loop(unit: Unit | None, manual: bool, hint) -> int:
     """Run, show, wait, repeat. With no unit, follow the first unfinished one and move on when it is done."""
     while True:
         before = snapshot()
         started = time.perf_counter()
-        result = run([unit])[unit.slug] if unit else _first_unfinished(run)
+        if unit:
+            run = runner.run([unit], quick=True)
+            result, notes = run.results[unit.slug], run.notes
+        else:
+            result, notes = runner.first_unfinished(quick=True)
         elapsed = time.perf_counter() - started
         if result is None:
-            print("Every playable unit is done. `kata` shows the board.")
+            print(board.as_typed("Every playable unit is done. `kata` shows the board."))
             return 0
         _clear()
-        print("\n".join(show(result)))
+        print("\n".join(board.unit_lines(result, notes=notes)))
         print(f"\n(ran in {elapsed:.2f} s · watching exercises/ · Ctrl-C to stop)")
         if os.environ.get("KATA_WATCH_ONCE"):  # for tests and benchmarks: one cycle, then stop
             return 0

@@ -1,0 +1,137 @@
+"""What the learner reads: the board, a unit's report, a failing test, the next step. No running here.
+
+Every command the kata suggests is printed the way this learner invoked it (`uv run kata next` after
+`uv run kata`, `kata next` in an activated venv), so it can be copied as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from kata.report import UnitResult, next_unit
+from kata.units import UNITS
+
+_COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+_STYLE = {"done": "32", "in progress": "33", "not started": "0", "broken": "31", "crashed": "31", "timed out": "31",
+          "coming soon": "2", "bold": "1", "dim": "2"}
+_MARK = {"done": "✔", "in progress": "◐", "not started": "○", "broken": "✘", "crashed": "✘", "timed out": "⧗",
+         "coming soon": "·"}
+
+
+def invoked_as() -> str:
+    """How the learner typed the kata's command: `uv run kata`, `kata`, or `python -m kata.cli`."""
+    if os.environ.get("UV_RUN_RECURSION_DEPTH"):
+        return "uv run kata"
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("kata")
+    if program.name == "kata":
+        on_path = shutil.which("kata")
+        return "kata" if on_path and Path(on_path).resolve() == program.resolve() else str(sys.argv[0])
+    return f"{Path(sys.executable).name} -m kata.cli" if program.name in ("cli.py", "__main__.py") else "kata"
+
+
+def as_typed(text: str) -> str:
+    """Rewrite every `kata …` command quoted in `text` to the form this learner can type."""
+    prefix = invoked_as()
+    return text if prefix == "kata" else re.sub(r"`kata(?=[ `])", f"`{prefix}", text)
+
+
+def paint(text: str, style: str) -> str:
+    return f"\033[{_STYLE[style]}m{text}\033[0m" if _COLOR else text
+
+
+def progress_bar(done: int, total: int, width: int = 24) -> str:
+    filled = round(width * done / total)
+    return "[" + "#" * filled + (">" if filled < width else "") + "-" * max(0, width - filled - 1) + "]"
+
+
+def _first_line(result: UnitResult) -> str:
+    if result.broken:
+        return result.broken.message.splitlines()[0]
+    return (result.ended or "").splitlines()[0] if result.ended else ""
+
+
+def board_lines(results: dict[str, UnitResult], notes=()) -> list[str]:
+    """The board: one row per unit and the next step."""
+    done = [r for r in results.values() if r.status == "done"]
+    lines = [paint("Practice 06 · AI Engineering Foundations — kata board", "bold"),
+             f"Progress: {progress_bar(len(done), len(UNITS))} {len(done)}/{len(UNITS)} units done", ""]
+    for unit in UNITS:
+        result = results.get(unit.slug)
+        status = result.status if result else "coming soon"
+        detail = ""
+        if status == "done":
+            s_passed, s_total = result.score("stretch")
+            stretch = f"stretch {s_passed}/{s_total}  " if s_total else ""
+            detail = f"{stretch}compare with {unit.solution}"
+        elif status == "in progress":
+            passed, total = result.score("verify")
+            detail = f"{passed}/{total} verify tests pass"
+        elif status == "not started":
+            detail = f"0/{result.score('verify')[1]} — {unit.exercise}"
+        elif status in ("broken", "crashed", "timed out"):
+            detail = _first_line(result)[:100]
+        row = f"  {_MARK[status]} {unit.code}  {unit.title:<30} {status:<12} {detail}"
+        lines.append(paint(row.rstrip(), status))
+    lines += ["", *notes, next_step(results)]
+    return [as_typed(line) for line in lines]
+
+
+def next_step(results: dict[str, UnitResult]) -> str:
+    pending = next_unit(results)
+    if pending is None:
+        ready = sum(u.ready for u in UNITS)
+        return as_typed(f"All {ready} playable units are done. Stretch goals: `kata check N` lists them.")
+    unit = pending.unit
+    if pending.status == "broken":
+        where = pending.broken.message.splitlines()[0].split(": ")[0]
+        return as_typed(f"Next: fix {where} — {unit.code} cannot be imported.")
+    if pending.status in ("crashed", "timed out"):
+        return as_typed(f"Next: {unit.code} {pending.status} — `kata check {unit.number}` shows what happened.")
+    return as_typed(f"Next: {unit.code} {unit.title} — edit {unit.exercise}, then `kata next` (or `kata watch {unit.number}`).")
+
+
+def failure_lines(test) -> list[str]:
+    """One failing test in full: which test, the Verify line it encodes, the teaching message, its output."""
+    label = "Stretch" if test.kind == "stretch" else "Verify"
+    lines = [paint(f"✘ {test.name}", "broken")]
+    if test.quote:
+        lines.append(f"  {label}: “{test.quote}”")
+    lines.append("")
+    lines += ["  " + line for line in test.message.strip().splitlines()]
+    if test.output:
+        lines += ["", "  Your code printed:", *["  | " + line for line in test.output.rstrip("\n").splitlines()]]
+    return [as_typed(line) for line in lines]
+
+
+def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]:
+    """A unit's report: its score, each test when verbose, then what to do next."""
+    unit = result.unit
+    passed, total = result.score("verify")
+    s_passed, s_total = result.score("stretch")
+    head = f"{unit.code} · {unit.title} — {passed}/{total} verify tests pass"
+    head += f", stretch {s_passed}/{s_total}" if s_total else ""
+    lines = [paint(head, "bold")]
+    if verbose:
+        lines += [f"  {'✔' if t.passed else '✘'} {t.kind:<7} {t.name}" for t in result.tests]
+    lines += [f"  {note}" for note in notes]
+    failure = result.first_failure
+    if result.status == "broken":
+        lines += ["", paint(f"✘ {unit.code} cannot be imported, so none of its tests can run:", "broken"),
+                  *["  " + line for line in result.broken.message.splitlines()]]
+    elif result.status in ("crashed", "timed out"):
+        lines += ["", paint(f"✘ {unit.code} {result.status}:", "broken"), *["  " + line for line in result.ended.splitlines()]]
+        if failure and failure.message.strip() not in result.ended:
+            lines += ["", *failure_lines(failure)]
+    elif result.status == "done":
+        lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
+        if failure:
+            lines += ["", "A Stretch goal is still open:", *failure_lines(failure)]
+    elif failure:
+        lines += ["", *failure_lines(failure), "",
+                  f"Edit {unit.exercise} and run `kata next` again"
+                  f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
+    return [as_typed(line) for line in lines]

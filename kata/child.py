@@ -1,0 +1,176 @@
+"""The child side of the worker: one pytest session over learner code, in a process of its own.
+
+The parent (kata/worker.py) forks this process warm, or spawns it as `python -m kata.child`, with
+standard output and error on a pipe it reads. The child tells the parent what happens as JSON lines on
+a second pipe: `start` (a test began), `result` (a test's TestResult), `where` (a test overran its
+time limit, and which learner function was running), `done` (the session ended normally). Anything
+else (a crash, `os._exit`, the kernel's OOM killer) is seen by the parent as a pipe that closed early.
+
+Each test's printed output is followed on the output pipe by a marker line naming the test, so the
+parent can put every print under the test that made it, keeping only a bounded part of it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
+
+
+class TimeLimitReached(BaseException):
+    """Raised inside learner code when a test overruns its time limit (a BaseException, so hypothesis
+    and `except Exception` blocks let it through)."""
+
+
+# The words for the test that overran, read by the plugin's teaching message.
+overrun: dict[str, str] = {}
+
+
+def warm() -> None:
+    """Import what every run needs, so no test's time limit pays for importing an SDK."""
+    import anthropic  # noqa: F401
+    import hypothesis  # noqa: F401
+    import numpy  # noqa: F401
+    import pytest  # noqa: F401
+    import pytest_recording  # noqa: F401
+    import vcr  # noqa: F401
+    import voyageai  # noqa: F401
+
+    import kata.plugin  # noqa: F401
+
+
+class _Messages:
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.lock = threading.Lock()
+
+    def send(self, kind: str, **data) -> None:
+        line = (json.dumps({"kind": kind, **data}) + "\n").encode()
+        with self.lock:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(self.fd, view):]
+
+
+def learner_frame(frames, trees: tuple[Path, ...]) -> str:
+    """The innermost frame in a learner's file, as "`name` (file:line)"; "" when none is."""
+    from kata.impl import display_path
+
+    mine = [f for f in frames if any(Path(f.filename).resolve().is_relative_to(t) or Path(f.filename).resolve() == t
+                                     for t in trees)]
+    if not mine:
+        return ""
+    last = mine[-1]
+    return f"`{last.name}` ({display_path(Path(last.filename))}:{last.lineno})"
+
+
+class _Watchdog(threading.Thread):
+    """Stops a test that overruns its time limit by raising TimeLimitReached in the main thread."""
+
+    def __init__(self, limit: float, trees: tuple[Path, ...], messages: _Messages):
+        super().__init__(daemon=True)
+        self.limit, self.trees, self.messages = limit, trees, messages
+        self.main = threading.main_thread().ident
+        self.current: tuple[str, float] | None = None
+
+    def arm(self, nodeid: str) -> None:
+        self.current = (nodeid, time.monotonic() + self.limit)
+
+    def disarm(self) -> None:
+        self.current = None
+
+    def run(self) -> None:
+        while True:
+            time.sleep(0.05)
+            current = self.current
+            if current is None or time.monotonic() < current[1]:
+                continue
+            self.current = None
+            frame = sys._current_frames().get(self.main)
+            where = learner_frame(traceback.extract_stack(frame), self.trees) if frame else ""
+            overrun["where"] = where
+            overrun["limit"] = f"{self.limit:g}"
+            self.messages.send("where", nodeid=current[0], where=where)
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.main), ctypes.py_object(TimeLimitReached))
+
+
+class _OutputMarks:
+    """After each test, flush what the learner printed and write the marker that closes its output."""
+
+    def __init__(self, token: str, watchdog: _Watchdog):
+        self.token, self.watchdog = token, watchdog
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.watchdog.arm(nodeid)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self.watchdog.disarm()
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()
+            except Exception:  # a learner may have replaced or closed them
+                pass
+        os.write(1, f"\n{self.token}{nodeid}\n".encode())
+
+
+def _own_streams() -> None:
+    """Print to the pipes the parent reads (a forked child inherits its parent's Python streams, which
+    may be pytest's capture objects), and read from nothing: `input()` in learner code ends at once."""
+    import io
+
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), errors="backslashreplace", line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace", line_buffering=True)
+
+
+def main(job: dict, msg_fd: int) -> None:
+    """Run one job's pytest session and report it on `msg_fd`. Never returns: the process ends here."""
+    os.chdir(job["root"])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the learner's Ctrl-C is the parent's to handle
+    try:
+        limit = MEMORY_LIMIT_MB * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):  # pragma: no cover - a platform that refuses: the parent still reports a death
+        pass
+    _own_streams()
+    messages = _Messages(msg_fd)
+    code = 3
+    try:
+        warm()
+        import pytest
+
+        from kata.report import Reporter
+
+        os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code
+        watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
+        watchdog.start()
+        reporter = Reporter(on_result=lambda test: messages.send("result", test=test.to_dict()),
+                            on_start=lambda nodeid: messages.send("start", nodeid=nodeid))
+        code = int(pytest.main(job["args"], plugins=[reporter, _OutputMarks(job["token"], watchdog)]))
+    except BaseException as error:  # the session itself failed: say so, the parent reports it as a crash
+        messages.send("fatal", message="".join(traceback.format_exception(error))[-4000:])
+    else:
+        messages.send("done", code=code)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(0)
+
+
+if __name__ == "__main__":  # the spawn path: python -m kata.child MSG_FD JOB_JSON
+    main(json.loads(sys.argv[2]), int(sys.argv[1]))

@@ -1,0 +1,186 @@
+"""One result pipeline: the reporter handed to pytest, the result types, and the one status rule.
+
+A test's result exists in one form, `TestResult`, made once by the `Reporter` (a pytest plugin object,
+handed to `pytest.main(plugins=[reporter])` as exercism's test runner does). The worker streams them
+out of the child that ran learner code; the cache stores them; the board, `kata check`, `kata grade`
+and the harness read them. Whether a unit is done is decided in one place: `UnitResult.status`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kata.units import BY_SLUG, UNITS, Unit, unit_of_path
+
+# A test's state: passed, failed, skipped, and the states that teach a next step instead of a traceback:
+# stub (a NotImplementedError left), missing (a name the tests call is gone), broken (the module cannot
+# be imported), cassette (a request no recording holds), error (the test module itself cannot load),
+# timeout (stopped after its time limit), crashed (the process running it died).
+UNLOADABLE = ("broken", "missing", "error")
+
+# What the board shows, most urgent first.
+STATUSES = ("broken", "crashed", "timed out", "in progress", "not started", "done", "coming soon")
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    unit: str  # the unit's slug
+    kind: str  # "verify" or "stretch"
+    state: str
+    quote: str = ""  # the Verify / Stretch sentence the test encodes
+    message: str = ""  # the teaching message when it did not pass
+    output: str = ""  # what the learner's code printed during the test, cut at a limit
+    seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.nodeid.split("::")[-1]
+
+    @property
+    def passed(self) -> bool:
+        return self.state == "passed"
+
+    @property
+    def outcome(self) -> str:
+        """pytest's three words: passed, skipped or failed (every teaching state is a failure)."""
+        return self.state if self.state in ("passed", "skipped") else "failed"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TestResult:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class UnitResult:
+    unit: Unit
+    tests: list[TestResult] = field(default_factory=list)
+    # Set when the process running this unit died (crashed) or was stopped (timed out): what happened, in words.
+    ended: str = ""
+    ended_how: str = ""  # "crashed" or "timed out"
+
+    def of_kind(self, kind: str) -> list[TestResult]:
+        return [t for t in self.tests if t.kind == kind]
+
+    def score(self, kind: str) -> tuple[int, int]:
+        tests = self.of_kind(kind)
+        return sum(t.passed for t in tests), len(tests)
+
+    @property
+    def broken(self) -> TestResult | None:
+        return next((t for t in self.tests if t.state in UNLOADABLE), None)
+
+    @property
+    def status(self) -> str:
+        """The one rule: broken, crashed, timed out, done, not started, in progress (or coming soon)."""
+        if not self.unit.ready:
+            return "coming soon"
+        if self.broken:
+            return "broken"
+        if self.ended_how:
+            return self.ended_how
+        verify = self.of_kind("verify")
+        if any(t.state == "timeout" for t in verify):
+            return "timed out"
+        passed, total = self.score("verify")
+        if total and passed == total:
+            return "done"
+        if passed == 0 and verify and all(t.state == "stub" for t in verify):
+            return "not started"
+        return "in progress"
+
+    @property
+    def first_failure(self) -> TestResult | None:
+        """The test to show next: Verify tests first, in file order, then Stretch."""
+        failing = [t for t in self.tests if not t.passed and t.state != "skipped"]
+        return next((t for t in failing if t.kind == "verify"), None) or next(iter(failing), None)
+
+    def to_dict(self) -> dict:
+        return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how,
+                "tests": [t.to_dict() for t in self.tests]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> UnitResult:
+        return cls(BY_SLUG[data["unit"]], [TestResult.from_dict(t) for t in data["tests"]],
+                   data.get("ended", ""), data.get("ended_how", ""))
+
+
+def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:
+    """Per-unit results, in course order, for the units asked for."""
+    results = {u.slug: UnitResult(u) for u in units}
+    for test in tests:
+        if test.unit in results:
+            results[test.unit].tests.append(test)
+    return results
+
+
+def next_unit(results: dict[str, UnitResult]) -> UnitResult | None:
+    """The first playable unit, in course order, that is not done; None when every one is."""
+    return next((results[u.slug] for u in UNITS if u.slug in results and results[u.slug].status != "done"), None)
+
+
+class Reporter:
+    """The pytest plugin that turns reports into `TestResult`s, one per test, as each test ends.
+
+    `on_result` (optional) is called with each result as it is made: the worker's child streams them
+    to the parent, so that a child that dies mid-run loses nothing already decided.
+    """
+
+    def __init__(self, on_result=None, on_start=None):
+        self.results: list[TestResult] = []
+        self._on_result = on_result
+        self._on_start = on_start
+        self._pending: dict[str, TestResult] = {}
+
+    def pytest_sessionstart(self, session):
+        self.results.clear()
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        if self._on_start:
+            self._on_start(nodeid)
+
+    def pytest_runtest_logreport(self, report):
+        info = getattr(report, "kata", None)
+        if info is None:
+            return
+        test = self._pending.setdefault(report.nodeid, TestResult(report.nodeid, info["unit"], info["kind"], "passed",
+                                                                  info["quote"]))
+        test.seconds += report.duration
+        if report.when == "call" and report.passed:
+            return
+        if report.failed and test.state in ("passed", "skipped"):  # the first failure of a test is its verdict
+            test.state = info["state"] if info["state"] not in ("passed", "failed") else "failed"
+            test.message = report.longreprtext
+        elif report.skipped and test.state == "passed":
+            test.state = "skipped"
+            test.message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        test = self._pending.pop(nodeid, None)
+        if test is not None:
+            self._add(test)
+
+    def pytest_collectreport(self, report):
+        if report.failed:  # a test module that cannot even be collected: the unit is broken for everyone
+            unit = unit_of_path(report.nodeid)
+            if unit:
+                self._add(TestResult(report.nodeid, unit.slug, "verify", "error", "", report.longreprtext))
+
+    def _add(self, test: TestResult) -> None:
+        self.results.append(test)
+        if self._on_result:
+            self._on_result(test)
+
+    def failed_unit(self, slug: str) -> bool:
+        return any(t.unit == slug and t.outcome == "failed" for t in self.results)
+
+    def timed_out(self, slug: str) -> bool:
+        return any(t.unit == slug and t.state == "timeout" for t in self.results)
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps([t.to_dict() for t in self.results], indent=1))

@@ -1,0 +1,317 @@
+"""Runs learner code out of the command's own process: a warm parent that forks a child per run.
+
+Nothing learner code does (print without end, loop forever, exit, segfault, exhaust memory) can take
+a `kata` command down: the command's process only reads two pipes. Where `os.fork` exists the child is
+forked from this process, which has pytest and the SDKs imported already, so a re-run after a save is
+fast; elsewhere (or with KATA_WORKER=spawn) it is a fresh `python -m kata.child`.
+
+The parent enforces a time limit per test. The child stops an overrunning test itself (so the other
+tests still run); a child that does not stop within a grace period is killed. A child that dies is
+reported as crashed with its last output, never as a success; the units after it run in a new child.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kata.report import TestResult, UnitResult, group
+from kata.units import ROOT, Unit, unit_of_path
+
+TIME_LIMIT = float(os.environ.get("KATA_TIME_LIMIT", "10"))  # seconds a test; the slowest correct test takes < 1 s
+GRACE = 5.0  # seconds the child gets to stop an overrunning test itself before it is killed
+SILENCE = 60.0  # seconds a child may go without a word between tests (starting up, collecting) before it is killed
+OUTPUT_LIMIT = 1000  # characters of a test's printed output that are kept (exercism keeps 500)
+
+
+@dataclass
+class Job:
+    """One pytest session: some units' tests against a target tree, maybe with modules swapped in."""
+    units: list[Unit]
+    tree: Path
+    swaps: tuple[tuple[str, Path], ...] = ()
+    args: tuple[str, ...] = ()  # the pytest arguments (files, --impl, ...), made by kata.runner
+
+
+class _Output:
+    """What one test printed, kept bounded: the first and last OUTPUT_LIMIT characters and a count."""
+
+    def __init__(self):
+        self.head, self.tail, self.total = bytearray(), bytearray(), 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = OUTPUT_LIMIT * 4 - len(self.head)  # bytes: up to 4 per character
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        self.tail = (self.tail + data)[-OUTPUT_LIMIT * 4:]
+
+    def text(self, last: bool = False) -> str:
+        """The output as shown: its beginning (or, for a process that died, its end), with a note when cut."""
+        whole = (self.head + self.tail).decode("utf-8", "replace") if self.total <= len(self.head) + len(self.tail) else None
+        if whole is not None and len(whole) <= OUTPUT_LIMIT:
+            return whole
+        if last:
+            shown = bytes(self.tail or self.head).decode("utf-8", "replace")[-OUTPUT_LIMIT:]
+            return f"… (the first {self.total - len(shown):,} of {self.total:,} characters left out)\n{shown}"
+        shown = bytes(self.head).decode("utf-8", "replace")[:OUTPUT_LIMIT]
+        return f"{shown}\n… (output cut: {self.total:,} characters in all, the first {len(shown):,} shown)"
+
+
+class _OutputSplitter:
+    """Splits the child's output pipe at the marker lines that close each test's output."""
+
+    def __init__(self, token: str):
+        self.token = token.encode()
+        self.buffer = bytearray()
+        self.current = _Output()
+        self.by_test: dict[str, _Output] = {}
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            at = self.buffer.find(self.token)
+            if at < 0:
+                keep = len(self.token) - 1  # a marker may be cut between two reads
+                if len(self.buffer) > keep:
+                    self.current.add(bytes(self.buffer[:len(self.buffer) - keep]))
+                    del self.buffer[:len(self.buffer) - keep]
+                return
+            end = self.buffer.find(b"\n", at)
+            if end < 0:
+                return
+            self.current.add(bytes(self.buffer[:max(0, at - 1)]))  # the marker's own leading newline is ours
+            self.by_test[self.buffer[at + len(self.token):end].decode("utf-8", "replace")] = self.current
+            self.current = _Output()
+            del self.buffer[:end + 1]
+
+
+@dataclass
+class _Child:
+    job: Job
+    pid: int
+    msg: int
+    out: int
+    splitter: _OutputSplitter
+    proc: subprocess.Popen | None = None
+    lines: bytearray = field(default_factory=bytearray)
+    tests: list[TestResult] = field(default_factory=list)
+    running: str = ""  # the test that started and has not finished
+    started: float = 0.0
+    where: str = ""  # which learner function an overrunning test was in
+    last_heard: float = field(default_factory=time.monotonic)
+    ended: str = ""  # "done", or why the session did not end normally
+    open_fds: int = 2
+
+
+def _job_spec(job: Job, token: str, time_limit: float) -> dict:
+    trees = [str(job.tree.resolve())] + [str(Path(p).resolve()) for _, p in job.swaps]
+    return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT)}
+
+
+def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
+    token = f"\x00kata-{secrets.token_hex(8)}:"
+    msg_r, msg_w = os.pipe()
+    out_r, out_w = os.pipe()
+    spec = _job_spec(job, token, time_limit)
+    proc = None
+    if spawn:
+        proc = subprocess.Popen([sys.executable, "-m", "kata.child", str(msg_w), json.dumps(spec)], cwd=ROOT,
+                                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(msg_w,),
+                                process_group=0)
+        pid = proc.pid
+    else:
+        for stream in (sys.stdout, sys.stderr):  # or the child would print the parent's buffered text again
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns from here
+            try:
+                os.setpgid(0, 0)  # its own process group: a Ctrl-C in the terminal is the parent's to handle
+                os.close(msg_r)
+                os.close(out_r)
+                os.dup2(out_w, 1)
+                os.dup2(out_w, 2)
+                from kata import child
+
+                child.main(spec, msg_w)
+            finally:
+                os._exit(70)
+    os.close(msg_w)
+    os.close(out_w)
+    return _Child(job, pid, msg_r, out_r, _OutputSplitter(token), proc)
+
+
+def _kill(child: _Child) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _reap(child: _Child) -> str:
+    """Wait for the child's exit and say how it ended, in words."""
+    if child.proc is not None:
+        status = child.proc.wait()
+        code, sig = (status, 0) if status >= 0 else (0, -status)
+    else:
+        _, raw = os.waitpid(child.pid, 0)
+        code = os.waitstatus_to_exitcode(raw)
+        code, sig = (code, 0) if code >= 0 else (0, -code)
+    if sig:
+        name = signal.Signals(sig).name
+        extra = " (the system stops a process this way when memory runs out)" if sig == signal.SIGKILL else ""
+        return f"was killed by {name}{extra}"
+    return f"exited with code {code}"
+
+
+def _on_message(child: _Child, data: bytes) -> None:
+    child.lines += data
+    while b"\n" in child.lines:
+        line, _, rest = bytes(child.lines).partition(b"\n")
+        child.lines = bytearray(rest)
+        message = json.loads(line)
+        kind = message["kind"]
+        if kind == "start":
+            child.running, child.started, child.where = message["nodeid"], time.monotonic(), ""
+        elif kind == "result":
+            child.tests.append(TestResult.from_dict(message["test"]))
+            child.running = ""
+        elif kind == "where":
+            child.where = message["where"]
+        elif kind == "done":
+            child.ended = "done"
+        elif kind == "fatal":
+            child.ended = "pytest itself failed in the child:\n" + message["message"]
+
+
+def _finish(child: _Child, how: str, reason: str) -> list[Unit]:
+    """Close a child that did not end normally: its running test and unit are marked; returns the units
+    it never reached, to be run again in a new child."""
+    seen = {t.unit for t in child.tests}
+    current = unit_of_path(child.running.split("::")[0]) if child.running else None
+    if current is None:  # it died between tests: blame the first unit that has not finished
+        current = next((u for u in child.job.units if u.slug not in seen), None) or child.job.units[-1]
+    last = child.splitter.current
+    output = last.text(last=True) if last.total else ""
+    output = output.split("\nExtension modules:")[0]  # a fatal error's traceback matters; the module list does not
+    if child.running:
+        state = "timeout" if how == "timed out" else "crashed"
+        child.tests.append(TestResult(child.running, current.slug, "verify", state, "", reason, output))
+    child.tests.append(TestResult(f"{current.test_file}::(the process)", current.slug, "process", how, "", reason,
+                                  output))
+    index = next(i for i, u in enumerate(child.job.units) if u.slug == current.slug)
+    return [u for u in child.job.units[index + 1:] if u.slug not in seen]
+
+
+def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
+        spawn: bool | None = None) -> list[dict[str, UnitResult]]:
+    """Run each job in a child of its own, `parallel` at a time; per-unit results for each job, in order."""
+    time_limit = time_limit or TIME_LIMIT
+    spawn = (os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")) if spawn is None else spawn
+    if not spawn:  # every forked child starts with pytest and the SDKs imported already
+        from kata.child import warm
+
+        warm()
+    queue: list[tuple[int, Job]] = list(enumerate(jobs))
+    collected: list[list[TestResult]] = [[] for _ in jobs]
+    selector = selectors.DefaultSelector()
+    running: dict[int, tuple[int, _Child]] = {}  # pid -> (job index, child)
+    try:
+        while queue or running:
+            while queue and len(running) < parallel:
+                index, job = queue.pop(0)
+                child = _start(job, time_limit, spawn)
+                running[child.pid] = (index, child)
+                selector.register(child.msg, selectors.EVENT_READ, (child, "msg"))
+                selector.register(child.out, selectors.EVENT_READ, (child, "out"))
+            for key, _ in selector.select(timeout=0.1):
+                child, which = key.data
+                data = os.read(key.fd, 1 << 16)
+                child.last_heard = time.monotonic()
+                if data:
+                    (_on_message if which == "msg" else lambda c, d: c.splitter.feed(d))(child, data)
+                    continue
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                child.open_fds -= 1
+            now = time.monotonic()
+            for pid, (index, child) in list(running.items()):
+                overran = child.running and now - child.started > time_limit + GRACE
+                silent = not child.running and child.open_fds and now - child.last_heard > SILENCE
+                if overran or silent:
+                    _kill(child)
+                if child.open_fds and not (overran or silent):
+                    continue
+                for fd in (child.msg, child.out):
+                    if fd in selector.get_map():
+                        selector.unregister(fd)
+                        os.close(fd)
+                exit_words = _reap(child)
+                del running[pid]
+                _attach_output(child)
+                if child.ended == "done" and not (overran or silent):
+                    collected[index].extend(child.tests)
+                    continue
+                how, reason = _why_it_ended(child, exit_words, overran, silent, time_limit)
+                rest = _finish(child, how, reason)
+                collected[index].extend(child.tests)
+                if rest:  # the units it never reached run again, in a new child
+                    queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest))))
+    except KeyboardInterrupt:
+        for _, child in running.values():
+            _kill(child)
+            _reap(child)
+        raise
+    finally:
+        selector.close()
+    return [_grouped(collected[i], job.units) for i, job in enumerate(jobs)]
+
+
+def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:
+    """("timed out" or "crashed", what happened in words)."""
+    if overran:
+        where = f", in {child.where}" if child.where else ""
+        return "timed out", (f"This test ran for more than {time_limit:g} s{where}, and did not stop when asked, so the "
+                             f"kata stopped the process running it. An endless loop? (KATA_TIME_LIMIT sets the limit.)")
+    if silent:
+        return "timed out", f"The process running your code stopped answering for {SILENCE:g} s; the kata stopped it."
+    if child.ended and child.ended != "done":
+        return "crashed", child.ended
+    return "crashed", (f"The process running your code {exit_words} before the tests finished (`sys.exit`, `os._exit`, "
+                       f"a crash in a C library, or memory running out?). A crash is never a pass: the tests it did "
+                       f"not reach count as failed.")
+
+
+def _args_for(job: Job, units: list[Unit]) -> tuple[str, ...]:
+    """The job's pytest arguments with its test files narrowed to `units`."""
+    files = {str(ROOT / u.test_file) for u in job.units}
+    keep = tuple(a for a in job.args if a not in files)
+    return tuple(str(ROOT / u.test_file) for u in units) + keep
+
+
+def _attach_output(child: _Child) -> None:
+    for test in child.tests:
+        printed = child.splitter.by_test.get(test.nodeid)
+        if printed is not None and printed.total and not test.output:
+            test.output = printed.text()
+
+
+def _grouped(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:
+    results = group([t for t in tests if t.kind != "process"], units)
+    for test in tests:
+        if test.kind == "process" and test.unit in results:
+            results[test.unit].ended_how = test.state
+            results[test.unit].ended = test.message + (f"\nIts last output:\n{test.output}" if test.output else "")
+    return results
