@@ -123,7 +123,8 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
         lines += ["", paint(f"✘ {unit.code} cannot be imported, so none of its tests can run:", "broken"),
                   *["  " + line for line in result.broken.message.splitlines()]]
     elif result.status in ("crashed", "timed out"):
-        lines += ["", paint(f"✘ {unit.code} {result.status}:", "broken"), *["  " + line for line in result.ended.splitlines()]]
+        lines += ["", paint(f"✘ {unit.code} {result.status}" + (":" if result.ended else ": a test ran out of time."), "broken"),
+                  *["  " + line for line in result.ended.splitlines()]]
         if failure and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
     elif result.status == "done":

@@ -1,7 +1,8 @@
 """The child side of the worker: one pytest session over learner code, in a process of its own.
 
-The parent (kata/worker.py) forks this process warm, or spawns it as `python -m kata.child`, with
-standard output and error on a pipe it reads. The child tells the parent what happens as JSON lines on
+The parent (kata/worker.py) forks this process warm, or spawns a fresh interpreter, with
+standard output and error on a pipe it reads (spawned: `python -c "from kata.child import main; …"`,
+never `-m`, so the plugin and the watchdog share one `TimeLimitReached`). The child tells the parent what happens as JSON lines on
 a second pipe: `start` (a test began), `result` (a test's TestResult), `where` (a test overran its
 time limit, and which learner function was running), `done` (the session ended normally). Anything
 else (a crash, `os._exit`, the kernel's OOM killer) is seen by the parent as a pipe that closed early.
@@ -22,6 +23,8 @@ import threading
 import time
 import traceback
 from pathlib import Path
+
+import pytest
 
 MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
 
@@ -74,46 +77,65 @@ def learner_frame(frames, trees: tuple[Path, ...]) -> str:
 
 
 class _Watchdog(threading.Thread):
-    """Stops a test that overruns its time limit by raising TimeLimitReached in the main thread."""
+    """Stops a test that overruns its time limit by raising TimeLimitReached in the main thread.
+
+    The limit counts from the test's start, but the watchdog only strikes while the test's own phases
+    run (setup, call, teardown), never while pytest writes its report.
+    """
 
     def __init__(self, limit: float, trees: tuple[Path, ...], messages: _Messages):
         super().__init__(daemon=True)
         self.limit, self.trees, self.messages = limit, trees, messages
         self.main = threading.main_thread().ident
-        self.current: tuple[str, float] | None = None
-
-    def arm(self, nodeid: str) -> None:
-        self.current = (nodeid, time.monotonic() + self.limit)
-
-    def disarm(self) -> None:
-        self.current = None
+        self.nodeid, self.deadline, self.active = "", 0.0, False
 
     def run(self) -> None:
         while True:
             time.sleep(0.05)
-            current = self.current
-            if current is None or time.monotonic() < current[1]:
+            if not (self.active and self.nodeid) or time.monotonic() < self.deadline:
                 continue
-            self.current = None
+            nodeid, self.nodeid = self.nodeid, ""
             frame = sys._current_frames().get(self.main)
             where = learner_frame(traceback.extract_stack(frame), self.trees) if frame else ""
             overrun["where"] = where
             overrun["limit"] = f"{self.limit:g}"
-            self.messages.send("where", nodeid=current[0], where=where)
+            self.messages.send("where", nodeid=nodeid, where=where)
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.main), ctypes.py_object(TimeLimitReached))
+
+    # pytest hooks: the test's clock starts at logstart; the watchdog is armed only inside its phases
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.nodeid, self.deadline = nodeid, time.monotonic() + self.limit
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self.nodeid = ""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        return (yield from self._armed())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        return (yield from self._armed())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item):
+        return (yield from self._armed())
+
+    def _armed(self):
+        self.active = True
+        try:
+            return (yield)
+        finally:
+            self.active = False
 
 
 class _OutputMarks:
     """After each test, flush what the learner printed and write the marker that closes its output."""
 
-    def __init__(self, token: str, watchdog: _Watchdog):
-        self.token, self.watchdog = token, watchdog
-
-    def pytest_runtest_logstart(self, nodeid, location):
-        self.watchdog.arm(nodeid)
+    def __init__(self, token: str):
+        self.token = token
 
     def pytest_runtest_logfinish(self, nodeid, location):
-        self.watchdog.disarm()
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
             try:
                 stream.flush()
@@ -149,16 +171,14 @@ def main(job: dict, msg_fd: int) -> None:
     code = 3
     try:
         warm()
-        import pytest
-
         from kata.report import Reporter
 
-        os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code
+        os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code; short tracebacks
         watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
         watchdog.start()
         reporter = Reporter(on_result=lambda test: messages.send("result", test=test.to_dict()),
                             on_start=lambda nodeid: messages.send("start", nodeid=nodeid))
-        code = int(pytest.main(job["args"], plugins=[reporter, _OutputMarks(job["token"], watchdog)]))
+        code = int(pytest.main(job["args"], plugins=[reporter, watchdog, _OutputMarks(job["token"])]))
     except BaseException as error:  # the session itself failed: say so, the parent reports it as a crash
         messages.send("fatal", message="".join(traceback.format_exception(error))[-4000:])
     else:
@@ -170,7 +190,3 @@ def main(job: dict, msg_fd: int) -> None:
             except Exception:
                 pass
         os._exit(0)
-
-
-if __name__ == "__main__":  # the spawn path: python -m kata.child MSG_FD JOB_JSON
-    main(json.loads(sys.argv[2]), int(sys.argv[1]))

@@ -72,6 +72,8 @@ def pytest_configure(config):
         os.environ.setdefault("VOYAGE_API_KEY", "replay-needs-no-key")
     config.kata_target = target
     testing.set_current(target)
+    if os.environ.get("KATA_CHILD") and not hasattr(config.option, "tbstyle"):  # no terminal plugin in the worker's child
+        config.option.tbstyle = "short"
     # One Reporter per session: the one the worker handed to pytest.main(plugins=[...]), or our own
     # for a plain `pytest` run (its terminal summary and --kata-report read it).
     config.kata_reporter = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Reporter)), None)

@@ -23,7 +23,7 @@ class Run:
 
 def pytest_args(units: list[Unit], impl_spec: str, swaps, quick: bool, extra=()) -> tuple[str, ...]:
     args = [str(ROOT / u.test_file) for u in units]
-    args += ["--impl", impl_spec, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--tb=short",
+    args += ["--impl", impl_spec, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
              "-p", "no:terminal", "-p", "no:logging", "-p", "no:cacheprovider", "--capture=no",
              "-p", "no:unraisableexception"]  # its garbage collection at session end costs a warm re-run 0.2-0.4 s
     args += [f"--kata-swap={slug}={path}" for slug, path in swaps]

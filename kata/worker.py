@@ -3,7 +3,7 @@
 Nothing learner code does (print without end, loop forever, exit, segfault, exhaust memory) can take
 a `kata` command down: the command's process only reads two pipes. Where `os.fork` exists the child is
 forked from this process, which has pytest and the SDKs imported already, so a re-run after a save is
-fast; elsewhere (or with KATA_WORKER=spawn) it is a fresh `python -m kata.child`.
+fast; elsewhere (or with KATA_WORKER=spawn) it is a fresh interpreter running `kata.child.main`.
 
 The parent enforces a time limit per test. The child stops an overrunning test itself (so the other
 tests still run); a child that does not stop within a grace period is killed. A child that dies is
@@ -29,6 +29,7 @@ from kata.units import ROOT, Unit, unit_of_path
 TIME_LIMIT = float(os.environ.get("KATA_TIME_LIMIT", "10"))  # seconds a test; the slowest correct test takes < 1 s
 GRACE = 5.0  # seconds the child gets to stop an overrunning test itself before it is killed
 SILENCE = 60.0  # seconds a child may go without a word between tests (starting up, collecting) before it is killed
+SPAWN = "import json, sys; from kata.child import main; main(json.loads(sys.argv[2]), int(sys.argv[1]))"
 OUTPUT_LIMIT = 1000  # characters of a test's printed output that are kept (exercism keeps 500)
 
 
@@ -53,16 +54,16 @@ class _Output:
         if room > 0:
             self.head += data[:room]
             data = data[room:]
-        self.tail = (self.tail + data)[-OUTPUT_LIMIT * 4:]
+        self.tail = (self.tail + data)[-OUTPUT_LIMIT * 16:]
 
     def text(self, last: bool = False) -> str:
         """The output as shown: its beginning (or, for a process that died, its end), with a note when cut."""
         whole = (self.head + self.tail).decode("utf-8", "replace") if self.total <= len(self.head) + len(self.tail) else None
         if whole is not None and len(whole) <= OUTPUT_LIMIT:
             return whole
-        if last:
-            shown = bytes(self.tail or self.head).decode("utf-8", "replace")[-OUTPUT_LIMIT:]
-            return f"… (the first {self.total - len(shown):,} of {self.total:,} characters left out)\n{shown}"
+        if last:  # a fatal error's traceback matters; the list of extension modules after it does not
+            shown = bytes(self.tail or self.head).decode("utf-8", "replace").split("\nExtension modules:")[0][-OUTPUT_LIMIT:]
+            return f"… (earlier output left out: {self.total:,} characters in all)\n{shown}"
         shown = bytes(self.head).decode("utf-8", "replace")[:OUTPUT_LIMIT]
         return f"{shown}\n… (output cut: {self.total:,} characters in all, the first {len(shown):,} shown)"
 
@@ -125,7 +126,7 @@ def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
     spec = _job_spec(job, token, time_limit)
     proc = None
     if spawn:
-        proc = subprocess.Popen([sys.executable, "-m", "kata.child", str(msg_w), json.dumps(spec)], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-c", SPAWN, str(msg_w), json.dumps(spec)], cwd=ROOT,
                                 stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(msg_w,),
                                 process_group=0)
         pid = proc.pid
@@ -190,8 +191,9 @@ def _on_message(child: _Child, data: bytes) -> None:
             child.running = ""
         elif kind == "where":
             child.where = message["where"]
-        elif kind == "done":
-            child.ended = "done"
+        elif kind == "done":  # pytest's exit code: 0 all passed, 1 some failed; anything else is no verdict
+            child.ended = "done" if message["code"] in (0, 1) else (
+                f"pytest stopped with exit code {message['code']} before it could give a verdict.")
         elif kind == "fatal":
             child.ended = "pytest itself failed in the child:\n" + message["message"]
 
@@ -205,7 +207,6 @@ def _finish(child: _Child, how: str, reason: str) -> list[Unit]:
         current = next((u for u in child.job.units if u.slug not in seen), None) or child.job.units[-1]
     last = child.splitter.current
     output = last.text(last=True) if last.total else ""
-    output = output.split("\nExtension modules:")[0]  # a fatal error's traceback matters; the module list does not
     if child.running:
         state = "timeout" if how == "timed out" else "crashed"
         child.tests.append(TestResult(child.running, current.slug, "verify", state, "", reason, output))

@@ -1,0 +1,6 @@
+"""The harness's own runs keep their results in a cache folder of their own, never the learner's."""
+
+import os
+import tempfile
+
+os.environ.setdefault("KATA_CACHE_DIR", tempfile.mkdtemp(prefix="kata-harness-cache-"))

@@ -1,0 +1,174 @@
+"""Learner code is untrusted input: whatever it does, the kata reports it in words and loses nothing.
+
+Each scenario is a copy of solutions/ whose U01 `mechanisms_named` first does something a learner's
+code really does (prints, loops, exits, crashes, deletes a file...), then works as before. The runs go
+through the same runner and worker as `kata check`, with a short time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kata import cli, runner, stubs, worker
+from kata.units import ROOT, find
+
+pytestmark = pytest.mark.harness
+
+U01 = find(1)
+LIMIT = 3.0  # seconds a test, for these runs: a correct U01 test takes milliseconds
+
+
+def tree_where_u01_first(tmp_path: Path, code: str) -> Path:
+    """A copy of solutions/ whose `mechanisms_named` runs `code` before doing its job."""
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    path = tree / f"{U01.slug}.py"
+    body = "".join(f"    {line}\n" for line in code.strip().splitlines())
+    path.write_text(path.read_text() + f"\n\n_written = mechanisms_named\n\n\ndef mechanisms_named(text):\n{body}"
+                    "    return _written(text)\n")
+    return tree
+
+
+def run_u01(tree: Path, time_limit: float | None = LIMIT):
+    outcome = runner.run([U01], str(tree), use_cache=False, time_limit=time_limit)
+    return outcome.results[U01.slug], outcome.notes
+
+
+def messages(result) -> str:
+    return "\n".join([result.ended] + [t.message + t.output for t in result.tests])
+
+
+def test_a_print_shows_under_the_failing_test_and_crashes_nothing(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "print('debugging', text)\nraise ValueError('half-written')")
+    result, _ = run_u01(tree)
+    failing = result.first_failure
+    assert result.status == "in progress" and "half-written" in failing.message
+    assert failing.output.startswith("debugging ")
+
+
+def test_logging_and_a_stub_behind_a_print_are_reported_in_words(tmp_path):
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree)
+    stub = stubs.stub_for(U01)
+    (tree / f"{U01.slug}.py").write_text(stub.replace(
+        "    raise NotImplementedError", "    import logging; logging.warning('looking at %s', text)\n    print('debugging', 42)\n"
+        "    raise NotImplementedError", 1))
+    proc = subprocess.run([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    assert "is not written yet" in proc.stdout and "| debugging 42" in proc.stdout and "looking at" in proc.stdout
+
+
+def test_ten_megabytes_of_print_are_cut_with_a_note(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "print('y' * 10_000_000)\nraise ValueError('after the print')")
+    result, _ = run_u01(tree)
+    output = result.first_failure.output
+    assert len(output) < 2000 and "output cut: 10,000,001 characters in all" in output
+
+
+def test_an_endless_loop_times_out_naming_the_test_and_the_function(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "while True:\n    pass")
+    started = time.monotonic()
+    result, _ = run_u01(tree)
+    assert time.monotonic() - started < LIMIT + worker.GRACE + 30
+    assert result.status == "timed out"
+    stopped = next(t for t in result.tests if t.state == "timeout")
+    assert "mechanisms_named" in stopped.message and f"{U01.slug}.py:" in stopped.message
+    assert all(t.state in ("timeout", "skipped") for t in result.tests if t is not stopped)
+
+
+def test_a_loop_that_swallows_the_stop_is_killed_and_reported(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "while True:\n    try:\n        sum(range(1000))\n    except BaseException:\n        pass")
+    result, _ = run_u01(tree)
+    assert result.status == "timed out" and "stopped the process" in result.ended and "mechanisms_named" in result.ended
+
+
+def test_deep_recursion_is_a_failure_not_a_crash(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "def down(n):\n    return down(n + 1)\ndown(0)")
+    result, _ = run_u01(tree, time_limit=None)  # rendering a RecursionError takes a moment: the default limit
+    assert result.status == "in progress" and "RecursionError" in messages(result)
+
+
+def test_sys_exit_at_import_marks_the_unit_broken(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "return set()")
+    path = tree / f"{U01.slug}.py"
+    path.write_text(path.read_text() + "\nimport sys\nsys.exit('bye')\n")
+    result, _ = run_u01(tree)
+    assert result.status == "broken" and "sys.exit('bye')" in result.broken.message
+
+
+def test_sys_exit_in_a_function_fails_that_test_and_the_rest_still_run(tmp_path):
+    result, _ = run_u01(tree_where_u01_first(tmp_path, "import sys\nsys.exit(3)"))
+    assert result.status == "in progress" and "sys.exit(3)" in result.first_failure.message
+    assert len(result.tests) > 10
+
+
+@pytest.mark.parametrize("how", ["import os\nos._exit(0)", "import ctypes\nctypes.string_at(0)"], ids=["os_exit", "segfault"])
+def test_a_process_that_dies_is_crashed_never_passed(tmp_path, how):
+    result, _ = run_u01(tree_where_u01_first(tmp_path, how))
+    assert result.status == "crashed" and "A crash is never a pass" in result.ended
+
+
+def test_grade_writes_its_reports_with_a_crashed_unit_marked(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "import os\nos._exit(0)")
+    out, xml = tmp_path / "grade.json", tmp_path / "grade.xml"
+    proc = subprocess.run([sys.executable, "-m", "kata.cli", "grade", str(tree), "--json", str(out), "--junit-xml", str(xml)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["slug"]: row for row in json.loads(out.read_text())["units"]}
+    assert rows[U01.slug]["status"] == "crashed" and rows["u08_fine_tuning_intuition"]["status"] == "done"
+    assert 'status="crashed"' in xml.read_text()
+
+
+def test_a_keyboard_interrupt_raised_by_learner_code_is_a_failed_test(tmp_path):
+    result, _ = run_u01(tree_where_u01_first(tmp_path, "raise KeyboardInterrupt"))
+    assert result.status == "in progress" and "raised KeyboardInterrupt" in result.first_failure.message
+    assert len(result.tests) > 10
+
+
+def test_a_file_deleted_by_learner_code_is_put_back(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "import pathlib\npathlib.Path(__file__).with_name('u02_training_vs_inference.py').unlink(missing_ok=True)")
+    before = (tree / "u02_training_vs_inference.py").read_text()
+    _, notes = run_u01(tree)
+    assert (tree / "u02_training_vs_inference.py").read_text() == before
+    assert any("deleted" in note and "u02_training_vs_inference.py" in note for note in notes)
+
+
+def test_the_spawn_path_gives_the_same_verdicts_as_fork(tmp_path, monkeypatch):
+    tree = tree_where_u01_first(tmp_path, "print('spawned')\nraise ValueError('half-written')")
+    forked, _ = run_u01(tree)
+    monkeypatch.setenv("KATA_WORKER", "spawn")
+    spawned, _ = run_u01(tree)
+    assert [(t.nodeid, t.state) for t in spawned.tests] == [(t.nodeid, t.state) for t in forked.tests]
+    assert spawned.first_failure.output.startswith("spawned")
+
+
+def test_ctrl_c_stops_cleanly_while_learner_code_loops(tmp_path):
+    tree = tree_where_u01_first(tmp_path, "while True:\n    pass")
+    proc = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # the child is inside the loop by now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Stopped." in err and "Traceback" not in out + err
+
+
+def test_two_resets_in_a_row_keep_both_backups(tmp_path):
+    tree = tmp_path / "exercises"
+    tree.mkdir()
+    (tree / f"{U01.slug}.py").write_text("# my work\n")
+    first = cli.reset_unit(U01, tree, tmp_path / "backups")
+    second = cli.reset_unit(U01, tree, tmp_path / "backups")  # the file is the stub now: nothing to back up
+    (tree / f"{U01.slug}.py").write_text("# more work\n")
+    third = cli.reset_unit(U01, tree, tmp_path / "backups")
+    assert second is None and first != third
+    assert first.read_text() == "# my work\n" and third.read_text() == "# more work\n"
