@@ -21,11 +21,12 @@ from pathlib import Path
 
 import anthropic
 
+from kata.corpus import ASSISTANT_EVAL  # the repository's data, found by the kata wherever this file is graded
 from kata.models import CLAUDE
 
-# The kata's own 20-case eval of the assistant below (common, edge and adversarial cases). Its runs
-# are recorded, so the tests replay them; your own eval (my_eval_path) is checked for its shape.
-ASSISTANT_EVAL = Path(__file__).resolve().parent.parent / "evals" / "assistant.jsonl"
+# ASSISTANT_EVAL (evals/assistant.jsonl) is the kata's own 20-case eval of the assistant below (common,
+# edge and adversarial cases). Its runs are recorded, so the tests replay them; your own eval
+# (my_eval_path) is checked for its shape.
 
 # The assistant under test: one tool, in Anthropic's format. One tool only, on purpose: with a
 # calculator beside it, "What is 23 * 47?" becomes a tool call and the course's math-1 case changes.

@@ -8,6 +8,7 @@ prompt differs from the course's gets a diff of the two bodies instead of vcrpy'
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import time
@@ -16,39 +17,60 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from kata import causes, offline
+from kata.bodydiff import body_differences
+from kata.offline import RECORDING_ENV  # noqa: F401  set by `kata record`; read here and by kata.recording
 from kata.units import ROOT
 
 CASSETTES = ROOT / "cassettes"
 
-# Where each API lives by default, by the path its requests use.
-DEFAULT_HOSTS = (
-    ("/v1/embeddings", "https://api.voyageai.com"),
-    ("/v1/rerank", "https://api.voyageai.com"),
+# The paths the course's APIs answer on, and where each API lives by default. A request whose path
+# ends with one of these is that API's, whatever host or prefix it went to (ANTHROPIC_BASE_URL may
+# hold a proxy with a path, OLLAMA_HOST any machine): recordings and replays then look alike.
+API_PATHS = (
+    ("/v1/messages/count_tokens", "https://api.anthropic.com"),
     ("/v1/messages", "https://api.anthropic.com"),
-    ("/api/", "http://localhost:11434"),
+    ("/v1/embeddings", "https://api.voyageai.com"),
+    ("/v1/multimodalembeddings", "https://api.voyageai.com"),
+    ("/v1/contextualizedembeddings", "https://api.voyageai.com"),
+    ("/v1/rerank", "https://api.voyageai.com"),
+    ("/api/chat", "http://localhost:11434"),
+    ("/api/generate", "http://localhost:11434"),
+    ("/api/embed", "http://localhost:11434"),
+    ("/api/embeddings", "http://localhost:11434"),
+    ("/api/tags", "http://localhost:11434"),
+    ("/api/show", "http://localhost:11434"),
 )
 
 SECRET_HEADERS = ("authorization", "x-api-key", "cookie", "set-cookie", "anthropic-organization-id",
                   "request-id", "x-request-id", "cf-ray")
 
-# Set by `kata record`: "backend" (the local reference backend) or "live" (the real APIs).
-RECORDING_ENV = "KATA_RECORDING"
 
 
 def normalise_request(request):
-    """Point a request at its API's default host, so recordings and replays look alike."""
+    """Point a request at its API's default host and path, so recordings and replays look alike."""
     _sent_at[0] = time.perf_counter()
-    parts = urlsplit(request.uri)
-    for prefix, host in DEFAULT_HOSTS:
-        if parts.path.startswith(prefix):
-            scheme, netloc = urlsplit(host)[:2]
-            request.uri = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
-            break
+    request.uri = api_uri(request.uri)
     request.method = request.method.upper()  # aiohttp records "post"
     # Only the content type matters; SDK versions, OS names and auth would make every recording differ.
     for name in [n for n in request.headers if n.lower() != "content-type"]:
         del request.headers[name]
     return request
+
+
+def api_uri(uri: str) -> str:
+    """`uri` at its API's default host, prefix dropped; unchanged when its path is no known API's."""
+    parts = urlsplit(uri)
+    path = parts.path.rstrip("/")
+    for api_path, host in API_PATHS:
+        if path.endswith(api_path):
+            scheme, netloc = urlsplit(host)[:2]
+            return urlunsplit((scheme, netloc, api_path, parts.query, ""))
+    return uri
+
+
+def is_api_request(uri: str) -> bool:
+    return any(urlsplit(uri).path.rstrip("/").endswith(api_path) for api_path, _ in API_PATHS)
 
 
 _sent_at = [0.0]  # when the request being recorded went out: vcrpy stores no timing of its own
@@ -82,45 +104,6 @@ def parsed_body(request):
         return body if isinstance(body, str) else body.decode("utf-8", "replace")
 
 
-def body_differences(mine, recorded, where: str = "") -> list[str]:
-    """Readable differences between two JSON values, at most one line per difference."""
-    if isinstance(mine, dict) and isinstance(recorded, dict):
-        lines = []
-        for key in list(recorded) + [k for k in mine if k not in recorded]:
-            path = f"{where}.{key}" if where else key
-            if key not in mine:
-                lines.append(f"{path}: missing in your request (recorded: {_short(recorded[key])})")
-            elif key not in recorded:
-                lines.append(f"{path}: {_short(mine[key])} in your request, absent from the recording")
-            else:
-                lines += body_differences(mine[key], recorded[key], path)
-        return lines
-    if isinstance(mine, list) and isinstance(recorded, list):
-        if len(mine) != len(recorded):
-            return [f"{where}: {len(mine)} items in your request, {len(recorded)} recorded"] + [
-                line for i, (a, b) in enumerate(zip(mine, recorded)) for line in body_differences(a, b, f"{where}[{i}]")][:3]
-        return [line for i, (a, b) in enumerate(zip(mine, recorded)) for line in body_differences(a, b, f"{where}[{i}]")]
-    if mine == recorded:
-        return []
-    if isinstance(mine, str) and isinstance(recorded, str) and ("\n" in mine or "\n" in recorded or len(recorded) > 80):
-        return [f"{where}: {_first_differing_line(mine, recorded)}"]
-    return [f"{where}: {_short(mine)} in your request, {_short(recorded)} recorded"]
-
-
-def _first_differing_line(mine: str, recorded: str) -> str:
-    a, b = mine.splitlines(), recorded.splitlines()
-    for number, (x, y) in enumerate(zip(a, b), 1):
-        if x != y:
-            return f"line {number} differs:\n      yours:    {x!r}\n      recorded: {y!r}"
-    shorter, longer, who = (a, b, "the recording") if len(a) < len(b) else (b, a, "your request")
-    return f"{who} has more lines; line {len(shorter) + 1} is {longer[len(shorter)]!r}"
-
-
-def _short(value, limit: int = 80) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def json_body(r1, r2) -> None:
     """vcrpy matcher: equal JSON bodies (key order ignored); the AssertionError text is the diff."""
     differences = body_differences(parsed_body(r1), parsed_body(r2))
@@ -139,41 +122,80 @@ def vcr_config() -> dict:
 
 
 def cassette_miss(error: BaseException):
-    """The vcrpy no-match exception inside an SDK's wrapping of it (anthropic: APIConnectionError), or None."""
+    """The vcrpy no-match exception inside `error`, however an SDK or learner code wrapped it; or None."""
     from vcr.errors import CannotOverwriteExistingCassetteException
 
-    seen = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, CannotOverwriteExistingCassetteException):
-            return error
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return None
+    miss = causes.find_cause(error, CannotOverwriteExistingCassetteException)
+    return miss if getattr(miss, "failed_request", None) is not None else None
+
+
+DIFFERENCES_SHOWN = 6  # lines of a body diff in a miss message; the rest are counted, not shown
 
 
 def explain_miss(miss, unit_number: int | None = None) -> str:
-    """The teaching message for a request that no cassette holds."""
+    """The teaching message for a request that no cassette holds: short, and complete in itself."""
     request = miss.failed_request
+    if not is_api_request(request.uri):  # not one of the course's APIs: somewhere on the internet
+        parts = urlsplit(request.uri)
+        return str(offline.NetworkBlocked(parts.hostname or request.uri, parts.port or _default_port(parts.scheme)))
     cassette = Path(miss.cassette._path)
     where = cassette.relative_to(ROOT) if cassette.is_relative_to(ROOT) else cassette
-    record = f"`kata record u{unit_number:02d}`" if unit_number else "`kata record`"
-    lines = [f"Your code sent {request.method} {urlsplit(request.uri).path}, and no recording in {where} matches it."]
+    route = f"{request.method.upper()} {urlsplit(api_uri(request.uri)).path}"
+    lines = [f"Your code sent {route}, and no recording in {where} matches it."]
     if miss.reason == "cassette_not_found":
-        lines.append(f"That cassette does not exist yet. (Maintainers: {record} records it.)")
-    elif miss.reason == "already_played":
+        record = f"`kata record u{unit_number:02d}`" if unit_number else "`kata record`"
+        return "\n".join(lines + [f"That cassette does not exist yet. (Maintainers: {record} records it.)"])
+    if miss.reason == "already_played":
         lines.append("The recorded request was already answered once in this test: your code sends it again.")
-    similar = miss.similar_requests[:1]
-    if similar:
-        recorded, _, failed = similar[0]
+    recorded = closest_recording(miss)
+    if recorded is None:
+        held = sorted({f"{r.method.upper()} {urlsplit(api_uri(r.uri)).path}" for r in miss.cassette.requests})
+        lines.append(f"Nothing recorded there is a {route}" + (f" (it holds {', '.join(held)})" if held else "")
+                     + ": is it the API call this unit asks for?")
+        return "\n".join(lines)
+    differences = body_differences(parsed_body(request), parsed_body(recorded))
+    if differences:
         lines.append("The closest recorded request differs like this (yours vs recorded):")
-        for name, message in failed:
-            text = str(message) if name == "json_body" else f"{name}: {request.method if name == 'method' else urlsplit(request.uri).path} vs {getattr(recorded, name, '?')}"
-            lines += ["  " + line for line in text.splitlines()]
+        lines += ["  " + line for difference in differences[:DIFFERENCES_SHOWN] for line in difference.splitlines()]
+        if len(differences) > DIFFERENCES_SHOWN:
+            lines.append(f"  … and {len(differences) - DIFFERENCES_SHOWN} more differences of the same kind.")
         lines.append("Send the request the unit asks for (the model name and prompt shape are in its docstring);"
                      " a cassette replays only the exact request that was recorded.")
-    elif miss.reason != "cassette_not_found":
-        lines.append("Nothing recorded there resembles it: is it the API call this unit asks for?")
     return "\n".join(lines)
+
+
+def closest_recording(miss):
+    """Of the cassette's recorded requests to the same method and path, the one whose body differs least.
+
+    Fewest differing JSON values first; between equals, the most similar text. (vcrpy's own ranking
+    counts matchers, which ties every request to the same path.)
+    """
+    request = miss.failed_request
+    route = (request.method.upper(), urlsplit(api_uri(request.uri)).path)
+    same_route = [r for r in miss.cassette.requests if (r.method.upper(), urlsplit(api_uri(r.uri)).path) == route]
+    if not same_route:
+        return None
+    mine = parsed_body(request)
+    counted = [(len(body_differences(mine, parsed_body(r))), r) for r in same_route]
+    fewest = min(count for count, _ in counted)
+    tied = [r for count, r in counted if count == fewest]
+    if len(tied) == 1:
+        return tied[0]
+    text = _serialised(mine)
+    return max(tied, key=lambda r: difflib.SequenceMatcher(None, text, _serialised(parsed_body(r))).ratio())
+
+
+def _serialised(body) -> str:
+    if isinstance(body, str):
+        return body
+    try:
+        return json.dumps(body, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(body)
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
 
 
 def is_unreadable_cassette(error: BaseException) -> bool:
@@ -195,7 +217,8 @@ def explain_unreadable(error: BaseException, unit, test_name: str) -> str:
 
 
 def stop_sdk_retries_on_a_miss() -> None:
-    """The anthropic SDK retries a failed connection twice (1.5 s); a cassette miss never heals, so fail at once."""
+    """The anthropic SDK retries a failed connection twice (1.5 s); a cassette miss or a blocked network
+    call never heals, so fail at once."""
     try:
         from anthropic._base_client import BaseClient
     except ImportError:  # pragma: no cover - the SDK moved its internals: retries merely cost time
@@ -205,7 +228,7 @@ def stop_sdk_retries_on_a_miss() -> None:
         return
 
     def should_retry_exception(self, err):
-        return (False, None) if cassette_miss(err) else original(self, err)
+        return (False, None) if cassette_miss(err) or offline.blocked_call(err) else original(self, err)
 
     should_retry_exception.kata_shim = True
     BaseClient._should_retry_exception = should_retry_exception

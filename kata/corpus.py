@@ -9,6 +9,8 @@ from pathlib import Path
 from kata.units import ROOT
 
 CORPUS = ROOT / "sample-corpus"
+EVALS = ROOT / "evals"
+ASSISTANT_EVAL = EVALS / "assistant.jsonl"  # U10's 20-case eval of its assistant (evals/README.md)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ million tokens as published by each vendor when this file was last edited; check
 pricing page before quoting them. Learners import these names: `from kata.models import CLAUDE`.
 """
 
+from kata.units import ROOT
+
 # Anthropic (https://docs.anthropic.com/en/docs/about-claude/models)
 CLAUDE = "claude-sonnet-4-6"  # the course's main model
 CLAUDE_SMALL = "claude-haiku-4-5"  # U11's smaller model
@@ -29,3 +31,7 @@ PRICES_PER_MTOK = {
 # they hold for the reference backend's all-MiniLM-L6-v2 and for voyage-3.
 CLOSE_PAIR_AT_LEAST = 0.6
 FAR_PAIR_AT_MOST = 0.4
+
+# U11's student: all-MiniLM-L6-v2 distilled into a static embedding model, shipped in the repository
+# (models/minilm-static/README.md says how it was made). Found from here, never from a learner's file.
+STUDENT_DIR = ROOT / "models" / "minilm-static"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, impl, testing
+from kata import cassettes, impl, offline, testing
 from kata.child import TimeLimitReached, overrun
 from kata.report import Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
@@ -63,13 +63,7 @@ def pytest_configure(config):
         raise pytest.UsageError(str(error)) from None
     profile = "kata-quick" if config.getoption("kata_quick") else "kata-catch" if config.getoption("kata_catch") else "kata"
     settings.load_profile(profile)
-    # No test ever reaches the network: pytest-recording blocks sockets, except while `kata record`
-    # records a test marked @pytest.mark.vcr.
-    config.option.block_network = True
-    if os.environ.get(cassettes.RECORDING_ENV) != "live":
-        # Replay needs no key, but the SDKs refuse to start without one.
-        os.environ.setdefault("ANTHROPIC_API_KEY", "replay-needs-no-key")
-        os.environ.setdefault("VOYAGE_API_KEY", "replay-needs-no-key")
+    offline.configure(config)  # no test reaches the network (DNS included); the SDKs start without keys
     config.kata_target = target
     testing.set_current(target)
     if os.environ.get("KATA_CHILD") and not hasattr(config.option, "tbstyle"):  # no terminal plugin in the worker's child
@@ -200,6 +194,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
     miss = cassettes.cassette_miss(error)
     if miss is not None:
         return "cassette", cassettes.explain_miss(miss, unit.number if unit else None)
+    if (blocked := offline.explain_blocked(error)) is not None:  # learner code reached for the network
+        return "network", blocked
     if item.get_closest_marker("vcr") and cassettes.is_unreadable_cassette(error):
         return "cassette", cassettes.explain_unreadable(error, unit, item.name)
     return None

@@ -17,7 +17,7 @@ from kata.units import BY_SLUG, UNITS, Unit, unit_of_path
 # A test's state: passed, failed, skipped, and the states that teach a next step instead of a traceback:
 # stub (a NotImplementedError left), missing (a name the tests call is gone), broken (the module cannot
 # be imported), cassette (a request no recording holds), error (the test module itself cannot load),
-# timeout (stopped after its time limit), crashed (the process running it died).
+# network (it reached for the network), timeout (stopped after its time limit), crashed (the process running it died).
 UNLOADABLE = ("broken", "missing", "error")
 
 # What the board shows, most urgent first.

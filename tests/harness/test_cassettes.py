@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -132,7 +133,8 @@ def run_probe(tmp_path, model="voyage-3", prompt="QUESTION: who?\nAnswer briefly
 def test_recorded_requests_replay_offline_at_the_default_hosts(tmp_path):
     out = run_probe(tmp_path)
     assert "2 passed" in out and "1 failed" in out, out
-    assert "Network is disabled" in out, out  # a test with no cassette cannot open a socket, loopback included
+    # a test with no cassette cannot open a socket, loopback included, and is told so with the host
+    assert "tried to reach 127.0.0.1:9 over the network" in out, out
 
 
 def test_a_different_model_gets_a_diff_not_a_vcr_traceback(tmp_path):
@@ -150,3 +152,170 @@ def test_a_malformed_cassette_is_named_with_its_line(tmp_path):
     out = run_probe(tmp_path, cassette="interactions:\n- request: [unclosed\n")
     assert "cassettes/test_probe/test_embed.yaml" in out.replace(str(tmp_path) + "/", "") or "test_embed.yaml" in out, out
     assert "cannot be read" in out, out
+
+
+# --- the body diff: readable for any two bodies, never a crash of its own
+
+from hypothesis import given, strategies as st  # noqa: E402
+from vcr.errors import CannotOverwriteExistingCassetteException  # noqa: E402
+from vcr.request import Request  # noqa: E402
+
+from kata import cassettes  # noqa: E402
+from kata.bodydiff import body_differences  # noqa: E402
+
+# Text that stresses line endings and whitespace: the differences learners' prompts really have.
+texts = st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\u2028é"), max_size=12) | st.text(max_size=30)
+scalars = st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False) | texts
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
+                           max_leaves=12)
+
+
+def json_equal(a, b) -> bool:
+    """Equal as JSON values: key order aside, 1 equals 1.0, but true is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+@given(json_values, json_values)
+def test_body_differences_never_raises_and_is_empty_only_for_equal_bodies(mine, recorded):
+    differences = body_differences(mine, recorded)
+    assert (differences == []) == json_equal(mine, recorded), differences
+    assert all(isinstance(line, str) and line.strip() for line in differences), differences
+
+
+@given(texts, texts)
+def test_two_strings_always_get_a_readable_difference(mine, recorded):
+    differences = body_differences({"input": [mine]}, {"input": [recorded]})
+    assert (differences == []) == (mine == recorded)
+    assert all(line.startswith("input[0]: ") and len(line.split(": ", 1)[1].strip()) > 3 for line in differences), differences
+
+
+@pytest.mark.parametrize(("mine", "recorded", "words"), [
+    ("Title\n\nBody.", "Title\n\nBody.\n", "without the recording's trailing newline"),
+    ("Title\n\nBody.\n", "Title\n\nBody.", "trailing newline that the recording does not have"),
+    ("one\r\ntwo", "one\ntwo", "line 1 ends with Windows line ending"),
+    ("  spaced", "spaced", "leading"),
+    ("", "\n", "the recording's is newline"),
+    ("line one\nline two", "line one\nline 2", "line 2 differs"),
+    ("line one", "line one\nline two", "the recording has more lines"),
+    ("line one\n", "line one\nline two", "the recording has more lines"),
+    ("a\nb\nc", "a\nb", "your text has more lines"),
+], ids=["trailing-newline-missing", "trailing-newline-extra", "crlf", "leading-space", "empty-vs-newline",
+        "second-line", "fewer-lines", "fewer-lines-after-newline", "more-lines"])
+def test_whitespace_differences_are_named_in_words(mine, recorded, words):
+    [line] = body_differences({"text": mine}, {"text": recorded})
+    assert words in line, line
+
+
+def test_a_trailing_newline_gets_words_not_a_crash(tmp_path):
+    """U05's embed([note.text.strip() ...]): the text differs from the recording by its last newline only."""
+    out = run_probe(tmp_path, prompt="QUESTION: who?\nAnswer briefly.\n")
+    assert "trailing newline that the recording does not have" in out, out
+    assert "IndexError" not in out and "Traceback" not in out, out
+
+
+# --- the closest recording: the request whose body differs least, not vcrpy's first tie
+
+REWRITE = "Rewrite this question so that a search engine finds its answer: {q}"
+RERANK = "Re-rank these passages by how well they answer the question, best first: {q}"
+
+
+def message(prompt: str) -> Request:
+    body = json.dumps({"model": "claude-sonnet-4-6", "max_tokens": 50, "messages": [{"role": "user", "content": prompt}]})
+    return Request("POST", "https://api.anthropic.com/v1/messages", body, {"Content-Type": "application/json"})
+
+
+class FakeCassette:
+    def __init__(self, requests, path="cassettes/u07_production_rag/test_x.yaml"):
+        self.requests, self._path = requests, str(ROOT / path)
+
+
+def fake_miss(sent, recorded, reason="no_match"):
+    miss = CannotOverwriteExistingCassetteException.__new__(CannotOverwriteExistingCassetteException)
+    miss.cassette, miss.failed_request, miss.reason = FakeCassette(recorded), sent, reason
+    miss.similar_requests = [(r, ["method", "path"], [("json_body", "")]) for r in recorded]  # vcrpy's tie
+    return miss
+
+
+def test_the_closest_recording_is_the_one_whose_body_differs_least():
+    recorded = [message(REWRITE.format(q="When is go-live?")), message(RERANK.format(q="When is go-live?"))]
+    sent = message(RERANK.format(q="When is the go-live?"))
+    assert cassettes.closest_recording(fake_miss(sent, recorded)) is recorded[1]
+    text = cassettes.explain_miss(fake_miss(sent, recorded))
+    assert "best first" in text and "search engine" not in text, text  # compared with the re-rank prompt
+    assert "When is the go-live?" in text and "When is go-live?" in text, text
+
+
+def test_fewest_differing_values_beat_a_similar_looking_text():
+    recorded = [message(REWRITE.format(q="A")), message(RERANK.format(q="A"))]
+    sent = message(RERANK.format(q="A"))
+    sent.body = sent.body.replace(b'"max_tokens": 50', b'"max_tokens": 51')  # one value differs, not the prompt
+    text = cassettes.explain_miss(fake_miss(sent, recorded))
+    assert "max_tokens: 51 in your request, 50 recorded" in text and "content" not in text, text
+
+
+def test_a_request_to_a_path_nothing_recorded_uses_says_what_the_cassette_holds():
+    sent = Request("POST", "https://api.voyageai.com/v1/rerank", "{}", {})
+    text = cassettes.explain_miss(fake_miss(sent, [message("hi")]))
+    assert "POST /v1/rerank" in text and "POST /v1/messages" in text, text
+
+
+# --- the miss message: short, complete, found through every wrapping an SDK puts around it
+
+def wrapped_by_voyageai(miss):
+    import voyageai.error
+
+    try:
+        raise voyageai.error.APIConnectionError("Error communicating with VoyageAI") from miss
+    except voyageai.error.APIConnectionError as error:
+        return error
+
+
+def wrapped_by_requests(miss):
+    import requests
+    from urllib3.exceptions import MaxRetryError
+
+    return requests.ConnectionError(MaxRetryError(None, "/v1/embeddings", reason=miss))
+
+
+def wrapped_by_learner_code(miss):
+    try:
+        try:
+            raise miss
+        except Exception:
+            raise ValueError("the API call failed") from None
+    except ValueError as error:
+        return error
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda miss: miss, wrapped_by_voyageai, wrapped_by_requests, wrapped_by_learner_code,
+    lambda miss: ExceptionGroup("hypothesis found 2 distinct failures", [ValueError("x"), miss]),
+    lambda miss: RuntimeError("retry gave up", miss),
+], ids=["bare", "voyageai", "requests", "learner-reraise", "exception-group", "in-args"])
+def test_a_miss_is_found_through_every_wrapping(wrap):
+    miss = fake_miss(message("hi"), [message("hello")])
+    assert cassettes.cassette_miss(wrap(miss)) is miss
+
+
+def test_a_miss_message_is_short_and_complete(tmp_path):
+    out = run_probe(tmp_path, prompt="QUESTION: who?\nAnswer at length.")
+    failure = out.split("_ test_message _")[1].split("= short test summary")[0]
+    assert "anthropic" not in failure.replace("api.anthropic.com", "") and "site-packages" not in failure, failure
+    assert "more lines" not in failure and len(failure.strip().splitlines()) <= 12, failure
+
+
+def test_many_differences_are_counted_not_all_shown():
+    recorded = [message("\n".join(["same"] * 3))]
+    sent, many = message("x"), [f"line {i}" for i in range(30)]
+    recorded[0].body = json.dumps({"input": many}).encode()
+    sent.body = json.dumps({"input": [m + "!" for m in many]}).encode()
+    text = cassettes.explain_miss(fake_miss(sent, recorded))
+    assert "… and 24 more differences" in text and len(text.splitlines()) <= 12, text
