@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def median_seconds(action, runs: int) -> float:
 
 
 def cold(*command: str) -> float:
-    return median_seconds(lambda: subprocess.run(command, cwd=ROOT, capture_output=True), COLD_RUNS)
+    """A fresh process each time, with an empty result cache (a cached board is benchmarks/board.py's)."""
+    fresh = lambda: dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp())  # noqa: E731
+    return median_seconds(lambda: subprocess.run(command, cwd=ROOT, capture_output=True, env=fresh()), COLD_RUNS)
 
 
 def warm(unit, impl_spec: str) -> float:

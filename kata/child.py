@@ -50,6 +50,27 @@ def warm() -> None:
 
     import kata.plugin  # noqa: F401
 
+    anthropic.Anthropic(api_key="warm-up")  # the SDKs build their models on first use: pay for it once
+    voyageai.Client(api_key="warm-up")
+
+
+def prime(args: list[str]) -> None:
+    """Warm a parent that will fork children: imports, plus one pytest session that only collects the
+    tests (against an empty tree, so no unit's code runs here), so each child starts where a second run would."""
+    import tempfile
+
+    warm()
+    with tempfile.TemporaryDirectory() as empty:
+        impl_at = args.index("--impl") + 1
+        dry = [*args[:impl_at], empty, *args[impl_at + 1:], "--collect-only"]
+        quiet = open(os.devnull, "w")
+        stdout, sys.stdout = sys.stdout, quiet
+        try:
+            pytest.main(dry)
+        finally:
+            sys.stdout = stdout
+            quiet.close()
+
 
 class _Messages:
     def __init__(self, fd: int):

@@ -25,6 +25,7 @@ def pytest_args(units: list[Unit], impl_spec: str, swaps, quick: bool, extra=())
     args = [str(ROOT / u.test_file) for u in units]
     args += ["--impl", impl_spec, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
              "-p", "no:terminal", "-p", "no:logging", "-p", "no:cacheprovider", "--capture=no",
+             "--assert=plain",  # the unit tests fail through expect(); rewriting asserts costs a cold run ~1 s
              "-p", "no:unraisableexception"]  # its garbage collection at session end costs a warm re-run 0.2-0.4 s
     args += [f"--kata-swap={slug}={path}" for slug, path in swaps]
     args += ["--kata-quick"] if quick else []

@@ -12,6 +12,7 @@ reported as crashed with its last output, never as a success; the units after it
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import secrets
@@ -216,15 +217,20 @@ def _finish(child: _Child, how: str, reason: str) -> list[Unit]:
     return [u for u in child.job.units[index + 1:] if u.slug not in seen]
 
 
+_primed: list[bool] = []
+
+
 def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         spawn: bool | None = None) -> list[dict[str, UnitResult]]:
     """Run each job in a child of its own, `parallel` at a time; per-unit results for each job, in order."""
     time_limit = time_limit or TIME_LIMIT
     spawn = (os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")) if spawn is None else spawn
-    if not spawn:  # every forked child starts with pytest and the SDKs imported already
-        from kata.child import warm
+    if not spawn and not _primed and jobs:  # every forked child starts with pytest, the SDKs and the tests imported
+        from kata.child import prime
 
-        warm()
+        prime(list(jobs[0].args))
+        gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
+        _primed.append(True)
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
     selector = selectors.DefaultSelector()
