@@ -19,4 +19,4 @@ is imported on the first request that needs an embedding.
 
 __version__ = "1.0.0"
 
-MODEL_PROVENANCE = "all-MiniLM-L6-v2 (384-d, sentence-transformers, CPU)"
+MODEL_PROVENANCE = "all-MiniLM-L6-v2 (384-d, numpy forward pass, CPU)"
