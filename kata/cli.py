@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("units", nargs="*", help="units to record (default: all playable units)")
     p.add_argument("--live", action="store_true", help="against the real APIs, with VOYAGE_API_KEY and ANTHROPIC_API_KEY")
     p.set_defaults(func=cmd_record)
-    p = sub.add_parser("serve", help="run the reference backend (needs the record extra)")
+    p = sub.add_parser("serve", help="run the reference backend locally, offline")
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_serve)
     return parser
