@@ -89,8 +89,7 @@ def learner_frame(frames, trees: tuple[Path, ...]) -> str:
     """The innermost frame in a learner's file, as "`name` (file:line)"; "" when none is."""
     from kata.impl import display_path
 
-    mine = [f for f in frames if any(Path(f.filename).resolve().is_relative_to(t) or Path(f.filename).resolve() == t
-                                     for t in trees)]
+    mine = [f for f in frames if any(Path(f.filename).resolve().is_relative_to(t) for t in trees)]  # a swap file is its own "tree"
     if not mine:
         return ""
     last = mine[-1]

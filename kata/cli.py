@@ -178,7 +178,8 @@ def cmd_grade(args) -> int:
     for row in rows:
         print(f"{row['unit']:<5} {row['status']:<12} {row['verify_passed']:>3}/{row['verify_total']:<3} "
               f"{row['stretch_passed']:>4}/{row['stretch_total']:<3}")
-    print(*run.notes, sep="\n") if run.notes else None
+    for note in run.notes:
+        print(note)
     done = sum(row["status"] == "done" for row in rows)
     print(f"{done} of {len(rows)} playable units done")
     if args.json:

@@ -237,7 +237,6 @@ def pytest_runtest_makereport(item, call):
         "kind": kinds[0] if kinds else "verify",
         "state": state,
         "quote": quote,
-        "target": item.config.kata_target.label,
     }
     return report
 

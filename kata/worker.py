@@ -83,7 +83,7 @@ class _OutputSplitter:
         while True:
             at = self.buffer.find(self.token)
             if at < 0:
-                keep = len(self.token) - 1  # a marker may be cut between two reads
+                keep = len(self.token)  # a marker (and the newline before it) may be cut between two reads
                 if len(self.buffer) > keep:
                     self.current.add(bytes(self.buffer[:len(self.buffer) - keep]))
                     del self.buffer[:len(self.buffer) - keep]
@@ -199,9 +199,9 @@ def _on_message(child: _Child, data: bytes) -> None:
             child.ended = "pytest itself failed in the child:\n" + message["message"]
 
 
-def _finish(child: _Child, how: str, reason: str) -> list[Unit]:
-    """Close a child that did not end normally: its running test and unit are marked; returns the units
-    it never reached, to be run again in a new child."""
+def _finish(child: _Child, how: str, reason: str) -> tuple[str, str, list[Unit]]:
+    """Close a child that did not end normally: mark its running test; return the unit it was in, what
+    happened (with its last output), and the units it never reached, to be run again in a new child."""
     seen = {t.unit for t in child.tests}
     current = unit_of_path(child.running.split("::")[0]) if child.running else None
     if current is None:  # it died between tests: blame the first unit that has not finished
@@ -211,10 +211,9 @@ def _finish(child: _Child, how: str, reason: str) -> list[Unit]:
     if child.running:
         state = "timeout" if how == "timed out" else "crashed"
         child.tests.append(TestResult(child.running, current.slug, "verify", state, "", reason, output))
-    child.tests.append(TestResult(f"{current.test_file}::(the process)", current.slug, "process", how, "", reason,
-                                  output))
     index = next(i for i, u in enumerate(child.job.units) if u.slug == current.slug)
-    return [u for u in child.job.units[index + 1:] if u.slug not in seen]
+    rest = [u for u in child.job.units[index + 1:] if u.slug not in seen]
+    return current.slug, reason + (f"\nIts last output:\n{output}" if output else ""), rest
 
 
 _primed: list[bool] = []
@@ -233,6 +232,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         _primed.append(True)
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
+    endings: list[dict[str, tuple[str, str]]] = [{} for _ in jobs]  # per job: unit -> (crashed / timed out, what happened)
     selector = selectors.DefaultSelector()
     running: dict[int, tuple[int, _Child]] = {}  # pid -> (job index, child)
     try:
@@ -272,7 +272,8 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                     collected[index].extend(child.tests)
                     continue
                 how, reason = _why_it_ended(child, exit_words, overran, silent, time_limit)
-                rest = _finish(child, how, reason)
+                slug, what, rest = _finish(child, how, reason)
+                endings[index][slug] = (how, what)
                 collected[index].extend(child.tests)
                 if rest:  # the units it never reached run again, in a new child
                     queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest))))
@@ -283,7 +284,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         raise
     finally:
         selector.close()
-    return [_grouped(collected[i], job.units) for i, job in enumerate(jobs)]
+    return [_grouped(collected[i], endings[i], job.units) for i, job in enumerate(jobs)]
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:
@@ -315,10 +316,8 @@ def _attach_output(child: _Child) -> None:
             test.output = printed.text()
 
 
-def _grouped(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:
-    results = group([t for t in tests if t.kind != "process"], units)
-    for test in tests:
-        if test.kind == "process" and test.unit in results:
-            results[test.unit].ended_how = test.state
-            results[test.unit].ended = test.message + (f"\nIts last output:\n{test.output}" if test.output else "")
+def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit]) -> dict[str, UnitResult]:
+    results = group(tests, units)
+    for slug, (how, what) in endings.items():
+        results[slug].ended_how, results[slug].ended = how, what
     return results
