@@ -60,6 +60,8 @@ def prime(args: list[str]) -> None:
     import tempfile
 
     warm()
+    if "--impl" not in args:  # not a test run (`kata show`): the imports are all there is to warm
+        return
     with tempfile.TemporaryDirectory() as empty:
         impl_at = args.index("--impl") + 1
         dry = [*args[:impl_at], empty, *args[impl_at + 1:], "--collect-only"]
@@ -193,6 +195,13 @@ def main(job: dict, msg_fd: int) -> None:
         warm()
         from kata.report import Reporter
 
+        if job.get("show"):  # `kata show`: no tests, the unit's own printout (the parent times it as one test)
+            from kata import show
+
+            messages.send("start", nodeid=f"kata show::{job['show']}")
+            show.main(job["show"], job["impl"])
+            messages.send("done", code=0)
+            return
         os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code; short tracebacks
         watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
         watchdog.start()

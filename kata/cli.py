@@ -6,6 +6,7 @@
     kata hint N          the next hint for unit N (a nudge first, then more)
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
     kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
+    kata show N          run your unit end to end offline and print what it finds (U04-U07, U10, U11)
     kata grade PATH      grade a learner's copy of exercises/ (--json, --junit-xml)
     kata verify          the instructor check: solutions pass, stubs and known mistakes fail
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
@@ -199,6 +200,23 @@ def cmd_verify(args) -> int:
     return int(code)
 
 
+def cmd_show(args) -> int:
+    from kata import impl, show, worker
+
+    try:
+        slug = show.showable(args.unit)
+        show_impl = str(args.impl)
+        tree = impl.target(show_impl).tree
+    except ValueError as error:
+        raise SystemExit(board.as_typed(f"kata: {error}")) from None
+    job = worker.Job([find(slug)], tree, show=slug, impl_spec=show_impl)
+    printout, problem = worker.show(job, time_limit=show.SHOW_TIME_LIMIT)
+    print(board.as_typed(printout.rstrip()))
+    if problem:
+        print(board.as_typed(f"\n✘ {problem}"))
+    return 1 if problem else 0
+
+
 def cmd_stubs(args) -> int:
     units = [find(u) for u in args.units] if args.units else None
     changed = stubs.write_stubs(units)
@@ -249,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="the instructor check (the README's test command)")
     p.add_argument("pytest_args", nargs="*", help="passed on to pytest, e.g. -x or -k u01")
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("show", help="run your unit end to end offline and print its results (U04-U07, U10, U11)")
+    p.add_argument("unit")
+    p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
+    p.set_defaults(func=cmd_show)
     p = sub.add_parser("stubs", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("units", nargs="*")
     p.set_defaults(func=cmd_stubs)

@@ -86,6 +86,16 @@ _ORIGINAL = {
 }
 
 
+def loopback_only() -> None:
+    """Outside pytest (`kata show`): block the network as under test, but let loopback through, where
+    the reference backend listens."""
+    from pytest_recording import network
+
+    _guard_lookups_too()
+    network.unblock_socket()
+    network.block_socket(allowed_hosts=["127.0.0.1"])
+
+
 def _guard_lookups_too() -> None:
     try:
         from pytest_recording import network

@@ -32,6 +32,7 @@ GRACE = 5.0  # seconds the child gets to stop an overrunning test itself before 
 SILENCE = 60.0  # seconds a child may go without a word between tests (starting up, collecting) before it is killed
 SPAWN = "import json, sys; from kata.child import main; main(json.loads(sys.argv[2]), int(sys.argv[1]))"
 OUTPUT_LIMIT = 1000  # characters of a test's printed output that are kept (exercism keeps 500)
+SHOW_LIMIT = 100_000  # characters of a `kata show` printout
 
 
 @dataclass
@@ -41,41 +42,43 @@ class Job:
     tree: Path
     swaps: tuple[tuple[str, Path], ...] = ()
     args: tuple[str, ...] = ()  # the pytest arguments (files, --impl, ...), made by kata.runner
+    show: str = ""  # instead of tests: `kata show` of this unit (its printout is the result)
+    impl_spec: str = "exercises"
 
 
 class _Output:
-    """What one test printed, kept bounded: the first and last OUTPUT_LIMIT characters and a count."""
+    """What one test printed, kept bounded: the first and last `limit` characters and a count."""
 
-    def __init__(self):
-        self.head, self.tail, self.total = bytearray(), bytearray(), 0
+    def __init__(self, limit: int = OUTPUT_LIMIT):
+        self.head, self.tail, self.total, self.limit = bytearray(), bytearray(), 0, limit
 
     def add(self, data: bytes) -> None:
         self.total += len(data)
-        room = OUTPUT_LIMIT * 4 - len(self.head)  # bytes: up to 4 per character
+        room = self.limit * 4 - len(self.head)  # bytes: up to 4 per character
         if room > 0:
             self.head += data[:room]
             data = data[room:]
-        self.tail = (self.tail + data)[-OUTPUT_LIMIT * 16:]
+        self.tail = (self.tail + data)[-self.limit * 16:]
 
     def text(self, last: bool = False) -> str:
         """The output as shown: its beginning (or, for a process that died, its end), with a note when cut."""
         whole = (self.head + self.tail).decode("utf-8", "replace") if self.total <= len(self.head) + len(self.tail) else None
-        if whole is not None and len(whole) <= OUTPUT_LIMIT:
+        if whole is not None and len(whole) <= self.limit:
             return whole
         if last:  # a fatal error's traceback matters; the list of extension modules after it does not
-            shown = bytes(self.tail or self.head).decode("utf-8", "replace").split("\nExtension modules:")[0][-OUTPUT_LIMIT:]
+            shown = bytes(self.tail or self.head).decode("utf-8", "replace").split("\nExtension modules:")[0][-self.limit:]
             return f"… (earlier output left out: {self.total:,} characters in all)\n{shown}"
-        shown = bytes(self.head).decode("utf-8", "replace")[:OUTPUT_LIMIT]
+        shown = bytes(self.head).decode("utf-8", "replace")[:self.limit]
         return f"{shown}\n… (output cut: {self.total:,} characters in all, the first {len(shown):,} shown)"
 
 
 class _OutputSplitter:
     """Splits the child's output pipe at the marker lines that close each test's output."""
 
-    def __init__(self, token: str):
-        self.token = token.encode()
+    def __init__(self, token: str, limit: int = OUTPUT_LIMIT):
+        self.token, self.limit = token.encode(), limit
         self.buffer = bytearray()
-        self.current = _Output()
+        self.current = _Output(limit)
         self.by_test: dict[str, _Output] = {}
 
     def feed(self, data: bytes) -> None:
@@ -93,8 +96,14 @@ class _OutputSplitter:
                 return
             self.current.add(bytes(self.buffer[:max(0, at - 1)]))  # the marker's own leading newline is ours
             self.by_test[self.buffer[at + len(self.token):end].decode("utf-8", "replace")] = self.current
-            self.current = _Output()
+            self.current = _Output(self.limit)
             del self.buffer[:end + 1]
+
+
+    def close(self) -> None:
+        """The pipe ended: what is left in the buffer was printed, not a marker."""
+        self.current.add(bytes(self.buffer))
+        self.buffer.clear()
 
 
 @dataclass
@@ -117,7 +126,8 @@ class _Child:
 
 def _job_spec(job: Job, token: str, time_limit: float) -> dict:
     trees = [str(job.tree.resolve())] + [str(Path(p).resolve()) for _, p in job.swaps]
-    return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT)}
+    return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT),
+            "show": job.show, "impl": job.impl_spec}
 
 
 def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
@@ -149,7 +159,7 @@ def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
                 os._exit(70)
     os.close(msg_w)
     os.close(out_w)
-    return _Child(job, pid, msg_r, out_r, _OutputSplitter(token), proc)
+    return _Child(job, pid, msg_r, out_r, _OutputSplitter(token, SHOW_LIMIT if job.show else OUTPUT_LIMIT), proc)
 
 
 def _kill(child: _Child) -> None:
@@ -219,9 +229,19 @@ def _finish(child: _Child, how: str, reason: str) -> tuple[str, str, list[Unit]]
 _primed: list[bool] = []
 
 
+def show(job: Job, time_limit: float = 120.0) -> tuple[str, str]:
+    """Run a `kata show` job: (its printout, and what went wrong in words if its process did not end well)."""
+    printouts: dict[int, str] = {}
+    results = run([job], time_limit=time_limit, printouts=printouts)[0]
+    ended = next((r.ended for r in results.values() if r.ended_how), "")
+    return printouts.get(0, ""), ended
+
+
 def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
-        spawn: bool | None = None) -> list[dict[str, UnitResult]]:
-    """Run each job in a child of its own, `parallel` at a time; per-unit results for each job, in order."""
+        spawn: bool | None = None, printouts: dict[int, str] | None = None) -> list[dict[str, UnitResult]]:
+    """Run each job in a child of its own, `parallel` at a time; per-unit results for each job, in order.
+
+    `printouts`, when given, receives each show job's printout by the job's index."""
     time_limit = time_limit or TIME_LIMIT
     spawn = (os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")) if spawn is None else spawn
     if not spawn and not _primed and jobs:  # every forked child starts with pytest, the SDKs and the tests imported
@@ -253,6 +273,8 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 selector.unregister(key.fd)
                 os.close(key.fd)
                 child.open_fds -= 1
+                if which == "out":
+                    child.splitter.close()
             now = time.monotonic()
             for pid, (index, child) in list(running.items()):
                 overran = child.running and now - child.started > time_limit + GRACE
@@ -268,6 +290,8 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 exit_words = _reap(child)
                 del running[pid]
                 _attach_output(child)
+                if printouts is not None and child.job.show:
+                    printouts[index] = child.splitter.current.text(last=not child.ended == "done")
                 if child.ended == "done" and not (overran or silent):
                     collected[index].extend(child.tests)
                     continue

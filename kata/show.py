@@ -1,0 +1,146 @@
+"""`kata show N`: your own unit run end to end, offline, printed as a person would look at it.
+
+It runs in the worker's child like every test run (your code is never trusted with the command's
+process). There are no cassettes here: every API call your code makes goes, through the official SDK,
+to the kata's reference backend, started in the child on a loopback port. So every reply below was
+**computed offline by the reference backend** (all-MiniLM-L6-v2 embeddings and the reference
+responder), never recorded from Voyage, Anthropic or Ollama; the heading says so.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+
+from kata import impl
+from kata.corpus import ASSISTANT_EVAL, load_notes, load_questions
+from kata.units import BY_SLUG, find
+
+SHOW_TIME_LIMIT = 120.0  # seconds: a show embeds the corpus with the numpy model, which takes a few
+
+HEADING = ("{code} · {title}, your code from {tree}. Every API reply below was computed offline by the kata's "
+           "reference backend (not recorded from a real model).\n")
+
+
+def _point_sdks_at(base: str) -> None:
+    """Send all three SDKs' default-host requests to the local backend (voyageai reads no variable)."""
+    import voyageai._base
+
+    os.environ["ANTHROPIC_BASE_URL"] = base
+    os.environ["OLLAMA_HOST"] = base
+    os.environ.setdefault("ANTHROPIC_API_KEY", "offline")
+    os.environ.setdefault("VOYAGE_API_KEY", "offline")
+    voyageai._base.get_default_base_url = lambda api_key: f"{base}/v1"
+
+
+def _cell(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def show_u04(u) -> None:
+    sentences = [u.CATS, u.KITTENS, u.CARS, u.GREAT, u.TERRIBLE]
+    vectors = u.embed(sentences)
+    print("Cosine similarity of each pair (your embed() and cosine()):\n")
+    rows = [{"": s[:28], **{f"#{j + 1}": f"{u.cosine(a, b):.2f}" for j, b in enumerate(vectors)}}
+            for s, a in zip(sentences, vectors)]
+    print(_table(rows, ["", *[f"#{j + 1}" for j in range(len(sentences))]]))
+
+
+def show_u05(u) -> None:
+    rows = u.run_queries(u.build_index(load_notes()))
+    print("Your search over the ten notes (top 3 per question):\n")
+    print(_table([{**r, "top": ", ".join(r["top"]), "hit": "✔" if r["hit"] else "✘"} for r in rows],
+                 ["question", "expected", "top", "hit"]))
+
+
+def _answer_lines(answer: dict) -> list[str]:
+    reply = str(answer.get("reply", answer.get("text", ""))).strip().replace("\n", "\n      ")
+    return [f"    → {reply}", f"      cites {answer.get('cited_notes')}  not found: {answer.get('not_found')}"]
+
+
+def show_u06(u) -> None:
+    index = u.build_chunk_index(u.chunk_notes(load_notes()))
+    for question, expected in u.QUESTIONS:
+        print(f"Q: {question}   (the answer is in: {expected or 'no note'})")
+        print("\n".join(_answer_lines(u.answer(question, index))) + "\n")
+
+
+def show_u07(u) -> None:
+    index = u.note_index(load_notes())
+    rows = [u.compare(index, question, expected) for question, expected in u.QUESTIONS]
+    print("Cosine top 3 vs re-ranked top 3, and whose answer is right:\n")
+    print(_table([{**r, "cosine_top3": ", ".join(r["cosine_top3"]), "reranked_top3": ", ".join(r["reranked_top3"])}
+                  for r in rows], ["question", "expected", "cosine_top3", "reranked_top3", "changed", "better"]))
+
+
+def show_u10(u) -> None:
+    print(f"Your harness on the kata's eval ({ASSISTANT_EVAL.name}):\n")
+    print(u.report(u.run_eval(u.load_eval(ASSISTANT_EVAL))))
+    mine = Path(u.my_eval_path())
+    print(f"\nYour harness on your own eval ({mine.name}):\n")
+    if not mine.is_file():
+        print(f"  {mine} does not exist yet: write your 20 rows there.")
+        return
+    print(u.report(u.run_eval(u.load_eval(mine))))
+
+
+def show_u11(u) -> None:
+    cases = [case for case in _load_cases(u) if case["id"] in u.CASE_IDS]
+    table = u.three_model_table(cases)
+    print("The three-model table (pass-rates and latencies are the reference backend's, for every model name):\n")
+    print(_table(table, list(table[0]) if table else []))
+    tokenizer, embeddings = u.load_student()
+    questions = [q for q in load_questions() if q["note"]]
+    lab = u.lab_table(tokenizer, embeddings, questions, load_notes())
+    print("\nThe distillation and quantization lab (the student and its int8/int4 copies run here, for real):\n")
+    print(_table(lab, list(lab[0]) if lab else []))
+
+
+def _load_cases(u) -> list[dict]:
+    from kata.testing import load_unit
+
+    return load_unit("u10_eval_datasets").load_eval(ASSISTANT_EVAL)  # U11 runs the cases your U10 loads
+
+
+SHOWS = {"u04_embeddings": show_u04, "u05_vector_search": show_u05, "u06_rag_basics": show_u06,
+         "u07_production_rag": show_u07, "u10_eval_datasets": show_u10, "u11_distillation_and_quantization": show_u11}
+
+
+def main(slug: str, impl_spec: str) -> None:
+    """Run unit `slug`'s show against a target, printing as it goes (in the worker's child)."""
+    from kata import offline, recording, testing
+
+    unit = BY_SLUG[slug]
+    target = impl.target(impl_spec)
+    testing.set_current(target)
+    print(HEADING.format(code=unit.code, title=unit.title, tree=impl.display_path(target.tree)))
+    offline.loopback_only()  # your code reaches the local backend, and nothing else
+    server, base = recording.start_backend()
+    _point_sdks_at(base)
+    try:
+        SHOWS[slug](testing.load_unit(slug))
+    except impl.StubReached as error:
+        print(f"\n{error}\n`kata show {unit.number}` shows your results once that is written.")
+    except (impl.UnitLoadError, impl.MissingName) as error:
+        print(f"\n{error}")
+    except Exception:  # noqa: BLE001 - your code raised: show where, as Python would
+        print("\nYour code raised an error while the kata ran it:\n" + traceback.format_exc(limit=-6))
+    finally:
+        server.shutdown()
+
+
+def showable(ref) -> str:
+    """The slug of a unit that has a show; ValueError naming the ones that do."""
+    unit = find(ref)
+    if unit.slug not in SHOWS:
+        codes = ", ".join(BY_SLUG[s].code for s in SHOWS)
+        raise ValueError(f"{unit.code} has nothing to show beyond `kata check {unit.number}`; units with a show: {codes}")
+    return unit.slug
