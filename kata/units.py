@@ -161,10 +161,25 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Build bottom-up and run `kata check 7` after each piece: tokenize, the two searches, fuse, hybrid_search; "
             "then rerank_prompt, read_ranking, rerank; then semantic_chunks. The table and the pipeline only compose them.",
-            "fuse keeps one dict of id -> sum of 1/(RRF_K + rank), ranks from 1, never the raw scores. read_ranking "
-            "keeps only ids you sent, as whole words, once each, then fills up from retrieval order.",
-            "semantic_chunks: add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, sentences only for a "
-            "paragraph too long alone. compare: better = re-ranked answer right and cosine answer not.",
+            "Design notes before code: an id found by both retrievers is ONE result with both shares added; ranks are "
+            "comparable across retrievers, scores are not. A chunk is measured as a whole (count the joined text). A model's "
+            "ranking reply is text: trust only the ids you sent, once each.",
+            "tokenize is one re.findall over the lower-cased text. bm25_search: BM25Okapi([tokenize(e['text']) for e in index])"
+            ".get_scores(tokenize(query)), then sort the indices by score, highest first (sorted() is stable: ties keep "
+            "index order), and keep k (id, float(score)) pairs. vector_search: the same with cosine.",
+            "fuse keeps one dict of id -> sum of 1/(k + rank), ranks from enumerate(ranking, 1), never the raw scores; "
+            "sorted(fused, key=lambda i: -fused[i]) keeps ties in first-seen order. hybrid_search: "
+            "fuse([vector_search(index, embed([query])[0], depth), bm25_search(index, query, depth)]), vectors first.",
+            "read_ranking: for each id, re.search(rf'(?<![\\w-]){re.escape(i)}(?![\\w-])', reply) finds it as a whole id; "
+            "sort the found ids by match.start(), then add the other ids in retrieval order, and cut to n. rerank: "
+            "ask_claude(RERANK_SYSTEM, rerank_prompt(...)), read_ranking(reply, [c['id'] for c in candidates], n), map ids back. "
+            "voyage_rerank: candidates[r.index] for r in result.results.",
+            "semantic_chunks: cut the text into pieces that each END just after a PARAGRAPH_END match (finditer, slice up "
+            "to match.end()); add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, else close the chunk; a "
+            "paragraph too long alone goes the same way sentence by sentence (SENTENCE_END), a sentence never split.",
+            "compare: better = the re-ranked answer is right and the cosine answer not. production_answer: query = "
+            "rewrite_query(question); candidates = hybrid_search(index, query, k=DEPTH); top = rerank(question, "
+            "candidates, k); return {**answer_from(top, question), 'query': query}.",
         ),
     ),
     Unit(
