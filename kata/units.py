@@ -195,8 +195,13 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Read each request for what it asks the model to know or do, not for what it mentions; then climb "
             "the tables top-down: retrieve knowledge, prompt for voice and format, train last.",
-            "Check recent news, then domain knowledge, first. Training needs ALL of: labelled_examples >= 1000, "
-            "prompt_tried, not changes_often, and a narrow task at AT_SCALE (or a specialized format).",
+            "route is a chain of ifs that returns at the first rule that fits. Check recent news, then domain knowledge, "
+            "first. Training needs ALL of: labelled_examples >= 1000, prompt_tried, not changes_often, and a narrow task "
+            "at AT_SCALE (or a specialized format; a smaller model means distillation). Then tone of voice, then one-off "
+            "behavior, then the fallback.",
+            "Cite rows without retyping them: next(r for r in [*DONT_FINE_TUNE_FOR, *DO_CONSIDER_FINE_TUNING_WHEN] if "
+            "r.startswith('Recent news')). Stretch: each projection trains A (d_model x rank) and B (rank x d_model), so "
+            "params = n_layers * 2 * (2 * d_model * rank), and MB = params * bytes_per_param / 1e6.",
             "A = {'domain knowledge'}, changes monthly -> RAG; B = {'tone of voice', 'one-off behavior'} -> "
             "prompting; C = {'narrow task'}, 5_000 labels, 2_000_000/month, prompt tried -> fine-tune (LoRA).",
         ),
