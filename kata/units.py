@@ -220,6 +220,8 @@ UNITS: tuple[Unit, ...] = (
             "a rate with the bar; labels only matter once Gate 1 and Gate 2 were both run and fell short.",
             "The line names 'Gate N' and its evidence: f'{rate:.0%}' for the rate that cleared the bar, f'{n:,}' "
             "labels at Gate 3. LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).",
+            "init_adapter: rng = np.random.default_rng(seed); A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); "
+            "B = np.zeros((d_out, r)). forward: X @ W.T + scale * (X @ A.T) @ B.T, through A first (n x r), then B.",
             "With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X. "
             "Step with A -= lr * dA, B -= lr * dB only (never W); merge returns a new W + scale * B @ A.",
         ),
