@@ -236,12 +236,20 @@ UNITS: tuple[Unit, ...] = (
         stretch="Grow the eval by 5 cases a month. After a year you have ~80 cases covering everything "
         "you’ve seen in production.",
         hints=(
-            "Start with load_eval: enumerate(lines, 1), json.loads each non-blank line, raise ValueError(f'{path}:{n}: ...') "
-            "at the first bad one. Then grade: it needs no API, so try it on hand-made results.",
+            "Start with load_eval, then grade: neither needs the API, so try them on hand-made files and results. A "
+            "loader that skips a bad line hides a case forever; a grader fooled by an empty reply passes nothing real.",
+            "load_eval: enumerate(lines, 1), json.loads each non-blank line, and raise ValueError(f'{path}:{n}: ...') "
+            "at the first bad one, checking in order: JSON, object, id/input, duplicate id, exactly one kind, its value, "
+            "expected_args, tags. Remember each id's line in a dict to name the first one in a duplicate's message.",
             "grade: fail an empty reply first. Tool: same tool, and each expected arg present and equal (extra args are "
-            "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase and no tool call.",
-            "run_case: one messages.create(..., system=SYSTEM, tools=TOOLS); join the text blocks, take name/input of the "
-            "first tool_use. run_eval turns anthropic.APIStatusError into a failed row; report ends f'{passed} / {len(rows)} passed'.",
+            "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase in "
+            "text.lower().replace('\u2019', \"'\") and no tool call.",
+            "run_case: one messages.create(model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, messages=[{'role': "
+            "'user', 'content': case['input']}]); read_reply joins the .text of blocks whose .type == 'text' and takes .name "
+            "and dict(.input) of the first 'tool_use'. judge: words = text.split(); words[0].strip('.:*!').upper() == 'PASS'.",
+            "run_eval: try: result = run_case(case, model) except anthropic.APIStatusError as error: append {'id': ..., "
+            "'passed': False, 'reason': f'error: {error}', 'result': None}. report: f\"{'PASS' if row['passed'] else 'FAIL'}  "
+            "{row['id']}  {row['reason']}\" per row, then f'{passed} / {len(rows)} passed'.",
         ),
     ),
     Unit(
