@@ -266,9 +266,15 @@ UNITS: tuple[Unit, ...] = (
             "then a min. Part 2: a static model is a lookup table (one vector per token id); quantizing is divide by a "
             "scale, round, clip.",
             "Latency is recorded, not timed: with_raw_response.create(...) gives .headers['x-kata-latency-ms'] and "
-            ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens. row_scales is per row.",
+            ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens: (in * price_in + out * "
+            "price_out) / 1_000_000. row_scales is per row: np.abs(m).max(axis=1) / (2 ** (bits - 1) - 1).",
+            "model_row: statistics.median of the latencies, sum of costs / len(cases). cheapest_passing: min(rows that "
+            "clear the bar, key=lambda r: (r['cost_usd'], r['latency_ms']), default=None). retrieval_pass_rate: divide "
+            "each row by its norm, then np.argmax(questions @ notes.T, axis=1) == answers.",
             "static_embed: embeddings[tokenizer.encode(t).ids].astype(np.float32).mean(axis=0), then divide by its norm "
-            "(zeros for ''). quantize: np.clip(np.rint(m / scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8).",
+            "(zeros for ''); with scales, dequantize(codes[ids], scales[ids]) first. quantize: np.clip(np.rint(m / "
+            "scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8); stored_bytes: math.ceil(codes.size * bits / 8) "
+            "+ scales.nbytes. lab_table times each static_embed with time.perf_counter().",
         ),
     ),
     Unit(
