@@ -289,10 +289,14 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Everything here is a walk down an ordered list: DECISION_TABLE for first_move, CHEAPER_FASTER for "
             "the next cheaper step, APPROACHES for which reasons a decision doc owes.",
-            "In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'); "
-            "a line with no key runs on from the line above. Then check each rule and add a sentence naming its key.",
-            "Chosen must EQUAL one approach, not contain one; the row must be in ROWS with the choice in "
-            "ROW_APPROACHES[row]; loop over APPROACHES[APPROACHES.index(chosen) + 1:] for reasons; then the word count.",
+            "first_move: the applicable row with the smallest ROWS.index wins (min(problem, key=ROWS.index) raises "
+            "ValueError for you on an empty set or an unknown row). cheaper_faster_next: the first step not in already_done.",
+            "In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'), e.g. with "
+            "re.match(r'\\s*(Task|Row|Chosen|Rejected\\s+([^:]+?))\\s*:(.*)$', line, re.IGNORECASE); a line with no key runs on "
+            "from the line above. Compare texts as ' '.join(t.replace('’', \"'\").lower().split()).",
+            "Then check each rule and add a sentence naming its key. Chosen must EQUAL one approach, not contain one; the "
+            "row must be in ROWS with the choice in ROW_APPROACHES[row]; loop over APPROACHES[APPROACHES.index(chosen) + 1:] "
+            "for reasons; then len(text.split()) > POST_IT_MAX_WORDS.",
         ),
     ),
 )
