@@ -71,54 +71,60 @@ CANDIDATE: {candidate}"""
 
 
 def load_eval(path) -> list[dict]:
-    """Read a JSONL eval file and return its cases (one dict per non-blank line), in file order.
+    """Read a JSONL eval file and return its cases: a list of dicts, one per non-blank line, in file order.
 
-    Validate every line and raise ValueError(f"{path}:{line_number}: <what is wrong>") at the first
-    bad one; line numbers count every line of the file from 1, blank ones included. Never skip a
-    bad line. A line is bad when it is not valid JSON or not a JSON object; when "id" or "input" is
-    missing or not a non-empty string; when its id repeats an earlier line's; when it holds not
-    exactly one of KINDS; when expected_tool or expected_substr is not a non-empty string, or
-    expected_refusal is not true/false; when it has "expected_args" without "expected_tool", or
-    expected_args is not an object; when "tags" is present and not a list of strings. Blank lines
-    are skipped; other keys are allowed. A file with no cases raises ValueError too.
+    Each case is the line's JSON object as it is (every key kept). Blank lines are skipped; other
+    keys than the course's are allowed. Every other line is validated, and the FIRST bad one raises
+    ValueError; a bad line is never skipped. The message starts with "<path>:<line number>" (lines
+    counted from 1 over the whole file, blank ones included) and says what is wrong, naming the
+    key at fault (or "JSON", "object", "duplicate" with the id). A line is bad when it is:
+    - not valid JSON, or not a JSON object;
+    - without "id" or "input" as a non-empty string, or with an id an earlier line already used;
+    - holding not exactly one of KINDS; an expected_tool or expected_substr that is not a non-empty
+      string; an expected_refusal that is not true/false;
+    - holding "expected_args" without "expected_tool", or expected_args that is not an object;
+    - holding "tags" that is not a list of strings.
+    A file with no cases raises ValueError too.
     """
     raise NotImplementedError('U10 · load_eval() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
 
 def run_case(case: dict, model: str = CLAUDE) -> dict:
-    """Send one case to the model and return what came back, ready to grade.
+    """Send one case to the model and return what came back, ready to grade: your `read_reply` of the reply.
 
-    Make ONE call, `anthropic.Anthropic().messages.create(model=model, max_tokens=MAX_TOKENS,
-    system=SYSTEM, tools=TOOLS, messages=[{"role": "user", "content": case["input"]}])`, with no
-    other arguments (a client made once and reused is the same call, and faster: making one costs
-    about 0.1 s). Return `read_reply(reply)`.
+    Make ONE call, `anthropic.Anthropic().messages.create(...)`, with exactly these arguments and no
+    others: model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, and messages holding
+    one user message whose content is the case's "input" string. (The recordings match the request
+    exactly. A client made once and reused is the same call, and faster.)
     """
     raise NotImplementedError('U10 · run_case() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
 
 def read_reply(reply) -> dict:
-    """Turn the SDK's reply (an anthropic Message) into the result that `grade` reads.
+    """Turn the SDK's reply (an anthropic Message) into the result dict that `grade` reads.
 
-    Return {"text": the text blocks joined with "" ("" when there are none), "tool": the first
-    tool_use block's name or None, "args": its input dict or None, "stop_reason": the reply's
-    stop_reason, "usage": {"input_tokens": ..., "output_tokens": ...}}.
+    Return a dict with exactly these keys:
+      "text"         the text of all its text blocks, in order, joined with nothing between ("" if none);
+      "tool", "args" the name (str) and input (dict) of its first tool_use block, or None and None;
+      "stop_reason"  the reply's stop_reason;
+      "usage"        {"input_tokens": int, "output_tokens": int}, from the reply's usage.
     """
     raise NotImplementedError('U10 · read_reply() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
 
 def grade(case: dict, result: dict) -> tuple[bool, str]:
-    """Grade one result (from run_case) against its case; return (passed, a one-line reason).
+    """Grade one result (from run_case) against its case; return (passed: bool, reason: str).
 
-    An empty reply (no text, or only spaces, and no tool call) fails every case. Otherwise:
-      expected_tool      pass when result["tool"] is that tool and the call CONTAINS expected_args
-                         (if any): each expected key is present with an equal value, strings
-                         compared ignoring case and outer spaces; extra args are fine (a model may
-                         add an optional "unit"), a missing or different value fails.
-      expected_substr    pass when the substring occurs in result["text"], ignoring case.
-      expected_refusal   true: pass when the reply refuses, that is it makes no tool call and its
-                         text (lower-cased, with ’ made ') contains one of REFUSAL_MARKERS. false: pass
-                         when it does not refuse (the case probes for over-refusal).
-    The reason is one line that says what was expected and what came back. No API call here.
+    The reason is one line (no newline), never empty, saying what was expected and what came back.
+    No API call here. The rules:
+    - an empty reply (no text, or only whitespace, and no tool call) fails every kind of case;
+    - expected_tool: passes when the result called that tool and its args CONTAIN expected_args (if
+      any): each expected key present with an equal value, strings equal ignoring case and outer
+      spaces; extra args are fine (a model may add an optional "unit"), a missing or different value fails;
+    - expected_substr: passes when the substring occurs in the reply's text, ignoring case;
+    - expected_refusal true: passes when the reply refuses, i.e. makes no tool call and its text
+      contains one of REFUSAL_MARKERS (ignoring case, a curly ’ read as '); false: passes when it does
+      not refuse (the case probes for over-refusal).
     """
     raise NotImplementedError('U10 · grade() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
@@ -126,45 +132,47 @@ def grade(case: dict, result: dict) -> tuple[bool, str]:
 def run_eval(cases: list[dict], model: str = CLAUDE) -> list[dict]:
     """Run and grade every case, in order; return one row per case: {"id", "passed", "reason", "result"}.
 
-    Each case is run once with run_case(case, model) and graded with grade(). When the API answers a
-    case with an error (anthropic.APIStatusError: overloaded, rate-limited, ...), keep the row:
-    passed False, reason "error: <the error>", result None; a case that errored is a failure, never a
-    pass, and it never drops out of the total. Other exceptions (a connection error) propagate.
+    Each case is run once through your run_case(case, model) (look it up by name when you call it)
+    and graded with grade(). A case the API answered with an error (anthropic.APIStatusError:
+    overloaded, rate-limited, ...) keeps its row: passed False, a reason that starts with "error",
+    result None: a case that errored is a failure, never a pass, and never drops out of the total.
+    Other exceptions (a connection error) propagate.
     """
     raise NotImplementedError('U10 · run_eval() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
 
 def report(rows: list[dict]) -> str:
-    """The harness's printout: one line per row, then the total, joined with newlines.
+    """The harness's printout (a str): one line per row, in order, then the total, joined with newlines.
 
-    Each row's line starts with PASS or FAIL, then the case's id, then its reason:
-    "PASS  weather-1  called get_weather with {'city': 'Phoenix'}". The last line is
-    f"{X} / {N} passed", where N is the number of rows and X the rows whose "passed" is True.
+    Each row's line starts with the word PASS or FAIL, then holds the case's id and its reason, e.g.
+    "PASS  weather-1  called get_weather with {'city': 'Phoenix'}". The last line is exactly
+    "X / N passed": N the number of rows (errored ones included), X those whose "passed" is True.
     """
     raise NotImplementedError('U10 · report() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
 
 def judge(input: str, criteria: str, candidate: str) -> tuple[bool, str]:
-    """LLM-as-judge for open-ended answers: (passed, a one-line rationale) from the model.
+    """LLM-as-judge for open-ended answers: return (passed: bool, rationale: str) from the model.
 
-    Make ONE call, `anthropic.Anthropic().messages.create(model=CLAUDE, max_tokens=MAX_TOKENS,
-    messages=[{"role": "user", "content": JUDGE_PROMPT.format(input=input, criteria=criteria,
-    candidate=candidate)}])`, with no other arguments. The verdict is the FIRST WORD of the reply's
-    text: PASS (any case, punctuation around it ignored) passes, anything else fails. The rationale
-    is the rest of the reply joined into one line (the whole reply if nothing follows the verdict).
+    Make ONE call, `anthropic.Anthropic().messages.create(...)`, with exactly model=CLAUDE,
+    max_tokens=MAX_TOKENS and one user message whose content is JUDGE_PROMPT filled with input,
+    criteria and candidate (no system prompt, no tools). The verdict is the FIRST word of the reply's
+    text: PASS (any case, punctuation around it ignored) passes, anything else fails; a "PASS"
+    further on (a rationale about a passport) decides nothing. The rationale is one line, not empty:
+    the rest of the reply, its whitespace collapsed (the whole reply if nothing follows the verdict).
     Calibrate a judge on cases a human graded before you trust it.
     """
     raise NotImplementedError('U10 · judge() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
 
 def my_eval_path() -> Path:
-    """Where YOUR 20-row eval lives: return Path(__file__).with_name("u10_my_eval.jsonl").
+    """Where YOUR 20-row eval lives: the Path of the file "u10_my_eval.jsonl" beside this module.
 
-    Write that file beside this module: 20 cases for one task, one JSON object per line, in the
-    course's schema ("id", "input", exactly one of expected_tool (+ expected_args) / expected_substr /
-    expected_refusal, and "tags"). Tag each case "common", "edge" or "adversarial" (3 cases or more
-    of each), and use each kind of expectation at least once (expected_refusal true among them). It
-    is yours: at most 5 of its inputs may come from evals/assistant.jsonl. load_eval must accept it.
+    Write that file: 20 cases for one task, one JSON object per line, in the course's schema ("id",
+    "input", exactly one of expected_tool (+ expected_args) / expected_substr / expected_refusal,
+    and "tags"), ids unique. Tag cases "common", "edge" and "adversarial" (3 cases or more of each),
+    and use each kind of expectation at least once (expected_refusal true among them). It is yours:
+    at most 5 of its inputs may come from evals/assistant.jsonl. Your load_eval must accept it.
     Run it live or against `kata serve` (see the module docstring).
     """
     raise NotImplementedError('U10 · my_eval_path() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')

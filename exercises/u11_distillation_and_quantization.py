@@ -53,14 +53,14 @@ OLLAMA_TOOLS = [
 
 
 def run_claude(case: dict, model: str = CLAUDE) -> dict:
-    """Run one eval case on a Claude model; return U10's result dict plus its recorded latency.
+    """Run one eval case on a Claude model; return U10's result dict plus "latency_ms".
 
-    Make ONE call, U10's request through the SDK's raw-response wrapper (which also gives headers):
-        anthropic.Anthropic().messages.with_raw_response.create(model=model, max_tokens=MAX_TOKENS,
-            system=SYSTEM, tools=TOOLS, messages=[{"role": "user", "content": case["input"]}])
-    with MAX_TOKENS, SYSTEM and TOOLS from U10 and no other arguments. `raw.parse()` is the Message:
-    turn it into U10's result with your U10 `read_reply`, and add "latency_ms":
-    float(raw.headers["x-kata-latency-ms"]), the latency recorded with the response. Do not time the call yourself: a cassette replays in microseconds.
+    Make ONE call: U10's request (model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS,
+    one user message with the case's "input"; no other arguments), sent through the SDK's
+    raw-response wrapper, `anthropic.Anthropic().messages.with_raw_response.create(...)`, which gives
+    the response's headers as well as the Message. The result is your U10 `read_reply` of the Message
+    plus "latency_ms": a float, the latency recorded with the response in its "x-kata-latency-ms"
+    header. Do not time the call yourself: a cassette replays in microseconds.
     """
     raise NotImplementedError('U11 · run_claude() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
@@ -68,24 +68,26 @@ def run_claude(case: dict, model: str = CLAUDE) -> dict:
 def run_ollama(case: dict, model: str = LOCAL_MODEL) -> dict:
     """Run one eval case on a local model through Ollama's HTTP API; return the same dict as run_claude.
 
-    POST to f"{host}/api/chat", where host is os.environ["OLLAMA_HOST"] when set (put "http://" in
-    front when it has no scheme, as Ollama does) and OLLAMA_DEFAULT_HOST otherwise, with exactly
-    this JSON body: {"model": model, "messages": [{"role": "system", "content": SYSTEM},
-    {"role": "user", "content": case["input"]}], "tools": OLLAMA_TOOLS, "stream": False}
-    (e.g. requests.post(url, json=body)). From the reply's JSON: "text" is message.content,
-    "tool"/"args" are the function name and arguments of the first of message.tool_calls (None when
-    there is none), "stop_reason" is "tool_use" when there is a tool call and done_reason otherwise,
-    "usage" is {"input_tokens": prompt_eval_count, "output_tokens": eval_count}, and "latency_ms"
-    is total_duration / 1e6 (Ollama measures it in nanoseconds).
+    POST to "<host>/api/chat", host being the OLLAMA_HOST environment variable when set ("http://"
+    put in front when it has no scheme, as Ollama does) and OLLAMA_DEFAULT_HOST otherwise, with
+    exactly this JSON body: {"model": model, "messages": [{"role": "system", "content": SYSTEM},
+    {"role": "user", "content": case["input"]}], "tools": OLLAMA_TOOLS, "stream": False}.
+    From the reply's JSON:
+      "text"          message.content ("" when missing);
+      "tool", "args"  the function name and arguments of the first of message.tool_calls (None, None
+                      when there is none);
+      "stop_reason"   "tool_use" when there is a tool call, done_reason otherwise;
+      "usage"         {"input_tokens": prompt_eval_count, "output_tokens": eval_count};
+      "latency_ms"    total_duration in milliseconds (Ollama measures it in nanoseconds).
     """
     raise NotImplementedError('U11 · run_ollama() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def cost_usd(model: str, usage: dict) -> float:
-    """Dollars for one call: its input and output tokens at the model's prices.
+    """Dollars for one call (a float): its input and its output tokens, each at the model's price.
 
     PRICES_PER_MTOK[model] (kata.models, the one place prices live) is (input $, output $) per
-    million tokens. Return (input_tokens * input price + output_tokens * output price) / 1_000_000.
+    million tokens; `usage` is {"input_tokens": int, "output_tokens": int}.
     """
     raise NotImplementedError('U11 · cost_usd() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
@@ -93,10 +95,10 @@ def cost_usd(model: str, usage: dict) -> float:
 def model_row(model: str, cases: list[dict]) -> dict:
     """Run every case on `model` once, in order, and return the model's row of the table.
 
-    Run each case with run_ollama(case, model) when model is LOCAL_MODEL, run_claude(case, model)
-    otherwise, and grade it with U10's grade(case, result). Return {"model": model,
-    "latency_ms": the median of the results' latency_ms, "cost_usd": the mean of cost_usd(model,
-    result["usage"]) over the cases (dollars per case), "pass_rate": passed cases / len(cases)}.
+    Run each case with run_ollama(case, model) when model is LOCAL_MODEL and run_claude(case, model)
+    otherwise (look them up by name when you call them), and grade it with U10's grade(case, result).
+    Return {"model": model, "latency_ms": the median of the results' latency_ms, "cost_usd": the
+    mean cost_usd per case, "pass_rate": the share of cases that passed (0.0 to 1.0)}.
     """
     raise NotImplementedError('U11 · model_row() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
@@ -111,10 +113,10 @@ def three_model_table(cases: list[dict]) -> list[dict]:
 
 
 def cheapest_passing(table: list[dict], bar: float) -> dict | None:
-    """The row to circle: the cheapest row of `table` whose pass_rate clears the bar.
+    """The row to circle: the cheapest row of `table` whose pass_rate clears the bar; None when none does.
 
-    Consider only rows with pass_rate >= bar; of those, return the one with the lowest cost_usd,
-    the lower latency_ms breaking a tie in cost. Return None when no row clears the bar.
+    Only rows with pass_rate >= bar count; of those, the lowest cost_usd wins, and the lower
+    latency_ms breaks a tie in cost. Return that row (the dict itself).
     """
     raise NotImplementedError('U11 · cheapest_passing() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
@@ -135,87 +137,88 @@ LAB_MODELS = ("teacher", "student float16", "student int8", "student int4")
 def load_student(folder=STUDENT_DIR) -> tuple[Tokenizer, np.ndarray]:
     """Return the student as (tokenizer, embeddings), read from `folder`.
 
-    tokenizer: Tokenizer.from_file(str(folder / "tokenizer.json")) (the `tokenizers` package);
-    embeddings: np.load(folder / "embeddings.npy"), float16, one row per token id.
+    tokenizer: a `tokenizers.Tokenizer`, from the folder's tokenizer.json; embeddings: the numpy
+    array of the folder's embeddings.npy, as stored (float16, one row per token id).
     """
     raise NotImplementedError('U11 · load_student() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def static_embed(texts: list[str], tokenizer: Tokenizer, embeddings: np.ndarray, scales=None) -> np.ndarray:
-    """Embed each text with the static student: tokenize, look up, mean, normalise.
+    """Embed each text with the static student; return a float32 array of shape (len(texts), embeddings.shape[1]).
 
-    For each text, on its own: ids = tokenizer.encode(text).ids (the student's tokenizer adds no
-    [CLS]/[SEP] and no padding: every id is a real token of the text); look up those rows of
-    `embeddings` as float32; when `scales` is given, `embeddings` holds quantized codes, so
-    dequantize just the rows you looked up (dequantize(codes[ids], scales[ids])). The text's
-    vector is the mean of its rows divided by the mean's L2 norm (unit length: a dot product is
-    then a cosine). A text with no tokens ("") gets a vector of zeros. Return a float32 array of
-    shape (len(texts), embeddings.shape[1]).
+    A text's vector is the direction of the mean of the embedding rows of its token ids (the
+    student's tokenizer adds no [CLS]/[SEP]: every id is a real token of the text), scaled to unit
+    length, so a dot product is a cosine. Mean the rows as they are (their lengths carry weights the
+    distillation baked in), then normalise. Each text is embedded on its own: its vector does not
+    depend on the other texts of the batch. A text with no tokens ("") gets a vector of zeros (no NaN).
+    When `scales` is given, `embeddings` holds quantized codes: the rows a text uses are dequantized
+    with their scales first (see dequantize).
     """
     raise NotImplementedError('U11 · static_embed() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def row_scales(matrix: np.ndarray, bits: int) -> np.ndarray:
-    """One scale per row for symmetric quantization to signed `bits`-bit integers.
+    """One scale per row for symmetric quantization to signed `bits`-bit integers; float32, shape (rows,).
 
-    A row's scale is its largest absolute value divided by the largest code, 2**(bits-1) - 1
-    (127 for int8, 7 for int4), so the row's extreme lands on the edge of the range. A row of zeros
-    gets scale 1.0 (its codes are 0 whatever the scale). Return float32, shape (rows,).
+    A row's scale maps its largest absolute value onto the largest code, 2**(bits-1) - 1 (127 for
+    int8, 7 for int4), so the row's extreme lands on the edge of the range. A row of zeros gets
+    scale 1.0 (its codes are 0 whatever the scale).
     """
     raise NotImplementedError('U11 · row_scales() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def quantize(matrix: np.ndarray, scales: np.ndarray, bits: int) -> np.ndarray:
-    """Codes for `matrix`: round(matrix / scale of its row), clipped to the signed `bits`-bit range.
+    """Codes for `matrix`, one row at a time: np.int8 array of the matrix's shape.
 
-    scales has one entry per row (from row_scales, or any other choice: a calibrated or shared
-    scale). Divide each row by its scale, round to the nearest integer, clip to
-    [-2**(bits-1), 2**(bits-1) - 1] (-128..127 for int8, -8..7 for int4), and return np.int8 codes
-    (int4 codes too: two of them would share a byte on disk).
+    `scales` has one entry per row (from row_scales, or any other choice: a calibrated or shared
+    scale). Each number becomes the integer nearest to it divided by its row's scale, clipped to the
+    signed `bits`-bit range [-2**(bits-1), 2**(bits-1) - 1] (-128..127 for int8, -8..7 for int4).
+    int4 codes are np.int8 too: two of them would share a byte on disk.
     """
     raise NotImplementedError('U11 · quantize() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def dequantize(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
     """Back to numbers: each row's codes times its scale, as float32 (the inverse of quantize, up
-    to half a step of rounding)."""
+    to half a step of rounding).
+    """
     raise NotImplementedError('U11 · dequantize() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def stored_bytes(codes: np.ndarray, scales: np.ndarray, bits: int) -> int:
-    """Bytes to store a quantized matrix: `bits` bits per code, rounded up to whole bytes (two int4
-    codes share a byte), plus the bytes of the scales themselves (scales.nbytes)."""
+    """Bytes (an int) to store a quantized matrix: `bits` bits per code, rounded up to whole bytes
+    (two int4 codes share a byte), plus the bytes of the scales themselves.
+    """
     raise NotImplementedError('U11 · stored_bytes() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def retrieval_pass_rate(question_vectors, note_vectors, answers: list[int]) -> float:
-    """The share of questions whose answering note ranks FIRST by cosine (top-1).
+    """The share of questions (a float, 0.0 to 1.0) whose answering note ranks FIRST by cosine (top-1).
 
     question_vectors: (q, d); note_vectors: (n, d); answers[i] is the row of note_vectors that
-    answers question i. Score every question against every note by cosine (normalise the rows of
-    both, then one matrix product; vectors from an API need not have length 1); a question passes
-    when its highest-scoring note is its answer. Top-1, not top-3: with ten notes, a top-3 hit
-    accepts almost a third of the corpus and cannot tell two models apart.
+    answers question i. A question passes when the note with the highest cosine to it is its answer.
+    Vectors from an API need not have length 1: compare by cosine, not by dot product. Top-1, not
+    top-3: with ten notes, a top-3 hit accepts almost a third of the corpus and cannot tell two
+    models apart.
     """
     raise NotImplementedError('U11 · retrieval_pass_rate() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 
 
 def lab_table(tokenizer: Tokenizer, embeddings: np.ndarray, questions: list[dict], notes) -> list[dict]:
-    """The lab's table: one row per LAB_MODELS entry, {"model", "bytes", "ms_per_text", "pass_rate"}.
+    """The lab's table: one row per LAB_MODELS entry, in order, {"model", "bytes", "ms_per_text", "pass_rate"}.
 
     questions: the sample corpus's answerable questions ({"question", "note": "note06", ...});
-    notes: its notes (kata.corpus.load_notes(): .id, .text). texts = the questions' texts, then the
-    notes' texts; answers = for each question, the position of its note's id among the notes.
-      teacher:         ONE call, embed(texts) (U04's, which records the teacher's vectors), split
-                       into questions and notes; bytes TEACHER_BYTES; ms_per_text TEACHER_MS_PER_TEXT.
-      student float16: static_embed(texts, tokenizer, embeddings); bytes embeddings.nbytes.
-      student int8/4:  scales = row_scales(embeddings, bits), codes = quantize(embeddings, scales,
-                       bits); static_embed(texts, tokenizer, codes, scales);
-                       bytes stored_bytes(codes, scales, bits).
-    For the students, ms_per_text is the wall-clock time of that static_embed call (time.perf_counter)
-    in milliseconds divided by len(texts). pass_rate is retrieval_pass_rate for every row.
-    The shipped cassette holds all-MiniLM-L6-v2's vectors (the reference backend serves it): this
-    student's own teacher. Recorded live, the teacher row would hold voyage-3's instead.
+    notes: its notes (kata.corpus.load_notes(): .id, .text). Every row embeds the same texts, the
+    questions' texts then the notes' texts, and its pass_rate is retrieval_pass_rate of its vectors,
+    each question's answer being its note's position among the notes.
+      teacher:         ONE call, your U04 embed(texts) (the recording holds the teacher's vectors);
+                       bytes TEACHER_BYTES, ms_per_text TEACHER_MS_PER_TEXT.
+      student float16: static_embed of the embeddings as shipped; bytes embeddings.nbytes.
+      student int8/4:  the embeddings quantized per row (row_scales, quantize) and embedded through
+                       static_embed with their scales; bytes from stored_bytes.
+    For the students, ms_per_text is the measured wall-clock time of their static_embed, in
+    milliseconds per text. The shipped cassette holds all-MiniLM-L6-v2's vectors (the reference
+    backend serves it): this student's own teacher. Recorded live, it would hold voyage-3's.
     """
     raise NotImplementedError('U11 · lab_table() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 

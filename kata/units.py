@@ -161,10 +161,25 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Build bottom-up and run `kata check 7` after each piece: tokenize, the two searches, fuse, hybrid_search; "
             "then rerank_prompt, read_ranking, rerank; then semantic_chunks. The table and the pipeline only compose them.",
-            "fuse keeps one dict of id -> sum of 1/(RRF_K + rank), ranks from 1, never the raw scores. read_ranking "
-            "keeps only ids you sent, as whole words, once each, then fills up from retrieval order.",
-            "semantic_chunks: add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, sentences only for a "
-            "paragraph too long alone. compare: better = re-ranked answer right and cosine answer not.",
+            "Design notes before code: an id found by both retrievers is ONE result with both shares added; ranks are "
+            "comparable across retrievers, scores are not. A chunk is measured as a whole (count the joined text). A model's "
+            "ranking reply is text: trust only the ids you sent, once each.",
+            "tokenize is one re.findall over the lower-cased text. bm25_search: BM25Okapi([tokenize(e['text']) for e in index])"
+            ".get_scores(tokenize(query)), then sort the indices by score, highest first (sorted() is stable: ties keep "
+            "index order), and keep k (id, float(score)) pairs. vector_search: the same with cosine.",
+            "fuse keeps one dict of id -> sum of 1/(k + rank), ranks from enumerate(ranking, 1), never the raw scores; "
+            "sorted(fused, key=lambda i: -fused[i]) keeps ties in first-seen order. hybrid_search: "
+            "fuse([vector_search(index, embed([query])[0], depth), bm25_search(index, query, depth)]), vectors first.",
+            "read_ranking: for each id, re.search(rf'(?<![\\w-]){re.escape(i)}(?![\\w-])', reply) finds it as a whole id; "
+            "sort the found ids by match.start(), then add the other ids in retrieval order, and cut to n. rerank: "
+            "ask_claude(RERANK_SYSTEM, rerank_prompt(...)), read_ranking(reply, [c['id'] for c in candidates], n), map ids back. "
+            "voyage_rerank: candidates[r.index] for r in result.results.",
+            "semantic_chunks: cut the text into pieces that each END just after a PARAGRAPH_END match (finditer, slice up "
+            "to match.end()); add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, else close the chunk; a "
+            "paragraph too long alone goes the same way sentence by sentence (SENTENCE_END), a sentence never split.",
+            "compare: better = the re-ranked answer is right and the cosine answer not. production_answer: query = "
+            "rewrite_query(question); candidates = hybrid_search(index, query, k=DEPTH); top = rerank(question, "
+            "candidates, k); return {**answer_from(top, question), 'query': query}.",
         ),
     ),
     Unit(
@@ -180,8 +195,13 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Read each request for what it asks the model to know or do, not for what it mentions; then climb "
             "the tables top-down: retrieve knowledge, prompt for voice and format, train last.",
-            "Check recent news, then domain knowledge, first. Training needs ALL of: labelled_examples >= 1000, "
-            "prompt_tried, not changes_often, and a narrow task at AT_SCALE (or a specialized format).",
+            "route is a chain of ifs that returns at the first rule that fits. Check recent news, then domain knowledge, "
+            "first. Training needs ALL of: labelled_examples >= 1000, prompt_tried, not changes_often, and a narrow task "
+            "at AT_SCALE (or a specialized format; a smaller model means distillation). Then tone of voice, then one-off "
+            "behavior, then the fallback.",
+            "Cite rows without retyping them: next(r for r in [*DONT_FINE_TUNE_FOR, *DO_CONSIDER_FINE_TUNING_WHEN] if "
+            "r.startswith('Recent news')). Stretch: each projection trains A (d_model x rank) and B (rank x d_model), so "
+            "params = n_layers * 2 * (2 * d_model * rank), and MB = params * bytes_per_param / 1e6.",
             "A = {'domain knowledge'}, changes monthly -> RAG; B = {'tone of voice', 'one-off behavior'} -> "
             "prompting; C = {'narrow task'}, 5_000 labels, 2_000_000/month, prompt tried -> fine-tune (LoRA).",
         ),
@@ -200,6 +220,8 @@ UNITS: tuple[Unit, ...] = (
             "a rate with the bar; labels only matter once Gate 1 and Gate 2 were both run and fell short.",
             "The line names 'Gate N' and its evidence: f'{rate:.0%}' for the rate that cleared the bar, f'{n:,}' "
             "labels at Gate 3. LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).",
+            "init_adapter: rng = np.random.default_rng(seed); A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); "
+            "B = np.zeros((d_out, r)). forward: X @ W.T + scale * (X @ A.T) @ B.T, through A first (n x r), then B.",
             "With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X. "
             "Step with A -= lr * dA, B -= lr * dB only (never W); merge returns a new W + scale * B @ A.",
         ),
@@ -214,12 +236,20 @@ UNITS: tuple[Unit, ...] = (
         stretch="Grow the eval by 5 cases a month. After a year you have ~80 cases covering everything "
         "you’ve seen in production.",
         hints=(
-            "Start with load_eval: enumerate(lines, 1), json.loads each non-blank line, raise ValueError(f'{path}:{n}: ...') "
-            "at the first bad one. Then grade: it needs no API, so try it on hand-made results.",
+            "Start with load_eval, then grade: neither needs the API, so try them on hand-made files and results. A "
+            "loader that skips a bad line hides a case forever; a grader fooled by an empty reply passes nothing real.",
+            "load_eval: enumerate(lines, 1), json.loads each non-blank line, and raise ValueError(f'{path}:{n}: ...') "
+            "at the first bad one, checking in order: JSON, object, id/input, duplicate id, exactly one kind, its value, "
+            "expected_args, tags. Remember each id's line in a dict to name the first one in a duplicate's message.",
             "grade: fail an empty reply first. Tool: same tool, and each expected arg present and equal (extra args are "
-            "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase and no tool call.",
-            "run_case: one messages.create(..., system=SYSTEM, tools=TOOLS); join the text blocks, take name/input of the "
-            "first tool_use. run_eval turns anthropic.APIStatusError into a failed row; report ends f'{passed} / {len(rows)} passed'.",
+            "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase in "
+            "text.lower().replace('\u2019', \"'\") and no tool call.",
+            "run_case: one messages.create(model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, messages=[{'role': "
+            "'user', 'content': case['input']}]); read_reply joins the .text of blocks whose .type == 'text' and takes .name "
+            "and dict(.input) of the first 'tool_use'. judge: words = text.split(); words[0].strip('.:*!').upper() == 'PASS'.",
+            "run_eval: try: result = run_case(case, model) except anthropic.APIStatusError as error: append {'id': ..., "
+            "'passed': False, 'reason': f'error: {error}', 'result': None}. report: f\"{'PASS' if row['passed'] else 'FAIL'}  "
+            "{row['id']}  {row['reason']}\" per row, then f'{passed} / {len(rows)} passed'.",
         ),
     ),
     Unit(
@@ -236,9 +266,15 @@ UNITS: tuple[Unit, ...] = (
             "then a min. Part 2: a static model is a lookup table (one vector per token id); quantizing is divide by a "
             "scale, round, clip.",
             "Latency is recorded, not timed: with_raw_response.create(...) gives .headers['x-kata-latency-ms'] and "
-            ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens. row_scales is per row.",
+            ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens: (in * price_in + out * "
+            "price_out) / 1_000_000. row_scales is per row: np.abs(m).max(axis=1) / (2 ** (bits - 1) - 1).",
+            "model_row: statistics.median of the latencies, sum of costs / len(cases). cheapest_passing: min(rows that "
+            "clear the bar, key=lambda r: (r['cost_usd'], r['latency_ms']), default=None). retrieval_pass_rate: divide "
+            "each row by its norm, then np.argmax(questions @ notes.T, axis=1) == answers.",
             "static_embed: embeddings[tokenizer.encode(t).ids].astype(np.float32).mean(axis=0), then divide by its norm "
-            "(zeros for ''). quantize: np.clip(np.rint(m / scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8).",
+            "(zeros for ''); with scales, dequantize(codes[ids], scales[ids]) first. quantize: np.clip(np.rint(m / "
+            "scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8); stored_bytes: math.ceil(codes.size * bits / 8) "
+            "+ scales.nbytes. lab_table times each static_embed with time.perf_counter().",
         ),
     ),
     Unit(
@@ -253,10 +289,14 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Everything here is a walk down an ordered list: DECISION_TABLE for first_move, CHEAPER_FASTER for "
             "the next cheaper step, APPROACHES for which reasons a decision doc owes.",
-            "In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'); "
-            "a line with no key runs on from the line above. Then check each rule and add a sentence naming its key.",
-            "Chosen must EQUAL one approach, not contain one; the row must be in ROWS with the choice in "
-            "ROW_APPROACHES[row]; loop over APPROACHES[APPROACHES.index(chosen) + 1:] for reasons; then the word count.",
+            "first_move: the applicable row with the smallest ROWS.index wins (min(problem, key=ROWS.index) raises "
+            "ValueError for you on an empty set or an unknown row). cheaper_faster_next: the first step not in already_done.",
+            "In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'), e.g. with "
+            "re.match(r'\\s*(Task|Row|Chosen|Rejected\\s+([^:]+?))\\s*:(.*)$', line, re.IGNORECASE); a line with no key runs on "
+            "from the line above. Compare texts as ' '.join(t.replace('’', \"'\").lower().split()).",
+            "Then check each rule and add a sentence naming its key. Chosen must EQUAL one approach, not contain one; the "
+            "row must be in ROWS with the choice in ROW_APPROACHES[row]; loop over APPROACHES[APPROACHES.index(chosen) + 1:] "
+            "for reasons; then len(text.split()) > POST_IT_MAX_WORDS.",
         ),
     ),
 )

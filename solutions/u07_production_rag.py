@@ -2,9 +2,9 @@
 
 Basic RAG works on a demo; production RAG needs four upgrades. Build each on top of your U06 RAG:
 hybrid retrieval (BM25 beside your vectors, merged by reciprocal rank fusion), re-ranking (widen to
-the top 10, let Claude pick the best 3), semantic chunking (cut at paragraph ends, then sentence ends
-near a token limit) and query rewriting (or HyDE). Then measure what re-ranking changes on five
-test questions, print the table, and put every piece into one production pipeline.
+the top 10, let Claude pick the best 3), semantic chunking (cut where the meaning breaks, near a
+token limit) and query rewriting (or HyDE). Then measure what re-ranking changes on five test
+questions, print the table, and put every piece into one production pipeline.
 
 Run `kata check 7` after each step; `kata hint 7` when you are stuck.
 """
@@ -81,12 +81,12 @@ HELPER_SYSTEM = "You help a search engine over a company's project notes. Reply 
 
 
 def tokenize(text: str) -> list[str]:
-    """Split `text` into BM25 terms: lower-cased words and numbers, punctuation dropped.
+    """Split `text` into BM25 terms; return them as a list of str, in text order.
 
-    "What happened in INC-20931?" -> ["what", "happened", "in", "inc", "20931"]. Use
-    `re.findall(r"[a-z0-9]+", text.lower())`. Lower-case first: BM25 compares terms exactly, so
-    "Stockline" and "stockline" would otherwise be two different words, and so would "figures?" and
-    "figures".
+    A term is a run of letters and digits (ASCII), lower-cased; punctuation and spaces separate terms
+    and are dropped. "What happened in INC-20931?" -> ["what", "happened", "in", "inc", "20931"].
+    The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and
+    "stockline", or "figures?" and "figures", must come out as one term.
     """
     return re.findall(r"[a-z0-9]+", text.lower())
 
@@ -94,9 +94,10 @@ def tokenize(text: str) -> list[str]:
 def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str, float]]:
     """Rank the entries of `index` for `query` by BM25; return the best k as (id, score), best first.
 
-    Build `BM25Okapi([tokenize(entry["text"]) for entry in index])` (rank_bm25), score the query with
-    `.get_scores(tokenize(query))`, and sort from the highest score down (ties: index order). Keep
-    min(k, len(index)) pairs; scores are plain floats. No API call: BM25 counts words.
+    `index`: U06-style entries (dicts with at least "id" and "text"). Score every entry's text with
+    BM25 (rank_bm25's BM25Okapi), the texts and the query split into terms by your `tokenize`.
+    Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores
+    never increasing. No API call: BM25 counts words.
     """
     bm25 = BM25Okapi([tokenize(entry["text"]) for entry in index])
     scores = bm25.get_scores(tokenize(query))
@@ -107,22 +108,22 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
 def vector_search(index: list[dict], query_vector: list[float], k: int = DEPTH) -> list[tuple[str, float]]:
     """Rank the entries of `index` by cosine with `query_vector`; return the best k as (id, score).
 
-    The same ranking as your U05 top_k, with the scores kept: `cosine(query_vector, entry["vector"])`
-    for each entry, highest first (ties: index order), min(k, len(index)) pairs. No API call here.
+    `index`: entries with "id" and "vector". The score is your U04 `cosine` (not the dot product).
+    Return a list of min(k, len(index)) tuples (id, cosine), highest cosine first: U05's top_k with
+    the scores kept. No API call here.
     """
     scored = [(entry["id"], cosine(query_vector, entry["vector"])) for entry in index]
     return sorted(scored, key=lambda pair: -pair[1])[:k]
 
 
 def fuse(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[str]:
-    """Merge several rankings into one by reciprocal rank fusion; return the ids, best first.
+    """Merge several rankings into one by reciprocal rank fusion (RRF); return the ids, best first.
 
-    Each ranking is a list of (id, score) pairs, best first, as bm25_search and vector_search return.
+    `rankings`: lists of (id, score) pairs, each best first, as bm25_search and vector_search return.
     An id at rank r (counted from 1) of a ranking earns 1 / (k + r) from it; its fused score is the
-    sum over all the rankings it appears in. Return every id once (an id found by both retrievers is
-    ONE result with both shares added up), highest fused score first, ties in order of first
-    appearance (first ranking first). Ignore the scores themselves: BM25 scores run to 10 and more,
-    cosines stay below 1, so adding them would let BM25 win every time. Ranks are comparable.
+    sum over the rankings it appears in. Return a list of str: every id found, exactly once, highest
+    fused score first. The scores in the pairs play no part: BM25 scores run to 10 and more, cosines
+    stay below 1, so only ranks are comparable. `k` is RRF_K unless given.
     """
     fused: dict[str, float] = {}
     for ranking in rankings:
@@ -134,9 +135,9 @@ def fuse(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[str]:
 def hybrid_search(index: list[dict], query: str, k: int = TOP_N, depth: int = DEPTH) -> list[dict]:
     """Retrieve the k best entries of `index` for `query` by vectors AND keywords; return the entries.
 
-    Embed the query with ONE call, `embed([query])`; merge the two rankings, vectors first, with
-    `fuse([vector_search(index, vector, depth), bm25_search(index, query, depth)])`, and return the
-    index's dicts for the first k fused ids, best first.
+    Rank the index by vector_search and by bm25_search, each `depth` deep, and merge the two rankings
+    with fuse. Return a list of the index's own dicts (not copies, not ids) for the first k fused ids,
+    best first. API: ONE embedding call for the query, your U04 `embed([query])`.
     """
     query_vector = embed([query])[0]
     fused = fuse([vector_search(index, query_vector, depth), bm25_search(index, query, depth)])
@@ -148,10 +149,10 @@ def hybrid_search(index: list[dict], query: str, k: int = TOP_N, depth: int = DE
 
 
 def rerank_prompt(question: str, candidates: list[dict], n: int = TOP_N) -> str:
-    """Return the re-ranking prompt: RERANK_TEMPLATE filled in.
+    """Return the re-ranking prompt (a str): RERANK_TEMPLATE filled in for `n`, `question` and `candidates`.
 
-    `candidates` are index entries; list them in their given order, one per line as
-    f"[{entry['id']}] {entry['text']}", joined by "\\n".
+    `candidates` are index entries; the CANDIDATES part lists them in their given order, one line
+    each: the id in square brackets, a space, then the text ("[note05] The reserve is $48,000.").
     """
     listing = "\n".join(f"[{entry['id']}] {entry['text']}" for entry in candidates)
     return RERANK_TEMPLATE.format(n=n, question=question, candidates=listing)
@@ -160,11 +161,13 @@ def rerank_prompt(question: str, candidates: list[dict], n: int = TOP_N) -> str:
 def read_ranking(reply: str, ids: list[str], n: int = TOP_N) -> list[str]:
     """Read the model's re-ranking `reply` defensively; return the n ids to keep, best first.
 
-    `ids` are the candidates' ids, in retrieval order. Take the ids the reply names, in order of
-    first mention, each once: an id counts only as a whole word, not inside a longer one ("note1" is
-    not in "note10"), and any id that is not one of `ids` is dropped (a model can invent one). When
-    the reply names fewer than n usable ids, fill up from `ids` in their retrieval order. Return
-    min(n, len(ids)) distinct ids of `ids`; never raise, whatever the reply holds.
+    `ids` are the candidates' ids, in retrieval order. Rules for the result:
+    - it holds min(n, len(ids)) distinct ids, every one of them from `ids`;
+    - first come the ids the reply names, in the order the reply first names them, each once; an id
+      counts only as a whole id, not inside a longer one ("note1" is not named by "note10", nor
+      "note04-p1" by "note04-p10"), and a name that is not in `ids` is ignored (a model can invent one);
+    - when the reply names fewer than n of them, the rest of `ids` fill up, in retrieval order.
+    Never raise, whatever the reply holds.
     """
     mentioned = []
     for doc_id in ids:
@@ -179,9 +182,9 @@ def read_ranking(reply: str, ids: list[str], n: int = TOP_N) -> list[str]:
 def rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
     """Ask Claude to re-rank `candidates` for `question`; return the n best candidates, best first.
 
-    Make ONE call, `ask_claude(RERANK_SYSTEM, rerank_prompt(question, candidates, n))` (your U06
-    function), read the reply with `read_ranking(reply, [c["id"] for c in candidates], n)` and
-    return the candidates with those ids, in that order.
+    Make ONE call through your U06 `ask_claude`, with RERANK_SYSTEM as the system prompt and
+    rerank_prompt(question, candidates, n) as the user prompt. Return a list of n of the candidates'
+    own dicts, distinct, in the order read_ranking reads from the reply.
     """
     reply = ask_claude(RERANK_SYSTEM, rerank_prompt(question, candidates, n))
     by_id = {entry["id"]: entry for entry in candidates}
@@ -191,9 +194,9 @@ def rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
 def voyage_rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
     """The same job done by a cross-encoder: Voyage's re-ranker instead of Claude.
 
-    Make ONE call, `voyageai.Client().rerank(question, [c["text"] for c in candidates],
-    model=RERANK_MODEL, top_k=n)`, with no other arguments. Its `.results` come best first, each
-    with an `.index` into the documents you sent: return `candidates[result.index]` for each.
+    Make ONE call, `voyageai.Client().rerank(...)` with the question, the candidates' texts (in
+    their given order), model=RERANK_MODEL and top_k=n, and no other arguments. Return a list of the
+    candidates' own dicts, in the re-ranker's order, best first.
     """
     result = voyageai.Client().rerank(question, [entry["text"] for entry in candidates], model=RERANK_MODEL, top_k=n)
     return [candidates[r.index] for r in result.results]
@@ -203,15 +206,17 @@ def voyage_rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list
 
 
 def semantic_chunks(text: str, max_tokens: int = MAX_CHUNK_TOKENS) -> list[str]:
-    """Cut `text` into chunks of at most `max_tokens` tokens (count_tokens), at semantic boundaries.
+    """Cut `text` into chunks at semantic boundaries; return them as a list of non-empty str.
 
-    Keep every character: "".join(chunks) == text, so the blank lines and spaces between pieces
-    stay at the end of the piece before them. Go paragraph by paragraph (a paragraph ends after a
-    blank line, PARAGRAPH_END): add the paragraph to the current chunk while the chunk stays within
-    max_tokens; when it would not, close the chunk there, at a paragraph end. A paragraph too long on
-    its own goes sentence by sentence (a sentence ends after . ! or ? and whitespace, SENTENCE_END)
-    in the same way. Never cut inside a sentence: one sentence longer than max_tokens becomes a chunk
-    of its own, over the limit. Count the tokens of the chunk as it would be, not piece by piece.
+    The rules the chunks obey:
+    - nothing is lost or moved: "".join(chunks) == text (the spaces and blank lines between pieces
+      stay at the end of the piece before them);
+    - a cut falls only at a paragraph end (PARAGRAPH_END, a blank line) or at a sentence end
+      (SENTENCE_END: . ! or ? then whitespace), never inside a sentence;
+    - each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a
+      single sentence longer than the limit on its own: it is a chunk by itself, uncut;
+    - a paragraph that fits the limit is never cut;
+    - pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk.
     """
     chunks: list[str] = []
     current = ""
@@ -249,8 +254,8 @@ def _pieces(text: str, boundary: re.Pattern) -> list[str]:
 def semantic_chunk_notes(notes, max_tokens: int = MAX_CHUNK_TOKENS) -> list[dict]:
     """Chunk every note's whole text with semantic_chunks; return U06-style chunk dicts, in order.
 
-    One dict per chunk: {"id": f"{note.id}-c{number}", "note": note.id, "source": note.source,
-    "text": the chunk stripped of the whitespace at its ends}, numbers counted from 1 per note.
+    One dict per chunk: {"id": "<note id>-c<n>" (n counted from 1 in each note, e.g. "note06-c2"),
+    "note": note.id, "source": note.source, "text": the chunk without the whitespace at its ends}.
     The title and date lines stay in the first chunk: a title often holds the rare keyword.
     """
     return [
@@ -264,10 +269,10 @@ def semantic_chunk_notes(notes, max_tokens: int = MAX_CHUNK_TOKENS) -> list[dict
 
 
 def rewrite_query(question: str) -> str:
-    """Ask Claude to rewrite `question` into a more retrievable search query; return the query.
+    """Ask Claude to rewrite `question` into a more retrievable search query; return the query (a str).
 
-    Make ONE call, `ask_claude(HELPER_SYSTEM, REWRITE_TEMPLATE.format(question=question))`, and
-    return its reply stripped of the whitespace at its ends.
+    Make ONE call through your U06 `ask_claude`: HELPER_SYSTEM as the system prompt, REWRITE_TEMPLATE
+    filled with the question as the user prompt. Return the reply without the whitespace at its ends.
     """
     return ask_claude(HELPER_SYSTEM, REWRITE_TEMPLATE.format(question=question)).strip()
 
@@ -275,9 +280,10 @@ def rewrite_query(question: str) -> str:
 def hyde_passage(question: str) -> str:
     """HyDE: ask Claude for a hypothetical answer passage, to embed in place of the question.
 
-    Make ONE call, `ask_claude(HELPER_SYSTEM, HYDE_TEMPLATE.format(question=question))`, and return
-    its reply stripped. An answer is worded like the notes, a question is not: the passage lands
-    nearer the paragraph that really answers, even when its facts are made up.
+    Make ONE call through your U06 `ask_claude`: HELPER_SYSTEM as the system prompt, HYDE_TEMPLATE
+    filled with the question as the user prompt. Return the reply without the whitespace at its ends.
+    An answer is worded like the notes, a question is not: the passage lands nearer the paragraph
+    that really answers, even when its facts are made up.
     """
     return ask_claude(HELPER_SYSTEM, HYDE_TEMPLATE.format(question=question)).strip()
 
@@ -288,13 +294,10 @@ def hyde_passage(question: str) -> str:
 def note_index(notes) -> list[dict]:
     """The index the re-ranking table runs on: one U06-style entry per WHOLE note, with its vector.
 
-    Chunks {"id": note.id, "note": note.id, "source": note.source, "text": note.text}, one per note,
-    embedded with your U06 `build_chunk_index` (one call). Why whole notes, when U06 says paragraphs?
-    Because that is where re-ranking has work to do: with the kata's recordings (all-MiniLM-L6-v2,
-    which reads only a text's first ~256 tokens), whole-note cosine top 3 holds the right note for 33
-    of the 39 answerable sample questions and re-ranked top 10 -> 3 for 38, while over paragraphs
-    cosine already finds 38 and re-ranking finds 37. A re-ranker reads every sentence; an embedding
-    squeezes a long text into one vector.
+    Entries {"id": note.id, "note": note.id, "source": note.source, "text": note.text}, one per note
+    in order, embedded with your U06 `build_chunk_index` (one call). Why whole notes, when U06 says
+    paragraphs? That is where re-ranking has work to do: an embedding squeezes a long text into one
+    vector (all-MiniLM-L6-v2 reads only its first ~256 tokens), a re-ranker reads every sentence.
     """
     return build_chunk_index([
         {"id": note.id, "note": note.id, "source": note.source, "text": note.text} for note in notes
@@ -304,15 +307,17 @@ def note_index(notes) -> list[dict]:
 def compare(index: list[dict], question: str, expected: str | None) -> dict:
     """One row of the table: answer `question` from the cosine top 3 and from the re-ranked top 3.
 
-    1. Embed the question once (`embed([question])`) and take the top RERANK_DEPTH by
-       `vector_search`: the candidates. Their first TOP_N are the cosine top 3.
-    2. `rerank(question, candidates)`: the re-ranked top 3.
-    3. `answer_from` each top 3 (cosine first, then re-ranked).
-    Return {"question", "expected", "candidates" (the 10 ids), "cosine_top3", "reranked_top3" (ids),
-    "changed" (the two lists of ids differ, order included), "cosine_answer", "reranked_answer" (the
-    answer dicts), "better"}. "better" is True when the re-ranked answer is right and the cosine one
-    is not; an answer is right when it cites `expected`, or, for an unanswerable question (expected
-    None), when it says "not found in sources".
+    Return a dict with these keys:
+      "question", "expected"  the arguments;
+      "candidates"            the ids of the RERANK_DEPTH best entries of `index` by vector_search,
+                              for the question embedded with ONE call, `embed([question])`;
+      "cosine_top3"           the first TOP_N of those candidates (ids);
+      "reranked_top3"         the ids of rerank(question, the candidate entries), TOP_N of them;
+      "changed"               True when the two lists of ids differ, order included;
+      "cosine_answer", "reranked_answer"  your U06 answer_from dicts, made from each top 3;
+      "better"                True when the re-ranked answer is right and the cosine one is not.
+    An answer is right when its cited notes hold `expected`, or, for an unanswerable question
+    (expected None), when it says "not found in sources".
     """
     vector = embed([question])[0]
     by_id = {entry["id"]: entry for entry in index}
@@ -344,11 +349,12 @@ def rerank_table(index: list[dict], questions=QUESTIONS) -> list[dict]:
 
 
 def print_table(rows: list[dict]) -> None:
-    """Print the table: a header line, then one line per row, in order.
+    """Print the table: a header line, then one line per row, in order; return None.
 
-    Columns: question | cosine top 3 | re-ranked top 3 | better? — the top 3s as their ids, and
-    "better?" as "yes" or "no". After the rows, one line that counts the rows where re-ranking
-    changed the top 3 and the rows where it gave the better-cited answer.
+    Columns: question | cosine top 3 | re-ranked top 3 | better? The header names them; each row's
+    line holds its question, the ids of both top 3s, and "yes" or "no" for better. After the rows,
+    one line that counts the rows where re-ranking changed the top 3 and those where it gave the
+    better-cited answer.
     """
     print(f"{'question':42} | {'cosine top 3':26} | {'re-ranked top 3':26} | better?")
     for row in rows:
@@ -373,14 +379,14 @@ def embedding_mismatch(rows: list[dict]) -> bool:
 
 
 def production_answer(question: str, index: list[dict], k: int = FINAL_K) -> dict:
-    """The course's pipeline in one function; return U06's answer_from dict plus "query", the rewrite.
+    """The course's production pipeline in one function; return U06's answer_from dict plus "query".
 
-    1. query = rewrite_query(question)                     (model, 1 call)
-    2. candidates = hybrid_search(index, query, k=DEPTH)    (embed the query, vector top 30 + BM25
-                                                             top 30, merged and de-duplicated)
-    3. top = rerank(question, candidates, k)                (model, 1 call: the top k, from the
-                                                             user's own question)
-    4. answer_from(top, question)                           (model, the main call)
+    What the answer is made of:
+    - "query": the rewritten query (rewrite_query, one model call);
+    - the candidates: hybrid_search over `index` with that rewritten query, DEPTH of them, vectors
+      and BM25 each DEPTH deep, merged and de-duplicated;
+    - re-ranked against the USER'S OWN question (rerank, one model call) down to the k best;
+    - answered by your U06 answer_from from those k chunks and the user's question (the main call).
     """
     query = rewrite_query(question)
     candidates = hybrid_search(index, query, k=DEPTH)

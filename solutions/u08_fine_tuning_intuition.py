@@ -86,19 +86,18 @@ def _row(start: str) -> str:
 def route(scenario: Scenario) -> Route:
     """Send a scenario to one move of MOVES, citing the table row that backs it.
 
-    Return Route(move, row, reason): `row` is a key of DONT_FINE_TUNE_FOR or
-    DO_CONSIDER_FINE_TUNING_WHEN, written exactly; `reason` is one sentence in your words.
-    Climb the tree from the top and answer with the first rule that fits:
-      1. "recent news" in needs      -> "web search", the Recent news row.
-      2. "domain knowledge" in needs -> "RAG", the Domain knowledge row.
-      3. The training gate is open only when ALL of these hold: labelled_examples >= ENOUGH_LABELS,
-         prompt_tried, and not changes_often. Through the gate:
-           "narrow task" with monthly_volume >= AT_SCALE -> "fine-tune (LoRA)", the Extreme consistency row;
-           "specialized format"                          -> "fine-tune (LoRA)", the Specialized format row;
-           "smaller model"                               -> "distillation", the smaller / cheaper model row.
-      4. "tone of voice" -> "prompting", the Tone of voice row.
-      5. "one-off behavior" -> "prompting", the One-off behaviors row.
-      6. Anything else -> "prompting", the Most other things row.
+    Return Route(move, row, reason): `move` one of MOVES; `row` a key of DONT_FINE_TUNE_FOR or
+    DO_CONSIDER_FINE_TUNING_WHEN, written exactly; `reason` one sentence in your words (four words
+    or more). Every scenario gets an answer. The rules the answer obeys:
+    - knowledge is retrieved, never trained: "recent news" -> "web search" citing the Recent news row,
+      whatever else the scenario holds; otherwise "domain knowledge" -> "RAG", the Domain knowledge row;
+    - a training move ("fine-tune (LoRA)" or "distillation") only when every condition of the gate
+      holds: labelled_examples >= ENOUGH_LABELS, prompt_tried, and not changes_often. Through it, a
+      "narrow task" at monthly_volume >= AT_SCALE is "fine-tune (LoRA)" (the Extreme consistency or
+      the 1,000+ row), a "specialized format" is "fine-tune (LoRA)", a "smaller model" "distillation";
+    - a scenario that needs only a tone of voice and/or a one-off behavior is "prompting", citing
+      the Tone of voice or One-off behaviors row, however many labels it has;
+    - anything else is "prompting", the Most other things row.
     """
     needs = scenario.needs
     # Knowledge goes stale in weights: retrieve it, never bake it in.
@@ -146,10 +145,11 @@ def scenarios() -> dict[str, Scenario]:
 def adapter_size_mb(n_layers: int, d_model: int, rank: int, bytes_per_param: int = 2) -> float:
     """Stretch: the size in MB (10**6 bytes) of a LoRA adapter on the q and v projections.
 
-    Each adapted projection, taken as a d_model x d_model matrix, gets two trainable matrices:
-    A (d_model x rank) and B (rank x d_model). Two projections per layer, n_layers layers, and
-    bytes_per_param bytes each (2 for fp16 / bf16). (In Llama 3.1 8B the v projection is really
-    4096 x 1024, grouped-query attention, so the square count is a slight upper bound.)
+    Take each adapted projection as a d_model x d_model matrix with a rank-`rank` adapter beside it
+    (the two low-rank matrices LoRA trains), two projections per layer, n_layers layers, and
+    bytes_per_param bytes per trained number (2 for fp16 / bf16). Return a float. (In Llama 3.1 8B
+    the v projection is really 4096 x 1024, grouped-query attention, so the square count is a
+    slight upper bound.)
     """
     # LoRA trains only the low-rank pair A, B beside each frozen matrix: 2 * d_model * rank numbers.
     per_projection = 2 * d_model * rank

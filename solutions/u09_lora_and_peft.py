@@ -49,21 +49,22 @@ class UseCase:
 def gate(use_case: UseCase) -> tuple[int, str]:
     """Walk the use case through the gates in order; return (the gate it stopped at, one line saying why).
 
-    Stop at the first rule that fits:
-      1. gate1_pass_rate is None        -> (1, a line saying Gate 1 was not run yet).
-         gate1_pass_rate >= bar         -> (1, "solved at Gate 1 with a structured output — 95% vs a 90% bar").
-      2. gate2_pass_rate is None        -> (2, a line saying Gate 2 was not run yet).
-         gate2_pass_rate >= bar         -> (2, "solved at Gate 2 with a smaller model — 91% vs a 90% bar").
-      3. labelled_examples < ENOUGH_LABELS -> (3, "stopped at Gate 3 — 400 labels, short of 1,000: collect
-                                               labels and grow the eval").
-         single_consumer_gpu            -> (3, "passes Gate 3 — 1,400 labels, QLoRA on a 4-bit base for a
-                                               single consumer GPU").
-         otherwise                      -> (3, "passes Gate 3 — 1,400 labels, LoRA").
-    The line is a single line that names its gate ("Gate 2") and the number that backs it: the pass
-    rate that solved it as a whole percent, f"{rate:.0%}", or at Gate 3 the label count with a thousands
-    comma, f"{n:,}". A gate not run is never "solved" and never "passes": it was not tested, so it is a
-    guess. Short of labels, say where the work goes instead: collect labels, grow the eval. Name LoRA or
-    QLoRA only when it is the answer, and a QLoRA line says why: a 4-bit base.
+    Returns a tuple (1, 2 or 3, str). The gates, in order; the walk stops at the first that settles it:
+      Gate 1  (a better prompt + 5 examples + a structured output): stops here when gate1_pass_rate
+              was not run (None), or when it clears the bar (a rate equal to the bar clears it).
+      Gate 2  (a smaller model, same prompt): the same with gate2_pass_rate.
+      Gate 3  both cheap gates were run and fell short: LoRA only with labelled_examples >=
+              ENOUGH_LABELS; QLoRA instead when single_consumer_gpu.
+    The line is one line (no newline), names its gate as "Gate 1", "Gate 2" or "Gate 3", and is
+    backed by its number:
+    - a gate that cleared the bar says "solved" and its pass rate as a whole percent ("95%");
+    - a gate not run says so, and never says "solved" or "passes": an untested gate is a guess;
+    - at Gate 3 the line names the label count with a thousands comma ("1,400"); with enough labels
+      it says "passes" and names LoRA, or QLoRA and "4-bit" (the base it runs on); short of labels
+      it names neither LoRA nor QLoRA, never says "passes", and says where the work goes instead:
+      collect labels, grow the eval.
+    E.g. "solved at Gate 1 with a structured output — 95% vs a 90% bar", "passes Gate 3 — 1,400
+    labels, LoRA".
     """
     u = use_case
     # Gate 1, the cheapest fix. A gate you did not test is a guess, and a guess solves nothing.
@@ -110,10 +111,11 @@ def solved_before_training(use_cases: list[UseCase]) -> list[str]:
 
 
 def lora_params(d_in: int, d_out: int, r: int) -> int:
-    """The number of parameters a rank-r LoRA adapter trains on one d_out x d_in linear layer.
+    """The number of parameters (an int) a rank-r LoRA adapter trains on one d_out x d_in linear layer.
 
-    The adapter is two matrices, A (r x d_in) and B (d_out x r). Their product B @ A has W's shape,
-    but it is never trained as such; and W's own d_out * d_in numbers are frozen, so they do not count.
+    The adapter is the two low-rank matrices of the module's comment, A and B; count every number
+    they hold. Their product has W's shape but is never trained as such, and W's own numbers are
+    frozen, so neither counts.
     """
     # On a 4096 x 4096 attention projection: 0.39% of W at r=8, 0.78% at r=16, 1.56% at r=32, 3.1% at
     # r=64. The table's ~0.5–2% is the usual r of about 16 to 32 (exactly: 11 <= r <= 40).
@@ -121,12 +123,12 @@ def lora_params(d_in: int, d_out: int, r: int) -> int:
 
 
 def init_adapter(d_in: int, d_out: int, r: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A fresh adapter (A, B) for a d_out x d_in layer.
+    """A fresh adapter (A, B) for a d_out x d_in layer, as two numpy arrays.
 
-    A is r x d_in, small random numbers (a standard deviation of at most 2 / sqrt(d_in)) drawn from
-    np.random.default_rng(seed), e.g. `.normal(0, 1 / np.sqrt(d_in), (r, d_in))`: the same seed gives the
-    same A, and a big A makes training blow up.
-    B is d_out x r, all zeros, so B @ A = 0 and the adapted layer starts exactly equal to the base.
+    A: shape (r, d_in), small random numbers (a standard deviation of at most 2 / sqrt(d_in): a big
+    A makes training blow up), drawn from np.random.default_rng(seed), so the same seed gives the
+    same A and another seed another A.
+    B: shape (d_out, r), all zeros, so the adapted layer starts exactly equal to the base.
     """
     rng = np.random.default_rng(seed)
     A = rng.normal(0.0, 1.0 / np.sqrt(d_in), (r, d_in))
@@ -136,9 +138,11 @@ def init_adapter(d_in: int, d_out: int, r: int, seed: int = 0) -> tuple[np.ndarr
 
 
 def forward(W: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """The adapted layer on a batch X (n x d_in): X @ W.T + scale * (X @ A.T) @ B.T, an n x d_out array.
+    """The adapted layer on a batch X (n x d_in, one input per row); return an n x d_out array.
 
-    Go through A first (n x r), then B: the adapter's path never needs B @ A, which is as big as W.
+    The output is what the layer W + scale * B @ A gives for X (see the module's comment): the
+    frozen base's output plus the scaled low-rank path. The adapter's path never needs B @ A, which
+    is as big as W.
     """
     # Two thin matmuls through the rank-r bottleneck instead of one d_out x d_in matrix.
     return X @ W.T + scale * (X @ A.T) @ B.T
@@ -152,10 +156,10 @@ def lora_gradients(W: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, Y
                    scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The gradients (dA, dB) of the loss with respect to A and B; none for W, which is frozen.
 
-    The loss is the mean squared error over every number of the output:
-    mean((forward(W, A, B, X, scale) - Y) ** 2), Y being n x d_out. dA has A's shape (r x d_in), dB has
-    B's shape (d_out x r). Work it out with the chain rule from the output back: the adapter's part of
-    the output is scale * H @ B.T, where H = X @ A.T.
+    The loss is the mean squared error over every number of the output,
+    mean((forward(W, A, B, X, scale) - Y) ** 2), Y being n x d_out. Return a tuple of two arrays,
+    dA with A's shape (r x d_in) and dB with B's shape (d_out x r), exact (they must agree with
+    finite differences). Work it out with the chain rule from the output back.
     """
     E = forward(W, A, B, X, scale) - Y
     G = 2 * E / E.size  # d loss / d output: the mean runs over every element, n * d_out of them
@@ -169,11 +173,12 @@ def train_adapter(W: np.ndarray, X: np.ndarray, Y: np.ndarray, r: int, alpha: fl
                   seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[float]]:
     """Fit a rank-r adapter beside the frozen W so that forward(W, A, B, X, alpha / r) approaches Y.
 
-    Start from init_adapter(d_in, d_out, r, seed) with scale = alpha / r, then take `steps` steps of
-    plain gradient descent on A and B only: A -= lr * dA and B -= lr * dB, both from lora_gradients at
-    the same point. Never write to W, not even in place: it is the base that every adapter shares.
-    Return (A, B, losses), where losses[k] is the mean squared error after k steps: steps + 1 numbers,
-    losses[0] being the base layer's own loss.
+    Start from init_adapter(d_in, d_out, r, seed), with scale = alpha / r, and take `steps` steps of
+    plain gradient descent with learning rate `lr` on A and B only, both gradients taken at the same
+    point. Never write to W, not even in place: it is the base that every adapter shares.
+    Return (A, B, losses): losses is a list of steps + 1 floats, losses[k] the mean squared error
+    after k steps, losses[0] the base layer's own loss, the last one that of W with the A and B
+    returned.
     """
     d_out, d_in = W.shape
     scale = alpha / r
@@ -188,9 +193,10 @@ def train_adapter(W: np.ndarray, X: np.ndarray, Y: np.ndarray, r: int, alpha: fl
 
 
 def merge(W: np.ndarray, A: np.ndarray, B: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """Fold the adapter into a new weight matrix, W + scale * B @ A, to serve with no extra matmul.
+    """Fold the adapter into one weight matrix, to serve with no extra matmul; return it (d_out x d_in).
 
-    Return a new array and leave W as it was: rolling the adapter back is then just using W again.
+    X @ merged.T must equal forward(W, A, B, X, scale) for every X. Return a new array and leave W as
+    it was: rolling the adapter back is then just using W again.
     """
     # Not `W += ...`: the base stays shared, so another adapter can be merged into it tomorrow.
     return W + scale * B @ A

@@ -75,9 +75,10 @@ TABLE_MECHANISMS = {
 def first_move(problem: set[str]) -> str:
     """The first move for a problem, described as the set of rows (from ROWS) that apply to it.
 
-    Climb the table from the top and stop at the first answer that fits: return the first move of
-    the HIGHEST row of DECISION_TABLE that is in `problem`, however many lower rows also apply.
-    An empty problem, or a row that is not in the table, is a ValueError.
+    Climb the table from the top and stop at the first answer that fits: return the first move (a
+    str, DECISION_TABLE's second column) of the HIGHEST row of the table that is in `problem`,
+    however many lower rows also apply; a lower row never changes the answer. An empty problem, or
+    a row that is not in the table, raises ValueError.
     """
     # The top-most row wins: the smallest index. ROWS.index raises ValueError for an unknown row.
     top = min(problem, key=ROWS.index)
@@ -87,8 +88,8 @@ def first_move(problem: set[str]) -> str:
 def cheaper_faster_next(already_done: set[str]) -> str | None:
     """The next step of the cheaper/faster ladder, given the steps (from CHEAPER_FASTER) already done.
 
-    "In that order": return the first step of CHEAPER_FASTER that is not done yet, even when a later
-    step was done out of order. Return None when every step is done.
+    "In that order": return the earliest step of CHEAPER_FASTER that is not done yet, even when a
+    later step was done out of order. Return None when every step is done.
     """
     for step in CHEAPER_FASTER:
         if step not in already_done:
@@ -137,18 +138,18 @@ def _fields(text: str) -> tuple[dict[str, list[str]], list[str]]:
 def validate_decision_doc(text: str) -> list[str]:
     """Everything wrong with a decision doc (the format is in the module docstring), in plain words.
 
-    Return an empty list for a valid doc. Otherwise one string per problem, each naming the line
-    ("Task", "Row", "Chosen") or the approach it is about. A valid doc has:
+    Return a list of str: empty for a valid doc; otherwise one string per problem, each naming the
+    line ("Task", "Row", "Chosen") or the approach it is about. Blank lines are ignored; keys and
+    approaches are read in any case. A valid doc has:
     - exactly one non-empty Task line;
-    - exactly one Chosen line, naming exactly one approach of APPROACHES (any case):
-      "RAG and fine-tune", or two Chosen lines, are not a choice;
+    - exactly one Chosen line, whose value IS exactly one approach of APPROACHES (any case): "RAG
+      and fine-tune", or two Chosen lines, are not a choice;
     - exactly one Row line, citing a row of DECISION_TABLE verbatim (any case, any spacing, straight
       or curly apostrophe), and that row's ROW_APPROACHES contain the chosen approach;
     - a "Rejected <approach>: <reason>" line for EACH approach after the chosen one in APPROACHES,
-      with a non-empty reason that fits on that one line (a line that is not "Key: value" continues
-      the line before it, which is a problem with that line);
-    - at most POST_IT_MAX_WORDS words in all (text.split()): it fits on a Post-it.
-    Blank lines are ignored.
+      with a non-empty reason that fits on that one line: a line that is not "Key: value" runs on
+      from the line before it, which is a problem with that line's key;
+    - at most POST_IT_MAX_WORDS words in all, counted as text.split() counts them: it fits on a Post-it.
     """
     fields, problems = _fields(text)
 
@@ -222,10 +223,10 @@ def my_decision_doc() -> str:
 def upgraded_replies() -> dict[str, str]:
     """Stretch: your U01 replies, with every paragraph that sounds vague upgraded by the table.
 
-    Start from U01's `replies()` (inside this function: `from .u01_vocabulary import replies`) and
-    return the same headings. Rewrite at least one paragraph; afterwards each paragraph names the
-    first move of a decision-table row, by a mechanism of TABLE_MECHANISMS that U01's
-    mechanisms_named finds in it.
+    Return a dict with the same headings as U01's `replies()` (import it inside this function:
+    `from .u01_vocabulary import replies`). Rewrite at least one paragraph; afterwards every
+    paragraph is one paragraph of 20 words or more that names the first move of a decision-table
+    row, by a mechanism of TABLE_MECHANISMS that U01's mechanisms_named finds in it.
     """
     from .u01_vocabulary import replies
 
