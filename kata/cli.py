@@ -286,11 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "verify":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if extra:  # `kata verify -x -k u01`: the rest is pytest's
-        args.pytest_args += extra
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["verify"]:  # `kata verify -q -k "u01 or u02"`: everything after the word is pytest's, in order
+        args = argparse.Namespace(command="verify", func=cmd_verify, pytest_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     if args.command == "reset" and not args.unit and not args.all:
         parser.error("reset: name a unit (`kata reset 3`) or say --all")
     func = getattr(args, "func", cmd_status)

@@ -150,6 +150,7 @@ def load(tgt: Target, slug: str) -> types.ModuleType:
         if swapped:
             spec = importlib.util.spec_from_file_location(name, file, loader=_FreshSourceLoader(name, str(file)))
             module = importlib.util.module_from_spec(spec)
+            module.__package__ = tgt.package  # a learner's own `from .u04_embeddings import embed` finds the tree's unit
             sys.modules[name] = module
             try:
                 spec.loader.exec_module(module)
