@@ -20,11 +20,17 @@ pytestmark = pytest.mark.harness
 
 READY = [u for u in UNITS if u.ready]
 MISTAKES_DIR = ROOT / "tests" / "mistakes"
+ALTERNATIVES_DIR = ROOT / "tests" / "alternatives"
 
 
-def catalogue(unit) -> list[Path]:
-    """The learner mistakes kept for a unit: tests/mistakes/<slug>/*.py."""
-    return sorted(p for p in (MISTAKES_DIR / unit.slug).glob("*.py") if not p.name.startswith("_"))
+def catalogue(unit, folder: Path = MISTAKES_DIR) -> list[Path]:
+    """The learner modules kept for a unit: tests/mistakes/<slug>/*.py (or tests/alternatives/<slug>/*.py)."""
+    return sorted(p for p in (folder / unit.slug).glob("*.py") if not p.name.startswith("_"))
+
+
+def alternatives(unit) -> list[Path]:
+    """Correct units written blind, in another style or design: every test must pass on each."""
+    return catalogue(unit, ALTERNATIVES_DIR)
 
 
 def _unit_param(item):
@@ -34,7 +40,8 @@ def _unit_param(item):
 
 @pytest.fixture(scope="session")
 def runs(request) -> dict[str, dict]:
-    """One run on the stubs, then rounds of mistakes: round k swaps in the k-th mistake of every unit.
+    """One run on the stubs, then rounds of mistakes: round k swaps in the k-th mistake of every unit;
+    then rounds of correct alternatives, the same way.
 
     Units only reach each other through their own tree, so a swap in one unit leaves the others
     untouched and one round can test one mistake of every unit at once. Each run is a child forked by
@@ -50,6 +57,10 @@ def runs(request) -> dict[str, dict]:
         swaps = tuple((u.slug, catalogue(u)[k]) for u in units)
         args = runner.pytest_args(units, "solutions", swaps, False, ("--kata-catch",))
         jobs[f"round{k}"] = worker.Job(units, ROOT / "solutions", swaps, args)
+    for k in range(max((len(alternatives(u)) for u in chosen), default=0)):  # as a learner runs: every test, in full
+        units = [u for u in chosen if len(alternatives(u)) > k]
+        swaps = tuple((u.slug, alternatives(u)[k]) for u in units)
+        jobs[f"alternative{k}"] = worker.Job(units, ROOT / "solutions", swaps, runner.pytest_args(units, "solutions", swaps, False))
     return dict(zip(jobs, worker.run(list(jobs.values()), parallel=2)))
 
 
@@ -95,3 +106,18 @@ def test_exercise_is_the_stub_made_from_its_solution(unit):
         f"{unit.exercise} differs from the stub made from {unit.solution}. Maintainers: run `kata stubs`. "
         "(In a learner's copy this is expected: `kata verify` checks the kata as shipped.)"
     )
+
+
+ALTERNATIVES = [(u, p) for u in READY for p in alternatives(u)]
+
+
+@pytest.mark.parametrize(("unit", "alternative"), ALTERNATIVES, ids=[f"{u.slug}/{p.stem}" for u, p in ALTERNATIVES])
+def test_alternative_passes_every_test(runs, unit, alternative):
+    """A correct design of a learner's own must never be rejected: each alternative passes every test, Stretch too."""
+    k = alternatives(unit).index(alternative)
+    result = runs[f"alternative{k}"][unit.slug]
+    assert result.tests and not result.ended_how, f"{alternative.relative_to(ROOT)} {result.ended_how}: {result.ended}"
+    rejected = [f"{t.name}: {t.message.strip().splitlines()[0] if t.message.strip() else t.state}" for t in result.tests
+                if not t.passed]
+    doc = ast.get_docstring(ast.parse(alternative.read_text())) or alternative.stem
+    assert not rejected, f"the correct alternative “{doc.splitlines()[0]}” ({alternative.relative_to(ROOT)}) is rejected by: {rejected}"
