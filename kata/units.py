@@ -54,12 +54,16 @@ UNITS: tuple[Unit, ...] = (
         stretch="Add a fifth heading: “we should build our own model.” Write the one-paragraph reply "
         "you’ll need the first time a stakeholder proposes it.",
         hints=(
-            "Start with mechanisms_named(): loop over GLOSSARY and ask, for each alias, whether it appears in "
-            "the text as a whole word. Then write the four replies and let your detector check them.",
-            "A regular expression does whole words: re.search(r'\\b' + re.escape(alias) + r'\\b', text). Add "
-            "re.IGNORECASE, except for acronyms (alias.isupper()), so 'a rag' is not RAG.",
-            "Return the set of GLOSSARY keys (not the aliases) that matched. Each reply is one paragraph of 20+ "
-            "words that names the move: RAG for the docs, a structured wiki or pgvector, prompt caching...",
+            "Start with mechanisms_named(): for each mechanism in GLOSSARY, ask whether any of its aliases appears "
+            "in the text as a whole word. Then write the four replies and let your detector check them.",
+            "`alias in text` is not enough: 'storage' holds the letters of 'rag'. A regular expression marks word "
+            "boundaries with \\b, and re.escape(alias) keeps the '-' and '/' in an alias literal.",
+            "re.search(r'\\b' + re.escape(alias) + r'\\b', text, flags), with flags = 0 if alias.isupper() else "
+            "re.IGNORECASE, so 'a rag' is not RAG. Add the GLOSSARY key (not the alias) to the set, then go on to "
+            "the next mechanism.",
+            "Each reply is one paragraph of 20+ words, no blank line inside, that names the move: RAG for the docs, "
+            "a structured wiki or pgvector, missing context (RAG, evals) for hallucination, prompt caching / "
+            "quantization / distillation.",
         ),
     ),
     Unit(
