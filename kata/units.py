@@ -75,12 +75,18 @@ UNITS: tuple[Unit, ...] = (
         stretch="Most teams never train. If your sheet has zero Training rows, that’s the expected, "
         "healthy result — your problems are RAG, prompts, and evals.",
         hints=(
-            "Start with phase(): the only question is whether weights move. Look for a WEIGHT_UPDATING term "
-            "as a whole word, in any case; anything else is inference by default.",
-            "Use re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE). In audit(), walk the rows "
-            "once: compare row.column with phase(row.activity); for Training rows check justification and measurement.",
-            "Blank means `not text.strip()`; put row.activity in each message. Return early on []; then count "
-            "each column with sum(r.column == 'inference' for r in sheet) and require inference > training, strictly.",
+            "Start with phase(): the only question is whether weights move. Look for a WEIGHT_UPDATING term as a "
+            "whole word, in any case; anything else is inference by default.",
+            "Whole words, as in U01: re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE) for each "
+            "term; the first match makes it TRAINING.",
+            "audit(): an empty sheet is one problem, returned at once. Otherwise walk the rows once: compare "
+            "row.column with phase(row.activity); only Training rows owe a justification and a measurement, and "
+            "blank means `not text.strip()`. Put row.activity in each message, e.g. f'Training row {row.activity!r} "
+            "has no measurement'.",
+            "Then count each column with sum(r.column == INFERENCE for r in sheet) and add a problem unless "
+            "inference > training, strictly. verdict(): count the Training rows; with 0, 'Zero Training rows: the "
+            "expected, healthy result. Your problems are RAG, prompts, and evals.'; else f'{n} Training row(s): "
+            "each needs ...'.",
         ),
     ),
     Unit(
