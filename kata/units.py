@@ -100,10 +100,24 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Count with tiktoken.get_encoding(ENCODING), never str.split(); a budget is {part: count_tokens(text)}, "
             "and the saving is measured on the sum of all parts.",
-            "To cut: split every note into sentences, set aside those containing a fact, and sort the rest by "
-            "count_tokens, longest first.",
-            "Drop them one by one, re-counting count_tokens(context_block(cut)) each time, until it is <= 0.7 x the "
-            "original; rebuild each chunk as '\\n'.join(kept). long_context_prompt is LONG_CONTEXT_PROMPT.format(...).",
+            "The small pieces: estimate_tokens is math.ceil(len(text) / CHARS_PER_TOKEN); largest_part is "
+            "max(budget, key=budget.get) (max(budget) alone compares the names); saving is 1 - sum(after.values()) "
+            "/ sum(before.values()); long_context_prompt is LONG_CONTEXT_PROMPT.format(...).",
+            "split_sentences: one re.split on a line break, or on whitespace just after . ! or ? (a lookbehind "
+            "keeps the mark): re.split(r'(?<=[.!?])\\s+|\\n+', text), then strip each piece and drop the empty "
+            "ones. context_block: '\\n\\n'.join(f'[chunk {i}] {text}  (source: {source})' for i, (source, text) in "
+            "enumerate(chunks, 1)).",
+            "To cut: split every chunk into sentences, set aside those that contain a string of `keep`, and sort "
+            "the rest by count_tokens, longest first: each drop then saves the most. sorted() is stable, so ties "
+            "stay in reading order.",
+            "Drop them one by one, re-counting count_tokens(context_block(cut)) before each drop, and stop as soon "
+            "as it is <= (1 - fraction) x the original; rebuild each chunk as (source, '\\n'.join(its kept "
+            "sentences, in order)). The recorded Claude calls were made with exactly this cut.",
+            "ask / anthropic_count_tokens: client.messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, "
+            "system=system, messages=[{'role': 'user', 'content': user}]), then ''.join(b.text for b in "
+            "reply.content if b.type == 'text'); messages.count_tokens takes the same without max_tokens and gives "
+            ".input_tokens. Stretch: if not total < limit: raise AssertionError(f'{total} tokens, over {limit}: cut "
+            "{largest_part(budget)!r}').",
         ),
     ),
     Unit(
