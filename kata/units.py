@@ -133,10 +133,13 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Two steps: get the numbers with one API call, then compare directions. The vectors are in the "
             "`.embeddings` of the client's result.",
-            "cosine = dot(a, b) / (norm(a) * norm(b)), with norm(v) = math.sqrt(sum(x * x for x in v)). Check the "
+            "Make the client once and reuse it (functools.cache on a small helper): each new client loads its "
+            "certificates again. Then cosine: the course's step 3 is dot(a, b) / (norm(a) * norm(b)).",
+            "norm(v) = math.sqrt(sum(x * x for x in v)) and dot = sum(x * y for x, y in zip(a, b)). Check the "
             "lengths first: zip() silently drops extra numbers.",
-            "if len(a) != len(b) or norm_a == 0 or norm_b == 0: raise ValueError('...what is wrong...'); "
-            "return sum(x * y for x, y in zip(a, b)) / (norm_a * norm_b)",
+            "if len(a) != len(b): raise ValueError(f'cosine: dimensions {len(a)} and {len(b)} differ'); if norm_a "
+            "== 0 or norm_b == 0: raise ValueError('cosine: a zero vector has no direction'); return dot / (norm_a "
+            "* norm_b)",
         ),
     ),
     Unit(
