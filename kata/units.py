@@ -153,10 +153,15 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Three steps: embed the notes once (build_index), embed the query (search), rank with your U04 cosine "
             "(top_k). Write top_k first: it needs no API.",
+            "build_index: vectors = embed([note.text for note in notes]), then one {'id': note.id, 'text': "
+            "note.text, 'vector': vector} per (note, vector) in zip(notes, vectors).",
             "top_k: score each entry with cosine(query_vector, entry['vector']), sort highest first (reverse=True), "
-            "keep the first k ids.",
-            "search = top_k(index, embed([query])[0], k). Stretch: to_matrix = m / np.linalg.norm(m, axis=1, "
-            "keepdims=True); scores = matrix @ (q / np.linalg.norm(q)); the indices of the k largest, largest first.",
+            "keep the first k ids. search = top_k(index, embed([query])[0], k).",
+            "run_queries: for question, expected in queries: top = search(index, question, k); append {'question': "
+            "question, 'expected': expected, 'top': top, 'hit': expected in top}.",
+            "Stretch: to_matrix = m / np.linalg.norm(m, axis=1, keepdims=True); scores = matrix @ (q / "
+            "np.linalg.norm(q)); the indices of the k largest, largest first: np.argsort(-scores)[:k].tolist(), or "
+            "np.argpartition to avoid sorting all n, then sort just those k.",
         ),
     ),
     Unit(
