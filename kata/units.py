@@ -176,10 +176,21 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Start with build_prompt and parse_citations: no API needed. Copy the course's template character for "
             "character and number the chunks as people count, from 1.",
-            "chunk_notes: one dict per note.paragraphs entry. build_chunk_index: one embed([...]) for all texts. "
-            "retrieve: top_k gives ids; map them back to the index's dicts, in its order.",
-            "parse_citations: find every [chunk ...] bracket (any case), then every number inside; split by "
-            "1 <= n <= n_chunks. answer: chunks[n - 1]['note']; not_found = reply.strip().lower().startswith(...).",
+            "build_prompt: '\\n\\n'.join(CHUNK_LINE.format(i=i, text=c['text'], source=c['source']) for i, c in "
+            "enumerate(chunks, 1)) is the context; USER_TEMPLATE.format(context=context, question=question) is the "
+            "turn.",
+            "parse_citations: find every [chunk ...] bracket (any case), then every number inside it; drop repeats "
+            "keeping the first-seen order (dict.fromkeys); split by 1 <= n <= n_chunks into cited and flagged.",
+            "The brackets: re.findall(r'\\[\\s*chunks?\\s*(\\d[^\\]]*)\\]', reply, re.IGNORECASE) gives what "
+            "follows 'chunk' in each; re.findall(r'\\d+', group) gives its numbers.",
+            "chunk_notes: one dict per note.paragraphs entry, id f'{note.id}-p{number}' with "
+            "enumerate(note.paragraphs, 1). build_chunk_index: one embed([c['text'] for c in chunks]), then [{**c, "
+            "'vector': v} for c, v in zip(chunks, vectors)]. retrieve: top_k(index, embed([question])[0], k) gives "
+            "ids; map them back to the index's dicts, in its order.",
+            "answer_from: reply = ask_claude(system, build_prompt(chunks, question)); cited, flagged = "
+            "parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]; not_found = "
+            "reply.strip().lower().startswith(NOT_FOUND). answer = answer_from(retrieve(index, question, k), "
+            "question, system). ask_claude is U03's ask with MAX_TOKENS.",
         ),
     ),
     Unit(
