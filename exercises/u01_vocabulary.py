@@ -45,18 +45,23 @@ GLOSSARY = {
 
 
 def mechanisms_named(text: str) -> set[str]:
-    """Return the canonical names (keys of GLOSSARY) of every mechanism that `text` names.
+    """Return the set of mechanisms `text` names, each under its canonical name (a key of GLOSSARY).
 
-    An alias counts only as a whole word or phrase ("drag race" names no RAG), in any case
-    ("Prompt Caching" is prompt caching), except acronyms, which must be in capitals.
+    A mechanism is named when any of its aliases in GLOSSARY appears in `text` as a whole word or
+    phrase: with a letter or digit glued on either side it is part of another word ("drag race",
+    "storage" and "xRAGq" name no RAG). Case does not matter ("Prompt Caching", "PROMPT CACHING"),
+    except for an alias written all in capitals, an acronym such as RAG: it counts only in capitals
+    ("wipe it with a rag" names nothing). A text that names no mechanism gives an empty set.
     """
     raise NotImplementedError('U01 · mechanisms_named() is not written yet: write it here, then run `kata check 1` (stuck? `kata hint 1`)')
 
 
 def replies() -> dict[str, str]:
-    """Your one-paragraph reply to each conversation, keyed by the headings in CONVERSATIONS.
+    """Your one-paragraph reply to each conversation; return {heading: reply}.
 
-    Write them in your own words, before the rest of the practice arms you. Each paragraph says what
-    you would answer and names at least one concrete mechanism. Add BUILD_OUR_OWN for the Stretch.
+    The keys are exactly the four headings of CONVERSATIONS (plus BUILD_OUR_OWN for the Stretch).
+    Each reply is a str, written in your own words before the rest of the practice arms you: what you
+    would answer, in one paragraph (no blank line inside) of at least 20 words, naming at least one
+    concrete mechanism that your `mechanisms_named` finds.
     """
     raise NotImplementedError('U01 · replies() is not written yet: write it here, then run `kata check 1` (stuck? `kata hint 1`)')

@@ -47,24 +47,26 @@ class Row:
 
 
 def phase(activity: str) -> str:
-    """Return "training" or "inference" for one activity, by the unit's test.
+    """Return TRAINING ("training") or INFERENCE ("inference") for one activity, by the unit's test.
 
-    "training" when `activity` names a way of updating weights: any term of WEIGHT_UPDATING, as a
-    whole word or phrase ("constraints" does not contain the word "train"), in any case ("LoRA",
-    "lora"). "inference" otherwise: weights frozen is the default, because most things are.
+    "training" when `activity` names a way of updating weights: any term of WEIGHT_UPDATING, standing
+    as a whole word or phrase ("constraints" does not contain the word "train", nor "pretrained" the
+    word "pretrain"), in any case ("LoRA", "lora"). "inference" otherwise: weights frozen is the
+    default, because most things are.
     """
     raise NotImplementedError('U02 · phase() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')
 
 
 def audit(sheet: list[Row]) -> list[str]:
-    """Return the sheet's problems in plain language; an empty list means it passes the Verify line.
+    """Return the sheet's problems as a list of plain-language strings; [] means it passes the Verify line.
 
-    A problem for each of these, naming the row's activity where there is a row:
-    - the sheet is empty (then that is the only problem);
-    - a row whose `column` is not `phase(row.activity)`;
+    A problem for each of these, and the problem about a row contains that row's `activity` as written:
+    - the sheet is empty;
+    - a row whose `column` is not the one `phase` gives for its activity;
     - a Training row whose justification is blank (empty or whitespace only);
     - a Training row whose measurement is blank (empty or whitespace only);
-    and one more when the Inference count is not higher than the Training count.
+    - the Inference count is not higher than the Training count (strictly: a tie fails).
+    Never raise, whatever the rows hold.
     """
     raise NotImplementedError('U02 · audit() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')
 
@@ -80,10 +82,11 @@ def my_stack() -> list[Row]:
 
 
 def verdict(sheet: list[Row]) -> str:
-    """Stretch: one sentence on a sheet that passes `audit`.
+    """Stretch: one sentence (a str) on a sheet that passes `audit`.
 
-    With zero Training rows, say it is the expected, healthy result, and that your problems are RAG,
-    prompts, and evals. Otherwise say how many Training rows there are (as a number) and that each
-    needs its justification and measurement; never claim zero.
+    With zero Training rows, say in the course's words that it is the expected, healthy result and
+    that your problems are RAG, prompts, and evals (the words "healthy", "RAG", "prompts" and "evals"
+    appear). Otherwise give the number of Training rows in digits ("2") and say that each needs its
+    justification and measurement; never use the word "zero" then.
     """
     raise NotImplementedError('U02 · verdict() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')

@@ -64,53 +64,57 @@ TOKEN_BUDGET = 4000
 
 
 def count_tokens(text: str) -> int:
-    """Return the number of tokens in `text` under the cl100k encoding.
+    """Return the number of tokens in `text` under the cl100k encoding, an int.
 
-    Use `tiktoken.get_encoding(ENCODING)` and count what its `.encode(text)` returns. Tokens are not
-    words: "Hello, world" is 3 tokens and "antidisestablishmentarianism" is 6.
+    Count with tiktoken's encoding named ENCODING (cl100k_base, shipped for offline use). Tokens are
+    not words: "Hello, world" is 3 tokens, "antidisestablishmentarianism" 6, and "" 0.
     """
     raise NotImplementedError('U03 · count_tokens() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def estimate_tokens(text: str) -> int:
-    """Estimate the tokens in `text` without a tokenizer: its characters / CHARS_PER_TOKEN, rounded up.
+    """Estimate the tokens in `text` without a tokenizer, by the rule of thumb; return an int.
 
-    "" is 0 tokens; "Hello, world" (12 characters) is 3.
+    CHARS_PER_TOKEN characters make about one token: the estimate is within one token of
+    len(text) / CHARS_PER_TOKEN. "" is 0 tokens; "Hello, world" (12 characters) is 3.
     """
     raise NotImplementedError('U03 · estimate_tokens() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def anthropic_count_tokens(system: str, user: str) -> int:
-    """Ask Anthropic how many input tokens this prompt is, and return that number.
+    """Ask Anthropic how many input tokens this prompt is (system prompt `system`, user turn `user`); return that int.
 
-    Call `anthropic.Anthropic().messages.count_tokens(model=CLAUDE, system=system,
-    messages=[{"role": "user", "content": user}])` with no other arguments, and return its
-    `.input_tokens`. Claude's tokenizer is not cl100k: expect a different, similar number.
+    Make one `anthropic.Anthropic().messages.count_tokens(...)` call for model CLAUDE, with `system`
+    as the system prompt, `user` as the content (a plain string) of the only message, a user turn, and
+    no other arguments: the tests replay that exact request. The count is its reply's input tokens.
+    Claude's tokenizer is not cl100k: expect a different, similar number.
     """
     raise NotImplementedError('U03 · anthropic_count_tokens() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split `text` into sentences, in order, each stripped; drop empty pieces.
+    """Split `text` into its sentences; return them as a list of str, in order.
 
-    A sentence ends at a line break, or after ".", "!" or "?" followed by whitespace. So a note's title
-    line and its "Date: ..." line are sentences of their own, and "$400,000." or "2.5 days" split nowhere
-    inside. Use `re.split(r"(?<=[.!?])\\s+|\\n+", text)`.
+    A sentence ends at a line break, or at ".", "!" or "?" followed by whitespace (the mark stays with
+    its sentence). So a note's title line and its "Date: ..." line are sentences of their own, while
+    "$400,000." or "2.5 days" split nowhere inside. Each sentence is stripped; none is empty.
     """
     raise NotImplementedError('U03 · split_sentences() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def context_block(chunks: list[tuple[str, str]]) -> str:
-    """Paste `chunks`, a list of (source, text) pairs, into the prompt as the course's RAG context.
+    """Paste `chunks`, a list of (source, text) pairs, into the prompt as the course's RAG context; return a str.
 
-    One line per chunk, numbered from 1: `f"[chunk {i}] {text}  (source: {source})"` (two spaces before
-    the parenthesis), the chunks joined by a blank line ("\\n\\n").
+    The course's shape, exactly: a line "[chunk N] <text>  (source: <source>)" per chunk (two spaces
+    before the parenthesis), N counting from 1 in the given order, the chunks separated by a blank line.
+    [("note01.txt", "Kickoff."), ("note02.txt", "Workshop.")] gives
+    "[chunk 1] Kickoff.  (source: note01.txt)\\n\\n[chunk 2] Workshop.  (source: note02.txt)".
     """
     raise NotImplementedError('U03 · context_block() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def long_context_prompt(context: str, question: str) -> str:
-    """Return the user turn for a long-context question: LONG_CONTEXT_PROMPT filled in.
+    """Return the user turn (a str) for a long-context question: LONG_CONTEXT_PROMPT, filled in.
 
     The question stands before the context and again as the very last line.
     """
@@ -118,29 +122,30 @@ def long_context_prompt(context: str, question: str) -> str:
 
 
 def prompt_parts(chunks: list[tuple[str, str]], question: str, reply: str) -> dict[str, str]:
-    """List the parts of one prompt, as the unit's step 1 names them, with their text.
+    """List the parts of one prompt, as the unit's step 1 names them; return {part name: its text}.
 
-    Return {"system": SYSTEM, "user input": question, "tool outputs": context_block(chunks),
-    "response": reply}, in that order. The pasted notes play the part of the tool outputs.
+    Four parts, named and ordered so: "system" (SYSTEM), "user input" (`question`), "tool outputs"
+    (the `chunks` pasted as context_block does: the notes play the part of the tool outputs) and
+    "response" (`reply`).
     """
     raise NotImplementedError('U03 · prompt_parts() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def token_budget(parts: dict[str, str]) -> dict[str, int]:
-    """Count each part: the same names, in the same order, each with its count_tokens."""
+    """Count each part of `parts`; return {part name: its count_tokens}, same names, same order."""
     raise NotImplementedError('U03 · token_budget() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def largest_part(budget: dict[str, int]) -> str:
-    """Return the name of the part with the most tokens in `budget` (a token_budget result)."""
+    """Return the name of the part with the most tokens in `budget` (a token_budget result); on a tie, any of them."""
     raise NotImplementedError('U03 · largest_part() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def saving(before: dict[str, int], after: dict[str, int]) -> float:
-    """The share of the TOTAL token count that a cut saved, between two token budgets.
+    """Return the share of the TOTAL token count that a cut saved between two token budgets, a float.
 
-    1 - (sum of after's counts) / (sum of before's counts): 0.2 means the whole prompt is 20% smaller.
-    Measure it on the total, not on the part you cut: the bill is for every token.
+    0.2 means the whole prompt, all its parts summed, is 20% smaller after the cut; 0.0 that it did
+    not shrink. Measure it on the total, not on the part you cut: the bill is for every token.
     """
     raise NotImplementedError('U03 · saving() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
@@ -149,33 +154,33 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
                 fraction: float = CUT_FRACTION) -> list[tuple[str, str]]:
     """Cut at least `fraction` of the context's tokens by dropping whole sentences; keep every fact.
 
-    1. Split each chunk's text with split_sentences.
-    2. The droppable sentences are those that contain none of the strings in `keep`. Order them longest
-       first (most count_tokens), ties in reading order (earlier chunk, then earlier sentence, first).
-    3. Drop them one at a time in that order. Before each drop, re-count the whole cut context,
-       count_tokens(context_block(cut chunks)); stop as soon as it is at most
-       (1 - fraction) * count_tokens(context_block(chunks)).
-    4. Return the chunks in their original order, each with its source, its text now its kept sentences
-       in their original order, one per line (joined by "\\n").
+    `chunks` is a list of (source, text) pairs, the notes as pasted; `keep` holds the strings that
+    must survive the cut. Return a new list of (source, text) pairs in which:
+    - the chunks are the same, in the same order, each with its own source (a chunk may end up empty);
+    - each chunk's text is some of its own sentences (as split_sentences finds them), whole and in
+      their original order, one per line;
+    - every sentence that contains one of the strings of `keep` is still there;
+    - count_tokens(context_block(result)) is at most (1 - fraction) * count_tokens(context_block(chunks)).
     """
     raise NotImplementedError('U03 · cut_context() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def ask(system: str, user: str) -> str:
-    """Send one prompt to Claude and return the text of its reply.
+    """Send one prompt to Claude and return the text of its reply, a str.
 
-    Call `anthropic.Anthropic().messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, system=system,
-    messages=[{"role": "user", "content": user}])` with no other arguments, and return the text of
-    its text blocks joined together.
+    Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens
+    MAX_TOKENS, `system` as the system prompt, `user` as the content (a plain string) of the only
+    message, a user turn, and no other arguments: the tests replay that exact request. Return the
+    reply's text (the text of its text blocks), not the SDK's object.
     """
     raise NotImplementedError('U03 · ask() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
 
 def assert_within_budget(parts: dict[str, str], limit: int = TOKEN_BUDGET) -> None:
-    """Stretch: the budget check a unit test calls. Return None when the prompt fits, else fail.
+    """Stretch: the budget check a unit test calls. Return None when the prompt fits, else raise.
 
-    Count the parts (token_budget); when total_tokens (the sum) is NOT below `limit`, raise
-    AssertionError with a message that gives the total, the limit, and the name of the largest part,
-    which is where to cut.
+    total_tokens is the sum of the parts' token counts (`parts` as prompt_parts gives them). It fits
+    when total_tokens < `limit`, strictly: a total equal to the limit already fails. Raise
+    AssertionError with a message that names the largest part, which is where to cut.
     """
     raise NotImplementedError('U03 · assert_within_budget() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')

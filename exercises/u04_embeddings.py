@@ -28,22 +28,23 @@ TERRIBLE = "cats are terrible"
 
 
 def embed(texts: list[str]) -> list[list[float]]:
-    """Return one embedding (a list of floats) per text, in the order of `texts`.
+    """Embed `texts`, a list of str; return one embedding (a list of floats) per text, in their order.
 
-    Make exactly one API call for the whole list:
-        voyageai.Client().embed(texts, model=EMBEDDING_MODEL)
-    with no other arguments (no input_type, no truncation: the tests replay that exact request), and
-    return the `.embeddings` of its result. EMBEDDING_MODEL comes from kata.models ("voyage-3").
+    All the vectors have the same length. Make exactly one API call for the whole list,
+    `voyageai.Client().embed(texts, model=EMBEDDING_MODEL)`, with no other arguments (no input_type,
+    no truncation: the tests replay that exact request). EMBEDDING_MODEL comes from kata.models
+    ("voyage-3"). Return the vectors themselves, not the SDK's result object.
     """
     raise NotImplementedError('U04 · embed() is not written yet: write it here, then run `kata check 4` (stuck? `kata hint 4`)')
 
 
 def cosine(a: list[float], b: list[float]) -> float:
-    """Return the cosine similarity of vectors `a` and `b`: dot(a, b) / (norm(a) * norm(b)).
+    """Return the cosine similarity of vectors `a` and `b` (lists of numbers), a float.
 
-    The result is in [-1, 1]: 1 for the same direction, 0 for a right angle, -1 for opposite. It
-    depends on direction only, so scaling either vector by a positive number leaves it unchanged.
-    Raise ValueError, with a message that says what is wrong, when the vectors have different
-    lengths or either of them is all zeros (a zero vector has no direction).
+    The cosine of the angle between them, as the course's step 3 defines it: 1 for the same direction,
+    0 for a right angle, -1 for opposite; always in [-1, 1], and the same both ways round. It depends
+    on direction only: scaling either vector by a positive number leaves it unchanged.
+    Raise ValueError, with a message that says which problem it is, when the vectors have different
+    lengths (give both) or either of them is all zeros (a zero vector has no direction).
     """
     raise NotImplementedError('U04 · cosine() is not written yet: write it here, then run `kata check 4` (stuck? `kata hint 4`)')

@@ -27,20 +27,22 @@ QUERIES = (
 
 
 def build_index(notes) -> list[dict]:
-    """Embed every note and return the index: one dict {"id", "text", "vector"} per note, in order.
+    """Embed every note once; return the index: a list of one dict per note, in the notes' order.
 
     `notes` are the sample corpus's notes (`from kata.corpus import load_notes`), each with `.id`
-    ("note01") and `.text` (the whole file). Make ONE call, `embed([note.text for note in notes])`,
-    with the texts in the notes' order, then pair each vector with its note's id and text.
+    ("note01") and `.text` (the whole file). Each entry has exactly the keys "id" (the note's id),
+    "text" (its text) and "vector" (the embedding of that text). Embed all the texts with ONE call to
+    your U04 `embed`, in the notes' order: the tests replay that request.
     """
     raise NotImplementedError('U05 · build_index() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')
 
 
 def top_k(index: list[dict], query_vector: list[float], k: int = 3) -> list[str]:
-    """Return the ids of the k entries of `index` most similar to `query_vector`, best first.
+    """Return the ids of the k entries of `index` most similar to `query_vector`, best first; a list of str.
 
-    Score every entry with your `cosine(query_vector, entry["vector"])`, then keep the k highest
-    scores (all entries when there are fewer than k). No API call here: the vectors are given.
+    Similarity is your U04 `cosine` between `query_vector` and an entry's "vector". The result holds
+    min(k, len(index)) different ids in order of falling cosine, and no entry left out scores higher
+    than one kept (equal scores may go either way). No API call here: the vectors are given.
     """
     raise NotImplementedError('U05 · top_k() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')
 
@@ -48,8 +50,9 @@ def top_k(index: list[dict], query_vector: list[float], k: int = 3) -> list[str]
 def search(index: list[dict], query: str, k: int = 3) -> list[str]:
     """Return the ids of the k notes in `index` closest in meaning to the text `query`, best first.
 
-    Embed the query with ONE call, `embed([query])`, and rank the index with `top_k`. The documents
-    were embedded once, by build_index: do not embed them again here.
+    Rank as `top_k` does. Embed the query alone, with ONE call to your U04 `embed` on a list that
+    holds just `query` (the tests replay that request). The notes were embedded once, by build_index:
+    do not embed them again here.
     """
     raise NotImplementedError('U05 · search() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')
 
@@ -57,8 +60,9 @@ def search(index: list[dict], query: str, k: int = 3) -> list[str]:
 def run_queries(index: list[dict], queries=QUERIES, k: int = 3) -> list[dict]:
     """Search for each (question, expected id) of `queries`, in order; return one report row per question.
 
-    Each row is {"question", "expected", "top": search(index, question, k), "hit": expected in top}.
-    The Verify line wants a hit for at least 4 of the 5 QUERIES.
+    Each row is a dict with the keys "question", "expected", "top" (the ids `search` gives for the
+    question, with this k) and "hit" (True when the expected id is in top, else False). The Verify
+    line wants a hit for at least 4 of the 5 QUERIES.
     """
     raise NotImplementedError('U05 · run_queries() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')
 
@@ -69,8 +73,8 @@ def run_queries(index: list[dict], queries=QUERIES, k: int = 3) -> list[dict]:
 def to_matrix(vectors: list[list[float]]) -> np.ndarray:
     """Stack n vectors of d numbers into an (n, d) float numpy array whose rows all have length 1.
 
-    Divide each row by its own norm (np.linalg.norm(..., axis=1, keepdims=True)). Done once, when
-    the index is built, this turns every later cosine into a plain dot product.
+    Each row keeps its vector's direction, scaled to length 1. Done once, when the index is built,
+    this turns every later cosine into a plain dot product.
     """
     raise NotImplementedError('U05 · to_matrix() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')
 
@@ -78,8 +82,8 @@ def to_matrix(vectors: list[list[float]]) -> np.ndarray:
 def search_matrix(matrix: np.ndarray, query_vector: list[float], k: int = 3) -> list[int]:
     """Return the row numbers (ints) of the k rows of `matrix` most similar to `query_vector`, best first.
 
-    `matrix` comes from `to_matrix`, so its rows have length 1. Normalise the query, compute all n
-    cosines with one matrix-vector product (`matrix @ query`), and return the indices of the k
-    highest, best first: the same order as `top_k` gives for the same vectors.
+    `matrix` comes from `to_matrix`, so its rows have length 1; the query need not. Score
+    every row with numpy matrix math, not a Python loop over rows. The answer is the same rows, in
+    the same order, as `top_k` gives for the same vectors (near-equal scores aside).
     """
     raise NotImplementedError('U05 · search_matrix() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')

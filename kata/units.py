@@ -54,12 +54,16 @@ UNITS: tuple[Unit, ...] = (
         stretch="Add a fifth heading: “we should build our own model.” Write the one-paragraph reply "
         "you’ll need the first time a stakeholder proposes it.",
         hints=(
-            "Start with mechanisms_named(): loop over GLOSSARY and ask, for each alias, whether it appears in "
-            "the text as a whole word. Then write the four replies and let your detector check them.",
-            "A regular expression does whole words: re.search(r'\\b' + re.escape(alias) + r'\\b', text). Add "
-            "re.IGNORECASE, except for acronyms (alias.isupper()), so 'a rag' is not RAG.",
-            "Return the set of GLOSSARY keys (not the aliases) that matched. Each reply is one paragraph of 20+ "
-            "words that names the move: RAG for the docs, a structured wiki or pgvector, prompt caching...",
+            "Start with mechanisms_named(): for each mechanism in GLOSSARY, ask whether any of its aliases appears "
+            "in the text as a whole word. Then write the four replies and let your detector check them.",
+            "`alias in text` is not enough: 'storage' holds the letters of 'rag'. A regular expression marks word "
+            "boundaries with \\b, and re.escape(alias) keeps the '-' and '/' in an alias literal.",
+            "re.search(r'\\b' + re.escape(alias) + r'\\b', text, flags), with flags = 0 if alias.isupper() else "
+            "re.IGNORECASE, so 'a rag' is not RAG. Add the GLOSSARY key (not the alias) to the set, then go on to "
+            "the next mechanism.",
+            "Each reply is one paragraph of 20+ words, no blank line inside, that names the move: RAG for the docs, "
+            "a structured wiki or pgvector, missing context (RAG, evals) for hallucination, prompt caching / "
+            "quantization / distillation.",
         ),
     ),
     Unit(
@@ -71,12 +75,18 @@ UNITS: tuple[Unit, ...] = (
         stretch="Most teams never train. If your sheet has zero Training rows, that’s the expected, "
         "healthy result — your problems are RAG, prompts, and evals.",
         hints=(
-            "Start with phase(): the only question is whether weights move. Look for a WEIGHT_UPDATING term "
-            "as a whole word, in any case; anything else is inference by default.",
-            "Use re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE). In audit(), walk the rows "
-            "once: compare row.column with phase(row.activity); for Training rows check justification and measurement.",
-            "Blank means `not text.strip()`; put row.activity in each message. Return early on []; then count "
-            "each column with sum(r.column == 'inference' for r in sheet) and require inference > training, strictly.",
+            "Start with phase(): the only question is whether weights move. Look for a WEIGHT_UPDATING term as a "
+            "whole word, in any case; anything else is inference by default.",
+            "Whole words, as in U01: re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE) for each "
+            "term; the first match makes it TRAINING.",
+            "audit(): an empty sheet is one problem, returned at once. Otherwise walk the rows once: compare "
+            "row.column with phase(row.activity); only Training rows owe a justification and a measurement, and "
+            "blank means `not text.strip()`. Put row.activity in each message, e.g. f'Training row {row.activity!r} "
+            "has no measurement'.",
+            "Then count each column with sum(r.column == INFERENCE for r in sheet) and add a problem unless "
+            "inference > training, strictly. verdict(): count the Training rows; with 0, 'Zero Training rows: the "
+            "expected, healthy result. Your problems are RAG, prompts, and evals.'; else f'{n} Training row(s): "
+            "each needs ...'.",
         ),
     ),
     Unit(
@@ -90,10 +100,24 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Count with tiktoken.get_encoding(ENCODING), never str.split(); a budget is {part: count_tokens(text)}, "
             "and the saving is measured on the sum of all parts.",
-            "To cut: split every note into sentences, set aside those containing a fact, and sort the rest by "
-            "count_tokens, longest first.",
-            "Drop them one by one, re-counting count_tokens(context_block(cut)) each time, until it is <= 0.7 x the "
-            "original; rebuild each chunk as '\\n'.join(kept). long_context_prompt is LONG_CONTEXT_PROMPT.format(...).",
+            "The small pieces: estimate_tokens is math.ceil(len(text) / CHARS_PER_TOKEN); largest_part is "
+            "max(budget, key=budget.get) (max(budget) alone compares the names); saving is 1 - sum(after.values()) "
+            "/ sum(before.values()); long_context_prompt is LONG_CONTEXT_PROMPT.format(...).",
+            "split_sentences: one re.split on a line break, or on whitespace just after . ! or ? (a lookbehind "
+            "keeps the mark): re.split(r'(?<=[.!?])\\s+|\\n+', text), then strip each piece and drop the empty "
+            "ones. context_block: '\\n\\n'.join(f'[chunk {i}] {text}  (source: {source})' for i, (source, text) in "
+            "enumerate(chunks, 1)).",
+            "To cut: split every chunk into sentences, set aside those that contain a string of `keep`, and sort "
+            "the rest by count_tokens, longest first: each drop then saves the most. sorted() is stable, so ties "
+            "stay in reading order.",
+            "Drop them one by one, re-counting count_tokens(context_block(cut)) before each drop, and stop as soon "
+            "as it is <= (1 - fraction) x the original; rebuild each chunk as (source, '\\n'.join(its kept "
+            "sentences, in order)). The recorded Claude calls were made with exactly this cut.",
+            "ask / anthropic_count_tokens: client.messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, "
+            "system=system, messages=[{'role': 'user', 'content': user}]), then ''.join(b.text for b in "
+            "reply.content if b.type == 'text'); messages.count_tokens takes the same without max_tokens and gives "
+            ".input_tokens. Stretch: if not total < limit: raise AssertionError(f'{total} tokens, over {limit}: cut "
+            "{largest_part(budget)!r}').",
         ),
     ),
     Unit(
@@ -109,10 +133,13 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Two steps: get the numbers with one API call, then compare directions. The vectors are in the "
             "`.embeddings` of the client's result.",
-            "cosine = dot(a, b) / (norm(a) * norm(b)), with norm(v) = math.sqrt(sum(x * x for x in v)). Check the "
+            "Make the client once and reuse it (functools.cache on a small helper): each new client loads its "
+            "certificates again. Then cosine: the course's step 3 is dot(a, b) / (norm(a) * norm(b)).",
+            "norm(v) = math.sqrt(sum(x * x for x in v)) and dot = sum(x * y for x, y in zip(a, b)). Check the "
             "lengths first: zip() silently drops extra numbers.",
-            "if len(a) != len(b) or norm_a == 0 or norm_b == 0: raise ValueError('...what is wrong...'); "
-            "return sum(x * y for x, y in zip(a, b)) / (norm_a * norm_b)",
+            "if len(a) != len(b): raise ValueError(f'cosine: dimensions {len(a)} and {len(b)} differ'); if norm_a "
+            "== 0 or norm_b == 0: raise ValueError('cosine: a zero vector has no direction'); return dot / (norm_a "
+            "* norm_b)",
         ),
     ),
     Unit(
@@ -126,10 +153,15 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Three steps: embed the notes once (build_index), embed the query (search), rank with your U04 cosine "
             "(top_k). Write top_k first: it needs no API.",
+            "build_index: vectors = embed([note.text for note in notes]), then one {'id': note.id, 'text': "
+            "note.text, 'vector': vector} per (note, vector) in zip(notes, vectors).",
             "top_k: score each entry with cosine(query_vector, entry['vector']), sort highest first (reverse=True), "
-            "keep the first k ids.",
-            "search = top_k(index, embed([query])[0], k). Stretch: to_matrix = m / np.linalg.norm(m, axis=1, "
-            "keepdims=True); scores = matrix @ (q / np.linalg.norm(q)); the indices of the k largest, largest first.",
+            "keep the first k ids. search = top_k(index, embed([query])[0], k).",
+            "run_queries: for question, expected in queries: top = search(index, question, k); append {'question': "
+            "question, 'expected': expected, 'top': top, 'hit': expected in top}.",
+            "Stretch: to_matrix = m / np.linalg.norm(m, axis=1, keepdims=True); scores = matrix @ (q / "
+            "np.linalg.norm(q)); the indices of the k largest, largest first: np.argsort(-scores)[:k].tolist(), or "
+            "np.argpartition to avoid sorting all n, then sort just those k.",
         ),
     ),
     Unit(
@@ -144,10 +176,21 @@ UNITS: tuple[Unit, ...] = (
         hints=(
             "Start with build_prompt and parse_citations: no API needed. Copy the course's template character for "
             "character and number the chunks as people count, from 1.",
-            "chunk_notes: one dict per note.paragraphs entry. build_chunk_index: one embed([...]) for all texts. "
-            "retrieve: top_k gives ids; map them back to the index's dicts, in its order.",
-            "parse_citations: find every [chunk ...] bracket (any case), then every number inside; split by "
-            "1 <= n <= n_chunks. answer: chunks[n - 1]['note']; not_found = reply.strip().lower().startswith(...).",
+            "build_prompt: '\\n\\n'.join(CHUNK_LINE.format(i=i, text=c['text'], source=c['source']) for i, c in "
+            "enumerate(chunks, 1)) is the context; USER_TEMPLATE.format(context=context, question=question) is the "
+            "turn.",
+            "parse_citations: find every [chunk ...] bracket (any case), then every number inside it; drop repeats "
+            "keeping the first-seen order (dict.fromkeys); split by 1 <= n <= n_chunks into cited and flagged.",
+            "The brackets: re.findall(r'\\[\\s*chunks?\\s*(\\d[^\\]]*)\\]', reply, re.IGNORECASE) gives what "
+            "follows 'chunk' in each; re.findall(r'\\d+', group) gives its numbers.",
+            "chunk_notes: one dict per note.paragraphs entry, id f'{note.id}-p{number}' with "
+            "enumerate(note.paragraphs, 1). build_chunk_index: one embed([c['text'] for c in chunks]), then [{**c, "
+            "'vector': v} for c, v in zip(chunks, vectors)]. retrieve: top_k(index, embed([question])[0], k) gives "
+            "ids; map them back to the index's dicts, in its order.",
+            "answer_from: reply = ask_claude(system, build_prompt(chunks, question)); cited, flagged = "
+            "parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]; not_found = "
+            "reply.strip().lower().startswith(NOT_FOUND). answer = answer_from(retrieve(index, question, k), "
+            "question, system). ask_claude is U03's ask with MAX_TOKENS.",
         ),
     ),
     Unit(

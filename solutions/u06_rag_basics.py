@@ -53,15 +53,14 @@ QUESTIONS = (
 
 
 def chunk_notes(notes) -> list[dict]:
-    """Cut the notes into paragraph-level chunks: one dict per paragraph, notes and paragraphs in order.
+    """Cut the notes into paragraph-level chunks: a list of one dict per paragraph, notes and paragraphs in order.
 
     `notes` are the sample corpus's notes (`from kata.corpus import load_notes`); each has `.id`
     ("note06"), `.source` ("note06.txt") and `.paragraphs` (its body's paragraphs, title and date
-    left out). Return one dict per paragraph:
-        {"id": "note06-p2", "note": "note06", "source": "note06.txt", "text": <the paragraph>}
-    where the id is unique (note id, "-p", the paragraph's number counted from 1) and "text" is the
-    paragraph exactly as `.paragraphs` gives it. Never one chunk per note: the course's number-one
-    RAG mistake is retrieving the right document while the paragraph that answers is not in the prompt.
+    left out). Each chunk has at least the keys "id" (a str no other chunk has, e.g. "note06-p2"),
+    "note" (its note's id), "source" (its note's source) and "text" (the paragraph exactly as
+    `.paragraphs` gives it). Never one chunk per note: the course's number-one RAG mistake is
+    retrieving the right document while the paragraph that answers is not in the prompt.
     """
     return [
         {"id": f"{note.id}-p{number}", "note": note.id, "source": note.source, "text": paragraph}
@@ -71,22 +70,22 @@ def chunk_notes(notes) -> list[dict]:
 
 
 def build_chunk_index(chunks: list[dict]) -> list[dict]:
-    """Embed the chunks and return the index: each chunk's dict with a "vector" added, in order.
+    """Embed the chunks once; return the index: one new dict per chunk, in order, its keys plus "vector".
 
-    Make ONE call, `embed([chunk["text"] for chunk in chunks])` (your U04 embed), with the texts in
-    the chunks' order; return new dicts that keep every key of the chunk and add "vector". The
-    corpus is embedded once, here: answering a question never embeds it again.
+    Each entry holds every key of its chunk and one more, "vector", the embedding of its "text". Embed
+    all the texts with ONE call to your U04 `embed`, in the chunks' order: the tests replay that
+    request. The corpus is embedded once, here: answering a question never embeds it again.
     """
     vectors = embed([chunk["text"] for chunk in chunks])  # every paragraph in one request
     return [{**chunk, "vector": vector} for chunk, vector in zip(chunks, vectors)]
 
 
 def retrieve(index: list[dict], question: str, k: int = 3) -> list[dict]:
-    """Return the k chunks of `index` closest in meaning to `question`, best first, as index entries.
+    """Return the k entries of `index` closest in meaning to `question`, best first: the index's own dicts.
 
-    Embed the question with ONE call, `embed([question])`, rank the index with your U05
-    `top_k(index, that vector, k)` (it works on any list of dicts with "id" and "vector"), and return
-    the index's dicts for the ids it gives, in its order.
+    Rank as your U05 `top_k` does (it works on any list of dicts with "id" and "vector"). Embed the
+    question alone, with ONE call to your U04 `embed` on a list that holds just `question` (the tests
+    replay that request).
     """
     query_vector = embed([question])[0]
     by_id = {entry["id"]: entry for entry in index}
@@ -94,11 +93,11 @@ def retrieve(index: list[dict], question: str, k: int = 3) -> list[dict]:
 
 
 def build_prompt(chunks: list[dict], question: str) -> str:
-    """Return the user turn of the course's RAG prompt for the retrieved `chunks` and `question`.
+    """Return the user turn (a str) of the course's RAG prompt for the retrieved `chunks` and `question`.
 
-    Exactly USER_TEMPLATE, "CONTEXT:\\n\\n{context}\\n\\nQUESTION: {question}", where the context is
-    one CHUNK_LINE per chunk, "[chunk {i}] {text}  (source: {source})" (two spaces before
-    "(source:"), joined by a blank line ("\\n\\n"), and i counts from 1: the model cites these numbers.
+    The course's shape, character for character: USER_TEMPLATE, whose context is one CHUNK_LINE per
+    chunk (its "text" and "source"), in the given order, numbered from 1 ("[chunk 1]" is the first:
+    the model cites these numbers), the lines separated by a blank line.
     """
     context = "\n\n".join(
         CHUNK_LINE.format(i=i, text=chunk["text"], source=chunk["source"])
@@ -133,11 +132,12 @@ def _client():
 
 
 def ask_claude(system: str, user: str) -> str:
-    """Send one prompt to Claude and return the text of its reply.
+    """Send one prompt to Claude and return the text of its reply, a str.
 
-    Call `anthropic.Anthropic().messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, system=system,
-    messages=[{"role": "user", "content": user}])` with no other arguments, and return the text of
-    its text blocks joined together.
+    Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens
+    MAX_TOKENS, `system` as the system prompt, `user` as the content (a plain string) of the only
+    message, a user turn, and no other arguments: the tests replay that exact request. Return the
+    reply's text (the text of its text blocks), not the SDK's object.
     """
     reply = _client().messages.create(
         model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{"role": "user", "content": user}]
@@ -146,10 +146,11 @@ def ask_claude(system: str, user: str) -> str:
 
 
 def answer(question: str, index: list[dict], system: str = SYSTEM, k: int = 3) -> dict:
-    """Answer `question` from the notes in `index`, with citations; return what came back.
+    """Answer `question` from the notes in `index`, with citations; return the dict `answer_from` returns.
 
-    Retrieve with `retrieve(index, question, k)`, then return `answer_from(chunks, question, system)`.
-    An unanswerable question must come back with not_found True and nothing in cited_notes.
+    Get the k chunks with this module's `retrieve` and the reply, asked with `system`, with its
+    `ask_claude`, each called once (the tests swap both for stand-ins); build the result as answer_from
+    does. An unanswerable question must come back with not_found True and nothing in cited_notes.
     """
     return answer_from(retrieve(index, question, k), question, system)
 
@@ -157,15 +158,15 @@ def answer(question: str, index: list[dict], system: str = SYSTEM, k: int = 3) -
 def answer_from(chunks: list[dict], question: str, system: str = SYSTEM) -> dict:
     """Answer `question` from the given `chunks` (retrieval is done); return what came back.
 
-    Build the user turn with `build_prompt(chunks, question)`, get the reply with
-    `ask_claude(system, user)` and read it with `parse_citations(reply, len(chunks))`. Return
-        {"text": the reply,
-         "chunks": the chunks, in prompt order,
-         "cited_notes": the note id of each cited chunk, in citation order ([chunk 1] is chunks[0]),
-         "cited_ids": the id of each cited chunk, in the same order,
-         "flagged": the chunk numbers cited that were not in the prompt,
-         "not_found": True when the reply starts with "not found in sources", in any case and
-                      whatever follows it}
+    Ask Claude once, through `ask_claude(system, <the build_prompt user turn>)`, and read the reply's
+    citations as parse_citations does. Return a dict:
+        "text": the reply, as it came,
+        "chunks": the chunks, in prompt order,
+        "cited_notes": the note id of each cited chunk, in citation order ([chunk 1] is the first chunk),
+        "cited_ids": the id of each cited chunk, in the same order,
+        "flagged": the chunk numbers cited that were not in the prompt,
+        "not_found": True when the reply starts with NOT_FOUND, in any case and whatever follows it;
+                     else False
     """
     reply = ask_claude(system, build_prompt(chunks, question))
     cited, flagged = parse_citations(reply, len(chunks))
