@@ -66,7 +66,7 @@ def audit(sheet: list[Row]) -> list[str]:
     - a Training row whose justification is blank (empty or whitespace only);
     - a Training row whose measurement is blank (empty or whitespace only);
     - the Inference count is not higher than the Training count (strictly: a tie fails).
-    Never raise, whatever the rows hold.
+    Never raise, whatever text the rows' fields hold (each is a str, as `Row` says).
     """
     raise NotImplementedError('U02 · audit() is not written yet: write it here, then run `kata check 2` (stuck? `kata hint 2`)')
 

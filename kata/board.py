@@ -96,7 +96,7 @@ def next_step(results: dict[str, UnitResult]) -> str:
 
 def failure_lines(test) -> list[str]:
     """One failing test in full: which test, the Verify line it encodes, the teaching message, its output."""
-    label = "Stretch" if test.kind == "stretch" else "Verify"
+    label = {"stretch": "Stretch", "contract": "Contract (the docstring)"}.get(test.kind, "Verify")
     lines = [paint(f"✘ {test.name}", "broken")]
     if test.quote:
         lines.append(f"  {label}: “{test.quote}”")

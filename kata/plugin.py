@@ -24,7 +24,10 @@ from kata.child import TimeLimitReached, overrun
 from kata.report import Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
 
-KINDS = ("verify", "stretch")
+# verify: a Verify line of the course; stretch: its Stretch goal; contract: a clause of the exercise's
+# docstring that no course sentence covers (an error path, a return type). Contract tests gate "done"
+# as Verify tests do, and are counted with them.
+KINDS = ("verify", "stretch", "contract")
 
 
 def pytest_addoption(parser):
@@ -53,6 +56,7 @@ settings.load_profile("kata")
 def pytest_configure(config):
     config.addinivalue_line("markers", "verify: encodes the unit's Verify criterion; the unit is done when these pass")
     config.addinivalue_line("markers", "stretch: encodes the unit's Stretch goal; shown apart, never blocks a unit")
+    config.addinivalue_line("markers", "contract: encodes a clause of the exercise's docstring that no course sentence covers")
     config.addinivalue_line("markers", "harness: a check of the kata itself (run by `kata verify`)")
     try:
         target = impl.target(config.getoption("impl"))
@@ -148,7 +152,7 @@ def pytest_runtest_setup(item):
     if unit and item.config.kata_reporter.timed_out(unit.slug):
         pytest.skip(f"not run: an earlier test of {unit.code} ran out of time (fix that first)")
     if unit and len(kinds) != 1:
-        pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch", pytrace=False)
+        pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch / @pytest.mark.contract", pytrace=False)
 
 
 _TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
@@ -230,7 +234,7 @@ def pytest_runtest_makereport(item, call):
     state = getattr(report, "kata_state", report.outcome)
     quote = docstring_quote(getattr(item, "function", None))
     if report.failed and quote:
-        label = (kinds[0] if kinds else "verify").capitalize()
+        label = {"contract": "Contract"}.get(kinds[0], kinds[0].capitalize()) if kinds else "Verify"
         report.sections.append((f"{unit.code} {label} line", f"“{quote}”"))
     report.kata = {
         "unit": unit.slug,

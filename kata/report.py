@@ -28,7 +28,7 @@ STATUSES = ("broken", "crashed", "timed out", "in progress", "not started", "don
 class TestResult:
     nodeid: str
     unit: str  # the unit's slug
-    kind: str  # "verify" or "stretch"
+    kind: str  # "verify", "stretch" or "contract" (a docstring clause; gates "done" as verify does)
     state: str
     quote: str = ""  # the Verify / Stretch sentence the test encodes
     message: str = ""  # the teaching message when it did not pass
@@ -65,7 +65,8 @@ class UnitResult:
     ended_how: str = ""  # "crashed" or "timed out"
 
     def of_kind(self, kind: str) -> list[TestResult]:
-        return [t for t in self.tests if t.kind == kind]
+        """The tests of a kind; "verify" includes the contract tests, which gate "done" the same way."""
+        return [t for t in self.tests if t.kind == kind or (kind == "verify" and t.kind == "contract")]
 
     def score(self, kind: str) -> tuple[int, int]:
         tests = self.of_kind(kind)

@@ -70,7 +70,7 @@ def audit(sheet: list[Row]) -> list[str]:
     - a Training row whose justification is blank (empty or whitespace only);
     - a Training row whose measurement is blank (empty or whitespace only);
     - the Inference count is not higher than the Training count (strictly: a tie fails).
-    Never raise, whatever the rows hold.
+    Never raise, whatever text the rows' fields hold (each is a str, as `Row` says).
     """
     if not sheet:
         return ["The sheet is empty: list every AI thing your team does (or plans to)."]

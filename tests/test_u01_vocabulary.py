@@ -1,5 +1,7 @@
 """U01 · Why the vocabulary matters: a mechanism detector, then four replies that each name one."""
 
+import re
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -135,6 +137,42 @@ def test_an_alias_glued_inside_a_longer_word_names_nothing(pick, prefix, suffix)
     got, call = named(text)
     expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
            hint="an alias only counts at word boundaries on both sides")
+
+
+@pytest.mark.verify
+@given(pick=st.data(), glue=st.text("xyz", min_size=1, max_size=3), side=st.sampled_from(["before", "after"]))
+def test_letters_glued_on_one_side_only_still_make_another_word(pick, glue, side):
+    """Each names a concrete mechanism from this page … — not just “use AI better.”
+
+    Property: "xRAG" and "RAGq" are not RAG either: a word boundary is needed on each side.
+    """
+    glossary = u01.GLOSSARY
+    name = pick.draw(st.sampled_from(sorted(glossary)), label="mechanism")
+    alias = pick.draw(st.sampled_from(glossary[name]), label="alias")
+    assume(alias[0].isalnum() and alias[-1].isalnum())
+    word = glue + alias if side == "before" else alias + glue
+    standing = [a for aliases in glossary.values() for a in aliases  # "web search toolx" still holds "web search"
+                if re.search(rf"(?<![A-Za-z0-9]){re.escape(a)}(?![A-Za-z0-9])", word, re.IGNORECASE)]
+    assume(not standing)
+    got, call = named(f"we discussed {word} today")
+    expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
+           hint="check the boundary on both sides of the alias, not only one")
+
+
+@pytest.mark.verify
+@given(pick=st.data(), prefix=st.text("xyz", min_size=1, max_size=3))
+def test_an_alias_is_found_after_a_glued_occurrence_of_it(pick, prefix):
+    """Each names a concrete mechanism from this page
+
+    Property: "xRAG went badly, so RAG" names RAG: a glued first occurrence must not hide a real one later.
+    """
+    glossary = u01.GLOSSARY
+    name = pick.draw(st.sampled_from(sorted(glossary)), label="mechanism")
+    alias = pick.draw(st.sampled_from(glossary[name]), label="alias")
+    assume(alias[0].isalnum())
+    got, call = named(f"{prefix}{alias} went badly, so try {alias} instead")
+    expect(name in got, call=call, returned=got, expected=f"a set containing {name!r}",
+           hint="look at every occurrence of the alias, not only the first one the search finds")
 
 
 def _paragraph_problems(heading, paragraph):

@@ -427,6 +427,34 @@ def test_training_never_writes_to_w():
            hint="losses[k] is the loss after k steps; the model is W (as given) + scale * B @ A")
 
 
+def _descend_together(W, A, B, X, Y, scale, lr, steps):
+    """The tests' own gradient descent: both gradients taken at the same point, then both steps."""
+    for _ in range(steps):
+        G = 2 * (X @ W.T + scale * X @ A.T @ B.T - Y) / Y.size  # d loss / d output of the mean squared error
+        dA, dB = scale * B.T @ G.T @ X, scale * G.T @ X @ A.T
+        A, B = A - lr * dA, B - lr * dB
+    return A, B
+
+
+@pytest.mark.verify
+def test_each_step_takes_both_gradients_at_the_same_point():
+    """passes Gate 3 — 1,400 labels, LoRA
+
+    train_adapter starts from init_adapter(d_in, d_out, r, seed) and steps A and B with gradients
+    taken at the same point: after 3 steps its A and B are those of plain simultaneous descent.
+    """
+    W, X, Y, _, _ = task()
+    d_out, d_in = W.shape
+    A0, B0 = (np.array(m, dtype=float) for m in u09.init_adapter(d_in, d_out, R, 0))
+    A_want, B_want = _descend_together(W, A0, B0, X, Y, ALPHA / R, LR, 3)
+    A, B, _ = u09.train_adapter(W.copy(), X, Y, r=R, alpha=ALPHA, steps=3, lr=LR)
+    ok = np.allclose(A, A_want, rtol=1e-6, atol=1e-9) and np.allclose(B, B_want, rtol=1e-6, atol=1e-9)
+    expect(ok, call=f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps=3, lr={LR})",
+           returned=f"A off by up to {np.abs(np.asarray(A) - A_want).max():.3g}, B by {np.abs(np.asarray(B) - B_want).max():.3g}",
+           expected="the A and B of 3 plain gradient steps from init_adapter(d_in, d_out, r, 0), both gradients taken before either moves",
+           hint="compute dA and dB first, then update A and B: updating B before dA is taken moves the point")
+
+
 @pytest.mark.verify
 def test_training_the_adapter_makes_the_loss_fall():
     """passes Gate 3 — 1,400 labels, LoRA

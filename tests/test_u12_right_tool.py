@@ -130,6 +130,22 @@ def test_first_move_stops_at_the_highest_row(applies, top):
            hint="walk DECISION_TABLE from the top and return the move of the first row that is in the problem")
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize("problem", [set(), {"our model is slow"}, None], ids=["empty", "unknown-row", "unknown-beside-a-row"])
+def test_first_move_refuses_an_empty_or_unknown_problem(problem):
+    """An empty problem, or a row that is not in the table, raises ValueError.
+
+    A problem the table cannot place has no first move: say so, never guess one.
+    """
+    problem = {"our model is slow", rows()[3]} if problem is None else problem
+    try:
+        got = u12.first_move(problem)
+    except ValueError:
+        return
+    expect(False, call=f"first_move({problem!r})", returned=got, expected="a ValueError",
+           hint="check every row of the problem against ROWS before answering, and refuse an empty set")
+
+
 @pytest.mark.verify
 @settings(max_examples=ROW_EXAMPLES)
 @given(picked=st.sets(st.integers(0, 8), min_size=1))

@@ -25,9 +25,16 @@ def _tests_of(unit):
     tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            marks = {d.attr for d in ast.walk(node) if isinstance(d, ast.Attribute) and d.attr in ("verify", "stretch")
+            marks = {d.attr for d in ast.walk(node) if isinstance(d, ast.Attribute) and d.attr in ("verify", "stretch", "contract")
                      and d in [x for dec in node.decorator_list for x in ast.walk(dec)]}
             yield node, marks
+
+
+def _docstrings(path):
+    """The docstrings of a module and of its public functions: what the learner's stub shows."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = [tree] + [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
+    return [ast.get_docstring(n) or "" for n in nodes]
 
 
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
@@ -38,9 +45,12 @@ def test_each_test_quotes_its_verify_or_stretch_line(unit):
         doc = ast.get_docstring(node) or ""
         quote = normalise(doc.split("\n\n")[0])
         if len(marks) != 1:
-            problems.append(f"{node.name}: needs exactly one of @pytest.mark.verify / @pytest.mark.stretch")
+            problems.append(f"{node.name}: needs exactly one of @pytest.mark.verify / @pytest.mark.stretch / @pytest.mark.contract")
             continue
-        source = normalise(unit.verify if "verify" in marks else unit.stretch)
+        if "contract" in marks:  # quotes a clause of the exercise's docstrings instead of a course line
+            source = normalise(" ".join(_docstrings(ROOT / unit.solution)))
+        else:
+            source = normalise(unit.verify if "verify" in marks else unit.stretch)
         pieces = [p.strip(" .") for p in re.split(r"…|\.\.\.|\[…\]", quote) if p.strip(" .")]
         if len(quote) < 20 or not all(piece in source for piece in pieces):
             problems.append(f"{node.name}: docstring does not open with a quote of the unit's {marks.pop()} text")
