@@ -1,9 +1,10 @@
 """Cassettes: how API calls are recorded, matched on replay, and explained when they do not match.
 
-Replay needs nothing but vcrpy: no server, no torch, no key. A request matches a recording when its
-method, path and JSON body are equal (key order and host aside), so a cassette recorded against the
-local reference backend replays for code that uses the SDKs' default hosts, and a learner whose
-prompt differs from the course's gets a diff of the two bodies instead of vcrpy's exception.
+Replay needs no server, no torch, no key. A request matches a recording when its method, path and
+JSON body are equal (key order and host aside), so a cassette recorded against the local reference
+backend replays for code that uses the SDKs' default hosts. A request that matches nothing is computed
+by the reference backend in process (kata/replay.py); under --strict-replay, or where a cassette was
+recorded live, it gets a diff of the two bodies instead of vcrpy's exception.
 """
 
 from __future__ import annotations
@@ -141,7 +142,19 @@ DIFFERENCES_SHOWN = 6  # lines of a body diff in a miss message; the rest are co
 
 
 def explain_miss(miss, unit_number: int | None = None) -> str:
-    """The teaching message for a request that no cassette holds: short, and complete in itself."""
+    """The teaching message for a request that no cassette holds: short, and complete in itself.
+
+    Outside --strict-replay a miss happens only where the reference backend may not answer (a cassette
+    recorded live): one more line says why.
+    """
+    from kata import replay
+
+    text = _explain_miss(miss, unit_number)
+    why = None if replay.strict() or not is_api_request(miss.failed_request.uri) else replay.refusal(miss.cassette)
+    return f"{text}\n{why}" if why else text
+
+
+def _explain_miss(miss, unit_number: int | None) -> str:
     request = miss.failed_request
     if not is_api_request(request.uri):  # not one of the course's APIs: somewhere on the internet
         parts = urlsplit(request.uri)

@@ -12,6 +12,10 @@
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
     kata record [UNIT]   re-record cassettes from solutions/ against the reference backend (--live: real APIs)
     kata serve           run the reference backend locally, to try inputs of your own offline
+
+    --strict-replay      (next, check, watch, grade) replay only recorded API requests, with a diff for
+                         any other, instead of computing them with the reference backend. `kata verify`
+                         runs the solutions' unit tests this way always, and once more without it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ from kata import board, stubs
 from kata.units import ROOT, UNITS, Unit, find
 
 STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
+
+
+STRICT = "--strict-replay"
+
+
+def _extra(args) -> tuple[str, ...]:
+    """pytest arguments a command passes on: --strict-replay (results then bypass the cache)."""
+    return (STRICT,) if getattr(args, "strict_replay", False) else ()
 
 
 def _run(units=None, impl_spec="exercises", **kwargs):
@@ -47,7 +59,7 @@ def cmd_status(args) -> int:
 def cmd_next(args) -> int:
     from kata import runner
 
-    pending, notes = runner.first_unfinished()
+    pending, notes = runner.first_unfinished(extra=_extra(args))
     if pending is None:
         print(board.as_typed("Every playable unit is done. `kata` shows the board; stretch goals are listed by `kata check N`."))
         return 0
@@ -67,7 +79,7 @@ def _unit_arg(ref) -> Unit:
 
 def cmd_check(args) -> int:
     unit = _unit_arg(args.unit)
-    run = _run([unit], args.impl)
+    run = _run([unit], args.impl, extra=_extra(args))
     result = run.results[unit.slug]
     print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes)))
     return 0 if result.status == "done" else 1
@@ -150,7 +162,7 @@ def cmd_watch(args) -> int:
 
     unit = _unit_arg(args.unit) if args.unit else None
     hint = lambda u: cmd_hint(argparse.Namespace(unit=u.slug, all=False))  # noqa: E731
-    return watch.loop(unit, manual=args.manual, hint=hint)
+    return watch.loop(unit, manual=args.manual, hint=hint, extra=_extra(args))
 
 
 def grade_rows(results) -> list[dict]:
@@ -172,7 +184,7 @@ def cmd_grade(args) -> int:
     path = Path(args.path)
     if not path.is_dir():
         raise SystemExit(f"kata grade: {args.path} is not a folder (give the learner's copy of exercises/)")
-    run = _run(None, str(path.resolve()), use_cache=False)
+    run = _run(None, str(path.resolve()), use_cache=False, extra=_extra(args))
     rows = grade_rows(run.results)
     print(f"Grading {path}")
     print(f"{'unit':<5} {'status':<12} {'verify':>7} {'stretch':>8}")
@@ -195,7 +207,10 @@ def cmd_grade(args) -> int:
 def cmd_verify(args) -> int:
     import pytest
 
-    code = pytest.main([str(ROOT / "tests"), "--impl", "solutions", "--kata-harness", "--rootdir", str(ROOT),
+    # The solutions' unit tests replay strictly here: every recording must still be the request the
+    # solution sends. tests/harness/test_replay.py runs them again the way a learner runs (computed
+    # answers on), and the stubs and mistakes run that way too (test_soundness.py).
+    code = pytest.main([str(ROOT / "tests"), "--impl", "solutions", "--kata-harness", STRICT, "--rootdir", str(ROOT),
                         "-c", str(ROOT / "pyproject.toml"), *args.pytest_args])
     return int(code)
 
@@ -241,8 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("status", help="the board (the default)").set_defaults(func=cmd_status)
-    sub.add_parser("next", help="the next failing test, explained").set_defaults(func=cmd_next)
+    p = sub.add_parser("next", help="the next failing test, explained")
+    p.set_defaults(func=cmd_next)
+    strict_commands = [p]
     p = sub.add_parser("check", help="run one unit")
+    strict_commands.append(p)
     p.add_argument("unit")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.set_defaults(func=cmd_check)
@@ -251,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="show every hint at once")
     p.set_defaults(func=cmd_hint)
     p = sub.add_parser("watch", help="re-run on every save")
+    strict_commands.append(p)
     p.add_argument("unit", nargs="?")
     p.add_argument("--manual", action="store_true", help="re-run when you press Enter (for WSL2 and network drives)")
     p.set_defaults(func=cmd_watch)
@@ -260,13 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_reset)
     p = sub.add_parser("grade", help="grade a learner's copy of exercises/")
+    strict_commands.append(p)
     p.add_argument("path")
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--junit-xml", metavar="FILE")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("verify", help="the instructor check (the README's test command)")
+    strict_commands.append(p)
     p.add_argument("pytest_args", nargs="*", help="passed on to pytest, e.g. -x or -k u01")
     p.set_defaults(func=cmd_verify)
+    for p in strict_commands:
+        p.add_argument(STRICT, action="store_true", help="replay only recorded API requests (a diff for any other)")
     p = sub.add_parser("show", help="run your unit end to end offline and print its results (U04-U07, U10, U11)")
     p.add_argument("unit")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
@@ -287,8 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["verify"]:  # `kata verify -q -k "u01 or u02"`: everything after the word is pytest's, in order
-        args = argparse.Namespace(command="verify", func=cmd_verify, pytest_args=argv[1:])
+    if argv[:1] == ["verify"] and not {"-h", "--help"} & set(argv):
+        # `kata verify -x -k "u01 and not soundness"`: the rest is pytest's, in its order (argparse would
+        # take the -k expression for a positional and move it before the -k).
+        rest = argv[1:]
+        args = argparse.Namespace(command="verify", func=cmd_verify, strict_replay=STRICT in rest,
+                                  pytest_args=[a for a in rest if a != STRICT])
     else:
         args = parser.parse_args(argv)
     if args.command == "reset" and not args.unit and not args.all:

@@ -5,6 +5,9 @@ Options:
   --kata-swap SLUG=FILE             replace one unit by a module from tests/mistakes/ (repeatable)
   --kata-report FILE                write one JSON record per test, for the CLI and classroom tools
   --kata-harness                    also run tests/harness/, the kata's checks of itself
+  --strict-replay                   replay only recorded requests (a body diff for any other), as
+                                    `kata verify` runs the solutions; by default a request no cassette
+                                    holds is computed offline by the reference backend (kata/replay.py)
 
 Every unit test carries @pytest.mark.verify or @pytest.mark.stretch, and its docstring's first
 paragraph quotes the Verify or Stretch sentence it encodes; failures are shown with that quote.
@@ -19,7 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, impl, offline, testing
+from kata import cassettes, impl, offline, replay, testing
 from kata.child import TimeLimitReached, overrun
 from kata.report import Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
@@ -37,6 +40,8 @@ def pytest_addoption(parser):
     group.addoption("--kata-report", metavar="FILE", help="write per-test JSON records to FILE")
     group.addoption("--kata-harness", action="store_true", help="also run tests/harness (the kata's own checks)")
     group.addoption("--kata-quick", action="store_true", help="property tests: 20 examples, no shrinking (watch mode)")
+    group.addoption("--strict-replay", action="store_true",
+                    help="replay only recorded requests; never compute a missing one with the reference backend")
     group.addoption("--kata-catch", action="store_true",
                     help="only ask whether each unit fails: stop a unit at its first failure, never shrink")
 
@@ -68,6 +73,7 @@ def pytest_configure(config):
     profile = "kata-quick" if config.getoption("kata_quick") else "kata-catch" if config.getoption("kata_catch") else "kata"
     settings.load_profile(profile)
     offline.configure(config)  # no test reaches the network (DNS included); the SDKs start without keys
+    replay.configure(strict=config.getoption("strict_replay"))  # a request no cassette holds: computed, or a diff
     config.kata_target = target
     testing.set_current(target)
     if os.environ.get("KATA_CHILD") and not hasattr(config.option, "tbstyle"):  # no terminal plugin in the worker's child

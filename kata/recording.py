@@ -99,8 +99,9 @@ def _replay_in_fresh_process(folder: Path, units: list[Unit], pytest_args: list[
     """Replay the new cassettes offline, in a process that has no backend and no redirect."""
     env = {k: v for k, v in os.environ.items()
            if k not in (RECORDING_ENV, "ANTHROPIC_BASE_URL", "OLLAMA_HOST", "KATA_VOYAGE_BASE_URL")}
-    return subprocess.call([sys.executable, "-c", _PYTEST_IN, str(folder), *_files(units),
-                            "--impl", "solutions", *_pytest_flags(), *pytest_args], cwd=ROOT, env=env)
+    # --strict-replay: a request the new cassettes do not hold must fail here, not be computed.
+    return subprocess.call([sys.executable, "-c", _PYTEST_IN, str(folder), *_files(units), "--impl", "solutions",
+                            "--strict-replay", *_pytest_flags(), *pytest_args], cwd=ROOT, env=env)
 
 
 def _swap(new: Path, place: Path, old: Path) -> None:

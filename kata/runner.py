@@ -58,11 +58,12 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
     return Run({u.slug: results[u.slug] for u in units}, notes)
 
 
-def first_unfinished(impl_spec: str = "exercises", quick: bool = False) -> tuple[UnitResult | None, list[str]]:
+def first_unfinished(impl_spec: str = "exercises", quick: bool = False,
+                     extra: tuple[str, ...] = ()) -> tuple[UnitResult | None, list[str]]:
     """The first playable unit that is not done, run (or read from the cache) in course order."""
     notes: list[str] = []
     for unit in [u for u in UNITS if u.ready]:
-        outcome = run([unit], impl_spec, quick=quick)
+        outcome = run([unit], impl_spec, quick=quick, extra=extra)
         notes += outcome.notes
         pending = next_unit(outcome.results)
         if pending is not None:

@@ -41,16 +41,16 @@ def _clear() -> None:
         print("\033[2J\033[H", end="")
 
 
-def loop(unit: Unit | None, manual: bool, hint) -> int:
+def loop(unit: Unit | None, manual: bool, hint, extra: tuple[str, ...] = ()) -> int:
     """Run, show, wait, repeat. With no unit, follow the first unfinished one and move on when it is done."""
     while True:
         before = snapshot()
         started = time.perf_counter()
         if unit:
-            run = runner.run([unit], quick=True)
+            run = runner.run([unit], quick=True, extra=extra)
             result, notes = run.results[unit.slug], run.notes
         else:
-            result, notes = runner.first_unfinished(quick=True)
+            result, notes = runner.first_unfinished(quick=True, extra=extra)
         elapsed = time.perf_counter() - started
         if result is None:
             print(board.as_typed("Every playable unit is done. `kata` shows the board."))

@@ -7,7 +7,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import voyageai
+
 from kata.models import CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST
+from kata.spy import never_called, spy
 from kata.testing import expect, load_unit
 
 u04 = load_unit("u04_embeddings")
@@ -54,6 +57,30 @@ def test_embed_returns_one_vector_per_sentence():
     Before any cosine: embed() returns one vector (a list of floats) per sentence, all the same length.
     """
     embedded([u04.CATS, u04.KITTENS, u04.CARS], "embed([CATS, KITTENS, CARS])")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_embed_sends_one_request_for_the_whole_list():
+    """cos(cats, kittens) is meaningfully higher than cos(cats, cars)
+
+    embed() makes ONE call to voyageai.Client().embed for the whole list, holding every text in order:
+    a call per text costs a round trip each (and, live, a rate-limit slot each).
+    """
+    texts = [u04.CATS, u04.KITTENS, u04.CARS]
+
+    def one_call_with_every_text(calls):
+        sent = [call.argument(0, "texts") for call in calls]
+        expect(sent == [texts][:len(sent)], call="embed([CATS, KITTENS, CARS])",
+               returned=f"call {len(calls)} sends {sent[-1]!r}",
+               expected=f"one call sending all three texts, in order: {texts}",
+               hint="pass the whole list to one client.embed(texts, ...) call, not one call per text")
+
+    with spy(voyageai.Client, "embed", check=one_call_with_every_text) as calls:
+        embedded(texts, "embed([CATS, KITTENS, CARS])")
+    expect(calls, call="embed([CATS, KITTENS, CARS])", returned=calls,
+           expected=never_called(voyageai.Client, "embed", "embed() ran"),
+           hint="voyageai.Client().embed(texts, model=EMBEDDING_MODEL)")
 
 
 @pytest.mark.verify

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+import voyageai
+
 from kata.corpus import load_notes
+from kata.spy import never_called, spy
 from kata.testing import expect, load_unit
 
 u05 = load_unit("u05_vector_search")
@@ -84,6 +87,56 @@ def test_top_k_keeps_the_k_most_similar(vectors, query, k):
            expected=f"the {min(k, len(index))} highest cosines, highest first (all scores: "
                     f"{ {doc_id: round(s, 4) for doc_id, s in score.items()} })",
            hint="sort by cosine with reverse=True (highest first), then slice [:k]")
+
+
+def one_call_sending(want: list[str], call: str, hint: str):
+    """A spy check: the calls so far are one, and it sends exactly `want`; fails as soon as they are not."""
+
+    def check(calls):
+        sent = [c.argument(0, "texts") for c in calls]
+        shown = [f"{len(t)} text(s)" if isinstance(t, list) else repr(t) for t in sent]
+        expect(sent == [want][:len(sent)], call=call, returned=f"call {len(calls)} sends {shown[-1]}",
+               expected=f"one call sending {len(want)} text(s): {'the notes, in order' if len(want) > 1 else want}",
+               hint=hint)
+
+    return check
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_build_index_embeds_the_corpus_in_one_request():
+    """For at least 4 of 5 queries the correct document is in the returned top 3
+
+    The corpus is embedded once, in one request: build_index sends the ten notes' texts, in order,
+    in ONE call to voyageai.Client().embed (through your embed from U04).
+    """
+    notes = load_notes()
+    check = one_call_sending([n.text for n in notes], "build_index(load_notes())",
+                             "one embed([note.text for note in notes]) for the whole corpus, not one call per note")
+    with spy(voyageai.Client, "embed", check=check) as calls:
+        u05.build_index(notes)
+    expect(calls, call="build_index(load_notes())", returned=calls,
+           expected=never_called(voyageai.Client, "embed", "build_index ran"),
+           hint="build_index calls embed([note.text for note in notes]), your U04 embed")
+
+
+@pytest.mark.verify
+@pytest.mark.vcr
+def test_search_embeds_only_the_query():
+    """For at least 4 of 5 queries the correct document is in the returned top 3
+
+    The documents were embedded once, by build_index: search sends ONE request holding only the
+    query, and ranks the stored vectors.
+    """
+    index = u05.build_index(load_notes())
+    question = SPONSOR[0]
+    check = one_call_sending([question], f"search(index, {question!r})",
+                             "embed([query])[0], then top_k(index, that vector, k): the index already holds the notes' vectors")
+    with spy(voyageai.Client, "embed", check=check) as calls:
+        u05.search(index, question)
+    expect(calls, call=f"search(index, {question!r})", returned=calls,
+           expected=never_called(voyageai.Client, "embed", "search ran"),
+           hint="search calls embed([query]), your U04 embed")
 
 
 @pytest.mark.verify

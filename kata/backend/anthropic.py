@@ -12,6 +12,15 @@ import json
 from kata.backend import embedder, responder
 from kata.backend.common import TOKENS_TIKTOKEN, ApiError, count_tiktoken, cut_reply, digest, required_str
 from kata.backend.prompt import Prompt, Reply, Tool, Turn
+from kata.models import ANTHROPIC_MODELS
+
+
+def model_of(body: dict) -> str:
+    """The request's model, if Anthropic offers it; else the 404 the real API answers."""
+    model = required_str(body, "model")
+    if model not in ANTHROPIC_MODELS:
+        raise ApiError(404, f"model: {model}")
+    return model
 
 
 def text_of(content) -> str:
@@ -47,6 +56,12 @@ def parse(body: dict) -> Prompt:
         if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
             raise ApiError(400, f"messages.{n}.role: expected 'user' or 'assistant'")
         content = message.get("content")
+        if not isinstance(content, (str, list)):
+            raise ApiError(400, f"messages.{n}.content: Input should be a valid string or a list of content blocks, "
+                                f"got {type(content).__name__}")
+        if not content and not (message["role"] == "assistant" and n == len(messages) - 1):
+            raise ApiError(400, f"messages.{n}: all messages must have non-empty content except for the "
+                                f"optional final assistant message")
         if isinstance(content, list):
             texts, uses, results = [], [], []
             for block in content:
@@ -103,13 +118,13 @@ def input_text(body: dict) -> str:
 
 
 def count_tokens(body: dict) -> tuple[dict, dict]:
-    required_str(body, "model")
+    model_of(body)
     parse(body)  # validates messages and tools as the real endpoint does
     return {"input_tokens": count_tiktoken(input_text(body))}, {"x-kata-tokens": TOKENS_TIKTOKEN}
 
 
 def messages(body: dict) -> tuple[dict, dict]:
-    model = required_str(body, "model")
+    model = model_of(body)
     max_tokens = body.get("max_tokens")
     if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
         raise ApiError(400, "max_tokens: Field required (a positive integer)")

@@ -48,6 +48,9 @@ def handle(method: str, path: str, body: dict | None) -> tuple[int, dict, dict]:
         if method == "POST" and not isinstance(body, dict):
             raise ApiError(400, f"the request body must be a JSON object, got {type(body).__name__}")
         status, (payload, headers) = 200, route(body)
+        if isinstance(body, dict) and isinstance(body.get("model"), str) and body["model"].isascii():  # a real model name (the route checked)
+            headers = {**headers, "x-kata-model": f"{body['model']} (a real model name): answered by this "
+                                                  f"reference backend, not by {body['model']}"}
     except ApiError as error:
         status, payload, headers = error.status, error_body(path, error.status, error.message), {}
     except Exception as error:  # noqa: BLE001 - a bug in the backend: say so, in the provider's shape

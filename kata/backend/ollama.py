@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from kata.backend import embedder, responder
 from kata.backend.common import TOKENS_TIKTOKEN, ApiError, count_tiktoken, cut_reply
 from kata.backend.prompt import Prompt, Tool, Turn
+from kata.models import is_ollama_model
 
 
 def parse(body: dict) -> Prompt:
@@ -52,6 +53,8 @@ def chat(body: dict) -> tuple[dict, dict]:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise ApiError(400, "model is required")
+    if not is_ollama_model(model):
+        raise ApiError(404, f"model '{model}' not found, try pulling it first")
     if body.get("stream", True) is not False:
         raise ApiError(400, 'the kata reference backend does not stream: send "stream": false')
     load_start = time.perf_counter_ns()

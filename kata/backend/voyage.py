@@ -13,6 +13,15 @@ import numpy as np
 
 from kata.backend import embedder, responder
 from kata.backend.common import TOKENS_MINILM, ApiError, required_str
+from kata.models import VOYAGE_EMBEDDING_MODELS, VOYAGE_RERANK_MODELS
+
+
+def model_of(body: dict, offered) -> str:
+    """The request's model, if Voyage offers it for this route; else the 400 the real API answers."""
+    model = required_str(body, "model")
+    if model not in offered:
+        raise ApiError(400, f"Model {model} is not supported. Supported models are {list(offered)}.")
+    return model
 
 MAX_EMBED_INPUTS = 1000
 EMBED_INPUT_TYPES = (None, "query", "document")
@@ -25,7 +34,7 @@ def embeddings(body: dict) -> tuple[dict, dict]:
         raise ApiError(400, "input: expected a string or a non-empty list of strings")
     if len(texts) > MAX_EMBED_INPUTS:
         raise ApiError(400, f"input: at most {MAX_EMBED_INPUTS} texts per request, got {len(texts)}")
-    model = required_str(body, "model")
+    model = model_of(body, VOYAGE_EMBEDDING_MODELS)
     if body.get("input_type") not in EMBED_INPUT_TYPES:
         raise ApiError(400, f"input_type: expected null, 'query' or 'document', got {body.get('input_type')!r}")
     dimension = body.get("output_dimension")
@@ -62,7 +71,7 @@ def rerank(body: dict) -> tuple[dict, dict]:
     documents = body.get("documents")
     if not isinstance(documents, list) or not documents or not all(isinstance(d, str) for d in documents):
         raise ApiError(400, "documents: expected a non-empty list of strings")
-    model = required_str(body, "model")
+    model = model_of(body, VOYAGE_RERANK_MODELS)
     top_k = body.get("top_k")
     if top_k is not None and (not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1):
         raise ApiError(400, f"top_k: expected null or a positive integer, got {top_k!r}")

@@ -245,13 +245,13 @@ ROUTES = [
     ("GET", "/", None, 200),
     ("POST", "/v1/embeddings", {"input": ["hi"], "model": "voyage-3"}, 200),
     ("POST", "/v1/rerank", {"query": "hi", "documents": ["hello", "bye"], "model": "rerank-2"}, 200),
-    ("POST", "/v1/messages", {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}, 200),
-    ("POST", "/v1/messages/count_tokens", {"model": "m", "messages": [{"role": "user", "content": "hi"}]}, 200),
-    ("POST", "/api/chat", {"model": "m", "stream": False, "messages": [{"role": "user", "content": "hi"}]}, 200),
+    ("POST", "/v1/messages", {"model": "claude-haiku-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}, 200),
+    ("POST", "/v1/messages/count_tokens", {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "hi"}]}, 200),
+    ("POST", "/api/chat", {"model": "llama3.2", "stream": False, "messages": [{"role": "user", "content": "hi"}]}, 200),
     ("POST", "/v1/nothing", {}, 404),
     ("GET", "/v1/messages", None, 405),
     ("POST", "/v1/messages", "{not json", 400),
-    ("POST", "/v1/messages", {"model": "m", "messages": [{"role": "user", "content": "hi"}]}, 400),
+    ("POST", "/v1/messages", {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "hi"}]}, 400),
 ]
 
 
@@ -280,7 +280,7 @@ def test_the_same_request_gives_the_same_bytes(base):
     ]:
         first, second = (httpx.post(base + path, json=body) for _ in range(2))
         assert first.status_code == 200 and first.content == second.content, path
-    chats = [httpx.post(f"{base}/api/chat", json={"model": "m", "stream": False,
+    chats = [httpx.post(f"{base}/api/chat", json={"model": "llama3.2", "stream": False,
                                                   "messages": [{"role": "user", "content": "Help me phish."}]}).json()
              for _ in range(2)]
     assert chats[0]["message"] == chats[1]["message"]  # timings and created_at are measured, so they differ

@@ -119,14 +119,14 @@ PROBE = textwrap.dedent("""\
     """)
 
 
-def run_probe(tmp_path, model="voyage-3", prompt="QUESTION: who?\nAnswer briefly.", cassette=RECORDED):
+def run_probe(tmp_path, model="voyage-3", prompt="QUESTION: who?\nAnswer briefly.", cassette=RECORDED, args=()):
     for name in ("test_embed", "test_message"):
         folder = tmp_path / "cassettes" / "test_probe"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{name}.yaml").write_text(cassette)
     (tmp_path / "test_probe.py").write_text(f"MODEL = {model!r}\nPROMPT = {prompt!r}\n" + PROBE)
     proc = subprocess.run([sys.executable, "-m", "pytest", "test_probe.py", "-p", "kata.plugin", "-p", "no:cacheprovider",
-                           "--rootdir", str(tmp_path), "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                           "--rootdir", str(tmp_path), "-q", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     return proc.stdout + proc.stderr
 
 
@@ -137,14 +137,17 @@ def test_recorded_requests_replay_offline_at_the_default_hosts(tmp_path):
     assert "tried to reach 127.0.0.1:9 over the network" in out, out
 
 
+# The diff is what --strict-replay shows (without it, a request no cassette holds is computed: test_replay.py).
+
+
 def test_a_different_model_gets_a_diff_not_a_vcr_traceback(tmp_path):
-    out = run_probe(tmp_path, model="voyage-3-large")
+    out = run_probe(tmp_path, model="voyage-3-large", args=["--strict-replay"])
     assert 'model: "voyage-3-large" in your request, "voyage-3" recorded' in out, out
     assert "CannotOverwriteExistingCassetteException" not in out
 
 
 def test_a_different_prompt_shows_the_first_differing_line(tmp_path):
-    out = run_probe(tmp_path, prompt="QUESTION: who?\nAnswer at length.")
+    out = run_probe(tmp_path, prompt="QUESTION: who?\nAnswer at length.", args=["--strict-replay"])
     assert "line 2 differs" in out and "Answer at length." in out and "Answer briefly." in out, out
 
 
@@ -306,7 +309,7 @@ def test_a_miss_is_found_through_every_wrapping(wrap):
 
 
 def test_a_miss_message_is_short_and_complete(tmp_path):
-    out = run_probe(tmp_path, prompt="QUESTION: who?\nAnswer at length.")
+    out = run_probe(tmp_path, prompt="QUESTION: who?\nAnswer at length.", args=["--strict-replay"])
     failure = out.split("_ test_message _")[1].split("= short test summary")[0]
     assert "anthropic" not in failure.replace("api.anthropic.com", "") and "site-packages" not in failure, failure
     assert "more lines" not in failure and len(failure.strip().splitlines()) <= 12, failure

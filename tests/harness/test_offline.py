@@ -32,7 +32,7 @@ def run_pytest(args, env_changes=None, cwd=ROOT, timeout=300):
     {"ANTHROPIC_BASE_URL": "https://gateway.example:8443/", "OLLAMA_HOST": "http://gpu-box:11434"},
 ], ids=["empty-keys", "base-url-with-a-path", "other-hosts"])
 def test_the_reference_solutions_replay_whatever_the_environment(env_changes):
-    code, out = run_pytest([*API_UNITS, "--impl", "solutions"], env_changes)
+    code, out = run_pytest([*API_UNITS, "--impl", "solutions", "--strict-replay"], env_changes)  # replayed, not computed
     assert code == 0 and " passed" in out and "failed" not in out, out
 
 
