@@ -13,6 +13,7 @@ parent can put every print under the test that made it, keeping only a bounded p
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -36,6 +37,26 @@ class TimeLimitReached(BaseException):
 
 # The words for the test that overran, read by the plugin's teaching message.
 overrun: dict[str, str] = {}
+_clock: list = []  # the running watchdog and the message pipe, in the worker's child only
+
+
+@contextlib.contextmanager
+def kata_time():
+    """Time the kata spends on a test's behalf (the reference backend computing a reply) is not the
+    learner's: the test's clock stops meanwhile, here and in the parent."""
+    if not _clock:
+        yield
+        return
+    watchdog, messages = _clock
+    started, armed = time.monotonic(), watchdog.active
+    watchdog.active = False
+    messages.send("pause")
+    try:
+        yield
+    finally:
+        watchdog.deadline += time.monotonic() - started
+        watchdog.active = armed
+        messages.send("resume")
 
 
 def warm() -> None:
@@ -205,6 +226,7 @@ def main(job: dict, msg_fd: int) -> None:
         os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code; short tracebacks
         watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
         watchdog.start()
+        _clock[:] = [watchdog, messages]
         reporter = Reporter(on_result=lambda test: messages.send("result", test=test.to_dict()),
                             on_start=lambda nodeid: messages.send("start", nodeid=nodeid))
         code = int(pytest.main(job["args"], plugins=[reporter, watchdog, _OutputMarks(job["token"])]))

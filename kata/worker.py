@@ -119,6 +119,7 @@ class _Child:
     running: str = ""  # the test that started and has not finished
     started: float = 0.0
     where: str = ""  # which learner function an overrunning test was in
+    paused_at: float = 0.0  # when the test's clock stopped for the kata's own computing (0: running)
     last_heard: float = field(default_factory=time.monotonic)
     ended: str = ""  # "done", or why the session did not end normally
     open_fds: int = 2
@@ -200,6 +201,11 @@ def _on_message(child: _Child, data: bytes) -> None:
         elif kind == "result":
             child.tests.append(TestResult.from_dict(message["test"]))
             child.running = ""
+        elif kind == "pause":  # the kata computes on the test's behalf: not the learner's time
+            child.paused_at = time.monotonic()
+        elif kind == "resume" and child.paused_at:
+            child.started += time.monotonic() - child.paused_at
+            child.paused_at = 0.0
         elif kind == "where":
             child.where = message["where"]
         elif kind == "done":  # pytest's exit code: 0 all passed, 1 some failed; anything else is no verdict
@@ -277,7 +283,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                     child.splitter.close()
             now = time.monotonic()
             for pid, (index, child) in list(running.items()):
-                overran = child.running and now - child.started > time_limit + GRACE
+                overran = child.running and not child.paused_at and now - child.started > time_limit + GRACE
                 silent = not child.running and child.open_fds and now - child.last_heard > SILENCE
                 if overran or silent:
                     _kill(child)

@@ -36,9 +36,9 @@ def embed(texts: list[str]) -> list[list[float]]:
     """Embed `texts`, a list of str; return one embedding (a list of floats) per text, in their order.
 
     All the vectors have the same length. Make exactly one API call for the whole list,
-    `voyageai.Client().embed(texts, model=EMBEDDING_MODEL)`, with no other arguments (no input_type,
-    no truncation: the tests replay that exact request). EMBEDDING_MODEL comes from kata.models
-    ("voyage-3"). Return the vectors themselves, not the SDK's result object.
+    `voyageai.Client().embed(texts, model=EMBEDDING_MODEL)`: the course's call, which sets no other
+    option (input_type and the rest are yours to add or leave out). EMBEDDING_MODEL comes from
+    kata.models ("voyage-3"). Return the vectors themselves, not the SDK's result object.
     """
     # One request for many texts: each call costs a round trip, so batch them.
     return _voyage().embed(texts, model=EMBEDDING_MODEL).embeddings

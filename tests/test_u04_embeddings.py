@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import voyageai
 
-from kata.models import CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST
+from kata.models import CLOSE_PAIR_AT_LEAST, EMBEDDING_MODEL, FAR_PAIR_AT_MOST
 from kata.spy import never_called, spy
 from kata.testing import expect, load_unit
 
@@ -75,6 +75,10 @@ def test_embed_sends_one_request_for_the_whole_list():
                returned=f"call {len(calls)} sends {sent[-1]!r}",
                expected=f"one call sending all three texts, in order: {texts}",
                hint="pass the whole list to one client.embed(texts, ...) call, not one call per text")
+        model = calls[-1].argument(1, "model")
+        expect(model == EMBEDDING_MODEL, call="embed([CATS, KITTENS, CARS])", returned=f"a call with model={model!r}",
+               expected=f"model={EMBEDDING_MODEL!r}, the course's embedding model (kata.models.EMBEDDING_MODEL)",
+               hint="client.embed(texts, model=EMBEDDING_MODEL)")
 
     with spy(voyageai.Client, "embed", check=one_call_with_every_text) as calls:
         embedded(texts, "embed([CATS, KITTENS, CARS])")

@@ -204,6 +204,23 @@ def test_at_least_4_of_5_queries_find_the_right_note():
            hint="a note that always shows up at the bottom means the sort is reversed; check top_k on its own first")
 
 
+@pytest.mark.verify
+@pytest.mark.vcr
+@pytest.mark.parametrize("k", [1, 5])
+def test_run_queries_searches_with_the_k_it_is_given(k):
+    """For at least 4 of 5 queries the correct document is in the returned top 3
+
+    run_queries passes its own k on to search: with k=1 each row's top holds one id, with k=5 five.
+    """
+    queries = (SPONSOR, RESERVE)
+    rows = u05.run_queries(u05.build_index(load_notes()), queries, k=k)
+    tops = [row.get("top") if isinstance(row, dict) else row for row in rows] if isinstance(rows, list) else rows
+    expect(isinstance(tops, list) and len(tops) == 2 and all(isinstance(t, list) and len(t) == k for t in tops),
+           call=f"run_queries(index, [sponsor, reserve], k={k})", returned=tops,
+           expected=f"two rows whose top holds {k} id{'s' * (k > 1)}",
+           hint="search(index, question, k) with the k run_queries was given, not a fixed 3")
+
+
 # --- Stretch: 1,000 documents as one matrix
 
 DOCS, DIMENSIONS = 1000, 24
@@ -248,3 +265,18 @@ def test_matrix_search_equals_the_loop_on_1000_docs(seed, k):
            expected=f"the loop's answer top_k(...) = { {i: round(float(scores[i]), 4) for i in loop} } (row: cosine)",
            hint="normalise the rows once in to_matrix and the query too; scores = matrix @ query; the k largest, largest first"
            if loop_is_right else "your loop version top_k is not right on these vectors either: make the Verify tests pass first")
+
+
+@pytest.mark.stretch
+def test_search_matrix_returns_a_list_of_python_ints():
+    """Scale to 1000 docs and use numpy matrix math for similarity.
+
+    The row numbers come back as a list of plain ints, as the docstring says: numpy's int64 values
+    print like ints but fail json.dumps and `is int` checks further down a pipeline.
+    """
+    matrix = u05.to_matrix([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    got = u05.search_matrix(matrix, [1.0, 0.2], 2)
+    ok = isinstance(got, list) and len(got) == 2 and all(type(i) is int for i in got)
+    expect(ok, call="search_matrix(to_matrix([[1, 0], [0, 1], [1, 1]]), [1.0, 0.2], 2)",
+           returned=f"{type(got).__name__} of {[type(i).__name__ for i in got] if hasattr(got, '__iter__') else got}",
+           expected="a list of two Python ints, [0, 2]", hint="convert numpy's indices: [int(i) for i in ...] or .tolist()")

@@ -3,11 +3,15 @@
 import difflib
 import re
 
+import types
+
 import pytest
+import voyageai
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
+from kata.spy import never_called
 from kata.testing import expect, load_unit
 
 u06 = load_unit("u06_rag_basics")
@@ -224,7 +228,8 @@ def answer_with(monkeypatch, reply, question="Who is the executive sponsor?"):
     ("It moved to 8 June [chunk 3], within the reserve [chunk 2].", ["note06", "note05"], []),
     ("Both [chunk 3, chunk 1].", ["note06", "note01"], []),
     ("The reserve is $48,000 [chunk 2][chunk 4].", ["note05"], [4]),
-], ids=["chunk-1", "two-apart", "two-in-one-bracket", "one-not-retrieved"])
+    ("Helen Okafor is the sponsor [chunk 1]; who deputises is not found in sources.", ["note01"], []),
+], ids=["chunk-1", "two-apart", "two-in-one-bracket", "one-not-retrieved", "not-found-said-later"])
 def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_notes, flagged):
     """For answerable questions the reply includes a [chunk N] citation pointing at the right note
 
@@ -266,6 +271,35 @@ def test_answer_reads_not_found_as_no_citation(monkeypatch, reply):
            call=f"answer({WIFI[0]!r}, index) when the reply is {reply!r}", returned=shown,
            expected="{'not_found': True, 'cited_notes': [], 'flagged': []}",
            hint="not_found = reply.strip().lower().startswith('not found in sources'); only [chunk N] in brackets cites")
+
+
+@pytest.mark.verify
+def test_retrieve_returns_the_closest_entries_best_first(monkeypatch):
+    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+
+    retrieve gives the k entries closest to the question by cosine, best first, as the index's own
+    dicts: here Voyage is a stand-in that embeds every question as (2, 1), so northeast (0.95) comes
+    before east (0.89) and far-east (0.79), wherever they sit in the index.
+    """
+    calls = []
+
+    def fake_embed(self, texts, *args, **kwargs):  # the SDK's own method: whatever route your embed takes to it
+        calls.append(list(texts))
+        return types.SimpleNamespace(embeddings=[[2.0, 1.0] for _ in texts])
+
+    monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+    index = [dict(entry, note=entry["id"], source=f"{entry['id']}.txt") for entry in (
+        {"id": "east", "text": "east", "vector": [1.0, 0.0]}, {"id": "north", "text": "north", "vector": [0.0, 1.0]},
+        {"id": "far-east", "text": "far-east", "vector": [5.0, -1.0]}, {"id": "west", "text": "west", "vector": [-1.0, 0.0]},
+        {"id": "northeast", "text": "northeast", "vector": [1.0, 1.0]})]
+    got = u06.retrieve(index, "Which way is up?", 3)
+    expect(calls, call="retrieve(index, 'Which way is up?', 3)", returned=got,
+           expected=never_called(voyageai.Client, "embed", "retrieve ran"), hint="embed the question with your U04 embed")
+    ids = [entry.get("id") for entry in got] if isinstance(got, list) and all(isinstance(e, dict) for e in got) else got
+    expect(ids == ["northeast", "east", "far-east"] and all(any(e is i for i in index) for e in got),
+           call="retrieve(index, 'Which way is up?', 3) with the question embedded as (2, 1)", returned=ids,
+           expected="['northeast', 'east', 'far-east']: the three closest by cosine, best first, the index's own dicts",
+           hint="rank with your U05 top_k, then return the index entries in that order")
 
 
 # --- the Verify line, through the recorded APIs: retrieve, answer, cite
