@@ -222,9 +222,8 @@ def grade(case: dict, result: dict) -> tuple[bool, str]:
 def run_eval(cases: list[dict], model: str = CLAUDE) -> list[dict]:
     """Run and grade every case, in order; return one row per case: {"id", "passed", "reason", "result"}.
 
-    Each case is run once through your run_case(case, model) (look it up by name when you call it)
-    and graded with grade(). A case the API answered with an error (anthropic.APIStatusError:
-    overloaded, rate-limited, ...) keeps its row: passed False, a reason that starts with "error",
+    Each case is run once through your run_case(case, model) and graded with grade(). A case the API
+    answered with an error (anthropic.APIStatusError: overloaded, rate-limited, ...) keeps its row: passed False, a reason that starts with "error",
     result None: a case that errored is a failure, never a pass, and never drops out of the total.
     Other exceptions (a connection error) propagate.
     """

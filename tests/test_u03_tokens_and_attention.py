@@ -342,15 +342,43 @@ def test_any_cut_keeps_whole_sentences_and_what_it_must(picked, fraction, data):
     chunks = [CHUNKS[i] for i in picked]
     pool = [s for _, text in chunks for s in sentences(text)]
     keep = tuple(data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True), label="keep"))
+    # A keep string is often a fragment ("Helen Okafor"): every sentence that CONTAINS it must stay.
+    words = keep[0].split()
+    if len(words) > 3 and data.draw(st.booleans(), label="a fragment"):
+        keep = (" ".join(words[1:3]),) + keep[1:]
     call = f"cut_context(<{', '.join(s for s, _ in chunks)}>, keep={keep!r}, fraction={fraction})"
     got = u03.cut_context(chunks, keep, fraction)
     problems = whole_sentence_problems(chunks, got)
     problems += [f"{k!r} was dropped" for k in keep if not any(k in text for _, text in got or [])]
+    problems += [f"a sentence holding {k!r} was dropped: {s!r}" for k in keep for _, text in chunks
+                 for s in sentences(text) if k in s and not any(s in t for _, t in got or [])]
+    if isinstance(got, list) and [c[0] if isinstance(c, tuple) else c for c in got] != [source for source, _ in chunks]:
+        problems.append(f"the chunks' sources are {[c[0] if isinstance(c, tuple) else c for c in got]}, not the input's "
+                        f"{[source for source, _ in chunks]}: every chunk stays, in order, even when it ends up empty")
     if not problems and tokens(block(got)) > (1 - fraction) * tokens(block(chunks)):
         problems.append(f"the context is {tokens(block(got))} tokens, more than {1 - fraction:.0%} of "
                         f"{tokens(block(chunks))}")
     expect(not problems, call=call, returned=problems[:5], expected="no problems",
            hint="use `keep` and `fraction` as given; drop whole sentences until the re-count is low enough")
+
+
+@pytest.mark.verify
+def test_a_chunk_cut_down_to_nothing_stays_as_an_empty_chunk():
+    """Your new total token count is at least 15% below the original number
+
+    When the only kept sentence is in the second chunk and the cut is deep, the first chunk loses
+    every sentence: it stays in the result, empty, with its source, so the chunks still line up.
+    """
+    filler = ("The weekly stand-up moved from Monday to Tuesday for the rest of the quarter. "
+              "Coffee in the third-floor kitchen is now supplied by a different vendor. "
+              "The parking garage on Elm Street will close for resurfacing in the spring.")
+    chunks = [("filler.txt", filler), ("facts.txt", "Helen Okafor is the executive sponsor.")]
+    got = u03.cut_context(chunks, ("Okafor",), 0.6)
+    sources = [c[0] for c in got] if isinstance(got, list) and all(isinstance(c, tuple) for c in got) else got
+    expect(sources == ["filler.txt", "facts.txt"] and "Helen Okafor is the executive sponsor." in got[1][1],
+           call="cut_context([filler.txt, facts.txt], keep=('Okafor',), fraction=0.6)", returned=got,
+           expected="[('filler.txt', <what is left, maybe ''>), ('facts.txt', 'Helen Okafor is the executive sponsor.')]",
+           hint="keep every chunk, in order, with its source, even when none of its sentences survive")
 
 
 # --- attention: the question at the bottom ---------------------------------------------------------

@@ -1,15 +1,18 @@
 """U07 · RAG — what actually works: hybrid retrieval, re-ranking, semantic chunks, query rewriting, measured."""
 
+import json
 import math
 import re
 import string
 
+import anthropic
 import pytest
 import tiktoken
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
+from kata.spy import spy
 from kata.testing import expect, load_unit
 
 u07 = load_unit("u07_production_rag")
@@ -301,9 +304,10 @@ def test_read_ranking_keeps_only_known_ids(reply, want):
 
 @pytest.mark.verify
 @settings(max_examples=EXAMPLES, phases=NO_SHRINK)
-@given(ids=st.lists(st.sampled_from(["n1", "n10", "n2", "note04-p1", "note04-p10", "x"]), unique=True, min_size=1,
-                    max_size=6),
-       said=st.lists(st.sampled_from(["n1", "n10", "n2", "n3", "n100", "note04-p1", "note04-p10", "note99", "x", "y"]),
+@given(ids=st.lists(st.sampled_from(["n1", "n10", "n2", "note04", "note04-p1", "note04-p10", "x"]), unique=True,
+                    min_size=1, max_size=6),
+       said=st.lists(st.sampled_from(["n1", "n10", "n2", "n3", "n100", "note04", "note04-p1", "note04-p10", "note99",
+                                      "x", "y"]),
                      max_size=8),
        seps=st.lists(st.sampled_from([", ", " ", "\n", "; ", " > "]), min_size=8, max_size=8),
        brackets=st.lists(st.booleans(), min_size=8, max_size=8), n=st.integers(1, 4))
@@ -319,6 +323,21 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
     got = u07.read_ranking(reply, ids, n)
     expect(got == want, call=f"read_ranking({reply!r}, {ids}, {n})", returned=got, expected=repr(want),
            hint="match whole ids only (n1 is not inside n10 or n100), drop unknown and repeated ones, fill up to n")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("reply", "ids", "want"), [
+    ("note04-p1", ["note04", "note04-p1", "note09"], ["note04-p1"]),
+    ("note04-p10, note04", ["note04-p1", "note04", "note04-p10"], ["note04-p10", "note04"]),
+], ids=["hyphen-longer-id", "hyphen-both"])
+def test_an_id_inside_a_longer_hyphenated_id_is_not_named(reply, ids, want):
+    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+
+    A hyphen is not the end of an id: "note04-p1" names note04-p1, not note04.
+    """
+    got = u07.read_ranking(reply, ids, len(want))
+    expect(got == want, call=f"read_ranking({reply!r}, {ids}, {len(want)})", returned=got, expected=repr(want),
+           hint="an id counts only when no letter, digit, hyphen or underscore touches it on either side (\\b treats '-' as a boundary)")
 
 
 def slip_candidates():
@@ -646,7 +665,15 @@ def test_production_pipeline_answers_with_cited_chunk_ids():
     by_id = {e["id"]: e for e in index}
     problems = []
     for question, note in PIPELINE:
-        got = u07.production_answer(question, index)
+        with spy(anthropic.resources.messages.Messages, "create") as calls:
+            got = u07.production_answer(question, index)
+        reranks = [c for c in calls if u07.RERANK_SYSTEM in json.dumps(c.kwargs.get("system"), ensure_ascii=False)]
+        sent = json.dumps(reranks[0].kwargs.get("messages"), ensure_ascii=False) if len(reranks) == 1 else ""
+        query = json.dumps(got.get("query"), ensure_ascii=False)[1:-1] if isinstance(got, dict) else ""
+        if len(reranks) != 1:
+            problems.append(f"{question}: {len(reranks)} re-rank calls, expected one")
+        elif json.dumps(question)[1:-1] not in sent or (query.strip() and query != question and query in sent):
+            problems.append(f"{question}: re-ranked against {got.get('query')!r}, not the user's own question")
         if not (isinstance(got, dict) and {"text", "chunks", "cited_ids", "cited_notes", "not_found", "query"} <= set(got)):
             problems.append(f"{question}: returned {got!r}")
             continue

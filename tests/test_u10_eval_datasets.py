@@ -294,24 +294,51 @@ def overloaded():
     return anthropic.InternalServerError("Overloaded", response=http.Response(529, request=request), body=None)
 
 
+def sdk_message(text="", tool=None, args=None):
+    """What the anthropic SDK returns for one reply, made here: no API call."""
+    from anthropic.types import Message, TextBlock, ToolUseBlock, Usage
+
+    content = [ToolUseBlock(type="tool_use", id="toolu_01", name=tool, input=args)] if tool else [TextBlock(type="text", text=text)]
+    return Message(id="msg_01", type="message", role="assistant", model="claude-sonnet-4-6", content=content,
+                   stop_reason="tool_use" if tool else "end_turn", stop_sequence=None,
+                   usage=Usage(input_tokens=40, output_tokens=9))
+
+
+def answer_as(monkeypatch, answers):
+    """Replace the SDK's Messages.create, whatever route learner code takes to it: `answers` maps a
+    case's input to a Message, or to an exception to raise. Returns the list of inputs it was asked."""
+    asked = []
+
+    def create(self, *args, **kwargs):
+        sent = json.dumps(kwargs.get("messages"), ensure_ascii=False)
+        for text, answer in answers.items():
+            if text in sent:
+                asked.append(text)
+                if isinstance(answer, BaseException):
+                    raise answer
+                return answer
+        raise AssertionError(f"the test has no stand-in reply for {sent[:120]}")
+
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", create)
+    return asked
+
+
 @pytest.mark.verify
 def test_run_eval_keeps_a_case_the_api_failed_as_a_failure(monkeypatch):
     """The harness prints a pass/fail line per case and an “X / 20 passed” total.
 
     run_eval grades every case; one that the API answered with an error stays in the rows as a
-    failure, so the total is still out of every case. (run_case is replaced here: no API call.)
+    failure, so the total is still out of every case. (The SDK's Messages.create is a stand-in here.)
     """
-    answers = {"weather-1": reply(tool="get_weather", args={"city": "Phoenix"}), "refuse-1": reply("I can't help with that.")}
-
-    def run_case(case, model=None):
-        if case["id"] not in answers:
-            raise overloaded()
-        return answers[case["id"]]
-
-    # Replace run_case where run_eval looks it up: its module's globals.
-    monkeypatch.setitem(u10.module().run_eval.__globals__, "run_case", run_case)
     cases = [case_of(case_id) for case_id in COURSE_CASES]
+    inputs = {case["id"]: case["input"] for case in cases}
+    asked = answer_as(monkeypatch, {inputs["weather-1"]: sdk_message(tool="get_weather", args={"city": "Phoenix"}),
+                                    inputs["math-1"]: overloaded(),
+                                    inputs["refuse-1"]: sdk_message("I can't help with that.")})
     rows = u10.run_eval(cases)
+    expect(asked, call="run_eval([weather-1, math-1, refuse-1])", returned=rows,
+           expected="three calls to anthropic.Anthropic().messages.create, one per case",
+           hint="run each case through your run_case, which calls the SDK")
     got = [(r.get("id"), r.get("passed")) for r in rows] if isinstance(rows, list) else rows
     expect(got == [("weather-1", True), ("math-1", False), ("refuse-1", True)],
            call="run_eval([weather-1, math-1, refuse-1]) where the API answers math-1 with an error 529",
@@ -320,6 +347,25 @@ def test_run_eval_keeps_a_case_the_api_failed_as_a_failure(monkeypatch):
                 "{'id', 'passed': False, 'reason': 'error: ...', 'result': None}; do not skip the case")
     expect("error" in str(rows[1].get("reason", "")).lower(), call="run_eval(...)[1]['reason']", returned=rows[1].get("reason"),
            expected="a reason that says the case errored", hint="reason = f'error: {error}'")
+
+
+@pytest.mark.verify
+def test_run_eval_lets_a_connection_error_propagate(monkeypatch):
+    """The harness prints a pass/fail line per case and an “X / 20 passed” total.
+
+    Only an answer of the API's (anthropic.APIStatusError) becomes a failed row: when the API cannot
+    be reached at all (anthropic.APIConnectionError), no case was run, and run_eval lets it propagate.
+    """
+    case = case_of("weather-1")
+    request = overloaded().request
+    answer_as(monkeypatch, {case["input"]: anthropic.APIConnectionError(request=request)})
+    try:
+        rows = u10.run_eval([case])
+    except anthropic.APIConnectionError:
+        return
+    expect(False, call="run_eval([weather-1]) when the API cannot be reached", returned=rows,
+           expected="anthropic.APIConnectionError, raised through run_eval",
+           hint="catch anthropic.APIStatusError only: its parent, APIError, also covers a connection error")
 
 
 # --- through the API: recorded runs of the shipped eval
