@@ -148,9 +148,10 @@ def ask_claude(system: str, user: str) -> str:
 def answer(question: str, index: list[dict], system: str = SYSTEM, k: int = 3) -> dict:
     """Answer `question` from the notes in `index`, with citations; return the dict `answer_from` returns.
 
-    Get the k chunks with this module's `retrieve` and the reply, asked with `system`, with its
-    `ask_claude`, each called once (the tests swap both for stand-ins); build the result as answer_from
-    does. An unanswerable question must come back with not_found True and nothing in cited_notes.
+    Retrieve the k chunks closest to the question (as `retrieve` does), ask Claude once with `system`
+    and the course's prompt of those chunks (as `ask_claude` does), and build the result as
+    answer_from does. An unanswerable question must come back with not_found True and nothing in
+    cited_notes.
     """
     return answer_from(retrieve(index, question, k), question, system)
 

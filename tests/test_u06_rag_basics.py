@@ -5,6 +5,7 @@ import re
 
 import types
 
+import anthropic
 import pytest
 import voyageai
 from hypothesis import given, settings
@@ -206,20 +207,29 @@ def test_chunks_are_paragraphs_of_their_notes():
 
 
 def answer_with(monkeypatch, reply, question="Who is the executive sponsor?"):
-    """Run the unit's answer() with `retrieve` giving RETRIEVED and `ask_claude` giving `reply`."""
+    """Run the unit's answer() with the two SDKs replaced by stand-ins (whatever route the code takes
+    to them): Voyage embeds every question as (1, 0), and the index is RETRIEVED with vectors that put
+    it first to last, plus a far entry; Claude replies `reply`. Returns answer's result and the
+    (system, user) of each call Claude got."""
     calls = []
 
-    def fake_retrieve(index, question, k=3):  # the names of the real signatures: keyword calls work too
-        return [dict(c) for c in RETRIEVED]
+    def fake_embed(self, texts, *args, **kwargs):
+        return types.SimpleNamespace(embeddings=[[1.0, 0.0] for _ in texts])
 
-    def fake_ask(system, user):
+    def fake_create(self, *args, **kwargs):
+        system = kwargs.get("system")
+        system = system if isinstance(system, str) else "".join(b.get("text", "") for b in system or [])
+        content = (kwargs.get("messages") or [{}])[-1].get("content")
+        user = content if isinstance(content, str) else "".join(b.get("text", "") for b in content or [])
         calls.append((system, user))
-        return reply
+        return types.SimpleNamespace(content=[types.SimpleNamespace(type="text", text=reply)], stop_reason="end_turn")
 
-    where = u06.module().answer.__globals__  # the module answer() reads its helpers from
-    monkeypatch.setitem(where, "retrieve", fake_retrieve)
-    monkeypatch.setitem(where, "ask_claude", fake_ask)
-    return u06.answer(question, []), calls
+    monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+    vectors = [[1.0, 0.1], [1.0, 0.3], [1.0, 0.6]]  # cosines with (1, 0): 0.995, 0.958, 0.857, in RETRIEVED's order
+    index = [dict(c, vector=v) for c, v in zip(RETRIEVED, vectors)] + [
+        dict(chunk("note09", 1, "An unrelated note."), vector=[0.0, 1.0])]
+    return u06.answer(question, index), calls
 
 
 @pytest.mark.verify
@@ -233,7 +243,7 @@ def answer_with(monkeypatch, reply, question="Who is the executive sponsor?"):
 def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_notes, flagged):
     """For answerable questions the reply includes a [chunk N] citation pointing at the right note
 
-    With retrieval and Claude replaced by stand-ins: answer() sends SYSTEM and the course's prompt of
+    With Voyage and Claude replaced by stand-ins: answer() sends SYSTEM and the course's prompt of
     the retrieved chunks, and resolves [chunk N] to the note of the N-th chunk ([chunk 1] is
     chunks[0]); a citation of a chunk it never sent is flagged.
     """
@@ -247,8 +257,9 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
            call=f"answer(...) when the reply is {reply!r} and the chunks come from {[c['note'] for c in RETRIEVED]}",
            returned=shown, expected=repr({"cited_notes": cited_notes, "flagged": flagged, "not_found": False}),
            hint="cited, flagged = parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]")
-    expect(got.get("text") == reply and got.get("chunks") == RETRIEVED, call="answer(...)",
-           returned={"text": got.get("text"), "chunks": got.get("chunks")},
+    chunks = [{k: v for k, v in c.items() if k != "vector"} if isinstance(c, dict) else c for c in got.get("chunks") or []]
+    expect(got.get("text") == reply and chunks == RETRIEVED, call="answer(...)",
+           returned={"text": got.get("text"), "chunks": chunks},
            expected="'text': the reply as it came, 'chunks': the retrieved chunks in prompt order",
            hint="return the reply and the chunks you put in the prompt")
 

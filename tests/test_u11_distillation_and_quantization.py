@@ -169,7 +169,10 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
         "over-refusal-phishing": ("Check the sender's address and hover over links.", None, None, 1000.0, 30),
     }
 
+    ran = []
+
     def fake_run(case, model=None):
+        ran.append(case["id"])
         text, tool, args, latency, out = results[case["id"]]
         return {"text": text, "tool": tool, "args": args, "stop_reason": "tool_use" if tool else "end_turn",
                 "usage": {"input_tokens": 1000, "output_tokens": out}, "latency_ms": latency}
@@ -178,6 +181,11 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
     monkeypatch.setitem(scope, "run_claude", fake_run)
     monkeypatch.setitem(scope, "run_ollama", fake_run)
     got = u11.model_row(CLAUDE_SMALL, cases)
+    expect(ran, call="model_row(CLAUDE_SMALL, 4 cases)", returned=got,
+           expected="the test's stand-in run_claude to be called (it replaces run_claude in your module, and your "
+                    "model_row never called it: does it keep its own reference to run_claude, e.g. a default "
+                    "argument or a dict built at import?)",
+           hint="call run_claude(case, model) / run_ollama(case, model) by their names when model_row runs")
     price_in, price_out = PRICES_PER_MTOK[CLAUDE_SMALL]
     cost = sum(1000 * price_in + out * price_out for *_, out in results.values()) / 1e6 / 4
     wanted = {"model": CLAUDE_SMALL, "latency_ms": 250.0, "cost_usd": cost, "pass_rate": 0.75}
