@@ -113,9 +113,29 @@ def parsed_body(request):
         return body if isinstance(body, str) else body.decode("utf-8", "replace")
 
 
+def documented_form(body):
+    """A request body with the shapes an API documents as equal written one way.
+
+    Anthropic's Messages API takes `system` and a message's `content` as a string or as a list of
+    text blocks; a string is the same request as one block holding it. So both sides of a match are
+    compared with every such string written as that one block (other block lists stay as sent).
+    """
+    if not isinstance(body, dict):
+        return body
+    as_blocks = lambda value: [{"type": "text", "text": value}] if isinstance(value, str) else value  # noqa: E731
+    body = dict(body)
+    if "system" in body:
+        body["system"] = as_blocks(body["system"])
+    if isinstance(body.get("messages"), list):
+        body["messages"] = [dict(m, content=as_blocks(m["content"])) if isinstance(m, dict) and "content" in m else m
+                            for m in body["messages"]]
+    return body
+
+
 def json_body(r1, r2) -> None:
-    """vcrpy matcher: equal JSON bodies (key order ignored); the AssertionError text is the diff."""
-    differences = body_differences(parsed_body(r1), parsed_body(r2))
+    """vcrpy matcher: equal JSON bodies (key order and documented equivalent shapes aside); the
+    AssertionError text is the diff."""
+    differences = body_differences(documented_form(parsed_body(r1)), documented_form(parsed_body(r2)))
     if differences:
         raise AssertionError("\n".join(differences))
 

@@ -322,3 +322,15 @@ def test_many_differences_are_counted_not_all_shown():
     sent.body = json.dumps({"input": [m + "!" for m in many]}).encode()
     text = cassettes.explain_miss(fake_miss(sent, recorded))
     assert "… and 24 more differences" in text and len(text.splitlines()) <= 12, text
+
+
+def test_a_string_and_one_text_block_are_the_same_request():
+    """The Messages API documents `system` and `content` as a string or a list of text blocks: equal requests."""
+    from kata.cassettes import documented_form
+
+    plain = {"model": "m", "max_tokens": 5, "system": "Be brief.", "messages": [{"role": "user", "content": "Hi"}]}
+    blocks = {"model": "m", "max_tokens": 5, "system": [{"type": "text", "text": "Be brief."}],
+              "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]}
+    assert documented_form(plain) == documented_form(blocks)
+    other = dict(blocks, messages=[{"role": "user", "content": [{"type": "text", "text": "Hello"}]}])
+    assert documented_form(plain) != documented_form(other)
