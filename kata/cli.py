@@ -12,6 +12,7 @@
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
     kata record [UNIT]   re-record cassettes from solutions/ against the reference backend (--live: real APIs)
     kata serve           run the reference backend locally, to try inputs of your own offline
+    kata mutate [UNIT]   mutation score of each unit's tests against its solution (maintainers; slow)
 
     --strict-replay      (next, check, watch, grade) replay only recorded API requests, with a diff for
                          any other, instead of computing them with the reference backend. `kata verify`
@@ -252,6 +253,14 @@ def cmd_serve(args) -> int:
     return recording.serve(args.port)
 
 
+def cmd_mutate(args) -> int:
+    from kata import mutation
+
+    units = [_unit_arg(u) for u in args.units] if args.units else [u for u in UNITS if u.ready]
+    return mutation.main(units, markdown=args.markdown, json_path=args.json, time_limit=args.time_limit,
+                         parallel=args.parallel, list_only=args.list, from_json=args.from_json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
@@ -304,6 +313,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the reference backend locally, offline")
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("mutate", help="mutation score of each unit's tests (maintainers; tens of minutes)")
+    p.add_argument("units", nargs="*", help="units to mutate (default: all playable units)")
+    p.add_argument("--markdown", action="store_true", help="print the table as a README table")
+    p.add_argument("--json", metavar="FILE", help="write every mutant's verdict to FILE")
+    p.add_argument("--list", action="store_true", help="only list the mutants and their changes; run nothing")
+    p.add_argument("--time-limit", type=float, default=5.0, help="seconds a test may take before the mutant counts as timed out")
+    p.add_argument("--parallel", type=int, default=2)
+    p.add_argument("--from-json", metavar="FILE", help="re-tabulate a --json run with today's tests/mutants/ (runs nothing)")
+    p.set_defaults(func=cmd_mutate)
     return parser
 
 
