@@ -49,6 +49,7 @@ from kata.units import ROOT, Unit
 
 EQUIVALENTS_DIR = ROOT / "tests" / "mutants"
 TIME_LIMIT = 5.0  # seconds a test: a mutant can loop forever; every correct test takes well under 1 s
+WALL_LIMIT = 120.0  # seconds a mutant's whole run may take, the backend's computing included (then: killed, timed out)
 
 COMPARE_SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
                  ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
@@ -96,6 +97,7 @@ class _Source:
 
     def line_of(self, offset: int) -> int:
         return next(i for i in range(len(self.starts) - 1, -1, -1) if self.starts[i] <= offset) + 1
+
 
 
 def _blank_comments(gap: str) -> str:
@@ -418,7 +420,7 @@ def _check_the_swap(units: list[Unit], folder: Path, time_limit: float) -> dict[
     swaps = tuple((u.slug, copies[u.slug]) for u in units)
     jobs = [worker.Job(units, ROOT / "solutions", swaps, runner.pytest_args(units, "solutions", swaps, False))]
     jobs += _jobs_for_each(units, broken)
-    results = worker.run(jobs, parallel=2, time_limit=time_limit)
+    results = worker.run(jobs, parallel=2, time_limit=time_limit, wall_limit=WALL_LIMIT)
     problems = {}
     for unit, canary in zip(units, results[1:]):
         original = results[0][unit.slug]
@@ -462,7 +464,7 @@ def measure(units: list[Unit], time_limit: float = TIME_LIMIT, parallel: int = 2
                 paths.append(path)
             echo(f"{unit.code}: {len(found)} mutants, {len(found) - len(todo)} listed as equivalent; running {len(todo)}…")
             began = time.monotonic()
-            results = worker.run(_jobs(unit, paths), parallel=parallel, time_limit=time_limit) if paths else []
+            results = worker.run(_jobs(unit, paths), parallel=parallel, time_limit=time_limit, wall_limit=WALL_LIMIT) if paths else []
             score.seconds = round(time.monotonic() - began, 1)
             for mutant, result in zip(todo, results):
                 status, how, by = _judge(result[unit.slug])
