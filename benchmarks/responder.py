@@ -1,0 +1,123 @@
+"""Does the reference responder answer the question? U06's reference pipeline on two question sets.
+
+    uv run python benchmarks/responder.py [--show] [--part dev|test]
+
+For each question of `evals/questions/dev.jsonl` (tuned on) and `evals/questions/test.jsonl` (never
+tuned on), run U06's reference pipeline: the ten sample notes cut into paragraph chunks
+(solutions/u06_rag_basics.py's chunk_notes), embedded with the reference embeddings
+(all-MiniLM-L6-v2, what the backend's Voyage route returns), the top 3 chunks by cosine, then the
+course's RAG prompt (SYSTEM and build_prompt) sent as a Messages request to the reference backend
+in process (`kata.backend.handle`), and the reply's citations read with parse_citations.
+
+Columns, per part:
+- hit@3: an answerable question's note is among the 3 retrieved chunks' notes;
+- cited right note: the reply cites a chunk of the question's note;
+- answers: the reply holds every key fact of the question, after normalising case, punctuation
+  and number formats ("$48,000" = "48000", "twelve" = "12", "12%" = "12 percent");
+- wrongly not found: an answerable question answered "not found in sources";
+- not found (unanswerable): an unanswerable question answered "not found in sources".
+`--show` prints every question with its reply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from kata.backend import embed, handle  # noqa: E402
+from kata.corpus import load_notes  # noqa: E402
+from kata.models import CLAUDE  # noqa: E402
+from solutions.u06_rag_basics import MAX_TOKENS, NOT_FOUND, SYSTEM, build_prompt, chunk_notes, parse_citations  # noqa: E402
+
+QUESTIONS = ROOT / "evals" / "questions"
+PARTS = ("dev", "test")
+K = 3
+
+NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {"thirty": "30", "forty": "40", "fifty": "50"}
+
+
+def normalise(text: str) -> str:
+    """Lower case; "$48,000" -> "48000"; "12%" -> "12 percent"; number words -> digits; punctuation -> spaces."""
+    t = text.lower().replace("per cent", "percent").replace("%", " percent")
+    t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)  # 48,000 -> 48000
+    t = re.sub(r"(?<=\d)\.(?=\d)", "DOT", t)  # keep decimal points
+    t = re.sub(r"[^a-z0-9]+", " ", t.replace("DOT", "d0t")).replace("d0t", ".")
+    return " ".join(NUMBER_WORDS.get(w, w) for w in t.split())
+
+
+def holds(reply: str, fact: str) -> bool:
+    return f" {normalise(fact)} " in f" {normalise(reply)} "
+
+
+def ask(system: str, user: str) -> str:
+    status, _, body = handle("POST", "/v1/messages", {
+        "model": CLAUDE, "max_tokens": MAX_TOKENS, "system": system, "messages": [{"role": "user", "content": user}]})
+    assert status == 200, body
+    return "".join(block.get("text", "") for block in body["content"] if block["type"] == "text")
+
+
+def run(part: str, index, vectors, show: bool) -> dict:
+    rows = [json.loads(line) for line in (QUESTIONS / f"{part}.jsonl").read_text().splitlines() if line.strip()]
+    tally = {"answerable": 0, "hit3": 0, "cited": 0, "answers": 0, "wrong_nf": 0, "unanswerable": 0, "nf": 0}
+    for row in rows:
+        scores = vectors @ embed([row["question"]])[0]
+        order = sorted(range(len(index)), key=lambda i: (-scores[i], i))[:K]  # U05's top_k: best first, ties by position
+        chunks = [index[i] for i in order]
+        reply = ask(SYSTEM, build_prompt(chunks, row["question"]))
+        cited, _ = parse_citations(reply, len(chunks))
+        cited_notes = {chunks[n - 1]["note"] for n in cited}
+        not_found = reply.strip().lower().startswith(NOT_FOUND)
+        if row["note"] is None:
+            tally["unanswerable"] += 1
+            tally["nf"] += not_found
+            verdict = "NOT FOUND" if not_found else "ANSWERED (wrong)"
+        else:
+            tally["answerable"] += 1
+            tally["hit3"] += row["note"] in {c["note"] for c in chunks}
+            tally["cited"] += row["note"] in cited_notes
+            ok = not not_found and all(holds(reply, fact) for fact in row["facts"])  # a not-found reply never answers
+            tally["answers"] += ok
+            tally["wrong_nf"] += not_found
+            verdict = "answers" if ok else ("wrongly not found" if not_found else "misses " + " | ".join(
+                f for f in row["facts"] if not holds(reply, f)))
+        if show:
+            print(f"{row['id']} [{row['note']}] {row['question']}  (retrieved: {', '.join(c['id'] for c in chunks)})"
+                  f"\n    -> {reply}\n    {verdict}")
+    return tally
+
+
+def table(results: dict) -> str:
+    def pct(a, b):
+        return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "-"
+    lines = ["| part | hit@3 | cited right note | answers | wrongly not found | not found (unanswerable) |",
+             "|---|---|---|---|---|---|"]
+    for part, t in results.items():
+        n = t["answerable"]
+        lines.append(f"| {part} | {pct(t['hit3'], n)} | {pct(t['cited'], n)} | {pct(t['answers'], n)} | "
+                     f"{pct(t['wrong_nf'], n)} | {pct(t['nf'], t['unanswerable'])} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", action="store_true", help="print every question, its reply and the verdict")
+    parser.add_argument("--part", choices=PARTS, action="append", help="one part only (default: both)")
+    args = parser.parse_args()
+    index = chunk_notes(load_notes())
+    vectors = np.asarray(embed([c["text"] for c in index]))
+    results = {part: run(part, index, vectors, args.show) for part in (args.part or PARTS)}
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
