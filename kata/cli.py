@@ -10,6 +10,7 @@
     kata grade PATH...   grade a learner's copy of exercises/ (--json, --junit-xml), or a class of them in
                          parallel (--csv, --html, --workers); --unit N --require done for GitHub Classroom
     kata verify          the instructor check: solutions pass, stubs and known mistakes fail
+    kata plot N          draw your unit's picture into .kata/plots/ (U04, U05, U07, U11; needs the plots extra)
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
     kata record [UNIT]   re-record cassettes from solutions/ against the reference backend (--live: real APIs)
     kata serve           run the reference backend locally, to try inputs of your own offline
@@ -283,6 +284,31 @@ def cmd_show(args) -> int:
     return 1 if problem else 0
 
 
+def cmd_plot(args) -> int:
+    from kata import impl, plots, show, worker
+
+    try:
+        slug = plots.plottable(args.unit)
+        tree = impl.target(str(args.impl)).tree
+    except ValueError as error:
+        raise SystemExit(board.as_typed(f"kata: {error}")) from None
+    unit = find(slug)
+    job = worker.Job([unit], tree, show=f"plot:{slug}", impl_spec=str(args.impl))
+    printout, problem = worker.show(job, time_limit=show.SHOW_TIME_LIMIT)
+    data = plots.parse(printout)
+    if data is None:
+        stub = plots.stub_message(printout, unit)
+        if stub:
+            print(board.as_typed(stub))
+        else:
+            print(board.as_typed(printout.rstrip()))
+            print(board.as_typed(f"\n✘ {problem or f'kata plot {unit.number}: your code gave no numbers to draw.'}"))
+        return 1
+    for path in plots.draw(slug, data, Path(args.out) if args.out else plots.PLOT_DIR):
+        print(f"wrote {impl.display_path(path)}")
+    return 0
+
+
 def cmd_stubs(args) -> int:
     units = [find(u) for u in args.units] if args.units else None
     changed = stubs.write_stubs(units)
@@ -352,6 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("unit")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.set_defaults(func=cmd_show)
+    p = sub.add_parser("plot", help="draw your unit's picture, from your own code (U04, U05, U07, U11)")
+    p.add_argument("unit")
+    p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
+    p.add_argument("--out", metavar="FOLDER", help="where the PNG files go (default: .kata/plots/)")
+    p.set_defaults(func=cmd_plot)
     p = sub.add_parser("stubs", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("units", nargs="*")
     p.set_defaults(func=cmd_stubs)
