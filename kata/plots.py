@@ -129,7 +129,7 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise SystemExit("kata plot needs matplotlib, an optional extra: `uv sync --extra plots` installs it.") from None
+        raise SystemExit("kata plot needs matplotlib, an optional extra: run it as `uv run --extra plots kata plot N`.") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
