@@ -37,7 +37,7 @@ class Row:
 
     `column` is "training" or "inference". A Training row also carries why it is worth training
     (`justification`) and the one measurement that would prove the trained model beats a
-    well-prompted base model (`measurement`).
+    well-prompted base model (`measurement`). Left out, `justification` and `measurement` are blank ("").
     """
 
     activity: str

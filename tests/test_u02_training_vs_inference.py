@@ -87,6 +87,38 @@ def test_weights_updated_is_training(activity):
            hint="return 'training' when any term of WEIGHT_UPDATING appears in the activity as a whole word")
 
 
+# One activity per way of saying "update the weights", each naming it alone (no other term stands in it).
+EVERY_WAY_TO_TRAIN = [
+    "train a classifier on our tickets",
+    "training a reward model for the router",
+    "retraining the ranker every night",
+    "pretrain a small model on our logs",
+    "pretraining from scratch on the wiki",
+    "fine tune Llama on the help centre",
+    "fine tuning a summariser for tone",
+    "finetune Mistral for extraction",
+    "finetuning the embedding model",
+    "QLoRA on a single consumer GPU",
+    "distill the big model into a router",
+    "DPO on our preference pairs",
+    "gradient descent on our own data",
+]
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("activity", EVERY_WAY_TO_TRAIN)
+def test_every_way_of_updating_weights_is_training(activity):
+    """Count the columns: the Inference count is higher than the Training count.
+
+    Each of these updates weights, whichever word it uses for it (a spelling, a prefix, a technique):
+    pretraining, fine tuning without the hyphen, QLoRA, DPO and plain gradient descent are all Training.
+    """
+    got = u02.phase(activity)
+    expect(got == "training", call=f"phase({activity!r})", returned=got,
+           expected="'training': this activity updates weights",
+           hint="keep every term of WEIGHT_UPDATING as the exercise gives it, and check each one as a whole word")
+
+
 FROZEN = [
     ("quantize the model to 4-bit for local serving", "quantizing stores the same weights in fewer bits; no gradient step"),
     ("embed our docs into a vector index", "an embedding model runs frozen: input in, vectors out"),
@@ -247,6 +279,26 @@ def test_a_training_row_without_measurement_is_flagged(blank):
     expect(names(got, row.activity), call=call, returned=got,
            expected=f"a problem that names {row.activity!r}: its measurement is blank",
            hint="check the measurement of every Training row as well as its justification")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("given", ["neither", "justification only", "measurement only"])
+def test_a_training_row_written_without_its_fields_is_flagged(given):
+    """Left out, `justification` and `measurement` are blank ("").
+
+    A Training row built as Row(activity, "training"), with either field left out, owes what it
+    left out: audit names the row.
+    """
+    activity = TRAINING_ACTIVITIES[1]
+    fields = {"neither": {}, "justification only": {"justification": JUSTIFICATION},
+              "measurement only": {"measurement": MEASUREMENT}}[given]
+    row = u02.Row(activity, "training", **fields)
+    sheet = [row] + [inference_row(i) for i in range(3)]
+    got = u02.audit(sheet)
+    shown = ", ".join([repr(activity), "'training'"] + [f"{k}='…'" for k in fields])
+    expect(names(got, activity), call=f"audit([Row({shown}), <3 inference rows>])", returned=got,
+           expected=f"a problem that names {activity!r}: a field left out is blank",
+           hint="Row's justification and measurement default to \"\": a Training row must still be given both")
 
 
 @pytest.mark.verify
