@@ -169,7 +169,9 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
     - each chunk's text is some of its own sentences (as split_sentences finds them), whole and in
       their original order, one per line;
     - every sentence that contains one of the strings of `keep` is still there;
-    - count_tokens(context_block(result)) is at most (1 - fraction) * count_tokens(context_block(chunks)).
+    - count_tokens(context_block(result)) is at most (1 - fraction) * count_tokens(context_block(chunks));
+    - it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place
+      takes that count above the bound again.
     """
     sentences = [split_sentences(text) for _, text in chunks]
     target = (1 - fraction) * count_tokens(context_block(chunks))

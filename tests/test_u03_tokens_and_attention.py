@@ -44,6 +44,10 @@ FACTS = (
     "Go-live has moved from 20 April to 8 June because Ridgeway Freight's API certification of our carrier "
     "integration is running about five weeks late.",
 )
+# The course's RAG system block (U06's code), which this unit's prompt reuses word for word.
+COURSE_SYSTEM = """You answer questions using only the CONTEXT provided.
+If the context does not contain the answer, say "not found in sources".
+Always cite the chunk number you used: [chunk N]."""
 REPLY = "Helen Okafor, Chief Financial Officer, is the executive sponsor [chunk 1]."
 LARGEST = "tool outputs"
 
@@ -211,11 +215,13 @@ def test_budget_lists_every_part_with_its_count():
     """
     parts = u03.prompt_parts(CHUNKS, INPUTS[0][0], REPLY)
     names = ["system", "user input", "tool outputs", "response"]
-    expect(isinstance(parts, dict) and list(parts) == names and parts["user input"] == INPUTS[0][0]
+    expect(isinstance(parts, dict) and list(parts) == names and parts["system"] == COURSE_SYSTEM
+           and parts["user input"] == INPUTS[0][0]
            and parts["response"] == REPLY and all(text in parts["tool outputs"] for _, text in CHUNKS),
            call=f"prompt_parts(notes, {INPUTS[0][0]!r}, {REPLY!r})", returned=parts,
-           expected=f"a dict of the parts {names}, the notes pasted into 'tool outputs'",
-           hint="system: SYSTEM, user input: the question, tool outputs: context_block(chunks), response: reply")
+           expected=f"a dict of the parts {names}: the course's RAG system block, the question, the notes pasted "
+           "into 'tool outputs', the reply",
+           hint="system: SYSTEM (the course's, as the exercise gives it), user input: the question, tool outputs: context_block(chunks), response: reply")
     got = u03.token_budget(parts)
     want = {name: tokens(text) for name, text in parts.items()}
     expect(got == want, call="token_budget(prompt_parts(...))", returned=got, expected=f"{want} (cl100k counts)",
@@ -362,6 +368,86 @@ def test_any_cut_keeps_whole_sentences_and_what_it_must(picked, fraction, data):
            hint="use `keep` and `fraction` as given; drop whole sentences until the re-count is low enough")
 
 
+def restorable(original, cut, bound):
+    """Whether the cut went no deeper than it must: some dropped sentence, put back in its place (the
+    chunk's kept sentences one per line, in their order), takes the context above `bound`; True when
+    nothing was dropped. Assumes whole_sentence_problems(original, cut) is empty."""
+    kept = [sentences(text) for _, text in cut]
+    candidates = []
+    for i, (_, text) in enumerate(original):
+        left, k = kept[i], 0
+        for j, sentence in enumerate(sentences(text)):
+            if k < len(left) and left[k] == sentence:
+                k += 1
+            else:  # dropped: the chunk with it back, in its original place
+                back = left[:k] + [sentence] + left[k:]
+                candidates.append((tokens(sentence), i, "\n".join(back)))
+    if not candidates:
+        return True
+    for _, i, text in sorted(candidates, reverse=True):  # the longest sentence is the likeliest to tip it
+        restored = [(source, text if n == i else t) for n, (source, t) in enumerate(cut)]
+        if tokens(block(restored)) > bound:
+            return True
+    return False
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("given", [{}, {"fraction": 0.8}], ids=["both left out", "keep left out, a deep cut"])
+def test_left_out_keep_and_fraction_cut_30_percent_and_keep_the_facts(given):
+    """it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place takes that count above the bound again.
+
+    Called with the notes alone, the cut uses its defaults: it keeps the sentences the 3 answers need
+    (FACTS) and cuts 30% of the context (CUT_FRACTION, the unit's step 4): at least 30%, and not
+    everything it could, for the bill is not the only thing a context is for. With `keep` left out
+    and a deep cut (80%), the answers' sentences still stay.
+    """
+    fraction = given.get("fraction", PART_CUT)
+    got = u03.cut_context(CHUNKS, **given)
+    call = f"cut_context(notes{''.join(f', {k}={v}' for k, v in given.items())})"
+    problems = whole_sentence_problems(CHUNKS, got)
+    expect(not problems, call=call, returned=problems[:5], expected="chunks made only of whole sentences of their notes",
+           hint="drop whole sentences only; every chunk stays, with its source, in order")
+    missing = [fact for fact in FACTS if not any(fact in text for _, text in got)]
+    expect(not missing, call=call, returned=missing,
+           expected="every sentence the 3 answers need still there: `keep` left out is FACTS (shown: the missing ones)",
+           hint="the default of `keep` is FACTS: never drop a sentence that contains one of them")
+    before, after = tokens(block(CHUNKS)), tokens(block(got))
+    bound = (1 - fraction) * before
+    expect(after <= bound, call=call, returned=f"a context of {after} tokens (from {before})",
+           expected=f"at most {bound:.0f} tokens, {fraction:.0%} fewer" + ("" if given else ": `fraction` left out is CUT_FRACTION"),
+           hint="the default of `fraction` is CUT_FRACTION")
+    expect(restorable(CHUNKS, got, bound), call=call, returned=f"a context of {after} tokens (from {before})",
+           expected=f"a cut that stops once it is within {bound:.0f} tokens: putting back one of the sentences it "
+           "dropped should take it over that again",
+           hint="stop dropping as soon as the re-count is within (1 - fraction) of the original, 30% by default")
+
+
+@pytest.mark.verify
+def test_chunks_of_one_sentence_each_are_cut_whole():
+    """Your new total token count is at least 15% below the original number
+
+    Retrieved chunks are often a sentence each: a cut then drops whole chunks' text, leaving each
+    chunk in its place (empty if its sentence went), and keeps the one it was told to keep.
+    """
+    chunks = [
+        ("note02.txt", "The discovery workshop mapped every manual step of the current dispatch process in detail."),
+        ("note05.txt", "The contingency reserve is $48,000."),
+        ("note07.txt", "Coffee in the third-floor kitchen is now supplied by a different vendor from next month."),
+        ("note08.txt", "The parking garage on Elm Street will close for resurfacing for two weeks in the spring."),
+    ]
+    keep = ("contingency reserve",)
+    got = u03.cut_context(chunks, keep, 0.3)
+    call = f"cut_context(<4 one-sentence chunks>, keep={keep!r}, fraction=0.3)"
+    problems = whole_sentence_problems(chunks, got)
+    if not problems and not any(keep[0] in text for _, text in got):
+        problems.append(f"the sentence holding {keep[0]!r} was dropped")
+    if not problems and tokens(block(got)) > 0.7 * tokens(block(chunks)):
+        problems.append(f"the context is {tokens(block(got))} tokens, more than 70% of {tokens(block(chunks))}")
+    expect(not problems, call=call, returned=got, expected=f"four chunks in place, the {keep[0]!r} one kept, at "
+           f"most 70% of the tokens; {problems}",
+           hint="a chunk of one sentence is a sentence like any other: drop it whole, keep the chunk (empty)")
+
+
 @pytest.mark.verify
 def test_a_chunk_cut_down_to_nothing_stays_as_an_empty_chunk():
     """Your new total token count is at least 15% below the original number
@@ -429,6 +515,29 @@ def test_the_cut_prompt_still_answers_the_3_inputs(corpus_cut):
            returned=wrong, expected="each reply stating its answer: " + "; ".join(
                f"{q!r} -> {a[0]!r}" for q, a in INPUTS) + " (shown: the replies without it)",
            hint="a cut that drops the sentence an answer needs fails here: keep every sentence that contains a fact")
+
+
+@pytest.mark.contract
+def test_ask_returns_the_text_of_every_text_block(monkeypatch):
+    """Return the reply's text (the text of its text blocks), not the SDK's object.
+
+    A reply may come in several text blocks: the answer is all of their text, in order (how you
+    separate them, if at all, is yours: whitespace is not compared), with nothing else added.
+    """
+    import anthropic
+    from anthropic.types import Message, TextBlock, Usage
+
+    pieces = ["Helen Okafor, Chief Financial Officer, is the executive sponsor", "[chunk 1]."]
+    reply = Message(id="msg_01", type="message", role="assistant", model="claude-sonnet-4-6",
+                    content=[TextBlock(type="text", text=piece) for piece in pieces], stop_reason="end_turn",
+                    stop_sequence=None, usage=Usage(input_tokens=40, output_tokens=14))
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", lambda self, *args, **kwargs: reply)
+    got = u03.ask(u03.SYSTEM, INPUTS[0][0])
+    bare = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
+    expect(isinstance(got, str) and bare(got) == bare("".join(pieces)),
+           call=f"ask(SYSTEM, {INPUTS[0][0]!r}) with a reply of two text blocks {pieces!r}", returned=got,
+           expected="the two blocks' text, in order, and nothing else (whitespace between them is up to you)",
+           hint="join block.text for every block whose .type is 'text'")
 
 
 # --- stretch: a budget a test can assert -----------------------------------------------------------
