@@ -52,6 +52,8 @@ def mechanisms_named(text: str) -> set[str]:
     "storage" and "xRAGq" name no RAG). Case does not matter ("Prompt Caching", "PROMPT CACHING"),
     except for an alias written all in capitals, an acronym such as RAG: it counts only in capitals
     ("wipe it with a rag" names nothing). A text that names no mechanism gives an empty set.
+    GLOSSARY is the practice's, handed to you: every alias it lists names its mechanism (add aliases
+    if you like; remove none).
     """
     raise NotImplementedError('U01 · mechanisms_named() is not written yet: write it here, then run `kata check 1` (stuck? `kata hint 1`)')
 

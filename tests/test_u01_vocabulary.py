@@ -12,6 +12,29 @@ u01 = load_unit("u01_vocabulary")
 
 NO_MECHANISM = "an empty set()"
 
+# The course's headings, as its Steps and Stretch quote them (not read back from the unit).
+HEADINGS = ("fine-tune on our docs", "we need a vector database", "the model is making things up", "make it faster / cheaper")
+FIFTH_HEADING = "we should build our own model"
+
+# The practice's glossary as the exercise hands it to you: every alias, and the mechanism it names.
+PRACTICE_GLOSSARY = {
+    "RAG": ("RAG", "retrieval-augmented generation", "retrieval augmented generation"),
+    "structured wiki": ("structured wiki", "LLM wiki"),
+    "web-search tool": ("web-search tool", "web search tool", "web search"),
+    "prompt caching": ("prompt caching", "prompt cache", "cached prefix"),
+    "quantization": ("quantization", "quantisation", "quantize", "quantise", "quantized", "quantised"),
+    "distillation": ("distillation", "distill", "distil", "distilled"),
+    "fine-tuning": ("fine-tuning", "fine-tune", "fine-tuned", "fine tuning", "fine tune", "finetuning"),
+    "LoRA": ("LoRA", "QLoRA", "low-rank adaptation"),
+    "embeddings": ("embeddings", "embedding"),
+    "vector database": ("vector database", "vector DB", "pgvector"),
+    "hybrid retrieval": ("hybrid retrieval", "hybrid search", "BM25"),
+    "re-ranking": ("re-ranking", "reranking", "re-ranker", "reranker"),
+    "persona pattern": ("persona pattern",),
+    "structured output": ("structured output", "tool use"),
+    "evals": ("eval dataset", "eval harness", "evals"),
+}
+
 
 def named(text):
     got = u01.mechanisms_named(text)
@@ -56,6 +79,21 @@ def test_finds_mechanisms_by_their_aliases(text, mechanisms):
     got, call = named(text)
     expect(got == mechanisms, call=call, returned=got, expected=f"{mechanisms!r}, found through an alias",
            hint="check every alias in GLOSSARY[name], not only the name itself")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("name", "alias"), [(name, alias) for name, aliases in PRACTICE_GLOSSARY.items() for alias in aliases])
+def test_every_alias_of_the_practice_glossary_names_its_mechanism(name, alias):
+    """GLOSSARY is the practice's, handed to you: every alias it lists names its mechanism (add aliases if you like; remove none).
+
+    The detector's vocabulary is the practice's, word for word: "quantised" is quantization, "BM25"
+    is hybrid retrieval, and each is reported under the name the practice uses for it.
+    """
+    text = f"Next week we look at {alias} for the support bot."
+    got, call = named(text)
+    expect(isinstance(got, set) and name in got, call=call, returned=got,
+           expected=f"a set containing {name!r}: {alias!r} is one of its aliases in the practice's glossary",
+           hint="keep GLOSSARY as the exercise gives it (add aliases if you like, remove none) and check every alias")
 
 
 @pytest.mark.verify
@@ -191,9 +229,9 @@ def _paragraph_problems(heading, paragraph):
 def test_four_replies_one_per_conversation():
     """Four paragraphs exist, one per conversation."""
     got = u01.replies()
-    headings = set(got) - {u01.BUILD_OUR_OWN} if isinstance(got, dict) else got
-    expect(isinstance(got, dict) and headings == set(u01.CONVERSATIONS), call="replies()",
-           returned=headings, expected=f"a dict keyed by exactly the four headings {u01.CONVERSATIONS!r}",
+    headings = set(got) - {FIFTH_HEADING} if isinstance(got, dict) else got
+    expect(isinstance(got, dict) and headings == set(HEADINGS) == set(u01.CONVERSATIONS), call="replies()",
+           returned=headings, expected=f"a dict keyed by exactly the four headings of CONVERSATIONS, the course's {HEADINGS!r}",
            hint="use the strings in CONVERSATIONS as keys, one reply each")
 
 
@@ -201,7 +239,7 @@ def test_four_replies_one_per_conversation():
 def test_each_reply_names_a_concrete_mechanism():
     """Each names a concrete mechanism from this page (e.g. RAG, prompt caching, quantization, distillation, web-search tool, structured wiki) — not just “use AI better.”"""
     got = u01.replies()
-    problems = {h: _paragraph_problems(h, got.get(h)) for h in u01.CONVERSATIONS}
+    problems = {h: _paragraph_problems(h, got.get(h)) for h in HEADINGS}
     problems = {h: p for h, p in problems.items() if p}
     expect(not problems, call="replies()", returned=problems,
            expected="four single paragraphs, each naming at least one mechanism (shown: what is wrong, per heading)",
@@ -212,7 +250,7 @@ def test_each_reply_names_a_concrete_mechanism():
 def test_fifth_reply_to_building_our_own_model():
     """Add a fifth heading: “we should build our own model.” Write the one-paragraph reply you’ll need the first time a stakeholder proposes it."""
     got = u01.replies()
-    problems = _paragraph_problems(u01.BUILD_OUR_OWN, got.get(u01.BUILD_OUR_OWN))
-    expect(not problems, call="replies()[BUILD_OUR_OWN]", returned=got.get(u01.BUILD_OUR_OWN),
-           expected=f"one paragraph that names a mechanism; it {' and '.join(problems) or 'is fine'}",
+    problems = _paragraph_problems(FIFTH_HEADING, got.get(FIFTH_HEADING))
+    expect(not problems, call=f"replies()[{FIFTH_HEADING!r}]", returned=got.get(FIFTH_HEADING),
+           expected=f"one paragraph under the course's heading {FIFTH_HEADING!r} that names a mechanism; it {' and '.join(problems) or 'is fine'}",
            hint="training vs inference: what would you do instead of training, and what is the most you would train?")
