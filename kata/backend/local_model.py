@@ -20,6 +20,7 @@ import functools
 import importlib.metadata
 import importlib.util
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -55,9 +56,26 @@ def provenance() -> str:
 
 @functools.cache
 def _llama():
-    from llama_cpp import Llama  # the extra: imported only when a request for the real model arrives
+    # OpenMP's worker threads spin while they wait; on a shared 2-core machine that made a reply take
+    # minutes instead of seconds. Passive waiting must be set before the library loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import llama_cpp  # the extra: imported only when a request for the real model arrives
 
-    return Llama(model_path=str(gguf_path()), n_ctx=CONTEXT_TOKENS, n_threads=2, seed=0, verbose=False)
+    # llama.cpp repacks weights into CPU-specific layouts ("extra buffer types"); in llama-cpp-python
+    # 0.3.36 on an AVX-512/AMX Xeon that crashed (a segfault) on any prompt longer than one token, so
+    # the model loads in its plain layout. Llama() takes no argument for it: its defaults are wrapped.
+    defaults = llama_cpp.llama_cpp.llama_model_default_params
+
+    def plain_layout():
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    llama_cpp.llama_cpp.llama_model_default_params = plain_layout
+    try:
+        return llama_cpp.Llama(model_path=str(gguf_path()), n_ctx=CONTEXT_TOKENS, n_threads=2, seed=0, verbose=False)
+    finally:
+        llama_cpp.llama_cpp.llama_model_default_params = defaults
 
 
 def render(messages: list[dict], tools: list[dict]) -> str:
