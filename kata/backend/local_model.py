@@ -16,6 +16,7 @@ durations are measured here, in nanoseconds, as Ollama reports them.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.metadata
 import importlib.util
@@ -73,9 +74,11 @@ def _llama():
 
     llama_cpp.llama_cpp.llama_model_default_params = plain_layout
     try:
-        return llama_cpp.Llama(model_path=str(gguf_path()), n_ctx=CONTEXT_TOKENS, n_threads=2, seed=0, verbose=False)
+        llama = llama_cpp.Llama(model_path=str(gguf_path()), n_ctx=CONTEXT_TOKENS, n_threads=2, seed=0, verbose=False)
     finally:
         llama_cpp.llama_cpp.llama_model_default_params = defaults
+    atexit.register(llama.close)  # freed before the interpreter tears llama.cpp's bindings down (else: a traceback)
+    return llama
 
 
 def render(messages: list[dict], tools: list[dict]) -> str:
@@ -131,6 +134,7 @@ def chat(body: dict) -> tuple[dict, dict]:
     options = body.get("options") or {}
     limit = options.get("num_predict")
     stops = options.get("stop") or []
+    llama.reset()  # no prompt prefix kept from the last request: the same request, the same greedy reply
     generation_start = time.perf_counter_ns()
     chunks = llama.create_completion(
         render(messages, tools), max_tokens=limit if isinstance(limit, int) and limit > 0 else MAX_NEW_TOKENS,
