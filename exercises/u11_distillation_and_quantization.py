@@ -1,8 +1,10 @@
 """U11 · Distillation & quantization.
 
 Two ways to make a model cheaper, each measured. First the course's table: a few rows of your U10
-eval on Sonnet, Haiku and the 4-bit llama3.1 under Ollama, with latency, cost and pass-rate per
-model, and the cheapest row that clears your bar circled. Then a lab on a real model, offline: a
+eval on Sonnet, Haiku and a 4-bit local model under Ollama, with latency, cost and pass-rate per
+model, and the cheapest row that clears your bar circled. (The course's local model is
+llama3.1:8b-instruct-q4_K_M; the kata's is SmolLM2-135M-Instruct at 4 bits, kata.models.LOCAL_MODEL,
+because those weights are really here: its recorded row is a real model's, not a stand-in's.) Then a lab on a real model, offline: a
 static student distilled from all-MiniLM-L6-v2 that you run with numpy (tokenize, look up, mean,
 normalise), quantize to int8 and int4 yourself, and measure against its teacher on the sample corpus.
 
@@ -30,7 +32,7 @@ from .u10_eval_datasets import MAX_TOKENS, SYSTEM, TOOLS, grade, read_reply
 
 # --- Part 1: the same task on three model sizes -------------------------------------------------
 
-# The table's models, biggest first: Sonnet 4.6, Haiku 4.5, and llama3.1 8B quantized to 4 bits.
+# The table's models, biggest first: Sonnet 4.6, Haiku 4.5, and SmolLM2 135M quantized to 4 bits.
 MODELS = (CLAUDE, CLAUDE_SMALL, LOCAL_MODEL)
 
 # A few rows of U10's evals/assistant.jsonl: a tool call, an implicit one, arithmetic, a refusal and
@@ -47,9 +49,10 @@ OLLAMA_TOOLS = [
     for tool in TOOLS
 ]
 
-# NOTE: the shipped cassettes come from the kata's reference backend, whose responder ignores the
-# model name: all three rows get the same answers, so the same pass-rate. They show the method, not
-# a measurement of those models; `kata record --live` (with keys and a running Ollama) makes them real.
+# NOTE: the shipped cassettes come from the kata's reference backend. Its responder (rules, not a
+# model) answers both Claude names, so those two rows show the method, not Sonnet or Haiku; the local
+# row was answered by the real SmolLM2 weights (llama.cpp), so it is a real 4-bit model's measurement.
+# `kata record --live` (with keys and a running Ollama) makes all three rows real.
 
 
 def run_claude(case: dict, model: str = CLAUDE) -> dict:

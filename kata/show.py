@@ -95,7 +95,13 @@ def show_u10(u) -> None:
 def show_u11(u) -> None:
     cases = [case for case in _load_cases(u) if case["id"] in u.CASE_IDS]
     table = u.three_model_table(cases)
-    print("The three-model table (pass-rates and latencies are the reference backend's, for every model name):\n")
+    from kata.backend import local_model
+    from kata.models import LOCAL_MODEL
+
+    local = ("the real SmolLM2-135M-Instruct Q4_1 weights, run by llama.cpp here" if local_model.available(LOCAL_MODEL)
+             else "the reference responder too: install the local-model extra to run the real SmolLM2 weights")
+    print("The three-model table (the Claude rows are the reference responder's, not Claude's; "
+          f"the local row is {local}):\n")
     print(_table(table, list(table[0]) if table else []))
     tokenizer, embeddings = u.load_student()
     questions = [q for q in load_questions() if q["note"]]

