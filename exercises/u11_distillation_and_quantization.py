@@ -80,7 +80,8 @@ def run_ollama(case: dict, model: str = LOCAL_MODEL) -> dict:
       "tool", "args"  the function name and arguments of the first of message.tool_calls (None, None
                       when there is none);
       "stop_reason"   "tool_use" when there is a tool call, done_reason otherwise;
-      "usage"         {"input_tokens": prompt_eval_count, "output_tokens": eval_count};
+      "usage"         {"input_tokens": prompt_eval_count, "output_tokens": eval_count}, a count the reply
+                      leaves out being 0 (older Ollama versions left prompt_eval_count out for a cached prompt);
       "latency_ms"    total_duration in milliseconds (Ollama measures it in nanoseconds).
     """
     raise NotImplementedError('U11 · run_ollama() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
@@ -200,7 +201,8 @@ def retrieval_pass_rate(question_vectors, note_vectors, answers: list[int]) -> f
 
     question_vectors: (q, d); note_vectors: (n, d); answers[i] is the row of note_vectors that
     answers question i. A question passes when the note with the highest cosine to it is its answer.
-    Vectors from an API need not have length 1: compare by cosine, not by dot product. Top-1, not
+    Vectors from an API need not have length 1: compare by cosine, not by dot product. A vector of
+    zeros (static_embed's empty text) has a cosine of 0 with every vector, never NaN. Top-1, not
     top-3: with ten notes, a top-3 hit accepts almost a third of the corpus and cannot tell two
     models apart.
     """

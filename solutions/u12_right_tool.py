@@ -148,8 +148,9 @@ def validate_decision_doc(text: str) -> list[str]:
       or curly apostrophe), and that row's ROW_APPROACHES contain the chosen approach;
     - a "Rejected <approach>: <reason>" line for EACH approach after the chosen one in APPROACHES,
       with a non-empty reason that fits on that one line: a line that is not "Key: value" runs on
-      from the line before it, which is a problem with that line's key;
-    - at most POST_IT_MAX_WORDS words in all, counted as text.split() counts them: it fits on a Post-it.
+      from the line before it, which is a problem with that line's key (with no key line before
+      it, it is a problem of its own);
+    - at most POST_IT_MAX_WORDS (60) words in all, counted as text.split() counts them: it fits on a Post-it.
     """
     fields, problems = _fields(text)
 

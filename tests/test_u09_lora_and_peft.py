@@ -363,6 +363,47 @@ def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
            returned=got, expected="exactly the base layer's output, X @ W.T", hint=None)
 
 
+@pytest.mark.contract
+def test_the_seed_left_out_is_seed_0():
+    """init_adapter(d_in, d_out, r, seed: int = 0): drawn from np.random.default_rng(seed), so the same
+    seed gives the same A
+
+    The signature's default is part of the contract: leave the seed out and you get seed 0's A, the
+    adapter train_adapter starts from when its own seed is left out too.
+    """
+    default, _ = u09.init_adapter(D_IN, D_OUT, R)
+    zero, _ = u09.init_adapter(D_IN, D_OUT, R, seed=0)
+    expect(np.array_equal(default, zero), call=f"init_adapter({D_IN}, {D_OUT}, {R}) and the same with seed=0",
+           returned="two different A matrices", expected="the same A: the seed defaults to 0",
+           hint="keep the signature's default, seed: int = 0, and draw A from default_rng(seed)")
+
+
+@pytest.mark.contract
+def test_scale_left_out_is_1():
+    """forward(W, A, B, X, scale: float = 1.0): what the layer W + scale * B @ A gives for X
+
+    The signature's default scale is 1.0, for forward, lora_gradients and merge alike: left out, the
+    layer is W + B @ A, and the gradients and the merged matrix are those of that layer.
+    """
+    rng = np.random.default_rng(11)
+    W, X = rng.normal(size=(D_OUT, D_IN)), rng.normal(size=(6, D_IN))
+    A, B, Y = rng.normal(size=(R, D_IN)), rng.normal(size=(D_OUT, R)), rng.normal(size=(6, D_OUT))
+    want = adapted(W, A, B, X, 1.0)
+    got = u09.forward(W, A, B, X)
+    expect(np.allclose(got, want), call="forward(W, A, B, X) with scale left out", returned=got,
+           expected="X @ W.T + (X @ A.T) @ B.T: scale 1.0", hint="keep the signature's default, scale: float = 1.0")
+    merged = u09.merge(W, A, B)
+    expect(np.allclose(X @ np.asarray(merged).T, want), call="merge(W, A, B) with scale left out", returned=merged,
+           expected="W + B @ A: scale 1.0", hint="keep the signature's default, scale: float = 1.0")
+    grads = u09.lora_gradients(W, A, B, X, Y)
+    with_one = u09.lora_gradients(W, A, B, X, Y, 1.0)
+    with_two = u09.lora_gradients(W, A, B, X, Y, 2.0)
+    ok = all(np.allclose(g, o) for g, o in zip(grads, with_one)) and not np.allclose(with_one[1], with_two[1])
+    expect(ok, call="lora_gradients(W, A, B, X, Y) with scale left out, vs scale=1.0 and scale=2.0", returned=grads,
+           expected="the gradients at scale 1.0 (and different ones at 2.0)",
+           hint="keep the signature's default, scale: float = 1.0")
+
+
 @pytest.mark.verify
 def test_forward_adds_the_scaled_low_rank_path():
     """passes Gate 3 — 1,400 labels, LoRA

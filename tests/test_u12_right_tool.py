@@ -146,6 +146,33 @@ def test_first_move_refuses_an_empty_or_unknown_problem(problem):
            hint="check every row of the problem against ROWS before answering, and refuse an empty set")
 
 
+# The course's decision tree, typed here from the course text: (problem looks like, first move), top to bottom.
+COURSE_TREE = (
+    ("Generic output, no domain knowledge", "A better prompt. Role + Format + Constraint."),
+    ("Model doesn’t know about our docs", "RAG. Embed and retrieve. Or LLM Wiki if compounding matters."),
+    ("Model needs current info", "Web search tool. Don’t fine-tune for recency."),
+    ("Inconsistent voice across runs", "Persona pattern with samples. Low temperature."),
+    ("Need structured output reliably", "Force tool use as the response format."),
+    ("Need to run cheaper / faster", "Prompt caching → quantization → distillation. In that order."),
+    ("Same task, millions of times, structured output", "LoRA fine-tune on an open-weight model. Maybe."),
+    ("Frontier capability matters most", "Stick with Claude / GPT-4-class. Don’t fine-tune."),
+    ("Privacy / sovereignty matters", "Local quantized model. See NanoClaw practice."),
+)
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("row", "first"), COURSE_TREE, ids=[row for row, _ in COURSE_TREE])
+def test_each_row_of_the_course_table_gives_its_own_first_move(row, first):
+    """cites the matching row of the table above
+
+    The table is the course's, row for row: a problem that is just one row of it, written as the
+    course writes it, gets the course's first move for that row.
+    """
+    got = u12.first_move({row})
+    expect(got == first, call=f"first_move({{{row!r}}})", returned=got, expected=repr(first),
+           hint="keep DECISION_TABLE as the course gives it, and return the move (second column) of the row")
+
+
 @pytest.mark.verify
 @settings(max_examples=ROW_EXAMPLES)
 @given(picked=st.sets(st.integers(0, 8), min_size=1))
@@ -221,16 +248,17 @@ def test_a_valid_doc_has_no_problems(text):
     [
         RAG_DOC.replace("Model doesn’t know about our docs", "model doesn't know about OUR docs"),
         RAG_DOC.replace("Chosen: RAG", "Chosen: rag"),
+        RAG_DOC.replace("Rejected fine-tune:", "REJECTED Fine-Tune:").replace("Rejected distill:", "rejected DISTILL :"),
         RAG_DOC.replace("\n", "\n\n"),
         RAG_DOC.rstrip("\n"),
     ],
-    ids=["row-any-case-straight-apostrophe", "approach-any-case", "blank-lines", "no-final-newline"],
+    ids=["row-any-case-straight-apostrophe", "approach-any-case", "rejected-any-case", "blank-lines", "no-final-newline"],
 )
 def test_a_valid_doc_in_other_spellings_has_no_problems(text):
     """cites the matching row of the table above
 
-    The row is cited verbatim but in any case, with a straight or a curly apostrophe; blank lines
-    and the final newline do not matter.
+    The row is cited verbatim but in any case, with a straight or a curly apostrophe; keys and
+    approaches in any case ("REJECTED Fine-Tune:"); blank lines and the final newline do not matter.
     """
     expect_valid(text, hint="compare rows and approaches ignoring case and ’ vs '; skip blank lines")
 
@@ -370,6 +398,35 @@ def test_a_doc_without_its_task_is_a_problem():
                    hint="require exactly one non-empty Task line")
 
 
+@pytest.mark.verify
+@pytest.mark.parametrize(("line", "key"), [("Task: Answer questions about our HR handbook.", "Task"),
+                                           ("Row: Model doesn’t know about our docs", "Row"), ("Chosen: RAG", "Chosen")])
+def test_an_empty_task_row_or_chosen_line_is_a_problem(line, key):
+    """Your decision doc names exactly one chosen approach, cites the matching row of the table above…
+
+    A "Task:", "Row:" or "Chosen:" line with nothing after it states nothing: a problem naming it.
+    """
+    expect_problem(RAG_DOC.replace(line, f"{key}:   "), key, PROBLEM,
+                   hint=f"a {key} line must have a value: strip it, and an empty one is a problem")
+
+
+@pytest.mark.contract
+def test_a_line_before_any_key_is_a_problem():
+    """a line that is not "Key: value" runs on from the line before it, which is a problem with that
+    line's key (with no key line before it, it is a problem of its own)
+
+    A title above the doc is not part of the format (one "Key: value" per line, nothing else).
+    """
+    got, call = problems_of("HR handbook assistant, decided in May\n" + RAG_DOC)
+    expect(isinstance(got, list) and len(got) >= 1 and all(isinstance(p, str) for p in got), call=call, returned=got,
+           expected=f"{PROBLEM}: the first line is not 'Key: value' and no key comes before it",
+           hint="a line that is not 'Key: value' before any key line is a problem of its own, not something to skip")
+
+
+# "at most POST_IT_MAX_WORDS (60) words in all": a 76 mm Post-it holds about 60 handwritten words.
+POST_IT = 60
+
+
 def padded(text, words):
     """`text` with filler words added to its Task line until it has exactly `words` words."""
     extra = words - len(text.split())
@@ -384,11 +441,11 @@ def padded(text, words):
 def test_a_doc_at_the_post_it_limit_fits(data):
     """The whole justification fits on a Post-it.
 
-    Property: a valid doc of exactly POST_IT_MAX_WORDS words (counted as text.split() counts them)
-    still fits.
+    Property: a valid doc of exactly POST_IT_MAX_WORDS (60) words (counted as text.split() counts
+    them) still fits.
     """
     text, _ = data.draw(valid_docs(), label="valid doc")
-    expect_valid(padded(text, u12.POST_IT_MAX_WORDS),
+    expect_valid(padded(text, POST_IT),
                  hint="POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words (len(text.split()))")
 
 
@@ -398,13 +455,13 @@ def test_a_doc_at_the_post_it_limit_fits(data):
 def test_any_doc_over_the_post_it_limit_is_rejected(data, over):
     """The whole justification fits on a Post-it.
 
-    Property: any otherwise valid doc longer than POST_IT_MAX_WORDS words is rejected.
+    Property: any otherwise valid doc longer than POST_IT_MAX_WORDS (60) words is rejected.
     """
     text, _ = data.draw(valid_docs(), label="valid doc")
-    long = padded(text, u12.POST_IT_MAX_WORDS + over)
+    long = padded(text, POST_IT + over)
     got, call = problems_of(long)
     expect(bool(got), call=call, returned=got,
-           expected=f"a problem: {len(long.split())} words do not fit on a Post-it of {u12.POST_IT_MAX_WORDS}",
+           expected=f"a problem: {len(long.split())} words do not fit on a Post-it of {POST_IT}",
            hint="count the words of the whole doc with len(text.split()) and compare with POST_IT_MAX_WORDS")
 
 
@@ -438,7 +495,7 @@ def test_my_decision_doc_is_a_decision_doc():
         and chosen[0] in u12.ROW_APPROACHES[cited[0]]
         and all(len(values(f"Rejected {a}")) == 1 and values(f"Rejected {a}")[0] for a in lower_than(chosen[0]))
         and len(values("Task")) == 1
-        and len(text.split()) <= u12.POST_IT_MAX_WORDS
+        and len(text.split()) <= POST_IT
     )
     expect(ok, call="my_decision_doc()", returned=text,
            expected="Task, Row, Chosen lines, the row leading to the chosen approach, one 'Rejected <approach>: "
@@ -447,6 +504,13 @@ def test_my_decision_doc_is_a_decision_doc():
 
 
 # --- Stretch ---------------------------------------------------------------------------------------
+
+
+# The U01 GLOSSARY names of the mechanisms the table's first moves use, read off the course's table
+# ("RAG. Embed and retrieve. Or LLM Wiki", "Web search tool", "Persona pattern", "Force tool use as the
+# response format", "Prompt caching → quantization → distillation", "LoRA fine-tune", "Local quantized model").
+TABLE_MOVES = {"RAG", "structured wiki", "embeddings", "web-search tool", "persona pattern", "structured output",
+               "prompt caching", "quantization", "distillation", "LoRA", "fine-tuning"}
 
 
 @pytest.mark.stretch
@@ -458,7 +522,7 @@ def test_upgraded_replies_name_a_move_of_the_table():
     """
     after = u12.upgraded_replies()  # first, so an unstarted U12 points at its own stub
     before = u01.replies()
-    moves = {m for mechanisms in u12.TABLE_MECHANISMS.values() for m in mechanisms}
+    moves = TABLE_MOVES
     vague = {
         heading: paragraph for heading, paragraph in (after.items() if isinstance(after, dict) else [])
         if not isinstance(paragraph, str) or "\n\n" in paragraph.strip() or len(paragraph.split()) < 20
