@@ -29,8 +29,9 @@ whole: before Python 3.12 `ast` gives no true positions inside them), and the st
 `assert` statements (the tests check an error's type and that its message names the culprit, never
 its exact words, so a prefixed message is equivalent by design). Every mutant is parsed before use.
 
-Each mutant has a stable id, `u05:search_matrix:L101:Gt->GtE` (unit, function or module constant,
-line, operator; `#2`, `#3` for a repeat on the same line), which the equivalents files use.
+Each mutant has a stable id, `u05:search_matrix:+9:Gt->GtE` (unit, function or module constant, the
+line within it with its docstring not counted, operator; `#2`, `#3` for a repeat on the same line),
+which the equivalents files use: editing another function, or a docstring, leaves every id as it was.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class _Finder(ast.NodeVisitor):
         self.src = src
         self.edits: list[tuple[int, int, str, str, str]] = []
         self.context: list[str] = []
+        self.anchors: list[tuple[int, int, int]] = [(0, 0, 0)]  # (first line, docstring's last line, its span)
         self.quiet_strings = 0  # inside raise/assert: their strings are messages
 
     # --- where we are ---------------------------------------------------------------------------
@@ -119,7 +121,19 @@ class _Finder(ast.NodeVisitor):
         return ".".join(self.context) or "<module>"
 
     def _add(self, start: int, end: int, text: str, label: str) -> None:
-        self.edits.append((start, end, text, self._where(), label))
+        self.edits.append((start, end, text, f"{self._where()}:{self._offset(self.src.line_of(start))}", label))
+
+    def _offset(self, line: int) -> str:
+        """The line within its function or constant, its docstring not counted: `+3`. An id that names
+        lines this way survives edits anywhere else in the file, and to the function's own docstring."""
+        first, doc_end, doc_span = self.anchors[-1]
+        return f"{line - first - (doc_span if line > doc_end else 0):+d}"
+
+    def _anchor(self, node, body=()) -> None:
+        doc = body[0] if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str) else None
+        self.anchors.append((node.lineno, doc.end_lineno if doc else 0,
+                             doc.end_lineno - doc.lineno + 1 if doc else 0))
 
     def _body(self, body: list[ast.stmt]) -> None:
         """Visit statements, a docstring (a bare string first) left out."""
@@ -135,9 +149,11 @@ class _Finder(ast.NodeVisitor):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 names = [t.id for t in targets if isinstance(t, ast.Name)]
                 self.context.append(names[0] if names else "<module>")
+                self._anchor(stmt)
                 if stmt.value is not None:
                     self.visit(stmt.value)
                 self.context.pop()
+                self.anchors.pop()
             elif self._is_main_block(stmt) or isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 continue
             else:
@@ -156,18 +172,22 @@ class _Finder(ast.NodeVisitor):
 
     def _function(self, node) -> None:
         self.context.append(node.name)
+        self._anchor(node, node.body)
         for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
             self.visit(default)
         for decorator in node.decorator_list:
             self.visit(decorator)
         self._body(node.body)
         self.context.pop()
+        self.anchors.pop()
 
     visit_FunctionDef = visit_AsyncFunctionDef = _function
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.context.append(node.name)
+        self._anchor(node, node.body)
         self._body(node.body)
+        self.anchors.pop()
         self.context.pop()
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:  # the annotation is not code
@@ -306,7 +326,7 @@ def mutants(source: str, code: str) -> list[Mutant]:
     seen: dict[str, int] = {}
     for start, end, text, where, label in sorted(finder.edits, key=lambda e: (e[0], e[1], e[4])):
         line = src.line_of(start)
-        base = f"{code}:{where}:L{line}:{label}"
+        base = f"{code}:{where}:{label}"
         seen[base] = seen.get(base, 0) + 1
         mutant_id = base if seen[base] == 1 else f"{base}#{seen[base]}"
         data = src.data[:start] + text.encode("utf-8") + src.data[end:]
@@ -445,6 +465,9 @@ def measure(units: list[Unit], time_limit: float = TIME_LIMIT, parallel: int = 2
     scores = []
     with tempfile.TemporaryDirectory(prefix="kata-mutants-") as tmp:
         folder = Path(tmp)
+        for data in (ROOT / "solutions").iterdir():  # a unit's own data beside its module (u10_my_eval.jsonl)
+            if data.is_file() and data.suffix != ".py" and any(data.name.startswith(u.slug[:4]) for u in units):
+                shutil.copyfile(data, folder / data.name)
         echo(f"Checking that the swap reaches the tests ({', '.join(u.code for u in units)})…")
         problems = _check_the_swap(units, folder, time_limit)
         for unit in units:

@@ -60,18 +60,28 @@ def test_ids_are_stable_and_say_where_and_what():
     ids = [m.id for m in mutation.mutants(SAMPLE, "u99")]
     assert ids == [m.id for m in mutation.mutants(SAMPLE, "u99")]
     assert len(set(ids)) == len(ids), "two mutants share an id"
-    for expected in ("u99:pick:L11:Gt->GtE", "u99:pick:L11:And->Or", "u99:pick:L11:NotIn->In",
-                     "u99:pick:L12:Call:append->pass", "u99:pick:L12:Mult->Div", "u99:pick:L12:Add->Sub",
-                     "u99:pick:L12:Num:2->3", "u99:pick:L13:Return->None", "u99:pick:L13:Slice:upper+1",
-                     "u99:pick:L7:Num:2->3", "u99:_flag:L17:Not->_", "u99:_flag:L17:Eq->NotEq", "u99:_flag:L17:Num:0->1",
-                     "u99:_flag:L17:Or->And", "u99:_flag:L17:True->False"):
+    for expected in ("u99:pick:+3:Gt->GtE", "u99:pick:+3:And->Or", "u99:pick:+3:NotIn->In",
+                     "u99:pick:+4:Call:append->pass", "u99:pick:+4:Mult->Div", "u99:pick:+4:Add->Sub",
+                     "u99:pick:+4:Num:2->3", "u99:pick:+5:Return->None", "u99:pick:+5:Slice:upper+1",
+                     "u99:pick:+0:Num:2->3", "u99:_flag:+1:Not->_", "u99:_flag:+1:Eq->NotEq", "u99:_flag:+1:Num:0->1",
+                     "u99:_flag:+1:Or->And", "u99:_flag:+1:True->False"):
         assert expected in ids, f"{expected} missing from {ids}"
+
+
+def test_ids_survive_edits_elsewhere_and_to_docstrings():
+    """An equivalents file keyed by absolute lines silently un-lists its mutants when a docstring above
+    them grows; ids count lines within their function, docstring left out."""
+    edited = SAMPLE.replace('"""A tiny module: its docstring must never change."""',
+                            '"""A tiny module.\n\nIts docstring grew\nby four lines."""').replace(
+        '"""Keep the first k items above the limit; this docstring must never change either."""',
+        '"""Keep the first k items above the limit.\n\n    Two lines more.\n    """')
+    assert [m.id for m in mutation.mutants(edited, "u99")] == [m.id for m in mutation.mutants(SAMPLE, "u99")]
 
 
 def test_module_constants_are_mutated():
     by_id = {m.id: m for m in mutation.mutants(SAMPLE, "u99")}
-    assert by_id["u99:PROMPT:L3:Str->XX+Str"].after == 'PROMPT = ("XX" + "Answer briefly.")'
-    assert by_id["u99:LIMIT:L4:Num:3->4"].after == "LIMIT = 4"
+    assert by_id["u99:PROMPT:+0:Str->XX+Str"].after == 'PROMPT = ("XX" + "Answer briefly.")'
+    assert by_id["u99:LIMIT:+0:Num:3->4"].after == "LIMIT = 4"
 
 
 def test_docstrings_and_raise_messages_are_left_alone():
