@@ -137,8 +137,9 @@ def run_case(case: dict, model: str = CLAUDE) -> dict:
 
     Make ONE call, `anthropic.Anthropic().messages.create(...)`, with exactly these arguments and no
     others: model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, and messages holding
-    one user message whose content is the case's "input" string. (The recordings match the request
-    exactly. A client made once and reused is the same call, and faster.)
+    one user message whose content is the case's "input" (a string, or one text block holding it: the
+    API documents them as the same). The eval measures production's request, so it adds nothing of its
+    own. (A client made once and reused is the same call, and faster.)
     """
     reply = _client().messages.create(
         model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS,
