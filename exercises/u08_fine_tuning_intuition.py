@@ -101,6 +101,7 @@ def scenarios() -> dict[str, Scenario]:
     """Your reading of the lab's three requests (SCENARIO_TEXT) as Scenario values, keyed "A", "B", "C".
 
     Tag each with the NEEDS it states, and copy the numbers the text gives (0 where it gives none).
+    A flag (changes_often, prompt_tried) is True only when the text says so, else False.
     Read what is asked, not what is mentioned: a document in the request is not by itself a need.
     """
     raise NotImplementedError('U08 · scenarios() is not written yet: write it here, then run `kata check 8` (stuck? `kata hint 8`)')

@@ -136,7 +136,8 @@ def ask_claude(system: str, user: str) -> str:
     Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens
     MAX_TOKENS, `system` as the system prompt, `user` as the content of the only message, a user
     turn (a string, or one text block holding it: the API takes both). Return the
-    reply's text (the text of its text blocks), not the SDK's object.
+    reply's text (the text of its text blocks, in order, with nothing put between them), not the
+    SDK's object.
     """
     reply = _client().messages.create(
         model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{"role": "user", "content": user}]

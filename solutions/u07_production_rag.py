@@ -97,7 +97,7 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     `index`: U06-style entries (dicts with at least "id" and "text"). Score every entry's text with
     BM25 (rank_bm25's BM25Okapi), the texts and the query split into terms by your `tokenize`.
     Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores
-    never increasing. No API call: BM25 counts words.
+    never increasing. `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
     """
     bm25 = BM25Okapi([tokenize(entry["text"]) for entry in index])
     scores = bm25.get_scores(tokenize(query))
@@ -110,7 +110,7 @@ def vector_search(index: list[dict], query_vector: list[float], k: int = DEPTH) 
 
     `index`: entries with "id" and "vector". The score is your U04 `cosine` (not the dot product).
     Return a list of min(k, len(index)) tuples (id, cosine), highest cosine first: U05's top_k with
-    the scores kept. No API call here.
+    the scores kept. `k` is DEPTH (the course's top 30) unless given. No API call here.
     """
     scored = [(entry["id"], cosine(query_vector, entry["vector"])) for entry in index]
     return sorted(scored, key=lambda pair: -pair[1])[:k]
@@ -216,7 +216,10 @@ def semantic_chunks(text: str, max_tokens: int = MAX_CHUNK_TOKENS) -> list[str]:
     - each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a
       single sentence longer than the limit on its own: it is a chunk by itself, uncut;
     - a paragraph that fits the limit is never cut;
-    - pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk.
+    - pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk;
+    - a paragraph too long alone is cut at sentence ends near the limit: each of its sentences joins
+      the chunk that holds the sentence before it whenever the two together fit the limit.
+    `max_tokens` is MAX_CHUNK_TOKENS (200) unless given.
     """
     chunks: list[str] = []
     current = ""

@@ -58,6 +58,18 @@ def test_top_k_ranks_by_cosine_best_first(k, best):
            hint="score each entry with cosine(query_vector, entry['vector']), sort from highest to lowest, keep the first k ids")
 
 
+@pytest.mark.verify
+def test_top_k_without_k_returns_the_top_3():
+    """For at least 4 of 5 queries the correct document is in the returned top 3
+
+    k defaults to 3, as the signature says: top_k(index, query_vector) with no k is the top 3.
+    """
+    got = u05.top_k(COMPASS, [2.0, 1.0])
+    expect(got == ["northeast", "east", "far-east"], call="top_k(index, [2.0, 1.0]) with no k, on the compass index",
+           returned=got, expected="['northeast', 'east', 'far-east']: the top 3, best first",
+           hint="keep the signature's default, k: int = 3")
+
+
 VECTOR = st.lists(st.integers(-9, 9), min_size=4, max_size=4).filter(any)  # no zero vectors: they have no direction
 
 
@@ -186,8 +198,12 @@ def test_at_least_4_of_5_queries_find_the_right_note():
     run_queries reports, per question, the top 3 and whether the expected note is in it.
     """
     queries = u05.QUERIES
-    expect(len(queries) == 5 and SPONSOR in queries and RESERVE in queries, call="QUERIES", returned=queries,
-           expected="five (question, note id) pairs, the sponsor and reserve questions among them",
+    note_ids = [note.id for note in load_notes()]
+    expect(len(queries) == 5 and SPONSOR in queries and RESERVE in queries and all(
+               isinstance(pair, tuple) and len(pair) == 2 and pair[1] in note_ids for pair in queries),
+           call="QUERIES", returned=queries,
+           expected=f"five (question, note id) pairs, the sponsor and reserve questions among them, each id one of "
+                    f"the sample notes' ({', '.join(note_ids)})",
            hint="keep QUERIES as given, or replace only the last three with questions whose note you know")
     rows = u05.run_queries(u05.build_index(load_notes()))
     found = [tuple(row.get(key) for key in ("question", "expected", "top", "hit")) if isinstance(row, dict) else row
@@ -280,6 +296,20 @@ def test_search_matrix_returns_a_list_of_python_ints():
     expect(ok, call="search_matrix(to_matrix([[1, 0], [0, 1], [1, 1]]), [1.0, 0.2], 2)",
            returned=f"{type(got).__name__} of {[type(i).__name__ for i in got] if hasattr(got, '__iter__') else got}",
            expected="a list of two Python ints, [0, 2]", hint="convert numpy's indices: [int(i) for i in ...] or .tolist()")
+
+
+@pytest.mark.stretch
+def test_search_matrix_without_k_returns_the_top_3():
+    """Scale to 1000 docs and use numpy matrix math for similarity.
+
+    k defaults to 3, as in top_k: search_matrix(matrix, query_vector) with no k gives the 3 best rows.
+    """
+    matrix = u05.to_matrix([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]])
+    got = u05.search_matrix(matrix, [1.0, 0.2])
+    got = [int(i) for i in got] if isinstance(got, (list, tuple, np.ndarray)) else got
+    expect(got == [0, 2, 1], call="search_matrix(to_matrix([[1, 0], [0, 1], [1, 1], [-1, 0]]), [1.0, 0.2]) with no k",
+           returned=got, expected="[0, 2, 1]: the 3 best of the 4 rows, best first",
+           hint="keep the signature's default, k: int = 3")
 
 
 @pytest.mark.stretch

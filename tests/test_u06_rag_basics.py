@@ -244,8 +244,8 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
     """For answerable questions the reply includes a [chunk N] citation pointing at the right note
 
     With Voyage and Claude replaced by stand-ins: answer() sends SYSTEM and the course's prompt of
-    the retrieved chunks, and resolves [chunk N] to the note of the N-th chunk ([chunk 1] is
-    chunks[0]); a citation of a chunk it never sent is flagged.
+    the retrieved chunks, and resolves [chunk N] to the note (and the id) of the N-th chunk ([chunk 1]
+    is chunks[0]); a citation of a chunk it never sent is flagged.
     """
     got, calls = answer_with(monkeypatch, reply)
     sent = calls[0] if len(calls) == 1 else calls
@@ -257,6 +257,10 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
            call=f"answer(...) when the reply is {reply!r} and the chunks come from {[c['note'] for c in RETRIEVED]}",
            returned=shown, expected=repr({"cited_notes": cited_notes, "flagged": flagged, "not_found": False}),
            hint="cited, flagged = parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]")
+    ids = [next(c["id"] for c in RETRIEVED if c["note"] == note) for note in cited_notes]
+    expect(got.get("cited_ids") == ids, call=f"answer(...) when the reply is {reply!r}",
+           returned=got.get("cited_ids"), expected=f"cited_ids {ids}: the id of each cited chunk, in citation order",
+           hint="cited_ids = [chunks[n - 1]['id'] for n in cited], beside cited_notes")
     chunks = [{k: v for k, v in c.items() if k != "vector"} if isinstance(c, dict) else c for c in got.get("chunks") or []]
     expect(got.get("text") == reply and chunks == RETRIEVED, call="answer(...)",
            returned={"text": got.get("text"), "chunks": chunks},
@@ -282,6 +286,29 @@ def test_answer_reads_not_found_as_no_citation(monkeypatch, reply):
            call=f"answer({WIFI[0]!r}, index) when the reply is {reply!r}", returned=shown,
            expected="{'not_found': True, 'cited_notes': [], 'flagged': []}",
            hint="not_found = reply.strip().lower().startswith('not found in sources'); only [chunk N] in brackets cites")
+
+
+@pytest.mark.contract
+def test_ask_claude_returns_the_text_of_every_text_block(monkeypatch):
+    """Return the reply's text (the text of its text blocks, in order, with nothing put between them), not the SDK's object.
+
+    A reply may come in several content blocks, not all of them text: the answer is the text blocks'
+    text, whole and in order. Claude is a stand-in that replies in two text blocks around a
+    thinking block.
+    """
+    blocks = [types.SimpleNamespace(type="text", text="Helen Okafor is the executive sponsor "),
+              types.SimpleNamespace(type="thinking", thinking="The sponsor is in chunk 1."),
+              types.SimpleNamespace(type="text", text="[chunk 1].")]
+
+    def fake_create(self, *args, **kwargs):
+        return types.SimpleNamespace(content=blocks, stop_reason="end_turn")
+
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+    got = u06.ask_claude(COURSE_SYSTEM, course_prompt(RETRIEVED, SPONSOR[0]))
+    want = "Helen Okafor is the executive sponsor [chunk 1]."
+    expect(got == want, call="ask_claude(SYSTEM, user) when the reply's content is a text block, a thinking "
+                             "block and a text block", returned=got, expected=repr(want),
+           hint="join the text of the blocks whose type is 'text', in order: ''.join(...)")
 
 
 @pytest.mark.verify
@@ -427,8 +454,9 @@ def test_tightened_instruction_says_not_found_and_stops():
     statement and nothing else.
     """
     tight = u06.TIGHT_SYSTEM
-    expect(tight.startswith(COURSE_SYSTEM) and STOP in tight, call="TIGHT_SYSTEM", returned=tight,
-           expected=f"SYSTEM followed by {STOP!r}", hint="TIGHT_SYSTEM = SYSTEM + '\\n' + the Stretch's sentence")
+    expect(isinstance(tight, str) and tight.startswith(COURSE_SYSTEM) and tight[len(COURSE_SYSTEM):].strip() == STOP,
+           call="TIGHT_SYSTEM", returned=tight, expected=f"SYSTEM followed by {STOP!r} (a line break or a space between), and nothing else",
+           hint="TIGHT_SYSTEM = SYSTEM + '\\n' + the Stretch's sentence")
     got = u06.answer(WIFI[0], chunk_index(), system=tight)
     shown = {key: got.get(key) for key in ("text", "not_found", "cited_notes")}
     expect(said_only_not_found(got["text"]) and got["not_found"] is True and got["cited_notes"] == [],

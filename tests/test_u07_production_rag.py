@@ -4,10 +4,12 @@ import json
 import math
 import re
 import string
+import types
 
 import anthropic
 import pytest
 import tiktoken
+import voyageai
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +156,47 @@ def test_vector_search_ranks_by_cosine_and_keeps_the_scores():
     expect(ok, call="vector_search(index, [2.0, 1.0], 3)", returned=got,
            expected=f"{[(i, round(s, 4)) for i, s in want]}: cosine, not dot product, highest first",
            hint="pair each id with cosine(query_vector, entry['vector']), sort highest first, keep k")
+
+
+DEPTH_30 = 30  # the course's pipeline: "vector_search(top 30) + bm25_search(top 30)"
+
+
+@pytest.mark.contract
+def test_the_retrievers_look_30_deep_unless_told():
+    """`k` is DEPTH (the course's top 30) unless given.
+
+    No API: with no k, bm25_search over U06's 50 paragraph chunks and vector_search over 40 vectors
+    each return their best 30, as step 4 of the course's pipeline takes them.
+    """
+    chunks = paragraph_chunks()
+    got = u07.bm25_search(chunks, KEYWORD[0])
+    expect(is_ranking(got, DEPTH_30, {c["id"] for c in chunks}), call=f"bm25_search(paragraph chunks, {KEYWORD[0]!r})",
+           returned=f"{len(got)} pairs" if isinstance(got, list) else got,
+           expected=f"the best {DEPTH_30} of the {len(chunks)} chunks as (id, score) pairs, highest first",
+           hint="keep the signature's default, k: int = DEPTH")
+    index = [{"id": f"v{i}", "vector": [math.cos(i / 25), math.sin(i / 25)]} for i in range(40)]
+    got = u07.vector_search(index, [1.0, 0.0])
+    want = [f"v{i}" for i in range(DEPTH_30)]
+    expect(isinstance(got, list) and [p[0] for p in got] == want, call="vector_search(40 vectors fanning out from (1, 0), [1.0, 0.0])",
+           returned=[p[0] for p in got] if isinstance(got, list) else got, expected=f"{want[:3]} … {want[-1]}: the best {DEPTH_30}",
+           hint="keep the signature's default, k: int = DEPTH")
+
+
+@pytest.mark.contract
+def test_fuse_without_k_uses_the_rrf_papers_60():
+    """`k` is RRF_K unless given.
+
+    RRF_K is 60, the constant of the paper that introduced reciprocal rank fusion, and it decides close
+    calls: "y" is 1st in one ranking (1/61 = 0.016393), "x" is 61st in one and 64th in the other
+    (1/121 + 1/124 = 0.016329), so "y" comes first; with k = 61 the order would flip.
+    """
+    first = [("y", 1.0)] + [(f"f{r}", 1 / r) for r in range(2, 61)] + [("x", 1 / 61)]
+    second = [(f"g{r}", 1 / r) for r in range(1, 64)] + [("x", 1 / 64)]
+    got = u07.fuse([first, second])
+    order = [i for i in got if i in ("x", "y")] if isinstance(got, list) else got
+    expect(order == ["y", "x"], call="fuse([ranking with y 1st and x 61st, ranking with x 64th]) with no k",
+           returned=order, expected="['y', 'x']: 1/(60 + 1) beats 1/(60 + 61) + 1/(60 + 64)",
+           hint="keep the signature's default, k: int = RRF_K (60)")
 
 
 @pytest.mark.verify
@@ -468,6 +511,57 @@ def test_a_sentence_longer_than_the_limit_stays_whole():
            hint="a sentence is never split: when one alone is over the limit, it becomes its own chunk")
 
 
+LIMIT_200 = 200  # MAX_CHUNK_TOKENS as the exercise hands it
+
+
+def two_paragraphs(total):
+    """Two paragraphs of several sentences each, each well within 200 tokens, together exactly `total` tokens."""
+    first = " ".join(["The import ran overnight and the ledger stayed empty."] * 8)
+    words = "Stockline sent the figures late on Friday night.".split()
+    for n in range(10, 400):
+        for end in (".", " too.", " as well."):
+            text = first + "\n\n" + " ".join((words * 50)[:n]).rstrip(".") + end
+            if tokens(text) == total:
+                return first + "\n\n", text[len(first) + 2:]
+    raise AssertionError(f"no text of exactly {total} tokens")  # the test's own data: never the code under test
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("total", [200, 201])
+def test_semantic_chunks_without_a_limit_use_200_tokens(total):
+    """`max_tokens` is MAX_CHUNK_TOKENS (200) unless given.
+
+    With no max_tokens, a text of exactly 200 tokens fits and stays one chunk; at 201 tokens it does not,
+    and the cut falls at its paragraph end, not after a sentence of the second paragraph (which fits alone).
+    """
+    first, second = two_paragraphs(total)
+    text = first + second
+    got = u07.semantic_chunks(text)
+    want = [text] if total <= LIMIT_200 else [first, second]
+    expect(got == want, call=f"semantic_chunks(<two paragraphs, {total} tokens>) with no max_tokens", returned=got,
+           expected=f"{len(want)} chunk(s): {'the whole text' if len(want) == 1 else 'cut at the blank line between the paragraphs'}",
+           hint="keep the signature's default, max_tokens: int = MAX_CHUNK_TOKENS; cut at PARAGRAPH_END before "
+                "trying sentence ends")
+
+
+@pytest.mark.contract
+def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
+    """a paragraph too long alone is cut at sentence ends near the limit: each of its sentences joins the chunk that holds the sentence before it whenever the two together fit the limit.
+
+    The course cuts at "sentence boundaries near the size limit": one paragraph of three sentences,
+    with the limit exactly the tokens of the first two, is two chunks, the first two sentences and the
+    third: a chunk of exactly the limit fits.
+    """
+    sentences = ["Go-live moved from 20 April to 8 June. ", "The certification of the scanners is late. ",
+                 "The vendor says the lab in Rotterdam lost two weeks to a fire drill and a broken rig."]
+    text = "".join(sentences)
+    limit = tokens(sentences[0] + sentences[1])
+    got = u07.semantic_chunks(text, limit)
+    want = [sentences[0] + sentences[1], sentences[2]]
+    expect(got == want, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=repr(want),
+           hint="add the next sentence while count_tokens(chunk + sentence) <= max_tokens: equal to the limit still fits")
+
+
 @pytest.mark.verify
 def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
     """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
@@ -565,12 +659,40 @@ ROWS = [
 ]
 
 
+@pytest.mark.contract
+def test_compare_widens_to_the_cosine_top_10(monkeypatch):
+    """"candidates" the ids of the RERANK_DEPTH best entries of `index` by vector_search
+
+    The course's step 1: "Widen retrieval to top-10 by cosine." With Voyage and Claude replaced by
+    stand-ins (the question embeds as (1, 0), every reply is "[chunk 1]"), an index of 12 entries
+    gives 10 candidates, the closest first, and the cosine top 3 is their first three.
+    """
+    def fake_embed(self, texts, *args, **kwargs):
+        return types.SimpleNamespace(embeddings=[[1.0, 0.0] for _ in texts])
+
+    def fake_create(self, *args, **kwargs):
+        return types.SimpleNamespace(content=[types.SimpleNamespace(type="text", text="[chunk 1]")], stop_reason="end_turn")
+
+    monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+    angles = [5, 0, 11, 3, 8, 1, 10, 6, 2, 9, 4, 7]  # entry "a<n>" points n tenths of a radian away from (1, 0)
+    index = [{"id": f"a{n}", "note": f"note{n:02}", "source": f"note{n:02}.txt", "text": f"text {n}",
+              "vector": [math.cos(n / 10), math.sin(n / 10)]} for n in angles]
+    got = u07.compare(index, "Which way?", "note00")
+    want = [f"a{n}" for n in range(10)]
+    shown = {key: got.get(key) for key in ("candidates", "cosine_top3")} if isinstance(got, dict) else got
+    expect(shown == {"candidates": want, "cosine_top3": want[:3]}, call="compare(index of 12 entries, 'Which way?', 'note00')",
+           returned=shown, expected=f"candidates {want} (the 10 closest, best first), cosine_top3 {want[:3]}",
+           hint="vector_search(index, embed([question])[0], RERANK_DEPTH): the course's top-10, then the first TOP_N")
+
+
 @pytest.mark.verify
 def test_print_table_shows_five_rows_and_the_four_columns(capsys):
     """You have a 5-row table (question × cosine-top-3 vs reranked-top-3 vs better?).
 
     No API: printed, the table has a header naming its columns and one line per row with the
-    question, both top 3s and the better? verdict.
+    question, both top 3s and the better? verdict; then a line that counts the rows where re-ranking
+    changed the top 3 (4 of these 5) and those where it gave the better-cited answer (1).
     """
     u07.print_table(ROWS)
     out = capsys.readouterr().out
@@ -589,8 +711,14 @@ def test_print_table_shows_five_rows_and_the_four_columns(capsys):
         said = verdict and verdict.group(0) in ("yes", "true", "✓")
         if missing or not verdict or said != r["better"]:
             problems.append(f"the line of {r['question']!r} lacks {missing or 'its better? verdict'}: {line!r}")
+    last_row = max((i for i, line in enumerate(lines) if any(r["question"][:25] in line for r in ROWS)), default=len(lines))
+    counts = [set(re.findall(r"\b\d+\b", line)) for line in lines[last_row + 1:]]
+    if not any({"4", "1"} <= numbers for numbers in counts):
+        problems.append("no line after the rows counting the 4 rows where re-ranking changed the top 3 and the 1 "
+                        "where it gave the better-cited answer")
     expect(not problems, call="print_table(rows) for 5 rows", returned=out, expected=f"no problems: {problems}",
-           hint="print a header, then per row: question | cosine top 3 ids | re-ranked top 3 ids | yes/no")
+           hint="print a header, then per row: question | cosine top 3 ids | re-ranked top 3 ids | yes/no; "
+                "then one line with the two counts")
 
 
 @pytest.mark.verify
@@ -613,6 +741,11 @@ def test_reranking_changed_the_top_3_and_the_answer_got_better():
            returned=rows, expected=f"5 rows with the keys {sorted(keys)}, one per question of QUESTIONS, in order",
            hint="one compare(index, question, expected) per (question, expected) in QUESTIONS")
     known = {e["id"] for e in index}
+    expect(all(expected in known or expected is None for _, expected in questions) and None in dict(questions).values(),
+           call="QUESTIONS", returned=questions,
+           expected=f"each question with the note that answers it (one of {sorted(known)}), and one the notes "
+                    "cannot answer (None)",
+           hint="keep QUESTIONS as given: U06's five test questions with their notes")
     problems = []
     for r in rows:
         q, cands, cos, rr = r["question"], r["candidates"], r["cosine_top3"], r["reranked_top3"]
@@ -644,6 +777,8 @@ def test_reranking_changed_the_top_3_and_the_answer_got_better():
 
 
 # --- Everything at once ------------------------------------------------------------------------------
+
+TOP_5 = 5  # the course's pipeline: "rerank(query, candidates) → top 5", FINAL_K as the exercise hands it
 
 PIPELINE = (
     ("Why did the schedule slip?", "note06"),
@@ -680,8 +815,8 @@ def test_production_pipeline_answers_with_cited_chunk_ids():
         chunk_ids = ids_of(got["chunks"])
         if not (isinstance(got["query"], str) and got["query"].strip()):
             problems.append(f"{question}: no rewritten query in 'query'")
-        if not (1 <= len(chunk_ids) <= u07.FINAL_K and set(chunk_ids) <= set(by_id)):
-            problems.append(f"{question}: answered from {chunk_ids}, not 1 to {u07.FINAL_K} chunks of the index")
+        if not (len(chunk_ids) == TOP_5 == len(set(chunk_ids)) and set(chunk_ids) <= set(by_id)):
+            problems.append(f"{question}: answered from {chunk_ids}, not {TOP_5} different chunks of the index")
         if not set(got["cited_ids"]) <= set(chunk_ids):
             problems.append(f"{question}: cites {got['cited_ids']}, not all of them in the prompt")
         if note is None and not got["not_found"]:
@@ -689,7 +824,7 @@ def test_production_pipeline_answers_with_cited_chunk_ids():
         if note is not None and note not in [by_id[i]["note"] for i in got["cited_ids"] if i in by_id]:
             problems.append(f"{question}: cites {got['cited_ids']}, no chunk of {note}")
     expect(not problems, call="production_answer(question, index) for 3 questions", returned=problems,
-           expected="each answer built from at most FINAL_K re-ranked chunks, citing the right note's chunk ids",
+           expected="each answer built from the top 5 re-ranked chunks, citing the right note's chunk ids",
            hint="rewrite_query -> hybrid_search(index, query, k=DEPTH) -> rerank(question, candidates, k) -> answer_from")
 
 

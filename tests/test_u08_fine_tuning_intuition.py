@@ -1,5 +1,6 @@
 """U08 · Fine-tuning intuition: route three scenarios to prompting, RAG or a LoRA fine-tune, citing the row."""
 
+import math
 from dataclasses import replace
 
 import pytest
@@ -118,6 +119,33 @@ def test_your_reading_keeps_the_facts_the_requests_state():
            hint="tag what each request needs, not what it mentions; copy the numbers the text gives")
 
 
+@pytest.mark.contract
+def test_a_and_b_state_no_numbers_and_no_tried_prompt():
+    """copy the numbers the text gives (0 where it gives none). A flag (changes_often, prompt_tried) is True only when the text says so, else False.
+
+    A and B give no label count and no monthly volume (the catalog's 400 pages count neither), and
+    neither says a prompt was already pushed hard; B says nothing of changing month to month.
+    """
+    yours = u08.scenarios()
+    expect(isinstance(yours, dict) and set(yours) == {"A", "B", "C"}, call="scenarios()", returned=yours,
+           expected='a dict keyed by exactly "A", "B" and "C"', hint="one Scenario per request in SCENARIO_TEXT")
+    a, b = yours["A"], yours["B"]
+    checks = [
+        (a.labelled_examples == 0, f"A mentions no labelled examples: labelled_examples 0, not {a.labelled_examples!r}"),
+        (a.monthly_volume == 0, f"A gives no monthly volume (400 is pages): monthly_volume 0, not {a.monthly_volume!r}"),
+        (a.prompt_tried is False, "A never says a prompt was tried: prompt_tried False"),
+        (b.labelled_examples == 0, f"B mentions no labelled examples: labelled_examples 0, not {b.labelled_examples!r}"),
+        (b.monthly_volume == 0, f"B gives no monthly volume: monthly_volume 0, not {b.monthly_volume!r}"),
+        (b.prompt_tried is False, "B never says a prompt was tried: prompt_tried False"),
+        (b.changes_often is False, "B's voice and bullets do not change month to month: changes_often False"),
+    ]
+    problems = [what for ok, what in checks if not ok]
+    expect(not problems, call="scenarios()", returned=problems,
+           expected="0 for every number the request does not give, False for every flag it does not state "
+                    "(shown: what is wrong)",
+           hint="copy only what the text says: no labels, no volume and no tried prompt in A or B")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize("name", ["A", "B"])
 def test_a_pile_of_labels_does_not_change_a_or_b(name):
@@ -140,14 +168,18 @@ def test_one_thousand_labels_is_enough(labels):
     check_answer("C", replace(the_tests_reading()["C"], labelled_examples=labels), f"with {labels} labels")
 
 
+ONE_MILLION = 1_000_000  # AT_SCALE as the exercise hands it: "millions of times" a month starts at one million
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize("above", [0, 1], ids=["exactly-at-scale", "just-above"])
 def test_at_scale_includes_the_threshold_itself(above):
     """C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task)
 
-    A narrow task at exactly AT_SCALE calls a month is at scale: ">=" includes the threshold.
+    A narrow task at exactly AT_SCALE calls a month (one million: "millions of times" starts there)
+    is at scale: ">=" includes the threshold.
     """
-    volume = u08.AT_SCALE + above
+    volume = ONE_MILLION + above
     check_answer("C", replace(the_tests_reading()["C"], monthly_volume=volume), f"at {volume:,} calls a month")
 
 
@@ -205,6 +237,42 @@ SCENARIOS = st.builds(
     st.one_of(st.integers(0, 2 * 10**6), st.integers(0, 10**9)),
     st.booleans(),
 )
+
+
+# Each tag alone, with the gate open and at scale: the move its rule gives, and the rows that may back it
+# (None: any key of the tables; the docstring names no row for these two).
+EACH_TAG = [
+    ("recent news", "web search", ("Recent news",)),
+    ("domain knowledge", "RAG", ("Domain knowledge",)),
+    ("narrow task", "fine-tune (LoRA)", ("Extreme consistency", "1,000+ high-quality")),
+    ("specialized format", "fine-tune (LoRA)", None),
+    ("smaller model", "distillation", None),
+    ("tone of voice", "prompting", ("Tone of voice",)),
+    ("one-off behavior", "prompting", ("One-off behaviors",)),
+]
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("tag", "move", "starts"), EACH_TAG, ids=[t for t, _, _ in EACH_TAG])
+def test_each_tag_of_needs_has_its_rule(tag, move, starts):
+    """Send a scenario to one move of MOVES, citing the table row that backs it.
+
+    The rules name seven tags, and a Scenario takes its tags from NEEDS: each is in NEEDS, and a
+    scenario that needs only it (enough labels, a prompt pushed hard, a target that holds still,
+    2M calls a month) goes where its rule says.
+    """
+    expect(tag in u08.NEEDS, call="NEEDS", returned=u08.NEEDS, expected=f"a tuple of tags holding {tag!r}",
+           hint="NEEDS is given: keep its seven tags as written")
+    scenario = u08.Scenario(needs={tag}, changes_often=False, labelled_examples=5_000, monthly_volume=2_000_000,
+                            prompt_tried=True)
+    got, call = routed(scenario)
+    problems = report_problems(got)
+    rows = [row_starting(s) for s in starts] if starts else None
+    ok = getattr(got, "move", None) == move and not problems and (rows is None or getattr(got, "row", None) in rows)
+    expect(ok, call=call, returned=got,
+           expected=f"move={move!r}, citing {f'one of the rows {rows!r}' if rows else 'a row of the tables'}"
+                    f"{f' ({problems})' if problems else ''}",
+           hint="one rule per tag, in the docstring's order: retrieve knowledge, train only at the gate, prompt the rest")
 
 
 @pytest.mark.verify
@@ -293,8 +361,8 @@ def test_a_rank_16_adapter_on_llama_8b_is_under_100mb():
     """
     got = u08.adapter_size_mb(**LLAMA_31_8B, rank=16)
     call = "adapter_size_mb(n_layers=32, d_model=4096, rank=16)"
-    expect(isinstance(got, (int, float)) and abs(got - 16.777216) < 0.01, call=call, returned=got,
-           expected="about 16.78 MB (8,388,608 parameters × 2 bytes, in MB of 10**6 bytes)",
+    expect(isinstance(got, (int, float)) and math.isclose(got, 16.777216, rel_tol=1e-9), call=call, returned=got,
+           expected="16.777216 MB (8,388,608 parameters × 2 bytes, in MB of exactly 10**6 bytes)",
            hint="per projection, A is d_model×rank and B is rank×d_model; two projections per layer")
     expect(got < 100 <= FULL_FINE_TUNE_MB, call=call, returned=got,
            expected=f"under 100 MB, where a full fine-tune is {FULL_FINE_TUNE_MB:,.0f} MB", hint=None)
@@ -312,6 +380,6 @@ def test_the_adapter_grows_with_rank_and_precision(rank, bytes_per_param, mb):
     under 100 MB, and fp32 (4 bytes) doubles it.
     """
     got = u08.adapter_size_mb(**LLAMA_31_8B, rank=rank, bytes_per_param=bytes_per_param)
-    expect(isinstance(got, (int, float)) and abs(got - mb) < 0.01,
+    expect(isinstance(got, (int, float)) and math.isclose(got, mb, rel_tol=1e-9),
            call=f"adapter_size_mb(n_layers=32, d_model=4096, rank={rank}, bytes_per_param={bytes_per_param})",
-           returned=got, expected=f"about {mb:.2f} MB", hint="parameters × bytes_per_param / 10**6")
+           returned=got, expected=f"{mb} MB (a MB is exactly 10**6 bytes)", hint="parameters × bytes_per_param / 10**6")
