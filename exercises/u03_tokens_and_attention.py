@@ -85,9 +85,9 @@ def anthropic_count_tokens(system: str, user: str) -> int:
     """Ask Anthropic how many input tokens this prompt is (system prompt `system`, user turn `user`); return that int.
 
     Make one `anthropic.Anthropic().messages.count_tokens(...)` call for model CLAUDE, with `system`
-    as the system prompt, `user` as the content (a plain string) of the only message, a user turn, and
-    no other arguments: the tests replay that exact request. The count is its reply's input tokens.
-    Claude's tokenizer is not cl100k: expect a different, similar number.
+    as the system prompt and `user` as the content of the only message, a user turn (a string, or
+    one text block holding it). The count is its reply's input tokens. Claude's tokenizer is not
+    cl100k: expect a different, similar number.
     """
     raise NotImplementedError('U03 · anthropic_count_tokens() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 
@@ -169,9 +169,9 @@ def ask(system: str, user: str) -> str:
     """Send one prompt to Claude and return the text of its reply, a str.
 
     Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens
-    MAX_TOKENS, `system` as the system prompt, `user` as the content (a plain string) of the only
-    message, a user turn, and no other arguments: the tests replay that exact request. Return the
-    reply's text (the text of its text blocks), not the SDK's object.
+    MAX_TOKENS, `system` as the system prompt, `user` as the content of the only message, a user
+    turn (a string, or one text block holding it: the API takes both). Return the reply's text (the
+    text of its text blocks), not the SDK's object.
     """
     raise NotImplementedError('U03 · ask() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 

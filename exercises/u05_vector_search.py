@@ -30,9 +30,9 @@ def build_index(notes) -> list[dict]:
     """Embed every note once; return the index: a list of one dict per note, in the notes' order.
 
     `notes` are the sample corpus's notes (`from kata.corpus import load_notes`), each with `.id`
-    ("note01") and `.text` (the whole file). Each entry has exactly the keys "id" (the note's id),
-    "text" (its text) and "vector" (the embedding of that text). Embed all the texts with ONE call to
-    your U04 `embed`, in the notes' order: the tests replay that request.
+    ("note01") and `.text` (the whole file). Each entry has the keys "id" (the note's id), "text" (its
+    text) and "vector" (the embedding of that text); more keys are yours to add. Embed all the texts
+    with ONE call to your U04 `embed`, in the notes' order: the corpus is embedded once, here.
     """
     raise NotImplementedError('U05 · build_index() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')
 
@@ -51,7 +51,7 @@ def search(index: list[dict], query: str, k: int = 3) -> list[str]:
     """Return the ids of the k notes in `index` closest in meaning to the text `query`, best first.
 
     Rank as `top_k` does. Embed the query alone, with ONE call to your U04 `embed` on a list that
-    holds just `query` (the tests replay that request). The notes were embedded once, by build_index:
+    holds just `query`. The notes were embedded once, by build_index:
     do not embed them again here.
     """
     raise NotImplementedError('U05 · search() is not written yet: write it here, then run `kata check 5` (stuck? `kata hint 5`)')

@@ -69,8 +69,8 @@ def build_chunk_index(chunks: list[dict]) -> list[dict]:
     """Embed the chunks once; return the index: one new dict per chunk, in order, its keys plus "vector".
 
     Each entry holds every key of its chunk and one more, "vector", the embedding of its "text". Embed
-    all the texts with ONE call to your U04 `embed`, in the chunks' order: the tests replay that
-    request. The corpus is embedded once, here: answering a question never embeds it again.
+    all the texts with ONE call to your U04 `embed`, in the chunks' order. The corpus is embedded
+    once, here: answering a question never embeds it again.
     """
     raise NotImplementedError('U06 · build_chunk_index() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
 
@@ -79,8 +79,7 @@ def retrieve(index: list[dict], question: str, k: int = 3) -> list[dict]:
     """Return the k entries of `index` closest in meaning to `question`, best first: the index's own dicts.
 
     Rank as your U05 `top_k` does (it works on any list of dicts with "id" and "vector"). Embed the
-    question alone, with ONE call to your U04 `embed` on a list that holds just `question` (the tests
-    replay that request).
+    question alone, with ONE call to your U04 `embed` on a list that holds just `question`.
     """
     raise NotImplementedError('U06 · retrieve() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')
 
@@ -113,8 +112,8 @@ def ask_claude(system: str, user: str) -> str:
     """Send one prompt to Claude and return the text of its reply, a str.
 
     Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens
-    MAX_TOKENS, `system` as the system prompt, `user` as the content (a plain string) of the only
-    message, a user turn, and no other arguments: the tests replay that exact request. Return the
+    MAX_TOKENS, `system` as the system prompt, `user` as the content of the only message, a user
+    turn (a string, or one text block holding it: the API takes both). Return the
     reply's text (the text of its text blocks), not the SDK's object.
     """
     raise NotImplementedError('U06 · ask_claude() is not written yet: write it here, then run `kata check 6` (stuck? `kata hint 6`)')

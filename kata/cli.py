@@ -7,11 +7,14 @@
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
     kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
     kata show N          run your unit end to end offline and print what it finds (U04-U07, U10, U11)
-    kata grade PATH      grade a learner's copy of exercises/ (--json, --junit-xml)
+    kata grade PATH...   grade a learner's copy of exercises/ (--json, --junit-xml), or a class of them in
+                         parallel (--csv, --html, --workers); --unit N --require done for GitHub Classroom
     kata verify          the instructor check: solutions pass, stubs and known mistakes fail
+    kata plot N          draw your unit's picture into .kata/plots/ (U04, U05, U07, U11; needs the plots extra)
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
     kata record [UNIT]   re-record cassettes from solutions/ against the reference backend (--live: real APIs)
     kata serve           run the reference backend locally, to try inputs of your own offline
+    kata mutate [UNIT]   mutation score of each unit's tests against its solution (maintainers; slow)
 
     --strict-replay      (next, check, watch, grade) replay only recorded API requests, with a diff for
                          any other, instead of computing them with the reference backend. `kata verify`
@@ -179,28 +182,78 @@ def grade_rows(results) -> list[dict]:
 
 
 def cmd_grade(args) -> int:
-    from kata import junit
+    from kata import classroom, junit
 
-    path = Path(args.path)
-    if not path.is_dir():
-        raise SystemExit(f"kata grade: {args.path} is not a folder (give the learner's copy of exercises/)")
-    run = _run(None, str(path.resolve()), use_cache=False, extra=_extra(args))
+    units = [_unit_arg(u) for u in args.unit] if args.unit else None
+    try:
+        learners = classroom.find_learners(args.paths)
+    except ValueError as error:
+        raise SystemExit(f"kata grade: {error} (give a learner's copy of exercises/, a copy of the repository, "
+                         f"or a folder of them)") from None
+    one = len(args.paths) == 1 and classroom.is_learner(Path(args.paths[0]))
+    if not one:
+        return _grade_class(args, learners, units)
+    learner = learners[0]
+    run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args))
     rows = grade_rows(run.results)
-    print(f"Grading {path}")
+    print(f"Grading {args.paths[0]}" + (f" (its {learner.tree.name}/)" if learner.repo_copy else ""))
     print(f"{'unit':<5} {'status':<12} {'verify':>7} {'stretch':>8}")
     for row in rows:
         print(f"{row['unit']:<5} {row['status']:<12} {row['verify_passed']:>3}/{row['verify_total']:<3} "
               f"{row['stretch_passed']:>4}/{row['stretch_total']:<3}")
     for note in run.notes:
         print(note)
+    if learner.changed:
+        print(f"⚠ This copy's {', '.join(learner.changed)} differ from the instructor's; the instructor's were run.")
     done = sum(row["status"] == "done" for row in rows)
-    print(f"{done} of {len(rows)} playable units done")
+    print(f"{done} of {len(rows)} {'graded' if units else 'playable'} units done")
     if args.json:
-        Path(args.json).write_text(json.dumps({"graded": str(path.resolve()), "units": rows}, indent=1))
+        Path(args.json).write_text(json.dumps({"graded": str(learner.tree), "units": rows,
+                                               "differs_from_instructor": learner.changed}, indent=1))
         print(f"JSON written to {args.json}")
     if args.junit_xml:
         Path(args.junit_xml).write_text(junit.xml(run.results))
         print(f"JUnit XML written to {args.junit_xml}")
+    _write_class_files(args, learners, [r.unit for r in run.results.values()], {learner.name: run.results})
+    if args.require == "done" and done < len(rows):
+        return 1  # GitHub Classroom: a unit scores only when this exits 0
+    return 0
+
+
+def _write_class_files(args, learners, units, results=None) -> None:
+    from kata import classroom
+
+    for learner in learners:
+        if results and learner.name in results:
+            learner.results = results[learner.name]
+    if args.csv:
+        Path(args.csv).write_text(classroom.csv_text(learners, units), encoding="utf-8")
+        print(f"CSV written to {args.csv}")
+    if args.html:
+        Path(args.html).write_text(classroom.html_page(learners, units), encoding="utf-8")
+        print(f"HTML written to {args.html}")
+
+
+def _grade_class(args, learners, units) -> int:
+    from kata import classroom
+
+    if args.junit_xml:
+        raise SystemExit("kata grade: --junit-xml is for one learner's tree; a class gets --csv, --html and --json")
+    workers = args.workers or os.cpu_count() or 1
+    graded = [learner for learner in learners if learner.tree]
+    print(f"Grading {len(graded)} learner trees, {min(workers, len(graded) or 1)} at a time")
+    classroom.grade(learners, units, workers=workers, extra=_extra(args))
+    units = [u for u in (units or UNITS) if u.ready]
+    print("\n".join(classroom.summary_lines(learners, units)))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"learners": [
+            {"name": learner.name, "path": str(learner.path), "graded": str(learner.tree or ""), "problem": learner.problem,
+             "differs_from_instructor": learner.changed, "units": grade_rows(learner.results)} for learner in learners]},
+            indent=1))
+        print(f"JSON written to {args.json}")
+    _write_class_files(args, learners, units)
+    if args.require == "done" and any(learner.score(units) < len(units) for learner in learners):
+        return 1
     return 0
 
 
@@ -232,6 +285,31 @@ def cmd_show(args) -> int:
     return 1 if problem else 0
 
 
+def cmd_plot(args) -> int:
+    from kata import impl, plots, show, worker
+
+    try:
+        slug = plots.plottable(args.unit)
+        tree = impl.target(str(args.impl)).tree
+    except ValueError as error:
+        raise SystemExit(board.as_typed(f"kata: {error}")) from None
+    unit = find(slug)
+    job = worker.Job([unit], tree, show=f"plot:{slug}", impl_spec=str(args.impl))
+    printout, problem = worker.show(job, time_limit=show.SHOW_TIME_LIMIT)
+    data = plots.parse(printout)
+    if data is None:
+        stub = plots.stub_message(printout, unit)
+        if stub:
+            print(board.as_typed(stub))
+        else:
+            print(board.as_typed(printout.rstrip()))
+            print(board.as_typed(f"\n✘ {problem or f'kata plot {unit.number}: your code gave no numbers to draw.'}"))
+        return 1
+    for path in plots.draw(slug, data, Path(args.out) if args.out else plots.PLOT_DIR):
+        print(f"wrote {impl.display_path(path)}")
+    return 0
+
+
 def cmd_stubs(args) -> int:
     units = [find(u) for u in args.units] if args.units else None
     changed = stubs.write_stubs(units)
@@ -250,6 +328,14 @@ def cmd_serve(args) -> int:
     from kata import recording
 
     return recording.serve(args.port)
+
+
+def cmd_mutate(args) -> int:
+    from kata import mutation
+
+    units = [_unit_arg(u) for u in args.units] if args.units else [u for u in UNITS if u.ready]
+    return mutation.main(units, markdown=args.markdown, json_path=args.json, time_limit=args.time_limit,
+                         parallel=args.parallel, list_only=args.list, from_json=args.from_json)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,11 +364,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every unit (asks once, backs every file up)")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_reset)
-    p = sub.add_parser("grade", help="grade a learner's copy of exercises/")
+    p = sub.add_parser("grade", help="grade a learner's copy of exercises/, or a class of them (in parallel)")
     strict_commands.append(p)
-    p.add_argument("path")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a learner's exercises/ folder or repository copy; several, or a folder of them, for a class")
     p.add_argument("--json", metavar="FILE")
-    p.add_argument("--junit-xml", metavar="FILE")
+    p.add_argument("--junit-xml", metavar="FILE", help="one learner's tree only")
+    p.add_argument("--csv", metavar="FILE", help="one row per learner, one column per unit (as nbgrader exports)")
+    p.add_argument("--html", metavar="FILE", help="the class report: one static page, learners x units")
+    p.add_argument("--workers", type=int, metavar="N", help="trees graded at a time (default: one per core)")
+    p.add_argument("--unit", action="append", metavar="N", help="grade only this unit (repeatable)")
+    p.add_argument("--require", choices=["done"],
+                   help="exit 1 unless every graded unit is done (GitHub Classroom scores a unit on exit 0)")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("verify", help="the instructor check (the README's test command)")
     strict_commands.append(p)
@@ -294,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("unit")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.set_defaults(func=cmd_show)
+    p = sub.add_parser("plot", help="draw your unit's picture, from your own code (U04, U05, U07, U11)")
+    p.add_argument("unit")
+    p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
+    p.add_argument("--out", metavar="FOLDER", help="where the PNG files go (default: .kata/plots/)")
+    p.set_defaults(func=cmd_plot)
     p = sub.add_parser("stubs", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("units", nargs="*")
     p.set_defaults(func=cmd_stubs)
@@ -304,6 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the reference backend locally, offline")
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("mutate", help="mutation score of each unit's tests (maintainers; tens of minutes)")
+    p.add_argument("units", nargs="*", help="units to mutate (default: all playable units)")
+    p.add_argument("--markdown", action="store_true", help="print the table as a README table")
+    p.add_argument("--json", metavar="FILE", help="write every mutant's verdict to FILE")
+    p.add_argument("--list", action="store_true", help="only list the mutants and their changes; run nothing")
+    p.add_argument("--time-limit", type=float, default=5.0, help="seconds a test may take before the mutant counts as timed out")
+    p.add_argument("--parallel", type=int, default=2)
+    p.add_argument("--from-json", metavar="FILE", help="re-tabulate a --json run with today's tests/mutants/ (runs nothing)")
+    p.set_defaults(func=cmd_mutate)
     return parser
 
 

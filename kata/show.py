@@ -118,6 +118,12 @@ def main(slug: str, impl_spec: str) -> None:
     """Run unit `slug`'s show against a target, printing as it goes (in the worker's child)."""
     from kata import offline, recording, testing
 
+    verb, run = "show", None
+    if slug.startswith("plot:"):  # `kata plot N`: the same run, printing the numbers a picture is drawn from
+        from kata import plots
+
+        verb, slug = "plot", slug.removeprefix("plot:")
+        run = lambda u: plots.compute(slug, u)  # noqa: E731
     unit = BY_SLUG[slug]
     target = impl.target(impl_spec)
     testing.set_current(target)
@@ -126,9 +132,9 @@ def main(slug: str, impl_spec: str) -> None:
     server, base = recording.start_backend()
     _point_sdks_at(base)
     try:
-        SHOWS[slug](testing.load_unit(slug))
+        (run or SHOWS[slug])(testing.load_unit(slug))
     except impl.StubReached as error:
-        print(f"\n{error}\n`kata show {unit.number}` shows your results once that is written.")
+        print(f"\n{error}\n`kata {verb} {unit.number}` {verb}s your results once that is written.")
     except (impl.UnitLoadError, impl.MissingName) as error:
         print(f"\n{error}")
     except Exception:  # noqa: BLE001 - your code raised: show where, as Python would

@@ -120,6 +120,7 @@ class _Child:
     started: float = 0.0
     where: str = ""  # which learner function an overrunning test was in
     paused_at: float = 0.0  # when the test's clock stopped for the kata's own computing (0: running)
+    born: float = field(default_factory=time.monotonic)
     last_heard: float = field(default_factory=time.monotonic)
     ended: str = ""  # "done", or why the session did not end normally
     open_fds: int = 2
@@ -244,10 +245,13 @@ def show(job: Job, time_limit: float = 120.0) -> tuple[str, str]:
 
 
 def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
-        spawn: bool | None = None, printouts: dict[int, str] | None = None) -> list[dict[str, UnitResult]]:
+        spawn: bool | None = None, printouts: dict[int, str] | None = None,
+        wall_limit: float | None = None) -> list[dict[str, UnitResult]]:
     """Run each job in a child of its own, `parallel` at a time; per-unit results for each job, in order.
 
-    `printouts`, when given, receives each show job's printout by the job's index."""
+    `printouts`, when given, receives each show job's printout by the job's index. `wall_limit`, when
+    given, caps a whole child's run in seconds, the kata's own computing included (maintainer runs:
+    a mutant that sends every request unrecorded must not run for minutes)."""
     time_limit = time_limit or TIME_LIMIT
     spawn = (os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")) if spawn is None else spawn
     if not spawn and not _primed and jobs:  # every forked child starts with pytest, the SDKs and the tests imported
@@ -284,6 +288,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
             now = time.monotonic()
             for pid, (index, child) in list(running.items()):
                 overran = child.running and not child.paused_at and now - child.started > time_limit + GRACE
+                overran = overran or bool(wall_limit and child.running and now - child.born > wall_limit)
                 silent = not child.running and child.open_fds and now - child.last_heard > SILENCE
                 if overran or silent:
                     _kill(child)

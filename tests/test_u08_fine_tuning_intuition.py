@@ -141,6 +141,33 @@ def test_one_thousand_labels_is_enough(labels):
 
 
 @pytest.mark.verify
+@pytest.mark.parametrize("above", [0, 1], ids=["exactly-at-scale", "just-above"])
+def test_at_scale_includes_the_threshold_itself(above):
+    """C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task)
+
+    A narrow task at exactly AT_SCALE calls a month is at scale: ">=" includes the threshold.
+    """
+    volume = u08.AT_SCALE + above
+    check_answer("C", replace(the_tests_reading()["C"], monthly_volume=volume), f"at {volume:,} calls a month")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize(("need", "move"), [("specialized format", "fine-tune (LoRA)"), ("smaller model", "distillation")])
+def test_through_the_gate_a_format_is_fine_tuned_and_a_smaller_model_distilled(need, move):
+    """C = fine-tune, LoRA (1,000+ labels + extreme consistency on a narrow, high-volume task)
+
+    With the gate open (enough labels, a prompt pushed hard, a target that holds still), a specialized
+    output format is a LoRA fine-tune and a smaller model is a distillation, whatever the volume.
+    """
+    scenario = replace(the_tests_reading()["C"], needs={need}, monthly_volume=500)
+    got, call = routed(scenario)
+    problems = report_problems(got)
+    expect(getattr(got, "move", None) == move and not problems, call=call, returned=got,
+           expected=f"move={move!r}, citing a row of the table ({problems or 'the row and reason are fine'})",
+           hint="through the gate: 'specialized format' -> 'fine-tune (LoRA)', 'smaller model' -> 'distillation'")
+
+
+@pytest.mark.verify
 @pytest.mark.parametrize(
     ("change", "why"),
     [

@@ -1,0 +1,270 @@
+"""A class, not one learner: many learner trees graded in parallel, and the class report (CSV, HTML).
+
+A *learner tree* is a learner's `exercises/` folder, or a copy of the whole repository (a GitHub
+Classroom repository, say), whose `exercises/` is graded. Grading always runs the instructor's
+`tests/` and `kata/` (this checkout's) against the learner's `exercises/` only: a test or kata file
+edited in the learner's copy changes nothing here. Such an edit is *flagged* (hash compare against
+this checkout), because in the learner's own repository it may have changed what their Classroom
+workflow reported.
+
+Each tree is one job of the worker (kata/worker.py), `workers` at a time: a tree whose code crashes
+or loops has that unit marked crashed / timed out, and every other tree is graded as usual. The
+command's process never imports a learner's module; it only writes the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from kata import runner, safekeeping, worker
+from kata.report import UnitResult
+from kata.units import ROOT, UNITS, Unit
+
+UNIT_FILE = re.compile(r"u\d\d_\w+\.py")
+# What a learner's repository copy must hold as the instructor's: what grading runs, and what the
+# Classroom workflow runs. A difference is flagged, never used.
+PROTECTED = ("tests", "kata", "conftest.py", "pyproject.toml", "uv.lock", ".github")
+
+
+@dataclass
+class Learner:
+    name: str
+    path: Path  # what the instructor named: an exercises/ folder or a repository copy
+    tree: Path | None  # the exercises/ folder graded (None: nothing to grade)
+    repo_copy: bool = False
+    changed: list[str] = field(default_factory=list)  # protected paths that differ from the instructor's
+    problem: str = ""  # why this learner could not be graded
+    results: dict[str, UnitResult] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.changed)
+
+    def status(self, unit: Unit) -> str:
+        result = self.results.get(unit.slug)
+        return result.status if result else "not graded"
+
+    def score(self, units) -> int:
+        return sum(self.status(u) == "done" for u in units)
+
+
+def is_tree(path: Path) -> bool:
+    """A folder laid out like exercises/: it holds at least one uNN_*.py file."""
+    return path.is_dir() and any(UNIT_FILE.fullmatch(p.name) for p in path.iterdir())
+
+
+def is_learner(path: Path) -> bool:
+    return is_tree(path) or (path / "exercises").is_dir()
+
+
+def learner_at(path: Path) -> Learner:
+    path = path.resolve()
+    if (path / "exercises").is_dir() and not is_tree(path):
+        learner = Learner(path.name, path, path / "exercises", repo_copy=True)
+        learner.changed = changed_paths(path)
+        return learner
+    name = path.parent.name if path.name == "exercises" else path.name
+    return Learner(name, path, path)
+
+
+def find_learners(paths) -> list[Learner]:
+    """Each path is a learner tree, or a folder whose sub-folders are learner trees; ValueError otherwise."""
+    learners: list[Learner] = []
+    for given in map(Path, paths):
+        if not given.is_dir():
+            raise ValueError(f"{given} is not a folder")
+        if is_learner(given):
+            learners.append(learner_at(given))
+            continue
+        inside = [p for p in sorted(given.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+        found = [learner_at(p) for p in inside if is_learner(p)]
+        if not found:
+            raise ValueError(f"{given} is neither a learner's tree (an exercises/ folder, or a repository copy holding "
+                             f"one) nor a folder of them")
+        learners += found
+        learners += [Learner(p.name, p.resolve(), None, problem="no exercises/ folder and no uNN_*.py files in it")
+                     for p in inside if not is_learner(p)]
+    seen: dict[str, int] = {}
+    for learner in learners:  # two trees with one name (a/exercises, b/alice/exercises...): keep both, apart
+        seen[learner.name] = seen.get(learner.name, 0) + 1
+        if seen[learner.name] > 1:
+            learner.name += f" ({seen[learner.name]})"
+    return learners
+
+
+# --- the instructor's files, compared -----------------------------------------------------------
+
+def _files(base: Path, rel: str) -> dict[str, str]:
+    """{path relative to base: sha256} of a protected file or every file under a protected folder."""
+    top = base / rel
+    paths = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else []
+    out = {}
+    for path in paths:
+        parts = path.relative_to(base).parts
+        if "__pycache__" in parts or path.suffix == ".pyc" or ".pytest_cache" in parts or ".hypothesis" in parts:
+            continue
+        out["/".join(parts)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+_instructor: dict[str, str] = {}
+
+
+def changed_paths(copy: Path, instructor: Path = ROOT) -> list[str]:
+    """The protected paths of a repository copy that differ from the instructor's: changed, added or missing."""
+    if instructor == ROOT and _instructor:
+        mine = _instructor
+    else:
+        mine = {k: v for rel in PROTECTED for k, v in _files(instructor, rel).items()}
+        if instructor == ROOT:
+            _instructor.update(mine)
+    theirs = {k: v for rel in PROTECTED for k, v in _files(copy, rel).items()}
+    out = []
+    for name in sorted(set(mine) | set(theirs)):
+        if name not in theirs:
+            out.append(f"{name} (missing)")
+        elif name not in mine:
+            out.append(f"{name} (added)")
+        elif mine[name] != theirs[name]:
+            out.append(f"{name} (changed)")
+    return out
+
+
+# --- grading ------------------------------------------------------------------------------------
+
+def grade(learners: list[Learner], units: list[Unit] | None = None, workers: int | None = None,
+          time_limit: float | None = None, extra: tuple[str, ...] = ()) -> list[Learner]:
+    """Grade every learner's tree, `workers` trees at a time (default: one per core); fills `results`."""
+    units = [u for u in (units or UNITS) if u.ready]
+    todo = [learner for learner in learners if learner.tree is not None]
+    jobs = [worker.Job(units, learner.tree, (), runner.pytest_args(units, str(learner.tree), (), False, extra))
+            for learner in todo]
+    kept = [safekeeping.snapshot(learner.tree) for learner in todo]
+    try:
+        outcomes = worker.run(jobs, parallel=max(1, workers or os.cpu_count() or 1), time_limit=time_limit)
+    finally:
+        notes = [safekeeping.restore(k) for k in kept]
+    for learner, results, put_back in zip(todo, outcomes, notes):
+        learner.results, learner.notes = results, put_back
+    return learners
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+STATUS_CLASS = {"done": "done", "in progress": "progress", "not started": "none", "broken": "broken",
+                "crashed": "crashed", "timed out": "timeout", "not graded": "ungraded"}
+
+
+def _cell_counts(result: UnitResult | None) -> tuple[str, str]:
+    if result is None:
+        return "", ""
+    vp, vt = result.score("verify")
+    sp, st = result.score("stretch")
+    return f"{vp}/{vt}", (f"{sp}/{st}" if st else "")
+
+
+def csv_text(learners: list[Learner], units: list[Unit]) -> str:
+    """One row per learner, one column per unit (1 done, 0 not), as nbgrader's grade export; then each
+    unit's status, the stretch tests passed, and the flags."""
+    out = io.StringIO()
+    write = csv.writer(out).writerow
+    write(["student_id", "score", "max_score", *[u.code for u in units], *[f"{u.code} status" for u in units],
+           "stretch_passed", "stretch_total", "flags"])
+    for learner in learners:
+        stretch = [r.score("stretch") for r in learner.results.values()]
+        write([learner.name, learner.score(units) if learner.tree else "", len(units),
+               *[int(learner.status(u) == "done") if learner.tree else "" for u in units],
+               *[learner.status(u) for u in units],
+               sum(p for p, _ in stretch), sum(t for _, t in stretch),
+               "; ".join(filter(None, [learner.problem, *(f"differs from the instructor's: {c}" for c in learner.changed)]))])
+    return out.getvalue()
+
+
+PAGE_STYLE = """
+body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 24px; color: #1d1d1f; }
+h1 { font-size: 20px; margin: 0 0 4px; } p.meta { color: #555; margin: 0 0 16px; }
+table { border-collapse: collapse; } th, td { border: 1px solid #d0d0d5; padding: 4px 6px; text-align: center; }
+th { background: #f3f3f6; font-weight: 600; } th.learner, td.learner { text-align: left; white-space: nowrap; }
+td.cell { min-width: 64px; font-size: 12px; } td.cell b { display: block; font-size: 12px; }
+td.cell span { color: #444; font-size: 11px; }
+.done { background: #c9efd0; } .progress { background: #fff2bf; } .none { background: #f4f4f6; color: #777; }
+.broken { background: #ffd0d0; } .crashed { background: #f3b0b0; } .timeout { background: #f7c99b; }
+.ungraded { background: #e6e6ea; color: #777; }
+td.flag { text-align: left; font-size: 12px; color: #8a1f11; max-width: 360px; }
+ul.legend { list-style: none; padding: 0; display: flex; gap: 8px; flex-wrap: wrap; margin: 12px 0; }
+ul.legend li { padding: 2px 8px; border: 1px solid #d0d0d5; font-size: 12px; }
+tfoot td { font-weight: 600; background: #f3f3f6; }
+"""
+
+
+def html_page(learners: list[Learner], units: list[Unit], title: str = "Class report") -> str:
+    """One static page, no script, no server: learners × units, each cell its status and test counts."""
+    e = html.escape
+    when = datetime.now().strftime("%Y-%m-%d %H:%M")
+    head = "".join(f'<th title="{e(u.title)}">{u.code}</th>' for u in units)
+    rows = []
+    for learner in learners:
+        cells = []
+        for unit in units:
+            status = learner.status(unit) if learner.tree else "not graded"
+            result = learner.results.get(unit.slug)
+            verify, stretch = _cell_counts(result)
+            tip = (result.ended or (result.first_failure.message if result.first_failure else "")) if result else ""
+            tip = f' title="{e(tip[:400])}"' if tip else ""
+            lines = f"<b>{e(status)}</b>" + (f"<span>verify {verify}</span>" if verify else "")
+            lines += f"<br><span>stretch {stretch}</span>" if stretch else ""
+            cells.append(f'<td class="cell {STATUS_CLASS.get(status, "none")}" data-unit="{unit.code}" '
+                         f'data-status="{e(status)}"{tip}>{lines}</td>')
+        stretch = [r.score("stretch") for r in learner.results.values()]
+        flags = [learner.problem] if learner.problem else []
+        if learner.changed:
+            shown = ", ".join(learner.changed[:6]) + (f" and {len(learner.changed) - 6} more" if len(learner.changed) > 6 else "")
+            flags.append(f"⚠ differs from the instructor's copy: {shown} (ignored: the instructor's were run)")
+        flags += learner.notes
+        score = f"{learner.score(units)}/{len(units)}" if learner.tree else "–"
+        rows.append(f'<tr data-learner="{e(learner.name)}"><td class="learner">{e(learner.name)}</td>{"".join(cells)}'
+                    f'<td class="score">{score}</td><td>{sum(p for p, _ in stretch)}/{sum(t for _, t in stretch)}</td>'
+                    f'<td class="flag">{"<br>".join(map(e, flags))}</td></tr>')
+    graded = [learner for learner in learners if learner.tree]
+    foot = "".join(f"<td>{sum(learner.status(u) == 'done' for learner in graded)}</td>" for u in units)
+    legend = "".join(f'<li class="{cls}">{e(name)}</li>' for name, cls in STATUS_CLASS.items() if name != "not graded")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title><style>{PAGE_STYLE}</style></head>
+<body>
+<h1>{e(title)}</h1>
+<p class="meta">{len(learners)} learners, {len(units)} units, graded {when} with the instructor's tests and kata
+(each learner's <code>exercises/</code> only). A unit is done when its Verify tests pass; stretch tests are counted apart.
+Hover a cell for the first failing test or what ended the run.</p>
+<ul class="legend">{legend}</ul>
+<table id="report">
+<thead><tr><th class="learner">learner</th>{head}<th>done</th><th>stretch</th><th>flags</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+<tfoot><tr><td class="learner">units done</td>{foot}<td></td><td></td><td></td></tr></tfoot>
+</table>
+</body></html>
+"""
+
+
+def summary_lines(learners: list[Learner], units: list[Unit]) -> list[str]:
+    """The class table for a terminal: one line a learner, one short word a unit."""
+    short = {"done": "done", "in progress": "prog", "not started": "-", "broken": "BRKN", "crashed": "CRSH",
+             "timed out": "TIME", "not graded": "?"}
+    width = max([7] + [len(learner.name) for learner in learners])
+    lines = [f"{'learner':<{width}} " + " ".join(f"{u.code:>4}" for u in units) + "  done"]
+    for learner in learners:
+        statuses = " ".join(f"{short.get(learner.status(u), '?'):>4}" for u in units)
+        flag = "  ⚠ tests/kata/workflow differ (ignored)" if learner.changed else ""
+        flag += f"  {learner.problem}" if learner.problem else ""
+        lines.append(f"{learner.name:<{width}} {statuses}  {learner.score(units):>2}/{len(units)}{flag}")
+    return lines
