@@ -100,11 +100,11 @@ def run(part: str, index, vectors, show: bool) -> dict:
             tally["answerable"] += 1
             tally["hit3"] += row["note"] in {c["note"] for c in chunks}
             tally["cited"] += row["note"] in cited_notes
-            ok = not not_found and all(holds(reply, fact) for fact in row["facts"])  # a not-found reply never answers
+            ok = not not_found and all(holds(reply, fact) for fact in row.get("facts", []))  # a not-found reply never answers
             tally["answers"] += ok
             tally["wrong_nf"] += not_found
             verdict = "answers" if ok else ("wrongly not found" if not_found else "misses " + " | ".join(
-                f for f in row["facts"] if not holds(reply, f)))
+                f for f in row.get("facts", []) if not holds(reply, f)))
         if show:
             print(f"{row['id']} [{row['note']}] {row['question']}  (retrieved: {', '.join(c['id'] for c in chunks)})"
                   f"\n    -> {reply}\n    {verdict}")

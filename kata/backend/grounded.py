@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,12 +32,15 @@ Embed = Callable[[list[str]], np.ndarray]
 
 # --- thresholds, all tuned on evals/questions/dev.jsonl and sample-corpus/questions.jsonl only ------
 GROUNDED_THRESHOLD = 0.30  # best sentence cosine below this: off-topic, not found
-COVERAGE_MIN = 0.45  # share of the question's term weight its answer chunk must cover
+COVERAGE_MIN = 0.45  # share of the question's term weight its answer chunk must cover…
+FOCUS_SHARE_MIN = 0.5  # a "what X" question's answer chunk must hold more than this share of X's words
+FOCUS_COVERAGE_MIN = 0.35  # …or this much, when the answer holds the "what X" question's X and an entity of its type
 WORD_MATCH = 0.45  # a question word with no stem in the text counts as present at this word cosine…
 WORD_CREDIT = 0.75  # …for this much of its weight ("approve" ~ "approval", "spent" ~ "spend")
 LEXICAL_WEIGHT = 0.5  # sentence score: cosine + LEXICAL_WEIGHT * share of terms held…
 TYPE_BONUS = 0.25  # …+ TYPE_BONUS when it holds an entity of the expected type (twice that when the
 # entity is a number written next to one of the question's terms: "212 customer addresses")
+ABSOLUTE_DATE_BONUS = 0.1  # a "when" answer: a calendar date ("24 February") beats a relative one ("this month")
 SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this is a lead-in: the next one is added
 
 # Words that say what kind of answer is wanted, not what it is about: not terms to cover.
@@ -67,6 +70,14 @@ _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", r
 _QUANTITY = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:" + "|".join(UNITS)
                        + r")\b|\b\d[\d,.]*\s*%|\bwithin\s+(?:the|an?)\s+\w+|\b(?:half|third|quarter)\b",
                        re.IGNORECASE)
+TIME_UNITS = ("second seconds minute minutes hour hours day days week weeks month months year years shift shifts "
+              "night nights morning mornings").split()
+_TIME = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:[a-z]+[\s-]+)?(?:"
+                   + "|".join(TIME_UNITS) + r")\b|\b(?:every|each|per|within)\s+(?:[a-z]+\s+)?(?:" + "|".join(TIME_UNITS)
+                   + r")\b|\b(?:daily|weekly|monthly|nightly|hourly|yearly|annually|quarterly|once|twice)\b",
+                   re.IGNORECASE)
+_ABSOLUTE_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b"
+                            rf"|\b{_MONTH}\s+(?:19|20)\d\d\b")
 _REASON = re.compile(r"\b(?:because|since|due to|as a result|owing to|caused by|so that|in order to|therefore|"
                      r"which is why|the reason|the cause|root cause|the strongest argument|rationale)\b",
                      re.IGNORECASE)
@@ -86,16 +97,19 @@ QUESTION_TYPES = (
               r"|^\W*(?:what|which) (?:was |is |were |are )?(?:the )?(?:[\w-]+ )?(?:price|fee|cost|quote|budget|amount|spend)\b"
               r"|^\W*how much (?:money|cash|funding)\b|\bset aside\b|\bbudgeted\b"),
     ("count", r"^\W*how many\b"),
-    ("quantity", r"^\W*how (?:much|long|often|quickly|fast|soon|old|far|big|large|small|frequently)\b"
-                 r"|^\W*(?:what|which) (?:share|percentage|proportion|fraction|rate|level|accuracy)\b"),
+    ("duration", r"^\W*how (?:long|often|quickly|fast|soon|old|frequently)\b"),
+    ("quantity", r"^\W*how (?:much|far|big|large|small)\b"
+                 r"|^\W*(?:what|which) (?:[\w-]+ ){0,2}?(?:share|percentage|proportion|fraction|rate|level|accuracy|"
+                 r"score|speed|volume|size|capacity|margin|discount)\b"),
     ("place", r"^\W*where\b"),
     ("reason", r"^\W*why\b|\b(?:what|which) (?:was |is )?(?:the )?(?:root )?(?:reason|cause)\b"),
-    ("name", r"^\W*(?:which|what) (?:[\w-]+ )?(?:vendor|supplier|company|firm|product|brand|model|carrier|region|"
+    ("name", r"^\W*(?:which|what) (?:(?!(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should)\b)"
+             r"[\w-]+ ){0,3}?(?:vendor|supplier|company|firm|product|brand|model|carrier|region|"
              r"tool|database|language|provider|partner|platform|software|service|system)\b"),
     ("define", r"^\W*(?:what|who) (?:is|are|was|were|does|do|did) (?:the |an? )?[\w-]+(?: [\w-]+)?"
                r"(?: (?:decide|mean|say|cover|do|stand for|involve))?\W*$"),
 )
-TYPED = {"clock", "date", "person", "money", "count", "quantity", "name"}  # these need an entity in the answer
+TYPED = {"clock", "date", "person", "money", "count", "duration", "quantity", "name"}  # these need an entity in the answer
 
 
 def question_type(question: str) -> str:
@@ -122,8 +136,44 @@ def _proper_names(sentence: str) -> list[str]:
     return out
 
 
-def has_entity(kind: str, sentence: str, question: str) -> bool:
-    """Whether `sentence` holds an entity of `kind` that the question does not already state."""
+def counted_nouns(question: str) -> list[str]:
+    """The words of what a "how many" question counts: up to two words after "how many", to the first
+    function word ("How many customer addresses were altered?" -> ["customer", "addresses"])."""
+    match = re.search(r"\bhow many\s+(.*)", question.lower())
+    out: list[str] = []
+    for w in words(match.group(1)) if match else []:
+        if w in STOPWORDS or w in FRAME_WORDS or len(out) == 2:
+            break
+        out.append(w)
+    return out
+
+
+def _is_number(token: str) -> bool:
+    return token[0].isdigit() or token in NUMBER_WORDS
+
+
+def _counts(sentence: str, nouns: set[str]) -> list[str]:
+    """The numbers of `sentence` that count one of `nouns` (stems): the noun within four words after the
+    number ("forty handheld scanners", "3,140 of the 11,800 product records"), or "twice"/"N times"
+    when the question counts times. Dates are not counts."""
+    tokens = words(_DATE.sub(" ", sentence))
+    out = []
+    for i, token in enumerate(tokens):
+        if token in ("once", "twice") and "time" in nouns:
+            out.append(token)
+        elif _is_number(token):
+            for w in tokens[i + 1:i + 5]:
+                if stem(w) in nouns:
+                    out.append(token)
+                if stem(w) in nouns or w in TIME_UNITS or w in ("every", "each", "per"):
+                    break  # "two weeks every order": the number counts weeks, not orders
+    return out
+
+
+def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None = None) -> bool:
+    """Whether `sentence` holds an entity of `kind` that the question does not already state. For a
+    count, a number of the counted thing (`nouns`: the counted noun's stems and words close to it in
+    meaning); without `nouns`, any number."""
     q_words = set(words(question))
 
     def new(found: list[str]) -> bool:
@@ -136,8 +186,12 @@ def has_entity(kind: str, sentence: str, question: str) -> bool:
     if kind == "money":
         return new([m.group(0) + sentence[m.end():m.end() + 12] for m in _MONEY.finditer(sentence)])
     if kind == "count":
+        if nouns:
+            return new(_counts(sentence, nouns))
         undated = _DATE.sub(" ", sentence)  # "28 March" is a date, not a count
         return new([m.group(0) for m in _NUMBER.finditer(undated)])
+    if kind == "duration":
+        return new([m.group(0) for m in _TIME.finditer(_DATE.sub(" ", sentence))])
     if kind == "quantity":
         return new([m.group(0) for m in _QUANTITY.finditer(sentence)]) or new(_MONEY.findall(sentence))
     if kind in ("person", "name"):
@@ -149,12 +203,30 @@ def has_entity(kind: str, sentence: str, question: str) -> bool:
     return True
 
 
+def _entity_by_term(kind: str, sentence: str, question: str, terms: dict[str, float]) -> bool:
+    """Whether the sentence's entity of `kind` stands within two words of one of the question's terms:
+    "212 customer addresses", "Marcus Bell ran": the entity is about what was asked, not a bystander."""
+    if kind in ("count", "money", "quantity", "duration"):
+        return _next_to_term(sentence, terms)
+    if kind in ("person", "name"):
+        q_words = set(words(question))
+        for match in _PROPER.finditer(sentence):
+            if match.group(0) not in _proper_names(sentence) or not set(words(match.group(0))) - q_words:
+                continue
+            around = words(sentence[:match.start()])[-2:] + words(sentence[match.end():])[:2]
+            if any(stem(w) in terms for w in around):
+                return True
+    return False
+
+
 @dataclass
 class Answer:
     found: bool
-    chunk: int
+    chunk: int  # the chunk the answer comes from (the first part's, for a question of several parts)
     text: str  # the answer sentences (found) or the closest sentence (not found)
     why: dict | None = None  # the measures the decision read (for the benchmark's --show)
+    sentences: list[tuple[int, str]] = field(default_factory=list)  # (chunk, sentence), in reply order
+    unanswered: list[str] = field(default_factory=list)  # the parts of the question the context leaves open
 
 
 _static: tuple | None = None
@@ -194,16 +266,42 @@ def _next_to_term(sentence: str, terms: dict[str, float]) -> bool:
     return False
 
 
+# The nouns that only restate what a question's type asks for ("When is the new go-live date?": the
+# answer is a date; the context need not say "date").
+TYPE_WORDS = {"date": {"date", "day"}, "clock": {"time"}, "place": {"place", "location"}, "count": {"number"}}
+
+
 def _terms(question: str) -> list[str]:
-    """The question's terms: its content words that are not frame words, as stems, in order, each once."""
+    """The question's terms: its content words that are not frame words (nor the words of its type,
+    TYPE_WORDS), as stems, in order, each once."""
     out = []
+    frame = FRAME_WORDS | TYPE_WORDS.get(question_type(question), set())
     for w in words(question):
-        if w in STOPWORDS or w in FRAME_WORDS or (len(w) == 1 and not w.isdigit()):
+        if w in STOPWORDS or w in frame or (len(w) == 1 and not w.isdigit()):
             continue
         s = stem(w)
         if s not in out:
             out.append(s)
     return out
+
+
+_FOCUS = re.compile(r"^\W*(?:(?:what|which)\s+(?:(?:is|are|was|were)\s+)?(?:the\s+|an?\s+)?"
+                    r"|who\s+(?:is|are|was|were|will\s+be)\s+(?:the|our|their|its)\s+)"
+                    r"((?!(?:does|did|do|has|have|had|will|would|can|could|should)\b)(?:[\w'-]+\s+){0,3}?[\w'-]+)"
+                    r"(?:\s+(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|of|for|in|on|at)\b"
+                    r"|\s*\??\s*$)", re.IGNORECASE)
+
+
+def focus_terms(question: str) -> list[str]:
+    """The stems of the thing a "what X …" / "which X …" / "who is the X" question asks about, its
+    possessor dropped:
+    "What picking accuracy did the warehouse reach?" -> ["pick", "accuracy"]; "What is Leo's email
+    address?" -> ["email", "address"]; none for other questions."""
+    match = _FOCUS.match(question)
+    if not match:
+        return []
+    phrase = re.split(r"'s\b|\u2019s\b", match.group(1))[-1]
+    return _terms(phrase)
 
 
 def _coverage(terms: dict[str, float], text: str, soft: dict[str, dict[str, float]]) -> float:
@@ -229,8 +327,47 @@ def _weights(terms: list[str], sentences: list[str]) -> dict[str, float]:
     return {t: math.log(1 + n / (1 + sum(t in ss for ss in stem_sets))) for t in terms}
 
 
+# A question of two parts: "Who presented the review, and how far under plan was spending?"
+_SECOND_PART = re.compile(r"(?:,\s*|\s+)(?:and|but|also)\s+(?=(?:who|whom|whose|what|when|where|why|which|how)\b)"
+                          r"|\s*;\s*(?=(?:who|whom|whose|what|when|where|why|which|how)\b)", re.IGNORECASE)
+_WH_LEAD = re.compile(r"^\W*(?:who|whom|whose|what|when|where|why|which|how(?:\s+(?:much|many|long|often|far))?)"
+                      r"(?:\s+(?:is|are|was|were|did|does|do|will|would|has|have|had))?\s+", re.IGNORECASE)
+
+
+def sub_questions(question: str) -> list[str]:
+    """The question cut into the questions it asks, at "and"/";" before a question word; a part with no
+    term of its own ("…, and why?") borrows the first part's subject ("why … the project replacing")."""
+    pieces = [p.strip(" ,;?") for p in _SECOND_PART.split(question.strip())]
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2:
+        return [question]
+    subject = _WH_LEAD.sub("", pieces[0])
+    return [pieces[0] + "?"] + [(p if _terms(p) else f"{p} {subject}") + "?" for p in pieces[1:]]
+
+
 def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
-    """The grounded answer to `question` from `chunks` ([(chunk number, text)]); None with no sentence."""
+    """The grounded answer to `question` from `chunks` ([(chunk number, text)]); None with no sentence.
+    A question of several parts is answered part by part; it is found when one part is, and the parts
+    the context leaves open are listed in `unanswered`."""
+    parts = sub_questions(question)
+    if len(parts) == 1:
+        return _answer_one(chunks, question, embed)
+    results = [_answer_one(chunks, part, embed) for part in parts]
+    if any(r is None for r in results):
+        return _answer_one(chunks, question, embed)
+    found = [r for r in results if r.found]
+    if not found:
+        return results[0]
+    sentences: list[tuple[int, str]] = []
+    for r in found:
+        sentences += [s for s in r.sentences if s not in sentences]
+    return Answer(True, found[0].chunk, " ".join(s for _, s in sentences),
+                  {"parts": [r.why for r in results]}, sentences,
+                  [part for part, r in zip(parts, results) if not r.found])
+
+
+def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
+    """One question's answer: see the module's docstring."""
     sentences = [(n, s) for n, text in chunks for s in split_sentences(text)]
     proper = [i for i, (_, s) in enumerate(sentences) if s.endswith((".", "!", "?"))]
     candidates = proper or list(range(len(sentences)))
@@ -240,27 +377,37 @@ def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer
     plain = _terms(question)
     uniform = dict.fromkeys(plain, 1.0)  # answerability: every term counts the same
     terms = _weights(plain, [s for _, s in sentences])  # choosing the sentence: rarer terms count more
-    # Word-level closeness (static word vectors) for the terms no context word shares a stem with.
+    # Word-level closeness (static word vectors) for the terms no context word shares a stem with, and
+    # for the counted noun of a "how many" question.
     context_words = sorted({w for _, s in sentences for w in words(s) if w not in STOPWORDS and len(w) > 1})
     context_stems = {stem(w) for w in context_words}
     missing = [t for t in plain if t not in context_stems and not t[0].isdigit()]
+    counted = counted_nouns(question) if kind == "count" else []
     soft: dict[str, dict[str, float]] = {}
-    if missing and context_words:
+    nouns = {stem(w) for w in counted}
+    if (missing or counted) and context_words:
         vectors = word_vectors(context_words)
         for t, row in zip(missing, word_vectors(missing) @ vectors.T):
             soft[t] = {}
             for w, sim in zip(context_words, row):
-                s = stem(w)
-                soft[t][s] = max(soft[t].get(s, 0.0), float(sim))
+                soft[t][stem(w)] = max(soft[t].get(stem(w), 0.0), float(sim))
+        for row in word_vectors(counted) @ vectors.T:
+            nouns |= {stem(w) for w, sim in zip(context_words, row) if sim >= WORD_MATCH}
+    typed = kind in TYPED or kind in ("reason", "place")
+
+    def entity(text: str) -> bool:
+        return has_entity(kind, text, question, nouns)
+
     q_vector = embed([question])[0]
     cos = embed([sentences[i][1] for i in candidates]) @ q_vector
     scores = []
     for i, c in zip(candidates, cos):
         sentence = sentences[i][1]
-        typed = kind in TYPED or kind in ("reason", "place")
-        bonus = TYPE_BONUS if typed and has_entity(kind, sentence, question) else 0.0
-        if bonus and kind in ("count", "money", "quantity") and _next_to_term(sentence, terms):
+        bonus = TYPE_BONUS if typed and entity(sentence) else 0.0
+        if bonus and _entity_by_term(kind, sentence, question, terms):
             bonus *= 2
+        if bonus and kind == "date" and _ABSOLUTE_DATE.search(sentence):
+            bonus += ABSOLUTE_DATE_BONUS
         scores.append(float(c) + LEXICAL_WEIGHT * _coverage(terms, sentence, soft) + bonus)
     order = sorted(range(len(candidates)), key=lambda j: (-scores[j], j))
     best = candidates[order[0]]
@@ -268,18 +415,35 @@ def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer
     picked = [best]
     neighbours = [j for j in (best + 1, best - 1) if 0 <= j < len(sentences) and sentences[j][0] == number
                   and j in candidates]
-    if kind in TYPED and not has_entity(kind, sentence, question):
-        carrying = [j for j in neighbours if has_entity(kind, sentences[j][1], question)]
+    held = {t for t in plain if _coverage({t: 1.0}, sentence, soft) == 1.0}
+    if kind in TYPED and not entity(sentence):
+        carrying = [j for j in neighbours if entity(sentences[j][1])]
+        if carrying:
+            picked.append(carrying[0])
+    elif kind == "reason" and not entity(sentence):
+        carrying = [j for j in neighbours if entity(sentences[j][1])]
         if carrying:
             picked.append(carrying[0])
     elif len(words(sentence)) < SHORT_SENTENCE_WORDS and best + 1 in neighbours:
         picked.append(best + 1)
+    else:  # a neighbour that holds terms of the question the best sentence lacks completes the answer
+        adding = [j for j in neighbours if any(t not in held and _coverage({t: 1.0}, sentences[j][1], soft) == 1.0
+                                               for t in plain)]
+        if adding:
+            picked.append(adding[0])
     picked.sort()
     text = " ".join(sentences[j][1] for j in picked)
     chunk_text = " ".join(s for n, s in sentences if n == number)
     why = {"type": kind, "cosine": round(float(np.max(cos)), 3),
            "chunk_coverage": round(_coverage(uniform, chunk_text, soft), 3),
            "answer_coverage": round(_coverage(uniform, text, soft), 3),
-           "entity": kind not in TYPED or has_entity(kind, text, question)}
-    found = (why["cosine"] >= GROUNDED_THRESHOLD and why["chunk_coverage"] >= COVERAGE_MIN and why["entity"])
-    return Answer(found, number, text, why)
+           "entity": kind not in TYPED or entity(text),
+           "ranking": [(round(scores[j], 3), sentences[candidates[j]][1][:60]) for j in order[:3]]}
+    focus = focus_terms(question)
+    why["focus"] = bool(focus) and kind in TYPED and all(_coverage({t: 1.0}, text, soft) == 1.0 for t in focus)
+    covered = why["chunk_coverage"] >= COVERAGE_MIN or (why["focus"] and why["chunk_coverage"] >= FOCUS_COVERAGE_MIN)
+    if focus and kind not in ("count", "money", "quantity", "duration"):  # the thing asked about must be there
+        why["focus_coverage"] = round(_coverage(dict.fromkeys(focus, 1.0), chunk_text, soft), 3)
+        covered = covered and why["focus_coverage"] > FOCUS_SHARE_MIN
+    found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"]
+    return Answer(found, number, text, why, [(number, sentences[j][1]) for j in picked])

@@ -347,7 +347,24 @@ def answer_grounded(prompt: Prompt, embed: Embed) -> Reply:
         if _has(prompt.instructions, SAY_SO_AND_STOP):
             return Reply("grounded", NOT_FOUND)
         return Reply("grounded", f'{NOT_FOUND} (the closest passage, chunk {result.chunk}, says: "{result.text}")')
-    return Reply("grounded", f"{result.text} [chunk {result.chunk}]")
+    return Reply("grounded", _cited(result.sentences) + "".join(
+        f" The sources do not say {_lower_first(part.rstrip('?'))}." for part in result.unanswered))
+
+
+def _cited(sentences: list[tuple[int, str]]) -> str:
+    """The answer's sentences, each run from one chunk followed by its [chunk N]."""
+    out, run, last = [], [], None
+    for number, sentence in sentences + [(None, "")]:
+        if number != last and run:
+            out.append(" ".join(run) + f" [chunk {last}]")
+            run = []
+        run.append(sentence)
+        last = number
+    return " ".join(out)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2].isalpha() and not text[:2].isupper() else text
 
 
 # --- 8. arithmetic --------------------------------------------------------------------------------
