@@ -33,7 +33,7 @@ Embed = Callable[[list[str]], np.ndarray]
 # --- thresholds, all tuned on evals/questions/dev.jsonl and sample-corpus/questions.jsonl only ------
 GROUNDED_THRESHOLD = 0.30  # best sentence cosine below this: off-topic, not found
 COVERAGE_MIN = 0.45  # share of the question's term weight its answer chunk must cover…
-FOCUS_SHARE_MIN = 0.5  # a "what X" question's answer chunk must hold more than this share of X's words
+FOCUS_SHARE_MIN = 0.5  # a "what X" question's answer chunk must hold X's last word and this share of its words
 FOCUS_COVERAGE_MIN = 0.35  # …or this much, when the answer holds the "what X" question's X and an entity of its type
 WORD_MATCH = 0.45  # a question word with no stem in the text counts as present at this word cosine…
 WORD_CREDIT = 0.75  # …for this much of its weight ("approve" ~ "approval", "spent" ~ "spend")
@@ -444,6 +444,10 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     covered = why["chunk_coverage"] >= COVERAGE_MIN or (why["focus"] and why["chunk_coverage"] >= FOCUS_COVERAGE_MIN)
     if focus and kind not in ("count", "money", "quantity", "duration"):  # the thing asked about must be there
         why["focus_coverage"] = round(_coverage(dict.fromkeys(focus, 1.0), chunk_text, soft), 3)
-        covered = covered and why["focus_coverage"] > FOCUS_SHARE_MIN
+        head = _coverage({focus[-1]: 1.0}, chunk_text, soft) > 0  # "reserve" of "the contingency reserve"
+        if kind == "person":  # a role is a title: "the purchasing lead" is not "a shift lead"
+            covered = covered and why["focus_coverage"] >= 1.0
+        else:
+            covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"]
     return Answer(found, number, text, why, [(number, sentences[j][1]) for j in picked])
