@@ -227,6 +227,7 @@ class Answer:
     why: dict | None = None  # the measures the decision read (for the benchmark's --show)
     sentences: list[tuple[int, str]] = field(default_factory=list)  # (chunk, sentence), in reply order
     unanswered: list[str] = field(default_factory=list)  # the parts of the question the context leaves open
+    partial: str = ""  # what the question asked about, when the context names only part of it
 
 
 _static: tuple | None = None
@@ -297,11 +298,16 @@ def focus_terms(question: str) -> list[str]:
     possessor dropped:
     "What picking accuracy did the warehouse reach?" -> ["pick", "accuracy"]; "What is Leo's email
     address?" -> ["email", "address"]; none for other questions."""
+    return _terms(focus_phrase(question))
+
+
+def focus_phrase(question: str) -> str:
+    """The words of that thing as the question writes them ("the contingency reserve"), or ""."""
     match = _FOCUS.match(question)
     if not match:
-        return []
-    phrase = re.split(r"'s\b|\u2019s\b", match.group(1))[-1]
-    return _terms(phrase)
+        return ""
+    phrase = re.split(r"'s\b|\u2019s\b", match.group(1))[-1].strip()
+    return phrase if phrase[:1].isupper() or re.match(r"(?:the|an?)\b", phrase) else "the " + phrase
 
 
 def _coverage(terms: dict[str, float], text: str, soft: dict[str, dict[str, float]]) -> float:
@@ -363,7 +369,7 @@ def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer
         sentences += [s for s in r.sentences if s not in sentences]
     return Answer(True, found[0].chunk, " ".join(s for _, s in sentences),
                   {"parts": [r.why for r in results]}, sentences,
-                  [part for part, r in zip(parts, results) if not r.found])
+                  [part for part, r in zip(parts, results) if not r.found], found[0].partial)
 
 
 def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
@@ -440,14 +446,18 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
            "entity": kind not in TYPED or entity(text),
            "ranking": [(round(scores[j], 3), sentences[candidates[j]][1][:60]) for j in order[:3]]}
     focus = focus_terms(question)
+    partial = ""
     why["focus"] = bool(focus) and kind in TYPED and all(_coverage({t: 1.0}, text, soft) == 1.0 for t in focus)
     covered = why["chunk_coverage"] >= COVERAGE_MIN or (why["focus"] and why["chunk_coverage"] >= FOCUS_COVERAGE_MIN)
     if focus and kind not in ("count", "money", "quantity", "duration"):  # the thing asked about must be there
         why["focus_coverage"] = round(_coverage(dict.fromkeys(focus, 1.0), chunk_text, soft), 3)
         head = _coverage({focus[-1]: 1.0}, chunk_text, soft) > 0  # "reserve" of "the contingency reserve"
+        if len(focus) > 1 and kind in ("define", "general") and any(
+                _coverage({t: 1.0}, chunk_text, {}) == 0 for t in focus):
+            partial = focus_phrase(question)  # found, but the context names only part of what was asked
         if kind == "person":  # a role is a title: "the purchasing lead" is not "a shift lead"
             covered = covered and why["focus_coverage"] >= 1.0
         else:
             covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"]
-    return Answer(found, number, text, why, [(number, sentences[j][1]) for j in picked])
+    return Answer(found, number, text, why, [(number, sentences[j][1]) for j in picked], partial=partial)

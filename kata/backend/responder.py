@@ -347,7 +347,8 @@ def answer_grounded(prompt: Prompt, embed: Embed) -> Reply:
         if _has(prompt.instructions, SAY_SO_AND_STOP):
             return Reply("grounded", NOT_FOUND)
         return Reply("grounded", f'{NOT_FOUND} (the closest passage, chunk {result.chunk}, says: "{result.text}")')
-    return Reply("grounded", _cited(result.sentences) + "".join(
+    lead = f"The sources do not define {result.partial}; they only say: " if result.partial else ""
+    return Reply("grounded", lead + _cited(result.sentences) + "".join(
         f" The sources do not say {_lower_first(part.rstrip('?'))}." for part in result.unanswered))
 
 
