@@ -1,20 +1,29 @@
 """The grounded (RAG) answer: question-type aware extraction from the CONTEXT, with a citation, and an
-answerability check. Used by responder.answer_grounded; no answers are stored here.
+answerability check. Used by responder.answer_grounded; no answers are stored here, and nothing here
+names a question, a note or a phrase of any corpus.
 
-1. The question's type, from its wording alone (QUESTION_TYPES): who -> a name, when -> a date,
-   how much -> an amount, how many -> a count, how long/often/quickly -> a quantity, where -> a place,
-   why -> a reason, "what is X" / "who is X" -> a definition, "which vendor/product/region…" -> a name.
+0. A question of two parts ("Who presented the review, and how far under plan was spending?") is cut
+   into its parts (sub_questions), each answered as below; the reply cites each part's chunk.
+1. The question's type, from its wording alone (QUESTION_TYPES): who -> a person, when -> a date,
+   how much (cost) -> money, how many -> a count, how long/often/quickly/old -> a duration, where ->
+   a place, why -> a reason, "what is X" / "who is X" -> a definition, "which/what <up to three
+   words> vendor/model/region…" -> a name.
 2. Every context sentence is scored: its cosine with the question (all-MiniLM-L6-v2), plus the share
    of the question's terms it holds (a word counts when its stem is there, or, partly, a word close to
    it in meaning), plus a bonus when it holds a new entity of the expected type (a date for "when", a
-   name not already in the question for "who"…).
+   name not already in the question for "who"…), doubled when that entity stands next to one of the
+   question's terms, and raised for a calendar date over a relative one.
 3. The answer is the best sentence, with its neighbour in the same chunk when that neighbour carries
-   the expected entity the best one lacks, or when the best one is a short lead-in; then [chunk N].
+   the expected entity (or reason) the best one lacks, when the best one is a short lead-in, or when
+   the neighbour holds question terms the best one lacks; then [chunk N].
 4. Answerability: "not found in sources" when the question's terms are not covered by the answer's
-   chunk (COVERAGE_MIN), when a typed question (when, who, how much, what time…) finds no entity of its
-   type in the answer, or when the best sentence is off-topic (GROUNDED_THRESHOLD). So a question on
-   the project's own topic whose specific terms the context never mentions ("the chief executive of
-   Arcadia") is not answered with the nearest sentence about Arcadia.
+   chunk (COVERAGE_MIN; the words that restate the type, TYPE_WORDS, do not count), when a typed
+   question finds no entity of its type in the answer (a count's number must count the asked noun:
+   "How many people…" is not answered by "two new servers"; a duration needs a time quantity), when
+   the thing a "what X" / "who is the X" question asks about is not in the answer's chunk (focus_terms),
+   or when the best sentence is off-topic (GROUNDED_THRESHOLD). So a question on the project's own
+   topic whose specific terms the context never mentions ("the chief executive of Arcadia") is not
+   answered with the nearest sentence about Arcadia.
 """
 
 from __future__ import annotations
