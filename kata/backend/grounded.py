@@ -5,7 +5,8 @@ names a question, a note or a phrase of any corpus.
 0. A question of two parts ("Who presented the review, and how far under plan was spending?") is cut
    into its parts (sub_questions), each answered as below; the reply cites each part's chunk.
 1. The question's type, from its wording alone (QUESTION_TYPES): who -> a person, when -> a date,
-   how much (cost) -> money, how many -> a count, how long/often/quickly/old -> a duration, where ->
+   how much (cost) -> money, how many -> a count, how long/often/quickly -> a duration, how old ->
+   an age ("fifteen years ago"), where ->
    a place, why -> a reason, "what is X" / "who is X" -> a definition, "which/what <up to three
    words> vendor/model/region…" -> a name.
 2. Every context sentence is scored: its cosine with the question (all-MiniLM-L6-v2), plus the share
@@ -47,6 +48,7 @@ FOCUS_COVERAGE_MIN = 0.35  # …or this much, when the answer holds the "what X"
 WORD_MATCH = 0.45  # a question word with no stem in the text counts as present at this word cosine…
 WORD_CREDIT = 0.75  # …for this much of its weight ("approve" ~ "approval", "spent" ~ "spend")
 LEXICAL_WEIGHT = 0.5  # sentence score: cosine + LEXICAL_WEIGHT * share of terms held…
+CHUNK_WEIGHT = 0.5  # …+ CHUNK_WEIGHT * the share of the terms its whole chunk holds (a paragraph about the question)
 TYPE_BONUS = 0.25  # …+ TYPE_BONUS when it holds an entity of the expected type (twice that when the
 # entity is a number written next to one of the question's terms: "212 customer addresses")
 ABSOLUTE_DATE_BONUS = 0.1  # a "when" answer: a calendar date ("24 February") beats a relative one ("this month")
@@ -85,6 +87,8 @@ _TIME = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[
                    + "|".join(TIME_UNITS) + r")\b|\b(?:every|each|per|within)\s+(?:[a-z]+\s+)?(?:" + "|".join(TIME_UNITS)
                    + r")\b|\b(?:daily|weekly|monthly|nightly|hourly|yearly|annually|quarterly|once|twice)\b",
                    re.IGNORECASE)
+_AGE = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:" + "|".join(TIME_UNITS)
+                  + r")[\s-]+(?:old|ago)\b|\b(?:since|in|from)\s+(?:19|20)\d\d\b", re.IGNORECASE)
 _ABSOLUTE_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b"
                             rf"|\b{_MONTH}\s+(?:19|20)\d\d\b")
 _REASON = re.compile(r"\b(?:because|since|due to|as a result|owing to|caused by|so that|in order to|therefore|"
@@ -106,7 +110,8 @@ QUESTION_TYPES = (
               r"|^\W*(?:what|which) (?:was |is |were |are )?(?:the )?(?:[\w-]+ )?(?:price|fee|cost|quote|budget|amount|spend)\b"
               r"|^\W*how much (?:money|cash|funding)\b|\bset aside\b|\bbudgeted\b"),
     ("count", r"^\W*how many\b"),
-    ("duration", r"^\W*how (?:long|often|quickly|fast|soon|old|frequently)\b"),
+    ("age", r"^\W*how old\b"),
+    ("duration", r"^\W*how (?:long|often|quickly|fast|soon|frequently)\b"),
     ("quantity", r"^\W*how (?:much|far|big|large|small)\b"
                  r"|^\W*(?:what|which) (?:[\w-]+ ){0,2}?(?:share|percentage|proportion|fraction|rate|level|accuracy|"
                  r"score|speed|volume|size|capacity|margin|discount)\b"),
@@ -118,7 +123,7 @@ QUESTION_TYPES = (
     ("define", r"^\W*(?:what|who) (?:is|are|was|were|does|do|did) (?:the |an? )?[\w-]+(?: [\w-]+)?"
                r"(?: (?:decide|mean|say|cover|do|stand for|involve))?\W*$"),
 )
-TYPED = {"clock", "date", "person", "money", "count", "duration", "quantity", "name"}  # these need an entity in the answer
+TYPED = {"clock", "date", "person", "money", "count", "age", "duration", "quantity", "name"}  # these need an entity in the answer
 
 
 def question_type(question: str) -> str:
@@ -201,6 +206,8 @@ def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None =
         return new([m.group(0) for m in _NUMBER.finditer(undated)])
     if kind == "duration":
         return new([m.group(0) for m in _TIME.finditer(_DATE.sub(" ", sentence))])
+    if kind == "age":  # "fifteen years ago", "seven years old", "since 2019"
+        return new([m.group(0) for m in _AGE.finditer(sentence)])
     if kind == "quantity":
         return new([m.group(0) for m in _QUANTITY.finditer(sentence)]) or new(_MONEY.findall(sentence))
     if kind in ("person", "name"):
@@ -215,7 +222,13 @@ def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None =
 def _entity_by_term(kind: str, sentence: str, question: str, terms: dict[str, float]) -> bool:
     """Whether the sentence's entity of `kind` stands within two words of one of the question's terms:
     "212 customer addresses", "Marcus Bell ran": the entity is about what was asked, not a bystander."""
-    if kind in ("count", "money", "quantity", "duration"):
+    if kind in ("duration", "age"):  # the time quantity itself, not any number: "takes six to eight weeks"
+        for match in _TIME.finditer(sentence):
+            around = words(sentence[:match.start()])[-3:] + words(sentence[match.end():])[:2]
+            if any(stem(w) in terms for w in around):
+                return True
+        return False
+    if kind in ("count", "money", "quantity"):
         return _next_to_term(sentence, terms)
     if kind in ("person", "name"):
         q_words = set(words(question))
@@ -415,6 +428,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
 
     q_vector = embed([question])[0]
     cos = embed([sentences[i][1] for i in candidates]) @ q_vector
+    chunk_cover = {n: _coverage(terms, " ".join(s for m, s in sentences if m == n), soft) for n, _ in chunks}
     scores = []
     for i, c in zip(candidates, cos):
         sentence = sentences[i][1]
@@ -423,7 +437,8 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             bonus *= 2
         if bonus and kind == "date" and _ABSOLUTE_DATE.search(sentence):
             bonus += ABSOLUTE_DATE_BONUS
-        scores.append(float(c) + LEXICAL_WEIGHT * _coverage(terms, sentence, soft) + bonus)
+        scores.append(float(c) + LEXICAL_WEIGHT * _coverage(terms, sentence, soft) + bonus
+                      + CHUNK_WEIGHT * chunk_cover[sentences[i][0]])
     order = sorted(range(len(candidates)), key=lambda j: (-scores[j], j))
     best = candidates[order[0]]
     number, sentence = sentences[best]

@@ -287,6 +287,9 @@ HYDE_TEMPLATES = {
              "group's approval.",
     "count": "{Topic} came to about a dozen, according to the latest report. The figure is tracked every week.",
     "quantity": "{Topic} is about two weeks, according to the latest plan. The team tracks it in the weekly report.",
+    "duration": "{Topic} is about two weeks, according to the latest plan. The team tracks it in the weekly report.",
+    "age": "{Topic} dates from about ten years ago, according to the project's records. It has been updated "
+           "several times since.",
     "place": "{Topic} is the main site, in the room set aside for it. The decision record explains the choice.",
     "reason": "{Topic} came down to a dependency that ran late: an outside approval took weeks longer than "
               "planned, so the team moved the date rather than work around it.",
