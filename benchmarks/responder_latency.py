@@ -12,6 +12,8 @@ machine's very first request (the store is then seeded from the cassettes, as on
 Measured on the 2-core build machine while 4 other jobs shared it (load average 5-6), v3:
   default store:  import 0.4-0.6 s; cold 0.3 s; warm, same request 0.003-0.007 s; warm, new question 0.09-0.10 s
   --empty-store:  cold 1.4 s; warm, new question 1.0 s (a dozen new sentences at ~0.08 s each)
+  the same, final v3, with the load down to 2: import 0.3 s; cold 0.13 s (0.48 s empty store); warm 0.003 s,
+  new question 0.04 s (0.42 s empty store)
 v2, before the encoder ran on one BLAS thread, with an empty store: cold 13.7 s, a new question 14.2 s.
 """
 
