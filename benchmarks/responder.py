@@ -1,9 +1,14 @@
-"""Does the reference responder answer the question? U06's reference pipeline on two question sets.
+"""Does the reference responder answer the question? U06's reference pipeline on question sets.
 
-    uv run python benchmarks/responder.py [--show] [--part dev|test]
+    uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]...
 
-For each question of `evals/questions/dev.jsonl` (tuned on) and `evals/questions/test.jsonl` (never
-tuned on), run U06's reference pipeline: the ten sample notes cut into paragraph chunks
+By default it measures the development parts in `evals/questions/`: `dev.jsonl` and `dev2.jsonl`
+(dev2 was the first test part; once v2 had been measured on it, it was no longer clean, so it was
+folded into development and the responder has been tuned on both since). `--part` (repeatable)
+measures any file of the same format instead, e.g. a held-out test part written blind:
+`--part dev --part /path/to/test.jsonl`; a bare name means `evals/questions/NAME.jsonl`.
+
+For each question, run U06's reference pipeline: the ten sample notes cut into paragraph chunks
 (solutions/u06_rag_basics.py's chunk_notes), embedded with the reference embeddings
 (all-MiniLM-L6-v2, what the backend's Voyage route returns), the top 3 chunks by cosine, then the
 course's RAG prompt (SYSTEM and build_prompt) sent as a Messages request to the reference backend
@@ -38,7 +43,7 @@ from kata.models import CLAUDE  # noqa: E402
 from solutions.u06_rag_basics import MAX_TOKENS, NOT_FOUND, SYSTEM, build_prompt, chunk_notes, parse_citations  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "test")
+PARTS = ("dev", "dev2")  # the default: both development parts
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
@@ -66,8 +71,18 @@ def ask(system: str, user: str) -> str:
     return "".join(block.get("text", "") for block in body["content"] if block["type"] == "text")
 
 
+def part_path(part: str) -> Path:
+    """A part's file: a path to a .jsonl as given, or a bare name under evals/questions/."""
+    path = Path(part)
+    return path if path.suffix == ".jsonl" or path.is_file() else QUESTIONS / f"{part}.jsonl"
+
+
+def part_name(part: str) -> str:
+    return Path(part).stem if part_path(part).parent == QUESTIONS else str(part_path(part))
+
+
 def run(part: str, index, vectors, show: bool) -> dict:
-    rows = [json.loads(line) for line in (QUESTIONS / f"{part}.jsonl").read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for line in part_path(part).read_text().splitlines() if line.strip()]
     tally = {"answerable": 0, "hit3": 0, "cited": 0, "answers": 0, "wrong_nf": 0, "unanswerable": 0, "nf": 0}
     for row in rows:
         scores = vectors @ embed([row["question"]])[0]
@@ -85,11 +100,11 @@ def run(part: str, index, vectors, show: bool) -> dict:
             tally["answerable"] += 1
             tally["hit3"] += row["note"] in {c["note"] for c in chunks}
             tally["cited"] += row["note"] in cited_notes
-            ok = not not_found and all(holds(reply, fact) for fact in row["facts"])  # a not-found reply never answers
+            ok = not not_found and all(holds(reply, fact) for fact in row.get("facts", []))  # a not-found reply never answers
             tally["answers"] += ok
             tally["wrong_nf"] += not_found
             verdict = "answers" if ok else ("wrongly not found" if not_found else "misses " + " | ".join(
-                f for f in row["facts"] if not holds(reply, f)))
+                f for f in row.get("facts", []) if not holds(reply, f)))
         if show:
             print(f"{row['id']} [{row['note']}] {row['question']}  (retrieved: {', '.join(c['id'] for c in chunks)})"
                   f"\n    -> {reply}\n    {verdict}")
@@ -111,11 +126,17 @@ def table(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print every question, its reply and the verdict")
-    parser.add_argument("--part", choices=PARTS, action="append", help="one part only (default: both)")
+    parser.add_argument("--part", action="append", metavar="NAME_OR_FILE",
+                        help="a part to measure: a name under evals/questions/ or a .jsonl path; repeatable "
+                             "(default: dev and dev2)")
     args = parser.parse_args()
     index = chunk_notes(load_notes())
     vectors = np.asarray(embed([c["text"] for c in index]))
-    results = {part: run(part, index, vectors, args.show) for part in (args.part or PARTS)}
+    parts = args.part or list(PARTS)
+    missing = [p for p in parts if not part_path(p).is_file()]
+    if missing:
+        parser.error("no such part: " + ", ".join(str(part_path(p)) for p in missing))
+    results = {part_name(part): run(part, index, vectors, args.show) for part in parts}
     print(table(results))
 
 

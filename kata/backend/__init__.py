@@ -14,6 +14,7 @@ prompt shape: not a language model and not a table of answers. Every response sa
     anthropic.py   /v1/messages, /v1/messages/count_tokens } (prompt.py) and renders the responder's
     ollama.py      /api/chat                               } Reply in it
     responder.py   the reference responder: its prompt shapes as one list (SHAPES), one algorithm each
+    grounded.py    its RAG answer: question-type aware extraction and the answerability check
     server.py      HTTP only (make_server, serve); `python -m kata.backend` starts it
     embedder.py    embed(texts) and count_tokens(text), cached;  minilm.py  the numpy model
     common.py      ApiError, tiktoken counts, stop sequences;  text.py  sentences, words, stems

@@ -3,7 +3,8 @@
 It is not a language model and it holds no answers. It recognises a few prompt *shapes* that the
 course's exercises send, and runs one small, deterministic algorithm per shape over the text of the
 request, using real sentence embeddings (all-MiniLM-L6-v2) where meaning matters. A prompt it does
-not recognise gets an extractive answer or a plain statement that it has no algorithm for it.
+not recognise gets an extractive answer, or a short reply asking for more context, as a model gives;
+no reply talks about the responder itself. The RAG answer lives in grounded.py.
 
 The shapes are one list, SHAPES, at the end of this file, beside the markers they look for: (name,
 rule, algorithm) in detection order, and the first shape whose rule matches and whose algorithm
@@ -24,11 +25,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from kata.backend import grounded
 from kata.backend.prompt import Prompt, Reply
 from kata.backend.text import content_stems, content_words, split_sentences, stem, words
 
 RESPONDER_NAME = "kata reference responder"
-RESPONDER_VERSION = "1"
+RESPONDER_VERSION = "3"
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (n, d) unit vectors
 
@@ -40,15 +42,12 @@ SAY_SO_AND_STOP = "say so and stop"  # the course's tightened instruction (U06 s
 RERANK_DEFAULT_TOP = 3
 CANDIDATES_LABEL = "CANDIDATES:"
 REFUSAL_TEXT = "I can't help with that."
-NO_ALGORITHM = "The kata reference responder has no algorithm for this prompt shape."
+NO_ALGORITHM = ("I can only give a short answer here without more context. Could you say a bit more about what you "
+                "need, or paste the text you would like me to work from?")
 
 # --- thresholds (cosines of all-MiniLM-L6-v2 unit vectors) ----------------------------------------
-# Grounded answers: the best context sentence must reach this cosine with the question. On the sample
-# corpus (top-3 notes by whole-note cosine) every answerable question whose note was retrieved scores
-# >= 0.36, and "What is the office Wi-Fi password?" scores 0.21.
-GROUNDED_THRESHOLD = 0.30
-# A best sentence shorter than this (in words) is a lead-in: the next sentence of its chunk is added.
-SHORT_SENTENCE_WORDS = 12
+# Grounded answers: the thresholds live in grounded.py (GROUNDED_THRESHOLD, COVERAGE_MIN, ...).
+GROUNDED_THRESHOLD = grounded.GROUNDED_THRESHOLD
 # The sentence-level relevance score (rerank): weight of keyword overlap vs best-sentence cosine.
 KEYWORD_WEIGHT = 0.3
 # Tool use with tool_choice "auto": the best tool's "name: description" must reach this cosine.
@@ -121,19 +120,67 @@ def answer_judge(prompt: Prompt, embed: Embed) -> Reply:
     sections = _sections(prompt.last_user, JUDGE_LABELS) or _sections(prompt.system, JUDGE_LABELS)
     criteria, candidate = sections.get("CRITERIA:", ""), sections.get("CANDIDATE:", "")
     if not criteria:
-        return Reply("judge", "FAIL\nNo CRITERIA: section to grade against.")
+        return Reply("judge", "FAIL\nThere are no criteria to grade the answer against.")
     if not candidate.strip():
-        return Reply("judge", "FAIL\nThe candidate is empty.")
+        return Reply("judge", "FAIL\nThe answer is empty, so it meets none of the criteria.")
     wanted = {s: w for s, w in content_stems(criteria).items() if w not in JUDGE_META_WORDS}
     have = set(content_stems(candidate))
     found = [w for s, w in wanted.items() if s in have]
     missing = [w for s, w in wanted.items() if s not in have]
     share = len(found) / len(wanted) if wanted else 1.0
+    parts = _criteria_parts(criteria)
+    met = [p for p in parts if _part_met(p, have)]
+    unmet = [p for p in parts if p not in met]
     if share >= JUDGE_COVERAGE:
-        return Reply("judge", f"PASS\nThe candidate covers {len(found)} of {len(wanted)} criteria terms"
-                              f"{': ' + ', '.join(found[:8]) if found else ''}.")
-    return Reply("judge", f"FAIL\nThe candidate covers {len(found)} of {len(wanted)} criteria terms; "
-                          f"missing: {', '.join(missing[:8])}.")
+        if unmet:
+            return Reply("judge", f"PASS\nThe answer {_join(met)}; it does not quite {_join(unmet, True)}, but it "
+                                  f"covers what matters.")
+        return Reply("judge", f"PASS\nThe answer {_join(met) if met else 'meets the criteria'}.")
+    if met:
+        return Reply("judge", f"FAIL\nThe answer {_join(met)}, but it does not {_join(unmet, True)}.")
+    return Reply("judge", f"FAIL\nThe answer does not {_join(unmet, True) if unmet else 'meet the criteria'}"
+                          f"{' (nothing about ' + ', '.join(missing[:3]) + ')' if missing else ''}.")
+
+
+def _criteria_parts(criteria: str) -> list[str]:
+    """The criteria cut into requirements at "and", ";" and ",": "names the budget of $400,000 and the
+    sponsor Helen Okafor" -> ["names the budget of $400,000", "names the sponsor Helen Okafor"]."""
+    text = " ".join(criteria.split()).rstrip(".")
+    pieces = [p.strip() for p in re.split(r";|,\s+(?:and\s+)?(?=[a-z])|\s+and\s+(?=(?:the|a|an|its|their|names?|"
+                                         r"mentions?|says?|gives?|states?|includes?|cites?)\b)", text) if p.strip()]
+    verb = re.match(r"(\w+s)\s", pieces[0]) if pieces else None
+    out = []
+    for p in pieces:
+        if verb and not re.match(r"\w+s\s", p):
+            p = f"{verb.group(1)} {p}"  # "and the sponsor" borrows "names"
+        out.append(p)
+    return out or [text]
+
+
+def _part_met(part: str, have: set[str]) -> bool:
+    wanted = [s for s, w in content_stems(part).items() if w not in JUDGE_META_WORDS]
+    return not wanted or sum(s in have for s in wanted) / len(wanted) >= JUDGE_COVERAGE
+
+
+CRITERIA_VERBS = ("names", "mentions", "says", "gives", "states", "includes", "cites", "explains", "lists",
+                  "identifies", "notes", "refers", "answers", "contains", "describes", "reports")
+
+
+def _phrase(part: str, negated: bool) -> str:
+    """A requirement as a grader writes it: "names X" (met) or "name X" after "does not" (unmet)."""
+    first, _, rest = part.partition(" ")
+    if first.lower() not in CRITERIA_VERBS:
+        first, rest = "mentions", part
+    verb = first.lower()
+    if negated:
+        verb = "say" if verb == "says" else (verb[:-2] if verb.endswith(("ches", "shes", "sses", "xes")) else verb[:-1])
+    return f"{verb} {rest}".strip()
+
+
+def _join(parts: list[str], negated: bool = False) -> str:
+    phrases = [_phrase(p, negated) for p in parts]
+    joiner = " or " if negated else " and "
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + joiner + phrases[-1]
 
 
 # --- 2. refusal -----------------------------------------------------------------------------------
@@ -204,41 +251,73 @@ def answer_rerank(prompt: Prompt, embed: Embed) -> Reply:
 
 # --- 5. query rewrite -----------------------------------------------------------------------------
 def answer_rewrite(prompt: Prompt, embed: Embed) -> Reply:
-    """A retrieval query: the question's content words, what its question word asks for
-    (QUESTION_WORD_HINTS: why -> reason, cause) and SYNONYMS of its words, then the question itself.
+    """A retrieval query, as a search box takes it: the question's content words, then what its
+    question word asks for (QUESTION_WORD_HINTS: why -> reason) and SYNONYMS of its words, each once,
+    without the question's own wording around them.
 
-    "Why did the schedule slip?" -> "schedule slip reason cause delay. Why did the schedule slip?"
+    "Why did the schedule slip?" -> "schedule slip reason delay"
     """
     question = _question_of(prompt, REWRITE_MARKER)
-    terms = " ".join(_expanded_terms(question))
-    return Reply("rewrite", f"{terms}. {question}" if terms else question)
+    return Reply("rewrite", " ".join(_expanded_terms(question, per_word=1)) or question)
 
 
 # --- 6. HyDE --------------------------------------------------------------------------------------
 def answer_hyde(prompt: Prompt, embed: Embed) -> Reply:
-    """A hypothetical answer passage: the question's topic restated as a declarative sentence
-    chosen by its question word, then one sentence listing the expanded terms. It invents no
-    facts; what matters for HyDE is that it is worded like an answer, not like a question.
+    """A hypothetical answer passage (HyDE): two sentences worded as an answer to the question would be,
+    built from the question's own topic and its type (grounded.question_type). Its details are
+    placeholders a real model would also invent: HyDE embeds the passage, it never shows it as fact.
+
+    "Who is the executive sponsor?" -> "The executive sponsor is the finance director, who chairs the
+    steering meetings. ..."
     """
     question = _question_of(prompt, HYDE_MARKER)
-    topic = " ".join(content_words(question)) or "question"
-    q = question.lower()
-    if q.startswith("why"):
-        first = f"The {topic} happened for a specific reason, and the cause is set out here."
-    elif q.startswith("when"):
-        first = f"The {topic} is set for a specific date."
-    elif q.startswith("who"):
-        first = f"The {topic} is a named person with a specific role."
-    elif q.startswith("where"):
-        first = f"The {topic} is at a specific place."
-    elif q.startswith(("how much", "how many")):
-        first = f"The {topic} comes to a specific figure."
-    elif q.startswith("how"):
-        first = f"The {topic} works in a specific way, described step by step."
-    else:
-        first = f"The {topic} is described here in detail."
-    terms = ", ".join(_expanded_terms(question))
-    return Reply("hyde", f"{first} This passage covers {terms}." if terms else first)
+    topic = _topic(question)
+    kind = grounded.question_type(question)
+    body = HYDE_TEMPLATES.get(kind, HYDE_TEMPLATES["general"]).format(topic=topic, Topic=topic[:1].upper() + topic[1:])
+    return Reply("hyde", body)
+
+
+HYDE_TEMPLATES = {
+    "person": "{Topic} is the finance director, who chairs the steering meetings. She signs off the budget and "
+              "is the person the project manager reports to.",
+    "date": "{Topic} is now early June, after the team reviewed the plan. The new date leaves time for testing "
+            "before the busy season.",
+    "clock": "{Topic} is at 6 am, as set out in the shift plan. It is reviewed when the rota changes.",
+    "money": "{Topic} comes to about $50,000, as set out in the approved budget. Any change needs the steering "
+             "group's approval.",
+    "count": "{Topic} came to about a dozen, according to the latest report. The figure is tracked every week.",
+    "quantity": "{Topic} is about two weeks, according to the latest plan. The team tracks it in the weekly report.",
+    "duration": "{Topic} is about two weeks, according to the latest plan. The team tracks it in the weekly report.",
+    "age": "{Topic} dates from about ten years ago, according to the project's records. It has been updated "
+           "several times since.",
+    "place": "{Topic} is the main site, in the room set aside for it. The decision record explains the choice.",
+    "reason": "{Topic} came down to a dependency that ran late: an outside approval took weeks longer than "
+              "planned, so the team moved the date rather than work around it.",
+    "name": "{Topic} is the vendor's standard product, chosen after comparing the options. The decision record "
+            "explains why.",
+    "define": "{Topic} is set out in the project's records: what was decided, who owns it and when it applies. "
+              "It was agreed at the steering meeting.",
+    "general": "{Topic} is covered in the project notes: the team agreed an approach, recorded the reasons and "
+               "assigned an owner to follow it up.",
+}
+
+
+def _topic(question: str) -> str:
+    """The question's subject as a noun phrase: the question word and its auxiliary dropped.
+
+    "Who is the executive sponsor?" -> "the executive sponsor"; "Why did the schedule slip?" -> "the
+    schedule slip"; "How much money was put aside?" -> "the money put aside".
+    """
+    q = question.strip().rstrip("?.! ").strip()
+    q = re.sub(r"^(?:who|whom|whose|what|when|where|why|which|how(?:\s+(?:much|many|long|often|quickly|old|far))?)"
+               r"(?:\s+(?:is|are|was|were|did|does|do|will|would|has|have|had|can|could|should))?\s+", "", q,
+               flags=re.IGNORECASE)
+    q = re.sub(r"^(?:has|have|had|was|were|is|are)\s+been\s+|\b(?:has|have|had)\s+been\s+|\b(?:was|were|is|are)\s+",
+               "", q, count=1, flags=re.IGNORECASE)
+    q = q.strip() or "the subject"
+    if not re.match(r"(?:the|a|an|this|that|our|its|their)\b", q, re.IGNORECASE) and not q[:1].isupper():
+        q = "the " + q
+    return q
 
 
 # --- 7. grounded answer (RAG) ---------------------------------------------------------------------
@@ -254,38 +333,42 @@ def answer_grounded(prompt: Prompt, embed: Embed) -> Reply:
         QUESTION: <question>
 
     The context is cut at the [chunk N] markers (no marker: one chunk, numbered 1), "(source: …)"
-    trailers dropped, each chunk split into sentences; lines without a full stop, question or
-    exclamation mark at the end (titles, "Date: …") are not answers unless nothing else is. The
-    sentence with the highest cosine with the question wins (ties: the earlier one). Below
-    GROUNDED_THRESHOLD the answer is NOT_FOUND followed by the closest passage in parentheses, or
-    exactly NOT_FOUND when the system or user text says "say so and stop". Otherwise: the
-    sentence, plus the next sentence of the same chunk when the best one is a lead-in of fewer
-    than SHORT_SENTENCE_WORDS words ("The group agreed on three measures of success."), then
-    " [chunk N]".
+    trailers dropped; grounded.py picks the answer (question-type aware extraction, one or two
+    sentences) and decides whether the context answers at all. Answered: the sentence(s), then
+    " [chunk N]". Not answered: NOT_FOUND followed by the closest passage in parentheses, or exactly
+    NOT_FOUND when the system or user text says "say so and stop".
     """
     text = prompt.last_user
     start = _find(text, CONTEXT_LABEL) + len(CONTEXT_LABEL)
     end = text.upper().rfind(QUESTION_LABEL)
     context, question = text[start:end], text[end + len(QUESTION_LABEL):].strip()
-    sentences = []  # (chunk number, sentence)
-    for number, chunk in _chunks(context):
-        sentences += [(number, s) for s in split_sentences(SOURCE_TRAILER.sub("", chunk))]
-    proper = [i for i, (_, s) in enumerate(sentences) if s.endswith((".", "!", "?"))]
-    candidates = proper or list(range(len(sentences)))
-    if not candidates or not question:
+    chunks = [(number, SOURCE_TRAILER.sub("", chunk)) for number, chunk in _chunks(context)]
+    result = grounded.answer(chunks, question, embed)
+    if result is None:
         return Reply("grounded", NOT_FOUND)
-    cos = embed([sentences[i][1] for i in candidates]) @ embed([question])[0]
-    best = candidates[int(np.argmax(cos))]
-    number, sentence = sentences[best]
-    if float(np.max(cos)) < GROUNDED_THRESHOLD:
+    if not result.found:
         if _has(prompt.instructions, SAY_SO_AND_STOP):
             return Reply("grounded", NOT_FOUND)
-        return Reply("grounded", f'{NOT_FOUND} (the closest passage, chunk {number}, says: "{sentence}")')
-    answer = sentence
-    if len(words(sentence)) < SHORT_SENTENCE_WORDS and best + 1 < len(sentences) \
-            and sentences[best + 1][0] == number:
-        answer += " " + sentences[best + 1][1]
-    return Reply("grounded", f"{answer} [chunk {number}]")
+        return Reply("grounded", f'{NOT_FOUND} (the closest passage, chunk {result.chunk}, says: "{result.text}")')
+    lead = f"The sources do not define {result.partial}; they only say: " if result.partial else ""
+    return Reply("grounded", lead + _cited(result.sentences) + "".join(
+        f" The sources do not say {_lower_first(part.rstrip('?'))}." for part in result.unanswered))
+
+
+def _cited(sentences: list[tuple[int, str]]) -> str:
+    """The answer's sentences, each run from one chunk followed by its [chunk N]."""
+    out, run, last = [], [], None
+    for number, sentence in sentences + [(None, "")]:
+        if number != last and run:
+            out.append(" ".join(run) + f" [chunk {last}]")
+            run = []
+        run.append(sentence)
+        last = number
+    return " ".join(out)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2].isalpha() and not text[:2].isupper() else text
 
 
 # --- 8. arithmetic --------------------------------------------------------------------------------
@@ -302,7 +385,8 @@ def answer_arithmetic(prompt: Prompt, embed: Embed) -> Reply:
 # --- 9. fallback ----------------------------------------------------------------------------------
 def answer_fallback(prompt: Prompt, embed: Embed) -> Reply:
     """Extractive: the sentence of the system prompt or earlier turns most similar to the last
-    user message, if it reaches FALLBACK_THRESHOLD; otherwise NO_ALGORITHM."""
+    user message, if it reaches FALLBACK_THRESHOLD; otherwise NO_ALGORITHM, a reply a model gives
+    when it lacks context (asking for more), which never talks about the responder itself."""
     message = prompt.last_user
     last = max((i for i, t in enumerate(prompt.turns) if t.role == "user"), default=-1)
     earlier = [t.text for i, t in enumerate(prompt.turns) if t.text and i != last]
@@ -351,12 +435,41 @@ def fill_arguments(schema: dict, message: str) -> dict:
         elif kind == "object":
             args[name] = {}
         elif any(field in name.lower() for field in PLACE_FIELDS):
-            args[name] = _place(message) or message.strip()
+            args[name] = _place(message) or _loose_place(message) or _search_terms(message)
         elif any(field in name.lower() for field in ("expression", "formula")) and _arithmetic_expression(message):
             args[name] = _arithmetic_expression(message)
+        elif any(field in name.lower() for field in QUERY_FIELDS):
+            args[name] = _search_terms(message)
         else:
             args[name] = message.strip()
     return args
+
+
+QUERY_FIELDS = ("query", "search", "keywords", "terms", "topic", "question")
+# What a request says before the thing to look up: "Search my notes for ...", "Can you find ...".
+_REQUEST_LEAD = re.compile(r"^\W*(?:(?:please|can you|could you|would you|i need you to|help me)\W+)*"
+                           r"(?:search|look(?:\s+up)?|find|check|tell me|show me|get|give me)\b"
+                           r"(?:\s+(?:in\s+|through\s+)?(?:my|the|our)\s+(?:notes|docs|documents|files|records))?"
+                           r"(?:\s+(?:for|about|on))?\s+", re.IGNORECASE)
+
+
+def _search_terms(message: str) -> str:
+    """What a model puts in a search argument: the request minus its lead-in and end punctuation
+    ("Search my notes for the contingency reserve." -> "the contingency reserve")."""
+    text = _REQUEST_LEAD.sub("", message.strip()).strip().rstrip("?.!").strip()
+    return text or message.strip().rstrip("?.!")
+
+
+def _loose_place(message: str) -> str | None:
+    """A place written in lower case, as people type: "weather in paris?" -> "Paris"."""
+    match = re.search(r"\b(?:in|for|at|near|to|from)\s+([a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*)?)", message)
+    if not match:
+        return None
+    place = [w for w in match.group(1).split() if w not in STOP_AFTER_PLACE]
+    return " ".join(w.capitalize() for w in place) or None
+
+
+STOP_AFTER_PLACE = frozenset("today tomorrow tonight now right this week weekend currently please the a".split())
 
 
 def _place(message: str) -> str | None:
@@ -451,16 +564,18 @@ def _question_of(prompt: Prompt, marker: str) -> str:
     return question.strip().strip("\"'\u201c\u201d").strip()
 
 
-def _expanded_terms(question: str) -> list[str]:
+def _expanded_terms(question: str, per_word: int | None = None) -> list[str]:
+    """The question's content words, the hints of its question word and the synonyms of its words
+    (at most `per_word` hints and synonyms each), each once."""
     terms = content_words(question)
     lowered = question.lower()
     for opener, hints in QUESTION_WORD_HINTS.items():
         if re.match(rf"\W*{opener}\b", lowered):
-            terms += [h for h in hints if h not in terms]
+            terms += [h for h in hints[:per_word] if h not in terms]
             break
     for term in list(terms):
-        for synonym in SYNONYMS.get(term, SYNONYMS.get(stem(term), ())):
-            if synonym not in terms:
+        for synonym in SYNONYMS.get(term, SYNONYMS.get(stem(term), ()))[:per_word]:
+            if synonym not in terms and stem(synonym) not in {stem(t) for t in terms}:
                 terms.append(synonym)
     return terms
 
@@ -572,6 +687,6 @@ def describe() -> dict:
         "name": RESPONDER_NAME,
         "version": RESPONDER_VERSION,
         "shapes": [name for name, _, _ in SHAPES],
-        "thresholds": {"grounded": GROUNDED_THRESHOLD, "tool": TOOL_THRESHOLD, "judge_coverage": JUDGE_COVERAGE,
+        "thresholds": {"grounded": GROUNDED_THRESHOLD, "grounded_coverage": grounded.COVERAGE_MIN, "word_match": grounded.WORD_MATCH, "tool": TOOL_THRESHOLD, "judge_coverage": JUDGE_COVERAGE,
                        "fallback": FALLBACK_THRESHOLD, "keyword_weight": KEYWORD_WEIGHT},
     }

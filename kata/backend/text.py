@@ -30,11 +30,30 @@ def words(text: str) -> list[str]:
     return [w[:-2] if w.endswith("'s") else w for w in _WORD.findall(text.lower())]
 
 
+# Common irregular past forms -> the base form, so that "lost" meets "lose" and "sent" meets "send".
+IRREGULAR = {past: base for base, forms in (
+    ("begin", "began begun"), ("break", "broke broken"), ("bring", "brought"), ("build", "built"), ("buy", "bought"),
+    ("choose", "chose chosen"), ("come", "came"), ("do", "did done"), ("drive", "drove driven"),
+    ("fall", "fell fallen"), ("feel", "felt"), ("find", "found"), ("get", "got gotten"), ("give", "gave given"),
+    ("go", "went gone"), ("grow", "grew grown"), ("hold", "held"), ("keep", "kept"), ("know", "knew known"),
+    ("lead", "led"), ("leave", "left"), ("lose", "lost"), ("make", "made"), ("mean", "meant"), ("meet", "met"),
+    ("pay", "paid"), ("rise", "rose risen"), ("run", "ran"), ("say", "said"), ("see", "saw seen"),
+    ("sell", "sold"), ("send", "sent"), ("show", "shown"), ("speak", "spoke spoken"), ("spend", "spent"),
+    ("stand", "stood"), ("take", "took taken"), ("teach", "taught"), ("tell", "told"), ("think", "thought"),
+    ("understand", "understood"), ("win", "won"), ("write", "wrote written"),
+) for past in forms.split()}
+
+
 def stem(word: str) -> str:
-    """A light suffix-stripper so that "slipped", "slips" and "slip" compare equal. Numbers unchanged."""
+    """A light suffix-stripper so that "slipped", "slips" and "slip" compare equal ("lost" and "lose",
+    "directly" and "direct" too). Numbers unchanged."""
     w = word.lower()
+    if w in IRREGULAR:
+        return IRREGULAR[w]
     if len(w) <= 3 or not w.isalpha():
         return w
+    if w.endswith("ly") and len(w) >= 7 and not w.endswith("ily"):
+        return stem(w[:-2])  # directly -> direct, nightly -> night
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     for suffix in ("ing", "ed"):

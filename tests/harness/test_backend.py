@@ -139,7 +139,7 @@ def test_tool_use_blocks_parse_and_tool_choice_is_respected(claude):
     assert unrelated.content[0].type == "text" and headers["x-kata-responder"] != "tool_use"
     forced, _ = ask(claude, "Write a haiku about autumn.", tools=[WEATHER, NOTES],
                     tool_choice={"type": "tool", "name": "search_notes"})
-    assert forced.content[0].name == "search_notes" and forced.content[0].input == {"query": "Write a haiku about autumn."}
+    assert forced.content[0].name == "search_notes" and forced.content[0].input == {"query": "Write a haiku about autumn"}
     anyone, _ = ask(claude, "Write a haiku about autumn.", tools=[WEATHER], tool_choice={"type": "any"})
     assert anyone.content[0].type == "tool_use"
 
@@ -201,8 +201,8 @@ def test_grounded_answer_says_not_found_for_what_the_context_lacks(claude):
       "move?\n\nCANDIDATES:\n[note01] The kickoff was in January.\n[note06] Go-live moved to 8 June because "
       "certification ran late.\n[note05] The reserve is $48,000.\n[note09] The parallel run found 96 discrepancies."),
      "rerank", "note06, "),
-    ("Rewrite the question for search: Why did the schedule slip?", "rewrite", "schedule slip reason cause delay."),
-    ("Write a short passage that answers: Who is the executive sponsor?", "hyde", "The executive sponsor is a named"),
+    ("Rewrite the question for search: Why did the schedule slip?", "rewrite", "schedule slip reason delay"),
+    ("Write a short passage that answers: Who is the executive sponsor?", "hyde", "The executive sponsor is the "),
     (("Reply with PASS or FAIL.\nCRITERIA: names the budget of $400,000 and the sponsor Helen Okafor\n"
       "CANDIDATE: The sponsor is Helen Okafor."), "judge", "FAIL\n"),
     ("Reply with PASS or FAIL.\nCRITERIA: names the sponsor Helen Okafor\nCANDIDATE: Helen Okafor sponsors it.",

@@ -1,0 +1,487 @@
+"""The grounded (RAG) answer: question-type aware extraction from the CONTEXT, with a citation, and an
+answerability check. Used by responder.answer_grounded; no answers are stored here, and nothing here
+names a question, a note or a phrase of any corpus.
+
+0. A question of two parts ("Who presented the review, and how far under plan was spending?") is cut
+   into its parts (sub_questions), each answered as below; the reply cites each part's chunk.
+1. The question's type, from its wording alone (QUESTION_TYPES): who -> a person, when -> a date,
+   how much (cost) -> money, how many -> a count, how long/often/quickly -> a duration, how old ->
+   an age ("fifteen years ago"), where ->
+   a place, why -> a reason, "what is X" / "who is X" -> a definition, "which/what <up to three
+   words> vendor/model/region…" -> a name.
+2. Every context sentence is scored: its cosine with the question (all-MiniLM-L6-v2), plus the share
+   of the question's terms it holds (a word counts when its stem is there, or, partly, a word close to
+   it in meaning), plus a bonus when it holds a new entity of the expected type (a date for "when", a
+   name not already in the question for "who"…), doubled when that entity stands next to one of the
+   question's terms, and raised for a calendar date over a relative one.
+3. The answer is the best sentence, with its neighbour in the same chunk when that neighbour carries
+   the expected entity (or reason) the best one lacks, when the best one is a short lead-in, or when
+   the neighbour holds question terms the best one lacks; then [chunk N].
+4. Answerability: "not found in sources" when the question's terms are not covered by the answer's
+   chunk (COVERAGE_MIN; the words that restate the type, TYPE_WORDS, do not count), when a typed
+   question finds no entity of its type in the answer (a count's number must count the asked noun:
+   "How many people…" is not answered by "two new servers"; a duration needs a time quantity), when
+   the thing a "what X" / "who is the X" question asks about is not in the answer's chunk (focus_terms),
+   or when the best sentence is off-topic (GROUNDED_THRESHOLD). So a question on the project's own
+   topic whose specific terms the context never mentions ("the chief executive of Arcadia") is not
+   answered with the nearest sentence about Arcadia.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kata.backend.text import STOPWORDS, split_sentences, stem, words
+
+Embed = Callable[[list[str]], np.ndarray]
+
+# --- thresholds, all tuned on evals/questions/dev.jsonl and sample-corpus/questions.jsonl only ------
+GROUNDED_THRESHOLD = 0.30  # best sentence cosine below this: off-topic, not found
+COVERAGE_MIN = 0.45  # share of the question's term weight its answer chunk must cover…
+FOCUS_SHARE_MIN = 0.5  # a "what X" question's answer chunk must hold X's last word and this share of its words
+FOCUS_COVERAGE_MIN = 0.35  # …or this much, when the answer holds the "what X" question's X and an entity of its type
+WORD_MATCH = 0.45  # a question word with no stem in the text counts as present at this word cosine…
+WORD_CREDIT = 0.75  # …for this much of its weight ("approve" ~ "approval", "spent" ~ "spend")
+LEXICAL_WEIGHT = 0.5  # sentence score: cosine + LEXICAL_WEIGHT * share of terms held…
+CHUNK_WEIGHT = 0.5  # …+ CHUNK_WEIGHT * the share of the terms its whole chunk holds (a paragraph about the question)
+TYPE_BONUS = 0.25  # …+ TYPE_BONUS when it holds an entity of the expected type (twice that when the
+# entity is a number written next to one of the question's terms: "212 customer addresses")
+ABSOLUTE_DATE_BONUS = 0.1  # a "when" answer: a calendar date ("24 February") beats a relative one ("this month")
+SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this is a lead-in: the next one is added
+
+# Words that say what kind of answer is wanted, not what it is about: not terms to cover.
+FRAME_WORDS = frozenset("""much many long often quickly fast soon old far happen happened exactly really actually
+still currently kind sort type way get got go goes going take took make made happen according""".split())
+
+MONTHS = ("january february march april may june july august september october november december "
+          "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty hundred thousand million "
+                "dozen half third quarter once twice").split()
+UNITS = ("second seconds minute minutes hour hours day days week weeks month months year years percent "
+         "shift shifts per times").split()
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b"
+    rf"|\b(?:early|mid|late|end of|start of|beginning of|in|by|until|from|before|after)[\s-]+{_MONTH}\b"
+    rf"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    rf"|\b(?:this|next|last)\s+(?:week|month|year|quarter)\b|\b(?:19|20)\d\d\b|\b{_MONTH}\b(?!\s*,?\s*(?:and|or)\b)"
+    r"|\b(?:today|tomorrow|yesterday)\b")
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)\b|\b\d{1,2}:\d\d\b|\bnoon\b|\bmidnight\b|\bo'clock\b",
+                    re.IGNORECASE)
+_MONEY = re.compile(r"[$\u00a3\u20ac]\s?\d|\b\d[\d,.]*\s*(?:dollars|euros|pounds|usd|eur|gbp)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_QUANTITY = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:" + "|".join(UNITS)
+                       + r")\b|\b\d[\d,.]*\s*%|\bwithin\s+(?:the|an?)\s+\w+|\b(?:half|third|quarter)\b",
+                       re.IGNORECASE)
+TIME_UNITS = ("second seconds minute minutes hour hours day days week weeks month months year years shift shifts "
+              "night nights morning mornings").split()
+_TIME = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:[a-z]+[\s-]+)?(?:"
+                   + "|".join(TIME_UNITS) + r")\b|\b(?:every|each|per|within)\s+(?:[a-z]+\s+)?(?:" + "|".join(TIME_UNITS)
+                   + r")\b|\b(?:daily|weekly|monthly|nightly|hourly|yearly|annually|quarterly|once|twice)\b",
+                   re.IGNORECASE)
+_AGE = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:" + "|".join(TIME_UNITS)
+                  + r")[\s-]+(?:old|ago)\b|\b(?:since|in|from)\s+(?:19|20)\d\d\b", re.IGNORECASE)
+_ABSOLUTE_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b"
+                            rf"|\b{_MONTH}\s+(?:19|20)\d\d\b")
+_REASON = re.compile(r"\b(?:because|since|due to|as a result|owing to|caused by|so that|in order to|therefore|"
+                     r"which is why|the reason|the cause|root cause|the strongest argument|rationale)\b",
+                     re.IGNORECASE)
+_PLACE = re.compile(r"\b(?:in|at|on|into|to|from|inside)\s+(?:the\s+|our\s+|their\s+)?(?:[A-Z][\w&'-]+|"
+                    r"\w+\s+(?:room|office|site|building|warehouse|region|cloud|premises|server|servers))\b")
+_PROPER = re.compile(r"\b[A-Z][a-zA-Z&'-]*[a-z][a-zA-Z'-]*(?:\s+[A-Z][a-zA-Z&'-]*)*")
+
+# (type, pattern on the lower-cased question), first match wins.
+QUESTION_TYPES = (
+    ("clock", r"^\W*(?:at\s+)?what time\b"),
+    ("date", r"^\W*(?:when|by when|since when|until when)\b|\b(?:what|which) (?:date|day|month|year)\b|^\W*on what\b"),
+    ("define", r"^\W*who (?:is|are|was|were) (?!the\b|a\b|an\b|in\b|on\b|responsible\b)[^\s]+\W*$"),
+    ("define", r"^\W*who (?:is|are|was|were) [A-Z]"),  # checked against the original case, see question_type
+    ("person", r"^\W*(?:who|whom|whose)\b|^\W*(?:which|what) (?:person|people|manager|member|engineer|consultant)\b"),
+    ("money", r"^\W*how much\b.*\b(?:cost|costs|costing|spend|spent|pay|paid|money|budget|budgeted|price|fee|charge)\b"
+              r"|\b(?:what|how much) (?:did|does|do|will|would|was|is|were)\b.*\b(?:cost|costs|charge|pay|come to|quote)\b"
+              r"|^\W*(?:what|which) (?:was |is |were |are )?(?:the )?(?:[\w-]+ )?(?:price|fee|cost|quote|budget|amount|spend)\b"
+              r"|^\W*how much (?:money|cash|funding)\b|\bset aside\b|\bbudgeted\b"),
+    ("count", r"^\W*how many\b"),
+    ("age", r"^\W*how old\b"),
+    ("duration", r"^\W*how (?:long|often|quickly|fast|soon|frequently)\b"),
+    ("quantity", r"^\W*how (?:much|far|big|large|small)\b"
+                 r"|^\W*(?:what|which) (?:[\w-]+ ){0,2}?(?:share|percentage|proportion|fraction|rate|level|accuracy|"
+                 r"score|speed|volume|size|capacity|margin|discount)\b"),
+    ("place", r"^\W*where\b"),
+    ("reason", r"^\W*why\b|\b(?:what|which) (?:was |is )?(?:the )?(?:root )?(?:reason|cause)\b"),
+    ("name", r"^\W*(?:which|what) (?:(?!(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should)\b)"
+             r"[\w-]+ ){0,3}?(?:vendor|supplier|company|firm|product|brand|model|carrier|region|"
+             r"tool|database|language|provider|partner|platform|software|service|system)\b"),
+    ("define", r"^\W*(?:what|who) (?:is|are|was|were|does|do|did) (?:the |an? )?[\w-]+(?: [\w-]+)?"
+               r"(?: (?:decide|mean|say|cover|do|stand for|involve))?\W*$"),
+)
+TYPED = {"clock", "date", "person", "money", "count", "age", "duration", "quantity", "name"}  # these need an entity in the answer
+
+
+def question_type(question: str) -> str:
+    lowered = question.strip().lower()
+    for kind, pattern in QUESTION_TYPES:
+        text = question.strip() if "[A-Z]" in pattern else lowered
+        if re.search(pattern, text):
+            return kind
+    return "general"
+
+
+def _proper_names(sentence: str) -> list[str]:
+    """Capitalised word runs that are names: not a sentence-initial lone word, not months or weekdays."""
+    out = []
+    for match in _PROPER.finditer(sentence):
+        name = match.group(0)
+        first = name.split()[0].lower()
+        if first in MONTHS or first in WEEKDAYS:
+            continue
+        at_start = not sentence[:match.start()].strip(" \"'(")
+        if at_start and " " not in name:
+            continue  # "Summary", "Decision", "Rather": a capital only because it starts the sentence
+        out.append(name)
+    return out
+
+
+def counted_nouns(question: str) -> list[str]:
+    """The words of what a "how many" question counts: up to two words after "how many", to the first
+    function word ("How many customer addresses were altered?" -> ["customer", "addresses"])."""
+    match = re.search(r"\bhow many\s+(.*)", question.lower())
+    out: list[str] = []
+    for w in words(match.group(1)) if match else []:
+        if w in STOPWORDS or w in FRAME_WORDS or len(out) == 2:
+            break
+        out.append(w)
+    return out
+
+
+def _is_number(token: str) -> bool:
+    return token[0].isdigit() or token in NUMBER_WORDS
+
+
+def _counts(sentence: str, nouns: set[str]) -> list[str]:
+    """The numbers of `sentence` that count one of `nouns` (stems): the noun within four words after the
+    number ("forty handheld scanners", "3,140 of the 11,800 product records"), or "twice"/"N times"
+    when the question counts times. Dates are not counts."""
+    tokens = words(_DATE.sub(" ", sentence))
+    out = []
+    for i, token in enumerate(tokens):
+        if token in ("once", "twice") and "time" in nouns:
+            out.append(token)
+        elif _is_number(token):
+            for w in tokens[i + 1:i + 5]:
+                if stem(w) in nouns:
+                    out.append(token)
+                if stem(w) in nouns or w in TIME_UNITS or w in ("every", "each", "per"):
+                    break  # "two weeks every order": the number counts weeks, not orders
+    return out
+
+
+def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None = None) -> bool:
+    """Whether `sentence` holds an entity of `kind` that the question does not already state. For a
+    count, a number of the counted thing (`nouns`: the counted noun's stems and words close to it in
+    meaning); without `nouns`, any number."""
+    q_words = set(words(question))
+
+    def new(found: list[str]) -> bool:
+        return any(set(words(f)) - q_words for f in found)
+
+    if kind == "clock":
+        return new(_CLOCK.findall(sentence))
+    if kind == "date":
+        return new(_DATE.findall(sentence))
+    if kind == "money":
+        return new([m.group(0) + sentence[m.end():m.end() + 12] for m in _MONEY.finditer(sentence)])
+    if kind == "count":
+        if nouns:
+            return new(_counts(sentence, nouns))
+        undated = _DATE.sub(" ", sentence)  # "28 March" is a date, not a count
+        return new([m.group(0) for m in _NUMBER.finditer(undated)])
+    if kind == "duration":
+        return new([m.group(0) for m in _TIME.finditer(_DATE.sub(" ", sentence))])
+    if kind == "age":  # "fifteen years ago", "seven years old", "since 2019"
+        return new([m.group(0) for m in _AGE.finditer(sentence)])
+    if kind == "quantity":
+        return new([m.group(0) for m in _QUANTITY.finditer(sentence)]) or new(_MONEY.findall(sentence))
+    if kind in ("person", "name"):
+        return new(_proper_names(sentence))
+    if kind == "place":
+        return bool(_PLACE.search(sentence))
+    if kind == "reason":
+        return bool(_REASON.search(sentence))
+    return True
+
+
+def _entity_by_term(kind: str, sentence: str, question: str, terms: dict[str, float]) -> bool:
+    """Whether the sentence's entity of `kind` stands within two words of one of the question's terms:
+    "212 customer addresses", "Marcus Bell ran": the entity is about what was asked, not a bystander."""
+    if kind in ("duration", "age"):  # the time quantity itself, not any number: "takes six to eight weeks"
+        for match in _TIME.finditer(sentence):
+            around = words(sentence[:match.start()])[-3:] + words(sentence[match.end():])[:2]
+            if any(stem(w) in terms for w in around):
+                return True
+        return False
+    if kind in ("count", "money", "quantity"):
+        return _next_to_term(sentence, terms)
+    if kind in ("person", "name"):
+        q_words = set(words(question))
+        for match in _PROPER.finditer(sentence):
+            if match.group(0) not in _proper_names(sentence) or not set(words(match.group(0))) - q_words:
+                continue
+            around = words(sentence[:match.start()])[-2:] + words(sentence[match.end():])[:2]
+            if any(stem(w) in terms for w in around):
+                return True
+    return False
+
+
+@dataclass
+class Answer:
+    found: bool
+    chunk: int  # the chunk the answer comes from (the first part's, for a question of several parts)
+    text: str  # the answer sentences (found) or the closest sentence (not found)
+    why: dict | None = None  # the measures the decision read (for the benchmark's --show)
+    sentences: list[tuple[int, str]] = field(default_factory=list)  # (chunk, sentence), in reply order
+    unanswered: list[str] = field(default_factory=list)  # the parts of the question the context leaves open
+    partial: str = ""  # what the question asked about, when the context names only part of it
+
+
+_static: tuple | None = None
+
+
+def word_vectors(items: list[str]) -> np.ndarray:
+    """Unit vectors for single words from models/minilm-static (all-MiniLM-L6-v2 distilled into a
+    static model, U11's student): a table look-up per WordPiece, no transformer pass, so comparing
+    every context word with the question's words costs microseconds, not a MiniLM run per word."""
+    global _static
+    if _static is None:
+        from tokenizers import Tokenizer
+
+        from kata.models import STUDENT_DIR
+
+        tokenizer = Tokenizer.from_file(str(STUDENT_DIR / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        _static = (tokenizer, np.load(STUDENT_DIR / "embeddings.npy"))
+    tokenizer, table = _static
+    rows = []
+    for item in items:
+        ids = [i for i in tokenizer.encode(item, add_special_tokens=False).ids if i < len(table)]
+        vector = table[ids].astype(np.float32).mean(axis=0) if ids else np.zeros(table.shape[1], np.float32)
+        norm = float(np.linalg.norm(vector))
+        rows.append(vector / norm if norm else vector)
+    return np.stack(rows) if rows else np.zeros((0, table.shape[1]), np.float32)
+
+
+def _next_to_term(sentence: str, terms: dict[str, float]) -> bool:
+    """Whether a number in `sentence` stands within two words of one of the question's terms."""
+    tokens = words(_DATE.sub(" ", sentence))
+    for i, token in enumerate(tokens):
+        if token[0].isdigit() or token in NUMBER_WORDS:
+            if any(stem(w) in terms for w in tokens[max(0, i - 2):i + 3] if w != token):
+                return True
+    return False
+
+
+# The nouns that only restate what a question's type asks for ("When is the new go-live date?": the
+# answer is a date; the context need not say "date").
+TYPE_WORDS = {"date": {"date", "day"}, "clock": {"time"}, "place": {"place", "location"}, "count": {"number"}}
+
+
+def _terms(question: str) -> list[str]:
+    """The question's terms: its content words that are not frame words (nor the words of its type,
+    TYPE_WORDS), as stems, in order, each once."""
+    out = []
+    frame = FRAME_WORDS | TYPE_WORDS.get(question_type(question), set())
+    for w in words(question):
+        if w in STOPWORDS or w in frame or (len(w) == 1 and not w.isdigit()):
+            continue
+        s = stem(w)
+        if s not in out:
+            out.append(s)
+    return out
+
+
+_FOCUS = re.compile(r"^\W*(?:(?:what|which)\s+(?:(?:is|are|was|were)\s+)?(?:the\s+|an?\s+)?"
+                    r"|who\s+(?:is|are|was|were|will\s+be)\s+(?:the|our|their|its)\s+)"
+                    r"((?!(?:does|did|do|has|have|had|will|would|can|could|should)\b)(?:[\w'-]+\s+){0,3}?[\w'-]+)"
+                    r"(?:\s+(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|of|for|in|on|at)\b"
+                    r"|\s*\??\s*$)", re.IGNORECASE)
+
+
+def focus_terms(question: str) -> list[str]:
+    """The stems of the thing a "what X …" / "which X …" / "who is the X" question asks about, its
+    possessor dropped:
+    "What picking accuracy did the warehouse reach?" -> ["pick", "accuracy"]; "What is Leo's email
+    address?" -> ["email", "address"]; none for other questions."""
+    return _terms(focus_phrase(question))
+
+
+def focus_phrase(question: str) -> str:
+    """The words of that thing as the question writes them ("the contingency reserve"), or ""."""
+    match = _FOCUS.match(question)
+    if not match:
+        return ""
+    phrase = re.split(r"'s\b|\u2019s\b", match.group(1))[-1].strip()
+    return phrase if phrase[:1].isupper() or re.match(r"(?:the|an?)\b", phrase) else "the " + phrase
+
+
+def _coverage(terms: dict[str, float], text: str, soft: dict[str, dict[str, float]]) -> float:
+    """Weighted share of the terms `text` holds: a term's full weight for its stem, WORD_CREDIT of it
+    for a word close in meaning. `terms` maps each stem to its weight (rarer in the context: heavier)."""
+    if not terms:
+        return 1.0
+    stems = {stem(w) for w in words(text)} | {w.replace(",", "") for w in words(text)}
+    total = 0.0
+    for t, weight in terms.items():
+        if t in stems or t.replace(",", "") in stems:
+            total += weight
+        elif any(s in stems for s, sim in soft.get(t, {}).items() if sim >= WORD_MATCH):
+            total += WORD_CREDIT * weight
+    return total / sum(terms.values())
+
+
+def _weights(terms: list[str], sentences: list[str]) -> dict[str, float]:
+    """Each term's weight: log(1 + N / (1 + the number of context sentences holding it)), as in BM25's
+    idf, so a word every sentence has ("Stockline") counts less than one only the answer has."""
+    stem_sets = [{stem(w) for w in words(s)} for s in sentences]
+    n = len(sentences)
+    return {t: math.log(1 + n / (1 + sum(t in ss for ss in stem_sets))) for t in terms}
+
+
+# A question of two parts: "Who presented the review, and how far under plan was spending?"
+_SECOND_PART = re.compile(r"(?:,\s*|\s+)(?:and|but|also)\s+(?=(?:who|whom|whose|what|when|where|why|which|how)\b)"
+                          r"|\s*;\s*(?=(?:who|whom|whose|what|when|where|why|which|how)\b)", re.IGNORECASE)
+_WH_LEAD = re.compile(r"^\W*(?:who|whom|whose|what|when|where|why|which|how(?:\s+(?:much|many|long|often|far))?)"
+                      r"(?:\s+(?:is|are|was|were|did|does|do|will|would|has|have|had))?\s+", re.IGNORECASE)
+
+
+def sub_questions(question: str) -> list[str]:
+    """The question cut into the questions it asks, at "and"/";" before a question word; a part with no
+    term of its own ("…, and why?") borrows the first part's subject ("why … the project replacing")."""
+    pieces = [p.strip(" ,;?") for p in _SECOND_PART.split(question.strip())]
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2:
+        return [question]
+    subject = _WH_LEAD.sub("", pieces[0])
+    return [pieces[0] + "?"] + [(p if _terms(p) else f"{p} {subject}") + "?" for p in pieces[1:]]
+
+
+def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
+    """The grounded answer to `question` from `chunks` ([(chunk number, text)]); None with no sentence.
+    A question of several parts is answered part by part; it is found when one part is, and the parts
+    the context leaves open are listed in `unanswered`."""
+    parts = sub_questions(question)
+    if len(parts) == 1:
+        return _answer_one(chunks, question, embed)
+    results = [_answer_one(chunks, part, embed) for part in parts]
+    if any(r is None for r in results):
+        return _answer_one(chunks, question, embed)
+    found = [r for r in results if r.found]
+    if not found:
+        return results[0]
+    sentences: list[tuple[int, str]] = []
+    for r in found:
+        sentences += [s for s in r.sentences if s not in sentences]
+    return Answer(True, found[0].chunk, " ".join(s for _, s in sentences),
+                  {"parts": [r.why for r in results]}, sentences,
+                  [part for part, r in zip(parts, results) if not r.found], found[0].partial)
+
+
+def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
+    """One question's answer: see the module's docstring."""
+    sentences = [(n, s) for n, text in chunks for s in split_sentences(text)]
+    proper = [i for i, (_, s) in enumerate(sentences) if s.endswith((".", "!", "?"))]
+    candidates = proper or list(range(len(sentences)))
+    if not candidates or not question:
+        return None
+    kind = question_type(question)
+    plain = _terms(question)
+    uniform = dict.fromkeys(plain, 1.0)  # answerability: every term counts the same
+    terms = _weights(plain, [s for _, s in sentences])  # choosing the sentence: rarer terms count more
+    # Word-level closeness (static word vectors) for the terms no context word shares a stem with, and
+    # for the counted noun of a "how many" question.
+    context_words = sorted({w for _, s in sentences for w in words(s) if w not in STOPWORDS and len(w) > 1})
+    context_stems = {stem(w) for w in context_words}
+    missing = [t for t in plain if t not in context_stems and not t[0].isdigit()]
+    counted = counted_nouns(question) if kind == "count" else []
+    soft: dict[str, dict[str, float]] = {}
+    nouns = {stem(w) for w in counted}
+    if (missing or counted) and context_words:
+        vectors = word_vectors(context_words)
+        for t, row in zip(missing, word_vectors(missing) @ vectors.T):
+            soft[t] = {}
+            for w, sim in zip(context_words, row):
+                soft[t][stem(w)] = max(soft[t].get(stem(w), 0.0), float(sim))
+        for row in word_vectors(counted) @ vectors.T:
+            nouns |= {stem(w) for w, sim in zip(context_words, row) if sim >= WORD_MATCH}
+    typed = kind in TYPED or kind in ("reason", "place")
+
+    def entity(text: str) -> bool:
+        return has_entity(kind, text, question, nouns)
+
+    q_vector = embed([question])[0]
+    cos = embed([sentences[i][1] for i in candidates]) @ q_vector
+    chunk_cover = {n: _coverage(terms, " ".join(s for m, s in sentences if m == n), soft) for n, _ in chunks}
+    scores = []
+    for i, c in zip(candidates, cos):
+        sentence = sentences[i][1]
+        bonus = TYPE_BONUS if typed and entity(sentence) else 0.0
+        if bonus and _entity_by_term(kind, sentence, question, terms):
+            bonus *= 2
+        if bonus and kind == "date" and _ABSOLUTE_DATE.search(sentence):
+            bonus += ABSOLUTE_DATE_BONUS
+        scores.append(float(c) + LEXICAL_WEIGHT * _coverage(terms, sentence, soft) + bonus
+                      + CHUNK_WEIGHT * chunk_cover[sentences[i][0]])
+    order = sorted(range(len(candidates)), key=lambda j: (-scores[j], j))
+    best = candidates[order[0]]
+    number, sentence = sentences[best]
+    picked = [best]
+    neighbours = [j for j in (best + 1, best - 1) if 0 <= j < len(sentences) and sentences[j][0] == number
+                  and j in candidates]
+    held = {t for t in plain if _coverage({t: 1.0}, sentence, soft) == 1.0}
+    if kind in TYPED and not entity(sentence):
+        carrying = [j for j in neighbours if entity(sentences[j][1])]
+        if carrying:
+            picked.append(carrying[0])
+    elif kind == "reason" and not entity(sentence):
+        carrying = [j for j in neighbours if entity(sentences[j][1])]
+        if carrying:
+            picked.append(carrying[0])
+    elif len(words(sentence)) < SHORT_SENTENCE_WORDS and best + 1 in neighbours:
+        picked.append(best + 1)
+    else:  # a neighbour that holds terms of the question the best sentence lacks completes the answer
+        adding = [j for j in neighbours if any(t not in held and _coverage({t: 1.0}, sentences[j][1], soft) == 1.0
+                                               for t in plain)]
+        if adding:
+            picked.append(adding[0])
+    picked.sort()
+    text = " ".join(sentences[j][1] for j in picked)
+    chunk_text = " ".join(s for n, s in sentences if n == number)
+    why = {"type": kind, "cosine": round(float(np.max(cos)), 3),
+           "chunk_coverage": round(_coverage(uniform, chunk_text, soft), 3),
+           "answer_coverage": round(_coverage(uniform, text, soft), 3),
+           "entity": kind not in TYPED or entity(text),
+           "ranking": [(round(scores[j], 3), sentences[candidates[j]][1][:60]) for j in order[:3]]}
+    focus = focus_terms(question)
+    partial = ""
+    why["focus"] = bool(focus) and kind in TYPED and all(_coverage({t: 1.0}, text, soft) == 1.0 for t in focus)
+    covered = why["chunk_coverage"] >= COVERAGE_MIN or (why["focus"] and why["chunk_coverage"] >= FOCUS_COVERAGE_MIN)
+    if focus and kind not in ("count", "money", "quantity", "duration"):  # the thing asked about must be there
+        why["focus_coverage"] = round(_coverage(dict.fromkeys(focus, 1.0), chunk_text, soft), 3)
+        head = _coverage({focus[-1]: 1.0}, chunk_text, soft) > 0  # "reserve" of "the contingency reserve"
+        if len(focus) > 1 and kind in ("define", "general") and any(
+                _coverage({t: 1.0}, chunk_text, {}) == 0 for t in focus):
+            partial = focus_phrase(question)  # found, but the context names only part of what was asked
+        if kind == "person":  # a role is a title: "the purchasing lead" is not "a shift lead"
+            covered = covered and why["focus_coverage"] >= 1.0
+        else:
+            covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
+    found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"]
+    return Answer(found, number, text, why, [(number, sentences[j][1]) for j in picked], partial=partial)
