@@ -365,10 +365,9 @@ def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
 
 @pytest.mark.contract
 def test_the_seed_left_out_is_seed_0():
-    """init_adapter(d_in, d_out, r, seed: int = 0): drawn from np.random.default_rng(seed), so the same
-    seed gives the same A
+    """drawn from np.random.default_rng(seed), so the same seed gives the same A
 
-    The signature's default is part of the contract: leave the seed out and you get seed 0's A, the
+    The signature's default, init_adapter(d_in, d_out, r, seed: int = 0), is part of the contract: leave the seed out and you get seed 0's A, the
     adapter train_adapter starts from when its own seed is left out too.
     """
     default, _ = u09.init_adapter(D_IN, D_OUT, R)
@@ -380,9 +379,9 @@ def test_the_seed_left_out_is_seed_0():
 
 @pytest.mark.contract
 def test_scale_left_out_is_1():
-    """forward(W, A, B, X, scale: float = 1.0): what the layer W + scale * B @ A gives for X
+    """The output is what the layer W + scale * B @ A gives for X
 
-    The signature's default scale is 1.0, for forward, lora_gradients and merge alike: left out, the
+    The signature's default, forward(W, A, B, X, scale: float = 1.0), is part of the contract: scale is 1.0, for forward, lora_gradients and merge alike: left out, the
     layer is W + B @ A, and the gradients and the merged matrix are those of that layer.
     """
     rng = np.random.default_rng(11)

@@ -465,7 +465,9 @@ def body_of(kwargs):
 @pytest.mark.parametrize("case_id", COURSE_CASES)
 def test_run_case_sends_exactly_the_recorded_request(monkeypatch, case_id):
     """with exactly these arguments and no others: model=model, max_tokens=MAX_TOKENS, system=SYSTEM,
-    tools=TOOLS, and messages holding one user message whose content is the case's "input" string.
+    tools=TOOLS, and messages holding one user message whose content is the case's "input" … The eval
+    measures production's request, so it adds nothing of its own.
+
     The eval measures production's prompt and tools: the request run_case sends (caught here before it
     leaves) is, argument for argument, the one recorded for that case.
     """

@@ -236,7 +236,7 @@ def test_run_ollama_reads_the_reply_as_documented(ollama, kind):
     """From the reply's JSON: "text" message.content ("" when missing); "tool", "args" the function name
     and arguments of the first of message.tool_calls …; "stop_reason" "tool_use" when there is a tool
     call, done_reason otherwise; "usage" {"input_tokens": prompt_eval_count, "output_tokens":
-    eval_count}; "latency_ms" total_duration in milliseconds (Ollama measures it in nanoseconds).
+    eval_count} …; "latency_ms" total_duration in milliseconds (Ollama measures it in nanoseconds).
 
     Two replies of the stand-in Ollama: two tool calls (the first one counts), and a plain answer cut
     off at its length.

@@ -151,13 +151,40 @@ def test_the_spawn_path_gives_the_same_verdicts_as_fork(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_stops_cleanly_while_learner_code_loops(tmp_path):
-    tree = tree_where_u01_first(tmp_path, "while True:\n    pass")
+    # Its own text: the endless-loop test's result for "while True: pass" may be in the cache, and a
+    # cached verdict comes back before any Ctrl-C could be pressed.
+    tree = tree_where_u01_first(tmp_path, "while True:\n    pass  # until Ctrl-C")
     proc = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6)  # the child is inside the loop by now
+    _wait_for_descendants(proc.pid, depth=1)  # the worker's child runs the tests
+    time.sleep(3)  # and is inside the loop by now
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "Stopped." in err and "Traceback" not in out + err
+    assert proc.returncode == 130 and "Stopped." in err and "Traceback" not in out + err, (proc.returncode, out, err)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(c) for t in tasks for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _wait_for_descendants(pid: int, depth: int, timeout: float = 60.0) -> None:
+    """Wait until `pid` has a process `depth` generations below it (on a loaded machine, a fixed sleep
+    sent Ctrl-C while the kata was still importing). Without /proc, wait a fixed 6 s."""
+    if not Path("/proc/self/task").is_dir():
+        time.sleep(6)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        level = [pid]
+        for _ in range(depth):
+            level = [c for p in level for c in _children(p)]
+        if level:
+            return
+        time.sleep(0.2)
 
 
 def test_two_resets_in_a_row_keep_both_backups(tmp_path):
