@@ -20,7 +20,7 @@ from kata.units import BY_SLUG, find
 SHOW_TIME_LIMIT = 120.0  # seconds: a show embeds the corpus with the numpy model, which takes a few
 
 HEADING = ("{code} · {title}, your code from {tree}. Every API reply below was computed offline by the kata's "
-           "reference backend (not recorded from a real model).\n")
+           "reference backend, not by Voyage, Anthropic or Ollama.\n")
 
 
 def _point_sdks_at(base: str) -> None:
