@@ -155,12 +155,19 @@ def test_ctrl_c_stops_cleanly_while_learner_code_loops(tmp_path):
     # cached verdict comes back before any Ctrl-C could be pressed.
     tree = tree_where_u01_first(tmp_path, "while True:\n    pass  # until Ctrl-C")
     proc = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_as_from_a_terminal)
     _wait_for_descendants(proc.pid, depth=1)  # the worker's child runs the tests
     time.sleep(3)  # and is inside the loop by now
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Stopped." in err and "Traceback" not in out + err, (proc.returncode, out, err)
+
+
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a learner's shell delivers it: `kata verify` runs this test in a worker child that
+    ignores SIGINT (its parent handles Ctrl-C), and an ignored signal is inherited across exec."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _children(pid: int) -> list[int]:
