@@ -126,12 +126,29 @@ QUESTION_TYPES = (
 TYPED = {"clock", "date", "person", "money", "count", "age", "duration", "quantity", "name"}  # these need an entity in the answer
 
 
-def question_type(question: str) -> str:
+# A terse keyword question ("ADR-003 approved by", "resubmission date") has no question word to start
+# it: the type it implies comes from its words (KEYWORD_TYPES, first match wins).
+_QUESTION_START = re.compile(r"^\W*(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|"
+                             r"has|have|had|can|could|will|would|should|in|on|at|by|for|from|to|with|during|"
+                             r"after|before|since|until|tell|list|name|describe|explain|give|show)\b", re.IGNORECASE)
+KEYWORD_TYPES = (
+    ("person", r"\b(?:by|who|whom|whose|owner|person)\W*$"),
+    ("date", r"\b(?:date|when|deadline|day)\b"),
+    ("money", r"\b(?:cost|costs|price|fee|fees|amount|spend|spent|budgeted)\b"),
+)
+
+
+def question_type(question: str, terse: bool = True) -> str:
+    """The answer type a question asks for; `terse`: a keyword question's implied type (KEYWORD_TYPES)."""
     lowered = question.strip().lower()
     for kind, pattern in QUESTION_TYPES:
         text = question.strip() if "[A-Z]" in pattern else lowered
         if re.search(pattern, text):
             return kind
+    if terse and not _QUESTION_START.match(question) and len(words(question)) <= 8:
+        for kind, pattern in KEYWORD_TYPES:
+            if re.search(pattern, lowered):
+                return kind
     return "general"
 
 
@@ -298,7 +315,7 @@ def _terms(question: str) -> list[str]:
     """The question's terms: its content words that are not frame words (nor the words of its type,
     TYPE_WORDS), as stems, in order, each once."""
     out = []
-    frame = FRAME_WORDS | TYPE_WORDS.get(question_type(question), set())
+    frame = FRAME_WORDS | TYPE_WORDS.get(question_type(question, terse=False), set())  # "date" of "resubmission date" stays a term
     for w in words(question):
         if w in STOPWORDS or w in frame or (len(w) == 1 and not w.isdigit()):
             continue
@@ -330,6 +347,30 @@ def focus_phrase(question: str) -> str:
         return ""
     phrase = re.split(r"'s\b|\u2019s\b", match.group(1))[-1].strip()
     return phrase if phrase[:1].isupper() or re.match(r"(?:the|an?)\b", phrase) else "the " + phrase
+
+
+ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth".split())
+
+
+def specific_terms(question: str) -> list[str]:
+    """The question's terms that pin down one thing among similar ones: numbers and codes ("22",
+    "ADR-007"'s "007"), ordinals after the first ("the second trial"), and names (a capitalised word
+    not at the start). The answer's chunk must hold each number and ordinal, and the context each name
+    and code, word for word: a paragraph about another trial, another date or another person does not
+    answer."""
+    out = []
+    tokens = question.split()
+    for i, token in enumerate(tokens):
+        for w in words(token):
+            s = stem(w)
+            code = any(c.isdigit() for c in w) and any(c.isalpha() for c in w)  # "ADR-007": often a title
+            if code:  # the chunks may not carry: not checked
+                continue
+            if w[0].isdigit() or w in ORDINALS or (i > 0 and token.strip("\"'(")[:1].isupper()
+                                                    and w not in STOPWORDS and w not in MONTHS):
+                if s not in out:
+                    out.append(s)
+    return out
 
 
 def _coverage(terms: dict[str, float], text: str, soft: dict[str, dict[str, float]]) -> float:
@@ -483,5 +524,11 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             covered = covered and why["focus_coverage"] >= 1.0
         else:
             covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
-    found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"]
+    chunk_stems = {stem(w) for w in words(chunk_text)}
+    context_all = {stem(w) for _, s in sentences for w in words(s)}
+    absent = [t for t in specific_terms(question)
+              if t not in (chunk_stems if re.fullmatch(r"[\d,.]+|" + "|".join(ORDINALS), t) else context_all)]
+    if absent:
+        why["absent"] = absent  # "the second trial on 22 April": the chunk tells of another one
+    found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
     return Answer(found, number, text, why, [(number, sentences[j][1]) for j in picked], partial=partial)
