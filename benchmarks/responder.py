@@ -2,9 +2,10 @@
 
     uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]...
 
-By default it measures the development parts in `evals/questions/`: `dev.jsonl` and `dev2.jsonl`
-(dev2 was the first test part; once v2 had been measured on it, it was no longer clean, so it was
-folded into development and the responder has been tuned on both since). `--part` (repeatable)
+By default it measures the development parts in `evals/questions/`: `dev.jsonl`, `dev2.jsonl` and
+`dev3.jsonl` (dev2 was the first test part, measured once with v2; dev3 the second, written blind and
+measured once with v3; once measured, a test part is no longer clean, so each was folded into
+development and the responder has been tuned on it since). `--part` (repeatable)
 measures any file of the same format instead, e.g. a held-out test part written blind:
 `--part dev --part /path/to/test.jsonl`; a bare name means `evals/questions/NAME.jsonl`.
 
@@ -43,7 +44,7 @@ from kata.models import CLAUDE  # noqa: E402
 from solutions.u06_rag_basics import MAX_TOKENS, NOT_FOUND, SYSTEM, build_prompt, chunk_notes, parse_citations  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "dev2")  # the default: both development parts
+PARTS = ("dev", "dev2", "dev3")  # the default: the development parts
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
@@ -128,7 +129,7 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print every question, its reply and the verdict")
     parser.add_argument("--part", action="append", metavar="NAME_OR_FILE",
                         help="a part to measure: a name under evals/questions/ or a .jsonl path; repeatable "
-                             "(default: dev and dev2)")
+                             "(default: dev, dev2 and dev3)")
     args = parser.parse_args()
     index = chunk_notes(load_notes())
     vectors = np.asarray(embed([c["text"] for c in index]))

@@ -65,7 +65,11 @@ def stem(word: str) -> str:
     if w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh")):
         return w[:-2]
     if w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
+        w = w[:-1]
+    if w.endswith(("ival", "oval", "osal", "usal", "ewal", "awal")) and len(w) >= 7:
+        w = w[:-2]  # approval -> approv, renewal -> renew, proposal -> propos: the verb's stem
+    if w.endswith("e") and len(w) >= 5 and not w.endswith(("ee", "ie", "ye")):
+        w = w[:-1]  # approve(s) -> approv, as approved -> approv
     return w
 
 
