@@ -2,8 +2,8 @@
 
     uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]...
 
-By default it measures the development parts in `evals/questions/`: `dev.jsonl`, `dev2.jsonl` and
-`dev3.jsonl` (dev2 was the first test part, measured once with v2; dev3 the second, written blind and
+By default it measures the development parts in `evals/questions/`, `dev.jsonl`, `dev2.jsonl` and
+`dev3.jsonl`, then the test part, `test.jsonl` (written blind; never tune on it) (dev2 was the first test part, measured once with v2; dev3 the second, written blind and
 measured once with v3; once measured, a test part is no longer clean, so each was folded into
 development and the responder has been tuned on it since). `--part` (repeatable)
 measures any file of the same format instead, e.g. a held-out test part written blind:
@@ -44,7 +44,7 @@ from kata.models import CLAUDE  # noqa: E402
 from solutions.u06_rag_basics import MAX_TOKENS, NOT_FOUND, SYSTEM, build_prompt, chunk_notes, parse_citations  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "dev2", "dev3")  # the default: the development parts
+PARTS = ("dev", "dev2", "dev3", "test")  # the default: the development parts, then the test part
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
