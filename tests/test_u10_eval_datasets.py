@@ -454,6 +454,15 @@ def sent_to(monkeypatch, answer):
     return sent
 
 
+def request_diff(sent, recorded):
+    """{argument: as sent} for each argument that differs from the recorded request, in the API's documented
+    form (a string and one text block are the same request); the calls themselves unless there was one."""
+    if len(sent) != 1:
+        return sent
+    got, recorded = documented_form(json.loads(json.dumps(body_of(sent[0])))), documented_form(recorded)
+    return {k: got.get(k) for k in set(got) | set(recorded) if got.get(k) != recorded.get(k)}
+
+
 TRANSPORT = ("extra_headers", "extra_query", "timeout")  # options of the SDK's call that never reach the request body
 
 
@@ -476,9 +485,7 @@ def test_run_case_sends_exactly_the_recorded_request(monkeypatch, case_id):
                     if body["messages"][0]["content"] == case["input"])
     sent = sent_to(monkeypatch, sdk_message("I can't help with that."))
     u10.run_case(case)
-    got = documented_form(json.loads(json.dumps(body_of(sent[0])))) if len(sent) == 1 else sent
-    recorded = documented_form(recorded)  # a string and one text block are the same request (the API says so)
-    diff = {k: got.get(k) for k in set(got) | set(recorded) if got.get(k) != recorded.get(k)} if isinstance(got, dict) else got
+    diff = request_diff(sent, recorded)
     expect(not diff, call=f"run_case({case_id!r} case)", returned=diff,
            expected=f"ONE call whose arguments are those recorded: {sorted(recorded)} (shown: the arguments that differ, as sent)",
            hint="messages.create(model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, "
@@ -499,9 +506,7 @@ def test_judge_sends_exactly_the_recorded_request(monkeypatch):
                     if candidate in body["messages"][0]["content"])
     sent = sent_to(monkeypatch, sdk_message("PASS\nIt says a passport is required."))
     u10.judge(question, criteria, candidate)
-    got = documented_form(json.loads(json.dumps(body_of(sent[0])))) if len(sent) == 1 else sent
-    recorded = documented_form(recorded)  # a string and one text block are the same request (the API says so)
-    diff = {k: got.get(k) for k in set(got) | set(recorded) if got.get(k) != recorded.get(k)} if isinstance(got, dict) else got
+    diff = request_diff(sent, recorded)
     expect(not diff, call=f"judge({question!r}, {criteria!r}, {candidate!r})", returned=diff,
            expected=f"ONE call whose arguments are those recorded: {sorted(recorded)} (shown: the arguments that differ, as sent)",
            hint="messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, messages=[{'role': 'user', "
