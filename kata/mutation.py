@@ -130,17 +130,13 @@ class _Finder(ast.NodeVisitor):
         return f"{line - first - (doc_span if line > doc_end else 0):+d}"
 
     def _anchor(self, node, body=()) -> None:
-        doc = body[0] if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str) else None
+        doc = self._docstring(body)
         self.anchors.append((node.lineno, doc.end_lineno if doc else 0,
                              doc.end_lineno - doc.lineno + 1 if doc else 0))
 
     def _body(self, body: list[ast.stmt]) -> None:
         """Visit statements, a docstring (a bare string first) left out."""
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and isinstance(body[0].value.value, str):
-            body = body[1:]
-        for stmt in body:
+        for stmt in self._docless(body):
             self.visit(stmt)
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -160,11 +156,16 @@ class _Finder(ast.NodeVisitor):
                 self.visit(stmt)
 
     @staticmethod
-    def _docless(body):
+    def _docstring(body) -> ast.Expr | None:
+        """The docstring statement of a module, class or function body (a bare string first), if any."""
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
-            return body[1:]
-        return body
+            return body[0]
+        return None
+
+    @classmethod
+    def _docless(cls, body):
+        return body[1:] if cls._docstring(body) else body
 
     @staticmethod
     def _is_main_block(stmt) -> bool:

@@ -49,7 +49,7 @@ def handle(method: str, path: str, body: dict | None) -> tuple[int, dict, dict]:
             raise ApiError(400, f"the request body must be a JSON object, got {type(body).__name__}")
         status, (payload, headers) = 200, route(body)
         if (isinstance(body, dict) and isinstance(body.get("model"), str) and body["model"].isascii()
-                and "x-kata-model" not in headers):  # a route that knows better (the real local model) says so itself  # a real model name (the route checked)
+                and "x-kata-model" not in headers):  # a real model name (the route checked), unless the route said who answered
             headers = {**headers, "x-kata-model": f"{body['model']} (a real model name): answered by this "
                                                   f"reference backend, not by {body['model']}"}
     except ApiError as error:

@@ -134,10 +134,11 @@ def chat(body: dict) -> tuple[dict, dict]:
     options = body.get("options") or {}
     limit = options.get("num_predict")
     stops = options.get("stop") or []
+    prompt = render(messages, tools)
     llama.reset()  # no prompt prefix kept from the last request: the same request, the same greedy reply
     generation_start = time.perf_counter_ns()
     chunks = llama.create_completion(
-        render(messages, tools), max_tokens=limit if isinstance(limit, int) and limit > 0 else MAX_NEW_TOKENS,
+        prompt, max_tokens=limit if isinstance(limit, int) and limit > 0 else MAX_NEW_TOKENS,
         temperature=0.0, top_k=1, stop=["<|im_end|>", *(stops if isinstance(stops, list) else [stops])], stream=True)
     text, finish, first_token = "", None, None
     for chunk in chunks:  # streamed only to time the prompt: its evaluation ends when the first token arrives
@@ -146,7 +147,7 @@ def chat(body: dict) -> tuple[dict, dict]:
         finish = chunk["choices"][0].get("finish_reason") or finish
     done = time.perf_counter_ns()
     first_token = first_token or done
-    prompt_count = len(llama.tokenize(render(messages, tools).encode(), special=True))
+    prompt_count = len(llama.tokenize(prompt.encode(), special=True))
     output_count = len(llama.tokenize(text.encode(), add_bos=False, special=True)) if text else 0
     content, calls = parse_output(text, tools)
     message = {"role": "assistant", "content": content, **({"tool_calls": calls} if calls else {})}
