@@ -42,9 +42,12 @@ from kata.backend import embed, handle  # noqa: E402
 from kata.corpus import load_notes  # noqa: E402
 from kata.models import CLAUDE  # noqa: E402
 from solutions.u06_rag_basics import MAX_TOKENS, NOT_FOUND, SYSTEM, build_prompt, chunk_notes, parse_citations  # noqa: E402
+from solutions.u07_production_rag import (  # noqa: E402
+    DEPTH, FINAL_K, HELPER_SYSTEM, RERANK_SYSTEM, REWRITE_TEMPLATE, bm25_search, fuse, read_ranking, rerank_prompt,
+    vector_search)
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "dev2", "dev3", "test")  # the default: the development parts, then the test part
+PARTS = ("dev", "dev2", "dev3", "dev4", "test")  # the default: the development parts, then the test part
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
@@ -82,13 +85,34 @@ def part_name(part: str) -> str:
     return Path(part).stem if part_path(part).parent == QUESTIONS else str(part_path(part))
 
 
-def run(part: str, index, vectors, show: bool) -> dict:
+def basic(question: str, index: list[dict], vectors) -> list[dict]:
+    """U06's retrieval: the top 3 chunks by cosine with the question (U05's top_k: ties by position)."""
+    scores = vectors @ embed([question])[0]
+    return [index[i] for i in sorted(range(len(index)), key=lambda i: (-scores[i], i))[:K]]
+
+
+def production(question: str, index: list[dict], vectors) -> list[dict]:
+    """U07's production_answer retrieval: the question rewritten by the responder, hybrid search
+    (vectors and BM25, DEPTH each, fused by RRF) with the rewrite, re-ranked by the responder against
+    the user's own question down to FINAL_K (5) chunks."""
+    query = ask(HELPER_SYSTEM, REWRITE_TEMPLATE.format(question=question)).strip()
+    fused = fuse([vector_search(index, embed([query])[0].tolist(), DEPTH), bm25_search(index, query, DEPTH)])
+    by_id = {entry["id"]: entry for entry in index}
+    candidates = [by_id[i] for i in fused[:DEPTH]]
+    ranking = read_ranking(ask(RERANK_SYSTEM, rerank_prompt(question, candidates, FINAL_K)),
+                           [c["id"] for c in candidates], FINAL_K)
+    return [by_id[i] for i in ranking]
+
+
+PIPELINES = {"basic": basic, "production": production}
+
+
+def run(part: str, pipeline, index, vectors, show: bool) -> dict:
     rows = [json.loads(line) for line in part_path(part).read_text().splitlines() if line.strip()]
-    tally = {"answerable": 0, "hit3": 0, "cited": 0, "answers": 0, "wrong_nf": 0, "unanswerable": 0, "nf": 0}
+    tally = {"answerable": 0, "hit3": 0, "in_context": 0, "cited": 0, "answers": 0, "wrong_nf": 0,
+             "unanswerable": 0, "nf": 0}
     for row in rows:
-        scores = vectors @ embed([row["question"]])[0]
-        order = sorted(range(len(index)), key=lambda i: (-scores[i], i))[:K]  # U05's top_k: best first, ties by position
-        chunks = [index[i] for i in order]
+        chunks = pipeline(row["question"], index, vectors)
         reply = ask(SYSTEM, build_prompt(chunks, row["question"]))
         cited, _ = parse_citations(reply, len(chunks))
         cited_notes = {chunks[n - 1]["note"] for n in cited}
@@ -99,7 +123,8 @@ def run(part: str, index, vectors, show: bool) -> dict:
             verdict = "NOT FOUND" if not_found else "ANSWERED (wrong)"
         else:
             tally["answerable"] += 1
-            tally["hit3"] += row["note"] in {c["note"] for c in chunks}
+            tally["hit3"] += row["note"] in {c["note"] for c in chunks[:K]}
+            tally["in_context"] += all(holds(" ".join(c["text"] for c in chunks), f) for f in row.get("facts", []))
             tally["cited"] += row["note"] in cited_notes
             ok = not not_found and all(holds(reply, fact) for fact in row.get("facts", []))  # a not-found reply never answers
             tally["answers"] += ok
@@ -115,12 +140,12 @@ def run(part: str, index, vectors, show: bool) -> dict:
 def table(results: dict) -> str:
     def pct(a, b):
         return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "-"
-    lines = ["| part | hit@3 | cited right note | answers | wrongly not found | not found (unanswerable) |",
-             "|---|---|---|---|---|---|"]
-    for part, t in results.items():
+    lines = ["| pipeline | part | hit@3 | facts in context | cited right note | answers | wrongly not found "
+             "| not found (unanswerable) |", "|---|---|---|---|---|---|---|---|"]
+    for (pipeline, part), t in results.items():
         n = t["answerable"]
-        lines.append(f"| {part} | {pct(t['hit3'], n)} | {pct(t['cited'], n)} | {pct(t['answers'], n)} | "
-                     f"{pct(t['wrong_nf'], n)} | {pct(t['nf'], t['unanswerable'])} |")
+        lines.append(f"| {pipeline} | {part} | {pct(t['hit3'], n)} | {pct(t['in_context'], n)} | {pct(t['cited'], n)} | "
+                     f"{pct(t['answers'], n)} | {pct(t['wrong_nf'], n)} | {pct(t['nf'], t['unanswerable'])} |")
     return "\n".join(lines)
 
 
@@ -129,15 +154,20 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print every question, its reply and the verdict")
     parser.add_argument("--part", action="append", metavar="NAME_OR_FILE",
                         help="a part to measure: a name under evals/questions/ or a .jsonl path; repeatable "
-                             "(default: dev, dev2 and dev3)")
+                             "(default: every part in PARTS)")
+    parser.add_argument("--pipeline", action="append", choices=list(PIPELINES),
+                        help="the retrieval in front of the responder; repeatable (default: both)")
     args = parser.parse_args()
     index = chunk_notes(load_notes())
     vectors = np.asarray(embed([c["text"] for c in index]))
+    for entry, vector in zip(index, vectors):
+        entry["vector"] = vector.tolist()  # U06's build_chunk_index, for U07's vector_search
     parts = args.part or list(PARTS)
     missing = [p for p in parts if not part_path(p).is_file()]
     if missing:
         parser.error("no such part: " + ", ".join(str(part_path(p)) for p in missing))
-    results = {part_name(part): run(part, index, vectors, args.show) for part in parts}
+    results = {(pipeline, part_name(part)): run(part, PIPELINES[pipeline], index, vectors, args.show)
+               for pipeline in args.pipeline or list(PIPELINES) for part in parts}
     print(table(results))
 
 

@@ -170,6 +170,12 @@ def question_type(question: str, terse: bool = True) -> str:
     return "general"
 
 
+# A lone capitalised word that starts a sentence is a name when a subject's verb follows it ("Priya will
+# turn the notes…", "Dana expects…"): "Rather than…" and "Summary:" are not.
+_SUBJECT_VERB = re.compile(r"\s+(?:will|would|has|had|is|was|and|agreed|asked|said|says|can|could|should|must|"
+                           r"also|then|expects|wants|thinks|took|ran|led|owns|leads)\b")
+
+
 def _proper_names(sentence: str) -> list[str]:
     """Capitalised word runs that are names: not a sentence-initial lone word, not months or weekdays."""
     out = []
@@ -179,7 +185,7 @@ def _proper_names(sentence: str) -> list[str]:
         if first in MONTHS or first in WEEKDAYS:
             continue
         at_start = not sentence[:match.start()].strip(" \"'(")
-        if at_start and " " not in name:
+        if at_start and " " not in name and not _SUBJECT_VERB.match(sentence[match.end():]):
             continue  # "Summary", "Decision", "Rather": a capital only because it starts the sentence
         out.append(name)
     return out
@@ -314,7 +320,9 @@ def word_vectors(items: list[str]) -> np.ndarray:
     return np.stack(rows) if rows else np.zeros((0, table.shape[1]), np.float32)
 
 
-_ENTITY_PATTERNS = {"clock": _CLOCK, "date": _DATE, "money": _MONEY, "count": _NUMBER, "quantity": _QUANTITY,
+_AMOUNT = re.compile(r"[$\u00a3\u20ac]\s?\d[\d,.]*(?:\s*(?:million|thousand|k)\b)?|\b\d[\d,.]*\s*(?:dollars|euros|pounds|usd|eur|gbp)\b",
+                     re.IGNORECASE)  # a whole amount, "$6,000", for the words around it
+_ENTITY_PATTERNS = {"reason": _REASON, "clock": _CLOCK, "date": _DATE, "money": _AMOUNT, "count": _NUMBER, "quantity": _QUANTITY,
                     "duration": _TIME, "age": _AGE}
 
 
@@ -505,6 +513,11 @@ def _spell_out(sentence: str, question: str) -> str:
     return sentence
 
 
+def _asked(question: str, terms) -> set[str]:
+    """The question's terms that are not part of a name it states: the words of what is asked."""
+    return {t for t in terms if t not in {stem(w) for w in words(" ".join(_proper_names(question)))}}
+
+
 def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
     """One question's answer: see the module's docstring."""
     sentences = [(n, _spell_out(s, question)) for n, text in chunks for s in split_sentences(text)]
@@ -564,6 +577,10 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     held = {t for t in plain if _coverage({t: 1.0}, sentence, soft) == 1.0}
     if kind in TYPED and not entity(sentence):
         carrying = [j for j in neighbours if entity(sentences[j][1])]
+        second = sentences[candidates[order[1]]][1] if len(order) > 1 and sentences[
+            candidates[order[1]]][0] == number else ""  # of the same chunk: another one may tell of another thing
+        if not carrying and second and entity(second) and _entity_near(kind, second, question, _asked(question, terms)):
+            carrying = [candidates[order[1]]]  # the runner-up holds what the first lacks, by a word asked: it answers
         if carrying:
             picked.append(carrying[0])
     elif kind == "reason" and not entity(sentence):
@@ -584,7 +601,8 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
            "chunk_coverage": round(_coverage(uniform, chunk_text, soft), 3),
            "answer_coverage": round(_coverage(uniform, text, soft), 3),
            "entity": kind not in TYPED or entity(text),
-           "ranking": [(round(scores[j], 3), sentences[candidates[j]][1][:60]) for j in order[:3]]}
+           "ranking": [(round(scores[j], 3), sentences[candidates[j]][1][:60]) for j in order[:3]],
+           "order": [sentences[candidates[j]][1] for j in order]}
     restated = {stem(w) for w in TYPE_WORDS.get(kind, ())}  # "the launch date" of a date question: "launch"
     focus = [t for t in focus_terms(question) if t not in restated]
     partial = ""
@@ -612,8 +630,17 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # thing asked ("Leo Fairbanks is our account manager"), not be a bystander in the sentence
         near = {focus[-1]} if kind == "person" and focus else set(terms)
         why["entity"] = any(_name_near(sentences[j][1], question, near) for j in picked)
+    elif kind == "name" and why["entity"] and focus and any(
+            stem(w) == focus[-1] for j in picked for w in words(sentences[j][1])):
+        # "Which provider is installing…": where the answer names the provider, the name stands by it
+        why["entity"] = any(_name_near(sentences[j][1], question, {focus[-1]}) for j in picked)
+    if kind == "money" and why["entity"]:
+        # an amount answers when it is the amount of what was asked: by one of the question's own words
+        # (not its names), "$79,000" by "scanners", not "$47,000" by "cradles" for "travel money saved"
+        why["entity"] = any(_entity_near("money", sentences[j][1], question, _asked(question, terms), span=5)
+                            for j in picked)
     # a terse keyword question's words are its own choice of key terms: each counts, no band for it
-    if (not covered and kind in TYPED - {"count"} and why["entity"] and why["chunk_coverage"] >= BAND_MIN
+    if (not covered and kind in (TYPED | {"reason"}) - {"count"} and why["entity"] and why["chunk_coverage"] >= BAND_MIN
             and _QUESTION_START.match(question)):
         # a paraphrase ("set up the engagement with the outside specialist" for "arranged the engagement with
         # an independent consultant") covers less of the question's words: enough when the answer's entity
@@ -627,4 +654,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         why["rate"] = False  # "cost per person": a total is not a rate
         covered = False
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
-    return Answer(found, number, text, why, [(number, sentences[j][1]) for j in picked], partial=partial)
+    runner_up = candidates[order[1]] if len(order) > 1 else None
+    if found and len(picked) < 2 and runner_up is not None and runner_up not in picked:
+        picked.append(runner_up)  # the ranking is unsure between its first two: give both
+    return Answer(found, number, text, why, [sentences[j] for j in sorted(picked)], partial=partial)
