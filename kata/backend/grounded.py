@@ -151,7 +151,7 @@ _QUESTION_START = re.compile(r"^\W*(?:who|whom|whose|what|when|where|which|why|h
                              r"after|before|since|until|tell|list|name|describe|explain|give|show)\b", re.IGNORECASE)
 KEYWORD_TYPES = (
     ("person", r"\b(?:by|who|whom|whose|owner|person)\W*$"),
-    ("date", r"\b(?:date|when|deadline|day)\b"),
+    ("date", r"\b(?:date|when|deadline)\b|\bday\W*$"),  # "launch day", not "day shift pickers"
     ("money", r"\b(?:cost|costs|price|fee|fees|amount|spend|spent|budget|budgeted)\b"),
 )
 
@@ -174,6 +174,10 @@ def question_type(question: str, terse: bool = True) -> str:
 # turn the notes…", "Dana expects…"): "Rather than…" and "Summary:" are not.
 _SUBJECT_VERB = re.compile(r"\s+(?:will|would|has|had|is|was|and|agreed|asked|said|says|can|could|should|must|"
                            r"also|then|expects|wants|thinks|took|ran|led|owns|leads)\b")
+
+
+TITLE_WORDS = frozenset("""officer manager director lead head chief president sponsor engineer consultant team group
+board committee department desk""".split())
 
 
 def _proper_names(sentence: str) -> list[str]:
@@ -251,7 +255,9 @@ def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None =
         return new([m.group(0) for m in _AGE.finditer(sentence)])
     if kind == "quantity":
         return new([m.group(0) for m in _QUANTITY.finditer(sentence)]) or new(_MONEY.findall(sentence))
-    if kind in ("person", "name"):
+    if kind == "person":  # "Chief Financial Officer" is a title, not a person
+        return new([n for n in _proper_names(sentence) if words(n)[-1] not in TITLE_WORDS])
+    if kind == "name":
         return new(_proper_names(sentence))
     if kind == "place":
         return bool(_PLACE.search(sentence))
@@ -343,10 +349,12 @@ _EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except|e
 
 
 def _name_near(sentence: str, question: str, near: set[str], span: int = 4) -> bool:
-    """Whether a name the question does not state stands within `span` words of one of the stems `near`."""
+    """Whether a name the question does not state (a title is no name) stands within `span` words of one
+    of the stems `near`."""
     q_words = set(words(question))
     for match in _PROPER.finditer(sentence):
-        if match.group(0) not in _proper_names(sentence) or not set(words(match.group(0))) - q_words:
+        if (match.group(0) not in _proper_names(sentence) or not set(words(match.group(0))) - q_words
+                or words(match.group(0))[-1] in TITLE_WORDS):
             continue
         around = words(sentence[:match.start()])[-span:] + words(sentence[match.end():])[:span]
         if any(stem(w) in near for w in around):
@@ -513,6 +521,12 @@ def _spell_out(sentence: str, question: str) -> str:
     return sentence
 
 
+# A question about what really happened, and an answer that tells only what was planned or expected.
+_ACTUAL = re.compile(r"\b(?:actually|in the end|ended up|end up|in practice|in reality)\b", re.IGNORECASE)
+_EXPECTED = re.compile(r"\b(?:will|would|expects?|expected|plans?|planned|should|(?:is|are) set at|at the earliest|"
+                       r"estimated?|projected|budget|budgeted|allowed for)\b", re.IGNORECASE)
+
+
 def _asked(question: str, terms) -> set[str]:
     """The question's terms that are not part of a name it states: the words of what is asked."""
     return {t for t in terms if t not in {stem(w) for w in words(" ".join(_proper_names(question)))}}
@@ -630,10 +644,12 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # thing asked ("Leo Fairbanks is our account manager"), not be a bystander in the sentence
         near = {focus[-1]} if kind == "person" and focus else set(terms)
         why["entity"] = any(_name_near(sentences[j][1], question, near) for j in picked)
-    elif kind == "name" and why["entity"] and focus and any(
-            stem(w) == focus[-1] for j in picked for w in words(sentences[j][1])):
-        # "Which provider is installing…": where the answer names the provider, the name stands by it
-        why["entity"] = any(_name_near(sentences[j][1], question, {focus[-1]}) for j in picked)
+    elif kind == "name" and why["entity"]:
+        # "Which provider is installing…": where the answer names the provider, the name stands by it;
+        # elsewhere by one of the words asked, not a bystander ("Stockline's offline mode" for a vendor)
+        head = focus and any(stem(w) == focus[-1] for j in picked for w in words(sentences[j][1]))
+        near = {focus[-1]} if head else _asked(question, terms)
+        why["entity"] = any(_name_near(sentences[j][1], question, near) for j in picked)
     if kind == "money" and why["entity"]:
         # an amount answers when it is the amount of what was asked: by one of the question's own words
         # (not its names), "$79,000" by "scanners", not "$47,000" by "cradles" for "travel money saved"
@@ -652,6 +668,9 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     if rate and kind in ("money", "quantity", "count") and not re.search(
             rf"\b(?:per|each|every|a|an)\s+{re.escape(rate.group(1))}\b|\bapiece\b|\beach\b", text.lower()):
         why["rate"] = False  # "cost per person": a total is not a rate
+        covered = False
+    if _ACTUAL.search(question) and _EXPECTED.search(text):
+        why["expected_only"] = True  # "what did it actually cost?" is not answered by what it is set to cost
         covered = False
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
     runner_up = candidates[order[1]] if len(order) > 1 else None
