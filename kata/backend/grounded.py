@@ -79,7 +79,7 @@ WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty hundred thousand million "
                 "dozen half third quarter once twice").split()
-UNITS = ("second seconds minute minutes hour hours day days week weeks month months year years percent "
+UNITS = ("seconds minute minutes hour hours day days week weeks month months year years percent "
          "shift shifts per times").split()
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -96,7 +96,7 @@ _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", r
 _QUANTITY = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:" + "|".join(UNITS)
                        + r")\b|\b\d[\d,.]*\s*%|\bwithin\s+(?:the|an?)\s+\w+|\b(?:half|third|quarter)\b",
                        re.IGNORECASE)
-TIME_UNITS = ("second seconds minute minutes hour hours day days week weeks month months year years shift shifts "
+TIME_UNITS = ("seconds minute minutes hour hours day days week weeks month months year years shift shifts "
               "night nights morning mornings").split()
 _TIME = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\s-]+(?:[a-z]+[\s-]+)?(?:"
                    + "|".join(TIME_UNITS) + r")\b|\b(?:every|each|per|within)\s+(?:[a-z]+\s+)?(?:" + "|".join(TIME_UNITS)
@@ -117,7 +117,7 @@ _PROPER = re.compile(r"\b[A-Z][a-zA-Z&'-]*[a-z][a-zA-Z'-]*(?:\s+[A-Z][a-zA-Z&'-]
 
 # (type, pattern on the lower-cased question), first match wins.
 QUESTION_TYPES = (
-    ("clock", r"^\W*(?:at\s+)?what time\b"),
+    ("clock", r"^\W*(?:at\s+|from\s+|during\s+)?what (?:time|hours?)\b"),
     ("date", r"^\W*(?:when|by when|since when|until when)\b|\b(?:what|which) (?:[\w-]+ )?(?:date|day|month|year|deadline)\b"
              r"|^\W*on what\b"),
     ("define", r"^\W*who (?:is|are|was|were) (?!the\b|a\b|an\b|in\b|on\b|responsible\b)[^\s]+\W*$"),
@@ -150,7 +150,7 @@ _QUESTION_START = re.compile(r"^\W*(?:who|whom|whose|what|when|where|which|why|h
                              r"has|have|had|can|could|will|would|should|in|on|at|by|for|from|to|with|during|"
                              r"after|before|since|until|tell|list|name|describe|explain|give|show)\b", re.IGNORECASE)
 KEYWORD_TYPES = (
-    ("person", r"\b(?:by|who|whom|whose|owner|person)\W*$"),
+    ("person", r"\b(?:who|whom|whose)\b|\b(?:by|owner|person)\W*$"),
     ("date", r"\b(?:date|when|deadline)\b|\bday\W*$"),  # "launch day", not "day shift pickers"
     ("money", r"\b(?:cost|costs|price|fee|fees|amount|spend|spent|budget|budgeted)\b"),
 )
@@ -201,10 +201,15 @@ def counted_nouns(question: str) -> list[str]:
     match = re.search(r"\bhow many\s+(.*)", question.lower())
     out: list[str] = []
     for w in words(match.group(1)) if match else []:
+        if not out and w in COUNT_QUALIFIERS:
+            continue  # "how many other regional sites": the sites are counted
         if w in STOPWORDS or w in FRAME_WORDS or len(out) == 2:
             break
         out.append(w)
     return out
+
+
+COUNT_QUALIFIERS = frozenset("other more additional extra different separate new further".split())
 
 
 def _is_number(token: str) -> bool:
@@ -414,6 +419,8 @@ def focus_phrase(question: str) -> str:
                      and not question.lstrip().lower().startswith("who")):
         return ""  # "who is the lead that signs…" names a role; "which carrier insists that…" asks for a name
     phrase = re.split(r"'s\b|\u2019s\b", match.group(1))[-1].strip()
+    if re.fullmatch(r"[A-Z][\w'-]*(?:\s+[\w'-]+)*\s+\w+(?:ing|ed)", phrase):
+        return ""  # "What is Dana changing…": a person and a verb, not a thing
     return phrase if phrase[:1].isupper() or re.match(r"(?:the|an?)\b", phrase) else "the " + phrase
 
 
