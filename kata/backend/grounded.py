@@ -234,10 +234,11 @@ def _counts(sentence: str, nouns: set[str]) -> list[str]:
     return out
 
 
-def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None = None) -> bool:
+def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None = None,
+               allowed: Callable[[str], bool] | None = None) -> bool:
     """Whether `sentence` holds an entity of `kind` that the question does not already state. For a
     count, a number of the counted thing (`nouns`: the counted noun's stems and words close to it in
-    meaning); without `nouns`, any number."""
+    meaning); without `nouns`, any number. For a person or a name, only names `allowed` keeps count."""
     q_words = set(words(question))
 
     def new(found: list[str]) -> bool:
@@ -261,9 +262,10 @@ def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None =
     if kind == "quantity":
         return new([m.group(0) for m in _QUANTITY.finditer(sentence)]) or new(_MONEY.findall(sentence))
     if kind == "person":  # "Chief Financial Officer" is a title, not a person
-        return new([n for n in _proper_names(sentence) if words(n)[-1] not in TITLE_WORDS])
+        return new([n for n in _proper_names(sentence) if words(n)[-1] not in TITLE_WORDS
+                    and (allowed is None or allowed(n))])
     if kind == "name":
-        return new(_proper_names(sentence))
+        return new([n for n in _proper_names(sentence) if allowed is None or allowed(n)])
     if kind == "place":
         return bool(_PLACE.search(sentence))
     if kind == "reason":
@@ -353,15 +355,20 @@ _EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except|e
                         re.IGNORECASE)
 
 
-def _name_near(sentence: str, question: str, near: set[str], span: int = 4) -> bool:
-    """Whether a name the question does not state (a title is no name) stands within `span` words of one
-    of the stems `near`."""
+_APPOSITION = re.compile(r"^\s*,\s*(?:[A-Z][\w'-]*\s*)+,")
+
+
+def _name_near(sentence: str, question: str, near: set[str], span: int = 4,
+               allowed: Callable[[str], bool] | None = None) -> bool:
+    """Whether a name the question does not state (a title is no name; `allowed` may rule out more)
+    stands within `span` words of one of the stems `near`."""
     q_words = set(words(question))
     for match in _PROPER.finditer(sentence):
         if (match.group(0) not in _proper_names(sentence) or not set(words(match.group(0))) - q_words
-                or words(match.group(0))[-1] in TITLE_WORDS):
+                or words(match.group(0))[-1] in TITLE_WORDS or (allowed is not None and not allowed(match.group(0)))):
             continue
-        around = words(sentence[:match.start()])[-span:] + words(sentence[match.end():])[:span]
+        after = _APPOSITION.sub("", sentence[match.end():], count=1)  # "Helen Okafor, Chief Financial Officer, is the…"
+        around = words(sentence[:match.start()])[-span:] + words(after)[:span]
         if any(stem(w) in near for w in around):
             return True
     return False
@@ -529,9 +536,40 @@ def _spell_out(sentence: str, question: str) -> str:
 
 
 # A question about what really happened, and an answer that tells only what was planned or expected.
-_ACTUAL = re.compile(r"\b(?:actually|in the end|ended up|end up|in practice|in reality)\b", re.IGNORECASE)
+_ACTUAL = re.compile(r"\b(?:actually|in practice|in reality)\b", re.IGNORECASE)  # "end up costing": a
+# projection answers it, as the notes can only project
 _EXPECTED = re.compile(r"\b(?:will|would|expects?|expected|plans?|planned|should|(?:is|are) set at|at the earliest|"
                        r"estimated?|projected|budget|budgeted|allowed for)\b", re.IGNORECASE)
+
+
+# Words that make a run of capitalised words an organisation or a place, not a person ("Arcadia Systems",
+# "Ridgeway Freight", "Project Tern", "New Jersey"), and the words of a question that asks for one.
+ORG_WORDS = frozenset("""systems system freight inc ltd llc plc group corp corporation company co partners solutions
+services technologies labs bank university project phase team board committee region east west north south new
+street road""".split())
+ORG_ASKED = frozenset("""supplier suppliers vendor vendors company companies firm firms provider providers carrier
+carriers partner partners manufacturer manufacturers brand brands contractor contractors agency""".split())
+
+
+def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool] | None:
+    """Which names can answer: for "who", not an organisation (a run of capitalised words with an
+    ORG_WORDS word or "&", or its first word alone: "Arcadia" of "Arcadia Systems"); for "which
+    supplier / vendor / company …", not a person (a run of two or more capitalised words that is no
+    organisation, or its first name alone: "Tomasz" of "Tomasz Wielgus"). None: any name."""
+    orgs, people = set(), set()
+    for match in _PROPER.finditer(context):
+        parts = match.group(0).split()
+        if len(parts) < 2 or parts[0].lower() in MONTHS or parts[0].lower() in WEEKDAYS:
+            continue
+        if "&" in match.group(0) or any(w in ORG_WORDS for w in words(match.group(0))):
+            orgs |= {match.group(0), parts[0]}
+        elif words(match.group(0))[-1] not in TITLE_WORDS:
+            people |= {match.group(0), parts[0]}
+    if kind == "person":
+        return lambda name: name not in orgs and name.split()[0] not in orgs
+    if kind == "name" and set(words(question)[:5]) & ORG_ASKED:
+        return lambda name: name not in people and name.split()[0] not in people
+    return None
 
 
 def _asked(question: str, terms) -> set[str]:
@@ -569,8 +607,10 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             nouns |= {stem(w) for w, sim in zip(context_words, row) if sim >= WORD_MATCH}
     typed = kind in TYPED or kind in ("reason", "place")
 
+    allowed = name_filter(kind, question, " ".join(s for _, s in sentences))
+
     def entity(text: str) -> bool:
-        return has_entity(kind, text, question, nouns)
+        return has_entity(kind, text, question, nouns, allowed)
 
     deadline = kind == "date" and bool(re.search(r"^\W*by when\b|\b(?:deadline|due|supposed to|meant to|had to|has to|"
                                                  r"have to|must)\b", question.lower()))
@@ -650,13 +690,13 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # "Who is the purchasing lead…", "Which carriers besides X…": a name must stand by the role or the
         # thing asked ("Leo Fairbanks is our account manager"), not be a bystander in the sentence
         near = {focus[-1]} if kind == "person" and focus else set(terms)
-        why["entity"] = any(_name_near(sentences[j][1], question, near) for j in picked)
+        why["entity"] = any(_name_near(sentences[j][1], question, near, allowed=allowed) for j in picked)
     elif kind == "name" and why["entity"]:
         # "Which provider is installing…": where the answer names the provider, the name stands by it;
         # elsewhere by one of the words asked, not a bystander ("Stockline's offline mode" for a vendor)
         head = focus and any(stem(w) == focus[-1] for j in picked for w in words(sentences[j][1]))
         near = {focus[-1]} if head else _asked(question, terms)
-        why["entity"] = any(_name_near(sentences[j][1], question, near) for j in picked)
+        why["entity"] = any(_name_near(sentences[j][1], question, near, allowed=allowed) for j in picked)
     if kind == "money" and why["entity"]:
         # an amount answers when it is the amount of what was asked: by one of the question's own words
         # (not its names), "$79,000" by "scanners", not "$47,000" by "cradles" for "travel money saved"
