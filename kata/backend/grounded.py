@@ -39,6 +39,18 @@ names a question, a note or a phrase of any corpus.
      "by"/"before"/"until" (_DEADLINE);
    - a hyphenated term counts when its parts are there; an acronym ("UPS") counts where the words its
      letters start are (_spell_out); word vectors are looked up for the question's words, not stems.
+6. v5, general rules again (tuned on dev to dev5; none keyed to a question):
+   - a found answer gives the ranking's first two sentences (the runner-up may be the one that holds
+     the fact); a typed question whose best sentence lacks its entity takes the runner-up of the same
+     chunk that has one by a word asked;
+   - names by kind (name_filter): "who" is not answered by an organisation ("Project Tern", "Arcadia
+     Systems") or a title ("Chief Financial Officer"), "which supplier/vendor/company" only by one;
+     an apposition does not part a name from its role; a lone capital that starts a sentence is a name
+     when a subject's verb follows ("Priya will…");
+   - a name or an amount answers when it stands by a word of what was asked (not a bystander);
+   - "actually" is not answered by a plan or an expectation (_ACTUAL, _EXPECTED);
+   - "what hours" asks for a clock time, "how many other X" counts X, "a second trial" is no duration,
+     "who" anywhere in a keyword question asks for a person, a why question may be a paraphrase.
 """
 
 from __future__ import annotations
@@ -554,8 +566,8 @@ carriers partner partners manufacturer manufacturers brand brands contractor con
 def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool] | None:
     """Which names can answer: for "who", not an organisation (a run of capitalised words with an
     ORG_WORDS word or "&", or its first word alone: "Arcadia" of "Arcadia Systems"); for "which
-    supplier / vendor / company …", not a person (a run of two or more capitalised words that is no
-    organisation, or its first name alone: "Tomasz" of "Tomasz Wielgus"). None: any name."""
+    supplier / vendor / company …", only an organisation (not a person, "Tomasz", nor a product,
+    "OrderDesk"). None: any name."""
     orgs, people = set(), set()
     for match in _PROPER.finditer(context):
         parts = match.group(0).split()
@@ -568,7 +580,7 @@ def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool]
     if kind == "person":
         return lambda name: name not in orgs and name.split()[0] not in orgs
     if kind == "name" and set(words(question)[:5]) & ORG_ASKED:
-        return lambda name: name not in people and name.split()[0] not in people
+        return lambda name: name in orgs or name.split()[0] in orgs
     return None
 
 
