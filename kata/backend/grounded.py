@@ -144,7 +144,8 @@ QUESTION_TYPES = (
     ("duration", r"^\W*how (?:long|often|quickly|fast|soon|frequently)\b"),
     ("quantity", r"^\W*how (?:much|far|big|large|small)\b"
                  r"|^\W*(?:what|which) (?:[\w-]+ ){0,2}?(?:share|percentage|proportion|fraction|rate|level|accuracy|"
-                 r"score|speed|volume|size|capacity|margin|discount)\b"),
+                 r"score|speed|volume|size|capacity|margin|discount|uptime|availability|latency|throughput|"
+                 r"ratio|frequency|distance|weight)\b"),
     ("place", r"^\W*where\b"),
     ("reason", r"^\W*why\b|\b(?:what|which) (?:was |is )?(?:the )?(?:root )?(?:reason|cause)\b"),
     ("name", r"^\W*(?:which|what) (?:(?!(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should)\b)"
@@ -221,6 +222,7 @@ def counted_nouns(question: str) -> list[str]:
     return out
 
 
+CHANGE_WORDS = frozenset("fewer more less extra additional".split())
 COUNT_QUALIFIERS = frozenset("other more additional extra different separate new further".split())
 
 
@@ -238,6 +240,8 @@ def _counts(sentence: str, nouns: set[str]) -> list[str]:
         if token in ("once", "twice") and "time" in nouns:
             out.append(token)
         elif _is_number(token):
+            if i + 1 < len(tokens) and tokens[i + 1] in CHANGE_WORDS and not nouns & CHANGE_WORDS:
+                continue  # "five fewer spare batteries" is a change, not how many batteries
             for w in tokens[i + 1:i + 5]:
                 if stem(w) in nouns:
                     out.append(token)
@@ -564,10 +568,10 @@ carriers partner partners manufacturer manufacturers brand brands contractor con
 
 
 def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool] | None:
-    """Which names can answer: for "who", not an organisation (a run of capitalised words with an
-    ORG_WORDS word or "&", or its first word alone: "Arcadia" of "Arcadia Systems"); for "which
-    supplier / vendor / company …", only an organisation (not a person, "Tomasz", nor a product,
-    "OrderDesk"). None: any name."""
+    """Which names can answer: for "which supplier / vendor / company …", only an organisation (a run
+    of capitalised words with an ORG_WORDS word or "&", or its first word alone: "Arcadia" of "Arcadia
+    Systems"), not a person ("Tomasz") nor a product ("OrderDesk"). None: any name ("who takes care
+    of backups?" may be answered by a company)."""
     orgs, people = set(), set()
     for match in _PROPER.finditer(context):
         parts = match.group(0).split()
@@ -577,8 +581,6 @@ def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool]
             orgs |= {match.group(0), parts[0]}
         elif words(match.group(0))[-1] not in TITLE_WORDS:
             people |= {match.group(0), parts[0]}
-    if kind == "person":
-        return lambda name: name not in orgs and name.split()[0] not in orgs
     if kind == "name" and set(words(question)[:5]) & ORG_ASKED:
         return lambda name: name in orgs or name.split()[0] in orgs
     return None
