@@ -148,7 +148,9 @@ QUESTION_TYPES = (
                  r"ratio|frequency|distance|weight)\b"),
     ("place", r"^\W*where\b"),
     ("reason", r"^\W*why\b|\b(?:what|which) (?:was |is )?(?:the )?(?:root )?(?:reason|cause)\b"),
-    ("name", r"^\W*(?:which|what) (?:(?!(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should)\b)"
+    ("name", r"^\W*(?:which|what) (?!(?:made|makes|make|caused|causes|led|leads|helped|helps|kept|keeps|got|gets|went|"
+             r"goes|happened|changed|drove|drives|pushed|brought|let|lets)\b)"
+             r"(?:(?!(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should)\b)"
              r"[\w-]+ ){0,3}?(?:vendor|supplier|company|firm|product|brand|model|carrier|region|"
              r"tool|database|language|provider|partner|platform|software|service|system)(?:s|es)?\b"),
     ("define", r"^\W*(?:what|who) (?:is|are|was|were|does|do|did) (?:the |an? )?[\w-]+(?: [\w-]+)?"
@@ -169,11 +171,16 @@ KEYWORD_TYPES = (
 )
 
 
+_LEADING_CLAUSE = re.compile(r"^[^,?]{3,80},\s*(?=(?:who|whom|whose|what|when|where|which|why|how)\b)", re.IGNORECASE)
+
+
 def question_type(question: str, terse: bool = True) -> str:
-    """The answer type a question asks for; `terse`: a keyword question's implied type (KEYWORD_TYPES)."""
-    lowered = question.strip().lower()
+    """The answer type a question asks for; `terse`: a keyword question's implied type (KEYWORD_TYPES).
+    A leading clause is not the question: "Now that Arcadia hosts it, who takes care of backups?"."""
+    question = _LEADING_CLAUSE.sub("", question.strip())
+    lowered = question.lower()
     for kind, pattern in QUESTION_TYPES:
-        text = question.strip() if "[A-Z]" in pattern else lowered
+        text = question if "[A-Z]" in pattern else lowered
         if re.search(pattern, text):
             return kind
     if terse and not _QUESTION_START.match(question) and len(words(question)) <= 8:
@@ -718,7 +725,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
                             for j in picked)
     # a terse keyword question's words are its own choice of key terms: each counts, no band for it
     if (not covered and kind in (TYPED | {"reason"}) - {"count"} and why["entity"] and why["chunk_coverage"] >= BAND_MIN
-            and _QUESTION_START.match(question)):
+            and _QUESTION_START.match(_LEADING_CLAUSE.sub("", question))):
         # a paraphrase ("set up the engagement with the outside specialist" for "arranged the engagement with
         # an independent consultant") covers less of the question's words: enough when the answer's entity
         # stands by a word of what was asked, not only by a name of the topic
