@@ -718,6 +718,9 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         head = focus and any(stem(w) == focus[-1] for j in picked for w in words(sentences[j][1]))
         near = {focus[-1]} if head else _asked(question, terms)
         why["entity"] = any(_name_near(sentences[j][1], question, near, allowed=allowed) for j in picked)
+    if kind == "date" and why["entity"] and any(w in MONTH_NAMES for w in words(question)) and not any(
+            set(words(d)) - set(words(question)) for j in picked for d in _ABSOLUTE_DATE.findall(sentences[j][1])):
+        why["entity"] = False  # "what date is the August meeting?": "in August" was known; a day is asked
     if kind == "money" and why["entity"]:
         # an amount answers when it is the amount of what was asked: by one of the question's own words
         # (not its names), "$79,000" by "scanners", not "$47,000" by "cradles" for "travel money saved"
