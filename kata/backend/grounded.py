@@ -579,6 +579,16 @@ def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool]
     of capitalised words with an ORG_WORDS word or "&", or its first word alone: "Arcadia" of "Arcadia
     Systems"), not a person ("Tomasz") nor a product ("OrderDesk"). None: any name ("who takes care
     of backups?" may be answered by a company)."""
+    orgs, _ = name_runs(context)
+    if kind == "name" and set(words(question)[:5]) & ORG_ASKED:
+        return lambda name: name in orgs or name.split()[0] in orgs
+    return None
+
+
+def name_runs(context: str) -> tuple[set[str], set[str]]:
+    """(organisations, people) the context names: each run of two or more capitalised words, with its
+    first word alone ("Arcadia", "Priya"); an organisation when it holds an ORG_WORDS word or "&", a
+    person otherwise (a title, "Chief Financial Officer", is neither)."""
     orgs, people = set(), set()
     for match in _PROPER.finditer(context):
         parts = match.group(0).split()
@@ -588,9 +598,7 @@ def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool]
             orgs |= {match.group(0), parts[0]}
         elif words(match.group(0))[-1] not in TITLE_WORDS:
             people |= {match.group(0), parts[0]}
-    if kind == "name" and set(words(question)[:5]) & ORG_ASKED:
-        return lambda name: name in orgs or name.split()[0] in orgs
-    return None
+    return orgs, people
 
 
 def _asked(question: str, terms) -> set[str]:
@@ -633,6 +641,11 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     def entity(text: str) -> bool:
         return has_entity(kind, text, question, nouns, allowed)
 
+    people = name_runs(" ".join(s for _, s in sentences))[1]
+
+    def likely(text: str) -> bool:  # ranking a "who" answer: a person's name first, not "Ridgeway Freight"
+        return has_entity(kind, text, question, nouns, lambda name: name.split()[0] in people)
+
     deadline = kind == "date" and bool(re.search(r"^\W*by when\b|\b(?:deadline|due|supposed to|meant to|had to|has to|"
                                                  r"have to|must)\b", question.lower()))
     q_vector = embed([question])[0]
@@ -641,7 +654,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     scores = []
     for i, c in zip(candidates, cos):
         sentence = sentences[i][1]
-        bonus = TYPE_BONUS if typed and entity(sentence) else 0.0
+        bonus = TYPE_BONUS if typed and (likely(sentence) if kind == "person" else entity(sentence)) else 0.0
         if bonus and _entity_by_term(kind, sentence, question, terms):
             bonus *= 2
         if bonus and kind == "date" and _ABSOLUTE_DATE.search(sentence):
