@@ -1,27 +1,33 @@
-"""Does the reference responder answer the question? U06's reference pipeline on question sets.
+"""Does the reference responder answer the question? The course's RAG pipelines on question sets.
 
-    uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]...
+    uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]... [--pipeline basic|production]...
 
-By default it measures the development parts in `evals/questions/`, `dev.jsonl`, `dev2.jsonl` and
-`dev3.jsonl`, then the test part, `test.jsonl` (written blind; never tune on it) (dev2 was the first test part, measured once with v2; dev3 the second, written blind and
-measured once with v3; once measured, a test part is no longer clean, so each was folded into
-development and the responder has been tuned on it since). `--part` (repeatable)
-measures any file of the same format instead, e.g. a held-out test part written blind:
-`--part dev --part /path/to/test.jsonl`; a bare name means `evals/questions/NAME.jsonl`.
+By default it measures every part in `evals/questions/` (its README says which are development
+parts and how each was written): `dev` to `dev6`, then the test part, `test.jsonl` (written blind,
+measured once, never tuned on). `--part` (repeatable) measures any file of the same format instead,
+e.g. a held-out part written blind: `--part /path/to/test.jsonl`; a bare name means
+`evals/questions/NAME.jsonl`.
 
-For each question, run U06's reference pipeline: the ten sample notes cut into paragraph chunks
-(solutions/u06_rag_basics.py's chunk_notes), embedded with the reference embeddings
-(all-MiniLM-L6-v2, what the backend's Voyage route returns), the top 3 chunks by cosine, then the
-course's RAG prompt (SYSTEM and build_prompt) sent as a Messages request to the reference backend
-in process (`kata.backend.handle`), and the reply's citations read with parse_citations.
+Two pipelines put the context in front of the responder, each with the reference solutions' own
+functions and the backend in process (`kata.backend.handle`, `kata.backend.embed`):
+- basic: U06's lab. The ten sample notes cut into paragraph chunks (chunk_notes), embedded with the
+  reference embeddings (all-MiniLM-L6-v2, what the backend's Voyage route returns), the top 3 chunks
+  by cosine, the course's RAG prompt (SYSTEM and build_prompt) as a Messages request;
+- production: U07's production_answer. The question rewritten by the responder, hybrid search (vectors
+  and BM25, DEPTH each, fused by RRF) with the rewrite, re-ranked by the responder against the
+  user's question down to FINAL_K (5) chunks, then the same RAG prompt.
+The reply's citations are read with parse_citations.
 
-Columns, per part:
-- hit@3: an answerable question's note is among the 3 retrieved chunks' notes;
+Columns, per pipeline and part:
+- hit@3: an answerable question's note is among the first 3 chunks' notes;
+- facts in context: every key fact is in the chunks the responder was given (what any reader of that
+  context could answer at best);
 - cited right note: the reply cites a chunk of the question's note;
 - answers: the reply holds every key fact of the question, after normalising case, punctuation
   and number formats ("$48,000" = "48000", "twelve" = "12", "12%" = "12 percent");
 - wrongly not found: an answerable question answered "not found in sources";
 - not found (unanswerable): an unanswerable question answered "not found in sources".
+A part without key facts (sample-corpus/questions.jsonl) shows "-" for the two columns that need them.
 `--show` prints every question with its reply.
 """
 
@@ -47,7 +53,7 @@ from solutions.u07_production_rag import (  # noqa: E402
     vector_search)
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "test")  # the default: the development parts, then the test part
+PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "test")  # the default: the development parts, then the test part
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
