@@ -53,7 +53,7 @@ from solutions.u07_production_rag import (  # noqa: E402
     vector_search)
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "test")  # the default: the development parts, then the test part
+PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test")  # the default: the development parts, then the test part
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(

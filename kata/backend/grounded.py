@@ -51,6 +51,11 @@ names a question, a note or a phrase of any corpus.
    - "actually" is not answered by a plan or an expectation (_ACTUAL, _EXPECTED);
    - "what hours" asks for a clock time, "how many other X" counts X, "a second trial" is no duration,
      "who" anywhere in a keyword question asks for a person, a why question may be a paraphrase.
+7. v6: the runner-up joins a found answer only when it scores within RUNNER_UP_MARGIN of the best or
+   holds a term of the question the answer lacks (no unrelated second sentence); a yes/no question
+   ("Was the workshop meant to…?") restates a claim in its own words, so it gets the paraphrase bar;
+   a month the chunk does not name is no contradiction unless the chunk dates its events with
+   another month or the question gives a day ("22 April"); "what's" reads as "what is".
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ CHUNK_WEIGHT = 0.5  # …+ CHUNK_WEIGHT * the share of the terms its whole chunk
 TYPE_BONUS = 0.25  # …+ TYPE_BONUS when it holds an entity of the expected type (twice that when the
 # entity is a number written next to one of the question's terms: "212 customer addresses")
 ABSOLUTE_DATE_BONUS = 0.1  # a "when" answer: a calendar date ("24 February") beats a relative one ("this month")
+RUNNER_UP_MARGIN = 0.5  # a found answer adds the runner-up this close to the best (or holding a term it lacks)
 SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this is a lead-in: the next one is added
 
 # Words that say what kind of answer is wanted, not what it is about: not terms to cover.
@@ -523,10 +529,14 @@ def sub_questions(question: str) -> list[str]:
     return [pieces[0] + "?"] + [(p if _terms(p) else f"{p} {subject}") + "?" for p in pieces[1:]]
 
 
+_CONTRACTION = re.compile(r"\b(what|who|when|where|how|which|why)['\u2019]s\b", re.IGNORECASE)
+
+
 def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
     """The grounded answer to `question` from `chunks` ([(chunk number, text)]); None with no sentence.
     A question of several parts is answered part by part; it is found when one part is, and the parts
     the context leaves open are listed in `unanswered`."""
+    question = _CONTRACTION.sub(lambda m: m.group(1) + " is", question)  # "what's the date" reads as "what is"
     parts = sub_questions(question)
     if len(parts) == 1:
         return _answer_one(chunks, question, embed)
@@ -599,6 +609,12 @@ def name_runs(context: str) -> tuple[set[str], set[str]]:
         elif words(match.group(0))[-1] not in TITLE_WORDS:
             people |= {match.group(0), parts[0]}
     return orgs, people
+
+
+_POLAR = re.compile(r"^\W*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.IGNORECASE)
+def _day_month(question: str, month: str) -> bool:
+    """Whether the question gives a day with the month ("22 April", "April 22"): a date, not only a month."""
+    return bool(re.search(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{month}|{month}\s+\d{{1,2}}\b", question.lower()))
 
 
 def _asked(question: str, terms) -> set[str]:
@@ -715,9 +731,11 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
     chunk_stems = {stem(w) for w in words(chunk_text)}
     context_all = {stem(w) for _, s in sentences for w in words(s)}
+    other_month = bool(MONTH_NAMES & {w.lower() for w in words(chunk_text)})  # the chunk dates its events
     absent = [t for t in specific_terms(question)
               if t not in (chunk_stems if re.fullmatch(r"[\d,.]+|" + "|".join(ORDINALS | MONTH_NAMES), t)
-                           else context_all)]
+                           else context_all)
+              and (t not in MONTH_NAMES or other_month or _day_month(question, t))]  # no month at all: no contradiction
     if absent:
         why["absent"] = absent  # "the second trial on 22 April": the chunk tells of another one
     if kind in ("person", "name") and why["entity"] and (_EXCLUDING.search(question) or (kind == "person" and focus)):
@@ -739,6 +757,8 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # (not its names), "$79,000" by "scanners", not "$47,000" by "cradles" for "travel money saved"
         why["entity"] = any(_entity_near("money", sentences[j][1], question, _asked(question, terms), span=5)
                             for j in picked)
+    if not covered and _POLAR.match(question) and why["chunk_coverage"] >= BAND_MIN:
+        covered = True  # "Was the workshop meant to write up our procedures?" restates a claim in its own words
     # a terse keyword question's words are its own choice of key terms: each counts, no band for it
     if (not covered and kind in (TYPED | {"reason"}) - {"count"} and why["entity"] and why["chunk_coverage"] >= BAND_MIN
             and _QUESTION_START.match(_LEADING_CLAUSE.sub("", question))):
@@ -758,6 +778,9 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         covered = False
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
     runner_up = candidates[order[1]] if len(order) > 1 else None
-    if found and len(picked) < 2 and runner_up is not None and runner_up not in picked:
-        picked.append(runner_up)  # the ranking is unsure between its first two: give both
+    if found and len(picked) < 2 and runner_up is not None and runner_up not in picked and (
+            scores[order[0]] - scores[order[1]] <= RUNNER_UP_MARGIN
+            or any(_coverage({t: 1.0}, sentences[runner_up][1], soft) == 1.0 and _coverage({t: 1.0}, text, soft) < 1.0
+                   for t in plain)):
+        picked.append(runner_up)  # the ranking is unsure between its first two, or the second adds a term asked
     return Answer(found, number, text, why, [sentences[j] for j in sorted(picked)], partial=partial)

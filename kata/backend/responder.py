@@ -30,7 +30,7 @@ from kata.backend.prompt import Prompt, Reply
 from kata.backend.text import content_stems, content_words, split_sentences, stem, words
 
 RESPONDER_NAME = "kata reference responder"
-RESPONDER_VERSION = "5"
+RESPONDER_VERSION = "6"
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (n, d) unit vectors
 
