@@ -3,7 +3,7 @@
     uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]... [--pipeline basic|production]...
 
 By default it measures every part in `evals/questions/` (its README says which are development
-parts and how each was written): `dev` to `dev6`, then the test part, `test.jsonl` (written blind,
+parts and how each was written): `dev` to `dev7`, then the test part, `test.jsonl` (written blind,
 measured once, never tuned on). `--part` (repeatable) measures any file of the same format instead,
 e.g. a held-out part written blind: `--part /path/to/test.jsonl`; a bare name means
 `evals/questions/NAME.jsonl`.

@@ -71,7 +71,7 @@ from kata.backend.text import STOPWORDS, split_sentences, stem, words
 
 Embed = Callable[[list[str]], np.ndarray]
 
-# --- thresholds, tuned on evals/questions/dev, dev2, dev3 and sample-corpus/questions.jsonl ------------
+# --- thresholds, tuned on evals/questions/dev to dev7 and sample-corpus/questions.jsonl ----------------
 GROUNDED_THRESHOLD = 0.30  # best sentence cosine below this: off-topic, not found
 COVERAGE_MIN = 0.45  # share of the question's term weight its answer chunk must cover…
 BAND_MIN = 0.35  # …or this much, for a typed question whose entity stands by a word of what was asked
