@@ -40,13 +40,13 @@ names a question, a note or a phrase of any corpus.
    - a hyphenated term counts when its parts are there; an acronym ("UPS") counts where the words its
      letters start are (_spell_out); word vectors are looked up for the question's words, not stems.
 6. v5, general rules again (tuned on dev to dev5; none keyed to a question):
-   - a found answer gives the ranking's first two sentences (the runner-up may be the one that holds
-     the fact); a typed question whose best sentence lacks its entity takes the runner-up of the same
+   - a found answer may give the ranking's runner-up too (it may be the one that holds the fact; v6
+     says when); a typed question whose best sentence lacks its entity takes the runner-up of the same
      chunk that has one by a word asked;
-   - names by kind (name_filter): "who" is not answered by an organisation ("Project Tern", "Arcadia
-     Systems") or a title ("Chief Financial Officer"), "which supplier/vendor/company" only by one;
-     an apposition does not part a name from its role; a lone capital that starts a sentence is a name
-     when a subject's verb follows ("Priya will…");
+   - names by kind (name_runs, name_filter): a "who" answer ranks a person's name ("Marcus Bell")
+     before a company's, and a title ("Chief Financial Officer") is no person; "which supplier /
+     vendor / company" needs an organisation; an apposition does not part a name from its role; a
+     lone capital that starts a sentence is a name when a subject's verb follows ("Priya will…");
    - a name or an amount answers when it stands by a word of what was asked (not a bystander);
    - "actually" is not answered by a plan or an expectation (_ACTUAL, _EXPECTED);
    - "what hours" asks for a clock time, "how many other X" counts X, "a second trial" is no duration,
@@ -612,6 +612,8 @@ def name_runs(context: str) -> tuple[set[str], set[str]]:
 
 
 _POLAR = re.compile(r"^\W*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.IGNORECASE)
+
+
 def _day_month(question: str, month: str) -> bool:
     """Whether the question gives a day with the month ("22 April", "April 22"): a date, not only a month."""
     return bool(re.search(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{month}|{month}\s+\d{{1,2}}\b", question.lower()))
@@ -712,8 +714,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
            "chunk_coverage": round(_coverage(uniform, chunk_text, soft), 3),
            "answer_coverage": round(_coverage(uniform, text, soft), 3),
            "entity": kind not in TYPED or entity(text),
-           "ranking": [(round(scores[j], 3), sentences[candidates[j]][1][:60]) for j in order[:3]],
-           "order": [sentences[candidates[j]][1] for j in order]}
+           "ranking": [(round(scores[j], 3), sentences[candidates[j]][1][:60]) for j in order[:3]]}
     restated = {stem(w) for w in TYPE_WORDS.get(kind, ())}  # "the launch date" of a date question: "launch"
     focus = [t for t in focus_terms(question) if t not in restated]
     partial = ""
