@@ -584,12 +584,11 @@ ORG_ASKED = frozenset("""supplier suppliers vendor vendors company companies fir
 carriers partner partners manufacturer manufacturers brand brands contractor contractors agency""".split())
 
 
-def name_filter(kind: str, question: str, context: str) -> Callable[[str], bool] | None:
+def name_filter(kind: str, question: str, orgs: set[str]) -> Callable[[str], bool] | None:
     """Which names can answer: for "which supplier / vendor / company …", only an organisation (a run
     of capitalised words with an ORG_WORDS word or "&", or its first word alone: "Arcadia" of "Arcadia
     Systems"), not a person ("Tomasz") nor a product ("OrderDesk"). None: any name ("who takes care
-    of backups?" may be answered by a company)."""
-    orgs, _ = name_runs(context)
+    of backups?" may be answered by a company). `orgs`: name_runs' organisations of the context."""
     if kind == "name" and set(words(question)[:5]) & ORG_ASKED:
         return lambda name: name in orgs or name.split()[0] in orgs
     return None
@@ -654,12 +653,12 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             nouns |= {stem(w) for w, sim in zip(context_words, row) if sim >= WORD_MATCH}
     typed = kind in TYPED or kind in ("reason", "place")
 
-    allowed = name_filter(kind, question, " ".join(s for _, s in sentences))
+    orgs, people = name_runs(" ".join(s for _, s in sentences))
+    allowed = name_filter(kind, question, orgs)
+    asked = _asked(question, terms)
 
     def entity(text: str) -> bool:
         return has_entity(kind, text, question, nouns, allowed)
-
-    people = name_runs(" ".join(s for _, s in sentences))[1]
 
     def likely(text: str) -> bool:  # ranking a "who" answer: a person's name first, not "Ridgeway Freight"
         return has_entity(kind, text, question, nouns, lambda name: name.split()[0] in people)
@@ -692,7 +691,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         carrying = [j for j in neighbours if entity(sentences[j][1])]
         second = sentences[candidates[order[1]]][1] if len(order) > 1 and sentences[
             candidates[order[1]]][0] == number else ""  # of the same chunk: another one may tell of another thing
-        if not carrying and second and entity(second) and _entity_near(kind, second, question, _asked(question, terms)):
+        if not carrying and second and entity(second) and _entity_near(kind, second, question, asked):
             carrying = [candidates[order[1]]]  # the runner-up holds what the first lacks, by a word asked: it answers
         if carrying:
             picked.append(carrying[0])
@@ -748,7 +747,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # "Which provider is installing…": where the answer names the provider, the name stands by it;
         # elsewhere by one of the words asked, not a bystander ("Stockline's offline mode" for a vendor)
         head = focus and any(stem(w) == focus[-1] for j in picked for w in words(sentences[j][1]))
-        near = {focus[-1]} if head else _asked(question, terms)
+        near = {focus[-1]} if head else asked
         why["entity"] = any(_name_near(sentences[j][1], question, near, allowed=allowed) for j in picked)
     if kind == "date" and why["entity"] and any(w in MONTH_NAMES for w in words(question)) and not any(
             set(words(d)) - set(words(question)) for j in picked for d in _ABSOLUTE_DATE.findall(sentences[j][1])):
@@ -756,7 +755,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     if kind == "money" and why["entity"]:
         # an amount answers when it is the amount of what was asked: by one of the question's own words
         # (not its names), "$79,000" by "scanners", not "$47,000" by "cradles" for "travel money saved"
-        why["entity"] = any(_entity_near("money", sentences[j][1], question, _asked(question, terms), span=5)
+        why["entity"] = any(_entity_near("money", sentences[j][1], question, asked, span=5)
                             for j in picked)
     if not covered and _POLAR.match(question) and why["chunk_coverage"] >= BAND_MIN:
         covered = True  # "Was the workshop meant to write up our procedures?" restates a claim in its own words
@@ -766,7 +765,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # a paraphrase ("set up the engagement with the outside specialist" for "arranged the engagement with
         # an independent consultant") covers less of the question's words: enough when the answer's entity
         # stands by a word of what was asked, not only by a name of the topic
-        asked = {t for t in terms if t not in {stem(w) for w in words(" ".join(_proper_names(question)))}}
         why["entity_near"] = any(_entity_near(kind, sentences[j][1], question, asked) for j in picked)
         covered = why["entity_near"]
     rate = re.search(r"\bper\s+([a-z]+)", question.lower())
