@@ -107,8 +107,13 @@ class MiniLM:
             return self._encode(text)
 
     def _encode(self, text: str) -> np.ndarray:
+        # mean pooling: with no padding, the attention mask is all ones
+        pooled = self.token_states(self.token_ids(text)).mean(axis=0)
+        return (pooled / max(np.linalg.norm(pooled), EPS)).astype(np.float32)  # unit length: dot = cosine
+
+    def token_states(self, ids: list[int]) -> np.ndarray:
+        """The last layer's contextual vector of each token, (len(ids), 384): what pooling averages."""
         w = self.w
-        ids = self.token_ids(text)
         # A token starts as its word piece's vector plus its position's (and segment 0's: one sentence).
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][: len(ids)] \
             + w["embeddings.token_type_embeddings.weight"][0]
@@ -120,8 +125,7 @@ class MiniLM:
             hidden = gelu(self.dense(x, p + "intermediate.dense"))  # widen to 1536, non-linear
             x = layer_norm(x + self.dense(hidden, p + "output.dense"), w[p + "output.LayerNorm.weight"],
                            w[p + "output.LayerNorm.bias"])
-        pooled = x.mean(axis=0)  # mean pooling: with no padding, the attention mask is all ones
-        return (pooled / max(np.linalg.norm(pooled), EPS)).astype(np.float32)  # unit length: dot = cosine
+        return x
 
     def attention(self, x, p):
         """Multi-head self-attention: every token mixes in the tokens whose keys match its query."""
