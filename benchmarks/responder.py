@@ -58,11 +58,10 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from kata.backend import embed, grounded, handle  # noqa: E402
+from kata.backend import embed, grounded, handle, local_model  # noqa: E402
 from kata.backend.embedder import model  # noqa: E402
 from kata.backend.text import STOPWORDS  # noqa: E402
 from kata.corpus import load_notes  # noqa: E402
-from kata.backend import local_model  # noqa: E402
 from kata.models import CLAUDE, LOCAL_MODEL  # noqa: E402
 from solutions.u06_rag_basics import MAX_TOKENS, NOT_FOUND, SYSTEM, build_prompt, chunk_notes, parse_citations  # noqa: E402
 from solutions.u07_production_rag import (  # noqa: E402
@@ -212,6 +211,10 @@ def signal_table(parts: list[str], pipelines: list[str], index, vectors) -> str:
                     row = json.loads(line)
                     seen[row["note"] is not None].append(
                         signals(row["question"], PIPELINES[pipeline](row["question"], index, vectors)))
+        if not (seen[True] and seen[False]):
+            lines.append(f"| {pipeline} | (an AUC needs answerable and unanswerable questions: these parts "
+                         f"hold {len(seen[True])} and {len(seen[False])}) | | | |")
+            continue
         for name in seen[True][0]:
             a, u = [s[name] for s in seen[True]], [s[name] for s in seen[False]]
             lines.append(f"| {pipeline} | {name} | {np.mean(a):.2f} | {np.mean(u):.2f} | {auc(a, u):.2f} |")
