@@ -81,11 +81,11 @@ def prime(args: list[str]) -> None:
     import tempfile
 
     warm()
-    if "--impl" not in args:  # not a test run (`kata show`): the imports are all there is to warm
+    impl_at = next((i for i, a in enumerate(args) if a.startswith("--impl=")), None)
+    if impl_at is None:  # not a test run (`kata show`): the imports are all there is to warm
         return
     with tempfile.TemporaryDirectory() as empty:
-        impl_at = args.index("--impl") + 1
-        dry = [*args[:impl_at], empty, *args[impl_at + 1:], "--collect-only"]
+        dry = [*args[:impl_at], f"--impl={empty}", *args[impl_at + 1:], "--collect-only"]
         quiet = open(os.devnull, "w")
         stdout, sys.stdout = sys.stdout, quiet
         try:

@@ -132,7 +132,7 @@ def _job_spec(job: Job, token: str, time_limit: float) -> dict:
             "show": job.show, "impl": job.impl_spec}
 
 
-def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
+def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...] = ()) -> _Child:
     token = f"\x00kata-{secrets.token_hex(8)}:"
     msg_r, msg_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -150,8 +150,8 @@ def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
         if pid == 0:  # the child: never returns from here
             try:
                 os.setpgid(0, 0)  # its own process group: a Ctrl-C in the terminal is the parent's to handle
-                os.close(msg_r)
-                os.close(out_r)
+                for fd in (msg_r, out_r, *private_fds):  # the parent's own pipes are not the learner's to write
+                    os.close(fd)
                 os.dup2(out_w, 1)
                 os.dup2(out_w, 2)
                 from kata import child
@@ -236,6 +236,21 @@ def _finish(child: _Child, how: str, reason: str) -> tuple[str, str, list[Unit]]
 _primed: list[bool] = []
 
 
+def _spawns() -> bool:
+    return os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")
+
+
+def prime(job: Job) -> None:
+    """Warm this process once, so that every child forked from it starts with pytest, the SDKs and the tests imported."""
+    if _primed:
+        return
+    from kata import child
+
+    child.prime(list(job.args))
+    gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
+    _primed.append(True)
+
+
 def show(job: Job, time_limit: float = 120.0) -> tuple[str, str]:
     """Run a `kata show` job: (its printout, and what went wrong in words if its process did not end well)."""
     printouts: dict[int, str] = {}
@@ -246,20 +261,17 @@ def show(job: Job, time_limit: float = 120.0) -> tuple[str, str]:
 
 def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         spawn: bool | None = None, printouts: dict[int, str] | None = None,
-        wall_limit: float | None = None) -> list[dict[str, UnitResult]]:
+        wall_limit: float | None = None, private_fds: tuple[int, ...] = ()) -> list[dict[str, UnitResult]]:
     """Run each job in a child of its own, `parallel` at a time; per-unit results for each job, in order.
 
     `printouts`, when given, receives each show job's printout by the job's index. `wall_limit`, when
     given, caps a whole child's run in seconds, the kata's own computing included (maintainer runs:
-    a mutant that sends every request unrecorded must not run for minutes)."""
+    a mutant that sends every request unrecorded must not run for minutes). `private_fds` are closed
+    in each forked child: the caller's own pipes, which learner code must not write to."""
     time_limit = time_limit or TIME_LIMIT
-    spawn = (os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")) if spawn is None else spawn
-    if not spawn and not _primed and jobs:  # every forked child starts with pytest, the SDKs and the tests imported
-        from kata.child import prime
-
-        prime(list(jobs[0].args))
-        gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
-        _primed.append(True)
+    spawn = _spawns() if spawn is None else spawn
+    if not spawn and jobs:
+        prime(jobs[0])
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
     endings: list[dict[str, tuple[str, str]]] = [{} for _ in jobs]  # per job: unit -> (crashed / timed out, what happened)
@@ -269,7 +281,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         while queue or running:
             while queue and len(running) < parallel:
                 index, job = queue.pop(0)
-                child = _start(job, time_limit, spawn)
+                child = _start(job, time_limit, spawn, private_fds)
                 running[child.pid] = (index, child)
                 selector.register(child.msg, selectors.EVENT_READ, (child, "msg"))
                 selector.register(child.out, selectors.EVENT_READ, (child, "out"))
