@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from kata import impl, keeper, runner, safekeeping, worker
+from kata import copies, impl, keeper, runner, safekeeping, worker
 from kata.report import UnitResult
 from kata.units import ROOT, UNITS, Unit
 
@@ -271,7 +271,16 @@ def grade(learners: list[Learner], units: list[Unit] | None = None, workers: int
         notes = [safekeeping.restore(k) for k in kept]
     for learner, results, put_back in zip(todo, outcomes, notes):
         learner.results, learner.notes = results, put_back
+    flag_copies(learners, units)
     return learners
+
+
+def flag_copies(learners: list[Learner], units: list[Unit]) -> None:
+    """Add to each learner's flags: units like the reference, and units near-identical to another learner's."""
+    graded = {learner.name: learner for learner in learners if learner.tree is not None}
+    pairs = copies.alike_pairs({name: learner.tree for name, learner in graded.items()}, units)
+    for name, learner in graded.items():
+        learner.flags += copies.like_the_reference(learner.tree, units) + pairs[name]
 
 
 # --- the report ---------------------------------------------------------------------------------

@@ -197,6 +197,7 @@ def cmd_grade(args) -> int:
     if learner.tree is None:
         raise SystemExit(f"kata grade: {args.paths[0]}: {learner.problem}")
     run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args))
+    classroom.flag_copies([learner], [r.unit for r in run.results.values()])
     rows = grade_rows(run.results)
     print(f"Grading {args.paths[0]}" + (f" (its {learner.tree.name}/)" if learner.repo_copy else ""))
     print(f"{'unit':<5} {'status':<12} {'verify':>7} {'stretch':>8}")
