@@ -211,6 +211,7 @@ def main(job: dict, msg_fd: int) -> None:
         pass
     _own_streams()
     messages = _Messages(msg_fd)
+    messages.send("sandbox", note=job.get("sandbox", "not sandboxed"))
     code = 3
     try:
         warm()

@@ -49,7 +49,7 @@ class Learner:
 
     @property
     def flagged(self) -> bool:
-        return bool(self.changed or self.flags)
+        return bool(self.changed or self.flags or any(r.sandbox for r in self.results.values()))
 
     def status(self, unit: Unit) -> str:
         result = self.results.get(unit.slug)
@@ -306,6 +306,7 @@ def flag_lines(learner: Learner, short: bool = False) -> list[str]:
         lines.append(f"⚠ differs from the instructor's copy: {', '.join(changed)}{more} (never run here: the "
                      f"instructor's were)")
     lines += [f"⚠ {flag}" for flag in learner.flags]
+    lines += sorted({f"⚠ {r.sandbox}" for r in learner.results.values() if r.sandbox})  # per tree, in words
     return lines
 
 

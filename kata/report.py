@@ -63,6 +63,7 @@ class UnitResult:
     # Set when the process running this unit died (crashed) or was stopped (timed out): what happened, in words.
     ended: str = ""
     ended_how: str = ""  # "crashed" or "timed out"
+    sandbox: str = ""  # "" when the learner's code ran sandboxed (kata/sandbox.py); else "not sandboxed: why"
 
     def of_kind(self, kind: str) -> list[TestResult]:
         """The tests of a kind; "verify" includes the contract tests, which gate "done" the same way."""
@@ -102,13 +103,13 @@ class UnitResult:
         return next((t for t in failing if t.kind == "verify"), None) or next(iter(failing), None)
 
     def to_dict(self) -> dict:
-        return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how,
+        return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how, "sandbox": self.sandbox,
                 "tests": [t.to_dict() for t in self.tests]}
 
     @classmethod
     def from_dict(cls, data: dict) -> UnitResult:
         return cls(BY_SLUG[data["unit"]], [TestResult.from_dict(t) for t in data["tests"]],
-                   data.get("ended", ""), data.get("ended_how", ""))
+                   data.get("ended", ""), data.get("ended_how", ""), data.get("sandbox", ""))
 
 
 def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:

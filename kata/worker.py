@@ -123,6 +123,7 @@ class _Child:
     born: float = field(default_factory=time.monotonic)
     last_heard: float = field(default_factory=time.monotonic)
     ended: str = ""  # "done", or why the session did not end normally
+    sandbox: str = "not sandboxed: the process ended before it said"  # "" when it ran sandboxed
     open_fds: int = 2
 
 
@@ -139,6 +140,7 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
     spec = _job_spec(job, token, time_limit)
     proc = None
     if spawn:
+        spec["sandbox"] = "not sandboxed: a fresh interpreter (no fork here, or KATA_WORKER=spawn)"
         proc = subprocess.Popen([sys.executable, "-c", SPAWN, str(msg_w), json.dumps(spec)], cwd=ROOT,
                                 stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(msg_w,),
                                 process_group=0)
@@ -154,8 +156,9 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
                     os.close(fd)
                 os.dup2(out_w, 1)
                 os.dup2(out_w, 2)
-                from kata import child
+                from kata import child, sandbox
 
+                spec["sandbox"] = sandbox.enter(ROOT, job.tree, keep_reference=job.tree.resolve() == ROOT / "solutions")
                 child.main(spec, msg_w)
             finally:
                 os._exit(70)
@@ -207,6 +210,8 @@ def _on_message(child: _Child, data: bytes) -> None:
         elif kind == "resume" and child.paused_at:
             child.started += time.monotonic() - child.paused_at
             child.paused_at = 0.0
+        elif kind == "sandbox":
+            child.sandbox = message["note"]
         elif kind == "where":
             child.where = message["where"]
         elif kind == "done":  # pytest's exit code: 0 all passed, 1 some failed; anything else is no verdict
@@ -274,6 +279,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         prime(jobs[0])
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
+    unsandboxed: list[str] = ["" for _ in jobs]  # per job: why one of its children ran without a sandbox
     endings: list[dict[str, tuple[str, str]]] = [{} for _ in jobs]  # per job: unit -> (crashed / timed out, what happened)
     selector = selectors.DefaultSelector()
     running: dict[int, tuple[int, _Child]] = {}  # pid -> (job index, child)
@@ -312,6 +318,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                         os.close(fd)
                 exit_words = _reap(child)
                 del running[pid]
+                unsandboxed[index] = unsandboxed[index] or child.sandbox
                 _attach_output(child)
                 if printouts is not None and child.job.show:
                     printouts[index] = child.splitter.current.text(last=not child.ended == "done")
@@ -331,7 +338,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         raise
     finally:
         selector.close()
-    return [_grouped(collected[i], endings[i], job.units) for i, job in enumerate(jobs)]
+    return [_grouped(collected[i], endings[i], job.units, unsandboxed[i]) for i, job in enumerate(jobs)]
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:
@@ -363,8 +370,11 @@ def _attach_output(child: _Child) -> None:
             test.output = printed.text()
 
 
-def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit]) -> dict[str, UnitResult]:
+def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit],
+             unsandboxed: str = "") -> dict[str, UnitResult]:
     results = group(tests, units)
+    for result in results.values():
+        result.sandbox = unsandboxed
     for slug, (how, what) in endings.items():
         results[slug].ended_how, results[slug].ended = how, what
     return results

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.harness
 
 U01, U04 = find(1), find(4)
 OUTSIDE = "kata-hostile-outside"  # a file a trick tries to write outside its tree, by this name
+LINGER = "613.25"  # seconds a detached `sleep` would run: its command line, found in /proc if it outlived grading
 
 
 def _stubs(path: Path) -> Path:
@@ -89,12 +90,20 @@ def hostile(tmp_path_factory):
     tree = _solved(room / "kills_parent")
     (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() +
                                          "\nimport os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
-    # A unit that leaves a detached process behind, and writes outside its tree at import.
+    # A unit that leaves a detached process behind.
     tree = _solved(room / "leaves_a_process")
     (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() +
-                                         "\nimport pathlib, subprocess\n_p = subprocess.Popen(['sleep', '600'], "
-                                         "start_new_session=True)\npathlib.Path(__file__).with_name('pid').write_text("
-                                         "str(_p.pid))\n")
+                                         f"\nimport subprocess\nsubprocess.Popen(['sleep', '{LINGER}'], start_new_session=True)\n")
+    # A unit that writes outside its tree at import: a file beside the class, a .pth in the grader's .venv.
+    tree = _solved(room / "writes_outside")
+    (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() + f"""
+import pathlib, site
+for _where in [{str(outside / OUTSIDE)!r}, *(p + '/{OUTSIDE}.pth' for p in site.getsitepackages())]:
+    try:
+        pathlib.Path(_where).write_text('import os')
+    except OSError:
+        pass
+""")
     # Links: a unit linked to /etc/passwd, one linked to the reference, a repository copy whose exercises/
     # is a link to the instructor's solutions/, and a class member that is itself a link to solutions/.
     tree = _stubs(room / "links")
@@ -168,10 +177,38 @@ def test_code_that_kills_its_parent_ends_only_its_own_row(hostile):
     assert _status(hostile, "honest") == ("done", "done")  # graded in the same call, after or beside it
 
 
+def _sandboxed(hostile, learner: str) -> None:
+    note = next((line for line in hostile["rows"][learner]["flags"].split("; ") if "not sandboxed" in line), "")
+    if note:
+        pytest.skip(f"{learner}: {note.lstrip('⚠ ')}")
+
+
 def test_no_process_outlives_the_grading(hostile):
-    pid = int((hostile["room"] / "leaves_a_process" / "pid").read_text())
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert _status(hostile, "leaves_a_process") == ("done", "done")
+    lingering = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if LINGER.encode() in cmdline.read_bytes():
+                lingering.append(cmdline.parent.name)
+        except OSError:
+            pass
+    assert not lingering, f"processes left by learner code: {lingering}"
+
+
+def test_nothing_is_written_outside_a_tree(hostile):
+    _sandboxed(hostile, "writes_outside")
+    import site
+
+    assert _status(hostile, "writes_outside") == ("done", "done")
+    assert not (hostile["outside"] / OUTSIDE).exists()
+    assert not [p for p in site.getsitepackages() if Path(p, f"{OUTSIDE}.pth").exists()]
+
+
+def test_the_class_was_graded_in_a_sandbox_here(hostile):
+    """This machine and CI have user namespaces: there the sandbox must hold (kata/sandbox.py)."""
+    if not Path("/proc/self/ns/user").exists():
+        pytest.skip("no user namespaces on this system")
+    assert not [name for name, row in hostile["rows"].items() if "not sandboxed" in row["flags"]]
 
 
 def test_links_are_never_followed_out_of_a_tree(hostile):
