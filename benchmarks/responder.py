@@ -3,8 +3,8 @@
     uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]... [--pipeline basic|production]...
 
 By default it measures every part in `evals/questions/` (its README says which are development
-parts and how each was written): `dev` to `dev7`, then the test part, `test.jsonl` (written blind,
-measured once, never tuned on). `--part` (repeatable) measures any file of the same format instead,
+parts and how each was written): `dev` to `dev7` and `test` (once blind, tuned on since v7), then
+the blind part, `blind8.jsonl` (written blind, measured once with v7, never tuned on). `--part` (repeatable) measures any file of the same format instead,
 e.g. a held-out part written blind: `--part /path/to/test.jsonl`; a bare name means
 `evals/questions/NAME.jsonl`.
 
@@ -71,7 +71,7 @@ from solutions.u07_production_rag import (  # noqa: E402
     vector_search)
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test")  # the default: the development parts, then the test part
+PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test", "blind8")  # the development parts, then the blind one
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
