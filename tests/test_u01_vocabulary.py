@@ -78,7 +78,7 @@ def test_finds_mechanisms_by_their_aliases(text, mechanisms):
     """
     got, call = named(text)
     expect(got == mechanisms, call=call, returned=got, expected=f"{mechanisms!r}, found through an alias",
-           hint="check every alias in GLOSSARY[name], not only the name itself")
+           hint="a mechanism has several aliases in GLOSSARY: look for each of them, not only its name")
 
 
 @pytest.mark.contract
@@ -112,7 +112,7 @@ def test_ignores_case_except_for_acronyms(text, mechanisms):
     """
     got, call = named(text)
     expect(got == mechanisms, call=call, returned=got, expected=repr(mechanisms),
-           hint="compare without regard to case (re.IGNORECASE), except for all-capital acronyms")
+           hint="compare without regard to case, except for all-capital acronyms such as RAG")
 
 
 @pytest.mark.verify

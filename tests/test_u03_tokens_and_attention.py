@@ -107,7 +107,7 @@ def test_count_tokens_gives_the_course_numbers(text, count):
     """
     got = u03.count_tokens(text)
     expect(got == count, call=f"count_tokens({text!r})", returned=got, expected=f"{count} (cl100k tokens)",
-           hint="tokens are not words: encode with tiktoken.get_encoding(ENCODING) and count the result")
+           hint="tokens are not words: count what the course's tokenizer (tiktoken, ENCODING) makes of the text")
 
 
 @pytest.mark.verify
@@ -120,7 +120,7 @@ def test_count_tokens_is_the_cl100k_count_of_any_text(text):
     """
     got = u03.count_tokens(text)
     expect(got == tokens(text), call=f"count_tokens({text!r})", returned=got, expected=f"{tokens(text)} (cl100k)",
-           hint="splitting on spaces counts words; use tiktoken.get_encoding(ENCODING).encode(text)")
+           hint="splitting on spaces counts words, not tokens: let tiktoken's ENCODING encode the text and count that")
 
 
 @pytest.mark.verify
@@ -134,7 +134,7 @@ def test_estimate_is_about_four_characters_per_token(text):
     got = u03.estimate_tokens(text)
     ok = isinstance(got, int) and abs(got - len(text) / 4) < 1
     expect(ok, call=f"estimate_tokens({text!r})", returned=got, expected=f"an int within 1 of {len(text)} / 4",
-           hint="~4 characters per token: len(text) / CHARS_PER_TOKEN, rounded up")
+           hint="about 4 characters per token: divide the length by CHARS_PER_TOKEN and round up, never down")
 
 
 @pytest.mark.verify
@@ -190,7 +190,7 @@ def test_sentences_split_at_line_breaks_and_sentence_ends():
     want = ["Monthly Review", "Date: 2026-03-04", "The budget is $400,000.", "It keeps a 2.5% reserve!", "Enough?", "Yes."]
     got = u03.split_sentences(text)
     expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
-           hint='split at line breaks and after . ! ? followed by whitespace: re.split(r"(?<=[.!?])\\s+|\\n+", text)')
+           hint="a sentence ends at a line break, or at the whitespace after . ! or ?: keep the mark with its sentence and drop empty pieces")
 
 
 @pytest.mark.verify
@@ -203,7 +203,7 @@ def test_context_block_is_the_course_rag_shape():
     want = "[chunk 1] Kickoff.  (source: note01.txt)\n\n[chunk 2] Workshop.  (source: note02.txt)"
     got = u03.context_block(chunks)
     expect(got == want, call=f"context_block({chunks!r})", returned=got, expected=repr(want),
-           hint='f"[chunk {i}] {text}  (source: {source})" for i from 1, joined by "\\n\\n"')
+           hint="the course's chunk format: each chunk numbered from 1 in square brackets, its text, two spaces, its source in parentheses; a blank line between chunks")
 
 
 @pytest.mark.verify
@@ -221,7 +221,7 @@ def test_budget_lists_every_part_with_its_count():
            call=f"prompt_parts(notes, {INPUTS[0][0]!r}, {REPLY!r})", returned=parts,
            expected=f"a dict of the parts {names}: the course's RAG system block, the question, the notes pasted "
            "into 'tool outputs', the reply",
-           hint="system: SYSTEM (the course's, as the exercise gives it), user input: the question, tool outputs: context_block(chunks), response: reply")
+           hint="four parts, one per kind of text: the system prompt as given, the question as user input, the context block of the chunks as tool outputs, the reply as response")
     got = u03.token_budget(parts)
     want = {name: tokens(text) for name, text in parts.items()}
     expect(got == want, call="token_budget(prompt_parts(...))", returned=got, expected=f"{want} (cl100k counts)",
@@ -238,7 +238,7 @@ def test_the_largest_part_is_the_pasted_context():
               {"system": u03.SYSTEM, "user input": INPUTS[0][0], "tool outputs": block(CHUNKS), "response": REPLY}.items()}
     got = u03.largest_part(budget)
     expect(got == LARGEST, call=f"largest_part({budget!r})", returned=got, expected=repr(LARGEST),
-           hint="compare the counts, not the names: max(budget) compares the keys")
+           hint="compare the counts, not the names: the largest of a dict on its own is its alphabetically last key")
 
 
 @pytest.mark.verify
@@ -252,7 +252,7 @@ def test_largest_part_has_the_most_tokens(budget):
     """
     got = u03.largest_part(budget)
     expect(got in budget and budget[got] == max(budget.values()), call=f"largest_part({budget!r})", returned=got,
-           expected=f"a part with {max(budget.values())} tokens", hint="max(budget, key=budget.get)")
+           expected=f"a part with {max(budget.values())} tokens", hint="the largest part is the one with the most tokens: rank the parts by their counts, not by their names")
 
 
 @pytest.mark.verify
@@ -571,7 +571,7 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
         got = budget_failure(parts, limit)
         expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})", returned=got,
                expected=f"an AssertionError whose message names the largest part, {LARGEST!r}",
-               hint="raise AssertionError(f'... {total_tokens} tokens ... largest part {name!r} ...')")
+               hint="raise an AssertionError whose message gives the total and names the largest part, so the reader knows what to cut")
 
 
 @pytest.mark.stretch
@@ -589,4 +589,4 @@ def test_budget_assertion_fails_exactly_when_the_total_reaches_n(system, slack):
     want_failure = not total < limit
     expect((got is not None) == want_failure, call=f"assert_within_budget({parts!r}, {limit})", returned=got,
            expected=f"{'an AssertionError' if want_failure else 'None'}: total_tokens is {total}, N is {limit}",
-           hint="the budget is strict: total_tokens < N passes, total_tokens == N already fails")
+           hint="the budget is strict: a total below N passes, a total of exactly N already fails")

@@ -349,18 +349,18 @@ def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
     expect(shapes == ((R, D_IN), (D_OUT, R)), call=call, returned=shapes,
            expected=f"shapes ({R}, {D_IN}) for A and ({D_OUT}, {R}) for B", hint="A is r x d_in, B is d_out x r")
     expect(not B.any(), call=call, returned=B, expected="B all zeros",
-           hint="B starts at zero, so B @ A = 0: the tuned layer starts as the base")
+           hint="B starts at zero, so the adapter adds nothing at first: the tuned layer starts as the base")
     A_again, _ = u09.init_adapter(D_IN, D_OUT, R, seed=1)
     A_other, _ = u09.init_adapter(D_IN, D_OUT, R, seed=2)
     expect(A.any() and np.array_equal(A, A_again) and not np.array_equal(A, A_other), call=call, returned=A,
            expected="A random and non-zero, the same for seed=1 twice and different for seed=2",
-           hint="A must not be zero too, or no gradient ever reaches either matrix; draw it from default_rng(seed)")
+           hint="A must not be zero too, or no gradient ever reaches either matrix; draw it at random from a generator seeded with seed")
     expect(np.std(A) <= 2 / np.sqrt(D_IN), call=call, returned=f"A with a standard deviation of {np.std(A):.3g}",
            expected=f"small random numbers: a standard deviation of at most 2 / sqrt({D_IN}) = {2 / np.sqrt(D_IN):.3g}",
-           hint="scale A to the layer's width, e.g. normal(0, 1 / sqrt(d_in)): a big A makes training blow up")
+           hint="scale A to the layer's width (a standard deviation near one over the square root of d_in): a big A makes training blow up")
     got = u09.forward(W, A, B, X, 2.0)
     expect(np.allclose(got, X @ W.T, rtol=0, atol=1e-9), call="forward(W, A, B, X, scale=2.0) on a fresh adapter",
-           returned=got, expected="exactly the base layer's output, X @ W.T", hint=None)
+           returned=got, expected="exactly the base layer's output (the new adapter adds nothing yet)", hint=None)
 
 
 @pytest.mark.contract
@@ -374,7 +374,7 @@ def test_the_seed_left_out_is_seed_0():
     zero, _ = u09.init_adapter(D_IN, D_OUT, R, seed=0)
     expect(np.array_equal(default, zero), call=f"init_adapter({D_IN}, {D_OUT}, {R}) and the same with seed=0",
            returned="two different A matrices", expected="the same A: the seed defaults to 0",
-           hint="keep the signature's default, seed: int = 0, and draw A from default_rng(seed)")
+           hint="keep the signature's default (seed is 0), and draw A from a generator seeded with it, so one seed always gives the same A")
 
 
 @pytest.mark.contract
@@ -390,17 +390,17 @@ def test_scale_left_out_is_1():
     want = adapted(W, A, B, X, 1.0)
     got = u09.forward(W, A, B, X)
     expect(np.allclose(got, want), call="forward(W, A, B, X) with scale left out", returned=got,
-           expected="X @ W.T + (X @ A.T) @ B.T: scale 1.0", hint="keep the signature's default, scale: float = 1.0")
+           expected="the base layer's output plus the adapter's, at scale 1.0", hint="keep the signature's default: scale is 1.0 when the caller does not give it")
     merged = u09.merge(W, A, B)
     expect(np.allclose(X @ np.asarray(merged).T, want), call="merge(W, A, B) with scale left out", returned=merged,
-           expected="W + B @ A: scale 1.0", hint="keep the signature's default, scale: float = 1.0")
+           expected="the base weights plus the adapter's product, at scale 1.0", hint="keep the signature's default: scale is 1.0 when the caller does not give it")
     grads = u09.lora_gradients(W, A, B, X, Y)
     with_one = u09.lora_gradients(W, A, B, X, Y, 1.0)
     with_two = u09.lora_gradients(W, A, B, X, Y, 2.0)
     ok = all(np.allclose(g, o) for g, o in zip(grads, with_one)) and not np.allclose(with_one[1], with_two[1])
     expect(ok, call="lora_gradients(W, A, B, X, Y) with scale left out, vs scale=1.0 and scale=2.0", returned=grads,
            expected="the gradients at scale 1.0 (and different ones at 2.0)",
-           hint="keep the signature's default, scale: float = 1.0")
+           hint="keep the signature's default: scale is 1.0 when the caller does not give it")
 
 
 @pytest.mark.verify
@@ -415,8 +415,8 @@ def test_forward_adds_the_scaled_low_rank_path():
     got = u09.forward(W, A, B, X, 2.0)
     expect(getattr(got, "shape", None) == (7, D_OUT) and np.allclose(got, adapted(W, A, B, X, 2.0)),
            call="forward(W, A, B, X, scale=2.0) with X 7 x 64, W 48 x 64, A 4 x 64, B 48 x 4", returned=got,
-           expected="a 7 x 48 array equal to X @ W.T + 2.0 * (X @ A.T) @ B.T",
-           hint="X is n x d_in, one input per row; W is d_out x d_in, so the base is X @ W.T")
+           expected="a 7 x 48 array: the base layer's output plus the adapter's at scale 2.0",
+           hint="X holds one input per row and W is d_out by d_in: multiply by W's transpose, and along the adapter's path the same way")
 
 
 @pytest.mark.verify
@@ -464,7 +464,7 @@ def test_training_never_writes_to_w():
     expect(len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12), call=TRAIN_CALL,
            returned={"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None},
            expected=f"{STEPS + 1} losses, the last one {final:.3g}: the loss of the original W plus your A and B",
-           hint="losses[k] is the loss after k steps; the model is W (as given) + scale * B @ A")
+           hint="the k-th loss is measured after k steps (the first before any step); the model is the frozen W plus the scaled adapter")
 
 
 def _descend_together(W, A, B, X, Y, scale, lr, steps):
@@ -491,7 +491,7 @@ def test_each_step_takes_both_gradients_at_the_same_point():
     ok = np.allclose(A, A_want, rtol=1e-6, atol=1e-9) and np.allclose(B, B_want, rtol=1e-6, atol=1e-9)
     expect(ok, call=f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps=3, lr={LR})",
            returned=f"A off by up to {np.abs(np.asarray(A) - A_want).max():.3g}, B by {np.abs(np.asarray(B) - B_want).max():.3g}",
-           expected="the A and B of 3 plain gradient steps from init_adapter(d_in, d_out, r, 0), both gradients taken before either moves",
+           expected="the A and B of 3 plain gradient steps from the seed-0 adapter, both gradients taken before either moves",
            hint="compute dA and dB first, then update A and B: updating B before dA is taken moves the point")
 
 
@@ -544,10 +544,10 @@ def test_merging_the_adapter_gives_the_same_outputs_and_keeps_w():
     merged = u09.merge(W, A, B, 2.0)
     call = "merge(W, A, B, scale=2.0)"
     expect(getattr(merged, "shape", None) == W.shape and np.allclose(X @ merged.T, adapted(W_before, A, B, X, 2.0)),
-           call=call, returned=merged, expected="a 48 x 64 matrix M with X @ M.T == X @ W.T + 2.0 * (X @ A.T) @ B.T",
-           hint="W + scale * B @ A: B @ A has W's shape, and the scale goes in too")
+           call=call, returned=merged, expected="a 48 x 64 matrix that gives the same outputs as the base layer plus the adapter at scale 2.0",
+           hint="the adapter's product has W's shape: add it to W, and do not forget the scale")
     expect(np.array_equal(W, W_before), call=call, returned="W changed", expected="W unchanged",
-           hint="return a new array (W + …), not W += …: the base is shared and the adapter must roll back")
+           hint="return a new array instead of adding into W in place: the base is shared and the adapter must roll back")
 
 
 # --- Stretch: stopping early is the win

@@ -324,7 +324,7 @@ def test_a_row_that_is_not_the_matching_row_is_a_problem(text):
     chosen approach (ROW_APPROACHES).
     """
     expect_problem(text, "Row", PROBLEM,
-                   hint="find the cited row in DECISION_TABLE, then check ROW_APPROACHES[row] has the chosen one")
+                   hint="find the cited row in DECISION_TABLE, then check that the approaches of that row include the chosen one")
 
 
 @pytest.mark.verify
@@ -446,7 +446,7 @@ def test_a_doc_at_the_post_it_limit_fits(data):
     """
     text, _ = data.draw(valid_docs(), label="valid doc")
     expect_valid(padded(text, POST_IT),
-                 hint="POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words (len(text.split()))")
+                 hint="exactly POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words")
 
 
 @pytest.mark.verify
@@ -462,7 +462,7 @@ def test_any_doc_over_the_post_it_limit_is_rejected(data, over):
     got, call = problems_of(long)
     expect(bool(got), call=call, returned=got,
            expected=f"a problem: {len(long.split())} words do not fit on a Post-it of {POST_IT}",
-           hint="count the words of the whole doc with len(text.split()) and compare with POST_IT_MAX_WORDS")
+           hint="count the words of the whole doc (split on whitespace) and compare with POST_IT_MAX_WORDS")
 
 
 @pytest.mark.verify
@@ -533,4 +533,4 @@ def test_upgraded_replies_name_a_move_of_the_table():
     expect(ok, call="upgraded_replies()", returned=vague or after,
            expected=f"your U01 headings {sorted(before)!r}, each one paragraph naming a move of the table "
            f"({sorted(moves)!r}), and at least one paragraph rewritten",
-           hint="start from U01's replies(); rewrite the vaguest paragraph around its row and that row's move")
+           hint="start from your U01 replies; rewrite the vaguest paragraph around its row and that row's move")
