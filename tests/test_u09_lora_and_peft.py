@@ -445,8 +445,7 @@ def test_the_gradients_agree_with_finite_differences():
         getattr(g, "shape", None) == e.shape and np.allclose(g, e, rtol=1e-5, atol=1e-7) for g, e in zip(got, expected))
     expect(ok, call="lora_gradients(W, A, B, X, Y, scale=2.5) on a 3 x 5 layer, r=2, 4 inputs", returned=got,
            expected=f"(dA, dB) ≈ the finite differences {tuple(np.round(e, 4) for e in expected)}",
-           hint="d loss/d output is 2 * E / E.size (the mean runs over all n * d_out numbers); "
-                "both gradients carry the scale")
+           hint="the loss is a mean over every number of the output (n × d_out of them), not over the rows only, and its slope divides by that count; both gradients carry the scale")
 
 
 @pytest.mark.verify

@@ -226,7 +226,7 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
     got = ollama.requests
     expect(len(got) == 1 and got[0][0] == "/api/chat" and got[0][1] == want, call=call, returned=got,
            expected=f"ONE POST to /api/chat with the body {want!r}",
-           hint="json={'model': model, 'messages': [system, user], 'tools': OLLAMA_TOOLS, 'stream': False}")
+           hint="send the model, the system and user messages, the tools in Ollama's own shape (OLLAMA_TOOLS), and ask for one whole reply, not a stream")
 
 
 @pytest.mark.contract
