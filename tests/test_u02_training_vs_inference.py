@@ -215,7 +215,7 @@ def test_a_term_glued_inside_a_longer_word_is_inference(pick, prefix, suffix):
 
 @pytest.mark.verify
 def test_a_sheet_that_meets_the_verify_line_passes():
-    """Count the columns: the Inference count is higher than the Training count. Every Training row has a written justification and a named measurement beside it; none is left blank.
+    """Return the sheet's problems as a list of plain-language strings; [] means it passes the Verify line.
 
     Three inference rows and one justified, measured training row: no problems at all.
     """

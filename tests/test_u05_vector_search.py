@@ -48,7 +48,7 @@ COMPASS = [
 @pytest.mark.parametrize(("k", "best"), [(3, ["northeast", "east", "far-east"]), (1, ["northeast"]),
                                          (5, ["northeast", "east", "far-east", "north", "west"])])
 def test_top_k_ranks_by_cosine_best_first(k, best):
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Return the ids of the k entries of `index` most similar to `query_vector`, best first
 
     First the ranking, with no API: top_k returns the k ids with the highest cosine, most similar first.
     """
@@ -60,7 +60,7 @@ def test_top_k_ranks_by_cosine_best_first(k, best):
 
 @pytest.mark.verify
 def test_top_k_without_k_returns_the_top_3():
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Return the ids of the k entries of `index` most similar to `query_vector`, best first
 
     k defaults to 3, as the signature says: top_k(index, query_vector) with no k is the top 3.
     """
@@ -77,7 +77,7 @@ VECTOR = st.lists(st.integers(-9, 9), min_size=4, max_size=4).filter(any)  # no 
 @settings(max_examples=50)  # small indexes: 50 cover the cases, and the unit stays quick
 @given(vectors=st.lists(VECTOR, min_size=1, max_size=12), query=VECTOR, k=st.integers(1, 12))
 def test_top_k_keeps_the_k_most_similar(vectors, query, k):
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """The result holds min(k, len(index)) different ids in order of falling cosine, and no entry left out scores higher than one kept (equal scores may go either way).
 
     Property: for any index, top_k returns min(k, n) distinct ids of the index, in order of falling
     cosine, and nothing it leaves out scores higher than what it keeps (ties may go either way).
@@ -117,7 +117,7 @@ def one_call_sending(want: list[str], call: str, hint: str):
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_build_index_embeds_the_corpus_in_one_request():
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Embed all the texts with ONE call to your U04 `embed`, in the notes' order: the corpus is embedded once, here.
 
     The corpus is embedded once, in one request: build_index sends the ten notes' texts, in order,
     in ONE call to voyageai.Client().embed (through your embed from U04).
@@ -154,7 +154,7 @@ def test_search_embeds_only_the_query():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_index_holds_one_entry_per_note():
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Embed every note once; return the index: a list of one dict per note, in the notes' order.
 
     build_index embeds the ten notes (in one call) and stores {id, text, vector} for each, in order.
     """

@@ -74,7 +74,7 @@ RETRIEVED = [
     (RETRIEVED[2:], "Why did the go-live date slip?"),
 ], ids=["three-chunks", "one-chunk"])
 def test_prompt_is_the_courses_shape(chunks, question):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """The course's shape, character for character: USER_TEMPLATE, whose context is one CHUNK_LINE per chunk … numbered from 1
 
     The model can only cite what the prompt numbers: build_prompt must give the course's user turn
     exactly, "[chunk 1]" for the first chunk, two spaces before "(source: …)", blank lines between.
@@ -103,7 +103,7 @@ def test_prompt_is_the_courses_shape(chunks, question):
 ], ids=["single", "two-in-one-bracket", "side-by-side", "two-apart", "capital-C", "repeated", "no-citation",
         "unbracketed-remark"])
 def test_parse_citations_reads_every_style(reply, cited):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """Read every one, in all the ways models write them: "[chunk 2]", "[Chunk 2]", "[chunk 2, chunk 3]" (several in one bracket) and "[chunk 2][chunk 3]" (side by side).
 
     Models cite as "[chunk 2]", "[chunk 2, chunk 3]" or "[chunk 2][chunk 3]": read them all, in order of
     first appearance, each once. A number outside a [chunk …] bracket ($48,000, "chunk 2" in running
@@ -121,7 +121,7 @@ def test_parse_citations_reads_every_style(reply, cited):
     ("Two sources [chunk 2, chunk 7][chunk 7] agree.", ([2], [7])),
 ], ids=["beyond-the-last", "zero", "repeated-beyond"])
 def test_parse_citations_flags_chunks_that_were_not_retrieved(reply, expected):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """`cited` holds the numbers from 1 to `n_chunks` (the chunks that were in the prompt)
 
     Only chunks 1 to 3 were in the prompt: a citation of any other number points at no note. It is
     flagged, not resolved and not a crash.
@@ -142,7 +142,7 @@ CHUNK_WORD = st.sampled_from(["chunk", "Chunk", "CHUNK"])
 @settings(max_examples=40)
 @given(pick=st.data(), n_chunks=st.integers(1, 5))
 def test_any_citations_in_any_style_are_read_back(pick, n_chunks):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """Read the [chunk N] citations of a model's `reply`; return (cited, flagged).
 
     Property: whatever chunk numbers a reply cites, in whatever mix of the supported styles and prose,
     parse_citations returns exactly them: those in 1..n_chunks as cited, the rest as flagged, each
@@ -170,7 +170,7 @@ def test_any_citations_in_any_style_are_read_back(pick, n_chunks):
 
 @pytest.mark.verify
 def test_chunks_are_paragraphs_of_their_notes():
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """Never one chunk per note: the course's number-one RAG mistake is retrieving the right document while the paragraph that answers is not in the prompt.
 
     chunk_notes cuts at paragraphs, never whole notes (the course's number-one RAG mistake), keeps
     every paragraph once, in order, and tags each with its note and source, so a citation resolves.

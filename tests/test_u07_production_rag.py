@@ -84,7 +84,7 @@ def is_ranking(got, k, known):
     ("Why were the accountants missing sales figures?", ["why", "were", "the", "accountants", "missing", "sales", "figures"]),
 ])
 def test_tokenize_lower_cases_and_strips_punctuation(text, want):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and "stockline", or "figures?" and "figures", must come out as one term.
 
     The hybrid half first: BM25 compares terms exactly, so its tokenizer lower-cases and drops the
     punctuation, or "Stockline" and "stockline", "figures?" and "figures" are different words.
@@ -101,7 +101,7 @@ ASCII = st.text(st.sampled_from(string.ascii_letters + string.digits + " -.,?!:;
 @settings(max_examples=EXAMPLES)
 @given(text=ASCII)
 def test_tokenize_ignores_case_and_punctuation(text):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and "stockline", or "figures?" and "figures", must come out as one term.
 
     Property: for any text, the terms are lower case, hold no punctuation, lose no letter or digit,
     and do not change when the text is shouted in capitals.
@@ -123,7 +123,7 @@ def test_tokenize_ignores_case_and_punctuation(text):
 
 @pytest.mark.verify
 def test_bm25_finds_a_ticket_code_typed_in_lower_case():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Rank the entries of `index` for `query` by BM25; return the best k as (id, score), best first.
 
     BM25 over U06's paragraph chunks, no API: the one paragraph that names INC-20931 comes first,
     even when the user types the code in lower case. The result is (id, score) pairs, best first.
@@ -143,7 +143,7 @@ def test_bm25_finds_a_ticket_code_typed_in_lower_case():
 
 @pytest.mark.verify
 def test_vector_search_ranks_by_cosine_and_keeps_the_scores():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Return a list of min(k, len(index)) tuples (id, cosine), highest cosine first: U05's top_k with the scores kept.
 
     No API: vector_search is U05's top_k with the cosines kept, (id, cosine) best first.
     """
@@ -201,7 +201,7 @@ def test_fuse_without_k_uses_the_rrf_papers_60():
 
 @pytest.mark.verify
 def test_fuse_adds_ranks_once_per_document():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """The scores in the pairs play no part: BM25 scores run to 10 and more, cosines stay below 1, so only ranks are comparable.
 
     Reciprocal rank fusion: "b" is 2nd for the vectors and 2nd for BM25, so with both shares added it
     beats every document that only one retriever found, whatever BM25's large raw scores say, and it
@@ -226,7 +226,7 @@ RANKED = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
 @given(orders=st.lists(RANKED, min_size=1, max_size=3), scales=st.lists(st.sampled_from([0.01, 1.0, 40.0]),
        min_size=3, max_size=3), k=st.sampled_from([1, 60]), data=st.data())
 def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, data):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Return a list of str: every id found, exactly once, highest fused score first.
 
     Property: for any rankings, whatever their scores' scale, the fused list holds every id found
     exactly once, in order of the summed 1 / (k + rank), highest first.
@@ -302,7 +302,7 @@ def test_hybrid_finds_the_paraphrase_that_bm25_alone_misses():
 
 @pytest.mark.verify
 def test_rerank_prompt_carries_the_course_instruction_and_the_candidates():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """the CANDIDATES part lists them in their given order, one line each: the id in square brackets, a space, then the text ("[note05] The reserve is $48,000.").
 
     No API: the prompt is the course's instruction, the question, and one "[id] text" line per
     candidate, in the given order.
@@ -333,7 +333,7 @@ IDS = ["note01", "note05", "note06", "note10"]
     ("I cannot rank these.", ["note01", "note05", "note06"]),
 ])
 def test_read_ranking_keeps_only_known_ids(reply, want):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """it holds min(n, len(ids)) distinct ids, every one of them from `ids`
 
     A model's reply is text, not data: an id it invents (note99) or repeats is dropped, "note100" is
     not note10, and when fewer than 3 usable ids come back the retrieval order fills up.
@@ -354,7 +354,7 @@ def test_read_ranking_keeps_only_known_ids(reply, want):
        seps=st.lists(st.sampled_from([", ", " ", "\n", "; ", " > "]), min_size=8, max_size=8),
        brackets=st.lists(st.booleans(), min_size=8, max_size=8), n=st.integers(1, 4))
 def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, brackets, n):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """a name that is not in `ids` is ignored (a model can invent one)
 
     Property: for any reply, the result is min(n, len(ids)) distinct ids of `ids`: those the reply
     names, in its order, then the rest in retrieval order.
@@ -373,7 +373,7 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
     ("note04-p10, note04", ["note04-p1", "note04", "note04-p10"], ["note04-p10", "note04"]),
 ], ids=["hyphen-longer-id", "hyphen-both"])
 def test_an_id_inside_a_longer_hyphenated_id_is_not_named(reply, ids, want):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """an id counts only as a whole id, not inside a longer one ("note1" is not named by "note10", nor "note04-p1" by "note04-p10"), and a name that is not in `ids` is ignored (a model can invent one)
 
     A hyphen is not the end of an id: "note04-p1" names note04-p1, not note04.
     """
@@ -465,7 +465,7 @@ def cut_problems(text, chunks, limit):
 @settings(max_examples=EXAMPLES, phases=NO_SHRINK)
 @given(text=TEXT, limit=st.integers(4, 60))
 def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """a cut falls only at a paragraph end (PARAGRAPH_END, a blank line) or at a sentence end (SENTENCE_END: . ! or ? then whitespace), never inside a sentence
 
     Property: for any text and limit, the chunks rejoin to the text; each holds at most `limit`
     tokens unless it is a single sentence that exceeds it alone; no cut falls inside a sentence; a
@@ -482,7 +482,7 @@ def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
 @settings(max_examples=EXAMPLES, phases=NO_SHRINK)
 @given(text=TEXT)
 def test_semantic_chunks_pack_what_fits_into_one_chunk(text):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk
 
     Property: a text within the limit is one chunk, itself: semantic boundaries are where a cut may
     go, not where one must.
@@ -495,7 +495,7 @@ def test_semantic_chunks_pack_what_fits_into_one_chunk(text):
 
 @pytest.mark.verify
 def test_a_sentence_longer_than_the_limit_stays_whole():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a single sentence longer than the limit on its own: it is a chunk by itself, uncut
 
     One over-long sentence between two short ones becomes a chunk of its own, over the limit, uncut.
     """
@@ -561,7 +561,7 @@ def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
 
 @pytest.mark.verify
 def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Chunk every note's whole text with semantic_chunks; return U06-style chunk dicts, in order.
 
     The ten notes cut by semantic_chunks: U06-shaped dicts, numbered per note, each within
     MAX_CHUNK_TOKENS, stripped, together the note's whole text, and fewer than the paragraphs.
@@ -595,7 +595,7 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_rewritten_query_finds_the_schedule_slip():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Make ONE call through your U06 `ask_claude`: HELPER_SYSTEM as the system prompt, REWRITE_TEMPLATE filled with the question as the user prompt.
 
     Query rewriting (one call): the rewrite of "Why did the schedule slip?" is a new text, and its
     embedding finds a paragraph of note06 in the top 3 of U06's paragraph chunks (with the recorded
@@ -615,7 +615,7 @@ def test_rewritten_query_finds_the_schedule_slip():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_hyde_passage_finds_the_schedule_slip():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """An answer is worded like the notes, a question is not: the passage lands nearer the paragraph that really answers, even when its facts are made up.
 
     HyDE (one call): a hypothetical answer to "Why did the schedule slip?" is worded like the notes,
     and its embedding finds a paragraph of note06 in the top 3.

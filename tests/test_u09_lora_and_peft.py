@@ -305,7 +305,7 @@ def trained():
     [(64, 48, 4, 448), (4096, 4096, 16, 131_072), (4096, 1024, 8, 40_960), (10, 10, 1, 20)],
 )
 def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The number of parameters (an int) a rank-r LoRA adapter trains on one d_out x d_in linear layer.
 
     An adapter on a d_out x d_in layer trains A (r x d_in) and B (d_out x r): r * (d_in + d_out) numbers.
     """
@@ -319,7 +319,7 @@ def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
                          [(4096, 4096, 16, True), (4096, 4096, 32, True), (4096, 1024, 16, True),
                           (4096, 4096, 8, False), (4096, 4096, 64, False)])
 def test_a_typical_adapter_trains_half_a_percent_to_two_percent(d_in, d_out, r, inside):
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The adapter is the two low-rank matrices of the module's comment, A and B
 
     The table's ~0.5–2%, checked on a 4096-wide attention projection: r=16 is 0.78% of W, r=32 1.56%,
     r=16 on a 4096 x 1024 projection 1.95%. It is a range of r, not a law: r=8 (0.39%) is below it and
@@ -337,7 +337,7 @@ def test_a_typical_adapter_trains_half_a_percent_to_two_percent(d_in, d_out, r, 
 
 @pytest.mark.verify
 def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """B: shape (d_out, r), all zeros, so the adapted layer starts exactly equal to the base.
 
     init_adapter gives A (r x d_in, random, the same for the same seed) and B (d_out x r, all zeros), so
     at step 0 the adapted layer's output is the base layer's output.
@@ -405,7 +405,7 @@ def test_scale_left_out_is_1():
 
 @pytest.mark.verify
 def test_forward_adds_the_scaled_low_rank_path():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The output is what the layer W + scale * B @ A gives for X (see the module's comment): the frozen base's output plus the scaled low-rank path.
 
     With a non-zero B, the adapted layer is X @ W.T + scale * (X @ A.T) @ B.T.
     """
@@ -421,7 +421,7 @@ def test_forward_adds_the_scaled_low_rank_path():
 
 @pytest.mark.verify
 def test_the_gradients_agree_with_finite_differences():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The gradients (dA, dB) of the loss with respect to A and B; none for W, which is frozen.
 
     On a tiny layer (3 x 5, r=2, scale 2.5, A and B both non-zero), nudge each number of A and B by ±1e-6 and
     watch the mean squared error: your dA and dB must match those slopes.
@@ -450,7 +450,7 @@ def test_the_gradients_agree_with_finite_differences():
 
 @pytest.mark.verify
 def test_training_never_writes_to_w():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Never write to W, not even in place: it is the base that every adapter shares.
 
     W is the frozen base that every adapter shares: after training it is bit-for-bit what it was, and the
     losses reported are those of that W plus the adapter returned.
@@ -477,7 +477,7 @@ def _descend_together(W, A, B, X, Y, scale, lr, steps):
 
 @pytest.mark.verify
 def test_each_step_takes_both_gradients_at_the_same_point():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Start from init_adapter(d_in, d_out, r, seed), with scale = alpha / r, and take `steps` steps of plain gradient descent with learning rate `lr` on A and B only, both gradients taken at the same point.
 
     train_adapter starts from init_adapter(d_in, d_out, r, seed) and steps A and B with gradients
     taken at the same point: after 3 steps its A and B are those of plain simultaneous descent.
@@ -496,7 +496,7 @@ def test_each_step_takes_both_gradients_at_the_same_point():
 
 @pytest.mark.verify
 def test_training_the_adapter_makes_the_loss_fall():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Return (A, B, losses): losses is a list of steps + 1 floats, losses[k] the mean squared error after k steps, losses[0] the base layer's own loss, the last one that of W with the A and B returned.
 
     The targets are W plus a rank-2 change, which a rank-4 adapter can learn: losses[0] is the base's
     loss, and after 200 steps the loss is under 1% of it.
@@ -513,7 +513,7 @@ def test_training_the_adapter_makes_the_loss_fall():
 
 @pytest.mark.verify
 def test_the_tuned_layer_differs_from_the_base_on_5_held_out_inputs():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Fit a rank-r adapter beside the frozen W so that forward(W, A, B, X, alpha / r) approaches Y.
 
     U08's LoRA "done when", scaled to a laptop: on 5 inputs never trained on, the tuned layer's output
     differs from the base's, and is closer to the target than the base is.
@@ -531,7 +531,7 @@ def test_the_tuned_layer_differs_from_the_base_on_5_held_out_inputs():
 
 @pytest.mark.verify
 def test_merging_the_adapter_gives_the_same_outputs_and_keeps_w():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Fold the adapter into one weight matrix, to serve with no extra matmul
 
     merge(W, A, B, scale) is one matrix that does what W plus the adapter does (serve with no extra
     matmul), and W itself stays as it was, so rolling back is instant.

@@ -70,7 +70,7 @@ def write_jsonl(folder, lines):
 
 @pytest.mark.verify
 def test_load_eval_reads_the_course_schema(tmp_path):
-    """The harness prints a pass/fail line per case and an “X / 20 passed” total.
+    """Read a JSONL eval file and return its cases: a list of dicts, one per non-blank line, in file order.
 
     The course's three example cases (tags optional, extra keys allowed), with a blank line between
     two of them, load as three dicts, in file order; the shipped eval loads as its 20 cases.
@@ -124,7 +124,7 @@ def bad_line_error(lines, line_number):
 @pytest.mark.verify
 @pytest.mark.parametrize(("what", "line", "words"), BAD_LINES, ids=[b[0] for b in BAD_LINES])
 def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
-    """…proof the eval actually grades.
+    """The message starts with "<path>:<line number>" (lines counted from 1 over the whole file, blank ones included) and says what is wrong, naming the key at fault (or "JSON", "object", "duplicate" with the id).
 
     A case that is silently skipped is never graded. A bad line raises ValueError naming
     `path:line` (blank lines count as lines) and what is wrong with it.
@@ -142,7 +142,7 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
 @settings(max_examples=20)
 @given(good=st.integers(0, 6), bad=st.sampled_from([b for b in BAD_LINES if b[0] != "a duplicate id"]))
 def test_any_bad_line_is_reported_at_its_own_line(good, bad):
-    """…proof the eval actually grades.
+    """The message starts with "<path>:<line number>" (lines counted from 1 over the whole file, blank ones included) and says what is wrong, naming the key at fault (or "JSON", "object", "duplicate" with the id).
 
     Property: however many good cases come before it, a bad line is reported at its own line number.
     """
@@ -386,7 +386,7 @@ def answer_as(monkeypatch, answers):
 
 @pytest.mark.verify
 def test_run_eval_keeps_a_case_the_api_failed_as_a_failure(monkeypatch):
-    """The harness prints a pass/fail line per case and an “X / 20 passed” total.
+    """a case that errored is a failure, never a pass, and never drops out of the total.
 
     run_eval grades every case; one that the API answered with an error stays in the rows as a
     failure, so the total is still out of every case. (The SDK's Messages.create is a stand-in here.)
@@ -415,7 +415,7 @@ def test_run_eval_keeps_a_case_the_api_failed_as_a_failure(monkeypatch):
 
 @pytest.mark.verify
 def test_run_eval_lets_a_connection_error_propagate(monkeypatch):
-    """The harness prints a pass/fail line per case and an “X / 20 passed” total.
+    """Other exceptions (a connection error) propagate.
 
     Only an answer of the API's (anthropic.APIStatusError) becomes a failed row: when the API cannot
     be reached at all (anthropic.APIConnectionError), no case was run, and run_eval lets it propagate.

@@ -111,7 +111,7 @@ def student_rate(texts, n, answers, tokenizer, matrix, scales=None):
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_claude_returns_the_result_and_its_recorded_latency():
-    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+    """The result is your U10 `read_reply` of the Message plus "latency_ms": a float, the latency recorded with the response in its "x-kata-latency-ms" header.
 
     One case on Haiku: U10's result dict (text, tool, args, stop_reason, usage) plus latency_ms,
     read from the recorded response's x-kata-latency-ms header.
@@ -123,7 +123,7 @@ def test_run_claude_returns_the_result_and_its_recorded_latency():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_ollama_returns_the_same_result_shape():
-    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+    """Run one eval case on a local model through Ollama's HTTP API; return the same dict as run_claude.
 
     One case on the local 4-bit model through Ollama's /api/chat: the same dict, with Ollama's
     token counts as usage and its total_duration (nanoseconds) as latency_ms.
@@ -425,7 +425,7 @@ def test_cheapest_passing_breaks_a_cost_tie_on_latency():
 
 @pytest.mark.verify
 def test_load_student_reads_the_shipped_files(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """embeddings: the numpy array of the folder's embeddings.npy, as stored (float16, one row per token id).
 
     First the cousin: the student's tokenizer and its float16 matrix, one row per token id.
     """
@@ -443,7 +443,7 @@ TEXTS = ["cats", "The executive sponsor approved the budget.", "Why did the sche
 
 @pytest.mark.verify
 def test_static_embed_gives_one_unit_vector_per_text(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Embed each text with the static student
 
     static_embed returns one row per text, as wide as the student's vectors, each of length 1.
     """
@@ -459,7 +459,7 @@ def test_static_embed_gives_one_unit_vector_per_text(student):
 
 @pytest.mark.verify
 def test_static_embed_is_the_mean_of_the_texts_token_rows(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Mean the rows as they are (their lengths carry weights the distillation baked in), then normalise.
 
     Tokenize, look up, mean, normalise: each vector points where the mean of its tokens' rows
     points. Normalising each row before the mean throws away the weights baked into their lengths.
@@ -477,7 +477,7 @@ def test_static_embed_is_the_mean_of_the_texts_token_rows(student):
 
 @pytest.mark.verify
 def test_static_embed_of_a_text_does_not_depend_on_its_batch(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Each text is embedded on its own: its vector does not depend on the other texts of the batch.
 
     A text's vector is the same alone and beside a longer text: no padding averaged in.
     """
@@ -491,7 +491,7 @@ def test_static_embed_of_a_text_does_not_depend_on_its_batch(student):
 
 @pytest.mark.verify
 def test_static_embed_of_an_empty_text_is_zeros(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """A text with no tokens ("") gets a vector of zeros (no NaN).
 
     A text with no tokens has no direction: a row of zeros, never NaN.
     """
@@ -505,7 +505,7 @@ def test_static_embed_of_an_empty_text_is_zeros(student):
 
 @pytest.mark.verify
 def test_the_student_is_a_real_embedding_model(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """A text's vector is the direction of the mean of the embedding rows of its token ids … so a dot product is a cosine.
 
     U04's sentences on the student: cats/kittens close, cats/cars far, with U04's thresholds.
     """
@@ -523,7 +523,7 @@ def test_the_student_is_a_real_embedding_model(student):
 @pytest.mark.verify
 @pytest.mark.parametrize("bits", [8, 4])
 def test_row_scales_fit_each_row(bits):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """A row's scale maps its largest absolute value onto the largest code
 
     One scale per row: the row's largest |value| over the largest code (127 or 7); a row of zeros
     gets 1.0. A row of small numbers must keep its own fine steps.
@@ -541,7 +541,7 @@ def test_row_scales_fit_each_row(bits):
 @pytest.mark.verify
 @pytest.mark.parametrize(("bits", "scale", "wanted"), [(4, 0.05, [7, -8, 7, 0]), (8, 0.001, [127, -128, 127, 0])])
 def test_quantize_clips_to_the_range_of_its_bits(bits, scale, wanted):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Each number becomes the integer nearest to it divided by its row's scale, clipped to the signed `bits`-bit range
 
     A scale that is not the row's own (calibrated elsewhere, or shared) puts values outside the
     range: they must clip to -8..7 (int4) or -128..127 (int8), never wrap to the other sign.
@@ -584,7 +584,7 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
 
 @pytest.mark.verify
 def test_dequantize_multiplies_each_row_by_its_scale():
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin"""
+    """Back to numbers: each row's codes times its scale, as float32 (the inverse of quantize, up to half a step of rounding)."""
     got = u11.dequantize(np.array([[1, -2], [3, 0]], dtype=np.int8), np.array([0.5, 2.0], dtype=np.float32))
     expect(np.allclose(np.asarray(got, dtype=np.float64), [[0.5, -1.0], [6.0, 0.0]]), call="dequantize([[1, -2], [3, 0]], [0.5, 2.0])",
            returned=np.asarray(got).tolist(), expected="[[0.5, -1.0], [6.0, 0.0]]", hint="dequantizing multiplies each row's codes by that row's own scale")
@@ -673,7 +673,7 @@ def test_quantized_student_is_within_a_few_points_of_the_float_one(student, lab)
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin — the quantization tax made concrete.
+    """The lab's table: one row per LAB_MODELS entry, in order, {"model", "bytes", "ms_per_text", "pass_rate"}.
 
     The lab's table: teacher (recorded vectors), student, int8, int4, each with bytes, ms per
     text and pass-rate; the student many times smaller and faster than its teacher, each

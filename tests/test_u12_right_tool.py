@@ -219,7 +219,7 @@ def test_a_lower_row_never_changes_the_first_move(picked, data):
     ],
 )
 def test_cheaper_faster_goes_in_that_order(done, next_step):
-    """cites the matching row of the table above
+    """"In that order": return the earliest step of CHEAPER_FASTER that is not done yet, even when a later step was done out of order.
 
     "Need to run cheaper / faster": prompt caching → quantization → distillation. In that order,
     so a step skipped earlier comes before any later one.
