@@ -6,6 +6,7 @@ Verify and Stretch texts are quoted from ../shared/course/practice-06-ai-enginee
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,15 @@ class Rung:
     def is_about(self, functions) -> bool:
         return bool(set(self.about.split()) & set(functions))
 
+    @property
+    def reads_as_code(self) -> bool:
+        """Calls, indexing, operators or assignments: help for the last rungs, after the words."""
+        return bool(CODE.search(self.text))
+
+
+# What reads as code in a hint (the lead's scan of the tests' hint= strings uses the same expression).
+CODE = re.compile(r"\w\(|\s@\s|==|\w\[|\s=\s|lambda|\bfor\b.*\bin\b|\+=|\.\w+\(|\*\*|//|\bnp\.|\bre\.")
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -33,11 +43,13 @@ class Unit:
     hints: tuple[Rung, ...] = field(default=())  # progressive: a nudge first, the code on the last rungs
 
     def ladder(self, functions=()) -> list[Rung]:
-        """The hint rungs for a failure in `functions`: the unit's general rungs, then the rungs about those
-        functions, then the rest, each group in the order written (words before code)."""
+        """The hint rungs for a failure in `functions`: the unit's general rungs and those about `functions`,
+        the ones in words before the ones that read as code, then the other rungs, each in the order written."""
         general = [r for r in self.hints if not r.about]
         about = [r for r in self.hints if r.about and r.is_about(functions)]
-        return general + about + [r for r in self.hints if r not in general and r not in about]
+        first = general + about
+        return ([r for r in first if not r.reads_as_code] + [r for r in first if r.reads_as_code]
+                + [r for r in self.hints if r not in first])
 
     @property
     def code(self) -> str:

@@ -124,7 +124,7 @@ def test_build_index_embeds_the_corpus_in_one_request():
     """
     notes = load_notes()
     check = one_call_sending([n.text for n in notes], "build_index(load_notes())",
-                             "one embed([note.text for note in notes]) for the whole corpus, not one call per note")
+                             "one call to your embed with every note's text for the whole corpus, not one call per note")
     with spy(voyageai.Client, "embed", check=check) as calls:
         u05.build_index(notes)
     expect(calls, call="build_index(load_notes())", returned=calls,
@@ -143,7 +143,7 @@ def test_search_embeds_only_the_query():
     index = u05.build_index(load_notes())
     question = SPONSOR[0]
     check = one_call_sending([question], f"search(index, {question!r})",
-                             "embed([query])[0], then top_k(index, that vector, k): the index already holds the notes' vectors")
+                             "embed the query alone, then rank the stored vectors against it: the index already holds the notes' vectors")
     with spy(voyageai.Client, "embed", check=check) as calls:
         u05.search(index, question)
     expect(calls, call=f"search(index, {question!r})", returned=calls,
