@@ -117,10 +117,22 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
     functions = re.findall(r"(\w+)\(", message.split("\nIt returned")[0])  # "Called build_index(...)", "· retrieve() is not written"
     rungs = [rung.text for rung in unit.ladder(functions)]
+    if failure and failure.state == "failed" and (detail := _what_the_test_checks(unit, failure.name)):
+        rungs.insert(0, f"What {failure.name} checks: {detail}")
     if nudge:
         clause = f" (“{failure.quote}”)" if failure.quote else ""
         rungs.insert(0, f"{failure.name}{clause} fails: {nudge}")
     return rungs
+
+
+def _what_the_test_checks(unit: Unit, name: str) -> str:
+    """The test's docstring after its quote: what it checks, in words (the test file is read, never run)."""
+    import ast
+
+    tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
+    test = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name.split("[")[0]), None)
+    paragraphs = (ast.get_docstring(test) or "").split("\n\n")[1:] if test else []
+    return " ".join(" ".join(paragraphs).split())
 
 
 def cmd_hint(args) -> int:

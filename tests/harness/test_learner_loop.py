@@ -135,6 +135,10 @@ def test_hints_follow_the_failing_test(tmp_path, monkeypatch, capsys):
     assert rungs[0] == "test_x (“the clause”) fails: a reply that starts with the marker is not found"
     assert rungs[1] == next(r.text for r in unit.hints if "answer_from" in r.about.split())
     assert sorted(rungs[1:]) == sorted(r.text for r in unit.hints)
+    failure.nodeid = "tests/test_u06_rag_basics.py::test_answer_reads_not_found_as_no_citation[bare]"
+    detail = cli.hint_ladder(unit, failure)[1]  # a real test: what it checks, from its docstring, comes second
+    assert detail.startswith("What test_answer_reads_not_found_as_no_citation[bare] checks: Whatever follows")
+    failure.nodeid = "tests/test_u06_rag_basics.py::test_x"
     for _ in range(2):
         cli.main(["hint", str(unit.number)])
     shown = capsys.readouterr().out
