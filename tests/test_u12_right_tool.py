@@ -534,3 +534,34 @@ def test_upgraded_replies_name_a_move_of_the_table():
            expected=f"your U01 headings {sorted(before)!r}, each one paragraph naming a move of the table "
            f"({sorted(moves)!r}), and at least one paragraph rewritten",
            hint="start from your U01 replies; rewrite the vaguest paragraph around its row and that row's move")
+
+
+# The rows of the course's table that each U01 conversation falls in, and so the moves that fit it:
+# docs the model lacks (RAG. Embed and retrieve. Or LLM Wiki), and for made-up answers current info
+# too (Web search tool); cheaper / faster (Prompt caching → quantization → distillation).
+ROWS_OF_CONVERSATION = {
+    "fine-tune on our docs": {"RAG", "structured wiki", "embeddings"},
+    "we need a vector database": {"RAG", "structured wiki", "embeddings"},
+    "the model is making things up": {"RAG", "structured wiki", "embeddings", "web-search tool"},
+    "make it faster / cheaper": {"prompt caching", "quantization", "distillation"},
+}
+
+
+@pytest.mark.stretch
+def test_upgraded_replies_name_the_move_of_their_own_row():
+    """Upgrade any paragraph that now sounds vague using the decision table
+
+    Fit as well as form: a paragraph upgraded by the table names the first move of the row its
+    conversation falls in ("the model is making things up" is the docs row or the current-info row,
+    not "run cheaper"), as your U01 mechanisms_named finds it.
+    """
+    after = u12.upgraded_replies()
+    named = {h: sorted(u01.mechanisms_named(after[h])) if isinstance(after, dict) and isinstance(after.get(h), str)
+             else None for h in ROWS_OF_CONVERSATION}
+    unfit = {h: found for h, found in named.items() if not (found and set(found) & ROWS_OF_CONVERSATION[h])}
+    expect(not unfit, call="upgraded_replies()", returned=unfit,
+           expected="each of the four paragraphs naming the first move of its own row of the table "
+                    "(shown: what the unfit paragraphs name)",
+           hint="for each conversation, find its row of the table first (what is missing: docs, current info, "
+                "speed?), then name that row's move")
+
