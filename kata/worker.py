@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kata import sandbox
 from kata.report import TestResult, UnitResult, group
 from kata.units import ROOT, Unit, unit_of_path
 
@@ -140,8 +141,6 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
     spec = _job_spec(job, token, time_limit)
     proc = None
     if not spawn:
-        from kata import sandbox
-
         refused = sandbox.refusal(ROOT)  # asked once per process, before the first fork
     if spawn:
         spec["sandbox"] = "not sandboxed: a fresh interpreter (no fork here, or KATA_WORKER=spawn)"
