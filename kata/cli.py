@@ -33,7 +33,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from kata import board, stubs
+from kata import board, bytecode, stubs
 from kata.units import ROOT, UNITS, Unit, find
 
 STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
@@ -493,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "reset" and not args.unit and not args.all:
         parser.error("reset: name a unit (`kata reset 3`) or say --all")
     func = getattr(args, "func", cmd_status)
+    bytecode.ensure()
     try:
         return func(args)
     except KeyboardInterrupt:  # the learner pressed Ctrl-C: the worker has stopped its child already
