@@ -13,12 +13,17 @@ MAX_LOOKED_AT = 200  # exceptions looked at before giving up: a chain is never t
 
 def find_cause(error: BaseException | None, kind: type[BaseException]):
     """The first exception of type `kind` in `error` or anything it wraps, breadth first; None if none."""
+    return find_matching(error, lambda current: isinstance(current, kind))
+
+
+def find_matching(error: BaseException | None, test):
+    """The first exception in `error` or anything it wraps for which `test(exception)` is true; None if none."""
     queue, seen = [error], set()
     while queue and len(seen) < MAX_LOOKED_AT:
         current = queue.pop(0)
         if not isinstance(current, BaseException) or id(current) in seen:
             continue
-        if isinstance(current, kind):
+        if test(current):
             return current
         seen.add(id(current))
         queue += [current.__cause__, current.__context__, getattr(current, "reason", None)]

@@ -7,6 +7,8 @@
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
     kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
     kata show N          run your unit end to end offline and print what it finds (U04-U07, U10, U11)
+    kata check N --live  (and show N --live) your code against the real APIs, with your own keys: costs money,
+                         prints the estimate first and the cost after; requests are kept in .kata/live/<unit>/
     kata grade PATH...   grade a learner's copy of exercises/ (--json, --junit-xml), or a class of them in
                          parallel (--csv, --html, --workers); --unit N --require done for GitHub Classroom
     kata verify          the instructor check: solutions pass, stubs and known mistakes fail
@@ -83,9 +85,23 @@ def _unit_arg(ref) -> Unit:
     return unit
 
 
+def _live(args, unit: Unit, command: str, run) -> int:
+    """--live: the keys checked, the estimate printed, `run(endpoint URL)` against the real vendors, the cost printed."""
+    from kata import live
+
+    with live.session(unit, args.max_requests, command) as endpoint:
+        return run(endpoint.url)
+
+
 def cmd_check(args) -> int:
     unit = _unit_arg(args.unit)
-    run = _run([unit], args.impl, extra=_extra(args))
+    if args.live:
+        return _live(args, unit, "check", lambda url: _check(args, unit, url))
+    return _check(args, unit)
+
+
+def _check(args, unit: Unit, live: str = "") -> int:
+    run = _run([unit], args.impl, extra=_extra(args), live=live)
     result = run.results[unit.slug]
     print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes)))
     return 0 if result.status == "done" else 1
@@ -325,12 +341,18 @@ def cmd_show(args) -> int:
         tree = impl.target(show_impl).tree
     except ValueError as error:
         raise SystemExit(board.as_typed(f"kata: {error}")) from None
-    job = worker.Job([find(slug)], tree, show=slug, impl_spec=show_impl)
-    printout, problem = worker.show(job, time_limit=show.SHOW_TIME_LIMIT)
-    print(board.as_typed(printout.rstrip()))
-    if problem:
-        print(board.as_typed(f"\n✘ {problem}"))
-    return 1 if problem else 0
+
+    def run(live: str = "") -> int:
+        from kata.live import SHOW_TIME_LIMIT as LIVE_TIME_LIMIT
+
+        job = worker.Job([find(slug)], tree, show=slug, impl_spec=show_impl, live=live)
+        printout, problem = worker.show(job, time_limit=LIVE_TIME_LIMIT if live else show.SHOW_TIME_LIMIT)
+        print(board.as_typed(printout.rstrip()))
+        if problem:
+            print(board.as_typed(f"\n✘ {problem}"))
+        return 1 if problem else 0
+
+    return _live(args, find(slug), "show", run) if args.live else run()
 
 
 def cmd_plot(args) -> int:
@@ -408,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("unit")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.set_defaults(func=cmd_check)
+    live_commands = [p]
     p = sub.add_parser("hint", help="progressive hints for a unit")
     p.add_argument("unit")
     p.add_argument("--all", action="store_true", help="show every hint at once")
@@ -445,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("unit")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.set_defaults(func=cmd_show)
+    live_commands.append(p)
+    for p in live_commands:
+        p.add_argument("--live", action="store_true",
+                       help="against the real APIs with your ANTHROPIC_API_KEY / VOYAGE_API_KEY (costs money; kept in .kata/live/)")
+        p.add_argument("--max-requests", type=int, metavar="N",
+                       help="--live: send at most N requests (default: twice the unit's recorded requests)")
     p = sub.add_parser("plot", help="draw your unit's picture, from your own code (U04, U05, U07, U11)")
     p.add_argument("unit")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")

@@ -80,6 +80,7 @@ PRICES_PER_MTOK = {
     CLAUDE: (3.00, 15.00),
     CLAUDE_SMALL: (1.00, 5.00),
     EMBEDDING_MODEL: (0.06, 0.0),
+    RERANK_MODEL: (0.05, 0.0),  # Voyage bills a re-rank by its tokens (query and documents)
     LOCAL_MODEL: (0.0, 0.0),
 }
 

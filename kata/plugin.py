@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, impl, offline, replay, testing
+from kata import cassettes, impl, live, offline, replay, testing
 from kata.child import TimeLimitReached, overrun
 from kata.report import Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
@@ -63,6 +63,10 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "stretch: encodes the unit's Stretch goal; shown apart, never blocks a unit")
     config.addinivalue_line("markers", "contract: encodes a clause of the exercise's docstring that no course sentence covers")
     config.addinivalue_line("markers", "harness: a check of the kata itself (run by `kata verify`)")
+    config.addinivalue_line("markers", f"{live.MEASUREMENT_MARK}: its example rests on the reference backend's own "
+                            "measurements; under --live its failure says so")
+    if live.running_live():  # `kata check N --live`: voyageai too calls the live endpoint (it reads no variable)
+        live.point_voyage()
     try:
         target = impl.target(config.getoption("impl"))
         for swap in config.getoption("kata_swap"):
@@ -201,6 +205,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
         return "failed", (f"Your code called sys.exit({error.code!r}){_learner_where(error, item)} while this test ran. "
                           f"A function returns its result; ending the program is never a pass.")
     unit = unit_of_path(item.path)
+    if live.running_live() and (said := live.explain(error)) is not None:  # a vendor's error, or the cap
+        return "failed", said
     miss = cassettes.cassette_miss(error)
     if miss is not None:
         return "cassette", cassettes.explain_miss(miss, unit.number if unit else None)
@@ -239,6 +245,8 @@ def pytest_runtest_makereport(item, call):
         return report
     state = getattr(report, "kata_state", report.outcome)
     quote = docstring_quote(getattr(item, "function", None))
+    if report.failed and live.running_live() and item.get_closest_marker(live.MEASUREMENT_MARK):
+        report.longrepr = f"{report.longreprtext}\n\n{live.MEASUREMENT_NOTE}"
     if report.failed and quote:
         label = {"contract": "Contract"}.get(kinds[0], kinds[0].capitalize()) if kinds else "Verify"
         report.sections.append((f"{unit.code} {label} line", f"“{quote}”"))

@@ -49,9 +49,18 @@ def cached(unit: Unit, impl_spec: str = "exercises") -> UnitResult | None:
 
 
 def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tuple[tuple[str, Path], ...] = (),
-        quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None) -> Run:
-    """Results of `units` (default: every playable unit) against a target; ValueError for a bad target."""
+        quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None,
+        live: str = "") -> Run:
+    """Results of `units` (default: every playable unit) against a target; ValueError for a bad target.
+
+    `live`: the URL of the kata's live endpoint (kata/live.py): the API calls go to the real vendors
+    through it instead of the cassettes, with a live run's time limit, and nothing is cached."""
     units = [u for u in (units or UNITS) if u.ready]
+    if live:
+        from kata import live as live_run
+
+        extra, use_cache = (*extra, *live_run.PYTEST_ARGS), False
+        time_limit = time_limit or live_run.TIME_LIMIT
     target = impl.target(impl_spec)
     kind = _kind(quick, time_limit)
     keys = {u.slug: cache.key(u, target.tree, swaps, kind) for u in units} if use_cache and not extra else {}
@@ -64,7 +73,7 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
     notes: list[str] = []
     if todo:
         kept = safekeeping.snapshot(target.tree)
-        job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra))
+        job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra), live=live)
         fresh = worker.run([job], time_limit=time_limit)[0]
         notes = safekeeping.restore(kept)
         for slug, result in fresh.items():

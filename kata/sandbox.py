@@ -11,7 +11,8 @@ own PID namespace:
   nothing it writes persists or lands elsewhere (a .pth in the grader's .venv, a file in $HOME);
 - it does not see `.kata/` (the result cache; only the backend's vector store shows, read-only),
   `solutions/`, `tests/mistakes/` or `tests/alternatives/`, unless the tree under test is the
-  reference itself; and it has no network, only its own loopback.
+  reference itself; and it has no network, only its own loopback (under `--live`, the host's network,
+  where the kata's live endpoint listens: pytest's socket guard still lets it reach loopback only).
 
 Until the wall between learner and judge lands, the tests and cassettes still run in this process,
 so they stay visible. Where the kernel refuses (macOS, Windows, a container without user namespaces,
@@ -78,19 +79,21 @@ def refusal(root: Path) -> str:
     return _probed[0]
 
 
-def enter(root: Path, tree: Path, keep_reference: bool, refused: str) -> str:
+def enter(root: Path, tree: Path, keep_reference: bool, refused: str, network: bool = False) -> str:
     """Sandbox this (forked, single-threaded) process unless `refused` says why not (`refusal()`, asked
     in the parent); "" when done, else why not.
 
-    Returns in the sandboxed grandchild; the process in between only waits for it and ends as it ended."""
-    return refused or _enter(root, tree, keep_reference)
+    Returns in the sandboxed grandchild; the process in between only waits for it and ends as it ended.
+    `network`: keep the host's network (`--live`: the kata's live endpoint listens on the host's
+    loopback); every other wall stays."""
+    return refused or _enter(root, tree, keep_reference, network)
 
 
-def _enter(root: Path, tree: Path, keep_reference: bool) -> str:
+def _enter(root: Path, tree: Path, keep_reference: bool, network: bool = False) -> str:
     libc = ctypes.CDLL(None, use_errno=True)
     uid, gid = os.getuid(), os.getgid()
     vectors = _vector_store(root)
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) != 0:
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | (0 if network else CLONE_NEWNET)) != 0:
         return f"not sandboxed: the kernel refused new namespaces ({os.strerror(ctypes.get_errno())})"
     try:
         _write("/proc/self/setgroups", "deny")
@@ -104,7 +107,8 @@ def _enter(root: Path, tree: Path, keep_reference: bool) -> str:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # if the process between dies, this one does too
     try:
         _read_only_world(libc, root, tree, keep_reference, vectors)
-        _loopback_up()
+        if not network:
+            _loopback_up()
     except OSError as error:
         # Half a sandbox is no sandbox: stop here, and the worker reports the unit as crashed with this.
         sys.stderr.write(f"kata: the sandbox could not be set up: {error}\n")

@@ -21,6 +21,8 @@ SHOW_TIME_LIMIT = 120.0  # seconds: a show embeds the corpus with the numpy mode
 
 HEADING = ("{code} · {title}, your code from {tree}. Every API reply below was computed offline by the kata's "
            "reference backend, not by Voyage, Anthropic or Ollama.\n")
+LIVE_HEADING = ("{code} · {title}, your code from {tree}, run live: every API reply below came from the real vendors "
+                "with your keys (or was replayed from what an earlier live run kept).\n")
 
 
 def _point_sdks_at(base: str) -> None:
@@ -166,7 +168,7 @@ SHOWS = {"u04_embeddings": show_u04, "u05_vector_search": show_u05, "u06_rag_bas
 
 def main(slug: str, impl_spec: str) -> None:
     """Run unit `slug`'s show against a target, printing as it goes (in the worker's child)."""
-    from kata import offline, recording, testing
+    from kata import live, offline, recording, testing
 
     verb, run = "show", None
     if slug.startswith("plot:"):  # `kata plot N`: the same run, printing the numbers a picture is drawn from
@@ -177,9 +179,10 @@ def main(slug: str, impl_spec: str) -> None:
     unit = BY_SLUG[slug]
     target = impl.target(impl_spec)
     testing.set_current(target)
-    print(HEADING.format(code=unit.code, title=unit.title, tree=impl.display_path(target.tree)))
-    offline.loopback_only()  # your code reaches the local backend, and nothing else
-    server, base = recording.start_backend()
+    heading = LIVE_HEADING if live.running_live() else HEADING
+    print(heading.format(code=unit.code, title=unit.title, tree=impl.display_path(target.tree)))
+    offline.loopback_only()  # your code reaches the local backend (or the kata's live endpoint), and nothing else
+    server, base = (None, os.environ[live.LIVE_ENV]) if live.running_live() else recording.start_backend()
     _point_sdks_at(base)
     try:
         (run or SHOWS[slug])(testing.load_unit(slug))
@@ -187,10 +190,12 @@ def main(slug: str, impl_spec: str) -> None:
         print(f"\n{error}\n`kata {verb} {unit.number}` {verb}s your results once that is written.")
     except (impl.UnitLoadError, impl.MissingName) as error:
         print(f"\n{error}")
-    except Exception:  # noqa: BLE001 - your code raised: show where, as Python would
-        print("\nYour code raised an error while the kata ran it:\n" + traceback.format_exc(limit=-6))
+    except Exception as error:  # noqa: BLE001 - your code raised: show where, as Python would
+        said = live.explain(error) if live.running_live() else None  # a vendor's error, or the cap: in words
+        print(f"\n{said}" if said else "\nYour code raised an error while the kata ran it:\n" + traceback.format_exc(limit=-6))
     finally:
-        server.shutdown()
+        if server is not None:
+            server.shutdown()
 
 
 def showable(ref) -> str:

@@ -45,6 +45,7 @@ class Job:
     args: tuple[str, ...] = ()  # the pytest arguments (files, --impl, ...), made by kata.runner
     show: str = ""  # instead of tests: `kata show` of this unit (its printout is the result)
     impl_spec: str = "exercises"
+    live: str = ""  # `--live`: the URL of the kata's live endpoint (kata/live.py), which the child's SDKs call
 
 
 class _Output:
@@ -144,9 +145,14 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
         refused = sandbox.refusal(ROOT)  # asked once per process, before the first fork
     if spawn:
         spec["sandbox"] = "not sandboxed: a fresh interpreter (no fork here, or KATA_WORKER=spawn)"
+        env = dict(os.environ)
+        if job.live:
+            from kata import live
+
+            live.child_environment(env, job.live)
         proc = subprocess.Popen([sys.executable, "-c", SPAWN, str(msg_w), json.dumps(spec)], cwd=ROOT,
                                 stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(msg_w,),
-                                process_group=0)
+                                process_group=0, env=env)
         pid = proc.pid
     else:
         for stream in (sys.stdout, sys.stderr):  # or the child would print the parent's buffered text again
@@ -159,9 +165,12 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
                     os.close(fd)
                 os.dup2(out_w, 1)
                 os.dup2(out_w, 2)
-                from kata import child
+                from kata import child, live
 
-                spec["sandbox"] = sandbox.enter(ROOT, job.tree, job.tree.resolve() == ROOT / "solutions", refused)
+                if job.live:  # your code calls the live endpoint, with placeholder keys
+                    live.child_environment(os.environ, job.live)
+                spec["sandbox"] = sandbox.enter(ROOT, job.tree, job.tree.resolve() == ROOT / "solutions", refused,
+                                                network=bool(job.live))
                 child.main(spec, msg_w)
             finally:
                 os._exit(70)
@@ -333,7 +342,8 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 endings[index][slug] = (how, what)
                 collected[index].extend(child.tests)
                 if rest:  # the units it never reached run again, in a new child
-                    queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest))))
+                    queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest),
+                                                live=child.job.live)))
     except KeyboardInterrupt:
         for _, child in running.values():
             _kill(child)
