@@ -150,7 +150,8 @@ class Tally:
                  + " tokens" for (vendor, model), (n, t_in, t_out) in sorted(self.by_model.items())]
         unpriced = (f"; no list price in kata/models.py for {', '.join(sorted(self.unpriced))}, not counted"
                     if self.unpriced else "")
-        return f"${self.dollars:.4f} ({'; '.join(parts) or 'no requests'}{unpriced})"
+        dollars = f"${self.dollars:.4f}" if self.dollars >= 0.0001 or not self.dollars else "under $0.0001"
+        return f"{dollars} ({'; '.join(parts) or 'no requests'}{unpriced})"
 
 
 def recorded(slug: str) -> list[tuple[str, str, object, str]]:
@@ -351,7 +352,7 @@ class Endpoint:
 def measurement_tests(unit: Unit) -> list[str]:
     """The unit's tests marked as resting on the reference backend's own measurements."""
     text = (ROOT / unit.test_file).read_text(encoding="utf-8")
-    return re.findall(rf"@pytest\.mark\.{MEASUREMENT_MARK}\b(?:\n@[^\n]*)*\ndef (\w+)", text)
+    return re.findall(rf"@pytest\.mark\.{MEASUREMENT_MARK}\b[^\n]*(?:\n@[^\n]*)*\ndef (\w+)", text)
 
 
 @contextlib.contextmanager
@@ -371,8 +372,8 @@ def session(unit: Unit, max_requests: int | None, command: str, environ=os.envir
         raise SystemExit("\n".join(
             [f"kata {command} {unit.number} --live needs your own key{'s' * (len(missing) > 1)}, and nothing was run:"]
             + [f"  set {v.key_variable}: your {v.name} key, from {v.key_page}" for v in missing]
-            + ["(e.g. `export ANTHROPIC_API_KEY=...` in this shell; the kata adds it to each request it sends, "
-               "your code never sees it)"]))
+            + [f"(e.g. `export {missing[0].key_variable}=...` in this shell; the kata adds it to each request it "
+               f"sends, your code never sees it)"]))
     keys = {v.key_variable: environ[v.key_variable].strip() for v in vendors if v.key_variable}
     cap = max_requests if max_requests is not None else 2 * tally.requests
     folder = LIVE_DIR / unit.slug

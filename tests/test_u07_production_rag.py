@@ -252,6 +252,7 @@ def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, 
 
 @pytest.mark.verify
 @pytest.mark.vcr
+@pytest.mark.reference_measurement  # which question shows it is this backend's measurement
 def test_hybrid_finds_the_keyword_query_that_vectors_alone_miss():
     """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
 
@@ -276,6 +277,7 @@ def test_hybrid_finds_the_keyword_query_that_vectors_alone_miss():
 
 @pytest.mark.verify
 @pytest.mark.vcr
+@pytest.mark.reference_measurement  # which question shows it is this backend's measurement
 def test_hybrid_finds_the_paraphrase_that_bm25_alone_misses():
     """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
 
@@ -720,6 +722,7 @@ def test_print_table_shows_five_rows_and_the_four_columns(capsys):
 
 @pytest.mark.verify
 @pytest.mark.vcr
+@pytest.mark.reference_measurement  # which question shows it is this backend's measurement
 def test_reranking_changed_the_top_3_and_the_answer_got_better():
     """You have a 5-row table (question × cosine-top-3 vs reranked-top-3 vs better?). On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
 
