@@ -215,7 +215,7 @@ def _vendor_detail(text: str) -> str:
     error = payload.get("error")
     detail = (error.get("message") if isinstance(error, dict) else error) or payload.get("detail") or text
     detail = " ".join(str(detail).split())
-    return detail[:200] + ("…" if len(detail) > 200 else "")
+    return detail[:200] + ("..." if len(detail) > 200 else "")
 
 
 def vendor_error(vendor: Vendor, status: int, detail: str, folder: str) -> str:

@@ -4,7 +4,8 @@ It runs in the worker's child like every test run (your code is never trusted wi
 process). There are no cassettes here: every API call your code makes goes, through the official SDK,
 to the kata's reference backend, started in the child on a loopback port. So every reply below was
 **computed offline by the reference backend** (all-MiniLM-L6-v2 embeddings and the reference
-responder), never recorded from Voyage, Anthropic or Ollama; the heading says so.
+responder), never recorded from Voyage, Anthropic or Ollama; the heading says so. Under `--live`
+(kata/live.py) the calls go to the kata's live endpoint instead, and so to the real vendors.
 """
 
 from __future__ import annotations

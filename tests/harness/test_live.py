@@ -88,7 +88,9 @@ def test_check_6_live_sends_then_replays_and_never_touches_the_cassettes(stand_i
     assert cli.main(["check", "6", "--live", "--impl", "solutions"]) == 0
     out = capsys.readouterr().out
     sent = len(stand_in.reached)
-    assert sent > 0 and "Estimate: the shipped recordings of its tests hold 20 requests" in out, out
+    recorded = live.estimate("u06_rag_basics")[0].requests
+    assert sent > 0 and f"Estimate: the shipped recordings of its tests hold {recorded} requests" in out, out
+    assert f"Cap: {2 * recorded} live requests" in out, out
     assert f"Live: {sent} requests answered by the vendors" in out and "They cost $" in out, out
     assert {key for *_, key in stand_in.reached} <= {"a-dummy-key", "Bearer a-dummy-key"}  # the keys, added by the kata
     kept = sorted((tmp_path / "live" / "u06_rag_basics").glob("*.json"))
@@ -185,3 +187,23 @@ def test_the_cost_is_the_usage_times_the_list_prices():
     assert live.usage_of("/v1/embeddings", {"model": EMBEDDING_MODEL}, embedded)[3] == pytest.approx(
         PRICES_PER_MTOK[EMBEDDING_MODEL][0] / 2)
     assert live.usage_of("/v1/messages", {"model": "a-model-with-no-price"}, reply)[3] is None
+
+
+def test_a_live_child_is_sandboxed_but_for_the_network(stand_in, tmp_path):
+    """--live keeps the host's network (the endpoint listens on its loopback) and every other wall: the
+    learner's code still cannot write outside its temporary folder, nor see `.kata/`."""
+    unit = find(4)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree)
+    escape = tmp_path / "written-by-learner-code"
+    path = tree / f"{unit.slug}.py"
+    path.write_text(path.read_text() + (
+        "\n\n_embed = embed\n\ndef embed(texts):\n"
+        f"    try:\n        open({str(escape)!r}, 'w').write('out')\n    except OSError:\n        pass\n"
+        "    return _embed(texts)\n"))
+    with live.session(unit, None, "check") as endpoint:
+        result = runner.run([unit], str(tree), live=endpoint.url).results[unit.slug]
+    assert result.status == "done", [t.message for t in result.tests if t.state != "passed"]
+    if result.sandbox:  # no sandbox on this system: nothing more to prove here
+        pytest.skip(result.sandbox)
+    assert not escape.exists()
