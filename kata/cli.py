@@ -89,8 +89,11 @@ def _live(args, unit: Unit, command: str, run) -> int:
     """--live: the keys checked, the estimate printed, `run(endpoint URL)` against the real vendors, the cost printed."""
     from kata import live
 
-    with live.session(unit, args.max_requests, command) as endpoint:
-        return run(endpoint.url)
+    try:
+        with live.session(unit, args.max_requests, command) as endpoint:
+            return run(endpoint.url)
+    except SystemExit as stopped:  # a missing key, a unit with no API calls: said as the learner types commands
+        raise SystemExit(board.as_typed(stopped.code) if isinstance(stopped.code, str) else stopped.code) from None
 
 
 def cmd_check(args) -> int:
