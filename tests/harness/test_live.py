@@ -191,14 +191,16 @@ def test_the_cost_is_the_usage_times_the_list_prices():
 
 def test_a_live_child_is_sandboxed_but_for_the_network(stand_in, tmp_path):
     """--live keeps the host's network (the endpoint listens on its loopback) and every other wall: the
-    learner's code still cannot write outside its temporary folder, nor see `.kata/`."""
+    learner's code still cannot write outside its temporary folder. It never sees the keys either: the
+    endpoint adds them (the stand-in got the dummy key, see the first test), the code gets placeholders."""
     unit = find(4)
     tree = tmp_path / "exercises"
     shutil.copytree(ROOT / "solutions", tree)
     escape = tmp_path / "written-by-learner-code"
     path = tree / f"{unit.slug}.py"
     path.write_text(path.read_text() + (
-        "\n\n_embed = embed\n\ndef embed(texts):\n"
+        "\n\nimport os\n_embed = embed\n\ndef embed(texts):\n"
+        f"    if os.environ['VOYAGE_API_KEY'] != {live.PLACEHOLDER_KEY!r}:\n        raise RuntimeError('the key reached the code')\n"
         f"    try:\n        open({str(escape)!r}, 'w').write('out')\n    except OSError:\n        pass\n"
         "    return _embed(texts)\n"))
     with live.session(unit, None, "check") as endpoint:
