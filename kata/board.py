@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from kata.report import UnitResult, next_unit
+from kata.report import NOT_RUN, UnitResult, next_unit
 from kata.units import UNITS
 
 _COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -107,6 +107,15 @@ def failure_lines(test) -> list[str]:
     return [as_typed(line) for line in lines]
 
 
+def _test_line(result: UnitResult, test) -> str:
+    """One test in a unit's list: ✔ passed, ✘ failed (an echo says what to fix first), · never run."""
+    if test.state == NOT_RUN:
+        return f"  · {test.kind:<7} {test.name}  (not run)"
+    line = f"  {'✔' if test.passed else '✘' if test.failing else '·'} {test.kind:<7} {test.name}"
+    echo = result.echo_of(test)
+    return line + (f"  (fails because {echo[1]} does: fix that first)" if echo else "")
+
+
 def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]:
     """A unit's report: its score, each test when verbose, then what to do next."""
     unit = result.unit
@@ -116,7 +125,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
     head += f", stretch {s_passed}/{s_total}" if s_total else ""
     lines = [paint(head, "bold")]
     if verbose:
-        lines += [f"  {'✔' if t.passed else '✘'} {t.kind:<7} {t.name}" for t in result.tests]
+        lines += [_test_line(result, t) for t in result.tests]
     lines += [f"  {note}" for note in notes]
     failure = result.first_failure
     if result.status == "broken":
@@ -132,6 +141,10 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
         if failure:
             lines += ["", "A Stretch goal is still open:", *failure_lines(failure)]
     elif failure:
+        echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
+        if echoes:
+            lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
+                          f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
         lines += ["", *failure_lines(failure), "",
                   f"Edit {unit.exercise} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]

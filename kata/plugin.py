@@ -148,6 +148,11 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if "harness" not in item.path.parts]
 
 
+def pytest_runtest_logstart(nodeid, location):
+    testing.called.clear()  # the unit functions this test calls, stored with its result
+    testing._depth[0] = 0
+
+
 def pytest_runtest_setup(item):
     testing.set_current(item.config.kata_target)
     if item.get_closest_marker("vcr"):  # only API tests pay for importing the anthropic SDK
@@ -247,6 +252,7 @@ def pytest_runtest_makereport(item, call):
         "kind": kinds[0] if kinds else "verify",
         "state": state,
         "quote": quote,
+        "calls": list(testing.called),
     }
     return report
 
