@@ -24,7 +24,7 @@ from hypothesis import Phase, settings
 
 from kata import cassettes, impl, offline, replay, testing
 from kata.child import TimeLimitReached, overrun
-from kata.report import Reporter, group
+from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
 
 # verify: a Verify line of the course; stretch: its Stretch goal; contract: a clause of the exercise's
@@ -161,10 +161,12 @@ def pytest_runtest_setup(item):
     if unit and item.config.getoption("kata_catch") and item.config.kata_reporter.failed_unit(unit.slug):
         pytest.skip(f"{unit.code} already failed a test (--kata-catch)")
     if unit and item.config.kata_reporter.timed_out(unit.slug):
-        pytest.skip(f"not run: an earlier test of {unit.code} ran out of time (fix that first)")
+        pytest.skip(f"{NOT_RUN_WHY} of {unit.code} ran out of time (fix that first)")
     if unit and len(kinds) != 1:
         pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch / @pytest.mark.contract", pytrace=False)
 
+
+NOT_RUN_WHY = "not run: an earlier test"  # a test skipped for this never ran: shown as not run, not as a failure
 
 _TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
 
@@ -243,6 +245,8 @@ def pytest_runtest_makereport(item, call):
     if unit is None:
         return report
     state = getattr(report, "kata_state", report.outcome)
+    if report.skipped and NOT_RUN_WHY in str(report.longrepr):
+        state = NOT_RUN
     quote = docstring_quote(getattr(item, "function", None))
     if report.failed and quote:
         label = {"contract": "Contract"}.get(kinds[0], kinds[0].capitalize()) if kinds else "Verify"

@@ -202,7 +202,7 @@ class Reporter:
             test.state = info["state"] if info["state"] not in ("passed", "failed") else "failed"
             test.message = report.longreprtext
         elif report.skipped and test.state == "passed":
-            test.state = "skipped"
+            test.state = NOT_RUN if info["state"] == NOT_RUN else "skipped"
             test.message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
 
     def pytest_runtest_logfinish(self, nodeid, location):

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.report import TestResult, UnitResult, group
+from kata.report import NOT_RUN, TestResult, UnitResult, group
 from kata.units import ROOT, Unit, unit_of_path
 
 TIME_LIMIT = float(os.environ.get("KATA_TIME_LIMIT", "10"))  # seconds a test; the slowest correct test takes < 1 s
@@ -123,6 +123,7 @@ class _Child:
     born: float = field(default_factory=time.monotonic)
     last_heard: float = field(default_factory=time.monotonic)
     ended: str = ""  # "done", or why the session did not end normally
+    collected: dict[str, str] = field(default_factory=dict)  # the tests the session meant to run, and their kinds
     open_fds: int = 2
 
 
@@ -207,6 +208,8 @@ def _on_message(child: _Child, data: bytes) -> None:
         elif kind == "resume" and child.paused_at:
             child.started += time.monotonic() - child.paused_at
             child.paused_at = 0.0
+        elif kind == "collected":
+            child.collected = message["tests"]
         elif kind == "where":
             child.where = message["where"]
         elif kind == "done":  # pytest's exit code: 0 all passed, 1 some failed; anything else is no verdict
@@ -228,6 +231,9 @@ def _finish(child: _Child, how: str, reason: str) -> tuple[str, str, list[Unit]]
     if child.running:
         state = "timeout" if how == "timed out" else "crashed"
         child.tests.append(TestResult(child.running, current.slug, "verify", state, "", reason, output))
+    ran = {t.nodeid for t in child.tests}
+    child.tests += [TestResult(nodeid, current.slug, kind, NOT_RUN, "", f"not run: the process {how} before it")
+                    for nodeid, kind in child.collected.items() if nodeid not in ran and unit_of_path(nodeid.split("::")[0]) is current]
     index = next(i for i, u in enumerate(child.job.units) if u.slug == current.slug)
     rest = [u for u in child.job.units[index + 1:] if u.slug not in seen]
     return current.slug, reason + (f"\nIts last output:\n{output}" if output else ""), rest

@@ -8,6 +8,7 @@ The runs happen in the worker's children (forked per target), two side by side.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ def test_every_test_fails_on_the_stub(runs, unit):
     assert result.of_kind("verify"), f"{unit.code} has no Verify test"
     passing = [t.name for t in result.tests if t.passed]
     assert not passing, f"{unit.code}: these tests pass on the bare stub, so they test nothing the learner writes: {passing}"
+
+
+STUB_WORDS = re.compile(r"(U\d\d) · (\w+)\(\) is not written yet")
+
+
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_the_stub_each_test_reaches_is_a_function_it_depends_on(runs, unit):
+    """A failing test is an echo when it depends on a function another failing test exercises: that needs each
+    test's functions recorded and kata/units.py's `calls` complete. On the stubs, every stub a test reaches must
+    be one of the functions it called or one they call, as kata/units.py states."""
+    result = runs["stubs"][unit.slug]
+    wrong = [f"{t.name} reached {found[1]}'s `{found[2]}` but depends on {sorted(t.reach()) or 'nothing recorded'}"
+             for t in result.tests if t.state == "stub" and (found := STUB_WORDS.search(t.message))
+             and f"{found[1]}.{found[2]}" not in t.reach()]
+    assert not wrong, (f"{unit.code}: add the missing callee to the unit's `calls` in kata/units.py, or call the unit's "
+                       f"function through load_unit in the test: {wrong}")
 
 
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)

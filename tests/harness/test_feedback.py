@@ -1,0 +1,108 @@
+"""Feedback that teaches (issue 19): the cause before its echoes, a timeout's call chain, tests never run.
+
+Each scenario is a copy of solutions/ with one learner's mistake written in, run through the same
+runner and worker as `kata check`; what is checked is what the learner reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kata import board, runner
+from kata.report import NOT_RUN
+from kata.units import ROOT, UNITS, find
+
+pytestmark = pytest.mark.harness
+
+LIMIT = 6.0  # seconds a test, for the run that loops on purpose (short; long enough that a loaded machine is never the cause)
+
+
+def solutions_with(tmp_path: Path, unit, old: str, new: str) -> Path:
+    """A copy of solutions/ where `old` in `unit`'s file reads `new`."""
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    path = tree / f"{unit.slug}.py"
+    text = path.read_text()
+    assert old in text, f"{unit.solution} no longer holds {old!r}: update this scenario"
+    path.write_text(text.replace(old, new))
+    return tree
+
+
+def _public_calls(source: str, code: str) -> dict[str, set[str]]:
+    """{function: the public functions it calls, through private helpers, and the earlier units' it imports}."""
+    tree = ast.parse(source)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    imported = {a.asname or a.name: f"U{n.module[1:3]}.{a.name}" for n in tree.body
+                if isinstance(n, ast.ImportFrom) and n.level == 1 for a in n.names}
+
+    def direct(name):
+        return {x.id for x in ast.walk(functions[name]) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)
+                and x.id != name and (x.id in functions or x.id in imported)}
+
+    table = {}
+    for name in functions:
+        if name.startswith("_"):
+            continue
+        found, todo, seen = set(), list(direct(name)), set()
+        while todo:
+            callee = todo.pop()
+            if callee in seen:
+                continue
+            seen.add(callee)
+            if callee in imported:
+                found.add(imported[callee])
+            elif callee.startswith("_"):
+                todo += direct(callee)
+            elif callee[:1].islower():  # a function (constants imported from an earlier unit are not calls)
+                found.add(f"{code}.{callee}")
+        table[f"{code}.{name}"] = {f for f in found if not f.split(".")[1].isupper()}
+    return table
+
+
+@pytest.mark.parametrize("unit", [u for u in UNITS if u.ready], ids=lambda u: u.slug)
+def test_the_calls_in_kata_units_are_those_of_the_solution(unit):
+    """What units.py says a function calls is what solutions/ calls, so an echo is judged on the truth."""
+    actual = {k: v for k, v in _public_calls((ROOT / unit.solution).read_text(), unit.code).items() if v}
+    stated = {k: set(v) for k, v in unit.callees().items() if not k.endswith(".show")}
+    assert stated == actual, (f"{unit.code}'s `calls` in kata/units.py differs from {unit.solution}: stated {stated}, "
+                              f"the solution's {actual}. Write one line per function that calls others, e.g. "
+                              f"\"train_adapter: init_adapter lora_gradients forward\" (an earlier unit's as U10.grade).")
+
+
+def test_a_loss_averaged_over_rows_shows_the_gradient_first_and_the_echoes_say_so(tmp_path):
+    u09 = find(9)
+    tree = solutions_with(tmp_path, u09, "G = 2 * E / E.size", "G = 2 * E / len(E)")
+    result = runner.run([u09], str(tree), use_cache=False).results[u09.slug]
+    cause = result.first_failure
+    assert cause.name == "test_the_gradients_agree_with_finite_differences", cause.name
+    echoes = [t for t in result.tests if result.echo_of(t)]
+    assert {t.name for t in echoes} >= {"test_training_never_writes_to_w", "test_training_the_adapter_makes_the_loss_fall"}
+    assert all(result.echo_of(t)[0] is cause for t in echoes)
+    listed = "\n".join(board.unit_lines(result, verbose=True))
+    assert "test_training_never_writes_to_w  (fails because `lora_gradients` does: fix that first)" in listed
+    assert "the cause to fix first" in listed
+    diverged = next(t for t in echoes if t.name == "test_training_never_writes_to_w").message
+    assert "diverge" in diverged and not re.search(r"nan.*expected.*nan", diverged, re.S), diverged
+
+
+def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tmp_path):
+    u03 = find(3)
+    tree = solutions_with(tmp_path, u03, '    sentences = [split_sentences(text) for _, text in chunks]\n',
+                          '    while True:\n        count_tokens("words " * 2000)\n')
+    result = runner.run([u03], str(tree), use_cache=False, time_limit=LIMIT).results[u03.slug]
+    assert result.status == "timed out"
+    stopped = next(t for t in result.tests if t.state == "timeout")
+    chain = re.search(r"`cut_context` \(\S+u03_tokens_and_attention\.py:(\d+)\) → `count_tokens` \(\S+:(\d+)\)",
+                      stopped.message)
+    assert chain, f"the timeout should name cut_context, then count_tokens, with lines: {stopped.name}: {stopped.message}"
+    never = [t for t in result.tests if t.state == NOT_RUN]
+    assert never, "the tests after a timeout were never run: they should say so"
+    listed = board.unit_lines(result, verbose=True)
+    assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in listed)
+               for t in never)
+    assert not any("✘" in line and t.name in line for line in listed for t in never)
