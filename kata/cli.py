@@ -1,7 +1,7 @@
 """The `kata` command: the learner's board and loop, the instructor's checks, the maintainer's tools.
 
     kata                 the board: every unit, its state, and the next step (same as `kata status`)
-    kata next            run the first unfinished unit and show its first failing test
+    kata next [N]        show the first failing test of the unfinished unit you edited last (or of unit N)
     kata check N         run one unit, every test listed
     kata hint N          the next hint for unit N (a nudge first, then more)
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
@@ -62,11 +62,20 @@ def cmd_status(args) -> int:
 def cmd_next(args) -> int:
     from kata import runner
 
-    pending, notes = runner.first_unfinished(extra=_extra(args))
+    if args.unit:  # `kata next N`: the unit the learner chose
+        unit = _unit_arg(args.unit)
+        run = _run([unit], extra=_extra(args))
+        result = run.results[unit.slug]
+        print("\n".join(board.unit_lines(result, notes=run.notes)))
+        return 0 if result.status == "done" else 1
+    pending, notes, earlier = runner.unit_to_work_on(extra=_extra(args))
     if pending is None:
         print(board.as_typed("Every playable unit is done. `kata` shows the board; stretch goals are listed by `kata check N`."))
         return 0
     print("\n".join(board.unit_lines(pending, notes=notes)))
+    if earlier is not None:
+        print(board.as_typed(f"\n(An earlier unit is unfinished too: {earlier.code} {earlier.title}. "
+                             f"`kata next {earlier.number}` shows it.)"))
     return 1
 
 
@@ -342,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("status", help="the board (the default)").set_defaults(func=cmd_status)
-    p = sub.add_parser("next", help="the next failing test, explained")
+    p = sub.add_parser("next", help="the next failing test, explained, in the unit you edited last (or unit N)")
+    p.add_argument("unit", nargs="?", help="a unit of your choice instead of the one you edited last")
     p.set_defaults(func=cmd_next)
     strict_commands = [p]
     p = sub.add_parser("check", help="run one unit")

@@ -163,9 +163,11 @@ def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:
     return results
 
 
-def next_unit(results: dict[str, UnitResult]) -> UnitResult | None:
-    """The first playable unit, in course order, that is not done; None when every one is."""
-    return next((results[u.slug] for u in UNITS if u.slug in results and results[u.slug].status != "done"), None)
+def next_unit(results: dict[str, UnitResult], first: list[Unit] = ()) -> UnitResult | None:
+    """The first playable unit that is not done, trying the units of `first` (the learner's latest edits)
+    before the course order; None when every one is."""
+    order = [*first, *UNITS]
+    return next((results[u.slug] for u in order if u.slug in results and results[u.slug].status != "done"), None)
 
 
 class Reporter:

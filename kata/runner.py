@@ -69,3 +69,32 @@ def first_unfinished(impl_spec: str = "exercises", quick: bool = False,
         if pending is not None:
             return pending, notes
     return None, notes
+
+
+def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
+                    extra: tuple[str, ...] = ()) -> tuple[UnitResult | None, list[str], Unit | None]:
+    """The unit the learner is on, its notes, and the first earlier unit that is not done (None if none).
+
+    The learner's unit is the unfinished one whose file, edited away from its stub, was saved last
+    (course order breaks ties); with no such unit, the first unfinished one in course order. An
+    earlier unit still a stub is unfinished without running it; an edited one is run (or read from the cache).
+    """
+    from kata import stubs
+
+    ready = [u for u in UNITS if u.ready]
+    tree, notes = impl.target(impl_spec).tree, []
+    pending = None
+    for unit in stubs.edited(tree, ready):
+        outcome = run([unit], impl_spec, quick=quick, extra=extra)
+        notes += outcome.notes
+        pending = next_unit(outcome.results)
+        if pending is not None:
+            break
+    if pending is None:
+        pending, more = first_unfinished(impl_spec, quick=quick, extra=extra)
+        return pending, notes + more, None
+    edited = set(stubs.edited(tree, ready))
+    for unit in ready[:ready.index(pending.unit)]:
+        if unit not in edited or next_unit(run([unit], impl_spec, quick=quick, extra=extra).results) is not None:
+            return pending, notes, unit
+    return pending, notes, None

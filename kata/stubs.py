@@ -62,3 +62,17 @@ def write_stubs(units: list[Unit] | None = None) -> list[Path]:
             path.write_text(new, encoding="utf-8")
             changed.append(path)
     return changed
+
+
+def edited(tree: Path, units: list[Unit]) -> list[Unit]:
+    """The units whose file in `tree` differs from its stub, the one saved last first (course order breaks ties):
+    where the learner is working. A missing file, or one that is still the stub, is not edited."""
+    found = []
+    for unit in units:
+        path = tree / f"{unit.slug}.py"
+        try:
+            if path.read_text(encoding="utf-8", errors="replace") != stub_for(unit):
+                found.append((-path.stat().st_mtime, unit.number, unit))
+        except OSError:
+            continue
+    return [unit for *_, unit in sorted(found, key=lambda f: f[:2])]

@@ -7,18 +7,21 @@ runner and worker as `kata check`; what is checked is what the learner reads.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from kata import board, runner
+from kata import board, cli, runner, stubs
 from kata.report import NOT_RUN
 from kata.units import ROOT, UNITS, find
 
 pytestmark = pytest.mark.harness
 
+READY = [u for u in UNITS if u.ready]
 LIMIT = 6.0  # seconds a test, for the run that loops on purpose (short; long enough that a loaded machine is never the cause)
 
 
@@ -106,3 +109,34 @@ def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tm
     assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in listed)
                for t in never)
     assert not any("✘" in line and t.name in line for line in listed for t in never)
+
+
+def _saved(path: Path, text: str, at: float) -> None:
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (at, at))
+
+
+def test_kata_next_follows_the_unfinished_unit_edited_last(tmp_path):
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    for unit in READY:
+        (tree / f"{unit.slug}.py").write_text(stubs.stub_for(unit), encoding="utf-8")
+    u08, u09, u12 = find(8), find(9), find(12)
+    started = "\n# started: a learner's first line\n"
+    now = time.time()
+    _saved(tree / f"{u12.slug}.py", stubs.stub_for(u12) + started, now - 30)
+    _saved(tree / f"{u09.slug}.py", stubs.stub_for(u09) + started, now - 20)
+    _saved(tree / f"{u08.slug}.py", (ROOT / u08.solution).read_text(), now - 10)  # saved last, but done
+    pending, _, earlier = runner.unit_to_work_on(str(tree))
+    assert pending.unit == u09, f"the unfinished unit saved last is U09, not {pending.unit.code}"
+    assert earlier == READY[0], "U01, untouched, is the first earlier unit left unfinished"
+    os.utime(tree / f"{u12.slug}.py", (now, now))
+    assert runner.unit_to_work_on(str(tree))[0].unit == u12
+    os.utime(tree / f"{u09.slug}.py", (now, now))
+    assert runner.unit_to_work_on(str(tree))[0].unit == u09, "saved at the same time: course order breaks the tie"
+
+
+def test_kata_next_n_shows_the_unit_chosen(capsys):
+    unit = READY[-1]
+    cli.main(["next", str(unit.number)])
+    assert f"{unit.code} · {unit.title}" in capsys.readouterr().out
