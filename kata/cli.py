@@ -6,6 +6,7 @@
     kata hint N          the next hint for unit N (a nudge first, then more)
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
     kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
+    kata restore N       bring back a file `kata reset` backed up, after asking (--list: the backups; --pick K)
     kata show N          run your unit end to end offline and print what it finds (U04-U07, U10, U11)
     kata grade PATH...   grade a learner's copy of exercises/ (--json, --junit-xml), or a class of them in
                          parallel (--csv, --html, --workers); --unit N --require done for GitHub Classroom
@@ -127,29 +128,95 @@ def cmd_hint(args) -> int:
     return 0
 
 
+def back_up(unit: Unit, path: Path, backups: Path) -> Path:
+    """Copy the learner's file into `backups` under a name of its own, created exclusively, so two backups
+    in the same second never overwrite each other. Returns the backup."""
+    backups.mkdir(parents=True, exist_ok=True)
+    content = path.read_bytes()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    for n in range(1000):
+        backup = backups / f"{unit.slug}.{stamp}{f'-{n}' if n else ''}.py"
+        try:
+            with open(backup, "xb") as file:  # "x": fails if the name exists, never overwrites
+                file.write(content)
+            return backup
+        except FileExistsError:
+            continue
+    raise SystemExit(f"kata: could not find a free backup name in {backups}; nothing was changed")
+
+
 def reset_unit(unit: Unit, tree: Path, backups: Path) -> Path | None:
     """Put the stub back in `tree`; the learner's file is copied to `backups` first. Returns the backup.
 
-    A file that is already the stub is not backed up; every backup gets a name of its own, created
-    exclusively, so two resets in the same second never overwrite each other.
+    A file that is already the stub is not backed up.
     """
     path = tree / f"{unit.slug}.py"
     stub = stubs.stub_for(unit)
     backup = None
     if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != stub:
-        backups.mkdir(parents=True, exist_ok=True)
-        content = path.read_bytes()
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        for n in range(1000):
-            backup = backups / f"{unit.slug}.{stamp}{f'-{n}' if n else ''}.py"
-            try:
-                with open(backup, "xb") as file:  # "x": fails if the name exists, never overwrites
-                    file.write(content)
-                break
-            except FileExistsError:
-                continue
+        backup = back_up(unit, path, backups)
     path.write_text(stub, encoding="utf-8")
     return backup
+
+
+def backups_of(unit: Unit, backups: Path) -> list[Path]:
+    """A unit's backups, the newest first (the name holds the time it was made, then a counter)."""
+    def made(path: Path) -> tuple[str, int]:
+        parts = path.name[len(unit.slug) + 1:-len(".py")].split("-")  # 20261204-203000-123456, then -1, -2...
+        return "-".join(parts[:3]), int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
+
+    found = [p for p in backups.glob(f"{unit.slug}.*.py") if p.is_file()] if backups.is_dir() else []
+    return sorted(found, key=made, reverse=True)
+
+
+def restore_unit(unit: Unit, tree: Path, backups: Path, chosen: Path) -> Path | None:
+    """Put the backup `chosen` back in `tree`; the current file becomes a backup of its own first (unless it is
+    the stub, or the very text being restored). Returns that new backup. No file is ever lost."""
+    path = tree / f"{unit.slug}.py"
+    content = chosen.read_bytes()
+    kept = None
+    if path.is_file():
+        current = path.read_bytes()
+        if current != content and current.decode("utf-8", "replace") != stubs.stub_for(unit):
+            kept = back_up(unit, path, backups)
+    path.write_bytes(content)
+    return kept
+
+
+def _described(backup: Path) -> str:
+    when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+    lines = len(backup.read_text(encoding="utf-8", errors="replace").splitlines())
+    return f"{backup.relative_to(ROOT) if backup.is_relative_to(ROOT) else backup}  (saved {when}, {lines} lines)"
+
+
+def cmd_restore(args) -> int:
+    unit = _unit_arg(args.unit)
+    backups = STATE_DIR / "backups"
+    found = backups_of(unit, backups)
+    if not found:
+        print(board.as_typed(f"{unit.code} has no backups: `kata reset {unit.number}` makes one before it restores a stub."))
+        return 1
+    if args.list:
+        for n, backup in enumerate(found, 1):
+            print(f"  {n}. {_described(backup)}")
+        print(board.as_typed(f"`kata restore {unit.number}` brings back the newest (1); "
+                             f"`kata restore {unit.number} --pick N` another."))
+        return 0
+    if not 1 <= args.pick <= len(found):
+        raise SystemExit(board.as_typed(f"kata restore: --pick {args.pick}: {unit.code} has backups 1 to {len(found)} "
+                                        f"(`kata restore {unit.number} --list`)"))
+    chosen = found[args.pick - 1]
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise SystemExit(board.as_typed("kata restore: add --yes to confirm (no terminal to ask on)"))
+        answer = input(f"Replace {unit.exercise} with {_described(chosen)}? Your current file is backed up first. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing changed.")
+            return 1
+    kept = restore_unit(unit, ROOT / "exercises", backups, chosen)
+    saved = f" Your file as it was is saved as {kept.relative_to(ROOT) if kept.is_relative_to(ROOT) else kept}." if kept else ""
+    print(f"{unit.exercise} is {chosen.name} again (the backup stays where it is).{saved}")
+    return 0
 
 
 def cmd_reset(args) -> int:
@@ -374,6 +441,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every unit (asks once, backs every file up)")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_reset)
+    p = sub.add_parser("restore", help="bring back a file `kata reset` backed up (after asking; your current file is backed up)")
+    p.add_argument("unit")
+    p.add_argument("--list", action="store_true", help="list the unit's backups, newest first")
+    p.add_argument("--pick", type=int, default=1, metavar="N", help="restore backup N of --list (default: 1, the newest)")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("grade", help="grade a learner's copy of exercises/, or a class of them (in parallel)")
     strict_commands.append(p)
     p.add_argument("paths", nargs="+", metavar="PATH",

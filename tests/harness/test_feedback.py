@@ -140,3 +140,46 @@ def test_kata_next_n_shows_the_unit_chosen(capsys):
     unit = READY[-1]
     cli.main(["next", str(unit.number)])
     assert f"{unit.code} · {unit.title}" in capsys.readouterr().out
+
+
+def test_restore_asks_then_brings_the_backup_back_and_keeps_the_current_file(tmp_path, monkeypatch, capsys):
+    unit = READY[0]
+    tree = tmp_path / "exercises"
+    tree.mkdir()
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path / ".kata")
+    path = tree / f"{unit.slug}.py"
+    path.write_text("# my first try\n")
+    first = cli.reset_unit(unit, tree, tmp_path / ".kata" / "backups")
+    path.write_text("# my second try\n")
+    second = cli.reset_unit(unit, tree, tmp_path / ".kata" / "backups")
+    path.write_text("# my third try, not backed up yet\n")
+
+    assert cli.main(["restore", str(unit.number), "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.index(second.name) < listed.index(first.name), "newest first"
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    assert cli.main(["restore", str(unit.number)]) == 1
+    assert path.read_text() == "# my third try, not backed up yet\n", "answering no changes nothing"
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "y")
+    assert cli.main(["restore", str(unit.number), "--pick", "2"]) == 0
+    assert asked and "backed up first" in asked[0]
+    assert path.read_text() == "# my first try\n"
+    kept = [p.read_text() for p in cli.backups_of(unit, tmp_path / ".kata" / "backups")]
+    assert sorted(kept) == ["# my first try\n", "# my second try\n", "# my third try, not backed up yet\n"], (
+        "every version is still somewhere: the backups stay, the file replaced became one")
+
+
+def test_restore_without_a_terminal_asks_for_yes(tmp_path, monkeypatch):
+    unit = READY[0]
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path / ".kata")
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / f"{unit.slug}.py").write_text("# mine\n")
+    cli.reset_unit(unit, tmp_path / "exercises", tmp_path / ".kata" / "backups")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(SystemExit, match="--yes"):
+        cli.main(["restore", str(unit.number)])
