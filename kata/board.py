@@ -76,6 +76,8 @@ def board_lines(results: dict[str, UnitResult], notes=()) -> list[str]:
             detail = _first_line(result)[:100]
         row = f"  {_MARK[status]} {unit.code}  {unit.title:<30} {status:<12} {detail}"
         lines.append(paint(row.rstrip(), status))
+        if unit.uses and status in ("in progress", "not started"):  # units lean on each other: say so
+            lines.append(paint(f"{'':<9}uses {uses_line(unit)}", "dim"))
     lines += ["", *notes, next_step(results)]
     return [as_typed(line) for line in lines]
 
@@ -107,6 +109,23 @@ def failure_lines(test) -> list[str]:
     if test.output:
         lines += ["", "  Your code printed:", *["  | " + line for line in test.output.rstrip("\n").splitlines()]]
     return [as_typed(line) for line in lines]
+
+
+def _stub_elsewhere(unit, failure) -> str:
+    """For a stub reached in an earlier unit's file: the line that sends the learner there; "" otherwise."""
+    from kata import stubs
+
+    found = stubs.reached(failure.message) if failure.state == "stub" else None
+    if not found or found[0] == unit:
+        return ""
+    other, function, where = found
+    return (f"Edit {where}: {unit.code} uses {other.code}'s `{function}`, still a stub there. Write it in "
+            f"{other.code} (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
+
+
+def uses_line(unit) -> str:
+    """What a unit uses from earlier units, in words: "uses U04's embed; U10's read_reply, grade, load_eval"."""
+    return "; ".join(f"{code}'s {', '.join(names)}" for code, names in unit.uses.items())
 
 
 def _test_line(result: UnitResult, test) -> str:
@@ -142,6 +161,8 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
         if failure:
             lines += ["", "A Stretch goal is still open:", *failure_lines(failure)]
+    elif failure and (elsewhere := _stub_elsewhere(unit, failure)):
+        lines += ["", *failure_lines(failure), "", elsewhere]
     elif failure:
         echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
         if echoes:

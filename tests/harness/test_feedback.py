@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from kata import board, cli, runner, stubs
-from kata.report import NOT_RUN
+from kata import report
+from kata.report import NOT_RUN, UnitResult
 from kata.units import ROOT, UNITS, find
 
 pytestmark = pytest.mark.harness
@@ -183,3 +184,33 @@ def test_restore_without_a_terminal_asks_for_yes(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     with pytest.raises(SystemExit, match="--yes"):
         cli.main(["restore", str(unit.number)])
+
+
+def test_the_board_says_what_a_unit_uses_from_earlier_units(capsys):
+    u11 = find(11)
+    assert u11.uses["U10"] == ("read_reply", "grade", "load_eval")
+    results = {u.slug: UnitResult(u, [report.TestResult(f"t::{u.slug}", u.slug, "verify", "stub")]) for u in READY}
+    lines = board.board_lines(results)
+    row = next(i for i, line in enumerate(lines) if f"{u11.code}  {u11.title}" in line)
+    assert "uses" in lines[row + 1] and "U10's read_reply, grade, load_eval" in lines[row + 1]
+
+
+def test_a_stub_reached_in_an_earlier_unit_sends_the_learner_to_that_file_and_function():
+    u10, u11 = find(10), find(11)
+    stub = report.TestResult(f"tests/{u11.test_file}::test_x", u11.slug, "verify", "stub", "",
+                      f"{u10.code} · load_eval() is not written yet: write it here, then run `kata check 10`\n"
+                      f"  (the stub is at {u10.exercise}:89)", calls=["U11.three_model_table"])
+    text = "\n".join(board.unit_lines(UnitResult(u11, [stub])))
+    assert f"Edit {u10.exercise}: {u11.code} uses {u10.code}'s `load_eval`" in text
+    assert f"Edit {u11.exercise}" not in text
+
+
+def test_kata_show_names_an_earlier_units_stub_and_goes_on(tmp_path, capsys):
+    u10 = find(10)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / f"{u10.slug}.py").write_text(stubs.stub_for(u10))
+    assert cli.main(["show", "11", "--impl", str(tree)]) == 0
+    out = capsys.readouterr().out
+    assert "U11 uses U10's `" in out and f"({u10.exercise}" in out.replace(str(tree), "exercises"), out
+    assert "quantization lab" in out, "the part that needs no U10 still runs"
