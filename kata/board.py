@@ -159,6 +159,8 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
             lines += ["", *failure_lines(failure)]
     elif result.status == "done":
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
+        if result.lesson:  # what green means, in the learner's own numbers
+            lines += ["", "What your own results say:", *[f"  {line}" for line in result.lesson]]
         if failure:
             lines += ["", "A Stretch goal is still open:", *failure_lines(failure)]
     elif failure and (elsewhere := _stub_elsewhere(unit, failure)):

@@ -220,6 +220,20 @@ def _own_streams() -> None:
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace", line_buffering=True)
 
 
+def _lessons(reporter, job: dict, messages: _Messages) -> None:
+    """What green means: each unit that turned green here gets its lesson, from the learner's code (kata/lessons.py)."""
+    from kata import lessons
+    from kata.report import group
+    from kata.units import BY_SLUG
+
+    units = [BY_SLUG[slug] for slug in dict.fromkeys(t.unit for t in reporter.results)]
+    green = [slug for slug, result in group(reporter.results, units).items() if result.status == "done"]
+    try:
+        lessons.compute(green, job["trees"][0], lambda slug, lines: messages.send("lesson", unit=slug, lines=lines))
+    except BaseException:  # noqa: BLE001 - no lesson, and nothing else changes
+        pass
+
+
 def main(job: dict, msg_fd: int) -> None:
     """Run one job's pytest session and report it on `msg_fd`. Never returns: the process ends here."""
     os.chdir(job["root"])
@@ -255,6 +269,8 @@ def main(job: dict, msg_fd: int) -> None:
         messages.send("fatal", message="".join(traceback.format_exception(error))[-4000:])
     else:
         messages.send("done", code=code)
+        if job.get("lessons"):  # after "done": a lesson that goes wrong never changes the tests' verdict
+            _lessons(reporter, job, messages)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

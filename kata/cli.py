@@ -270,7 +270,7 @@ def cmd_grade(args) -> int:
     if not one:
         return _grade_class(args, learners, units)
     learner = learners[0]
-    run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args))
+    run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args), lessons=False)
     rows = grade_rows(run.results)
     print(f"Grading {args.paths[0]}" + (f" (its {learner.tree.name}/)" if learner.repo_copy else ""))
     print(f"{'unit':<5} {'status':<12} {'verify':>7} {'stretch':>8}")

@@ -80,6 +80,7 @@ class UnitResult:
     # Set when the process running this unit died (crashed) or was stopped (timed out): what happened, in words.
     ended: str = ""
     ended_how: str = ""  # "crashed" or "timed out"
+    lesson: list[str] = field(default_factory=list)  # once done: what the learner's own results say (kata/lessons.py)
 
     def of_kind(self, kind: str) -> list[TestResult]:
         """The tests of a kind; "verify" includes the contract tests, which gate "done" the same way."""
@@ -146,12 +147,12 @@ class UnitResult:
 
     def to_dict(self) -> dict:
         return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how,
-                "tests": [t.to_dict() for t in self.tests]}
+                "tests": [t.to_dict() for t in self.tests], "lesson": self.lesson}
 
     @classmethod
     def from_dict(cls, data: dict) -> UnitResult:
         return cls(BY_SLUG[data["unit"]], [TestResult.from_dict(t) for t in data["tests"]],
-                   data.get("ended", ""), data.get("ended_how", ""))
+                   data.get("ended", ""), data.get("ended_how", ""), list(data.get("lesson", [])))
 
 
 def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:

@@ -33,7 +33,8 @@ def pytest_args(units: list[Unit], impl_spec: str, swaps, quick: bool, extra=())
 
 
 def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tuple[tuple[str, Path], ...] = (),
-        quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None) -> Run:
+        quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None,
+        lessons: bool = True) -> Run:
     """Results of `units` (default: every playable unit) against a target; ValueError for a bad target."""
     units = [u for u in (units or UNITS) if u.ready]
     target = impl.target(impl_spec)
@@ -48,7 +49,8 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
     notes: list[str] = []
     if todo:
         kept = safekeeping.snapshot(target.tree)
-        job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra))
+        job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra),
+                         lessons=lessons and not swaps)  # a green unit's lesson, from the learner's own code
         fresh = worker.run([job], time_limit=time_limit)[0]
         notes = safekeeping.restore(kept)
         for slug, result in fresh.items():

@@ -44,6 +44,7 @@ class Job:
     args: tuple[str, ...] = ()  # the pytest arguments (files, --impl, ...), made by kata.runner
     show: str = ""  # instead of tests: `kata show` of this unit (its printout is the result)
     impl_spec: str = "exercises"
+    lessons: bool = False  # after the tests, each green unit's lesson from the learner's own results (kata/lessons.py)
 
 
 class _Output:
@@ -124,13 +125,14 @@ class _Child:
     last_heard: float = field(default_factory=time.monotonic)
     ended: str = ""  # "done", or why the session did not end normally
     collected: dict[str, str] = field(default_factory=dict)  # the tests the session meant to run, and their kinds
+    lessons: dict[str, list[str]] = field(default_factory=dict)  # a green unit's lines, by slug
     open_fds: int = 2
 
 
 def _job_spec(job: Job, token: str, time_limit: float) -> dict:
     trees = [str(job.tree.resolve())] + [str(Path(p).resolve()) for _, p in job.swaps]
     return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT),
-            "show": job.show, "impl": job.impl_spec}
+            "show": job.show, "impl": job.impl_spec, "lessons": job.lessons}
 
 
 def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
@@ -208,6 +210,8 @@ def _on_message(child: _Child, data: bytes) -> None:
         elif kind == "resume" and child.paused_at:
             child.started += time.monotonic() - child.paused_at
             child.paused_at = 0.0
+        elif kind == "lesson":
+            child.lessons[message["unit"]] = message["lines"]
         elif kind == "collected":
             child.collected = message["tests"]
         elif kind == "where":
@@ -269,6 +273,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
     endings: list[dict[str, tuple[str, str]]] = [{} for _ in jobs]  # per job: unit -> (crashed / timed out, what happened)
+    lessons: list[dict[str, list[str]]] = [{} for _ in jobs]
     selector = selectors.DefaultSelector()
     running: dict[int, tuple[int, _Child]] = {}  # pid -> (job index, child)
     try:
@@ -309,6 +314,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 _attach_output(child)
                 if printouts is not None and child.job.show:
                     printouts[index] = child.splitter.current.text(last=not child.ended == "done")
+                lessons[index].update(child.lessons)
                 if child.ended == "done" and not (overran or silent):
                     collected[index].extend(child.tests)
                     continue
@@ -317,7 +323,8 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 endings[index][slug] = (how, what)
                 collected[index].extend(child.tests)
                 if rest:  # the units it never reached run again, in a new child
-                    queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest))))
+                    queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest),
+                                                lessons=child.job.lessons)))
     except KeyboardInterrupt:
         for _, child in running.values():
             _kill(child)
@@ -325,7 +332,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         raise
     finally:
         selector.close()
-    return [_grouped(collected[i], endings[i], job.units) for i, job in enumerate(jobs)]
+    return [_grouped(collected[i], endings[i], job.units, lessons[i]) for i, job in enumerate(jobs)]
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:
@@ -357,8 +364,12 @@ def _attach_output(child: _Child) -> None:
             test.output = printed.text()
 
 
-def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit]) -> dict[str, UnitResult]:
+def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit],
+             lessons: dict[str, list[str]] | None = None) -> dict[str, UnitResult]:
     results = group(tests, units)
+    for slug, lines in (lessons or {}).items():
+        if slug in results and results[slug].status == "done":
+            results[slug].lesson = lines
     for slug, (how, what) in endings.items():
         results[slug].ended_how, results[slug].ended = how, what
     return results

@@ -214,3 +214,37 @@ def test_kata_show_names_an_earlier_units_stub_and_goes_on(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "U11 uses U10's `" in out and f"({u10.exercise}" in out.replace(str(tree), "exercises"), out
     assert "quantization lab" in out, "the part that needs no U10 still runs"
+
+
+def test_a_unit_turning_green_says_what_the_learners_own_results_mean(tmp_path):
+    u01, u02, u04 = find(1), find(2), find(4)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / f"{u01.slug}.py").write_text(stubs.stub_for(u01))
+    with open(tree / f"{u02.slug}.py", "a") as file:  # the learner's own sheet: one Inference row more than the reference's
+        file.write("\n\n_reference_sheet = my_stack\n\n\ndef my_stack():\n"
+                   "    return [*_reference_sheet(), Row('Summarise the weekly status notes', INFERENCE)]\n")
+    results = runner.run([u01, u02, u04], str(tree), use_cache=False).results
+    assert results[u02.slug].status == results[u04.slug].status == "done"
+    reference_rows = sum(r.column == "inference" for r in runner_free_sheet())
+    assert f"{reference_rows + 1} Inference rows" in "\n".join(results[u02.slug].lesson), results[u02.slug].lesson
+    cosines = "\n".join(results[u04.slug].lesson)
+    assert "cos(cats, kittens) = 0." in cosines and "0.6" in cosines and "0.4" in cosines
+    assert 3 <= len(results[u04.slug].lesson) <= 5
+    assert not results[u01.slug].lesson, "a unit that is not done has no lesson"
+    shown = "\n".join(board.unit_lines(results[u04.slug]))
+    assert "What your own results say:" in shown and "cos(cats, cars)" in shown
+    assert report.UnitResult.from_dict(results[u04.slug].to_dict()).lesson == results[u04.slug].lesson, "cached with the result"
+
+
+def runner_free_sheet():
+    from solutions import u02_training_vs_inference as reference
+
+    return reference.my_stack()
+
+
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_every_unit_has_a_lesson(unit):
+    from kata import lessons
+
+    assert unit.slug in lessons.LESSONS, f"{unit.code} has no lesson in kata/lessons.py: write 3 to 5 lines from the learner's results"
