@@ -50,7 +50,8 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
     if todo:
         kept = safekeeping.snapshot(target.tree)
         job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra),
-                         lessons=lessons and not swaps)  # a green unit's lesson, from the learner's own code
+                         lessons=lessons and not swaps and not quick)  # a green unit's lesson, from the learner's own
+                                                                        # code (not in watch's quick re-runs: speed first)
         fresh = worker.run([job], time_limit=time_limit)[0]
         notes = safekeeping.restore(kept)
         for slug, result in fresh.items():

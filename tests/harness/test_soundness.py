@@ -114,6 +114,19 @@ def test_mistake_is_caught(runs, unit, mistake):
     assert caught, f"the mistake “{doc.splitlines()[0]}” ({mistake.relative_to(ROOT)}) passes every test of {unit.code}"
 
 
+@pytest.mark.parametrize(("unit", "mistake"), MISTAKES, ids=[f"{u.slug}/{p.stem}" for u, p in MISTAKES])
+def test_no_failure_compares_nan_with_nan(runs, unit, mistake):
+    """A diverging loss is reported as divergence: a failure never shows nan returned against nan expected."""
+    result = runs[f"round{catalogue(unit).index(mistake)}"][unit.slug]
+    for test in result.tests:
+        returned = re.search(r"^It returned (.*)", test.message, re.M | re.S)
+        expected = re.search(r"^but the tests expected (.*)", test.message, re.M | re.S)
+        assert not (returned and expected and re.search(r"\bnan\b", returned[1].split("but the tests expected")[0])
+                    and re.search(r"\bnan\b", expected[1])), (
+            f"{mistake.relative_to(ROOT)}: {test.name} compares nan with nan; check np.isfinite first and say the "
+            f"values diverged: {test.message}")
+
+
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
 def test_exercise_is_the_stub_made_from_its_solution(unit):
     """exercises/ is generated from solutions/ by `kata stubs`: a hand edit or a stale stub shows here."""
