@@ -77,7 +77,7 @@ def board_lines(results: dict[str, UnitResult], notes=()) -> list[str]:
         row = f"  {_MARK[status]} {unit.code}  {unit.title:<30} {status:<12} {detail}"
         lines.append(paint(row.rstrip(), status))
         if unit.uses and status in ("in progress", "not started"):  # units lean on each other: say so
-            lines.append(paint(f"{'':<9}uses {uses_line(unit)}", "dim"))
+            lines.append(paint(f"{'':<9}uses {uses_line(unit, results)}", "dim"))
     lines += ["", *notes, next_step(results)]
     return [as_typed(line) for line in lines]
 
@@ -123,9 +123,13 @@ def _stub_elsewhere(unit, failure) -> str:
             f"{other.code} (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
 
 
-def uses_line(unit) -> str:
-    """What a unit uses from earlier units, in words: "uses U04's embed; U10's read_reply, grade, load_eval"."""
-    return "; ".join(f"{code}'s {', '.join(names)}" for code, names in unit.uses.items())
+def uses_line(unit, results: dict[str, UnitResult] | None = None) -> str:
+    """What a unit uses from earlier units, in words: "U04's embed; U10's read_reply, grade, load_eval (not done yet)"."""
+    def status(code: str) -> str:
+        other = results.get(UNITS[int(code[1:]) - 1].slug) if results else None
+        return f" ({other.status})" if other and other.status != "done" else ""
+
+    return "; ".join(f"{code}'s {', '.join(names)}{status(code)}" for code, names in unit.uses.items())
 
 
 def _test_line(result: UnitResult, test) -> str:
@@ -137,7 +141,7 @@ def _test_line(result: UnitResult, test) -> str:
     return line + (f"  (fails because {echo[1]} does: fix that first)" if echo else "")
 
 
-def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]:
+def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str = "") -> list[str]:
     """A unit's report: its score, each test when verbose, then what to do next."""
     unit = result.unit
     passed, total = result.score("verify")
@@ -170,6 +174,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
         if echoes:
             lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
+        lines += ["", cause] if cause else []
         lines += ["", *failure_lines(failure), "",
                   f"Edit {unit.exercise} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]

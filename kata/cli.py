@@ -67,13 +67,15 @@ def cmd_next(args) -> int:
         unit = _unit_arg(args.unit)
         run = _run([unit], extra=_extra(args))
         result = run.results[unit.slug]
-        print("\n".join(board.unit_lines(result, notes=run.notes)))
+        cause = runner.cause_in_earlier_unit(result, extra=_extra(args))
+        print("\n".join(board.unit_lines(result, notes=run.notes, cause=cause)))
         return 0 if result.status == "done" else 1
     pending, notes, earlier = runner.unit_to_work_on(extra=_extra(args))
     if pending is None:
         print(board.as_typed("Every playable unit is done. `kata` shows the board; stretch goals are listed by `kata check N`."))
         return 0
-    print("\n".join(board.unit_lines(pending, notes=notes)))
+    cause = runner.cause_in_earlier_unit(pending, extra=_extra(args))
+    print("\n".join(board.unit_lines(pending, notes=notes, cause=cause)))
     if earlier is not None:
         print(board.as_typed(f"\n(An earlier unit is unfinished too: {earlier.code} {earlier.title}. "
                              f"`kata next {earlier.number}` shows it.)"))
@@ -94,7 +96,10 @@ def cmd_check(args) -> int:
     unit = _unit_arg(args.unit)
     run = _run([unit], args.impl, extra=_extra(args))
     result = run.results[unit.slug]
-    print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes)))
+    from kata import runner
+
+    cause = runner.cause_in_earlier_unit(result, args.impl, extra=_extra(args))
+    print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes, cause=cause)))
     return 0 if result.status == "done" else 1
 
 

@@ -101,3 +101,28 @@ def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
         if unit not in edited or next_unit(run([unit], impl_spec, quick=quick, extra=extra).results) is not None:
             return pending, notes, unit
     return pending, notes, None
+
+
+def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quick: bool = False,
+                          extra: tuple[str, ...] = ()) -> str:
+    """When the unit's first failure echoes an earlier unit's failing test (U11's table fails because your U10
+    `grade` does), say so in a sentence; "" otherwise. The earlier units it uses are run (or read from the cache)."""
+    from kata.units import find
+
+    failure = result.first_failure
+    if failure is None or not failure.calls or failure.state == "stub":  # a stub elsewhere says so itself
+        return ""
+    reach = failure.reach()
+    for code in sorted({name.split(".")[0] for name in reach} - {result.unit.code}):
+        unit = find(code)
+        if not unit.ready:
+            continue
+        other = run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
+        test = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach), None)
+        if test is not None:
+            cause = other.echo_of(test)
+            test, function = cause if cause else (test, test.calls[0].split(".")[1])
+            function = function if "'s `" in function else f"{unit.code}'s `{function.strip('`')}`"
+            return (f"This failure may well be an echo: it fails because {function} does ({unit.code}'s own "
+                    f"{test.name} fails). Fix that first: `kata next {unit.number}`.")
+    return ""

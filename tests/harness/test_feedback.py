@@ -192,7 +192,7 @@ def test_the_board_says_what_a_unit_uses_from_earlier_units(capsys):
     results = {u.slug: UnitResult(u, [report.TestResult(f"t::{u.slug}", u.slug, "verify", "stub")]) for u in READY}
     lines = board.board_lines(results)
     row = next(i for i, line in enumerate(lines) if f"{u11.code}  {u11.title}" in line)
-    assert "uses" in lines[row + 1] and "U10's read_reply, grade, load_eval" in lines[row + 1]
+    assert "uses" in lines[row + 1] and "U10's read_reply, grade, load_eval (not started)" in lines[row + 1]
 
 
 def test_a_stub_reached_in_an_earlier_unit_sends_the_learner_to_that_file_and_function():
@@ -248,3 +248,17 @@ def test_every_unit_has_a_lesson(unit):
     from kata import lessons
 
     assert unit.slug in lessons.LESSONS, f"{unit.code} has no lesson in kata/lessons.py: write 3 to 5 lines from the learner's results"
+
+
+def test_a_failure_that_echoes_an_earlier_units_function_says_so(tmp_path):
+    u10, u11 = find(10), find(11)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(tree / f"{u10.slug}.py", "a") as file:  # U10's grade gets every verdict backwards; U11 is right
+        file.write("\n\n_right_grade = grade\n\n\ndef grade(case, result):\n"
+                   "    passed, reason = _right_grade(case, result)\n    return not passed, reason\n")
+    result = runner.run([u11], str(tree), use_cache=False).results[u11.slug]
+    assert result.status == "in progress"
+    cause = runner.cause_in_earlier_unit(result, str(tree))
+    assert "fails because U10's `grade` does" in cause and "kata next 10" in cause, cause
+    assert cause in "\n".join(board.unit_lines(result, cause=cause))
