@@ -81,11 +81,11 @@ def prime(args: list[str]) -> None:
     import tempfile
 
     warm()
-    if "--impl" not in args:  # not a test run (`kata show`): the imports are all there is to warm
+    impl_at = next((i for i, a in enumerate(args) if a.startswith("--impl=")), None)
+    if impl_at is None:  # not a test run (`kata show`): the imports are all there is to warm
         return
     with tempfile.TemporaryDirectory() as empty:
-        impl_at = args.index("--impl") + 1
-        dry = [*args[:impl_at], empty, *args[impl_at + 1:], "--collect-only"]
+        dry = [*args[:impl_at], f"--impl={empty}", *args[impl_at + 1:], "--collect-only"]
         quiet = open(os.devnull, "w")
         stdout, sys.stdout = sys.stdout, quiet
         try:
@@ -245,6 +245,7 @@ def main(job: dict, msg_fd: int) -> None:
         pass
     _own_streams()
     messages = _Messages(msg_fd)
+    messages.send("sandbox", note=job.get("sandbox", "not sandboxed"))
     code = 3
     try:
         warm()

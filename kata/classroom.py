@@ -14,6 +14,7 @@ command's process never imports a learner's module; it only writes the report.
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import html
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from kata import runner, safekeeping, worker
+from kata import copies, impl, keeper, runner, safekeeping, worker
 from kata.report import UnitResult
 from kata.units import ROOT, UNITS, Unit
 
@@ -42,12 +43,13 @@ class Learner:
     repo_copy: bool = False
     changed: list[str] = field(default_factory=list)  # protected paths that differ from the instructor's
     problem: str = ""  # why this learner could not be graded
+    flags: list[str] = field(default_factory=list)  # what the instructor should look at: never a verdict
     results: dict[str, UnitResult] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
     def flagged(self) -> bool:
-        return bool(self.changed)
+        return bool(self.changed or self.flags or any(r.sandbox for r in self.results.values()))
 
     def status(self, unit: Unit) -> str:
         result = self.results.get(unit.slug)
@@ -59,7 +61,10 @@ class Learner:
 
 def is_tree(path: Path) -> bool:
     """A folder laid out like exercises/: it holds at least one uNN_*.py file."""
-    return path.is_dir() and any(UNIT_FILE.fullmatch(p.name) for p in path.iterdir())
+    try:
+        return path.is_dir() and any(UNIT_FILE.fullmatch(p.name) for p in path.iterdir())
+    except OSError:  # unreadable: judged by learner_at, which says why
+        return False
 
 
 def is_learner(path: Path) -> bool:
@@ -67,17 +72,29 @@ def is_learner(path: Path) -> bool:
 
 
 def learner_at(path: Path) -> Learner:
-    path = path.resolve()
+    """The learner at `path`; never a link followed out of it: a tree that is one is refused, with the reason."""
+    path = path.absolute()
     if (path / "exercises").is_dir() and not is_tree(path):
         learner = Learner(path.name, path, path / "exercises", repo_copy=True)
+        if impl.outside_link(path / "exercises", path):
+            learner.tree, learner.problem = None, (f"refused: its exercises/ is a link to {(path / 'exercises').resolve()}, "
+                                                   f"outside the copy (the kata never follows a link out of a tree)")
+            return learner
         learner.changed = changed_paths(path)
-        return learner
-    name = path.parent.name if path.name == "exercises" else path.name
-    return Learner(name, path, path)
+    else:
+        name = path.parent.name if path.name == "exercises" else path.name
+        learner = Learner(name, path, path)
+    try:
+        learner.flags = tree_flags(learner.tree)
+    except OSError as error:
+        learner.tree, learner.problem = None, f"unreadable: {error.strerror or error} ({error.filename})"
+    return learner
 
 
 def find_learners(paths) -> list[Learner]:
-    """Each path is a learner tree, or a folder whose sub-folders are learner trees; ValueError otherwise."""
+    """Each path is a learner tree, or a folder whose sub-folders are learner trees; ValueError otherwise.
+
+    A sub-folder that is a link out of the folder, or that cannot be read, is a row with its reason."""
     learners: list[Learner] = []
     for given in map(Path, paths):
         if not given.is_dir():
@@ -85,14 +102,23 @@ def find_learners(paths) -> list[Learner]:
         if is_learner(given):
             learners.append(learner_at(given))
             continue
-        inside = [p for p in sorted(given.iterdir()) if p.is_dir() and not p.name.startswith(".")]
-        found = [learner_at(p) for p in inside if is_learner(p)]
+        try:
+            inside = [p for p in sorted(given.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+        except OSError as error:
+            raise ValueError(f"{given} cannot be read: {error.strerror or error}") from None
+        found = []
+        for sub in inside:
+            if sub.is_symlink():
+                found.append(Learner(sub.name, sub.absolute(), None, problem=f"refused: a link to {sub.resolve()} "
+                                     f"(the kata never follows a link out of the class folder)"))
+            elif is_learner(sub):
+                found.append(learner_at(sub))
         if not found:
             raise ValueError(f"{given} is neither a learner's tree (an exercises/ folder, or a repository copy holding "
                              f"one) nor a folder of them")
         learners += found
-        learners += [Learner(p.name, p.resolve(), None, problem="no exercises/ folder and no uNN_*.py files in it")
-                     for p in inside if not is_learner(p)]
+        named = {learner.path.name for learner in found}
+        learners += [Learner(p.name, p.absolute(), None, problem=_why_no_tree(p)) for p in inside if p.name not in named]
     seen: dict[str, int] = {}
     for learner in learners:  # two trees with one name (a/exercises, b/alice/exercises...): keep both, apart
         seen[learner.name] = seen.get(learner.name, 0) + 1
@@ -101,18 +127,108 @@ def find_learners(paths) -> list[Learner]:
     return learners
 
 
+def _why_no_tree(path: Path) -> str:
+    try:
+        path.iterdir().__next__()
+    except StopIteration:
+        pass
+    except OSError as error:
+        return f"unreadable: {error.strerror or error}"
+    return "no exercises/ folder and no uNN_*.py files in it"
+
+
+# --- what a learner's tree holds besides its units ----------------------------------------------
+
+NEVER_RUN = ("conftest.py", "sitecustomize.py", "usercustomize.py")
+COURSE_DATA = {"kata.models", "kata.corpus"}  # what a unit may import of the kata: the course's names and data
+REACHING = re.compile(r"\b(solutions|tests)[/.]")  # a string naming the instructor's folders: a path or a module
+
+
+def tree_flags(tree: Path) -> list[str]:
+    """What an instructor should know about a tree, found without running it: files the kata never runs
+    (a conftest.py, a .pth, a helper module), links out of the tree, and unit code that reaches for the
+    instructor's code (`from solutions.u04_embeddings import ...`, the kata's internals). Flags, never verdicts."""
+    flags = []
+    for entry in sorted(tree.iterdir()):
+        name = entry.name
+        if entry.is_symlink() and impl.outside_link(entry, tree):
+            flags.append(f"{name} is a link out of the tree (to {os.readlink(entry)}): never followed")
+        elif name == "__init__.py" and entry.is_file() and entry.stat().st_size == 0:
+            continue  # exercises/ ships one, empty
+        elif name in NEVER_RUN or name.endswith(".pth") or (name.endswith(".py") and not UNIT_FILE.fullmatch(name)):
+            flags.append(f"{name} is in the tree: never imported or run by the kata")
+        elif entry.is_dir() and name not in ("__pycache__",) and not name.startswith("."):
+            flags.append(f"{name}/ is in the tree: nothing in it is imported or run by the kata")
+        elif UNIT_FILE.fullmatch(name) and entry.is_file() and entry.stat().st_size <= safekeeping.LARGEST:
+            reached = sorted(reaches_for_instructor(entry.read_text(encoding="utf-8", errors="replace")))
+            if reached:
+                flags.append(f"{name} reaches for the instructor's code: {', '.join(reached)}")
+    return flags
+
+
+def reaches_for_instructor(code: str) -> set[str]:
+    """What of the instructor's a unit imports or names in a string (a path, an importlib call): solutions,
+    tests, or the kata beyond the course's data (kata.models, kata.corpus)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return set()
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names += [m.group(1) for m in REACHING.finditer(node.value)]
+    top = {n.split(".")[0] for n in names}
+    return {n for n in names if n.split(".")[0] == "kata" and n not in COURSE_DATA} | (top & {"solutions", "tests"})
+
+
 # --- the instructor's files, compared -----------------------------------------------------------
+
+WALK_DEPTH, WALK_FILES = 32, 20_000  # a protected folder deeper or larger than this is not the instructor's
+
+
+def _walk(top: Path) -> tuple[list[Path], bool]:
+    """The files under `top`, links never followed, without recursion; and whether it was cut at a bound."""
+    files, stack = [], [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if depth + 1 > WALK_DEPTH:
+                    return files, True
+                stack.append((Path(entry.path), depth + 1))
+            else:
+                files.append(Path(entry.path))
+                if len(files) > WALK_FILES:
+                    return files, True
+    return files, False
+
 
 def _files(base: Path, rel: str) -> dict[str, str]:
     """{path relative to base: sha256} of a protected file or every file under a protected folder."""
     top = base / rel
-    paths = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else []
+    paths, cut = ([top], False) if top.is_file() or top.is_symlink() else _walk(top) if top.is_dir() else ([], False)
     out = {}
-    for path in paths:
+    for path in sorted(paths):
         parts = path.relative_to(base).parts
         if "__pycache__" in parts or path.suffix == ".pyc" or ".pytest_cache" in parts or ".hypothesis" in parts:
             continue
-        out["/".join(parts)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_symlink():
+            out["/".join(parts)] = "link:" + os.readlink(path)  # compared, never followed
+            continue
+        try:
+            out["/".join(parts)] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "not a file"
+        except OSError as error:
+            out["/".join(parts)] = f"unreadable: {error.strerror}"
+    if cut:
+        out[f"{rel}/… (deeper than {WALK_DEPTH} folders or over {WALK_FILES:,} files)"] = "cut"
     return out
 
 
@@ -150,12 +266,21 @@ def grade(learners: list[Learner], units: list[Unit] | None = None, workers: int
             for learner in todo]
     kept = [safekeeping.snapshot(learner.tree) for learner in todo]
     try:
-        outcomes = worker.run(jobs, parallel=max(1, workers or os.cpu_count() or 1), time_limit=time_limit)
+        outcomes = keeper.run(jobs, parallel=max(1, workers or os.cpu_count() or 1), time_limit=time_limit)
     finally:
         notes = [safekeeping.restore(k) for k in kept]
     for learner, results, put_back in zip(todo, outcomes, notes):
         learner.results, learner.notes = results, put_back
+    flag_copies(learners, units)
     return learners
+
+
+def flag_copies(learners: list[Learner], units: list[Unit]) -> None:
+    """Add to each learner's flags: units like the reference, and units near-identical to another learner's."""
+    graded = {learner.name: learner for learner in learners if learner.tree is not None}
+    pairs = copies.alike_pairs({name: learner.tree for name, learner in graded.items()}, units)
+    for name, learner in graded.items():
+        learner.flags += copies.like_the_reference(learner.tree, units) + pairs[name]
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -172,6 +297,19 @@ def _cell_counts(result: UnitResult | None) -> tuple[str, str]:
     return f"{vp}/{vt}", (f"{sp}/{st}" if st else "")
 
 
+def flag_lines(learner: Learner, short: bool = False) -> list[str]:
+    """Why a learner could not be graded, and what the instructor should look at, one line each."""
+    lines = [learner.problem] if learner.problem else []
+    if learner.changed:
+        changed = learner.changed[:6] if short else learner.changed
+        more = f" and {len(learner.changed) - 6} more" if len(changed) < len(learner.changed) else ""
+        lines.append(f"⚠ differs from the instructor's copy: {', '.join(changed)}{more} (never run here: the "
+                     f"instructor's were)")
+    lines += [f"⚠ {flag}" for flag in learner.flags]
+    lines += sorted({f"⚠ {r.sandbox}" for r in learner.results.values() if r.sandbox})  # per tree, in words
+    return lines
+
+
 def csv_text(learners: list[Learner], units: list[Unit]) -> str:
     """One row per learner, one column per unit (1 done, 0 not), as nbgrader's grade export; then each
     unit's status, the stretch tests passed, and the flags."""
@@ -185,7 +323,7 @@ def csv_text(learners: list[Learner], units: list[Unit]) -> str:
                *[int(learner.status(u) == "done") if learner.tree else "" for u in units],
                *[learner.status(u) for u in units],
                sum(p for p, _ in stretch), sum(t for _, t in stretch),
-               "; ".join(filter(None, [learner.problem, *(f"differs from the instructor's: {c}" for c in learner.changed)]))])
+               "; ".join(flag_lines(learner))])
     return out.getvalue()
 
 
@@ -225,11 +363,7 @@ def html_page(learners: list[Learner], units: list[Unit], title: str = "Class re
             cells.append(f'<td class="cell {STATUS_CLASS.get(status, "none")}" data-unit="{unit.code}" '
                          f'data-status="{e(status)}"{tip}>{lines}</td>')
         stretch = [r.score("stretch") for r in learner.results.values()]
-        flags = [learner.problem] if learner.problem else []
-        if learner.changed:
-            shown = ", ".join(learner.changed[:6]) + (f" and {len(learner.changed) - 6} more" if len(learner.changed) > 6 else "")
-            flags.append(f"⚠ differs from the instructor's copy: {shown} (ignored: the instructor's were run)")
-        flags += learner.notes
+        flags = flag_lines(learner, short=True) + learner.notes
         score = f"{learner.score(units)}/{len(units)}" if learner.tree else "–"
         rows.append(f'<tr data-learner="{e(learner.name)}"><td class="learner">{e(learner.name)}</td>{"".join(cells)}'
                     f'<td class="score">{score}</td><td>{sum(p for p, _ in stretch)}/{sum(t for _, t in stretch)}</td>'
@@ -264,7 +398,7 @@ def summary_lines(learners: list[Learner], units: list[Unit]) -> list[str]:
     lines = [f"{'learner':<{width}} " + " ".join(f"{u.code:>4}" for u in units) + "  done"]
     for learner in learners:
         statuses = " ".join(f"{short.get(learner.status(u), '?'):>4}" for u in units)
-        flag = "  ⚠ tests/kata/workflow differ (ignored)" if learner.changed else ""
-        flag += f"  {learner.problem}" if learner.problem else ""
+        flag = f"  {learner.problem}" if learner.problem else ""
+        flag += f"  ⚠ {len(flag_lines(learner)) - bool(learner.problem)} flag(s): see the CSV or HTML" if learner.flagged else ""
         lines.append(f"{learner.name:<{width}} {statuses}  {learner.score(units):>2}/{len(units)}{flag}")
     return lines

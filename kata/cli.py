@@ -275,7 +275,10 @@ def cmd_grade(args) -> int:
     if not one:
         return _grade_class(args, learners, units)
     learner = learners[0]
+    if learner.tree is None:
+        raise SystemExit(f"kata grade: {args.paths[0]}: {learner.problem}")
     run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args), lessons=False)
+    classroom.flag_copies([learner], [r.unit for r in run.results.values()])
     rows = grade_rows(run.results)
     print(f"Grading {args.paths[0]}" + (f" (its {learner.tree.name}/)" if learner.repo_copy else ""))
     print(f"{'unit':<5} {'status':<12} {'verify':>7} {'stretch':>8}")
@@ -284,13 +287,13 @@ def cmd_grade(args) -> int:
               f"{row['stretch_passed']:>4}/{row['stretch_total']:<3}")
     for note in run.notes:
         print(note)
-    if learner.changed:
-        print(f"⚠ This copy's {', '.join(learner.changed)} differ from the instructor's; the instructor's were run.")
+    print("\n".join(classroom.flag_lines(learner)))
     done = sum(row["status"] == "done" for row in rows)
     print(f"{done} of {len(rows)} {'graded' if units else 'playable'} units done")
     if args.json:
         Path(args.json).write_text(json.dumps({"graded": str(learner.tree), "units": rows,
-                                               "differs_from_instructor": learner.changed}, indent=1))
+                                               "differs_from_instructor": learner.changed, "flags": learner.flags},
+                                              indent=1))
         print(f"JSON written to {args.json}")
     if args.junit_xml:
         Path(args.junit_xml).write_text(junit.xml(run.results))
@@ -323,16 +326,18 @@ def _grade_class(args, learners, units) -> int:
     workers = args.workers or os.cpu_count() or 1
     graded = [learner for learner in learners if learner.tree]
     print(f"Grading {len(graded)} learner trees, {min(workers, len(graded) or 1)} at a time")
-    classroom.grade(learners, units, workers=workers, extra=_extra(args))
-    units = [u for u in (units or UNITS) if u.ready]
-    print("\n".join(classroom.summary_lines(learners, units)))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"learners": [
-            {"name": learner.name, "path": str(learner.path), "graded": str(learner.tree or ""), "problem": learner.problem,
-             "differs_from_instructor": learner.changed, "units": grade_rows(learner.results)} for learner in learners]},
-            indent=1))
-        print(f"JSON written to {args.json}")
-    _write_class_files(args, learners, units)
+    try:  # the class's files are written whatever happened, with every row graded so far
+        classroom.grade(learners, units, workers=workers, extra=_extra(args))
+    finally:
+        units = [u for u in (units or UNITS) if u.ready]
+        print("\n".join(classroom.summary_lines(learners, units)))
+        if args.json:
+            Path(args.json).write_text(json.dumps({"learners": [
+                {"name": learner.name, "path": str(learner.path), "graded": str(learner.tree or ""), "problem": learner.problem,
+                 "differs_from_instructor": learner.changed, "flags": learner.flags, "units": grade_rows(learner.results)}
+                for learner in learners]}, indent=1))
+            print(f"JSON written to {args.json}")
+        _write_class_files(args, learners, units)
     if args.require == "done" and any(learner.score(units) < len(units) for learner in learners):
         return 1
     return 0

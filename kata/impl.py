@@ -16,6 +16,8 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
+import re
 import sys
 import traceback
 import types
@@ -87,6 +89,7 @@ def target(spec: str | Path) -> Target:
 
 # --- import machinery: every unit module compiled fresh from its source -------------------------
 
+UNIT_MODULE = re.compile(r"u\d\d_\w+")  # the only modules of a tree the kata imports
 _TREES: dict[str, Path] = {}  # package name -> folder, for every target loaded in this process
 
 
@@ -108,8 +111,8 @@ class _TreeFinder(importlib.abc.MetaPathFinder):
             spec.submodule_search_locations = [str(tree)]
             return spec
         file = tree / f"{module}.py"
-        if "." in module or not file.is_file():
-            return None
+        if "." in module or not UNIT_MODULE.fullmatch(module) or not file.is_file():
+            return None  # only a tree's unit modules are ever imported: no helper, __init__ or shadowing module of theirs
         return importlib.util.spec_from_file_location(fullname, file, loader=_FreshSourceLoader(fullname, str(file)))
 
 
@@ -143,6 +146,9 @@ def load(tgt: Target, slug: str) -> types.ModuleType:
         unit = BY_SLUG.get(slug)
         how = f" `kata reset {unit.number}` restores the stub." if unit and not swapped else ""
         raise UnitLoadError(f"{display_path(file)} is missing.{how}")
+    if not swapped and outside_link(file, tgt.tree):
+        raise UnitLoadError(f"{display_path(file)} is a link to {os.readlink(file)}, outside its folder: the kata never "
+                            f"follows a link out of a learner's tree. Put the unit's own code in the file.")
     name = f"kata_mistake_{slug}_{file.stem}" if swapped else f"{tgt.package}.{slug}"
     if name in sys.modules:
         return sys.modules[name]
@@ -163,6 +169,14 @@ def load(tgt: Target, slug: str) -> types.ModuleType:
         raise _syntax_error(error) from None
     except (Exception, SystemExit, KeyboardInterrupt) as error:  # an error (or an exit) while the module runs its top level
         raise _import_error(error, file) from None
+
+
+def outside_link(path: Path, tree: Path) -> bool:
+    """A symbolic link (the file, or a folder on the way) that leads out of `tree`."""
+    try:
+        return not path.resolve().is_relative_to(tree.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
 
 
 def _syntax_error(error: SyntaxError) -> UnitLoadError:

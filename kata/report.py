@@ -80,6 +80,7 @@ class UnitResult:
     # Set when the process running this unit died (crashed) or was stopped (timed out): what happened, in words.
     ended: str = ""
     ended_how: str = ""  # "crashed" or "timed out"
+    sandbox: str = ""  # "" when the learner's code ran sandboxed (kata/sandbox.py); else "not sandboxed: why"
     lesson: list[str] = field(default_factory=list)  # once done: what the learner's own results say (kata/lessons.py)
 
     def of_kind(self, kind: str) -> list[TestResult]:
@@ -146,13 +147,14 @@ class UnitResult:
         return next((t for t in causes if t.kind == "verify"), None) or next(iter(causes), None)
 
     def to_dict(self) -> dict:
-        return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how,
+        return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how, "sandbox": self.sandbox,
                 "tests": [t.to_dict() for t in self.tests], "lesson": self.lesson}
 
     @classmethod
     def from_dict(cls, data: dict) -> UnitResult:
         return cls(BY_SLUG[data["unit"]], [TestResult.from_dict(t) for t in data["tests"]],
-                   data.get("ended", ""), data.get("ended_how", ""), list(data.get("lesson", [])))
+                   data.get("ended", ""), data.get("ended_how", ""), data.get("sandbox", ""),
+                   list(data.get("lesson", [])))
 
 
 def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:

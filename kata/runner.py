@@ -23,7 +23,9 @@ class Run:
 
 def pytest_args(units: list[Unit], impl_spec: str, swaps, quick: bool, extra=()) -> tuple[str, ...]:
     args = [str(ROOT / u.test_file) for u in units]
-    args += ["--impl", impl_spec, "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+    # `--impl=PATH` as one token, the plugin named first and no conftest.py read: pytest's early parse
+    # would otherwise take a separate PATH for a test path and run the conftest files in and above it.
+    args += [f"--impl={impl_spec}", "-p", "kata.plugin", "--noconftest", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
              "-p", "no:terminal", "-p", "no:logging", "-p", "no:cacheprovider", "--capture=no",
              "--assert=plain",  # the unit tests fail through expect(); rewriting asserts costs a cold run ~1 s
              "-p", "no:unraisableexception"]  # its garbage collection at session end costs a warm re-run 0.2-0.4 s

@@ -126,6 +126,7 @@ class _Child:
     ended: str = ""  # "done", or why the session did not end normally
     collected: dict[str, str] = field(default_factory=dict)  # the tests the session meant to run, and their kinds
     lessons: dict[str, list[str]] = field(default_factory=dict)  # a green unit's lines, by slug
+    sandbox: str = "not sandboxed: the process ended before it said"  # "" when it ran sandboxed
     open_fds: int = 2
 
 
@@ -135,13 +136,14 @@ def _job_spec(job: Job, token: str, time_limit: float) -> dict:
             "show": job.show, "impl": job.impl_spec, "lessons": job.lessons}
 
 
-def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
+def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...] = ()) -> _Child:
     token = f"\x00kata-{secrets.token_hex(8)}:"
     msg_r, msg_w = os.pipe()
     out_r, out_w = os.pipe()
     spec = _job_spec(job, token, time_limit)
     proc = None
     if spawn:
+        spec["sandbox"] = "not sandboxed: a fresh interpreter (no fork here, or KATA_WORKER=spawn)"
         proc = subprocess.Popen([sys.executable, "-c", SPAWN, str(msg_w), json.dumps(spec)], cwd=ROOT,
                                 stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(msg_w,),
                                 process_group=0)
@@ -153,12 +155,13 @@ def _start(job: Job, time_limit: float, spawn: bool) -> _Child:
         if pid == 0:  # the child: never returns from here
             try:
                 os.setpgid(0, 0)  # its own process group: a Ctrl-C in the terminal is the parent's to handle
-                os.close(msg_r)
-                os.close(out_r)
+                for fd in (msg_r, out_r, *private_fds):  # the parent's own pipes are not the learner's to write
+                    os.close(fd)
                 os.dup2(out_w, 1)
                 os.dup2(out_w, 2)
-                from kata import child
+                from kata import child, sandbox
 
+                spec["sandbox"] = sandbox.enter(ROOT, job.tree, keep_reference=job.tree.resolve() == ROOT / "solutions")
                 child.main(spec, msg_w)
             finally:
                 os._exit(70)
@@ -214,6 +217,8 @@ def _on_message(child: _Child, data: bytes) -> None:
             child.lessons[message["unit"]] = message["lines"]
         elif kind == "collected":
             child.collected = message["tests"]
+        elif kind == "sandbox":
+            child.sandbox = message["note"]
         elif kind == "where":
             child.where = message["where"]
         elif kind == "done":  # pytest's exit code: 0 all passed, 1 some failed; anything else is no verdict
@@ -246,6 +251,21 @@ def _finish(child: _Child, how: str, reason: str) -> tuple[str, str, list[Unit]]
 _primed: list[bool] = []
 
 
+def _spawns() -> bool:
+    return os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")
+
+
+def prime(job: Job) -> None:
+    """Warm this process once, so that every child forked from it starts with pytest, the SDKs and the tests imported."""
+    if _primed:
+        return
+    from kata import child
+
+    child.prime(list(job.args))
+    gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
+    _primed.append(True)
+
+
 def show(job: Job, time_limit: float = 120.0) -> tuple[str, str]:
     """Run a `kata show` job: (its printout, and what went wrong in words if its process did not end well)."""
     printouts: dict[int, str] = {}
@@ -256,22 +276,20 @@ def show(job: Job, time_limit: float = 120.0) -> tuple[str, str]:
 
 def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         spawn: bool | None = None, printouts: dict[int, str] | None = None,
-        wall_limit: float | None = None) -> list[dict[str, UnitResult]]:
+        wall_limit: float | None = None, private_fds: tuple[int, ...] = ()) -> list[dict[str, UnitResult]]:
     """Run each job in a child of its own, `parallel` at a time; per-unit results for each job, in order.
 
     `printouts`, when given, receives each show job's printout by the job's index. `wall_limit`, when
     given, caps a whole child's run in seconds, the kata's own computing included (maintainer runs:
-    a mutant that sends every request unrecorded must not run for minutes)."""
+    a mutant that sends every request unrecorded must not run for minutes). `private_fds` are closed
+    in each forked child: the caller's own pipes, which learner code must not write to."""
     time_limit = time_limit or TIME_LIMIT
-    spawn = (os.environ.get("KATA_WORKER") == "spawn" or not hasattr(os, "fork")) if spawn is None else spawn
-    if not spawn and not _primed and jobs:  # every forked child starts with pytest, the SDKs and the tests imported
-        from kata.child import prime
-
-        prime(list(jobs[0].args))
-        gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
-        _primed.append(True)
+    spawn = _spawns() if spawn is None else spawn
+    if not spawn and jobs:
+        prime(jobs[0])
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
+    unsandboxed: list[str] = ["" for _ in jobs]  # per job: why one of its children ran without a sandbox
     endings: list[dict[str, tuple[str, str]]] = [{} for _ in jobs]  # per job: unit -> (crashed / timed out, what happened)
     lessons: list[dict[str, list[str]]] = [{} for _ in jobs]
     selector = selectors.DefaultSelector()
@@ -280,7 +298,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         while queue or running:
             while queue and len(running) < parallel:
                 index, job = queue.pop(0)
-                child = _start(job, time_limit, spawn)
+                child = _start(job, time_limit, spawn, private_fds)
                 running[child.pid] = (index, child)
                 selector.register(child.msg, selectors.EVENT_READ, (child, "msg"))
                 selector.register(child.out, selectors.EVENT_READ, (child, "out"))
@@ -311,6 +329,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                         os.close(fd)
                 exit_words = _reap(child)
                 del running[pid]
+                unsandboxed[index] = unsandboxed[index] or child.sandbox
                 _attach_output(child)
                 if printouts is not None and child.job.show:
                     printouts[index] = child.splitter.current.text(last=not child.ended == "done")
@@ -332,7 +351,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         raise
     finally:
         selector.close()
-    return [_grouped(collected[i], endings[i], job.units, lessons[i]) for i, job in enumerate(jobs)]
+    return [_grouped(collected[i], endings[i], job.units, unsandboxed[i], lessons[i]) for i, job in enumerate(jobs)]
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:
@@ -365,11 +384,13 @@ def _attach_output(child: _Child) -> None:
 
 
 def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit],
-             lessons: dict[str, list[str]] | None = None) -> dict[str, UnitResult]:
+             unsandboxed: str = "", lessons: dict[str, list[str]] | None = None) -> dict[str, UnitResult]:
     results = group(tests, units)
+    for result in results.values():
+        result.sandbox = unsandboxed
+    for slug, (how, what) in endings.items():
+        results[slug].ended_how, results[slug].ended = how, what
     for slug, lines in (lessons or {}).items():
         if slug in results and results[slug].status == "done":
             results[slug].lesson = lines
-    for slug, (how, what) in endings.items():
-        results[slug].ended_how, results[slug].ended = how, what
     return results

@@ -1,0 +1,93 @@
+"""Copies flagged, never judged: a unit that is the reference in other words, and learners' near-identical units.
+
+The measure is pycode-similar's (a kept library, no dependencies): each function's AST with its names,
+strings and docstrings normalised, compared line by line with difflib. Renaming, re-commenting and
+re-laying out code therefore change nothing. For each function of one file, the closest function of
+the other counts; the score is the share of AST lines matched, over the functions of at least
+MIN_FUNCTION_LINES lines (a correct one-line cosine looks like the reference whoever writes it).
+
+The threshold was set on tests/alternatives/ (correct units written blind: the closest scored 0.83,
+under the threshold) and on the reference renamed, re-commented and re-laid out (1.0); its false
+flags on a blind set it was not set on are in the README. A flag is for the instructor to read.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import itertools
+from pathlib import Path
+
+import pycode_similar
+
+from kata.units import ROOT, Unit
+
+THRESHOLD = 0.92  # share of the reference's AST lines found in the learner's functions
+MIN_FUNCTION_LINES = 20  # AST lines: smaller functions look alike whoever writes them
+
+
+@functools.lru_cache(maxsize=4096)
+def _functions(code: str) -> tuple:
+    """The code's functions, normalised by pycode-similar (parsed once per text: a class compares each many times)."""
+    try:
+        collector = pycode_similar.FuncNodeCollector()
+        collector.visit(ast.parse(code))
+    except (SyntaxError, ValueError, RecursionError):
+        return ()
+    lines = code.splitlines(True)
+    return tuple(pycode_similar.FuncInfo(node, lines) for node in collector.get_function_nodes())
+
+
+def similarity(reference: str, candidate: str) -> float:
+    """The share of `reference`'s function AST lines that `candidate`'s closest functions hold (0 to 1).
+
+    pycode_similar.detect's own loop, over functions parsed once, counting only functions of at least
+    MIN_FUNCTION_LINES lines."""
+    ours, theirs = _functions(reference), _functions(candidate)
+    total = matched = 0
+    for mine in ours:
+        size = pycode_similar.UnifiedDiff.total(mine, None)
+        if size < MIN_FUNCTION_LINES:
+            continue
+        fewest = min((pycode_similar.UnifiedDiff.diff(mine, other) for other in theirs), default=size)
+        total, matched = total + size, matched + max(0, size - fewest)
+    return matched / total if total else 0.0
+
+
+def _written(tree: Path, unit: Unit) -> str | None:
+    """The learner's unit code, or None when it is missing, too large, a link, or still the stub."""
+    path = tree / f"{unit.slug}.py"
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 2_000_000:
+            return None
+        code = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return None if code == (ROOT / unit.exercise).read_text(encoding="utf-8") else code
+
+
+def like_the_reference(tree: Path, units: list[Unit]) -> list[str]:
+    """A flag for each unit whose code is the reference with names, comments or layout changed."""
+    flags = []
+    for unit in units:
+        code = _written(tree, unit)
+        if code is None:
+            continue
+        score = similarity((ROOT / unit.solution).read_text(encoding="utf-8"), code)
+        if score >= THRESHOLD:
+            flags.append(f"{unit.code}: {score:.0%} like the reference solution (names, comments and layout aside)")
+    return flags
+
+
+def alike_pairs(trees: dict[str, Path], units: list[Unit]) -> dict[str, list[str]]:
+    """Per learner, a flag for each unit whose code is near-identical to another learner's (as MOSS does)."""
+    flags: dict[str, list[str]] = {name: [] for name in trees}
+    for unit in units:
+        written = {name: code for name, tree in trees.items() if (code := _written(tree, unit)) is not None}
+        for (a, code_a), (b, code_b) in itertools.combinations(sorted(written.items()), 2):
+            score = similarity(code_a, code_b)
+            score = min(score, similarity(code_b, code_a)) if score >= THRESHOLD else score  # both ways, or no flag
+            if score >= THRESHOLD:
+                flags[a].append(f"{unit.code}: {score:.0%} like {b}'s")
+                flags[b].append(f"{unit.code}: {score:.0%} like {a}'s")
+    return flags

@@ -1,0 +1,173 @@
+"""The learner process's sandbox, where Linux allows one: namespaces of its own, a read-only world.
+
+Learner code is untrusted input. In the worker's forked child, before any of it runs, `enter()` moves
+the process into new user, mount, PID and network namespaces (unshare(2) and mount(2) through ctypes:
+Python 3.11 has no os.unshare) and forks once more, so that the learner's process is the first of its
+own PID namespace:
+
+- nothing it starts outlives it (when the namespace's first process ends, the kernel kills the rest),
+  and it cannot see or signal the grader or another learner's processes;
+- the whole file system is read-only, with a private, empty, writable temp folder (/dev/shm, TMPDIR):
+  nothing it writes persists or lands elsewhere (a .pth in the grader's .venv, a file in $HOME);
+- it does not see `.kata/` (the result cache; only the backend's vector store shows, read-only),
+  `solutions/`, `tests/mistakes/` or `tests/alternatives/`, unless the tree under test is the
+  reference itself; and it has no network, only its own loopback.
+
+Until the wall between learner and judge lands, the tests and cassettes still run in this process,
+so they stay visible. Where the kernel refuses (macOS, Windows, a container without user namespaces,
+AppArmor's restriction on GitHub's ubuntu-latest runners) the child runs as before and its results
+say "not sandboxed", with the reason. KATA_SANDBOX=0 turns it off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import signal
+import socket
+import struct
+import sys
+import tempfile
+from pathlib import Path
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+PR_SET_PDEATHSIG = 1
+TEMP = "/dev/shm"  # always there on Linux, and a mount point of its own: the private temp folder goes on it
+_KEEP_WRITABLE = ("/proc", "/sys", "/dev")  # kernel views and device nodes (/dev/null must stay writable)
+
+
+def wanted() -> bool:
+    return os.environ.get("KATA_SANDBOX", "1") != "0" and sys.platform.startswith("linux")
+
+
+def enter(root: Path, tree: Path, keep_reference: bool) -> str:
+    """Sandbox this (forked, single-threaded) process; "" when done, else why not, in words.
+
+    Returns in the sandboxed grandchild (or, when the kernel refuses, in this process unchanged); the
+    process in between only waits for it and ends as it ended."""
+    if not wanted():
+        return "not sandboxed: KATA_SANDBOX=0" if sys.platform.startswith("linux") else f"not sandboxed: {sys.platform}"
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    vectors = _vector_store(root)
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) != 0:
+        return f"not sandboxed: the kernel refused new namespaces ({os.strerror(ctypes.get_errno())})"
+    try:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"0 {uid} 1")
+        _write("/proc/self/gid_map", f"0 {gid} 1")
+    except OSError as error:
+        return f"not sandboxed: user namespace maps refused ({error.strerror})"
+    pid = os.fork()  # the learner's process: the first of the new PID namespace
+    if pid:
+        _wait_and_mirror(pid)  # never returns
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # if the process between dies, this one does too
+    try:
+        _read_only_world(libc, root, tree, keep_reference, vectors)
+        _loopback_up()
+    except OSError as error:
+        # Half a sandbox is no sandbox: stop here, and the worker reports the unit as crashed with this.
+        sys.stderr.write(f"kata: the sandbox could not be set up: {error}\n")
+        os._exit(71)
+    return ""
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _vector_store(root: Path) -> str | None:
+    """The backend's vector store (in `.kata/cache/`), to show read-only once `.kata/` is hidden."""
+    store = Path(os.environ.get("KATA_CACHE_DIR") or root / ".kata" / "cache") / "minilm-vectors.sqlite"
+    return str(store) if store.is_file() else None
+
+
+def _wait_and_mirror(pid: int) -> None:
+    """Wait for the sandboxed process, then end as it ended (exit code, or the signal that killed it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:
+            os._exit(70)
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 70)
+
+
+def _mount(libc, source, target, fstype, flags, data=None) -> None:
+    enc = lambda s: s.encode() if isinstance(s, str) else s  # noqa: E731
+    if libc.mount(enc(source), enc(str(target)), enc(fstype), flags, enc(data)) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"mount {target}: {os.strerror(code)}")
+
+
+def _mounts() -> list[tuple[str, set[str]]]:
+    """(mount point, its per-mount options) of this mount namespace, parents before children."""
+    out = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        point = fields[4].encode().decode("unicode_escape")  # "\040" for a space
+        out.append((point, set(fields[5].split(","))))
+    return out
+
+
+def _locked_flags(options: set[str]) -> int:
+    """The flags a remount inside a user namespace must keep (the kernel refuses to drop them)."""
+    flags = 0
+    for name, flag in (("nosuid", MS_NOSUID), ("nodev", MS_NODEV), ("noexec", MS_NOEXEC), ("noatime", MS_NOATIME),
+                       ("nodiratime", MS_NODIRATIME), ("relatime", MS_RELATIME)):
+        if name in options:
+            flags |= flag
+    return flags
+
+
+def _read_only_world(libc, root: Path, tree: Path, keep_reference: bool, vectors: str | None) -> None:
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)  # nothing done here reaches the grader's view
+    for point, options in _mounts():
+        if point.startswith(_KEEP_WRITABLE) or point == TEMP:
+            continue
+        try:
+            _mount(libc, None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(options))
+        except OSError as error:
+            if error.errno not in (errno.ENOENT, errno.EACCES):  # a mount hidden under another: not reachable
+                raise
+    _mount(libc, "tmpfs", TEMP, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=512m")
+    os.environ["TMPDIR"] = TEMP
+    tempfile.tempdir = TEMP
+    if vectors is not None:  # shown read-only in the temp folder, and the backend told where
+        store = Path(TEMP) / "kata-cache" / "minilm-vectors.sqlite"
+        store.parent.mkdir()
+        store.touch()
+        _mount(libc, vectors, store, None, MS_BIND)  # from the read-only world: read-only too
+        os.environ["KATA_CACHE_DIR"] = str(store.parent)
+    hidden = [root / ".kata"]
+    if not keep_reference:
+        hidden += [root / "solutions", root / "tests" / "mistakes", root / "tests" / "alternatives"]
+    for folder in hidden:
+        if folder.is_dir() and not tree.resolve().is_relative_to(folder.resolve()):
+            _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+    for folder in hidden:  # the empty folders themselves read-only too
+        if folder.is_dir() and not tree.resolve().is_relative_to(folder.resolve()):
+            _mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # only this namespace's processes
+
+
+def _loopback_up() -> None:
+    """The new network namespace's loopback, up: the process's own servers (a test's stand-in) still work."""
+    SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(s, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))

@@ -1,0 +1,249 @@
+"""A hostile class: one learner tree per trick, graded in one call, as an instructor grades a class.
+
+Each trick is something a learner who knows pytest and Python better than we do would try, to mark
+units done without writing them or to stop the class's grading. Each must end with its unit not done
+(or the tree flagged for the instructor), nothing outside its tree changed, no process left behind,
+and the class report complete. What is not defended yet is said in the README, not tested here.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kata import cli, copies, worker
+from kata.units import ROOT, find
+
+pytestmark = pytest.mark.harness
+
+U01, U04 = find(1), find(4)
+OUTSIDE = "kata-hostile-outside"  # a file a trick tries to write outside its tree, by this name
+LINGER = "613.25"  # seconds a detached `sleep` would run: its command line, found in /proc if it outlived grading
+
+
+def _stubs(path: Path) -> Path:
+    shutil.copytree(ROOT / "exercises", path, ignore=shutil.ignore_patterns("__pycache__"))
+    return path
+
+
+def _solved(path: Path) -> Path:
+    shutil.copytree(ROOT / "solutions", path, ignore=shutil.ignore_patterns("__pycache__"))
+    return path
+
+
+FORGE = """
+import pytest
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    report.outcome = "passed"
+    if getattr(report, "kata", None):
+        report.kata["state"] = "passed"
+    return report
+"""
+
+
+def _disguised(code: str) -> str:
+    """The reference as a copier hands it in: every argument and local renamed, comments and layout gone."""
+    tree = ast.parse(code)
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            names.setdefault(node.arg, f"v{len(names)}")
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.setdefault(node.id, f"v{len(names)}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg) and node.arg in names:
+            node.arg = names[node.arg]
+        elif isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]
+    return ast.unparse(tree)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hostile")
+    room, outside = base / "room", base / "outside"
+    room.mkdir()
+    outside.mkdir()
+    marker = lambda name: f"open({str(outside / name)!r}, 'w').write('ran')\n"  # noqa: E731
+
+    _solved(room / "honest")
+    # A conftest.py that turns every failure into a pass, in the tree and in a tests/ folder inside it.
+    (_stubs(room / "conftest_in_tree") / "conftest.py").write_text(FORGE + marker("conftest"))
+    (_stubs(room / "conftest_in_tests") / "tests").mkdir()
+    (room / "conftest_in_tests" / "tests" / "conftest.py").write_text(FORGE + marker("tests-conftest"))
+    # Files Python runs by themselves elsewhere: sitecustomize, a .pth, an __init__.py, a module shadowing numpy.
+    tree = _stubs(room / "startup_files")
+    (tree / "sitecustomize.py").write_text(marker("sitecustomize"))
+    (tree / "kata.pth").write_text("import os; " + marker("pth"))
+    (tree / "__init__.py").write_text(marker("init"))
+    (tree / "numpy.py").write_text(marker("numpy"))
+    # A unit that kills the process that forked it: its own row crashes, the class goes on.
+    tree = _solved(room / "kills_parent")
+    (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() +
+                                         "\nimport os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
+    # A unit that leaves a detached process behind.
+    tree = _solved(room / "leaves_a_process")
+    (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() +
+                                         f"\nimport subprocess\nsubprocess.Popen(['sleep', '{LINGER}'], start_new_session=True)\n")
+    # A unit that writes outside its tree at import: a file beside the class, a .pth in the grader's .venv.
+    tree = _solved(room / "writes_outside")
+    (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() + f"""
+import pathlib, site
+for _where in [{str(outside / OUTSIDE)!r}, *(p + '/{OUTSIDE}.pth' for p in site.getsitepackages())]:
+    try:
+        pathlib.Path(_where).write_text('import os')
+    except OSError:
+        pass
+""")
+    # Links: a unit linked to /etc/passwd, one linked to the reference, a repository copy whose exercises/
+    # is a link to the instructor's solutions/, and a class member that is itself a link to solutions/.
+    tree = _stubs(room / "links")
+    (tree / f"{U01.slug}.py").unlink()
+    (tree / f"{U01.slug}.py").symlink_to("/etc/passwd")
+    (tree / f"{U04.slug}.py").unlink()
+    (tree / f"{U04.slug}.py").symlink_to(ROOT / U04.solution)
+    copy = room / "linked_copy"
+    copy.mkdir()
+    (copy / "exercises").symlink_to(ROOT / "solutions")
+    (room / "linked_member").symlink_to(ROOT / "solutions")
+    # Copies: a unit importing the reference, the reference disguised, and two learners with one U04.
+    tree = _stubs(room / "imports_solutions")
+    (tree / f"{U04.slug}.py").write_text("from solutions.u04_embeddings import *  # noqa\n")
+    tree = _stubs(room / "disguised")
+    (tree / f"{U04.slug}.py").write_text(_disguised((ROOT / U04.solution).read_text()))
+    for twin in ("twin_a", "twin_b"):
+        tree = _stubs(room / twin)
+        shutil.copy(ROOT / "tests" / "alternatives" / U04.slug / "blind_loops.py", tree / f"{U04.slug}.py")
+    # A repository copy whose tests/ is 1,100 folders deep.
+    copy = room / "deep_copy"
+    _stubs(copy / "exercises")
+    deep = copy / "tests"
+    deep.mkdir()
+    for _ in range(1100):
+        deep = deep / "a"
+        deep.mkdir()
+
+    out = {"csv": base / "class.csv", "html": base / "class.html", "json": base / "class.json"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker, "TIME_LIMIT", 5.0)
+        code = cli.main(["grade", str(room), "--unit", "1", "--unit", "4", "--csv", str(out["csv"]),
+                         "--html", str(out["html"]), "--json", str(out["json"])])
+    assert code == 0
+    rows = {row["student_id"]: row for row in csv.DictReader(out["csv"].open(encoding="utf-8"))}
+    return {"room": room, "outside": outside, "rows": rows, **out}
+
+
+def _status(hostile, learner: str) -> tuple[str, str]:
+    row = hostile["rows"][learner]
+    return row["U01 status"], row["U04 status"]
+
+
+def test_the_class_report_is_complete(hostile):
+    names = {p.name for p in hostile["room"].iterdir()}
+    assert set(hostile["rows"]) == names
+    html = hostile["html"].read_text(encoding="utf-8")
+    assert all(f'data-learner="{name}"' in html for name in names)
+    assert {learner["name"] for learner in json.loads(hostile["json"].read_text())["learners"]} == names
+    assert _status(hostile, "honest") == ("done", "done")
+
+
+@pytest.mark.parametrize("learner", ["conftest_in_tree", "conftest_in_tests"])
+def test_a_conftest_in_the_tree_never_runs(hostile, learner):
+    assert _status(hostile, learner) == ("not started", "not started")
+    assert not list(hostile["outside"].glob("*conftest"))
+    assert "never imported or run" in hostile["rows"][learner]["flags"] or learner == "conftest_in_tests"
+    assert "tests/ is in the tree" in hostile["rows"]["conftest_in_tests"]["flags"]
+
+
+def test_startup_files_in_the_tree_never_run_and_are_flagged(hostile):
+    assert _status(hostile, "startup_files") == ("not started", "not started")
+    assert sorted(p.name for p in hostile["outside"].iterdir() if p.name in ("sitecustomize", "pth", "init", "numpy")) == []
+    flags = hostile["rows"]["startup_files"]["flags"]
+    for name in ("sitecustomize.py", "kata.pth", "__init__.py", "numpy.py"):
+        assert f"{name} is in the tree: never imported or run" in flags
+
+
+def test_code_that_kills_its_parent_ends_only_its_own_row(hostile):
+    assert _status(hostile, "kills_parent")[0] == "crashed"
+    assert _status(hostile, "honest") == ("done", "done")  # graded in the same call, after or beside it
+
+
+def _sandboxed(hostile, learner: str) -> None:
+    note = next((line for line in hostile["rows"][learner]["flags"].split("; ") if "not sandboxed" in line), "")
+    if note:
+        pytest.skip(f"{learner}: {note.lstrip('⚠ ')}")
+
+
+def test_no_process_outlives_the_grading(hostile):
+    assert _status(hostile, "leaves_a_process") == ("done", "done")
+    lingering = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if LINGER.encode() in cmdline.read_bytes():
+                lingering.append(cmdline.parent.name)
+        except OSError:
+            pass
+    assert not lingering, f"processes left by learner code: {lingering}"
+
+
+def test_nothing_is_written_outside_a_tree(hostile):
+    _sandboxed(hostile, "writes_outside")
+    import site
+
+    assert _status(hostile, "writes_outside") == ("done", "done")
+    assert not (hostile["outside"] / OUTSIDE).exists()
+    assert not [p for p in site.getsitepackages() if Path(p, f"{OUTSIDE}.pth").exists()]
+
+
+def test_the_class_was_graded_in_a_sandbox_here(hostile):
+    """This machine and CI have user namespaces: there the sandbox must hold (kata/sandbox.py)."""
+    if not Path("/proc/self/ns/user").exists():
+        pytest.skip("no user namespaces on this system")
+    assert not [name for name, row in hostile["rows"].items() if "not sandboxed" in row["flags"]]
+
+
+def test_links_are_never_followed_out_of_a_tree(hostile):
+    rows = hostile["rows"]
+    assert _status(hostile, "links") == ("broken", "broken")
+    assert "root:" not in hostile["csv"].read_text() + hostile["html"].read_text() + hostile["json"].read_text()
+    assert "u01_vocabulary.py is a link out of the tree" in rows["links"]["flags"]
+    assert rows["linked_copy"]["U04 status"] == "not graded" and "refused" in rows["linked_copy"]["flags"]
+    assert rows["linked_member"]["U04 status"] == "not graded" and "refused" in rows["linked_member"]["flags"]
+
+
+def test_a_unit_that_imports_the_reference_is_flagged(hostile):
+    assert "u04_embeddings.py reaches for the instructor's code: solutions" in hostile["rows"]["imports_solutions"]["flags"]
+
+
+def test_the_reference_disguised_is_flagged(hostile):
+    assert "U04: 100% like the reference solution" in hostile["rows"]["disguised"]["flags"]
+
+
+def test_two_learners_with_one_unit_are_flagged_as_a_pair(hostile):
+    assert "U04: 100% like twin_b's" in hostile["rows"]["twin_a"]["flags"]
+    assert "U04: 100% like twin_a's" in hostile["rows"]["twin_b"]["flags"]
+    assert "twin" not in hostile["rows"]["honest"]["flags"]
+
+
+def test_a_copy_too_deep_to_walk_is_graded_and_flagged(hostile):
+    row = hostile["rows"]["deep_copy"]
+    assert _status(hostile, "deep_copy") == ("not started", "not started")
+    assert "deeper than" in row["flags"]
+
+
+def test_no_correct_alternative_is_flagged_as_a_copy_of_the_reference():
+    """The threshold's own check, on the set it was set on (tests/alternatives/): the README reports
+    its false flags on a blind set too."""
+    for path in sorted((ROOT / "tests" / "alternatives").glob("u*/*.py")):
+        slug = path.parent.name
+        score = copies.similarity((ROOT / "solutions" / f"{slug}.py").read_text(), path.read_text())
+        assert score < copies.THRESHOLD, f"{path.relative_to(ROOT)} scores {score:.2f} against the reference"
