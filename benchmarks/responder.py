@@ -3,8 +3,8 @@
     uv run python benchmarks/responder.py [--show] [--part NAME_OR_FILE]... [--pipeline basic|production]...
 
 By default it measures every part in `evals/questions/` (its README says which are development
-parts and how each was written): `dev` to `dev7`, then the test part, `test.jsonl` (written blind,
-measured once, never tuned on). `--part` (repeatable) measures any file of the same format instead,
+parts and how each was written): `dev` to `dev7` and `test` (once blind, tuned on since v7), then
+the blind part, `blind8.jsonl` (written blind, measured once with v7, never tuned on). `--part` (repeatable) measures any file of the same format instead,
 e.g. a held-out part written blind: `--part /path/to/test.jsonl`; a bare name means
 `evals/questions/NAME.jsonl`.
 
@@ -25,7 +25,9 @@ Columns, per pipeline and part:
 - cited right note: the reply cites a chunk of the question's note;
 - answers: the reply holds every key fact of the question, after normalising case, punctuation
   and number formats ("$48,000" = "48000", "twelve" = "12", "12%" = "12 percent");
-- wrongly not found: an answerable question answered "not found in sources";
+- not found (answerable): an answerable question answered "not found in sources";
+- wrongly not found: the same, when the chunks sent hold every key fact (for a part without key
+  facts: when they hold a chunk of the question's note), so the reply should have answered;
 - not found (unanswerable): an unanswerable question answered "not found in sources".
 A part without key facts (sample-corpus/questions.jsonl) shows "-" for the two columns that need them.
 `--show` prints every question with its reply.
@@ -69,7 +71,7 @@ from solutions.u07_production_rag import (  # noqa: E402
     vector_search)
 
 QUESTIONS = ROOT / "evals" / "questions"
-PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test")  # the default: the development parts, then the test part
+PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test", "blind8")  # the development parts, then the blind one
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
@@ -147,8 +149,8 @@ PIPELINES = {"basic": basic, "production": production}
 
 def run(part: str, pipeline, index, vectors, show: bool, answerer=ask) -> dict:
     rows = questions(part)
-    tally = {"answerable": 0, "with_facts": 0, "hit3": 0, "in_context": 0, "cited": 0, "answers": 0, "wrong_nf": 0,
-             "unanswerable": 0, "nf": 0}
+    tally = {"answerable": 0, "with_facts": 0, "hit3": 0, "in_context": 0, "cited": 0, "answers": 0, "nf_answerable": 0,
+             "wrong_nf": 0, "unanswerable": 0, "nf": 0}
     for row in rows:
         chunks = pipeline(row["question"], index, vectors)
         reply = answerer(SYSTEM, build_prompt(chunks, row["question"]))
@@ -164,13 +166,17 @@ def run(part: str, pipeline, index, vectors, show: bool, answerer=ask) -> dict:
             tally["answerable"] += 1
             tally["hit3"] += row["note"] in {c["note"] for c in chunks[:K]}
             tally["with_facts"] += bool(row.get("facts"))  # sample-corpus/questions.jsonl has none
-            tally["in_context"] += bool(row.get("facts")) and all(holds(" ".join(c["text"] for c in chunks), f) for f in row.get("facts", []))
+            sent = all(holds(" ".join(c["text"] for c in chunks), f) for f in row["facts"]) if row.get("facts") else (
+                row["note"] in {c["note"] for c in chunks})  # no key facts: the note's chunk was sent
+            tally["in_context"] += bool(row.get("facts")) and sent
             tally["cited"] += row["note"] in cited_notes
             ok = bool(row.get("facts")) and not not_found and all(holds(reply, fact) for fact in row["facts"])  # a not-found reply never answers
             tally["answers"] += ok
-            tally["wrong_nf"] += not_found
-            verdict = "answers" if ok else ("wrongly not found" if not_found else "misses " + " | ".join(
-                f for f in row.get("facts", []) if not holds(reply, f)))
+            tally["nf_answerable"] += not_found
+            tally["wrong_nf"] += not_found and sent
+            verdict = "answers" if ok else ("wrongly not found" if not_found and sent else "not found (not sent)"
+                                            if not_found else "misses " + " | ".join(
+                                                f for f in row.get("facts", []) if not holds(reply, f)))
         if show:
             print(f"{row['id']} [{row['note']}] {row['question']}  (retrieved: {', '.join(c['id'] for c in chunks)})"
                   f"\n    -> {reply}\n    {verdict}")
@@ -226,12 +232,13 @@ def signal_table(parts: list[str], pipelines: list[str], index, vectors) -> str:
 def table(results: dict) -> str:
     def pct(a, b):
         return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "-"
-    lines = ["| pipeline | part | hit@3 | facts in context | cited right note | answers | wrongly not found "
-             "| not found (unanswerable) |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| pipeline | part | hit@3 | facts in context | cited right note | answers | not found (answerable) "
+             "| wrongly not found | not found (unanswerable) |", "|---|---|---|---|---|---|---|---|---|"]
     for (pipeline, part), t in results.items():
         n = t["answerable"]
         lines.append(f"| {pipeline} | {part} | {pct(t['hit3'], n)} | {pct(t['in_context'], t['with_facts'])} | "
-                     f"{pct(t['cited'], n)} | {pct(t['answers'], t['with_facts'])} | {pct(t['wrong_nf'], n)} | {pct(t['nf'], t['unanswerable'])} |")
+                     f"{pct(t['cited'], n)} | {pct(t['answers'], t['with_facts'])} | {pct(t['nf_answerable'], n)} | "
+                     f"{pct(t['wrong_nf'], n)} | {pct(t['nf'], t['unanswerable'])} |")
     return "\n".join(lines)
 
 

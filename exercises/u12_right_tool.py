@@ -128,6 +128,8 @@ def upgraded_replies() -> dict[str, str]:
     Return a dict with the same headings as U01's `replies()` (import it inside this function:
     `from .u01_vocabulary import replies`). Rewrite at least one paragraph; afterwards every
     paragraph is one paragraph of 20 words or more that names the first move of a decision-table
-    row, by a mechanism of TABLE_MECHANISMS that U01's mechanisms_named finds in it.
+    row, by a mechanism of TABLE_MECHANISMS that U01's mechanisms_named finds in it. The row must be
+    the conversation's own: made-up answers fall in the docs row or the current-info row, "faster /
+    cheaper" in the cheaper / faster row; a move of another row does not fit.
     """
     raise NotImplementedError('U12 · upgraded_replies() is not written yet: write it here, then run `kata check 12` (stuck? `kata hint 12`)')

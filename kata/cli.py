@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -116,19 +117,59 @@ def _save_state(state: dict) -> None:
     (STATE_DIR / "state.json").write_text(json.dumps(state, indent=1))
 
 
+def _failing_test(unit: Unit):
+    """The test `kata hint` follows: the first failure of the unit's last run (from the cache, else run now)."""
+    from kata import runner
+
+    result = runner.cached(unit) or _run([unit]).results[unit.slug]
+    return result.first_failure
+
+
+def hint_ladder(unit: Unit, failure) -> list[str]:
+    """The rungs of `kata hint N`: the failing test's own nudge first, then the unit's rungs about the
+    functions that test called (or whose stub it reached), then the rest; the code only on the last rungs."""
+    message = failure.message if failure else ""
+    nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
+    functions = re.findall(r"(\w+)\(", message.split("\nIt returned")[0])  # "Called build_index(...)", "· retrieve() is not written"
+    rungs = [rung.text for rung in unit.ladder(functions)]
+    if failure and failure.state == "failed" and (detail := _what_the_test_checks(unit, failure.name)):
+        rungs.insert(0, f"What {failure.name} checks: {detail}")
+    if nudge:
+        clause = f" (“{failure.quote}”)" if failure.quote else ""
+        rungs.insert(0, f"{failure.name}{clause} fails: {nudge}")
+    return rungs
+
+
+def _what_the_test_checks(unit: Unit, name: str) -> str:
+    """The test's docstring after its quote: what it checks, in words (the test file is read, never run)."""
+    import ast
+
+    tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
+    test = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name.split("[")[0]), None)
+    paragraphs = (ast.get_docstring(test) or "").split("\n\n")[1:] if test else []
+    return " ".join(" ".join(paragraphs).split())
+
+
 def cmd_hint(args) -> int:
     unit = _unit_arg(args.unit)
     if not unit.hints:
         print(f"{unit.code} has no hints yet; its tests' messages carry one each.")
         return 0
+    failure = _failing_test(unit)
+    rungs = hint_ladder(unit, failure)
     state = _load_state()
-    shown = state.setdefault("hints", {}).get(unit.slug, 0)
-    upto = len(unit.hints) if args.all else min(shown + 1, len(unit.hints))
-    for i, hint in enumerate(unit.hints[:upto], 1):
-        print(board.as_typed(f"Hint {i}/{len(unit.hints)} for {unit.code}: {hint}"))
-    if upto < len(unit.hints):
+    followed = failure.nodeid if failure else ""
+    seen = state.setdefault("hints", {}).get(unit.slug)
+    # A ladder follows one failing test: when another test fails first, the hints start over for it.
+    shown = seen["shown"] if isinstance(seen, dict) and seen.get("test") == followed else 0
+    upto = len(rungs) if args.all else min(shown + 1, len(rungs))
+    if failure:
+        print(board.as_typed(f"{unit.code}'s hints follow its first failing test, {failure.name}."))
+    for i, hint in enumerate(rungs[:upto], 1):
+        print(board.as_typed(f"Hint {i}/{len(rungs)} for {unit.code}: {hint}"))
+    if upto < len(rungs):
         print(board.as_typed(f"(`kata hint {unit.number}` again for the next one)"))
-    state["hints"][unit.slug] = upto
+    state["hints"][unit.slug] = {"test": followed, "shown": upto}
     _save_state(state)
     return 0
 

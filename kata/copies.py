@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import functools
 import itertools
+from collections import Counter
 from pathlib import Path
 
 import pycode_similar
@@ -28,30 +29,44 @@ MIN_FUNCTION_LINES = 20  # AST lines: smaller functions look alike whoever write
 
 @functools.lru_cache(maxsize=4096)
 def _functions(code: str) -> tuple:
-    """The code's functions, normalised by pycode-similar (parsed once per text: a class compares each many times)."""
+    """(function, its normalised AST lines, their multiset) for each function of `code`, normalised by
+    pycode-similar; parsed once per text, as a class compares each unit many times."""
     try:
         collector = pycode_similar.FuncNodeCollector()
         collector.visit(ast.parse(code))
     except (SyntaxError, ValueError, RecursionError):
         return ()
     lines = code.splitlines(True)
-    return tuple(pycode_similar.FuncInfo(node, lines) for node in collector.get_function_nodes())
+    infos = [pycode_similar.FuncInfo(node, lines) for node in collector.get_function_nodes()]
+    return tuple((info, tuple(info.func_ast_lines), Counter(info.func_ast_lines)) for info in infos)
 
 
-def similarity(reference: str, candidate: str) -> float:
+def similarity(reference: str, candidate: str, floor: float = 0.0) -> float:
     """The share of `reference`'s function AST lines that `candidate`'s closest functions hold (0 to 1).
 
-    pycode_similar.detect's own loop, over functions parsed once, counting only functions of at least
-    MIN_FUNCTION_LINES lines."""
-    ours, theirs = _functions(reference), _functions(candidate)
-    total = matched = 0
-    for mine in ours:
-        size = pycode_similar.UnifiedDiff.total(mine, None)
-        if size < MIN_FUNCTION_LINES:
-            continue
-        fewest = min((pycode_similar.UnifiedDiff.diff(mine, other) for other in theirs), default=size)
-        total, matched = total + size, matched + max(0, size - fewest)
-    return matched / total if total else 0.0
+    pycode_similar.detect's own measure (for each function, the fewest lines its unified diff removes
+    against any function of the other), over functions of at least MIN_FUNCTION_LINES lines; the
+    diffs are skipped where they cannot win: an identical function matches whole, and a function
+    whose shared lines (a multiset bound) cannot beat the best so far is not diffed. With a `floor`, it
+    stops as soon as the score cannot reach it, and returns a bound below it."""
+    theirs = _functions(candidate)
+    identical = {lines for _, lines, _ in theirs}
+    counted = [(mine, lines, bag) for mine, lines, bag in _functions(reference) if len(lines) >= MIN_FUNCTION_LINES]
+    total = left = sum(len(lines) for _, lines, _ in counted)
+    matched = 0
+    for mine, lines, bag in counted:
+        if matched + left < floor * total:
+            break
+        left -= len(lines)
+        best = len(lines) if lines in identical else 0
+        bounds = sorted(((sum((bag & other_bag).values()), other) for other, _, other_bag in theirs),
+                        key=lambda pair: -pair[0])
+        for bound, other in bounds:
+            if bound <= best:
+                break
+            best = max(best, len(lines) - pycode_similar.UnifiedDiff.diff(mine, other))
+        matched += best
+    return (matched + left) / total if total else 0.0
 
 
 def _written(tree: Path, unit: Unit) -> str | None:
@@ -73,7 +88,7 @@ def like_the_reference(tree: Path, units: list[Unit]) -> list[str]:
         code = _written(tree, unit)
         if code is None:
             continue
-        score = similarity((ROOT / unit.solution).read_text(encoding="utf-8"), code)
+        score = similarity((ROOT / unit.solution).read_text(encoding="utf-8"), code, floor=THRESHOLD)
         if score >= THRESHOLD:
             flags.append(f"{unit.code}: {score:.0%} like the reference solution (names, comments and layout aside)")
     return flags
@@ -85,8 +100,8 @@ def alike_pairs(trees: dict[str, Path], units: list[Unit]) -> dict[str, list[str
     for unit in units:
         written = {name: code for name, tree in trees.items() if (code := _written(tree, unit)) is not None}
         for (a, code_a), (b, code_b) in itertools.combinations(sorted(written.items()), 2):
-            score = similarity(code_a, code_b)
-            score = min(score, similarity(code_b, code_a)) if score >= THRESHOLD else score  # both ways, or no flag
+            score = similarity(code_a, code_b, floor=THRESHOLD)
+            score = min(score, similarity(code_b, code_a, floor=THRESHOLD)) if score >= THRESHOLD else score  # both ways
             if score >= THRESHOLD:
                 flags[a].append(f"{unit.code}: {score:.0%} like {b}'s")
                 flags[b].append(f"{unit.code}: {score:.0%} like {a}'s")

@@ -34,13 +34,27 @@ def pytest_args(units: list[Unit], impl_spec: str, swaps, quick: bool, extra=())
     return tuple(args) + tuple(extra)
 
 
+def _kind(quick: bool, time_limit: float | None = None) -> str:
+    return f"{'quick' if quick else 'full'}-{time_limit or worker.TIME_LIMIT:g}"
+
+
+def cached(unit: Unit, impl_spec: str = "exercises") -> UnitResult | None:
+    """The unit's last result while its files are unchanged (a full run's, else a quick one's), never running it."""
+    target = impl.target(impl_spec)
+    for quick in (False, True):
+        hit = cache.load(unit, cache.key(unit, target.tree, (), _kind(quick)))
+        if hit is not None:
+            return hit
+    return None
+
+
 def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tuple[tuple[str, Path], ...] = (),
         quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None,
         lessons: bool = True) -> Run:
     """Results of `units` (default: every playable unit) against a target; ValueError for a bad target."""
     units = [u for u in (units or UNITS) if u.ready]
     target = impl.target(impl_spec)
-    kind = f"{'quick' if quick else 'full'}-{time_limit or worker.TIME_LIMIT:g}"
+    kind = _kind(quick, time_limit)
     keys = {u.slug: cache.key(u, target.tree, swaps, kind) for u in units} if use_cache and not extra else {}
     results: dict[str, UnitResult] = {}
     for unit in units:

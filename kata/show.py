@@ -66,11 +66,35 @@ def _answer_lines(answer: dict) -> list[str]:
     return [f"    → {reply}", f"      cites {answer.get('cited_notes')}  not found: {answer.get('not_found')}"]
 
 
+def _sent_lines(chunks: list, scores: list[str]) -> list[str]:
+    """The chunks that went into the prompt, as the model saw them numbered, with their scores."""
+    return ["    sent to the model:"] + [
+        f"      [chunk {n}] {chunk.get('id', '?')}  ({chunk.get('note', '?')})  {score}"
+        for n, (chunk, score) in enumerate(zip(chunks, scores), 1)]
+
+
+def _missing_line(answer: dict, chunks: list, expected: str | None) -> list[str]:
+    """After a not-found reply: was the note that answers among the chunks sent? Retrieval's miss, or the reply's."""
+    if not answer.get("not_found"):
+        return []
+    if expected is None:
+        return ["      no note answers this question: not found is the right reply"]
+    if expected in [chunk.get("note") for chunk in chunks]:
+        return [f"      {expected}, the note that answers it, WAS among the chunks sent: the reply missed it, not retrieval"]
+    return [f"      {expected}, the note that answers it, was NOT among the chunks sent: retrieval missed it"]
+
+
 def show_u06(u) -> None:
     index = u.build_chunk_index(u.chunk_notes(load_notes()))
+    u04 = _load_unit("u04_embeddings")  # your U04 embed and cosine, on your vectors: the score top_k ranked by
     for question, expected in u.QUESTIONS:
         print(f"Q: {question}   (the answer is in: {expected or 'no note'})")
-        print("\n".join(_answer_lines(u.answer(question, index))) + "\n")
+        answer = u.answer(question, index)
+        chunks = list(answer.get("chunks") or [])  # your answer_from's "chunks": the prompt's, in its order
+        query = u04.embed([question])[0]
+        scores = [f"cosine {u04.cosine(query, chunk['vector']):.3f}" if "vector" in chunk else "" for chunk in chunks]
+        print("\n".join(_sent_lines(chunks, scores) + _answer_lines(answer) + _missing_line(answer, chunks, expected))
+              + "\n")
 
 
 def show_u07(u) -> None:
@@ -79,6 +103,22 @@ def show_u07(u) -> None:
     print("Cosine top 3 vs re-ranked top 3, and whose answer is right:\n")
     print(_table([{**r, "cosine_top3": ", ".join(r["cosine_top3"]), "reranked_top3": ", ".join(r["reranked_top3"])}
                   for r in rows], ["question", "expected", "cosine_top3", "reranked_top3", "changed", "better"]))
+    print("\nEach question: the chunks each answer was given, then its reply.\n")
+    for row in rows:
+        # your vector_search, RERANK_DEPTH deep: each candidate's cosine and its place by cosine
+        ranked = u.vector_search(index, _load_unit("u04_embeddings").embed([row["question"]])[0], u.RERANK_DEPTH)
+        place = {doc_id: (n, score) for n, (doc_id, score) in enumerate(ranked, 1)}
+        print(f"Q: {row['question']}   (the answer is in: {row['expected'] or 'no note'})")
+        for label, key, reranked in (("cosine top 3", "cosine_answer", False), ("re-ranked top 3", "reranked_answer", True)):
+            answer = row.get(key) or {}
+            chunks = list(answer.get("chunks") or [])
+            scores = [(f"re-ranked {n}, " if reranked else "") + (
+                f"cosine {place[c.get('id')][1]:.3f} (cosine rank {place[c.get('id')][0]})" if c.get("id") in place else "")
+                for n, c in enumerate(chunks, 1)]
+            lines = _sent_lines(chunks, scores)
+            lines[0] = f"    {label}, sent to the model:"
+            print("\n".join(lines + _answer_lines(answer) + _missing_line(answer, chunks, row["expected"])))
+        print()
 
 
 def show_u10(u) -> None:
@@ -113,10 +153,14 @@ def show_u11_lab(u) -> None:
     print(_table(lab, list(lab[0]) if lab else []))
 
 
-def _load_cases(u) -> list[dict]:
+def _load_unit(slug: str):
     from kata.testing import load_unit
 
-    return load_unit("u10_eval_datasets").load_eval(ASSISTANT_EVAL)  # U11 runs the cases your U10 loads
+    return load_unit(slug)
+
+
+def _load_cases(u) -> list[dict]:
+    return _load_unit("u10_eval_datasets").load_eval(ASSISTANT_EVAL)  # U11 runs the cases your U10 loads
 
 
 # A unit's show, or its parts: an earlier unit's stub reached in one part is named, and the next part runs.

@@ -7,10 +7,31 @@ Verify and Stretch texts are quoted from ../shared/course/practice-06-ai-enginee
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rung of `kata hint N`: its text, and the unit's functions it is about (none: the whole unit)."""
+
+    text: str
+    about: str = ""  # function names, space-separated
+
+    def is_about(self, functions) -> bool:
+        return bool(set(self.about.split()) & set(functions))
+
+    @property
+    def reads_as_code(self) -> bool:
+        """Calls, indexing, operators or assignments: help for the last rungs, after the words."""
+        return bool(CODE.search(self.text))
+
+
+# What reads as code in a hint (the lead's scan of the tests' hint= strings uses the same expression).
+CODE = re.compile(r"\w\(|\s@\s|==|\w\[|\s=\s|lambda|\bfor\b.*\bin\b|\+=|\.\w+\(|\*\*|//|\bnp\.|\bre\.")
 
 
 @dataclass(frozen=True)
@@ -20,11 +41,20 @@ class Unit:
     title: str
     verify: str
     stretch: str
-    hints: tuple[str, ...] = field(default=())  # progressive: a nudge first, then more
+    hints: tuple[Rung, ...] = field(default=())  # progressive: a nudge first, the code on the last rungs
     # Which of the unit's functions call which: "caller: callee callee", an earlier unit's function
     # written "U10.grade", "show:" for what `kata show N` uses; tests/harness/test_feedback.py checks it
     # against solutions/. A failing test whose function depends on another failing test's is an echo.
     calls: tuple[str, ...] = field(default=())
+
+    def ladder(self, functions=()) -> list[Rung]:
+        """The hint rungs for a failure in `functions`: the unit's general rungs and those about `functions`,
+        the ones in words before the ones that read as code, then the other rungs, each in the order written."""
+        general = [r for r in self.hints if not r.about]
+        about = [r for r in self.hints if r.about and r.is_about(functions)]
+        first = general + about
+        return ([r for r in first if not r.reads_as_code] + [r for r in first if r.reads_as_code]
+                + [r for r in self.hints if r not in first])
 
     @property
     def code(self) -> str:
@@ -81,16 +111,16 @@ UNITS: tuple[Unit, ...] = (
         stretch="Add a fifth heading: “we should build our own model.” Write the one-paragraph reply "
         "you’ll need the first time a stakeholder proposes it.",
         hints=(
-            "Start with mechanisms_named(): for each mechanism in GLOSSARY, ask whether any of its aliases appears "
-            "in the text as a whole word. Then write the four replies and let your detector check them.",
-            "`alias in text` is not enough: 'storage' holds the letters of 'rag'. A regular expression marks word "
-            "boundaries with \\b, and re.escape(alias) keeps the '-' and '/' in an alias literal.",
-            "re.search(r'\\b' + re.escape(alias) + r'\\b', text, flags), with flags = 0 if alias.isupper() else "
-            "re.IGNORECASE, so 'a rag' is not RAG. Add the GLOSSARY key (not the alias) to the set, then go on to "
-            "the next mechanism.",
-            "Each reply is one paragraph of 20+ words, no blank line inside, that names the move: RAG for the docs, "
-            "a structured wiki or pgvector, missing context (RAG, evals) for hallucination, prompt caching / "
-            "quantization / distillation.",
+            Rung("Start with mechanisms_named(): for each mechanism in GLOSSARY, ask whether any of its aliases appears "
+                 "in the text as a whole word. Then write the four replies and let your detector check them.", about='mechanisms_named replies'),
+            Rung("`alias in text` is not enough: 'storage' holds the letters of 'rag'. A regular expression marks word "
+                 "boundaries with \\b, and re.escape(alias) keeps the '-' and '/' in an alias literal.", about='mechanisms_named'),
+            Rung("re.search(r'\\b' + re.escape(alias) + r'\\b', text, flags), with flags = 0 if alias.isupper() else "
+                 "re.IGNORECASE, so 'a rag' is not RAG. Add the GLOSSARY key (not the alias) to the set, then go on to "
+                 "the next mechanism.", about='mechanisms_named'),
+            Rung("Each reply is one paragraph of 20+ words, no blank line inside, that names the move: RAG for the docs, "
+                 "a structured wiki or pgvector, missing context (RAG, evals) for hallucination, prompt caching / "
+                 "quantization / distillation.", about='replies'),
         ),
     ),
     Unit(
@@ -102,18 +132,18 @@ UNITS: tuple[Unit, ...] = (
         stretch="Most teams never train. If your sheet has zero Training rows, that’s the expected, "
         "healthy result — your problems are RAG, prompts, and evals.",
         hints=(
-            "Start with phase(): the only question is whether weights move. Look for a WEIGHT_UPDATING term as a "
-            "whole word, in any case; anything else is inference by default.",
-            "Whole words, as in U01: re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE) for each "
-            "term; the first match makes it TRAINING.",
-            "audit(): an empty sheet is one problem, returned at once. Otherwise walk the rows once: compare "
-            "row.column with phase(row.activity); only Training rows owe a justification and a measurement, and "
-            "blank means `not text.strip()`. Put row.activity in each message, e.g. f'Training row {row.activity!r} "
-            "has no measurement'.",
-            "Then count each column with sum(r.column == INFERENCE for r in sheet) and add a problem unless "
-            "inference > training, strictly. verdict(): count the Training rows; with 0, 'Zero Training rows: the "
-            "expected, healthy result. Your problems are RAG, prompts, and evals.'; else f'{n} Training row(s): "
-            "each needs ...'.",
+            Rung("Start with phase(): the only question is whether weights move. Look for a WEIGHT_UPDATING term as a "
+                 "whole word, in any case; anything else is inference by default.", about='phase'),
+            Rung("Whole words, as in U01: re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE) for each "
+                 "term; the first match makes it TRAINING.", about='phase'),
+            Rung("audit(): an empty sheet is one problem, returned at once. Otherwise walk the rows once: compare "
+                 "row.column with phase(row.activity); only Training rows owe a justification and a measurement, and "
+                 "blank means `not text.strip()`. Put row.activity in each message, e.g. f'Training row {row.activity!r} "
+                 "has no measurement'.", about='audit my_stack'),
+            Rung("Then count each column with sum(r.column == INFERENCE for r in sheet) and add a problem unless "
+                 "inference > training, strictly. verdict(): count the Training rows; with 0, 'Zero Training rows: the "
+                 "expected, healthy result. Your problems are RAG, prompts, and evals.'; else f'{n} Training row(s): "
+                 "each needs ...'.", about='audit verdict'),
         ),
         calls=(
             "audit: phase",
@@ -128,26 +158,26 @@ UNITS: tuple[Unit, ...] = (
         stretch="Wrap the count in a unit test that asserts total_tokens < N and fails when a future "
         "prompt edit bloats past the budget.",
         hints=(
-            "Count with tiktoken.get_encoding(ENCODING), never str.split(); a budget is {part: count_tokens(text)}, "
-            "and the saving is measured on the sum of all parts.",
-            "The small pieces: estimate_tokens is math.ceil(len(text) / CHARS_PER_TOKEN); largest_part is "
-            "max(budget, key=budget.get) (max(budget) alone compares the names); saving is 1 - sum(after.values()) "
-            "/ sum(before.values()); long_context_prompt is LONG_CONTEXT_PROMPT.format(...).",
-            "split_sentences: one re.split on a line break, or on whitespace just after . ! or ? (a lookbehind "
-            "keeps the mark): re.split(r'(?<=[.!?])\\s+|\\n+', text), then strip each piece and drop the empty "
-            "ones. context_block: '\\n\\n'.join(f'[chunk {i}] {text}  (source: {source})' for i, (source, text) in "
-            "enumerate(chunks, 1)).",
-            "To cut: split every chunk into sentences, set aside those that contain a string of `keep`, and sort "
-            "the rest by count_tokens, longest first: each drop then saves the most. sorted() is stable, so ties "
-            "stay in reading order.",
-            "Drop them one by one, re-counting count_tokens(context_block(cut)) before each drop, and stop as soon "
-            "as it is <= (1 - fraction) x the original; rebuild each chunk as (source, '\\n'.join(its kept "
-            "sentences, in order)). The recorded Claude calls were made with exactly this cut.",
-            "ask / anthropic_count_tokens: client.messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, "
-            "system=system, messages=[{'role': 'user', 'content': user}]), then ''.join(b.text for b in "
-            "reply.content if b.type == 'text'); messages.count_tokens takes the same without max_tokens and gives "
-            ".input_tokens. Stretch: if not total < limit: raise AssertionError(f'{total} tokens, over {limit}: cut "
-            "{largest_part(budget)!r}').",
+            Rung("Count with tiktoken.get_encoding(ENCODING), never str.split(); a budget is {part: count_tokens(text)}, "
+                 "and the saving is measured on the sum of all parts.", about='count_tokens token_budget saving'),
+            Rung("The small pieces: estimate_tokens is math.ceil(len(text) / CHARS_PER_TOKEN); largest_part is "
+                 "max(budget, key=budget.get) (max(budget) alone compares the names); saving is 1 - sum(after.values()) "
+                 "/ sum(before.values()); long_context_prompt is LONG_CONTEXT_PROMPT.format(...).", about='estimate_tokens largest_part saving long_context_prompt prompt_parts'),
+            Rung("split_sentences: one re.split on a line break, or on whitespace just after . ! or ? (a lookbehind "
+                 "keeps the mark): re.split(r'(?<=[.!?])\\s+|\\n+', text), then strip each piece and drop the empty "
+                 "ones. context_block: '\\n\\n'.join(f'[chunk {i}] {text}  (source: {source})' for i, (source, text) in "
+                 "enumerate(chunks, 1)).", about='split_sentences context_block'),
+            Rung("To cut: split every chunk into sentences, set aside those that contain a string of `keep`, and sort "
+                 "the rest by count_tokens, longest first: each drop then saves the most. sorted() is stable, so ties "
+                 "stay in reading order.", about='cut_context'),
+            Rung("Drop them one by one, re-counting count_tokens(context_block(cut)) before each drop, and stop as soon "
+                 "as it is <= (1 - fraction) x the original; rebuild each chunk as (source, '\\n'.join(its kept "
+                 "sentences, in order)). The recorded Claude calls were made with exactly this cut.", about='cut_context'),
+            Rung("ask / anthropic_count_tokens: client.messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, "
+                 "system=system, messages=[{'role': 'user', 'content': user}]), then ''.join(b.text for b in "
+                 "reply.content if b.type == 'text'); messages.count_tokens takes the same without max_tokens and gives "
+                 ".input_tokens. Stretch: if not total < limit: raise AssertionError(f'{total} tokens, over {limit}: cut "
+                 "{largest_part(budget)!r}').", about='ask anthropic_count_tokens assert_within_budget'),
         ),
         calls=(
             "prompt_parts: context_block",
@@ -167,15 +197,15 @@ UNITS: tuple[Unit, ...] = (
         "same topic, opposite sentiment. Verify the cosine is high (≥ 0.6) to prove embeddings don’t "
         "encode polarity.",
         hints=(
-            "Two steps: get the numbers with one API call, then compare directions. The vectors are in the "
-            "`.embeddings` of the client's result.",
-            "Make the client once and reuse it (functools.cache on a small helper): each new client loads its "
-            "certificates again. Then cosine: the course's step 3 is dot(a, b) / (norm(a) * norm(b)).",
-            "norm(v) = math.sqrt(sum(x * x for x in v)) and dot = sum(x * y for x, y in zip(a, b)). Check the "
-            "lengths first: zip() silently drops extra numbers.",
-            "if len(a) != len(b): raise ValueError(f'cosine: dimensions {len(a)} and {len(b)} differ'); if norm_a "
-            "== 0 or norm_b == 0: raise ValueError('cosine: a zero vector has no direction'); return dot / (norm_a "
-            "* norm_b)",
+            Rung("Two steps: get the numbers with one API call, then compare directions. The vectors are in the "
+                 "`.embeddings` of the client's result.", about='embed'),
+            Rung("Make the client once and reuse it (functools.cache on a small helper): each new client loads its "
+                 "certificates again. Then cosine: the course's step 3 is dot(a, b) / (norm(a) * norm(b)).", about='embed cosine'),
+            Rung("norm(v) = math.sqrt(sum(x * x for x in v)) and dot = sum(x * y for x, y in zip(a, b)). Check the "
+                 "lengths first: zip() silently drops extra numbers.", about='cosine'),
+            Rung("if len(a) != len(b): raise ValueError(f'cosine: dimensions {len(a)} and {len(b)} differ'); if norm_a "
+                 "== 0 or norm_b == 0: raise ValueError('cosine: a zero vector has no direction'); return dot / (norm_a "
+                 "* norm_b)", about='cosine'),
         ),
     ),
     Unit(
@@ -187,17 +217,17 @@ UNITS: tuple[Unit, ...] = (
         stretch="Scale to 1000 docs and use numpy matrix math for similarity. Still no DB needed below "
         "~100k docs.",
         hints=(
-            "Three steps: embed the notes once (build_index), embed the query (search), rank with your U04 cosine "
-            "(top_k). Write top_k first: it needs no API.",
-            "build_index: vectors = embed([note.text for note in notes]), then one {'id': note.id, 'text': "
-            "note.text, 'vector': vector} per (note, vector) in zip(notes, vectors).",
-            "top_k: score each entry with cosine(query_vector, entry['vector']), sort highest first (reverse=True), "
-            "keep the first k ids. search = top_k(index, embed([query])[0], k).",
-            "run_queries: for question, expected in queries: top = search(index, question, k); append {'question': "
-            "question, 'expected': expected, 'top': top, 'hit': expected in top}.",
-            "Stretch: to_matrix = m / np.linalg.norm(m, axis=1, keepdims=True); scores = matrix @ (q / "
-            "np.linalg.norm(q)); the indices of the k largest, largest first: np.argsort(-scores)[:k].tolist(), or "
-            "np.argpartition to avoid sorting all n, then sort just those k.",
+            Rung("Three steps: embed the notes once (build_index), embed the query (search), rank with your U04 cosine "
+                 "(top_k). Write top_k first: it needs no API."),
+            Rung("build_index: vectors = embed([note.text for note in notes]), then one {'id': note.id, 'text': "
+                 "note.text, 'vector': vector} per (note, vector) in zip(notes, vectors).", about='build_index'),
+            Rung("top_k: score each entry with cosine(query_vector, entry['vector']), sort highest first (reverse=True), "
+                 "keep the first k ids. search = top_k(index, embed([query])[0], k).", about='top_k search'),
+            Rung("run_queries: for question, expected in queries: top = search(index, question, k); append {'question': "
+                 "question, 'expected': expected, 'top': top, 'hit': expected in top}.", about='run_queries'),
+            Rung("Stretch: to_matrix = m / np.linalg.norm(m, axis=1, keepdims=True); scores = matrix @ (q / "
+                 "np.linalg.norm(q)); the indices of the k largest, largest first: np.argsort(-scores)[:k].tolist(), or "
+                 "np.argpartition to avoid sorting all n, then sort just those k.", about='to_matrix search_matrix'),
         ),
         calls=(
             "build_index: U04.embed",
@@ -216,23 +246,23 @@ UNITS: tuple[Unit, ...] = (
         stretch="Tighten the instruction to ‘If the answer isn’t in the retrieved context, say so and "
         "stop.’ Re-ask the unanswerable question — the hallucination should disappear entirely.",
         hints=(
-            "Start with build_prompt and parse_citations: no API needed. Copy the course's template character for "
-            "character and number the chunks as people count, from 1.",
-            "build_prompt: '\\n\\n'.join(CHUNK_LINE.format(i=i, text=c['text'], source=c['source']) for i, c in "
-            "enumerate(chunks, 1)) is the context; USER_TEMPLATE.format(context=context, question=question) is the "
-            "turn.",
-            "parse_citations: find every [chunk ...] bracket (any case), then every number inside it; drop repeats "
-            "keeping the first-seen order (dict.fromkeys); split by 1 <= n <= n_chunks into cited and flagged.",
-            "The brackets: re.findall(r'\\[\\s*chunks?\\s*(\\d[^\\]]*)\\]', reply, re.IGNORECASE) gives what "
-            "follows 'chunk' in each; re.findall(r'\\d+', group) gives its numbers.",
-            "chunk_notes: one dict per note.paragraphs entry, id f'{note.id}-p{number}' with "
-            "enumerate(note.paragraphs, 1). build_chunk_index: one embed([c['text'] for c in chunks]), then [{**c, "
-            "'vector': v} for c, v in zip(chunks, vectors)]. retrieve: top_k(index, embed([question])[0], k) gives "
-            "ids; map them back to the index's dicts, in its order.",
-            "answer_from: reply = ask_claude(system, build_prompt(chunks, question)); cited, flagged = "
-            "parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]; not_found = "
-            "reply.strip().lower().startswith(NOT_FOUND). answer = answer_from(retrieve(index, question, k), "
-            "question, system). ask_claude is U03's ask with MAX_TOKENS.",
+            Rung("Start with build_prompt and parse_citations: no API needed. Copy the course's template character for "
+                 "character and number the chunks as people count, from 1.", about='build_prompt parse_citations'),
+            Rung("build_prompt: '\\n\\n'.join(CHUNK_LINE.format(i=i, text=c['text'], source=c['source']) for i, c in "
+                 "enumerate(chunks, 1)) is the context; USER_TEMPLATE.format(context=context, question=question) is the "
+                 "turn.", about='build_prompt'),
+            Rung("parse_citations: find every [chunk ...] bracket (any case), then every number inside it; drop repeats "
+                 "keeping the first-seen order (dict.fromkeys); split by 1 <= n <= n_chunks into cited and flagged.", about='parse_citations'),
+            Rung("The brackets: re.findall(r'\\[\\s*chunks?\\s*(\\d[^\\]]*)\\]', reply, re.IGNORECASE) gives what "
+                 "follows 'chunk' in each; re.findall(r'\\d+', group) gives its numbers.", about='parse_citations'),
+            Rung("chunk_notes: one dict per note.paragraphs entry, id f'{note.id}-p{number}' with "
+                 "enumerate(note.paragraphs, 1). build_chunk_index: one embed([c['text'] for c in chunks]), then [{**c, "
+                 "'vector': v} for c, v in zip(chunks, vectors)]. retrieve: top_k(index, embed([question])[0], k) gives "
+                 "ids; map them back to the index's dicts, in its order.", about='chunk_notes build_chunk_index retrieve'),
+            Rung("answer_from: reply = ask_claude(system, build_prompt(chunks, question)); cited, flagged = "
+                 "parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]; not_found = "
+                 "reply.strip().lower().startswith(NOT_FOUND). answer = answer_from(retrieve(index, question, k), "
+                 "question, system). ask_claude is U03's ask with MAX_TOKENS.", about='answer answer_from ask_claude'),
         ),
         calls=(
             "build_chunk_index: U04.embed",
@@ -250,27 +280,27 @@ UNITS: tuple[Unit, ...] = (
         stretch="If re-ranking changes the order on every query, your embedding model is mismatched to "
         "the task — note that as a signal to swap embed models, not just to bolt on a re-ranker.",
         hints=(
-            "Build bottom-up and run `kata check 7` after each piece: tokenize, the two searches, fuse, hybrid_search; "
-            "then rerank_prompt, read_ranking, rerank; then semantic_chunks. The table and the pipeline only compose them.",
-            "Design notes before code: an id found by both retrievers is ONE result with both shares added; ranks are "
-            "comparable across retrievers, scores are not. A chunk is measured as a whole (count the joined text). A model's "
-            "ranking reply is text: trust only the ids you sent, once each.",
-            "tokenize is one re.findall over the lower-cased text. bm25_search: BM25Okapi([tokenize(e['text']) for e in index])"
-            ".get_scores(tokenize(query)), then sort the indices by score, highest first (sorted() is stable: ties keep "
-            "index order), and keep k (id, float(score)) pairs. vector_search: the same with cosine.",
-            "fuse keeps one dict of id -> sum of 1/(k + rank), ranks from enumerate(ranking, 1), never the raw scores; "
-            "sorted(fused, key=lambda i: -fused[i]) keeps ties in first-seen order. hybrid_search: "
-            "fuse([vector_search(index, embed([query])[0], depth), bm25_search(index, query, depth)]), vectors first.",
-            "read_ranking: for each id, re.search(rf'(?<![\\w-]){re.escape(i)}(?![\\w-])', reply) finds it as a whole id; "
-            "sort the found ids by match.start(), then add the other ids in retrieval order, and cut to n. rerank: "
-            "ask_claude(RERANK_SYSTEM, rerank_prompt(...)), read_ranking(reply, [c['id'] for c in candidates], n), map ids back. "
-            "voyage_rerank: candidates[r.index] for r in result.results.",
-            "semantic_chunks: cut the text into pieces that each END just after a PARAGRAPH_END match (finditer, slice up "
-            "to match.end()); add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, else close the chunk; a "
-            "paragraph too long alone goes the same way sentence by sentence (SENTENCE_END), a sentence never split.",
-            "compare: better = the re-ranked answer is right and the cosine answer not. production_answer: query = "
-            "rewrite_query(question); candidates = hybrid_search(index, query, k=DEPTH); top = rerank(question, "
-            "candidates, k); return {**answer_from(top, question), 'query': query}.",
+            Rung("Build bottom-up and run `kata check 7` after each piece: tokenize, the two searches, fuse, hybrid_search; "
+                 "then rerank_prompt, read_ranking, rerank; then semantic_chunks. The table and the pipeline only compose them."),
+            Rung("Design notes before code: an id found by both retrievers is ONE result with both shares added; ranks are "
+                 "comparable across retrievers, scores are not. A chunk is measured as a whole (count the joined text). A model's "
+                 "ranking reply is text: trust only the ids you sent, once each."),
+            Rung("tokenize is one re.findall over the lower-cased text. bm25_search: BM25Okapi([tokenize(e['text']) for e in index])"
+                 ".get_scores(tokenize(query)), then sort the indices by score, highest first (sorted() is stable: ties keep "
+                 "index order), and keep k (id, float(score)) pairs. vector_search: the same with cosine.", about='tokenize bm25_search vector_search'),
+            Rung("fuse keeps one dict of id -> sum of 1/(k + rank), ranks from enumerate(ranking, 1), never the raw scores; "
+                 "sorted(fused, key=lambda i: -fused[i]) keeps ties in first-seen order. hybrid_search: "
+                 "fuse([vector_search(index, embed([query])[0], depth), bm25_search(index, query, depth)]), vectors first.", about='fuse hybrid_search'),
+            Rung("read_ranking: for each id, re.search(rf'(?<![\\w-]){re.escape(i)}(?![\\w-])', reply) finds it as a whole id; "
+                 "sort the found ids by match.start(), then add the other ids in retrieval order, and cut to n. rerank: "
+                 "ask_claude(RERANK_SYSTEM, rerank_prompt(...)), read_ranking(reply, [c['id'] for c in candidates], n), map ids back. "
+                 "voyage_rerank: candidates[r.index] for r in result.results.", about='rerank_prompt read_ranking rerank voyage_rerank'),
+            Rung("semantic_chunks: cut the text into pieces that each END just after a PARAGRAPH_END match (finditer, slice up "
+                 "to match.end()); add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, else close the chunk; a "
+                 "paragraph too long alone goes the same way sentence by sentence (SENTENCE_END), a sentence never split.", about='semantic_chunks semantic_chunk_notes'),
+            Rung("compare: better = the re-ranked answer is right and the cosine answer not. production_answer: query = "
+                 "rewrite_query(question); candidates = hybrid_search(index, query, k=DEPTH); top = rerank(question, "
+                 "candidates, k); return {**answer_from(top, question), 'query': query}.", about='compare rerank_table production_answer rewrite_query hyde_passage'),
         ),
         calls=(
             "bm25_search: tokenize",
@@ -298,17 +328,17 @@ UNITS: tuple[Unit, ...] = (
         stretch="Only worthwhile for Scenario-C-shaped work. […] Done when: the saved adapter is < 100MB "
         "and the tuned model gives a different output than the base model on 5 held-out examples.",
         hints=(
-            "Read each request for what it asks the model to know or do, not for what it mentions; then climb "
-            "the tables top-down: retrieve knowledge, prompt for voice and format, train last.",
-            "route is a chain of ifs that returns at the first rule that fits. Check recent news, then domain knowledge, "
-            "first. Training needs ALL of: labelled_examples >= 1000, prompt_tried, not changes_often, and a narrow task "
-            "at AT_SCALE (or a specialized format; a smaller model means distillation). Then tone of voice, then one-off "
-            "behavior, then the fallback.",
-            "Cite rows without retyping them: next(r for r in [*DONT_FINE_TUNE_FOR, *DO_CONSIDER_FINE_TUNING_WHEN] if "
-            "r.startswith('Recent news')). Stretch: each projection trains A (d_model x rank) and B (rank x d_model), so "
-            "params = n_layers * 2 * (2 * d_model * rank), and MB = params * bytes_per_param / 1e6.",
-            "A = {'domain knowledge'}, changes monthly -> RAG; B = {'tone of voice', 'one-off behavior'} -> "
-            "prompting; C = {'narrow task'}, 5_000 labels, 2_000_000/month, prompt tried -> fine-tune (LoRA).",
+            Rung("Read each request for what it asks the model to know or do, not for what it mentions; then climb "
+                 "the tables top-down: retrieve knowledge, prompt for voice and format, train last.", about='route scenarios'),
+            Rung("route is a chain of ifs that returns at the first rule that fits. Check recent news, then domain knowledge, "
+                 "first. Training needs ALL of: labelled_examples >= 1000, prompt_tried, not changes_often, and a narrow task "
+                 "at AT_SCALE (or a specialized format; a smaller model means distillation). Then tone of voice, then one-off "
+                 "behavior, then the fallback.", about='route'),
+            Rung("Cite rows without retyping them: next(r for r in [*DONT_FINE_TUNE_FOR, *DO_CONSIDER_FINE_TUNING_WHEN] if "
+                 "r.startswith('Recent news')). Stretch: each projection trains A (d_model x rank) and B (rank x d_model), so "
+                 "params = n_layers * 2 * (2 * d_model * rank), and MB = params * bytes_per_param / 1e6.", about='route adapter_size_mb'),
+            Rung("A = {'domain knowledge'}, changes monthly -> RAG; B = {'tone of voice', 'one-off behavior'} -> "
+                 "prompting; C = {'narrow task'}, 5_000 labels, 2_000_000/month, prompt tried -> fine-tune (LoRA).", about='scenarios'),
         ),
     ),
     Unit(
@@ -321,14 +351,14 @@ UNITS: tuple[Unit, ...] = (
         stretch="Most teams stop at Gate 1 or 2. If yours does, that’s the win — the hours you didn’t "
         "spend fine-tuning go to data quality and evals (U10).",
         hints=(
-            "Walk the gates in order and return at the first that settles it: test `rate is None` before comparing "
-            "a rate with the bar; labels only matter once Gate 1 and Gate 2 were both run and fell short.",
-            "The line names 'Gate N' and its evidence: f'{rate:.0%}' for the rate that cleared the bar, f'{n:,}' "
-            "labels at Gate 3. LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).",
-            "init_adapter: rng = np.random.default_rng(seed); A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); "
-            "B = np.zeros((d_out, r)). forward: X @ W.T + scale * (X @ A.T) @ B.T, through A first (n x r), then B.",
-            "With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X. "
-            "Step with A -= lr * dA, B -= lr * dB only (never W); merge returns a new W + scale * B @ A.",
+            Rung("Walk the gates in order and return at the first that settles it: test `rate is None` before comparing "
+                 "a rate with the bar; labels only matter once Gate 1 and Gate 2 were both run and fell short.", about='gate solved_before_training'),
+            Rung("The line names 'Gate N' and its evidence: f'{rate:.0%}' for the rate that cleared the bar, f'{n:,}' "
+                 "labels at Gate 3. LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).", about='gate lora_params init_adapter'),
+            Rung("init_adapter: rng = np.random.default_rng(seed); A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); "
+                 "B = np.zeros((d_out, r)). forward: X @ W.T + scale * (X @ A.T) @ B.T, through A first (n x r), then B.", about='init_adapter forward'),
+            Rung("With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X. "
+                 "Step with A -= lr * dA, B -= lr * dB only (never W); merge returns a new W + scale * B @ A.", about='lora_gradients train_adapter merge'),
         ),
         calls=(
             "solved_before_training: gate",
@@ -346,20 +376,20 @@ UNITS: tuple[Unit, ...] = (
         stretch="Grow the eval by 5 cases a month. After a year you have ~80 cases covering everything "
         "you’ve seen in production.",
         hints=(
-            "Start with load_eval, then grade: neither needs the API, so try them on hand-made files and results. A "
-            "loader that skips a bad line hides a case forever; a grader fooled by an empty reply passes nothing real.",
-            "load_eval: enumerate(lines, 1), json.loads each non-blank line, and raise ValueError(f'{path}:{n}: ...') "
-            "at the first bad one, checking in order: JSON, object, id/input, duplicate id, exactly one kind, its value, "
-            "expected_args, tags. Remember each id's line in a dict to name the first one in a duplicate's message.",
-            "grade: fail an empty reply first. Tool: same tool, and each expected arg present and equal (extra args are "
-            "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase in "
-            "text.lower().replace('\u2019', \"'\") and no tool call.",
-            "run_case: one messages.create(model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, messages=[{'role': "
-            "'user', 'content': case['input']}]); read_reply joins the .text of blocks whose .type == 'text' and takes .name "
-            "and dict(.input) of the first 'tool_use'. judge: words = text.split(); words[0].strip('.:*!').upper() == 'PASS'.",
-            "run_eval: try: result = run_case(case, model) except anthropic.APIStatusError as error: append {'id': ..., "
-            "'passed': False, 'reason': f'error: {error}', 'result': None}. report: f\"{'PASS' if row['passed'] else 'FAIL'}  "
-            "{row['id']}  {row['reason']}\" per row, then f'{passed} / {len(rows)} passed'.",
+            Rung("Start with load_eval, then grade: neither needs the API, so try them on hand-made files and results. A "
+                 "loader that skips a bad line hides a case forever; a grader fooled by an empty reply passes nothing real.", about='load_eval grade'),
+            Rung("load_eval: enumerate(lines, 1), json.loads each non-blank line, and raise ValueError(f'{path}:{n}: ...') "
+                 "at the first bad one, checking in order: JSON, object, id/input, duplicate id, exactly one kind, its value, "
+                 "expected_args, tags. Remember each id's line in a dict to name the first one in a duplicate's message.", about='load_eval'),
+            Rung("grade: fail an empty reply first. Tool: same tool, and each expected arg present and equal (extra args are "
+                 "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase in "
+                 "text.lower().replace('\u2019', \"'\") and no tool call.", about='grade'),
+            Rung("run_case: one messages.create(model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, messages=[{'role': "
+                 "'user', 'content': case['input']}]); read_reply joins the .text of blocks whose .type == 'text' and takes .name "
+                 "and dict(.input) of the first 'tool_use'. judge: words = text.split(); words[0].strip('.:*!').upper() == 'PASS'.", about='run_case read_reply judge'),
+            Rung("run_eval: try: result = run_case(case, model) except anthropic.APIStatusError as error: append {'id': ..., "
+                 "'passed': False, 'reason': f'error: {error}', 'result': None}. report: f\"{'PASS' if row['passed'] else 'FAIL'}  "
+                 "{row['id']}  {row['reason']}\" per row, then f'{passed} / {len(rows)} passed'.", about='run_eval report'),
         ),
         calls=(
             "run_case: read_reply",
@@ -376,19 +406,19 @@ UNITS: tuple[Unit, ...] = (
         stretch="Make production default to the cheapest row that meets the bar, and re-run this table "
         "whenever a new model ships.",
         hints=(
-            "Part 1: run each case, grade it with U10's grade, then sum up per model; circling is a filter by the bar, "
-            "then a min. Part 2: a static model is a lookup table (one vector per token id); quantizing is divide by a "
-            "scale, round, clip.",
-            "Latency is recorded, not timed: with_raw_response.create(...) gives .headers['x-kata-latency-ms'] and "
-            ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens: (in * price_in + out * "
-            "price_out) / 1_000_000. row_scales is per row: np.abs(m).max(axis=1) / (2 ** (bits - 1) - 1).",
-            "model_row: statistics.median of the latencies, sum of costs / len(cases). cheapest_passing: min(rows that "
-            "clear the bar, key=lambda r: (r['cost_usd'], r['latency_ms']), default=None). retrieval_pass_rate: divide "
-            "each row by its norm, then np.argmax(questions @ notes.T, axis=1) == answers.",
-            "static_embed: embeddings[tokenizer.encode(t).ids].astype(np.float32).mean(axis=0), then divide by its norm "
-            "(zeros for ''); with scales, dequantize(codes[ids], scales[ids]) first. quantize: np.clip(np.rint(m / "
-            "scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8); stored_bytes: math.ceil(codes.size * bits / 8) "
-            "+ scales.nbytes. lab_table times each static_embed with time.perf_counter().",
+            Rung("Part 1: run each case, grade it with U10's grade, then sum up per model; circling is a filter by the bar, "
+                 "then a min. Part 2: a static model is a lookup table (one vector per token id); quantizing is divide by a "
+                 "scale, round, clip."),
+            Rung("Latency is recorded, not timed: with_raw_response.create(...) gives .headers['x-kata-latency-ms'] and "
+                 ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens: (in * price_in + out * "
+                 "price_out) / 1_000_000. row_scales is per row: np.abs(m).max(axis=1) / (2 ** (bits - 1) - 1).", about='run_claude run_ollama cost_usd row_scales'),
+            Rung("model_row: statistics.median of the latencies, sum of costs / len(cases). cheapest_passing: min(rows that "
+                 "clear the bar, key=lambda r: (r['cost_usd'], r['latency_ms']), default=None). retrieval_pass_rate: divide "
+                 "each row by its norm, then np.argmax(questions @ notes.T, axis=1) == answers.", about='model_row three_model_table cheapest_passing retrieval_pass_rate production_model needs_rerun'),
+            Rung("static_embed: embeddings[tokenizer.encode(t).ids].astype(np.float32).mean(axis=0), then divide by its norm "
+                 "(zeros for ''); with scales, dequantize(codes[ids], scales[ids]) first. quantize: np.clip(np.rint(m / "
+                 "scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8); stored_bytes: math.ceil(codes.size * bits / 8) "
+                 "+ scales.nbytes. lab_table times each static_embed with time.perf_counter().", about='static_embed load_student quantize dequantize stored_bytes lab_table'),
         ),
         calls=(
             "run_claude: U10.read_reply",
@@ -410,16 +440,16 @@ UNITS: tuple[Unit, ...] = (
         stretch="Re-read the four-conversation doc you wrote back in U01’s lab. Upgrade any paragraph that "
         "now sounds vague using the decision table — that delta is the practice paying off.",
         hints=(
-            "Everything here is a walk down an ordered list: DECISION_TABLE for first_move, CHEAPER_FASTER for "
-            "the next cheaper step, APPROACHES for which reasons a decision doc owes.",
-            "first_move: the applicable row with the smallest ROWS.index wins (min(problem, key=ROWS.index) raises "
-            "ValueError for you on an empty set or an unknown row). cheaper_faster_next: the first step not in already_done.",
-            "In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'), e.g. with "
-            "re.match(r'\\s*(Task|Row|Chosen|Rejected\\s+([^:]+?))\\s*:(.*)$', line, re.IGNORECASE); a line with no key runs on "
-            "from the line above. Compare texts as ' '.join(t.replace('’', \"'\").lower().split()).",
-            "Then check each rule and add a sentence naming its key. Chosen must EQUAL one approach, not contain one; the "
-            "row must be in ROWS with the choice in ROW_APPROACHES[row]; loop over APPROACHES[APPROACHES.index(chosen) + 1:] "
-            "for reasons; then len(text.split()) > POST_IT_MAX_WORDS.",
+            Rung("Everything here is a walk down an ordered list: DECISION_TABLE for first_move, CHEAPER_FASTER for "
+                 "the next cheaper step, APPROACHES for which reasons a decision doc owes.", about='first_move cheaper_faster_next validate_decision_doc'),
+            Rung("first_move: the applicable row with the smallest ROWS.index wins (min(problem, key=ROWS.index) raises "
+                 "ValueError for you on an empty set or an unknown row). cheaper_faster_next: the first step not in already_done.", about='first_move cheaper_faster_next'),
+            Rung("In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'), e.g. with "
+                 "re.match(r'\\s*(Task|Row|Chosen|Rejected\\s+([^:]+?))\\s*:(.*)$', line, re.IGNORECASE); a line with no key runs on "
+                 "from the line above. Compare texts as ' '.join(t.replace('’', \"'\").lower().split()).", about='validate_decision_doc'),
+            Rung("Then check each rule and add a sentence naming its key. Chosen must EQUAL one approach, not contain one; the "
+                 "row must be in ROWS with the choice in ROW_APPROACHES[row]; loop over APPROACHES[APPROACHES.index(chosen) + 1:] "
+                 "for reasons; then len(text.split()) > POST_IT_MAX_WORDS.", about='validate_decision_doc'),
         ),
     ),
 )

@@ -73,7 +73,11 @@ def replies() -> dict[str, str]:
     The keys are exactly the four headings of CONVERSATIONS (plus BUILD_OUR_OWN for the Stretch).
     Each reply is a str, written in your own words before the rest of the practice arms you: what you
     would answer, in one paragraph (no blank line inside) of at least 20 words, naming at least one
-    concrete mechanism that your `mechanisms_named` finds.
+    concrete mechanism that your `mechanisms_named` finds. The mechanism must also fit its conversation,
+    as the course's bracketed hints say: RAG or a structured wiki instead of fine-tuning on the docs;
+    a structured wiki, embeddings or a vector database (pgvector) for the vector database; for made-up
+    answers, missing context, so a grounding mechanism (RAG, a structured wiki, a web-search tool) or
+    evals that measure it; prompt caching, distillation or quantization to make it faster or cheaper.
     """
     return {
         "fine-tune on our docs": (

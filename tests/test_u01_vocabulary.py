@@ -78,7 +78,7 @@ def test_finds_mechanisms_by_their_aliases(text, mechanisms):
     """
     got, call = named(text)
     expect(got == mechanisms, call=call, returned=got, expected=f"{mechanisms!r}, found through an alias",
-           hint="check every alias in GLOSSARY[name], not only the name itself")
+           hint="a mechanism has several aliases in GLOSSARY: look for each of them, not only its name")
 
 
 @pytest.mark.contract
@@ -112,7 +112,7 @@ def test_ignores_case_except_for_acronyms(text, mechanisms):
     """
     got, call = named(text)
     expect(got == mechanisms, call=call, returned=got, expected=repr(mechanisms),
-           hint="compare without regard to case (re.IGNORECASE), except for all-capital acronyms")
+           hint="compare without regard to case, except for all-capital acronyms such as RAG")
 
 
 @pytest.mark.verify
@@ -225,6 +225,15 @@ def _paragraph_problems(heading, paragraph):
     return problems
 
 
+def _nudge(problems) -> str:
+    """The hint for the first kind of problem found, so it is about the clause that failed."""
+    if any("not a paragraph" in p for p in problems):
+        return "a reply is what you would say back, and why, in one paragraph of 20 words or more"
+    if any("more than one paragraph" in p for p in problems):
+        return "one paragraph per reply: join its sentences, no blank line inside"
+    return "name the move you would make: RAG, a structured wiki, prompt caching, quantization, distillation..."
+
+
 @pytest.mark.verify
 def test_four_replies_one_per_conversation():
     """Four paragraphs exist, one per conversation."""
@@ -241,9 +250,40 @@ def test_each_reply_names_a_concrete_mechanism():
     got = u01.replies()
     problems = {h: _paragraph_problems(h, got.get(h)) for h in HEADINGS}
     problems = {h: p for h, p in problems.items() if p}
+    nudge = _nudge([p for found in problems.values() for p in found])
     expect(not problems, call="replies()", returned=problems,
            expected="four single paragraphs, each naming at least one mechanism (shown: what is wrong, per heading)",
-           hint="name the move you would make: RAG, a structured wiki, prompt caching, quantization, distillation...")
+           hint=nudge)
+
+
+# What fits each conversation, from the course's own brackets beside the four quotes: fine-tuning on
+# the docs is "usually the wrong move. RAG is cheaper"; a vector database, "maybe a structured wiki is
+# better"; made-up answers are hallucination, whose "cause is usually missing context", so a grounding
+# mechanism or evals that measure it; faster / cheaper has "three real answers: prompt caching,
+# distillation, quantization". The names are GLOSSARY's keys.
+FITS = {
+    "fine-tune on our docs": {"RAG", "structured wiki"},
+    "we need a vector database": {"structured wiki", "embeddings", "vector database"},
+    "the model is making things up": {"RAG", "structured wiki", "web-search tool", "evals"},
+    "make it faster / cheaper": {"prompt caching", "distillation", "quantization"},
+}
+
+
+@pytest.mark.contract
+def test_each_reply_names_a_mechanism_that_fits_its_conversation():
+    """The mechanism must also fit its conversation, as the course's bracketed hints say
+
+    Form is not enough: "use quantization" names a mechanism, but not one that stops a model making
+    things up. Each reply must name at least one of the moves the course gives for its conversation.
+    """
+    got = u01.replies()
+    named = {h: u01.mechanisms_named(got[h]) if isinstance(got.get(h), str) else got.get(h) for h in HEADINGS}
+    unfit = {h: sorted(found) if isinstance(found, set) else found for h, found in named.items()
+             if not (isinstance(found, set) and found & FITS[h])}
+    expect(not unfit, call="replies()", returned=unfit,
+           expected="each reply naming a move that the course's brackets give for its conversation "
+                    "(shown: what the unfit replies name)",
+           hint="re-read the course's brackets beside the four quotes: what is the usual cause, and which move addresses it?")
 
 
 @pytest.mark.stretch
@@ -251,6 +291,8 @@ def test_fifth_reply_to_building_our_own_model():
     """Add a fifth heading: “we should build our own model.” Write the one-paragraph reply you’ll need the first time a stakeholder proposes it."""
     got = u01.replies()
     problems = _paragraph_problems(FIFTH_HEADING, got.get(FIFTH_HEADING))
+    nudge = _nudge(problems) if any("paragraph" in p for p in problems) else \
+        "training vs inference: what would you do instead of training, and what is the most you would train?"
     expect(not problems, call=f"replies()[{FIFTH_HEADING!r}]", returned=got.get(FIFTH_HEADING),
            expected=f"one paragraph under the course's heading {FIFTH_HEADING!r} that names a mechanism; it {' and '.join(problems) or 'is fine'}",
-           hint="training vs inference: what would you do instead of training, and what is the most you would train?")
+           hint=nudge)

@@ -174,7 +174,7 @@ def test_phase_ignores_case(activity):
     got = u02.phase(activity)
     expect(got == "training", call=f"phase({activity!r})", returned=got,
            expected="'training', whatever the capitals",
-           hint="compare without regard to case (re.IGNORECASE, or lower both sides)")
+           hint="compare without regard to case: 'Fine-tune' and 'fine-tune' are the same term")
 
 
 WORDS = st.sampled_from(["the", "team", "will", "nightly", "our", "model", "for", "tickets", "on", "a", "new"])
@@ -215,7 +215,7 @@ def test_a_term_glued_inside_a_longer_word_is_inference(pick, prefix, suffix):
 
 @pytest.mark.verify
 def test_a_sheet_that_meets_the_verify_line_passes():
-    """Count the columns: the Inference count is higher than the Training count. Every Training row has a written justification and a named measurement beside it; none is left blank.
+    """Return the sheet's problems as a list of plain-language strings; [] means it passes the Verify line.
 
     Three inference rows and one justified, measured training row: no problems at all.
     """
@@ -263,7 +263,7 @@ def test_a_training_row_without_justification_is_flagged(blank):
     got, call = audited(sheet)
     expect(names(got, row.activity), call=call, returned=got,
            expected=f"a problem that names {row.activity!r}: its justification is blank",
-           hint="flag a Training row whose justification is empty once stripped: `not text.strip()`")
+           hint="a justification of only spaces is still blank: flag a Training row whose justification has no visible text")
 
 
 @pytest.mark.verify
@@ -319,7 +319,7 @@ def test_a_row_in_the_wrong_column_is_flagged(activity, column):
     got, call = audited(sheet)
     expect(names(got, activity), call=call, returned=got,
            expected=f"a problem that names {activity!r}: it does not belong in the {column!r} column",
-           hint="compare each row's column with phase(row.activity)")
+           hint="compare the column each row was put in with the phase its activity belongs to (your phase function decides)")
 
 
 @pytest.mark.verify

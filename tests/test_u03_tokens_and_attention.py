@@ -100,46 +100,46 @@ def whole_sentence_problems(original, cut):
 @pytest.mark.verify
 @pytest.mark.parametrize(("text", "count"), [("Hello, world", 3), ("antidisestablishmentarianism", 6), ("", 0)])
 def test_count_tokens_gives_the_course_numbers(text, count):
-    """Your new total token count is at least 15% below the original number
+    """Return the number of tokens in `text` under the cl100k encoding, an int.
 
     Every number in this unit is a token count, so the counter comes first: "Hello, world" is 3
     tokens and "antidisestablishmentarianism" 6 under cl100k, as the course says.
     """
     got = u03.count_tokens(text)
     expect(got == count, call=f"count_tokens({text!r})", returned=got, expected=f"{count} (cl100k tokens)",
-           hint="tokens are not words: encode with tiktoken.get_encoding(ENCODING) and count the result")
+           hint="tokens are not words: count what the course's tokenizer (tiktoken, ENCODING) makes of the text")
 
 
 @pytest.mark.verify
 @settings(max_examples=EXAMPLES)
 @given(text=st.text(st.sampled_from(list("Hello, world! anti dis establishment 2026 $48,000\n\té€日本🙂")), max_size=80))
 def test_count_tokens_is_the_cl100k_count_of_any_text(text):
-    """Your new total token count is at least 15% below the original number
+    """Return the number of tokens in `text` under the cl100k encoding, an int.
 
     Property: for any text, the count is the number of cl100k tokens, whatever its spaces.
     """
     got = u03.count_tokens(text)
     expect(got == tokens(text), call=f"count_tokens({text!r})", returned=got, expected=f"{tokens(text)} (cl100k)",
-           hint="splitting on spaces counts words; use tiktoken.get_encoding(ENCODING).encode(text)")
+           hint="splitting on spaces counts words, not tokens: let tiktoken's ENCODING encode the text and count that")
 
 
 @pytest.mark.verify
 @settings(max_examples=EXAMPLES)
 @given(text=st.text(max_size=200))
 def test_estimate_is_about_four_characters_per_token(text):
-    """Your new total token count is at least 15% below the original number
+    """CHARS_PER_TOKEN characters make about one token: the estimate is within one token of len(text) / CHARS_PER_TOKEN.
 
     Property: without a tokenizer, an estimate is the characters divided by 4, give or take one.
     """
     got = u03.estimate_tokens(text)
     ok = isinstance(got, int) and abs(got - len(text) / 4) < 1
     expect(ok, call=f"estimate_tokens({text!r})", returned=got, expected=f"an int within 1 of {len(text)} / 4",
-           hint="~4 characters per token: len(text) / CHARS_PER_TOKEN, rounded up")
+           hint="about 4 characters per token: divide the length by CHARS_PER_TOKEN and round up, never down")
 
 
 @pytest.mark.verify
 def test_estimate_is_close_to_the_real_count_on_the_notes():
-    """Your new total token count is at least 15% below the original number
+    """Estimate the tokens in `text` without a tokenizer, by the rule of thumb; return an int.
 
     On English prose (each sample note) the 4-characters rule lands near the cl100k count.
     """
@@ -181,7 +181,7 @@ def test_anthropic_count_agrees_with_tiktoken_and_shows_the_saving(corpus_cut):
 
 @pytest.mark.verify
 def test_sentences_split_at_line_breaks_and_sentence_ends():
-    """Your new total token count is at least 15% below the original number
+    """So a note's title line and its "Date: ..." line are sentences of their own, while "$400,000." or "2.5 days" split nowhere inside.
 
     A cut keeps whole sentences, so first the sentences: a title line and a "Date:" line are
     sentences of their own, and "$400,000." or "2.5%" split nowhere inside.
@@ -190,12 +190,12 @@ def test_sentences_split_at_line_breaks_and_sentence_ends():
     want = ["Monthly Review", "Date: 2026-03-04", "The budget is $400,000.", "It keeps a 2.5% reserve!", "Enough?", "Yes."]
     got = u03.split_sentences(text)
     expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
-           hint='split at line breaks and after . ! ? followed by whitespace: re.split(r"(?<=[.!?])\\s+|\\n+", text)')
+           hint="a sentence ends at a line break, or at the whitespace after . ! or ?: keep the mark with its sentence and drop empty pieces")
 
 
 @pytest.mark.verify
 def test_context_block_is_the_course_rag_shape():
-    """Your new total token count is at least 15% below the original number
+    """The course's shape, exactly: a line "[chunk N] <text>  (source: <source>)" per chunk (two spaces before the parenthesis), N counting from 1 in the given order, the chunks separated by a blank line.
 
     The notes go into the prompt as the course's numbered chunks, each naming its source.
     """
@@ -203,12 +203,12 @@ def test_context_block_is_the_course_rag_shape():
     want = "[chunk 1] Kickoff.  (source: note01.txt)\n\n[chunk 2] Workshop.  (source: note02.txt)"
     got = u03.context_block(chunks)
     expect(got == want, call=f"context_block({chunks!r})", returned=got, expected=repr(want),
-           hint='f"[chunk {i}] {text}  (source: {source})" for i from 1, joined by "\\n\\n"')
+           hint="the course's chunk format: each chunk numbered from 1 in square brackets, its text, two spaces, its source in parentheses; a blank line between chunks")
 
 
 @pytest.mark.verify
 def test_budget_lists_every_part_with_its_count():
-    """Your new total token count is at least 15% below the original number
+    """Four parts, named and ordered so: "system" (SYSTEM), "user input" (`question`), "tool outputs" (the `chunks` pasted as context_block does: the notes play the part of the tool outputs) and "response" (`reply`).
 
     The budget names the prompt's parts (system prompt, user input, tool outputs, response) and
     counts each one.
@@ -221,7 +221,7 @@ def test_budget_lists_every_part_with_its_count():
            call=f"prompt_parts(notes, {INPUTS[0][0]!r}, {REPLY!r})", returned=parts,
            expected=f"a dict of the parts {names}: the course's RAG system block, the question, the notes pasted "
            "into 'tool outputs', the reply",
-           hint="system: SYSTEM (the course's, as the exercise gives it), user input: the question, tool outputs: context_block(chunks), response: reply")
+           hint="four parts, one per kind of text: the system prompt as given, the question as user input, the context block of the chunks as tool outputs, the reply as response")
     got = u03.token_budget(parts)
     want = {name: tokens(text) for name, text in parts.items()}
     expect(got == want, call="token_budget(prompt_parts(...))", returned=got, expected=f"{want} (cl100k counts)",
@@ -230,7 +230,7 @@ def test_budget_lists_every_part_with_its_count():
 
 @pytest.mark.verify
 def test_the_largest_part_is_the_pasted_context():
-    """Your new total token count is at least 15% below the original number
+    """Return the name of the part with the most tokens in `budget` (a token_budget result)
 
     Of system prompt, question, notes and reply, the pasted notes are where the bill goes.
     """
@@ -238,7 +238,7 @@ def test_the_largest_part_is_the_pasted_context():
               {"system": u03.SYSTEM, "user input": INPUTS[0][0], "tool outputs": block(CHUNKS), "response": REPLY}.items()}
     got = u03.largest_part(budget)
     expect(got == LARGEST, call=f"largest_part({budget!r})", returned=got, expected=repr(LARGEST),
-           hint="compare the counts, not the names: max(budget) compares the keys")
+           hint="compare the counts, not the names: the largest of a dict on its own is its alphabetically last key")
 
 
 @pytest.mark.verify
@@ -246,13 +246,13 @@ def test_the_largest_part_is_the_pasted_context():
 @given(budget=st.dictionaries(st.sampled_from(["system", "user input", "tool outputs", "response", "examples"]),
                               st.integers(0, 10_000), min_size=1))
 def test_largest_part_has_the_most_tokens(budget):
-    """Your new total token count is at least 15% below the original number
+    """Return the name of the part with the most tokens in `budget` (a token_budget result)
 
     Property: for any budget, the largest part is one with the highest count.
     """
     got = u03.largest_part(budget)
     expect(got in budget and budget[got] == max(budget.values()), call=f"largest_part({budget!r})", returned=got,
-           expected=f"a part with {max(budget.values())} tokens", hint="max(budget, key=budget.get)")
+           expected=f"a part with {max(budget.values())} tokens", hint="the largest part is the one with the most tokens: rank the parts by their counts, not by their names")
 
 
 @pytest.mark.verify
@@ -260,7 +260,7 @@ def test_largest_part_has_the_most_tokens(budget):
 @given(before=st.dictionaries(st.sampled_from(["system", "user input", "tool outputs", "response"]),
                               st.integers(1, 5_000), min_size=2), data=st.data())
 def test_saving_is_measured_on_the_total(before, data):
-    """Your new total token count is at least 15% below the original number
+    """Return the share of the TOTAL token count that a cut saved between two token budgets, a float. 0.2 means the whole prompt, all its parts summed, is 20% smaller after the cut; 0.0 that it did not shrink.
 
     Property: the saving is that of the whole prompt, 1 - total after / total before, not that of
     the part that was cut.
@@ -279,7 +279,7 @@ def test_saving_is_measured_on_the_total(before, data):
 
 @pytest.mark.verify
 def test_cut_removes_30_percent_of_the_largest_part(corpus_cut):
-    """Your new total token count is at least 15% below the original number
+    """Cut at least `fraction` of the context's tokens by dropping whole sentences
 
     The unit's step 4: at least 30% of the pasted notes' tokens are gone.
     """
@@ -293,7 +293,7 @@ def test_cut_removes_30_percent_of_the_largest_part(corpus_cut):
 
 @pytest.mark.verify
 def test_cut_drops_whole_sentences_only(corpus_cut):
-    """Your new total token count is at least 15% below the original number
+    """each chunk's text is some of its own sentences (as split_sentences finds them), whole and in their original order, one per line
 
     The cut happens at sentence boundaries: each chunk keeps its source and place, and every sentence
     left in it is a whole sentence of its note.
@@ -340,7 +340,7 @@ def test_total_is_at_least_15_percent_below_the_original(corpus_cut):
 @given(picked=st.lists(st.integers(0, len(CHUNKS) - 1), min_size=2, max_size=3, unique=True),
        fraction=st.sampled_from([0.2, 0.3, 0.4]), data=st.data())
 def test_any_cut_keeps_whole_sentences_and_what_it_must(picked, fraction, data):
-    """Your new total token count is at least 15% below the original number
+    """Cut at least `fraction` of the context's tokens by dropping whole sentences
 
     Property: for any few notes, any sentences to keep and any fraction, the cut reaches the
     fraction, drops whole sentences only, and keeps the sentences it was told to keep.
@@ -424,7 +424,7 @@ def test_left_out_keep_and_fraction_cut_30_percent_and_keep_the_facts(given):
 
 @pytest.mark.verify
 def test_chunks_of_one_sentence_each_are_cut_whole():
-    """Your new total token count is at least 15% below the original number
+    """Cut at least `fraction` of the context's tokens by dropping whole sentences; keep every fact.
 
     Retrieved chunks are often a sentence each: a cut then drops whole chunks' text, leaving each
     chunk in its place (empty if its sentence went), and keeps the one it was told to keep.
@@ -450,7 +450,7 @@ def test_chunks_of_one_sentence_each_are_cut_whole():
 
 @pytest.mark.verify
 def test_a_chunk_cut_down_to_nothing_stays_as_an_empty_chunk():
-    """Your new total token count is at least 15% below the original number
+    """the chunks are the same, in the same order, each with its own source (a chunk may end up empty)
 
     When the only kept sentence is in the second chunk and the cut is deep, the first chunk loses
     every sentence: it stays in the result, empty, with its source, so the chunks still line up.
@@ -571,7 +571,7 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
         got = budget_failure(parts, limit)
         expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})", returned=got,
                expected=f"an AssertionError whose message names the largest part, {LARGEST!r}",
-               hint="raise AssertionError(f'... {total_tokens} tokens ... largest part {name!r} ...')")
+               hint="raise an AssertionError whose message gives the total and names the largest part, so the reader knows what to cut")
 
 
 @pytest.mark.stretch
@@ -589,4 +589,4 @@ def test_budget_assertion_fails_exactly_when_the_total_reaches_n(system, slack):
     want_failure = not total < limit
     expect((got is not None) == want_failure, call=f"assert_within_budget({parts!r}, {limit})", returned=got,
            expected=f"{'an AssertionError' if want_failure else 'None'}: total_tokens is {total}, N is {limit}",
-           hint="the budget is strict: total_tokens < N passes, total_tokens == N already fails")
+           hint="the budget is strict: a total below N passes, a total of exactly N already fails")

@@ -74,17 +74,17 @@ def test_embed_sends_one_request_for_the_whole_list():
         expect(sent == [texts][:len(sent)], call="embed([CATS, KITTENS, CARS])",
                returned=f"call {len(calls)} sends {sent[-1]!r}",
                expected=f"one call sending all three texts, in order: {texts}",
-               hint="pass the whole list to one client.embed(texts, ...) call, not one call per text")
+               hint="send the whole list in one embed request, not one request per text")
         model = calls[-1].argument(1, "model")
         expect(model == EMBEDDING_MODEL, call="embed([CATS, KITTENS, CARS])", returned=f"a call with model={model!r}",
                expected=f"model={EMBEDDING_MODEL!r}, the course's embedding model (kata.models.EMBEDDING_MODEL)",
-               hint="client.embed(texts, model=EMBEDDING_MODEL)")
+               hint="name the unit's EMBEDDING_MODEL in the request, as the course does")
 
     with spy(voyageai.Client, "embed", check=one_call_with_every_text) as calls:
         embedded(texts, "embed([CATS, KITTENS, CARS])")
     expect(calls, call="embed([CATS, KITTENS, CARS])", returned=calls,
            expected=never_called(voyageai.Client, "embed", "embed() ran"),
-           hint="voyageai.Client().embed(texts, model=EMBEDDING_MODEL)")
+           hint="send the texts to Voyage's embed endpoint, with the unit's EMBEDDING_MODEL")
 
 
 @pytest.mark.verify
@@ -99,7 +99,7 @@ def test_close_pair_outscores_far_pair():
     scores = {"cos(cats, kittens)": close, "cos(cats, cars)": far}
     expect(close > far, call="cosine(cats, kittens) and cosine(cats, cars)", returned=scores,
            expected="the close pair (cats, kittens) to score higher than the far pair (cats, cars)",
-           hint="cosine is dot(a, b) / (norm(a) * norm(b)); check that you compare the right pairs")
+           hint="cosine is the course's step 3: the dot product divided by the product of the two lengths; check that you compare the right pairs")
     expect(close >= CLOSE_PAIR_AT_LEAST and far <= FAR_PAIR_AT_MOST,
            call="cosine(cats, kittens) and cosine(cats, cars)", returned=scores,
            expected=f"cos(cats, kittens) ≥ {CLOSE_PAIR_AT_LEAST} and cos(cats, cars) ≤ {FAR_PAIR_AT_MOST}",
@@ -124,7 +124,7 @@ def test_cosine_of_known_pairs(a, b, cos):
     got = u04.cosine(a, b)
     expect(isinstance(got, numbers.Real) and math.isclose(got, cos, abs_tol=ROUNDING),
            call=f"cosine({a}, {b})", returned=got, expected=f"{cos}",
-           hint="dot(a, b) / (norm(a) * norm(b)), where norm(v) = sqrt(sum of v's squares)")
+           hint="the course's step 3: the dot product divided by the product of the two lengths, a length being the square root of the sum of squares")
 
 
 # Vectors of a few numbers; a vector that is (almost) all zeros has no direction and is left out.
@@ -153,7 +153,7 @@ def test_cosine_is_symmetric_and_between_minus_one_and_one(pair):
     expect(math.isclose(ab, ba, rel_tol=ROUNDING, abs_tol=ROUNDING), call=f"cosine(a, b) and cosine(b, a) with a={a}, b={b}",
            returned=(ab, ba), expected="the same number both ways", hint="the angle between a and b is the angle between b and a")
     expect(-1 - ROUNDING <= ab <= 1 + ROUNDING, call=f"cosine({a}, {b})", returned=ab, expected="a number in [-1, 1]",
-           hint="a dot product alone grows with the vectors' lengths: divide by norm(a) * norm(b)")
+           hint="a dot product alone grows with the vectors' lengths: the course's step 3 divides it by the product of the two lengths")
 
 
 @pytest.mark.verify
@@ -177,7 +177,7 @@ def test_cosine_ignores_length(pair, factor):
 ZERO, MISMATCH = "a zero vector", "vectors of different dimensions"
 PROBLEM_HINTS = {
     ZERO: "a vector of zeros has length 0: check both norms and raise ValueError before dividing",
-    MISMATCH: "check len(a) == len(b) first: zip() silently drops the extra numbers of the longer vector",
+    MISMATCH: "check that both vectors have as many numbers first: pairing them up silently drops the extra numbers of the longer one",
 }
 
 
@@ -199,8 +199,9 @@ def test_cosine_rejects_what_has_no_angle(a, b, problem):
     """
     what, value = raised(u04.cosine, a, b)
     ok = what == "raised" and isinstance(value, ValueError) and str(value).strip() != ""
+    nudge = PROBLEM_HINTS[problem]
     expect(ok, call=f"cosine({a}, {b})", returned=f"<raised {type(value).__name__}: {value}>" if what == "raised" else value,
-           expected=f"a ValueError with a message about {problem}", hint=PROBLEM_HINTS[problem])
+           expected=f"a ValueError with a message about {problem}", hint=nudge)
 
 
 @pytest.mark.stretch

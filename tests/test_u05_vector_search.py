@@ -48,26 +48,26 @@ COMPASS = [
 @pytest.mark.parametrize(("k", "best"), [(3, ["northeast", "east", "far-east"]), (1, ["northeast"]),
                                          (5, ["northeast", "east", "far-east", "north", "west"])])
 def test_top_k_ranks_by_cosine_best_first(k, best):
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Return the ids of the k entries of `index` most similar to `query_vector`, best first
 
     First the ranking, with no API: top_k returns the k ids with the highest cosine, most similar first.
     """
     got = u05.top_k(COMPASS, [2.0, 1.0], k)
     shown = {entry["id"]: entry["vector"] for entry in COMPASS}
     expect(got == best, call=f"top_k(index, [2.0, 1.0], k={k}) on an index with the vectors {shown}", returned=got, expected=f"{best} (ids, best first)",
-           hint="score each entry with cosine(query_vector, entry['vector']), sort from highest to lowest, keep the first k ids")
+           hint="score each entry's vector against the query with your cosine, rank from highest to lowest, keep the ids of the first k")
 
 
 @pytest.mark.verify
 def test_top_k_without_k_returns_the_top_3():
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Return the ids of the k entries of `index` most similar to `query_vector`, best first
 
     k defaults to 3, as the signature says: top_k(index, query_vector) with no k is the top 3.
     """
     got = u05.top_k(COMPASS, [2.0, 1.0])
     expect(got == ["northeast", "east", "far-east"], call="top_k(index, [2.0, 1.0]) with no k, on the compass index",
            returned=got, expected="['northeast', 'east', 'far-east']: the top 3, best first",
-           hint="keep the signature's default, k: int = 3")
+           hint="keep the signature's default: k is 3 when the caller does not give it")
 
 
 VECTOR = st.lists(st.integers(-9, 9), min_size=4, max_size=4).filter(any)  # no zero vectors: they have no direction
@@ -77,7 +77,7 @@ VECTOR = st.lists(st.integers(-9, 9), min_size=4, max_size=4).filter(any)  # no 
 @settings(max_examples=50)  # small indexes: 50 cover the cases, and the unit stays quick
 @given(vectors=st.lists(VECTOR, min_size=1, max_size=12), query=VECTOR, k=st.integers(1, 12))
 def test_top_k_keeps_the_k_most_similar(vectors, query, k):
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """The result holds min(k, len(index)) different ids in order of falling cosine, and no entry left out scores higher than one kept (equal scores may go either way).
 
     Property: for any index, top_k returns min(k, n) distinct ids of the index, in order of falling
     cosine, and nothing it leaves out scores higher than what it keeps (ties may go either way).
@@ -98,7 +98,7 @@ def test_top_k_keeps_the_k_most_similar(vectors, query, k):
     expect(in_order and best_kept, call=call, returned={doc_id: round(score[doc_id], 4) for doc_id in got},
            expected=f"the {min(k, len(index))} highest cosines, highest first (all scores: "
                     f"{ {doc_id: round(s, 4) for doc_id, s in score.items()} })",
-           hint="sort by cosine with reverse=True (highest first), then slice [:k]")
+           hint="rank from the highest cosine to the lowest, then keep the first k")
 
 
 def one_call_sending(want: list[str], call: str, hint: str):
@@ -117,19 +117,19 @@ def one_call_sending(want: list[str], call: str, hint: str):
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_build_index_embeds_the_corpus_in_one_request():
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Embed all the texts with ONE call to your U04 `embed`, in the notes' order: the corpus is embedded once, here.
 
     The corpus is embedded once, in one request: build_index sends the ten notes' texts, in order,
     in ONE call to voyageai.Client().embed (through your embed from U04).
     """
     notes = load_notes()
     check = one_call_sending([n.text for n in notes], "build_index(load_notes())",
-                             "one embed([note.text for note in notes]) for the whole corpus, not one call per note")
+                             "one call to your embed with every note's text for the whole corpus, not one call per note")
     with spy(voyageai.Client, "embed", check=check) as calls:
         u05.build_index(notes)
     expect(calls, call="build_index(load_notes())", returned=calls,
            expected=never_called(voyageai.Client, "embed", "build_index ran"),
-           hint="build_index calls embed([note.text for note in notes]), your U04 embed")
+           hint="build_index sends the notes' texts to your U04 embed: all of them in one call, in order")
 
 
 @pytest.mark.verify
@@ -143,18 +143,18 @@ def test_search_embeds_only_the_query():
     index = u05.build_index(load_notes())
     question = SPONSOR[0]
     check = one_call_sending([question], f"search(index, {question!r})",
-                             "embed([query])[0], then top_k(index, that vector, k): the index already holds the notes' vectors")
+                             "embed the query alone, then rank the stored vectors against it: the index already holds the notes' vectors")
     with spy(voyageai.Client, "embed", check=check) as calls:
         u05.search(index, question)
     expect(calls, call=f"search(index, {question!r})", returned=calls,
            expected=never_called(voyageai.Client, "embed", "search ran"),
-           hint="search calls embed([query]), your U04 embed")
+           hint="search embeds the query with your U04 embed: one call, holding the query alone")
 
 
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_index_holds_one_entry_per_note():
-    """For at least 4 of 5 queries the correct document is in the returned top 3
+    """Embed every note once; return the index: a list of one dict per note, in the notes' order.
 
     build_index embeds the ten notes (in one call) and stores {id, text, vector} for each, in order.
     """
@@ -164,15 +164,15 @@ def test_index_holds_one_entry_per_note():
     expect(all(isinstance(keys, list) and {"id", "text", "vector"} <= set(keys) for keys in entries)
            and len(index) == len(notes), call="build_index(load_notes())", returned=entries,
            expected=f"{len(notes)} dicts, each with the keys 'id', 'text' and 'vector' (more are fine; shown: the keys of each entry)",
-           hint="return [{'id': note.id, 'text': note.text, 'vector': vector} for each note and its vector]")
+           hint="one dict per note, holding its id, its text and the vector your embed returned for it")
     got = [(e["id"], e["text"] == n.text) for e, n in zip(index, notes)]
     expect(got == [(n.id, True) for n in notes], call="build_index(load_notes())", returned=got,
            expected="each note's id with its own text, in the notes' order (shown: id, and whether the text is the note's)",
-           hint="pair the i-th vector with the i-th note: zip(notes, vectors)")
+           hint="embed returns the vectors in the order of the texts: the first vector belongs to the first note, and so on")
     lengths = sorted({len(e["vector"]) for e in index})
     expect(len(lengths) == 1 and lengths[0] > 0, call="build_index(load_notes())", returned=lengths,
            expected="vectors of one and the same length (shown: the lengths found)",
-           hint="store the vector that embed() returned for each note")
+           hint="store the vector your embed returned for each note, unchanged")
 
 
 @pytest.mark.verify
@@ -187,7 +187,7 @@ def test_sponsor_and_reserve_questions_find_their_notes():
         got = u05.search(index, question)
         expect(isinstance(got, list) and len(got) == 3 and note in got, call=f"search(index, {question!r})",
                returned=got, expected=f"3 note ids, {note!r} among them",
-               hint="embed([query]), then top_k(index, that vector, 3); if the answer is at the bottom, check the sort order")
+               hint="embed the query, then rank the index by cosine against it; if the answer comes last, check the sort order")
 
 
 @pytest.mark.verify
@@ -212,7 +212,7 @@ def test_at_least_4_of_5_queries_find_the_right_note():
         isinstance(top, list) and len(top) == 3 and hit == (e in top) for _, e, top, hit in found)
     expect(honest, call="run_queries(build_index(load_notes()))", returned=found,
            expected="one row per query, in order, with its top 3 ids and hit = (expected in top)",
-           hint="for each (question, expected) in queries: top = search(index, question, k); hit = expected in top")
+           hint="for each query pair, search with its question and record whether its expected note is among the top results")
     hits = sum(hit for *_, hit in found)
     named = {e: e in top for q, e, top, _ in found if (q, e) in (SPONSOR, RESERVE)}
     expect(hits >= 4 and all(named.values()), call="run_queries(build_index(load_notes()))", returned=found,
@@ -234,7 +234,7 @@ def test_run_queries_searches_with_the_k_it_is_given(k):
     expect(isinstance(tops, list) and len(tops) == 2 and all(isinstance(t, list) and len(t) == k for t in tops),
            call=f"run_queries(index, [sponsor, reserve], k={k})", returned=tops,
            expected=f"two rows whose top holds {k} id{'s' * (k > 1)}",
-           hint="search(index, question, k) with the k run_queries was given, not a fixed 3")
+           hint="pass on to search the k that run_queries was given, not a fixed 3")
 
 
 # --- Stretch: 1,000 documents as one matrix
@@ -253,7 +253,7 @@ def test_to_matrix_gives_rows_of_length_one():
     ok = isinstance(got, np.ndarray) and got.shape == expected.shape and np.allclose(got, expected)
     expect(ok, call="to_matrix([[3.0, 4.0], [0.0, 2.0], [-1.0, 0.0]])", returned=got,
            expected="array([[0.6, 0.8], [0.0, 1.0], [-1.0, 0.0]]): each row divided by its own length",
-           hint="matrix / np.linalg.norm(matrix, axis=1, keepdims=True)")
+           hint="divide each row by its own length (not by the whole matrix's)")
 
 
 @pytest.mark.stretch
@@ -279,7 +279,7 @@ def test_matrix_search_equals_the_loop_on_1000_docs(seed, k):
     expect(same, call=f"search_matrix(to_matrix(vectors), query, k={k}) on {DOCS} random vectors (seed {seed})",
            returned={i: round(float(scores[i]), 4) for i in got} if isinstance(got, list) else got,
            expected=f"the loop's answer top_k(...) = { {i: round(float(scores[i]), 4) for i in loop} } (row: cosine)",
-           hint="normalise the rows once in to_matrix and the query too; scores = matrix @ query; the k largest, largest first"
+           hint="normalise each row once in to_matrix, and the query too; then one matrix product gives every cosine; keep the k largest, largest first"
            if loop_is_right else "your loop version top_k is not right on these vectors either: make the Verify tests pass first")
 
 
@@ -295,7 +295,7 @@ def test_search_matrix_returns_a_list_of_python_ints():
     ok = isinstance(got, list) and len(got) == 2 and all(type(i) is int for i in got)
     expect(ok, call="search_matrix(to_matrix([[1, 0], [0, 1], [1, 1]]), [1.0, 0.2], 2)",
            returned=f"{type(got).__name__} of {[type(i).__name__ for i in got] if hasattr(got, '__iter__') else got}",
-           expected="a list of two Python ints, [0, 2]", hint="convert numpy's indices: [int(i) for i in ...] or .tolist()")
+           expected="a list of two Python ints, [0, 2]", hint="numpy's indices are numpy integers: convert them to plain Python ints before returning")
 
 
 @pytest.mark.stretch
@@ -309,7 +309,7 @@ def test_search_matrix_without_k_returns_the_top_3():
     got = [int(i) for i in got] if isinstance(got, (list, tuple, np.ndarray)) else got
     expect(got == [0, 2, 1], call="search_matrix(to_matrix([[1, 0], [0, 1], [1, 1], [-1, 0]]), [1.0, 0.2]) with no k",
            returned=got, expected="[0, 2, 1]: the 3 best of the 4 rows, best first",
-           hint="keep the signature's default, k: int = 3")
+           hint="keep the signature's default: k is 3 when the caller does not give it")
 
 
 @pytest.mark.stretch
@@ -323,4 +323,4 @@ def test_search_matrix_with_k_at_least_the_rows_ranks_them_all(k):
     got = u05.search_matrix(matrix, [1.0, 0.2], k)
     got = [int(i) for i in got] if isinstance(got, (list, tuple, np.ndarray)) else got
     expect(got == [0, 2, 1], call=f"search_matrix(to_matrix([[1, 0], [0, 1], [1, 1]]), [1.0, 0.2], {k})", returned=got,
-           expected="[0, 2, 1]: all three rows, best first", hint="k = min(k, number of rows) before picking the best k")
+           expected="[0, 2, 1]: all three rows, best first", hint="when k is larger than the number of rows, return every row: cap k at the row count")

@@ -74,7 +74,7 @@ RETRIEVED = [
     (RETRIEVED[2:], "Why did the go-live date slip?"),
 ], ids=["three-chunks", "one-chunk"])
 def test_prompt_is_the_courses_shape(chunks, question):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """The course's shape, character for character: USER_TEMPLATE, whose context is one CHUNK_LINE per chunk … numbered from 1
 
     The model can only cite what the prompt numbers: build_prompt must give the course's user turn
     exactly, "[chunk 1]" for the first chunk, two spaces before "(source: …)", blank lines between.
@@ -84,8 +84,7 @@ def test_prompt_is_the_courses_shape(chunks, question):
     expect(got == want, call=f"build_prompt(<{len(chunks)} chunks>, {question!r})", returned=got,
            expected=f"the course's prompt, exactly:\n{want}\nFirst difference (yours: -, the course's: +):\n"
                     f"{first_difference(got, want)}",
-           hint="'[chunk {i}] {text}  (source: {source})' with i from enumerate(chunks, 1), joined by '\\n\\n', "
-                "inside 'CONTEXT:\\n\\n{context}\\n\\nQUESTION: {question}'")
+           hint="follow the course's prompt exactly: each chunk numbered from 1 in brackets with its source after it, a blank line between chunks, then the question; the first difference is shown above")
 
 
 # --- citations: every style a model writes, read back; a chunk that was not retrieved is flagged
@@ -104,7 +103,7 @@ def test_prompt_is_the_courses_shape(chunks, question):
 ], ids=["single", "two-in-one-bracket", "side-by-side", "two-apart", "capital-C", "repeated", "no-citation",
         "unbracketed-remark"])
 def test_parse_citations_reads_every_style(reply, cited):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """Read every one, in all the ways models write them: "[chunk 2]", "[Chunk 2]", "[chunk 2, chunk 3]" (several in one bracket) and "[chunk 2][chunk 3]" (side by side).
 
     Models cite as "[chunk 2]", "[chunk 2, chunk 3]" or "[chunk 2][chunk 3]": read them all, in order of
     first appearance, each once. A number outside a [chunk …] bracket ($48,000, "chunk 2" in running
@@ -112,8 +111,7 @@ def test_parse_citations_reads_every_style(reply, cited):
     """
     got = u06.parse_citations(reply, 3)
     expect(got == (cited, []), call=f"parse_citations({reply!r}, 3)", returned=got, expected=f"({cited}, [])",
-           hint="find every bracket that opens with 'chunk' (re.findall, not re.search), take every number "
-                "inside it, and drop repeats while keeping the first-seen order")
+           hint="find every bracket that opens with 'chunk', not only the first one, take every number inside it, and drop repeats while keeping the first-seen order")
 
 
 @pytest.mark.verify
@@ -123,7 +121,7 @@ def test_parse_citations_reads_every_style(reply, cited):
     ("Two sources [chunk 2, chunk 7][chunk 7] agree.", ([2], [7])),
 ], ids=["beyond-the-last", "zero", "repeated-beyond"])
 def test_parse_citations_flags_chunks_that_were_not_retrieved(reply, expected):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """`cited` holds the numbers from 1 to `n_chunks` (the chunks that were in the prompt)
 
     Only chunks 1 to 3 were in the prompt: a citation of any other number points at no note. It is
     flagged, not resolved and not a crash.
@@ -144,7 +142,7 @@ CHUNK_WORD = st.sampled_from(["chunk", "Chunk", "CHUNK"])
 @settings(max_examples=40)
 @given(pick=st.data(), n_chunks=st.integers(1, 5))
 def test_any_citations_in_any_style_are_read_back(pick, n_chunks):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """Read the [chunk N] citations of a model's `reply`; return (cited, flagged).
 
     Property: whatever chunk numbers a reply cites, in whatever mix of the supported styles and prose,
     parse_citations returns exactly them: those in 1..n_chunks as cited, the rest as flagged, each
@@ -164,8 +162,7 @@ def test_any_citations_in_any_style_are_read_back(pick, n_chunks):
     want = ([n for n in order if 1 <= n <= n_chunks], [n for n in order if not 1 <= n <= n_chunks])
     got = u06.parse_citations(reply, n_chunks)
     expect(got == want, call=f"parse_citations({reply!r}, {n_chunks})", returned=got, expected=repr(want),
-           hint="every bracket that opens with 'chunk' (any case), every number inside it; dedupe in order "
-                "(dict.fromkeys); split by 1 <= n <= n_chunks")
+           hint="every bracket that opens with 'chunk' (any case), every number inside it, repeats dropped in first-seen order; numbers between 1 and n_chunks are cited, the others flagged")
 
 
 # --- chunks: one per paragraph, each with its note
@@ -173,7 +170,7 @@ def test_any_citations_in_any_style_are_read_back(pick, n_chunks):
 
 @pytest.mark.verify
 def test_chunks_are_paragraphs_of_their_notes():
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """Never one chunk per note: the course's number-one RAG mistake is retrieving the right document while the paragraph that answers is not in the prompt.
 
     chunk_notes cuts at paragraphs, never whole notes (the course's number-one RAG mistake), keeps
     every paragraph once, in order, and tags each with its note and source, so a citation resolves.
@@ -184,7 +181,7 @@ def test_chunks_are_paragraphs_of_their_notes():
     expect(isinstance(chunks, list) and all(isinstance(k, list) and {"id", "note", "source", "text"} <= set(k) for k in keys),
            call="chunk_notes(load_notes())", returned=keys[:3],
            expected="a list of dicts with the keys 'id', 'note', 'source' and 'text' (shown: the keys of the first three)",
-           hint="one {'id': ..., 'note': note.id, 'source': note.source, 'text': paragraph} per paragraph")
+           hint="one dict per paragraph, holding its own id, its note's id and source, and the paragraph's text")
     want = [(note.id, paragraph) for note in notes for paragraph in note.paragraphs]
     got = [(c["note"], c["text"]) for c in chunks]
     expect(len(chunks) != len(notes), call="chunk_notes(load_notes())", returned=f"{len(chunks)} chunks",
@@ -194,13 +191,13 @@ def test_chunks_are_paragraphs_of_their_notes():
     expect(got == want, call="chunk_notes(load_notes())",
            returned=f"{len(got)} chunks; first mismatch at position {wrong[0]}: {wrong[1]}" if wrong else f"{len(got)} chunks",
            expected=f"{len(want)} chunks, one per paragraph, in order: (note id, paragraph text) = {wrong[2] if wrong else want[-1]}",
-           hint="'text' is the paragraph exactly as note.paragraphs gives it, and 'note' is note.id")
+           hint="'text' is the paragraph exactly as the note gives it, and 'note' is the id of the note it comes from")
     sources = {c["note"]: c["source"] for c in chunks}
     ids = [c["id"] for c in chunks]
     expect(all(sources[n.id] == n.source for n in notes) and len(set(ids)) == len(ids),
            call="chunk_notes(load_notes())", returned={"sources": sources, "repeated ids": sorted({i for i in ids if ids.count(i) > 1})},
            expected="each chunk's source is its note's file ('note06.txt'), and every id is different",
-           hint="id = f'{note.id}-p{number}' with the paragraph's number; source = note.source")
+           hint="each chunk's id is its note's id, then '-p' and the paragraph's number (from 1); its source is the note's source")
 
 
 # --- answer(): the pieces put together, with Claude and retrieval replaced by stand-ins (no API)
@@ -250,17 +247,17 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
     got, calls = answer_with(monkeypatch, reply)
     sent = calls[0] if len(calls) == 1 else calls
     expect(sent == (COURSE_SYSTEM, course_prompt(RETRIEVED, SPONSOR[0])), call=f"answer({SPONSOR[0]!r}, index)",
-           returned=sent, expected="one call, ask_claude(SYSTEM, build_prompt(chunks, question)), with the retrieved chunks",
-           hint="chunks = retrieve(index, question, k); reply = ask_claude(system, build_prompt(chunks, question))")
+           returned=sent, expected="one call to Claude with the course's SYSTEM prompt and the prompt built from the retrieved chunks and the question",
+           hint="retrieve the chunks first, then make one call with the course's system prompt and the prompt built from those chunks and the question")
     shown = {key: got.get(key) for key in ("cited_notes", "flagged", "not_found")} if isinstance(got, dict) else got
     expect(shown == {"cited_notes": cited_notes, "flagged": flagged, "not_found": False},
            call=f"answer(...) when the reply is {reply!r} and the chunks come from {[c['note'] for c in RETRIEVED]}",
            returned=shown, expected=repr({"cited_notes": cited_notes, "flagged": flagged, "not_found": False}),
-           hint="cited, flagged = parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]")
+           hint="read the citations out of the reply with your parse_citations, then map each cited chunk number back to its chunk's note")
     ids = [next(c["id"] for c in RETRIEVED if c["note"] == note) for note in cited_notes]
     expect(got.get("cited_ids") == ids, call=f"answer(...) when the reply is {reply!r}",
            returned=got.get("cited_ids"), expected=f"cited_ids {ids}: the id of each cited chunk, in citation order",
-           hint="cited_ids = [chunks[n - 1]['id'] for n in cited], beside cited_notes")
+           hint="list the ids of the cited chunks too, beside their notes: chunk N is the N-th retrieved chunk")
     chunks = [{k: v for k, v in c.items() if k != "vector"} if isinstance(c, dict) else c for c in got.get("chunks") or []]
     expect(got.get("text") == reply and chunks == RETRIEVED, call="answer(...)",
            returned={"text": got.get("text"), "chunks": chunks},
@@ -285,7 +282,7 @@ def test_answer_reads_not_found_as_no_citation(monkeypatch, reply):
     expect(shown == {"not_found": True, "cited_notes": [], "flagged": []},
            call=f"answer({WIFI[0]!r}, index) when the reply is {reply!r}", returned=shown,
            expected="{'not_found': True, 'cited_notes': [], 'flagged': []}",
-           hint="not_found = reply.strip().lower().startswith('not found in sources'); only [chunk N] in brackets cites")
+           hint="a reply that starts with 'not found in sources' (in any case) is not found, whatever follows it; a chunk named in passing in that remark is not a citation")
 
 
 @pytest.mark.contract
@@ -308,7 +305,7 @@ def test_ask_claude_returns_the_text_of_every_text_block(monkeypatch):
     want = "Helen Okafor is the executive sponsor [chunk 1]."
     expect(got == want, call="ask_claude(SYSTEM, user) when the reply's content is a text block, a thinking "
                              "block and a text block", returned=got, expected=repr(want),
-           hint="join the text of the blocks whose type is 'text', in order: ''.join(...)")
+           hint="keep only the blocks whose type is 'text' and put their texts together in order, with nothing between them")
 
 
 @pytest.mark.verify
@@ -377,7 +374,7 @@ def test_paragraph_index_retrieves_each_answer_note():
            returned={"entries": len(index), "chunks": len(chunks), "entries that keep their chunk": sum(kept),
                      "vector lengths": lengths},
            expected="one entry per chunk, in order, each the chunk's dict plus a 'vector', all of one length",
-           hint="vectors = embed([c['text'] for c in chunks]); [{**c, 'vector': v} for c, v in zip(chunks, vectors)]")
+           hint="embed every chunk's text in one call, then give each chunk its own vector, keeping its other keys")
     by_id = {e["id"]: e for e in index}
     rows = {}
     for question, note in answerable:
@@ -386,7 +383,7 @@ def test_paragraph_index_retrieves_each_answer_note():
         expect(isinstance(top, list) and len(top) == 3 and all(isinstance(c, dict) and by_id.get(c.get("id")) == c for c in top),
                call=f"retrieve(index, {question!r})", returned=ids,
                expected="a list of 3 entries of the index (the dicts, not their ids)",
-               hint="top_k(index, embed([question])[0], k) gives ids: return the index entries with those ids, in its order")
+               hint="the ranking gives ids: return the index's own entries with those ids, in the ranked order")
         rows[question] = (note, [c["note"] for c in top])
     misses = {q: row for q, row in rows.items() if row[0] not in row[1]}
     expect(not misses, call="retrieve(index, question) for each answerable question", returned=misses,
@@ -417,11 +414,11 @@ def test_answerable_questions_cite_the_right_note():
                call=f"answer({question!r}, index)", returned=report[question],
                expected=f"cited_notes {truth}: the notes of the chunks the reply cites ([chunk 1] is chunks[0]), "
                         "no flagged chunk, not_found False",
-               hint="cited_notes = [chunks[n - 1]['note'] for n in cited]: chunk numbers start at 1, list indexes at 0")
+               hint="chunk numbers in the reply start at 1, list positions at 0: [chunk 1] is the first retrieved chunk")
     wrong = {q: r for q, r in report.items() if r["expected"] not in r["cited_notes"]}
     expect(not wrong, call="answer(question, index) for each answerable question", returned=wrong,
            expected="every answerable reply citing a chunk of its expected note",
-           hint="check retrieve() first (test_paragraph_index_retrieves_each_answer_note); then the prompt's numbering")
+           hint="check your retrieve first (test_paragraph_index_retrieves_each_answer_note), then the prompt's numbering")
 
 
 @pytest.mark.verify
@@ -456,10 +453,10 @@ def test_tightened_instruction_says_not_found_and_stops():
     tight = u06.TIGHT_SYSTEM
     expect(isinstance(tight, str) and tight.startswith(COURSE_SYSTEM) and tight[len(COURSE_SYSTEM):].strip() == STOP,
            call="TIGHT_SYSTEM", returned=tight, expected=f"SYSTEM followed by {STOP!r} (a line break or a space between), and nothing else",
-           hint="TIGHT_SYSTEM = SYSTEM + '\\n' + the Stretch's sentence")
+           hint="TIGHT_SYSTEM is the course's system prompt with the Stretch's sentence added on a line of its own")
     got = u06.answer(WIFI[0], chunk_index(), system=tight)
     shown = {key: got.get(key) for key in ("text", "not_found", "cited_notes")}
     expect(said_only_not_found(got["text"]) and got["not_found"] is True and got["cited_notes"] == [],
            call=f"answer({WIFI[0]!r}, index, system=TIGHT_SYSTEM)", returned=shown,
            expected="the reply 'not found in sources' and nothing more (case and a final full stop aside), not_found True",
-           hint="pass `system` through to ask_claude(system, user): the default SYSTEM lets the model add the closest passage")
+           hint="pass the system prompt you were given on to your ask_claude: the default SYSTEM lets the model add the closest passage")

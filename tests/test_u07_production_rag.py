@@ -84,14 +84,14 @@ def is_ranking(got, k, known):
     ("Why were the accountants missing sales figures?", ["why", "were", "the", "accountants", "missing", "sales", "figures"]),
 ])
 def test_tokenize_lower_cases_and_strips_punctuation(text, want):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and "stockline", or "figures?" and "figures", must come out as one term.
 
     The hybrid half first: BM25 compares terms exactly, so its tokenizer lower-cases and drops the
     punctuation, or "Stockline" and "stockline", "figures?" and "figures" are different words.
     """
     got = u07.tokenize(text)
     expect(got == want, call=f"tokenize({text!r})", returned=got, expected=repr(want),
-           hint='lower-case first, then keep the runs of letters and digits: re.findall(r"[a-z0-9]+", text.lower())')
+           hint="lower-case first, then keep the runs of letters and digits; everything else only separates terms")
 
 
 ASCII = st.text(st.sampled_from(string.ascii_letters + string.digits + " -.,?!:;'\"()\n$%/"), max_size=60)
@@ -101,7 +101,7 @@ ASCII = st.text(st.sampled_from(string.ascii_letters + string.digits + " -.,?!:;
 @settings(max_examples=EXAMPLES)
 @given(text=ASCII)
 def test_tokenize_ignores_case_and_punctuation(text):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and "stockline", or "figures?" and "figures", must come out as one term.
 
     Property: for any text, the terms are lower case, hold no punctuation, lose no letter or digit,
     and do not change when the text is shouted in capitals.
@@ -123,7 +123,7 @@ def test_tokenize_ignores_case_and_punctuation(text):
 
 @pytest.mark.verify
 def test_bm25_finds_a_ticket_code_typed_in_lower_case():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Rank the entries of `index` for `query` by BM25; return the best k as (id, score), best first.
 
     BM25 over U06's paragraph chunks, no API: the one paragraph that names INC-20931 comes first,
     even when the user types the code in lower case. The result is (id, score) pairs, best first.
@@ -134,16 +134,16 @@ def test_bm25_finds_a_ticket_code_typed_in_lower_case():
     call = f"bm25_search(paragraph chunks, {query!r}, 3)"
     expect(is_ranking(got, 3, {c["id"] for c in chunks}), call=call, returned=got,
            expected="3 (id, score) pairs: distinct ids of the chunks, float scores, highest first",
-           hint="score with BM25Okapi(...).get_scores(tokenize(query)), sort highest first, keep k (id, float(score)) pairs")
+           hint="build BM25 over the chunks' tokenized texts, score the tokenized query, rank highest first and keep k (id, score) pairs, the scores plain floats")
     text = {c["id"]: c["text"] for c in chunks}
     expect("INC-20931" in text[got[0][0]], call=call, returned=got,
            expected="first, the paragraph that holds INC-20931 (note07's summary)",
-           hint="tokenize the chunks AND the query with tokenize(): 'inc-20931' must meet 'INC-20931' as the same terms")
+           hint="tokenize the chunks AND the query with your tokenize: 'inc-20931' must meet 'INC-20931' as the same terms")
 
 
 @pytest.mark.verify
 def test_vector_search_ranks_by_cosine_and_keeps_the_scores():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Return a list of min(k, len(index)) tuples (id, cosine), highest cosine first: U05's top_k with the scores kept.
 
     No API: vector_search is U05's top_k with the cosines kept, (id, cosine) best first.
     """
@@ -155,7 +155,7 @@ def test_vector_search_ranks_by_cosine_and_keeps_the_scores():
         abs(p[1] - w[1]) < 1e-9 for p, w in zip(got, want))
     expect(ok, call="vector_search(index, [2.0, 1.0], 3)", returned=got,
            expected=f"{[(i, round(s, 4)) for i, s in want]}: cosine, not dot product, highest first",
-           hint="pair each id with cosine(query_vector, entry['vector']), sort highest first, keep k")
+           hint="pair each id with the cosine of its vector and the query's, rank highest first, keep k")
 
 
 DEPTH_30 = 30  # the course's pipeline: "vector_search(top 30) + bm25_search(top 30)"
@@ -173,13 +173,13 @@ def test_the_retrievers_look_30_deep_unless_told():
     expect(is_ranking(got, DEPTH_30, {c["id"] for c in chunks}), call=f"bm25_search(paragraph chunks, {KEYWORD[0]!r})",
            returned=f"{len(got)} pairs" if isinstance(got, list) else got,
            expected=f"the best {DEPTH_30} of the {len(chunks)} chunks as (id, score) pairs, highest first",
-           hint="keep the signature's default, k: int = DEPTH")
+           hint="keep the signature's default: k is DEPTH when the caller does not give it")
     index = [{"id": f"v{i}", "vector": [math.cos(i / 25), math.sin(i / 25)]} for i in range(40)]
     got = u07.vector_search(index, [1.0, 0.0])
     want = [f"v{i}" for i in range(DEPTH_30)]
     expect(isinstance(got, list) and [p[0] for p in got] == want, call="vector_search(40 vectors fanning out from (1, 0), [1.0, 0.0])",
            returned=[p[0] for p in got] if isinstance(got, list) else got, expected=f"{want[:3]} … {want[-1]}: the best {DEPTH_30}",
-           hint="keep the signature's default, k: int = DEPTH")
+           hint="keep the signature's default: k is DEPTH when the caller does not give it")
 
 
 @pytest.mark.contract
@@ -196,12 +196,12 @@ def test_fuse_without_k_uses_the_rrf_papers_60():
     order = [i for i in got if i in ("x", "y")] if isinstance(got, list) else got
     expect(order == ["y", "x"], call="fuse([ranking with y 1st and x 61st, ranking with x 64th]) with no k",
            returned=order, expected="['y', 'x']: 1/(60 + 1) beats 1/(60 + 61) + 1/(60 + 64)",
-           hint="keep the signature's default, k: int = RRF_K (60)")
+           hint="keep the signature's default: k is RRF_K (60) when the caller does not give it")
 
 
 @pytest.mark.verify
 def test_fuse_adds_ranks_once_per_document():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """The scores in the pairs play no part: BM25 scores run to 10 and more, cosines stay below 1, so only ranks are comparable.
 
     Reciprocal rank fusion: "b" is 2nd for the vectors and 2nd for BM25, so with both shares added it
     beats every document that only one retriever found, whatever BM25's large raw scores say, and it
@@ -226,7 +226,7 @@ RANKED = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
 @given(orders=st.lists(RANKED, min_size=1, max_size=3), scales=st.lists(st.sampled_from([0.01, 1.0, 40.0]),
        min_size=3, max_size=3), k=st.sampled_from([1, 60]), data=st.data())
 def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, data):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Return a list of str: every id found, exactly once, highest fused score first.
 
     Property: for any rankings, whatever their scores' scale, the fused list holds every id found
     exactly once, in order of the summed 1 / (k + rank), highest first.
@@ -271,8 +271,7 @@ def test_hybrid_finds_the_keyword_query_that_vectors_alone_miss():
     expect(isinstance(got, list) and len(got) == 3 and all(isinstance(e, dict) for e in got) and note in found,
            call=f"hybrid_search(index, {query!r})", returned=ids_of(got),
            expected=f"3 chunks of the index, one of them from {note}",
-           hint="fuse([vector_search(index, embed([query])[0], depth), bm25_search(index, query, depth)]), "
-                "then return the index's dicts for the first k ids")
+           hint="run both searches to the same depth (vectors on the query's embedding, BM25 on its words), fuse the two rankings, and return the index's entries for the first k ids")
 
 
 @pytest.mark.verify
@@ -303,7 +302,7 @@ def test_hybrid_finds_the_paraphrase_that_bm25_alone_misses():
 
 @pytest.mark.verify
 def test_rerank_prompt_carries_the_course_instruction_and_the_candidates():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """the CANDIDATES part lists them in their given order, one line each: the id in square brackets, a space, then the text ("[note05] The reserve is $48,000.").
 
     No API: the prompt is the course's instruction, the question, and one "[id] text" line per
     candidate, in the given order.
@@ -317,7 +316,7 @@ def test_rerank_prompt_carries_the_course_instruction_and_the_candidates():
     expect(ok, call="rerank_prompt('What is the contingency reserve?', candidates)", returned=got,
            expected=f"the lines {INSTRUCTION!r}, 'QUESTION: ...', 'CANDIDATES:', then '[note05] ...' and "
                     "'[note01] ...' in that order",
-           hint="fill RERANK_TEMPLATE: n=3, the question, and the candidates as f\"[{c['id']}] {c['text']}\" joined by \\n")
+           hint="fill RERANK_TEMPLATE with n, the question and the candidates, one per line, each as its id in square brackets then its text")
 
 
 IDS = ["note01", "note05", "note06", "note10"]
@@ -334,7 +333,7 @@ IDS = ["note01", "note05", "note06", "note10"]
     ("I cannot rank these.", ["note01", "note05", "note06"]),
 ])
 def test_read_ranking_keeps_only_known_ids(reply, want):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """it holds min(n, len(ids)) distinct ids, every one of them from `ids`
 
     A model's reply is text, not data: an id it invents (note99) or repeats is dropped, "note100" is
     not note10, and when fewer than 3 usable ids come back the retrieval order fills up.
@@ -355,7 +354,7 @@ def test_read_ranking_keeps_only_known_ids(reply, want):
        seps=st.lists(st.sampled_from([", ", " ", "\n", "; ", " > "]), min_size=8, max_size=8),
        brackets=st.lists(st.booleans(), min_size=8, max_size=8), n=st.integers(1, 4))
 def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, brackets, n):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """a name that is not in `ids` is ignored (a model can invent one)
 
     Property: for any reply, the result is min(n, len(ids)) distinct ids of `ids`: those the reply
     names, in its order, then the rest in retrieval order.
@@ -374,7 +373,7 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
     ("note04-p10, note04", ["note04-p1", "note04", "note04-p10"], ["note04-p10", "note04"]),
 ], ids=["hyphen-longer-id", "hyphen-both"])
 def test_an_id_inside_a_longer_hyphenated_id_is_not_named(reply, ids, want):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """an id counts only as a whole id, not inside a longer one ("note1" is not named by "note10", nor "note04-p1" by "note04-p10"), and a name that is not in `ids` is ignored (a model can invent one)
 
     A hyphen is not the end of an id: "note04-p1" names note04-p1, not note04.
     """
@@ -408,8 +407,7 @@ def test_rerank_brings_the_schedule_slip_note_into_the_top_3():
     expect(ok and note in ids, call=f"rerank({question!r}, cosine top 10)", returned=ids,
            expected=f"3 different candidates (their dicts), {note} among them "
                     f"(the cosine top 3 was {[c['id'] for c in candidates[:3]]})",
-           hint="ask_claude(RERANK_SYSTEM, rerank_prompt(question, candidates, n)), read_ranking(reply, ids, n), "
-                "then look the candidates up by id")
+           hint="ask Claude with the re-rank system prompt and your re-rank prompt, read the ranking out of its reply with your read_ranking, then return the candidates with those ids")
 
 
 @pytest.mark.verify
@@ -427,7 +425,7 @@ def test_voyage_rerank_brings_the_schedule_slip_note_into_the_top_3():
     ok = isinstance(got, list) and len(got) == 3 and all(e in candidates for e in got)
     expect(ok and note in ids, call=f"voyage_rerank({question!r}, cosine top 10)", returned=ids,
            expected=f"3 candidates (their dicts), {note} among them",
-           hint="voyageai.Client().rerank(question, texts, model=RERANK_MODEL, top_k=n); candidates[r.index] for each result")
+           hint="one Voyage rerank request with RERANK_MODEL over the candidates' texts, keeping n; each result's index points back into the candidates")
 
 
 # --- 3. Semantic chunking ----------------------------------------------------------------------------
@@ -467,7 +465,7 @@ def cut_problems(text, chunks, limit):
 @settings(max_examples=EXAMPLES, phases=NO_SHRINK)
 @given(text=TEXT, limit=st.integers(4, 60))
 def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """a cut falls only at a paragraph end (PARAGRAPH_END, a blank line) or at a sentence end (SENTENCE_END: . ! or ? then whitespace), never inside a sentence
 
     Property: for any text and limit, the chunks rejoin to the text; each holds at most `limit`
     tokens unless it is a single sentence that exceeds it alone; no cut falls inside a sentence; a
@@ -484,7 +482,7 @@ def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
 @settings(max_examples=EXAMPLES, phases=NO_SHRINK)
 @given(text=TEXT)
 def test_semantic_chunks_pack_what_fits_into_one_chunk(text):
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk
 
     Property: a text within the limit is one chunk, itself: semantic boundaries are where a cut may
     go, not where one must.
@@ -492,12 +490,12 @@ def test_semantic_chunks_pack_what_fits_into_one_chunk(text):
     limit = tokens(text)
     got = u07.semantic_chunks(text, limit)
     expect(got == [text], call=f"semantic_chunks({text!r}, {limit})", returned=got, expected="[text], one chunk",
-           hint="add paragraphs to the current chunk while count_tokens(chunk + paragraph) <= max_tokens")
+           hint="add paragraphs to the current chunk as long as the chunk with the next paragraph still fits in max_tokens")
 
 
 @pytest.mark.verify
 def test_a_sentence_longer_than_the_limit_stays_whole():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a single sentence longer than the limit on its own: it is a chunk by itself, uncut
 
     One over-long sentence between two short ones becomes a chunk of its own, over the limit, uncut.
     """
@@ -540,8 +538,7 @@ def test_semantic_chunks_without_a_limit_use_200_tokens(total):
     want = [text] if total <= LIMIT_200 else [first, second]
     expect(got == want, call=f"semantic_chunks(<two paragraphs, {total} tokens>) with no max_tokens", returned=got,
            expected=f"{len(want)} chunk(s): {'the whole text' if len(want) == 1 else 'cut at the blank line between the paragraphs'}",
-           hint="keep the signature's default, max_tokens: int = MAX_CHUNK_TOKENS; cut at PARAGRAPH_END before "
-                "trying sentence ends")
+           hint="keep the signature's default (max_tokens is MAX_CHUNK_TOKENS), and cut at paragraph ends before trying sentence ends")
 
 
 @pytest.mark.contract
@@ -559,12 +556,12 @@ def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
     got = u07.semantic_chunks(text, limit)
     want = [sentences[0] + sentences[1], sentences[2]]
     expect(got == want, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=repr(want),
-           hint="add the next sentence while count_tokens(chunk + sentence) <= max_tokens: equal to the limit still fits")
+           hint="a chunk of exactly max_tokens still fits: add the next sentence as long as the total does not go over the limit")
 
 
 @pytest.mark.verify
 def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Chunk every note's whole text with semantic_chunks; return U06-style chunk dicts, in order.
 
     The ten notes cut by semantic_chunks: U06-shaped dicts, numbered per note, each within
     MAX_CHUNK_TOKENS, stripped, together the note's whole text, and fewer than the paragraphs.
@@ -589,7 +586,7 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
     if len(got) >= paragraphs:
         problems.append(f"{len(got)} chunks for {paragraphs} paragraphs: short paragraphs were not packed together")
     expect(not problems, call="semantic_chunk_notes(load_notes())", returned=problems[:5], expected="no problems",
-           hint="semantic_chunks(note.text, max_tokens) for each note; ids f'{note.id}-c{n}' from 1; strip each text")
+           hint="cut each note with your semantic_chunks; number its chunks from 1, after the note's id and '-c'; strip each text")
 
 
 # --- 4. Query rewriting and HyDE ---------------------------------------------------------------------
@@ -598,7 +595,7 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_rewritten_query_finds_the_schedule_slip():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Make ONE call through your U06 `ask_claude`: HELPER_SYSTEM as the system prompt, REWRITE_TEMPLATE filled with the question as the user prompt.
 
     Query rewriting (one call): the rewrite of "Why did the schedule slip?" is a new text, and its
     embedding finds a paragraph of note06 in the top 3 of U06's paragraph chunks (with the recorded
@@ -609,7 +606,7 @@ def test_rewritten_query_finds_the_schedule_slip():
     query = u07.rewrite_query(question)
     expect(isinstance(query, str) and query.strip() and query.strip() != question, call=f"rewrite_query({question!r})",
            returned=query, expected="a non-empty query other than the question itself",
-           hint="ask_claude(HELPER_SYSTEM, REWRITE_TEMPLATE.format(question=question)).strip()")
+           hint="send the helper system prompt and the rewrite template filled with the question; return the reply without its outer whitespace")
     found = notes_of([i for i, _ in u07.vector_search(index, u04.embed([query])[0], 3)], index)
     expect(note in found, call="vector_search(index, embed([rewritten query])[0], 3)", returned=found,
            expected=f"{note} among the top 3", hint="return the model's reply, the rewritten query, not the question")
@@ -618,7 +615,7 @@ def test_rewritten_query_finds_the_schedule_slip():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_hyde_passage_finds_the_schedule_slip():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """An answer is worded like the notes, a question is not: the passage lands nearer the paragraph that really answers, even when its facts are made up.
 
     HyDE (one call): a hypothetical answer to "Why did the schedule slip?" is worded like the notes,
     and its embedding finds a paragraph of note06 in the top 3.
@@ -628,7 +625,7 @@ def test_hyde_passage_finds_the_schedule_slip():
     passage = u07.hyde_passage(question)
     expect(isinstance(passage, str) and passage.strip() and passage.strip() != question,
            call=f"hyde_passage({question!r})", returned=passage, expected="a non-empty passage, not the question",
-           hint="ask_claude(HELPER_SYSTEM, HYDE_TEMPLATE.format(question=question)).strip()")
+           hint="send the helper system prompt and the HyDE template filled with the question; return the reply without its outer whitespace")
     found = notes_of([i for i, _ in u07.vector_search(index, u04.embed([passage])[0], 3)], index)
     expect(note in found, call="vector_search(index, embed([passage])[0], 3)", returned=found,
            expected=f"{note} among the top 3", hint="embed the passage, not the question")
@@ -683,7 +680,7 @@ def test_compare_widens_to_the_cosine_top_10(monkeypatch):
     shown = {key: got.get(key) for key in ("candidates", "cosine_top3")} if isinstance(got, dict) else got
     expect(shown == {"candidates": want, "cosine_top3": want[:3]}, call="compare(index of 12 entries, 'Which way?', 'note00')",
            returned=shown, expected=f"candidates {want} (the 10 closest, best first), cosine_top3 {want[:3]}",
-           hint="vector_search(index, embed([question])[0], RERANK_DEPTH): the course's top-10, then the first TOP_N")
+           hint="the candidates are the course's top-10 by cosine (RERANK_DEPTH), and the cosine answer uses the first TOP_N of them")
 
 
 @pytest.mark.verify
@@ -739,7 +736,7 @@ def test_reranking_changed_the_top_3_and_the_answer_got_better():
     shaped = isinstance(rows, list) and all(isinstance(r, dict) and keys <= set(r) for r in rows)
     expect(shaped and [(r["question"], r["expected"]) for r in rows] == questions and len(rows) == 5, call=call,
            returned=rows, expected=f"5 rows with the keys {sorted(keys)}, one per question of QUESTIONS, in order",
-           hint="one compare(index, question, expected) per (question, expected) in QUESTIONS")
+           hint="one comparison per question of QUESTIONS, in order, each with the note expected for it")
     known = {e["id"] for e in index}
     expect(all(expected in known or expected is None for _, expected in questions) and None in dict(questions).values(),
            call="QUESTIONS", returned=questions,
@@ -767,8 +764,7 @@ def test_reranking_changed_the_top_3_and_the_answer_got_better():
             problems.append(f"{q}: better is {r['better']}, but the answers cite {r['cosine_answer']['cited_notes']} "
                             f"(cosine) and {r['reranked_answer']['cited_notes']} (re-ranked)")
     expect(not problems, call=call, returned=problems, expected="rows whose columns follow from what was measured",
-           hint="better = the re-ranked answer is right and the cosine one is not; right = cites the expected note "
-                "(or says not found when there is none)")
+           hint="'better' means the re-ranked answer is right and the cosine one is not; an answer is right when it cites the expected note (or says not found when there is none)")
     wins = [r["question"] for r in rows if r["changed"] and r["better"]]
     summary = [(r["question"], r["cosine_top3"], r["reranked_top3"], r["better"]) for r in rows]
     expect(wins, call=call, returned=summary,
@@ -825,7 +821,7 @@ def test_production_pipeline_answers_with_cited_chunk_ids():
             problems.append(f"{question}: cites {got['cited_ids']}, no chunk of {note}")
     expect(not problems, call="production_answer(question, index) for 3 questions", returned=problems,
            expected="each answer built from the top 5 re-ranked chunks, citing the right note's chunk ids",
-           hint="rewrite_query -> hybrid_search(index, query, k=DEPTH) -> rerank(question, candidates, k) -> answer_from")
+           hint="the order is: rewrite the query, hybrid search to DEPTH, re-rank the candidates against the original question, then answer from the best k")
 
 
 # --- Stretch -----------------------------------------------------------------------------------------
@@ -843,4 +839,4 @@ def test_embedding_mismatch_fires_only_when_every_query_changed(changed, alarm):
     rows = [dict(ROWS[i % 5], changed=c) for i, c in enumerate(changed)]
     got = u07.embedding_mismatch(rows)
     expect(got is alarm, call=f"embedding_mismatch(rows with changed = {changed})", returned=got, expected=repr(alarm),
-           hint="all(row['changed'] for row in rows), and no alarm for an empty table")
+           hint="alarm only when every row changed, and never for an empty table")

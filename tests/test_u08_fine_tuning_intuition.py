@@ -382,4 +382,4 @@ def test_the_adapter_grows_with_rank_and_precision(rank, bytes_per_param, mb):
     got = u08.adapter_size_mb(**LLAMA_31_8B, rank=rank, bytes_per_param=bytes_per_param)
     expect(isinstance(got, (int, float)) and math.isclose(got, mb, rel_tol=1e-9),
            call=f"adapter_size_mb(n_layers=32, d_model=4096, rank={rank}, bytes_per_param={bytes_per_param})",
-           returned=got, expected=f"{mb} MB (a MB is exactly 10**6 bytes)", hint="parameters × bytes_per_param / 10**6")
+           returned=got, expected=f"{mb} MB (a MB is exactly 10**6 bytes)", hint="parameters times bytes per parameter, then divided by a million: a MB here is exactly 10 to the 6 bytes")

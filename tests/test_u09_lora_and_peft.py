@@ -305,7 +305,7 @@ def trained():
     [(64, 48, 4, 448), (4096, 4096, 16, 131_072), (4096, 1024, 8, 40_960), (10, 10, 1, 20)],
 )
 def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The number of parameters (an int) a rank-r LoRA adapter trains on one d_out x d_in linear layer.
 
     An adapter on a d_out x d_in layer trains A (r x d_in) and B (d_out x r): r * (d_in + d_out) numbers.
     """
@@ -319,7 +319,7 @@ def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
                          [(4096, 4096, 16, True), (4096, 4096, 32, True), (4096, 1024, 16, True),
                           (4096, 4096, 8, False), (4096, 4096, 64, False)])
 def test_a_typical_adapter_trains_half_a_percent_to_two_percent(d_in, d_out, r, inside):
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The adapter is the two low-rank matrices of the module's comment, A and B
 
     The table's ~0.5–2%, checked on a 4096-wide attention projection: r=16 is 0.78% of W, r=32 1.56%,
     r=16 on a 4096 x 1024 projection 1.95%. It is a range of r, not a law: r=8 (0.39%) is below it and
@@ -337,7 +337,7 @@ def test_a_typical_adapter_trains_half_a_percent_to_two_percent(d_in, d_out, r, 
 
 @pytest.mark.verify
 def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """B: shape (d_out, r), all zeros, so the adapted layer starts exactly equal to the base.
 
     init_adapter gives A (r x d_in, random, the same for the same seed) and B (d_out x r, all zeros), so
     at step 0 the adapted layer's output is the base layer's output.
@@ -349,18 +349,18 @@ def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
     expect(shapes == ((R, D_IN), (D_OUT, R)), call=call, returned=shapes,
            expected=f"shapes ({R}, {D_IN}) for A and ({D_OUT}, {R}) for B", hint="A is r x d_in, B is d_out x r")
     expect(not B.any(), call=call, returned=B, expected="B all zeros",
-           hint="B starts at zero, so B @ A = 0: the tuned layer starts as the base")
+           hint="B starts at zero, so the adapter adds nothing at first: the tuned layer starts as the base")
     A_again, _ = u09.init_adapter(D_IN, D_OUT, R, seed=1)
     A_other, _ = u09.init_adapter(D_IN, D_OUT, R, seed=2)
     expect(A.any() and np.array_equal(A, A_again) and not np.array_equal(A, A_other), call=call, returned=A,
            expected="A random and non-zero, the same for seed=1 twice and different for seed=2",
-           hint="A must not be zero too, or no gradient ever reaches either matrix; draw it from default_rng(seed)")
+           hint="A must not be zero too, or no gradient ever reaches either matrix; draw it at random from a generator seeded with seed")
     expect(np.std(A) <= 2 / np.sqrt(D_IN), call=call, returned=f"A with a standard deviation of {np.std(A):.3g}",
            expected=f"small random numbers: a standard deviation of at most 2 / sqrt({D_IN}) = {2 / np.sqrt(D_IN):.3g}",
-           hint="scale A to the layer's width, e.g. normal(0, 1 / sqrt(d_in)): a big A makes training blow up")
+           hint="scale A to the layer's width (a standard deviation near one over the square root of d_in): a big A makes training blow up")
     got = u09.forward(W, A, B, X, 2.0)
     expect(np.allclose(got, X @ W.T, rtol=0, atol=1e-9), call="forward(W, A, B, X, scale=2.0) on a fresh adapter",
-           returned=got, expected="exactly the base layer's output, X @ W.T", hint=None)
+           returned=got, expected="exactly the base layer's output (the new adapter adds nothing yet)", hint=None)
 
 
 @pytest.mark.contract
@@ -374,7 +374,7 @@ def test_the_seed_left_out_is_seed_0():
     zero, _ = u09.init_adapter(D_IN, D_OUT, R, seed=0)
     expect(np.array_equal(default, zero), call=f"init_adapter({D_IN}, {D_OUT}, {R}) and the same with seed=0",
            returned="two different A matrices", expected="the same A: the seed defaults to 0",
-           hint="keep the signature's default, seed: int = 0, and draw A from default_rng(seed)")
+           hint="keep the signature's default (seed is 0), and draw A from a generator seeded with it, so one seed always gives the same A")
 
 
 @pytest.mark.contract
@@ -390,22 +390,22 @@ def test_scale_left_out_is_1():
     want = adapted(W, A, B, X, 1.0)
     got = u09.forward(W, A, B, X)
     expect(np.allclose(got, want), call="forward(W, A, B, X) with scale left out", returned=got,
-           expected="X @ W.T + (X @ A.T) @ B.T: scale 1.0", hint="keep the signature's default, scale: float = 1.0")
+           expected="the base layer's output plus the adapter's, at scale 1.0", hint="keep the signature's default: scale is 1.0 when the caller does not give it")
     merged = u09.merge(W, A, B)
     expect(np.allclose(X @ np.asarray(merged).T, want), call="merge(W, A, B) with scale left out", returned=merged,
-           expected="W + B @ A: scale 1.0", hint="keep the signature's default, scale: float = 1.0")
+           expected="the base weights plus the adapter's product, at scale 1.0", hint="keep the signature's default: scale is 1.0 when the caller does not give it")
     grads = u09.lora_gradients(W, A, B, X, Y)
     with_one = u09.lora_gradients(W, A, B, X, Y, 1.0)
     with_two = u09.lora_gradients(W, A, B, X, Y, 2.0)
     ok = all(np.allclose(g, o) for g, o in zip(grads, with_one)) and not np.allclose(with_one[1], with_two[1])
     expect(ok, call="lora_gradients(W, A, B, X, Y) with scale left out, vs scale=1.0 and scale=2.0", returned=grads,
            expected="the gradients at scale 1.0 (and different ones at 2.0)",
-           hint="keep the signature's default, scale: float = 1.0")
+           hint="keep the signature's default: scale is 1.0 when the caller does not give it")
 
 
 @pytest.mark.verify
 def test_forward_adds_the_scaled_low_rank_path():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The output is what the layer W + scale * B @ A gives for X (see the module's comment): the frozen base's output plus the scaled low-rank path.
 
     With a non-zero B, the adapted layer is X @ W.T + scale * (X @ A.T) @ B.T.
     """
@@ -415,13 +415,13 @@ def test_forward_adds_the_scaled_low_rank_path():
     got = u09.forward(W, A, B, X, 2.0)
     expect(getattr(got, "shape", None) == (7, D_OUT) and np.allclose(got, adapted(W, A, B, X, 2.0)),
            call="forward(W, A, B, X, scale=2.0) with X 7 x 64, W 48 x 64, A 4 x 64, B 48 x 4", returned=got,
-           expected="a 7 x 48 array equal to X @ W.T + 2.0 * (X @ A.T) @ B.T",
-           hint="X is n x d_in, one input per row; W is d_out x d_in, so the base is X @ W.T")
+           expected="a 7 x 48 array: the base layer's output plus the adapter's at scale 2.0",
+           hint="X holds one input per row and W is d_out by d_in: multiply by W's transpose, and along the adapter's path the same way")
 
 
 @pytest.mark.verify
 def test_the_gradients_agree_with_finite_differences():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """The gradients (dA, dB) of the loss with respect to A and B; none for W, which is frozen.
 
     On a tiny layer (3 x 5, r=2, scale 2.5, A and B both non-zero), nudge each number of A and B by ±1e-6 and
     watch the mean squared error: your dA and dB must match those slopes.
@@ -445,13 +445,12 @@ def test_the_gradients_agree_with_finite_differences():
         getattr(g, "shape", None) == e.shape and np.allclose(g, e, rtol=1e-5, atol=1e-7) for g, e in zip(got, expected))
     expect(ok, call="lora_gradients(W, A, B, X, Y, scale=2.5) on a 3 x 5 layer, r=2, 4 inputs", returned=got,
            expected=f"(dA, dB) ≈ the finite differences {tuple(np.round(e, 4) for e in expected)}",
-           hint="d loss/d output is 2 * E / E.size (the mean runs over all n * d_out numbers); "
-                "both gradients carry the scale")
+           hint="the loss is a mean over every number of the output (n × d_out of them), not over the rows only, and its slope divides by that count; both gradients carry the scale")
 
 
 @pytest.mark.verify
 def test_training_never_writes_to_w():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Never write to W, not even in place: it is the base that every adapter shares.
 
     W is the frozen base that every adapter shares: after training it is bit-for-bit what it was, and the
     losses reported are those of that W plus the adapter returned.
@@ -468,7 +467,7 @@ def test_training_never_writes_to_w():
     expect(len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12), call=TRAIN_CALL,
            returned={"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None},
            expected=f"{STEPS + 1} losses, the last one {final:.3g}: the loss of the original W plus your A and B",
-           hint="losses[k] is the loss after k steps; the model is W (as given) + scale * B @ A")
+           hint="the k-th loss is measured after k steps (the first before any step); the model is the frozen W plus the scaled adapter")
 
 
 def _descend_together(W, A, B, X, Y, scale, lr, steps):
@@ -482,7 +481,7 @@ def _descend_together(W, A, B, X, Y, scale, lr, steps):
 
 @pytest.mark.verify
 def test_each_step_takes_both_gradients_at_the_same_point():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Start from init_adapter(d_in, d_out, r, seed), with scale = alpha / r, and take `steps` steps of plain gradient descent with learning rate `lr` on A and B only, both gradients taken at the same point.
 
     train_adapter starts from init_adapter(d_in, d_out, r, seed) and steps A and B with gradients
     taken at the same point: after 3 steps its A and B are those of plain simultaneous descent.
@@ -495,13 +494,13 @@ def test_each_step_takes_both_gradients_at_the_same_point():
     ok = np.allclose(A, A_want, rtol=1e-6, atol=1e-9) and np.allclose(B, B_want, rtol=1e-6, atol=1e-9)
     expect(ok, call=f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps=3, lr={LR})",
            returned=f"A off by up to {np.abs(np.asarray(A) - A_want).max():.3g}, B by {np.abs(np.asarray(B) - B_want).max():.3g}",
-           expected="the A and B of 3 plain gradient steps from init_adapter(d_in, d_out, r, 0), both gradients taken before either moves",
+           expected="the A and B of 3 plain gradient steps from the seed-0 adapter, both gradients taken before either moves",
            hint="compute dA and dB first, then update A and B: updating B before dA is taken moves the point")
 
 
 @pytest.mark.verify
 def test_training_the_adapter_makes_the_loss_fall():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Return (A, B, losses): losses is a list of steps + 1 floats, losses[k] the mean squared error after k steps, losses[0] the base layer's own loss, the last one that of W with the A and B returned.
 
     The targets are W plus a rank-2 change, which a rank-4 adapter can learn: losses[0] is the base's
     loss, and after 200 steps the loss is under 1% of it.
@@ -518,7 +517,7 @@ def test_training_the_adapter_makes_the_loss_fall():
 
 @pytest.mark.verify
 def test_the_tuned_layer_differs_from_the_base_on_5_held_out_inputs():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Fit a rank-r adapter beside the frozen W so that forward(W, A, B, X, alpha / r) approaches Y.
 
     U08's LoRA "done when", scaled to a laptop: on 5 inputs never trained on, the tuned layer's output
     differs from the base's, and is closer to the target than the base is.
@@ -536,7 +535,7 @@ def test_the_tuned_layer_differs_from_the_base_on_5_held_out_inputs():
 
 @pytest.mark.verify
 def test_merging_the_adapter_gives_the_same_outputs_and_keeps_w():
-    """passes Gate 3 — 1,400 labels, LoRA
+    """Fold the adapter into one weight matrix, to serve with no extra matmul
 
     merge(W, A, B, scale) is one matrix that does what W plus the adapter does (serve with no extra
     matmul), and W itself stays as it was, so rolling back is instant.
@@ -548,10 +547,10 @@ def test_merging_the_adapter_gives_the_same_outputs_and_keeps_w():
     merged = u09.merge(W, A, B, 2.0)
     call = "merge(W, A, B, scale=2.0)"
     expect(getattr(merged, "shape", None) == W.shape and np.allclose(X @ merged.T, adapted(W_before, A, B, X, 2.0)),
-           call=call, returned=merged, expected="a 48 x 64 matrix M with X @ M.T == X @ W.T + 2.0 * (X @ A.T) @ B.T",
-           hint="W + scale * B @ A: B @ A has W's shape, and the scale goes in too")
+           call=call, returned=merged, expected="a 48 x 64 matrix that gives the same outputs as the base layer plus the adapter at scale 2.0",
+           hint="the adapter's product has W's shape: add it to W, and do not forget the scale")
     expect(np.array_equal(W, W_before), call=call, returned="W changed", expected="W unchanged",
-           hint="return a new array (W + …), not W += …: the base is shared and the adapter must roll back")
+           hint="return a new array instead of adding into W in place: the base is shared and the adapter must roll back")
 
 
 # --- Stretch: stopping early is the win

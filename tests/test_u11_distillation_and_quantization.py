@@ -111,7 +111,7 @@ def student_rate(texts, n, answers, tokenizer, matrix, scales=None):
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_claude_returns_the_result_and_its_recorded_latency():
-    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+    """The result is your U10 `read_reply` of the Message plus "latency_ms": a float, the latency recorded with the response in its "x-kata-latency-ms" header.
 
     One case on Haiku: U10's result dict (text, tool, args, stop_reason, usage) plus latency_ms,
     read from the recorded response's x-kata-latency-ms header.
@@ -123,7 +123,7 @@ def test_run_claude_returns_the_result_and_its_recorded_latency():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_ollama_returns_the_same_result_shape():
-    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+    """Run one eval case on a local model through Ollama's HTTP API; return the same dict as run_claude.
 
     One case on the local 4-bit model through Ollama's /api/chat: the same dict, with Ollama's
     token counts as usage and its total_duration (nanoseconds) as latency_ms.
@@ -217,7 +217,7 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
     except Exception as error:  # noqa: BLE001 - shown to the learner below
         if not ollama.requests:
             expect(False, call=call, returned=f"{type(error).__name__}: {error}", expected="a POST to the stand-in Ollama",
-                   hint="read os.environ['OLLAMA_HOST'] when it is set, and put 'http://' in front when it has no '://'")
+                   hint="read the OLLAMA_HOST environment variable when it is set, and put the http scheme in front when it has none")
     want = {"model": "tiny-model:q4",
             "messages": [{"role": "system", "content": u10.SYSTEM}, {"role": "user", "content": case["input"]}],
             "tools": [{"type": "function", "function": {"name": tool["name"], "description": tool["description"],
@@ -226,7 +226,7 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
     got = ollama.requests
     expect(len(got) == 1 and got[0][0] == "/api/chat" and got[0][1] == want, call=call, returned=got,
            expected=f"ONE POST to /api/chat with the body {want!r}",
-           hint="json={'model': model, 'messages': [system, user], 'tools': OLLAMA_TOOLS, 'stream': False}")
+           hint="send the model, the system and user messages, the tools in Ollama's own shape (OLLAMA_TOOLS), and ask for one whole reply, not a stream")
 
 
 @pytest.mark.contract
@@ -265,7 +265,7 @@ def test_run_ollama_counts_a_missing_token_count_as_0(ollama):
     want = {"text": "", "tool": None, "args": None, "usage": {"input_tokens": 0, "output_tokens": 0}}
     expect(same_result(got, want), call=f"run_ollama(...) when Ollama replies {json.dumps(reply)}", returned=got,
            expected=f"{want} (and stop_reason, latency_ms)",
-           hint="reply.get('prompt_eval_count', 0); message.get('content') or ''")
+           hint="Ollama may leave out the token counts or the content: count a missing count as 0 and a missing content as empty text")
 
 
 @pytest.mark.verify
@@ -339,7 +339,7 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
            expected="the test's stand-in run_claude to be called (it replaces run_claude in your module, and your "
                     "model_row never called it: does it keep its own reference to run_claude, e.g. a default "
                     "argument or a dict built at import?)",
-           hint="call run_claude(case, model) / run_ollama(case, model) by their names when model_row runs")
+           hint="call run_claude and run_ollama by their module names when model_row runs, not through a reference kept at import")
     price_in, price_out = PRICES_PER_MTOK[CLAUDE_SMALL]
     cost = sum(1000 * price_in + out * price_out for *_, out in results.values()) / 1e6 / 4
     wanted = {"model": CLAUDE_SMALL, "latency_ms": 250.0, "cost_usd": cost, "pass_rate": 0.75}
@@ -347,7 +347,7 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
         is_number(got.get(k)) and math.isclose(got[k], wanted[k], rel_tol=1e-9) for k in ("latency_ms", "cost_usd", "pass_rate"))
     expect(ok, call="model_row(CLAUDE_SMALL, 4 cases) with run_claude returning known results", returned=got,
            expected=f"{wanted} (median latency, mean cost per case, share passed by U10's grade)",
-           hint="grade each result with U10's grade(case, result); latency is the median, cost the mean per case")
+           hint="grade each result with your U10 grade; latency is the median, cost the mean per case")
 
 
 @pytest.mark.verify
@@ -363,7 +363,7 @@ def test_three_model_table_is_filled_and_one_row_circled():
     models = [row.get("model") for row in table] if isinstance(table, list) and all(isinstance(r, dict) for r in table) else None
     expect(models == list(u11.MODELS) and all(ROW_KEYS <= set(row) for row in table), call="three_model_table(cases)",
            returned=table, expected=f"one row per model of MODELS, in order, each with keys {sorted(ROW_KEYS)}",
-           hint="return [model_row(model, cases) for model in MODELS]")
+           hint="one row per model of MODELS, in order, each made by your model_row")
     steps = {k / len(cases) for k in range(len(cases) + 1)}
     bad = [row for row in table if not (is_number(row["latency_ms"]) and row["latency_ms"] > 0 and is_number(row["cost_usd"], 0)
                                         and any(math.isclose(row["pass_rate"], s) for s in steps))]
@@ -373,7 +373,7 @@ def test_three_model_table_is_filled_and_one_row_circled():
     costs = {row["model"]: row["cost_usd"] for row in table}
     expect(costs[CLAUDE] > 0 and costs[CLAUDE_SMALL] > 0 and costs[LOCAL_MODEL] == 0, call="three_model_table(cases)",
            returned=costs, expected="a cost > 0 for the two Claude rows and 0 for the local model (its prices are 0)",
-           hint="cost each result with cost_usd(model, result['usage'])")
+           hint="cost each result from its own usage, with your cost_usd")
     bar = max(row["pass_rate"] for row in table)
     circled = u11.cheapest_passing(table, bar)
     cheaper = [row for row in table if row["pass_rate"] >= bar and circled is not None and row["cost_usd"] < circled["cost_usd"]]
@@ -404,7 +404,7 @@ def test_cheapest_passing_is_none_when_no_row_clears_the_bar():
     """
     got = u11.cheapest_passing(TABLE, 1.01)
     expect(got is None, call="cheapest_passing(TABLE, 1.01)", returned=got, expected="None",
-           hint="min(..., default=None) over the rows that clear the bar")
+           hint="the cheapest of the rows that clear the bar, or None when no row does")
 
 
 @pytest.mark.verify
@@ -425,7 +425,7 @@ def test_cheapest_passing_breaks_a_cost_tie_on_latency():
 
 @pytest.mark.verify
 def test_load_student_reads_the_shipped_files(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """embeddings: the numpy array of the folder's embeddings.npy, as stored (float16, one row per token id).
 
     First the cousin: the student's tokenizer and its float16 matrix, one row per token id.
     """
@@ -434,7 +434,7 @@ def test_load_student_reads_the_shipped_files(student):
         and np.array_equal(embeddings, student[1]) and tokenizer.get_vocab_size() == student[0].get_vocab_size()
     expect(ok, call="load_student()", returned=(type(tokenizer).__name__, getattr(embeddings, "shape", embeddings)),
            expected=f"(a tokenizers.Tokenizer, the {student[1].shape} array of models/minilm-static/embeddings.npy)",
-           hint="Tokenizer.from_file(str(folder / 'tokenizer.json')) and np.load(folder / 'embeddings.npy')")
+           hint="load the tokenizer from the folder's tokenizer.json and the embedding matrix from its embeddings.npy")
 
 
 TEXTS = ["cats", "The executive sponsor approved the budget.", "Why did the schedule slip?",
@@ -443,7 +443,7 @@ TEXTS = ["cats", "The executive sponsor approved the budget.", "Why did the sche
 
 @pytest.mark.verify
 def test_static_embed_gives_one_unit_vector_per_text(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Embed each text with the static student
 
     static_embed returns one row per text, as wide as the student's vectors, each of length 1.
     """
@@ -459,7 +459,7 @@ def test_static_embed_gives_one_unit_vector_per_text(student):
 
 @pytest.mark.verify
 def test_static_embed_is_the_mean_of_the_texts_token_rows(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Mean the rows as they are (their lengths carry weights the distillation baked in), then normalise.
 
     Tokenize, look up, mean, normalise: each vector points where the mean of its tokens' rows
     points. Normalising each row before the mean throws away the weights baked into their lengths.
@@ -472,12 +472,12 @@ def test_static_embed_is_the_mean_of_the_texts_token_rows(student):
         cosines.append(float(vector @ mean / (np.linalg.norm(vector) * np.linalg.norm(mean) or 1)))
     expect(min(cosines) > 0.9999, call="static_embed(TEXTS, tokenizer, embeddings)", returned=[round(c, 5) for c in cosines],
            expected="each vector in the direction of the mean of its tokens' rows (shown: the cosines, all ≈ 1)",
-           hint="embeddings[tokenizer.encode(text).ids].mean(axis=0): mean the rows as they are, normalise after")
+           hint="look up the rows of the text's token ids and average them as they are; normalise only the mean")
 
 
 @pytest.mark.verify
 def test_static_embed_of_a_text_does_not_depend_on_its_batch(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Each text is embedded on its own: its vector does not depend on the other texts of the batch.
 
     A text's vector is the same alone and beside a longer text: no padding averaged in.
     """
@@ -491,7 +491,7 @@ def test_static_embed_of_a_text_does_not_depend_on_its_batch(student):
 
 @pytest.mark.verify
 def test_static_embed_of_an_empty_text_is_zeros(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """A text with no tokens ("") gets a vector of zeros (no NaN).
 
     A text with no tokens has no direction: a row of zeros, never NaN.
     """
@@ -505,7 +505,7 @@ def test_static_embed_of_an_empty_text_is_zeros(student):
 
 @pytest.mark.verify
 def test_the_student_is_a_real_embedding_model(student):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """A text's vector is the direction of the mean of the embedding rows of its token ids … so a dot product is a cosine.
 
     U04's sentences on the student: cats/kittens close, cats/cars far, with U04's thresholds.
     """
@@ -523,7 +523,7 @@ def test_the_student_is_a_real_embedding_model(student):
 @pytest.mark.verify
 @pytest.mark.parametrize("bits", [8, 4])
 def test_row_scales_fit_each_row(bits):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """A row's scale maps its largest absolute value onto the largest code
 
     One scale per row: the row's largest |value| over the largest code (127 or 7); a row of zeros
     gets 1.0. A row of small numbers must keep its own fine steps.
@@ -535,13 +535,13 @@ def test_row_scales_fit_each_row(bits):
     ok = np.shape(got) == (3,) and np.allclose(np.asarray(got, dtype=np.float64), wanted, rtol=1e-5)
     expect(ok, call=f"row_scales([[1, -2, 0.5], [0.01, 0.02, -0.03], [0, 0, 0]], {bits})", returned=got,
            expected=f"{wanted.round(6).tolist()}: each row's max |value| / {top}, and 1.0 for the zero row",
-           hint="np.abs(matrix).max(axis=1) / (2 ** (bits - 1) - 1): per row, not one scale for the matrix")
+           hint="one scale per row: the row's largest absolute value divided by the largest code the bits allow (127 for 8 bits), not one scale for the matrix")
 
 
 @pytest.mark.verify
 @pytest.mark.parametrize(("bits", "scale", "wanted"), [(4, 0.05, [7, -8, 7, 0]), (8, 0.001, [127, -128, 127, 0])])
 def test_quantize_clips_to_the_range_of_its_bits(bits, scale, wanted):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Each number becomes the integer nearest to it divided by its row's scale, clipped to the signed `bits`-bit range
 
     A scale that is not the row's own (calibrated elsewhere, or shared) puts values outside the
     range: they must clip to -8..7 (int4) or -128..127 (int8), never wrap to the other sign.
@@ -549,7 +549,7 @@ def test_quantize_clips_to_the_range_of_its_bits(bits, scale, wanted):
     got = u11.quantize(np.array([[1.0, -1.0, 0.5, 0.0]], dtype=np.float32), np.array([scale], dtype=np.float32), bits)
     expect(np.asarray(got).tolist() == [wanted], call=f"quantize([[1, -1, 0.5, 0]], [{scale}], {bits})",
            returned=np.asarray(got).tolist(), expected=f"[{wanted}]: rounded, then clipped to the {bits}-bit range",
-           hint="np.clip(np.rint(matrix / scales[:, None]), -2 ** (bits - 1), 2 ** (bits - 1) - 1) before .astype(np.int8)")
+           hint="divide each row by its scale, round to the nearest code, and clip to the range the bits allow before storing as int8")
 
 
 ROWS = st.lists(st.floats(-1, 1, width=32), min_size=1, max_size=8)
@@ -579,15 +579,15 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     expect(bool(np.all(error <= own_step / 2 * (1 + 1e-4) + 1e-12)), call=f"dequantize(quantize(matrix, row_scales(matrix, {bits}), {bits}), scales)",
            returned=f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})",
            expected="each row back to within half of its own step (its max |value| / the largest code)",
-           hint="a scale per row (not one for the matrix), and np.rint to round to the nearest code, not truncate")
+           hint="a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating")
 
 
 @pytest.mark.verify
 def test_dequantize_multiplies_each_row_by_its_scale():
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin"""
+    """Back to numbers: each row's codes times its scale, as float32 (the inverse of quantize, up to half a step of rounding)."""
     got = u11.dequantize(np.array([[1, -2], [3, 0]], dtype=np.int8), np.array([0.5, 2.0], dtype=np.float32))
     expect(np.allclose(np.asarray(got, dtype=np.float64), [[0.5, -1.0], [6.0, 0.0]]), call="dequantize([[1, -2], [3, 0]], [0.5, 2.0])",
-           returned=np.asarray(got).tolist(), expected="[[0.5, -1.0], [6.0, 0.0]]", hint="codes * scales[:, None]")
+           returned=np.asarray(got).tolist(), expected="[[0.5, -1.0], [6.0, 0.0]]", hint="dequantizing multiplies each row's codes by that row's own scale")
 
 
 @pytest.mark.verify
@@ -600,7 +600,7 @@ def test_stored_bytes_counts_bits_per_code_and_the_scales(shape, bits, wanted):
     codes, scales = np.zeros(shape, dtype=np.int8), np.ones(shape[0], dtype=np.float32)
     got = u11.stored_bytes(codes, scales, bits)
     expect(got == wanted, call=f"stored_bytes(codes {shape}, {shape[0]} float32 scales, {bits})", returned=got,
-           expected=f"{wanted} bytes", hint="math.ceil(codes.size * bits / 8) + scales.nbytes")
+           expected=f"{wanted} bytes", hint="the size is the codes' bits packed into whole bytes, plus the bytes of the scales")
 
 
 @pytest.mark.verify
@@ -667,13 +667,13 @@ def test_quantized_student_is_within_a_few_points_of_the_float_one(student, lab)
     far = {k: v for k, v in rates.items() if not (is_number(v) and abs(v - full) <= FEW_POINTS)}
     expect(not far, call="the students' retrieval pass-rates", returned=rates,
            expected=f"int8 and int4 within {FEW_POINTS:.2f} (two questions) of float16",
-           hint="static_embed(texts, tokenizer, codes, scales) must dequantize the rows it looks up")
+           hint="when it is given codes and scales, your static_embed must dequantize the rows it looks up")
 
 
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin — the quantization tax made concrete.
+    """The lab's table: one row per LAB_MODELS entry, in order, {"model", "bytes", "ms_per_text", "pass_rate"}.
 
     The lab's table: teacher (recorded vectors), student, int8, int4, each with bytes, ms per
     text and pass-rate; the student many times smaller and faster than its teacher, each
@@ -686,23 +686,23 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
         and [r["model"] for r in table] == list(u11.LAB_MODELS)
     expect(ok, call="lab_table(tokenizer, embeddings, questions, notes)", returned=table,
            expected=f"one row per LAB_MODELS entry, in order, each with keys {sorted(LAB_KEYS)}",
-           hint="the teacher's row from embed(texts), then the float16, int8 and int4 students")
+           hint="the teacher's row first (from your U04 embed), then the float16, int8 and int4 students")
     rows = {r["model"]: r for r in table}
     teacher, f16, i8, i4 = (rows[m] for m in u11.LAB_MODELS)
     filled = all(isinstance(r["bytes"], (int, np.integer)) and r["bytes"] > 0 and is_number(r["ms_per_text"]) and r["ms_per_text"] > 0
                  and is_number(r["pass_rate"], 0) and r["pass_rate"] <= 1 for r in table)
     expect(filled, call="lab_table(...)", returned=table, expected="every cell filled: bytes > 0, ms_per_text > 0, pass_rate in [0, 1]",
-           hint="time each student's static_embed call with time.perf_counter()")
+           hint="time each student's own embedding call with a monotonic clock (time.perf_counter)")
     sizes = {r["model"]: int(r["bytes"]) for r in table}
     expect(f16["bytes"] == embeddings.nbytes and teacher["bytes"] >= 5 * f16["bytes"]
            and i8["bytes"] <= 0.55 * f16["bytes"] and i4["bytes"] <= 0.55 * i8["bytes"],
            call="lab_table(...) bytes", returned=sizes,
            expected="the student at least 5x smaller than its teacher, int8 about half of float16, int4 about half of int8",
-           hint="float16 is embeddings.nbytes; the quantized sizes come from stored_bytes")
+           hint="float16's size is the embedding matrix's own bytes; the quantized sizes come from your stored_bytes")
     expect(f16["ms_per_text"] < teacher["ms_per_text"] and teacher["pass_rate"] >= WORKS,
            call="lab_table(...)", returned={r["model"]: (round(r["ms_per_text"], 3), r["pass_rate"]) for r in table},
            expected=f"(ms per text, pass-rate): the student faster than the teacher, the teacher's pass-rate at least {WORKS}",
-           hint="the teacher's pass-rate comes from its recorded vectors: embed(texts), questions first")
+           hint="the teacher's pass-rate comes from its recorded vectors: embed the questions first, then the notes")
     far = {r["model"]: r["pass_rate"] for r in (i8, i4) if abs(r["pass_rate"] - f16["pass_rate"]) > FEW_POINTS}
     expect(not far, call="lab_table(...)", returned={r["model"]: r["pass_rate"] for r in table},
            expected=f"int8 and int4 within {FEW_POINTS:.2f} of the float16 student", hint="quantize with row_scales, per row")
@@ -715,14 +715,14 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
     expect(abs(f16["pass_rate"] - own) <= 1 / n, call="lab_table(...)", returned=f16,
            expected=f"the float16 student's pass-rate {own:.3f}: its questions' vectors against its notes', "
                     "each question's answer the position of its note",
-           hint="embed questions then notes; vectors[:n] are the questions and vectors[n:] the notes")
+           hint="embed the questions then the notes, in one list: the first n vectors are the questions, the rest the notes")
     started = time.perf_counter()
     for _ in range(3):
         u11.static_embed(texts, tokenizer, embeddings)
     timed = (time.perf_counter() - started) * 1000 / 3 / len(texts)
     expect(timed / 100 <= f16["ms_per_text"] <= timed * 1000, call="lab_table(...)", returned=f16,
            expected=f"ms_per_text in milliseconds per text: here static_embed takes about {timed:.4f} ms a text",
-           hint="(time.perf_counter() after - before) is in seconds: * 1000 for milliseconds, / len(texts) per text")
+           hint="the clock counts seconds: convert to milliseconds, and divide by the number of texts for a per-text figure")
 
 
 # --- Stretch ---
@@ -738,7 +738,7 @@ def test_production_defaults_to_the_cheapest_row_that_meets_the_bar(bar, current
     """
     got = u11.production_model(TABLE, bar, current)
     expect(got == wanted, call=f"production_model(TABLE, {bar}, current={current!r})", returned=got,
-           expected=repr(wanted), hint="the model of cheapest_passing(table, bar), or `current` when that is None")
+           expected=repr(wanted), hint="the model of the cheapest passing row (your cheapest_passing), or the current model when no row passes")
 
 
 @pytest.mark.stretch

@@ -219,7 +219,7 @@ def test_a_lower_row_never_changes_the_first_move(picked, data):
     ],
 )
 def test_cheaper_faster_goes_in_that_order(done, next_step):
-    """cites the matching row of the table above
+    """"In that order": return the earliest step of CHEAPER_FASTER that is not done yet, even when a later step was done out of order.
 
     "Need to run cheaper / faster": prompt caching → quantization → distillation. In that order,
     so a step skipped earlier comes before any later one.
@@ -324,7 +324,7 @@ def test_a_row_that_is_not_the_matching_row_is_a_problem(text):
     chosen approach (ROW_APPROACHES).
     """
     expect_problem(text, "Row", PROBLEM,
-                   hint="find the cited row in DECISION_TABLE, then check ROW_APPROACHES[row] has the chosen one")
+                   hint="find the cited row in DECISION_TABLE, then check that the approaches of that row include the chosen one")
 
 
 @pytest.mark.verify
@@ -446,7 +446,7 @@ def test_a_doc_at_the_post_it_limit_fits(data):
     """
     text, _ = data.draw(valid_docs(), label="valid doc")
     expect_valid(padded(text, POST_IT),
-                 hint="POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words (len(text.split()))")
+                 hint="exactly POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words")
 
 
 @pytest.mark.verify
@@ -462,7 +462,7 @@ def test_any_doc_over_the_post_it_limit_is_rejected(data, over):
     got, call = problems_of(long)
     expect(bool(got), call=call, returned=got,
            expected=f"a problem: {len(long.split())} words do not fit on a Post-it of {POST_IT}",
-           hint="count the words of the whole doc with len(text.split()) and compare with POST_IT_MAX_WORDS")
+           hint="count the words of the whole doc (split on whitespace) and compare with POST_IT_MAX_WORDS")
 
 
 @pytest.mark.verify
@@ -533,4 +533,35 @@ def test_upgraded_replies_name_a_move_of_the_table():
     expect(ok, call="upgraded_replies()", returned=vague or after,
            expected=f"your U01 headings {sorted(before)!r}, each one paragraph naming a move of the table "
            f"({sorted(moves)!r}), and at least one paragraph rewritten",
-           hint="start from U01's replies(); rewrite the vaguest paragraph around its row and that row's move")
+           hint="start from your U01 replies; rewrite the vaguest paragraph around its row and that row's move")
+
+
+# The rows of the course's table that each U01 conversation falls in, and so the moves that fit it:
+# docs the model lacks (RAG. Embed and retrieve. Or LLM Wiki), and for made-up answers current info
+# too (Web search tool); cheaper / faster (Prompt caching → quantization → distillation).
+ROWS_OF_CONVERSATION = {
+    "fine-tune on our docs": {"RAG", "structured wiki", "embeddings"},
+    "we need a vector database": {"RAG", "structured wiki", "embeddings"},
+    "the model is making things up": {"RAG", "structured wiki", "embeddings", "web-search tool"},
+    "make it faster / cheaper": {"prompt caching", "quantization", "distillation"},
+}
+
+
+@pytest.mark.stretch
+def test_upgraded_replies_name_the_move_of_their_own_row():
+    """Upgrade any paragraph that now sounds vague using the decision table
+
+    Fit as well as form: a paragraph upgraded by the table names the first move of the row its
+    conversation falls in ("the model is making things up" is the docs row or the current-info row,
+    not "run cheaper"), as your U01 mechanisms_named finds it.
+    """
+    after = u12.upgraded_replies()
+    named = {h: sorted(u01.mechanisms_named(after[h])) if isinstance(after, dict) and isinstance(after.get(h), str)
+             else None for h in ROWS_OF_CONVERSATION}
+    unfit = {h: found for h, found in named.items() if not (found and set(found) & ROWS_OF_CONVERSATION[h])}
+    expect(not unfit, call="upgraded_replies()", returned=unfit,
+           expected="each of the four paragraphs naming the first move of its own row of the table "
+                    "(shown: what the unfit paragraphs name)",
+           hint="for each conversation, find its row of the table first (what is missing: docs, current info, "
+                "speed?), then name that row's move")
+

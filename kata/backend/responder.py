@@ -46,7 +46,7 @@ NO_ALGORITHM = ("I can only give a short answer here without more context. Could
                 "need, or paste the text you would like me to work from?")
 
 # --- thresholds (cosines of all-MiniLM-L6-v2 unit vectors) ----------------------------------------
-# Grounded answers: the thresholds live in grounded.py (GROUNDED_THRESHOLD, COVERAGE_MIN, ...).
+# Grounded answers: the thresholds live in grounded.py (GROUNDED_THRESHOLD, FOCUS_SHARE_MIN, ...).
 GROUNDED_THRESHOLD = grounded.GROUNDED_THRESHOLD
 # The sentence-level relevance score (rerank): weight of keyword overlap vs best-sentence cosine.
 KEYWORD_WEIGHT = 0.3
@@ -350,8 +350,7 @@ def answer_grounded(prompt: Prompt, embed: Embed) -> Reply:
         if _has(prompt.instructions, SAY_SO_AND_STOP):
             return Reply("grounded", NOT_FOUND)
         return Reply("grounded", f'{NOT_FOUND} (the closest passage, chunk {result.chunk}, says: "{result.text}")')
-    lead = f"The sources do not define {result.partial}; they only say: " if result.partial else ""
-    return Reply("grounded", lead + _cited(result.sentences) + "".join(
+    return Reply("grounded", _cited(result.sentences) + "".join(
         f" The sources do not say {_lower_first(part.rstrip('?'))}." for part in result.unanswered))
 
 
@@ -687,6 +686,6 @@ def describe() -> dict:
         "name": RESPONDER_NAME,
         "version": RESPONDER_VERSION,
         "shapes": [name for name, _, _ in SHAPES],
-        "thresholds": {"grounded": GROUNDED_THRESHOLD, "grounded_coverage": grounded.COVERAGE_MIN, "word_match": grounded.WORD_MATCH, "tool": TOOL_THRESHOLD, "judge_coverage": JUDGE_COVERAGE,
+        "thresholds": {"grounded": GROUNDED_THRESHOLD, "grounded_focus": grounded.FOCUS_SHARE_MIN, "word_match": grounded.WORD_MATCH, "tool": TOOL_THRESHOLD, "judge_coverage": JUDGE_COVERAGE,
                        "fallback": FALLBACK_THRESHOLD, "keyword_weight": KEYWORD_WEIGHT},
     }

@@ -37,24 +37,80 @@ def _docstrings(path):
     return [ast.get_docstring(n) or "" for n in nodes]
 
 
+def _functions_called(unit):
+    """For each test of the unit, the unit's functions it calls: `u05.top_k` in its body or in a helper it uses."""
+    tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
+    helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("test_")}
+    module = unit.slug[:3]  # the tests' name for the unit: u05 = load_unit("u05_vector_search")
+    functions = set(_function_docstrings(ROOT / unit.solution))
+
+    def called(node, seen=()):
+        found = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == module \
+                    and n.attr in functions:
+                found.add(n.attr)
+            elif isinstance(n, ast.Name) and n.id in helpers and n.id not in seen:
+                found |= called(helpers[n.id], (*seen, n.id))
+        return found
+
+    return {node.name: called(node) for node, _ in _tests_of(unit)}
+
+
+def _function_docstrings(path) -> dict[str, str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n.name: normalise(ast.get_docstring(n) or "") for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def _quote(node) -> str:
+    return normalise((ast.get_docstring(node) or "").split("\n\n")[0])
+
+
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
 def test_each_test_quotes_its_verify_or_stretch_line(unit):
-    """A test's docstring opens with the course sentence it encodes, so a failure can show it."""
+    """A test's docstring opens with the clause it encodes, so a failure can show it: words of the course's
+    Verify or Stretch text, or of the docstring of a function the test calls (a contract test: of any of the
+    exercise's docstrings), verbatim but for "…" elisions."""
     problems = []
+    calls = _functions_called(unit)
+    docstrings = _function_docstrings(ROOT / unit.solution)
     for node, marks in _tests_of(unit):
-        doc = ast.get_docstring(node) or ""
-        quote = normalise(doc.split("\n\n")[0])
+        quote = _quote(node)
         if len(marks) != 1:
             problems.append(f"{node.name}: needs exactly one of @pytest.mark.verify / @pytest.mark.stretch / @pytest.mark.contract")
             continue
         if "contract" in marks:  # quotes a clause of the exercise's docstrings instead of a course line
-            source = normalise(" ".join(_docstrings(ROOT / unit.solution)))
+            sources = [normalise(" ".join(_docstrings(ROOT / unit.solution)))]
         else:
-            source = normalise(unit.verify if "verify" in marks else unit.stretch)
+            sources = [normalise(unit.verify if "verify" in marks else unit.stretch)]
+            sources += [docstrings[f] for f in sorted(calls[node.name]) if f in docstrings]
         pieces = [p.strip(" .") for p in re.split(r"…|\.\.\.|\[…\]", quote) if p.strip(" .")]
-        if len(quote) < 20 or not all(piece in source for piece in pieces):
-            problems.append(f"{node.name}: docstring does not open with a quote of the unit's {marks.pop()} text")
+        if len(quote) < 20 or not any(all(piece in source for piece in pieces) for source in sources):
+            problems.append(f"{node.name}: docstring does not open with a quote of the unit's {marks.pop()} text "
+                            f"or of the docstring of a function it calls ({', '.join(sorted(calls[node.name])) or 'none'})")
     assert not problems, "\n".join(problems)
+
+
+MOST_FUNCTIONS_PER_CLAUSE = 2
+
+
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_a_course_line_is_the_quote_of_its_own_tests_only(unit):
+    """The quote is the failing test's own clause, never the unit's Verify line by default (issue 19): one course
+    line opens the tests of at most MOST_FUNCTIONS_PER_CLAUSE different sets of the unit's functions."""
+    calls = _functions_called(unit)
+    by_quote: dict[str, dict[frozenset, list[str]]] = {}
+    for node, marks in _tests_of(unit):
+        quote = _quote(node)
+        course = normalise(unit.verify) + " " + normalise(unit.stretch)
+        pieces = [p.strip(" .") for p in re.split(r"…|\.\.\.|\[…\]", quote) if p.strip(" .")]
+        if "contract" not in marks and pieces and all(piece in course for piece in pieces):
+            by_quote.setdefault(quote, {}).setdefault(frozenset(calls[node.name]), []).append(node.name)
+    problems = [f"“{quote}” opens the tests of {len(sets)} sets of functions: "
+                + "; ".join(f"{', '.join(sorted(f)) or 'none'} ({', '.join(tests)})" for f, tests in sets.items())
+                for quote, sets in by_quote.items() if len(sets) > MOST_FUNCTIONS_PER_CLAUSE]
+    assert not problems, ("A course line quoted by default: give each test the clause it checks, a sentence of the "
+                          "docstring of the function it calls (or another course line).\n" + "\n".join(problems))
 
 
 def _imports(path):

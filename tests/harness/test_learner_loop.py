@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from kata import cli, stubs
+from kata import report
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness
@@ -118,8 +119,33 @@ def test_hints_are_progressive(tmp_path, monkeypatch, capsys):
     first = capsys.readouterr().out
     cli.main(["hint", str(unit.number)])
     second = capsys.readouterr().out
-    assert unit.hints[0] in first and unit.hints[1] not in first
-    assert unit.hints[1] in second
+    assert unit.hints[0].text in first and unit.hints[1].text not in first
+    assert unit.hints[1].text in second
+
+
+def test_hints_follow_the_failing_test(tmp_path, monkeypatch, capsys):
+    """`kata hint N` starts from the failing test's own nudge, then the rungs about the function it called."""
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path)
+    unit = next(u for u in READY if u.code == "U06")
+    message = ("Called answer(WIFI question, index) when the reply is 'Not found in sources.'.\nIt returned {},\n"
+               "but the tests expected not found.\nHint: a reply that starts with the marker is not found")
+    failure = report.TestResult("tests/test_u06_rag_basics.py::test_x", unit.slug, "verify", "failed", "the clause", message)
+    monkeypatch.setattr(cli, "_failing_test", lambda u: failure)
+    rungs = cli.hint_ladder(unit, failure)
+    assert rungs[0] == "test_x (“the clause”) fails: a reply that starts with the marker is not found"
+    assert rungs[1] == next(r.text for r in unit.hints if "answer_from" in r.about.split())
+    assert sorted(rungs[1:]) == sorted(r.text for r in unit.hints)
+    failure.nodeid = "tests/test_u06_rag_basics.py::test_answer_reads_not_found_as_no_citation[bare]"
+    detail = cli.hint_ladder(unit, failure)[1]  # a real test: what it checks, from its docstring, comes second
+    assert detail.startswith("What test_answer_reads_not_found_as_no_citation[bare] checks: Whatever follows")
+    failure.nodeid = "tests/test_u06_rag_basics.py::test_x"
+    for _ in range(2):
+        cli.main(["hint", str(unit.number)])
+    shown = capsys.readouterr().out
+    assert "test_x" in shown and rungs[1][:40] in shown and rungs[2][:40] not in shown
+    failure.nodeid = "tests/test_u06_rag_basics.py::test_y"  # another test fails first now: the ladder starts over
+    cli.main(["hint", str(unit.number)])
+    assert rungs[1][:40] not in capsys.readouterr().out
 
 
 def test_grade_writes_junit_xml_for_classroom_tools(tmp_path, copy_of_exercises):

@@ -8,7 +8,10 @@ The runs happen in the worker's children (forked per target), two side by side.
 from __future__ import annotations
 
 import ast
+import functools
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -125,6 +128,81 @@ def test_no_failure_compares_nan_with_nan(runs, unit, mistake):
                     and re.search(r"\bnan\b", expected[1])), (
             f"{mistake.relative_to(ROOT)}: {test.name} compares nan with nan; check np.isfinite first and say the "
             f"values diverged: {test.message}")
+
+
+# A failure nudges, the code waits for `kata hint N`'s last rungs (issue 19): the first failure of each
+# catalogued mistake must hold no line of a reference function's body. A line is compared as tokens, with
+# whitespace and comments dropped and each string literal one token, whole or without its lead
+# (`x = `, `return`, `if` ...), when it has FRAGMENT tokens or more and some syntax (not only names and commas).
+FRAGMENT = 5
+_LEADS = {"return", "yield", "if", "elif", "while", "assert", "raise", "for", "with"}
+_NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+_TEXT_TOKEN = re.compile(r"""(?<!\w)'[^'\n]*'(?!\w)|"[^"\n]*"|\w+|[^\w\s]""")
+
+
+def _without_lead(tokens: list[str]) -> list[list[str]]:
+    """A line's tokens, and the same after its lead: an assignment's target, or a keyword such as return."""
+    parts, depth = [tokens], 0
+    for i, token in enumerate(tokens):
+        depth += token in ("(", "[", "{")
+        depth -= token in (")", "]", "}")
+        if depth == 0 and token in ("=", "+=", "-=", "*=", "/=", ":="):
+            parts.append(tokens[i + 1:])
+            break
+    if tokens[0] in _LEADS:
+        parts.append(tokens[1:])
+    return [p[:-1] if p and p[-1] == ":" else p for p in parts]
+
+
+@functools.cache
+def reference_lines(unit) -> list[tuple[tuple[str, ...], str]]:
+    """The token sequences of the lines in the bodies of the unit's reference functions, docstrings left out."""
+    source = (ROOT / unit.solution).read_text(encoding="utf-8")
+    rows = set()
+    for function in ast.walk(ast.parse(source)):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = function.body[1:] if ast.get_docstring(function) is not None else function.body
+            rows.update(row for statement in body for row in range(statement.lineno, statement.end_lineno + 1))
+    by_row: dict[int, list[str]] = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in _NOT_CODE and token.start[0] in rows:
+            by_row.setdefault(token.start[0], []).append("<str>" if token.type == tokenize.STRING else token.string)
+    lines = source.splitlines()
+    return [(tuple(part), lines[row - 1].strip()) for row, tokens in sorted(by_row.items()) for part in _without_lead(tokens)
+            if len(part) >= FRAGMENT and any(not (t.isidentifier() or t == ",") for t in part)]
+
+
+def code_in(text: str, lines) -> list[tuple[str, str]]:
+    """The reference lines found whole, as tokens, in `text`: (the fragment, the line it comes from)."""
+    words = tuple("<str>" if t[0] in "'\"" else t for t in _TEXT_TOKEN.findall(text))
+    return [(" ".join(tokens), line) for tokens, line in lines
+            if any(words[i:i + len(tokens)] == tokens for i in range(len(words) - len(tokens) + 1))]
+
+
+def rendered(message: str) -> str:
+    """What a failure says of its own: the expected text and the hint, not the call made or the value returned."""
+    return re.sub(r"^Called .*?\nIt returned .*?\nbut the tests expected", "but the tests expected", message, flags=re.S)
+
+
+def test_the_code_check_finds_a_reference_line():
+    """The check below must be able to fail: a hint that retypes a line of U09's gradient is caught, words are not."""
+    u09 = next(u for u in UNITS if u.code == "U09")
+    assert code_in("Hint: d loss/d output is 2 * E / E.size, both scaled", reference_lines(u09))
+    assert not code_in("Hint: the loss is a mean over every number of the output", reference_lines(u09))
+
+
+@pytest.mark.parametrize(("unit", "mistake"), MISTAKES, ids=[f"{u.slug}/{p.stem}" for u, p in MISTAKES])
+def test_first_failure_holds_no_reference_code(runs, unit, mistake):
+    """A mistake's first failure nudges: its expected text and hint hold no line of the reference's code."""
+    k = catalogue(unit).index(mistake)
+    first = runs[f"round{k}"][unit.slug].first_failure
+    if first is None:  # test_mistake_is_caught says so
+        return
+    found = code_in(rendered(first.message), reference_lines(unit))
+    assert not found, (
+        f"{mistake.relative_to(ROOT)} fails first at {first.name}, whose message holds the reference's code "
+        f"`{found[0][0]}` (from {unit.solution}: `{found[0][1]}`). Say it in words in that test's hint= or "
+        f"expected= text; the code belongs on the last rungs of `kata hint {unit.number}` (kata/units.py).")
 
 
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
