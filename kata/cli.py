@@ -16,6 +16,8 @@
     kata record [UNIT]   re-record cassettes from solutions/ against the reference backend (--live: real APIs)
     kata serve           run the reference backend locally, to try inputs of your own offline
     kata mutate [UNIT]   mutation score of each unit's tests against its solution (maintainers; slow)
+    kata outcomes        every test's verdict on solutions, stubs, mistakes, alternatives: --write FILE
+                         or --check FILE (maintainers; `kata verify` compares with tests/outcomes/)
 
     --strict-replay      (next, check, watch, grade) replay only recorded API requests, with a diff for
                          any other, instead of computing them with the reference backend. `kata verify`
@@ -32,7 +34,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from kata import board, stubs
+from kata import board, bytecode, stubs
 from kata.units import ROOT, UNITS, Unit, find
 
 STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
@@ -465,6 +467,16 @@ def cmd_mutate(args) -> int:
                          parallel=args.parallel, list_only=args.list, from_json=args.from_json)
 
 
+def cmd_outcomes(args) -> int:
+    from kata import outcomes
+
+    units = [_unit_arg(u) for u in args.units] if args.units else [u for u in UNITS if u.ready]
+    try:
+        return outcomes.main(units, write_path=args.write, check_path=args.check, full=args.full)
+    except ValueError as error:  # an unreadable capture file, a verdict with no letter
+        raise SystemExit(f"kata outcomes: {error}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
@@ -545,6 +557,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallel", type=int, default=2)
     p.add_argument("--from-json", metavar="FILE", help="re-tabulate a --json run with today's tests/mutants/ (runs nothing)")
     p.set_defaults(func=cmd_mutate)
+    p = sub.add_parser("outcomes", help="capture or check every test's verdict on every soundness target (maintainers)")
+    p.add_argument("units", nargs="*", help="units to run (default: all playable units; --write updates only theirs)")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--write", metavar="FILE", help="write the verdicts to FILE (e.g. tests/outcomes/before-wall.json)")
+    how.add_argument("--check", metavar="FILE", help="list every verdict that differs from FILE; exit 1 if any")
+    p.add_argument("--full", action="store_true", help="run the mistakes in full, without --kata-catch (not as verify does)")
+    p.set_defaults(func=cmd_outcomes)
     return parser
 
 
@@ -562,6 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "reset" and not args.unit and not args.all:
         parser.error("reset: name a unit (`kata reset 3`) or say --all")
     func = getattr(args, "func", cmd_status)
+    bytecode.ensure()
     try:
         return func(args)
     except KeyboardInterrupt:  # the learner pressed Ctrl-C: the worker has stopped its child already

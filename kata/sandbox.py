@@ -45,13 +45,48 @@ def wanted() -> bool:
     return os.environ.get("KATA_SANDBOX", "1") != "0" and sys.platform.startswith("linux")
 
 
-def enter(root: Path, tree: Path, keep_reference: bool) -> str:
-    """Sandbox this (forked, single-threaded) process; "" when done, else why not, in words.
+_probed: list[str] = []  # this process's answer to "can a child be sandboxed here?", asked once
 
-    Returns in the sandboxed grandchild (or, when the kernel refuses, in this process unchanged); the
-    process in between only waits for it and ends as it ended."""
+
+def refusal(root: Path) -> str:
+    """"" when a child forked from this process can be sandboxed, else why not, in words.
+
+    Asked once per process, by forking a child that sets up the whole sandbox: some kernels grant new
+    namespaces but no right to mount in them (Ubuntu's AppArmor restriction), and a child that finds
+    that out only once it has entered them could not go back."""
     if not wanted():
         return "not sandboxed: KATA_SANDBOX=0" if sys.platform.startswith("linux") else f"not sandboxed: {sys.platform}"
+    if not _probed:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(read_end)
+                os.dup2(write_end, 2)  # a failed set-up's words come through the pipe
+                os.write(write_end, (_enter(root, root / "exercises", False) or "ok").encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as said:
+            words = said.read().decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+        if words == "ok" and os.waitstatus_to_exitcode(status) == 0:
+            words = ""
+        elif not words.startswith("not sandboxed"):
+            words = f"not sandboxed: {words.strip().removeprefix('kata: ') or 'the sandbox could not be set up here'}"
+        _probed.append(words)
+    return _probed[0]
+
+
+def enter(root: Path, tree: Path, keep_reference: bool, refused: str) -> str:
+    """Sandbox this (forked, single-threaded) process unless `refused` says why not (`refusal()`, asked
+    in the parent); "" when done, else why not.
+
+    Returns in the sandboxed grandchild; the process in between only waits for it and ends as it ended."""
+    return refused or _enter(root, tree, keep_reference)
+
+
+def _enter(root: Path, tree: Path, keep_reference: bool) -> str:
     libc = ctypes.CDLL(None, use_errno=True)
     uid, gid = os.getuid(), os.getgid()
     vectors = _vector_store(root)

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kata import sandbox
 from kata.report import NOT_RUN, TestResult, UnitResult, group
 from kata.units import ROOT, Unit, unit_of_path
 
@@ -142,6 +143,8 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
     out_r, out_w = os.pipe()
     spec = _job_spec(job, token, time_limit)
     proc = None
+    if not spawn:
+        refused = sandbox.refusal(ROOT)  # asked once per process, before the first fork
     if spawn:
         spec["sandbox"] = "not sandboxed: a fresh interpreter (no fork here, or KATA_WORKER=spawn)"
         proc = subprocess.Popen([sys.executable, "-c", SPAWN, str(msg_w), json.dumps(spec)], cwd=ROOT,
@@ -159,9 +162,9 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
                     os.close(fd)
                 os.dup2(out_w, 1)
                 os.dup2(out_w, 2)
-                from kata import child, sandbox
+                from kata import child
 
-                spec["sandbox"] = sandbox.enter(ROOT, job.tree, keep_reference=job.tree.resolve() == ROOT / "solutions")
+                spec["sandbox"] = sandbox.enter(ROOT, job.tree, job.tree.resolve() == ROOT / "solutions", refused)
                 child.main(spec, msg_w)
             finally:
                 os._exit(70)

@@ -139,7 +139,10 @@ for _where in [{str(outside / OUTSIDE)!r}, *(p + '/{OUTSIDE}.pth' for p in site.
                          "--html", str(out["html"]), "--json", str(out["json"])])
     assert code == 0
     rows = {row["student_id"]: row for row in csv.DictReader(out["csv"].open(encoding="utf-8"))}
-    return {"room": room, "outside": outside, "rows": rows, **out}
+    yield {"room": room, "outside": outside, "rows": rows, **out}
+    while deep != copy:  # deepest first, without recursion: pytest's own clean-up of old temp folders recurses
+        deep.rmdir()
+        deep = deep.parent
 
 
 def _status(hostile, learner: str) -> tuple[str, str]:

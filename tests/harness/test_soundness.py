@@ -2,7 +2,8 @@
 
 rustlings' `dev check` and nbgrader's `validate --invert`, as tests: a unit that a stub passes would
 be green on a fresh clone, and a catalogued mistake that passes means the tests do not teach.
-The runs happen in the worker's children (forked per target), two side by side.
+The runs happen in the worker's children (forked per target), two side by side. Every test's verdict in
+them is compared with the one captured before issue 18's wall (tests/outcomes/before-wall.json).
 """
 
 from __future__ import annotations
@@ -16,25 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from kata import runner, stubs, worker
+from kata import outcomes, stubs, worker
+from kata.outcomes import alternatives, catalogue
 from kata.report import UNLOADABLE
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness
 
 READY = [u for u in UNITS if u.ready]
-MISTAKES_DIR = ROOT / "tests" / "mistakes"
-ALTERNATIVES_DIR = ROOT / "tests" / "alternatives"
-
-
-def catalogue(unit, folder: Path = MISTAKES_DIR) -> list[Path]:
-    """The learner modules kept for a unit: tests/mistakes/<slug>/*.py (or tests/alternatives/<slug>/*.py)."""
-    return sorted(p for p in (folder / unit.slug).glob("*.py") if not p.name.startswith("_"))
-
-
-def alternatives(unit) -> list[Path]:
-    """Correct units written blind, in another style or design: every test must pass on each."""
-    return catalogue(unit, ALTERNATIVES_DIR)
+CHECKS_THE_CAPTURE = "test_verdicts_are_the_captured_ones"
 
 
 def _unit_param(item):
@@ -43,29 +34,24 @@ def _unit_param(item):
 
 
 @pytest.fixture(scope="session")
-def runs(request) -> dict[str, dict]:
+def jobs(request) -> dict[str, worker.Job]:
     """One run on the stubs, then rounds of mistakes: round k swaps in the k-th mistake of every unit;
-    then rounds of correct alternatives, the same way.
+    then rounds of correct alternatives, the same way (kata/outcomes.py builds them, for `kata outcomes`
+    too). The solutions run as well when their verdicts are compared with the capture.
 
     Units only reach each other through their own tree, so a swap in one unit leaves the others
     untouched and one round can test one mistake of every unit at once. Each run is a child forked by
     the worker from this (warm) process, two at a time. Only the units whose checks were selected run
     (`kata verify -k u09` checks U09 alone).
     """
-    selected = {_unit_param(item) for item in request.session.items if item.path == Path(__file__)}
-    chosen = [u for u in READY if u in selected]
-    jobs = {"stubs": worker.Job(chosen, ROOT / "exercises", (), runner.pytest_args(chosen, "exercises", (), False))}
-    rounds = max((len(catalogue(u)) for u in chosen), default=0)
-    for k in range(rounds):
-        units = [u for u in chosen if len(catalogue(u)) > k]
-        swaps = tuple((u.slug, catalogue(u)[k]) for u in units)
-        args = runner.pytest_args(units, "solutions", swaps, False, ("--kata-catch",))
-        jobs[f"round{k}"] = worker.Job(units, ROOT / "solutions", swaps, args)
-    for k in range(max((len(alternatives(u)) for u in chosen), default=0)):  # as a learner runs: every test, in full
-        units = [u for u in chosen if len(alternatives(u)) > k]
-        swaps = tuple((u.slug, alternatives(u)[k]) for u in units)
-        jobs[f"alternative{k}"] = worker.Job(units, ROOT / "solutions", swaps, runner.pytest_args(units, "solutions", swaps, False))
-    return dict(zip(jobs, worker.run(list(jobs.values()), parallel=2)))
+    mine = [item for item in request.session.items if item.path == Path(__file__)]
+    chosen = [u for u in READY if u in {_unit_param(item) for item in mine}]
+    return outcomes.soundness_jobs(chosen, solutions=any(item.name.startswith(CHECKS_THE_CAPTURE) for item in mine))
+
+
+@pytest.fixture(scope="session")
+def runs(jobs) -> dict[str, dict]:
+    return outcomes.run(jobs)
 
 
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
@@ -229,3 +215,22 @@ def test_alternative_passes_every_test(runs, unit, alternative):
                 if not t.passed]
     doc = ast.get_docstring(ast.parse(alternative.read_text())) or alternative.stem
     assert not rejected, f"the correct alternative “{doc.splitlines()[0]}” ({alternative.relative_to(ROOT)}) is rejected by: {rejected}"
+
+
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_verdicts_are_the_captured_ones(jobs, runs, unit):
+    """Every test's verdict on the solutions, the stub, each mistake and each alternative is the one
+    captured before the learner/judge wall (issue 18), from the same runs as the checks above.
+
+    A timeout or crash is a verdict like any other, but a loaded machine can cause one: a unit whose
+    verdicts differ with one on either side is run again alone, and only its second run counts.
+    """
+    captured = outcomes.read(outcomes.CAPTURE) if outcomes.CAPTURE.is_file() else {}
+    assert captured, f"{outcomes.CAPTURE.relative_to(ROOT)} is missing: {outcomes.recapture_hint(outcomes.CAPTURE, [unit])}"
+    observed = {name: tests for name, tests in outcomes.verdicts(jobs, runs).items()
+                if outcomes.unit_of_target(name) == unit.slug}
+    notes = outcomes.settle(jobs, captured, observed, [unit])
+    changed = outcomes.differences(captured, observed, [unit])
+    assert not changed, (f"{len(changed)} verdicts of {unit.code} differ from {outcomes.CAPTURE.relative_to(ROOT)} "
+                         f"(captured → now):\n" + "\n".join(changed + notes) + "\n"
+                         + outcomes.recapture_hint(outcomes.CAPTURE, [unit]))

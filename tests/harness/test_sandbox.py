@@ -1,0 +1,98 @@
+"""The learner's process sandbox (kata/sandbox.py): what learner code sees from inside, and the fallback.
+
+A unit written to look around reports what it finds in its error message; the test reads it back
+from the unit's first failure. Where the system has no user namespaces these tests skip, saying so;
+this machine and CI have them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kata import runner
+from kata.units import ROOT, find
+
+pytestmark = pytest.mark.harness
+
+U01 = find(1)
+
+LOOK_AROUND = """
+def mechanisms_named(text):
+    import os, pathlib, socket, tempfile
+    seen = {}
+    for name, path in (("tree", pathlib.Path(__file__).with_name("mine.txt")), ("outside", pathlib.Path(OUTSIDE, "x.txt")),
+                       ("temp", pathlib.Path(tempfile.gettempdir(), "x.txt"))):
+        try:
+            path.write_text("x")
+            seen[name] = "written"
+        except OSError as error:
+            seen[name] = error.strerror
+    seen["solutions"] = sorted(os.listdir(os.path.join(ROOT, "solutions")))
+    seen["dot_kata"] = sorted(os.listdir(os.path.join(ROOT, ".kata"))) if os.path.isdir(os.path.join(ROOT, ".kata")) else "absent"
+    seen["pid"] = os.getpid()
+    seen["processes"] = len([d for d in os.listdir("/proc") if d.isdigit()])
+    seen["interfaces"] = [name for _, name in socket.if_nameindex()]
+    raise ValueError("SEEN " + repr(seen))
+"""
+
+
+def _seen(tmp_path: Path, env: dict[str, str] | None = None) -> tuple[dict, str]:
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "outside").mkdir()
+    (tree / f"{U01.slug}.py").write_text(f"ROOT = {str(ROOT)!r}\nOUTSIDE = {str(tmp_path / 'outside')!r}\n"
+                                         + textwrap.dedent(LOOK_AROUND))
+    code = ("import json, sys\nfrom kata import runner\nfrom kata.units import find\n"
+            f"r = runner.run([find(1)], {str(tree)!r}, use_cache=False).results['{U01.slug}']\n"
+            "print(json.dumps({'sandbox': r.sandbox, 'message': r.first_failure.message}))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, **(env or {})})
+    import ast
+    import json
+
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    message = out["message"]
+    said = "ValueError: SEEN "  # the raised error's line, not the source line quoted in the traceback
+    seen = ast.literal_eval(message.split(said, 1)[1].splitlines()[0]) if said in message else {}
+    return seen, out["sandbox"]
+
+
+def test_learner_code_sees_a_read_only_world_of_its_own(tmp_path):
+    seen, sandbox = _seen(tmp_path)
+    if sandbox:
+        pytest.skip(sandbox)
+    assert seen["tree"] == seen["outside"] == "Read-only file system"
+    assert seen["temp"] == "written"  # its private temp folder
+    assert seen["solutions"] == [] and seen["dot_kata"] in ([], "absent")  # the reference and the cache hidden
+    assert seen["pid"] == 1 and seen["processes"] == 1  # the first and only process it can see
+    assert seen["interfaces"] == ["lo"]  # no network but its own loopback
+    assert not (tmp_path / "exercises" / "mine.txt").exists() and not (tmp_path / "outside" / "x.txt").exists()
+
+
+def test_without_the_sandbox_the_result_says_so(tmp_path):
+    seen, sandbox = _seen(tmp_path, {"KATA_SANDBOX": "0"})
+    assert sandbox == "not sandboxed: KATA_SANDBOX=0"
+    assert seen["solutions"] and seen["outside"] == "written"  # what the note warns of
+
+
+def test_a_kernel_that_refuses_to_mount_means_no_sandbox_not_a_crash(tmp_path):
+    """Ubuntu's AppArmor restriction grants new namespaces but no right to mount in them: found out by
+    the probe, before any learner's child enters them."""
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import errno, json\nfrom kata import runner, sandbox\nfrom kata.units import find\n"
+            "def refuse(*args):\n    raise OSError(errno.EPERM, 'mount /: Operation not permitted')\n"
+            "sandbox._read_only_world = refuse\n"
+            f"r = runner.run([find(4)], {str(tree)!r}, use_cache=False).results['u04_embeddings']\n"
+            "print(json.dumps({'sandbox': r.sandbox, 'status': r.status}))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = __import__("json").loads(proc.stdout.strip().splitlines()[-1])
+    assert out["status"] == "done"
+    assert out["sandbox"].startswith("not sandboxed") and "Operation not permitted" in out["sandbox"]
