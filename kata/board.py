@@ -12,8 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from kata.report import UnitResult, next_unit
-from kata.units import UNITS
+from kata.report import NOT_RUN, UnitResult, next_unit
+from kata.units import ROOT, UNITS
 
 _COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ
 _STYLE = {"done": "32", "in progress": "33", "not started": "0", "broken": "31", "crashed": "31", "timed out": "31",
@@ -76,12 +76,16 @@ def board_lines(results: dict[str, UnitResult], notes=()) -> list[str]:
             detail = _first_line(result)[:100]
         row = f"  {_MARK[status]} {unit.code}  {unit.title:<30} {status:<12} {detail}"
         lines.append(paint(row.rstrip(), status))
+        if unit.uses and status in ("in progress", "not started"):  # units lean on each other: say so
+            lines.append(paint(f"{'':<9}uses {uses_line(unit, results)}", "dim"))
     lines += ["", *notes, next_step(results)]
     return [as_typed(line) for line in lines]
 
 
 def next_step(results: dict[str, UnitResult]) -> str:
-    pending = next_unit(results)
+    from kata import stubs
+
+    pending = next_unit(results, stubs.edited(ROOT / "exercises", [u for u in UNITS if u.ready]))
     if pending is None:
         ready = sum(u.ready for u in UNITS)
         return as_typed(f"All {ready} playable units are done. Stretch goals: `kata check N` lists them.")
@@ -107,7 +111,37 @@ def failure_lines(test) -> list[str]:
     return [as_typed(line) for line in lines]
 
 
-def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]:
+def _stub_elsewhere(unit, failure) -> str:
+    """For a stub reached in an earlier unit's file: the line that sends the learner there; "" otherwise."""
+    from kata import stubs
+
+    found = stubs.reached(failure.message) if failure.state == "stub" else None
+    if not found or found[0] == unit:
+        return ""
+    other, function, where = found
+    return (f"Edit {where}: {unit.code} uses {other.code}'s `{function}`, still a stub there. Write it in "
+            f"{other.code} (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
+
+
+def uses_line(unit, results: dict[str, UnitResult] | None = None) -> str:
+    """What a unit uses from earlier units, in words: "U04's embed; U10's read_reply, grade, load_eval (not done yet)"."""
+    def status(code: str) -> str:
+        other = results.get(UNITS[int(code[1:]) - 1].slug) if results else None
+        return f" ({other.status})" if other and other.status != "done" else ""
+
+    return "; ".join(f"{code}'s {', '.join(names)}{status(code)}" for code, names in unit.uses.items())
+
+
+def _test_line(result: UnitResult, test) -> str:
+    """One test in a unit's list: ✔ passed, ✘ failed (an echo says what to fix first), · never run."""
+    if test.state == NOT_RUN:
+        return f"  · {test.kind:<7} {test.name}  (not run)"
+    line = f"  {'✔' if test.passed else '✘' if test.failing else '·'} {test.kind:<7} {test.name}"
+    echo = result.echo_of(test)
+    return line + (f"  (fails because {echo[1]} does: fix that first)" if echo else "")
+
+
+def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str = "") -> list[str]:
     """A unit's report: its score, each test when verbose, then what to do next."""
     unit = result.unit
     passed, total = result.score("verify")
@@ -116,7 +150,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
     head += f", stretch {s_passed}/{s_total}" if s_total else ""
     lines = [paint(head, "bold")]
     if verbose:
-        lines += [f"  {'✔' if t.passed else '✘'} {t.kind:<7} {t.name}" for t in result.tests]
+        lines += [_test_line(result, t) for t in result.tests]
     lines += [f"  {note}" for note in notes]
     failure = result.first_failure
     if result.status == "broken":
@@ -129,9 +163,18 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=()) -> list[str]
             lines += ["", *failure_lines(failure)]
     elif result.status == "done":
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
+        if result.lesson:  # what green means, in the learner's own numbers
+            lines += ["", "What your own results say:", *[f"  {line}" for line in result.lesson]]
         if failure:
             lines += ["", "A Stretch goal is still open:", *failure_lines(failure)]
+    elif failure and (elsewhere := _stub_elsewhere(unit, failure)):
+        lines += ["", *failure_lines(failure), "", elsewhere]
     elif failure:
+        echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
+        if echoes:
+            lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
+                          f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
+        lines += ["", cause] if cause else []
         lines += ["", *failure_lines(failure), "",
                   f"Edit {unit.exercise} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]

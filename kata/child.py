@@ -109,14 +109,22 @@ class _Messages:
 
 
 def learner_frame(frames, trees: tuple[Path, ...]) -> str:
-    """The innermost frame in a learner's file, as "`name` (file:line)"; "" when none is."""
+    """The learner's call chain, outermost first: "`cut_context` (file:line) → `count_tokens` (file:line)";
+    "" when no frame is in a learner's file. A recursion shows once per call site, long chains keep their ends."""
     from kata.impl import display_path
 
     mine = [f for f in frames if any(Path(f.filename).resolve().is_relative_to(t) for t in trees)]  # a swap file is its own "tree"
-    if not mine:
-        return ""
-    last = mine[-1]
-    return f"`{last.name}` ({display_path(Path(last.filename))}:{last.lineno})"
+    chain = []
+    for frame in mine:
+        step = f"`{frame.name}` ({display_path(Path(frame.filename))}:{frame.lineno})"
+        if not chain or chain[-1] != step:
+            chain.append(step)
+    if len(chain) > CHAIN_SHOWN:
+        chain = [*chain[:2], "…", *chain[-(CHAIN_SHOWN - 2):]]
+    return " → ".join(chain)
+
+
+CHAIN_SHOWN = 5  # learner frames named in a chain before the middle is left out
 
 
 class _Watchdog(threading.Thread):
@@ -187,6 +195,18 @@ class _OutputMarks:
         os.write(1, f"\n{self.token}{nodeid}\n".encode())
 
 
+class _Collected:
+    """Tell the parent which tests the session will run: those a crash keeps from running are shown as not run."""
+
+    def __init__(self, messages: _Messages):
+        self.messages = messages
+
+    def pytest_collection_finish(self, session):
+        kinds = ("verify", "stretch", "contract")
+        self.messages.send("collected", tests={item.nodeid: next((k for k in kinds if item.get_closest_marker(k)), "verify")
+                                               for item in session.items})
+
+
 def _own_streams() -> None:
     """Print to the pipes the parent reads (a forked child inherits its parent's Python streams, which
     may be pytest's capture objects), and read from nothing: `input()` in learner code ends at once."""
@@ -198,6 +218,20 @@ def _own_streams() -> None:
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), errors="backslashreplace", line_buffering=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace", line_buffering=True)
+
+
+def _lessons(reporter, job: dict, messages: _Messages) -> None:
+    """What green means: each unit that turned green here gets its lesson, from the learner's code (kata/lessons.py)."""
+    from kata import lessons
+    from kata.report import group
+    from kata.units import BY_SLUG
+
+    units = [BY_SLUG[slug] for slug in dict.fromkeys(t.unit for t in reporter.results)]
+    green = [slug for slug, result in group(reporter.results, units).items() if result.status == "done"]
+    try:
+        lessons.compute(green, job["trees"][0], lambda slug, lines: messages.send("lesson", unit=slug, lines=lines))
+    except BaseException:  # noqa: BLE001 - no lesson, and nothing else changes
+        pass
 
 
 def main(job: dict, msg_fd: int) -> None:
@@ -230,11 +264,14 @@ def main(job: dict, msg_fd: int) -> None:
         _clock[:] = [watchdog, messages]
         reporter = Reporter(on_result=lambda test: messages.send("result", test=test.to_dict()),
                             on_start=lambda nodeid: messages.send("start", nodeid=nodeid))
-        code = int(pytest.main(job["args"], plugins=[reporter, watchdog, _OutputMarks(job["token"])]))
+        collected = _Collected(messages)
+        code = int(pytest.main(job["args"], plugins=[reporter, watchdog, _OutputMarks(job["token"]), collected]))
     except BaseException as error:  # the session itself failed: say so, the parent reports it as a crash
         messages.send("fatal", message="".join(traceback.format_exception(error))[-4000:])
     else:
         messages.send("done", code=code)
+        if job.get("lessons"):  # after "done": a lesson that goes wrong never changes the tests' verdict
+            _lessons(reporter, job, messages)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -1,11 +1,12 @@
 """The `kata` command: the learner's board and loop, the instructor's checks, the maintainer's tools.
 
     kata                 the board: every unit, its state, and the next step (same as `kata status`)
-    kata next            run the first unfinished unit and show its first failing test
+    kata next [N]        show the first failing test of the unfinished unit you edited last (or of unit N)
     kata check N         run one unit, every test listed
     kata hint N          the next hint for unit N (a nudge first, then more)
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
     kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
+    kata restore N       bring back a file `kata reset` backed up, after asking (--list: the backups; --pick K)
     kata show N          run your unit end to end offline and print what it finds (U04-U07, U10, U11)
     kata check N --live  (and show N --live) your code against the real APIs, with your own keys: costs money,
                          prints the estimate first and the cost after; requests are kept in .kata/live/<unit>/
@@ -67,11 +68,22 @@ def cmd_status(args) -> int:
 def cmd_next(args) -> int:
     from kata import runner
 
-    pending, notes = runner.first_unfinished(extra=_extra(args))
+    if args.unit:  # `kata next N`: the unit the learner chose
+        unit = _unit_arg(args.unit)
+        run = _run([unit], extra=_extra(args))
+        result = run.results[unit.slug]
+        cause = runner.cause_in_earlier_unit(result, extra=_extra(args))
+        print("\n".join(board.unit_lines(result, notes=run.notes, cause=cause)))
+        return 0 if result.status == "done" else 1
+    pending, notes, earlier = runner.unit_to_work_on(extra=_extra(args))
     if pending is None:
         print(board.as_typed("Every playable unit is done. `kata` shows the board; stretch goals are listed by `kata check N`."))
         return 0
-    print("\n".join(board.unit_lines(pending, notes=notes)))
+    cause = runner.cause_in_earlier_unit(pending, extra=_extra(args))
+    print("\n".join(board.unit_lines(pending, notes=notes, cause=cause)))
+    if earlier is not None:
+        print(board.as_typed(f"\n(An earlier unit is unfinished too: {earlier.code} {earlier.title}. "
+                             f"`kata next {earlier.number}` shows it.)"))
     return 1
 
 
@@ -106,7 +118,10 @@ def cmd_check(args) -> int:
 def _check(args, unit: Unit, live: str = "") -> int:
     run = _run([unit], args.impl, extra=_extra(args), live=live)
     result = run.results[unit.slug]
-    print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes)))
+    from kata import runner
+
+    cause = runner.cause_in_earlier_unit(result, args.impl, extra=_extra(args))
+    print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes, cause=cause)))
     return 0 if result.status == "done" else 1
 
 
@@ -180,29 +195,95 @@ def cmd_hint(args) -> int:
     return 0
 
 
+def back_up(unit: Unit, path: Path, backups: Path) -> Path:
+    """Copy the learner's file into `backups` under a name of its own, created exclusively, so two backups
+    in the same second never overwrite each other. Returns the backup."""
+    backups.mkdir(parents=True, exist_ok=True)
+    content = path.read_bytes()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    for n in range(1000):
+        backup = backups / f"{unit.slug}.{stamp}{f'-{n}' if n else ''}.py"
+        try:
+            with open(backup, "xb") as file:  # "x": fails if the name exists, never overwrites
+                file.write(content)
+            return backup
+        except FileExistsError:
+            continue
+    raise SystemExit(f"kata: could not find a free backup name in {backups}; nothing was changed")
+
+
 def reset_unit(unit: Unit, tree: Path, backups: Path) -> Path | None:
     """Put the stub back in `tree`; the learner's file is copied to `backups` first. Returns the backup.
 
-    A file that is already the stub is not backed up; every backup gets a name of its own, created
-    exclusively, so two resets in the same second never overwrite each other.
+    A file that is already the stub is not backed up.
     """
     path = tree / f"{unit.slug}.py"
     stub = stubs.stub_for(unit)
     backup = None
     if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != stub:
-        backups.mkdir(parents=True, exist_ok=True)
-        content = path.read_bytes()
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        for n in range(1000):
-            backup = backups / f"{unit.slug}.{stamp}{f'-{n}' if n else ''}.py"
-            try:
-                with open(backup, "xb") as file:  # "x": fails if the name exists, never overwrites
-                    file.write(content)
-                break
-            except FileExistsError:
-                continue
+        backup = back_up(unit, path, backups)
     path.write_text(stub, encoding="utf-8")
     return backup
+
+
+def backups_of(unit: Unit, backups: Path) -> list[Path]:
+    """A unit's backups, the newest first (the name holds the time it was made, then a counter)."""
+    def made(path: Path) -> tuple[str, int]:
+        parts = path.name[len(unit.slug) + 1:-len(".py")].split("-")  # 20261204-203000-123456, then -1, -2...
+        return "-".join(parts[:3]), int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
+
+    found = [p for p in backups.glob(f"{unit.slug}.*.py") if p.is_file()] if backups.is_dir() else []
+    return sorted(found, key=made, reverse=True)
+
+
+def restore_unit(unit: Unit, tree: Path, backups: Path, chosen: Path) -> Path | None:
+    """Put the backup `chosen` back in `tree`; the current file becomes a backup of its own first (unless it is
+    the stub, or the very text being restored). Returns that new backup. No file is ever lost."""
+    path = tree / f"{unit.slug}.py"
+    content = chosen.read_bytes()
+    kept = None
+    if path.is_file():
+        current = path.read_bytes()
+        if current != content and current.decode("utf-8", "replace") != stubs.stub_for(unit):
+            kept = back_up(unit, path, backups)
+    path.write_bytes(content)
+    return kept
+
+
+def _described(backup: Path) -> str:
+    when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+    lines = len(backup.read_text(encoding="utf-8", errors="replace").splitlines())
+    return f"{backup.relative_to(ROOT) if backup.is_relative_to(ROOT) else backup}  (saved {when}, {lines} lines)"
+
+
+def cmd_restore(args) -> int:
+    unit = _unit_arg(args.unit)
+    backups = STATE_DIR / "backups"
+    found = backups_of(unit, backups)
+    if not found:
+        print(board.as_typed(f"{unit.code} has no backups: `kata reset {unit.number}` makes one before it restores a stub."))
+        return 1
+    if args.list:
+        for n, backup in enumerate(found, 1):
+            print(f"  {n}. {_described(backup)}")
+        print(board.as_typed(f"`kata restore {unit.number}` brings back the newest (1); "
+                             f"`kata restore {unit.number} --pick N` another."))
+        return 0
+    if not 1 <= args.pick <= len(found):
+        raise SystemExit(board.as_typed(f"kata restore: --pick {args.pick}: {unit.code} has backups 1 to {len(found)} "
+                                        f"(`kata restore {unit.number} --list`)"))
+    chosen = found[args.pick - 1]
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise SystemExit(board.as_typed("kata restore: add --yes to confirm (no terminal to ask on)"))
+        answer = input(f"Replace {unit.exercise} with {_described(chosen)}? Your current file is backed up first. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing changed.")
+            return 1
+    kept = restore_unit(unit, ROOT / "exercises", backups, chosen)
+    saved = f" Your file as it was is saved as {kept.relative_to(ROOT) if kept.is_relative_to(ROOT) else kept}." if kept else ""
+    print(f"{unit.exercise} is {chosen.name} again (the backup stays where it is).{saved}")
+    return 0
 
 
 def cmd_reset(args) -> int:
@@ -258,7 +339,7 @@ def cmd_grade(args) -> int:
     learner = learners[0]
     if learner.tree is None:
         raise SystemExit(f"kata grade: {args.paths[0]}: {learner.problem}")
-    run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args))
+    run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args), lessons=False)
     classroom.flag_copies([learner], [r.unit for r in run.results.values()])
     rows = grade_rows(run.results)
     print(f"Grading {args.paths[0]}" + (f" (its {learner.tree.name}/)" if learner.repo_copy else ""))
@@ -425,7 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("status", help="the board (the default)").set_defaults(func=cmd_status)
-    p = sub.add_parser("next", help="the next failing test, explained")
+    p = sub.add_parser("next", help="the next failing test, explained, in the unit you edited last (or unit N)")
+    p.add_argument("unit", nargs="?", help="a unit of your choice instead of the one you edited last")
     p.set_defaults(func=cmd_next)
     strict_commands = [p]
     p = sub.add_parser("check", help="run one unit")
@@ -448,6 +530,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every unit (asks once, backs every file up)")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_reset)
+    p = sub.add_parser("restore", help="bring back a file `kata reset` backed up (after asking; your current file is backed up)")
+    p.add_argument("unit")
+    p.add_argument("--list", action="store_true", help="list the unit's backups, newest first")
+    p.add_argument("--pick", type=int, default=1, metavar="N", help="restore backup N of --list (default: 1, the newest)")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("grade", help="grade a learner's copy of exercises/, or a class of them (in parallel)")
     strict_commands.append(p)
     p.add_argument("paths", nargs="+", metavar="PATH",

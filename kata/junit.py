@@ -14,7 +14,7 @@ def xml(results: dict[str, UnitResult]) -> str:
         cases = []
         for test in result.tests:
             body = ""
-            if test.state == "skipped":
+            if test.outcome == "skipped":  # skipped, or never run (after a timeout or a crash)
                 body = f"<skipped message={quoteattr(test.message[:200])}/>"
             elif not test.passed:
                 body = f"<failure type={quoteattr(test.state)} message={quoteattr(test.message.splitlines()[0] if test.message else test.state)}>" \
@@ -25,7 +25,7 @@ def xml(results: dict[str, UnitResult]) -> str:
             cases.append(f'    <testcase classname="{result.unit.slug}.process" name="{result.ended_how}">'
                          f'<error type={quoteattr(result.ended_how)} message={quoteattr(result.ended.splitlines()[0])}>'
                          f'{_text(result.ended)}</error></testcase>')
-        failures = sum(not t.passed and t.state != "skipped" for t in result.tests)
+        failures = sum(t.failing for t in result.tests)
         suites.append(f'  <testsuite name="{result.unit.code} {_attr(result.unit.title)}" tests="{len(cases)}" '
                       f'failures="{failures}" errors="{int(bool(result.ended_how))}" status={quoteattr(result.status)}>\n'
                       + "\n".join(cases) + "\n  </testsuite>")

@@ -94,7 +94,8 @@ def unit_of_target(name: str) -> str:
 
 # One letter a verdict, so a target is one short line: the teaching states are failures, in lower case.
 LETTERS = {"passed": "P", "failed": "F", "skipped": "S", "timeout": "T", "crashed": "C", "stub": "s", "missing": "m",
-           "broken": "b", "cassette": "c", "error": "e", "network": "n", "absent": "-"}
+           "broken": "b", "cassette": "c", "error": "e", "network": "n", "absent": "-",
+           "not run": "x"}  # never started: after a timeout or a crash in its unit (kata/report.py NOT_RUN)
 STATES = {letter: state for state, letter in LETTERS.items()}
 
 

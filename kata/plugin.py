@@ -24,7 +24,7 @@ from hypothesis import Phase, settings
 
 from kata import cassettes, impl, live, offline, replay, testing
 from kata.child import TimeLimitReached, overrun
-from kata.report import Reporter, group
+from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
 
 # verify: a Verify line of the course; stretch: its Stretch goal; contract: a clause of the exercise's
@@ -152,6 +152,11 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if "harness" not in item.path.parts]
 
 
+def pytest_runtest_logstart(nodeid, location):
+    testing.called.clear()  # the unit functions this test calls, stored with its result
+    testing._depth[0] = 0
+
+
 def pytest_runtest_setup(item):
     testing.set_current(item.config.kata_target)
     if item.get_closest_marker("vcr"):  # only API tests pay for importing the anthropic SDK
@@ -160,10 +165,12 @@ def pytest_runtest_setup(item):
     if unit and item.config.getoption("kata_catch") and item.config.kata_reporter.failed_unit(unit.slug):
         pytest.skip(f"{unit.code} already failed a test (--kata-catch)")
     if unit and item.config.kata_reporter.timed_out(unit.slug):
-        pytest.skip(f"not run: an earlier test of {unit.code} ran out of time (fix that first)")
+        pytest.skip(f"{NOT_RUN_WHY} of {unit.code} ran out of time (fix that first)")
     if unit and len(kinds) != 1:
         pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch / @pytest.mark.contract", pytrace=False)
 
+
+NOT_RUN_WHY = "not run: an earlier test"  # a test skipped for this never ran: shown as not run, not as a failure
 
 _TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
 
@@ -244,6 +251,8 @@ def pytest_runtest_makereport(item, call):
     if unit is None:
         return report
     state = getattr(report, "kata_state", report.outcome)
+    if report.skipped and NOT_RUN_WHY in str(report.longrepr):
+        state = NOT_RUN
     quote = docstring_quote(getattr(item, "function", None))
     if report.failed and live.running_live() and item.get_closest_marker(live.MEASUREMENT_MARK):
         report.longrepr = f"{report.longreprtext}\n\n{live.MEASUREMENT_NOTE}"
@@ -255,6 +264,7 @@ def pytest_runtest_makereport(item, call):
         "kind": kinds[0] if kinds else "verify",
         "state": state,
         "quote": quote,
+        "calls": list(testing.called),
     }
     return report
 

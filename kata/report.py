@@ -12,13 +12,15 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kata.units import BY_SLUG, UNITS, Unit, unit_of_path
+from kata.units import BY_SLUG, UNITS, Unit, depends_on, unit_of_path
 
 # A test's state: passed, failed, skipped, and the states that teach a next step instead of a traceback:
 # stub (a NotImplementedError left), missing (a name the tests call is gone), broken (the module cannot
 # be imported), cassette (a request no recording holds), error (the test module itself cannot load),
-# network (it reached for the network), timeout (stopped after its time limit), crashed (the process running it died).
+# network (it reached for the network), timeout (stopped after its time limit), crashed (the process running it died),
+# not run (never started: an earlier test of its unit timed out or crashed; neither a pass nor a failure of its own).
 UNLOADABLE = ("broken", "missing", "error")
+NOT_RUN = "not run"
 
 # What the board shows, most urgent first.
 STATUSES = ("broken", "crashed", "timed out", "in progress", "not started", "done", "coming soon")
@@ -34,6 +36,7 @@ class TestResult:
     message: str = ""  # the teaching message when it did not pass
     output: str = ""  # what the learner's code printed during the test, cut at a limit
     seconds: float = 0.0
+    calls: list[str] = field(default_factory=list)  # the unit functions the test itself called ("U09.train_adapter")
 
     @property
     def name(self) -> str:
@@ -46,7 +49,21 @@ class TestResult:
     @property
     def outcome(self) -> str:
         """pytest's three words: passed, skipped or failed (every teaching state is a failure)."""
+        if self.state == NOT_RUN:
+            return "skipped"
         return self.state if self.state in ("passed", "skipped") else "failed"
+
+    @property
+    def failing(self) -> bool:
+        """Ran and did not pass: a real failure (a stub, a timeout...), not a skip or a test never run."""
+        return self.outcome == "failed"
+
+    def reach(self) -> set[str]:
+        """The unit functions this test depends on: those it called and everything they call (kata/units.py)."""
+        found = set(self.calls)
+        for name in self.calls:
+            found |= depends_on(name)
+        return found
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -64,6 +81,7 @@ class UnitResult:
     ended: str = ""
     ended_how: str = ""  # "crashed" or "timed out"
     sandbox: str = ""  # "" when the learner's code ran sandboxed (kata/sandbox.py); else "not sandboxed: why"
+    lesson: list[str] = field(default_factory=list)  # once done: what the learner's own results say (kata/lessons.py)
 
     def of_kind(self, kind: str) -> list[TestResult]:
         """The tests of a kind; "verify" includes the contract tests, which gate "done" the same way."""
@@ -96,20 +114,47 @@ class UnitResult:
             return "not started"
         return "in progress"
 
+    def echo_of(self, test: TestResult) -> tuple[TestResult, str] | None:
+        """(the failing test that `test`'s failure echoes, the function to fix first), or None for a cause.
+
+        `test` is an echo when another failing test called only functions that `test` depends on, and
+        not the other way round: fix that function and `test` may well pass. The relation is a strict
+        order (what the cause depends on is strictly less), so every echo leads to a cause.
+        """
+        if not test.failing or not test.calls:
+            return None
+        mine, cause = test.reach(), None
+        for other in self.tests:
+            if other is test or not other.failing or not other.calls:
+                continue
+            if set(other.calls) <= mine and not set(test.calls) <= other.reach():
+                cause = other
+                break
+        if cause is None:
+            return None
+        deeper = self.echo_of(cause)
+        if deeper:
+            return deeper
+        function = next((c for c in cause.calls if c not in test.calls), cause.calls[0])
+        code, _, name = function.partition(".")
+        return cause, f"`{name}`" if code == self.unit.code else f"{code}'s `{name}`"
+
     @property
     def first_failure(self) -> TestResult | None:
-        """The test to show next: Verify tests first, in file order, then Stretch."""
-        failing = [t for t in self.tests if not t.passed and t.state != "skipped"]
-        return next((t for t in failing if t.kind == "verify"), None) or next(iter(failing), None)
+        """The test to show next: a cause, never an echo; Verify tests first, in file order, then Stretch."""
+        failing = [t for t in self.tests if t.failing]
+        causes = [t for t in failing if self.echo_of(t) is None] or failing
+        return next((t for t in causes if t.kind == "verify"), None) or next(iter(causes), None)
 
     def to_dict(self) -> dict:
         return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how, "sandbox": self.sandbox,
-                "tests": [t.to_dict() for t in self.tests]}
+                "tests": [t.to_dict() for t in self.tests], "lesson": self.lesson}
 
     @classmethod
     def from_dict(cls, data: dict) -> UnitResult:
         return cls(BY_SLUG[data["unit"]], [TestResult.from_dict(t) for t in data["tests"]],
-                   data.get("ended", ""), data.get("ended_how", ""), data.get("sandbox", ""))
+                   data.get("ended", ""), data.get("ended_how", ""), data.get("sandbox", ""),
+                   list(data.get("lesson", [])))
 
 
 def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:
@@ -121,9 +166,11 @@ def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:
     return results
 
 
-def next_unit(results: dict[str, UnitResult]) -> UnitResult | None:
-    """The first playable unit, in course order, that is not done; None when every one is."""
-    return next((results[u.slug] for u in UNITS if u.slug in results and results[u.slug].status != "done"), None)
+def next_unit(results: dict[str, UnitResult], first: list[Unit] = ()) -> UnitResult | None:
+    """The first playable unit that is not done, trying the units of `first` (the learner's latest edits)
+    before the course order; None when every one is."""
+    order = [*first, *UNITS]
+    return next((results[u.slug] for u in order if u.slug in results and results[u.slug].status != "done"), None)
 
 
 class Reporter:
@@ -153,13 +200,14 @@ class Reporter:
         test = self._pending.setdefault(report.nodeid, TestResult(report.nodeid, info["unit"], info["kind"], "passed",
                                                                   info["quote"]))
         test.seconds += report.duration
+        test.calls = list(info.get("calls", test.calls))
         if report.when == "call" and report.passed:
             return
         if report.failed and test.state in ("passed", "skipped"):  # the first failure of a test is its verdict
             test.state = info["state"] if info["state"] not in ("passed", "failed") else "failed"
             test.message = report.longreprtext
         elif report.skipped and test.state == "passed":
-            test.state = "skipped"
+            test.state = NOT_RUN if info["state"] == NOT_RUN else "skipped"
             test.message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
 
     def pytest_runtest_logfinish(self, nodeid, location):

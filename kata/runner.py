@@ -50,7 +50,7 @@ def cached(unit: Unit, impl_spec: str = "exercises") -> UnitResult | None:
 
 def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tuple[tuple[str, Path], ...] = (),
         quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None,
-        live: str = "") -> Run:
+        live: str = "", lessons: bool = True) -> Run:
     """Results of `units` (default: every playable unit) against a target; ValueError for a bad target.
 
     `live`: the URL of the kata's live endpoint (kata/live.py): the API calls go to the real vendors
@@ -73,7 +73,9 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
     notes: list[str] = []
     if todo:
         kept = safekeeping.snapshot(target.tree)
-        job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra), live=live)
+        job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra), live=live,
+                         lessons=lessons and not swaps and not quick and not live)  # a green unit's lesson, from the
+                                                                        # learner's own code (not in quick re-runs: speed first)
         fresh = worker.run([job], time_limit=time_limit)[0]
         notes = safekeeping.restore(kept)
         for slug, result in fresh.items():
@@ -94,3 +96,57 @@ def first_unfinished(impl_spec: str = "exercises", quick: bool = False,
         if pending is not None:
             return pending, notes
     return None, notes
+
+
+def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
+                    extra: tuple[str, ...] = ()) -> tuple[UnitResult | None, list[str], Unit | None]:
+    """The unit the learner is on, its notes, and the first earlier unit that is not done (None if none).
+
+    The learner's unit is the unfinished one whose file, edited away from its stub, was saved last
+    (course order breaks ties); with no such unit, the first unfinished one in course order. An
+    earlier unit still a stub is unfinished without running it; an edited one is run (or read from the cache).
+    """
+    from kata import stubs
+
+    ready = [u for u in UNITS if u.ready]
+    tree, notes = impl.target(impl_spec).tree, []
+    pending = None
+    for unit in stubs.edited(tree, ready):
+        outcome = run([unit], impl_spec, quick=quick, extra=extra)
+        notes += outcome.notes
+        pending = next_unit(outcome.results)
+        if pending is not None:
+            break
+    if pending is None:
+        pending, more = first_unfinished(impl_spec, quick=quick, extra=extra)
+        return pending, notes + more, None
+    edited = set(stubs.edited(tree, ready))
+    for unit in ready[:ready.index(pending.unit)]:
+        if unit not in edited or next_unit(run([unit], impl_spec, quick=quick, extra=extra).results) is not None:
+            return pending, notes, unit
+    return pending, notes, None
+
+
+def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quick: bool = False,
+                          extra: tuple[str, ...] = ()) -> str:
+    """When the unit's first failure echoes an earlier unit's failing test (U11's table fails because your U10
+    `grade` does), say so in a sentence; "" otherwise. The earlier units it uses are run (or read from the cache)."""
+    from kata.units import find
+
+    failure = result.first_failure
+    if failure is None or not failure.calls or failure.state == "stub":  # a stub elsewhere says so itself
+        return ""
+    reach = failure.reach()
+    for code in sorted({name.split(".")[0] for name in reach} - {result.unit.code}):
+        unit = find(code)
+        if not unit.ready:
+            continue
+        other = run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
+        test = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach), None)
+        if test is not None:
+            cause = other.echo_of(test)
+            test, function = cause if cause else (test, test.calls[0].split(".")[1])
+            function = function if "'s `" in function else f"{unit.code}'s `{function.strip('`')}`"
+            return (f"This failure may well be an echo: it fails because {function} does ({unit.code}'s own "
+                    f"{test.name} fails). Fix that first: `kata next {unit.number}`.")
+    return ""

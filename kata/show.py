@@ -146,6 +146,9 @@ def show_u11(u) -> None:
     print("The three-model table (the Claude rows are the reference responder's, not Claude's; "
           f"the local row is {local}):\n")
     print(_table(table, list(table[0]) if table else []))
+
+
+def show_u11_lab(u) -> None:
     tokenizer, embeddings = u.load_student()
     questions = [q for q in load_questions() if q["note"]]
     lab = u.lab_table(tokenizer, embeddings, questions, load_notes())
@@ -163,8 +166,9 @@ def _load_cases(u) -> list[dict]:
     return _load_unit("u10_eval_datasets").load_eval(ASSISTANT_EVAL)  # U11 runs the cases your U10 loads
 
 
+# A unit's show, or its parts: an earlier unit's stub reached in one part is named, and the next part runs.
 SHOWS = {"u04_embeddings": show_u04, "u05_vector_search": show_u05, "u06_rag_basics": show_u06,
-         "u07_production_rag": show_u07, "u10_eval_datasets": show_u10, "u11_distillation_and_quantization": show_u11}
+         "u07_production_rag": show_u07, "u10_eval_datasets": show_u10, "u11_distillation_and_quantization": (show_u11, show_u11_lab)}  # parts: a stub stops only its own part
 
 
 def main(slug: str, impl_spec: str) -> None:
@@ -185,18 +189,40 @@ def main(slug: str, impl_spec: str) -> None:
     offline.loopback_only()  # your code reaches the local backend (or the kata's live endpoint), and nothing else
     server, base = (None, os.environ[live.LIVE_ENV]) if live.running_live() else recording.start_backend()
     _point_sdks_at(base)
+    parts = (run,) if run else SHOWS[slug] if isinstance(SHOWS[slug], tuple) else (SHOWS[slug],)
     try:
-        (run or SHOWS[slug])(testing.load_unit(slug))
+        for part in parts:
+            if not _run_part(part, testing.load_unit(slug), unit, verb):
+                break
+    finally:
+        if server is not None:
+            server.shutdown()
+
+
+def _run_part(part, module, unit, verb: str) -> bool:
+    """Run one part of a show; False when the show cannot go on (your unit's own stub, an error)."""
+    from kata import stubs
+
+    try:
+        part(module)
+        return True
     except impl.StubReached as error:
+        found = stubs.reached(str(error))
+        if found and found[0] != unit:  # an earlier unit's function: name it, and go on with the next part
+            other, function, where = found
+            print(f"\n{unit.code} uses {other.code}'s `{function}` here, and it is still a stub ({where}). Write it "
+                  f"first (`kata next {other.number}` runs {other.code}'s tests); this part of `kata {verb} "
+                  f"{unit.number}` runs once it is written.")
+            return True
         print(f"\n{error}\n`kata {verb} {unit.number}` {verb}s your results once that is written.")
     except (impl.UnitLoadError, impl.MissingName) as error:
         print(f"\n{error}")
     except Exception as error:  # noqa: BLE001 - your code raised: show where, as Python would
+        from kata import live
+
         said = live.explain(error) if live.running_live() else None  # a vendor's error, or the cap: in words
         print(f"\n{said}" if said else "\nYour code raised an error while the kata ran it:\n" + traceback.format_exc(limit=-6))
-    finally:
-        if server is not None:
-            server.shutdown()
+    return False
 
 
 def showable(ref) -> str:

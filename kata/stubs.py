@@ -14,9 +14,10 @@ in their own way.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
-from kata.units import BY_SLUG, ROOT, Unit
+from kata.units import BY_SLUG, ROOT, Unit, find
 
 
 def stub_source(solution: str, unit: Unit) -> str:
@@ -62,3 +63,29 @@ def write_stubs(units: list[Unit] | None = None) -> list[Path]:
             path.write_text(new, encoding="utf-8")
             changed.append(path)
     return changed
+
+
+def edited(tree: Path, units: list[Unit]) -> list[Unit]:
+    """The units whose file in `tree` differs from its stub, the one saved last first (course order breaks ties):
+    where the learner is working. A missing file, or one that is still the stub, is not edited."""
+    found = []
+    for unit in units:
+        path = tree / f"{unit.slug}.py"
+        try:
+            if path.read_text(encoding="utf-8", errors="replace") != stub_for(unit):
+                found.append((-path.stat().st_mtime, unit.number, unit))
+        except OSError:
+            continue
+    return [unit for *_, unit in sorted(found, key=lambda f: f[:2])]
+
+
+STUB_REACHED = re.compile(r"(U\d\d) · (\w+)\(\) is not written yet.*?(?:\(the stub is at ([^)]*?)(?::\d+)?\))?$", re.S)
+
+
+def reached(message: str) -> tuple[Unit, str, str] | None:
+    """The stub a failure reached, from its message: (its unit, the function, the file as shown); None if none."""
+    found = STUB_REACHED.search(message)
+    if not found:
+        return None
+    unit = find(found[1])
+    return unit, found[2], found[3] or unit.exercise

@@ -28,6 +28,11 @@ from kata import impl
 from kata.units import BY_SLUG
 
 _current: impl.Target | None = None  # set by the plugin before each test
+# The units' functions the running test called itself ("U09.train_adapter"), in the order first called;
+# the plugin empties it as each test starts and stores it with the test's result. Calls that a unit's
+# function makes are its own business, not the test's: only the outermost are kept.
+called: list[str] = []
+_depth = [0]
 
 
 def set_current(target: impl.Target | None) -> None:
@@ -63,17 +68,21 @@ class UnitUnderTest:
                 f"`{name}`. The tests call it by that name: did you rename or delete it? "
                 f"(`kata reset {unit.number}` restores the stub and backs up your file.)"
             ) from None
-        return _stub_aware(value) if inspect.isfunction(value) else value
+        return _stub_aware(value, f"{BY_SLUG[self._slug].code}.{name}") if inspect.isfunction(value) else value
 
     def __repr__(self) -> str:
         return f"<unit {self._slug} from {current_target().label}>"
 
 
-def _stub_aware(function):
-    """Call a unit's function; a NotImplementedError raised inside the unit's tree becomes StubReached."""
+def _stub_aware(function, name: str):
+    """Call a unit's function, noting that the test called it; a NotImplementedError raised inside the
+    unit's tree becomes StubReached."""
 
     @functools.wraps(function)
     def call(*args, **kwargs):
+        if not _depth[0] and name not in called:
+            called.append(name)
+        _depth[0] += 1
         try:
             return function(*args, **kwargs)
         except NotImplementedError as error:
@@ -84,6 +93,8 @@ def _stub_aware(function):
                 raise
             where = f"{impl.display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
             raise impl.StubReached(f"{error}\n  (the stub is at {where})") from None
+        finally:
+            _depth[0] -= 1
 
     return call
 

@@ -6,6 +6,7 @@ Verify and Stretch texts are quoted from ../shared/course/practice-06-ai-enginee
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,10 @@ class Unit:
     verify: str
     stretch: str
     hints: tuple[Rung, ...] = field(default=())  # progressive: a nudge first, the code on the last rungs
+    # Which of the unit's functions call which: "caller: callee callee", an earlier unit's function
+    # written "U10.grade", "show:" for what `kata show N` uses; tests/harness/test_feedback.py checks it
+    # against solutions/. A failing test whose function depends on another failing test's is an echo.
+    calls: tuple[str, ...] = field(default=())
 
     def ladder(self, functions=()) -> list[Rung]:
         """The hint rungs for a failure in `functions`: the unit's general rungs and those about `functions`,
@@ -66,6 +71,28 @@ class Unit:
     @property
     def test_file(self) -> str:
         return f"tests/test_{self.slug}.py"
+
+    def callees(self) -> dict[str, tuple[str, ...]]:
+        """`calls` as {"U09.train_adapter": ("U09.init_adapter", ...)}: every name qualified by its unit."""
+        table = {}
+        for line in self.calls:
+            caller, _, names = line.partition(":")
+            table[self.qualify(caller.strip())] = tuple(self.qualify(n) for n in names.split())
+        return table
+
+    def qualify(self, name: str) -> str:
+        return name if name[:1] == "U" and "." in name else f"{self.code}.{name}"
+
+    @property
+    def uses(self) -> dict[str, tuple[str, ...]]:
+        """The earlier units' functions this unit uses, by unit code: {"U10": ("read_reply", "grade", ...)}."""
+        found: dict[str, list[str]] = {}
+        for names in self.callees().values():
+            for name in names:
+                code, _, function = name.partition(".")
+                if code != self.code and function not in found.setdefault(code, []):
+                    found[code].append(function)
+        return {code: tuple(found[code]) for code in sorted(found)}
 
     @property
     def ready(self) -> bool:
@@ -118,6 +145,9 @@ UNITS: tuple[Unit, ...] = (
                  "expected, healthy result. Your problems are RAG, prompts, and evals.'; else f'{n} Training row(s): "
                  "each needs ...'.", about='audit verdict'),
         ),
+        calls=(
+            "audit: phase",
+        ),
     ),
     Unit(
         3,
@@ -148,6 +178,12 @@ UNITS: tuple[Unit, ...] = (
                  "reply.content if b.type == 'text'); messages.count_tokens takes the same without max_tokens and gives "
                  ".input_tokens. Stretch: if not total < limit: raise AssertionError(f'{total} tokens, over {limit}: cut "
                  "{largest_part(budget)!r}').", about='ask anthropic_count_tokens assert_within_budget'),
+        ),
+        calls=(
+            "prompt_parts: context_block",
+            "token_budget: count_tokens",
+            "cut_context: split_sentences count_tokens context_block",
+            "assert_within_budget: token_budget largest_part",
         ),
     ),
     Unit(
@@ -193,6 +229,12 @@ UNITS: tuple[Unit, ...] = (
                  "np.linalg.norm(q)); the indices of the k largest, largest first: np.argsort(-scores)[:k].tolist(), or "
                  "np.argpartition to avoid sorting all n, then sort just those k.", about='to_matrix search_matrix'),
         ),
+        calls=(
+            "build_index: U04.embed",
+            "top_k: U04.cosine",
+            "search: top_k U04.embed",
+            "run_queries: search",
+        ),
     ),
     Unit(
         6,
@@ -221,6 +263,12 @@ UNITS: tuple[Unit, ...] = (
                  "parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]; not_found = "
                  "reply.strip().lower().startswith(NOT_FOUND). answer = answer_from(retrieve(index, question, k), "
                  "question, system). ask_claude is U03's ask with MAX_TOKENS.", about='answer answer_from ask_claude'),
+        ),
+        calls=(
+            "build_chunk_index: U04.embed",
+            "retrieve: U04.embed U05.top_k",
+            "answer: answer_from retrieve",
+            "answer_from: ask_claude parse_citations build_prompt",
         ),
     ),
     Unit(
@@ -253,6 +301,20 @@ UNITS: tuple[Unit, ...] = (
             Rung("compare: better = the re-ranked answer is right and the cosine answer not. production_answer: query = "
                  "rewrite_query(question); candidates = hybrid_search(index, query, k=DEPTH); top = rerank(question, "
                  "candidates, k); return {**answer_from(top, question), 'query': query}.", about='compare rerank_table production_answer rewrite_query hyde_passage'),
+        ),
+        calls=(
+            "bm25_search: tokenize",
+            "vector_search: U04.cosine",
+            "hybrid_search: fuse U04.embed vector_search bm25_search",
+            "rerank: U06.ask_claude rerank_prompt read_ranking",
+            "semantic_chunks: U03.count_tokens",
+            "semantic_chunk_notes: semantic_chunks",
+            "rewrite_query: U06.ask_claude",
+            "hyde_passage: U06.ask_claude",
+            "note_index: U06.build_chunk_index",
+            "compare: rerank U06.answer_from U04.embed vector_search",
+            "rerank_table: compare",
+            "production_answer: rewrite_query hybrid_search rerank U06.answer_from",
         ),
     ),
     Unit(
@@ -298,6 +360,11 @@ UNITS: tuple[Unit, ...] = (
             Rung("With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X. "
                  "Step with A -= lr * dA, B -= lr * dB only (never W); merge returns a new W + scale * B @ A.", about='lora_gradients train_adapter merge'),
         ),
+        calls=(
+            "solved_before_training: gate",
+            "lora_gradients: forward",
+            "train_adapter: init_adapter lora_gradients forward",
+        ),
     ),
     Unit(
         10,
@@ -324,6 +391,10 @@ UNITS: tuple[Unit, ...] = (
                  "'passed': False, 'reason': f'error: {error}', 'result': None}. report: f\"{'PASS' if row['passed'] else 'FAIL'}  "
                  "{row['id']}  {row['reason']}\" per row, then f'{passed} / {len(rows)} passed'.", about='run_eval report'),
         ),
+        calls=(
+            "run_case: read_reply",
+            "run_eval: grade run_case",
+        ),
     ),
     Unit(
         11,
@@ -348,6 +419,15 @@ UNITS: tuple[Unit, ...] = (
                  "(zeros for ''); with scales, dequantize(codes[ids], scales[ids]) first. quantize: np.clip(np.rint(m / "
                  "scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8); stored_bytes: math.ceil(codes.size * bits / 8) "
                  "+ scales.nbytes. lab_table times each static_embed with time.perf_counter().", about='static_embed load_student quantize dequantize stored_bytes lab_table'),
+        ),
+        calls=(
+            "run_claude: U10.read_reply",
+            "model_row: run_claude run_ollama U10.grade cost_usd",
+            "three_model_table: model_row",
+            "show: U10.load_eval",  # `kata show 11` runs the cases your U10 loads
+            "static_embed: dequantize",
+            "lab_table: U04.embed row_scales quantize static_embed retrieval_pass_rate stored_bytes",
+            "production_model: cheapest_passing",
         ),
     ),
     Unit(
@@ -386,6 +466,21 @@ def find(ref: str | int) -> Unit:
     if digits.isdigit() and 1 <= int(digits) <= len(UNITS):
         return UNITS[int(digits) - 1]
     raise ValueError(f"no unit {ref!r}: use a number 1-{len(UNITS)}, e.g. `kata check 1`, or a name such as u01_vocabulary")
+
+
+@functools.cache
+def depends_on(name: str) -> frozenset[str]:
+    """Every function that `name` ("U09.train_adapter") calls, directly or not, across units; not itself."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        unit = UNITS[int(current[1:3]) - 1] if current[1:3].isdigit() else None
+        for callee in (unit.callees().get(current, ()) if unit else ()):
+            if callee not in seen and callee != name:
+                seen.add(callee)
+                todo.append(callee)
+    return frozenset(seen)
 
 
 def unit_of_path(path: str | Path) -> Unit | None:

@@ -50,7 +50,7 @@ def loop(unit: Unit | None, manual: bool, hint, extra: tuple[str, ...] = ()) -> 
             run = runner.run([unit], quick=True, extra=extra)
             result, notes = run.results[unit.slug], run.notes
         else:
-            result, notes = runner.first_unfinished(quick=True, extra=extra)
+            result, notes, _ = runner.unit_to_work_on(quick=True, extra=extra)  # the unit you edited last
         elapsed = time.perf_counter() - started
         if result is None:
             print(board.as_typed("Every playable unit is done. `kata` shows the board."))

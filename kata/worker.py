@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata import sandbox
-from kata.report import TestResult, UnitResult, group
+from kata.report import NOT_RUN, TestResult, UnitResult, group
 from kata.units import ROOT, Unit, unit_of_path
 
 TIME_LIMIT = float(os.environ.get("KATA_TIME_LIMIT", "10"))  # seconds a test; the slowest correct test takes < 1 s
@@ -46,6 +46,7 @@ class Job:
     show: str = ""  # instead of tests: `kata show` of this unit (its printout is the result)
     impl_spec: str = "exercises"
     live: str = ""  # `--live`: the URL of the kata's live endpoint (kata/live.py), which the child's SDKs call
+    lessons: bool = False  # after the tests, each green unit's lesson from the learner's own results (kata/lessons.py)
 
 
 class _Output:
@@ -125,6 +126,8 @@ class _Child:
     born: float = field(default_factory=time.monotonic)
     last_heard: float = field(default_factory=time.monotonic)
     ended: str = ""  # "done", or why the session did not end normally
+    collected: dict[str, str] = field(default_factory=dict)  # the tests the session meant to run, and their kinds
+    lessons: dict[str, list[str]] = field(default_factory=dict)  # a green unit's lines, by slug
     sandbox: str = "not sandboxed: the process ended before it said"  # "" when it ran sandboxed
     open_fds: int = 2
 
@@ -132,7 +135,7 @@ class _Child:
 def _job_spec(job: Job, token: str, time_limit: float) -> dict:
     trees = [str(job.tree.resolve())] + [str(Path(p).resolve()) for _, p in job.swaps]
     return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT),
-            "show": job.show, "impl": job.impl_spec}
+            "show": job.show, "impl": job.impl_spec, "lessons": job.lessons}
 
 
 def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...] = ()) -> _Child:
@@ -222,6 +225,10 @@ def _on_message(child: _Child, data: bytes) -> None:
         elif kind == "resume" and child.paused_at:
             child.started += time.monotonic() - child.paused_at
             child.paused_at = 0.0
+        elif kind == "lesson":
+            child.lessons[message["unit"]] = message["lines"]
+        elif kind == "collected":
+            child.collected = message["tests"]
         elif kind == "sandbox":
             child.sandbox = message["note"]
         elif kind == "where":
@@ -245,6 +252,9 @@ def _finish(child: _Child, how: str, reason: str) -> tuple[str, str, list[Unit]]
     if child.running:
         state = "timeout" if how == "timed out" else "crashed"
         child.tests.append(TestResult(child.running, current.slug, "verify", state, "", reason, output))
+    ran = {t.nodeid for t in child.tests}
+    child.tests += [TestResult(nodeid, current.slug, kind, NOT_RUN, "", f"not run: the process {how} before it")
+                    for nodeid, kind in child.collected.items() if nodeid not in ran and unit_of_path(nodeid.split("::")[0]) is current]
     index = next(i for i, u in enumerate(child.job.units) if u.slug == current.slug)
     rest = [u for u in child.job.units[index + 1:] if u.slug not in seen]
     return current.slug, reason + (f"\nIts last output:\n{output}" if output else ""), rest
@@ -293,6 +303,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
     collected: list[list[TestResult]] = [[] for _ in jobs]
     unsandboxed: list[str] = ["" for _ in jobs]  # per job: why one of its children ran without a sandbox
     endings: list[dict[str, tuple[str, str]]] = [{} for _ in jobs]  # per job: unit -> (crashed / timed out, what happened)
+    lessons: list[dict[str, list[str]]] = [{} for _ in jobs]
     selector = selectors.DefaultSelector()
     running: dict[int, tuple[int, _Child]] = {}  # pid -> (job index, child)
     try:
@@ -334,6 +345,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 _attach_output(child)
                 if printouts is not None and child.job.show:
                     printouts[index] = child.splitter.current.text(last=not child.ended == "done")
+                lessons[index].update(child.lessons)
                 if child.ended == "done" and not (overran or silent):
                     collected[index].extend(child.tests)
                     continue
@@ -343,7 +355,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 collected[index].extend(child.tests)
                 if rest:  # the units it never reached run again, in a new child
                     queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest),
-                                                live=child.job.live)))
+                                                live=child.job.live, lessons=child.job.lessons)))
     except KeyboardInterrupt:
         for _, child in running.values():
             _kill(child)
@@ -351,7 +363,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         raise
     finally:
         selector.close()
-    return [_grouped(collected[i], endings[i], job.units, unsandboxed[i]) for i, job in enumerate(jobs)]
+    return [_grouped(collected[i], endings[i], job.units, unsandboxed[i], lessons[i]) for i, job in enumerate(jobs)]
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:
@@ -384,10 +396,13 @@ def _attach_output(child: _Child) -> None:
 
 
 def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit],
-             unsandboxed: str = "") -> dict[str, UnitResult]:
+             unsandboxed: str = "", lessons: dict[str, list[str]] | None = None) -> dict[str, UnitResult]:
     results = group(tests, units)
     for result in results.values():
         result.sandbox = unsandboxed
     for slug, (how, what) in endings.items():
         results[slug].ended_how, results[slug].ended = how, what
+    for slug, lines in (lessons or {}).items():
+        if slug in results and results[slug].status == "done":
+            results[slug].lesson = lines
     return results

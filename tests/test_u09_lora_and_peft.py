@@ -459,6 +459,10 @@ def test_training_never_writes_to_w():
     expect(np.array_equal(W, W_before), call=TRAIN_CALL,
            returned=f"W changed by up to {np.abs(W - W_before).max():.3g}",
            expected="W bit-for-bit unchanged", hint="update A and B only; never W -= … (that is a full fine-tune)")
+    blown = next((k for k, loss in enumerate(losses) if not np.isfinite(loss)), None)  # a diverging loss: no nan to compare
+    expect(blown is None, call=TRAIN_CALL,
+           returned=f"a loss that diverged: {losses[0]:.3g} at step 0, {losses[blown]} at step {blown}" if blown is not None else losses,
+           expected=f"{STEPS + 1} finite losses: training that diverges never reaches the loss of W plus A and B")
     final = mse(adapted(W_before, A, B, X, ALPHA / R), Y)
     expect(len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12), call=TRAIN_CALL,
            returned={"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None},

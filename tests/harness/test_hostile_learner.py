@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from kata import cli, runner, stubs, worker
+from kata.report import NOT_RUN
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness
@@ -83,7 +84,7 @@ def test_an_endless_loop_times_out_naming_the_test_and_the_function(tmp_path):
     assert result.status == "timed out"
     stopped = next(t for t in result.tests if t.state == "timeout")
     assert "mechanisms_named" in stopped.message and f"{U01.slug}.py:" in stopped.message
-    assert all(t.state in ("timeout", "skipped") for t in result.tests if t is not stopped)
+    assert all(t.state in ("timeout", NOT_RUN) for t in result.tests if t is not stopped)
 
 
 def test_a_loop_that_swallows_the_stop_is_killed_and_reported(tmp_path):
@@ -116,6 +117,7 @@ def test_sys_exit_in_a_function_fails_that_test_and_the_rest_still_run(tmp_path)
 def test_a_process_that_dies_is_crashed_never_passed(tmp_path, how):
     result, _ = run_u01(tree_where_u01_first(tmp_path, how))
     assert result.status == "crashed" and "A crash is never a pass" in result.ended
+    assert any(t.state == NOT_RUN for t in result.tests), "the tests the crash kept from running are listed as not run"
 
 
 def test_grade_writes_its_reports_with_a_crashed_unit_marked(tmp_path):

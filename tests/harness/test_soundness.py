@@ -64,6 +64,22 @@ def test_every_test_fails_on_the_stub(runs, unit):
     assert not passing, f"{unit.code}: these tests pass on the bare stub, so they test nothing the learner writes: {passing}"
 
 
+STUB_WORDS = re.compile(r"(U\d\d) · (\w+)\(\) is not written yet")
+
+
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_the_stub_each_test_reaches_is_a_function_it_depends_on(runs, unit):
+    """A failing test is an echo when it depends on a function another failing test exercises: that needs each
+    test's functions recorded and kata/units.py's `calls` complete. On the stubs, every stub a test reaches must
+    be one of the functions it called or one they call, as kata/units.py states."""
+    result = runs["stubs"][unit.slug]
+    wrong = [f"{t.name} reached {found[1]}'s `{found[2]}` but depends on {sorted(t.reach()) or 'nothing recorded'}"
+             for t in result.tests if t.state == "stub" and (found := STUB_WORDS.search(t.message))
+             and f"{found[1]}.{found[2]}" not in t.reach()]
+    assert not wrong, (f"{unit.code}: add the missing callee to the unit's `calls` in kata/units.py, or call the unit's "
+                       f"function through load_unit in the test: {wrong}")
+
+
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
 def test_unit_has_three_mistakes_in_the_catalogue(unit):
     found = catalogue(unit)
@@ -85,6 +101,19 @@ def test_mistake_is_caught(runs, unit, mistake):
     caught = [t.name for t in result.tests if t.outcome == "failed"]
     doc = ast.get_docstring(ast.parse(mistake.read_text())) or mistake.stem
     assert caught, f"the mistake “{doc.splitlines()[0]}” ({mistake.relative_to(ROOT)}) passes every test of {unit.code}"
+
+
+@pytest.mark.parametrize(("unit", "mistake"), MISTAKES, ids=[f"{u.slug}/{p.stem}" for u, p in MISTAKES])
+def test_no_failure_compares_nan_with_nan(runs, unit, mistake):
+    """A diverging loss is reported as divergence: a failure never shows nan returned against nan expected."""
+    result = runs[f"round{catalogue(unit).index(mistake)}"][unit.slug]
+    for test in result.tests:
+        returned = re.search(r"^It returned (.*)", test.message, re.M | re.S)
+        expected = re.search(r"^but the tests expected (.*)", test.message, re.M | re.S)
+        assert not (returned and expected and re.search(r"\bnan\b", returned[1].split("but the tests expected")[0])
+                    and re.search(r"\bnan\b", expected[1])), (
+            f"{mistake.relative_to(ROOT)}: {test.name} compares nan with nan; check np.isfinite first and say the "
+            f"values diverged: {test.message}")
 
 
 # A failure nudges, the code waits for `kata hint N`'s last rungs (issue 19): the first failure of each

@@ -1,0 +1,264 @@
+"""Feedback that teaches (issue 19): the cause before its echoes, a timeout's call chain, tests never run.
+
+Each scenario is a copy of solutions/ with one learner's mistake written in, run through the same
+runner and worker as `kata check`; what is checked is what the learner reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from kata import board, cli, runner, stubs
+from kata import report
+from kata.report import NOT_RUN, UnitResult
+from kata.units import ROOT, UNITS, find
+
+pytestmark = pytest.mark.harness
+
+READY = [u for u in UNITS if u.ready]
+LIMIT = 6.0  # seconds a test, for the run that loops on purpose (short; long enough that a loaded machine is never the cause)
+
+
+def solutions_with(tmp_path: Path, unit, old: str, new: str) -> Path:
+    """A copy of solutions/ where `old` in `unit`'s file reads `new`."""
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    path = tree / f"{unit.slug}.py"
+    text = path.read_text()
+    assert old in text, f"{unit.solution} no longer holds {old!r}: update this scenario"
+    path.write_text(text.replace(old, new))
+    return tree
+
+
+def _public_calls(source: str, code: str) -> dict[str, set[str]]:
+    """{function: the public functions it calls, through private helpers, and the earlier units' it imports}."""
+    tree = ast.parse(source)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    imported = {a.asname or a.name: f"U{n.module[1:3]}.{a.name}" for n in tree.body
+                if isinstance(n, ast.ImportFrom) and n.level == 1 for a in n.names}
+
+    def direct(name):
+        return {x.id for x in ast.walk(functions[name]) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)
+                and x.id != name and (x.id in functions or x.id in imported)}
+
+    table = {}
+    for name in functions:
+        if name.startswith("_"):
+            continue
+        found, todo, seen = set(), list(direct(name)), set()
+        while todo:
+            callee = todo.pop()
+            if callee in seen:
+                continue
+            seen.add(callee)
+            if callee in imported:
+                found.add(imported[callee])
+            elif callee.startswith("_"):
+                todo += direct(callee)
+            elif callee[:1].islower():  # a function (constants imported from an earlier unit are not calls)
+                found.add(f"{code}.{callee}")
+        table[f"{code}.{name}"] = {f for f in found if not f.split(".")[1].isupper()}
+    return table
+
+
+@pytest.mark.parametrize("unit", [u for u in UNITS if u.ready], ids=lambda u: u.slug)
+def test_the_calls_in_kata_units_are_those_of_the_solution(unit):
+    """What units.py says a function calls is what solutions/ calls, so an echo is judged on the truth."""
+    actual = {k: v for k, v in _public_calls((ROOT / unit.solution).read_text(), unit.code).items() if v}
+    stated = {k: set(v) for k, v in unit.callees().items() if not k.endswith(".show")}
+    assert stated == actual, (f"{unit.code}'s `calls` in kata/units.py differs from {unit.solution}: stated {stated}, "
+                              f"the solution's {actual}. Write one line per function that calls others, e.g. "
+                              f"\"train_adapter: init_adapter lora_gradients forward\" (an earlier unit's as U10.grade).")
+
+
+def test_a_loss_averaged_over_rows_shows_the_gradient_first_and_the_echoes_say_so(tmp_path):
+    u09 = find(9)
+    tree = solutions_with(tmp_path, u09, "G = 2 * E / E.size", "G = 2 * E / len(E)")
+    result = runner.run([u09], str(tree), use_cache=False).results[u09.slug]
+    cause = result.first_failure
+    assert cause.name == "test_the_gradients_agree_with_finite_differences", cause.name
+    echoes = [t for t in result.tests if result.echo_of(t)]
+    assert {t.name for t in echoes} >= {"test_training_never_writes_to_w", "test_training_the_adapter_makes_the_loss_fall"}
+    assert all(result.echo_of(t)[0] is cause for t in echoes)
+    listed = "\n".join(board.unit_lines(result, verbose=True))
+    assert "test_training_never_writes_to_w  (fails because `lora_gradients` does: fix that first)" in listed
+    assert "the cause to fix first" in listed
+    diverged = next(t for t in echoes if t.name == "test_training_never_writes_to_w").message
+    assert "diverge" in diverged and not re.search(r"nan.*expected.*nan", diverged, re.S), diverged
+
+
+def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tmp_path):
+    u03 = find(3)
+    tree = solutions_with(tmp_path, u03, '    sentences = [split_sentences(text) for _, text in chunks]\n',
+                          '    while True:\n        count_tokens("words " * 2000)\n')
+    result = runner.run([u03], str(tree), use_cache=False, time_limit=LIMIT).results[u03.slug]
+    assert result.status == "timed out"
+    stopped = next(t for t in result.tests if t.state == "timeout")
+    chain = re.search(r"`cut_context` \(\S+u03_tokens_and_attention\.py:(\d+)\) → `count_tokens` \(\S+:(\d+)\)",
+                      stopped.message)
+    assert chain, f"the timeout should name cut_context, then count_tokens, with lines: {stopped.name}: {stopped.message}"
+    never = [t for t in result.tests if t.state == NOT_RUN]
+    assert never, "the tests after a timeout were never run: they should say so"
+    listed = board.unit_lines(result, verbose=True)
+    assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in listed)
+               for t in never)
+    assert not any("✘" in line and t.name in line for line in listed for t in never)
+
+
+def _saved(path: Path, text: str, at: float) -> None:
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (at, at))
+
+
+def test_kata_next_follows_the_unfinished_unit_edited_last(tmp_path):
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    for unit in READY:
+        (tree / f"{unit.slug}.py").write_text(stubs.stub_for(unit), encoding="utf-8")
+    u08, u09, u12 = find(8), find(9), find(12)
+    started = "\n# started: a learner's first line\n"
+    now = time.time()
+    _saved(tree / f"{u12.slug}.py", stubs.stub_for(u12) + started, now - 30)
+    _saved(tree / f"{u09.slug}.py", stubs.stub_for(u09) + started, now - 20)
+    _saved(tree / f"{u08.slug}.py", (ROOT / u08.solution).read_text(), now - 10)  # saved last, but done
+    pending, _, earlier = runner.unit_to_work_on(str(tree))
+    assert pending.unit == u09, f"the unfinished unit saved last is U09, not {pending.unit.code}"
+    assert earlier == READY[0], "U01, untouched, is the first earlier unit left unfinished"
+    os.utime(tree / f"{u12.slug}.py", (now, now))
+    assert runner.unit_to_work_on(str(tree))[0].unit == u12
+    os.utime(tree / f"{u09.slug}.py", (now, now))
+    assert runner.unit_to_work_on(str(tree))[0].unit == u09, "saved at the same time: course order breaks the tie"
+
+
+def test_kata_next_n_shows_the_unit_chosen(capsys):
+    unit = READY[-1]
+    cli.main(["next", str(unit.number)])
+    assert f"{unit.code} · {unit.title}" in capsys.readouterr().out
+
+
+def test_restore_asks_then_brings_the_backup_back_and_keeps_the_current_file(tmp_path, monkeypatch, capsys):
+    unit = READY[0]
+    tree = tmp_path / "exercises"
+    tree.mkdir()
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path / ".kata")
+    path = tree / f"{unit.slug}.py"
+    path.write_text("# my first try\n")
+    first = cli.reset_unit(unit, tree, tmp_path / ".kata" / "backups")
+    path.write_text("# my second try\n")
+    second = cli.reset_unit(unit, tree, tmp_path / ".kata" / "backups")
+    path.write_text("# my third try, not backed up yet\n")
+
+    assert cli.main(["restore", str(unit.number), "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.index(second.name) < listed.index(first.name), "newest first"
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    assert cli.main(["restore", str(unit.number)]) == 1
+    assert path.read_text() == "# my third try, not backed up yet\n", "answering no changes nothing"
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "y")
+    assert cli.main(["restore", str(unit.number), "--pick", "2"]) == 0
+    assert asked and "backed up first" in asked[0]
+    assert path.read_text() == "# my first try\n"
+    kept = [p.read_text() for p in cli.backups_of(unit, tmp_path / ".kata" / "backups")]
+    assert sorted(kept) == ["# my first try\n", "# my second try\n", "# my third try, not backed up yet\n"], (
+        "every version is still somewhere: the backups stay, the file replaced became one")
+
+
+def test_restore_without_a_terminal_asks_for_yes(tmp_path, monkeypatch):
+    unit = READY[0]
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path / ".kata")
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / f"{unit.slug}.py").write_text("# mine\n")
+    cli.reset_unit(unit, tmp_path / "exercises", tmp_path / ".kata" / "backups")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(SystemExit, match="--yes"):
+        cli.main(["restore", str(unit.number)])
+
+
+def test_the_board_says_what_a_unit_uses_from_earlier_units(capsys):
+    u11 = find(11)
+    assert u11.uses["U10"] == ("read_reply", "grade", "load_eval")
+    results = {u.slug: UnitResult(u, [report.TestResult(f"t::{u.slug}", u.slug, "verify", "stub")]) for u in READY}
+    lines = board.board_lines(results)
+    row = next(i for i, line in enumerate(lines) if f"{u11.code}  {u11.title}" in line)
+    assert "uses" in lines[row + 1] and "U10's read_reply, grade, load_eval (not started)" in lines[row + 1]
+
+
+def test_a_stub_reached_in_an_earlier_unit_sends_the_learner_to_that_file_and_function():
+    u10, u11 = find(10), find(11)
+    stub = report.TestResult(f"tests/{u11.test_file}::test_x", u11.slug, "verify", "stub", "",
+                      f"{u10.code} · load_eval() is not written yet: write it here, then run `kata check 10`\n"
+                      f"  (the stub is at {u10.exercise}:89)", calls=["U11.three_model_table"])
+    text = "\n".join(board.unit_lines(UnitResult(u11, [stub])))
+    assert f"Edit {u10.exercise}: {u11.code} uses {u10.code}'s `load_eval`" in text
+    assert f"Edit {u11.exercise}" not in text
+
+
+def test_kata_show_names_an_earlier_units_stub_and_goes_on(tmp_path, capsys):
+    u10 = find(10)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / f"{u10.slug}.py").write_text(stubs.stub_for(u10))
+    assert cli.main(["show", "11", "--impl", str(tree)]) == 0
+    out = capsys.readouterr().out
+    assert "U11 uses U10's `" in out and f"({u10.exercise}" in out.replace(str(tree), "exercises"), out
+    assert "quantization lab" in out, "the part that needs no U10 still runs"
+
+
+def test_a_unit_turning_green_says_what_the_learners_own_results_mean(tmp_path):
+    u01, u02, u04 = find(1), find(2), find(4)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / f"{u01.slug}.py").write_text(stubs.stub_for(u01))
+    with open(tree / f"{u02.slug}.py", "a") as file:  # the learner's own sheet: one Inference row more than the reference's
+        file.write("\n\n_reference_sheet = my_stack\n\n\ndef my_stack():\n"
+                   "    return [*_reference_sheet(), Row('Summarise the weekly status notes', INFERENCE)]\n")
+    results = runner.run([u01, u02, u04], str(tree), use_cache=False).results
+    assert results[u02.slug].status == results[u04.slug].status == "done"
+    reference_rows = sum(r.column == "inference" for r in runner_free_sheet())
+    assert f"{reference_rows + 1} Inference rows" in "\n".join(results[u02.slug].lesson), results[u02.slug].lesson
+    cosines = "\n".join(results[u04.slug].lesson)
+    assert "cos(cats, kittens) = 0." in cosines and "0.6" in cosines and "0.4" in cosines
+    assert 3 <= len(results[u04.slug].lesson) <= 5
+    assert not results[u01.slug].lesson, "a unit that is not done has no lesson"
+    shown = "\n".join(board.unit_lines(results[u04.slug]))
+    assert "What your own results say:" in shown and "cos(cats, cars)" in shown
+    assert report.UnitResult.from_dict(results[u04.slug].to_dict()).lesson == results[u04.slug].lesson, "cached with the result"
+
+
+def runner_free_sheet():
+    from solutions import u02_training_vs_inference as reference
+
+    return reference.my_stack()
+
+
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_every_unit_has_a_lesson(unit):
+    from kata import lessons
+
+    assert unit.slug in lessons.LESSONS, f"{unit.code} has no lesson in kata/lessons.py: write 3 to 5 lines from the learner's results"
+
+
+def test_a_failure_that_echoes_an_earlier_units_function_says_so(tmp_path):
+    u10, u11 = find(10), find(11)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(tree / f"{u10.slug}.py", "a") as file:  # U10's grade gets every verdict backwards; U11 is right
+        file.write("\n\n_right_grade = grade\n\n\ndef grade(case, result):\n"
+                   "    passed, reason = _right_grade(case, result)\n    return not passed, reason\n")
+    result = runner.run([u11], str(tree), use_cache=False).results[u11.slug]
+    assert result.status == "in progress"
+    cause = runner.cause_in_earlier_unit(result, str(tree))
+    assert "fails because U10's `grade` does" in cause and "kata next 10" in cause, cause
+    assert "fails because U10's `grade` does" in "\n".join(board.unit_lines(result, cause=cause))
