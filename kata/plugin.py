@@ -88,17 +88,24 @@ def pytest_configure(config):
     if config.kata_reporter is None:
         config.kata_reporter = Reporter()
         config.pluginmanager.register(config.kata_reporter, "kata-reporter")
+    if not config.pluginmanager.has_plugin("kata-cassette-folders"):
+        config.pluginmanager.register(CassetteFolders(), "kata-cassette-folders")
 
 
 # --- cassettes, through pytest-recording: one folder per unit, matched on method, path and JSON body
 
 
-@pytest.fixture(scope="module")
-def vcr_cassette_dir(request):
-    unit = unit_of_path(request.node.path)
-    if unit is None:  # not a unit's test: pytest-recording's own layout, beside the test file
-        return str(request.node.path.parent / "cassettes" / request.node.path.stem)
-    return str(cassettes.CASSETTES / unit.slug)
+class CassetteFolders:
+    """pytest-recording's `vcr_cassette_dir`, overridden: registered in pytest_configure, after every
+    plugin has loaded, so it wins whatever order this plugin was named in (`-p kata.plugin` loads it
+    before pytest-recording, whose own fixture would then win)."""
+
+    @pytest.fixture(scope="module")
+    def vcr_cassette_dir(self, request):
+        unit = unit_of_path(request.node.path)
+        if unit is None:  # not a unit's test: pytest-recording's own layout, beside the test file
+            return str(request.node.path.parent / "cassettes" / request.node.path.stem)
+        return str(cassettes.CASSETTES / unit.slug)
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-recording's; fine when it is disabled (-p no:recording)

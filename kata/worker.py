@@ -274,6 +274,9 @@ def prime(job: Job) -> None:
     from kata import child
 
     child.prime(list(job.args))
+    from kata.backend import vectors
+
+    vectors.ensure()  # the backend's vector store, made here: the sandboxed child sees it read-only
     gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
     _primed.append(True)
 

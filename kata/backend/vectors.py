@@ -45,7 +45,7 @@ def _connect() -> sqlite3.Connection | None:
                 db.execute("INSERT OR IGNORE INTO seeded VALUES (?)", (FORMAT,))
             db.commit()
             _db = db
-        except sqlite3.Error:  # a read-only or locked folder: compute every time, as before
+        except (sqlite3.Error, OSError):  # a read-only or locked folder (a sandbox): compute every time, as before
             return None
     return _db
 
@@ -75,6 +75,15 @@ def _recorded():
                           else np.asarray(vector, dtype="<f4"))
                 if vector.shape == (DIMENSION,):
                     yield _key(text), vector.astype("<f4").tobytes()
+
+
+def ensure() -> None:
+    """Make the store (seeded from the cassettes) now, where it can be written, and close it: a child forked
+    from here opens it afresh (a sandboxed one, read-only), never through a connection it inherited."""
+    global _db
+    if _connect() is not None:
+        _db.close()
+        _db = None
 
 
 def get(text: str) -> bytes | None:
