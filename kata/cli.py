@@ -273,29 +273,30 @@ def cmd_restore(args) -> int:
         raise SystemExit(board.as_typed(f"kata restore: --pick {args.pick}: {unit.code} has backups 1 to {len(found)} "
                                         f"(`kata restore {unit.number} --list`)"))
     chosen = found[args.pick - 1]
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise SystemExit(board.as_typed("kata restore: add --yes to confirm (no terminal to ask on)"))
-        answer = input(f"Replace {unit.exercise} with {_described(chosen)}? Your current file is backed up first. [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing changed.")
-            return 1
+    if not args.yes and not _confirmed("restore", f"Replace {unit.exercise} with {_described(chosen)}? Your current "
+                                                  f"file is backed up first."):
+        return 1
     kept = restore_unit(unit, ROOT / "exercises", backups, chosen)
     saved = f" Your file as it was is saved as {kept.relative_to(ROOT) if kept.is_relative_to(ROOT) else kept}." if kept else ""
     print(f"{unit.exercise} is {chosen.name} again (the backup stays where it is).{saved}")
     return 0
 
 
+def _confirmed(command: str, question: str) -> bool:
+    """Ask before a file is replaced; no terminal to ask on means no, with the flag that says yes."""
+    if not sys.stdin.isatty():
+        raise SystemExit(board.as_typed(f"kata {command}: add --yes to confirm (no terminal to ask on)"))
+    if input(f"{question} [y/N] ").strip().lower() in ("y", "yes"):
+        return True
+    print("Nothing changed.")
+    return False
+
+
 def cmd_reset(args) -> int:
     units = [u for u in UNITS if u.ready] if args.unit == "all" or args.all else [_unit_arg(args.unit)]
     what = "every unit's file" if len(units) > 1 else units[0].exercise
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise SystemExit(board.as_typed("kata reset: add --yes to confirm (no terminal to ask on)"))
-        answer = input(f"Replace {what} with a fresh stub? Your files are backed up first. [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing changed.")
-            return 1
+    if not args.yes and not _confirmed("reset", f"Replace {what} with a fresh stub? Your files are backed up first."):
+        return 1
     for unit in units:
         backup = reset_unit(unit, ROOT / "exercises", STATE_DIR / "backups")
         saved = f" Your version is saved as {backup.relative_to(ROOT)}." if backup else " (It was the stub already.)"
