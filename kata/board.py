@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from kata.report import NOT_RUN, UnitResult, next_unit
-from kata.units import ROOT, UNITS
+from kata.units import BY_SLUG, ROOT, UNITS
 
 _COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ
 _STYLE = {"done": "32", "in progress": "33", "not started": "0", "broken": "31", "crashed": "31", "timed out": "31",
@@ -101,6 +101,8 @@ def next_step(results: dict[str, UnitResult]) -> str:
 def failure_lines(test) -> list[str]:
     """One failing test in full: which test, the Verify line it encodes, the teaching message, its output."""
     label = {"stretch": "Stretch", "contract": "Contract (the docstring)"}.get(test.kind, "Verify")
+    if test.kind == "verify" and not _in_course(test):  # a Verify test that quotes the docstring it checks
+        label = "Verify (the docstring)"
     lines = [paint(f"✘ {test.name}", "broken")]
     if test.quote:
         lines.append(f"  {label}: “{test.quote}”")
@@ -109,6 +111,13 @@ def failure_lines(test) -> list[str]:
     if test.output:
         lines += ["", "  Your code printed:", *["  | " + line for line in test.output.rstrip("\n").splitlines()]]
     return [as_typed(line) for line in lines]
+
+
+def _in_course(test) -> bool:
+    """Whether a test's quote is words of its unit's Verify or Stretch paragraph ("…" elides)."""
+    unit = BY_SLUG.get(test.unit)
+    course = " ".join(f"{unit.verify} {unit.stretch}".split()) if unit else ""
+    return all(" ".join(part.split()) in course for part in test.quote.split("…") if part.strip())
 
 
 def _stub_elsewhere(unit, failure) -> str:
