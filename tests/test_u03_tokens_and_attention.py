@@ -851,3 +851,24 @@ def test_a_bound_that_cannot_be_met_raises(chunks, keep, fraction):
            returned=got, expected="a ValueError with a message: the kept sentences alone exceed the bound",
            hint="once nothing more can be dropped, check the bound again: if it is still not met, raise")
 
+
+
+@pytest.mark.contract
+def test_a_bound_met_exactly_is_met():
+    """count_tokens(context_block(result)) is at most (1 - fraction) * count_tokens(context_block(chunks));
+
+    A fraction whose bound is exactly the count of the kept sentence alone: "at most" includes
+    equal, so the cut drops both filler sentences and returns, with no error.
+    """
+    chunks = [("facts.txt", "Helen Okafor is the executive sponsor."),
+              ("filler.txt", "Coffee is now supplied by a different vendor. The parking garage will close in the spring.")]
+    floor = tokens(block([chunks[0], ("filler.txt", "")]))
+    fraction = 1 - floor / tokens(block(chunks))
+    assert (1 - fraction) * tokens(block(chunks)) == floor  # the bound is exactly the kept sentence's count
+    try:
+        got = u03.cut_context(chunks, ("Okafor",), fraction)
+    except ValueError as error:
+        got = f"<raised ValueError: {error}>"
+    expect(got == [chunks[0], ("filler.txt", "")], call=f"cut_context(<facts.txt, filler.txt>, ('Okafor',), {fraction!r})",
+           returned=got, expected=f"[{chunks[0]!r}, ('filler.txt', '')]: {floor} tokens, exactly the bound",
+           hint="the bound is 'at most': a count equal to it fits, so only a count above it is an error")
