@@ -48,10 +48,13 @@ def mechanisms_named(text: str) -> set[str]:
     """Return the set of mechanisms `text` names, each under its canonical name (a key of GLOSSARY).
 
     A mechanism is named when any of its aliases in GLOSSARY appears in `text` as a whole word or
-    phrase: with a letter or digit glued on either side it is part of another word ("drag race",
-    "storage" and "xRAGq" name no RAG). Case does not matter ("Prompt Caching", "PROMPT CACHING"),
-    except for an alias written all in capitals, an acronym such as RAG: it counts only in capitals
-    ("wipe it with a rag" names nothing). A text that names no mechanism gives an empty set.
+    phrase: with a letter or digit glued on either side, in any alphabet, it is part of another word
+    ("drag race", "storage", "xRAGq", "RAGé" and "RAG2" name no RAG); whether an underscore glues is
+    yours to decide. Aliases may overlap in a text: "web search tool use" names both the web-search
+    tool and structured output. Case does not matter ("Prompt Caching", "PROMPT CACHING"), except
+    for an alias written all in capitals, an acronym such as RAG or BM25 (every letter a capital): it
+    counts only in capitals ("wipe it with a rag" and "bm25" name nothing). A text that names no
+    mechanism gives an empty set.
     GLOSSARY is the practice's, handed to you: every alias it lists names its mechanism (add aliases
     if you like; remove none).
     """
@@ -63,7 +66,8 @@ def replies() -> dict[str, str]:
 
     The keys are exactly the four headings of CONVERSATIONS (plus BUILD_OUR_OWN for the Stretch).
     Each reply is a str, written in your own words before the rest of the practice arms you: what you
-    would answer, in one paragraph (no blank line inside) of at least 20 words, naming at least one
+    would answer, in one paragraph (no blank line inside, not even one holding only spaces; a single
+    line break is fine) of at least 20 words (words as whitespace separates them), naming at least one
     concrete mechanism that your `mechanisms_named` finds. The mechanism must also fit its conversation,
     as the course's bracketed hints say: RAG or a structured wiki instead of fine-tuning on the docs;
     a structured wiki, embeddings or a vector database (pgvector) for the vector database; for made-up

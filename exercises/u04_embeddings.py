@@ -30,6 +30,7 @@ TERRIBLE = "cats are terrible"
 def embed(texts: list[str]) -> list[list[float]]:
     """Embed `texts`, a list of str; return one embedding (a list of floats) per text, in their order.
 
+    `texts` holds at least one text, and may hold the same text twice (it gets its vector twice).
     All the vectors have the same length. Make exactly one API call for the whole list,
     `voyageai.Client().embed(texts, model=EMBEDDING_MODEL)`: the course's call, which sets no other
     option (input_type and the rest are yours to add or leave out). EMBEDDING_MODEL comes from
@@ -42,9 +43,13 @@ def cosine(a: list[float], b: list[float]) -> float:
     """Return the cosine similarity of vectors `a` and `b` (lists of numbers), a float.
 
     The cosine of the angle between them, as the course's step 3 defines it: 1 for the same direction,
-    0 for a right angle, -1 for opposite; always in [-1, 1], and the same both ways round. It depends
-    on direction only: scaling either vector by a positive number leaves it unchanged.
+    0 for a right angle, -1 for opposite; always in [-1, 1], even where rounding would overshoot (clamp
+    it), and the same both ways round. It depends on direction only: scaling either vector by a
+    positive number leaves it unchanged (up to rounding, for numbers of everyday size: squaring 1e200
+    overflows a float, and you need not guard against that). The numbers may be ints or floats.
+    Leave `a` and `b` as they are.
     Raise ValueError, with a message that says which problem it is, when the vectors have different
-    lengths (give both) or either of them is all zeros (a zero vector has no direction).
+    lengths (give both numbers) or either of them is all zeros (say "zero": a zero vector has no
+    direction); when both hold, either message will do.
     """
     raise NotImplementedError('U04 · cosine() is not written yet: write it here, then run `kata check 4` (stuck? `kata hint 4`)')

@@ -51,8 +51,11 @@ def phase(activity: str) -> str:
 
     "training" when `activity` names a way of updating weights: any term of WEIGHT_UPDATING, standing
     as a whole word or phrase ("constraints" does not contain the word "train", nor "pretrained" the
-    word "pretrain"), in any case ("LoRA", "lora"). "inference" otherwise: weights frozen is the
-    default, because most things are.
+    word "pretrain"), in any case ("LoRA", "lora", "rlhf"). A letter or digit glued on either side, in
+    any alphabet, makes it part of another word ("trainé", "trains", "LoRA2" name no term); a space, a
+    hyphen or a slash does not ("LoRA-based" is LoRA); whether an underscore glues is yours to decide.
+    Only the forms listed count: "fine-tunes" is not one. "inference" otherwise: weights frozen is
+    the default, because most things are.
     """
     for term in WEIGHT_UPDATING:
         # \b on both sides: the term must stand as its own word, not inside "constraints" or "pretrained".
@@ -64,13 +67,17 @@ def phase(activity: str) -> str:
 def audit(sheet: list[Row]) -> list[str]:
     """Return the sheet's problems as a list of plain-language strings; [] means it passes the Verify line.
 
-    A problem for each of these, and the problem about a row contains that row's `activity` as written:
+    One string for each of these, so a row with three of them gives three; the problem about a row
+    contains that row's `activity` as written, character for character:
     - the sheet is empty;
-    - a row whose `column` is not the one `phase` gives for its activity;
+    - a row whose `column` is not exactly the one `phase` gives for its activity ("Inference" is not);
     - a Training row whose justification is blank (empty or whitespace only);
     - a Training row whose measurement is blank (empty or whitespace only);
     - the Inference count is not higher than the Training count (strictly: a tie fails).
-    Never raise, whatever text the rows' fields hold (each is a str, as `Row` says).
+    A Training row is one whose `column` is "training", an Inference row one whose `column` is
+    "inference": the counts and the blank checks go by what the sheet says, even in a misplaced row.
+    Never raise, whatever text the rows' fields hold (each is a str, as `Row` says). Leave `sheet`
+    and its rows as they are.
     """
     if not sheet:
         return ["The sheet is empty: list every AI thing your team does (or plans to)."]
@@ -78,13 +85,14 @@ def audit(sheet: list[Row]) -> list[str]:
     for row in sheet:
         belongs = phase(row.activity)
         if row.column != belongs:
-            problems.append(f"{row.activity!r} is in the {row.column!r} column but belongs in {belongs!r}.")
+            # The activity as written, not its repr: a repr would escape a line break or a quote.
+            problems.append(f"'{row.activity}' is in the {row.column!r} column but belongs in {belongs!r}.")
         if row.column != TRAINING:
             continue  # only Training rows owe a justification and a measurement
         if not row.justification.strip():  # "   " is as blank as ""
-            problems.append(f"Training row {row.activity!r} has no justification: why is a prompted base model not enough?")
+            problems.append(f"Training row '{row.activity}' has no justification: why is a prompted base model not enough?")
         if not row.measurement.strip():
-            problems.append(f"Training row {row.activity!r} has no measurement: which number proves it beats the base?")
+            problems.append(f"Training row '{row.activity}' has no measurement: which number proves it beats the base?")
     training = sum(row.column == TRAINING for row in sheet)
     inference = sum(row.column == INFERENCE for row in sheet)
     if inference <= training:  # "higher" is strict: a tie fails
@@ -123,8 +131,8 @@ def verdict(sheet: list[Row]) -> str:
 
     With zero Training rows, say in the course's words that it is the expected, healthy result and
     that your problems are RAG, prompts, and evals (the words "healthy", "RAG", "prompts" and "evals"
-    appear). Otherwise give the number of Training rows in digits ("2") and say that each needs its
-    justification and measurement; never use the word "zero" then.
+    appear, as words, in any case). Otherwise give the number of Training rows in digits ("2") and say
+    that each needs its justification and measurement; never use the word "zero" then (in any case).
     """
     training = sum(row.column == TRAINING for row in sheet)
     if training == 0:

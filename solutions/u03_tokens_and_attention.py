@@ -67,9 +67,11 @@ def count_tokens(text: str) -> int:
     """Return the number of tokens in `text` under the cl100k encoding, an int.
 
     Count with tiktoken's encoding named ENCODING (cl100k_base, shipped for offline use). Tokens are
-    not words: "Hello, world" is 3 tokens, "antidisestablishmentarianism" 6, and "" 0.
+    not words: "Hello, world" is 3 tokens, "antidisestablishmentarianism" 6, and "" 0. Any text is
+    plain text, even one that quotes a special token: "a <|endoftext|> b" is 8 tokens, and no error.
     """
-    return len(tiktoken.get_encoding(ENCODING).encode(text))
+    # encode_ordinary: tiktoken's encode() raises on "<|endoftext|>" in the text; a note may quote it.
+    return len(tiktoken.get_encoding(ENCODING).encode_ordinary(text))
 
 
 def estimate_tokens(text: str) -> int:
@@ -91,7 +93,7 @@ def anthropic_count_tokens(system: str, user: str) -> int:
 
     Make one `anthropic.Anthropic().messages.count_tokens(...)` call for model CLAUDE, with `system`
     as the system prompt and `user` as the content of the only message, a user turn (a string, or
-    one text block holding it). The count is its reply's input tokens. Claude's tokenizer is not
+    one text block holding it), and no other message. The count is its reply's input tokens. Claude's tokenizer is not
     cl100k: expect a different, similar number.
     """
     reply = _client().messages.count_tokens(
@@ -103,8 +105,9 @@ def anthropic_count_tokens(system: str, user: str) -> int:
 def split_sentences(text: str) -> list[str]:
     """Split `text` into its sentences; return them as a list of str, in order.
 
-    A sentence ends at a line break, or at ".", "!" or "?" followed by whitespace (the mark stays with
-    its sentence). So a note's title line and its "Date: ..." line are sentences of their own, while
+    A sentence ends at a line break, or at ".", "!" or "?" followed by whitespace of any kind, a tab
+    as much as a space, whatever comes next ("ok. then" is two sentences; the mark stays with its
+    sentence). So a note's title line and its "Date: ..." line are sentences of their own, while
     "$400,000." or "2.5 days" split nowhere inside. Each sentence is stripped; none is empty.
     """
     return [piece.strip() for piece in re.split(r"(?<=[.!?])\s+|\n+", text) if piece.strip()]
@@ -115,6 +118,7 @@ def context_block(chunks: list[tuple[str, str]]) -> str:
 
     The course's shape, exactly: a line "[chunk N] <text>  (source: <source>)" per chunk (two spaces
     before the parenthesis), N counting from 1 in the given order, the chunks separated by a blank line.
+    The text and the source go in as they are, braces and all.
     [("note01.txt", "Kickoff."), ("note02.txt", "Workshop.")] gives
     "[chunk 1] Kickoff.  (source: note01.txt)\\n\\n[chunk 2] Workshop.  (source: note02.txt)".
     """
@@ -124,7 +128,8 @@ def context_block(chunks: list[tuple[str, str]]) -> str:
 def long_context_prompt(context: str, question: str) -> str:
     """Return the user turn (a str) for a long-context question: LONG_CONTEXT_PROMPT, filled in.
 
-    The question stands before the context and again as the very last line.
+    The question stands before the context and again as the very last line. The context and the
+    question go in as they are, even when they hold braces or the words "{question}" or "{context}".
     """
     return LONG_CONTEXT_PROMPT.format(context=context, question=question)
 
@@ -140,7 +145,7 @@ def prompt_parts(chunks: list[tuple[str, str]], question: str, reply: str) -> di
 
 
 def token_budget(parts: dict[str, str]) -> dict[str, int]:
-    """Count each part of `parts`; return {part name: its count_tokens}, same names, same order."""
+    """Count each part of `parts`; return {part name: its count_tokens}, same names, same order (not sorted)."""
     return {name: count_tokens(text) for name, text in parts.items()}
 
 
@@ -154,7 +159,8 @@ def saving(before: dict[str, int], after: dict[str, int]) -> float:
     """Return the share of the TOTAL token count that a cut saved between two token budgets, a float.
 
     0.2 means the whole prompt, all its parts summed, is 20% smaller after the cut; 0.0 that it did
-    not shrink. Measure it on the total, not on the part you cut: the bill is for every token.
+    not shrink, and a negative share that it grew (-0.2: 20% larger). Measure it on the total, not
+    on the part you cut: the bill is for every token.
     """
     return 1 - sum(after.values()) / sum(before.values())
 
@@ -164,14 +170,17 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
     """Cut at least `fraction` of the context's tokens by dropping whole sentences; keep every fact.
 
     `chunks` is a list of (source, text) pairs, the notes as pasted; `keep` holds the strings that
-    must survive the cut. Return a new list of (source, text) pairs in which:
+    must survive the cut. Leave `chunks` as it is and return a new list of (source, text) pairs in which:
     - the chunks are the same, in the same order, each with its own source (a chunk may end up empty);
     - each chunk's text is some of its own sentences (as split_sentences finds them), whole and in
       their original order, one per line;
-    - every sentence that contains one of the strings of `keep` is still there;
+    - every sentence that contains one of the strings of `keep` (a whole sentence or any piece of
+      one, such as "$48,000") is still there;
     - count_tokens(context_block(result)) is at most (1 - fraction) * count_tokens(context_block(chunks));
     - it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place
-      takes that count above the bound again.
+      (at least one: the last one it dropped will do) takes that count above the bound again.
+    When the bound cannot be met, because the sentences to keep are too long on their own, raise
+    ValueError, with a message that says so: never return a cut over the bound.
     """
     sentences = [split_sentences(text) for _, text in chunks]
     target = (1 - fraction) * count_tokens(context_block(chunks))
@@ -190,6 +199,9 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
         if count_tokens(context_block(cut())) <= target:
             break
         dropped.add(position)
+    if count_tokens(context_block(cut())) > target:  # every droppable sentence is gone, and still too long
+        raise ValueError(f"cut_context: the sentences to keep alone make {count_tokens(context_block(cut()))} "
+                         f"tokens, over the bound of {target:.0f}: cut less, or keep less")
     return cut()
 
 
@@ -199,7 +211,8 @@ def ask(system: str, user: str) -> str:
     Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens
     MAX_TOKENS, `system` as the system prompt, `user` as the content of the only message, a user
     turn (a string, or one text block holding it: the API takes both). Return the reply's text (the
-    text of its text blocks), not the SDK's object.
+    text of its text blocks, all of them, in order, whatever other blocks come first), not the SDK's
+    object.
     """
     reply = _client().messages.create(
         model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{"role": "user", "content": user}]
@@ -212,7 +225,8 @@ def assert_within_budget(parts: dict[str, str], limit: int = TOKEN_BUDGET) -> No
 
     total_tokens is the sum of the parts' token counts (`parts` as prompt_parts gives them). It fits
     when total_tokens < `limit`, strictly: a total equal to the limit already fails. Raise
-    AssertionError with a message that names the largest part, which is where to cut.
+    AssertionError with a message that names the largest part, which is where to cut (an `assert`
+    statement will do: a unit test runs with assertions on).
     """
     budget = token_budget(parts)
     total_tokens = sum(budget.values())

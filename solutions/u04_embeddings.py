@@ -35,6 +35,7 @@ def _voyage():
 def embed(texts: list[str]) -> list[list[float]]:
     """Embed `texts`, a list of str; return one embedding (a list of floats) per text, in their order.
 
+    `texts` holds at least one text, and may hold the same text twice (it gets its vector twice).
     All the vectors have the same length. Make exactly one API call for the whole list,
     `voyageai.Client().embed(texts, model=EMBEDDING_MODEL)`: the course's call, which sets no other
     option (input_type and the rest are yours to add or leave out). EMBEDDING_MODEL comes from
@@ -48,10 +49,14 @@ def cosine(a: list[float], b: list[float]) -> float:
     """Return the cosine similarity of vectors `a` and `b` (lists of numbers), a float.
 
     The cosine of the angle between them, as the course's step 3 defines it: 1 for the same direction,
-    0 for a right angle, -1 for opposite; always in [-1, 1], and the same both ways round. It depends
-    on direction only: scaling either vector by a positive number leaves it unchanged.
+    0 for a right angle, -1 for opposite; always in [-1, 1], even where rounding would overshoot (clamp
+    it), and the same both ways round. It depends on direction only: scaling either vector by a
+    positive number leaves it unchanged (up to rounding, for numbers of everyday size: squaring 1e200
+    overflows a float, and you need not guard against that). The numbers may be ints or floats.
+    Leave `a` and `b` as they are.
     Raise ValueError, with a message that says which problem it is, when the vectors have different
-    lengths (give both) or either of them is all zeros (a zero vector has no direction).
+    lengths (give both numbers) or either of them is all zeros (say "zero": a zero vector has no
+    direction); when both hold, either message will do.
     """
     if len(a) != len(b):
         # zip() would silently drop the extra numbers and return a wrong answer.
@@ -63,4 +68,5 @@ def cosine(a: list[float], b: list[float]) -> float:
         raise ValueError("cosine: a zero vector has no direction, so its cosine with anything is undefined")
     # Dividing by both lengths is what makes this an angle and not a dot product: API vectors
     # often have length 1, so the dot product alone looks right until one of them does not.
-    return dot / (norm_a * norm_b)
+    cos = dot / (norm_a * norm_b)
+    return max(-1.0, min(1.0, cos))  # rounding can land a hair outside: 1.0000000000000002

@@ -218,7 +218,7 @@ def _paragraph_problems(heading, paragraph):
     if not isinstance(paragraph, str) or len(paragraph.split()) < 20:
         return ["is not a paragraph (write at least 20 words: what you'd say back, and why)"]
     problems = []
-    if "\n\n" in paragraph.strip():
+    if re.search(r"\n[^\S\n]*\n", paragraph.strip()):  # a blank line, even one holding spaces
         problems.append("is more than one paragraph (no blank lines inside a reply)")
     if not u01.mechanisms_named(paragraph):
         problems.append("names no mechanism from the glossary: that reads as 'use AI better'")
@@ -296,3 +296,70 @@ def test_fifth_reply_to_building_our_own_model():
     expect(not problems, call=f"replies()[{FIFTH_HEADING!r}]", returned=got.get(FIFTH_HEADING),
            expected=f"one paragraph under the course's heading {FIFTH_HEADING!r} that names a mechanism; it {' and '.join(problems) or 'is fine'}",
            hint=nudge)
+
+
+# --- issue 20: each clause met by an input that tells it from its nearest wrong reading ------------
+
+GLUE = "xé2ñ7дq"  # letters of several alphabets and digits: each glues
+
+
+def standing(alias, word):
+    """True when `alias` stands whole in `word`: no letter or digit, of any alphabet, touches it."""
+    flags = 0 if alias.isupper() else re.IGNORECASE
+    return re.search(rf"(?<![^\W_]){re.escape(alias)}(?![^\W_])", word, flags) is not None
+
+
+@pytest.mark.contract
+@given(pick=st.data(), glue=st.text(GLUE, min_size=1, max_size=2), side=st.sampled_from(["before", "after", "both"]))
+def test_a_letter_or_digit_of_any_alphabet_glues(pick, glue, side):
+    """with a letter or digit glued on either side, in any alphabet, it is part of another word
+
+    Property: "RAGé", "ñRAG", "RAG2" and "7BM25" are other words: any letter or digit glues, not only
+    a to z, on one side as on both.
+    """
+    glossary = u01.GLOSSARY
+    name = pick.draw(st.sampled_from(sorted(glossary)), label="mechanism")
+    alias = pick.draw(st.sampled_from(glossary[name]), label="alias")
+    assume(alias[0].isalnum() and alias[-1].isalnum())
+    word = (glue if side != "after" else "") + alias + (glue if side != "before" else "")
+    assume(not [a for aliases in glossary.values() for a in aliases if standing(a, word)])
+    got, call = named(f"we discussed {word} today")
+    expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
+           hint="a letter of any alphabet, or a digit, right beside an alias makes it part of a longer word")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("text", ["we tuned the bm25 weights", "Bm25 is a ranking function", "a bM25 score"])
+def test_an_acronym_with_digits_counts_only_in_capitals(text):
+    """an acronym such as RAG or BM25 (every letter a capital): it counts only in capitals
+
+    BM25's letters are all capitals, so it is an acronym: "bm25" names nothing.
+    """
+    got, call = named(text)
+    expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
+           hint="an alias whose every letter is a capital is an acronym, digits or not: match it in capitals only")
+
+
+def overlapping_pairs():
+    """Two aliases of different mechanisms where the last word of one is the first word of the other."""
+    aliases = [(name, a) for name, found in PRACTICE_GLOSSARY.items() for a in found]
+    pairs = []
+    for first_name, first in aliases:
+        for second_name, second in aliases:
+            last, head = first.split()[-1], second.split()[0]
+            if first_name != second_name and " " in second and last.lower() == head.lower():
+                pairs.append((first + second[len(head):], {first_name, second_name}))
+    return pairs
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("phrase", "mechanisms"), overlapping_pairs())
+def test_aliases_that_share_a_word_are_both_found(phrase, mechanisms):
+    """Aliases may overlap in a text: "web search tool use" names both the web-search tool and structured output.
+
+    Two aliases sharing a word: finding the first must not use up the word the second needs.
+    """
+    got, call = named(f"the plan: {phrase} for the bot")
+    expect(isinstance(got, set) and mechanisms <= got, call=call, returned=got, expected=f"a set holding {mechanisms!r}",
+           hint="look for each alias on its own, over the whole text: one match must not hide another that shares its words")
+

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kata.testing import expect, load_unit
@@ -463,3 +463,159 @@ def test_a_sheet_with_training_rows_says_how_many(n_training, n_inference):
     expect(ok, call=f"verdict([{', '.join(brief(row) for row in sheet)}])", returned=got,
            expected=f"a sentence that says there are {n_training} Training row(s), without claiming zero",
            hint="count the Training rows; only a count of 0 earns the healthy verdict")
+
+
+# --- issue 20: each clause met by an input that tells it from its nearest wrong reading ------------
+
+STANDING = r"(?<![^\W_]){}(?![^\W_])"  # a term with no letter or digit (any alphabet) glued on
+
+
+def stands_in(term, text):
+    return re.search(STANDING.format(re.escape(term)), text, re.IGNORECASE) is not None
+
+
+@pytest.mark.contract
+@given(pick=st.data(), case=st.sampled_from(["upper", "lower", "swapcase", "title"]),
+       joiner=st.sampled_from([" ", "-", "/", " (", ", "]))
+def test_any_term_in_any_case_beside_any_punctuation_is_training(pick, case, joiner):
+    """in any case ("LoRA", "lora", "rlhf").
+
+    Property: every term of WEIGHT_UPDATING, in capitals, small letters or swapped case ("rlhf",
+    "dpo", "qlora"), with a space, a hyphen, a slash or a bracket beside it, means Training.
+    """
+    term = getattr(pick.draw(st.sampled_from(u02.WEIGHT_UPDATING), label="term"), case)()
+    activity = f"run{joiner}{term}{joiner}nightly"
+    got = u02.phase(activity)
+    expect(got == "training", call=f"phase({activity!r})", returned=got, expected=f"'training' ({term!r} stands whole)",
+           hint="every term counts whatever its capitals, acronyms too; a hyphen or a slash is not part of a word")
+
+
+GLUE = "xé2ñßsдq"  # letters of several alphabets, a digit, and the plural s
+
+
+@pytest.mark.contract
+@given(pick=st.data(), glue=st.text(GLUE, min_size=1, max_size=2), side=st.sampled_from(["before", "after"]))
+def test_a_term_glued_to_any_letter_or_digit_is_inference(pick, glue, side):
+    """A letter or digit glued on either side, in any alphabet, makes it part of another word
+
+    Property: "trainé", "ñlora", "LoRA2" and "trains" are other words: glued on one side is enough.
+    """
+    term = pick.draw(st.sampled_from(u02.WEIGHT_UPDATING), label="term")
+    word = glue + term if side == "before" else term + glue
+    assume(not [t for t in u02.WEIGHT_UPDATING if stands_in(t, word)])  # "re-trains" still holds "re-train"? no
+    activity = f"we discussed {word} today"
+    got = u02.phase(activity)
+    expect(got == "inference", call=f"phase({activity!r})", returned=got,
+           expected="'inference': a letter or digit of any alphabet glued on makes it another word",
+           hint="a term stands whole only when no letter or digit, of any alphabet, touches it on either side")
+
+
+def sheet_around(*rows, extra_inference=3):
+    """`rows`, then enough well-placed Inference rows that the counts pass."""
+    return list(rows) + [inference_row(i) for i in range(extra_inference)]
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("row", "faults"), [
+    (("fine-tune the router on tickets", "training", "", ""), 2),
+    (("fine-tune the router on tickets", "training", "\t", "\r\n"), 2),
+    (("chat with customers", "training", "", " "), 3),  # misplaced AND both fields blank
+    (("chat with customers", "training", "because", "\n"), 2),
+    (("LoRA the tone", "inference", "", ""), 1),  # misplaced; an Inference row owes no fields
+])
+def test_each_problem_of_a_row_is_its_own_string(row, faults):
+    """One string for each of these, so a row with three of them gives three;
+
+    A row with several problems gets one string for each (a misplaced Training row with neither field
+    gets three); a Training row is one whose column says so, even when it is misplaced.
+    """
+    sheet = sheet_around(u02.Row(*row))
+    got, call = audited(sheet)
+    about = [p for p in got if isinstance(p, str) and row[0] in p] if isinstance(got, list) else got
+    expect(isinstance(got, list) and len(got) == faults and len(about) == faults, call=call, returned=got,
+           expected=f"{faults} problems, each naming {row[0]!r}",
+           hint="check each condition separately for every row: one row can break several of them at once")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("activity", [
+    "tune {model} on {0} tickets",
+    "line one\nline two",
+    "the 'quoted' and \"double\" back\\slash",
+    "chat: {}",
+])
+def test_a_problem_holds_the_activity_character_for_character(activity):
+    """the problem about a row contains that row's `activity` as written, character for character:
+
+    Braces, quotes, a backslash or a line break in an activity: the problem holds it exactly, and
+    audit never raises on it.
+    """
+    sheet = sheet_around(u02.Row(activity, "training", "", ""))
+    try:
+        got, call = audited(sheet)
+    except Exception as error:  # noqa: BLE001  the test reports whatever it was
+        got, call = f"<raised {type(error).__name__}: {error}>", f"audit([Row({activity!r}, 'training', '', ''), ...])"
+    ok = isinstance(got, list) and sum(isinstance(p, str) and activity in p for p in got) >= 2
+    expect(ok, call=call, returned=got, expected=f"problems that each contain {activity!r} exactly as written",
+           hint="put the activity into the sentence as it is: no repr, no formatting step after it, no change of case")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("column", ["Inference", "INFERENCE", " inference", "infer", ""])
+def test_a_column_not_exactly_the_phase_is_a_problem(column):
+    """a row whose `column` is not exactly the one `phase` gives for its activity ("Inference" is not);
+
+    A column spelled any other way than "inference" or "training" is a problem about its row.
+    """
+    activity = "summarise each closed ticket"
+    got, call = audited(sheet_around(u02.Row(activity, column)))
+    expect(names(got, activity), call=call, returned=got, expected=f"a problem naming {activity!r}",
+           hint="compare the column with what phase gives, exactly: any other spelling is in no column")
+
+
+@pytest.mark.contract
+def test_audit_leaves_the_sheet_alone():
+    """Leave `sheet` and its rows as they are.
+
+    The sheet is the caller's: audit reads it and returns problems; the rows keep their order and fields.
+    """
+    sheet = [inference_row(0), training_row(0, "", ""), inference_row(1), u02.Row("chat", "training"), inference_row(2)]
+    before = [(r.activity, r.column, r.justification, r.measurement) for r in sheet]
+    ids = [id(r) for r in sheet]
+    got, call = audited(sheet)
+    after = [(r.activity, r.column, r.justification, r.measurement) for r in sheet]
+    expect(after == before and [id(r) for r in sheet] == ids, call=call, returned=after,
+           expected=f"the sheet unchanged: {before}",
+           hint="read the rows; build the problems in a new list; do not sort or edit the sheet")
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize("n_inference", [1, 3])
+def test_zero_training_rows_names_each_word(n_inference):
+    """the words "healthy", "RAG", "prompts" and "evals" appear, as words, in any case
+
+    "evaluations" is not the word "evals", nor "prompting" the word "prompts".
+    """
+    sheet = sheet_of(0, n_inference)
+    got = u02.verdict(sheet)
+    text = got if isinstance(got, str) else ""
+    missing = [w for w in ("healthy", "RAG", "prompts", "evals") if not re.search(rf"\b{w}\b", text, re.IGNORECASE)]
+    expect(not missing, call=f"verdict(<{n_inference} Inference rows>)", returned=got,
+           expected=f"a sentence with the words healthy, RAG, prompts and evals (missing as words: {missing})",
+           hint="use the course's own words: the expected, healthy result; your problems are RAG, prompts, and evals")
+
+
+@pytest.mark.stretch
+@pytest.mark.parametrize(("n_training", "n_inference"), [(2, 3), (3, 4), (11, 12)])
+def test_a_count_of_training_rows_in_digits_never_zero(n_training, n_inference):
+    """give the number of Training rows in digits ("2") and say that each needs its justification and measurement; never use the word "zero" then (in any case).
+
+    2, 3 or 11 Training rows: the number in digits, the word "zero" nowhere (not "Zero", not "zero blanks").
+    """
+    sheet = sheet_of(n_training, n_inference)
+    got = u02.verdict(sheet)
+    text = got if isinstance(got, str) else ""
+    ok = bool(re.search(rf"(?<!\d){n_training}(?!\d)", text)) and not re.search(r"\bzero\b", text, re.IGNORECASE)
+    expect(ok, call=f"verdict(<{n_training} Training rows, {n_inference} Inference rows>)", returned=got,
+           expected=f"a sentence giving {n_training} in digits, without the word zero",
+           hint="write the count as a number, and keep the word for zero out of this sentence")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 import tiktoken
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
@@ -126,6 +126,8 @@ def test_count_tokens_is_the_cl100k_count_of_any_text(text):
 @pytest.mark.verify
 @settings(max_examples=EXAMPLES)
 @given(text=st.text(max_size=200))
+@example(text="x" * 40)  # the generator rarely draws long texts, where 4 and 5 characters a token part
+@example(text="漢字" * 60)  # characters, not bytes
 def test_estimate_is_about_four_characters_per_token(text):
     """CHARS_PER_TOKEN characters make about one token: the estimate is within one token of len(text) / CHARS_PER_TOKEN.
 
@@ -394,7 +396,7 @@ def restorable(original, cut, bound):
 @pytest.mark.contract
 @pytest.mark.parametrize("given", [{}, {"fraction": 0.8}], ids=["both left out", "keep left out, a deep cut"])
 def test_left_out_keep_and_fraction_cut_30_percent_and_keep_the_facts(given):
-    """it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place takes that count above the bound again.
+    """it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place … takes that count above the bound again.
 
     Called with the notes alone, the cut uses its defaults: it keeps the sentences the 3 answers need
     (FACTS) and cuts 30% of the context (CUT_FRACTION, the unit's step 4): at least 30%, and not
@@ -459,10 +461,10 @@ def test_a_chunk_cut_down_to_nothing_stays_as_an_empty_chunk():
               "Coffee in the third-floor kitchen is now supplied by a different vendor. "
               "The parking garage on Elm Street will close for resurfacing in the spring.")
     chunks = [("filler.txt", filler), ("facts.txt", "Helen Okafor is the executive sponsor.")]
-    got = u03.cut_context(chunks, ("Okafor",), 0.6)
+    got = u03.cut_context(chunks, ("Okafor",), 0.55)  # the bound leaves room for the kept sentence, not one more
     sources = [c[0] for c in got] if isinstance(got, list) and all(isinstance(c, tuple) for c in got) else got
     expect(sources == ["filler.txt", "facts.txt"] and "Helen Okafor is the executive sponsor." in got[1][1],
-           call="cut_context([filler.txt, facts.txt], keep=('Okafor',), fraction=0.6)", returned=got,
+           call="cut_context([filler.txt, facts.txt], keep=('Okafor',), fraction=0.55)", returned=got,
            expected="[('filler.txt', <what is left, maybe ''>), ('facts.txt', 'Helen Okafor is the executive sponsor.')]",
            hint="keep every chunk, in order, with its source, even when none of its sentences survive")
 
@@ -519,7 +521,7 @@ def test_the_cut_prompt_still_answers_the_3_inputs(corpus_cut):
 
 @pytest.mark.contract
 def test_ask_returns_the_text_of_every_text_block(monkeypatch):
-    """Return the reply's text (the text of its text blocks), not the SDK's object.
+    """Return the reply's text (the text of its text blocks, all of them, in order, whatever other blocks come first), not the SDK's object.
 
     A reply may come in several text blocks: the answer is all of their text, in order (how you
     separate them, if at all, is yours: whitespace is not compared), with nothing else added.
@@ -590,3 +592,285 @@ def test_budget_assertion_fails_exactly_when_the_total_reaches_n(system, slack):
     expect((got is not None) == want_failure, call=f"assert_within_budget({parts!r}, {limit})", returned=got,
            expected=f"{'an AssertionError' if want_failure else 'None'}: total_tokens is {total}, N is {limit}",
            hint="the budget is strict: a total below N passes, a total of exactly N already fails")
+
+
+# --- issue 20: each clause met by an input that tells it from its nearest wrong reading ------------
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("text", ["a <|endoftext|> b", "The note quotes <|fim_prefix|> and <|endofprompt|> verbatim."])
+def test_count_tokens_counts_special_token_text_as_plain_text(text):
+    """Any text is plain text, even one that quotes a special token: "a <|endoftext|> b" is 8 tokens, and no error.
+
+    A note may quote a special token: it is characters like any other, counted as cl100k counts them.
+    """
+    want = len(CL100K.encode_ordinary(text))
+    try:
+        got = u03.count_tokens(text)
+    except Exception as error:  # noqa: BLE001  the test reports whatever it was
+        got = f"<raised {type(error).__name__}: {error}>"
+    expect(got == want, call=f"count_tokens({text!r})", returned=got, expected=f"{want}, the text counted as plain text",
+           hint="tiktoken refuses special-token text by default: count the text as ordinary characters")
+
+
+def user_text(messages):
+    """The text of the only message when it is one user turn (a string, or one text block); else None."""
+    if not isinstance(messages, list) or len(messages) != 1 or not isinstance(messages[0], dict):
+        return None
+    turn = messages[0]
+    content = turn.get("content")
+    if turn.get("role") != "user":
+        return None
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and len(content) == 1 and isinstance(content[0], dict) and content[0].get("type") == "text":
+        return content[0].get("text")
+    return None
+
+
+def system_text(system):
+    """The system prompt as a string, whether sent as a string or as text blocks; None when left out."""
+    if isinstance(system, str):
+        return system
+    if isinstance(system, list) and all(isinstance(b, dict) and b.get("type") == "text" for b in system):
+        return "".join(b.get("text", "") for b in system)
+    return None
+
+
+SYSTEM_SENT, USER_SENT = "Answer from the notes only.", "Who chairs the steering meeting?"
+
+
+@pytest.mark.contract
+def test_anthropic_count_tokens_sends_one_request_as_described(monkeypatch):
+    """Make one `anthropic.Anthropic().messages.count_tokens(...)` call for model CLAUDE, with `system` as the system prompt and `user` as the content of the only message, a user turn (a string, or one text block holding it), and no other message.
+
+    One request, for CLAUDE, the system prompt as system and the user turn as the only message; its
+    input_tokens is the answer (counting the two halves in two calls and adding is two requests).
+    """
+    import types
+
+    import anthropic
+
+    from kata.models import CLAUDE
+
+    calls = []
+
+    def fake_count_tokens(self, *args, **kwargs):
+        calls.append(dict(kwargs))
+        return types.SimpleNamespace(input_tokens=1234)
+
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "count_tokens", fake_count_tokens)
+    got = u03.anthropic_count_tokens(SYSTEM_SENT, USER_SENT)
+    call = f"anthropic_count_tokens({SYSTEM_SENT!r}, {USER_SENT!r})"
+    sent = [(c.get("model"), system_text(c.get("system")), user_text(c.get("messages"))) for c in calls]
+    expect(sent == [(CLAUDE, SYSTEM_SENT, USER_SENT)], call=call, returned=sent,
+           expected=f"one count_tokens request: model {CLAUDE!r}, system {SYSTEM_SENT!r}, one user turn {USER_SENT!r}",
+           hint="one request holds the whole prompt: the system prompt as system=, the user turn as the only message")
+    expect(got == 1234, call=call, returned=got, expected="1234, the reply's input_tokens",
+           hint="return the count the reply gives, as it gives it")
+
+
+@pytest.mark.contract
+def test_ask_sends_one_request_as_described(monkeypatch):
+    """Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens MAX_TOKENS, `system` as the system prompt, `user` as the content of the only message
+
+    One request: CLAUDE, max_tokens MAX_TOKENS (not an SDK example's 1024), the system prompt as
+    system (not pasted into the user turn), the user turn as the only message.
+    """
+    import types
+
+    import anthropic
+
+    from kata.models import CLAUDE
+
+    calls = []
+
+    def fake_create(self, *args, **kwargs):
+        calls.append(dict(kwargs))
+        return types.SimpleNamespace(content=[types.SimpleNamespace(type="text", text="Helen Okafor [chunk 1].")],
+                                     stop_reason="end_turn")
+
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+    u03.ask(SYSTEM_SENT, USER_SENT)
+    sent = [(c.get("model"), c.get("max_tokens"), system_text(c.get("system")), user_text(c.get("messages")))
+            for c in calls]
+    want = [(CLAUDE, u03.MAX_TOKENS, SYSTEM_SENT, USER_SENT)]
+    expect(sent == want, call=f"ask({SYSTEM_SENT!r}, {USER_SENT!r})", returned=sent,
+           expected=f"one create request (model, max_tokens, system, user turn): {want}",
+           hint="one request: the unit's model and MAX_TOKENS, the system prompt as system=, the user turn as the only message")
+
+
+@pytest.mark.contract
+def test_ask_skips_a_thinking_block_and_joins_every_text_block(monkeypatch):
+    """the text of its text blocks, all of them, in order, whatever other blocks come first
+
+    A reply that opens with a thinking block, then two text blocks: the answer is the two texts.
+    """
+    import types
+
+    import anthropic
+
+    blocks = [types.SimpleNamespace(type="thinking", thinking="The sponsor is in note01.", signature="sig"),
+              types.SimpleNamespace(type="text", text="Helen Okafor is the sponsor"),
+              types.SimpleNamespace(type="text", text="[chunk 1].")]
+    reply = types.SimpleNamespace(content=blocks, stop_reason="end_turn")
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", lambda self, *args, **kwargs: reply)
+    got = u03.ask(SYSTEM_SENT, USER_SENT)
+    bare = re.sub(r"\s+", "", got) if isinstance(got, str) else got
+    expect(bare == "HelenOkaforisthesponsor[chunk1].", call=f"ask({SYSTEM_SENT!r}, {USER_SENT!r}) with a thinking block first",
+           returned=got, expected="the two text blocks' text, in order, without the thinking",
+           hint="go through every block of the reply and keep the text of those whose type is text")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("text", "want"), [
+    ("Done.\tNext step.", ["Done.", "Next step."]),
+    ("It costs $400,000. 12% is reserve.", ["It costs $400,000.", "12% is reserve."]),
+    ("ok. then we go!  now what?", ["ok.", "then we go!", "now what?"]),
+    ("Line one\r\nLine two. End", ["Line one", "Line two.", "End"]),
+])
+def test_sentences_end_at_any_whitespace_whatever_comes_next(text, want):
+    """followed by whitespace of any kind, a tab as much as a space, whatever comes next ("ok. then" is two sentences;
+
+    A tab or two spaces after the mark end a sentence as one space does; a digit or a small letter
+    after it starts the next sentence all the same.
+    """
+    got = u03.split_sentences(text)
+    expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
+           hint="after . ! or ?, any whitespace ends the sentence: do not look at what follows it")
+
+
+BRACED = st.text(st.sampled_from(list("ab {}[]().:\\$%")), min_size=1, max_size=30)
+
+
+@pytest.mark.contract
+@settings(max_examples=EXAMPLES)
+@given(texts=st.lists(st.tuples(BRACED, BRACED), min_size=1, max_size=3))
+def test_context_block_pastes_any_text_as_it_is(texts):
+    """The text and the source go in as they are, braces and all.
+
+    Property: texts and sources holding braces, backslashes or percent signs are pasted unchanged.
+    """
+    chunks = [(source, text) for source, text in texts]
+    try:
+        got = u03.context_block(chunks)
+    except Exception as error:  # noqa: BLE001  the test reports whatever it was
+        got = f"<raised {type(error).__name__}: {error}>"
+    want = block(chunks)
+    expect(got == want, call=f"context_block({chunks!r})", returned=got, expected=repr(want),
+           hint="build each line from the text and the source as they are: a template's format step must not see them")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("context", "question"), [
+    ("[chunk 1] The form says {question} here.  (source: form.txt)", "Who signs {context}?"),
+    ("A note about {context} and {0}.", "What is {question}?"),
+])
+def test_long_context_prompt_pastes_braces_as_they_are(context, question):
+    """The context and the question go in as they are, even when they hold braces or the words "{question}" or "{context}".
+
+    A note may hold the very words of the template's fields: they are text, not places to fill.
+    """
+    want = f"You will be asked: {question}\n\nCONTEXT:\n\n{context}\n\nQUESTION: {question}"
+    try:
+        got = u03.long_context_prompt(context, question)
+    except Exception as error:  # noqa: BLE001  the test reports whatever it was
+        got = f"<raised {type(error).__name__}: {error}>"
+    expect(got == want, call=f"long_context_prompt({context!r}, {question!r})", returned=got, expected=repr(want),
+           hint="fill the template once, with both fields at the same time: a field's value is never filled again")
+
+
+@pytest.mark.contract
+def test_token_budget_keeps_the_parts_order():
+    """same names, same order (not sorted).
+
+    The budget lists the parts in the order prompt_parts gave them, not largest first.
+    """
+    parts = {"system": "Be brief.", "user input": "Who?", "tool outputs": "A long pasted note, " * 20, "response": "Helen."}
+    got = u03.token_budget(parts)
+    expect(isinstance(got, dict) and list(got) == list(parts), call="token_budget(<system, user input, tool outputs, response>)",
+           returned=list(got) if isinstance(got, dict) else got, expected=repr(list(parts)),
+           hint="build the budget part by part, in the order of `parts`")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("before", "after", "want"), [({"a": 10}, {"a": 12}, -0.2), ({"a": 6, "b": 4}, {"a": 6, "b": 4}, 0.0)])
+def test_saving_is_negative_when_the_prompt_grew(before, after, want):
+    """and a negative share that it grew (-0.2: 20% larger).
+
+    A prompt that grew saved a negative share; one that stayed the same saved 0.0.
+    """
+    got = u03.saving(before, after)
+    expect(isinstance(got, float) and abs(got - want) < 1e-9, call=f"saving({before!r}, {after!r})", returned=got,
+           expected=f"{want}", hint="the share saved is what fell, over what it was: it is negative when the total rose")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("keep", [("$48,000",), ("Okafor, Chief Financial",), ("8 June",)])
+def test_a_piece_of_a_sentence_keeps_the_whole_sentence(keep):
+    """every sentence that contains one of the strings of `keep` (a whole sentence or any piece of one, such as "$48,000") is still there;
+
+    A keep string is often a fragment: the sentence holding it stays, whole.
+    """
+    got = u03.cut_context(CHUNKS, keep, 0.3)
+    holding = [s for _, text in CHUNKS for s in sentences(text) if keep[0] in s]
+    kept = [s for s in holding if isinstance(got, list) and any(s in sentences(t) for _, t in got)]
+    expect(holding and kept == holding, call=f"cut_context(notes, {keep!r}, 0.3)", returned=f"kept {kept}",
+           expected=f"every sentence holding {keep[0]!r}: {holding}",
+           hint="protect every sentence that contains a keep string anywhere in it, not only one equal to it")
+
+
+@pytest.mark.contract
+def test_cut_context_leaves_the_chunks_alone():
+    """Leave `chunks` as it is and return a new list of (source, text) pairs in which:
+
+    The caller's chunks keep their texts: the cut comes back as a new list.
+    """
+    chunks = [CHUNKS[0], CHUNKS[4]]
+    before = list(chunks)
+    got = u03.cut_context(chunks, ("Okafor",), 0.3)
+    expect(chunks == before and got is not chunks, call="cut_context([note01, note05], ('Okafor',), 0.3)",
+           returned="the caller's list " + ("changed" if chunks != before else "returned itself"),
+           expected="the caller's chunks unchanged, and a new list returned",
+           hint="build the cut in a new list; never write into the list you were given")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("chunks", "keep", "fraction"), [
+    ([("a.txt", "Fact one is here. Filler.")], ("Fact one",), 0.9),
+    ([("filler.txt", "Some filler. More filler."), ("facts.txt", "Helen Okafor is the executive sponsor.")], ("Okafor",), 0.7),
+])
+def test_a_bound_that_cannot_be_met_raises(chunks, keep, fraction):
+    """When the bound cannot be met, because the sentences to keep are too long on their own, raise ValueError, with a message that says so: never return a cut over the bound.
+
+    Keeping the fact alone is already over the bound: no cut can satisfy both, so it says so.
+    """
+    try:
+        got = u03.cut_context(chunks, keep, fraction)
+    except ValueError as error:
+        got = error
+    expect(isinstance(got, ValueError) and str(got).strip() != "", call=f"cut_context({chunks!r}, {keep!r}, {fraction})",
+           returned=got, expected="a ValueError with a message: the kept sentences alone exceed the bound",
+           hint="once nothing more can be dropped, check the bound again: if it is still not met, raise")
+
+
+
+@pytest.mark.contract
+def test_a_bound_met_exactly_is_met():
+    """count_tokens(context_block(result)) is at most (1 - fraction) * count_tokens(context_block(chunks));
+
+    A fraction whose bound is exactly the count of the kept sentence alone: "at most" includes
+    equal, so the cut drops both filler sentences and returns, with no error.
+    """
+    chunks = [("facts.txt", "Helen Okafor is the executive sponsor."),
+              ("filler.txt", "Coffee is now supplied by a different vendor. The parking garage will close in the spring.")]
+    floor = tokens(block([chunks[0], ("filler.txt", "")]))
+    fraction = 1 - floor / tokens(block(chunks))
+    assert (1 - fraction) * tokens(block(chunks)) == floor  # the bound is exactly the kept sentence's count
+    try:
+        got = u03.cut_context(chunks, ("Okafor",), fraction)
+    except ValueError as error:
+        got = f"<raised ValueError: {error}>"
+    expect(got == [chunks[0], ("filler.txt", "")], call=f"cut_context(<facts.txt, filler.txt>, ('Okafor',), {fraction!r})",
+           returned=got, expected=f"[{chunks[0]!r}, ('filler.txt', '')]: {floor} tokens, exactly the bound",
+           hint="the bound is 'at most': a count equal to it fits, so only a count above it is an error")

@@ -1,6 +1,7 @@
 """U04 · Embeddings: one batched embed call, then cosine similarity that turns meaning into geometry."""
 
 import math
+import re
 import numbers
 
 import pytest
@@ -213,3 +214,179 @@ def test_opposite_sentiment_still_embeds_close():
     expect(got >= CLOSE_PAIR_AT_LEAST, call="cosine(*embed([GREAT, TERRIBLE]))", returned=got,
            expected=f"a cosine ≥ {CLOSE_PAIR_AT_LEAST}: the topic dominates, the sentiment barely moves the vector",
            hint="embed both sentences in one call, then compare them with your cosine")
+
+
+# --- issue 20: each clause met by an input that tells it from its nearest wrong reading ------------
+
+
+def stand_in_client(monkeypatch, dimensions=4):
+    """Voyage's embed at the SDK, answered here: each text gets its own vector; every call is recorded."""
+    import types
+
+    calls = []
+
+    def fake_embed(self, texts, *args, **kwargs):
+        calls.append((list(texts), args, dict(kwargs)))
+        # A text's vector is built from its characters, so equal texts get equal vectors, others not.
+        vectors = [[float(sum(map(ord, text)) % 97 + i + 1) / 100 for i in range(dimensions)] for text in texts]
+        return types.SimpleNamespace(embeddings=vectors)
+
+    monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+    return calls
+
+
+TWELVE = [f"Sentence number {n} is about {topic}." for n, topic in enumerate(
+    ["cats", "kittens", "cars", "tires", "sun", "naps", "roads", "fur", "engines", "whiskers"], 1)]
+TWELVE = TWELVE[:6] + [TWELVE[0]] + TWELVE[6:9] + [TWELVE[2], TWELVE[9]]  # two texts sent twice
+
+
+@pytest.mark.contract
+def test_embed_sends_twelve_texts_with_repeats_in_one_call(monkeypatch):
+    """Make exactly one API call for the whole list,
+
+    Twelve texts, two of them twice: one embed request holding all twelve, in order, for
+    EMBEDDING_MODEL; and twelve vectors back, one per text in its place (a text sent twice gets its
+    vector twice), each a list of Python floats.
+    """
+    calls = stand_in_client(monkeypatch)
+    got = u04.embed(list(TWELVE))
+    sent = [texts for texts, _, _ in calls]
+    expect(sent == [TWELVE], call="embed(twelve texts, two of them repeated)",
+           returned=f"{len(calls)} call(s) sending {[len(texts) for texts in sent]} texts",
+           expected="one call sending all twelve texts as given, repeats included, in order",
+           hint="one request carries the whole list, however long it is, exactly as you were given it")
+    models = [kwargs.get("model", args[0] if args else None) for _, args, kwargs in calls]
+    expect(models == [EMBEDDING_MODEL], call="embed(twelve texts, two of them repeated)", returned=models,
+           expected=f"model={EMBEDDING_MODEL!r}", hint="name the unit's EMBEDDING_MODEL in the request")
+    rows = list(got) if isinstance(got, list) else got
+    want = [[float(sum(map(ord, text)) % 97 + i + 1) / 100 for i in range(4)] for text in TWELVE]
+    ok = isinstance(rows, list) and len(rows) == len(TWELVE) and all(
+        list(row) == w and all(isinstance(x, float) for x in row) for row, w in zip(rows, want))
+    expect(ok, call="embed(twelve texts, two of them repeated)", returned=rows,
+           expected="twelve lists of Python floats, the SDK's vectors, each in the place of its text",
+           hint="return the vectors the API sent back, one per text you were given, in that order, as plain floats")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("a", "b", "want"), [
+    ([0.2, 0.8, 0.9], [0.2, 0.8, 0.9], 1.0),
+    ([0.2, 0.8, 0.9], [-0.2, -0.8, -0.9], -1.0),
+    ([0.1, 0.7, 0.3, 0.9], [0.3, 2.1, 0.9, 2.7], 1.0),
+])
+def test_cosine_stays_in_range_where_rounding_overshoots(a, b, want):
+    """always in [-1, 1], even where rounding would overshoot (clamp it),
+
+    Computed plainly, these give 1.0000000000000002 or its negative: the cosine is never outside [-1, 1].
+    """
+    got = u04.cosine(a, b)
+    expect(isinstance(got, float) and -1.0 <= got <= 1.0 and math.isclose(got, want, abs_tol=ROUNDING),
+           call=f"cosine({a}, {b})", returned=got, expected=f"{want}, and never past it",
+           hint="rounding can push the quotient a hair past 1 or -1: clamp the result into [-1, 1]")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("a", "b", "want"), [
+    ([1, 0], [0, 1], 0.0),
+    ([1, -1], [1, 1], 0.0),  # sums to zero, but it is not a zero vector
+    ([3, 4], [4, 3], 0.96),
+    ([True, False, True], [1, 0, 1], 1.0),
+    ([2, -1], [-2, 1], -1.0),
+])
+def test_cosine_takes_ints_and_returns_a_float(a, b, want):
+    """The numbers may be ints or floats.
+
+    Lists of ints (or 0/1 flags) are vectors too; [1, -1] adds up to 0 but points somewhere. The
+    answer is a Python float (numpy's float32 is not one, and rounds 1 to 0.99999994).
+    """
+    what, got = raised(u04.cosine, a, b)
+    expect(what == "returned" and isinstance(got, float) and math.isclose(got, want, abs_tol=ROUNDING),
+           call=f"cosine({a}, {b})", returned=got, expected=f"{want}, a float",
+           hint="any number works in the formula; a vector is zero when every number in it is zero, not when they add up to zero")
+
+
+@pytest.mark.contract
+def test_cosine_leaves_its_arguments_alone():
+    """Leave `a` and `b` as they are.
+
+    The caller's vectors are theirs: after the call they hold the same numbers, at the same length.
+    """
+    a, b = [3.0, 4.0, 12.0], [1.0, 0.0, 2.0]
+    before = (list(a), list(b))
+    u04.cosine(a, b)
+    expect((a, b) == before, call=f"cosine({before[0]}, {before[1]})", returned=f"a={a}, b={b} afterwards",
+           expected=f"a={before[0]}, b={before[1]} afterwards: unchanged",
+           hint="compute the lengths and the dot product from the numbers; do not rewrite the caller's lists")
+
+
+def message_of(function, *args):
+    what, value = raised(function, *args)
+    return str(value) if what == "raised" and isinstance(value, ValueError) else None
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("a", "b"), [
+    ([0.5, 1.5, 2.5], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]),
+    ([9.0] * 11, [1.0, 2.0, 3.0, 4.0]),
+])
+def test_cosine_length_message_gives_both_lengths(a, b):
+    """when the vectors have different lengths (give both numbers)
+
+    The message names both lengths (here 3 and 7, or 11 and 4), so the reader sees which vector is off.
+    """
+    got = message_of(u04.cosine, a, b)
+    numbers_in = set(re.findall(r"\d+", got or ""))
+    expect(got is not None and {str(len(a)), str(len(b))} <= numbers_in, call=f"cosine({a}, {b})",
+           returned=got, expected=f"a ValueError whose message gives both lengths, {len(a)} and {len(b)}",
+           hint="say how many numbers each vector has, both of them, in the message")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("a", "b"), [([0.0, 0.0], [1.0, 1.0]), ([1.0, -1.0, 2.0], [0, 0, 0]), ([0, 0], [0, 0])])
+def test_cosine_zero_message_says_zero(a, b):
+    """either of them is all zeros (say "zero": a zero vector has no direction)
+
+    Either vector may be the zero one (or both); the message says "zero".
+    """
+    got = message_of(u04.cosine, a, b)
+    expect(got is not None and "zero" in got.lower(), call=f"cosine({a}, {b})", returned=got,
+           expected="a ValueError whose message says the vector is zero",
+           hint="check both vectors for all zeros before dividing, and say so in the message")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("a", "b"), [([0.0, 0.0], [0.0, 0.0, 0.0]), ([0.0], [1.0, 2.0])])
+def test_cosine_with_both_problems_raises_either_message(a, b):
+    """when both hold, either message will do.
+
+    Different lengths and a zero vector at once: a ValueError naming one of the two problems.
+    """
+    got = message_of(u04.cosine, a, b)
+    says = got is not None and ("zero" in got.lower() or {str(len(a)), str(len(b))} <= set(re.findall(r"\d+", got)))
+    expect(says, call=f"cosine({a}, {b})", returned=got,
+           expected="a ValueError saying that a vector is zero, or giving both lengths",
+           hint="check for each problem before computing anything")
+
+
+INTEGERS = st.integers(-20, 20)
+
+
+@pytest.mark.verify
+@given(n=st.integers(1, 6).flatmap(lambda n: st.tuples(st.lists(INTEGERS, min_size=n, max_size=n),
+                                                       st.lists(INTEGERS, min_size=n, max_size=n))))
+def test_cosine_of_small_integer_vectors(n):
+    """Return the cosine similarity of vectors `a` and `b` (lists of numbers), a float.
+
+    Property: for small integer vectors (sums of zero, opposite and equal vectors included) the
+    cosine is a float in [-1, 1] matching the textbook formula; a zero vector raises ValueError.
+    """
+    a, b = n
+    what, got = raised(u04.cosine, a, b)
+    if not any(a) or not any(b):
+        expect(what == "raised" and isinstance(got, ValueError), call=f"cosine({a}, {b})", returned=got,
+               expected="a ValueError: a zero vector has no direction",
+               hint="a vector is zero when every number in it is zero")
+        return
+    want = sum(x * y for x, y in zip(a, b)) / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+    expect(what == "returned" and isinstance(got, float) and -1.0 <= got <= 1.0 and math.isclose(got, want, abs_tol=1e-9),
+           call=f"cosine({a}, {b})", returned=got, expected=f"about {want:.6f}, a float in [-1, 1]",
+           hint="the dot product divided by the product of the two lengths; negative when they point apart")

@@ -154,6 +154,8 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
                 return current()
             if not any(fact in kept[i][j] for fact in keep):
                 del kept[i][j]
+    if count_tokens(context_block(current())) > budget:  # issue 20: a bound the kept sentences alone exceed raises
+        raise ValueError("cut_context: the sentences to keep alone are over the bound")
     return current()
 
 

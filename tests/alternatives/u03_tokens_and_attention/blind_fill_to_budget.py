@@ -168,6 +168,8 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
             kept[i][j] = True
             if count_tokens(context_block(build())) > limit:
                 kept[i][j] = False
+    if count_tokens(context_block(build())) > limit:  # issue 20: a bound the kept sentences alone exceed raises
+        raise ValueError("cut_context: the sentences to keep alone are over the bound")
     return build()
 
 

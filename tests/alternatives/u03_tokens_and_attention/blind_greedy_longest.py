@@ -75,7 +75,7 @@ def _client() -> anthropic.Anthropic:
 
 def count_tokens(text: str) -> int:
     """Return the number of tokens in `text` under the cl100k encoding, an int."""
-    return len(_encoding().encode(text))
+    return len(_encoding().encode_ordinary(text))  # issue 20: special-token text is plain text
 
 
 def estimate_tokens(text: str) -> int:
@@ -158,6 +158,8 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
         if count_tokens(context_block(_rebuild(sentences, dropped, chunks))) <= target:
             break
         dropped.add(ij)
+    if count_tokens(context_block(_rebuild(sentences, dropped, chunks))) > target:  # issue 20: a bound the kept sentences alone exceed raises
+        raise ValueError("cut_context: the sentences to keep alone are over the bound")
     return _rebuild(sentences, dropped, chunks)
 
 
