@@ -369,6 +369,10 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
                     "model_row never called it: does it keep its own reference to run_claude, e.g. a default "
                     "argument or a dict built at import?)",
            hint="call run_claude and run_ollama by their module names when model_row runs, not through a reference kept at import")
+    ids = [case["id"] for case in cases]
+    expect(ran == ids, call="model_row(CLAUDE_SMALL, 4 cases)", returned={"cases run, in order": ran},
+           expected=f"each case run once, in order: {ids}",
+           hint="one run per case, in the order given: no case skipped, none run twice")
     price_in, price_out = PRICES_PER_MTOK[CLAUDE_SMALL]
     cost = sum(1000 * price_in + out * price_out for *_, out in results.values()) / 1e6 / 4
     wanted = {"model": CLAUDE_SMALL, "latency_ms": 250.0, "cost_usd": cost, "pass_rate": 0.75}
@@ -634,6 +638,29 @@ def test_dequantize_multiplies_each_row_by_its_scale():
 
 
 @pytest.mark.contract
+def test_the_lab_functions_return_the_documented_types(student):
+    """One scale per row for symmetric quantization to signed `bits`-bit integers; float32, shape (rows,).
+
+    Each lab function's return type, as its docstring names it: row_scales float32 (rows,), quantize
+    np.int8 of the matrix's shape (int4 codes too), static_embed float32, stored_bytes an int.
+    """
+    tokenizer, embeddings = student
+    matrix = np.array([[1.0, -2.0, 0.5], [0.01, 0.02, -0.03]], dtype=np.float64)
+    scales = u11.row_scales(matrix, 4)
+    codes = u11.quantize(matrix, np.array([0.3, 0.005]), 4)
+    vectors = u11.static_embed(["cats"], tokenizer, embeddings)
+    size = u11.stored_bytes(np.zeros((3, 5), dtype=np.int8), np.ones(3, dtype=np.float32), 4)
+    got = {"row_scales": (getattr(scales, "dtype", type(scales).__name__), np.shape(scales)),
+           "quantize": (getattr(codes, "dtype", type(codes).__name__), np.shape(codes)),
+           "static_embed": getattr(vectors, "dtype", type(vectors).__name__), "stored_bytes": type(size).__name__}
+    want = {"row_scales": (np.float32, (2,)), "quantize": (np.int8, (2, 3)), "static_embed": np.float32, "stored_bytes": "int"}
+    expect(got == want, call="row_scales(a float64 2 x 3 matrix, 4), quantize(it, float64 scales, 4), "
+                             "static_embed(['cats'], …), stored_bytes(…)",
+           returned=got, expected=str(want),
+           hint="each docstring names its return type: convert at the end when the inputs came in another dtype")
+
+
+@pytest.mark.contract
 def test_dequantize_gives_float32_whatever_the_scales_dtype():
     """Back to numbers: each row's codes times its scale, as float32
 
@@ -819,6 +846,34 @@ def test_lab_table_embeds_once_for_the_teacher_and_answers_by_position(student, 
            expected=f"ONE embed call with the {len(texts)} texts (questions, then notes as given), and the teacher and "
                     f"float16 rows at {want:.3f}: each answer is its note's position in the list given",
            hint="find each question's note by its id among the notes as given, and send the teacher every text in one call")
+
+
+@pytest.mark.contract
+def test_lab_table_times_each_students_static_embed_per_text(student, lab, monkeypatch):
+    """For the students, ms_per_text is the measured wall-clock time of their static_embed, in milliseconds per text.
+
+    static_embed slowed down here by 0.3 s a call (and embed replaced, so the teacher costs nothing):
+    each student's ms_per_text is about 300 ms over the number of texts, not the batch's 300 ms.
+    """
+    tokenizer, embeddings = student
+    questions, notes, _ = lab
+    scope = inspect.unwrap(u11.lab_table).__globals__
+    real = scope["static_embed"]
+
+    def slow_static_embed(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(scope, "embed", lambda batch, *a, **k: np.eye(len(batch), 8).tolist())
+    monkeypatch.setitem(scope, "static_embed", slow_static_embed)
+    rows = u11.lab_table(tokenizer, embeddings, questions, notes)
+    per_text = 300 / (len(questions) + len(notes))
+    got = {r.get("model"): r.get("ms_per_text") for r in rows if str(r.get("model", "")).startswith("student")} \
+        if isinstance(rows, list) else {}
+    ok = len(got) == 3 and all(is_number(ms) and 0.9 * per_text <= ms <= 4 * per_text for ms in got.values())
+    expect(ok, call="lab_table(...) with each static_embed call taking 0.3 s more", returned=got,
+           expected=f"each student's ms_per_text about {per_text:.1f} (300 ms over {len(questions) + len(notes)} texts)",
+           hint="time the student's embedding call, turn the seconds into milliseconds, and share them out over the texts")
 
 
 # --- Stretch ---
