@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import string
 import sys
 from collections import Counter
 from pathlib import Path
@@ -73,15 +74,20 @@ CANDIDATE: {candidate}"""
 def load_eval(path) -> list[dict]:
     """Read a JSONL eval file and return its cases: a list of dicts, one per non-blank line, in file order.
 
-    Each case is the line's JSON object as it is (every key kept). Blank lines are skipped; other
-    keys than the course's are allowed. Every other line is validated, and the FIRST bad one raises
-    ValueError; a bad line is never skipped. The message starts with "<path>:<line number>" (lines
-    counted from 1 over the whole file, blank ones included) and says what is wrong, naming the
-    key at fault (or "JSON", "object", "duplicate" with the id). A line is bad when it is:
+    A line ends at a newline character only (CRLF endings are fine), never inside a JSON string: a
+    U+2028 or U+0085 written raw in a string is part of it, not a line break.
+    Each case is the line's JSON object as it is (every key kept). Blank lines (empty or only
+    whitespace) are skipped; other keys than the course's are allowed. Every other line is validated,
+    and the FIRST bad one raises ValueError; a bad line is never skipped. The message starts with
+    "<path>:<line number>" (the path as given; lines counted from 1 over the whole file, blank ones
+    included) and says what is wrong after it, naming the key at fault (or "JSON", "object",
+    "duplicate" with the id). A line is bad when it is:
     - not valid JSON, or not a JSON object;
-    - without "id" or "input" as a non-empty string, or with an id an earlier line already used;
-    - holding not exactly one of KINDS; an expected_tool or expected_substr that is not a non-empty
-      string; an expected_refusal that is not true/false;
+    - without "id" or "input" as a non-empty string (one of only spaces may be refused or kept), or
+      with an id an earlier line already used;
+    - holding not exactly one of KINDS (a key present counts, even with null); an expected_tool or
+      expected_substr that is not a non-empty string; an expected_refusal that is not JSON true or
+      false (0 and 1 are not);
     - holding "expected_args" without "expected_tool", or expected_args that is not an object;
     - holding "tags" that is not a list of strings.
     A file with no cases raises ValueError too.
@@ -151,13 +157,18 @@ def report(rows: list[dict]) -> str:
     raise NotImplementedError('U10 · report() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 
 
+# What may wrap the verdict: ASCII punctuation and the quotes and dashes a model may write around it.
+_PUNCTUATION = string.punctuation + "«»“”‘’—–"
+
+
 def judge(input: str, criteria: str, candidate: str) -> tuple[bool, str]:
     """LLM-as-judge for open-ended answers: return (passed: bool, rationale: str) from the model.
 
     Make ONE call, `anthropic.Anthropic().messages.create(...)`, with exactly model=CLAUDE,
     max_tokens=MAX_TOKENS and one user message whose content is JUDGE_PROMPT filled with input,
     criteria and candidate (no system prompt, no tools). The verdict is the FIRST word of the reply's
-    text: PASS (any case, punctuation around it ignored) passes, anything else fails; a "PASS"
+    text (split at whitespace): PASS (any case, punctuation around it ignored: "**Pass.**", "PASS,";
+    quotes outside ASCII may count as punctuation or not) passes, anything else fails; a "PASS"
     further on (a rationale about a passport) decides nothing. The rationale is one line, not empty:
     the rest of the reply, its whitespace collapsed (the whole reply if nothing follows the verdict).
     Calibrate a judge on cases a human graded before you trust it.
@@ -184,6 +195,7 @@ def my_eval_path() -> Path:
 def coverage(cases: list[dict]) -> dict[str, int]:
     """Count the cases per tag: {tag: number of cases carrying it}, most common first.
 
+    A tag listed twice in one case counts that case once; tags with equal counts come in any order.
     A case without tags (or with an empty list) counts under "untagged". This is the table to read
     each month: which kinds of input does the eval already cover, and which does production show
     that it does not?
@@ -195,9 +207,10 @@ def growth_problems(before: list[dict], after: list[dict]) -> list[str]:
     """What a new version of an eval (`after`) breaks of the old one (`before`); [] when it only grew.
 
     Old cases are the yardstick for every past run: each id of `before` must still be in `after`
-    with the same input. Return one line per problem, naming the id: an id of `before` missing from
-    `after` ("renumbered or removed"), an id whose input changed, an id that appears twice in
-    `after`. Fixing an expected value is allowed; new cases may go anywhere.
+    with the same input (the same string, exactly). Return one line per problem, naming the id: an
+    id of `before` missing from `after` ("renumbered or removed"), an id whose input changed, an id
+    that appears twice in `after` (an old id or a new one). Fixing an expected value is allowed; new
+    cases may go anywhere.
     """
     raise NotImplementedError('U10 · growth_problems() is not written yet: write it here, then run `kata check 10` (stuck? `kata hint 10`)')
 

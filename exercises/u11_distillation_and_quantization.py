@@ -177,7 +177,8 @@ def quantize(matrix: np.ndarray, scales: np.ndarray, bits: int) -> np.ndarray:
     `scales` has one entry per row (from row_scales, or any other choice: a calibrated or shared
     scale). Each number becomes the integer nearest to it divided by its row's scale, clipped to the
     signed `bits`-bit range [-2**(bits-1), 2**(bits-1) - 1] (-128..127 for int8, -8..7 for int4).
-    int4 codes are np.int8 too: two of them would share a byte on disk.
+    int4 codes are np.int8 too: two of them would share a byte on disk. (A value exactly half-way
+    between two integers may round either way: np.rint rounds it to the even one.)
     """
     raise NotImplementedError('U11 · quantize() is not written yet: write it here, then run `kata check 11` (stuck? `kata hint 11`)')
 

@@ -55,14 +55,16 @@ def gate(use_case: UseCase) -> tuple[int, str]:
       Gate 2  (a smaller model, same prompt): the same with gate2_pass_rate.
       Gate 3  both cheap gates were run and fell short: LoRA only with labelled_examples >=
               ENOUGH_LABELS; QLoRA instead when single_consumer_gpu.
-    The line is one line (no newline), names its gate as "Gate 1", "Gate 2" or "Gate 3", and is
-    backed by its number:
-    - a gate that cleared the bar says "solved" and its pass rate as a whole percent ("95%");
-    - a gate not run says so, and never says "solved" or "passes": an untested gate is a guess;
+    The line is one line (no newline), names its gate as "Gate 1", "Gate 2" or "Gate 3" (it may
+    mention the other gates too), and is backed by its number:
+    - a gate that cleared the bar says "solved" and its pass rate as a whole percent, rounded to the
+      nearest ("95%"; a rate exactly half-way may round either way); the bar may be named too;
+    - a gate not run says so ("not run", "hasn't been run", "never run", "untested"), needs no number, and never
+      holds the words "solved" or "passes", not even as "not solved": an untested gate is a guess;
     - at Gate 3 the line names the label count with a thousands comma ("1,400"); with enough labels
       it says "passes" and names LoRA, or QLoRA and "4-bit" (the base it runs on); short of labels
-      it names neither LoRA nor QLoRA, never says "passes", and says where the work goes instead:
-      collect labels, grow the eval.
+      the letters "LoRA" appear nowhere in it (neither LoRA nor QLoRA), it never says "passes", and
+      says where the work goes instead: collect labels, grow the eval (both).
     E.g. "solved at Gate 1 with a structured output — 95% vs a 90% bar", "passes Gate 3 — 1,400
     labels, LoRA".
     """
@@ -74,7 +76,7 @@ def gate(use_case: UseCase) -> tuple[int, str]:
         return 1, f"solved at Gate 1 with a structured output — {u.gate1_pass_rate:.0%} vs a {u.bar:.0%} bar"
     # Gate 2: a smaller model with the same prompt, still no training.
     if u.gate2_pass_rate is None:
-        return 2, f"stopped at Gate 2 — Gate 1 got {u.gate1_pass_rate:.0%}; test a smaller model with that prompt"
+        return 2, f"stopped at Gate 2 — not run yet (Gate 1 got {u.gate1_pass_rate:.0%}): test a smaller model with that prompt"
     if u.gate2_pass_rate >= u.bar:
         return 2, f"solved at Gate 2 with a smaller model — {u.gate2_pass_rate:.0%} vs a {u.bar:.0%} bar"
     # Gate 3: both cheap gates failed. Training needs enough signal to move a model.
@@ -127,7 +129,7 @@ def init_adapter(d_in: int, d_out: int, r: int, seed: int = 0) -> tuple[np.ndarr
 
     A: shape (r, d_in), small random numbers (a standard deviation of at most 2 / sqrt(d_in): a big
     A makes training blow up), drawn from np.random.default_rng(seed), so the same seed gives the
-    same A and another seed another A.
+    same A and another seed another A, and numpy's global random state is left alone.
     B: shape (d_out, r), all zeros, so the adapted layer starts exactly equal to the base.
     """
     rng = np.random.default_rng(seed)
@@ -141,8 +143,8 @@ def forward(W: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, scale: f
     """The adapted layer on a batch X (n x d_in, one input per row); return an n x d_out array.
 
     The output is what the layer W + scale * B @ A gives for X (see the module's comment): the
-    frozen base's output plus the scaled low-rank path. The adapter's path never needs B @ A, which
-    is as big as W.
+    frozen base's output plus the scaled low-rank path. Compute the adapter's path without ever
+    forming B @ A, which is as big as W: go through the rank-r bottleneck instead.
     """
     # Two thin matmuls through the rank-r bottleneck instead of one d_out x d_in matrix.
     return X @ W.T + scale * (X @ A.T) @ B.T
@@ -195,8 +197,9 @@ def train_adapter(W: np.ndarray, X: np.ndarray, Y: np.ndarray, r: int, alpha: fl
 def merge(W: np.ndarray, A: np.ndarray, B: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """Fold the adapter into one weight matrix, to serve with no extra matmul; return it (d_out x d_in).
 
-    X @ merged.T must equal forward(W, A, B, X, scale) for every X. Return a new array and leave W as
-    it was: rolling the adapter back is then just using W again.
+    X @ merged.T must equal forward(W, A, B, X, scale) for every X. Return a new array (never W
+    itself, even when B is all zeros) and leave W as it was: rolling the adapter back is then just
+    using W again.
     """
     # Not `W += ...`: the base stays shared, so another adapter can be merged into it tomorrow.
     return W + scale * B @ A

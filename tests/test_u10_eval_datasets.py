@@ -75,11 +75,11 @@ def test_load_eval_reads_the_course_schema(tmp_path):
     The course's three example cases (tags optional, extra keys allowed), with a blank line between
     two of them, load as three dicts, in file order; the shipped eval loads as its 20 cases.
     """
-    path = write_jsonl(tmp_path, [GOOD_LINES[0], "", GOOD_LINES[1], GOOD_LINES[2]])
+    path = write_jsonl(tmp_path, [GOOD_LINES[0], "", GOOD_LINES[1], "  \t ", GOOD_LINES[2]])
     got = u10.load_eval(path)
-    expect(got == GOOD_LINES, call=f"load_eval({path.name!r}) on the course's three examples and a blank line",
+    expect(got == GOOD_LINES, call=f"load_eval({path.name!r}) on the course's three examples, an empty line and a line of spaces",
            returned=got, expected=f"the three cases as dicts, in order: {GOOD_LINES!r}",
-           hint="json.loads each non-blank line; keep every key of the object as it is")
+           hint="parse each non-blank line as JSON; keep every key of the object as it is")
     got = u10.load_eval(SHIPPED)
     expect(got == shipped(), call="load_eval('evals/assistant.jsonl')",
            returned=[case.get("id") for case in got] if isinstance(got, list) else got,
@@ -101,30 +101,46 @@ BAD_LINES = [
     ("an empty expected_substr", {"id": "x", "input": "hi", "expected_substr": ""}, ("expected_substr",)),
     ("expected_refusal that is not true/false", {"id": "x", "input": "hi", "expected_refusal": "yes"}, ("expected_refusal",)),
     ("tags that are not a list", {"id": "x", "input": "hi", "expected_substr": "a", "tags": "edge"}, ("tags",)),
+    ("tags holding a number", {"id": "x", "input": "hi", "expected_substr": "a", "tags": ["edge", 2]}, ("tags",)),
+    ("expected_refusal given as 1", {"id": "x", "input": "hi", "expected_refusal": 1}, ("expected_refusal",)),
+    ("a second kind present as null", {"id": "x", "input": "Oslo?", "expected_tool": "get_weather",
+                                       "expected_substr": None}, ("expected",)),
     ("a duplicate id", {"id": "weather-1", "input": "Is it hot in Phoenix?", "expected_substr": "Phoenix"},
      ("duplicate", "weather-1")),
 ]
 
 
+def says(text, word):
+    """The word in the text as a word of its own or a part of a key ("expected" in "expected_tool"), not inside
+    a longer word ("id" is not in "invalid", "json" not in "cases.jsonl")."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
+
+
 def bad_line_error(lines, line_number):
     """Load a file whose line `line_number` is bad; return (the message or what came back, call text)."""
     with tempfile.TemporaryDirectory() as folder:
-        path = write_jsonl(folder, lines)
-        call = f"load_eval({path.name!r}) on a file whose line {line_number} is bad"
-        try:
-            got = u10.load_eval(path)
-        except ValueError as error:
-            message = str(error)
-            return message, f"{path}:{line_number}" in message or f"{path.name}:{line_number}" in message, call
-        except Exception as error:  # noqa: BLE001 - any other exception is the learner's to see, as a value
-            return f"{type(error).__name__}: {error} (not a ValueError)", None, call
+        return bad_line_error_at(write_jsonl(folder, lines), line_number)
+
+
+def bad_line_error_at(path, line_number):
+    """Load the file at `path`, whose line `line_number` is bad: (the message or what came back, named, call)."""
+    call = f"load_eval({path.name!r}) on a file whose line {line_number} is bad"
+    try:
+        got = u10.load_eval(path)
+    except ValueError as error:
+        message = str(error)
+        # What the message says after its "<path>:<line>" lead: "cases.jsonl" itself holds "json".
+        rest = message.replace(f"{path}:{line_number}", "", 1).replace(f"{path.name}:{line_number}", "", 1)
+        return message, (f"{path}:{line_number}" in message or f"{path.name}:{line_number}" in message) and rest, call
+    except Exception as error:  # noqa: BLE001 - any other exception is the learner's to see, as a value
+        return f"{type(error).__name__}: {error} (not a ValueError)", None, call
     return got, None, call
 
 
 @pytest.mark.verify
 @pytest.mark.parametrize(("what", "line", "words"), BAD_LINES, ids=[b[0] for b in BAD_LINES])
 def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
-    """The message starts with "<path>:<line number>" (lines counted from 1 over the whole file, blank ones included) and says what is wrong, naming the key at fault (or "JSON", "object", "duplicate" with the id).
+    """The message starts with "<path>:<line number>" … lines counted from 1 over the whole file, blank ones included) and says what is wrong after it, naming the key at fault (or "JSON", "object", "duplicate" with the id).
 
     A case that is silently skipped is never graded. A bad line raises ValueError naming
     `path:line` (blank lines count as lines) and what is wrong with it.
@@ -132,17 +148,60 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
     got, named, call = bad_line_error([GOOD_LINES[0], "", line, GOOD_LINES[1]], 3)
     expect(named is not None, call=call, returned=got, expected=f"ValueError, because line 3 has {what}",
            hint="validate every line and raise a ValueError that starts with the file and line number, as 'cases.jsonl:3: ...'; never skip a bad line")
-    expect(named and any(w.lower() in got.lower() for w in words), call=call, returned=got,
+    expect(named and any(says(named, w) for w in words), call=call, returned=got,
            expected=f"a message that names the file and line as 'cases.jsonl:3' (or the full path), and says what is "
                     f"wrong (line 3 has {what}: mention {' or '.join(repr(w) for w in words)})",
            hint="number the lines from 1, blank lines included, and put the file and line number first, as 'cases.jsonl:3: '")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("lines", [[], ["", "   ", ""]], ids=["empty file", "only blank lines"])
+def test_a_file_with_no_cases_is_refused(lines, tmp_path):
+    """A file with no cases raises ValueError too.
+
+    An eval of nothing passes 0 / 0: an empty file, or one of blank lines only, is refused loudly.
+    """
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        got = u10.load_eval(path)
+    except ValueError:
+        return
+    expect(False, call=f"load_eval({path.name!r}) on a file holding {lines!r}", returned=got, expected="a ValueError",
+           hint="after reading every line, refuse a file that gave no case at all")
+
+
+@pytest.mark.contract
+def test_a_line_ends_only_at_a_newline(tmp_path):
+    """A line ends at a newline character only (CRLF endings are fine), never inside a JSON string.
+
+    JSON strings may hold U+2028 and U+0085 unescaped (json.dumps with ensure_ascii=False writes them so):
+    they are not line breaks here, so the file is still three cases and a bad fourth line is line 4.
+    """
+    odd = {"id": "odd-1", "input": "Line\u2028separator and next\u0085line: what is 2 + 2?", "expected_substr": "4"}
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\r\n".join([json.dumps(GOOD_LINES[0]), json.dumps(odd, ensure_ascii=False),
+                                  json.dumps(GOOD_LINES[1])]) + "\r\n", encoding="utf-8")
+    call = f"load_eval({path.name!r}) on three cases, the second holding U+2028 and U+0085 inside its input"
+    try:
+        got = u10.load_eval(path)
+    except Exception as error:  # noqa: BLE001 - shown to the learner as what came back
+        got = f"{type(error).__name__}: {error}"
+    expect(got == [GOOD_LINES[0], odd, GOOD_LINES[1]], call=call, returned=got,
+           expected="the three cases, the second with its input intact",
+           hint="a JSONL line ends at a newline character only; splitting at every Unicode line separator cuts a JSON string in two")
+    path.write_text("\n".join([json.dumps(GOOD_LINES[0]), json.dumps(odd, ensure_ascii=False), json.dumps(GOOD_LINES[1]),
+                               "{not json"]) + "\n", encoding="utf-8")
+    got, named, call = bad_line_error_at(path, 4)
+    expect(named, call=call, returned=got, expected="a ValueError naming 'cases.jsonl:4'",
+           hint="count lines at newline characters only, so the numbers match what an editor shows")
 
 
 @pytest.mark.verify
 @settings(max_examples=20)
 @given(good=st.integers(0, 6), bad=st.sampled_from([b for b in BAD_LINES if b[0] != "a duplicate id"]))
 def test_any_bad_line_is_reported_at_its_own_line(good, bad):
-    """The message starts with "<path>:<line number>" (lines counted from 1 over the whole file, blank ones included) and says what is wrong, naming the key at fault (or "JSON", "object", "duplicate" with the id).
+    """The message starts with "<path>:<line number>" … lines counted from 1 over the whole file, blank ones included) and says what is wrong after it, naming the key at fault (or "JSON", "object", "duplicate" with the id).
 
     Property: however many good cases come before it, a bad line is reported at its own line number.
     """
@@ -270,6 +329,26 @@ def test_expected_args_that_are_not_strings_compare_equal(args, passes):
     (passed, _), call = graded(case, reply(tool="get_weather", args=args))
     expect(passed is passes, call=call, returned=passed, expected=f"{passes}: expected days 3, the call has {args.get('days')}",
            hint="a value that is not a string is compared as it is: the number 3 equals 3")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("text", ["Use {city} as the key: {", "Format: {0} and {}"], ids=["named", "positional"])
+def test_a_reply_with_braces_is_graded_like_any_other(text):
+    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+
+    Replies are free text: braces in them ("{city}") are characters to show, never a template to fill.
+    """
+    math = case_of("math-1")
+    call = f"grade(the math-1 case, a reply whose text is {text!r})"
+    try:  # a grader that fills the reply into a template raises here: shown as what came back
+        got = u10.grade(math, reply(text))
+    except Exception as error:  # noqa: BLE001
+        got = f"{type(error).__name__}: {error}"
+    ok = isinstance(got, tuple) and len(got) == 2 and got[0] is False and isinstance(got[1], str) and "1081" in got[1] \
+        and "\n" not in got[1]
+    expect(ok, call=call, returned=got,
+           expected="a FAIL whose reason names the expected '1081' and shows the reply as it came",
+           hint="build the reason around the reply's text without treating it as a template: braces in a reply are just characters")
 
 
 @pytest.mark.contract
@@ -545,10 +624,12 @@ def test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call():
     (["FAIL\nIt never mentions a passport, so it cannot PASS."], False, "It never mentions a passport, so it cannot PASS."),
     (["XPASS: an unexpected pass, to a test runner."], False, "an unexpected pass, to a test runner."),
     (["PASS"], True, "PASS"),
-], ids=["two text blocks", "bold, any case", "FAIL, PASS further on", "another word with PASS in it", "the verdict alone"])
+    (["PASS, the answer says a valid passport is required."], True, "the answer says a valid passport is required."),
+    (['"Fail": it never mentions a passport.'], False, "it never mentions a passport."),
+], ids=["two text blocks", "bold, any case", "FAIL, PASS further on", "another word with PASS in it", "the verdict alone",
+        "a comma after it", "FAIL in quotes"])
 def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypatch, blocks, passes, rationale):
-    """The verdict is the FIRST word of the reply's text: PASS (any case, punctuation around it ignored)
-    passes, anything else fails … The rationale is one line, not empty: the rest of the reply, its
+    """The verdict is the FIRST word of the reply's text … PASS (any case, punctuation around it ignored … passes, anything else fails … The rationale is one line, not empty: the rest of the reply, its
     whitespace collapsed (the whole reply if nothing follows the verdict).
     """
     sent_to(monkeypatch, sdk_blocks(*(("text", text) for text in blocks)))
@@ -783,8 +864,25 @@ def test_coverage_counts_the_cases_per_tag():
     expect(got == want, call=f"coverage({cases!r})", returned=got, expected=repr(want),
            hint="count every tag of every case; a case with no tags counts once as 'untagged'")
     got = u10.coverage(shipped())
-    want = dict(Counter(t for c in shipped() for t in c.get("tags") or ["untagged"]))
+    want = dict(Counter(t for c in shipped() for t in dict.fromkeys(c.get("tags") or ["untagged"])))
     expect(got == want, call="coverage(shipped cases)", returned=got, expected=repr(want), hint="count every tag of every case")
+
+
+@pytest.mark.stretch
+def test_coverage_counts_cases_not_mentions_most_common_first():
+    """Count the cases per tag: {tag: number of cases carrying it}, most common first.
+
+    A tag written twice in one case is still one case; the table reads from the most common tag down
+    (tags with equal counts in any order).
+    """
+    cases = [{"id": "a", "tags": ["edge"]}, {"id": "b", "tags": ["weather", "weather", "weather"]},
+             {"id": "c", "tags": ["common", "edge"]}, {"id": "d", "tags": ["common", "edge", "common"]}]
+    got = u10.coverage(cases)
+    want = {"edge": 3, "common": 2, "weather": 1}
+    ordered = isinstance(got, dict) and list(got.values()) == sorted(got.values(), reverse=True)
+    expect(got == want and ordered, call=f"coverage({cases!r})", returned=got,
+           expected=f"{want!r}, in that order: cases per tag, not mentions",
+           hint="a case carries a tag or not: count it once however often its list repeats the tag, then put the biggest counts first")
 
 
 @pytest.mark.stretch
@@ -803,11 +901,19 @@ def test_growing_by_5_cases_keeps_every_old_case():
     renamed = [{**c, "id": "weather-01"} if c["id"] == "weather-1" else c for c in before]
     edited = [{**c, "input": "What is 23 x 47?"} if c["id"] == "math-1" else c for c in before]
     repeated = before + [{**new[0], "id": "refuse-1"}]
+    new_twice = before + [new[0], {**new[1], "id": new[0]["id"]}]
     for label, after, culprit in (("weather-1 renamed weather-01", renamed, "weather-1"),
                                   ("the input of math-1 edited", edited, "math-1"),
-                                  ("a new case reusing the id refuse-1", repeated, "refuse-1")):
+                                  ("a new case reusing the id refuse-1", repeated, "refuse-1"),
+                                  ("two new cases sharing one new id", new_twice, new[0]["id"])):
         got = u10.growth_problems(before, after)
         expect(isinstance(got, list) and got and all(isinstance(p, str) for p in got) and any(culprit in p for p in got),
                call=f"growth_problems(shipped, shipped with {label})", returned=got,
                expected=f"a list of problems, one naming {culprit!r}",
                hint="one line per problem, starting with the id it is about")
+    both = [c for c in before if c["id"] != "math-1"] + [{**case_of("math-1"), "input": "What is 23 x 47?"}] * 2
+    got = u10.growth_problems(before, both)
+    expect(isinstance(got, list) and len([p for p in got if isinstance(p, str) and "math-1" in p]) >= 2,
+           call="growth_problems(shipped, shipped with math-1 edited and then listed twice)", returned=got,
+           expected="two problems naming 'math-1': its input changed, and it appears twice",
+           hint="one line per problem: an id with two problems gets two lines")

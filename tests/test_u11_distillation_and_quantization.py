@@ -120,6 +120,35 @@ def test_run_claude_returns_the_result_and_its_recorded_latency():
     check_result(u11.run_claude(case, CLAUDE_SMALL), f"run_claude({case['id']!r} case, CLAUDE_SMALL)")
 
 
+@pytest.mark.contract
+def test_run_claude_makes_one_call_and_reads_the_latency_from_its_header(monkeypatch):
+    """Make ONE call: U10's request … sent through the SDK's raw-response wrapper … plus "latency_ms": a float, the latency recorded with the response in its "x-kata-latency-ms" header. Do not time the call yourself
+
+    Answered here at the HTTP layer, at once, with a header of 1234.5 ms: the result's latency is that
+    header as a float (a stopwatch reads about 0), from one request, not two.
+    """
+    import httpx2  # the anthropic SDK's own HTTP library (a fork of httpx)
+
+    sent = []
+    body = {"id": "msg_01", "type": "message", "role": "assistant", "model": CLAUDE_SMALL,
+            "content": [{"type": "text", "text": "It is sunny in Phoenix."}], "stop_reason": "end_turn",
+            "stop_sequence": None, "usage": {"input_tokens": 40, "output_tokens": 9}}
+
+    def send(self, request, *args, **kwargs):
+        sent.append(request)
+        return httpx2.Response(200, headers={"x-kata-latency-ms": "1234.5"}, json=body, request=request)
+
+    monkeypatch.setattr(httpx2.Client, "send", send)  # every client the SDK makes sends through it
+    case = eval_cases(["weather-1"])[0]
+    got = u11.run_claude(case, CLAUDE_SMALL)
+    latency = got.get("latency_ms") if isinstance(got, dict) else None
+    ok = len(sent) == 1 and isinstance(latency, float) and latency == 1234.5 and got.get("text") == "It is sunny in Phoenix."
+    expect(ok, call="run_claude(weather-1 case, CLAUDE_SMALL), answered with an x-kata-latency-ms header of '1234.5'",
+           returned={"requests sent": len(sent), "latency_ms": latency},
+           expected="ONE request, and latency_ms the float 1234.5 read from the response's header",
+           hint="one raw-response call gives both the Message and its headers; the latency is the header's value as a float, not a clock you read")
+
+
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_ollama_returns_the_same_result_shape():
@@ -340,6 +369,10 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
                     "model_row never called it: does it keep its own reference to run_claude, e.g. a default "
                     "argument or a dict built at import?)",
            hint="call run_claude and run_ollama by their module names when model_row runs, not through a reference kept at import")
+    ids = [case["id"] for case in cases]
+    expect(ran == ids, call="model_row(CLAUDE_SMALL, 4 cases)", returned={"cases run, in order": ran},
+           expected=f"each case run once, in order: {ids}",
+           hint="one run per case, in the order given: no case skipped, none run twice")
     price_in, price_out = PRICES_PER_MTOK[CLAUDE_SMALL]
     cost = sum(1000 * price_in + out * price_out for *_, out in results.values()) / 1e6 / 4
     wanted = {"model": CLAUDE_SMALL, "latency_ms": 250.0, "cost_usd": cost, "pass_rate": 0.75}
@@ -420,6 +453,19 @@ def test_cheapest_passing_breaks_a_cost_tie_on_latency():
            hint="sort by (cost_usd, latency_ms)")
 
 
+@pytest.mark.contract
+def test_cheapest_passing_returns_the_row_itself():
+    """Return that row (the dict itself).
+
+    The circled row is the table's own dict, not a copy: a caller marks it in place.
+    """
+    table = [dict(row) for row in TABLE]
+    got = u11.cheapest_passing(table, 0.8)
+    expect(got is table[1], call="cheapest_passing(table, 0.8)", returned=got,
+           expected="the table's own Haiku row (the same object, `is`), not an equal copy",
+           hint="return the row you found in the table as it is, without building a new dict")
+
+
 # --- Part 2: the lab ---
 
 
@@ -431,10 +477,11 @@ def test_load_student_reads_the_shipped_files(student):
     """
     tokenizer, embeddings = u11.load_student()
     ok = isinstance(tokenizer, Tokenizer) and isinstance(embeddings, np.ndarray) and embeddings.shape == student[1].shape \
+        and embeddings.dtype == np.float16 \
         and np.array_equal(embeddings, student[1]) and tokenizer.get_vocab_size() == student[0].get_vocab_size()
     expect(ok, call="load_student()", returned=(type(tokenizer).__name__, getattr(embeddings, "shape", embeddings)),
-           expected=f"(a tokenizers.Tokenizer, the {student[1].shape} array of models/minilm-static/embeddings.npy)",
-           hint="load the tokenizer from the folder's tokenizer.json and the embedding matrix from its embeddings.npy")
+           expected=f"(a tokenizers.Tokenizer, the {student[1].shape} float16 array of models/minilm-static/embeddings.npy, as stored)",
+           hint="load the tokenizer from the folder's tokenizer.json and the embedding matrix from its embeddings.npy, keeping its float16")
 
 
 TEXTS = ["cats", "The executive sponsor approved the budget.", "Why did the schedule slip?",
@@ -590,6 +637,43 @@ def test_dequantize_multiplies_each_row_by_its_scale():
            returned=np.asarray(got).tolist(), expected="[[0.5, -1.0], [6.0, 0.0]]", hint="dequantizing multiplies each row's codes by that row's own scale")
 
 
+@pytest.mark.contract
+def test_the_lab_functions_return_the_documented_types(student):
+    """One scale per row for symmetric quantization to signed `bits`-bit integers; float32, shape (rows,).
+
+    Each lab function's return type, as its docstring names it: row_scales float32 (rows,), quantize
+    np.int8 of the matrix's shape (int4 codes too), static_embed float32, stored_bytes an int.
+    """
+    tokenizer, embeddings = student
+    matrix = np.array([[1.0, -2.0, 0.5], [0.01, 0.02, -0.03]], dtype=np.float64)
+    scales = u11.row_scales(matrix, 4)
+    codes = u11.quantize(matrix, np.array([0.3, 0.005]), 4)
+    vectors = u11.static_embed(["cats"], tokenizer, embeddings)
+    size = u11.stored_bytes(np.zeros((3, 5), dtype=np.int8), np.ones(3, dtype=np.float32), 4)
+    got = {"row_scales": (getattr(scales, "dtype", type(scales).__name__), np.shape(scales)),
+           "quantize": (getattr(codes, "dtype", type(codes).__name__), np.shape(codes)),
+           "static_embed": getattr(vectors, "dtype", type(vectors).__name__), "stored_bytes": type(size).__name__}
+    want = {"row_scales": (np.float32, (2,)), "quantize": (np.int8, (2, 3)), "static_embed": np.float32, "stored_bytes": "int"}
+    expect(got == want, call="row_scales(a float64 2 x 3 matrix, 4), quantize(it, float64 scales, 4), "
+                             "static_embed(['cats'], …), stored_bytes(…)",
+           returned=got, expected=str(want),
+           hint="each docstring names its return type: convert at the end when the inputs came in another dtype")
+
+
+@pytest.mark.contract
+def test_dequantize_gives_float32_whatever_the_scales_dtype():
+    """Back to numbers: each row's codes times its scale, as float32
+
+    Scales made elsewhere may be float64 (a calibrated scale): the numbers come back as float32 all the same.
+    """
+    got = u11.dequantize(np.array([[1, -2], [3, 0]], dtype=np.int8), np.array([0.5, 2.0], dtype=np.float64))
+    ok = isinstance(got, np.ndarray) and got.dtype == np.float32 and np.allclose(got, [[0.5, -1.0], [6.0, 0.0]])
+    expect(ok, call="dequantize(int8 codes [[1, -2], [3, 0]], float64 scales [0.5, 2.0])",
+           returned=f"{getattr(got, 'dtype', type(got).__name__)} {np.asarray(got).tolist()}",
+           expected="float32 [[0.5, -1.0], [6.0, 0.0]]",
+           hint="the result is float32 whatever the scales' own dtype: bring the scales to float32 too")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(("shape", "bits", "wanted"), [((3, 5), 8, 15 + 12), ((3, 5), 4, 8 + 12), ((4, 4), 4, 8 + 16)])
 def test_stored_bytes_counts_bits_per_code_and_the_scales(shape, bits, wanted):
@@ -725,6 +809,73 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
            hint="the clock counts seconds: convert to milliseconds, and divide by the number of texts for a per-text figure")
 
 
+@pytest.mark.contract
+def test_lab_table_embeds_once_for_the_teacher_and_answers_by_position(student, lab, monkeypatch):
+    """every row embeds the same texts, the questions' texts then the notes' texts, and its pass_rate is retrieval_pass_rate of its vectors, each question's answer being its note's position among the notes … teacher:         ONE call, your U04 embed(texts)
+
+    With the notes handed over in reverse and U04's embed replaced by a stand-in (the test's own
+    student vectors): one teacher call with every text in order, and pass rates scored against each
+    note's position in the list given, not its number.
+    """
+    tokenizer, embeddings = student
+    questions, notes, _ = lab
+    notes = list(reversed(notes))
+    ids = [note.id for note in notes]
+    answers = [ids.index(q["note"]) for q in questions]
+    texts = [q["question"] for q in questions] + [note.text for note in notes]
+    calls = []
+
+    def fake_embed(batch, *args, **kwargs):
+        calls.append(list(batch))
+        vectors = np.zeros((len(batch), embeddings.shape[1]))
+        for i, text in enumerate(batch):
+            token_ids = tokenizer.encode(text).ids
+            if token_ids:
+                mean = embeddings[token_ids].astype(np.float64).mean(axis=0)
+                vectors[i] = mean / np.linalg.norm(mean)
+        return vectors.tolist()
+
+    monkeypatch.setitem(inspect.unwrap(u11.lab_table).__globals__, "embed", fake_embed)
+    rows = u11.lab_table(tokenizer, embeddings, questions, notes)
+    want = own_student_rate(texts, len(questions), answers, tokenizer, embeddings)
+    got = {row.get("model"): row.get("pass_rate") for row in rows} if isinstance(rows, list) else {}
+    ok = calls == [texts] and all(is_number(got.get(m)) and abs(got[m] - want) < 1e-9
+                                  for m in ("teacher", "student float16"))
+    expect(ok, call="lab_table(tokenizer, embeddings, questions, the 10 notes in reverse order), embed replaced",
+           returned={"embed calls": [len(c) for c in calls], "pass rates": got},
+           expected=f"ONE embed call with the {len(texts)} texts (questions, then notes as given), and the teacher and "
+                    f"float16 rows at {want:.3f}: each answer is its note's position in the list given",
+           hint="find each question's note by its id among the notes as given, and send the teacher every text in one call")
+
+
+@pytest.mark.contract
+def test_lab_table_times_each_students_static_embed_per_text(student, lab, monkeypatch):
+    """For the students, ms_per_text is the measured wall-clock time of their static_embed, in milliseconds per text.
+
+    static_embed slowed down here by 0.3 s a call (and embed replaced, so the teacher costs nothing):
+    each student's ms_per_text is about 300 ms over the number of texts, not the batch's 300 ms.
+    """
+    tokenizer, embeddings = student
+    questions, notes, _ = lab
+    scope = inspect.unwrap(u11.lab_table).__globals__
+    real = scope["static_embed"]
+
+    def slow_static_embed(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(scope, "embed", lambda batch, *a, **k: np.eye(len(batch), 8).tolist())
+    monkeypatch.setitem(scope, "static_embed", slow_static_embed)
+    rows = u11.lab_table(tokenizer, embeddings, questions, notes)
+    per_text = 300 / (len(questions) + len(notes))
+    got = {r.get("model"): r.get("ms_per_text") for r in rows if str(r.get("model", "")).startswith("student")} \
+        if isinstance(rows, list) else {}
+    ok = len(got) == 3 and all(is_number(ms) and 0.9 * per_text <= ms <= 4 * per_text for ms in got.values())
+    expect(ok, call="lab_table(...) with each static_embed call taking 0.3 s more", returned=got,
+           expected=f"each student's ms_per_text about {per_text:.1f} (300 ms over {len(questions) + len(notes)} texts)",
+           hint="time the student's embedding call, turn the seconds into milliseconds, and share them out over the texts")
+
+
 # --- Stretch ---
 
 
@@ -746,6 +897,7 @@ def test_production_defaults_to_the_cheapest_row_that_meets_the_bar(bar, current
     (3, (CLAUDE, CLAUDE_SMALL, LOCAL_MODEL), []),
     (2, (CLAUDE, CLAUDE_SMALL, LOCAL_MODEL), [LOCAL_MODEL]),
     (3, (CLAUDE, "claude-sonnet-5", CLAUDE_SMALL, LOCAL_MODEL, "qwen3:8b"), ["claude-sonnet-5", "qwen3:8b"]),
+    (3, ("qwen3:8b", CLAUDE, "claude-sonnet-5", "gemma3:4b"), ["qwen3:8b", "claude-sonnet-5", "gemma3:4b"]),
 ])
 def test_the_table_is_rerun_when_a_new_model_ships(rows, models, wanted):
     """re-run this table whenever a new model ships.

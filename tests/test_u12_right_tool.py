@@ -411,6 +411,35 @@ def test_an_empty_task_row_or_chosen_line_is_a_problem(line, key):
 
 
 @pytest.mark.contract
+@pytest.mark.parametrize(("line", "key"), [("Task: Answer questions about our HR handbook.", "Task"),
+                                           ("Row: Model doesn’t know about our docs", "Row")])
+def test_a_second_task_or_row_line_is_a_problem(line, key):
+    """exactly one non-empty Task line … exactly one Row line
+
+    The same line written twice is not one line: the doc is rejected by a problem naming that key.
+    """
+    expect_problem(RAG_DOC.replace(line + "\n", line + "\n" + line.replace("HR", "IT") + "\n"), key, PROBLEM,
+                   hint=f"count the {key} lines: exactly one, not the last of several")
+
+
+@pytest.mark.contract
+def test_every_problem_of_a_doc_is_listed():
+    """Everything wrong with a decision doc … one string per problem, each naming the line ("Task", "Row", "Chosen") or the approach it is about.
+
+    A RAG doc with no Task line and none of its three Rejected lines has four problems: each is
+    listed, by its own string, not only the first one found.
+    """
+    text = "Row: Model doesn’t know about our docs\nChosen: RAG\n"
+    got, call = problems_of(text)
+    named = {name: [p for p in got if isinstance(p, str) and name.lower() in p.lower()] for name in
+             ("Task", "fine-tune", "distill", "classical")} if isinstance(got, list) else {}
+    ok = isinstance(got, list) and len(got) >= 4 and all(named.get(n) for n in ("Task", "fine-tune", "distill", "classical"))
+    expect(ok, call=call, returned=got,
+           expected="at least four problems: one naming Task, and one naming each of fine-tune, distill and classical",
+           hint="check every rule and keep every problem found: the doc's writer fixes them all in one pass")
+
+
+@pytest.mark.contract
 def test_a_line_before_any_key_is_a_problem():
     """a line that is not "Key: value" runs on from the line before it, which is a problem with that
     line's key (with no key line before it, it is a problem of its own)
