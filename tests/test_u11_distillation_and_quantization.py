@@ -276,7 +276,7 @@ def test_run_ollama_reads_the_reply_as_documented(ollama, kind):
     want = OLLAMA_RESULTS[kind]
     expect(same_result(got, want), call=f"run_ollama(...) when Ollama replies {json.dumps(reply)}",
            returned=got, expected=repr(want),
-           hint="total_duration is in nanoseconds: / 1e6 for milliseconds; stop_reason is 'tool_use' only with a tool call")
+           hint="Ollama reports total_duration in nanoseconds, and a millisecond is a million of them; a tool call is said only when the model called one")
 
 
 @pytest.mark.contract
@@ -334,7 +334,7 @@ def test_cost_is_linear_in_both_token_counts(model, tokens_in, tokens_out):
     usage = {"input_tokens": tokens_in, "output_tokens": tokens_out}
     got = u11.cost_usd(model, usage)
     expect(is_number(got) and math.isclose(got, wanted, rel_tol=1e-9, abs_tol=1e-12), call=f"cost_usd({model!r}, {usage})",
-           returned=got, expected=f"${wanted:.6f}", hint="(input_tokens * input price + output_tokens * output price) / 1e6")
+           returned=got, expected=f"${wanted:.6f}", hint="prices are per million tokens: price the input and the output tokens each at their own rate, then scale down")
 
 
 @pytest.mark.verify
@@ -412,7 +412,7 @@ def test_three_model_table_is_filled_and_one_row_circled():
     cheaper = [row for row in table if row["pass_rate"] >= bar and circled is not None and row["cost_usd"] < circled["cost_usd"]]
     expect(circled in table and circled["pass_rate"] >= bar and not cheaper, call=f"cheapest_passing(table, bar={bar})",
            returned=circled, expected="a row of the table that clears the bar, with no cheaper row that also clears it",
-           hint="keep the rows with pass_rate >= bar, then take the one with the lowest cost_usd")
+           hint="first keep only the rows that reach the bar (reaching it exactly counts), then take the cheapest of those")
 
 
 @pytest.mark.verify
@@ -581,7 +581,7 @@ def test_row_scales_fit_each_row(bits):
     got = u11.row_scales(matrix, bits)
     ok = np.shape(got) == (3,) and np.allclose(np.asarray(got, dtype=np.float64), wanted, rtol=1e-5)
     expect(ok, call=f"row_scales([[1, -2, 0.5], [0.01, 0.02, -0.03], [0, 0, 0]], {bits})", returned=got,
-           expected=f"{wanted.round(6).tolist()}: each row's max |value| / {top}, and 1.0 for the zero row",
+           expected=f"{wanted.round(6).tolist()}: each row's largest magnitude spread over the {top} steps its codes have, and 1.0 for the zero row",
            hint="one scale per row: the row's largest absolute value divided by the largest code the bits allow (127 for 8 bits), not one scale for the matrix")
 
 
@@ -625,7 +625,7 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     worst = int(np.argmax(error - own_step / 2))
     expect(bool(np.all(error <= own_step / 2 * (1 + 1e-4) + 1e-12)), call=f"dequantize(quantize(matrix, row_scales(matrix, {bits}), {bits}), scales)",
            returned=f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})",
-           expected="each row back to within half of its own step (its max |value| / the largest code)",
+           expected="each row back to within half of its own step (the size one code step stands for in that row)",
            hint="a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating")
 
 
