@@ -429,7 +429,7 @@ class RowLoopRefused(np.ndarray):
         return super().__getitem__(key)
 
 
-@pytest.mark.contract
+@pytest.mark.stretch
 def test_search_matrix_scores_rows_without_a_python_loop():
     """Score every row with numpy matrix math, not a Python loop over rows.
 
@@ -447,7 +447,7 @@ def test_search_matrix_scores_rows_without_a_python_loop():
            hint="one matrix product (the matrix times the query) gives every row's score at once")
 
 
-@pytest.mark.contract
+@pytest.mark.stretch
 def test_to_matrix_gives_floats_from_int_vectors():
     """Stack n vectors of d numbers into an (n, d) float numpy array whose rows all have length 1.
 
