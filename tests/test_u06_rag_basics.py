@@ -488,8 +488,8 @@ def test_chunk_text_is_the_paragraph_exactly():
     Notes whose paragraphs carry spaces at their ends, a tab and braces: each chunk's text is its
     paragraph, character for character, with its note, its source and an id no other chunk has.
     """
-    notes = [types.SimpleNamespace(id="noteA", source="noteA.txt", paragraphs=["  Indented first.  ", "Second\\twith {braces} "]),
-             types.SimpleNamespace(id="noteB", source="noteB.txt", paragraphs=["Only one.\\n"])]
+    notes = [types.SimpleNamespace(id="noteA", source="noteA.txt", paragraphs=["  Indented first.  ", "Second\twith {braces} "]),
+             types.SimpleNamespace(id="noteB", source="noteB.txt", paragraphs=["Only one.\n"])]
     chunks = u06.chunk_notes(notes)
     got = [(c.get("note"), c.get("source"), c.get("text")) if isinstance(c, dict) else c for c in chunks]
     want = [(n.id, n.source, p) for n in notes for p in n.paragraphs]
@@ -625,7 +625,7 @@ def test_ask_claude_returns_an_empty_str_without_text_blocks(monkeypatch):
 
 @pytest.mark.contract
 @settings(max_examples=60)
-@given(reply=st.text(alphabet=st.sampled_from(list("[]chunkCHUNK ,0123456789-\\n$.")), max_size=40), n_chunks=st.integers(0, 4))
+@given(reply=st.text(alphabet=st.sampled_from(list("[]chunkCHUNK ,0123456789-\n$.")), max_size=40), n_chunks=st.integers(0, 4))
 def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply, n_chunks):
     """`reply` is a str: never raise on one, whatever it holds.
 
