@@ -476,3 +476,32 @@ def test_through_the_gate_the_training_needs_are_checked_in_order(needs):
     got, call = routed(scenario)
     expect(getattr(got, "move", None) == move, call=call, returned=got, expected=f"move={move!r}",
            hint="the gate's needs in the docstring's order: a narrow task at scale, then a specialized format, then a smaller model")
+
+
+@pytest.mark.contract
+def test_the_tables_and_the_requests_are_the_courses():
+    """Fine-tuning almost never earns its cost: prompts and retrieval come first. This unit's two tables say when it does.
+
+    The two tables (both columns) and the lab's three requests, as the course words them: they are given,
+    and the rows a router cites are these keys.
+    """
+    dont = {'Domain knowledge ("teach it about our products")': "RAG. Cheap. Iterable. Citations.",
+            'Tone of voice ("sound like our brand")': "Persona pattern. Three samples in the prompt.",
+            'One-off behaviors ("always end with bullets")': "Format + Constraint patterns.",
+            'Recent news ("know about events after the cutoff")': "Web search tool. RAG over current sources.",
+            "Most other things": "A better prompt."}
+    do = {"1,000+ high-quality labeled examples": "Enough signal to actually move the model.",
+          "You need to ship a smaller / cheaper model": "Distill a big model’s behavior into a smaller one (Unit 11).",
+          "Extreme consistency for a narrow task": "e.g. structured extraction from one document type at scale.",
+          "Specialized format the base model fights you on": "Niche output shapes the prompt can’t reliably enforce."}
+    text = {"A": "Support wants the bot to answer questions about our 400-page product catalog, which changes monthly.",
+            "B": "Every reply should end with a three-bullet summary in our brand’s voice.",
+            "C": "We extract the same 12 fields from one contract type, ~2M times a month, on a tiny cheap model. "
+                 "The prompt keeps drifting on edge cases and we already have 5,000 hand-labeled examples."}
+    got = {"DONT_FINE_TUNE_FOR": u08.DONT_FINE_TUNE_FOR, "DO_CONSIDER_FINE_TUNING_WHEN": u08.DO_CONSIDER_FINE_TUNING_WHEN,
+           "SCENARIO_TEXT": u08.SCENARIO_TEXT}
+    want = {"DONT_FINE_TUNE_FOR": dont, "DO_CONSIDER_FINE_TUNING_WHEN": do, "SCENARIO_TEXT": text}
+    wrong = [name for name in want if got[name] != want[name]]
+    expect(not wrong, call=", ".join(want), returned={name: got[name] for name in wrong},
+           expected="the course's two tables and the lab's three requests, word for word",
+           hint="these constants are given: keep them as the course wrote them")
