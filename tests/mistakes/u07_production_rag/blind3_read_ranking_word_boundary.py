@@ -1,4 +1,4 @@
-"""read_ranking breaks 'not inside a longer one' for hyphenated ids -- \b boundaries pass both docstring examples but let 'note04' be named by 'note04-p1' (a hyphen is a \b boundary).
+r"""read_ranking breaks 'not inside a longer one' for hyphenated ids -- \b boundaries pass both docstring examples but let 'note04' be named by 'note04-p1' (a hyphen is a \b boundary).
 
 U07 · RAG — what actually works.
 

@@ -1,4 +1,4 @@
-"""tokenize breaks 'A term is a run of letters and digits (ASCII)' -- it uses \w+, so underscores and non-ASCII letters stay inside terms ('snake_case', 'café').
+r"""tokenize breaks 'A term is a run of letters and digits (ASCII)' -- it uses \w+, so underscores and non-ASCII letters stay inside terms ('snake_case', 'café').
 
 U07 · RAG — what actually works.
 
