@@ -483,7 +483,7 @@ def test_the_tables_and_the_requests_are_the_courses():
     """Fine-tuning almost never earns its cost: prompts and retrieval come first. This unit's two tables say when it does.
 
     The two tables (both columns) and the lab's three requests, as the course words them: they are given,
-    and the rows a router cites are these keys.
+    and the rows your route cites, one tag at a time and for no need, are these keys.
     """
     dont = {'Domain knowledge ("teach it about our products")': "RAG. Cheap. Iterable. Citations.",
             'Tone of voice ("sound like our brand")': "Persona pattern. Three samples in the prompt.",
@@ -505,3 +505,10 @@ def test_the_tables_and_the_requests_are_the_courses():
     expect(not wrong, call=", ".join(want), returned={name: got[name] for name in wrong},
            expected="the course's two tables and the lab's three requests, word for word",
            hint="these constants are given: keep them as the course wrote them")
+    scenarios = [u08.Scenario(needs={tag}, changes_often=False, labelled_examples=5_000, monthly_volume=2_000_000,
+                              prompt_tried=True) for tag in NEED_TAGS]
+    scenarios.append(u08.Scenario(needs=set(), changes_often=False, labelled_examples=0, monthly_volume=0, prompt_tried=False))
+    cited = [getattr(u08.route(scenario), "row", None) for scenario in scenarios]
+    expect(all(row in dont or row in do for row in cited), call="route(...) for each tag alone, and for no need",
+           returned=cited, expected="every row a key of the course's two tables, word for word",
+           hint="cite a row by its whole key, as the course's table writes it")
