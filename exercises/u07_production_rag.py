@@ -84,7 +84,8 @@ def tokenize(text: str) -> list[str]:
     """Split `text` into BM25 terms; return them as a list of str, in text order.
 
     A term is a run of letters and digits (ASCII), lower-cased; punctuation and spaces separate terms
-    and are dropped. "What happened in INC-20931?" -> ["what", "happened", "in", "inc", "20931"].
+    and are dropped, and so do an underscore and a letter outside ASCII ("café_au" -> ["caf", "au"]).
+    "What happened in INC-20931?" -> ["what", "happened", "in", "inc", "20931"].
     The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and
     "stockline", or "figures?" and "figures", must come out as one term.
     """
@@ -115,7 +116,8 @@ def vector_search(index: list[dict], query_vector: list[float], k: int = DEPTH) 
 def fuse(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[str]:
     """Merge several rankings into one by reciprocal rank fusion (RRF); return the ids, best first.
 
-    `rankings`: lists of (id, score) pairs, each best first, as bm25_search and vector_search return.
+    `rankings`: lists of (id, score) pairs, each best first and holding an id once, as bm25_search
+    and vector_search return.
     An id at rank r (counted from 1) of a ranking earns 1 / (k + r) from it; its fused score is the
     sum over the rankings it appears in. Return a list of str: every id found, exactly once, highest
     fused score first. The scores in the pairs play no part: BM25 scores run to 10 and more, cosines
@@ -141,7 +143,8 @@ def rerank_prompt(question: str, candidates: list[dict], n: int = TOP_N) -> str:
     """Return the re-ranking prompt (a str): RERANK_TEMPLATE filled in for `n`, `question` and `candidates`.
 
     `candidates` are index entries; the CANDIDATES part lists them in their given order, one line
-    each: the id in square brackets, a space, then the text ("[note05] The reserve is $48,000.").
+    each: the id in square brackets, a space, then the text ("[note05] The reserve is $48,000."), as
+    it is, line breaks included.
     """
     raise NotImplementedError('U07 · rerank_prompt() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
 
@@ -149,7 +152,7 @@ def rerank_prompt(question: str, candidates: list[dict], n: int = TOP_N) -> str:
 def read_ranking(reply: str, ids: list[str], n: int = TOP_N) -> list[str]:
     """Read the model's re-ranking `reply` defensively; return the n ids to keep, best first.
 
-    `ids` are the candidates' ids, in retrieval order. Rules for the result:
+    `ids` are the candidates' ids, distinct, in retrieval order. Rules for the result:
     - it holds min(n, len(ids)) distinct ids, every one of them from `ids`;
     - first come the ids the reply names, in the order the reply first names them, each once; an id
       counts only as a whole id, not inside a longer one ("note1" is not named by "note10", nor
@@ -262,7 +265,7 @@ def compare(index: list[dict], question: str, expected: str | None) -> dict:
       "cosine_answer", "reranked_answer"  your U06 answer_from dicts, made from each top 3;
       "better"                True when the re-ranked answer is right and the cosine one is not.
     An answer is right when its cited notes hold `expected`, or, for an unanswerable question
-    (expected None), when it says "not found in sources".
+    (expected None), when it says "not found in sources" (its "not_found" is True).
     """
     raise NotImplementedError('U07 · compare() is not written yet: write it here, then run `kata check 7` (stuck? `kata hint 7`)')
 

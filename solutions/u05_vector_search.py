@@ -29,7 +29,7 @@ QUERIES = (
 def build_index(notes) -> list[dict]:
     """Embed every note once; return the index: a list of one dict per note, in the notes' order.
 
-    `notes` are the sample corpus's notes (`from kata.corpus import load_notes`), each with `.id`
+    `notes` is a list of the sample corpus's notes (`from kata.corpus import load_notes`), each with `.id`
     ("note01") and `.text` (the whole file). Each entry has the keys "id" (the note's id), "text" (its
     text) and "vector" (the embedding of that text); more keys are yours to add. Embed all the texts
     with ONE call to your U04 `embed`, in the notes' order: the corpus is embedded once, here.
@@ -43,7 +43,8 @@ def top_k(index: list[dict], query_vector: list[float], k: int = 3) -> list[str]
 
     Similarity is your U04 `cosine` between `query_vector` and an entry's "vector". The result holds
     min(k, len(index)) different ids in order of falling cosine, and no entry left out scores higher
-    than one kept (equal scores may go either way). No API call here: the vectors are given.
+    than one kept (equal scores may go either way). `k` is 1 or more. `index` is left as it was: not
+    reordered, not changed. No API call here: the vectors are given.
     """
     scored = [(cosine(query_vector, entry["vector"]), entry["id"]) for entry in index]
     scored.sort(key=lambda pair: pair[0], reverse=True)  # highest cosine first: most similar
@@ -65,7 +66,7 @@ def run_queries(index: list[dict], queries=QUERIES, k: int = 3) -> list[dict]:
     """Search for each (question, expected id) of `queries`, in order; return one report row per question.
 
     Each row is a dict with the keys "question", "expected", "top" (the ids `search` gives for the
-    question, with this k) and "hit" (True when the expected id is in top, else False). The Verify
+    question, with this k) and "hit" (the bool True when the expected id is in top, else False). The Verify
     line wants a hit for at least 4 of the 5 QUERIES.
     """
     rows = []
@@ -81,7 +82,8 @@ def run_queries(index: list[dict], queries=QUERIES, k: int = 3) -> list[dict]:
 def to_matrix(vectors: list[list[float]]) -> np.ndarray:
     """Stack n vectors of d numbers into an (n, d) float numpy array whose rows all have length 1.
 
-    Each row keeps its vector's direction, scaled to length 1. Done once, when the index is built,
+    Each row keeps its vector's direction, scaled to length 1 (no vector is all zeros: each has a
+    direction; n is 1 or more). Done once, when the index is built,
     this turns every later cosine into a plain dot product.
     """
     matrix = np.asarray(vectors, dtype=float)
@@ -91,7 +93,8 @@ def to_matrix(vectors: list[list[float]]) -> np.ndarray:
 def search_matrix(matrix: np.ndarray, query_vector: list[float], k: int = 3) -> list[int]:
     """Return the row numbers (ints) of the k rows of `matrix` most similar to `query_vector`, best first.
 
-    `matrix` comes from `to_matrix`, so its rows have length 1; the query need not. Score
+    `matrix` comes from `to_matrix`, so its rows have length 1; the query need not (it is not all
+    zeros), and `k` is 1 or more. Score
     every row with numpy matrix math, not a Python loop over rows. The answer is the same rows, in
     the same order, as `top_k` gives for the same vectors (near-equal scores aside).
     """

@@ -83,7 +83,8 @@ def build_chunk_index(chunks: list[dict]) -> list[dict]:
 def retrieve(index: list[dict], question: str, k: int = 3) -> list[dict]:
     """Return the k entries of `index` closest in meaning to `question`, best first: the index's own dicts.
 
-    Rank as your U05 `top_k` does (it works on any list of dicts with "id" and "vector"). Embed the
+    Rank as your U05 `top_k` does (it works on any list of dicts with "id" and "vector"; no two
+    entries of an index share an id). Embed the
     question alone, with ONE call to your U04 `embed` on a list that holds just `question`.
     """
     query_vector = embed([question])[0]
@@ -110,11 +111,12 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
 
     A citation is a pair of square brackets that opens with the word "chunk", in any case. Read every
     one, in all the ways models write them: "[chunk 2]", "[Chunk 2]", "[chunk 2, chunk 3]" (several in
-    one bracket) and "[chunk 2][chunk 3]" (side by side). Numbers outside such brackets are not
+    one bracket) and "[chunk 2][chunk 3]" (side by side); every run of digits inside such a bracket
+    is one chunk number ("[chunk 2, 3]" cites 2 and 3). Numbers outside such brackets are not
     citations ("$48,000", "chunk 2" in running text, "[2]"). `cited` holds the numbers from 1 to
     `n_chunks` (the chunks that were in the prompt); `flagged` holds the others (0, or beyond
     n_chunks: the model cited a chunk it was never given). Both lists are in order of first
-    appearance, each number once. Never raise on a reply, whatever it holds.
+    appearance, each number once. `reply` is a str: never raise on one, whatever it holds.
     """
     # A bracket that opens with "chunk" and a number; every number inside it is cited: [chunk 2, chunk 3].
     groups = re.findall(r"\[\s*chunks?\s*(\d[^\]]*)\]", reply, re.IGNORECASE)
@@ -136,8 +138,8 @@ def ask_claude(system: str, user: str) -> str:
     Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens
     MAX_TOKENS, `system` as the system prompt, `user` as the content of the only message, a user
     turn (a string, or one text block holding it: the API takes both). Return the
-    reply's text (the text of its text blocks, in order, with nothing put between them), not the
-    SDK's object.
+    reply's text (the text of its text blocks, in order, with nothing put between them; "" when it
+    has none), not the SDK's object.
     """
     reply = _client().messages.create(
         model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{"role": "user", "content": user}]

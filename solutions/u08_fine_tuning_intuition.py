@@ -88,15 +88,18 @@ def route(scenario: Scenario) -> Route:
 
     Return Route(move, row, reason): `move` one of MOVES; `row` a key of DONT_FINE_TUNE_FOR or
     DO_CONSIDER_FINE_TUNING_WHEN, written exactly; `reason` one sentence in your words (four words
-    or more). Every scenario gets an answer. The rules the answer obeys:
+    or more, counted between spaces). Every scenario gets an answer; its needs are tags of NEEDS.
+    The rules the answer obeys, the first that applies deciding:
     - knowledge is retrieved, never trained: "recent news" -> "web search" citing the Recent news row,
       whatever else the scenario holds; otherwise "domain knowledge" -> "RAG", the Domain knowledge row;
     - a training move ("fine-tune (LoRA)" or "distillation") only when every condition of the gate
       holds: labelled_examples >= ENOUGH_LABELS, prompt_tried, and not changes_often. Through it, a
       "narrow task" at monthly_volume >= AT_SCALE is "fine-tune (LoRA)" (the Extreme consistency or
-      the 1,000+ row), a "specialized format" is "fine-tune (LoRA)", a "smaller model" "distillation";
-    - a scenario that needs only a tone of voice and/or a one-off behavior is "prompting", citing
-      the Tone of voice or One-off behaviors row, however many labels it has;
+      the 1,000+ row), else a "specialized format" is "fine-tune (LoRA)", else a "smaller model"
+      "distillation" (checked in that order);
+    - a scenario that needs only a tone of voice and/or a one-off behavior (one of the two at least,
+      and no other tag) is "prompting", citing the Tone of voice or One-off behaviors row, however
+      many labels it has;
     - anything else is "prompting", the Most other things row.
     """
     needs = scenario.needs
@@ -115,10 +118,10 @@ def route(scenario: Scenario) -> Route:
                      "The base model fights this output shape even after the prompt was pushed hard.")
     if gate_open and "smaller model" in needs:
         return Route("distillation", _row("You need to ship"), "Distill the big model's behaviour into a small one.")
-    # Everything else is a prompt: persona for voice, Format + Constraint for one-off rules.
-    if "tone of voice" in needs:
-        return Route("prompting", _row("Tone of voice"), "Voice is a persona pattern with three samples in the prompt.")
-    if "one-off behavior" in needs:
+    # Everything else is a prompt: persona for voice, Format + Constraint for one-off rules, a better prompt for the rest.
+    if needs and needs <= {"tone of voice", "one-off behavior"}:  # only these two, at least one of them
+        if "tone of voice" in needs:
+            return Route("prompting", _row("Tone of voice"), "Voice is a persona pattern with three samples in the prompt.")
         return Route("prompting", _row("One-off behaviors"), "A one-off output rule is a Format + Constraint pattern.")
     return Route("prompting", _row("Most other things"), "Nothing here needs new weights: write a better prompt.")
 
@@ -148,7 +151,8 @@ def adapter_size_mb(n_layers: int, d_model: int, rank: int, bytes_per_param: int
 
     Take each adapted projection as a d_model x d_model matrix with a rank-`rank` adapter beside it
     (the two low-rank matrices LoRA trains), two projections per layer, n_layers layers, and
-    bytes_per_param bytes per trained number (2 for fp16 / bf16). Return a float. (In Llama 3.1 8B
+    bytes_per_param bytes per trained number (2 for fp16 / bf16); nothing else is counted. Return a
+    float, unrounded. (In Llama 3.1 8B
     the v projection is really 4096 x 1024, grouped-query attention, so the square count is a
     slight upper bound.)
     """

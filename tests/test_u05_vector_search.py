@@ -1,6 +1,7 @@
 """U05 · Vector search: a list of {id, text, vector}, ranked by your own cosine; then the same as matrix math."""
 
 import itertools
+import types
 import math
 
 import numpy as np
@@ -324,3 +325,137 @@ def test_search_matrix_with_k_at_least_the_rows_ranks_them_all(k):
     got = [int(i) for i in got] if isinstance(got, (list, tuple, np.ndarray)) else got
     expect(got == [0, 2, 1], call=f"search_matrix(to_matrix([[1, 0], [0, 1], [1, 1]]), [1.0, 0.2], {k})", returned=got,
            expected="[0, 2, 1]: all three rows, best first", hint="when k is larger than the number of rows, return every row: cap k at the row count")
+
+
+# --- The contract, clause by clause, with Voyage replaced by a stand-in (no API): tests/contracts/u05_vector_search.md
+
+
+def stand_in_voyage(monkeypatch, vector_of):
+    """Replace the SDK's embed (whatever route your U04 embed takes to it) by `vector_of(text)` per text; the
+    list of calls it gets (each the list of texts sent) is returned."""
+    calls = []
+
+    def fake_embed(self, texts, *args, **kwargs):
+        calls.append(list(texts) if isinstance(texts, (list, tuple)) else texts)
+        return types.SimpleNamespace(embeddings=[vector_of(text) for text in texts])
+
+    monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+    return calls
+
+
+@pytest.mark.contract
+def test_build_index_stores_each_notes_own_vector(monkeypatch):
+    """Each entry has the keys "id" (the note's id), "text" (its text) and "vector" (the embedding of that text)
+
+    With a stand-in that embeds each text as its own vector, every entry holds the vector of its own
+    note's text: a shifted or reused vector, or notes embedded one per call, shows here.
+    """
+    notes = [types.SimpleNamespace(id=f"n{i}", text=f"note {i}: " + "word " * i) for i in (3, 1, 2)]
+    calls = stand_in_voyage(monkeypatch, lambda text: [float(len(text)), 1.0])
+    index = u05.build_index(notes)
+    got = [(e.get("id"), e.get("text"), list(e.get("vector") or [])) if isinstance(e, dict) else e for e in index]
+    want = [(n.id, n.text, [float(len(n.text)), 1.0]) for n in notes]
+    expect(got == want and calls == [[n.text for n in notes]], call="build_index(<3 notes>)",
+           returned={"entries (id, text, vector)": got, "embed calls": calls},
+           expected={"entries (id, text, vector)": want, "embed calls": [[n.text for n in notes]]},
+           hint="embed every text in one call, then pair each note with the vector at its own position")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_search_embeds_the_query_once_and_ranks_with_its_k(monkeypatch, k):
+    """Rank as `top_k` does. Embed the query alone, with ONE call to your U04 `embed` on a list that holds just `query`.
+
+    The stand-in embeds every query as (2, 1): over the compass, search gives top_k's answer for that
+    vector, with the k it was given (not a fixed 3), after one call holding the query alone.
+    """
+    calls = stand_in_voyage(monkeypatch, lambda text: [2.0, 1.0])
+    got = u05.search([dict(e) for e in COMPASS], "Which way is up?", k)
+    want = ["northeast", "east", "far-east", "north", "west"][:k]
+    expect(got == want and calls == [["Which way is up?"]], call=f"search(compass, 'Which way is up?', k={k})",
+           returned={"ids": got, "embed calls": calls}, expected={"ids": want, "embed calls": [["Which way is up?"]]},
+           hint="embed the query alone, in one call, then rank the stored vectors with your top_k and the k you were given")
+
+
+@pytest.mark.contract
+def test_run_queries_hit_is_membership_anywhere_in_top(monkeypatch):
+    """"hit" (the bool True when the expected id is in top, else False)
+
+    Every question is embedded as (2, 1), so the compass ranks northeast, east, far-east: a hit at
+    rank 2 or 3 is a hit, an id outside the top is not, and hit is the bool itself, not 1 or 0.
+    """
+    stand_in_voyage(monkeypatch, lambda text: [2.0, 1.0])
+    queries = (("first?", "east"), ("second?", "west"), ("third?", "far-east"), ("fourth?", "northeast"))
+    rows = u05.run_queries([dict(e) for e in COMPASS], queries, k=3)
+    got = [tuple(row.get(key) for key in ("question", "expected", "top", "hit")) if isinstance(row, dict) else row
+           for row in rows]
+    top = ["northeast", "east", "far-east"]
+    want = [(q, e, top, e in top) for q, e in queries]
+    expect(got == want and all(type(row[3]) is bool for row in got), call="run_queries(compass, queries, k=3)",
+           returned=[(row[1], row[3], type(row[3]).__name__) if isinstance(row, tuple) else row for row in got],
+           expected="(expected, hit, type): east True, west False, far-east True, northeast True, each a bool",
+           hint="a hit is the expected id anywhere in the top, not only first; store the comparison's own True or False")
+
+
+@pytest.mark.contract
+def test_top_k_leaves_the_index_as_it_was():
+    """`index` is left as it was: not reordered, not changed.
+
+    The caller's index keeps its order and its entries after top_k ranks it: sorting the list in place
+    would reorder the notes under build_index's "in the notes' order".
+    """
+    vectors = {"east": [1.0, 0.0], "north": [0.0, 1.0], "west": [-1.0, 0.0], "northeast": [1.0, 1.0], "far-east": [5.0, -1.0]}
+    index = [{"id": name, "text": name, "vector": vector} for name, vector in vectors.items()]  # not in cosine order
+    before = [dict(e, vector=list(e["vector"])) for e in index]
+    entries = list(index)
+    u05.top_k(index, [2.0, 1.0], 3)
+    same = index == before and len(index) == len(entries) and all(a is b for a, b in zip(index, entries))
+    expect(same, call=f"top_k(index, [2.0, 1.0], 3) on the index {vectors}", returned=[e.get("id") for e in index],
+           expected=[e["id"] for e in before],
+           hint="rank a new list of (score, id) pairs; leave the caller's list and its dicts alone")
+
+
+class RowLoopRefused(np.ndarray):
+    """A matrix that refuses to be read row by row in Python: iterating it or taking one row at a time fails."""
+
+    def __iter__(self):
+        if self.ndim == 2:
+            raise AssertionError("a Python loop over the matrix's rows")
+        return super().__iter__()
+
+    def __getitem__(self, key):
+        if self.ndim == 2 and isinstance(key, (int, np.integer)):
+            raise AssertionError("a Python loop over the matrix's rows (one row taken at a time)")
+        return super().__getitem__(key)
+
+
+@pytest.mark.stretch
+def test_search_matrix_scores_rows_without_a_python_loop():
+    """Score every row with numpy matrix math, not a Python loop over rows.
+
+    A matrix that refuses to hand out its rows one at a time still gives its best rows: the scores
+    come from one matrix product, not from a loop over the rows.
+    """
+    matrix = u05.to_matrix([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]]).view(RowLoopRefused)
+    try:
+        got = u05.search_matrix(matrix, [1.0, 0.2], 2)
+    except AssertionError as refused:
+        got = str(refused)
+    got = [int(i) for i in got] if isinstance(got, (list, tuple, np.ndarray)) else got
+    expect(got == [0, 2], call="search_matrix(to_matrix([[1, 0], [0, 1], [1, 1], [-1, 0]]), [1.0, 0.2], 2)",
+           returned=got, expected="[0, 2], scored without taking the rows one at a time",
+           hint="one matrix product (the matrix times the query) gives every row's score at once")
+
+
+@pytest.mark.stretch
+def test_to_matrix_gives_floats_from_int_vectors():
+    """Stack n vectors of d numbers into an (n, d) float numpy array whose rows all have length 1.
+
+    Vectors of ints give a float array all the same: (3, 4) becomes (0.6, 0.8), not (0, 0).
+    """
+    got = u05.to_matrix([[3, 4], [0, 2], [5, 0]])
+    ok = isinstance(got, np.ndarray) and got.dtype.kind == "f" and got.shape == (3, 2) \
+        and np.allclose(got, [[0.6, 0.8], [0.0, 1.0], [1.0, 0.0]])
+    expect(ok, call="to_matrix([[3, 4], [0, 2], [5, 0]])", returned=repr(got),
+           expected="array([[0.6, 0.8], [0.0, 1.0], [1.0, 0.0]]) of floats",
+           hint="make the array of floats first, then divide each row by its own length")

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
+from kata.models import CLAUDE
 from kata.spy import never_called
 from kata.testing import expect, load_unit
 
@@ -203,7 +204,7 @@ def test_chunks_are_paragraphs_of_their_notes():
 # --- answer(): the pieces put together, with Claude and retrieval replaced by stand-ins (no API)
 
 
-def answer_with(monkeypatch, reply, question="Who is the executive sponsor?"):
+def answer_with(monkeypatch, reply, question="Who is the executive sponsor?", **given):
     """Run the unit's answer() with the two SDKs replaced by stand-ins (whatever route the code takes
     to them): Voyage embeds every question as (1, 0), and the index is RETRIEVED with vectors that put
     it first to last, plus a far entry; Claude replies `reply`. Returns answer's result and the
@@ -226,7 +227,7 @@ def answer_with(monkeypatch, reply, question="Who is the executive sponsor?"):
     vectors = [[1.0, 0.1], [1.0, 0.3], [1.0, 0.6]]  # cosines with (1, 0): 0.995, 0.958, 0.857, in RETRIEVED's order
     index = [dict(c, vector=v) for c, v in zip(RETRIEVED, vectors)] + [
         dict(chunk("note09", 1, "An unrelated note."), vector=[0.0, 1.0])]
-    return u06.answer(question, index), calls
+    return u06.answer(question, index, **given), calls  # `given`: system= or k=, when a test passes them
 
 
 @pytest.mark.verify
@@ -287,7 +288,7 @@ def test_answer_reads_not_found_as_no_citation(monkeypatch, reply):
 
 @pytest.mark.contract
 def test_ask_claude_returns_the_text_of_every_text_block(monkeypatch):
-    """Return the reply's text (the text of its text blocks, in order, with nothing put between them), not the SDK's object.
+    """Return the reply's text (the text of its text blocks, in order, with nothing put between them; "" when it has none)
 
     A reply may come in several content blocks, not all of them text: the answer is the text blocks'
     text, whole and in order. Claude is a stand-in that replies in two text blocks around a
@@ -330,6 +331,9 @@ def test_retrieve_returns_the_closest_entries_best_first(monkeypatch):
     got = u06.retrieve(index, "Which way is up?", 3)
     expect(calls, call="retrieve(index, 'Which way is up?', 3)", returned=got,
            expected=never_called(voyageai.Client, "embed", "retrieve ran"), hint="embed the question with your U04 embed")
+    expect(calls == [["Which way is up?"]], call="retrieve(index, 'Which way is up?', 3)", returned=f"embed calls: {calls}",
+           expected="one call holding just the question: [['Which way is up?']]",
+           hint="embed the question alone, once: the index already holds every chunk's vector")
     ids = [entry.get("id") for entry in got] if isinstance(got, list) and all(isinstance(e, dict) for e in got) else got
     expect(ids == ["northeast", "east", "far-east"] and all(any(e is i for i in index) for e in got),
            call="retrieve(index, 'Which way is up?', 3) with the question embedded as (2, 1)", returned=ids,
@@ -460,3 +464,187 @@ def test_tightened_instruction_says_not_found_and_stops():
            call=f"answer({WIFI[0]!r}, index, system=TIGHT_SYSTEM)", returned=shown,
            expected="the reply 'not found in sources' and nothing more (case and a final full stop aside), not_found True",
            hint="pass the system prompt you were given on to your ask_claude: the default SYSTEM lets the model add the closest passage")
+
+
+# --- The contract, clause by clause, with the SDKs replaced by stand-ins (no API): tests/contracts/u06_rag_basics.md
+
+
+def stand_in_voyage(monkeypatch, vector_of):
+    """Replace the SDK's embed by `vector_of(text)` per text; returns the list of calls (each the texts sent)."""
+    calls = []
+
+    def fake_embed(self, texts, *args, **kwargs):
+        calls.append(list(texts) if isinstance(texts, (list, tuple)) else texts)
+        return types.SimpleNamespace(embeddings=[vector_of(text) for text in texts])
+
+    monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+    return calls
+
+
+@pytest.mark.contract
+def test_chunk_text_is_the_paragraph_exactly():
+    """"text" (the paragraph exactly as `.paragraphs` gives it)
+
+    Notes whose paragraphs carry spaces at their ends, a tab and braces: each chunk's text is its
+    paragraph, character for character, with its note, its source and an id no other chunk has.
+    """
+    notes = [types.SimpleNamespace(id="noteA", source="noteA.txt", paragraphs=["  Indented first.  ", "Second\twith {braces} "]),
+             types.SimpleNamespace(id="noteB", source="noteB.txt", paragraphs=["Only one.\n"])]
+    chunks = u06.chunk_notes(notes)
+    got = [(c.get("note"), c.get("source"), c.get("text")) if isinstance(c, dict) else c for c in chunks]
+    want = [(n.id, n.source, p) for n in notes for p in n.paragraphs]
+    ids = [c.get("id") for c in chunks if isinstance(c, dict)]
+    expect(got == want and len(set(ids)) == len(ids) == 3 and all(isinstance(i, str) for i in ids),
+           call="chunk_notes(<two notes, three paragraphs>)", returned={"chunks": got, "ids": ids},
+           expected={"chunks (note, source, text)": want, "ids": "three different str"},
+           hint="copy each paragraph as it is, spaces at its ends included; only the id is yours to make up")
+
+
+@pytest.mark.contract
+def test_build_chunk_index_embeds_once_into_new_dicts(monkeypatch):
+    """Each entry holds every key of its chunk and one more, "vector", the embedding of its "text". Embed all the texts with ONE call to your U04 `embed`, in the chunks' order.
+
+    With a stand-in that embeds each text as (its length, 1): one call holding every text in order,
+    and each entry a new dict, the chunk's keys plus its own text's vector; the chunks are left alone.
+    """
+    chunks = [chunk("note01", 1, "Short."), chunk("note02", 1, "A longer paragraph."), chunk("note02", 2, "Mid one.")]
+    before = [dict(c) for c in chunks]
+    calls = stand_in_voyage(monkeypatch, lambda text: [float(len(text)), 1.0])
+    index = u06.build_chunk_index(chunks)
+    got = [({k: v for k, v in e.items() if k != "vector"}, list(e.get("vector") or [])) if isinstance(e, dict) else e
+           for e in index]
+    want = [(c, [float(len(c["text"])), 1.0]) for c in before]
+    fresh = chunks == before and all(isinstance(e, dict) and e is not c for e, c in zip(index, chunks))
+    expect(got == want and calls == [[c["text"] for c in before]] and fresh, call="build_chunk_index(<3 chunks>)",
+           returned={"entries (keys, vector)": got, "embed calls": calls, "chunks after": chunks},
+           expected={"entries (keys, vector)": want, "embed calls": [[c["text"] for c in before]],
+                     "chunks after": before},
+           hint="one call with every chunk's text in order, then a new dict per chunk: its keys and its own vector, the chunk itself untouched")
+
+
+@pytest.mark.contract
+def test_prompt_keeps_braces_in_a_chunk_and_a_question():
+    """The course's shape, character for character: USER_TEMPLATE, whose context is one CHUNK_LINE per chunk
+
+    A paragraph or a question may hold braces ("{total}", "{}"): they are text, pasted as they are,
+    never read as a template's fields.
+    """
+    chunks = [chunk("note05", 2, "The budget {total} holds a reserve {of 12%}."), chunk("note01", 1, "A set: {}.")]
+    question = "What is {total}?"
+    try:
+        got = u06.build_prompt([dict(c) for c in chunks], question)
+    except (KeyError, IndexError, ValueError) as error:
+        got = f"{type(error).__name__}: {error}"
+    want = course_prompt(chunks, question)
+    expect(got == want, call=f"build_prompt(<2 chunks with braces>, {question!r})", returned=got,
+           expected=f"the course's prompt, exactly:\n{want}\nFirst difference (yours: -, the course's: +):\n"
+                    f"{first_difference(got, want)}",
+           hint="fill the template's fields once, with the finished context and the question as values: text pasted in is never filled again")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("k", [1, 2])
+def test_answer_retrieves_with_the_k_it_is_given(monkeypatch, k):
+    """Retrieve the k chunks closest to the question (as `retrieve` does), ask Claude once with `system` and the course's prompt of those chunks
+
+    answer(..., k=1) puts one chunk in the prompt, k=2 two: the k it was given, not a fixed 3.
+    """
+    got, calls = answer_with(monkeypatch, "Helen Okafor [chunk 1].", k=k)
+    want = course_prompt(RETRIEVED[:k], SPONSOR[0])
+    sent = [user for _, user in calls]
+    expect(sent == [want], call=f"answer({SPONSOR[0]!r}, index, k={k})", returned=sent,
+           expected=f"one call to Claude whose prompt holds the {k} closest chunk{'s' * (k > 1)}:\n{want}",
+           hint="pass the k that answer was given on to your retrieve")
+
+
+@pytest.mark.contract
+def test_answer_sends_the_system_it_is_given(monkeypatch):
+    """ask Claude once with `system` and the course's prompt of those chunks
+
+    answer(..., system=...) sends that system prompt, not SYSTEM: the Stretch's TIGHT_SYSTEM reaches Claude.
+    """
+    system = COURSE_SYSTEM + "\nAnswer in one sentence."
+    _, calls = answer_with(monkeypatch, "Helen Okafor [chunk 1].", system=system)
+    sent = [s for s, _ in calls]
+    expect(sent == [system], call=f"answer({SPONSOR[0]!r}, index, system=<SYSTEM plus a sentence>)", returned=sent,
+           expected=[system], hint="hand the system prompt answer was given on to answer_from, and from there to Claude")
+
+
+@pytest.mark.contract
+def test_ask_claude_sends_the_courses_request(monkeypatch):
+    """Make one `anthropic.Anthropic().messages.create(...)` call for model CLAUDE with max_tokens MAX_TOKENS, `system` as the system prompt, `user` as the content of the only message, a user turn
+
+    The request itself, as the SDK receives it: one call, the model, the token limit, the system
+    prompt, and one user message holding the prompt (a string or one text block).
+    """
+    requests = []
+
+    def fake_create(self, *args, **kwargs):
+        requests.append(kwargs)
+        return types.SimpleNamespace(content=[types.SimpleNamespace(type="text", text="ok")], stop_reason="end_turn")
+
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+    user = course_prompt(RETRIEVED, SPONSOR[0])
+    u06.ask_claude("Be brief.", user)
+
+    def shape(kwargs):
+        messages = kwargs.get("messages")
+        content = messages[0].get("content") if isinstance(messages, list) and len(messages) == 1 else None
+        text = content if isinstance(content, str) else (
+            content[0].get("text") if isinstance(content, list) and len(content) == 1 and content[0].get("type") == "text" else content)
+        system = kwargs.get("system")
+        system = system[0].get("text") if isinstance(system, list) and len(system) == 1 else system
+        return {"model": kwargs.get("model"), "max_tokens": kwargs.get("max_tokens"), "system": system,
+                "messages": len(messages) if isinstance(messages, list) else messages,
+                "role": messages[0].get("role") if isinstance(messages, list) and messages else None, "user": text == user}
+
+    got = [shape(r) for r in requests]
+    want = [{"model": CLAUDE, "max_tokens": u06.MAX_TOKENS, "system": "Be brief.", "messages": 1, "role": "user", "user": True}]
+    expect(got == want, call="ask_claude('Be brief.', <the course's prompt>)", returned=got, expected=want,
+           hint="one create call: the unit's model and token limit, the system prompt as system, and a single user message holding the prompt")
+
+
+@pytest.mark.contract
+def test_ask_claude_returns_an_empty_str_without_text_blocks(monkeypatch):
+    """Return the reply's text (the text of its text blocks, in order, with nothing put between them; "" when it has none), not the SDK's object.
+
+    A reply cut off before any text, or made only of a tool call, has no text block: its text is "".
+    """
+    def fake_create(self, *args, **kwargs):
+        return types.SimpleNamespace(content=[types.SimpleNamespace(type="tool_use", name="search", input={})],
+                                     stop_reason="tool_use")
+
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+    try:
+        got = u06.ask_claude(COURSE_SYSTEM, "QUESTION: ?")
+    except (IndexError, AttributeError, TypeError) as error:
+        got = f"{type(error).__name__}: {error}"
+    expect(got == "", call="ask_claude(SYSTEM, user) when the reply's only block is a tool call", returned=got,
+           expected="'' (no text block, no text)", hint="join the texts of the text blocks, however many there are, none included")
+
+
+@pytest.mark.contract
+@settings(max_examples=60)
+@given(reply=st.text(alphabet=st.sampled_from(list("[]chunkCHUNK ,0123456789-\n$.")), max_size=40), n_chunks=st.integers(0, 4))
+def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply, n_chunks):
+    """`reply` is a str: never raise on one, whatever it holds.
+
+    Property: on any text of brackets, digits, the word and punctuation, parse_citations returns
+    (cited, flagged): the distinct numbers of the [chunk …] brackets split at n_chunks, in first-seen order.
+    """
+    try:
+        got = u06.parse_citations(reply, n_chunks)
+    except Exception as error:  # noqa: BLE001 - the clause is "never raise"
+        got = f"{type(error).__name__}: {error}"
+    def split(order):
+        return [n for n in order if 1 <= n <= n_chunks], [n for n in order if not 1 <= n <= n_chunks]
+
+    want = split(citations(reply))
+    # Where the clause can be read two ways (tests/contracts/u06_rag_basics.md, ambiguities 1 and 3: "[ chunk 2]",
+    # "[chunks 2]", "[chunk2]", "[chunk x 2]", a bracket inside a bracket), each reading is accepted.
+    others = [split(dict.fromkeys(int(n) for inside in re.findall(pattern, reply, re.IGNORECASE) for n in re.findall(r"\d+", inside)))
+              for pattern in (r"\[\s*chunks?([^\[\]]*)\]", r"\[\s*chunk\b([^\[\]]*)\]")]
+    readings = [want] + [other for other in others if other != want]
+    expect(got in readings, call=f"parse_citations({reply!r}, {n_chunks})",
+           returned=got, expected=" or ".join(repr(r) for r in readings),
+           hint="read every bracket that opens with the word chunk, every run of digits inside it, and never let odd text raise")

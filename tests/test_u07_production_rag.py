@@ -14,6 +14,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
+from kata.models import RERANK_MODEL
 from kata.spy import spy
 from kata.testing import expect, load_unit
 
@@ -843,3 +844,263 @@ def test_embedding_mismatch_fires_only_when_every_query_changed(changed, alarm):
     got = u07.embedding_mismatch(rows)
     expect(got is alarm, call=f"embedding_mismatch(rows with changed = {changed})", returned=got, expected=repr(alarm),
            hint="alarm only when every row changed, and never for an empty table")
+
+
+# --- The contract, clause by clause, with the SDKs replaced by stand-ins (no API): tests/contracts/u07_production_rag.md
+
+
+class StandIns:
+    """Voyage's embed and rerank and Claude's create, replaced (whatever route your code takes to them), each call
+    recorded. `vector_of(text)` embeds, `rerank_order` is the order of the re-ranker's results (indexes into the
+    documents), `reply(system, user)` answers Claude."""
+
+    def __init__(self, monkeypatch, vector_of=lambda text: [1.0, 0.0], rerank_order=(), reply=lambda system, user: "ok"):
+        self.embeds, self.reranks, self.claude = [], [], []
+
+        def fake_embed(_, texts, *args, **kwargs):
+            self.embeds.append(list(texts) if isinstance(texts, (list, tuple)) else texts)
+            return types.SimpleNamespace(embeddings=[vector_of(text) for text in texts])
+
+        def fake_rerank(_, *args, **kwargs):
+            self.reranks.append((args, kwargs))
+            documents = args[1] if len(args) > 1 else kwargs.get("documents")
+            results = [types.SimpleNamespace(index=i, relevance_score=1 - i / 100, document=documents[i]) for i in rerank_order]
+            return types.SimpleNamespace(results=results)
+
+        def fake_create(_, *args, **kwargs):
+            system = kwargs.get("system")
+            system = system if isinstance(system, str) else "".join(b.get("text", "") for b in system or [])
+            content = (kwargs.get("messages") or [{}])[-1].get("content")
+            user = content if isinstance(content, str) else "".join(b.get("text", "") for b in content or [])
+            self.claude.append((system, user))
+            return types.SimpleNamespace(content=[types.SimpleNamespace(type="text", text=reply(system, user))],
+                                         stop_reason="end_turn")
+
+        monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+        monkeypatch.setattr(voyageai.Client, "rerank", fake_rerank)
+        monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("text", "want"), [
+    ("snake_case and café au lait", ["snake", "case", "and", "caf", "au", "lait"]),
+    ("Naïve Ünïcode: SKU_204", ["na", "ve", "n", "code", "sku", "204"]),
+], ids=["underscore-and-accent", "accents-in-capitals"])
+def test_tokenize_keeps_ascii_letters_and_digits_only(text, want):
+    """A term is a run of letters and digits (ASCII), lower-cased; punctuation and spaces separate terms and are dropped.
+
+    An underscore is not a letter or a digit, nor is a letter outside ASCII: each separates terms,
+    as punctuation does.
+    """
+    got = u07.tokenize(text)
+    expect(got == want, call=f"tokenize({text!r})", returned=got, expected=repr(want),
+           hint="a term holds only the letters a to z and the digits; everything else, underscores and accented letters too, separates terms")
+
+
+def fan(n, texts):
+    """n entries "e0".."e<n-1>", entry i pointing i tenths of a radian away from (1, 0), with the given texts."""
+    return [{"id": f"e{i}", "note": f"note{i:02}", "source": f"note{i:02}.txt", "text": texts[i],
+             "vector": [math.cos(i / 10), math.sin(i / 10)]} for i in range(n)]
+
+
+@pytest.mark.contract
+def test_hybrid_search_looks_depth_deep_and_returns_the_index_own_dicts(monkeypatch):
+    """Rank the index by vector_search and by bm25_search, each `depth` deep, and merge the two rankings with fuse.
+
+    The question embeds as (1, 0), so e0 leads by vectors; only e5 holds the query's word, so it leads
+    by BM25. One deep, each retriever gives one id: k=4 still returns just those two, the index's
+    own dicts, after one embed call holding the query alone.
+    """
+    world = StandIns(monkeypatch)
+    index = fan(6, ["alpha beta", "beta gamma", "gamma delta", "delta alpha", "beta delta", "zebra beta"])
+    got = u07.hybrid_search(index, "zebra", k=4, depth=1)
+    ids = ids_of(got)
+    own = isinstance(got, list) and all(any(e is i for i in index) for e in got)
+    expect(isinstance(ids, list) and sorted(ids) == ["e0", "e5"] and own and world.embeds == [["zebra"]],
+           call="hybrid_search(6 entries, 'zebra', k=4, depth=1)",
+           returned={"ids": ids, "the index's own dicts": own, "embed calls": world.embeds},
+           expected="e0 and e5 (the top 1 of each retriever, fused), the index's own dicts, one embed call [['zebra']]",
+           hint="each retriever looks only `depth` deep; fuse what they found, then hand back the index's own entries for the first k ids")
+
+
+@pytest.mark.contract
+def test_rerank_prompt_is_the_template_filled_once_for_n():
+    """Return the re-ranking prompt (a str): RERANK_TEMPLATE filled in for `n`, `question` and `candidates`.
+
+    With n=5, a question and texts holding braces: the template's fields are filled once, the braces
+    stay text, and the instruction asks for the top 5.
+    """
+    candidates = [{"id": "c1", "text": "A budget {total} line."}, {"id": "c2", "text": "A set {} and a {name}."}]
+    question = "What is {total}?"
+    want = ("Re-rank these by relevance to the question. Return the top 5 ids, best first.\n\n"
+            f"QUESTION: {question}\n\nCANDIDATES:\n[c1] A budget {{total}} line.\n[c2] A set {{}} and a {{name}}.")
+    try:
+        got = u07.rerank_prompt(question, candidates, 5)
+    except (KeyError, IndexError, ValueError) as error:
+        got = f"{type(error).__name__}: {error}"
+    expect(got == want, call=f"rerank_prompt({question!r}, <2 candidates with braces>, 5)", returned=got, expected=want,
+           hint="fill the template once, with n, the question and the finished candidate lines as values: the candidates' text is never filled again")
+
+
+@pytest.mark.contract
+def test_rerank_sends_one_prompt_for_n_and_keeps_the_replys_order(monkeypatch):
+    """Make ONE call through your U06 `ask_claude`, with RERANK_SYSTEM as the system prompt and rerank_prompt(question, candidates, n) as the user prompt.
+
+    One call: the re-rank system prompt and the prompt for n=2; the reply names c3 then c1, so the
+    result is those two candidates' own dicts, c3 first.
+    """
+    world = StandIns(monkeypatch, reply=lambda system, user: "c3, c1")
+    candidates = [{"id": f"c{i}", "text": f"text {i}"} for i in range(1, 5)]
+    got = u07.rerank("Which?", candidates, 2)
+    prompt = ("Re-rank these by relevance to the question. Return the top 2 ids, best first.\n\nQUESTION: Which?\n\n"
+              "CANDIDATES:\n" + "\n".join(f"[c{i}] text {i}" for i in range(1, 5)))
+    own = isinstance(got, list) and len(got) == 2 and got[0] is candidates[2] and got[1] is candidates[0]
+    expect(world.claude == [(u07.RERANK_SYSTEM, prompt)] and own, call="rerank('Which?', 4 candidates, 2) when Claude replies 'c3, c1'",
+           returned={"calls (system, user)": world.claude, "ids": ids_of(got)},
+           expected={"calls (system, user)": [(u07.RERANK_SYSTEM, prompt)], "ids": ["c3", "c1"]},
+           hint="one call with the re-rank system prompt and the re-rank prompt built for this n; return the candidates themselves, in the order read from the reply")
+
+
+@pytest.mark.contract
+def test_voyage_rerank_sends_top_k_and_keeps_the_rerankers_order(monkeypatch):
+    """Make ONE call, `voyageai.Client().rerank(...)` with the question, the candidates' texts (in their given order), model=RERANK_MODEL and top_k=n, and no other arguments.
+
+    The request as the SDK gets it (top_k included), and the results mapped back by index, in the
+    re-ranker's order: two candidates share a text, and the re-ranker puts the later one first.
+    """
+    world = StandIns(monkeypatch, rerank_order=(2, 0))
+    candidates = [{"id": "c0", "text": "same words"}, {"id": "c1", "text": "other words"}, {"id": "c2", "text": "same words"}]
+    got = u07.voyage_rerank("Which?", candidates, 2)
+
+    def request(args, kwargs):
+        names = ("query", "documents", "model", "top_k", "truncation")
+        return {**dict(zip(names, args)), **kwargs}
+
+    sent = [request(*r) for r in world.reranks]
+    want = [{"query": "Which?", "documents": ["same words", "other words", "same words"], "model": RERANK_MODEL, "top_k": 2}]
+    own = isinstance(got, list) and len(got) == 2 and got[0] is candidates[2] and got[1] is candidates[0]
+    expect(sent == want and own, call="voyage_rerank('Which?', 3 candidates, 2) when the re-ranker returns indexes 2, 0",
+           returned={"requests": sent, "ids": ids_of(got)}, expected={"requests": want, "ids": ["c2", "c0"]},
+           hint="one rerank call with the question, the texts in order, the model and top_k set to n; each result's index points at the candidate to return, in the results' order")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("function", "template"), [("rewrite_query", "REWRITE_TEMPLATE"), ("hyde_passage", "HYDE_TEMPLATE")])
+def test_rewrite_and_hyde_send_their_template_and_strip_the_reply(monkeypatch, function, template):
+    """Make ONE call through your U06 `ask_claude`: HELPER_SYSTEM as the system prompt, REWRITE_TEMPLATE filled with the question as the user prompt. Return the reply without the whitespace at its ends.
+
+    One call with the helper system prompt and the template filled with the question; the reply comes
+    back with its spaces and line breaks at both ends removed, and nothing else changed.
+    """
+    world = StandIns(monkeypatch, reply=lambda system, user: "  \n go-live slip  cause \n")
+    question = "Why did the schedule slip?"
+    got = getattr(u07, function)(question)
+    want_call = (u07.HELPER_SYSTEM, getattr(u07, template).format(question=question))
+    expect(got == "go-live slip  cause" and world.claude == [want_call], call=f"{function}({question!r}) when Claude replies '  \\n go-live slip  cause \\n'",
+           returned={"result": got, "calls (system, user)": world.claude},
+           expected={"result": "go-live slip  cause", "calls (system, user)": [want_call]},
+           hint="one call with the helper system prompt and the template filled with the question; strip only the ends of the reply")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("cosine_right", "reranked_right", "better"), [
+    (True, True, False), (False, True, True), (True, False, False), (False, False, False)],
+    ids=["both-right", "only-reranked-right", "only-cosine-right", "both-wrong"])
+def test_compare_better_needs_the_cosine_answer_wrong(monkeypatch, cosine_right, reranked_right, better):
+    """"better"                True when the re-ranked answer is right and the cosine one is not.
+
+    The re-ranker reverses the cosine top 3 of five entries (e0 is the expected note's): each answer
+    cites what its stand-in reply says, and better holds only when the re-ranked one is right alone.
+    """
+    def reply(system, user):
+        if system == u07.RERANK_SYSTEM:
+            return "e2, e1, e0"
+        first = user.split("[chunk 1] ", 1)[1][:6] if "[chunk 1] " in user else ""
+        if first.startswith("text 2"):  # the re-ranked top 3, e2 e1 e0: e0 is [chunk 3]
+            return "It is so [chunk 3]." if reranked_right else "It is so [chunk 1]."
+        return "It is so [chunk 1]." if cosine_right else "It is so [chunk 2]."  # the cosine top 3, e0 e1 e2
+
+    StandIns(monkeypatch, reply=reply)
+    index = [dict(e, note=f"note{i:02}", text=f"text {i}") for i, e in enumerate(fan(5, [""] * 5))]
+    got = u07.compare(index, "Which way?", "note00")
+    shown = {k: got.get(k) for k in ("cosine_top3", "reranked_top3", "better")} if isinstance(got, dict) else got
+    want = {"cosine_top3": ["e0", "e1", "e2"], "reranked_top3": ["e2", "e1", "e0"], "better": better}
+    expect(shown == want, call=f"compare(5 entries, 'Which way?', 'note00'), the cosine answer {'right' if cosine_right else 'wrong'}, "
+                f"the re-ranked one {'right' if reranked_right else 'wrong'}",
+           returned=shown, expected=want,
+           hint="better means the re-ranked answer cites the expected note AND the cosine answer does not")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("k", [2, 4])
+def test_production_answer_reranks_every_candidate_against_the_question_to_k(monkeypatch, k):
+    """re-ranked against the USER'S OWN question (rerank, one model call) down to the k best
+
+    Stand-ins all round: the rewrite is "rewritten words"; hybrid search hands the re-ranker every one
+    of 8 entries (DEPTH of them, not k); the re-rank prompt asks for the top k against the user's own
+    question; the answer's prompt holds k chunks.
+    """
+    def reply(system, user):
+        if system == u07.HELPER_SYSTEM:
+            return "rewritten words"
+        if system == u07.RERANK_SYSTEM:
+            return "e7, e6, e5, e4"
+        return "[chunk 1]"
+
+    world = StandIns(monkeypatch, reply=reply)
+    index = fan(8, [f"words of entry {i}" for i in range(8)])
+    question = "Which entry?"
+    got = u07.production_answer(question, index, k)
+    reranks = [user for system, user in world.claude if system == u07.RERANK_SYSTEM]
+    answers = [user for system, user in world.claude if system not in (u07.RERANK_SYSTEM, u07.HELPER_SYSTEM)]
+    listed = sorted(re.findall(r"^\[(e\d)\] ", reranks[0], re.MULTILINE)) if len(reranks) == 1 else None
+    shown = {"re-rank calls": len(reranks), "candidates listed": listed,
+             "asks the top": re.findall(r"Return the top (\d+) ids", reranks[0]) if len(reranks) == 1 else None,
+             "question re-ranked": re.findall(r"QUESTION: (.*)", reranks[0]) if len(reranks) == 1 else None,
+             "chunks in the answer's prompt": answers[0].count("[chunk ") if len(answers) == 1 else answers,
+             "query": got.get("query") if isinstance(got, dict) else got}
+    want = {"re-rank calls": 1, "candidates listed": [f"e{i}" for i in range(8)], "asks the top": [str(k)],
+            "question re-ranked": [question], "chunks in the answer's prompt": k, "query": "rewritten words"}
+    expect(shown == want, call=f"production_answer({question!r}, 8 entries, {k})", returned=shown, expected=want,
+           hint="hybrid search DEPTH deep with the rewritten query, re-rank every candidate against the user's own question down to k, answer from those k")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("blank", ["\n \n", "\n\t\n", "\n\n\n", "\n  \n  "], ids=["space", "tab", "two-blank-lines", "indented"])
+def test_a_blank_line_holding_spaces_still_ends_a_paragraph(blank):
+    """a cut falls only at a paragraph end (PARAGRAPH_END, a blank line) or at a sentence end
+
+    A blank line may hold spaces or a tab, or come twice: it still ends the paragraph. The second
+    paragraph fits the limit on its own, so it is one chunk, whole; the blank line stays at the end of
+    the chunk before it.
+    """
+    first = ("The overnight export from Stockline to the general ledger failed silently on three nights in a row, "
+             "and nobody noticed until the month-end close. It broke." + blank)
+    second = "We fixed it. The vendor sent a patch on Friday and the ledger was whole again by Monday morning."
+    text, limit = first + second, tokens(second)
+    if not tokens(first) > limit < tokens("It broke." + blank + second):  # the test's own data, checked
+        raise AssertionError("the first paragraph must be too long, the second fit alone")
+    got = u07.semantic_chunks(text, limit)
+    ok = isinstance(got, list) and "".join(got) == text and second in got and got[-2].endswith(blank)
+    expect(ok, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"chunks that rejoin to the text, the last {second!r} whole, the one before it ending with the blank line {blank!r}",
+           hint="a paragraph ends at any blank line, even one holding spaces or tabs: find the ends with PARAGRAPH_END, not a fixed pair of line breaks")
+
+
+@pytest.mark.contract
+def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
+    """Chunk every note's whole text with semantic_chunks; return U06-style chunk dicts, in order.
+
+    With max_tokens=40 the notes are cut finer than at 200: every chunk holds 40 tokens or fewer unless it
+    is one sentence, and each note's chunks are numbered from 1.
+    """
+    notes = load_notes()
+    got = u07.semantic_chunk_notes(notes, 40)
+    texts = [c.get("text", "") for c in got] if isinstance(got, list) else []
+    over = [t for t in texts if tokens(t) > 40 and re.search(r"[.!?]\s+\S", t)]
+    firsts = [c.get("id") for c in got if isinstance(c, dict) and c.get("id", "").endswith("-c1")] if isinstance(got, list) else []
+    ok = isinstance(got, list) and not over and len(firsts) == len(notes) and len(got) > len(u07.semantic_chunk_notes(notes))
+    expect(ok, call="semantic_chunk_notes(load_notes(), 40)",
+           returned={"chunks": len(texts), "over 40 tokens with more than one sentence": over[:2], "ids ending -c1": len(firsts)},
+           expected=f"more chunks than at 200, none over 40 tokens but a single sentence, {len(notes)} ids ending -c1 (one per note)",
+           hint="pass the max_tokens you were given on to semantic_chunks, and count each note's chunks from 1")

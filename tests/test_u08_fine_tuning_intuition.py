@@ -4,7 +4,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kata.testing import expect, load_unit
@@ -383,3 +383,132 @@ def test_the_adapter_grows_with_rank_and_precision(rank, bytes_per_param, mb):
     expect(isinstance(got, (int, float)) and math.isclose(got, mb, rel_tol=1e-9),
            call=f"adapter_size_mb(n_layers=32, d_model=4096, rank={rank}, bytes_per_param={bytes_per_param})",
            returned=got, expected=f"{mb} MB (a MB is exactly 10**6 bytes)", hint="parameters times bytes per parameter, then divided by a million: a MB here is exactly 10 to the 6 bytes")
+
+
+# --- The contract, clause by clause: tests/contracts/u08_fine_tuning_intuition.md
+
+
+def the_rules(scenario):
+    """The tests' own reading of route's rules, the first that applies deciding: (move, the row starts that may back
+    it; None when the docstring names no row)."""
+    needs, labels = scenario.needs, scenario.labelled_examples
+    gate = labels >= 1_000 and scenario.prompt_tried and not scenario.changes_often
+    if "recent news" in needs:
+        return "web search", ("Recent news",)
+    if "domain knowledge" in needs:
+        return "RAG", ("Domain knowledge",)
+    if gate and "narrow task" in needs and scenario.monthly_volume >= ONE_MILLION:
+        return "fine-tune (LoRA)", ("Extreme consistency", "1,000+ high-quality")
+    if gate and "specialized format" in needs:
+        return "fine-tune (LoRA)", None
+    if gate and "smaller model" in needs:
+        return "distillation", None
+    if needs and needs <= {"tone of voice", "one-off behavior"}:
+        return "prompting", tuple({"tone of voice": "Tone of voice", "one-off behavior": "One-off behaviors"}[n] for n in needs)
+    return "prompting", ("Most other things",)
+
+
+# Scenarios whose numbers sit on the lines the rules draw (999 / 1,000 labels, one million calls) as often as not.
+AT_THE_LINES = st.builds(
+    lambda needs, changes_often, labels, volume, tried: u08.Scenario(
+        needs=set(needs), changes_often=changes_often, labelled_examples=labels, monthly_volume=volume,
+        prompt_tried=tried,
+    ),
+    st.frozensets(st.sampled_from(NEED_TAGS)),
+    st.booleans(),
+    st.one_of(st.sampled_from([0, 999, 1_000, 1_001, 5_000]), st.integers(0, 10**7)),
+    st.one_of(st.sampled_from([0, 999_999, 1_000_000, 2_000_000]), st.integers(0, 10**9)),
+    st.booleans(),
+)
+
+
+@pytest.mark.contract
+@settings(max_examples=150)
+@given(scenario=AT_THE_LINES)
+def test_route_follows_the_rules_in_their_order(scenario):
+    """The rules the answer obeys, the first that applies deciding:
+
+    Property: on any scenario (two needs at once, none, numbers on the lines), route gives the move of
+    the first rule that applies and a row that rule names, with a reason of four words or more.
+    """
+    move, starts = the_rules(scenario)
+    got, call = routed(scenario)
+    rows = [row_starting(s) for s in starts] if starts else None
+    problems = report_problems(got)
+    ok = getattr(got, "move", None) == move and not problems and (rows is None or getattr(got, "row", None) in rows)
+    expect(ok, call=call, returned=got,
+           expected=f"move={move!r}, citing {f'one of the rows {rows!r}' if rows else 'a row of the tables'}"
+                    f"{f' ({problems})' if problems else ''}",
+           hint="the first rule that applies decides: knowledge rows, then the gate's three training needs in order, "
+                "then a prompt for voice and one-off rules only, then the Most other things row")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("needs", [{"tone of voice", "narrow task"}, {"one-off behavior", "specialized format"},
+                                   {"tone of voice", "one-off behavior", "smaller model"}, set()],
+                         ids=["tone-and-narrow-task", "one-off-and-format", "both-and-smaller-model", "no-need"])
+def test_a_need_beside_voice_that_the_gate_refuses_is_most_other_things(needs):
+    """a scenario that needs only a tone of voice and/or a one-off behavior (one of the two at least, and no other tag) is "prompting"
+
+    With the gate shut (no labels, no tried prompt), a voice or a one-off rule beside a need that only
+    training serves is not "only" voice: it is anything else, the Most other things row; so is no need at all.
+    """
+    scenario = u08.Scenario(needs=set(needs), changes_often=False, labelled_examples=0, monthly_volume=0, prompt_tried=False)
+    got, call = routed(scenario)
+    row = row_starting("Most other things")
+    expect(getattr(got, "move", None) == "prompting" and getattr(got, "row", None) == row, call=call, returned=got,
+           expected=f"move 'prompting' citing {row!r}: the scenario does not need only a voice or a one-off rule",
+           hint="the Tone of voice and One-off rows are for a scenario that needs nothing but those; anything else is a better prompt")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("needs", [{"narrow task", "specialized format"}, {"narrow task", "smaller model"},
+                                   {"specialized format", "smaller model"}])
+def test_through_the_gate_the_training_needs_are_checked_in_order(needs):
+    """else a "specialized format" is "fine-tune (LoRA)", else a "smaller model" "distillation" (checked in that order)
+
+    Two training needs at once, the gate open at scale: a narrow task comes before a format, a format
+    before a smaller model.
+    """
+    scenario = u08.Scenario(needs=set(needs), changes_often=False, labelled_examples=5_000, monthly_volume=2_000_000,
+                            prompt_tried=True)
+    move = "distillation" if needs == {"smaller model"} else "fine-tune (LoRA)"
+    got, call = routed(scenario)
+    expect(getattr(got, "move", None) == move, call=call, returned=got, expected=f"move={move!r}",
+           hint="the gate's needs in the docstring's order: a narrow task at scale, then a specialized format, then a smaller model")
+
+
+@pytest.mark.contract
+def test_the_tables_and_the_requests_are_the_courses():
+    """Fine-tuning almost never earns its cost: prompts and retrieval come first. This unit's two tables say when it does.
+
+    The two tables (both columns) and the lab's three requests, as the course words them: they are given,
+    and the rows your route cites, one tag at a time and for no need, are these keys.
+    """
+    dont = {'Domain knowledge ("teach it about our products")': "RAG. Cheap. Iterable. Citations.",
+            'Tone of voice ("sound like our brand")': "Persona pattern. Three samples in the prompt.",
+            'One-off behaviors ("always end with bullets")': "Format + Constraint patterns.",
+            'Recent news ("know about events after the cutoff")': "Web search tool. RAG over current sources.",
+            "Most other things": "A better prompt."}
+    do = {"1,000+ high-quality labeled examples": "Enough signal to actually move the model.",
+          "You need to ship a smaller / cheaper model": "Distill a big model’s behavior into a smaller one (Unit 11).",
+          "Extreme consistency for a narrow task": "e.g. structured extraction from one document type at scale.",
+          "Specialized format the base model fights you on": "Niche output shapes the prompt can’t reliably enforce."}
+    text = {"A": "Support wants the bot to answer questions about our 400-page product catalog, which changes monthly.",
+            "B": "Every reply should end with a three-bullet summary in our brand’s voice.",
+            "C": "We extract the same 12 fields from one contract type, ~2M times a month, on a tiny cheap model. "
+                 "The prompt keeps drifting on edge cases and we already have 5,000 hand-labeled examples."}
+    got = {"DONT_FINE_TUNE_FOR": u08.DONT_FINE_TUNE_FOR, "DO_CONSIDER_FINE_TUNING_WHEN": u08.DO_CONSIDER_FINE_TUNING_WHEN,
+           "SCENARIO_TEXT": u08.SCENARIO_TEXT}
+    want = {"DONT_FINE_TUNE_FOR": dont, "DO_CONSIDER_FINE_TUNING_WHEN": do, "SCENARIO_TEXT": text}
+    wrong = [name for name in want if got[name] != want[name]]
+    expect(not wrong, call=", ".join(want), returned={name: got[name] for name in wrong},
+           expected="the course's two tables and the lab's three requests, word for word",
+           hint="these constants are given: keep them as the course wrote them")
+    scenarios = [u08.Scenario(needs={tag}, changes_often=False, labelled_examples=5_000, monthly_volume=2_000_000,
+                              prompt_tried=True) for tag in NEED_TAGS]
+    scenarios.append(u08.Scenario(needs=set(), changes_often=False, labelled_examples=0, monthly_volume=0, prompt_tried=False))
+    cited = [getattr(u08.route(scenario), "row", None) for scenario in scenarios]
+    expect(all(row in dont or row in do for row in cited), call="route(...) for each tag alone, and for no need",
+           returned=cited, expected="every row a key of the course's two tables, word for word",
+           hint="cite a row by its whole key, as the course's table writes it")
