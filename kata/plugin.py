@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import traceback
+import types
 from pathlib import Path
 
 import pytest
@@ -89,23 +90,26 @@ def pytest_configure(config):
         config.kata_reporter = Reporter()
         config.pluginmanager.register(config.kata_reporter, "kata-reporter")
     if not config.pluginmanager.has_plugin("kata-cassette-folders"):
-        config.pluginmanager.register(CassetteFolders(), "kata-cassette-folders")
+        config.pluginmanager.register(_cassette_folders(), "kata-cassette-folders")
 
 
 # --- cassettes, through pytest-recording: one folder per unit, matched on method, path and JSON body
 
 
-class CassetteFolders:
-    """pytest-recording's `vcr_cassette_dir`, overridden: registered in pytest_configure, after every
-    plugin has loaded, so it wins whatever order this plugin was named in (`-p kata.plugin` loads it
-    before pytest-recording, whose own fixture would then win)."""
+def _cassette_folder(request):
+    unit = unit_of_path(request.node.path)
+    if unit is None:  # not a unit's test: pytest-recording's own layout, beside the test file
+        return str(request.node.path.parent / "cassettes" / request.node.path.stem)
+    return str(cassettes.CASSETTES / unit.slug)
 
-    @pytest.fixture(scope="module")
-    def vcr_cassette_dir(self, request):
-        unit = unit_of_path(request.node.path)
-        if unit is None:  # not a unit's test: pytest-recording's own layout, beside the test file
-            return str(request.node.path.parent / "cassettes" / request.node.path.stem)
-        return str(cassettes.CASSETTES / unit.slug)
+
+def _cassette_folders() -> types.ModuleType:
+    """pytest-recording's `vcr_cassette_dir`, overridden by a plugin registered in pytest_configure, after
+    every plugin has loaded: it wins whatever order this plugin was named in (`-p kata.plugin` loads it
+    before pytest-recording, whose own fixture would then win)."""
+    holder = types.ModuleType("kata.cassette_folders")
+    holder.vcr_cassette_dir = pytest.fixture(scope="module", name="vcr_cassette_dir")(_cassette_folder)
+    return holder
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-recording's; fine when it is disabled (-p no:recording)

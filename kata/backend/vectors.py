@@ -91,7 +91,10 @@ def get(text: str) -> bytes | None:
     if db is None:
         return None
     with _lock:
-        row = db.execute("SELECT vector FROM vectors WHERE key = ?", (_key(text),)).fetchone()
+        try:
+            row = db.execute("SELECT vector FROM vectors WHERE key = ?", (_key(text),)).fetchone()
+        except sqlite3.Error:  # locked, or a writer's journal a read-only reader cannot roll back: compute it
+            return None
     return row[0] if row else None
 
 
