@@ -350,7 +350,7 @@ def test_cosine_zero_message_says_zero(a, b):
     got = message_of(u04.cosine, a, b)
     expect(got is not None and "zero" in got.lower(), call=f"cosine({a}, {b})", returned=got,
            expected="a ValueError whose message says the vector is zero",
-           hint="check both vectors for all zeros before dividing, and say so in the message")
+           hint="before dividing, look at both vectors: when either is all zeros, say so in the message")
 
 
 @pytest.mark.contract

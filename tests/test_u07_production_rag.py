@@ -958,7 +958,7 @@ def test_rerank_sends_one_prompt_for_n_and_keeps_the_replys_order(monkeypatch):
     expect(world.claude == [(u07.RERANK_SYSTEM, prompt)] and own, call="rerank('Which?', 4 candidates, 2) when Claude replies 'c3, c1'",
            returned={"calls (system, user)": world.claude, "ids": ids_of(got)},
            expected={"calls (system, user)": [(u07.RERANK_SYSTEM, prompt)], "ids": ["c3", "c1"]},
-           hint="one call with the re-rank system prompt and the re-rank prompt built for this n; return the candidates themselves, in the order read from the reply")
+           hint="one call with the re-rank system prompt and the re-rank prompt built to rank n candidates; return the candidates themselves, in the order the reply gives")
 
 
 @pytest.mark.contract
