@@ -166,7 +166,10 @@ def code_in(text: str, lines) -> list[tuple[str, str]]:
 
 
 def rendered(message: str) -> str:
-    """What a failure says of its own: the expected text and the hint, not the call made or the value returned."""
+    """What a failure says of its own: the expected text and the hint, not the call made or the value returned;
+    of a traceback, only its error lines (the code lines it quotes are the test's and the learner's own)."""
+    if re.search(r"^\S+\.py:\d+: in ", message, re.M):
+        return "\n".join(line for line in message.splitlines() if line.startswith("E "))
     return re.sub(r"^Called .*?\nIt returned .*?\nbut the tests expected", "but the tests expected", message, flags=re.S)
 
 
