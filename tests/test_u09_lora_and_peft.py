@@ -2,7 +2,6 @@
 
 import math
 import re
-import tracemalloc
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kata.testing import expect, load_unit
+from kata.testing import expect, global_numpy_random, load_unit, peak_memory
 
 u09 = load_unit("u09_lora_and_peft")
 
@@ -413,12 +412,11 @@ def test_a_fresh_adapter_leaves_numpys_global_random_state_alone():
     Whatever numpy's global generator was doing before, init_adapter neither reseeds it nor draws from it:
     the caller's next global draw is the one it would have been.
     """
-    np.random.seed(1234)
-    want = np.random.random_sample(3)
-    np.random.seed(1234)
+    want = global_numpy_random(seed=1234, draws=3)  # numpy's global generator where your code runs
+    global_numpy_random(seed=1234)
     A, _ = u09.init_adapter(D_IN, D_OUT, R, seed=5)
-    after = np.random.random_sample(3)
-    np.random.seed(99)
+    after = global_numpy_random(draws=3)
+    global_numpy_random(seed=99)
     A_again, _ = u09.init_adapter(D_IN, D_OUT, R, seed=5)
     expect(np.array_equal(after, want) and np.array_equal(A, A_again), call=f"init_adapter({D_IN}, {D_OUT}, {R}, seed=5)",
            returned={"global draws after it": after, "expected global draws": want},
@@ -493,12 +491,7 @@ def test_forward_never_forms_the_full_size_product():
     W = rng.normal(size=(1024, 1024))
     A, B, X = rng.normal(size=(2, 1024)), rng.normal(size=(1024, 2)), rng.normal(size=(1, 1024))
     u09.forward(W, A, B, X, 2.0)  # once to warm up, so imports and caches are not counted
-    tracemalloc.start()
-    try:
-        got = u09.forward(W, A, B, X, 2.0)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    got, peak = peak_memory(u09.forward, W, A, B, X, 2.0)  # measured where your code runs
     ok = np.allclose(got, adapted(W, A, B, X, 2.0)) and peak < W.nbytes / 4
     expect(ok, call="forward(W, A, B, X, scale=2.0) with W 1024 x 1024, r=2, one input",
            returned=f"a peak of {peak / 1e6:.1f} MB of new memory",
