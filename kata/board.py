@@ -187,4 +187,8 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", *failure_lines(failure), "",
                   f"Edit {unit.exercise} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
+    never = [t for t in result.tests if t.state == NOT_RUN]
+    if never and not verbose:  # `kata next`: the tests the stop kept from running, as `kata check` lists them
+        lines += ["", f"{len(never)} test(s) of {unit.code} did not run (the run stopped before them): neither passed nor failed.",
+                  *[_test_line(result, t) for t in never]]
     return [as_typed(line) for line in lines]

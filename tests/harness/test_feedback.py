@@ -110,6 +110,9 @@ def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tm
     assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in listed)
                for t in never)
     assert not any("✘" in line and t.name in line for line in listed for t in never)
+    shown = board.unit_lines(result)  # what `kata next 3` prints: the tests not run are listed there too
+    assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in shown)
+               for t in never), "\n".join(shown)
 
 
 def _saved(path: Path, text: str, at: float) -> None:
