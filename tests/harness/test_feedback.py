@@ -264,7 +264,9 @@ def test_a_failure_that_echoes_an_earlier_units_function_says_so(tmp_path):
     assert result.status == "in progress"
     cause = runner.cause_in_earlier_unit(result, str(tree))
     assert "fails because U10's `grade` does" in cause and "kata next 10" in cause, cause
-    assert "fails because U10's `grade` does" in "\n".join(board.unit_lines(result, cause=cause))
+    shown = "\n".join(board.unit_lines(result, cause=cause))
+    assert "fails because U10's `grade` does" in shown
+    assert f"Edit {u10.exercise}: U11 uses U10's `grade`" in shown and f"Edit {u11.exercise}" not in shown, shown
 
 
 @pytest.mark.parametrize("unit", [u for u in READY if any(r.about for r in u.hints)], ids=lambda u: u.slug)
