@@ -477,8 +477,19 @@ def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
     got = u07.semantic_chunks(text, limit)
     problems = cut_problems(text, got, limit)
     expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=f"no problems: {problems[:3]}",
-           hint="pack whole paragraphs while the chunk stays within the limit (count the joined text); a paragraph too "
-                "long alone goes sentence by sentence; never split a sentence")
+           hint=next((hint for start, hint in CUT_HINTS if problems and problems[0].startswith(start)), CUT_HINTS[-1][1]))
+
+
+# The nudge for the first problem cut_problems finds, by how its sentence starts ("": any other).
+CUT_HINTS = (
+    ('"".join', "nothing is lost: the spaces and blank lines between pieces stay at the end of the piece before them, "
+                "so strip nothing and the chunks rejoin to the text"),
+    ("a cut inside", "a cut goes only just after a sentence's end mark and the whitespace that follows it, or after a blank line"),
+    ("a paragraph that fits", "a paragraph that fits the limit stays whole: pack whole paragraphs first, and go sentence by "
+                              "sentence only through a paragraph too long alone"),
+    ("", "pack whole paragraphs while the chunk stays within the limit (count the joined text); a paragraph too "
+         "long alone goes sentence by sentence; never split a sentence"),
+)
 
 
 @pytest.mark.verify
