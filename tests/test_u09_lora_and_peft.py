@@ -347,7 +347,7 @@ def trained():
     [(64, 48, 4, 448), (4096, 4096, 16, 131_072), (4096, 1024, 8, 40_960), (10, 10, 1, 20)],
 )
 def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
-    """The number of parameters (an int) a rank-r LoRA adapter trains on one d_out x d_in linear layer.
+    """count every number they hold. Their product has W's shape but is never trained as such, and W's own numbers are frozen, so neither counts.
 
     An adapter on a d_out x d_in layer trains A (r x d_in) and B (d_out x r): r * (d_in + d_out) numbers.
     """
@@ -510,7 +510,7 @@ def test_forward_never_forms_the_full_size_product():
 
 @pytest.mark.verify
 def test_the_gradients_agree_with_finite_differences():
-    """The gradients (dA, dB) of the loss with respect to A and B; none for W, which is frozen.
+    """The loss is the mean squared error over every number of the output … dA with A's shape (r x d_in) and dB with B's shape (d_out x r), exact (they must agree with finite differences).
 
     On a tiny layer (3 x 5, r=2, scale 2.5, A and B both non-zero), nudge each number of A and B by ±1e-6 and
     watch the mean squared error: your dA and dB must match those slopes.
@@ -663,7 +663,7 @@ def test_the_tuned_layer_differs_from_the_base_on_5_held_out_inputs():
 
 @pytest.mark.verify
 def test_merging_the_adapter_gives_the_same_outputs_and_keeps_w():
-    """Fold the adapter into one weight matrix, to serve with no extra matmul
+    """X @ merged.T must equal forward(W, A, B, X, scale) for every X … and leave W as it was
 
     merge(W, A, B, scale) is one matrix that does what W plus the adapter does (serve with no extra
     matmul), and W itself stays as it was, so rolling back is instant.

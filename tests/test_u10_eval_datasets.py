@@ -70,7 +70,7 @@ def write_jsonl(folder, lines):
 
 @pytest.mark.verify
 def test_load_eval_reads_the_course_schema(tmp_path):
-    """Read a JSONL eval file and return its cases: a list of dicts, one per non-blank line, in file order.
+    """Each case is the line's JSON object as it is (every key kept). Blank lines (empty or only whitespace) are skipped; other keys than the course's are allowed.
 
     The course's three example cases (tags optional, extra keys allowed), with a blank line between
     two of them, load as three dicts, in file order; the shipped eval loads as its 20 cases.
@@ -661,7 +661,7 @@ def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypa
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_case_returns_the_tool_call_or_the_text_with_usage():
-    """The harness prints a pass/fail line per case…
+    """Send one case to the model and return what came back, ready to grade … tools=TOOLS
 
     run_case sends one case with the assistant's tools and returns text, tool, args, stop_reason and
     usage: a tool call for the weather case, text for the arithmetic and the phishing cases.
@@ -887,7 +887,7 @@ def test_coverage_counts_the_cases_per_tag():
 
 @pytest.mark.stretch
 def test_coverage_counts_cases_not_mentions_most_common_first():
-    """Count the cases per tag: {tag: number of cases carrying it}, most common first.
+    """A tag listed twice in one case counts that case once … {tag: number of cases carrying it}, most common first.
 
     A tag written twice in one case is still one case; the table reads from the most common tag down
     (tags with equal counts in any order).
