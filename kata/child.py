@@ -252,6 +252,7 @@ def main(job: dict, msg_fd: int) -> None:
     _own_streams()
     messages = _Messages(msg_fd)
     messages.send("sandbox", note=job.get("sandbox", "not sandboxed"))
+    os.environ["KATA_SANDBOXED"] = "1" if not job.get("sandbox") else "0"  # the learner's zygote adds its own walls
     code = 3
     try:
         warm()
@@ -264,7 +265,6 @@ def main(job: dict, msg_fd: int) -> None:
             show.main(job["show"], job["impl"])
             messages.send("done", code=0)
             return
-        os.environ["KATA_SANDBOXED"] = "1" if not job.get("sandbox") else "0"  # the learner's zygote adds its own walls
         os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code; short tracebacks
         watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
         watchdog.start()

@@ -90,9 +90,8 @@ def pytest_configure(config):
         config.pluginmanager.register(config.kata_reporter, "kata-reporter")
     if not config.pluginmanager.has_plugin("kata-cassette-folders"):
         config.pluginmanager.register(_cassette_folders(), "kata-cassette-folders")
-    if wall.wanted() and not config.getoption("collectonly"):  # before any test module is imported
-        wall.remember_sdk_methods()
-        wall.WALL.start(sandboxed=os.environ.get("KATA_SANDBOXED") == "1")
+    if not config.getoption("collectonly"):  # before any test module is imported
+        wall.raise_wall()
 
 
 def pytest_unconfigure(config):

@@ -48,6 +48,13 @@ def wanted() -> bool:
     return os.environ.get("KATA_WALL", "1") != "0" and hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
+def raise_wall() -> None:
+    """Learner code from now on runs in a process of its own (a test session, a show, a plot, a lesson)."""
+    if wanted():
+        remember_sdk_methods()
+        WALL.start(sandboxed=os.environ.get("KATA_SANDBOXED") == "1")
+
+
 # --- the zygote and its learners ------------------------------------------------------------------
 
 class _Wall:
@@ -96,10 +103,14 @@ class _Wall:
         if self.channel is None:
             if self.control is None:
                 self.start(sandboxed=False)
-            self.control.send(b"n")
-            said, fds, _, _ = socket.recv_fds(self.control, 4096, 2)
-            if len(fds) != 2:
-                raise LearnerEnded("the kata could not start a process for your code")
+            try:
+                self.control.send(b"n")
+                said, fds, _, _ = socket.recv_fds(self.control, 4096, 2)
+            except OSError:
+                said, fds = b"", []
+            if len(fds) != 2:  # the zygote is gone: learner code killed it (its parent) earlier
+                raise LearnerEnded("The process that starts your code's processes has ended (did your code kill its "
+                                   "parent process?): nothing more of this unit can run.")
             pid, _, self.note = said.decode().partition(" ")
             self.pid = int(pid)
             self.channel = Channel(socket.socket(fileno=fds[0]), after_receive=_print_what_the_learner_printed)

@@ -45,17 +45,21 @@ TRICKS = {
             except Exception:
                 pass
 """ + WRONG,
-    "rewrites_the_judge": """    import kata.testing, kata.report
-    kata.testing.expect = lambda *a, **k: None
-    kata.report.UnitResult.status = property(lambda self: "done")
-    kata.report.TestResult.failing = property(lambda self: False)
+    "rewrites_the_judge": """    import kata.child, kata.testing
+    kata.testing.expect.__code__ = (lambda ok, **kw: None).__code__  # every test module's expect, a no-op
+    send = kata.child._Messages.send
+    def passed(self, kind, **data):
+        if kind == "result":
+            data["test"]["outcome"], data["test"]["state"] = "passed", "passed"
+        return send(self, kind, **data)
+    kata.child._Messages.send = passed
 """ + WRONG,
     "reads_the_callers_frame": """    import sys
     frame = sys._getframe(1)
     while frame is not None:
-        for value in frame.f_locals.values():
-            if isinstance(value, set) and value:
-                return value
+        for name in ("want", "wanted", "expected"):
+            if isinstance(frame.f_locals.get(name), set):
+                return frame.f_locals[name]
         frame = frame.f_back
 """ + WRONG,
     "equal_to_everything": """    class Anything(set):
