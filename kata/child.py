@@ -240,6 +240,15 @@ def _lessons(reporter, job: dict, messages: _Messages) -> None:
         pass
 
 
+def _not_dumpable() -> None:
+    """No process without the right to trace it in this process's own user namespace may read its memory, open
+    its pipes under /proc/<pid>/fd or attach to it: the learner's processes (kata/learner/process.py) have none."""
+    try:
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
 def main(job: dict, msg_fd: int) -> None:
     """Run one job's pytest session and report it on `msg_fd`. Never returns: the process ends here."""
     os.chdir(job["root"])
@@ -253,6 +262,7 @@ def main(job: dict, msg_fd: int) -> None:
     messages = _Messages(msg_fd)
     messages.send("sandbox", note=job.get("sandbox", "not sandboxed"))
     os.environ["KATA_SANDBOXED"] = "1" if not job.get("sandbox") else "0"  # the learner's zygote adds its own walls
+    _not_dumpable()
     code = 3
     try:
         warm()

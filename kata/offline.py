@@ -70,7 +70,10 @@ def explain_blocked(error: BaseException) -> str | None:
 
     target = testing.current_target()
     folders = {target.tree, *(path.parent for _, path in target.swaps)}
-    mine = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).parent in folders]
+    # the learner's frames: carried by an error that crossed the wall from the learner's process, else its own
+    frames = [traceback.FrameSummary(f[0], f[1], f[2]) for f in getattr(blocked, "kata_frames", None) or
+              getattr(error, "kata_frames", None) or []] or traceback.extract_tb(error.__traceback__)
+    mine = [f for f in frames if Path(f.filename).parent in folders]
     where = f"\n(the call is at {impl.display_path(Path(mine[-1].filename))}:{mine[-1].lineno})" if mine else ""
     return f"{blocked}{where}"
 

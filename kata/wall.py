@@ -104,7 +104,7 @@ class _Wall:
             if self.control is None:
                 self.start(sandboxed=False)
             try:
-                self.control.send(b"n")
+                self.control.sendall(b"new\n")
                 said, fds, _, _ = socket.recv_fds(self.control, 4096, 2)
             except OSError:
                 said, fds = b"", []
@@ -120,17 +120,34 @@ class _Wall:
                 cls.__kata_make__ = None
         return self.channel
 
-    def end_learner(self) -> None:
-        """Kill the learner process (a timeout, a crash): the next call starts a fresh one."""
+    def end_learner(self) -> str:
+        """Kill the learner process (a timeout, a crash): the next call starts a fresh one. Returns how it
+        ended, in words ("exited with code 0"), as its parent, the zygote, saw it."""
+        how = "ended"
         if self.pid:
             try:
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGKILL)  # it may be gone already: then this changes nothing
             except OSError:
                 pass
+            how = self._ended(self.pid)
         for s in (self.channel.sock if self.channel else None, self.where_socket):
             if s is not None:
                 s.close()
         self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
+        return how
+
+    def _ended(self, pid: int) -> str:
+        try:
+            self.control.sendall(f"wait {pid}\n".encode())
+            line = b""
+            while not line.endswith(b"\n"):
+                got = self.control.recv(256)
+                if not got:
+                    break
+                line += got
+            return line.decode(errors="replace").strip() or "ended"
+        except (OSError, AttributeError):
+            return "ended"
 
     def where(self) -> list[tuple[str, int, str]] | None:
         """The learner's call stack right now (asked by the watchdog when a test overran), or None."""
@@ -154,9 +171,11 @@ class _Wall:
         try:
             return channel.ask(message, self._serve, poll=_poll)
         except ChannelClosed:
-            self.end_learner()
-            raise LearnerEnded("The process running your code ended during this call: it exited, was killed, "
-                               "or crashed (a function returns its result; ending the process is never a pass).") from None
+            how = self.end_learner()
+            signal_words = " (the system stops a process this way when memory runs out)" if "SIGKILL" in how else ""
+            raise LearnerEnded(f"The process running your code {how}{signal_words} during this call (`sys.exit`, "
+                               f"`os._exit`, a crash in a C library, or memory running out?). A crash is never a pass: "
+                               f"the next call starts a new process.") from None
         except BaseException:  # a timeout (raised by the watchdog while we waited), or Ctrl-C
             self.end_learner()
             raise
@@ -367,6 +386,11 @@ def _rebuilt(data: dict) -> BaseException:
     """The learner's exception, rebuilt here from data: its own class where that is a builtin, an SDK's,
     or the kata's loader's; else a class of the same name under its nearest builtin ancestor."""
     name, message = str(data.get("type", "builtins:Exception")), str(data.get("message", ""))
+    attributes = dict(data.get("attributes") or {})
+    if name == "kata.learner.wire:NoNetwork":  # the learner's code reached for the network itself
+        error = offline.NetworkBlocked(attributes.get("host", message), attributes.get("port"))
+        error.kata_frames = [tuple(f) for f in data.get("frames", [])]
+        return error
     cls = _JUDGE_CLASSES.get(name)
     if cls is None and name.partition(":")[0].split(".")[0] in (*LIBRARIES, "builtins"):
         try:
@@ -379,25 +403,34 @@ def _rebuilt(data: dict) -> BaseException:
         base = next((getattr(builtins, b) for b in data.get("bases", []) if isinstance(getattr(builtins, b, None), type)
                      and issubclass(getattr(builtins, b), Exception)), Exception)
         cls = type(name.rpartition(":")[2].rpartition(".")[2], (base,), {"__module__": name.partition(":")[0]})
-    try:
-        error = cls(message) if cls.__module__ == "builtins" or name in _JUDGE_CLASSES else cls.__new__(cls)
-        if cls.__module__ != "builtins" and name not in _JUDGE_CLASSES:
-            BaseException.__init__(error, message)
-            if hasattr(cls, "__str__") and cls.__str__ is not BaseException.__str__:
-                error.__str__ = lambda: message  # an SDK error's own __str__ may read fields it never got
-    except Exception:  # noqa: BLE001
-        error = RuntimeError(message)
-    for key, value in (data.get("attributes") or {}).items():
+    error = _built(cls, message)
+    for key, value in attributes.items():
         try:
             setattr(error, key, value)
         except (AttributeError, TypeError):
             pass
     error.kata_frames = [tuple(f) for f in data.get("frames", [])]
     if error.kata_frames and not isinstance(error, (impl.UnitLoadError, impl.MissingName, impl.StubReached)):
-        lines = [f'  File "{impl.display_path(Path(f[0]))}", line {f[1]}, in {f[2]}' + (f"\n    {f[3]}" if f[3] else "")
-                 for f in error.kata_frames]
+        lines = [f'  File "{impl.display_path(Path(f[0]))}", line {f[1]}, in {f[2]}' for f in error.kata_frames]
         error.add_note("Where it was raised, in the process that runs your code:\n" + "\n".join(lines[-12:]))
     return error
+
+
+def _built(cls: type, message: str) -> BaseException:
+    """An instance of `cls` saying `message`: built as the class builds one where it takes a message alone,
+    else without running its __init__ (an SDK error wants a response), under a subclass whose str is the message."""
+    try:
+        return cls(message)
+    except Exception:  # noqa: BLE001 - an __init__ that wants more than a message
+        pass
+    try:
+        said = type(cls.__name__, (cls,), {"__str__": lambda self: str(self.args[0]) if self.args else "",
+                                           "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        error = said.__new__(said)
+        BaseException.__init__(error, message)
+        return error
+    except Exception:  # noqa: BLE001
+        return RuntimeError(message)
 
 
 def frames_of(error: BaseException):

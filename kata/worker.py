@@ -403,6 +403,9 @@ def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units
     results = group(tests, units)
     for result in results.values():
         result.sandbox = unsandboxed
+        crash = next((t for t in result.tests if t.state == "crashed"), None)
+        if crash is not None and not result.ended:  # the learner's process ended in a call (kata/wall.py): say how
+            result.ended = crash.message
     for slug, (how, what) in endings.items():
         results[slug].ended_how, results[slug].ended = how, what
     for slug, lines in (lessons or {}).items():

@@ -32,8 +32,8 @@ from kata.learner.channel import Channel, ChannelClosed
 from kata.learner.values import CannotCross, Codec, course_class
 from kata.units import BY_SLUG
 
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
 PR_SET_PDEATHSIG = 1
 # What the judge sends that the learner process applies before each call: a test's setenv reaches the SDKs.
 ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
@@ -42,36 +42,79 @@ ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
 # --- the zygote -----------------------------------------------------------------------------------
 
 def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
-    """Fork a fresh learner process for each byte the judge sends; hand back its two sockets. Never returns."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # learners are reaped by the kernel
+    """Answer the judge's lines on `control`, never returning: "new" forks a fresh learner process and hands
+    back its two sockets and its pid; "wait PID" waits for that learner to end and says how ("exited with
+    code 0", "was killed by SIGSEGV")."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the judge gone: no zygote left behind
     note = _walls(libc, root) if sandboxed else "the worker is not sandboxed"
-    while True:
-        try:
-            asked = control.recv(1)
-        except InterruptedError:
+    asked = control.makefile("rb")
+    for line in asked:
+        words = line.decode(errors="replace").split()
+        if words[:1] == ["wait"]:
+            control.sendall((_ended(int(words[1])) + "\n").encode())
             continue
-        except OSError:
-            os._exit(0)
-        if not asked:
-            os._exit(0)
         channel_judge, channel_learner = socket.socketpair()
         where_judge, where_learner = socket.socketpair()
         pid = os.fork()
         if pid == 0:
             try:
+                asked.close()
                 control.close()
                 channel_judge.close()
                 where_judge.close()
                 libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                if sandboxed and not note:
+                    _alone(libc)  # returns in the learner: the first process of a PID namespace of its own
                 serve(Channel(channel_learner), where_learner)
             finally:
                 os._exit(0)
         socket.send_fds(control, [f"{pid} {note}".encode()], [channel_judge.fileno(), where_judge.fileno()])
         for s in (channel_judge, channel_learner, where_judge, where_learner):
             s.close()
+    os._exit(0)
+
+
+def _ended(pid: int) -> str:
+    """How a learner process ended, in words (waiting for it if it has not yet)."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return "ended"
+    if os.WIFSIGNALED(status):
+        return f"was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with code {os.waitstatus_to_exitcode(status)}"
+
+
+def _alone(libc) -> None:
+    """A user, mount and PID namespace of the learner's own, nested in the zygote's: it holds no capability
+    over the judge's processes or mounts (so it can neither trace the judge nor unmount what hides tests/),
+    and it is the first process of its PID namespace, with a /proc that shows only its own processes.
+    The process in between stays, forwards the judge's "where are you" signal, and ends as the learner ends."""
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) != 0:
+        return
+    for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
+                       ("/proc/self/gid_map", f"{gid} {gid} 1")):
+        with open(path, "w") as f:
+            f.write(text)
+    learner = os.fork()
+    if learner:  # in between: the judge's SIGUSR1 goes on to the learner; its end is ours
+        signal.signal(signal.SIGUSR1, lambda signum, frame: os.kill(learner, signal.SIGUSR1))
+        while True:
+            try:
+                _, status = os.waitpid(learner, 0)
+                break
+            except InterruptedError:
+                continue
+        if os.WIFSIGNALED(status):
+            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+            os.kill(os.getpid(), os.WTERMSIG(status))
+        os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 70)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
+        os._exit(71)  # half a wall is no wall: the judge reports this call's process as ended
 
 
 def _walls(libc, root: Path) -> str:
@@ -99,6 +142,7 @@ def _walls(libc, root: Path) -> str:
 # --- the learner process --------------------------------------------------------------------------
 
 def serve(channel: Channel, where: socket.socket) -> None:
+    wire.no_network()
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
     channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
@@ -300,10 +344,16 @@ def _error(error: BaseException, trees) -> dict:
     frames = [[f.filename, f.lineno, f.name, f.line or ""] for f in traceback.extract_tb(error.__traceback__)
               if not f.filename.startswith(str(Path(__file__).parent))]
     attributes = {}
-    for name in ("status_code", "code", "errno"):
+    for name in ("status_code", "http_status", "code", "errno", "host", "port"):
         value = getattr(error, name, None)
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             attributes[name] = value
+    for headers in (getattr(error, "headers", None), getattr(getattr(error, "response", None), "headers", None)):
+        try:  # an SDK error's response headers (the kata's live endpoint says what went wrong in one)
+            attributes["headers"] = {str(k): str(v) for k, v in dict(headers).items()}
+            break
+        except Exception:  # noqa: BLE001 - no headers, or none that are a mapping
+            continue
     try:
         message = str(error)
     except BaseException:  # noqa: BLE001 - a learner's __str__ that raises

@@ -16,6 +16,33 @@ class RequestRefused(BaseException):
     judge reports why. A BaseException, so no SDK retries it and no `except Exception` hides it."""
 
 
+class NoNetwork(RuntimeError):
+    """The learner's code reached for the network itself (not through an SDK). Not an OSError, so no HTTP
+    library retries it; the judge reports it naming the host and port."""
+
+    def __init__(self, host, port=None):
+        self.host, self.port = str(host), port
+        super().__init__(f"{host}:{port}" if port else str(host))
+
+
+def no_network() -> None:
+    """The learner process has no network of its own; reaching for one names what was reached for."""
+    import socket
+
+    def connect(self, address, *args, **kwargs):
+        if self.family == socket.AF_UNIX:
+            return _connect(self, address, *args, **kwargs)
+        raise NoNetwork(*(address if isinstance(address, tuple) else (address,))[:2])
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        raise NoNetwork(host.decode() if isinstance(host, bytes) else host, port)
+
+    _connect = socket.socket.connect
+    socket.socket.connect = connect
+    socket.socket.connect_ex = connect
+    socket.getaddrinfo = getaddrinfo
+
+
 _ask = [None]  # set by install(): sends one request to the judge and returns its answer
 
 

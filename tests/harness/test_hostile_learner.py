@@ -90,7 +90,9 @@ def test_an_endless_loop_times_out_naming_the_test_and_the_function(tmp_path):
 def test_a_loop_that_swallows_the_stop_is_killed_and_reported(tmp_path):
     tree = tree_where_u01_first(tmp_path, "while True:\n    try:\n        sum(range(1000))\n    except BaseException:\n        pass")
     result, _ = run_u01(tree, LIMIT)
-    assert result.status == "timed out" and "stopped the process" in result.ended and "mechanisms_named" in result.ended
+    # The stop lands in the judge's process, not in the loop (kata/wall.py): the learner's process is killed.
+    stopped = next(t for t in result.tests if t.state == "timeout")
+    assert result.status == "timed out" and "mechanisms_named" in stopped.message
 
 
 def test_deep_recursion_is_a_failure_not_a_crash(tmp_path):
@@ -117,7 +119,10 @@ def test_sys_exit_in_a_function_fails_that_test_and_the_rest_still_run(tmp_path)
 def test_a_process_that_dies_is_crashed_never_passed(tmp_path, how):
     result, _ = run_u01(tree_where_u01_first(tmp_path, how))
     assert result.status == "crashed" and "A crash is never a pass" in result.ended
-    assert any(t.state == NOT_RUN for t in result.tests), "the tests the crash kept from running are listed as not run"
+    # The learner's process ended, not the judge's (kata/wall.py): each call that ended it is a crash, named
+    # by how it ended, and the next call starts a new process.
+    crashed = [t for t in result.tests if t.state == "crashed"]
+    assert crashed and all(("exited with code 0" if "exit" in how else "SIGSEGV") in t.message for t in crashed)
 
 
 def test_grade_writes_its_reports_with_a_crashed_unit_marked(tmp_path):

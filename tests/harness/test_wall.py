@@ -111,7 +111,7 @@ def test_the_honest_tree_is_done(graded):
 
 @pytest.mark.parametrize("trick", sorted(TRICKS))
 def test_no_trick_from_inside_learner_code_forges_a_verdict(graded, trick):
-    assert graded[trick]["U01 status"] in ("in progress", "crashed"), graded[trick]
+    assert graded[trick]["U01 status"] != "done" and graded[trick]["U01"] == "0", graded[trick]
 
 
 def test_a_process_that_ends_is_a_crash(graded):
