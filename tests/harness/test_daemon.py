@@ -1,0 +1,223 @@
+"""The warm kata (kata/daemon.py): one daemon per checkout, never a stale, wrong or hung answer.
+
+Each test runs `kata` commands as a learner does (fresh `python -m kata.cli` processes) in a temporary
+copy of this checkout, so the daemon under test has a `.kata/` of its own and the checkout's own daemon
+(if any) is never touched. Answers through the daemon are compared with the same command's answer
+with KATA_DAEMON=0 (today's path).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kata.units import ROOT
+
+pytestmark = [pytest.mark.harness,
+              pytest.mark.skipif(not hasattr(os, "fork") or not hasattr(socket, "AF_UNIX"), reason="no fork or unix sockets")]
+
+COPY = ("kata", "tests", "cassettes", "sample-corpus", "models", "evals", "exercises", "solutions", "conftest.py",
+        "pyproject.toml", "uv.lock")
+
+
+def _env(**extra) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("KATA_DAEMON", "KATA_CACHE_DIR")}
+    return {**env, "KATA_DAEMON_IDLE": "300", **extra}  # a daemon a failed test leaves behind stops by itself
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    """A copy of the checkout, with the daemon stopped after the module's tests."""
+    root = tmp_path_factory.mktemp("daemon") / "checkout"
+    for name in COPY:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".kata"))
+        else:
+            shutil.copy2(ROOT / name, root / name)
+    yield root
+    kata(root, "stop")
+
+
+def kata(root: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kata.cli", *args], cwd=root, capture_output=True, text=True,
+                          env=env or _env(), timeout=timeout)
+
+
+def daemons(root: Path) -> list[int]:
+    """The pids of the daemons this checkout started, in order (from the daemon's log of the latest one)."""
+    log = root / ".kata" / "daemon.log"
+    return [int(pid) for pid in re.findall(r"warm kata (\d+) listening", log.read_text())] if log.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/status").exists() and "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def today(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return kata(root, *args, env=_env(KATA_DAEMON="0"))
+
+
+def test_commands_are_answered_by_one_warm_daemon_as_they_are_today(checkout):
+    plain = today(checkout, "check", "1")
+    assert not (checkout / ".kata" / "daemon.sock").exists(), "KATA_DAEMON=0 must not start a daemon"
+    first = kata(checkout, "check", "1")
+    pid = daemons(checkout)[-1]
+    second = kata(checkout, "check", "1", "--impl", "solutions")
+    board = kata(checkout)
+    assert daemons(checkout)[-1] == pid and alive(pid), "the second and third commands must reuse the first's daemon"
+    assert (first.returncode, first.stdout) == (plain.returncode, plain.stdout)
+    assert second.returncode == 0 and "U01 is done" in second.stdout
+    assert board.returncode == 0 and "kata board" in board.stdout
+    sock = os.lstat(checkout / ".kata" / "daemon.sock")
+    assert sock.st_mode & 0o777 == 0o600 and sock.st_uid == os.getuid()
+
+
+def test_a_killed_daemon_is_restarted_by_the_next_command(checkout):
+    kata(checkout, "check", "1")
+    pid = daemons(checkout)[-1]
+    os.kill(pid, signal.SIGKILL)
+    assert gone(pid)
+    assert (checkout / ".kata" / "daemon.sock").exists()  # the stale socket a killed daemon leaves
+    after = kata(checkout, "check", "1")
+    assert after.returncode == 1 and "0/79 verify tests pass" in after.stdout
+    assert "had stopped without removing" in after.stderr, after.stderr
+    assert daemons(checkout)[-1] != pid and alive(daemons(checkout)[-1])
+
+
+def test_a_socket_file_that_is_not_a_socket_gives_a_clear_error_and_no_hang(checkout):
+    kata(checkout, "stop")
+    path = checkout / ".kata" / "daemon.sock"
+    path.write_text("not a socket")
+    try:
+        started = time.monotonic()
+        proc = kata(checkout, "check", "1", timeout=120)
+        assert "is not a socket" in proc.stderr and "without the warm kata" in proc.stderr, proc.stderr
+        assert proc.returncode == 1 and "0/79 verify tests pass" in proc.stdout  # answered today's way
+        assert time.monotonic() - started < 100
+    finally:
+        path.unlink()
+
+
+def test_a_socket_owned_by_someone_else_is_never_used(checkout):
+    kata(checkout, "check", "1")
+    pid = daemons(checkout)[-1]
+    path = checkout / ".kata" / "daemon.sock"
+    other = 4242 if os.getuid() != 4242 else 4243
+    try:
+        os.chown(path, other, -1, follow_symlinks=False)
+    except PermissionError:
+        pytest.skip("only root can give a file to another user here")
+    try:
+        proc = kata(checkout, "check", "1", timeout=120)
+        assert "belongs to another user" in proc.stderr and "without the warm kata" in proc.stderr, proc.stderr
+        assert proc.returncode == 1 and "0/79 verify tests pass" in proc.stdout
+        stopped = kata(checkout, "stop")
+        assert stopped.returncode == 1 and "belongs to another user" in stopped.stderr
+    finally:
+        os.chown(path, os.getuid(), -1, follow_symlinks=False)
+    assert daemons(checkout)[-1] == pid  # it was neither used nor replaced
+
+
+def test_a_change_of_the_kata_or_its_environment_restarts_it(checkout):
+    kata(checkout, "check", "1")
+    pid = daemons(checkout)[-1]
+    source = checkout / "kata" / "board.py"
+    source.write_text(source.read_text().replace("Progress:", "Progress so far:"))
+    board = kata(checkout)
+    assert "Progress so far:" in board.stdout, "a daemon must never answer with the kata's old code"
+    assert gone(pid), "the daemon with the old key must stop"
+    pid = daemons(checkout)[-1]
+    limited = kata(checkout, "check", "1", env=_env(KATA_TIME_LIMIT="7"))
+    assert limited.returncode == 1 and gone(pid) and daemons(checkout)[-1] != pid
+
+
+def test_two_terminals_at_once_get_their_own_answers(checkout):
+    kata(checkout, "check", "1")
+    runs = {("check", "1"): None, ("check", "1", "--impl", "solutions"): None, ("check", "4"): None}
+    threads = [threading.Thread(target=lambda a=args: runs.__setitem__(a, kata(checkout, *a))) for args in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for args, proc in runs.items():
+        plain = today(checkout, *args)
+        assert (proc.returncode, proc.stdout) == (plain.returncode, plain.stdout), args
+
+
+LOOK = """
+def mechanisms_named(text):
+    import os, socket
+    while LOOP:
+        pass
+    folder = os.path.dirname(SOCKET)
+    seen = sorted(os.listdir(folder)) if os.path.isdir(folder) else "absent"
+    try:
+        socket.socket(socket.AF_UNIX).connect(SOCKET)
+        reached = "CONNECTED"
+    except OSError as error:
+        reached = f"REFUSED {error.strerror}"
+    raise ValueError(f"SEEN {seen} {reached}")
+"""
+
+
+def test_the_learner_never_reaches_the_socket_and_ctrl_c_stops_at_once(checkout, tmp_path):
+    from kata import sandbox
+
+    tree = tmp_path / "mine"
+    shutil.copytree(checkout / "exercises", tree)
+    sock = checkout / ".kata" / "daemon.sock"
+    mine = tree / "u01_vocabulary.py"
+    mine.write_text(mine.read_text() + f"\nSOCKET = {str(sock)!r}\nLOOP = False\n" + textwrap.dedent(LOOK))  # the stub, and this
+    proc = kata(checkout, "check", "1", "--impl", str(tree))
+    assert "SEEN" in proc.stdout, proc.stdout
+    if sandbox.refusal(ROOT) == "":
+        assert "daemon.sock" not in proc.stdout and "CONNECTED" not in proc.stdout, proc.stdout
+    mine.write_text(mine.read_text().replace("LOOP = False", "LOOP = True"))
+    pid = daemons(checkout)[-1]
+    client = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=checkout,
+                              env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # the test that loops has started
+    client.send_signal(signal.SIGINT)
+    stopped = time.monotonic()
+    out, err = client.communicate(timeout=30)
+    assert client.returncode == 130 and "Stopped." in err and time.monotonic() - stopped < 5
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + 15
+    while children.exists() and children.read_text().split() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not children.exists() or not children.read_text().split(), "the command's process must stop with its client"
+    assert alive(pid) and daemons(checkout)[-1] == pid
+
+
+def test_kata_stop_stops_it(checkout):
+    kata(checkout, "check", "1")
+    pid = daemons(checkout)[-1]
+    stopped = kata(checkout, "stop")
+    assert stopped.returncode == 0 and f"process {pid}" in stopped.stdout
+    assert gone(pid) and not (checkout / ".kata" / "daemon.sock").exists()
+    again = kata(checkout, "stop")
+    assert again.returncode == 0 and "not running" in again.stdout
