@@ -49,6 +49,7 @@ COMMANDS = ("status", "next", "check", "show", "plot", "hint")
 IDLE = float(os.environ.get("KATA_DAEMON_IDLE", "900"))  # seconds with no command before it stops
 START_TIMEOUT = 180.0  # seconds a new daemon may take to import and prime (a cold, loaded machine: ~20 s)
 ANSWER_TIMEOUT = 30.0  # seconds a daemon may take to say it started a command, before the client gives up on it
+REQUEST = {"key", "argv", "sys_argv", "cwd", "env", "encoding"}  # what a command's request carries
 KEY_FILES = ("kata", "conftest.py", "pyproject.toml", "uv.lock", "cassettes", "sample-corpus", "models", "evals")
 
 SERVE = "import sys; from kata.daemon import serve; serve(sys.argv[1], int(sys.argv[2]))"
@@ -237,7 +238,11 @@ def call(argv: list[str]) -> int | None:
     (the caller then runs it in this process)."""
     current = key()
     for _ in range(3):  # a daemon with another key stops, and the next try starts a new one
-        conn = _reach(current)
+        try:
+            conn = _reach(current)
+        except KeyboardInterrupt:  # while a new daemon starts: it goes on starting, for the next command
+            print("\nStopped.", file=sys.stderr)
+            return 130
         if conn is None:
             return None
         with conn:
@@ -427,7 +432,14 @@ class _Daemon:
             return
         if b"\n" not in buffer:
             return
-        request = json.loads(bytes(buffer).split(b"\n")[0])
+        try:
+            request = json.loads(bytes(buffer).split(b"\n")[0])
+        except ValueError:
+            request = None
+        if not isinstance(request, dict) or not (request.get("stop") or REQUEST <= request.keys()):
+            print("a request that is neither a command nor `kata stop`: ignored", flush=True)
+            self.forget(conn)
+            return
         if request.get("stop") or request.get("key") != self.key:
             print("stopping: " + ("kata stop" if request.get("stop") else "a command with another key"), flush=True)
             self.close()
@@ -582,6 +594,9 @@ def serve(key_: str, lock_fd: int) -> None:
     _warm()
     print(f"warmed in {time.monotonic() - started:.1f} s", flush=True)
     daemon.listen()
-    daemon.loop()
+    try:
+        daemon.loop()
+    finally:
+        daemon.close()  # whatever ended the loop: the socket goes with the daemon
     print("stopped", flush=True)
 
