@@ -49,7 +49,7 @@ COMMANDS = ("status", "next", "check", "show", "plot", "hint")
 IDLE = float(os.environ.get("KATA_DAEMON_IDLE", "900"))  # seconds with no command before it stops
 START_TIMEOUT = 180.0  # seconds a new daemon may take to import and prime (a cold, loaded machine: ~20 s)
 ANSWER_TIMEOUT = 30.0  # seconds a daemon may take to say it started a command, before the client gives up on it
-REQUEST = {"key", "argv", "sys_argv", "cwd", "env", "encoding"}  # what a command's request carries
+REQUEST = {"key", "argv", "sys_argv", "cwd", "env", "umask", "encoding"}  # what a command's request carries
 KEY_FILES = ("kata", "conftest.py", "pyproject.toml", "uv.lock", "cassettes", "sample-corpus", "models", "evals")
 
 SERVE = "import sys; from kata.daemon import serve; serve(sys.argv[1], int(sys.argv[2]))"
@@ -246,8 +246,10 @@ def call(argv: list[str]) -> int | None:
         if conn is None:
             return None
         with conn:
+            umask = os.umask(0o022)
+            os.umask(umask)
             request = {"key": current, "argv": argv, "sys_argv": sys.argv, "cwd": os.getcwd(), "env": dict(os.environ),
-                       "encoding": [sys.stdout.encoding, sys.stderr.encoding]}
+                       "umask": umask, "encoding": [sys.stdout.encoding, sys.stderr.encoding]}
             sys.stdout.flush()
             sys.stderr.flush()
             try:
@@ -337,9 +339,12 @@ class _Daemon:
         self.last_active = time.monotonic()
 
     def listen(self) -> None:
-        os.umask(0o177)  # the socket file is created 0600: only this user can connect
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(str(SOCKET))
+        umask = os.umask(0o177)  # the socket file is created 0600: only this user can connect
+        try:
+            listener.bind(str(SOCKET))
+        finally:
+            os.umask(umask)
         os.chmod(SOCKET, 0o600)
         listener.listen(64)
         listener.setblocking(False)
@@ -544,6 +549,7 @@ def _as_the_client(request: dict) -> int:
 
     os.environ.clear()
     os.environ.update(request["env"])
+    os.umask(request["umask"])
     tempfile.tempdir = None  # TMPDIR as the client has it
     sys.argv = request["sys_argv"]
     os.chdir(request["cwd"])
@@ -589,6 +595,7 @@ def _die_with_parent() -> None:
 
 def serve(key_: str, lock_fd: int) -> None:
     _serving.append(True)
+    sys.path[:] = [str(ROOT) if entry in ("", ".") else entry for entry in sys.path]  # not each command's cwd
     daemon = _Daemon(key_, lock_fd)
     started = time.monotonic()
     _warm()

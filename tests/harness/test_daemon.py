@@ -94,6 +94,11 @@ def test_commands_are_answered_by_one_warm_daemon_as_they_are_today(checkout):
     assert board.returncode == 0 and "kata board" in board.stdout
     sock = os.lstat(checkout / ".kata" / "daemon.sock")
     assert sock.st_mode & 0o777 == 0o600 and sock.st_uid == os.getuid()
+    hint = kata(checkout, "hint", "1")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert hint.returncode == 0 and "Hint 1/" in hint.stdout
+    assert (checkout / ".kata" / "state.json").stat().st_mode & 0o777 == 0o666 & ~umask, "files a command writes: the client's umask"
 
 
 def test_a_killed_daemon_is_restarted_by_the_next_command(checkout):
