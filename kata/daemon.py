@@ -9,6 +9,10 @@ would have, and the worker (kata/worker.py) forks the learner's child from it as
 daemon waits for the command's process and sends its exit status back: a status no learner code can
 forge, as the learner's child never holds the socket.
 
+- A command that finds no daemon listening starts one in the background and runs in its own process,
+  as today (it never waits for the daemon); the daemon imports, collects every unit's tests, listens,
+  then loads the reference backend's models and matplotlib the first time it is idle. A daemon that
+  could not start leaves `.kata/daemon.failed` (its key): no new try until the key changes or `kata stop`.
 - It lives at `.kata/daemon.sock` (mode 0600), which the learner's sandbox hides with the rest of
   `.kata/`. A socket, or a `.kata/`, owned by someone else is never used: the command says so and runs
   without the daemon. The daemon holds `.kata/daemon.lock` (flock) as long as it lives: a socket
@@ -45,9 +49,9 @@ STATE = ROOT / ".kata"
 SOCKET = STATE / "daemon.sock"
 LOCK = STATE / "daemon.lock"  # flock'ed by the living daemon, from its start to its end
 LOG = STATE / "daemon.log"
+FAILED = STATE / "daemon.failed"  # the key a daemon could not start with (`kata stop` forgets it)
 COMMANDS = ("status", "next", "check", "show", "plot", "hint")
 IDLE = float(os.environ.get("KATA_DAEMON_IDLE", "900"))  # seconds with no command before it stops
-START_TIMEOUT = 180.0  # seconds a new daemon may take to import and prime (a cold, loaded machine: ~20 s)
 ANSWER_TIMEOUT = 30.0  # seconds a daemon may take to say it started a command, before the client gives up on it
 REQUEST = {"key", "argv", "sys_argv", "cwd", "env", "umask", "encoding"}  # what a command's request carries
 KEY_FILES = ("kata", "conftest.py", "pyproject.toml", "uv.lock", "cassettes", "sample-corpus", "models", "evals")
@@ -169,7 +173,7 @@ def _start(current_key: str) -> subprocess.Popen | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return None  # another daemon is starting (or stopping): wait for it
+            return None  # another daemon is starting
         if os.path.lexists(SOCKET):  # a socket with no daemon holding the lock: a daemon that was killed
             _say(f"the warm kata had stopped without removing {SOCKET.relative_to(ROOT)} (was it killed?): "
                  f"starting a new one.")
@@ -186,33 +190,29 @@ def _start(current_key: str) -> subprocess.Popen | None:
 
 
 def _reach(current_key: str) -> socket.socket | None:
-    """A connection to a daemon, started if need be; None (having said why) when there is none to use."""
+    """A connection to the living daemon; None (the command then runs in its own process, as today) when
+    none listens yet: one is started for the next command unless one is starting already. Never waits."""
     problem = _not_ours(STATE, "folder") or _not_ours(SOCKET, "socket")
     if problem:
         _say(problem + " Running this command without the warm kata.")
         return None
-    STATE.mkdir(mode=0o700, exist_ok=True)
-    started, deadline = None, time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            conn = _connect()
-        except OSError as error:
-            _say(f"{error} Running this command without the warm kata.")
-            return None
-        if conn is not None:
-            return conn
-        if started is None:
-            try:
-                started = _start(current_key)  # None: another daemon holds the lock (starting, or stopping)
-            except OSError as error:
-                _say(f"the warm kata cannot start here ({error}); running this command without it.")
-                return None
-        elif started.poll() is not None:
-            _say(f"the warm kata could not start (its log: {LOG.relative_to(ROOT)}); running this command without it.")
-            return None
-        time.sleep(0.05)
-    _say(f"the warm kata did not answer in {START_TIMEOUT:g} s (its log: {LOG.relative_to(ROOT)}); "
-         f"running this command without it.")
+    try:
+        conn = _connect()
+    except OSError as error:
+        _say(f"{error} Running this command without the warm kata.")
+        return None
+    if conn is not None:
+        return conn
+    try:
+        if FAILED.read_text() == current_key:
+            return None  # it could not start with this key (its log says why): not again on every command
+    except OSError:
+        pass
+    try:
+        STATE.mkdir(mode=0o700, exist_ok=True)
+        _start(current_key)  # None: one is starting (it holds the lock)
+    except OSError as error:
+        _say(f"the warm kata cannot start here ({error}); running this command without it.")
     return None
 
 
@@ -284,6 +284,9 @@ def stop() -> int:
     if problem:
         _say(problem)
         return 1
+    if FAILED.exists():
+        print(f"The warm kata could not start last time (its log: {LOG.relative_to(ROOT)}); the next command tries again.")
+        FAILED.unlink()
     try:
         conn = _connect()
     except OSError as error:
@@ -307,19 +310,25 @@ def stop() -> int:
 
 
 def _warm() -> None:
-    """Everything a command's process would import and prime, done once."""
+    """What a command's process would import and prime, done once before the daemon listens."""
     from kata import board, cli, runner, sandbox, show, worker  # noqa: F401
     from kata.units import UNITS
 
     ready = [u for u in UNITS if u.ready]
     worker.prime(worker.Job(ready, ROOT / "exercises", args=runner.pytest_args(ready, "exercises", (), False)))
     sandbox.refusal(ROOT)  # the probe a fork would otherwise make
+
+
+def _warm_more() -> None:
+    """What only some commands need, loaded the first time the daemon is idle (so the first command does
+    not wait for it): the reference backend's models, which each child would load on first use (~1-2 s),
+    and matplotlib for `kata plot`, where the plots extra is installed."""
     from kata.backend import common, embedder, grounded
 
-    embedder.model()  # the reference backend's models, which each child would load on first use (~1 s)
+    embedder.model()
     common.count_tiktoken("warm")
     grounded.word_vectors(["warm"])
-    try:  # `kata plot` draws in the command's process: matplotlib too, where the plots extra is installed
+    try:
         import matplotlib
 
         matplotlib.use("Agg")
@@ -374,8 +383,15 @@ class _Daemon:
         os.close(self.lock_fd)
 
     def loop(self) -> None:
+        warmed_more = False
         while self.listener is not None or self.commands:
-            for event, _ in self.selector.select(timeout=1.0):
+            events = self.selector.select(timeout=0.5)
+            if not events and not self.requests and not warmed_more:
+                started = time.monotonic()
+                _warm_more()  # between commands: no fork happens while it runs
+                warmed_more = True
+                print(f"warmed the backend's models in {time.monotonic() - started:.1f} s", flush=True)
+            for event, _ in events:
                 if event.data == "listen" and self.listener is not None:
                     self.accept()
                 elif event.data == "wake":
@@ -462,6 +478,7 @@ class _Daemon:
             os.close(fd)
         self.requests.pop(conn)
         self.commands[pid] = (conn, 0.0)
+        print(f"command {pid}: kata {' '.join(request['argv'])}", flush=True)
         try:
             conn.sendall((json.dumps({"started": pid}) + "\n").encode())
         except OSError:
@@ -598,9 +615,13 @@ def serve(key_: str, lock_fd: int) -> None:
     sys.path[:] = [str(ROOT) if entry in ("", ".") else entry for entry in sys.path]  # not each command's cwd
     daemon = _Daemon(key_, lock_fd)
     started = time.monotonic()
-    _warm()
-    print(f"warmed in {time.monotonic() - started:.1f} s", flush=True)
-    daemon.listen()
+    try:
+        _warm()
+        print(f"warmed in {time.monotonic() - started:.1f} s", flush=True)
+        daemon.listen()
+    except BaseException:
+        FAILED.write_text(key_)  # commands run without a daemon until the key changes or `kata stop`
+        raise
     try:
         daemon.loop()
     finally:

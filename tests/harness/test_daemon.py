@@ -60,6 +60,28 @@ def daemons(root: Path) -> list[int]:
     return [int(pid) for pid in re.findall(r"warm kata (\d+) listening", log.read_text())] if log.exists() else []
 
 
+def listening(root: Path, other_than: int = 0) -> int:
+    """Wait until a daemon (not `other_than`) listens in `root`: its pid."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        found = daemons(root)
+        if found and found[-1] != other_than and alive(found[-1]) and (root / ".kata" / "daemon.sock").exists():
+            return found[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"no daemon listens: {(root / '.kata' / 'daemon.log').read_text()}")
+
+
+def warm(root: Path) -> int:
+    """A daemon listening in `root` (the first command starts one and runs as today): its pid."""
+    kata(root, "check", "1")
+    return listening(root)
+
+
+def served(root: Path, *args: str) -> int:
+    """How many times the daemon now listening ran `kata *args`."""
+    return (root / ".kata" / "daemon.log").read_text().count(f": kata {' '.join(args)}\n")
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -82,13 +104,16 @@ def today(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_commands_are_answered_by_one_warm_daemon_as_they_are_today(checkout):
+    kata(checkout, "stop")
     plain = today(checkout, "check", "1")
     assert not (checkout / ".kata" / "daemon.sock").exists(), "KATA_DAEMON=0 must not start a daemon"
+    pid = warm(checkout)
     first = kata(checkout, "check", "1")
-    pid = daemons(checkout)[-1]
     second = kata(checkout, "check", "1", "--impl", "solutions")
     board = kata(checkout)
-    assert daemons(checkout)[-1] == pid and alive(pid), "the second and third commands must reuse the first's daemon"
+    assert daemons(checkout)[-1] == pid and alive(pid)
+    assert served(checkout, "check", "1") == 1 and served(checkout, "check", "1", "--impl", "solutions") == 1
+    assert served(checkout) == 1, "the board through the daemon too"
     assert (first.returncode, first.stdout) == (plain.returncode, plain.stdout)
     assert second.returncode == 0 and "U01 is done" in second.stdout
     assert board.returncode == 0 and "kata board" in board.stdout
@@ -97,20 +122,19 @@ def test_commands_are_answered_by_one_warm_daemon_as_they_are_today(checkout):
     hint = kata(checkout, "hint", "1")
     umask = os.umask(0o022)
     os.umask(umask)
-    assert hint.returncode == 0 and "Hint 1/" in hint.stdout
+    assert hint.returncode == 0 and "Hint 1/" in hint.stdout and served(checkout, "hint", "1") == 1
     assert (checkout / ".kata" / "state.json").stat().st_mode & 0o777 == 0o666 & ~umask, "files a command writes: the client's umask"
 
 
 def test_a_killed_daemon_is_restarted_by_the_next_command(checkout):
-    kata(checkout, "check", "1")
-    pid = daemons(checkout)[-1]
+    pid = warm(checkout)
     os.kill(pid, signal.SIGKILL)
     assert gone(pid)
     assert (checkout / ".kata" / "daemon.sock").exists()  # the stale socket a killed daemon leaves
     after = kata(checkout, "check", "1")
     assert after.returncode == 1 and "0/79 verify tests pass" in after.stdout
     assert "had stopped without removing" in after.stderr, after.stderr
-    assert daemons(checkout)[-1] != pid and alive(daemons(checkout)[-1])
+    listening(checkout, other_than=pid)
 
 
 def test_a_socket_file_that_is_not_a_socket_gives_a_clear_error_and_no_hang(checkout):
@@ -123,13 +147,13 @@ def test_a_socket_file_that_is_not_a_socket_gives_a_clear_error_and_no_hang(chec
         assert "is not a socket" in proc.stderr and "without the warm kata" in proc.stderr, proc.stderr
         assert proc.returncode == 1 and "0/79 verify tests pass" in proc.stdout  # answered today's way
         assert time.monotonic() - started < 100
+        assert not daemons(checkout) or not alive(daemons(checkout)[-1])
     finally:
         path.unlink()
 
 
 def test_a_socket_owned_by_someone_else_is_never_used(checkout):
-    kata(checkout, "check", "1")
-    pid = daemons(checkout)[-1]
+    pid = warm(checkout)
     path = checkout / ".kata" / "daemon.sock"
     other = 4242 if os.getuid() != 4242 else 4243
     try:
@@ -144,24 +168,25 @@ def test_a_socket_owned_by_someone_else_is_never_used(checkout):
         assert stopped.returncode == 1 and "belongs to another user" in stopped.stderr
     finally:
         os.chown(path, os.getuid(), -1, follow_symlinks=False)
-    assert daemons(checkout)[-1] == pid  # it was neither used nor replaced
+    assert daemons(checkout)[-1] == pid and served(checkout, "check", "1") == 0  # neither used nor replaced
 
 
 def test_a_change_of_the_kata_or_its_environment_restarts_it(checkout):
-    kata(checkout, "check", "1")
-    pid = daemons(checkout)[-1]
+    pid = warm(checkout)
     source = checkout / "kata" / "board.py"
     source.write_text(source.read_text().replace("Progress:", "Progress so far:"))
     board = kata(checkout)
     assert "Progress so far:" in board.stdout, "a daemon must never answer with the kata's old code"
     assert gone(pid), "the daemon with the old key must stop"
-    pid = daemons(checkout)[-1]
+    pid = listening(checkout, other_than=pid)
+    assert "Progress so far:" in kata(checkout).stdout and served(checkout) == 1
     limited = kata(checkout, "check", "1", env=_env(KATA_TIME_LIMIT="7"))
-    assert limited.returncode == 1 and gone(pid) and daemons(checkout)[-1] != pid
+    assert limited.returncode == 1 and gone(pid)
+    listening(checkout, other_than=pid)
 
 
 def test_two_terminals_at_once_get_their_own_answers(checkout):
-    kata(checkout, "check", "1")
+    warm(checkout)
     runs = {("check", "1"): None, ("check", "1", "--impl", "solutions"): None, ("check", "4"): None}
     threads = [threading.Thread(target=lambda a=args: runs.__setitem__(a, kata(checkout, *a))) for args in runs]
     for thread in threads:
@@ -169,6 +194,7 @@ def test_two_terminals_at_once_get_their_own_answers(checkout):
     for thread in threads:
         thread.join()
     for args, proc in runs.items():
+        assert served(checkout, *args) == 1, args
         plain = today(checkout, *args)
         assert (proc.returncode, proc.stdout) == (plain.returncode, plain.stdout), args
 
@@ -197,12 +223,13 @@ def test_the_learner_never_reaches_the_socket_and_ctrl_c_stops_at_once(checkout,
     sock = checkout / ".kata" / "daemon.sock"
     mine = tree / "u01_vocabulary.py"
     mine.write_text(mine.read_text() + f"\nSOCKET = {str(sock)!r}\nLOOP = False\n" + textwrap.dedent(LOOK))  # the stub, and this
+    pid = warm(checkout)
     proc = kata(checkout, "check", "1", "--impl", str(tree))
+    assert served(checkout, "check", "1", "--impl", str(tree)) == 1
     assert "SEEN" in proc.stdout, proc.stdout
     if sandbox.refusal(ROOT) == "":
         assert "daemon.sock" not in proc.stdout and "CONNECTED" not in proc.stdout, proc.stdout
     mine.write_text(mine.read_text().replace("LOOP = False", "LOOP = True"))
-    pid = daemons(checkout)[-1]
     client = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=checkout,
                               env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(4)  # the test that loops has started
@@ -219,8 +246,7 @@ def test_the_learner_never_reaches_the_socket_and_ctrl_c_stops_at_once(checkout,
 
 
 def test_kata_stop_stops_it(checkout):
-    kata(checkout, "check", "1")
-    pid = daemons(checkout)[-1]
+    pid = warm(checkout)
     stopped = kata(checkout, "stop")
     assert stopped.returncode == 0 and f"process {pid}" in stopped.stdout
     assert gone(pid) and not (checkout / ".kata" / "daemon.sock").exists()
