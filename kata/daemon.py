@@ -51,7 +51,7 @@ LOCK = STATE / "daemon.lock"  # flock'ed by the living daemon, from its start to
 LOG = STATE / "daemon.log"
 FAILED = STATE / "daemon.failed"  # the key a daemon could not start with (`kata stop` forgets it)
 COMMANDS = ("status", "next", "check", "show", "plot", "hint")
-IDLE = float(os.environ.get("KATA_DAEMON_IDLE", "900"))  # seconds with no command before it stops
+IDLE = os.environ.get("KATA_DAEMON_IDLE", "900")  # seconds with no command before it stops
 ANSWER_TIMEOUT = 30.0  # seconds a daemon may take to say it started a command, before the client gives up on it
 REQUEST = {"key", "argv", "sys_argv", "cwd", "env", "umask", "encoding"}  # what a command's request carries
 KEY_FILES = ("kata", "conftest.py", "pyproject.toml", "uv.lock", "cassettes", "sample-corpus", "models", "evals")
@@ -178,6 +178,8 @@ def _start(current_key: str) -> subprocess.Popen | None:
             _say(f"the warm kata had stopped without removing {SOCKET.relative_to(ROOT)} (was it killed?): "
                  f"starting a new one.")
             SOCKET.unlink()
+        if LOG.exists():  # the last daemon's log, which it may still be writing (it follows the rename)
+            os.replace(LOG, LOG.with_suffix(".log.1"))
         log = open(LOG, "w")
         try:
             return subprocess.Popen([sys.executable, "-c", SERVE, current_key, str(fd)], cwd=ROOT,
@@ -236,6 +238,11 @@ def _answers(conn: socket.socket):
 def call(argv: list[str]) -> int | None:
     """Run `kata argv` in the warm daemon: its exit status, or None when the daemon cannot serve it
     (the caller then runs it in this process)."""
+    try:
+        float(IDLE)
+    except ValueError:
+        _say(f"KATA_DAEMON_IDLE={IDLE!r} is not a number of seconds: running this command without the warm kata.")
+        return None
     current = key()
     for _ in range(3):  # a daemon with another key stops, and the next try starts a new one
         try:
@@ -359,13 +366,14 @@ class _Daemon:
         listener.setblocking(False)
         self.listener, self.inode = listener, os.stat(SOCKET).st_ino
         self.selector.register(listener, selectors.EVENT_READ, "listen")
-        self.wake_r, wake_w = os.pipe()
+        self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
-        os.set_blocking(wake_w, False)
-        signal.set_wakeup_fd(wake_w)  # a command's end (SIGCHLD) wakes the loop at once
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w)  # a command's end (SIGCHLD) wakes the loop at once
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.signal(signal.SIGTERM, lambda *_: self.close())
         self.selector.register(self.wake_r, selectors.EVENT_READ, "wake")
+        self.last_active = time.monotonic()
         print(f"warm kata {os.getpid()} listening at {SOCKET} (key {self.key})", flush=True)
 
     def close(self) -> None:
@@ -381,6 +389,7 @@ class _Daemon:
         except OSError:
             pass
         os.close(self.lock_fd)
+        self.lock_fd = -1
 
     def loop(self) -> None:
         warmed_more = False
@@ -388,9 +397,12 @@ class _Daemon:
             events = self.selector.select(timeout=0.5)
             if not events and not self.requests and not warmed_more:
                 started = time.monotonic()
-                _warm_more()  # between commands: no fork happens while it runs
+                try:
+                    _warm_more()  # between commands: no fork happens while it runs
+                    print(f"warmed the backend's models in {time.monotonic() - started:.1f} s", flush=True)
+                except Exception as error:  # noqa: BLE001 - only a speed-up: each child loads them itself as today
+                    print(f"warmed the backend's models: failed ({error!r}), each command loads them itself", flush=True)
                 warmed_more = True
-                print(f"warmed the backend's models in {time.monotonic() - started:.1f} s", flush=True)
             for event, _ in events:
                 if event.data == "listen" and self.listener is not None:
                     self.accept()
@@ -405,8 +417,8 @@ class _Daemon:
             for pid, (conn, told) in list(self.commands.items()):
                 if told and now - told > 5:  # it did not stop when asked
                     os.kill(pid, signal.SIGKILL)
-            if self.listener is not None and not self.commands and not self.requests and now - self.last_active > IDLE:
-                print(f"idle for {IDLE:g} s: stopping", flush=True)
+            if self.listener is not None and not self.commands and not self.requests and now - self.last_active > float(IDLE):
+                print(f"idle for {IDLE} s: stopping", flush=True)
                 self.close()
             if self.listener is not None and not self.still_ours():
                 print(f"{SOCKET} was removed or replaced: stopping", flush=True)
@@ -461,9 +473,10 @@ class _Daemon:
             print("a request that is neither a command nor `kata stop`: ignored", flush=True)
             self.forget(conn)
             return
-        if request.get("stop") or request.get("key") != self.key:
-            print("stopping: " + ("kata stop" if request.get("stop") else "a command with another key"), flush=True)
-            self.close()
+        if request.get("stop") or request.get("key") != self.key or self.listener is None:
+            why = "kata stop" if request.get("stop") else "stopping already" if self.listener is None else "a command with another key"
+            print(f"stopping: {why}", flush=True)
+            self.close()  # a command that came as it was stopping is told to restart too
             try:
                 conn.sendall((json.dumps({"stopped": os.getpid()} if request.get("stop") else {"restart": True}) + "\n").encode())
             except OSError:
@@ -534,7 +547,9 @@ class _Daemon:
                     other.close()  # no learner process forked from here may hold the daemon's sockets
             self.selector.close()
             os.close(self.wake_r)
-            os.close(self.lock_fd)
+            os.close(self.wake_w)
+            if self.lock_fd >= 0:
+                os.close(self.lock_fd)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.close(null)

@@ -245,6 +245,13 @@ def test_the_learner_never_reaches_the_socket_and_ctrl_c_stops_at_once(checkout,
     assert alive(pid) and daemons(checkout)[-1] == pid
 
 
+def test_an_idle_daemon_stops_by_itself(checkout):
+    kata(checkout, "check", "1", env=_env(KATA_DAEMON_IDLE="2"))  # another key: the daemon before it stops
+    pid = listening(checkout)
+    assert gone(pid, within=30) and not (checkout / ".kata" / "daemon.sock").exists()
+    assert "idle for 2 s: stopping" in (checkout / ".kata" / "daemon.log").read_text()
+
+
 def test_kata_stop_stops_it(checkout):
     pid = warm(checkout)
     stopped = kata(checkout, "stop")
