@@ -117,6 +117,8 @@ def test_commands_are_answered_by_one_warm_daemon_as_they_are_today(checkout):
     assert (first.returncode, first.stdout) == (plain.returncode, plain.stdout)
     assert second.returncode == 0 and "U01 is done" in second.stdout
     assert board.returncode == 0 and "kata board" in board.stdout
+    for args in ((), ("next",), ("next", "4")):
+        assert (kata(checkout, *args).stdout, served(checkout, *args)) == (today(checkout, *args).stdout, 1 + (args == ())), args
     sock = os.lstat(checkout / ".kata" / "daemon.sock")
     assert sock.st_mode & 0o777 == 0o600 and sock.st_uid == os.getuid()
     hint = kata(checkout, "hint", "1")
