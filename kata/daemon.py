@@ -96,7 +96,7 @@ def key() -> str:
     for entry in sys.path:  # installed packages: their dist-info folders carry name and version
         if entry.endswith("site-packages") and os.path.isdir(entry):
             digest.update("\n".join(sorted(n for n in os.listdir(entry) if n.endswith(".dist-info"))).encode())
-    digest.update(f"{sys.executable}\0{sys.version}\0{ROOT}\0".encode())
+    digest.update(f"{os.path.normpath(sys.executable)}\0{sys.prefix}\0{sys.version}\0{ROOT}\0".encode())
     digest.update(json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIXES))).encode())
     return digest.hexdigest()[:32]
 
@@ -300,7 +300,16 @@ def stop() -> int:
         _say(str(error))
         return 1
     if conn is None:
-        if os.path.lexists(SOCKET) and _lock_is_free():
+        free = _lock_is_free()
+        if free is False:  # one is starting (it holds the lock, not yet listening): it has written its pid there
+            try:
+                pid = int(LOCK.read_text())
+                os.kill(pid, signal.SIGTERM)
+                print(f"Stopped the warm kata that was starting (process {pid}).")
+                return 0
+            except (ValueError, OSError):
+                pass
+        if os.path.lexists(SOCKET) and free:
             SOCKET.unlink()
             print("The warm kata was not running (a stale socket, removed).")
         else:
@@ -388,6 +397,7 @@ class _Daemon:
                 SOCKET.unlink()
         except OSError:
             pass
+        os.ftruncate(self.lock_fd, 0)  # no pid there for `kata stop` to find
         os.close(self.lock_fd)
         self.lock_fd = -1
 
@@ -627,6 +637,8 @@ def _die_with_parent() -> None:
 
 def serve(key_: str, lock_fd: int) -> None:
     _serving.append(True)
+    os.ftruncate(lock_fd, 0)
+    os.pwrite(lock_fd, str(os.getpid()).encode(), 0)  # for `kata stop` while it starts
     sys.path[:] = [str(ROOT) if entry in ("", ".") else entry for entry in sys.path]  # not each command's cwd
     daemon = _Daemon(key_, lock_fd)
     started = time.monotonic()

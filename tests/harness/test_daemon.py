@@ -261,3 +261,14 @@ def test_kata_stop_stops_it(checkout):
     assert gone(pid) and not (checkout / ".kata" / "daemon.sock").exists()
     again = kata(checkout, "stop")
     assert again.returncode == 0 and "not running" in again.stdout
+    client = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1"], cwd=checkout, env=_env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # starts one, runs as today
+    lock, deadline = checkout / ".kata" / "daemon.lock", time.monotonic() + 60
+    while (lock.read_text().strip() if lock.exists() else "") in ("", str(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    starting = int(lock.read_text())
+    stopped = kata(checkout, "stop")
+    client.wait(timeout=300)
+    if "that was starting" not in stopped.stdout:  # it was quicker than this machine usually is: it listened already
+        assert f"process {starting}" in stopped.stdout
+    assert gone(starting) and not (checkout / ".kata" / "daemon.sock").exists()
