@@ -338,12 +338,19 @@ def _warm() -> None:
 def _warm_more() -> None:
     """What only some commands need, loaded the first time the daemon is idle (so the first command does
     not wait for it): the reference backend's models, which each child would load on first use (~1-2 s),
-    and matplotlib for `kata plot`, where the plots extra is installed."""
+    hypothesis's tables, and matplotlib for `kata plot`, where the plots extra is installed."""
     from kata.backend import common, embedder, grounded
 
     embedder.model()
     common.count_tiktoken("warm")
     grounded.word_vectors(["warm"])
+    import warnings
+
+    from hypothesis import strategies
+
+    with warnings.catch_warnings():  # hypothesis's unicode tables and the kata's constants, computed once here:
+        warnings.simplefilter("ignore")  # a sandboxed child cannot keep them in .hypothesis/ (~1 s a run)
+        strategies.text().example()
     try:
         import matplotlib
 
