@@ -83,9 +83,9 @@ def key() -> str:
 
     digest = hashlib.sha256()
     files = [ROOT / name for name in KEY_FILES] + sorted((ROOT / "tests").glob("*.py"))
-    for top in files:
-        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
-            if "__pycache__" in path.parts:
+    for top in files:  # files only (a folder's time changes when Python adds its __pycache__); kata/ by its .py
+        for path in sorted(top.rglob("*.py" if top.name == "kata" else "*")) if top.is_dir() else [top]:
+            if "__pycache__" in path.parts or path.is_dir():
                 continue
             try:
                 st = path.stat()
