@@ -40,6 +40,8 @@ def _env(**extra) -> dict[str, str]:
 def checkout(tmp_path_factory):
     """A copy of the checkout, with the daemon stopped after the module's tests."""
     root = tmp_path_factory.mktemp("daemon") / "checkout"
+    if len(os.fsencode(root / ".kata" / "daemon.sock")) >= 100:
+        pytest.skip(f"{root} is too long a path for a unix socket's name: the kata runs without its daemon there")
     for name in COPY:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".kata"))
