@@ -25,12 +25,13 @@ forge, as the learner's child never holds the socket.
 - It stops after KATA_DAEMON_IDLE seconds (default 900) with no command, and on `kata stop`.
 - Ctrl-C in the client ends the client at once; the daemon sees the connection close and stops the
   command's process (which stops its learner child as Ctrl-C does today), its output silenced.
-- Where it cannot run (no unix sockets, no fork, KATA_DAEMON=0, KATA_WORKER=spawn, a checkout path too
-  long for a socket's name) the command runs in its own process, as it always did.
+- Where it cannot run (no unix sockets, no fork, KATA_DAEMON=0, KATA_WORKER=spawn) the command runs
+  in its own process, as it always did.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -65,8 +66,20 @@ def wanted(command: str | None, live: bool = False) -> bool:
     """Should this command go through the warm daemon? (False where it cannot run: then today's path.)"""
     return ((command or "status") in COMMANDS and not live and not _serving
             and os.environ.get("KATA_DAEMON", "1") != "0" and os.environ.get("KATA_WORKER") != "spawn"
-            and hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds") and hasattr(os, "fork")
-            and len(os.fsencode(SOCKET)) < 100)  # sun_path holds 108 bytes
+            and hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds") and hasattr(os, "fork"))
+
+
+@contextlib.contextmanager
+def _in_state():
+    """Inside .kata/, where the socket is named `daemon.sock`: a socket's name holds 107 bytes, a checkout's
+    path may be longer. Then back to the folder the command was run in."""
+    here = os.open(".", os.O_RDONLY)
+    try:
+        os.chdir(STATE)
+        yield
+    finally:
+        os.fchdir(here)
+        os.close(here)
 
 
 def _say(text: str) -> None:
@@ -133,7 +146,8 @@ def _connect() -> socket.socket | None:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.settimeout(ANSWER_TIMEOUT)
     try:
-        conn.connect(str(SOCKET))
+        with _in_state():
+            conn.connect(SOCKET.name)
     except (FileNotFoundError, ConnectionRefusedError):
         conn.close()
         return None
@@ -374,7 +388,8 @@ class _Daemon:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         umask = os.umask(0o177)  # the socket file is created 0600: only this user can connect
         try:
-            listener.bind(str(SOCKET))
+            with _in_state():
+                listener.bind(SOCKET.name)
         finally:
             os.umask(umask)
         os.chmod(SOCKET, 0o600)
