@@ -132,6 +132,20 @@ def _stub_elsewhere(unit, failure) -> str:
             f"{other.code} (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
 
 
+ECHO_OF = re.compile(r"fails because (U\d\d)'s `(\w+)` does")  # the sentence of runner.cause_in_earlier_unit
+
+
+def _echo_elsewhere(unit, cause: str) -> str:
+    """For a failure that echoes an earlier unit's failing function: the line that sends the learner to that
+    unit's file and function instead of this unit's; "" otherwise."""
+    found = ECHO_OF.search(cause or "")
+    if not found or found[1] == unit.code:
+        return ""
+    other = UNITS[int(found[1][1:]) - 1]
+    return (f"Edit {other.exercise}: {unit.code} uses {other.code}'s `{found[2]}`, which fails {other.code}'s own tests. "
+            f"Fix it there (`kata next {other.number}` runs them), then `kata next {unit.number}` again.")
+
+
 def uses_line(unit, results: dict[str, UnitResult] | None = None) -> str:
     """What a unit uses from earlier units, in words: "U04's embed; U10's read_reply, grade, load_eval (not done yet)"."""
     def status(code: str) -> str:
@@ -184,7 +198,11 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
             lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
-        lines += ["", *failure_lines(failure), "",
+        lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, cause) or
                   f"Edit {unit.exercise} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
+    never = [t for t in result.tests if t.state == NOT_RUN]
+    if never and not verbose:  # `kata next`: the tests the stop kept from running, as `kata check` lists them
+        lines += ["", f"{len(never)} test(s) of {unit.code} did not run (the run stopped before them): neither passed nor failed.",
+                  *[_test_line(result, t) for t in never]]
     return [as_typed(line) for line in lines]

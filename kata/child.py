@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from kata import wall
+
 MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
 
 
@@ -146,8 +148,12 @@ class _Watchdog(threading.Thread):
             if not (self.active and self.nodeid) or time.monotonic() < self.deadline:
                 continue
             nodeid, self.nodeid = self.nodeid, ""
+            across = wall.WALL.where()  # the learner's process, asked where it is
             frame = sys._current_frames().get(self.main)
-            where = learner_frame(traceback.extract_stack(frame), self.trees) if frame else ""
+            if across is not None:
+                where = learner_frame([traceback.FrameSummary(f, n, name) for f, n, name in across], self.trees)
+            else:
+                where = learner_frame(traceback.extract_stack(frame), self.trees) if frame else ""
             overrun["where"] = where
             overrun["limit"] = f"{self.limit:g}"
             self.messages.send("where", nodeid=nodeid, where=where)
@@ -246,6 +252,7 @@ def main(job: dict, msg_fd: int) -> None:
     _own_streams()
     messages = _Messages(msg_fd)
     messages.send("sandbox", note=job.get("sandbox", "not sandboxed"))
+    os.environ["KATA_SANDBOXED"] = "1" if not job.get("sandbox") else "0"  # the learner's zygote adds its own walls
     code = 3
     try:
         warm()

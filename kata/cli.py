@@ -150,10 +150,11 @@ def _failing_test(unit: Unit):
 
 def hint_ladder(unit: Unit, failure) -> list[str]:
     """The rungs of `kata hint N`: the failing test's own nudge first, then the unit's rungs about the
-    functions that test called (or whose stub it reached), then the rest; the code only on the last rungs."""
+    functions that test called (or whose stub it reached), the code only on the last rungs (Unit.ladder)."""
     message = failure.message if failure else ""
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
     functions = re.findall(r"(\w+)\(", message.split("\nIt returned")[0])  # "Called build_index(...)", "· retrieve() is not written"
+    functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
     rungs = [rung.text for rung in unit.ladder(functions)]
     if failure and failure.state == "failed" and (detail := _what_the_test_checks(unit, failure.name)):
         rungs.insert(0, f"What {failure.name} checks: {detail}")

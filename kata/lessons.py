@@ -193,7 +193,7 @@ def compute(slugs: list[str], tree: str, send) -> None:
     import os
     import sys
 
-    from kata import impl, offline, recording, show, testing
+    from kata import impl, offline, recording, show, testing, wall
 
     slugs = [s for s in slugs if s in LESSONS]
     if not slugs:
@@ -204,6 +204,7 @@ def compute(slugs: list[str], tree: str, send) -> None:
     offline.loopback_only()
     server, base = recording.start_backend()
     show._point_sdks_at(base)
+    wall.raise_wall()  # the learner's code in a process of its own, as in the tests
 
     def stop(signum, frame):
         raise _TooLong
@@ -222,5 +223,6 @@ def compute(slugs: list[str], tree: str, send) -> None:
             sys.stdout.flush()
     finally:
         signal.signal(signal.SIGALRM, previous)
+        wall.WALL.stop()
         server.shutdown()
         os.environ.pop("ANTHROPIC_BASE_URL", None)

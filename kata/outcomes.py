@@ -168,7 +168,8 @@ def settle(jobs: dict[str, worker.Job], captured: dict[str, dict[str, str]],
             if before == now or not any(v in UNSTEADY for v in (*before.values(), *now.values())):
                 continue
             swaps = tuple(s for s in job.swaps if s[0] == unit.slug)
-            args = runner.pytest_args([unit], job.args[job.args.index("--impl") + 1], swaps, False,
+            impl_spec = next(a.partition("=")[2] for a in job.args if a.startswith("--impl="))
+            args = runner.pytest_args([unit], impl_spec, swaps, False,
                                       ("--kata-catch",) if "--kata-catch" in job.args else ())
             again = worker.run([worker.Job([unit], job.tree, swaps, args)])[0][unit.slug]
             observed[key] = {key_of(t.nodeid): t.state for t in again.tests}

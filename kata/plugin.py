@@ -16,14 +16,13 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 from __future__ import annotations
 
 import os
-import traceback
 import types
 from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, impl, live, offline, replay, testing
+from kata import cassettes, impl, live, offline, replay, testing, wall
 from kata.child import TimeLimitReached, overrun
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
@@ -91,6 +90,12 @@ def pytest_configure(config):
         config.pluginmanager.register(config.kata_reporter, "kata-reporter")
     if not config.pluginmanager.has_plugin("kata-cassette-folders"):
         config.pluginmanager.register(_cassette_folders(), "kata-cassette-folders")
+    if not config.getoption("collectonly"):  # before any test module is imported
+        wall.raise_wall()
+
+
+def pytest_unconfigure(config):
+    wall.WALL.stop()
 
 
 # --- cassettes, through pytest-recording: one folder per unit, matched on method, path and JSON body
@@ -204,7 +209,7 @@ def _learner_where(error: BaseException, item) -> str:
     from kata.child import learner_frame
 
     target = item.config.kata_target
-    where = learner_frame(traceback.extract_tb(error.__traceback__), (target.tree, *(p for _, p in target.swaps)))
+    where = learner_frame(wall.frames_of(error), (target.tree, *(p for _, p in target.swaps)))
     return f" in {where}" if where else ""
 
 
@@ -216,6 +221,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
         where = f", in {overrun['where']}" if overrun.get("where") else ""
         return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped{where}. "
                            f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)")
+    if isinstance(error, wall.LearnerEnded):
+        return "crashed", str(error)
     if isinstance(error, LearnerInterrupt):
         return "failed", (f"Your code raised KeyboardInterrupt{error}. A function under test should return its "
                           f"result; the kata counts this test as failed and runs the others.")

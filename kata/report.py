@@ -107,6 +107,8 @@ class UnitResult:
         verify = self.of_kind("verify")
         if any(t.state == "timeout" for t in verify):
             return "timed out"
+        if any(t.state == "crashed" for t in verify):  # the learner's process ended during a test (the wall: kata/wall.py)
+            return "crashed"
         passed, total = self.score("verify")
         if total and passed == total:
             return "done"

@@ -14,7 +14,7 @@ import os
 import traceback
 from pathlib import Path
 
-from kata import impl
+from kata import impl, wall
 from kata.corpus import ASSISTANT_EVAL, load_notes, load_questions
 from kata.units import BY_SLUG, find
 
@@ -189,12 +189,14 @@ def main(slug: str, impl_spec: str) -> None:
     offline.loopback_only()  # your code reaches the local backend (or the kata's live endpoint), and nothing else
     server, base = (None, os.environ[live.LIVE_ENV]) if live.running_live() else recording.start_backend()
     _point_sdks_at(base)
+    wall.raise_wall()  # your code runs in a process of its own, its SDKs' requests answered here
     parts = (run,) if run else SHOWS[slug] if isinstance(SHOWS[slug], tuple) else (SHOWS[slug],)
     try:
         for part in parts:
             if not _run_part(part, testing.load_unit(slug), unit, verb):
                 break
     finally:
+        wall.WALL.stop()
         if server is not None:
             server.shutdown()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import impl
+from kata import impl, wall
 from kata.units import BY_SLUG
 
 _current: impl.Target | None = None  # set by the plugin before each test
@@ -58,6 +58,9 @@ class UnitUnderTest:
     def __getattr__(self, name: str):
         if name.startswith("_"):  # pytest and mock probe private names at collection: never load for them
             raise AttributeError(name)
+        if wall.WALL.control is not None:  # the learner's code runs in its own process: ask it
+            value = wall.WALL.get(current_target(), self._slug, name)
+            return _called_by_test(value, f"{BY_SLUG[self._slug].code}.{name}") if hasattr(value, "kata_learner") else value
         module = self.module()
         try:
             value = getattr(module, name)
@@ -97,6 +100,54 @@ def _stub_aware(function, name: str):
             _depth[0] -= 1
 
     return call
+
+
+def _called_by_test(function, name: str):
+    """A learner function across the wall: note that the test called it (the learner's own calls stay there)."""
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        if name not in called:
+            called.append(name)
+        return function(*args, **kwargs)
+
+    call.kata_learner = function.kata_learner
+    return call
+
+
+def peak_memory(function, *args, **kwargs):
+    """(function(*args, **kwargs), the peak of new memory the call used, in bytes), measured by tracemalloc
+    in the process where the learner's code runs."""
+    if hasattr(function, "kata_learner"):
+        name = getattr(function, "__name__", "function")
+        return wall.WALL.call(function.kata_learner, name, args, kwargs, trace_memory=True)
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = function(*args, **kwargs)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def global_numpy_random(seed: int | None = None, draws: int = 0):
+    """numpy's global generator where the learner's code runs: seed it, and/or draw `draws` numbers from it."""
+    if wall.WALL.control is not None:
+        return wall.WALL._value(wall.WALL.ask({"kind": "numpy_random", "seed": seed, "draws": draws}))
+    import numpy as np
+
+    if seed is not None:
+        np.random.seed(seed)
+    return np.random.random_sample(draws) if draws else None
+
+
+def unit_globals(unit: UnitUnderTest, function: str):
+    """The globals where the unit's `function` looks names up (its defining module's), as a mapping a test can
+    `monkeypatch.setitem` a stand-in into. Across the wall it reads and writes the learner process's module."""
+    if wall.WALL.control is not None:
+        return wall.UnitGlobals(current_target(), unit._slug, function)
+    return inspect.unwrap(getattr(unit.module(), function)).__globals__
 
 
 def load_unit(slug: str) -> UnitUnderTest:

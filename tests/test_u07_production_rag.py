@@ -124,7 +124,7 @@ def test_tokenize_ignores_case_and_punctuation(text):
 
 @pytest.mark.verify
 def test_bm25_finds_a_ticket_code_typed_in_lower_case():
-    """Rank the entries of `index` for `query` by BM25; return the best k as (id, score), best first.
+    """Score every entry's text with BM25 (rank_bm25's BM25Okapi), the texts and the query split into terms by your `tokenize`.
 
     BM25 over U06's paragraph chunks, no API: the one paragraph that names INC-20931 comes first,
     even when the user types the code in lower case. The result is (id, score) pairs, best first.
@@ -477,8 +477,19 @@ def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
     got = u07.semantic_chunks(text, limit)
     problems = cut_problems(text, got, limit)
     expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=f"no problems: {problems[:3]}",
-           hint="pack whole paragraphs while the chunk stays within the limit (count the joined text); a paragraph too "
-                "long alone goes sentence by sentence; never split a sentence")
+           hint=next((hint for start, hint in CUT_HINTS if problems and problems[0].startswith(start)), CUT_HINTS[-1][1]))
+
+
+# The nudge for the first problem cut_problems finds, by how its sentence starts ("": any other).
+CUT_HINTS = (
+    ('"".join', "nothing is lost: the spaces and blank lines between pieces stay at the end of the piece before them, "
+                "so strip nothing and the chunks rejoin to the text"),
+    ("a cut inside", "a cut goes only just after a sentence's end mark and the whitespace that follows it, or after a blank line"),
+    ("a paragraph that fits", "a paragraph that fits the limit stays whole: pack whole paragraphs first, and go sentence by "
+                              "sentence only through a paragraph too long alone"),
+    ("", "pack whole paragraphs while the chunk stays within the limit (count the joined text); a paragraph too "
+         "long alone goes sentence by sentence; never split a sentence"),
+)
 
 
 @pytest.mark.verify
@@ -564,7 +575,7 @@ def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
 
 @pytest.mark.verify
 def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
-    """Chunk every note's whole text with semantic_chunks; return U06-style chunk dicts, in order.
+    """One dict per chunk: {"id": "<note id>-c<n>" (n counted from 1 in each note, e.g. "note06-c2"), "note": note.id, "source": note.source, "text": the chunk without the whitespace at its ends}.
 
     The ten notes cut by semantic_chunks: U06-shaped dicts, numbered per note, each within
     MAX_CHUNK_TOKENS, stripped, together the note's whole text, and fewer than the paragraphs.
@@ -925,7 +936,7 @@ def test_hybrid_search_looks_depth_deep_and_returns_the_index_own_dicts(monkeypa
 
 @pytest.mark.contract
 def test_rerank_prompt_is_the_template_filled_once_for_n():
-    """Return the re-ranking prompt (a str): RERANK_TEMPLATE filled in for `n`, `question` and `candidates`.
+    """RERANK_TEMPLATE filled in for `n`, `question` and `candidates` … then the text ("[note05] The reserve is $48,000."), as it is
 
     With n=5, a question and texts holding braces: the template's fields are filled once, the braces
     stay text, and the instruction asks for the top 5.
@@ -1089,7 +1100,7 @@ def test_a_blank_line_holding_spaces_still_ends_a_paragraph(blank):
 
 @pytest.mark.contract
 def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
-    """Chunk every note's whole text with semantic_chunks; return U06-style chunk dicts, in order.
+    """each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a single sentence longer than the limit on its own
 
     With max_tokens=40 the notes are cut finer than at 200: every chunk holds 40 tokens or fewer unless it
     is one sentence, and each note's chunks are numbered from 1.

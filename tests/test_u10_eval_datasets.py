@@ -70,7 +70,7 @@ def write_jsonl(folder, lines):
 
 @pytest.mark.verify
 def test_load_eval_reads_the_course_schema(tmp_path):
-    """Read a JSONL eval file and return its cases: a list of dicts, one per non-blank line, in file order.
+    """Each case is the line's JSON object as it is (every key kept). Blank lines (empty or only whitespace) are skipped; other keys than the course's are allowed.
 
     The course's three example cases (tags optional, extra keys allowed), with a blank line between
     two of them, load as three dicts, in file order; the shipped eval loads as its 20 cases.
@@ -566,7 +566,20 @@ def test_run_case_sends_exactly_the_recorded_request(monkeypatch, case_id):
     diff = request_diff(sent, recorded)
     expect(not diff, call=f"run_case({case_id!r} case)", returned=diff,
            expected=f"ONE call whose arguments are those recorded: {sorted(recorded)} (shown: the arguments that differ, as sent)",
-           hint="send exactly what was recorded: the model given, MAX_TOKENS, the unit's SYSTEM and TOOLS as given, and the case's input as the one user message")
+           hint=request_hint(diff, recorded, "send exactly what was recorded: the model given, MAX_TOKENS, the unit's SYSTEM "
+                                             "and TOOLS as given, and the case's input as the one user message"))
+
+
+def request_hint(diff, recorded, usual):
+    """A nudge at the arguments that differ: one the recording lacks, one the request lacks, else `usual`."""
+    if isinstance(diff, dict):
+        extra = sorted(k for k in diff if k not in recorded)
+        missing = sorted(k for k in diff if k in recorded and diff[k] is None)
+        if extra:
+            return f"add no argument of your own ({', '.join(extra)}): the request is the recorded one, nothing more"
+        if missing:
+            return f"the request leaves out {', '.join(missing)}: " + usual
+    return usual
 
 
 @pytest.mark.contract
@@ -586,7 +599,8 @@ def test_judge_sends_exactly_the_recorded_request(monkeypatch):
     diff = request_diff(sent, recorded)
     expect(not diff, call=f"judge({question!r}, {criteria!r}, {candidate!r})", returned=diff,
            expected=f"ONE call whose arguments are those recorded: {sorted(recorded)} (shown: the arguments that differ, as sent)",
-           hint="send exactly what was recorded: CLAUDE, MAX_TOKENS, and one user message, the JUDGE_PROMPT filled with the case's input, its criteria and the candidate reply")
+           hint=request_hint(diff, recorded, "send exactly what was recorded: CLAUDE, MAX_TOKENS, and one user message, the "
+                                             "JUDGE_PROMPT filled with the case's input, its criteria and the candidate reply"))
 
 
 def sdk_blocks(*blocks):
@@ -647,7 +661,7 @@ def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypa
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_case_returns_the_tool_call_or_the_text_with_usage():
-    """The harness prints a pass/fail line per case…
+    """Send one case to the model and return what came back, ready to grade … tools=TOOLS
 
     run_case sends one case with the assistant's tools and returns text, tool, args, stop_reason and
     usage: a tool call for the weather case, text for the arithmetic and the phishing cases.
@@ -671,7 +685,10 @@ def test_run_case_returns_the_tool_call_or_the_text_with_usage():
             ok = got["tool"] == "get_weather" and isinstance(got["args"], dict) \
                 and str(got["args"].get("city", "")).casefold() == "phoenix" and got["stop_reason"] == "tool_use"
             expect(ok, call=call, returned=got, expected="tool 'get_weather', args with city 'Phoenix', stop_reason 'tool_use'",
-                   hint="find the block whose .type is 'tool_use': its .name is the tool and its .input the args")
+                   hint="the model called no tool: it can call one only when the request offers it the assistant's "
+                        "tools, so send TOOLS with every case" if got["stop_reason"] != "tool_use" else
+                        "the reply holds a tool call: a content block of the tool_use type, whose name is the tool "
+                        "and whose input holds the args")
         else:
             ok = got["tool"] is None and got["args"] is None and isinstance(got["text"], str) and got["text"].strip()
             expect(ok, call=call, returned=got, expected="text (the joined text blocks), tool None, args None",
@@ -870,7 +887,7 @@ def test_coverage_counts_the_cases_per_tag():
 
 @pytest.mark.stretch
 def test_coverage_counts_cases_not_mentions_most_common_first():
-    """Count the cases per tag: {tag: number of cases carrying it}, most common first.
+    """A tag listed twice in one case counts that case once … {tag: number of cases carrying it}, most common first.
 
     A tag written twice in one case is still one case; the table reads from the most common tag down
     (tags with equal counts in any order).

@@ -1,7 +1,6 @@
 """U11 · Distillation & quantization: the three-model table and its circled row, then a static student
 distilled from all-MiniLM-L6-v2, quantized to int8 and int4 and measured against its teacher."""
 
-import inspect
 import json
 import math
 import threading
@@ -18,7 +17,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.testing import expect, load_unit
+from kata.testing import expect, load_unit, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
@@ -360,7 +359,7 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
         return {"text": text, "tool": tool, "args": args, "stop_reason": "tool_use" if tool else "end_turn",
                 "usage": {"input_tokens": 1000, "output_tokens": out}, "latency_ms": latency}
 
-    scope = inspect.unwrap(u11.model_row).__globals__  # where model_row looks its runners up
+    scope = unit_globals(u11, "model_row")  # where model_row looks its runners up
     monkeypatch.setitem(scope, "run_claude", fake_run)
     monkeypatch.setitem(scope, "run_ollama", fake_run)
     got = u11.model_row(CLAUDE_SMALL, cases)
@@ -835,7 +834,7 @@ def test_lab_table_embeds_once_for_the_teacher_and_answers_by_position(student, 
                 vectors[i] = mean / np.linalg.norm(mean)
         return vectors.tolist()
 
-    monkeypatch.setitem(inspect.unwrap(u11.lab_table).__globals__, "embed", fake_embed)
+    monkeypatch.setitem(unit_globals(u11, "lab_table"), "embed", fake_embed)
     rows = u11.lab_table(tokenizer, embeddings, questions, notes)
     want = own_student_rate(texts, len(questions), answers, tokenizer, embeddings)
     got = {row.get("model"): row.get("pass_rate") for row in rows} if isinstance(rows, list) else {}
@@ -857,7 +856,7 @@ def test_lab_table_times_each_students_static_embed_per_text(student, lab, monke
     """
     tokenizer, embeddings = student
     questions, notes, _ = lab
-    scope = inspect.unwrap(u11.lab_table).__globals__
+    scope = unit_globals(u11, "lab_table")
     real = scope["static_embed"]
 
     def slow_static_embed(*args, **kwargs):

@@ -110,6 +110,9 @@ def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tm
     assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in listed)
                for t in never)
     assert not any("✘" in line and t.name in line for line in listed for t in never)
+    shown = board.unit_lines(result)  # what `kata next 3` prints: the tests not run are listed there too
+    assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in shown)
+               for t in never), "\n".join(shown)
 
 
 def _saved(path: Path, text: str, at: float) -> None:
@@ -261,4 +264,23 @@ def test_a_failure_that_echoes_an_earlier_units_function_says_so(tmp_path):
     assert result.status == "in progress"
     cause = runner.cause_in_earlier_unit(result, str(tree))
     assert "fails because U10's `grade` does" in cause and "kata next 10" in cause, cause
-    assert "fails because U10's `grade` does" in "\n".join(board.unit_lines(result, cause=cause))
+    shown = "\n".join(board.unit_lines(result, cause=cause))
+    assert "fails because U10's `grade` does" in shown
+    assert f"Edit {u10.exercise}: U11 uses U10's `grade`" in shown and f"Edit {u11.exercise}" not in shown, shown
+
+
+@pytest.mark.parametrize("unit", [u for u in READY if any(r.about for r in u.hints)], ids=lambda u: u.slug)
+def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(unit):
+    """`kata hint N` on a stub reached in f: the rungs about f (and the unit's general ones), words first; never a
+    rung about functions the learner has not reached (U10's load_eval stub once showed grade's code on rung 3)."""
+    for function in sorted({name for rung in unit.hints for name in rung.about.split()}):
+        stub = report.TestResult(f"{unit.test_file}::test_x", unit.slug, "verify", "stub", "",
+                                 f"{unit.code} · {function}() is not written yet: write it here, then run `kata check {unit.number}`",
+                                 calls=[f"{unit.code}.{function}"])
+        rungs = cli.hint_ladder(unit, stub)
+        elsewhere = [r.about for r in unit.hints if r.about and function not in r.about.split() and r.text in rungs]
+        assert not elsewhere, f"{unit.code}: a stub in {function} gets the rungs about {elsewhere}: kata/units.py's Unit.ladder"
+        about = [r for r in unit.hints if function in r.about.split()]
+        assert all(r.text in rungs for r in about), f"{unit.code}: a rung about {function} is missing from its ladder"
+        kinds = [next(r for r in unit.hints if r.text == text).reads_as_code for text in rungs]
+        assert kinds == sorted(kinds), f"{unit.code}: for {function}, a rung in words comes after one that reads as code"

@@ -134,15 +134,16 @@ def test_hints_follow_the_failing_test(tmp_path, monkeypatch, capsys):
     rungs = cli.hint_ladder(unit, failure)
     assert rungs[0] == "test_x (“the clause”) fails: a reply that starts with the marker is not found"
     assert rungs[1] == next(r.text for r in unit.hints if "answer_from" in r.about.split())
-    assert sorted(rungs[1:]) == sorted(r.text for r in unit.hints)
+    assert rungs[1:] == [r.text for r in unit.hints if "answer" in r.about.split()], "only the rungs about answer()"
     failure.nodeid = "tests/test_u06_rag_basics.py::test_answer_reads_not_found_as_no_citation[bare]"
     detail = cli.hint_ladder(unit, failure)[1]  # a real test: what it checks, from its docstring, comes second
     assert detail.startswith("What test_answer_reads_not_found_as_no_citation[bare] checks: Whatever follows")
     failure.nodeid = "tests/test_u06_rag_basics.py::test_x"
-    for _ in range(2):
-        cli.main(["hint", str(unit.number)])
+    cli.main(["hint", str(unit.number)])
     shown = capsys.readouterr().out
-    assert "test_x" in shown and rungs[1][:40] in shown and rungs[2][:40] not in shown
+    assert "test_x" in shown and rungs[1][:40] not in shown
+    cli.main(["hint", str(unit.number)])
+    assert rungs[1][:40] in capsys.readouterr().out
     failure.nodeid = "tests/test_u06_rag_basics.py::test_y"  # another test fails first now: the ladder starts over
     cli.main(["hint", str(unit.number)])
     assert rungs[1][:40] not in capsys.readouterr().out

@@ -1,0 +1,119 @@
+"""What the wall costs: learner code in a process of its own, called across it as values.
+
+    uv run python benchmarks/wall.py [--before COMMIT] [UNIT ...]     (default units: 1 5 9)
+
+Three measures, each alternating A B A B in one run so the machine's load falls on both alike:
+
+1. a call: one learner function called N times through the proxy, across the wall and in process
+   (KATA_WALL=0), per call;
+2. a unit: the watch loop's warm re-run of a unit's tests (a child forked from a primed parent, the
+   cache bypassed), with the wall and without;
+3. `kata check N` after an edit, from a fresh command (a copy of solutions/ whose unit file changes
+   before each run), on this checkout and on COMMIT (default: the commit before the wall), checked
+   out in a temporary worktree and run with this checkout's interpreter.
+
+Target (issue 18): measures 2 and 3 within 1.25x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kata import impl, runner, testing, wall  # noqa: E402
+from kata.units import find  # noqa: E402
+
+RUNS = 7
+CALLS = 300
+BEFORE = "eb5ced5"  # main before the wall landed
+
+
+def per_call() -> tuple[float, float]:
+    """Seconds per call of U01's mechanisms_named, across the wall and in process."""
+    testing.set_current(impl.target("solutions"))
+    u01 = testing.load_unit("u01_vocabulary")
+    text = "We could fine-tune, or use RAG over a vector database; quantised models are cheaper."
+    times = {"wall": [], "in process": []}
+    for _ in range(RUNS):
+        for side in ("wall", "in process"):
+            if side == "wall":
+                wall.raise_wall()
+            else:
+                wall.WALL.stop()
+            function = u01.mechanisms_named
+            function(text)  # the first call loads the module
+            started = time.perf_counter()
+            for _ in range(CALLS):
+                function(text)
+            times[side].append((time.perf_counter() - started) / CALLS)
+    wall.WALL.stop()
+    return statistics.median(times["wall"]), statistics.median(times["in process"])
+
+
+def per_unit(unit) -> tuple[float, float]:
+    runner.run([unit], "solutions", use_cache=False)  # prime the parent once
+    times = {"1": [], "0": []}
+    for _ in range(RUNS):
+        for side in ("1", "0"):
+            os.environ["KATA_WALL"] = side
+            started = time.perf_counter()
+            result = runner.run([unit], "solutions", use_cache=False).results[unit.slug]
+            times[side].append(time.perf_counter() - started)
+            assert result.status == "done", (unit.code, side, result.status)
+    os.environ.pop("KATA_WALL", None)
+    return statistics.median(times["1"]), statistics.median(times["0"])
+
+
+def check_after_edit(unit, before: Path) -> tuple[float, float]:
+    times = {"now": [], "before": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        trees = {side: Path(scratch) / side for side in times}
+        for side, checkout in (("now", ROOT), ("before", before)):
+            shutil.copytree(checkout / "solutions", trees[side])
+        for run in range(RUNS):
+            for side, checkout in (("now", ROOT), ("before", before)):
+                unit_file = trees[side] / f"{unit.slug}.py"
+                unit_file.write_text(unit_file.read_text() + f"\n# edit {run}\n")  # a real change: no cached result
+                env = {**os.environ, "PYTHONPATH": str(checkout), "KATA_CACHE_DIR": str(Path(scratch) / f"cache-{side}")}
+                started = time.perf_counter()
+                done = subprocess.run([sys.executable, "-m", "kata", "check", str(unit.number), "--impl", str(trees[side])],
+                                      cwd=checkout, env=env, capture_output=True, text=True)
+                times[side].append(time.perf_counter() - started)
+                assert "is done" in done.stdout, (side, done.stdout[-600:], done.stderr[-600:])
+    return statistics.median(times["now"]), statistics.median(times["before"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", default=BEFORE)
+    parser.add_argument("units", nargs="*", default=["1", "5", "9"])
+    args = parser.parse_args()
+    on, off = per_call()
+    print(f"a call of U01's mechanisms_named: {on * 1e3:.3f} ms across the wall, {off * 1e3:.3f} ms in process")
+    print("\n| unit | warm re-run, wall | without | ratio | `kata check` after an edit, now | before the wall | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as place:
+        before = Path(place) / "before"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(before), args.before], check=True)
+        try:
+            for number in args.units:
+                unit = find(number)
+                on, off = per_unit(unit)
+                now, then = check_after_edit(unit, before)
+                print(f"| {unit.code} | {on:.3f} s | {off:.3f} s | {on / off:.2f}x | {now:.2f} s | {then:.2f} s | {now / then:.2f}x |")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], check=False)
+
+
+if __name__ == "__main__":
+    main()

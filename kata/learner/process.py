@@ -1,0 +1,324 @@
+"""The learner process: it imports the learner's unit modules and runs their functions when asked.
+
+It is forked from a *zygote* that the judge starts before any test module is imported, so the
+learner's memory holds the SDKs and the kata's loader, never a test, an expected value or a cassette.
+Where Linux allows it the zygote moves into mount and network namespaces of its own (inside the
+worker's sandbox, kata/sandbox.py): the learner sees no `tests/` and no `cassettes/`, and has no
+network at all; its HTTP goes to the judge over the channel (kata/learner/wire.py).
+
+What it answers, each a message on the channel: `get` (a unit's name: a value, or a handle for a
+function or class), `call` (a handle, with arguments; the arguments come back too, so a test sees
+what the call changed in place), `global` (read, set or delete a unit's module global: a test's
+stand-in). Errors cross as their type's name, message and the learner's frames.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import inspect
+import io
+import os
+import signal
+import socket
+import sys
+import traceback
+import tracemalloc
+from pathlib import Path
+
+from kata import impl
+from kata.learner import wire
+from kata.learner.channel import Channel, ChannelClosed
+from kata.learner.values import CannotCross, Codec, course_class
+from kata.units import BY_SLUG
+
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
+PR_SET_PDEATHSIG = 1
+# What the judge sends that the learner process applies before each call: a test's setenv reaches the SDKs.
+ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
+
+
+# --- the zygote -----------------------------------------------------------------------------------
+
+def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
+    """Fork a fresh learner process for each byte the judge sends; hand back its two sockets. Never returns."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # learners are reaped by the kernel
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the judge gone: no zygote left behind
+    note = _walls(libc, root) if sandboxed else "the worker is not sandboxed"
+    while True:
+        try:
+            asked = control.recv(1)
+        except InterruptedError:
+            continue
+        except OSError:
+            os._exit(0)
+        if not asked:
+            os._exit(0)
+        channel_judge, channel_learner = socket.socketpair()
+        where_judge, where_learner = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                channel_judge.close()
+                where_judge.close()
+                libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                serve(Channel(channel_learner), where_learner)
+            finally:
+                os._exit(0)
+        socket.send_fds(control, [f"{pid} {note}".encode()], [channel_judge.fileno(), where_judge.fileno()])
+        for s in (channel_judge, channel_learner, where_judge, where_learner):
+            s.close()
+
+
+def _walls(libc, root: Path) -> str:
+    """Inside the worker's sandbox: no network at all, and no tests or cassettes in view. "" when done.
+
+    tests/mistakes and tests/alternatives stay as the worker's sandbox left them: there only when the
+    tree under test is the reference, whose catalogued mistakes `kata verify` swaps in."""
+    if libc.unshare(CLONE_NEWNS | CLONE_NEWNET) != 0:
+        return f"no namespaces of its own ({os.strerror(ctypes.get_errno())})"
+    hidden = [root / "cassettes", *(p for p in (root / "tests").iterdir() if p.name not in ("mistakes", "alternatives"))]
+    for path in hidden:
+        if path.is_symlink() or not path.exists():
+            continue
+        if path.is_dir():
+            steps = [(b"tmpfs", b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=1m"),
+                     (None, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)]
+        else:  # a test module: an empty file in its place
+            steps = [(b"/dev/null", None, MS_BIND, None)]
+        for source, fstype, flags, data in steps:
+            if libc.mount(source, str(path).encode(), fstype, flags, data) != 0:
+                return f"{path.name} could not be hidden ({os.strerror(ctypes.get_errno())})"
+    return ""
+
+
+# --- the learner process --------------------------------------------------------------------------
+
+def serve(channel: Channel, where: socket.socket) -> None:
+    out, err = _Printed(), _Printed()
+    sys.stdout, sys.stderr = out, err
+    channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
+    server = _Server(channel, where)
+    wire.install(lambda request: channel.ask(request, server.answer))
+    signal.signal(signal.SIGUSR1, server.tell_where)
+    while True:
+        try:
+            message = channel.receive()
+        except ChannelClosed:
+            os._exit(0)
+        channel.send({**server.answer(message), "answers": message["id"]})
+
+
+class _Printed(io.TextIOBase):
+    """What the learner's code prints: sent to the judge with the next message, so a test (capsys) and the
+    report see it under the test that made it. Bounded: the first and last PRINT_LIMIT characters of a call."""
+
+    PRINT_LIMIT = 200_000
+
+    def __init__(self):
+        self.head, self.tail, self.dropped = [], "", 0
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.size < self.PRINT_LIMIT:
+            self.head.append(text)
+            self.size += len(text)
+        else:
+            self.tail = (self.tail + text)[-self.PRINT_LIMIT:]
+            self.dropped += len(text)
+        return len(text)
+
+    def take(self) -> str:
+        text = "".join(self.head)
+        if self.dropped:
+            cut = self.dropped - len(self.tail)
+            text += (f"\n… ({cut:,} characters printed here were left out)\n" if cut > 0 else "") + self.tail
+        self.head, self.tail, self.dropped, self.size = [], "", 0, 0
+        return text
+
+
+def _flush() -> None:
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a learner may have replaced or closed them
+            pass
+
+
+class _Server:
+    def __init__(self, channel: Channel, where: socket.socket):
+        self.channel, self.where = channel, where
+        self.codec = Codec(self._remote, self._record_class, share_callables=True)
+        self.trees: tuple[Path, ...] = ()
+
+    def tell_where(self, signum, frame) -> None:
+        """The judge's watchdog asks where this process is (a test overran): the learner's call chain."""
+        stack = traceback.extract_stack(frame)
+        chain = [[f.filename, f.lineno, f.name] for f in stack]
+        try:
+            self.where.sendall((repr(chain) + "\n").encode())
+        except OSError:
+            pass
+
+    def answer(self, message: dict) -> dict:
+        try:
+            kind = message.get("kind")
+            if kind == "get":
+                return {"value": self.codec.encode(self._get(message), f"{message['name']}")}
+            if kind == "call":
+                return self._call(message)
+            if kind == "global":
+                return self._global(message)
+            if kind == "numpy_random":  # numpy's global generator of this process: seeded, or drawn from
+                import numpy as np
+
+                if message.get("seed") is not None:
+                    np.random.seed(int(message["seed"]))
+                draws = np.random.random_sample(int(message["draws"])) if message.get("draws") else None
+                return {"value": self.codec.encode(draws)}
+            return {"error": _error(CannotCross(f"an unknown question {kind!r}"), ())}
+        except BaseException as error:  # noqa: BLE001 - every error crosses back as a value
+            return {"error": _error(error, self.trees)}
+        finally:
+            _flush()
+
+    def _module(self, message: dict):
+        spec = message["target"]
+        target = impl.Target(Path(spec["tree"]), spec["package"], tuple((s, Path(p)) for s, p in spec["swaps"]))
+        self.trees = (target.tree, *(p for _, p in target.swaps))
+        return target, impl.load(target, message["slug"])
+
+    def _get(self, message: dict):
+        target, module = self._module(message)
+        name = message["name"]
+        try:
+            return getattr(module, name)
+        except AttributeError:
+            unit = BY_SLUG[message["slug"]]
+            raise impl.MissingName(
+                f"MISSING NAME --> {impl.display_path(target.file_of(message['slug']))} defines no "
+                f"`{name}`. The tests call it by that name: did you rename or delete it? "
+                f"(`kata reset {unit.number}` restores the stub and backs up your file.)") from None
+
+    def _global(self, message: dict) -> dict:
+        _, module = self._module(message)
+        name = message["name"]
+        # the globals where the named function looks names up: its own module's (a unit may import it)
+        scope = inspect.unwrap(getattr(module, message["of"])).__globals__ if message.get("of") else vars(module)
+        if message["do"] == "get":
+            return {"value": self.codec.encode(scope[name], name)} if name in scope else {"missing": True}
+        if message["do"] == "set":
+            scope[name] = self.codec.decode(message["value"])
+        else:
+            scope.pop(name, None)
+        return {"value": None}
+
+    def _call(self, message: dict) -> dict:
+        function = self.codec.handles[int(message["n"])]
+        if "environment" in message:  # the judge's variables of these names, exactly (a test's setenv, or delenv)
+            for name in [n for n in os.environ if n.startswith(ENVIRONMENT)]:
+                del os.environ[name]
+            os.environ.update(message["environment"])
+        self.codec.track = []
+        try:
+            args = self.codec.decode(message["args"])
+            kwargs = self.codec.decode(message["kwargs"])
+        finally:
+            received, self.codec.track = self.codec.track, None
+        measure = bool(message.get("trace_memory"))
+        if measure:  # a test of memory: measured here, where the code runs
+            tracemalloc.start()
+        try:
+            result = function(*args, **kwargs)
+        except NotImplementedError as error:
+            raise _stub(error, self.trees) from None
+        finally:
+            peak = tracemalloc.get_traced_memory()[1] if measure and tracemalloc.is_tracing() else 0
+            if measure:
+                tracemalloc.stop()
+        name = getattr(function, "__name__", "the function")
+        self.codec.known = {id(o): i for i, o in enumerate(received)}
+        try:
+            value = self.codec.encode(result, f"what {name}() returned")
+        except CannotCross as error:
+            raise CannotCross(f"{name}() returned a value that cannot cross to the tests: {error}") from None
+        finally:
+            self.codec.known = {}
+        answer = {"value": value, "peak": peak}
+        if message.get("echo"):  # the arguments as the call left them: a change made in place shows
+            answer["args"] = [self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
+                              for i, a in enumerate(args)]
+        return answer
+
+    def _remote(self, number: int, name: str):
+        channel, server = self.channel, self
+
+        def call_the_judge(*args, **kwargs):
+            answer = channel.ask({"kind": "callback", "n": number, "args": server.codec.encode(list(args), "an argument"),
+                                  "kwargs": server.codec.encode(kwargs, "an argument")}, server.answer)
+            if "error" in answer:
+                raise _rebuilt_here(answer["error"])
+            return server.codec.decode(answer["value"])
+
+        call_the_judge.__name__ = call_the_judge.__qualname__ = name
+        return self.codec.remember_remote(call_the_judge, number)
+
+    def _record_class(self, origin: str, fields: list[str], frozen: bool):
+        if (course := course_class(origin)) is not None:
+            return course
+        module, _, qualname = origin.partition(":")
+        found = sys.modules.get(module)
+        for part in qualname.split("."):
+            found = getattr(found, part, None)
+        if not (isinstance(found, type) and dataclasses.is_dataclass(found)):
+            raise CannotCross(f"{origin} is not a dataclass of the learner's units")
+        return found
+
+
+def _stub(error: NotImplementedError, trees) -> BaseException:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).parent in {Path(t) for t in trees}
+              or Path(f.filename) in {Path(t) for t in trees}]
+    if not frames:
+        return error
+    where = f"{impl.display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
+    stub = impl.StubReached(f"{error}\n  (the stub is at {where})")
+    stub.__traceback__ = error.__traceback__
+    return stub
+
+
+def _error(error: BaseException, trees) -> dict:
+    """An exception as plain data: its class's name and builtin ancestors, its message, the learner's frames."""
+    cls = type(error)
+    frames = [[f.filename, f.lineno, f.name, f.line or ""] for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith(str(Path(__file__).parent))]
+    attributes = {}
+    for name in ("status_code", "code", "errno"):
+        value = getattr(error, name, None)
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            attributes[name] = value
+    try:
+        message = str(error)
+    except BaseException:  # noqa: BLE001 - a learner's __str__ that raises
+        message = f"<{cls.__name__} whose message could not be read>"
+    return {"type": f"{cls.__module__}:{cls.__qualname__}",
+            "bases": [c.__name__ for c in cls.__mro__ if c.__module__ == "builtins"],
+            "message": message[:20_000], "frames": frames[-60:], "attributes": attributes}
+
+
+def _rebuilt_here(data: dict) -> BaseException:
+    """The judge's error (a test's stand-in raised), in the learner's process: a builtin type, or RuntimeError."""
+    import builtins
+
+    for name in data.get("bases", []):
+        cls = getattr(builtins, name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            return cls(data.get("message", ""))
+    return RuntimeError(data.get("message", ""))

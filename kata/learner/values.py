@@ -1,0 +1,277 @@
+"""The values that cross the wall between the judge and the learner process, as JSON.
+
+What crosses: None, bool, int, float, str, bytes, paths, list, tuple, dict, set, frozenset, numeric numpy
+arrays and scalars (never object dtype), types.SimpleNamespace, the units' dataclasses (rebuilt on the
+judge's side field by field, as a record class of the same name and fields), the SDKs' pydantic
+models (rebuilt from their JSON by the SDK's own class), and handles: a function of one side crosses
+as a number the other side calls back through the channel, never as code. Nothing is ever unpickled.
+
+Decoding stops at MAX_DEPTH levels of nesting; a message is at most channel.MAX_FRAME bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import importlib
+import math
+import sys
+import types
+from pathlib import Path, PurePath
+
+import numpy as np
+
+MAX_DEPTH = 100  # levels of nesting: deeper is refused (a list that holds itself never ends)
+TAG = "__kata__"
+# Classes the receiving side may look up by name (an SDK's model or error, never learner code).
+LIBRARIES = ("anthropic", "voyageai", "ollama", "httpx", "httpx2", "requests", "json", "numpy", "tiktoken")
+
+
+# The course's own data types (a note of the corpus): the same class on both sides, looked up by name.
+COURSE_DATA = ("kata.corpus", "kata.models")
+
+
+def course_class(origin: str):
+    """The course data class named by "module:qualname", or None when it is not one."""
+    module, _, qualname = origin.partition(":")
+    if module not in COURSE_DATA:
+        return None
+    found = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found if isinstance(found, type) and dataclasses.is_dataclass(found) else None
+
+
+class CannotCross(TypeError):
+    """A value that cannot cross between the processes; its message names where in the value it sits."""
+
+
+def _where(path: str) -> str:
+    return path or "the value"
+
+
+class Codec:
+    """One side's encoder and decoder.
+
+    `handles` keeps this side's callables that crossed as numbers; `remote(number, name)` makes a
+    callable for a number the other side sent; `record_class(origin, fields, frozen)` gives the class
+    to rebuild the other side's dataclass with (the judge's record class, or the learner's own class).
+    """
+
+    def __init__(self, remote, record_class, share_callables: bool):
+        self.handles: dict[int, object] = {}
+        self.ids: dict[int, int] = {}  # id(callable) -> number
+        self.remote = remote
+        self.record_class = record_class
+        self.share_callables = share_callables
+        self.foreign: dict[int, tuple] = {}  # id(a callable made by `remote`) -> (it, the other side's number)
+        # Identity across one call: the containers of the arguments, numbered in the order both sides
+        # meet them; an argument's own object, returned, crosses back as its number (`is` holds).
+        self.track: list | None = None  # filled while encoding (judge) or decoding (learner) a call's arguments
+        self.known: dict[int, int] = {}  # id(a decoded argument's container) -> its number (learner)
+        self.sent: list = []  # the judge's own containers of the call's arguments, by number
+
+    def _met(self, value) -> None:
+        if self.track is not None:
+            self.track.append(value)
+
+    # --- encoding -------------------------------------------------------------------------------
+    def encode(self, value, path: str = "", depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise CannotCross(f"{_where(path)} is nested more than {MAX_DEPTH} levels deep (does a list hold itself?)")
+        if value is None or isinstance(value, (bool, str)) and type(value) in (bool, str):
+            return value
+        if self.known and id(value) in self.known:
+            return {TAG: "same", "n": self.known[id(value)]}
+        if type(value) is int:
+            return value
+        if type(value) is float:
+            return value if math.isfinite(value) else {TAG: "float", "v": repr(value)}
+        if isinstance(value, (np.generic,)):
+            if value.dtype.kind not in "biufc":
+                raise CannotCross(f"{_where(path)} is a numpy {value.dtype} scalar: only numeric ones cross")
+            return {TAG: "npscalar", "dtype": value.dtype.str, "b": base64.b64encode(value.tobytes()).decode()}
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biufc":
+                raise CannotCross(f"{_where(path)} is a numpy array of {value.dtype}: only numeric arrays cross "
+                                  f"(an object array holds arbitrary Python objects)")
+            self._met(value)
+            data = np.ascontiguousarray(value)
+            return {TAG: "ndarray", "dtype": data.dtype.str, "shape": list(data.shape),
+                    "b": base64.b64encode(data.tobytes()).decode()}
+        if isinstance(value, bool):  # a subclass of bool cannot exist; kept for clarity
+            return bool(value)
+        if isinstance(value, int):  # an int subclass (IntEnum, a learner's): its value
+            return int(value)
+        if isinstance(value, float):
+            return self.encode(float(value), path, depth)
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return {TAG: "bytes", "b": base64.b64encode(bytes(value)).decode()}
+        if isinstance(value, list):
+            self._met(value)
+            return [self.encode(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+        if isinstance(value, tuple):
+            return {TAG: "tuple", "v": [self.encode(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]}
+        if isinstance(value, (set, frozenset)):
+            kind = "frozenset" if isinstance(value, frozenset) else "set"
+            if kind == "set":
+                self._met(value)
+            return {TAG: kind, "v": [self.encode(v, f"{path} (an item)", depth + 1) for v in value]}
+        if isinstance(value, dict):
+            self._met(value)
+            if all(type(k) is str for k in value) and TAG not in value:
+                return {k: self.encode(v, f"{path}[{k!r}]", depth + 1) for k, v in value.items()}
+            return {TAG: "dict", "v": [[self.encode(k, f"{path} (a key)", depth + 1), self.encode(v, f"{path}[{k!r}]", depth + 1)]
+                                       for k, v in value.items()]}
+        if isinstance(value, PurePath):
+            return {TAG: "path", "v": str(value)}
+        if isinstance(value, types.SimpleNamespace):
+            return {TAG: "namespace", "v": self.encode(vars(value), path, depth + 1)}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            cls = type(value)
+            origin = getattr(cls, "__kata_origin__", f"{cls.__module__}:{cls.__qualname__}")
+            self._met(value)
+            return {TAG: "record", "origin": origin, "frozen": bool(cls.__dataclass_params__.frozen),
+                    "fields": {f.name: self.encode(getattr(value, f.name, None), f"{path}.{f.name}", depth + 1)
+                               for f in dataclasses.fields(value)}}
+        if dataclasses.is_dataclass(value) and isinstance(value, type):
+            origin = getattr(value, "__kata_origin__", f"{value.__module__}:{value.__qualname__}")
+            made = {TAG: "record_class", "origin": origin, "frozen": bool(value.__dataclass_params__.frozen),
+                    "fields": [f.name for f in dataclasses.fields(value)]}
+            if self.share_callables and not hasattr(value, "__kata_origin__"):  # the learner's class: built over there
+                made["make"] = self._handle(value, path)["n"]
+            return made
+        if type(value).__module__.split(".")[0] == "tokenizers" and hasattr(value, "to_str"):
+            return {TAG: "tokenizer", "json": value.to_str()}  # a tokenizers.Tokenizer: its JSON, read back by the library
+        model = _library_model(value)
+        if model is not None:
+            return {TAG: "model", "cls": model, "v": value.model_dump(mode="json", by_alias=True, exclude_unset=True)}
+        if callable(value):
+            return self._handle(value, path)
+        raise CannotCross(f"{_where(path)} is a {type(value).__module__}.{type(value).__qualname__}, which cannot cross "
+                          f"between the processes: return plain data (str, numbers, lists, dicts, numpy arrays, "
+                          f"the unit's dataclasses)")
+
+    def _handle(self, function, path: str):
+        if id(function) in self.foreign:  # one of the other side's, going home
+            return {TAG: "theirs", "n": self.foreign[id(function)][1]}
+        if not self.share_callables:
+            raise CannotCross(f"{_where(path)} is a function, which cannot cross")
+        number = self.ids.get(id(function))
+        if number is None:
+            number = len(self.handles) + 1
+            self.handles[number], self.ids[id(function)] = function, number
+        return {TAG: "handle", "n": number, "name": getattr(function, "__name__", type(function).__name__)}
+
+    # --- decoding -------------------------------------------------------------------------------
+    def decode(self, data, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise CannotCross(f"a value nested more than {MAX_DEPTH} levels deep was refused")
+        if isinstance(data, list):
+            out = []
+            self._met(out)
+            out.extend(self.decode(v, depth + 1) for v in data)
+            return out
+        if not isinstance(data, dict):
+            return data
+        kind = data.get(TAG)
+        if kind is None:
+            out = {}
+            self._met(out)
+            for k, v in data.items():
+                out[k] = self.decode(v, depth + 1)
+            return out
+        if kind == "same":
+            return self.sent[int(data["n"])]
+        if kind == "float":
+            return float(data["v"])
+        if kind == "tuple":
+            return tuple(self.decode(v, depth + 1) for v in data["v"])
+        if kind == "set":
+            out = set()
+            self._met(out)
+            out.update(self.decode(v, depth + 1) for v in data["v"])
+            return out
+        if kind == "frozenset":
+            return frozenset(self.decode(v, depth + 1) for v in data["v"])
+        if kind == "dict":
+            out = {}
+            self._met(out)
+            for k, v in data["v"]:
+                out[self.decode(k, depth + 1)] = self.decode(v, depth + 1)
+            return out
+        if kind == "bytes":
+            return base64.b64decode(data["b"])
+        if kind == "ndarray":
+            dtype = _numeric(data["dtype"])
+            shape = tuple(int(n) for n in data["shape"])
+            array = np.frombuffer(base64.b64decode(data["b"]), dtype=dtype).reshape(shape).copy()
+            self._met(array)
+            return array
+        if kind == "npscalar":
+            return np.frombuffer(base64.b64decode(data["b"]), dtype=_numeric(data["dtype"]))[0]
+        if kind == "path":
+            return Path(data["v"])
+        if kind == "namespace":
+            return types.SimpleNamespace(**self.decode(data["v"], depth + 1))
+        if kind == "record":
+            cls = self.record_class(str(data["origin"]), list(data["fields"]), bool(data.get("frozen")))
+            record = object.__new__(cls)
+            self._met(record)
+            for name, value in data["fields"].items():
+                object.__setattr__(record, name, self.decode(value, depth + 1))
+            return record
+        if kind == "record_class":
+            cls = self.record_class(str(data["origin"]), [str(f) for f in data["fields"]], bool(data.get("frozen")))
+            if "make" in data and cls.__dict__.get("__kata_make__") is None:
+                cls.__kata_make__ = self.remote(int(data["make"]), cls.__name__)
+            return cls
+        if kind == "model":
+            cls = library_class(str(data["cls"]))
+            try:
+                return cls.model_validate(data["v"])
+            except Exception:  # noqa: BLE001 - a model built loosely on the other side: built as loosely here
+                return cls.model_construct(**data["v"])
+        if kind == "tokenizer":
+            from tokenizers import Tokenizer
+
+            return Tokenizer.from_str(data["json"])
+        if kind == "handle":
+            return self.remote(int(data["n"]), str(data.get("name", "function")))
+        if kind == "theirs":
+            return self.handles[int(data["n"])]
+        raise CannotCross(f"an unknown kind of value ({kind!r}) was refused")
+
+    def remember_remote(self, function, number: int):
+        self.foreign[id(function)] = (function, number)  # the function kept alive: its id is never reused meanwhile
+        return function
+
+
+def _numeric(dtype: str) -> np.dtype:
+    kind = np.dtype(dtype)
+    if kind.kind not in "biufc":
+        raise CannotCross(f"a numpy {kind} value was refused: only numeric ones cross")
+    return kind
+
+
+def _library_model(value) -> str | None:
+    """"module:qualname" of an SDK's pydantic model, or None."""
+    cls = type(value)
+    if cls.__module__.split(".")[0] in LIBRARIES and hasattr(value, "model_dump"):
+        return f"{cls.__module__}:{cls.__qualname__}"
+    return None
+
+
+def library_class(name: str):
+    """A class of one of LIBRARIES, by "module:qualname": looking it up runs none of the sender's code."""
+    module, _, qualname = name.partition(":")
+    if module.split(".")[0] not in LIBRARIES and module != "builtins":
+        raise CannotCross(f"{name} is not a library class the kata rebuilds")
+    found = sys.modules.get(module) or importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    if not isinstance(found, type):
+        raise CannotCross(f"{name} is not a class")
+    return found

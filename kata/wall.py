@@ -1,0 +1,586 @@
+"""The judge's side of the wall: learner code runs in a process of its own, and the tests call it as values.
+
+`load_unit()` (kata/testing.py) hands the tests a proxy; each name it is asked for is fetched from the
+learner process (kata/learner/process.py): data crosses as values (kata/learner/values.py), a
+function as a handle the judge calls through the channel. A call's arguments come back after it, and
+are copied into the test's own objects, so a change made in place shows as it would in one process.
+
+The learner's SDKs send their HTTP requests here (kata/learner/wire.py). The judge answers each one
+with its own client of the same library, so its cassettes, its reference backend, its network guard
+and a test's stand-in at the HTTP layer answer as they always did; where a test replaced an SDK method
+(`Messages.create`, `voyageai.Client.embed`, a spy), the request is turned back into that method's
+call, here, and its result sent back as the API's JSON. Either way the requests a test counts are the
+ones that reached the judge. An SDK's retry (the `x-stainless-retry-count` header) is answered as its
+first try was, and not counted again; an error answer says `x-should-retry: false`.
+
+A learner process that ends mid-call is a crash of that test, and the next call starts a new one; a
+test that overruns has its learner process killed (kata/child.py's watchdog asks it first where it was).
+KATA_WALL=0 runs learner code in the judge's process, as before the wall.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import dataclasses
+import json
+import os
+import signal
+import socket
+import sys
+import types
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kata import impl, offline
+from kata.learner.channel import Channel, ChannelClosed
+from kata.learner.process import ENVIRONMENT
+from kata.learner.values import LIBRARIES, CannotCross, Codec, course_class, library_class
+from kata.units import ROOT
+
+
+class LearnerEnded(BaseException):
+    """The learner's process ended while the judge waited for it (it exited, was killed or crashed)."""
+
+
+def wanted() -> bool:
+    return os.environ.get("KATA_WALL", "1") != "0" and hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
+def raise_wall() -> None:
+    """Learner code from now on runs in a process of its own (a test session, a show, a plot, a lesson)."""
+    if wanted():
+        remember_sdk_methods()
+        WALL.start(sandboxed=os.environ.get("KATA_SANDBOXED") == "1")
+
+
+# --- the zygote and its learners ------------------------------------------------------------------
+
+class _Wall:
+    def __init__(self):
+        self.control: socket.socket | None = None
+        self.zygote_pid = 0
+        self.note = ""
+        self.channel: Channel | None = None
+        self.where_socket: socket.socket | None = None
+        self.pid = 0
+        self.busy = 0
+        self.pending: BaseException | None = None
+        self.codec = Codec(self._remote, lambda *a: _record_class(*a), share_callables=True)
+        self.answered: dict[str, dict] = {}  # a request's answer, by the request: an SDK's retry gets it again
+        self.poll = None
+
+    def stop(self) -> None:
+        """End the learner and the zygote (the session is over)."""
+        self.end_learner()
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+
+    def start(self, sandboxed: bool) -> None:
+        """Fork the zygote: before any test module is imported, so no learner process holds one."""
+        if self.control is not None:
+            return
+        from kata.learner import process
+
+        judge, zygote = socket.socketpair()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                judge.close()
+                os.closerange(3, zygote.fileno())  # nothing of the judge's pipes: only the socket to it
+                os.closerange(zygote.fileno() + 1, 1 << 16)
+                process.zygote(zygote, ROOT, sandboxed)
+            finally:
+                os._exit(0)
+        zygote.close()
+        self.control, self.zygote_pid = judge, pid
+
+    def learner(self) -> Channel:
+        if self.channel is None:
+            if self.control is None:
+                self.start(sandboxed=False)
+            try:
+                self.control.send(b"n")
+                said, fds, _, _ = socket.recv_fds(self.control, 4096, 2)
+            except OSError:
+                said, fds = b"", []
+            if len(fds) != 2:  # the zygote is gone: learner code killed it (its parent) earlier
+                raise LearnerEnded("The process that starts your code's processes has ended (did your code kill its "
+                                   "parent process?): nothing more of this unit can run.")
+            pid, _, self.note = said.decode().partition(" ")
+            self.pid = int(pid)
+            self.channel = Channel(socket.socket(fileno=fds[0]), after_receive=_print_what_the_learner_printed)
+            self.where_socket = socket.socket(fileno=fds[1])
+            self.codec = Codec(self._remote, _record_class, share_callables=True)
+            for cls in _RECORDS.values():  # built by the process that ended: the new one builds them again
+                cls.__kata_make__ = None
+        return self.channel
+
+    def end_learner(self) -> None:
+        """Kill the learner process (a timeout, a crash): the next call starts a fresh one."""
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for s in (self.channel.sock if self.channel else None, self.where_socket):
+            if s is not None:
+                s.close()
+        self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
+
+    def where(self) -> list[tuple[str, int, str]] | None:
+        """The learner's call stack right now (asked by the watchdog when a test overran), or None."""
+        if not (self.busy and self.pid and self.where_socket):
+            return None
+        import select
+
+        try:
+            os.kill(self.pid, signal.SIGUSR1)
+            if not select.select([self.where_socket], [], [], 1.0)[0]:
+                return None
+            line = self.where_socket.recv(1 << 20).decode(errors="replace").splitlines()[0]
+            return [tuple(frame) for frame in ast.literal_eval(line)]
+        except (OSError, ValueError, SyntaxError, IndexError):
+            return None
+
+    # --- asking the learner ---------------------------------------------------------------------
+    def ask(self, message: dict) -> dict:
+        channel = self.learner()
+        self.busy += 1
+        try:
+            return channel.ask(message, self._serve, poll=_poll)
+        except ChannelClosed:
+            self.end_learner()
+            raise LearnerEnded("The process running your code ended during this call: it exited, was killed, "
+                               "or crashed (a function returns its result; ending the process is never a pass).") from None
+        except BaseException:  # a timeout (raised by the watchdog while we waited), or Ctrl-C
+            self.end_learner()
+            raise
+        finally:
+            self.busy = max(0, self.busy - 1)
+
+    def get(self, target: impl.Target, slug: str, name: str):
+        return self._value(self.ask({"kind": "get", "target": _target(target), "slug": slug, "name": name}))
+
+    def global_of(self, target: impl.Target, slug: str, name: str, do: str, value=None, of: str = ""):
+        message = {"kind": "global", "target": _target(target), "slug": slug, "name": name, "do": do, "of": of}
+        if do == "set":
+            message["value"] = self.codec.encode(value, name)
+        answer = self.ask(message)
+        if answer.get("missing"):
+            raise KeyError(name)
+        return self._value(answer)
+
+    def call(self, number: int, name: str, args: tuple, kwargs: dict, trace_memory: bool = False):
+        """Call a learner function; with `trace_memory`, (its result, the peak of new memory it used)."""
+        echo = [i for i, a in enumerate(args) if _mutable(a)]
+        self.codec.track = []
+        try:
+            encoded_args, encoded_kwargs = self.codec.encode(list(args), "an argument"), self.codec.encode(kwargs, "an argument")
+        except CannotCross as error:
+            raise CannotCross(f"{name}(...): {error}") from None
+        finally:
+            sent, self.codec.track = self.codec.track, None
+        environment = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT)}
+        self.pending = None
+        answer = self.ask({"kind": "call", "n": number, "args": encoded_args, "kwargs": encoded_kwargs,
+                           "environment": environment, "echo": echo, "trace_memory": trace_memory})
+        if self.pending is not None:  # a request the judge could not answer: that is what went wrong
+            pending, self.pending = self.pending, None
+            raise pending
+        echoed = answer.get("args") or []
+        for i in echo:
+            if i < len(echoed) and echoed[i] is not None:
+                _copy_into(args[i], self.codec.decode(echoed[i]))
+        self.codec.sent = sent
+        try:
+            value = self._value(answer)
+        finally:
+            self.codec.sent = []
+        return (value, int(answer.get("peak", 0))) if trace_memory else value
+
+    def _value(self, answer: dict):
+        if "error" in answer:
+            raise _rebuilt(answer["error"])
+        return self.codec.decode(answer["value"])
+
+    def _remote(self, number: int, name: str):
+        wall = self
+
+        def learner_function(*args, **kwargs):
+            return wall.call(number, name, args, kwargs)
+
+        learner_function.__name__ = learner_function.__qualname__ = name
+        learner_function.kata_learner = number
+        return self.codec.remember_remote(learner_function, number)
+
+    # --- answering the learner ------------------------------------------------------------------
+    def _serve(self, message: dict) -> dict:
+        kind = message.get("kind")
+        if kind == "http":
+            return self._http(message)
+        if kind == "callback":
+            try:
+                function = self.codec.handles[int(message["n"])]
+                result = function(*self.codec.decode(message["args"]), **self.codec.decode(message["kwargs"]))
+                return {"value": self.codec.encode(result, "what the test's stand-in returned")}
+            except Exception as error:  # noqa: BLE001 - the stand-in's error is raised in the learner's code
+                return {"error": {"type": f"{type(error).__module__}:{type(error).__qualname__}", "message": str(error),
+                                  "bases": [c.__name__ for c in type(error).__mro__ if c.__module__ == "builtins"]}}
+        return {"error": {"type": "builtins:RuntimeError", "message": f"unknown question {kind!r}", "bases": ["RuntimeError"]}}
+
+    def _http(self, message: dict) -> dict:
+        headers = [(k, v) for k, v in message["headers"]]
+        body = base64.b64decode(message["body"])
+        key = json.dumps([message["method"], message["url"], message["body"]])
+        retry = next((v for k, v in headers if k.lower() == "x-stainless-retry-count"), "0")
+        if retry not in ("", "0") and key in self.answered:
+            return self.answered[key]
+        try:
+            stand_in = _sdk_stand_in(message["method"], message["url"], body)
+            if stand_in is not None:
+                status, out_headers, content = stand_in()
+            else:
+                status, out_headers, content = _send(message["library"], message["method"], message["url"], headers, body)
+            answer = {"status": status, "headers": out_headers, "body": base64.b64encode(content).decode()}
+        except _Unreachable as error:
+            answer = {"unreachable": str(error)}
+        except BaseException as error:  # noqa: BLE001 - a cassette miss, a blocked address, a stand-in's assertion
+            self.pending = self.pending or error
+            answer = {"refused": f"{type(error).__name__}: {error}"[:2000]}
+        self.answered = {key: answer}
+        return answer
+
+
+WALL = _Wall()
+
+
+def _print_what_the_learner_printed(message: dict) -> None:
+    for key, stream in (("out", sys.stdout), ("err", sys.stderr)):
+        if message.get(key):
+            stream.write(message[key])
+
+
+def _poll() -> None:
+    """Between short waits for the learner: where a watchdog's TimeLimitReached can land."""
+
+
+def _target(target: impl.Target) -> dict:
+    return {"tree": str(target.tree), "package": target.package, "swaps": [[s, str(p)] for s, p in target.swaps]}
+
+
+def _mutable(value) -> bool:
+    import numpy as np
+
+    return isinstance(value, (list, dict, set, bytearray, np.ndarray)) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type))
+
+
+def _copy_into(original, after):
+    """What a call did to an argument in place, done to the test's own object; returns the object the
+    test should hold there (its own, changed, wherever the kinds match: identities hold)."""
+    import numpy as np
+
+    try:
+        if isinstance(original, np.ndarray) and isinstance(after, np.ndarray):
+            if original.shape == after.shape and original.flags.writeable:
+                original[...] = after
+                return original
+            return after
+        if isinstance(original, list) and isinstance(after, list):
+            original[:] = [_copy_into(o, a) for o, a in zip(original, after)] + after[len(original):]
+            return original
+        if isinstance(original, dict) and isinstance(after, dict):
+            merged = {k: (_copy_into(original[k], v) if k in original else v) for k, v in after.items()}
+            original.clear()
+            original.update(merged)
+            return original
+        if isinstance(original, set) and isinstance(after, (set, frozenset)):
+            original.clear()
+            original.update(after)
+            return original
+        if isinstance(original, bytearray) and isinstance(after, (bytes, bytearray)):
+            original[:] = after
+            return original
+        if dataclasses.is_dataclass(original) and not isinstance(original, type) and dataclasses.is_dataclass(after):
+            for field in dataclasses.fields(original):
+                if hasattr(after, field.name):
+                    object.__setattr__(original, field.name, _copy_into(getattr(original, field.name), getattr(after, field.name)))
+            return original
+    except (TypeError, ValueError):  # a read-only array: the test sees what it gave
+        return original
+    return original if type(original) is type(after) and _same(original, after) else after
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - arrays inside tuples and the like
+        return False
+
+
+# --- the units' dataclasses, on the judge's side ----------------------------------------------------
+
+class _RecordType(type):
+    """Calling a unit's record class builds the instance in the learner's process (its __post_init__ runs there)."""
+
+    def __call__(cls, *args, **kwargs):
+        make = cls.__dict__.get("__kata_make__")
+        if make is None:
+            return super().__call__(*args, **kwargs)
+        return make(*args, **kwargs)
+
+
+class _Record(metaclass=_RecordType):
+    pass
+
+
+_RECORDS: dict[tuple, type] = {}
+
+
+def _record_class(origin: str, fields: list[str], frozen: bool):
+    if (course := course_class(origin)) is not None:
+        return course
+    key = (origin, tuple(fields), frozen)
+    if key not in _RECORDS:
+        qualname = origin.partition(":")[2]
+        cls = dataclasses.make_dataclass(qualname.rpartition(".")[2], fields, bases=(_Record,), frozen=frozen)
+        cls.__kata_origin__ = origin
+        cls.__module__ = origin.partition(":")[0]
+        cls.__qualname__ = qualname
+        _RECORDS[key] = cls
+    return _RECORDS[key]
+
+
+# --- errors from the learner's side ---------------------------------------------------------------
+
+_JUDGE_CLASSES = {"kata.impl:UnitLoadError": impl.UnitLoadError, "kata.impl:MissingName": impl.MissingName,
+                  "kata.impl:StubReached": impl.StubReached, "kata.offline:NetworkBlocked": offline.NetworkBlocked,
+                  "kata.learner.values:CannotCross": CannotCross}
+
+
+def _rebuilt(data: dict) -> BaseException:
+    """The learner's exception, rebuilt here from data: its own class where that is a builtin, an SDK's,
+    or the kata's loader's; else a class of the same name under its nearest builtin ancestor."""
+    name, message = str(data.get("type", "builtins:Exception")), str(data.get("message", ""))
+    cls = _JUDGE_CLASSES.get(name)
+    if cls is None and name.partition(":")[0].split(".")[0] in (*LIBRARIES, "builtins"):
+        try:
+            cls = library_class(name)
+        except Exception:  # noqa: BLE001 - a class that does not exist here
+            cls = None
+        if cls is not None and not issubclass(cls, BaseException):
+            cls = None
+    if cls is None:
+        base = next((getattr(builtins, b) for b in data.get("bases", []) if isinstance(getattr(builtins, b, None), type)
+                     and issubclass(getattr(builtins, b), Exception)), Exception)
+        cls = type(name.rpartition(":")[2].rpartition(".")[2], (base,), {"__module__": name.partition(":")[0]})
+    try:
+        error = cls(message) if cls.__module__ == "builtins" or name in _JUDGE_CLASSES else cls.__new__(cls)
+        if cls.__module__ != "builtins" and name not in _JUDGE_CLASSES:
+            BaseException.__init__(error, message)
+            if hasattr(cls, "__str__") and cls.__str__ is not BaseException.__str__:
+                error.__str__ = lambda: message  # an SDK error's own __str__ may read fields it never got
+    except Exception:  # noqa: BLE001
+        error = RuntimeError(message)
+    for key, value in (data.get("attributes") or {}).items():
+        try:
+            setattr(error, key, value)
+        except (AttributeError, TypeError):
+            pass
+    error.kata_frames = [tuple(f) for f in data.get("frames", [])]
+    if error.kata_frames and not isinstance(error, (impl.UnitLoadError, impl.MissingName, impl.StubReached)):
+        lines = [f'  File "{impl.display_path(Path(f[0]))}", line {f[1]}, in {f[2]}' + (f"\n    {f[3]}" if f[3] else "")
+                 for f in error.kata_frames]
+        error.add_note("Where it was raised, in the process that runs your code:\n" + "\n".join(lines[-12:]))
+    return error
+
+
+def frames_of(error: BaseException):
+    """The learner's frames of an error that crossed the wall, else its own traceback's."""
+    import traceback
+
+    frames = getattr(error, "kata_frames", None)
+    if frames is not None:
+        return [traceback.FrameSummary(f[0], f[1], f[2], line=f[3] if len(f) > 3 else None) for f in frames]
+    return traceback.extract_tb(error.__traceback__)
+
+
+# --- the learner's HTTP, answered here ------------------------------------------------------------
+
+class _Unreachable(Exception):
+    pass
+
+
+_HOP_BY_HOP = {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
+_CLIENTS: dict[str, object] = {}
+
+
+def _send(library: str, method: str, url: str, headers, body: bytes):
+    """Send the learner's request with the judge's own client of the same library (cassettes, guard, a test's stand-in)."""
+    kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "host", "accept-encoding")]
+    if library in ("httpx", "httpx2"):
+        http = __import__(library)
+        client = _CLIENTS.get(library) or _CLIENTS.setdefault(library, http.Client(timeout=120, follow_redirects=False))
+        try:
+            response = client.send(http.Request(method, url, headers=kept, content=body))
+        except (http.ConnectError, http.ConnectTimeout) as error:
+            raise _Unreachable(str(error)) from error
+        return response.status_code, _answer_headers(response.headers.multi_items()), response.content
+    if library == "requests":
+        import requests
+
+        session = _CLIENTS.get("requests") or _CLIENTS.setdefault("requests", requests.Session())
+        try:
+            response = session.send(requests.Request(method, url, headers=dict(kept), data=body).prepare(), timeout=120,
+                                    allow_redirects=False)
+        except requests.exceptions.ConnectionError as error:
+            if offline.blocked_call(error) is not None:
+                raise
+            raise _Unreachable(str(error)) from error
+        return response.status_code, _answer_headers(response.headers.items()), response.content
+    raise CannotCross(f"an HTTP request from an unknown library {library!r}")
+
+
+def _answer_headers(items) -> list[list[str]]:
+    return [[k, v] for k, v in items if k.lower() not in _HOP_BY_HOP]
+
+
+_ORIGINALS: dict[tuple, object] = {}
+
+
+def _sdk_methods():
+    import anthropic
+    import voyageai
+
+    messages = anthropic.resources.messages.Messages
+    return {"/v1/messages/count_tokens": (messages, "count_tokens"), "/v1/messages": (messages, "create"),
+            "/v1/embeddings": (voyageai.Client, "embed"), "/v1/rerank": (voyageai.Client, "rerank")}
+
+
+def remember_sdk_methods() -> None:
+    """The SDK methods as the SDKs define them: one that differs later was replaced by a test."""
+    for owner, name in _sdk_methods().values():
+        _ORIGINALS.setdefault((owner, name), getattr(owner, name))
+
+
+def _sdk_stand_in(method: str, url: str, body: bytes):
+    """When a test replaced the SDK method this request comes from: that call, made here, as a function."""
+    path = urlsplit(url).path
+    for suffix, (owner, name) in _sdk_methods().items():
+        if path.endswith(suffix):
+            break
+    else:
+        return None
+    if method.upper() != "POST" or getattr(owner, name) is _ORIGINALS.get((owner, name)):
+        return None
+    payload = json.loads(body or b"{}")
+    base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}{path[:-len(suffix)]}"
+    if owner.__module__.startswith("anthropic"):
+        return lambda: _anthropic_call(name, base, payload)
+    return lambda: _voyage_call(name, payload)
+
+
+def _anthropic_call(name: str, base: str, payload: dict):
+    import anthropic
+
+    client = anthropic.Anthropic(api_key=os.environ.get("ANTHROPIC_API_KEY") or offline.REPLAY_KEY, base_url=base, max_retries=0)
+    try:
+        result = getattr(client.messages, name)(**payload)
+    except anthropic.APIStatusError as error:
+        content = error.response.content if error.response is not None else b""
+        if not content:
+            content = json.dumps({"type": "error", "error": {"type": "api_error", "message": str(error)}}).encode()
+        headers = [[k, v] for k, v in error.response.headers.items() if k.lower() not in _HOP_BY_HOP]
+        return error.status_code, [*headers, ["x-should-retry", "false"], ["content-type", "application/json"]], content
+    except anthropic.APIConnectionError as error:
+        raise _Unreachable(str(error)) from error
+    return 200, [["content-type", "application/json"], ["x-should-retry", "false"]], json.dumps(_plain(result)).encode()
+
+
+def _voyage_call(name: str, payload: dict):
+    import voyageai
+
+    client = voyageai.Client(api_key=os.environ.get("VOYAGE_API_KEY") or offline.REPLAY_KEY, max_retries=0)
+    if name == "embed":
+        kwargs = _as_called("embed", payload, ("model", "input_type", "truncation", "output_dtype", "output_dimension"))
+        result = client.embed(payload.get("input"), **kwargs)
+        vectors = [_plain(v) for v in (getattr(result, "embeddings", None) or [])]
+        data = {"object": "list", "data": [{"object": "embedding", "embedding": v, "index": i} for i, v in enumerate(vectors)],
+                "model": payload.get("model"), "usage": {"total_tokens": int(getattr(result, "total_tokens", 0) or 0)}}
+    else:
+        kwargs = _as_called("rerank", payload, ("model", "top_k", "truncation"))
+        result = client.rerank(payload.get("query"), payload.get("documents"), **kwargs)
+        data = {"object": "list", "model": payload.get("model"),
+                "data": [{"index": r.index, "relevance_score": r.relevance_score, "document": getattr(r, "document", None)}
+                         for r in (getattr(result, "results", None) or [])],
+                "usage": {"total_tokens": int(getattr(result, "total_tokens", 0) or 0)}}
+    return 200, [["content-type", "application/json"]], json.dumps(data).encode()
+
+
+def _as_called(method: str, payload: dict, names) -> dict:
+    """The keyword arguments a request's body says were passed: the SDK sends its defaults too, left out here."""
+    import inspect
+
+    original = _ORIGINALS.get((voyage_client(), method))
+    try:
+        defaults = {k: p.default for k, p in inspect.signature(original).parameters.items()} if original else {}
+    except (TypeError, ValueError):
+        defaults = {}
+    return {k: payload[k] for k in names if k in payload and not (k in defaults and defaults[k] == payload[k])}
+
+
+def voyage_client():
+    import voyageai
+
+    return voyageai.Client
+
+
+def _plain(value):
+    """A reply as the API's JSON: an SDK model, or a test's SimpleNamespace stand-in."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_unset=True)
+    if isinstance(value, types.SimpleNamespace):
+        return {k: _plain(v) for k, v in vars(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+# --- what the tests use: a unit's globals, as a mapping --------------------------------------------
+
+class UnitGlobals:
+    """A unit module's globals, read and written in the learner's process (monkeypatch.setitem works on it):
+    how a test puts a stand-in where a unit's function looks a name up."""
+
+    def __init__(self, target: impl.Target, slug: str, of: str):
+        self.target, self.slug, self.of = target, slug, of
+
+    def __getitem__(self, name):
+        return WALL.global_of(self.target, self.slug, name, "get", of=self.of)
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name):
+        return self.get(name, _ABSENT) is not _ABSENT
+
+    def __setitem__(self, name, value):
+        WALL.global_of(self.target, self.slug, name, "set", value, of=self.of)
+
+    def __delitem__(self, name):
+        WALL.global_of(self.target, self.slug, name, "delete", of=self.of)
+
+
+_ABSENT = object()

@@ -1,0 +1,157 @@
+"""The wall between learner and judge: a verdict no learner code can write (kata/wall.py, kata/learner/).
+
+Each tree below is U01 solved except for one function, `mechanisms_named`, written by a learner who
+knows pytest and Python better than we do and tries to forge its verdict from inside their own code:
+hooks registered on pytest's Config found through gc, the kata's reporter and `expect` rewritten, the
+caller's frame read for the expected value, an object equal to everything, pytest's own skip, an exit.
+Learner code runs in a process of its own, so none of it reaches the process that holds the tests:
+each ends with U01 not done, as a plain wrong answer does. Plus the values that cross the wall.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+
+from kata import cli, worker
+from kata.learner.values import CannotCross, Codec
+from kata.units import ROOT, find
+
+pytestmark = pytest.mark.harness
+
+U01 = find(1)
+
+WRONG = "    return set()  # the wrong answer, disguised by what follows\n"
+TRICKS = {
+    "plain_wrong": WRONG,
+    "gc_hook": """    import gc
+    for thing in gc.get_objects():
+        if type(thing).__name__ == "Config" and hasattr(thing, "pluginmanager"):
+            class Forge:
+                import pytest as _p
+
+                @_p.hookimpl(wrapper=True)
+                def pytest_runtest_makereport(self, item, call):
+                    report = yield
+                    report.outcome = "passed"
+                    if getattr(report, "kata", None):
+                        report.kata["state"] = "passed"
+                    return report
+            try:
+                thing.pluginmanager.register(Forge(), "forge")
+            except Exception:
+                pass
+""" + WRONG,
+    "rewrites_the_judge": """    import kata.child, kata.testing
+    kata.testing.expect.__code__ = (lambda ok, **kw: None).__code__  # every test module's expect, a no-op
+    send = kata.child._Messages.send
+    def passed(self, kind, **data):
+        if kind == "result":
+            data["test"]["outcome"], data["test"]["state"] = "passed", "passed"
+        return send(self, kind, **data)
+    kata.child._Messages.send = passed
+""" + WRONG,
+    "reads_the_callers_frame": """    import sys
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name in ("want", "wanted", "expected"):
+            if isinstance(frame.f_locals.get(name), set):
+                return frame.f_locals[name]
+        frame = frame.f_back
+""" + WRONG,
+    "equal_to_everything": """    class Anything(set):
+        def __eq__(self, other):
+            return True
+        def __ne__(self, other):
+            return False
+        __hash__ = None
+    return Anything()
+""",
+    "skips_itself": """    import pytest
+    pytest.skip("nothing to see")
+""",
+    "exits": """    import os
+    os._exit(0)
+""",
+}
+
+
+def _tree(path, body: str):
+    shutil.copytree(ROOT / "solutions", path, ignore=shutil.ignore_patterns("__pycache__"))
+    unit = path / f"{U01.slug}.py"
+    code = unit.read_text()
+    head = code.index("def mechanisms_named(")
+    body_at = code.index('"""', code.index('"""', head) + 3) + 3  # after the docstring
+    end = code.index("\ndef ", body_at)
+    unit.write_text(code[:body_at] + "\n" + body + code[end:])
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("wall")
+    room = base / "room"
+    room.mkdir()
+    shutil.copytree(ROOT / "solutions", room / "honest", ignore=shutil.ignore_patterns("__pycache__"))
+    for name, body in TRICKS.items():
+        _tree(room / name, body)
+    out = base / "class.csv"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker, "TIME_LIMIT", 5.0)
+        assert cli.main(["grade", str(room), "--unit", "1", "--csv", str(out)]) == 0
+    return {row["student_id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+
+
+def test_the_honest_tree_is_done(graded):
+    assert graded["honest"]["U01 status"] == "done"
+
+
+@pytest.mark.parametrize("trick", sorted(TRICKS))
+def test_no_trick_from_inside_learner_code_forges_a_verdict(graded, trick):
+    assert graded[trick]["U01 status"] in ("in progress", "crashed"), graded[trick]
+
+
+def test_a_process_that_ends_is_a_crash(graded):
+    assert graded["exits"]["U01 status"] == "crashed"
+
+
+# --- the values that cross -------------------------------------------------------------------------
+
+def _across(value):
+    sender = Codec(lambda n, name: None, lambda *a: None, share_callables=False)
+    receiver = Codec(lambda n, name: None, lambda *a: None, share_callables=False)
+    import json
+
+    return receiver.decode(json.loads(json.dumps(sender.encode(value))))
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -0.5, float("inf"), "naïve", b"\x00\xff", [1, [2]], (1, "a"), {"k": (1, 2)}, {1: "one", (2, 3): "t"},
+    {1, 2}, frozenset({"a"}), {"__kata__": "a dict whose key is the tag"},
+])
+def test_plain_values_cross_unchanged(value):
+    got = _across(value)
+    assert got == value and type(got) is type(value)
+
+
+def test_numeric_arrays_cross_with_their_dtype_and_shape():
+    for array in (np.arange(6, dtype=np.float16).reshape(2, 3), np.array([True, False]), np.float32(1.5), np.int8(-3)):
+        got = _across(array)
+        assert type(got) is type(array) and got.dtype == array.dtype and np.array_equal(got, array)
+
+
+@pytest.mark.parametrize("value", [np.array([object()], dtype=object), object(), (x for x in "ab"), lambda: 1])
+def test_what_cannot_cross_is_refused_by_name(value):
+    with pytest.raises(CannotCross):
+        _across(value)
+
+
+def test_a_value_nested_too_deep_is_refused():
+    deep = []
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(CannotCross, match="levels deep"):
+        _across(deep)
