@@ -37,7 +37,7 @@ def board() -> None:
     kata = [sys.executable, "-m", "kata.cli"]
     cold_times = []
     for _ in range(2):
-        env = dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp())
+        env = dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp(), KATA_DAEMON="0")  # a fresh process each: no warm kata
         cold_times.append(seconds(kata, env, 1))
     cold = statistics.median(cold_times)
     cached = seconds(kata, env, 5)
@@ -51,7 +51,7 @@ MEASURE = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], captu
 def peak_mb(tree: Path) -> float:
     """The largest resident set of `kata check 1` or any process it started (the worker's child)."""
     out = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)],
-                         cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp()))
+                         cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp(), KATA_DAEMON="0"))
     return int(out.stdout.split()[-1]) / 1024
 
 

@@ -38,7 +38,7 @@ def median_seconds(action, runs: int) -> float:
 
 def cold(*command: str) -> float:
     """A fresh process each time, with an empty result cache (a cached board is benchmarks/board.py's)."""
-    fresh = lambda: dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp())  # noqa: E731
+    fresh = lambda: dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp(), KATA_DAEMON="0")  # noqa: E731 - cold: no warm kata
     return median_seconds(lambda: subprocess.run(command, cwd=ROOT, capture_output=True, env=fresh()), COLD_RUNS)
 
 

@@ -14,6 +14,8 @@
                          parallel (--csv, --html, --workers); --unit N --require done for GitHub Classroom
     kata verify          the instructor check: solutions pass, stubs and known mistakes fail
     kata plot N          draw your unit's picture into .kata/plots/ (U04, U05, U07, U11; needs the plots extra)
+    kata stop            stop this checkout's warm kata (the process that keeps the board, next, check, show,
+                         plot and hint fast; it starts again with the next command, and stops itself when idle)
     kata stubs           regenerate exercises/ from solutions/ (maintainers)
     kata record [UNIT]   re-record cassettes from solutions/ against the reference backend (--live: real APIs)
     kata serve           run the reference backend locally, to try inputs of your own offline
@@ -36,7 +38,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from kata import board, bytecode, stubs
+from kata import board, bytecode, daemon, stubs
 from kata.units import ROOT, UNITS, Unit, find
 
 STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
@@ -466,6 +468,10 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_stop(args) -> int:
+    return daemon.stop()
+
+
 def cmd_stubs(args) -> int:
     units = [find(u) for u in args.units] if args.units else None
     changed = stubs.write_stubs(units)
@@ -572,6 +578,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.add_argument("--out", metavar="FOLDER", help="where the PNG files go (default: .kata/plots/)")
     p.set_defaults(func=cmd_plot)
+    p = sub.add_parser("stop", help="stop this checkout's warm kata (it starts again with the next command)")
+    p.set_defaults(func=cmd_stop)
     p = sub.add_parser("stubs", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("units", nargs="*")
     p.set_defaults(func=cmd_stubs)
@@ -616,6 +624,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("reset: name a unit (`kata reset 3`) or say --all")
     func = getattr(args, "func", cmd_status)
     bytecode.ensure()
+    if daemon.wanted(args.command, getattr(args, "live", False)):
+        code = daemon.call(argv)  # in the warm kata of this checkout (kata/daemon.py); None: it cannot serve here
+        if code is not None:
+            return code
     try:
         return func(args)
     except KeyboardInterrupt:  # the learner pressed Ctrl-C: the worker has stopped its child already

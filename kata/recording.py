@@ -35,7 +35,9 @@ def start_backend():
     from kata.backend.server import make_server
 
     server = make_server("127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # polled every 20 ms, not socketserver's 0.5 s: shutdown() waits for the next poll, and a green unit's
+    # lesson and `kata show` stop it at their end (0.5 s of every such command)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     return server, server.url
 
 

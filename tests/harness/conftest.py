@@ -4,3 +4,4 @@ import os
 import tempfile
 
 os.environ.setdefault("KATA_CACHE_DIR", tempfile.mkdtemp(prefix="kata-harness-cache-"))
+os.environ.setdefault("KATA_DAEMON", "0")  # and no warm kata of the checkout's (tests/harness/test_daemon.py starts its own)
