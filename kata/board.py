@@ -164,6 +164,11 @@ def _test_line(result: UnitResult, test) -> str:
     return line + (f"  (fails because {echo[1]} does: fix that first)" if echo else "")
 
 
+def _stopped(result: UnitResult):
+    """The test that ran out of time, if one did."""
+    return next((t for t in result.tests if t.state == "timeout"), None)
+
+
 def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str = "") -> list[str]:
     """A unit's report: its score, each test when verbose, then what to do next."""
     unit = result.unit
@@ -180,9 +185,10 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", paint(f"✘ {unit.code} cannot be imported, so none of its tests can run:", "broken"),
                   *["  " + line for line in result.broken.message.splitlines()]]
     elif result.status in ("crashed", "timed out"):
-        lines += ["", paint(f"✘ {unit.code} {result.status}" + (":" if result.ended else ": a test ran out of time."), "broken"),
-                  *["  " + line for line in result.ended.splitlines()]]
-        if failure and failure.message.strip() not in result.ended:
+        stopped = _stopped(result) if not result.ended else None  # a test's own timeout: its words name the call chain
+        said = result.ended or (f"{stopped.name}: {stopped.message}" if stopped else "a test ran out of time.")
+        lines += ["", paint(f"✘ {unit.code} {result.status}:", "broken"), *["  " + line for line in said.splitlines()]]
+        if failure and failure is not stopped and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
     elif result.status == "done":
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
@@ -201,6 +207,10 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, cause) or
                   f"Edit {unit.exercise} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
+    stopped = _stopped(result)
+    if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:
+        lines += ["", paint(f"✘ {stopped.name} ran out of time ({stopped.kind}):", "broken"),
+                  *["  " + line for line in stopped.message.splitlines()]]
     never = [t for t in result.tests if t.state == NOT_RUN]
     if never and not verbose:  # `kata next`: the tests the stop kept from running, as `kata check` lists them
         lines += ["", f"{len(never)} test(s) of {unit.code} did not run (the run stopped before them): neither passed nor failed.",
