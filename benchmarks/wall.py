@@ -86,7 +86,7 @@ def check_after_edit(unit, before: Path) -> tuple[float, float]:
                 unit_file.write_text(unit_file.read_text() + f"\n# edit {run}\n")  # a real change: no cached result
                 env = {**os.environ, "PYTHONPATH": str(checkout), "KATA_CACHE_DIR": str(Path(scratch) / f"cache-{side}")}
                 started = time.perf_counter()
-                done = subprocess.run([sys.executable, "-m", "kata", "check", str(unit.number), "--impl", str(trees[side])],
+                done = subprocess.run([sys.executable, "-m", "kata.cli", "check", str(unit.number), "--impl", str(trees[side])],
                                       cwd=checkout, env=env, capture_output=True, text=True)
                 times[side].append(time.perf_counter() - started)
                 assert "is done" in done.stdout, (side, done.stdout[-600:], done.stderr[-600:])

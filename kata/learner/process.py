@@ -297,9 +297,12 @@ class _Server:
         finally:
             self.codec.known = {}
         answer = {"value": value, "peak": peak}
-        if message.get("echo"):  # the arguments as the call left them: a change made in place shows
-            answer["args"] = [self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
-                              for i, a in enumerate(args)]
+        if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
+            echoed = []
+            for i, a in enumerate(args):
+                after = self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
+                echoed.append(after if after != message["args"][i] else None)
+            answer["args"] = echoed
         return answer
 
     def _remote(self, number: int, name: str):

@@ -131,6 +131,7 @@ def _across(value):
 @pytest.mark.parametrize("value", [
     None, True, 3, -0.5, float("inf"), "naïve", b"\x00\xff", [1, [2]], (1, "a"), {"k": (1, 2)}, {1: "one", (2, 3): "t"},
     {1, 2}, frozenset({"a"}), {"__kata__": "a dict whose key is the tag"},
+    [0.1 * i for i in range(40)] + [-0.0, float("inf")], [1, 2.5] * 20,  # a long vector of floats, and a mixed one
 ])
 def test_plain_values_cross_unchanged(value):
     got = _across(value)
