@@ -156,3 +156,45 @@ def test_a_value_nested_too_deep_is_refused():
         deep = [deep]
     with pytest.raises(CannotCross, match="levels deep"):
         _across(deep)
+
+
+# --- what the learner's process holds ----------------------------------------------------------------
+
+HOLDS = '''
+import gc, sys
+
+def mechanisms_named(text):
+    def a_test(name):
+        return isinstance(name, str) and (name.startswith(("test_", "tests.")) or ".test_u" in name)
+    modules = [name for name in sys.modules if a_test(name)]
+    functions = [f"{f.__module__}.{f.__name__}" for f in gc.get_objects()
+                 if callable(f) and a_test(getattr(f, "__module__", None))]
+    return set(modules + functions)
+'''
+
+PROBE_TEST = '''
+from kata.testing import load_unit
+
+u01 = load_unit("u01_vocabulary")
+EXPECTED_SECRET = {"a value only the test knows"}
+
+
+def test_the_learner_holds_no_test():
+    got = u01.mechanisms_named("")
+    assert got == set(), sorted(got)
+'''
+
+
+def test_the_learners_process_holds_no_test_module(tmp_path):
+    """The zygote is forked before collection: no test module, no test function, no expected value there."""
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / f"{U01.slug}.py").write_text(HOLDS)
+    (tmp_path / "test_probe_holds.py").write_text(PROBE_TEST)
+    done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path / "test_probe_holds.py"), f"--impl={tree}",
+                           "-p", "kata.plugin", "--noconftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
