@@ -153,7 +153,7 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     functions that test called (or whose stub it reached), the code only on the last rungs (Unit.ladder)."""
     message = failure.message if failure else ""
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
-    functions = re.findall(r"(\w+)\(", message.split("\nIt returned")[0])  # "Called build_index(...)", "· retrieve() is not written"
+    functions = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
     functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
     rungs = [rung.text for rung in unit.ladder(functions)]
     if failure and failure.state == "failed" and (detail := _what_the_test_checks(unit, failure.name)):

@@ -160,11 +160,16 @@ def show(value: object, width: int = 100) -> str:
     return text if len(text) <= 1200 else text[:1200] + " …"
 
 
+class Raised(str):
+    """What a call raised instead of returning ("ValueError: ..."): `expect` says "It raised", not "It returned"."""
+
+
 def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None) -> None:
-    """Fail in exercism's words: the call, what it returned, what the Verify line expects, a hint."""
+    """Fail in exercism's words: the call, what it returned (or raised), what the Verify line expects, a hint."""
     if ok:
         return
-    lines = [f"Called {call}.", f"It returned {show(returned)},", f"but the tests expected {expected}."]
+    came_back = f"It raised {returned}," if isinstance(returned, Raised) else f"It returned {show(returned)},"
+    lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:
         lines.append(f"Hint: {hint}")
     pytest.fail("\n".join(lines), pytrace=False)

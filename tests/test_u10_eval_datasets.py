@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kata.cassettes import documented_form
-from kata.testing import expect, load_unit
+from kata.testing import Raised, expect, load_unit
 from kata.units import ROOT
 
 u10 = load_unit("u10_eval_datasets")
@@ -131,9 +131,10 @@ def bad_line_error_at(path, line_number):
         message = str(error)
         # What the message says after its "<path>:<line>" lead: "cases.jsonl" itself holds "json".
         rest = message.replace(f"{path}:{line_number}", "", 1).replace(f"{path.name}:{line_number}", "", 1)
-        return message, (f"{path}:{line_number}" in message or f"{path.name}:{line_number}" in message) and rest, call
+        named = (f"{path}:{line_number}" in message or f"{path.name}:{line_number}" in message) and rest
+        return Raised(f"ValueError: {message}"), named, call
     except Exception as error:  # noqa: BLE001 - any other exception is the learner's to see, as a value
-        return f"{type(error).__name__}: {error} (not a ValueError)", None, call
+        return Raised(f"{type(error).__name__}: {error} (not a ValueError)"), None, call
     return got, None, call
 
 
@@ -186,7 +187,7 @@ def test_a_line_ends_only_at_a_newline(tmp_path):
     try:
         got = u10.load_eval(path)
     except Exception as error:  # noqa: BLE001 - shown to the learner as what came back
-        got = f"{type(error).__name__}: {error}"
+        got = Raised(f"{type(error).__name__}: {error}")
     expect(got == [GOOD_LINES[0], odd, GOOD_LINES[1]], call=call, returned=got,
            expected="the three cases, the second with its input intact",
            hint="a JSONL line ends at a newline character only; splitting at every Unicode line separator cuts a JSON string in two")
@@ -834,7 +835,8 @@ def test_my_eval_has_20_valid_cases():
     """
     path = my_eval()
     cases, problems = own_problems(path)
-    expect(not problems and len(cases) == 20, call=f"reading {path.name}", returned=problems or f"{len(cases)} cases",
+    expect(not problems and len(cases) == 20, call=f"load_eval on your eval, {path.name} (the problems are the file's: edit it)",
+           returned=problems or f"{len(cases)} cases",
            expected="20 cases, each a JSON object with 'id', 'input' and exactly one kind of expectation, ids unique",
            hint="one object per line, e.g. {\"id\": \"math-1\", \"input\": \"What is 23 * 47?\", \"expected_substr\": \"1081\", \"tags\": [\"common\"]}")
     got = u10.load_eval(path)

@@ -108,7 +108,7 @@ def test_no_failure_compares_nan_with_nan(runs, unit, mistake):
     """A diverging loss is reported as divergence: a failure never shows nan returned against nan expected."""
     result = runs[f"round{catalogue(unit).index(mistake)}"][unit.slug]
     for test in result.tests:
-        returned = re.search(r"^It returned (.*)", test.message, re.M | re.S)
+        returned = re.search(r"^It (?:returned|raised) (.*)", test.message, re.M | re.S)
         expected = re.search(r"^but the tests expected (.*)", test.message, re.M | re.S)
         assert not (returned and expected and re.search(r"\bnan\b", returned[1].split("but the tests expected")[0])
                     and re.search(r"\bnan\b", expected[1])), (
@@ -170,7 +170,7 @@ def rendered(message: str) -> str:
     of a traceback, only its error lines (the code lines it quotes are the test's and the learner's own)."""
     if re.search(r"^\S+\.py:\d+: in ", message, re.M):
         return "\n".join(line for line in message.splitlines() if line.startswith("E "))
-    return re.sub(r"^Called .*?\nIt returned .*?\nbut the tests expected", "but the tests expected", message, flags=re.S)
+    return re.sub(r"^Called .*?\nIt (?:returned|raised) .*?\nbut the tests expected", "but the tests expected", message, flags=re.S)
 
 
 def test_the_code_check_finds_a_reference_line():
