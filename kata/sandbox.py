@@ -103,7 +103,7 @@ def _enter(root: Path, tree: Path, keep_reference: bool, network: bool = False) 
         return f"not sandboxed: user namespace maps refused ({error.strerror})"
     pid = os.fork()  # the learner's process: the first of the new PID namespace
     if pid:
-        _wait_and_mirror(pid)  # never returns
+        wait_and_mirror(pid)  # never returns
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # if the process between dies, this one does too
     try:
         _read_only_world(libc, root, tree, keep_reference, vectors)
@@ -127,7 +127,7 @@ def _vector_store(root: Path) -> str | None:
     return str(store) if store.is_file() else None
 
 
-def _wait_and_mirror(pid: int) -> None:
+def wait_and_mirror(pid: int) -> None:
     """Wait for the sandboxed process, then end as it ended (exit code, or the signal that killed it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:

@@ -26,7 +26,7 @@ import traceback
 import tracemalloc
 from pathlib import Path
 
-from kata import impl
+from kata import impl, sandbox
 from kata.learner import wire
 from kata.learner.channel import Channel, ChannelClosed
 from kata.learner.values import CannotCross, Codec, course_class
@@ -102,16 +102,7 @@ def _alone(libc) -> None:
     learner = os.fork()
     if learner:  # in between: the judge's SIGUSR1 goes on to the learner; its end is ours
         signal.signal(signal.SIGUSR1, lambda signum, frame: os.kill(learner, signal.SIGUSR1))
-        while True:
-            try:
-                _, status = os.waitpid(learner, 0)
-                break
-            except InterruptedError:
-                continue
-        if os.WIFSIGNALED(status):
-            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-            os.kill(os.getpid(), os.WTERMSIG(status))
-        os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 70)
+        sandbox.wait_and_mirror(learner)  # never returns
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
         os._exit(71)  # half a wall is no wall: the judge reports this call's process as ended
