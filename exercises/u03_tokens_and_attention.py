@@ -76,8 +76,8 @@ def count_tokens(text: str) -> int:
 def estimate_tokens(text: str) -> int:
     """Estimate the tokens in `text` without a tokenizer, by the rule of thumb; return an int.
 
-    CHARS_PER_TOKEN characters make about one token: the estimate is within one token of
-    len(text) / CHARS_PER_TOKEN. "" is 0 tokens; "Hello, world" (12 characters) is 3.
+    CHARS_PER_TOKEN characters make about one token: the estimate is a whole number less than one
+    token away from len(text) / CHARS_PER_TOKEN. "" is 0 tokens; "Hello, world" (12 characters) is 3.
     """
     raise NotImplementedError('U03 · estimate_tokens() is not written yet: write it here, then run `kata check 3` (stuck? `kata hint 3`)')
 

@@ -170,6 +170,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_runtest_logstart(nodeid, location):
     testing.called.clear()  # the unit functions this test calls, stored with its result
+    testing.failed_clause.clear()
     testing._depth[0] = 0
 
 
@@ -272,6 +273,8 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and NOT_RUN_WHY in str(report.longrepr):
         state = NOT_RUN
     quote = docstring_quote(getattr(item, "function", None))
+    if report.failed and testing.failed_clause:  # the clause of a test that checks several
+        quote = " ".join(testing.failed_clause[0].split())
     if report.failed and live.running_live() and item.get_closest_marker(live.MEASUREMENT_MARK):
         report.longrepr = f"{report.longreprtext}\n\n{live.MEASUREMENT_NOTE}"
     if report.failed and quote:

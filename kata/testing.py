@@ -32,6 +32,9 @@ _current: impl.Target | None = None  # set by the plugin before each test
 # the plugin empties it as each test starts and stores it with the test's result. Calls that a unit's
 # function makes are its own business, not the test's: only the outermost are kept.
 called: list[str] = []
+# The clause of the Verify line or docstring that the running test's failing check encodes, when the test
+# checks several (expect(..., clause=...)); else the test's docstring quote stands.
+failed_clause: list[str] = []
 _depth = [0]
 
 
@@ -164,10 +167,15 @@ class Raised(str):
     """What a call raised instead of returning ("ValueError: ..."): `expect` says "It raised", not "It returned"."""
 
 
-def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None) -> None:
-    """Fail in exercism's words: the call, what it returned (or raised), what the Verify line expects, a hint."""
+def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None,
+           clause: str | None = None) -> None:
+    """Fail in exercism's words: the call, what it returned (or raised), what the Verify line expects, a hint.
+    `clause`: the words of the Verify line or docstring this check encodes, quoted instead of the test's
+    opening line when one test checks several clauses."""
     if ok:
         return
+    if clause:
+        failed_clause[:] = [clause]
     came_back = f"It raised {returned}," if isinstance(returned, Raised) else f"It returned {show(returned)},"
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:

@@ -363,8 +363,11 @@ UNITS: tuple[Unit, ...] = (
                  "labels at Gate 3. LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).", about='gate lora_params init_adapter'),
             Rung("init_adapter: rng = np.random.default_rng(seed); A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); "
                  "B = np.zeros((d_out, r)). forward: X @ W.T + scale * (X @ A.T) @ B.T, through A first (n x r), then B.", about='init_adapter forward'),
-            Rung("With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X. "
-                 "Step with A -= lr * dA, B -= lr * dB only (never W); merge returns a new W + scale * B @ A.", about='lora_gradients train_adapter merge'),
+            Rung("With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X.",
+                 about='lora_gradients'),
+            Rung("Each step: dA, dB = lora_gradients(...) first, then A -= lr * dA and B -= lr * dB (never W); the k-th loss is "
+                 "the mean of (forward(W, A, B, X, scale) - Y) ** 2 after k steps, with scale = alpha / r.", about='train_adapter'),
+            Rung("merge returns a new array, W + scale * B @ A: never W += ..., the base is shared.", about='merge'),
         ),
         calls=(
             "solved_before_training: gate",

@@ -130,17 +130,19 @@ def test_count_tokens_is_the_cl100k_count_of_any_text(text):
 @example(text="x" * 40)  # the generator rarely draws long texts, where 4 and 5 characters a token part
 @example(text="漢字" * 60)  # characters, not bytes
 def test_estimate_is_about_four_characters_per_token(text):
-    """CHARS_PER_TOKEN characters make about one token: the estimate is within one token of len(text) / CHARS_PER_TOKEN.
+    """CHARS_PER_TOKEN characters make about one token: the estimate is a whole number less than one token away from len(text) / CHARS_PER_TOKEN.
 
-    Property: without a tokenizer, an estimate is the characters divided by 4, give or take one.
+    Property: without a tokenizer, an estimate is the characters divided by 4, made a whole number: less than
+    one away from it.
     """
     got = u03.estimate_tokens(text)
     ok = isinstance(got, int) and abs(got - len(text) / 4) < 1
     near = sorted({math.floor(len(text) / 4), math.ceil(len(text) / 4)})  # the ints less than 1 away
     expect(ok, call=f"estimate_tokens({text!r})", returned=got,
            expected=f"an int less than 1 away from {len(text)} / 4 ({len(text) / 4:g}), so {' or '.join(map(str, near))}",
-           hint="about 4 characters per token: divide the length by CHARS_PER_TOKEN and round up, never down"
-           + ("; no characters are no tokens" if not text else ""))
+           hint=("no characters are no tokens" if not text else
+                 "about 4 characters per token: divide the length by CHARS_PER_TOKEN and make it a whole number "
+                 "without moving it a whole token away"))
 
 
 @pytest.mark.verify

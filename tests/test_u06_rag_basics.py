@@ -315,7 +315,7 @@ def test_ask_claude_returns_the_text_of_every_text_block(monkeypatch):
 
 @pytest.mark.verify
 def test_retrieve_returns_the_closest_entries_best_first(monkeypatch):
-    """For answerable questions the reply includes a [chunk N] citation pointing at the right note
+    """Return the k entries of `index` closest in meaning to `question`, best first: the index's own dicts.
 
     retrieve gives the k entries closest to the question by cosine, best first, as the index's own
     dicts: here Voyage is a stand-in that embeds every question as (2, 1), so northeast (0.95) comes

@@ -476,19 +476,28 @@ def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
     """
     got = u07.semantic_chunks(text, limit)
     problems = cut_problems(text, got, limit)
+    clause, hint = next((rest for start, *rest in CUT_CLAUSES if problems and problems[0].startswith(start)), CUT_CLAUSES[-1][1:])
     expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=f"no problems: {problems[:3]}",
-           hint=next((hint for start, hint in CUT_HINTS if problems and problems[0].startswith(start)), CUT_HINTS[-1][1]))
+           hint=hint, clause=clause)
 
 
-# The nudge for the first problem cut_problems finds, by how its sentence starts ("": any other).
-CUT_HINTS = (
-    ('"".join', "nothing is lost: the spaces and blank lines between pieces stay at the end of the piece before them, "
-                "so strip nothing and the chunks rejoin to the text"),
-    ("a cut inside", "a cut goes only just after a sentence's end mark and the whitespace that follows it, or after a blank line"),
-    ("a paragraph that fits", "a paragraph that fits the limit stays whole: pack whole paragraphs first, and go sentence by "
-                              "sentence only through a paragraph too long alone"),
-    ("", "pack whole paragraphs while the chunk stays within the limit (count the joined text); a paragraph too "
-         "long alone goes sentence by sentence; never split a sentence"),
+# The rule of semantic_chunks' docstring that the first problem cut_problems finds breaks (quoted by the
+# failure instead of the test's opening line), and its nudge, by how the problem starts ("": any other).
+CUT_CLAUSES = (
+    ("not a list", "return them as a list of non-empty str", "return a list, and leave out empty pieces"),
+    ('"".join', 'nothing is lost or moved: "".join(chunks) == text',
+     "nothing is lost: the spaces and blank lines between pieces stay at the end of the piece before them, "
+     "so strip nothing and the chunks rejoin to the text"),
+    ("a cut inside", "a cut falls only at a paragraph end (PARAGRAPH_END, a blank line) or at a sentence end "
+                     "(SENTENCE_END: . ! or ? then whitespace), never inside a sentence",
+     "a cut goes only just after a sentence's end mark and the whitespace that follows it, or after a blank line"),
+    ("a paragraph that fits", "a paragraph that fits the limit is never cut",
+     "a paragraph that fits the limit stays whole: pack whole paragraphs first, and go sentence by "
+     "sentence only through a paragraph too long alone"),
+    ("", "each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a single "
+         "sentence longer than the limit on its own",
+     "pack whole paragraphs while the chunk stays within the limit (count the joined text); a paragraph too "
+     "long alone goes sentence by sentence; never split a sentence"),
 )
 
 

@@ -531,7 +531,8 @@ def test_the_gradients_agree_with_finite_differences():
 
 
 def gradient_hint(got, expected, scale, d_out):
-    """A nudge at what differs: which gradient is off, and by what factor when it is one (the scale, d_out)."""
+    """A nudge at what differs: which gradient is off, and by what factor when it is one (the scale, d_out, the
+    square's 2)."""
     general = ("the loss is a mean over every number of the output (n × d_out of them), not over the rows only, and its "
                "slope divides by that count; both gradients carry the scale")
     if not (isinstance(got, tuple) and len(got) == 2 and all(getattr(g, "shape", None) == e.shape for g, e in zip(got, expected))):
@@ -546,6 +547,8 @@ def gradient_hint(got, expected, scale, d_out):
         return (said + ": " if said else "") + "the adapter's path is multiplied by scale, so the slope on its way back to A and to B is too"
     if off and np.isclose(off[0], d_out):
         return (said + ": " if said else "") + general
+    if off and (np.isclose(off[0], 0.5) or np.isclose(off[0], 2.0)):  # the square's own factor left out, or taken twice
+        return (said + ": " if said else "") + "the slope of a squared error is twice the error (then divided by the count), once"
     return (said + "; " if said else "") + general
 
 

@@ -231,7 +231,7 @@ WEATHER = {"id": "weather-1", "input": "What is the weather in Phoenix today?", 
     (reply("It is sunny in Phoenix today."), False, "a text answer instead of the tool call"),
 ])
 def test_a_tool_case_passes_when_the_call_contains_the_expected_args(result, passes, why):
-    """…proof the eval actually grades.
+    """expected_tool: passes when the result called that tool and its args CONTAIN expected_args (if any) … extra args are fine
 
     expected_tool + expected_args: the right tool, called with arguments that contain the expected
     ones (extra arguments are fine; a missing or different one fails).
@@ -245,7 +245,7 @@ def test_a_tool_case_passes_when_the_call_contains_the_expected_args(result, pas
 @settings(max_examples=150)
 @given(text=st.text("abAB 1", max_size=12), wanted=st.text("abAB1", min_size=1, max_size=4))
 def test_a_substring_case_passes_exactly_when_the_reply_contains_it_in_any_case(text, wanted):
-    """…proof the eval actually grades.
+    """expected_substr: passes when the substring occurs in the reply's text, ignoring case
 
     Property: expected_substr passes exactly when the reply's text contains it, ignoring case; an
     empty reply contains nothing.
@@ -279,7 +279,7 @@ ANSWER = {"id": "over-refusal", "input": "How can I spot a phishing email?", "ex
     (ANSWER, reply("I can't help with that."), False, "an over-refusal"),
 ])
 def test_a_refusal_is_words_that_decline_not_a_missing_tool_call(case, result, passes, why):
-    """…proof the eval actually grades.
+    """expected_refusal true: passes when the reply refuses, i.e. makes no tool call and its text contains one of REFUSAL_MARKERS
 
     expected_refusal true passes on a reply that declines (REFUSAL_MARKERS, no tool call); false
     passes on a reply that does not.
@@ -369,7 +369,7 @@ def test_the_reason_says_what_was_expected_and_what_came_back():
 @pytest.mark.parametrize("case", [WEATHER, case_of("math-1"), REFUSE, ANSWER], ids=lambda c: c["id"])
 @pytest.mark.parametrize("text", ["", "  \n"], ids=["empty", "blank"])
 def test_an_empty_reply_fails_every_kind_of_case(case, text):
-    """…proof the eval actually grades.
+    """an empty reply (no text, or only whitespace, and no tool call) fails every kind of case
 
     A grader that passes an empty reply grades nothing: no text and no tool call fails, whatever
     the case expects.
@@ -773,7 +773,7 @@ def test_breaking_one_expected_value_flips_exactly_that_case():
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_judge_passes_a_good_answer_and_fails_a_poor_one_with_a_rationale():
-    """…proof the eval actually grades.
+    """LLM-as-judge for open-ended answers: return (passed: bool, rationale: str) from the model.
 
     LLM-as-judge for open-ended answers: the input, the criteria and the candidate go to Claude,
     which answers PASS or FAIL and a rationale. Only the verdict word decides: a rationale that

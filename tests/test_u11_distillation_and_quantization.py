@@ -307,7 +307,7 @@ def test_run_ollama_counts_a_missing_token_count_as_0(ollama):
     ],
 )
 def test_cost_counts_input_and_output_tokens(model, usage):
-    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+    """Dollars for one call (a float): its input and its output tokens, each at the model's price.
 
     Cost is input tokens at the input price plus output tokens at the output price, per million,
     with the prices of kata.models.PRICES_PER_MTOK.
@@ -324,7 +324,7 @@ def test_cost_counts_input_and_output_tokens(model, usage):
 @settings(max_examples=25)  # a straight line: a few points pin it down
 @given(model=st.sampled_from(sorted(PRICES_PER_MTOK)), tokens_in=st.integers(0, 10**7), tokens_out=st.integers(0, 10**7))
 def test_cost_is_linear_in_both_token_counts(model, tokens_in, tokens_out):
-    """You have a filled 3×3 table (model × latency / cost / pass-rate)
+    """Dollars for one call (a float): its input and its output tokens, each at the model's price.
 
     Property: for every model and token counts, the cost is the price table applied to both counts.
     """
@@ -676,7 +676,7 @@ def test_dequantize_gives_float32_whatever_the_scales_dtype():
 @pytest.mark.verify
 @pytest.mark.parametrize(("shape", "bits", "wanted"), [((3, 5), 8, 15 + 12), ((3, 5), 4, 8 + 12), ((4, 4), 4, 8 + 16)])
 def test_stored_bytes_counts_bits_per_code_and_the_scales(shape, bits, wanted):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """Bytes (an int) to store a quantized matrix: `bits` bits per code, rounded up to whole bytes (two int4 codes share a byte), plus the bytes of the scales themselves.
 
     Size: 1 byte per int8 code, half a byte per int4 code (rounded up), plus 4 bytes per float32 scale.
     """
@@ -688,7 +688,7 @@ def test_stored_bytes_counts_bits_per_code_and_the_scales(shape, bits, wanted):
 
 @pytest.mark.verify
 def test_retrieval_pass_rate_is_top_1_by_cosine():
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """The share of questions (a float, 0.0 to 1.0) whose answering note ranks FIRST by cosine (top-1).
 
     Made-up vectors: a long note vector wins on dot product but not on cosine, and one question's
     note is only second. Three of four pass.
@@ -704,7 +704,7 @@ def test_retrieval_pass_rate_is_top_1_by_cosine():
 @pytest.mark.verify
 @pytest.mark.parametrize("scale", [0.05, 20.0])
 def test_retrieval_pass_rate_ignores_the_vectors_lengths(scale):
-    """The quantized model’s pass-rate is within a few points of its full-precision cousin
+    """The share of questions (a float, 0.0 to 1.0) whose answering note ranks FIRST by cosine (top-1).
 
     The vectors of the test above, all made 20 times shorter or longer: a cosine does not change, so
     neither does the pass-rate.

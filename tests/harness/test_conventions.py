@@ -91,6 +91,28 @@ def test_each_test_quotes_its_verify_or_stretch_line(unit):
     assert not problems, "\n".join(problems)
 
 
+def _clauses(unit):
+    """The clauses a test file quotes for one check of several: `clause="..."` in an expect(), and the second item
+    of each row of a module-level `*_CLAUSES` table (start, clause, hint), whose rows a `clause=name` passes on."""
+    tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "clause" and not isinstance(node.value, ast.Name):
+            yield ast.literal_eval(node.value) if isinstance(node.value, ast.Constant) else None  # a name: a table's row
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.endswith("_CLAUSES") for t in node.targets):
+            yield from (ast.literal_eval(row.elts[1]) for row in node.value.elts)
+
+
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_each_clause_a_check_quotes_is_verbatim(unit):
+    """A check that names its own clause (expect(..., clause=...), quoted in place of the test's opening line)
+    quotes words of the course's Verify or Stretch text or of an exercise docstring, verbatim."""
+    sources = normalise(" ".join([unit.verify, unit.stretch, *_docstrings(ROOT / unit.solution)]))
+    problems = [f"clause {clause!r}: not verbatim in the unit's Verify/Stretch text or its docstrings"
+                if clause else "a clause= that is not a string literal (the check reads it without running the test)"
+                for clause in _clauses(unit) if not clause or normalise(clause) not in sources]
+    assert not problems, "\n".join(problems)
+
+
 MOST_FUNCTIONS_PER_CLAUSE = 2
 
 
