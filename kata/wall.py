@@ -70,6 +70,7 @@ class _Wall:
         self.codec = Codec(self._remote, lambda *a: _record_class(*a), share_callables=True)
         self.answered: dict[str, dict] = {}  # a request's answer, by the request: an SDK's retry gets it again
         self.poll = None
+        self.environ_sent: dict | None = None  # os.environ as the learner process last got it
 
     def stop(self) -> None:
         """End the learner and the zygote (the session is over)."""
@@ -116,6 +117,7 @@ class _Wall:
             self.channel = Channel(socket.socket(fileno=fds[0]), after_receive=_print_what_the_learner_printed)
             self.where_socket = socket.socket(fileno=fds[1])
             self.codec = Codec(self._remote, _record_class, share_callables=True)
+            self.environ_sent = None
             for cls in _RECORDS.values():  # built by the process that ended: the new one builds them again
                 cls.__kata_make__ = None
         return self.channel
@@ -204,10 +206,14 @@ class _Wall:
             raise CannotCross(f"{name}(...): {error}") from None
         finally:
             sent, self.codec.track = self.codec.track, None
-        environment = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT)}
+        message = {"kind": "call", "n": number, "args": encoded_args, "kwargs": encoded_kwargs, "echo": echo,
+                   "trace_memory": trace_memory}
+        now = dict(getattr(os.environ, "_data", os.environ))  # a copy in C: decoding every variable per call is not
+        if now != self.environ_sent:  # the variables changed (a test's setenv), or the learner process is new
+            message["environment"] = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT)}
+            self.environ_sent = now
         self.pending = None
-        answer = self.ask({"kind": "call", "n": number, "args": encoded_args, "kwargs": encoded_kwargs,
-                           "environment": environment, "echo": echo, "trace_memory": trace_memory})
+        answer = self.ask(message)
         if self.pending is not None:  # a request the judge could not answer: that is what went wrong
             pending, self.pending = self.pending, None
             raise pending

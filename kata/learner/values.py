@@ -112,7 +112,7 @@ class Codec:
             return {TAG: "bytes", "b": base64.b64encode(bytes(value)).decode()}
         if isinstance(value, list):
             self._met(value)
-            if len(value) > 16 and all(type(v) is float for v in value):  # a vector: its float64 bytes, fast both ways
+            if len(value) > 16 and set(map(type, value)) == {float}:  # a vector: its float64 bytes, fast both ways
                 return {TAG: "floats", "b": base64.b64encode(array.array("d", value).tobytes()).decode()}
             if _plain_numbers(value):  # short, or ints among the floats: JSON as it is
                 return list(value)
@@ -265,7 +265,10 @@ class Codec:
 
 def _plain_numbers(items: list) -> bool:
     """Only ints and finite floats (bool and float subclasses aside): a list JSON carries as it is."""
-    return all(type(v) is int or (type(v) is float and math.isfinite(v)) for v in items)
+    kinds = set(map(type, items))  # in C: a long vector of one kind is not walked in Python
+    if kinds == {float}:
+        return all(map(math.isfinite, items))
+    return kinds <= {int, float} and all(type(v) is int or math.isfinite(v) for v in items)
 
 
 def _numeric(dtype: str) -> np.dtype:
