@@ -108,9 +108,15 @@ def failure_lines(test) -> list[str]:
         lines.append(f"  {label}: “{test.quote}”")
     lines.append("")
     lines += ["  " + line for line in test.message.strip().splitlines()]
-    if test.output:
-        lines += ["", "  Your code printed:", *["  | " + line for line in test.output.rstrip("\n").splitlines()]]
+    lines += _printed(test)
     return [as_typed(line) for line in lines]
+
+
+def _printed(test) -> list[str]:
+    """What the learner's code printed during the test, when it printed anything."""
+    if not test.output:
+        return []
+    return ["", "  Your code printed:", *["  | " + line for line in test.output.rstrip("\n").splitlines()]]
 
 
 def _in_course(test) -> bool:
@@ -188,6 +194,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         stopped = _stopped(result) if not result.ended else None  # a test's own timeout: its words name the call chain
         said = result.ended or (f"{stopped.name}: {stopped.message}" if stopped else "a test ran out of time.")
         lines += ["", paint(f"✘ {unit.code} {result.status}:", "broken"), *["  " + line for line in said.splitlines()]]
+        lines += _printed(stopped) if stopped else []
         if failure and failure is not stopped and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
     elif result.status == "done":
@@ -210,7 +217,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
     stopped = _stopped(result)
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:
         lines += ["", paint(f"✘ {stopped.name} ran out of time ({stopped.kind}):", "broken"),
-                  *["  " + line for line in stopped.message.splitlines()]]
+                  *["  " + line for line in stopped.message.splitlines()], *_printed(stopped)]
     never = [t for t in result.tests if t.state == NOT_RUN]
     if never and not verbose:  # `kata next`: the tests the stop kept from running, as `kata check` lists them
         lines += ["", f"{len(never)} test(s) of {unit.code} did not run (the run stopped before them): neither passed nor failed.",

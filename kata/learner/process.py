@@ -18,6 +18,7 @@ import ctypes
 import dataclasses
 import inspect
 import io
+import json
 import os
 import signal
 import socket
@@ -137,7 +138,7 @@ def serve(channel: Channel, where: socket.socket) -> None:
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
     channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
-    server = _Server(channel, where)
+    server = _Server(channel, where, (out, err))
     wire.install(lambda request: channel.ask(request, server.answer))
     signal.signal(signal.SIGUSR1, server.tell_where)
     while True:
@@ -189,17 +190,19 @@ def _flush() -> None:
 
 
 class _Server:
-    def __init__(self, channel: Channel, where: socket.socket):
-        self.channel, self.where = channel, where
+    def __init__(self, channel: Channel, where: socket.socket, printed: tuple[_Printed, _Printed]):
+        self.channel, self.where, self.printed = channel, where, printed
         self.codec = Codec(self._remote, self._record_class, share_callables=True)
         self.trees: tuple[Path, ...] = ()
 
     def tell_where(self, signum, frame) -> None:
-        """The judge's watchdog asks where this process is (a test overran): the learner's call chain."""
+        """The judge's watchdog asks where this process is (a test overran): the learner's call chain, and what
+        the call printed so far (the process is ended next, so its print would be lost with it)."""
         stack = traceback.extract_stack(frame)
         chain = [[f.filename, f.lineno, f.name] for f in stack]
+        out, err = (printed.take() for printed in self.printed)
         try:
-            self.where.sendall((repr(chain) + "\n").encode())
+            self.where.sendall((json.dumps({"chain": chain, "out": out, "err": err}) + "\n").encode())
         except OSError:
             pass
 

@@ -95,9 +95,11 @@ def test_a_loss_averaged_over_rows_shows_the_gradient_first_and_the_echoes_say_s
 
 
 def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tmp_path):
+    """A timeout names the learner's call chain, outermost first, and shows what the call printed before it was
+    stopped (the learner's process is ended, so its print travels with the answer to the watchdog)."""
     u03 = find(3)
     tree = solutions_with(tmp_path, u03, '    sentences = [split_sentences(text) for _, text in chunks]\n',
-                          '    while True:\n        count_tokens("words " * 2000)\n')
+                          '    print("cutting the context down")\n    while True:\n        count_tokens("words " * 2000)\n')
     result = runner.run([u03], str(tree), use_cache=False, time_limit=LIMIT).results[u03.slug]
     assert result.status == "timed out"
     stopped = next(t for t in result.tests if t.state == "timeout")
@@ -113,6 +115,7 @@ def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tm
     shown = board.unit_lines(result)  # what `kata next 3` prints: the tests not run are listed there too
     assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in shown)
                for t in never), "\n".join(shown)
+    assert "| cutting the context down" in "\n".join(shown), "what the call printed before it was stopped is shown"
 
 
 def _saved(path: Path, text: str, at: float) -> None:
