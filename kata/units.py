@@ -118,12 +118,13 @@ UNITS: tuple[Unit, ...] = (
         "you’ll need the first time a stakeholder proposes it.",
         hints=(
             Rung("Start with mechanisms_named(): for each mechanism in GLOSSARY, ask whether any of its aliases appears "
-                 "in the text as a whole word. Then write the four replies and let your detector check them.", about='mechanisms_named replies'),
+                 "in the text as a whole word.", about='mechanisms_named'),
             Rung("`alias in text` is not enough: 'storage' holds the letters of 'rag'. A regular expression marks word "
                  "boundaries with \\b, and re.escape(alias) keeps the '-' and '/' in an alias literal.", about='mechanisms_named'),
             Rung("re.search(r'\\b' + re.escape(alias) + r'\\b', text, flags), with flags = 0 if alias.isupper() else "
                  "re.IGNORECASE, so 'a rag' is not RAG. Add the GLOSSARY key (not the alias) to the set, then go on to "
                  "the next mechanism.", about='mechanisms_named'),
+            Rung("Write mechanisms_named first, then the four replies, and let your detector check them.", about='replies'),
             Rung("Each reply is one paragraph of 20+ words, no blank line inside, that names the move: RAG for the docs, "
                  "a structured wiki or pgvector, missing context (RAG, evals) for hallucination, prompt caching / "
                  "quantization / distillation.", about='replies'),
@@ -142,14 +143,15 @@ UNITS: tuple[Unit, ...] = (
                  "whole word, in any case; anything else is inference by default.", about='phase'),
             Rung("Whole words, as in U01: re.search(r'\\b' + re.escape(term) + r'\\b', activity, re.IGNORECASE) for each "
                  "term; the first match makes it TRAINING.", about='phase'),
+            Rung("Only Training rows owe a justification and a measurement, and a blank one counts as missing; the "
+                 "Inference rows must outnumber the Training rows, strictly.", about='audit my_stack'),
             Rung("audit(): an empty sheet is one problem, returned at once. Otherwise walk the rows once: compare "
-                 "row.column with phase(row.activity); only Training rows owe a justification and a measurement, and "
-                 "blank means `not text.strip()`. Put row.activity in each message, e.g. f'Training row {row.activity!r} "
-                 "has no measurement'.", about='audit my_stack'),
+                 "row.column with phase(row.activity); blank means `not text.strip()`. Put row.activity as written in "
+                 "each message, e.g. f\"Training row '{row.activity}' has no measurement\".", about='audit'),
             Rung("Then count each column with sum(r.column == INFERENCE for r in sheet) and add a problem unless "
-                 "inference > training, strictly. verdict(): count the Training rows; with 0, 'Zero Training rows: the "
-                 "expected, healthy result. Your problems are RAG, prompts, and evals.'; else f'{n} Training row(s): "
-                 "each needs ...'.", about='audit verdict'),
+                 "inference > training, strictly.", about='audit'),
+            Rung("verdict(): count the Training rows; with 0, 'Zero Training rows: the expected, healthy result. Your "
+                 "problems are RAG, prompts, and evals.'; else f'{n} Training row(s): each needs ...'.", about='verdict'),
         ),
         calls=(
             "audit: phase",
@@ -164,26 +166,29 @@ UNITS: tuple[Unit, ...] = (
         stretch="Wrap the count in a unit test that asserts total_tokens < N and fails when a future "
         "prompt edit bloats past the budget.",
         hints=(
-            Rung("Count with tiktoken.get_encoding(ENCODING), never str.split(); a budget is {part: count_tokens(text)}, "
-                 "and the saving is measured on the sum of all parts.", about='count_tokens token_budget saving'),
-            Rung("The small pieces: estimate_tokens is math.ceil(len(text) / CHARS_PER_TOKEN); largest_part is "
-                 "max(budget, key=budget.get) (max(budget) alone compares the names); saving is 1 - sum(after.values()) "
-                 "/ sum(before.values()); long_context_prompt is LONG_CONTEXT_PROMPT.format(...).", about='estimate_tokens largest_part saving long_context_prompt prompt_parts'),
+            Rung("count_tokens: count with tiktoken.get_encoding(ENCODING), never str.split().", about='count_tokens'),
+            Rung("token_budget: a budget is {part: count_tokens(text)}.", about='token_budget'),
+            Rung("estimate_tokens is math.ceil(len(text) / CHARS_PER_TOKEN).", about='estimate_tokens'),
+            Rung("largest_part is max(budget, key=budget.get) (max(budget) alone compares the names).", about='largest_part'),
+            Rung("saving is measured on the sum of all parts: 1 - sum(after.values()) / sum(before.values()).", about='saving'),
+            Rung("long_context_prompt is LONG_CONTEXT_PROMPT.format(...).", about='long_context_prompt'),
             Rung("split_sentences: one re.split on a line break, or on whitespace just after . ! or ? (a lookbehind "
                  "keeps the mark): re.split(r'(?<=[.!?])\\s+|\\n+', text), then strip each piece and drop the empty "
-                 "ones. context_block: '\\n\\n'.join(f'[chunk {i}] {text}  (source: {source})' for i, (source, text) in "
-                 "enumerate(chunks, 1)).", about='split_sentences context_block'),
+                 "ones.", about='split_sentences'),
+            Rung("context_block: '\\n\\n'.join(f'[chunk {i}] {text}  (source: {source})' for i, (source, text) in "
+                 "enumerate(chunks, 1)).", about='context_block'),
             Rung("To cut: split every chunk into sentences, set aside those that contain a string of `keep`, and sort "
                  "the rest by count_tokens, longest first: each drop then saves the most. sorted() is stable, so ties "
                  "stay in reading order.", about='cut_context'),
             Rung("Drop them one by one, re-counting count_tokens(context_block(cut)) before each drop, and stop as soon "
                  "as it is <= (1 - fraction) x the original; rebuild each chunk as (source, '\\n'.join(its kept "
                  "sentences, in order)). The recorded Claude calls were made with exactly this cut.", about='cut_context'),
-            Rung("ask / anthropic_count_tokens: client.messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, "
-                 "system=system, messages=[{'role': 'user', 'content': user}]), then ''.join(b.text for b in "
-                 "reply.content if b.type == 'text'); messages.count_tokens takes the same without max_tokens and gives "
-                 ".input_tokens. Stretch: if not total < limit: raise AssertionError(f'{total} tokens, over {limit}: cut "
-                 "{largest_part(budget)!r}').", about='ask anthropic_count_tokens assert_within_budget'),
+            Rung("ask: client.messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{'role': "
+                 "'user', 'content': user}]), then ''.join(b.text for b in reply.content if b.type == 'text').", about='ask'),
+            Rung("anthropic_count_tokens: messages.count_tokens takes the same as ask's messages.create without "
+                 "max_tokens and gives .input_tokens.", about='anthropic_count_tokens'),
+            Rung("Stretch: if not total < limit: raise AssertionError(f'{total} tokens, over {limit}: cut "
+                 "{largest_part(budget)!r}').", about='assert_within_budget'),
         ),
         calls=(
             "prompt_parts: context_block",
@@ -206,7 +211,8 @@ UNITS: tuple[Unit, ...] = (
             Rung("Two steps: get the numbers with one API call, then compare directions. The vectors are in the "
                  "`.embeddings` of the client's result.", about='embed'),
             Rung("Make the client once and reuse it (functools.cache on a small helper): each new client loads its "
-                 "certificates again. Then cosine: the course's step 3 is dot(a, b) / (norm(a) * norm(b)).", about='embed cosine'),
+                 "certificates again.", about='embed'),
+            Rung("cosine: the course's step 3 is dot(a, b) / (norm(a) * norm(b)).", about='cosine'),
             Rung("norm(v) = math.sqrt(sum(x * x for x in v)) and dot = sum(x * y for x, y in zip(a, b)). Check the "
                  "lengths first: zip() silently drops extra numbers.", about='cosine'),
             Rung("if len(a) != len(b): raise ValueError(f'cosine: dimensions {len(a)} and {len(b)} differ'); if norm_a "
@@ -228,12 +234,14 @@ UNITS: tuple[Unit, ...] = (
             Rung("build_index: vectors = embed([note.text for note in notes]), then one {'id': note.id, 'text': "
                  "note.text, 'vector': vector} per (note, vector) in zip(notes, vectors).", about='build_index'),
             Rung("top_k: score each entry with cosine(query_vector, entry['vector']), sort highest first (reverse=True), "
-                 "keep the first k ids. search = top_k(index, embed([query])[0], k).", about='top_k search'),
+                 "keep the first k ids.", about='top_k'),
+            Rung("search = top_k(index, embed([query])[0], k).", about='search'),
             Rung("run_queries: for question, expected in queries: top = search(index, question, k); append {'question': "
                  "question, 'expected': expected, 'top': top, 'hit': expected in top}.", about='run_queries'),
-            Rung("Stretch: to_matrix = m / np.linalg.norm(m, axis=1, keepdims=True); scores = matrix @ (q / "
-                 "np.linalg.norm(q)); the indices of the k largest, largest first: np.argsort(-scores)[:k].tolist(), or "
-                 "np.argpartition to avoid sorting all n, then sort just those k.", about='to_matrix search_matrix'),
+            Rung("Stretch: to_matrix = m / np.linalg.norm(m, axis=1, keepdims=True).", about='to_matrix'),
+            Rung("Stretch: search_matrix: scores = matrix @ (q / np.linalg.norm(q)); the indices of the k largest, largest "
+                 "first: np.argsort(-scores)[:k].tolist(), or np.argpartition to avoid sorting all n, then sort just those "
+                 "k.", about='search_matrix'),
         ),
         calls=(
             "build_index: U04.embed",
@@ -262,13 +270,18 @@ UNITS: tuple[Unit, ...] = (
             Rung("The brackets: re.findall(r'\\[\\s*chunks?\\s*(\\d[^\\]]*)\\]', reply, re.IGNORECASE) gives what "
                  "follows 'chunk' in each; re.findall(r'\\d+', group) gives its numbers.", about='parse_citations'),
             Rung("chunk_notes: one dict per note.paragraphs entry, id f'{note.id}-p{number}' with "
-                 "enumerate(note.paragraphs, 1). build_chunk_index: one embed([c['text'] for c in chunks]), then [{**c, "
-                 "'vector': v} for c, v in zip(chunks, vectors)]. retrieve: top_k(index, embed([question])[0], k) gives "
-                 "ids; map them back to the index's dicts, in its order.", about='chunk_notes build_chunk_index retrieve'),
+                 "enumerate(note.paragraphs, 1).", about='chunk_notes'),
+            Rung("build_chunk_index: one embed([c['text'] for c in chunks]), then [{**c, 'vector': v} for c, v in "
+                 "zip(chunks, vectors)].", about='build_chunk_index'),
+            Rung("retrieve: top_k(index, embed([question])[0], k) gives ids; map them back to the index's dicts, in its "
+                 "order.", about='retrieve'),
+            Rung("answer is retrieve, then answer_from on the chunks it found; answer_from asks Claude once, then reads "
+                 "the reply's citations and whether it says not found.", about='answer answer_from'),
             Rung("answer_from: reply = ask_claude(system, build_prompt(chunks, question)); cited, flagged = "
                  "parse_citations(reply, len(chunks)); cited_notes = [chunks[n - 1]['note'] for n in cited]; not_found = "
-                 "reply.strip().lower().startswith(NOT_FOUND). answer = answer_from(retrieve(index, question, k), "
-                 "question, system). ask_claude is U03's ask with MAX_TOKENS.", about='answer answer_from ask_claude'),
+                 "reply.strip().lower().startswith(NOT_FOUND).", about='answer_from'),
+            Rung("answer = answer_from(retrieve(index, question, k), question, system).", about='answer'),
+            Rung("ask_claude is U03's ask with MAX_TOKENS.", about='ask_claude'),
         ),
         calls=(
             "build_chunk_index: U04.embed",
@@ -291,22 +304,27 @@ UNITS: tuple[Unit, ...] = (
             Rung("Design notes before code: an id found by both retrievers is ONE result with both shares added; ranks are "
                  "comparable across retrievers, scores are not. A chunk is measured as a whole (count the joined text). A model's "
                  "ranking reply is text: trust only the ids you sent, once each."),
-            Rung("tokenize is one re.findall over the lower-cased text. bm25_search: BM25Okapi([tokenize(e['text']) for e in index])"
-                 ".get_scores(tokenize(query)), then sort the indices by score, highest first (sorted() is stable: ties keep "
-                 "index order), and keep k (id, float(score)) pairs. vector_search: the same with cosine.", about='tokenize bm25_search vector_search'),
+            Rung("tokenize is one re.findall over the lower-cased text.", about='tokenize'),
+            Rung("bm25_search: BM25Okapi([tokenize(e['text']) for e in index]).get_scores(tokenize(query)), then sort the "
+                 "indices by score, highest first (sorted() is stable: ties keep index order), and keep k (id, float(score)) "
+                 "pairs.", about='bm25_search'),
+            Rung("vector_search: score each entry with cosine, sort highest first (sorted() is stable: ties keep index "
+                 "order), and keep k (id, score) pairs.", about='vector_search'),
             Rung("fuse keeps one dict of id -> sum of 1/(k + rank), ranks from enumerate(ranking, 1), never the raw scores; "
-                 "sorted(fused, key=lambda i: -fused[i]) keeps ties in first-seen order. hybrid_search: "
-                 "fuse([vector_search(index, embed([query])[0], depth), bm25_search(index, query, depth)]), vectors first.", about='fuse hybrid_search'),
+                 "sorted(fused, key=lambda i: -fused[i]) keeps ties in first-seen order.", about='fuse'),
+            Rung("hybrid_search: fuse([vector_search(index, embed([query])[0], depth), bm25_search(index, query, depth)]), "
+                 "vectors first.", about='hybrid_search'),
             Rung("read_ranking: for each id, re.search(rf'(?<![\\w-]){re.escape(i)}(?![\\w-])', reply) finds it as a whole id; "
-                 "sort the found ids by match.start(), then add the other ids in retrieval order, and cut to n. rerank: "
-                 "ask_claude(RERANK_SYSTEM, rerank_prompt(...)), read_ranking(reply, [c['id'] for c in candidates], n), map ids back. "
-                 "voyage_rerank: candidates[r.index] for r in result.results.", about='rerank_prompt read_ranking rerank voyage_rerank'),
+                 "sort the found ids by match.start(), then add the other ids in retrieval order, and cut to n.", about='read_ranking'),
+            Rung("rerank: ask_claude(RERANK_SYSTEM, rerank_prompt(...)), read_ranking(reply, [c['id'] for c in candidates], n), "
+                 "map ids back.", about='rerank'),
+            Rung("voyage_rerank: candidates[r.index] for r in result.results.", about='voyage_rerank'),
             Rung("semantic_chunks: cut the text into pieces that each END just after a PARAGRAPH_END match (finditer, slice up "
                  "to match.end()); add paragraphs while count_tokens(chunk + paragraph) <= max_tokens, else close the chunk; a "
-                 "paragraph too long alone goes the same way sentence by sentence (SENTENCE_END), a sentence never split.", about='semantic_chunks semantic_chunk_notes'),
-            Rung("compare: better = the re-ranked answer is right and the cosine answer not. production_answer: query = "
-                 "rewrite_query(question); candidates = hybrid_search(index, query, k=DEPTH); top = rerank(question, "
-                 "candidates, k); return {**answer_from(top, question), 'query': query}.", about='compare rerank_table production_answer rewrite_query hyde_passage'),
+                 "paragraph too long alone goes the same way sentence by sentence (SENTENCE_END), a sentence never split.", about='semantic_chunks'),
+            Rung("compare: better = the re-ranked answer is right and the cosine answer not.", about='compare'),
+            Rung("production_answer: query = rewrite_query(question); candidates = hybrid_search(index, query, k=DEPTH); "
+                 "top = rerank(question, candidates, k); return {**answer_from(top, question), 'query': query}.", about='production_answer'),
         ),
         calls=(
             "bm25_search: tokenize",
@@ -341,8 +359,9 @@ UNITS: tuple[Unit, ...] = (
                  "at AT_SCALE (or a specialized format; a smaller model means distillation). Then tone of voice, then one-off "
                  "behavior, then the fallback.", about='route'),
             Rung("Cite rows without retyping them: next(r for r in [*DONT_FINE_TUNE_FOR, *DO_CONSIDER_FINE_TUNING_WHEN] if "
-                 "r.startswith('Recent news')). Stretch: each projection trains A (d_model x rank) and B (rank x d_model), so "
-                 "params = n_layers * 2 * (2 * d_model * rank), and MB = params * bytes_per_param / 1e6.", about='route adapter_size_mb'),
+                 "r.startswith('Recent news')).", about='route'),
+            Rung("Stretch: each projection trains A (d_model x rank) and B (rank x d_model), so params = n_layers * 2 * "
+                 "(2 * d_model * rank), and MB = params * bytes_per_param / 1e6.", about='adapter_size_mb'),
             Rung("A = {'domain knowledge'}, changes monthly -> RAG; B = {'tone of voice', 'one-off behavior'} -> "
                  "prompting; C = {'narrow task'}, 5_000 labels, 2_000_000/month, prompt tried -> fine-tune (LoRA).", about='scenarios'),
         ),
@@ -360,9 +379,11 @@ UNITS: tuple[Unit, ...] = (
             Rung("Walk the gates in order and return at the first that settles it: test `rate is None` before comparing "
                  "a rate with the bar; labels only matter once Gate 1 and Gate 2 were both run and fell short.", about='gate solved_before_training'),
             Rung("The line names 'Gate N' and its evidence: f'{rate:.0%}' for the rate that cleared the bar, f'{n:,}' "
-                 "labels at Gate 3. LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).", about='gate lora_params init_adapter'),
-            Rung("init_adapter: rng = np.random.default_rng(seed); A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); "
-                 "B = np.zeros((d_out, r)). forward: X @ W.T + scale * (X @ A.T) @ B.T, through A first (n x r), then B.", about='init_adapter forward'),
+                 "labels at Gate 3.", about='gate'),
+            Rung("LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).", about='lora_params'),
+            Rung("init_adapter: A is r x d_in (small, random), B is d_out x r (zeros): rng = np.random.default_rng(seed); "
+                 "A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); B = np.zeros((d_out, r)).", about='init_adapter'),
+            Rung("forward: X @ W.T + scale * (X @ A.T) @ B.T, through A first (n x r), then B.", about='forward'),
             Rung("With E = forward(...) - Y, G = 2 * E / E.size and H = X @ A.T: dB = scale * G.T @ H, dA = scale * (G @ B).T @ X.",
                  about='lora_gradients'),
             Rung("Each step: dA, dB = lora_gradients(...) first, then A -= lr * dA and B -= lr * dB (never W); the k-th loss is "
@@ -394,11 +415,14 @@ UNITS: tuple[Unit, ...] = (
                  "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase in "
                  "text.lower().replace('\u2019', \"'\") and no tool call.", about='grade'),
             Rung("run_case: one messages.create(model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, messages=[{'role': "
-                 "'user', 'content': case['input']}]); read_reply joins the .text of blocks whose .type == 'text' and takes .name "
-                 "and dict(.input) of the first 'tool_use'. judge: words = text.split(); words[0].strip('.:*!').upper() == 'PASS'.", about='run_case read_reply judge'),
+                 "'user', 'content': case['input']}]).", about='run_case'),
+            Rung("read_reply joins the .text of blocks whose .type == 'text' and takes .name and dict(.input) of the first "
+                 "'tool_use'.", about='read_reply'),
+            Rung("judge: words = text.split(); words[0].strip('.:*!').upper() == 'PASS'.", about='judge'),
             Rung("run_eval: try: result = run_case(case, model) except anthropic.APIStatusError as error: append {'id': ..., "
-                 "'passed': False, 'reason': f'error: {error}', 'result': None}. report: f\"{'PASS' if row['passed'] else 'FAIL'}  "
-                 "{row['id']}  {row['reason']}\" per row, then f'{passed} / {len(rows)} passed'.", about='run_eval report'),
+                 "'passed': False, 'reason': f'error: {error}', 'result': None}.", about='run_eval'),
+            Rung("report: f\"{'PASS' if row['passed'] else 'FAIL'}  {row['id']}  {row['reason']}\" per row, then "
+                 "f'{passed} / {len(rows)} passed'.", about='report'),
         ),
         calls=(
             "run_case: read_reply",
@@ -418,16 +442,21 @@ UNITS: tuple[Unit, ...] = (
             Rung("Part 1: run each case, grade it with U10's grade, then sum up per model; circling is a filter by the bar, "
                  "then a min. Part 2: a static model is a lookup table (one vector per token id); quantizing is divide by a "
                  "scale, round, clip."),
-            Rung("Latency is recorded, not timed: with_raw_response.create(...) gives .headers['x-kata-latency-ms'] and "
-                 ".parse(); Ollama's is total_duration / 1e6. Cost prices input AND output tokens: (in * price_in + out * "
-                 "price_out) / 1_000_000. row_scales is per row: np.abs(m).max(axis=1) / (2 ** (bits - 1) - 1).", about='run_claude run_ollama cost_usd row_scales'),
-            Rung("model_row: statistics.median of the latencies, sum of costs / len(cases). cheapest_passing: min(rows that "
-                 "clear the bar, key=lambda r: (r['cost_usd'], r['latency_ms']), default=None). retrieval_pass_rate: divide "
-                 "each row by its norm, then np.argmax(questions @ notes.T, axis=1) == answers.", about='model_row three_model_table cheapest_passing retrieval_pass_rate production_model needs_rerun'),
+            Rung("Latency is recorded, not timed: in run_claude, with_raw_response.create(...) gives "
+                 ".headers['x-kata-latency-ms'] and .parse().", about='run_claude'),
+            Rung("Latency is recorded, not timed: Ollama's is total_duration / 1e6.", about='run_ollama'),
+            Rung("Cost prices input AND output tokens: (in * price_in + out * price_out) / 1_000_000.", about='cost_usd'),
+            Rung("row_scales is per row: np.abs(m).max(axis=1) / (2 ** (bits - 1) - 1).", about='row_scales'),
+            Rung("model_row: statistics.median of the latencies, sum of costs / len(cases).", about='model_row'),
+            Rung("cheapest_passing: min(rows that clear the bar, key=lambda r: (r['cost_usd'], r['latency_ms']), "
+                 "default=None).", about='cheapest_passing'),
+            Rung("retrieval_pass_rate: divide each row by its norm, then np.argmax(questions @ notes.T, axis=1) == answers.",
+                 about='retrieval_pass_rate'),
             Rung("static_embed: embeddings[tokenizer.encode(t).ids].astype(np.float32).mean(axis=0), then divide by its norm "
-                 "(zeros for ''); with scales, dequantize(codes[ids], scales[ids]) first. quantize: np.clip(np.rint(m / "
-                 "scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8); stored_bytes: math.ceil(codes.size * bits / 8) "
-                 "+ scales.nbytes. lab_table times each static_embed with time.perf_counter().", about='static_embed load_student quantize dequantize stored_bytes lab_table'),
+                 "(zeros for ''); with scales, dequantize(codes[ids], scales[ids]) first.", about='static_embed'),
+            Rung("quantize: np.clip(np.rint(m / scales[:, None]), -2**(bits-1), 2**(bits-1) - 1).astype(np.int8).", about='quantize'),
+            Rung("stored_bytes: math.ceil(codes.size * bits / 8) + scales.nbytes.", about='stored_bytes'),
+            Rung("lab_table times each static_embed with time.perf_counter().", about='lab_table'),
         ),
         calls=(
             "run_claude: U10.read_reply",
@@ -452,7 +481,8 @@ UNITS: tuple[Unit, ...] = (
             Rung("Everything here is a walk down an ordered list: DECISION_TABLE for first_move, CHEAPER_FASTER for "
                  "the next cheaper step, APPROACHES for which reasons a decision doc owes.", about='first_move cheaper_faster_next validate_decision_doc'),
             Rung("first_move: the applicable row with the smallest ROWS.index wins (min(problem, key=ROWS.index) raises "
-                 "ValueError for you on an empty set or an unknown row). cheaper_faster_next: the first step not in already_done.", about='first_move cheaper_faster_next'),
+                 "ValueError for you on an empty set or an unknown row).", about='first_move'),
+            Rung("cheaper_faster_next: the first step not in already_done.", about='cheaper_faster_next'),
             Rung("In validate_decision_doc, first split the doc into {key: [values]} (Task, Row, Chosen, 'Rejected X'), e.g. with "
                  "re.match(r'\\s*(Task|Row|Chosen|Rejected\\s+([^:]+?))\\s*:(.*)$', line, re.IGNORECASE); a line with no key runs on "
                  "from the line above. Compare texts as ' '.join(t.replace('’', \"'\").lower().split()).", about='validate_decision_doc'),

@@ -287,3 +287,21 @@ def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(un
         assert all(r.text in rungs for r in about), f"{unit.code}: a rung about {function} is missing from its ladder"
         kinds = [next(r for r in unit.hints if r.text == text).reads_as_code for text in rungs]
         assert kinds == sorted(kinds), f"{unit.code}: for {function}, a rung in words comes after one that reads as code"
+
+
+@pytest.mark.parametrize("unit", [u for u in READY if u.hints], ids=lambda u: u.slug)
+def test_a_rung_that_reads_as_code_is_about_one_function(unit):
+    """A rung that reads as code gives the code of one function and is about that function only: a rung about
+    several hands a learner stuck on one of them the code of the others, which they have not reached."""
+    defined = {n.name for n in ast.parse((ROOT / unit.solution).read_text()).body if isinstance(n, ast.FunctionDef)}
+    for number, rung in enumerate(unit.hints, 1):
+        if not rung.reads_as_code:
+            continue
+        names = rung.about.split()
+        assert len(names) == 1, (
+            f"{unit.code}'s hint rung {number} ({rung.text[:60]!r}...) reads as code but is about "
+            f"{rung.about or 'no function'!r}: in kata/units.py split it into one rung per function, each about "
+            "that function only (a sentence in words with no code may stay in a rung about several, or in one with no about)")
+        assert names[0] in defined, (
+            f"{unit.code}'s hint rung {number} is about {names[0]!r}, which {unit.solution} does not define: "
+            "name the function whose code it gives in its about= (kata/units.py)")
