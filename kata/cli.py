@@ -152,6 +152,11 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     """The rungs of `kata hint N`: the failing test's own nudge first, then the unit's rungs about the
     functions that test called (or whose stub it reached), the code only on the last rungs (Unit.ladder)."""
     message = failure.message if failure else ""
+    found = stubs.reached(message) if failure and failure.state == "stub" else None
+    if found and found[0] != unit:  # the test stops at an earlier unit's stub: that unit's hints, not this one's code
+        other, function, where = found
+        return [f"{failure.name} stops at {other.code}'s `{function}` ({where}), still a stub: write it first. "
+                f"Its hints: `kata hint {other.number}`.", *(rung.text for rung in other.ladder([function]))]
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
     functions = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
     functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]

@@ -50,14 +50,15 @@ class Unit:
     def ladder(self, functions=()) -> list[Rung]:
         """The hint rungs for a failure in `functions`: the unit's general rungs and those about `functions`, the
         ones in words before the ones that read as code. A rung about other functions only is left out (its code
-        would answer a test the learner has not reached); with no rung about `functions`, every rung in words,
-        and with no function named at all (no failure to follow), every rung, the code last."""
+        would answer a test the learner has not reached); with no rung about `functions`, every rung in words
+        (none, when there is none), and with no function named at all (no failure to follow), every rung, the
+        code last."""
         general = [r for r in self.hints if not r.about]
         about = [r for r in self.hints if r.about and r.is_about(functions)]
         if about:
             chosen = general + about
-        elif functions:
-            chosen = [r for r in self.hints if not r.about or not r.reads_as_code] or list(self.hints)
+        elif functions:  # a failure in a function no rung is about: words only, never another function's code
+            chosen = [r for r in self.hints if not r.about or not r.reads_as_code]
         else:
             chosen = list(self.hints)
         return [r for r in chosen if not r.reads_as_code] + [r for r in chosen if r.reads_as_code]

@@ -305,3 +305,24 @@ def test_a_rung_that_reads_as_code_is_about_one_function(unit):
         assert names[0] in defined, (
             f"{unit.code}'s hint rung {number} is about {names[0]!r}, which {unit.solution} does not define: "
             "name the function whose code it gives in its about= (kata/units.py)")
+
+
+def test_a_stub_reached_in_an_earlier_unit_gets_that_units_hints_not_this_ones_code():
+    """U06's test stopping at U04's `embed` stub: the ladder sends the learner to U04's hints for `embed`, and holds
+    no rung of U06 that reads as code (a blind learner got only U06's chunk_notes/retrieve code for it)."""
+    u04, u06 = find(4), find(6)
+    stub = report.TestResult(f"{u06.test_file}::test_x", u06.slug, "verify", "stub", "",
+                             "U04 · embed() is not written yet: write it here, then run `kata check 4` "
+                             "(the stub is at exercises/u04_embeddings.py:39)",
+                             calls=["U06.build_chunk_index", "U06.chunk_notes"])
+    rungs = cli.hint_ladder(u06, stub)
+    assert "`kata hint 4`" in rungs[0] and "embed" in rungs[0], rungs[0]
+    assert not [r for r in u06.hints if r.reads_as_code and r.text in rungs], "U06's code given for U04's stub"
+    assert rungs[1:] == [r.text for r in u04.ladder(["embed"])]
+
+
+def test_a_failure_no_rung_is_about_gets_words_only():
+    """A failing function no rung names: the unit's rungs in words, never a rung that reads as code."""
+    for unit in READY:
+        rungs = unit.ladder(["a_function_no_rung_names"])
+        assert not [r for r in rungs if r.reads_as_code], f"{unit.code}: Unit.ladder gives code for a function no rung is about"
