@@ -143,10 +143,12 @@ class UnitResult:
 
     @property
     def first_failure(self) -> TestResult | None:
-        """The test to show next: a cause, never an echo; Verify tests first, in file order, then Stretch."""
+        """The test to show next: a cause, never an echo; a Verify or Contract test that ran out of time first (the
+        board shows it first, and `kata hint` follows this one), then Verify and Contract tests in file order,
+        then Stretch."""
         failing = [t for t in self.tests if t.failing]
         causes = [t for t in failing if self.echo_of(t) is None] or failing
-        return next((t for t in causes if t.kind == "verify"), None) or next(iter(causes), None)
+        return min(causes, key=lambda t: (t.kind == "stretch", t.state != "timeout"), default=None)
 
     def to_dict(self) -> dict:
         return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how, "sandbox": self.sandbox,
