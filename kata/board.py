@@ -220,6 +220,8 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
                   *["  " + line for line in stopped.message.splitlines()], *_printed(stopped)]
     never = [t for t in result.tests if t.state == NOT_RUN]
     if never and not verbose:  # `kata next`: the tests the stop kept from running, as `kata check` lists them
-        lines += ["", f"{len(never)} test(s) of {unit.code} did not run (the run stopped before them): neither passed nor failed.",
+        why = ("they run the code that ran out of time, or the run stopped before them" if result.status == "timed out"
+               else "the run stopped before them")
+        lines += ["", f"{len(never)} test(s) of {unit.code} did not run ({why}): neither passed nor failed.",
                   *[_test_line(result, t) for t in never]]
     return [as_typed(line) for line in lines]
