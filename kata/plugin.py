@@ -15,6 +15,7 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 
 from __future__ import annotations
 
+import linecache
 import os
 import types
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from kata import cassettes, impl, live, offline, reach, replay, testing, wall
-from kata.child import TimeLimitReached, overrun
+from kata.child import TimeLimitReached, learner_frame, overrun
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
 
@@ -224,11 +225,30 @@ def pytest_runtest_call(item):
 
 
 def _learner_where(error: BaseException, item) -> str:
-    from kata.child import learner_frame
-
     target = item.config.kata_target
     where = learner_frame(wall.frames_of(error), (target.tree, *(p for _, p in target.swaps)))
     return f" in {where}" if where else ""
+
+
+def _raised_by_learner_code(item, error) -> str | None:
+    """An exception the learner's own code raised and the test did not expect, in words: what was raised, where
+    (the learner's call chain and the line of their file), never the test's or the kata's frames. None when no
+    frame of it is in the learner's tree (an SDK's error, the kata's own)."""
+    if getattr(error, "kata_frames", None) is None or isinstance(error, (impl.UnitLoadError, impl.MissingName, impl.StubReached)):
+        return None
+    target = item.config.kata_target
+    trees = (target.tree, *(p for _, p in target.swaps))
+    frames = wall.frames_of(error)
+    chain = learner_frame(frames, trees)
+    if not chain:
+        return None
+    last = next(f for f in reversed(frames) if any(Path(f.filename).resolve().is_relative_to(t) for t in trees))
+    line = linecache.getline(last.filename, last.lineno).strip()
+    said = getattr(error, "kata_message", str(error))
+    return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
+                      *([f"| {line}"] if line else []),
+                      "A function under test returns its result: an exception it raises (and does not catch) is never "
+                      "a pass. The line above is where it was raised."])
 
 
 def _teaching_message(item, error) -> tuple[str, str] | None:
@@ -250,6 +270,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
     unit = unit_of_path(item.path)
     if live.running_live() and (said := live.explain(error)) is not None:  # a vendor's error, or the cap
         return "failed", said
+    if (raised := _raised_by_learner_code(item, error)) is not None:
+        return "failed", raised
     miss = cassettes.cassette_miss(error)
     if miss is not None:
         return "cassette", cassettes.explain_miss(miss, unit.number if unit else None)

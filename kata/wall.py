@@ -415,7 +415,8 @@ def _rebuilt(data: dict) -> BaseException:
         base = next((getattr(builtins, b) for b in data.get("bases", []) if isinstance(getattr(builtins, b, None), type)
                      and issubclass(getattr(builtins, b), Exception)), Exception)
         cls = type(name.rpartition(":")[2].rpartition(".")[2], (base,), {"__module__": name.partition(":")[0]})
-    error = _built(cls, message)
+    error = _built(cls, message) if not issubclass(cls, KeyError) else _said(cls, message)  # KeyError's str is a repr
+    error.kata_message = message  # the learner's own words for it, as str() said them over there
     for key, value in attributes.items():
         try:
             setattr(error, key, value)
@@ -434,7 +435,11 @@ def _built(cls: type, message: str) -> BaseException:
     try:
         return cls(message)
     except Exception:  # noqa: BLE001 - an __init__ that wants more than a message
-        pass
+        return _said(cls, message)
+
+
+def _said(cls: type, message: str) -> BaseException:
+    """An instance of a subclass of `cls` under its name, whose str is `message`, built without its __init__."""
     try:
         said = type(cls.__name__, (cls,), {"__str__": lambda self: str(self.args[0]) if self.args else "",
                                            "__module__": cls.__module__, "__qualname__": cls.__qualname__})
