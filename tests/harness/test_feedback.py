@@ -339,3 +339,20 @@ def test_an_exception_the_learners_code_raises_is_said_in_words_without_the_kata
     assert message.startswith("Your code raised KeyError: 'cost', in `mechanisms_named` ("), message
     assert '| found = usage["cost"]' in message, message
     assert "kata/" not in message and "tests/" not in message and "Traceback" not in message, message
+
+
+def test_a_test_stopped_at_the_stub_of_the_function_it_calls_is_a_cause_not_an_echo():
+    """lora_gradients calls forward: with both unwritten, lora_gradients' own stub is a cause (writing forward cannot
+    make it pass), while a test whose lora_gradients reached forward's stub echoes forward's failure."""
+    u09 = find(9)
+
+    def stub_test(name, function, calls):
+        return report.TestResult(f"{u09.test_file}::{name}", u09.slug, "verify", "stub", "",
+                                 f"U09 · {function}() is not written yet: write it here", calls=calls)
+
+    forward = stub_test("test_forward", "forward", ["U09.forward"])
+    own = stub_test("test_gradients", "lora_gradients", ["U09.lora_gradients"])
+    deeper = stub_test("test_gradients_again", "forward", ["U09.lora_gradients"])
+    result = UnitResult(u09, [forward, own, deeper])
+    assert result.echo_of(own) is None, "a stub in the function the test calls is the cause to show"
+    assert result.echo_of(deeper) is not None and result.echo_of(deeper)[0] is forward
