@@ -195,7 +195,9 @@ class _Wall:
 
     def global_of(self, target: impl.Target, slug: str, name: str, do: str, value=None, of: str = ""):
         message = {"kind": "global", "target": _target(target), "slug": slug, "name": name, "do": do, "of": of}
-        if do == "set":
+        if do == "set" and isinstance(value, Slowed):  # the learner's own function, slowed over there
+            message.update(do="slow", seconds=float(value.seconds))
+        elif do == "set":
             message["value"] = self.codec.encode(value, name)
         answer = self.ask(message)
         if answer.get("missing"):
@@ -634,3 +636,11 @@ class UnitGlobals:
 
 
 _ABSENT = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Slowed:
+    """Set into UnitGlobals: the function of that name made `seconds` slower a call in the learner's process, so a
+    test can measure what a learner's code times with nothing crossing the wall but the delay."""
+
+    seconds: float
