@@ -207,7 +207,10 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", *failure_lines(failure), "", elsewhere]
     elif failure:
         echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
-        if echoes:
+        if echoes and cause:  # this unit's cause, itself an echo of an earlier unit's failure: one story, not two
+            lines += ["", f"{len(echoes)} other failing test(s) fail because {echoes[0][1]} does "
+                          f"(`kata check {unit.number}` lists them)."]
+        elif echoes:
             lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
