@@ -71,6 +71,17 @@ class _Wall:
         self.poll = None
         self.environ_sent: dict | None = None  # os.environ as the learner process last got it
 
+    def forget(self) -> None:
+        """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
+        command): that zygote and learner are the parent's. Drop our copies of their sockets, so this process
+        raises a wall of its own, after its own setup (a show points the SDKs at its backend first)."""
+        for s in (self.control, self.channel.sock if self.channel else None, self.where_socket):
+            if s is not None:
+                s.close()  # our copy of the descriptor only: the parent's stays open
+        self.control, self.channel, self.where_socket = None, None, None
+        self.zygote_pid = self.pid = self.busy = 0
+        self.environ_sent = None
+
     def stop(self) -> None:
         """End the learner and the zygote (the session is over)."""
         self.end_learner()
@@ -290,6 +301,7 @@ class _Wall:
 
 
 WALL = _Wall()
+os.register_at_fork(after_in_child=WALL.forget)  # a forked process never talks to its parent's zygote
 
 
 def _print_what_the_learner_printed(message: dict) -> None:
