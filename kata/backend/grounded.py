@@ -381,10 +381,6 @@ def _entity_near(kind: str, sentence: str, question: str, near: set[str], span: 
     return False
 
 
-_EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except|excluding|in addition to)\b",
-                        re.IGNORECASE)
-
-
 _APPOSITION = re.compile(r"^\s*,\s*(?:[A-Z][\w'-]*\s*)+,")
 
 
@@ -466,24 +462,16 @@ ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth
 
 
 def specific_terms(question: str) -> list[str]:
-    """The question's terms that pin down one thing among similar ones: numbers ("22"), month names
-    ("last November"), ordinals after the first ("the second trial"), and names (a capitalised word
-    not at the start; a code like "ADR-007" is left out: it is often a title the chunks do not carry).
-    The answer's chunk must hold each number and ordinal, and the context each month and name, word for
-    word: a paragraph about another trial, another date or another person does not answer."""
+    """The question's numbers ("22") and ordinals after the first ("the second trial"): they pin down one
+    thing among similar ones, so the answer's chunk must hold each, word for word (a paragraph about
+    another trial does not answer). A code like "ADR-007" is left out: it is often a title the chunks
+    do not carry. (v8: months and names are no longer checked; a note's month and a question's names
+    are often in words the chunks do not repeat.)"""
     out = []
-    tokens = question.split()
-    for i, token in enumerate(tokens):
-        for w in words(token):
-            s = stem(w)
-            code = any(c.isdigit() for c in w) and any(c.isalpha() for c in w)  # "ADR-007": often a title
-            if code:  # the chunks may not carry: not checked
-                continue
-            month = w in MONTH_NAMES and token[:1].isupper()  # "in May", not "may"
-            if w[0].isdigit() or w in ORDINALS or month or (
-                    i > 0 and token.strip("\"'(")[:1].isupper() and w not in STOPWORDS and w not in MONTHS):
-                if s not in out:
-                    out.append(s)
+    for w in words(question):
+        code = any(c.isdigit() for c in w) and any(c.isalpha() for c in w)  # "ADR-007": often a title
+        if not code and (w[0].isdigit() or w in ORDINALS) and stem(w) not in out:
+            out.append(stem(w))
     return out
 
 
@@ -611,11 +599,6 @@ def name_runs(context: str) -> tuple[set[str], set[str]]:
     return orgs, people
 
 
-def _day_month(question: str, month: str) -> bool:
-    """Whether the question gives a day with the month ("22 April", "April 22"): a date, not only a month."""
-    return bool(re.search(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{month}|{month}\s+\d{{1,2}}\b", question.lower()))
-
-
 def _asked(question: str, terms) -> set[str]:
     """The question's terms that are not part of a name it states: the words of what is asked."""
     return {t for t in terms if t not in {stem(w) for w in words(" ".join(_proper_names(question)))}}
@@ -723,25 +706,13 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         else:
             covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
     chunk_stems = {stem(w) for w in words(chunk_text)}
-    context_all = {stem(w) for _, s in sentences for w in words(s)}
-    other_month = bool(MONTH_NAMES & {w.lower() for w in words(chunk_text)})  # the chunk dates its events
-    absent = [t for t in specific_terms(question)
-              if t not in (chunk_stems if re.fullmatch(r"[\d,.]+|" + "|".join(ORDINALS), t)
-                           else context_all)
-              and (t not in MONTH_NAMES or other_month or _day_month(question, t))]  # no month at all: no contradiction
+    absent = [t for t in specific_terms(question) if t not in chunk_stems]
     if absent:
         why["absent"] = absent  # "the second trial on 22 April": the chunk tells of another one
-    if kind in ("person", "name") and why["entity"] and (_EXCLUDING.search(question) or (kind == "person" and focus)):
-        # "Who is the purchasing lead…", "Which carriers besides X…": a name must stand by the role or the
-        # thing asked ("Leo Fairbanks is our account manager"), not be a bystander in the sentence
-        near = {focus[-1]} if kind == "person" and focus else set(terms)
-        why["entity"] = any(_name_near(sentences[j][1], question, near, allowed=allowed) for j in picked)
-    elif kind == "name" and why["entity"]:
-        # "Which provider is installing…": where the answer names the provider, the name stands by it;
-        # elsewhere by one of the words asked, not a bystander ("Stockline's offline mode" for a vendor)
-        head = focus and any(stem(w) == focus[-1] for j in picked for w in words(sentences[j][1]))
-        near = {focus[-1]} if head else asked
-        why["entity"] = any(_name_near(sentences[j][1], question, near, allowed=allowed) for j in picked)
+    if kind == "person" and why["entity"] and focus:
+        # "Who is the purchasing lead…": a name must stand by the role ("Leo Fairbanks is our account
+        # manager"), not be a bystander in the sentence
+        why["entity"] = any(_name_near(sentences[j][1], question, {focus[-1]}, allowed=allowed) for j in picked)
     if kind == "date" and why["entity"] and any(w in MONTH_NAMES for w in words(question)) and not any(
             set(words(d)) - set(words(question)) for j in picked for d in _ABSOLUTE_DATE.findall(sentences[j][1])):
         why["entity"] = False  # "what date is the August meeting?": "in August" was known; a day is asked
