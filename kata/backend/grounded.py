@@ -109,6 +109,12 @@ _DATE = re.compile(
     rf"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     rf"|\b(?:this|next|last)\s+(?:week|month|year|quarter)\b|\b(?:19|20)\d\d\b|\b{_MONTH}\b(?!\s*,?\s*(?:and|or)\b)"
     r"|\b(?:today|tomorrow|yesterday)\b")
+# A time that is no calendar date, for "when": a day of an event ("on the first morning") or an event
+# ("when the project closes", "before the servers arrive"); v8
+_EVENT_TIME = re.compile(r"\b(?:on|in|during|at|by|after|within)\s+the\s+(?:first|second|third|last|final|next|same|"
+                         r"following|opening)\s+(?:morning|afternoon|evening|night|day|days|week|weeks|month|shift)\b"
+                         r"|\b(?:when|once|after|before|until|as soon as)\s+(?:the|a|an|our|its|their|we|it|they)\s+\w+",
+                         re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)\b|\b\d{1,2}:\d\d\b|\bnoon\b|\bmidnight\b|\bo'clock\b",
                     re.IGNORECASE)
 _MONEY = re.compile(r"[$\u00a3\u20ac]\s?\d|\b\d[\d,.]*\s*(?:dollars|euros|pounds|usd|eur|gbp)\b", re.IGNORECASE)
@@ -278,7 +284,7 @@ def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None =
     if kind == "clock":
         return new(_CLOCK.findall(sentence))
     if kind == "date":
-        return new(_DATE.findall(sentence))
+        return new(_DATE.findall(sentence) + _EVENT_TIME.findall(sentence))
     if kind == "money":
         return new([m.group(0) + sentence[m.end():m.end() + 12] for m in _MONEY.finditer(sentence)])
     if kind == "count":
