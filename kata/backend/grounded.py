@@ -91,7 +91,7 @@ SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this is a lead-in: the
 
 # Words that say what kind of answer is wanted, not what it is about: not terms to cover.
 FRAME_WORDS = frozenset("""much many long often quickly fast soon old far happen happened exactly really actually
-still currently kind sort type way get got go goes going take took make made happen according""".split())
+still currently kind sort type way part piece get got go goes going take took make made happen according""".split())
 
 MONTHS = ("january february march april may june july august september october november december "
           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
