@@ -736,6 +736,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         why["expected_only"] = True  # "what did it actually cost?" is not answered by what it is set to cost
         covered = False
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
-    if found and len(picked) < 2 and len(order) > 1 and candidates[order[1]] not in picked:
+    if found and len(order) > 1 and candidates[order[1]] not in picked:
         picked.append(candidates[order[1]])  # the runner-up: often the sentence that holds the fact (v8: always)
     return Answer(found, number, text, why, [sentences[j] for j in sorted(picked)])
