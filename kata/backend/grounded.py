@@ -131,8 +131,6 @@ _AGE = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\
                   + r")[\s-]+(?:old|ago)\b|\b(?:since|in|from)\s+(?:19|20)\d\d\b", re.IGNORECASE)
 _ABSOLUTE_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b"
                             rf"|\b{_MONTH}\s+(?:19|20)\d\d\b")
-_DEADLINE = re.compile(rf"\b(?:by|before|until|no later than)\s+(?:the\s+)?(?:(?:end|start|middle) of\s+)?(?:\d|{_MONTH}|"
-                       r"Monday|Tuesday|Wednesday|Thursday|Friday)")
 _REASON = re.compile(r"\b(?:because|since|due to|as a result|owing to|caused by|so that|in order to|therefore|"
                      r"which is why|the reason|the cause|root cause|the strongest argument|rationale)\b",
                      re.IGNORECASE)
@@ -548,20 +546,6 @@ def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer
                   [part for part, r in zip(parts, results) if not r.found])
 
 
-def _spell_out(sentence: str, question: str) -> str:
-    """The sentence with the question's acronyms ("UPS") written after their expansion where it has one
-    ("uninterruptible power supply (UPS)"): the words whose initials spell it, so that the acronym counts
-    as held."""
-    for acronym in set(re.findall(r"\b[A-Z]{2,5}\b", question)):
-        if re.search(rf"\b{acronym}\b", sentence):
-            continue
-        spelled = r"\b" + r"[\w']*[\s-]+".join(acronym) + r"[\w']*"
-        match = re.search(spelled, sentence, re.IGNORECASE)
-        if match:
-            sentence = f"{sentence[:match.end()]} ({acronym}){sentence[match.end():]}"
-    return sentence
-
-
 # A question about what really happened, and an answer that tells only what was planned or expected.
 _ACTUAL = re.compile(r"\b(?:actually|in practice|in reality)\b", re.IGNORECASE)  # "end up costing": a
 # projection answers it, as the notes can only project
@@ -611,7 +595,7 @@ def _asked(question: str, terms) -> set[str]:
 
 def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer | None:
     """One question's answer: see the module's docstring."""
-    sentences = [(n, _spell_out(s, question)) for n, text in chunks for s in split_sentences(text)]
+    sentences = [(n, s) for n, text in chunks for s in split_sentences(text)]
     proper = [i for i, (_, s) in enumerate(sentences) if s.endswith((".", "!", "?"))]
     candidates = proper or list(range(len(sentences)))
     if not candidates or not question:
@@ -649,8 +633,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     def likely(text: str) -> bool:  # ranking a "who" answer: a person's name first, not "Ridgeway Freight"
         return has_entity(kind, text, question, nouns, lambda name: name.split()[0] in people)
 
-    deadline = kind == "date" and bool(re.search(r"^\W*by when\b|\b(?:deadline|due|supposed to|meant to|had to|has to|"
-                                                 r"have to|must)\b", question.lower()))
     q_vector = embed([question])[0]
     cos = embed([sentences[i][1] for i in candidates]) @ q_vector
     chunk_cover = {n: _coverage(terms, " ".join(s for m, s in sentences if m == n), soft) for n, _ in chunks}
@@ -662,8 +644,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             bonus *= 2
         if bonus and kind == "date" and _ABSOLUTE_DATE.search(sentence):
             bonus += ABSOLUTE_DATE_BONUS
-        if bonus and deadline and _DEADLINE.search(sentence):
-            bonus += ABSOLUTE_DATE_BONUS  # "by when…" / "…due": a date a thing must happen by
         scores.append(float(c) + LEXICAL_WEIGHT * _coverage(terms, sentence, soft) + bonus
                       + CHUNK_WEIGHT * chunk_cover[sentences[i][0]])
     order = sorted(range(len(candidates)), key=lambda j: (-scores[j], j))
@@ -674,14 +654,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
                   and j in candidates]
     held = {t for t in plain if _coverage({t: 1.0}, sentence, soft) == 1.0}
     if kind in TYPED and not entity(sentence):
-        carrying = [j for j in neighbours if entity(sentences[j][1])]
-        second = sentences[candidates[order[1]]][1] if len(order) > 1 and sentences[
-            candidates[order[1]]][0] == number else ""  # of the same chunk: another one may tell of another thing
-        if not carrying and second and entity(second) and _entity_near(kind, second, question, asked):
-            carrying = [candidates[order[1]]]  # the runner-up holds what the first lacks, by a word asked: it answers
-        if carrying:
-            picked.append(carrying[0])
-    elif kind == "reason" and not entity(sentence):
         carrying = [j for j in neighbours if entity(sentences[j][1])]
         if carrying:
             picked.append(carrying[0])
