@@ -182,13 +182,10 @@ KEYWORD_TYPES = (
 )
 
 
-_LEADING_CLAUSE = re.compile(r"^[^,?]{3,80},\s*(?=(?:who|whom|whose|what|when|where|which|why|how)\b)", re.IGNORECASE)
-
-
 def question_type(question: str, terse: bool = True) -> str:
     """The answer type a question asks for; `terse`: a keyword question's implied type (KEYWORD_TYPES).
     A leading clause is not the question: "Now that Arcadia hosts it, who takes care of backups?"."""
-    question = _LEADING_CLAUSE.sub("", question.strip())
+    question = question.strip()
     lowered = question.lower()
     for kind, pattern in QUESTION_TYPES:
         text = question if "[A-Z]" in pattern else lowered
@@ -488,8 +485,6 @@ def _coverage(terms: dict[str, float], text: str, soft: dict[str, dict[str, floa
     for t, weight in terms.items():
         if t in stems or t.replace(",", "") in stems:
             total += weight
-        elif "-" in t and all(stem(p) in stems for p in t.split("-") if p):
-            total += weight  # "lead-time" in "the lead time", "duplicate-item" in "duplicate items"
         elif any(s in stems for s, sim in soft.get(t, {}).items() if sim >= WORD_MATCH):
             total += WORD_CREDIT * weight
     return total / sum(terms.values())
