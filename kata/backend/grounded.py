@@ -131,11 +131,6 @@ _AGE = re.compile(r"(?:\b\d[\d,.]*|\b(?:a|an|" + "|".join(NUMBER_WORDS) + r"))[\
                   + r")[\s-]+(?:old|ago)\b|\b(?:since|in|from)\s+(?:19|20)\d\d\b", re.IGNORECASE)
 _ABSOLUTE_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b"
                             rf"|\b{_MONTH}\s+(?:19|20)\d\d\b")
-_REASON = re.compile(r"\b(?:because|since|due to|as a result|owing to|caused by|so that|in order to|therefore|"
-                     r"which is why|the reason|the cause|root cause|the strongest argument|rationale)\b",
-                     re.IGNORECASE)
-_PLACE = re.compile(r"\b(?:in|at|on|into|to|from|inside)\s+(?:the\s+|our\s+|their\s+)?(?:[A-Z][\w&'-]+|"
-                    r"\w+\s+(?:room|office|site|building|warehouse|region|cloud|premises|server|servers))\b")
 _PROPER = re.compile(r"\b[A-Z][a-zA-Z&'-]*[a-z][a-zA-Z'-]*(?:\s+[A-Z][a-zA-Z&'-]*)*")
 
 # (type, pattern on the lower-cased question), first match wins.
@@ -297,10 +292,6 @@ def has_entity(kind: str, sentence: str, question: str, nouns: set[str] | None =
                     and (allowed is None or allowed(n))])
     if kind == "name":
         return new([n for n in _proper_names(sentence) if allowed is None or allowed(n)])
-    if kind == "place":
-        return bool(_PLACE.search(sentence))
-    if kind == "reason":
-        return bool(_REASON.search(sentence))
     return True
 
 
@@ -365,7 +356,7 @@ def word_vectors(items: list[str]) -> np.ndarray:
 
 _AMOUNT = re.compile(r"[$\u00a3\u20ac]\s?\d[\d,.]*(?:\s*(?:million|thousand|k)\b)?|\b\d[\d,.]*\s*(?:dollars|euros|pounds|usd|eur|gbp)\b",
                      re.IGNORECASE)  # a whole amount, "$6,000", for the words around it
-_ENTITY_PATTERNS = {"reason": _REASON, "clock": _CLOCK, "date": _DATE, "money": _AMOUNT, "count": _NUMBER, "quantity": _QUANTITY,
+_ENTITY_PATTERNS = {"clock": _CLOCK, "date": _DATE, "money": _AMOUNT, "count": _NUMBER, "quantity": _QUANTITY,
                     "duration": _TIME, "age": _AGE}
 
 
@@ -616,7 +607,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
                 soft[t][stem(w)] = max(soft[t].get(stem(w), 0.0), float(sim))
         for row in word_vectors(counted) @ vectors.T:
             nouns |= {stem(w) for w, sim in zip(context_words, row) if sim >= WORD_MATCH}
-    typed = kind in TYPED or kind in ("reason", "place")
 
     orgs, people = name_runs(" ".join(s for _, s in sentences))
     allowed = name_filter(kind, question, orgs)
@@ -634,7 +624,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     scores = []
     for i, c in zip(candidates, cos):
         sentence = sentences[i][1]
-        bonus = TYPE_BONUS if typed and (likely(sentence) if kind == "person" else entity(sentence)) else 0.0
+        bonus = TYPE_BONUS if kind in TYPED and (likely(sentence) if kind == "person" else entity(sentence)) else 0.0
         if bonus and _entity_by_term(kind, sentence, question, terms):
             bonus *= 2
         if bonus and kind == "date" and _ABSOLUTE_DATE.search(sentence):
@@ -673,10 +663,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     if focus and kind not in ("count", "money", "quantity", "duration"):  # the thing asked about must be there
         why["focus_coverage"] = round(_coverage(dict.fromkeys(focus, 1.0), chunk_text, soft), 3)
         head = _coverage({focus[-1]: 1.0}, chunk_text, soft) > 0  # "reserve" of "the contingency reserve"
-        if kind == "person":  # a role is a title: "the purchasing lead" is not "a shift lead"
-            covered = covered and why["focus_coverage"] >= 1.0
-        else:
-            covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
+        covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
     chunk_stems = {stem(w) for w in words(chunk_text)}
     absent = [t for t in specific_terms(question) if t not in chunk_stems]
     if absent:
