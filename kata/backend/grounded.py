@@ -86,6 +86,7 @@ CHUNK_WEIGHT = 0.5  # …+ CHUNK_WEIGHT * the share of the terms its whole chunk
 TYPE_BONUS = 0.25  # …+ TYPE_BONUS when it holds an entity of the expected type (twice that when the
 # entity is a number written next to one of the question's terms: "212 customer addresses")
 ABSOLUTE_DATE_BONUS = 0.1  # a "when" answer: a calendar date ("24 February") beats a relative one ("this month")
+RUNNER_UP_MARGIN = 0.5  # a found answer adds the ranking's runner-up when it scores this close to the best
 SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this is a lead-in: the next one is added
 
 # Words that say what kind of answer is wanted, not what it is about: not terms to cover.
@@ -690,6 +691,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         why["expected_only"] = True  # "what did it actually cost?" is not answered by what it is set to cost
         covered = False
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
-    if found and len(order) > 1 and candidates[order[1]] not in picked:
-        picked.append(candidates[order[1]])  # the runner-up: often the sentence that holds the fact (v8: always)
+    close = len(order) > 1 and scores[order[0]] - scores[order[1]] <= RUNNER_UP_MARGIN
+    if found and close and candidates[order[1]] not in picked:
+        picked.append(candidates[order[1]])  # the ranking is unsure between its first two: the second may hold the fact
     return Answer(found, number, text, why, [sentences[j] for j in sorted(picked)])
