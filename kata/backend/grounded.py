@@ -1,6 +1,7 @@
 """The grounded (RAG) answer: question-type aware extraction from the CONTEXT, with a citation, and an
 answerability check. Used by responder.answer_grounded; no answers are stored here, and nothing here
-names a question, a note or a phrase of any corpus.
+names a question, a note or a phrase of any corpus. The numbered list is every rule, with the version
+that added it; item 9 says what v8 removed or changed.
 
 0. A question of two parts ("Who presented the review, and how far under plan was spending?") is cut
    into its parts (sub_questions), each answered as below; the reply cites each part's chunk.
@@ -11,56 +12,62 @@ names a question, a note or a phrase of any corpus.
    words> vendor/model/region…" -> a name.
 2. Every context sentence is scored: its cosine with the question (all-MiniLM-L6-v2), plus the share
    of the question's terms it holds (a word counts when its stem is there, or, partly, a word close to
-   it in meaning), plus a bonus when it holds a new entity of the expected type (a date for "when", a
+   it in meaning: static word vectors, looked up for the question's words, not stems), plus a bonus
+   when it holds a new entity of the expected type (a date for "when", a
    name not already in the question for "who"…), doubled when that entity stands next to one of the
    question's terms, and raised for a calendar date over a relative one.
 3. The answer is the best sentence, with its neighbour in the same chunk when that neighbour carries
-   the expected entity (or reason) the best one lacks, when the best one is a short lead-in, or when
+   the expected entity the best one lacks, when the best one is a short lead-in, or when
    the neighbour holds question terms the best one lacks; then [chunk N].
 4. Answerability: "not found in sources" when a typed question finds no entity of its type in the
    answer (a count's number must count the asked noun: "How many people…" is not answered by "two
-   new servers"; a duration needs a time quantity), when the thing a "what X" / "who is the X"
+   new servers"; a duration needs a time quantity; a date may be a time that is no calendar date, v8:
+   "on the first morning", "when the project closes"; a date question that names a month asks for a
+   day), when the thing a "what X" / "who is the X"
    question asks about is not in the answer's chunk (focus_terms), or when the best sentence is
    off-topic (GROUNDED_THRESHOLD). So a question on the project's own topic whose specific terms the
-   context never mentions ("the chief executive of Arcadia") is not answered with the nearest
-   sentence about Arcadia. Otherwise the context plausibly answers, and the best sentences are given:
-   a wrong "not found" misleads a learner more than an answer that cites what it read (v7).
+   context never mentions ("the phone number of the vendor's help desk") is not answered with the
+   nearest sentence about the vendor. Otherwise the context plausibly answers, and the best sentences are
+   given: a wrong "not found" misleads a learner more than an answer that cites what it read (v7).
 5. v4, rules for questions worded unlike the notes (none keyed to a question of any set):
    - a terse keyword question (no question word) takes the type its words imply (KEYWORD_TYPES: a
      trailing "by"/"who" -> a person, "date"/"when" -> a date, "cost"/"budget" -> money);
    - specific terms (specific_terms): the question's numbers and ordinals ("the second trial on 22
-     April") must be in the answer's chunk, its names and months somewhere in the context (v7: a
-     note's month is often in its title, not in the paragraph);
-   - "who is the <role> …" and "which X besides Y" need a new name within four words of the role or of
-     the asked words (_name_near), not a bystander in the sentence;
+     April") must be in the answer's chunk (v8: its names and months are no longer checked);
+   - "who is the <role> …" needs a new name within four words of the role (_name_near), not a
+     bystander in the sentence (v8: no longer "which X besides Y");
    - "… per <unit>" money or amount questions need a rate in the answer ("per", "each", "a month");
-   - "what <X> date" is a date question; "by when" / "due" / "supposed to" prefer a date after
-     "by"/"before"/"until" (_DEADLINE);
-   - a hyphenated term counts when its parts are there; an acronym ("UPS") counts where the words its
-     letters start are (_spell_out); word vectors are looked up for the question's words, not stems.
+   - "what <X> date" is a date question.
 6. v5, general rules again (tuned on dev to dev5; none keyed to a question):
-   - a found answer may give the ranking's runner-up too (it may be the one that holds the fact; v6
-     says when); a typed question whose best sentence lacks its entity takes the runner-up of the same
-     chunk that has one by a word asked;
    - names by kind (name_runs, name_filter): a "who" answer ranks a person's name ("Marcus Bell")
      before a company's, and a title ("Chief Financial Officer") is no person; "which supplier /
      vendor / company" needs an organisation; an apposition does not part a name from its role; a
      lone capital that starts a sentence is a name when a subject's verb follows ("Priya will…");
-   - a name or an amount answers when it stands by a word of what was asked (not a bystander; v7: an
-     amount, also by a word close to one in meaning);
+   - an amount answers when it stands by a word of what was asked, or a word close to one in meaning
+     (v7), not a bystander (v8: no longer a name);
    - "actually" is not answered by a plan or an expectation (_ACTUAL, _EXPECTED);
    - "what hours" asks for a clock time, "how many other X" counts X, "a second trial" is no duration,
      "who" anywhere in a keyword question asks for a person, a why question may be a paraphrase.
-7. v6: the runner-up joins a found answer only when it scores within RUNNER_UP_MARGIN of the best or
-   holds a term of the question the answer lacks (no unrelated second sentence); a month the chunk
-   does not name is no contradiction unless the chunk dates its events with another month or the
-   question gives a day ("22 April"); "what's" reads as "what is".
+7. v6: a found answer gives the ranking's runner-up too when it scores within RUNNER_UP_MARGIN of the
+   best (it may be the one that holds the fact; no unrelated second sentence); "what's" reads as
+   "what is".
 8. v7 removed rules, for fewer false "not found" (benchmarks/responder.py, issue 22): the share of
    the question's words the answer's chunk must hold (COVERAGE_MIN) with the two bars that eased it
    (v4's paraphrase band, v6's yes/no bar), and the lead "The sources do not define X; they only
    say:" when a word of X was missing. The share of words asked tells an answerable question from an
    unanswerable one little better than a coin (docs/offline.md), and it said "not found" to answers
    the chunks held.
+9. v8 removed more (issue 22; each switched off alone over every development part, the rest
+   unchanged, docs/offline.md): a question's months and names checked against the context (v4, v7;
+   they said "not found" to "the January workshop" and "Tern March budget review", no unanswerable
+   question needed them), a name by the words asked of "which X" and beside "besides X" (v4, v5), a
+   typed answer's same-chunk runner-up by a word asked (v5), v6's runner-up "holds a term the answer
+   lacks" and its one-sentence limit, a month the chunk does not name (v6), a hyphenated term by its
+   parts and an acronym spelled out (v4), the deadline bonus (v4, _DEADLINE), a why/where answer's
+   reason or place neighbour and bonus, a role asked held whole (v5), and a leading clause read past
+   for the type (v5: "According to the review, which system…"); none of these cost an unanswerable
+   question. Changed, no rule added: a "when" answer may be a time that is no calendar date (item 4),
+   and "part" and "piece" are frame words ("which part of the workshop" asks for a thing).
 """
 
 from __future__ import annotations
