@@ -187,7 +187,8 @@ KEYWORD_TYPES = (
 
 def question_type(question: str, terse: bool = True) -> str:
     """The answer type a question asks for; `terse`: a keyword question's implied type (KEYWORD_TYPES).
-    A leading clause is not the question: "Now that Arcadia hosts it, who takes care of backups?"."""
+    The type is read from the question's start: after a leading clause ("Now that Arcadia hosts it,
+    who…") it is "general", which is answered whenever the context plausibly holds it (v8)."""
     question = question.strip()
     lowered = question.lower()
     for kind, pattern in QUESTION_TYPES:
