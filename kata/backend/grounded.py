@@ -58,16 +58,16 @@ that added it; item 9 says what v8 removed or changed.
    unanswerable one little better than a coin (docs/offline.md), and it said "not found" to answers
    the chunks held.
 9. v8 removed more (issue 22; each switched off alone over every development part, the rest
-   unchanged, docs/offline.md): a question's months and names checked against the context (v4, v7;
-   they said "not found" to "the January workshop" and "Tern March budget review", no unanswerable
-   question needed them), a name by the words asked of "which X" and beside "besides X" (v4, v5), a
-   typed answer's same-chunk runner-up by a word asked (v5), v6's runner-up "holds a term the answer
-   lacks" and its one-sentence limit, a month the chunk does not name (v6), a hyphenated term by its
-   parts and an acronym spelled out (v4), the deadline bonus (v4, _DEADLINE), a why/where answer's
-   reason or place neighbour and bonus, a role asked held whole (v5), and a leading clause read past
-   for the type (v5: "According to the review, which system…"); none of these cost an unanswerable
-   question. Changed, no rule added: a "when" answer may be a time that is no calendar date (item 4),
-   and "part" and "piece" are frame words ("which part of the workshop" asks for a thing).
+   unchanged, docs/offline.md): a question's months and names checked against the context (v4, v7:
+   a note's month and a question's names are often in words its paragraphs do not repeat, and no
+   unanswerable question needed them), a name by the words asked of "which X" and beside "besides X"
+   (v4, v5), a typed answer's same-chunk runner-up by a word asked (v5), v6's runner-up "holds a term
+   the answer lacks" and its one-sentence limit, a month the chunk does not name (v6), a hyphenated
+   term by its parts and an acronym spelled out (v4), the deadline bonus (v4, _DEADLINE), a why/where
+   answer's reason or place neighbour and bonus, a role asked held whole, and a leading clause read
+   past for the type ("According to X, which…"); none of these cost an unanswerable question. Changed,
+   no rule added: a "when" answer may be a time that is no calendar date (item 4), and "part" and
+   "piece" are frame words ("which part of the meeting" asks for a thing, not about a part).
 """
 
 from __future__ import annotations
