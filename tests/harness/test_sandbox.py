@@ -59,7 +59,8 @@ def _seen(tmp_path: Path, env: dict[str, str] | None = None) -> tuple[dict, str]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     message = out["message"]
     said = "ValueError: SEEN "  # the raised error's line, not the source line quoted in the traceback
-    seen = ast.literal_eval(message.split(said, 1)[1].splitlines()[0]) if said in message else {}
+    line = message.split(said, 1)[1].splitlines()[0] if said in message else ""
+    seen = ast.literal_eval(line.rpartition(", in `")[0] or line) if line else {}  # "…, in `mechanisms_named` (…):"
     return seen, out["sandbox"]
 
 
