@@ -160,6 +160,12 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
     functions = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
     functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
+    chain = re.findall(r"`(\w+)` \(", message.split("\n")[0])  # raised or stopped in `answer` (…) → `answer_from` (…)
+    if failure and failure.state in ("failed", "timeout") and chain:
+        # the learner's own frames say where it went wrong: an exception, the innermost function a rung is about;
+        # a loop, any function of its chain (the loop may be in the caller)
+        about = [f for f in reversed(chain) if any(f in rung.about.split() for rung in unit.hints)]
+        functions = about[:1] if failure.state == "failed" and about else chain
     rungs = [rung.text for rung in unit.ladder(functions)]
     if failure and failure.state == "failed" and (detail := _what_the_test_checks(unit, failure.name)):
         rungs.insert(0, f"What {failure.name} checks: {detail}")

@@ -356,3 +356,16 @@ def test_a_test_stopped_at_the_stub_of_the_function_it_calls_is_a_cause_not_an_e
     result = UnitResult(u09, [forward, own, deeper])
     assert result.echo_of(own) is None, "a stub in the function the test calls is the cause to show"
     assert result.echo_of(deeper) is not None and result.echo_of(deeper)[0] is forward
+
+
+def test_the_ladder_of_an_exception_follows_the_function_that_raised_it():
+    """A KeyError raised in answer_from, called by answer: the ladder's rungs are about answer_from, never the code of
+    answer, which is right (a blind learner got answer's code for a bug in answer_from)."""
+    u06 = find(6)
+    raised = report.TestResult(f"{u06.test_file}::test_x", u06.slug, "verify", "failed", "",
+                               "Your code raised KeyError: 'note_id', in `answer` (exercises/u06_rag_basics.py:152) → "
+                               "`answer_from` (exercises/u06_rag_basics.py:173):\n| x\nA function under test …",
+                               calls=["U06.answer"])
+    rungs = cli.hint_ladder(u06, raised)
+    assert not [r for r in u06.hints if r.reads_as_code and "answer_from" not in r.about.split() and r.text in rungs], rungs
+    assert any(r.text in rungs for r in u06.hints if r.about.split() == ["answer_from"])
