@@ -15,6 +15,7 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 
 from __future__ import annotations
 
+import ast
 import linecache
 import os
 import types
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, impl, live, offline, reach, replay, testing, wall
+from kata import cassettes, impl, live, offline, reach, replay, stubs, testing, wall
 from kata.child import TimeLimitReached, learner_frame, overrun
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
@@ -125,6 +126,20 @@ def pytest_recording_configure(config, vcr):
     vcr.register_matcher("json_body", cassettes.json_body)
     for name, value in cassettes.vcr_config().items():
         setattr(vcr, name, value)
+
+
+def _stub_opening(message: str, target: impl.Target) -> str:
+    """The opening of the docstring of the stub a test reached, read from the file that holds it (parsed, never
+    run; the reference is out of sight here); "" when it cannot be read."""
+    found = stubs.reached(message)
+    if not found:
+        return ""
+    try:
+        tree = ast.parse(target.file_of(found[0].slug).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == found[1]), None)
+    return " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split()) if node else ""
 
 
 def docstring_quote(function) -> str:
@@ -316,6 +331,8 @@ def pytest_runtest_makereport(item, call):
     quote = docstring_quote(getattr(item, "function", None))
     if report.failed and testing.failed_clause:  # the clause of a test that checks several
         quote = " ".join(testing.failed_clause[0].split())
+    if state == "stub" and (opening := _stub_opening(str(report.longrepr), item.config.kata_target)):
+        quote = opening  # what the unwritten function is for, not the clause of a test that never reached it
     if report.failed and live.running_live() and item.get_closest_marker(live.MEASUREMENT_MARK):
         report.longrepr = f"{report.longreprtext}\n\n{live.MEASUREMENT_NOTE}"
     if report.failed and quote:
