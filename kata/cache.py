@@ -118,8 +118,8 @@ def load(unit: Unit, key_: str) -> UnitResult | None:
 
 
 def store(result: UnitResult, key_: str) -> None:
-    if result.ended_how:  # a crash or a timeout belongs to its moment: run it again next time
-        return
+    if result.ended_how or any(t.state == "timeout" for t in result.tests):  # a crash or a timeout belongs to
+        return  # its moment (a busy machine can stop a test that was not looping): run it again next time
     where = folder()
     try:
         where.mkdir(parents=True, exist_ok=True)

@@ -159,6 +159,7 @@ class _Watchdog(threading.Thread):
             if not (self.active and self.nodeid) or time.monotonic() < self.deadline:
                 continue
             nodeid, self.nodeid = self.nodeid, ""
+            overrun["calling"] = bool(wall.WALL.busy)  # a call to the learner's code was in flight
             across = wall.WALL.where()  # the learner's process, asked where it is
             frame = sys._current_frames().get(self.main)
             frames = ([traceback.FrameSummary(f, n, name) for f, n, name in across] if across is not None

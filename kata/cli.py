@@ -160,6 +160,8 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
     functions = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
     functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
+    if found:  # this unit's own stub: the rungs about that function, not those of the test's other calls
+        functions = [found[1]]
     chain = re.findall(r"`(\w+)` \(", message.split("\n")[0])  # raised or stopped in `answer` (…) → `answer_from` (…)
     if failure and failure.state in ("failed", "timeout") and chain:
         # the learner's own frames say where it went wrong: an exception, the innermost function a rung is about;

@@ -26,6 +26,7 @@ from hypothesis import Phase, settings
 
 from kata import cassettes, impl, live, offline, reach, replay, stubs, testing, wall
 from kata.child import TimeLimitReached, learner_frame, overrun
+from kata.learner.values import CannotCross
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
 
@@ -271,9 +272,18 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
     if state:
         return state, str(error)
     if isinstance(error, TimeLimitReached):
-        where = f", in {overrun['where']}" if overrun.get("where") else ""
-        return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped{where}. "
+        if not overrun.get("where") and overrun.get("calling"):  # in the learner's process, which did not say where
+            return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped while your "
+                               f"code was running, inside a call that did not let it say where (a long call into a C "
+                               f"library: a regular expression, a huge array?). KATA_TIME_LIMIT sets the limit.")
+        if not overrun.get("where"):  # stopped while none of the learner's code was running: the kata's own time
+            return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped while none "
+                               f"of your code was running: a busy machine, most likely, not a loop of yours. Run it "
+                               f"again (nothing of a timeout is cached); KATA_TIME_LIMIT raises the limit.")
+        return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped, in {overrun['where']}. "
                            f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)")
+    if isinstance(error, CannotCross):  # the learner's function returned something that is not plain data
+        return "failed", f"Your code returned something the tests cannot read: {error}"
     if isinstance(error, wall.LearnerEnded):
         return "crashed", str(error)
     if isinstance(error, LearnerInterrupt):

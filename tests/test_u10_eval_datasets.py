@@ -242,6 +242,21 @@ def test_a_tool_case_passes_when_the_call_contains_the_expected_args(result, pas
 
 
 @pytest.mark.verify
+@pytest.mark.parametrize(("result", "passes"), [(reply(tool="get_weather", args={"city": "Phoenix"}), True),
+                                                (reply(tool="get_forecast", args={}), False)],
+                         ids=["the tool", "another tool"])
+def test_a_tool_case_without_expected_args_grades_the_tool_alone(result, passes):
+    """expected_tool: passes when the result called that tool and its args CONTAIN expected_args (if any)
+
+    A tool case may name the tool alone: then the right tool passes with any arguments, another tool fails.
+    """
+    case = {"id": "t", "input": "What is the weather like?", "expected_tool": "get_weather"}
+    (passed, _), call = graded(case, result)
+    expect(passed is passes, call=call, returned=passed, expected=f"{passes}: a case with no expected_args",
+           hint="expected_args may be absent: then there are no arguments to check, only the tool's name")
+
+
+@pytest.mark.verify
 @settings(max_examples=150)
 @given(text=st.text("abAB 1", max_size=12), wanted=st.text("abAB1", min_size=1, max_size=4))
 def test_a_substring_case_passes_exactly_when_the_reply_contains_it_in_any_case(text, wanted):
