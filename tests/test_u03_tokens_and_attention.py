@@ -277,9 +277,12 @@ def test_saving_is_measured_on_the_total(before, data):
     after = dict(before, **{name: data.draw(st.integers(0, before[name]), label="part after the cut")})
     want = 1 - sum(after.values()) / sum(before.values())
     got = u03.saving(before, after)
+    flipped = isinstance(got, (int, float)) and want and abs(got + want) < 1e-9  # the right size, the wrong sign
     expect(abs(got - want) < 1e-9, call=f"saving({before!r}, {after!r})", returned=got,
            expected=f"{want:.4f}, the share of the total saved",
-           hint="sum every part before and after: the bill is for the whole prompt, not the part you cut")
+           hint="the size is right but the sign is not: a saving is what the total fell by (before minus after), "
+                "over the total before, so a prompt that shrank saved a positive share" if flipped else
+                "sum every part before and after: the bill is for the whole prompt, not the part you cut")
 
 
 # --- the cut ---------------------------------------------------------------------------------------
@@ -545,7 +548,8 @@ def test_ask_returns_the_text_of_every_text_block(monkeypatch):
     expect(isinstance(got, str) and bare(got) == bare("".join(pieces)),
            call=f"ask(SYSTEM, {INPUTS[0][0]!r}) with a reply of two text blocks {pieces!r}", returned=got,
            expected="the two blocks' text, in order, and nothing else (whitespace between them is up to you)",
-           hint="join block.text for every block whose .type is 'text'")
+           hint="a reply can come in several text blocks: the answer is the text of each of them, in order, "
+                "not only the first block's")
 
 
 # --- stretch: a budget a test can assert -----------------------------------------------------------
