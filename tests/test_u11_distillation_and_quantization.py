@@ -496,11 +496,15 @@ def test_static_embed_gives_one_unit_vector_per_text(student):
     tokenizer, embeddings = student
     got = u11.static_embed(TEXTS, tokenizer, embeddings)
     shape = getattr(got, "shape", None)
-    expect(shape == (len(TEXTS), embeddings.shape[1]), call="static_embed(TEXTS, tokenizer, embeddings)", returned=shape,
-           expected=f"an array of shape {(len(TEXTS), embeddings.shape[1])}", hint="one row per text, one column per dimension")
+    expect(shape == (len(TEXTS), embeddings.shape[1]), call="static_embed(TEXTS, tokenizer, embeddings)",
+           returned=f"an array of shape {shape}" if shape is not None else got,
+           expected=f"an array of shape {(len(TEXTS), embeddings.shape[1])}", hint="one row per text, one column per dimension",
+           clause="return a float32 array of shape (len(texts), embeddings.shape[1])")
     norms = np.linalg.norm(np.asarray(got, dtype=np.float64), axis=1)
-    expect(np.allclose(norms, 1, atol=1e-4), call="static_embed(TEXTS, tokenizer, embeddings)", returned=norms.round(4).tolist(),
-           expected="every row of length 1", hint="divide each text's mean vector by its L2 norm")
+    expect(np.allclose(norms, 1, atol=1e-4), call="static_embed(TEXTS, tokenizer, embeddings)",
+           returned=f"rows of lengths {norms.round(4).tolist()}",
+           expected="every row of length 1", hint="divide each text's mean vector by its L2 norm",
+           clause="scaled to unit length, so a dot product is a cosine")
 
 
 @pytest.mark.verify
