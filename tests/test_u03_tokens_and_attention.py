@@ -673,8 +673,9 @@ def test_anthropic_count_tokens_sends_one_request_as_described(monkeypatch):
     got = u03.anthropic_count_tokens(SYSTEM_SENT, USER_SENT)
     call = f"anthropic_count_tokens({SYSTEM_SENT!r}, {USER_SENT!r})"
     sent = [(c.get("model"), system_text(c.get("system")), user_text(c.get("messages"))) for c in calls]
-    expect(sent == [(CLAUDE, SYSTEM_SENT, USER_SENT)], call=call, returned=sent,
-           expected=f"one count_tokens request: model {CLAUDE!r}, system {SYSTEM_SENT!r}, one user turn {USER_SENT!r}",
+    expect(sent == [(CLAUDE, SYSTEM_SENT, USER_SENT)], call=call, returned=got,
+           expected=f"one count_tokens request: model {CLAUDE!r}, system {SYSTEM_SENT!r}, one user turn {USER_SENT!r}; "
+                    f"the request(s) it sent (model, system, user turn): {sent}",
            hint="one request holds the whole prompt: the system prompt as system=, the user turn as the only message")
     expect(got == 1234, call=call, returned=got, expected="1234, the reply's input_tokens",
            hint="return the count the reply gives, as it gives it")
@@ -701,12 +702,12 @@ def test_ask_sends_one_request_as_described(monkeypatch):
                                      stop_reason="end_turn")
 
     monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
-    u03.ask(SYSTEM_SENT, USER_SENT)
+    got = u03.ask(SYSTEM_SENT, USER_SENT)
     sent = [(c.get("model"), c.get("max_tokens"), system_text(c.get("system")), user_text(c.get("messages")))
             for c in calls]
     want = [(CLAUDE, u03.MAX_TOKENS, SYSTEM_SENT, USER_SENT)]
-    expect(sent == want, call=f"ask({SYSTEM_SENT!r}, {USER_SENT!r})", returned=sent,
-           expected=f"one create request (model, max_tokens, system, user turn): {want}",
+    expect(sent == want, call=f"ask({SYSTEM_SENT!r}, {USER_SENT!r})", returned=got,
+           expected=f"one create request (model, max_tokens, system, user turn): {want}; the request(s) it sent: {sent}",
            hint="one request: the unit's model and MAX_TOKENS, the system prompt as system=, the user turn as the only message")
 
 
