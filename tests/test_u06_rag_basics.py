@@ -591,7 +591,8 @@ def test_answer_sends_the_system_it_is_given(monkeypatch):
     expect(sent == [system], call=f"answer({SPONSOR[0]!r}, index, system=<SYSTEM plus a sentence>)",
            returned="its answer, after one call to Claude with the unit's SYSTEM, not the system prompt it was given"
            if sent == [COURSE_SYSTEM] else f"its answer, after {len(sent)} call(s) to Claude with these system prompts: {sent}",
-           expected="one call whose system prompt is the one answer was given (SYSTEM plus 'Answer in one sentence.')", hint="hand the system prompt answer was given on to answer_from, and from there to Claude")
+           expected="one call whose system prompt is the one answer was given (SYSTEM plus 'Answer in one sentence.')",
+           hint="hand the system prompt answer was given on to answer_from, and from there to Claude")
 
 
 @pytest.mark.contract

@@ -511,8 +511,8 @@ def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
     got = u07.semantic_chunks(text, limit)
     problems = cut_problems(text, got, limit)
     clause, hint = next((rest for start, *rest in CUT_CLAUSES if problems and problems[0].startswith(start)), CUT_CLAUSES[-1][1:])
-    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=f"chunks that break no rule; yours break these: {problems[:3]}",
-           hint=hint, clause=clause)
+    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"chunks that break no rule; yours break these: {problems[:3]}", hint=hint, clause=clause)
 
 
 # The rule of semantic_chunks' docstring that the first problem cut_problems finds breaks (quoted by the
