@@ -207,7 +207,10 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", *failure_lines(failure), "", elsewhere]
     elif failure:
         echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
-        if echoes:
+        if echoes and cause:  # this unit's cause, itself an echo of an earlier unit's failure: one story, not two
+            lines += ["", f"{len(echoes)} other failing test(s) fail because {echoes[0][1]} does "
+                          f"(`kata check {unit.number}` lists them)."]
+        elif echoes:
             lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
@@ -220,6 +223,8 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
                   *["  " + line for line in stopped.message.splitlines()], *_printed(stopped)]
     never = [t for t in result.tests if t.state == NOT_RUN]
     if never and not verbose:  # `kata next`: the tests the stop kept from running, as `kata check` lists them
-        lines += ["", f"{len(never)} test(s) of {unit.code} did not run (the run stopped before them): neither passed nor failed.",
+        why = ("they run the code that ran out of time, or the run stopped before them" if result.status == "timed out"
+               else "the run stopped before them")
+        lines += ["", f"{len(never)} test(s) of {unit.code} did not run ({why}): neither passed nor failed.",
                   *[_test_line(result, t) for t in never]]
     return [as_typed(line) for line in lines]

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from kata import wall
+from kata.units import unit_of_path
 
 MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
 
@@ -38,7 +39,7 @@ class TimeLimitReached(BaseException):
 
 
 # The words for the test that overran, read by the plugin's teaching message.
-overrun: dict[str, str] = {}
+overrun: dict = {}
 _clock: list = []  # the running watchdog and the message pipe, in the worker's child only
 
 
@@ -129,6 +130,16 @@ def learner_frame(frames, trees: tuple[Path, ...]) -> str:
 CHAIN_SHOWN = 5  # learner frames named in a chain before the middle is left out
 
 
+def learner_functions(frames, trees: tuple[Path, ...]) -> list[str]:
+    """The units' functions among the learner's frames, by their qualified names ("U03.cut_context")."""
+    found = []
+    for frame in frames:
+        unit = unit_of_path(frame.filename)
+        if unit and any(Path(frame.filename).resolve().is_relative_to(t) for t in trees):
+            found.append(f"{unit.code}.{frame.name}")
+    return found
+
+
 class _Watchdog(threading.Thread):
     """Stops a test that overruns its time limit by raising TimeLimitReached in the main thread.
 
@@ -150,11 +161,11 @@ class _Watchdog(threading.Thread):
             nodeid, self.nodeid = self.nodeid, ""
             across = wall.WALL.where()  # the learner's process, asked where it is
             frame = sys._current_frames().get(self.main)
-            if across is not None:
-                where = learner_frame([traceback.FrameSummary(f, n, name) for f, n, name in across], self.trees)
-            else:
-                where = learner_frame(traceback.extract_stack(frame), self.trees) if frame else ""
+            frames = ([traceback.FrameSummary(f, n, name) for f, n, name in across] if across is not None
+                      else traceback.extract_stack(frame) if frame else [])
+            where = learner_frame(frames, self.trees)
             overrun["where"] = where
+            overrun["functions"] = learner_functions(frames, self.trees)
             overrun["limit"] = f"{self.limit:g}"
             self.messages.send("where", nodeid=nodeid, where=where)
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.main), ctypes.py_object(TimeLimitReached))

@@ -15,6 +15,7 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 
 from __future__ import annotations
 
+import linecache
 import os
 import types
 from pathlib import Path
@@ -22,8 +23,8 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, impl, live, offline, replay, testing, wall
-from kata.child import TimeLimitReached, overrun
+from kata import cassettes, impl, live, offline, reach, replay, testing, wall
+from kata.child import TimeLimitReached, learner_frame, overrun
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
 
@@ -181,13 +182,30 @@ def pytest_runtest_setup(item):
     unit, kinds = _unit_and_kind(item)
     if unit and item.config.getoption("kata_catch") and item.config.kata_reporter.failed_unit(unit.slug):
         pytest.skip(f"{unit.code} already failed a test (--kata-catch)")
-    if unit and item.config.kata_reporter.timed_out(unit.slug):
-        pytest.skip(f"{NOT_RUN_WHY} of {unit.code} ran out of time (fix that first)")
+    if unit and (why := _meets_a_loop(item, unit)):
+        pytest.skip(f"{NOT_RUN_WHY} of {unit.code} ran out of time {why} (fix that first)")
     if unit and len(kinds) != 1:
         pytest.fail(f"{item.nodeid} needs exactly one of @pytest.mark.verify / @pytest.mark.stretch / @pytest.mark.contract", pytrace=False)
 
 
 NOT_RUN_WHY = "not run: an earlier test"  # a test skipped for this never ran: shown as not run, not as a failure
+MOST_TIMEOUTS = 3  # a unit's tests that may run out of time before the rest of it is not run at all
+
+
+def _meets_a_loop(item, unit) -> str:
+    """Why this test is not run after a timeout, or "": it reaches every function of the learner's call chain an
+    earlier test ran out of time in (kata/reach.py reads what it calls: `cut_context` and the `count_tokens`
+    it calls, not `count_tokens` alone), or its unit already ran out of time MOST_TIMEOUTS times. The tests
+    that cannot meet the loop still run, so one endless loop does not hide a whole unit."""
+    results = item.config.kata_reporter.results
+    stopped = [t for t in results if t.unit == unit.slug and t.state == "timeout"]
+    if not stopped:
+        return ""
+    if len(stopped) >= MOST_TIMEOUTS:
+        return f"{len(stopped)} times"
+    reached = reach.reaches(item.path, item.originalname)
+    met = next((chain for chain in getattr(item.config, "kata_looping", []) if chain and set(chain) <= reached), None)
+    return f"in `{met[0].partition('.')[2]}`, which this test runs too" if met else ""
 
 _TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
 
@@ -207,11 +225,30 @@ def pytest_runtest_call(item):
 
 
 def _learner_where(error: BaseException, item) -> str:
-    from kata.child import learner_frame
-
     target = item.config.kata_target
     where = learner_frame(wall.frames_of(error), (target.tree, *(p for _, p in target.swaps)))
     return f" in {where}" if where else ""
+
+
+def _raised_by_learner_code(item, error) -> str | None:
+    """An exception the learner's own code raised and the test did not expect, in words: what was raised, where
+    (the learner's call chain and the line of their file), never the test's or the kata's frames. None when no
+    frame of it is in the learner's tree (an SDK's error, the kata's own)."""
+    if getattr(error, "kata_frames", None) is None or isinstance(error, (impl.UnitLoadError, impl.MissingName, impl.StubReached)):
+        return None
+    target = item.config.kata_target
+    trees = (target.tree, *(p for _, p in target.swaps))
+    frames = wall.frames_of(error)
+    chain = learner_frame(frames, trees)
+    if not chain:
+        return None
+    last = next(f for f in reversed(frames) if any(Path(f.filename).resolve().is_relative_to(t) for t in trees))
+    line = linecache.getline(last.filename, last.lineno).strip()
+    said = getattr(error, "kata_message", str(error))
+    return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
+                      *([f"| {line}"] if line else []),
+                      "A function under test returns its result: an exception it raises (and does not catch) is never "
+                      "a pass. The line above is where it was raised."])
 
 
 def _teaching_message(item, error) -> tuple[str, str] | None:
@@ -233,6 +270,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
     unit = unit_of_path(item.path)
     if live.running_live() and (said := live.explain(error)) is not None:  # a vendor's error, or the cap
         return "failed", said
+    if (raised := _raised_by_learner_code(item, error)) is not None:
+        return "failed", raised
     miss = cassettes.cassette_miss(error)
     if miss is not None:
         return "cassette", cassettes.explain_miss(miss, unit.number if unit else None)
@@ -270,6 +309,8 @@ def pytest_runtest_makereport(item, call):
     if unit is None:
         return report
     state = getattr(report, "kata_state", report.outcome)
+    if state == "timeout":  # the learner's call chain it ran out of time in: a later test that runs it all is not run
+        item.config.kata_looping = [*getattr(item.config, "kata_looping", []), tuple(overrun.get("functions", ()))]
     if report.skipped and NOT_RUN_WHY in str(report.longrepr):
         state = NOT_RUN
     quote = docstring_quote(getattr(item, "function", None))

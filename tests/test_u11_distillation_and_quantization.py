@@ -17,7 +17,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.testing import expect, load_unit, unit_globals
+from kata.testing import expect, load_unit, slowed, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
@@ -889,14 +889,8 @@ def test_lab_table_times_each_students_static_embed_per_text(student, lab, monke
     tokenizer, embeddings = student
     questions, notes, _ = lab
     scope = unit_globals(u11, "lab_table")
-    real = scope["static_embed"]
-
-    def slow_static_embed(*args, **kwargs):
-        time.sleep(0.3)
-        return real(*args, **kwargs)
-
     monkeypatch.setitem(scope, "embed", lambda batch, *a, **k: np.eye(len(batch), 8).tolist())
-    monkeypatch.setitem(scope, "static_embed", slow_static_embed)
+    monkeypatch.setitem(scope, "static_embed", slowed(scope, "static_embed", 0.3))  # slowed where it runs
     rows = u11.lab_table(tokenizer, embeddings, questions, notes)
     per_text = 300 / (len(questions) + len(notes))
     got = {r.get("model"): r.get("ms_per_text") for r in rows if str(r.get("model", "")).startswith("student")} \

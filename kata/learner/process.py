@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import functools
 import inspect
 import io
 import json
@@ -23,6 +24,7 @@ import os
 import signal
 import socket
 import sys
+import time
 import traceback
 import tracemalloc
 from pathlib import Path
@@ -255,6 +257,8 @@ class _Server:
             return {"value": self.codec.encode(scope[name], name)} if name in scope else {"missing": True}
         if message["do"] == "set":
             scope[name] = self.codec.decode(message["value"])
+        elif message["do"] == "slow":
+            scope[name] = _slowed(scope[name], float(message["seconds"]))
         else:
             scope.pop(name, None)
         return {"value": None}
@@ -322,6 +326,15 @@ class _Server:
         if not (isinstance(found, type) and dataclasses.is_dataclass(found)):
             raise CannotCross(f"{origin} is not a dataclass of the learner's units")
         return found
+
+
+def _slowed(function, seconds: float):
+    """`function`, `seconds` slower a call (a test measures what the learner's code times)."""
+    @functools.wraps(function)
+    def slowed(*args, **kwargs):
+        time.sleep(seconds)
+        return function(*args, **kwargs)
+    return slowed
 
 
 def _stub(error: NotImplementedError, trees) -> BaseException:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from kata import reach
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness
@@ -38,23 +39,12 @@ def _docstrings(path):
 
 
 def _functions_called(unit):
-    """For each test of the unit, the unit's functions it calls: `u05.top_k` in its body or in a helper it uses."""
-    tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
-    helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("test_")}
-    module = unit.slug[:3]  # the tests' name for the unit: u05 = load_unit("u05_vector_search")
+    """For each test of the unit, the unit's functions it calls: `u05.top_k` in its body or in a helper it uses
+    (kata/reach.py, which the run also reads to keep running the tests an endless loop cannot meet)."""
     functions = set(_function_docstrings(ROOT / unit.solution))
-
-    def called(node, seen=()):
-        found = set()
-        for n in ast.walk(node):
-            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == module \
-                    and n.attr in functions:
-                found.add(n.attr)
-            elif isinstance(n, ast.Name) and n.id in helpers and n.id not in seen:
-                found |= called(helpers[n.id], (*seen, n.id))
-        return found
-
-    return {node.name: called(node) for node, _ in _tests_of(unit)}
+    return {node.name: {name.partition(".")[2] for name in reach.called(ROOT / unit.test_file, node.name)
+                        if name.startswith(f"{unit.code}.") and name.partition(".")[2] in functions}
+            for node, _ in _tests_of(unit)}
 
 
 def _function_docstrings(path) -> dict[str, str]:

@@ -326,3 +326,33 @@ def test_a_failure_no_rung_is_about_gets_words_only():
     for unit in READY:
         rungs = unit.ladder(["a_function_no_rung_names"])
         assert not [r for r in rungs if r.reads_as_code], f"{unit.code}: Unit.ladder gives code for a function no rung is about"
+
+
+def test_an_exception_the_learners_code_raises_is_said_in_words_without_the_kata_or_the_tests_frames(tmp_path):
+    """A KeyError raised in the learner's function: the failure names it as the learner's code said it ('cost', not
+    "'cost'"), the learner's call chain and their own line; no frame of the tests or of the kata (two blind learners
+    met a raw traceback through kata/wall.py and the test file)."""
+    u01 = find(1)
+    tree = solutions_with(tmp_path, u01, "    found = set()\n", '    usage = {"input": 1}\n    found = usage["cost"]\n')
+    result = runner.run([u01], str(tree), use_cache=False, time_limit=60).results[u01.slug]  # cold and alone: imports
+    message = result.first_failure.message
+    assert message.startswith("Your code raised KeyError: 'cost', in `mechanisms_named` ("), message
+    assert '| found = usage["cost"]' in message, message
+    assert "kata/" not in message and "tests/" not in message and "Traceback" not in message, message
+
+
+def test_a_test_stopped_at_the_stub_of_the_function_it_calls_is_a_cause_not_an_echo():
+    """lora_gradients calls forward: with both unwritten, lora_gradients' own stub is a cause (writing forward cannot
+    make it pass), while a test whose lora_gradients reached forward's stub echoes forward's failure."""
+    u09 = find(9)
+
+    def stub_test(name, function, calls):
+        return report.TestResult(f"{u09.test_file}::{name}", u09.slug, "verify", "stub", "",
+                                 f"U09 · {function}() is not written yet: write it here", calls=calls)
+
+    forward = stub_test("test_forward", "forward", ["U09.forward"])
+    own = stub_test("test_gradients", "lora_gradients", ["U09.lora_gradients"])
+    deeper = stub_test("test_gradients_again", "forward", ["U09.lora_gradients"])
+    result = UnitResult(u09, [forward, own, deeper])
+    assert result.echo_of(own) is None, "a stub in the function the test calls is the cause to show"
+    assert result.echo_of(deeper) is not None and result.echo_of(deeper)[0] is forward

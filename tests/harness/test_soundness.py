@@ -167,7 +167,9 @@ def code_in(text: str, lines) -> list[tuple[str, str]]:
 
 def rendered(message: str) -> str:
     """What a failure says of its own: the expected text and the hint, not the call made or the value returned;
-    of a traceback, only its error lines (the code lines it quotes are the test's and the learner's own)."""
+    of a traceback, only its error lines (the code lines it quotes are the test's and the learner's own); of an
+    exception the learner's code raised, not the line of their own file it quotes ("| ...")."""
+    message = "\n".join(line for line in message.splitlines() if not line.startswith("| "))
     if re.search(r"^\S+\.py:\d+: in ", message, re.M):
         return "\n".join(line for line in message.splitlines() if line.startswith("E "))
     return re.sub(r"^Called .*?\nIt (?:returned|raised) .*?\nbut the tests expected", "but the tests expected", message, flags=re.S)
