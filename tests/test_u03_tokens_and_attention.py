@@ -277,9 +277,12 @@ def test_saving_is_measured_on_the_total(before, data):
     after = dict(before, **{name: data.draw(st.integers(0, before[name]), label="part after the cut")})
     want = 1 - sum(after.values()) / sum(before.values())
     got = u03.saving(before, after)
+    flipped = isinstance(got, (int, float)) and want and abs(got + want) < 1e-9  # the right size, the wrong sign
     expect(abs(got - want) < 1e-9, call=f"saving({before!r}, {after!r})", returned=got,
            expected=f"{want:.4f}, the share of the total saved",
-           hint="sum every part before and after: the bill is for the whole prompt, not the part you cut")
+           hint="the size is right but the sign is not: a saving is what the total fell by (before minus after), "
+                "over the total before, so a prompt that shrank saved a positive share" if flipped else
+                "sum every part before and after: the bill is for the whole prompt, not the part you cut")
 
 
 # --- the cut ---------------------------------------------------------------------------------------
@@ -545,7 +548,8 @@ def test_ask_returns_the_text_of_every_text_block(monkeypatch):
     expect(isinstance(got, str) and bare(got) == bare("".join(pieces)),
            call=f"ask(SYSTEM, {INPUTS[0][0]!r}) with a reply of two text blocks {pieces!r}", returned=got,
            expected="the two blocks' text, in order, and nothing else (whitespace between them is up to you)",
-           hint="join block.text for every block whose .type is 'text'")
+           hint="a reply can come in several text blocks: the answer is the text of each of them, in order, "
+                "not only the first block's")
 
 
 # --- stretch: a budget a test can assert -----------------------------------------------------------
@@ -669,8 +673,9 @@ def test_anthropic_count_tokens_sends_one_request_as_described(monkeypatch):
     got = u03.anthropic_count_tokens(SYSTEM_SENT, USER_SENT)
     call = f"anthropic_count_tokens({SYSTEM_SENT!r}, {USER_SENT!r})"
     sent = [(c.get("model"), system_text(c.get("system")), user_text(c.get("messages"))) for c in calls]
-    expect(sent == [(CLAUDE, SYSTEM_SENT, USER_SENT)], call=call, returned=sent,
-           expected=f"one count_tokens request: model {CLAUDE!r}, system {SYSTEM_SENT!r}, one user turn {USER_SENT!r}",
+    expect(sent == [(CLAUDE, SYSTEM_SENT, USER_SENT)], call=call, returned=got,
+           expected=f"one count_tokens request: model {CLAUDE!r}, system {SYSTEM_SENT!r}, one user turn {USER_SENT!r}; "
+                    f"the request(s) it sent (model, system, user turn): {sent}",
            hint="one request holds the whole prompt: the system prompt as system=, the user turn as the only message")
     expect(got == 1234, call=call, returned=got, expected="1234, the reply's input_tokens",
            hint="return the count the reply gives, as it gives it")
@@ -697,12 +702,12 @@ def test_ask_sends_one_request_as_described(monkeypatch):
                                      stop_reason="end_turn")
 
     monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
-    u03.ask(SYSTEM_SENT, USER_SENT)
+    got = u03.ask(SYSTEM_SENT, USER_SENT)
     sent = [(c.get("model"), c.get("max_tokens"), system_text(c.get("system")), user_text(c.get("messages")))
             for c in calls]
     want = [(CLAUDE, u03.MAX_TOKENS, SYSTEM_SENT, USER_SENT)]
-    expect(sent == want, call=f"ask({SYSTEM_SENT!r}, {USER_SENT!r})", returned=sent,
-           expected=f"one create request (model, max_tokens, system, user turn): {want}",
+    expect(sent == want, call=f"ask({SYSTEM_SENT!r}, {USER_SENT!r})", returned=got,
+           expected=f"one create request (model, max_tokens, system, user turn): {want}; the request(s) it sent: {sent}",
            hint="one request: the unit's model and MAX_TOKENS, the system prompt as system=, the user turn as the only message")
 
 

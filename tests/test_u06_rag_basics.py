@@ -230,6 +230,17 @@ def answer_with(monkeypatch, reply, question="Who is the executive sponsor?", **
     return u06.answer(question, index, **given), calls  # `given`: system= or k=, when a test passes them
 
 
+def what_it_sent(prompts):
+    """The prompts answer() sent Claude, in words: a failure shows them after "It returned", and answer's own
+    return is a dict, so the words say what they are (how many calls, how many chunks each prompt held)."""
+    if not prompts:
+        return "its answer, without a call to Claude"
+    held = [len(re.findall(r"^\[chunk \d+\]", prompt, re.M)) for prompt in prompts]
+    if len(prompts) == 1:
+        return f"its answer, after one call to Claude whose prompt held {held[0]} chunk{'s' * (held[0] != 1)}"
+    return f"its answer, after {len(prompts)} calls to Claude whose prompts held {' and '.join(map(str, held))} chunks"
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(("reply", "cited_notes", "flagged"), [
     ("Helen Okafor is the sponsor [chunk 1].", ["note01"], []),
@@ -247,8 +258,13 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
     """
     got, calls = answer_with(monkeypatch, reply)
     sent = calls[0] if len(calls) == 1 else calls
-    expect(sent == (COURSE_SYSTEM, course_prompt(RETRIEVED, SPONSOR[0])), call=f"answer({SPONSOR[0]!r}, index)",
-           returned=sent, expected="one call to Claude with the course's SYSTEM prompt and the prompt built from the retrieved chunks and the question",
+    want = course_prompt(RETRIEVED, SPONSOR[0])
+    expect(sent == (COURSE_SYSTEM, want), call=f"answer({SPONSOR[0]!r}, index)",
+           returned=what_it_sent([user for _, user in calls]) + ("" if len(calls) != 1 or calls[0][0] == COURSE_SYSTEM
+                                                                  else ", and another system prompt than SYSTEM"),
+           expected="one call to Claude with the course's SYSTEM prompt and the prompt built from the retrieved chunks "
+                    "and the question\nFirst difference in the prompt it sent (yours: -, the course's: +):\n"
+                    f"{first_difference(calls[0][1] if calls else '', want) or '  (none: the prompt is right)'}",
            hint="retrieve the chunks first, then make one call with the course's system prompt and the prompt built from those chunks and the question")
     shown = {key: got.get(key) for key in ("cited_notes", "flagged", "not_found")} if isinstance(got, dict) else got
     wanted = {"cited_notes": cited_notes, "flagged": flagged, "not_found": False}
@@ -556,8 +572,10 @@ def test_answer_retrieves_with_the_k_it_is_given(monkeypatch, k):
     got, calls = answer_with(monkeypatch, "Helen Okafor [chunk 1].", k=k)
     want = course_prompt(RETRIEVED[:k], SPONSOR[0])
     sent = [user for _, user in calls]
-    expect(sent == [want], call=f"answer({SPONSOR[0]!r}, index, k={k})", returned=sent,
-           expected=f"one call to Claude whose prompt holds the {k} closest chunk{'s' * (k > 1)}:\n{want}",
+    expect(sent == [want], call=f"answer({SPONSOR[0]!r}, index, k={k})", returned=what_it_sent(sent),
+           expected=f"one call to Claude whose prompt holds the {k} closest chunk{'s' * (k > 1)}:\n{want}\n"
+                    f"First difference in the prompt it sent (yours: -, the course's: +):\n"
+                    f"{first_difference(sent[0] if sent else '', want) or '  (none: the prompt is right)'}",
            hint="pass the k that answer was given on to your retrieve")
 
 
@@ -570,8 +588,11 @@ def test_answer_sends_the_system_it_is_given(monkeypatch):
     system = COURSE_SYSTEM + "\nAnswer in one sentence."
     _, calls = answer_with(monkeypatch, "Helen Okafor [chunk 1].", system=system)
     sent = [s for s, _ in calls]
-    expect(sent == [system], call=f"answer({SPONSOR[0]!r}, index, system=<SYSTEM plus a sentence>)", returned=sent,
-           expected=[system], hint="hand the system prompt answer was given on to answer_from, and from there to Claude")
+    expect(sent == [system], call=f"answer({SPONSOR[0]!r}, index, system=<SYSTEM plus a sentence>)",
+           returned="its answer, after one call to Claude with the unit's SYSTEM, not the system prompt it was given"
+           if sent == [COURSE_SYSTEM] else f"its answer, after {len(sent)} call(s) to Claude with these system prompts: {sent}",
+           expected="one call whose system prompt is the one answer was given (SYSTEM plus 'Answer in one sentence.')",
+           hint="hand the system prompt answer was given on to answer_from, and from there to Claude")
 
 
 @pytest.mark.contract

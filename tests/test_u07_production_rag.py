@@ -342,9 +342,34 @@ def test_read_ranking_keeps_only_known_ids(reply, want):
     not note10, and when fewer than 3 usable ids come back the retrieval order fills up.
     """
     got = u07.read_ranking(reply, IDS, 3)
+    shaped = isinstance(got, list) and len(got) == 3 and len(set(got)) == 3 and set(got) <= set(IDS)
+    clause, hint = next(rest for start, *rest in READ_CLAUSES if (shaped and reply.startswith(start)) or not start)
     expect(got == want, call=f"read_ranking({reply!r}, {IDS}, 3)", returned=got, expected=repr(want),
-           hint="keep an id only if it is one of `ids`, matched as a whole word, once, in the reply's order; "
-                "then add the other ids in their given order until there are n")
+           hint=hint, clause=clause)
+
+
+# The rule of read_ranking's docstring that each reply above puts to the test (quoted by the failure instead
+# of the test's opening line), and its nudge, by how the reply starts; "": a result of the wrong shape.
+READ_CLAUSES = (
+    ("note06, note01, note10", "first come the ids the reply names, in the order the reply first names them",
+     "the reply is the ranking: keep its ids in the order it names them, not in the order of `ids`"),
+    ("note06, note99", "a name that is not in `ids` is ignored (a model can invent one)",
+     "a name the reply gives that is not one of `ids` is skipped: only the ids you sent can come back"),
+    ("note06, note06", "first come the ids the reply names, in the order the reply first names them, each once",
+     "an id the reply names twice counts once, where it is first named"),
+    ("1. [note10]", "first come the ids the reply names, in the order the reply first names them",
+     "the reply may dress its ids in numbers, brackets and line breaks: find each id where the reply names it, "
+     "and keep the reply's order"),
+    ("note100", "an id counts only as a whole id, not inside a longer one",
+     "'note100' is a longer name, not note10: an id counts only where it stands whole, with no letter or digit "
+     "run on into it"),
+    ("note06", "when the reply names fewer than n of them, the rest of `ids` fill up, in retrieval order",
+     "the reply names one id: after it, the other ids fill up to n in the order they were given"),
+    ("I cannot", "when the reply names fewer than n of them, the rest of `ids` fill up, in retrieval order",
+     "the reply names no id: the ids fill up to n in the order they were given"),
+    ("", "it holds min(n, len(ids)) distinct ids, every one of them from `ids`",
+     "return n ids (or all of them when there are fewer), each one of `ids`, none twice"),
+)
 
 
 @pytest.mark.verify
@@ -366,8 +391,13 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
     named = list(dict.fromkeys(word for word in said if word in ids))
     want = (named + [i for i in ids if i not in named])[:n]
     got = u07.read_ranking(reply, ids, n)
+    shaped = isinstance(got, list) and len(got) == len(want) and len(set(got)) == len(got) and set(got) <= set(ids)
+    inside = any(i != word and i in word for word in said for i in ids)  # an id within a longer name of the reply
+    rule = "" if not shaped else "note100" if inside else "note06" if len(named) < n else "note06, note01, note10"
+    clause = next(c for start, c, _ in READ_CLAUSES if start == rule)
     expect(got == want, call=f"read_ranking({reply!r}, {ids}, {n})", returned=got, expected=repr(want),
-           hint="match whole ids only (n1 is not inside n10 or n100), drop unknown and repeated ones, fill up to n")
+           hint="match whole ids only (n1 is not inside n10 or n100), drop unknown and repeated ones, fill up to n",
+           clause=clause)
 
 
 @pytest.mark.verify
@@ -477,8 +507,8 @@ def test_semantic_chunks_cut_only_at_paragraph_and_sentence_ends(text, limit):
     got = u07.semantic_chunks(text, limit)
     problems = cut_problems(text, got, limit)
     clause, hint = next((rest for start, *rest in CUT_CLAUSES if problems and problems[0].startswith(start)), CUT_CLAUSES[-1][1:])
-    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=f"no problems: {problems[:3]}",
-           hint=hint, clause=clause)
+    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"chunks that break no rule; yours break these: {problems[:3]}", hint=hint, clause=clause)
 
 
 # The rule of semantic_chunks' docstring that the first problem cut_problems finds breaks (quoted by the
@@ -496,8 +526,9 @@ CUT_CLAUSES = (
      "sentence only through a paragraph too long alone"),
     ("", "each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a single "
          "sentence longer than the limit on its own",
-     "pack whole paragraphs while the chunk stays within the limit (count the joined text); a paragraph too "
-     "long alone goes sentence by sentence; never split a sentence"),
+     "a chunk holds more tokens than the limit, counted on its own text: pack whole paragraphs while the chunk "
+     "stays within the limit (count the joined text); a paragraph too long alone goes sentence by sentence; never "
+     "split a sentence"),
 )
 
 
@@ -578,8 +609,15 @@ def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
     limit = tokens(sentences[0] + sentences[1])
     got = u07.semantic_chunks(text, limit)
     want = [sentences[0] + sentences[1], sentences[2]]
+    alone = [tokens(sentence) for sentence in sentences[:2]]
+    refused = got == sentences  # the second sentence was kept out of a chunk it fits: too strict, or counted apart
     expect(got == want, call=f"semantic_chunks({text!r}, {limit})", returned=got, expected=repr(want),
-           hint="a chunk of exactly max_tokens still fits: add the next sentence as long as the total does not go over the limit")
+           hint=f"the first two sentences, counted as one text, are {limit} tokens: exactly the limit, so they share a "
+                f"chunk (a chunk of exactly max_tokens fits). Count the chunk as it would be, joined: counted one by one "
+                f"they make {alone[0]} + {alone[1]} = {sum(alone)}, since once joined the space that ends the first merges "
+                f"into the next word's token" if refused else
+                "a chunk of exactly max_tokens still fits: add the next sentence as long as the joined chunk does not "
+                "go over the limit")
 
 
 @pytest.mark.verify
@@ -1000,7 +1038,9 @@ def test_voyage_rerank_sends_top_k_and_keeps_the_rerankers_order(monkeypatch):
     want = [{"query": "Which?", "documents": ["same words", "other words", "same words"], "model": RERANK_MODEL, "top_k": 2}]
     own = isinstance(got, list) and len(got) == 2 and got[0] is candidates[2] and got[1] is candidates[0]
     expect(sent == want and own, call="voyage_rerank('Which?', 3 candidates, 2) when the re-ranker returns indexes 2, 0",
-           returned={"requests": sent, "ids": ids_of(got)}, expected={"requests": want, "ids": ["c2", "c0"]},
+           returned=ids_of(got),
+           expected=f"one rerank request, {want[0]}, and the candidates' own dicts ['c2', 'c0'] back, in the "
+                    f"re-ranker's order; the request(s) it sent: {sent}",
            hint="one rerank call with the question, the texts in order, the model and top_k set to n; each result's index points at the candidate to return, in the results' order")
 
 

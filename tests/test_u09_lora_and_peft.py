@@ -670,10 +670,19 @@ def test_merging_the_adapter_gives_the_same_outputs_and_keeps_w():
     W_before = W.copy()
     merged = u09.merge(W, A, B, 2.0)
     call = "merge(W, A, B, scale=2.0)"
-    expect(getattr(merged, "shape", None) == W.shape and np.allclose(X @ merged.T, adapted(W_before, A, B, X, 2.0)),
-           call=call, returned=merged, expected="a 48 x 64 matrix that gives the same outputs as the base layer plus the adapter at scale 2.0",
-           hint="the adapter's product has W's shape: add it to W, and do not forget the scale")
-    expect(np.array_equal(W, W_before), call=call, returned="W changed", expected="W unchanged",
+    shaped = getattr(merged, "shape", None) == W.shape
+    # A wrong matrix is summed up, never dumped: its shape, and how far its outputs are from the adapted layer's.
+    off = float(np.abs(X @ np.asarray(merged, dtype=float).T - adapted(W_before, A, B, X, 2.0)).max()) if shaped else None
+    unscaled = shaped and np.allclose(X @ np.asarray(merged, dtype=float).T, adapted(W_before, A, B, X, 1.0))
+    expect(shaped and np.allclose(X @ merged.T, adapted(W_before, A, B, X, 2.0)),
+           call=call, returned=f"a {W.shape[0]} x {W.shape[1]} matrix whose outputs are off by up to {off:.3g}" if shaped
+           else f"an array of shape {merged.shape}" if hasattr(merged, "shape") else merged,
+           expected="a 48 x 64 matrix that gives the same outputs as the base layer plus the adapter at scale 2.0",
+           hint="its outputs are those of the adapter at scale 1: the scale multiplies the adapter's product before it "
+                "joins W" if unscaled else "the adapter's product has W's shape: add it to W, and do not forget the scale")
+    expect(np.array_equal(W, W_before), call=call,
+           returned=f"its merged matrix, after changing W itself by up to {np.abs(W - W_before).max():.3g}",
+           expected="W unchanged",
            hint="return a new array instead of adding into W in place: the base is shared and the adapter must roll back")
 
 

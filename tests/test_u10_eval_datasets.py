@@ -77,7 +77,7 @@ def test_load_eval_reads_the_course_schema(tmp_path):
     """
     path = write_jsonl(tmp_path, [GOOD_LINES[0], "", GOOD_LINES[1], "  \t ", GOOD_LINES[2]])
     got = u10.load_eval(path)
-    expect(got == GOOD_LINES, call=f"load_eval({path.name!r}) on the course's three examples, an empty line and a line of spaces",
+    expect(got == GOOD_LINES, call=f"load_eval(path) on a file {path.name} of the course's three examples, an empty line and a line of spaces",
            returned=got, expected=f"the three cases as dicts, in order: {GOOD_LINES!r}",
            hint="parse each non-blank line as JSON; keep every key of the object as it is")
     got = u10.load_eval(SHIPPED)
@@ -124,7 +124,7 @@ def bad_line_error(lines, line_number):
 
 def bad_line_error_at(path, line_number):
     """Load the file at `path`, whose line `line_number` is bad: (the message or what came back, named, call)."""
-    call = f"load_eval({path.name!r}) on a file whose line {line_number} is bad"
+    call = f"load_eval(path) on a file {path.name} whose line {line_number} is bad"
     try:
         got = u10.load_eval(path)
     except ValueError as error:
@@ -147,12 +147,15 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
     `path:line` (blank lines count as lines) and what is wrong with it.
     """
     got, named, call = bad_line_error([GOOD_LINES[0], "", line, GOOD_LINES[1]], 3)
-    expect(named is not None, call=call, returned=got, expected=f"ValueError, because line 3 has {what}",
+    expect(named is not None, call=call, returned=got, expected=f"a ValueError, because line 3 is bad ({what})",
            hint="validate every line and raise a ValueError that starts with the file and line number, as 'cases.jsonl:3: ...'; never skip a bad line")
+    said = re.search(r"\.jsonl:(\d+)", str(got))  # the line the message names, when it names one
     expect(named and any(says(named, w) for w in words), call=call, returned=got,
            expected=f"a message that names the file and line as 'cases.jsonl:3' (or the full path), and says what is "
-                    f"wrong (line 3 has {what}: mention {' or '.join(repr(w) for w in words)})",
-           hint="number the lines from 1, blank lines included, and put the file and line number first, as 'cases.jsonl:3: '")
+                    f"wrong with it ({what}: mention {' or '.join(repr(w) for w in words)})",
+           hint=f"your message names line {said[1]}, but the bad line is the file's third: count from 1, and count the "
+                f"blank line before it" if said and said[1] != "3" else
+                "number the lines from 1, blank lines included, and put the file and line number first, as 'cases.jsonl:3: '")
 
 
 @pytest.mark.contract
@@ -168,7 +171,7 @@ def test_a_file_with_no_cases_is_refused(lines, tmp_path):
         got = u10.load_eval(path)
     except ValueError:
         return
-    expect(False, call=f"load_eval({path.name!r}) on a file holding {lines!r}", returned=got, expected="a ValueError",
+    expect(False, call=f"load_eval(path) on a file {path.name} holding {lines!r}", returned=got, expected="a ValueError",
            hint="after reading every line, refuse a file that gave no case at all")
 
 
@@ -183,7 +186,7 @@ def test_a_line_ends_only_at_a_newline(tmp_path):
     path = tmp_path / "cases.jsonl"
     path.write_text("\r\n".join([json.dumps(GOOD_LINES[0]), json.dumps(odd, ensure_ascii=False),
                                   json.dumps(GOOD_LINES[1])]) + "\r\n", encoding="utf-8")
-    call = f"load_eval({path.name!r}) on three cases, the second holding U+2028 and U+0085 inside its input"
+    call = f"load_eval(path) on a file {path.name} of three cases, the second holding U+2028 and U+0085 inside its input"
     try:
         got = u10.load_eval(path)
     except Exception as error:  # noqa: BLE001 - shown to the learner as what came back
@@ -708,7 +711,8 @@ def test_run_case_returns_the_tool_call_or_the_text_with_usage():
         else:
             ok = got["tool"] is None and got["args"] is None and isinstance(got["text"], str) and got["text"].strip()
             expect(ok, call=call, returned=got, expected="text (the joined text blocks), tool None, args None",
-                   hint="join block.text for the blocks whose .type is 'text'; tool and args are None when no block is a tool_use")
+                   hint="the text is that of every text block, in order; a reply with no tool_use block "
+                        "called no tool, so its tool and args are None")
 
 
 @pytest.mark.verify
@@ -844,24 +848,28 @@ def my_eval():
 
 @pytest.mark.verify
 def test_my_eval_has_20_valid_cases():
-    """…an “X / 20 passed” total.
+    """Write that file: 20 cases for one task, one JSON object per line, in the course's schema
 
     Your own eval: 20 cases, one JSON object per line, in the course's schema; your load_eval reads it.
     """
     path = my_eval()
     cases, problems = own_problems(path)
-    expect(not problems and len(cases) == 20, call=f"load_eval on your eval, {path.name} (the problems are the file's: edit it)",
-           returned=problems or f"{len(cases)} cases",
+    expect(not problems and len(cases) == 20,
+           call=f"the tests' own reader on your eval, {path.name} (the problems are the file's: edit it)",
+           returned=problems or f"{len(cases)} valid cases",
            expected="20 cases, each a JSON object with 'id', 'input' and exactly one kind of expectation, ids unique",
-           hint="one object per line, e.g. {\"id\": \"math-1\", \"input\": \"What is 23 * 47?\", \"expected_substr\": \"1081\", \"tags\": [\"common\"]}")
+           hint="one object per line, e.g. {\"id\": \"math-1\", \"input\": \"What is 23 * 47?\", \"expected_substr\": \"1081\", \"tags\": [\"common\"]}"
+                if problems else f"every line is a valid case, but there are {len(cases)} of them: the eval is 20 rows, "
+                                 f"so {'add' if len(cases) < 20 else 'remove'} {abs(20 - len(cases))}")
     got = u10.load_eval(path)
-    expect(isinstance(got, list) and len(got) == 20, call=f"load_eval({path.name!r})", returned=got,
-           expected="your 20 cases", hint="your loader must accept your own file: fix whichever of the two is wrong")
+    expect(isinstance(got, list) and len(got) == 20, call=f"load_eval(my_eval_path()), your {path.name}", returned=got,
+           expected="your 20 cases", hint="your loader must accept your own file: fix whichever of the two is wrong",
+           clause="Your load_eval must accept it.")
 
 
 @pytest.mark.verify
 def test_my_eval_covers_common_edge_and_adversarial_cases_and_every_kind():
-    """…an “X / 20 passed” total.
+    """Tag cases "common", "edge" and "adversarial" (3 cases or more of each), and use each kind of expectation at least once (expected_refusal true among them).
 
     The unit's step 1 and 2: at least 3 cases tagged each of "common", "edge" and "adversarial", at
     least one case of each kind (expected_tool, expected_substr, expected_refusal true), and your
@@ -879,7 +887,8 @@ def test_my_eval_covers_common_edge_and_adversarial_cases_and_every_kind():
     borrowed = sorted({c["input"] for c in cases} & {c["input"] for c in shipped()})
     expect(len(borrowed) <= 5, call="your eval's inputs", returned=borrowed,
            expected="at most 5 inputs copied from evals/assistant.jsonl: the eval is of your task",
-           hint="write inputs from your own logs and your own hard cases")
+           hint="write inputs from your own logs and your own hard cases",
+           clause="It is yours: at most 5 of its inputs may come from evals/assistant.jsonl.")
 
 
 # --- Stretch: grow by 5 cases a month, never renumbering

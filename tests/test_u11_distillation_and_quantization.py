@@ -273,9 +273,20 @@ def test_run_ollama_reads_the_reply_as_documented(ollama, kind):
     ollama.replies.append((200, reply))
     got = u11.run_ollama(eval_cases(["weather-1" if kind == "tool" else "math-1"])[0], "tiny-model:q4")
     want = OLLAMA_RESULTS[kind]
+    wrong = [k for k, v in want.items() if not same_result(got, {k: v})] if isinstance(got, dict) else list(want)
     expect(same_result(got, want), call=f"run_ollama(...) when Ollama replies {json.dumps(reply)}",
            returned=got, expected=repr(want),
-           hint="Ollama reports total_duration in nanoseconds, and a millisecond is a million of them; a tool call is said only when the model called one")
+           hint=next((h for keys, h in OLLAMA_NUDGES if wrong and wrong[0] in keys), OLLAMA_NUDGES[-1][1]))
+
+
+# A nudge for the first key run_ollama got wrong (the last: any other).
+OLLAMA_NUDGES = (
+    (("latency_ms",), "Ollama reports total_duration in nanoseconds, and a millisecond is a million of them"),
+    (("tool", "args", "stop_reason"), "a tool call is said only when the model called one: the first of its tool "
+                                      "calls gives the name and the arguments, and the stop reason is then 'tool_use'"),
+    (("usage",), "the token counts are Ollama's prompt_eval_count (input) and eval_count (output)"),
+    ((), "read each field from the reply's JSON as the docstring lists them: the text is the message's content"),
+)
 
 
 @pytest.mark.contract
@@ -377,9 +388,26 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
     wanted = {"model": CLAUDE_SMALL, "latency_ms": 250.0, "cost_usd": cost, "pass_rate": 0.75}
     ok = isinstance(got, dict) and got.get("model") == CLAUDE_SMALL and all(
         is_number(got.get(k)) and math.isclose(got[k], wanted[k], rel_tol=1e-9) for k in ("latency_ms", "cost_usd", "pass_rate"))
+    wrong = [k for k in ("model", "latency_ms", "cost_usd", "pass_rate") if not isinstance(got, dict) or not (
+        got.get(k) == wanted[k] if k == "model" else is_number(got.get(k)) and math.isclose(got[k], wanted[k], rel_tol=1e-9))]
+    _, clause, hint = next(row for row in ROW_CLAUSES if not row[0] or (isinstance(got, dict) and wrong[:1] == [row[0]]))
     expect(ok, call="model_row(CLAUDE_SMALL, 4 cases) with run_claude returning known results", returned=got,
            expected=f"{wanted} (median latency, mean cost per case, share passed by U10's grade)",
-           hint="grade each result with your U10 grade; latency is the median, cost the mean per case")
+           hint=hint, clause=clause)
+
+
+# The clause of model_row's docstring that the first wrong value of its row breaks, and its nudge ("": not a dict).
+ROW_CLAUSES = (
+    ("model", 'Return {"model": model,', "the row's model is the name model_row was given"),
+    ("latency_ms", '"latency_ms": the median of the results\' latency_ms',
+     "latency is the median of the runs' latencies, their middle value: one slow run must not move it"),
+    ("cost_usd", '"cost_usd": the mean cost_usd per case',
+     "cost is the mean per case: every run's cost, summed, over the number of cases"),
+    ("pass_rate", '"pass_rate": the share of cases that passed (0.0 to 1.0)',
+     "grade each result with your U10 grade, and give the share of the cases that passed"),
+    ("", "return the model's row of the table",
+     "grade each result with your U10 grade; latency is the median, cost the mean per case"),
+)
 
 
 @pytest.mark.verify
@@ -496,11 +524,15 @@ def test_static_embed_gives_one_unit_vector_per_text(student):
     tokenizer, embeddings = student
     got = u11.static_embed(TEXTS, tokenizer, embeddings)
     shape = getattr(got, "shape", None)
-    expect(shape == (len(TEXTS), embeddings.shape[1]), call="static_embed(TEXTS, tokenizer, embeddings)", returned=shape,
-           expected=f"an array of shape {(len(TEXTS), embeddings.shape[1])}", hint="one row per text, one column per dimension")
+    expect(shape == (len(TEXTS), embeddings.shape[1]), call="static_embed(TEXTS, tokenizer, embeddings)",
+           returned=f"an array of shape {shape}" if shape is not None else got,
+           expected=f"an array of shape {(len(TEXTS), embeddings.shape[1])}", hint="one row per text, one column per dimension",
+           clause="return a float32 array of shape (len(texts), embeddings.shape[1])")
     norms = np.linalg.norm(np.asarray(got, dtype=np.float64), axis=1)
-    expect(np.allclose(norms, 1, atol=1e-4), call="static_embed(TEXTS, tokenizer, embeddings)", returned=norms.round(4).tolist(),
-           expected="every row of length 1", hint="divide each text's mean vector by its L2 norm")
+    expect(np.allclose(norms, 1, atol=1e-4), call="static_embed(TEXTS, tokenizer, embeddings)",
+           returned=f"rows of lengths {norms.round(4).tolist()}",
+           expected="every row of length 1", hint="divide each text's mean vector by its L2 norm",
+           clause="scaled to unit length, so a dot product is a cosine")
 
 
 @pytest.mark.verify
