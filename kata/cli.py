@@ -169,8 +169,12 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
         about = [f for f in reversed(chain) if any(f in rung.about.split() for rung in unit.hints)]
         functions = about[:1] if failure.state == "failed" and about else chain
     rungs = [rung.text for rung in unit.ladder(functions)]
-    if failure and failure.state == "failed" and (detail := _what_the_test_checks(unit, failure.name)):
+    if failure and failure.state in ("failed", "timeout") and (detail := _what_the_test_checks(unit, failure.name)):
         rungs.insert(0, f"What {failure.name} checks: {detail}")
+    if failure and failure.state == "timeout" and chain:  # a nudge in words before any code
+        rungs.insert(0, f"{failure.name} ran out of time in " + " → ".join(f"`{f}`" for f in chain) + ": look there for a "
+                        "loop whose end is never reached (a condition nothing in the loop changes, a list that grows "
+                        "while you walk it); a print inside the loop shows what it sees each time round.")
     if nudge:
         clause = f" (“{failure.quote}”)" if failure.quote else ""
         rungs.insert(0, f"{failure.name}{clause} fails: {nudge}")

@@ -215,6 +215,7 @@ class Reporter:
         if report.failed and test.state in ("passed", "skipped"):  # the first failure of a test is its verdict
             test.state = info["state"] if info["state"] not in ("passed", "failed") else "failed"
             test.message = report.longreprtext
+            test.quote = info["quote"]  # the clause that failed (a check's own, a stub's), decided with the failure
         elif report.skipped and test.state == "passed":
             test.state = NOT_RUN if info["state"] == NOT_RUN else "skipped"
             test.message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -369,3 +369,18 @@ def test_the_ladder_of_an_exception_follows_the_function_that_raised_it():
     rungs = cli.hint_ladder(u06, raised)
     assert not [r for r in u06.hints if r.reads_as_code and "answer_from" not in r.about.split() and r.text in rungs], rungs
     assert any(r.text in rungs for r in u06.hints if r.about.split() == ["answer_from"])
+
+
+
+def test_a_failure_quotes_the_clause_decided_with_it(tmp_path):
+    """The quote a learner reads is the one decided with the failure, not the test's opening line: a test stopped at
+    lora_gradients' stub quotes that function's docstring, though the test opens with forward's (the quote was once
+    fixed at the test's setup, so a stub's and a check's own clause (expect(..., clause=...)) never showed)."""
+    u09 = find(9)
+    stub = ("    raise NotImplementedError('U09 · lora_gradients() is not written yet: write it here, then run "
+            "`kata check 9` (stuck? `kata hint 9`)')\n")
+    tree = solutions_with(tmp_path, u09, "    E = forward(W, A, B, X, scale) - Y\n", stub)
+    result = runner.run([u09], str(tree), use_cache=False, time_limit=60).results[u09.slug]
+    stopped = [t for t in result.tests if t.state == "stub" and "lora_gradients()" in t.message]
+    assert stopped and all(t.quote.startswith("The gradients (dA, dB) of the loss") for t in stopped), \
+        [(t.name, t.quote) for t in stopped]
