@@ -328,7 +328,10 @@ def test_cost_counts_input_and_output_tokens(model, usage):
     got = u11.cost_usd(model, usage)
     expect(is_number(got) and math.isclose(got, wanted, rel_tol=1e-9, abs_tol=1e-12), call=f"cost_usd({model!r}, {usage})",
            returned=got, expected=f"${wanted:.6f} (input {price_in}, output {price_out} $ per million tokens)",
-           hint="price both kinds of token: output tokens cost several times more than input tokens")
+           hint="the prices are dollars per MILLION tokens: count how many millions each kind of token makes"
+           if is_number(got) and wanted and any(math.isclose(got, wanted * f, rel_tol=1e-6) for f in (1e3, 1e6, 1e-3))
+           else "price both kinds of token: output tokens cost several times more than input tokens",
+           clause="PRICES_PER_MTOK[model] (kata.models, the one place prices live) is (input $, output $) per million tokens")
 
 
 @pytest.mark.verify
