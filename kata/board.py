@@ -186,16 +186,16 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
     if verbose:
         lines += [_test_line(result, t) for t in result.tests]
     lines += [f"  {note}" for note in notes]
-    failure = result.first_failure
+    failure, stopped = result.first_failure, _stopped(result)
     if result.status == "broken":
         lines += ["", paint(f"✘ {unit.code} cannot be imported, so none of its tests can run:", "broken"),
                   *["  " + line for line in result.broken.message.splitlines()]]
     elif result.status in ("crashed", "timed out"):
-        stopped = _stopped(result) if not result.ended else None  # a test's own timeout: its words name the call chain
-        said = result.ended or (f"{stopped.name}: {stopped.message}" if stopped else "a test ran out of time.")
+        own = stopped if not result.ended else None  # a test's own timeout: its words name the call chain
+        said = result.ended or (f"{own.name}: {own.message}" if own else "a test ran out of time.")
         lines += ["", paint(f"✘ {unit.code} {result.status}:", "broken"), *["  " + line for line in said.splitlines()]]
-        lines += _printed(stopped) if stopped else []
-        if failure and failure is not stopped and failure.message.strip() not in result.ended:
+        lines += _printed(own) if own else []
+        if failure and failure is not own and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
     elif result.status == "done":
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
@@ -217,7 +217,6 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, cause) or
                   f"Edit {unit.exercise} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
-    stopped = _stopped(result)
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:
         lines += ["", paint(f"✘ {stopped.name} ran out of time ({stopped.kind}):", "broken"),
                   *["  " + line for line in stopped.message.splitlines()], *_printed(stopped)]

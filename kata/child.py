@@ -111,14 +111,18 @@ class _Messages:
                 view = view[os.write(self.fd, view):]
 
 
+def learner_frames(frames, trees: tuple[Path, ...]) -> list:
+    """The frames in a learner's files, outermost first (a swap file is its own "tree")."""
+    return [f for f in frames if any(Path(f.filename).resolve().is_relative_to(t) for t in trees)]
+
+
 def learner_frame(frames, trees: tuple[Path, ...]) -> str:
     """The learner's call chain, outermost first: "`cut_context` (file:line) → `count_tokens` (file:line)";
     "" when no frame is in a learner's file. A recursion shows once per call site, long chains keep their ends."""
     from kata.impl import display_path
 
-    mine = [f for f in frames if any(Path(f.filename).resolve().is_relative_to(t) for t in trees)]  # a swap file is its own "tree"
     chain = []
-    for frame in mine:
+    for frame in learner_frames(frames, trees):
         step = f"`{frame.name}` ({display_path(Path(frame.filename))}:{frame.lineno})"
         if not chain or chain[-1] != step:
             chain.append(step)
@@ -132,12 +136,7 @@ CHAIN_SHOWN = 5  # learner frames named in a chain before the middle is left out
 
 def learner_functions(frames, trees: tuple[Path, ...]) -> list[str]:
     """The units' functions among the learner's frames, by their qualified names ("U03.cut_context")."""
-    found = []
-    for frame in frames:
-        unit = unit_of_path(frame.filename)
-        if unit and any(Path(frame.filename).resolve().is_relative_to(t) for t in trees):
-            found.append(f"{unit.code}.{frame.name}")
-    return found
+    return [f"{unit.code}.{frame.name}" for frame in learner_frames(frames, trees) if (unit := unit_of_path(frame.filename))]
 
 
 class _Watchdog(threading.Thread):

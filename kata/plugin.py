@@ -25,7 +25,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from kata import cassettes, impl, live, offline, reach, replay, stubs, testing, wall
-from kata.child import TimeLimitReached, learner_frame, overrun
+from kata.child import TimeLimitReached, learner_frame, learner_frames, overrun
 from kata.learner.values import CannotCross
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
@@ -240,9 +240,14 @@ def pytest_runtest_call(item):
         raise LearnerInterrupt(_learner_where(error, item)) from None
 
 
-def _learner_where(error: BaseException, item) -> str:
+def _learner_trees(item) -> tuple[Path, ...]:
+    """The files learner code runs from: the tree under test, and each mistake swapped in."""
     target = item.config.kata_target
-    where = learner_frame(wall.frames_of(error), (target.tree, *(p for _, p in target.swaps)))
+    return (target.tree, *(p for _, p in target.swaps))
+
+
+def _learner_where(error: BaseException, item) -> str:
+    where = learner_frame(wall.frames_of(error), _learner_trees(item))
     return f" in {where}" if where else ""
 
 
@@ -252,13 +257,11 @@ def _raised_by_learner_code(item, error) -> str | None:
     frame of it is in the learner's tree (an SDK's error, the kata's own)."""
     if getattr(error, "kata_frames", None) is None or isinstance(error, (impl.UnitLoadError, impl.MissingName, impl.StubReached)):
         return None
-    target = item.config.kata_target
-    trees = (target.tree, *(p for _, p in target.swaps))
-    frames = wall.frames_of(error)
-    chain = learner_frame(frames, trees)
-    if not chain:
+    trees = _learner_trees(item)
+    frames = learner_frames(wall.frames_of(error), trees)
+    if not frames:
         return None
-    last = next(f for f in reversed(frames) if any(Path(f.filename).resolve().is_relative_to(t) for t in trees))
+    chain, last = learner_frame(frames, trees), frames[-1]
     line = linecache.getline(last.filename, last.lineno).strip()
     said = getattr(error, "kata_message", str(error))
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import inspect
 import pprint
-import time
 import traceback
 import types
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from kata import impl, wall
+from kata.learner import process
 from kata.units import BY_SLUG
 
 _current: impl.Target | None = None  # set by the plugin before each test
@@ -160,12 +160,7 @@ def slowed(scope, name: str, seconds: float):
     crosses, so the time a learner's code measures is the delay, not the data's trip."""
     if isinstance(scope, wall.UnitGlobals):
         return wall.Slowed(seconds)
-    real = scope[name]
-
-    def slow(*args, **kwargs):
-        time.sleep(seconds)
-        return real(*args, **kwargs)
-    return slow
+    return process.slowed(scope[name], seconds)  # no wall: the same wrapper, here
 
 
 def load_unit(slug: str) -> UnitUnderTest:

@@ -258,7 +258,7 @@ class _Server:
         if message["do"] == "set":
             scope[name] = self.codec.decode(message["value"])
         elif message["do"] == "slow":
-            scope[name] = _slowed(scope[name], float(message["seconds"]))
+            scope[name] = slowed(scope[name], float(message["seconds"]))
         else:
             scope.pop(name, None)
         return {"value": None}
@@ -328,13 +328,13 @@ class _Server:
         return found
 
 
-def _slowed(function, seconds: float):
+def slowed(function, seconds: float):
     """`function`, `seconds` slower a call (a test measures what the learner's code times)."""
     @functools.wraps(function)
-    def slowed(*args, **kwargs):
+    def slow(*args, **kwargs):
         time.sleep(seconds)
         return function(*args, **kwargs)
-    return slowed
+    return slow
 
 
 def _stub(error: NotImplementedError, trees) -> BaseException:
