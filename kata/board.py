@@ -152,6 +152,24 @@ def _echo_elsewhere(unit, cause: str) -> str:
             f"Fix it there (`kata next {other.number}` runs them), then `kata next {unit.number}` again.")
 
 
+LOOP_AT = re.compile(r"`(\w+)` \(([^()]*?(u(\d\d)_\w+)\.py):\d+\)")  # a call chain's step: `f` (file:line)
+
+
+def _loop_line(unit, said: str) -> str:
+    """After a timeout whose call chain is named: where to edit, the innermost function of the chain, and in
+    which unit's file; "" when the stop named no function of the learner's."""
+    steps = LOOP_AT.findall(said.split("Your code printed:")[0])
+    if not steps:
+        return ""
+    function, where, _, number = steps[-1]
+    other = UNITS[int(number) - 1]
+    if other.code == unit.code:
+        return (f"Edit {where} (`{function}`, where your code was when it was stopped) and run `kata next` again "
+                f"(`kata hint {unit.number}` for a hint).")
+    return (f"Edit {where}: {unit.code} uses {other.code}'s `{function}`, where your code was when it was stopped. "
+            f"Fix it there (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
+
+
 def uses_line(unit, results: dict[str, UnitResult] | None = None) -> str:
     """What a unit uses from earlier units, in words: "U04's embed; U10's read_reply, grade, load_eval (not done yet)"."""
     def status(code: str) -> str:
@@ -197,8 +215,10 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += _printed(own) if own else []
         if failure and failure is not own and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
+        lines += ["", _loop_line(unit, said)] if _loop_line(unit, said) else []
     elif result.status == "done":
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
+        lines += ["", cause] if cause else []  # green on an earlier unit's function that still fails its own tests
         if result.lesson:  # what green means, in the learner's own numbers
             lines += ["", "What your own results say:", *[f"  {line}" for line in result.lesson]]
         if failure:
@@ -208,8 +228,9 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
     elif failure:
         echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
         if echoes and cause:  # this unit's cause, itself an echo of an earlier unit's failure: one story, not two
-            lines += ["", f"{len(echoes)} other failing test(s) fail because {echoes[0][1]} does "
-                          f"(`kata check {unit.number}` lists them)."]
+            cause = cause.replace("This failure may well be an echo: it fails", f"This failure and {len(echoes)} "
+                                  f"other(s) of {unit.code} (`kata check {unit.number}` lists them) may well be "
+                                  f"echoes: they fail", 1)
         elif echoes:
             lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]

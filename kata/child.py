@@ -123,6 +123,8 @@ def learner_frame(frames, trees: tuple[Path, ...]) -> str:
 
     chain = []
     for frame in learner_frames(frames, trees):
+        if frame.name in COMPREHENSIONS and chain:  # `<genexpr>` is the line of the function around it, not a call
+            continue
         step = f"`{frame.name}` ({display_path(Path(frame.filename))}:{frame.lineno})"
         if not chain or chain[-1] != step:
             chain.append(step)
@@ -131,6 +133,7 @@ def learner_frame(frames, trees: tuple[Path, ...]) -> str:
     return " → ".join(chain)
 
 
+COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>", "<lambda>")
 CHAIN_SHOWN = 5  # learner frames named in a chain before the middle is left out
 
 

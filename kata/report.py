@@ -127,12 +127,14 @@ class UnitResult:
         """
         if not test.failing or not test.calls:
             return None
-        stub = stubs.reached(test.message) if test.state == "stub" else None
-        if stub and f"{stub[0].code}.{stub[1]}" in test.calls:  # the function it calls is itself unwritten: a cause
+        stub = _stub_of(test)
+        if stub and stub in test.calls:  # the function it calls is itself unwritten: a cause
             return None
         mine, cause = test.reach(), None
         for other in self.tests:
             if other is test or not other.failing or not other.calls:
+                continue
+            if stub and stub not in other.reach():  # fixing `other` cannot write the stub this test reached
                 continue
             if set(other.calls) <= mine and not set(test.calls) <= other.reach():
                 cause = other
@@ -142,7 +144,8 @@ class UnitResult:
         deeper = self.echo_of(cause)
         if deeper:
             return deeper
-        function = next((c for c in cause.calls if c not in test.calls), cause.calls[0])
+        # a cause stopped at a stub is that stub's; otherwise the function it called that `test` did not
+        function = _stub_of(cause) or next((c for c in cause.calls if c not in test.calls), cause.calls[0])
         code, _, name = function.partition(".")
         return cause, f"`{name}`" if code == self.unit.code else f"{code}'s `{name}`"
 
@@ -164,6 +167,12 @@ class UnitResult:
         return cls(BY_SLUG[data["unit"]], [TestResult.from_dict(t) for t in data["tests"]],
                    data.get("ended", ""), data.get("ended_how", ""), data.get("sandbox", ""),
                    list(data.get("lesson", [])))
+
+
+def _stub_of(test: TestResult) -> str:
+    """The stub a test stopped at, by its qualified name ("U06.answer_from"); "" when it did not stop at one."""
+    stub = stubs.reached(test.message) if test.state == "stub" else None
+    return f"{stub[0].code}.{stub[1]}" if stub else ""
 
 
 def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:

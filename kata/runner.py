@@ -127,6 +127,24 @@ def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
     return pending, notes, None
 
 
+def _green_on_a_failing_unit(result: UnitResult, impl_spec: str, quick: bool, extra: tuple[str, ...]) -> str:
+    """A green unit that uses an earlier unit's function failing that unit's own tests (U11 green while your U04
+    `embed` sends the wrong model): say so, since its numbers rest on that function; "" otherwise."""
+    from kata.units import find
+
+    for code, names in result.unit.uses.items():
+        unit = find(code)
+        other = run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
+        used = {f"{code}.{name}" for name in names}
+        test = next((t for t in other.tests if t.failing and t.kind != "stretch" and set(t.calls) & used), None)
+        if test is not None:
+            function = (other.echo_of(test) or (test, f"`{sorted(set(test.calls) & used)[0].split('.')[1]}`"))[1]
+            function = function if "'s `" in function else f"{code}'s {function}"
+            return (f"{result.unit.code} is green using {function}, which still fails {code}'s own {test.name}: "
+                    f"its numbers here may not be the course's. `kata next {unit.number}` shows why.")
+    return ""
+
+
 def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quick: bool = False,
                           extra: tuple[str, ...] = ()) -> str:
     """When the unit's first failure echoes an earlier unit's failing test (U11's table fails because your U10
@@ -134,6 +152,8 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
     from kata.units import find
 
     failure = result.first_failure
+    if result.status == "done":
+        return _green_on_a_failing_unit(result, impl_spec, quick, extra)
     if failure is None or not failure.calls or failure.state == "stub":  # a stub elsewhere says so itself
         return ""
     reach = failure.reach()

@@ -204,7 +204,7 @@ def test_the_board_says_what_a_unit_uses_from_earlier_units(capsys):
 def test_a_stub_reached_in_an_earlier_unit_sends_the_learner_to_that_file_and_function():
     u10, u11 = find(10), find(11)
     stub = report.TestResult(f"tests/{u11.test_file}::test_x", u11.slug, "verify", "stub", "",
-                      f"{u10.code} · load_eval() is not written yet: write it here, then run `kata check 10`\n"
+                      f"{u10.code} · load_eval() is not written yet: write it here, then run `kata next 10`\n"
                       f"  (the stub is at {u10.exercise}:89)", calls=["U11.three_model_table"])
     text = "\n".join(board.unit_lines(UnitResult(u11, [stub])))
     assert f"Edit {u10.exercise}: {u11.code} uses {u10.code}'s `load_eval`" in text
@@ -278,7 +278,7 @@ def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(un
     rung about functions the learner has not reached (U10's load_eval stub once showed grade's code on rung 3)."""
     for function in sorted({name for rung in unit.hints for name in rung.about.split()}):
         stub = report.TestResult(f"{unit.test_file}::test_x", unit.slug, "verify", "stub", "",
-                                 f"{unit.code} · {function}() is not written yet: write it here, then run `kata check {unit.number}`",
+                                 f"{unit.code} · {function}() is not written yet: write it here, then run `kata next {unit.number}`",
                                  calls=[f"{unit.code}.{function}"])
         rungs = cli.hint_ladder(unit, stub)
         elsewhere = [r.about for r in unit.hints if r.about and function not in r.about.split() and r.text in rungs]
@@ -312,7 +312,7 @@ def test_a_stub_reached_in_an_earlier_unit_gets_that_units_hints_not_this_ones_c
     no rung of U06 that reads as code (a blind learner got only U06's chunk_notes/retrieve code for it)."""
     u04, u06 = find(4), find(6)
     stub = report.TestResult(f"{u06.test_file}::test_x", u06.slug, "verify", "stub", "",
-                             "U04 · embed() is not written yet: write it here, then run `kata check 4` "
+                             "U04 · embed() is not written yet: write it here, then run `kata next 4` "
                              "(the stub is at exercises/u04_embeddings.py:39)",
                              calls=["U06.build_chunk_index", "U06.chunk_notes"])
     rungs = cli.hint_ladder(u06, stub)
@@ -384,3 +384,58 @@ def test_a_failure_quotes_the_clause_decided_with_it(tmp_path):
     stopped = [t for t in result.tests if t.state == "stub" and "lora_gradients()" in t.message]
     assert stopped and all(t.quote.startswith("The gradients (dA, dB) of the loss") for t in stopped), \
         [(t.name, t.quote) for t in stopped]
+
+
+def test_a_test_stopped_at_a_stub_is_no_echo_of_a_function_that_cannot_write_it():
+    """answer calls parse_citations and answer_from: with parse_citations wrong and answer_from a stub, the answer
+    tests are not echoes of parse_citations (fixing it leaves them at the stub), and a test whose deeper call
+    reached answer_from's stub names answer_from, not answer (two blind learners were sent to the wrong one)."""
+    u06 = find(6)
+    wrong = report.TestResult(f"{u06.test_file}::test_parse", u06.slug, "verify", "failed", "", "It returned …",
+                              calls=["U06.parse_citations"])
+    at_stub = report.TestResult(f"{u06.test_file}::test_answer", u06.slug, "verify", "stub", "",
+                                "U06 · answer_from() is not written yet: write it here", calls=["U06.answer"])
+    pipeline = report.TestResult(f"{u06.test_file}::test_pipeline", u06.slug, "verify", "stub", "",
+                                 "U06 · answer_from() is not written yet: write it here", calls=["U06.answer_from"])
+    assert UnitResult(u06, [wrong, at_stub]).echo_of(at_stub) is None
+    echo = UnitResult(u06, [wrong, pipeline, at_stub]).echo_of(at_stub)
+    assert echo is not None and echo[0] is pipeline and echo[1] == "`answer_from`", echo
+
+
+def test_a_call_chain_skips_comprehension_frames():
+    """`model_row` (file:146) → `<genexpr>` (file:146) reads as two calls; the comprehension is a line of model_row."""
+    from types import SimpleNamespace
+
+    from kata.child import learner_frame
+
+    path = ROOT / "exercises" / "u11_distillation_and_quantization.py"
+    frames = [SimpleNamespace(filename=str(path), name=name, lineno=146) for name in ("model_row", "<genexpr>")]
+    assert learner_frame(frames, (path.parent.resolve(),)).count("`") == 2
+
+
+def test_a_timeout_sends_the_learner_to_the_file_where_the_code_was_stopped():
+    """A U07 test stopped in U03's count_tokens (called by semantic_chunks): the last line sends the learner to
+    U03's file and `kata next 3`, as a stub or an echo in an earlier unit does; a loop of the unit's own, to its file."""
+    u03, u07 = find(3), find(7)
+    said = ("This test ran for more than 10 s and was stopped, in `semantic_chunks` (exercises/u07_production_rag.py:243)"
+            " → `count_tokens` (exercises/u03_tokens_and_attention.py:75). An endless loop, …")
+    stopped = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "verify", "timeout", "", said,
+                                calls=["U07.semantic_chunks"])
+    shown = "\n".join(board.unit_lines(UnitResult(u07, [stopped], ended_how="timed out")))
+    assert f"Edit {u03.exercise}: U07 uses U03's `count_tokens`" in shown and "kata next 3" in shown, shown
+    own = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "verify", "timeout", "",
+                            said.split(" → ")[0] + ". An endless loop, …", calls=["U07.semantic_chunks"])
+    shown = "\n".join(board.unit_lines(UnitResult(u07, [own], ended_how="timed out")))
+    assert f"Edit {u07.exercise} (`semantic_chunks`" in shown, shown
+
+
+def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
+    """U11 green while the learner's U04 embed sends another model: U11's numbers rest on it, so the green report
+    says that U04's own test fails and how to see it (a blind learner's U11 went green with no word of it)."""
+    u04, u11 = find(4), find(11)
+    tree = solutions_with(tmp_path, u04, "model=EMBEDDING_MODEL).embeddings", 'model="voyage-3-large").embeddings')
+    result = runner.run([u11], str(tree), use_cache=False, time_limit=60).results[u11.slug]
+    assert result.status == "done"
+    cause = runner.cause_in_earlier_unit(result, str(tree))
+    assert "U11 is green using U04's `embed`" in cause and "kata next 4" in cause, cause
+    assert "U11 is green using U04's `embed`" in "\n".join(board.unit_lines(result, cause=cause))
