@@ -138,7 +138,7 @@ def _stub_elsewhere(unit, failure) -> str:
             f"{other.code} (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
 
 
-ECHO_OF = re.compile(r"fails because (U\d\d)'s `(\w+)` does")  # the sentence of runner.cause_in_earlier_unit
+ECHO_OF = re.compile(r"fails? because (U\d\d)'s `(\w+)` does")  # the sentence of runner.cause_in_earlier_unit
 
 
 def _echo_elsewhere(unit, cause: str) -> str:

@@ -439,3 +439,21 @@ def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
     cause = runner.cause_in_earlier_unit(result, str(tree))
     assert "U11 is green using U04's `embed`" in cause and "kata next 4" in cause, cause
     assert "U11 is green using U04's `embed`" in "\n".join(board.unit_lines(result, cause=cause))
+
+
+def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
+    """retrieve fails because U05's top_k does, and two answer tests because retrieve does: one sentence says all
+    three may be echoes of top_k, and the last line sends the learner to U05 (two stacked sentences once read as
+    two causes)."""
+    u06 = find(6)
+
+    def failing(name, calls):
+        return report.TestResult(f"{u06.test_file}::{name}", u06.slug, "verify", "failed", "", "It returned …", calls=calls)
+
+    result = UnitResult(u06, [failing("test_retrieve", ["U06.retrieve"]), failing("test_a", ["U06.answer"]),
+                              failing("test_b", ["U06.answer"])])
+    cause = ("This failure may well be an echo: it fails because U05's `top_k` does (U05's own test_top_k fails). "
+             "Fix that first: `kata next 5`.")
+    shown = "\n".join(board.unit_lines(result, cause=cause))
+    assert "This failure and 2 other(s) of U06" in shown and "cause to fix first" not in shown, shown
+    assert "Edit exercises/u05_vector_search.py: U06 uses U05's `top_k`" in shown, shown
