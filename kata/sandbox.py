@@ -39,7 +39,41 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 PR_SET_PDEATHSIG = 1
 TEMP = "/dev/shm"  # always there on Linux, and a mount point of its own: the private temp folder goes on it
-_KEEP_WRITABLE = ("/proc", "/sys", "/dev")  # kernel views and device nodes (/dev/null must stay writable)
+# /proc is mounted anew for the PID namespace, and /dev/null must stay writable. /sys is read-only like the rest:
+# writable, it would let the learner's code move itself out of the process limit below, or raise it.
+_KEEP_WRITABLE = ("/proc", "/dev")
+PROCESS_LIMIT = 1024  # tasks (processes and threads) of one run of the tests: a fork bomb stops here, not at pid_max
+PIDS_CGROUP = Path("/sys/fs/cgroup/pids")  # cgroup v1's pids controller, where this system mounts it
+
+
+def limit_processes() -> str:
+    """Put this (forked) process, and everything it will start, in a pids cgroup of its own that allows
+    PROCESS_LIMIT tasks; "" when done, else why not. The sandbox then makes /sys read-only, so learner
+    code cannot move out of it; where there is no such cgroup to write (no cgroup v1 pids controller, or
+    not the rights to it) the PID namespace still ends every process at the time limit."""
+    if not wanted() or not PIDS_CGROUP.is_dir():
+        return "processes not limited: no cgroup v1 pids controller here"
+    group = PIDS_CGROUP / f"kata-{os.getpid()}"
+    try:
+        group.mkdir(exist_ok=True)
+        (group / "pids.max").write_text(f"{PROCESS_LIMIT}\n")
+        (group / "cgroup.procs").write_text(f"{os.getpid()}\n")
+    except OSError as error:
+        return f"processes not limited: {error.strerror or error}"
+    return ""
+
+
+def release_processes(pid: int) -> None:
+    """Remove the pids cgroup of a run that ended (its processes are gone: the PID namespace ends them all), and
+    any left by runs whose process is gone (a worker killed before it could remove theirs)."""
+    for group in [PIDS_CGROUP / f"kata-{pid}", *PIDS_CGROUP.glob("kata-*")] if PIDS_CGROUP.is_dir() else []:
+        owner = group.name.removeprefix("kata-")
+        if group.name != f"kata-{pid}" and (not owner.isdigit() or Path(f"/proc/{owner}").exists()):
+            continue  # another run's, still running
+        try:
+            group.rmdir()
+        except OSError:  # gone already, or its last process not yet reaped: the next release takes it
+            pass
 
 
 def wanted() -> bool:

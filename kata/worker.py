@@ -172,6 +172,7 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
 
                 if job.live:  # your code calls the live endpoint, with placeholder keys
                     live.child_environment(os.environ, job.live)
+                sandbox.limit_processes()  # before the sandbox, which makes the limit read-only
                 spec["sandbox"] = sandbox.enter(ROOT, job.tree, job.tree.resolve() == ROOT / "solutions", refused,
                                                 network=bool(job.live))
                 child.main(spec, msg_w)
@@ -199,6 +200,7 @@ def _reap(child: _Child) -> str:
         code, sig = (status, 0) if status >= 0 else (0, -status)
     else:
         _, raw = os.waitpid(child.pid, 0)
+        sandbox.release_processes(child.pid)
         code = os.waitstatus_to_exitcode(raw)
         code, sig = (code, 0) if code >= 0 else (0, -code)
     if sig:

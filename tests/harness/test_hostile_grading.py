@@ -12,6 +12,7 @@ import ast
 import csv
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.harness
 
 U01, U04 = find(1), find(4)
 OUTSIDE = "kata-hostile-outside"  # a file a trick tries to write outside its tree, by this name
+FORKS = 3000  # forks a unit tries: bounded, so that without a limit it still leaves the machine room to run
 LINGER = "613.25"  # seconds a detached `sleep` would run: its command line, found in /proc if it outlived grading
 
 
@@ -94,6 +96,25 @@ def hostile(tmp_path_factory):
     tree = _solved(room / "leaves_a_process")
     (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() +
                                          f"\nimport subprocess\nsubprocess.Popen(['sleep', '{LINGER}'], start_new_session=True)\n")
+    # A unit that starts processes without end at import (each a `sleep`, so that one left behind is found), then says
+    # how many forks the system allowed and whether it could raise its own limit.
+    tree = _solved(room / "forks_without_end")
+    (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() + f"""
+import os
+_forked = 0
+for _ in range({FORKS}):
+    try:
+        os.posix_spawnp('sleep', ['sleep', '{LINGER}'], os.environ)
+    except OSError:
+        break
+    _forked += 1
+try:
+    open('/sys/fs/cgroup/pids/cgroup.procs', 'w').write(str(os.getpid()))
+    _raised = 'moved out of its limit'
+except OSError:
+    _raised = 'could not move out of its limit'
+raise RuntimeError(f'forked {{_forked}} processes; {{_raised}}')
+""")
     # A unit that writes outside its tree at import: a file beside the class, a .pth in the grader's .venv.
     tree = _solved(room / "writes_outside")
     (tree / f"{U01.slug}.py").write_text((tree / f"{U01.slug}.py").read_text() + f"""
@@ -196,6 +217,22 @@ def test_no_process_outlives_the_grading(hostile):
         except OSError:
             pass
     assert not lingering, f"processes left by learner code: {lingering}"
+
+
+def test_a_fork_bomb_stops_at_the_process_limit_and_ends_only_its_own_row(hostile):
+    """A unit that forks without end gets at most sandbox.PROCESS_LIMIT tasks (its pids cgroup, which /sys, read-only
+    in the sandbox, keeps it from leaving), never the machine's pid_max; its row is broken, the class goes on,
+    and test_no_process_outlives_the_grading finds none of its `sleep`s left."""
+    _sandboxed(hostile, "forks_without_end")
+    from kata import sandbox
+
+    if not os.access(sandbox.PIDS_CGROUP, os.W_OK):
+        pytest.skip("no writable cgroup v1 pids controller here: only the PID namespace and the time limit hold")
+    assert _status(hostile, "forks_without_end")[0] == "broken"
+    said = re.search(r"forked (\d+) processes; ([\w ]+)", hostile["html"].read_text(encoding="utf-8"))
+    assert said, "the unit's own words did not reach the report"
+    assert int(said[1]) < sandbox.PROCESS_LIMIT < FORKS and said[2] == "could not move out of its limit", said[0]
+    assert _status(hostile, "honest") == ("done", "done")
 
 
 def test_nothing_is_written_outside_a_tree(hostile):
