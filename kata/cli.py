@@ -609,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("mutate", help="mutation score of each unit's tests (maintainers; tens of minutes)")
     p.add_argument("units", nargs="*", help="units to mutate (default: all playable units)")
-    p.add_argument("--markdown", action="store_true", help="print the table as a README table")
+    p.add_argument("--markdown", action="store_true", help="print the table as docs/maintaining.md's table")
     p.add_argument("--json", metavar="FILE", help="write every mutant's verdict to FILE")
     p.add_argument("--list", action="store_true", help="only list the mutants and their changes; run nothing")
     p.add_argument("--time-limit", type=float, default=5.0, help="seconds a test may take before the mutant counts as timed out")

@@ -8,7 +8,7 @@ MIN_FUNCTION_LINES lines (a correct one-line cosine looks like the reference who
 
 The threshold was set on tests/alternatives/ (correct units written blind: the closest scored 0.83,
 under the threshold) and on the reference renamed, re-commented and re-laid out (1.0); its false
-flags on a blind set it was not set on are in the README. A flag is for the instructor to read.
+flags on a blind set it was not set on are in docs/teaching.md. A flag is for the instructor to read.
 """
 
 from __future__ import annotations

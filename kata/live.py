@@ -45,7 +45,7 @@ SHOW_TIME_LIMIT = 900.0
 PYTEST_ARGS = ("--disable-recording", r"--allowed-hosts=127\.0\.0\.1")
 MEASUREMENT_MARK = "reference_measurement"
 MEASUREMENT_NOTE = ("Run live: this test's example question is a measurement of the reference backend's MiniLM on "
-                    "the sample corpus (README: \"after a live re-recording, those few tests may need other example "
+                    "the sample corpus (docs/offline.md: \"after a live re-recording, those few tests may need other example "
                     "questions\"). With the real models another question may be the one it needs; this failure "
                     "alone does not prove your code wrong.")
 

@@ -1,6 +1,6 @@
 """A class, not one learner: the GitHub Classroom workflow, and `kata grade` over many trees.
 
-The class below is built to try every defence the README claims: a learner who edits a test in their
+The class below is built to try every defence docs/teaching.md claims: a learner who edits a test in their
 repository copy (ignored, and flagged), one who commits fake report files (ignored), one whose code
 exits mid-run (crashed, the rest graded), one whose code loops (timed out, the rest graded). The HTML
 report is opened in a real headless browser (Chromium), whose rendered DOM must hold the right cells.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 
 import pytest
@@ -171,3 +172,107 @@ def test_units_are_numbered_in_course_order_with_one_name_everywhere():
     for unit in READY:
         assert re.fullmatch(rf"u{unit.number:02d}_[a-z0-9_]+", unit.slug)
         assert (ROOT / unit.solution).is_file() and (ROOT / unit.exercise).is_file(), unit.slug
+
+
+# The docs a reader follows: the README and docs/*.md. Links in them, and the tests they cite as proof, must exist.
+DOCS = ["README.md", *sorted(f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+CODE_SPAN = re.compile(r"`[^`]*`")
+CITED_PATH = re.compile(r"`(tests/[\w/.<>*-]+\.py)(?:::(\w+))?")
+CITED_TEST = re.compile(r"`(test_\w+)(\.py)?(?:\[[^\]`]*\])?`")
+
+
+def _prose(path):
+    """(line number, line) of a Markdown file, fenced code blocks left out: a link or a name there is an example."""
+    fenced = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced:
+            yield number, line
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: its text (code spans and links keep their words), lower-cased, every
+    character but letters, digits, '_', '-' and spaces dropped, each space a '-'."""
+    text = re.sub(r"`([^`]*)`", r"\1", heading)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+
+
+def _anchors(path) -> list[str]:
+    """Every heading's anchor in a Markdown file; a repeated one gets -1, -2... as on GitHub."""
+    seen: dict[str, int] = {}
+    anchors = []
+    for _, line in _prose(path):
+        heading = re.match(r" {0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$", line)
+        if heading:
+            slug = github_slug(heading.group(1))
+            anchors.append(slug if slug not in seen else f"{slug}-{seen[slug]}")
+            seen[slug] = seen.get(slug, 0) + 1
+    return anchors
+
+
+def _test_names(path) -> set[str]:
+    return set(re.findall(r"^\s*(?:async\s+)?def (test_\w+)", path.read_text(encoding="utf-8"), re.MULTILINE))
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_every_relative_link_in_the_docs_leads_somewhere(doc):
+    """A relative link in README.md or docs/*.md points at a file or folder that exists, and its #anchor, into a
+    Markdown file, at a heading that file has (GitHub's anchors)."""
+    path = ROOT / doc
+    problems = []
+    for number, line in _prose(path):
+        for target in LINK.findall(CODE_SPAN.sub("", line)):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):  # https:, mailto:: not ours to check
+                continue
+            file_part, _, anchor = target.partition("#")
+            linked = (path.parent / file_part).resolve() if file_part else path
+            where = f"{doc}:{number}: the link ({target})"
+            if not linked.exists():
+                problems.append(f"{where} points at {file_part}, which does not exist (from {path.parent.relative_to(ROOT) or '.'}/): "
+                                "fix the path, relative to the file the link is in")
+            elif anchor and linked.suffix == ".md":
+                anchors = _anchors(linked)
+                if anchor not in anchors:
+                    near = difflib.get_close_matches(anchor, anchors, n=1)
+                    problems.append(f"{where} names #{anchor}, no heading of {linked.relative_to(ROOT)}"
+                                    + (f": did you mean #{near[0]}?" if near else f" (its anchors: {', '.join(anchors)})"))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_every_test_a_doc_cites_exists(doc):
+    """A claim names the test that proves it: every `test_name`, `test_file.py` and `tests/...py::test_name` cited in
+    README.md or docs/*.md is a test (a `def test_...`) or a test file under tests/."""
+    test_files = sorted((ROOT / "tests").rglob("test_*.py"))
+    names = set().union(*map(_test_names, test_files))
+    problems = []
+    for number, line in _prose(ROOT / doc):
+        for cited, name in CITED_PATH.findall(line):
+            if re.search(r"NN|<|\*", cited):  # a pattern (tests/test_uNN_name.py, tests/mistakes/<unit>/*.py), not a file
+                continue
+            if not (ROOT / cited).is_file():
+                problems.append(f"{doc}:{number}: cites {cited}, which does not exist: fix the path (from the repository's root)")
+            elif name and name not in _test_names(ROOT / cited):
+                problems.append(f"{doc}:{number}: cites {cited}::{name}, and {cited} has no def {name}")
+        for cited, is_file in CITED_TEST.findall(line):
+            if is_file and not any(p.name == cited + ".py" for p in test_files):
+                problems.append(f"{doc}:{number}: cites {cited}.py, and no file of that name is under tests/")
+            elif not is_file and cited not in names:
+                near = difflib.get_close_matches(cited, names, n=1)
+                problems.append(f"{doc}:{number}: cites {cited}, and no test of that name is under tests/ (renamed? "
+                                + (f"did you mean {near[0]}?)" if near else "name the test that proves the claim)"))
+    assert not problems, "\n".join(problems)
+
+
+README_MOST_LINES = 200
+
+
+def test_the_readme_stays_a_page():
+    """The README is the learner's page (issue 23): what this is, the commands, the loop, the units, where to read
+    on. What an instructor or a maintainer reads lives in docs/."""
+    lines = len((ROOT / "README.md").read_text(encoding="utf-8").splitlines())
+    assert lines <= README_MOST_LINES, (f"README.md has {lines} lines, more than {README_MOST_LINES}: move what is "
+                                        "not the learner's into docs/ (teaching.md, offline.md, maintaining.md, learning.md)")

@@ -3,7 +3,7 @@
 Each trick is something a learner who knows pytest and Python better than we do would try, to mark
 units done without writing them or to stop the class's grading. Each must end with its unit not done
 (or the tree flagged for the instructor), nothing outside its tree changed, no process left behind,
-and the class report complete. What is not defended yet is said in the README, not tested here.
+and the class report complete. What is not defended yet is said in docs/teaching.md, not tested here.
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def test_a_copy_too_deep_to_walk_is_graded_and_flagged(hostile):
 
 
 def test_no_correct_alternative_is_flagged_as_a_copy_of_the_reference():
-    """The threshold's own check, on the set it was set on (tests/alternatives/): the README reports
+    """The threshold's own check, on the set it was set on (tests/alternatives/): docs/teaching.md reports
     its false flags on a blind set too."""
     for path in sorted((ROOT / "tests" / "alternatives").glob("u*/*.py")):
         slug = path.parent.name
