@@ -439,6 +439,11 @@ def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
     cause = runner.cause_in_earlier_unit(result, str(tree))
     assert "U11 is green using U04's `embed`" in cause and "kata next 4" in cause, cause
     assert "U11 is green using U04's `embed`" in "\n".join(board.unit_lines(result, cause=cause))
+    (tree / f"{u04.slug}.py").write_text((ROOT / u04.solution).read_text().replace(  # cosine a stub: U11 never uses it
+        "def cosine(", "def _cosine(").replace("\ndef _cosine(", "\ndef cosine(a, b):\n    raise NotImplementedError('U04 · "
+        "cosine() is not written yet')\n\n\ndef _cosine(", 1))
+    result = runner.run([u11], str(tree), use_cache=False, time_limit=60).results[u11.slug]
+    assert result.status == "done" and runner.cause_in_earlier_unit(result, str(tree)) == ""
 
 
 def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
