@@ -31,6 +31,13 @@ def shape(vectors):
     return (len(rows), sorted(set(lengths))) if numeric else None
 
 
+class Said(str):
+    """Words about what a call did, shown as they are after "It returned" (not as a quoted str)."""
+
+    def __repr__(self):
+        return str(self)
+
+
 def raised(function, *args):
     """What calling function(*args) did: ("returned", value) or ("raised", exception)."""
     try:
@@ -77,9 +84,11 @@ def test_embed_sends_one_request_for_the_whole_list():
                expected=f"one call sending all three texts, in order: {texts}",
                hint="send the whole list in one embed request, not one request per text")
         model = calls[-1].argument(1, "model")
-        expect(model == EMBEDDING_MODEL, call="embed([CATS, KITTENS, CARS])", returned=f"a call with model={model!r}",
-               expected=f"model={EMBEDDING_MODEL!r}, the course's embedding model (kata.models.EMBEDDING_MODEL)",
-               hint="name the unit's EMBEDDING_MODEL in the request, as the course does")
+        expect(model == EMBEDDING_MODEL, call="embed([CATS, KITTENS, CARS])",
+               returned=Said(f"nothing: the tests stopped it at its call, which sent model={model!r}"),
+               expected=f"the call to send model={EMBEDDING_MODEL!r}, the course's embedding model (kata.models.EMBEDDING_MODEL)",
+               hint="name the unit's EMBEDDING_MODEL in the request, as the course does",
+               clause='EMBEDDING_MODEL comes from kata.models ("voyage-3")')
 
     with spy(voyageai.Client, "embed", check=one_call_with_every_text) as calls:
         embedded(texts, "embed([CATS, KITTENS, CARS])")
@@ -256,8 +265,10 @@ def test_embed_sends_twelve_texts_with_repeats_in_one_call(monkeypatch):
            expected="one call sending all twelve texts as given, repeats included, in order",
            hint="one request carries the whole list, however long it is, exactly as you were given it")
     models = [kwargs.get("model", args[0] if args else None) for _, args, kwargs in calls]
-    expect(models == [EMBEDDING_MODEL], call="embed(twelve texts, two of them repeated)", returned=models,
-           expected=f"model={EMBEDDING_MODEL!r}", hint="name the unit's EMBEDDING_MODEL in the request")
+    expect(models == [EMBEDDING_MODEL], call="embed(twelve texts, two of them repeated)",
+           returned=Said(f"its vectors, after a call that sent model={models[0]!r}" if len(models) == 1 else models),
+           expected=f"the call to send model={EMBEDDING_MODEL!r}", hint="name the unit's EMBEDDING_MODEL in the request",
+           clause='EMBEDDING_MODEL comes from kata.models ("voyage-3")')
     rows = list(got) if isinstance(got, list) else got
     want = [[float(sum(map(ord, text)) % 97 + i + 1) / 100 for i in range(4)] for text in TWELVE]
     ok = isinstance(rows, list) and len(rows) == len(TWELVE) and all(

@@ -8,13 +8,13 @@ import types
 import anthropic
 import pytest
 import voyageai
-from hypothesis import given, settings
+from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
 from kata.models import CLAUDE
 from kata.spy import never_called
-from kata.testing import expect, load_unit
+from kata.testing import Raised, expect, load_unit
 
 u06 = load_unit("u06_rag_basics")
 
@@ -648,8 +648,18 @@ def test_ask_claude_returns_an_empty_str_without_text_blocks(monkeypatch):
            expected="'' (no text block, no text)", hint="join the texts of the text blocks, however many there are, none included")
 
 
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before its checks were split.
+CITATIONS_SEED = 6233146037574257237836379514683565790239900544728893492697767389792462719113600099695479021106285342487375678011785
+
+
 @pytest.mark.contract
+@seed(CITATIONS_SEED)
 @settings(max_examples=60)
+# The generator's characters seldom spell a bracket that opens with the word, so a reader of only some of a
+# bracket's numbers passed (a blind learner's, reading the first): these always run. Decorators leave the
+# drawn examples as they were (hypothesis seeds a test from its source without them).
+@example(reply="Both [chunk 2, chunk 3] say so.", n_chunks=3)
+@example(reply="[Chunk 1, 3] and [chunk 4-2]", n_chunks=3)
 @given(reply=st.text(alphabet=st.sampled_from(list("[]chunkCHUNK ,0123456789-\n$.")), max_size=40), n_chunks=st.integers(0, 4))
 def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply, n_chunks):
     """`reply` is a str: never raise on one, whatever it holds.
@@ -670,6 +680,9 @@ def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply,
     others = [split(dict.fromkeys(int(n) for inside in re.findall(pattern, reply, re.IGNORECASE) for n in re.findall(r"\d+", inside)))
               for pattern in (r"\[\s*chunks?([^\[\]]*)\]", r"\[\s*chunk\b([^\[\]]*)\]")]
     readings = [want] + [other for other in others if other != want]
+    expect(not isinstance(got, str), call=f"parse_citations({reply!r}, {n_chunks})", returned=Raised(got),
+           expected=" or ".join(repr(r) for r in readings), hint="whatever the text holds, return the two lists: never let odd text raise")
     expect(got in readings, call=f"parse_citations({reply!r}, {n_chunks})",
            returned=got, expected=" or ".join(repr(r) for r in readings),
-           hint="read every bracket that opens with the word chunk, every run of digits inside it, and never let odd text raise")
+           hint="read every bracket that opens with the word chunk, and in it every run of digits, not only the first",
+           clause='every run of digits inside such a bracket is one chunk number ("[chunk 2, 3]" cites 2 and 3)')

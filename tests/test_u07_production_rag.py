@@ -10,7 +10,7 @@ import anthropic
 import pytest
 import tiktoken
 import voyageai
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
@@ -222,7 +222,13 @@ def test_fuse_adds_ranks_once_per_document():
 RANKED = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
 
 
+# Hypothesis seeds a test from its source: this pins the seed the examples came from before the failure's words
+# changed, so a new message keeps the examples that catch the catalogued mistakes (three escaped a reworded one).
+FUSE_SEED = 23880143009788534189520240242482386529647755849375578491318340589145581786672737329172556585866478459693433610273174
+
+
 @pytest.mark.verify
+@seed(FUSE_SEED)
 @settings(max_examples=EXAMPLES, phases=NO_SHRINK)
 @given(orders=st.lists(RANKED, min_size=1, max_size=3), scales=st.lists(st.sampled_from([0.01, 1.0, 40.0]),
        min_size=3, max_size=3), k=st.sampled_from([1, 60]), data=st.data())
@@ -245,9 +251,13 @@ def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, 
     expect(isinstance(got, list) and sorted(got) == sorted(fused), call=call, returned=got,
            expected=f"each of {sorted(fused)} exactly once",
            hint="an id found by two retrievers is one result: keep a dict of fused scores, one entry per id")
-    in_order = all(fused[a] >= fused[b] - 1e-12 for a, b in zip(got, got[1:]))
-    expect(in_order, call=call, returned=[(i, round(fused[i], 5)) for i in got],
-           expected=f"highest 1/(k+rank) sum first: {sorted(((i, round(s, 5)) for i, s in fused.items()), key=lambda p: -p[1])}",
+    out_of_order = [(a, b) for a, b in zip(got, got[1:]) if fused[a] < fused[b] - 1e-12]
+    # The scores are the tests' own, listed in the learner's order: they show where it breaks, not the answer.
+    scores = ", ".join(f"{i} {fused[i]:.3f}" for i in got)
+    before, after = out_of_order[0] if out_of_order else (None, None)
+    expect(not out_of_order, call=call, returned=got,
+           expected=f"the ids highest fused score first; the fused scores the tests compute for your ids, in your order, "
+                    f"are {scores}: {before!r} comes before {after!r}, whose score is higher",
            hint="sum 1 / (k + rank) with rank counted from 1, ignore the raw scores, sort by the sum, highest first")
 
 
@@ -255,7 +265,7 @@ def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, 
 @pytest.mark.vcr
 @pytest.mark.reference_measurement  # which question shows it is this backend's measurement
 def test_hybrid_finds_the_keyword_query_that_vectors_alone_miss():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Retrieve the k best entries of `index` for `query` by vectors AND keywords; return the entries.
 
     A ticket code is one rare token: the embedding of "what is the status of inc-20931?" lands nowhere
     near note07 (the recorded vectors rank it 10th), BM25 finds it first, and the fused top 3 keeps it.
@@ -280,7 +290,7 @@ def test_hybrid_finds_the_keyword_query_that_vectors_alone_miss():
 @pytest.mark.vcr
 @pytest.mark.reference_measurement  # which question shows it is this backend's measurement
 def test_hybrid_finds_the_paraphrase_that_bm25_alone_misses():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """Retrieve the k best entries of `index` for `query` by vectors AND keywords; return the entries.
 
     The other way round: "Why did finance not get the sales numbers?" shares no telling word with
     note09 ("sales" leads BM25 astray), the vectors find it, and the fused top 3 keeps it.
@@ -848,7 +858,7 @@ PIPELINE = (
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_production_pipeline_answers_with_cited_chunk_ids():
-    """On at least 1 of the 5, re-ranking changed the top 3 and produced a better-cited answer.
+    """The course's production pipeline in one function; return U06's answer_from dict plus "query".
 
     The course's pipeline as one function, over semantic chunks of the notes: rewrite, hybrid
     search, re-rank to 5, answer. Two hard cases (the slip U06 missed, a rare surname) cite the right

@@ -879,11 +879,15 @@ def test_my_eval_covers_common_edge_and_adversarial_cases_and_every_kind():
     tags = Counter(tag for case in cases for tag in (case.get("tags") or []) if isinstance(tag, str))
     kinds = {kind: sum(kind in case and case[kind] is not False for case in cases) for kind in KINDS}
     short = {t: tags[t] for t in ("common", "edge", "adversarial") if tags[t] < 3}
-    expect(not short and all(kinds.values()), call="the tags and kinds of your eval",
-           returned={"tags": dict(tags), "kinds": kinds},
+    # What is shown counts each kind's cases; expected_refusal's false ones apart, since only a true one counts.
+    shown = {("expected_refusal: true" if kind == "expected_refusal" else kind): n for kind, n in kinds.items()}
+    shown["expected_refusal: false"] = sum(case.get("expected_refusal") is False for case in cases)
+    expect(not short and all(kinds.values()), call="my_eval_path(), and counted your eval's cases by tag and by kind",
+           returned={"cases per tag": dict(tags), "cases per kind": shown},
            expected="'common', 'edge' and 'adversarial' on 3 cases or more each, and every kind used at least once "
                     "(expected_refusal: true at least once)",
-           hint="real inputs for common; the known-hard ones for edge; refusal probes and prompt injections for adversarial")
+           hint="".join(f"{tag!r} is on {n} case(s), 3 at least; " for tag, n in short.items())
+                + "real inputs for common; the known-hard ones for edge; refusal probes and prompt injections for adversarial")
     borrowed = sorted({c["input"] for c in cases} & {c["input"] for c in shipped()})
     expect(len(borrowed) <= 5, call="your eval's inputs", returned=borrowed,
            expected="at most 5 inputs copied from evals/assistant.jsonl: the eval is of your task",

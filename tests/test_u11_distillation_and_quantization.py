@@ -17,7 +17,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.testing import expect, load_unit, slowed, unit_globals
+from kata.testing import Raised, expect, load_unit, slowed, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
@@ -87,6 +87,21 @@ def check_result(result, call):
            hint="build U10's dict from the reply, then add the latency recorded with it (a header, or Ollama's total_duration)")
 
 
+def claude_result(case, model, call):
+    """run_claude(case, model). A keyword the SDK's create does not take is an argument beyond the ones the
+    docstring lists: the failure says so and quotes that clause, rather than the SDK's TypeError alone."""
+    try:
+        return u11.run_claude(case, model)
+    except TypeError as error:
+        if "unexpected keyword argument" not in str(error):
+            raise
+        refused = f"TypeError: {error} (from the anthropic SDK installed here)"
+    expect(False, call=call, returned=Raised(refused),
+           expected="ONE call with U10's request, the arguments the docstring lists and no others",
+           hint="send exactly the arguments the docstring names; this SDK's create refuses any other keyword",
+           clause='one user message with the case\'s "input"; no other arguments')
+
+
 def own_student_rate(texts, n, answers, tokenizer, embeddings):
     """The test's own float16 student, top-1 by cosine: tokenize, look up, mean, normalise, argmax."""
     vectors = np.zeros((len(texts), embeddings.shape[1]))
@@ -116,7 +131,8 @@ def test_run_claude_returns_the_result_and_its_recorded_latency():
     read from the recorded response's x-kata-latency-ms header.
     """
     case = eval_cases(["weather-1"])[0]
-    check_result(u11.run_claude(case, CLAUDE_SMALL), f"run_claude({case['id']!r} case, CLAUDE_SMALL)")
+    call = f"run_claude({case['id']!r} case, CLAUDE_SMALL)"
+    check_result(claude_result(case, CLAUDE_SMALL, call), call)
 
 
 @pytest.mark.contract
@@ -139,7 +155,7 @@ def test_run_claude_makes_one_call_and_reads_the_latency_from_its_header(monkeyp
 
     monkeypatch.setattr(httpx2.Client, "send", send)  # every client the SDK makes sends through it
     case = eval_cases(["weather-1"])[0]
-    got = u11.run_claude(case, CLAUDE_SMALL)
+    got = claude_result(case, CLAUDE_SMALL, "run_claude(weather-1 case, CLAUDE_SMALL)")
     latency = got.get("latency_ms") if isinstance(got, dict) else None
     ok = len(sent) == 1 and isinstance(latency, float) and latency == 1234.5 and got.get("text") == "It is sunny in Phoenix."
     expect(ok, call="run_claude(weather-1 case, CLAUDE_SMALL), answered with an x-kata-latency-ms header of '1234.5'",
