@@ -177,6 +177,10 @@ class Raised(str):
     """What a call raised instead of returning ("ValueError: ..."): `expect` says "It raised", not "It returned"."""
 
 
+class Sent(str):
+    """What a call sent to a vendor, when that is what failed ("one call with model='x'"): `expect` says "It sent"."""
+
+
 def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None,
            clause: str | None = None) -> None:
     """Fail in exercism's words: the call, what it returned (or raised), what the Verify line expects, a hint.
@@ -186,7 +190,8 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
         return
     if clause:
         failed_clause[:] = [clause]
-    came_back = f"It raised {returned}," if isinstance(returned, Raised) else f"It returned {show(returned)},"
+    came_back = (f"It raised {returned}," if isinstance(returned, Raised) else f"It sent {returned}," if
+                 isinstance(returned, Sent) else f"It returned {show(returned)},")
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:
         lines.append(f"Hint: {hint}")

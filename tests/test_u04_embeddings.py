@@ -12,7 +12,7 @@ import voyageai
 
 from kata.models import CLOSE_PAIR_AT_LEAST, EMBEDDING_MODEL, FAR_PAIR_AT_MOST
 from kata.spy import never_called, spy
-from kata.testing import expect, load_unit
+from kata.testing import Sent, expect, load_unit
 
 u04 = load_unit("u04_embeddings")
 
@@ -29,13 +29,6 @@ def shape(vectors):
     except TypeError:
         return None
     return (len(rows), sorted(set(lengths))) if numeric else None
-
-
-class Said(str):
-    """Words about what a call did, shown as they are after "It returned" (not as a quoted str)."""
-
-    def __repr__(self):
-        return str(self)
 
 
 def raised(function, *args):
@@ -85,7 +78,7 @@ def test_embed_sends_one_request_for_the_whole_list():
                hint="send the whole list in one embed request, not one request per text")
         model = calls[-1].argument(1, "model")
         expect(model == EMBEDDING_MODEL, call="embed([CATS, KITTENS, CARS])",
-               returned=Said(f"nothing: the tests stopped it at its call, which sent model={model!r}"),
+               returned=Sent(f"a call with model={model!r}"),
                expected=f"the call to send model={EMBEDDING_MODEL!r}, the course's embedding model (kata.models.EMBEDDING_MODEL)",
                hint="name the unit's EMBEDDING_MODEL in the request, as the course does",
                clause='EMBEDDING_MODEL comes from kata.models ("voyage-3")')
@@ -266,7 +259,7 @@ def test_embed_sends_twelve_texts_with_repeats_in_one_call(monkeypatch):
            hint="one request carries the whole list, however long it is, exactly as you were given it")
     models = [kwargs.get("model", args[0] if args else None) for _, args, kwargs in calls]
     expect(models == [EMBEDDING_MODEL], call="embed(twelve texts, two of them repeated)",
-           returned=Said(f"its vectors, after a call that sent model={models[0]!r}" if len(models) == 1 else models),
+           returned=Sent(f"one call with model={models[0]!r}" if len(models) == 1 else f"{len(models)} calls, with models {models}"),
            expected=f"the call to send model={EMBEDDING_MODEL!r}", hint="name the unit's EMBEDDING_MODEL in the request",
            clause='EMBEDDING_MODEL comes from kata.models ("voyage-3")')
     rows = list(got) if isinstance(got, list) else got
