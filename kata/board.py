@@ -156,18 +156,27 @@ LOOP_AT = re.compile(r"`(\w+)` \(([^()]*?(u(\d\d)_\w+)\.py):\d+\)")  # a call ch
 
 
 def _loop_line(unit, said: str) -> str:
-    """After a timeout whose call chain is named: where to edit, the innermost function of the chain, and in
-    which unit's file; "" when the stop named no function of the learner's."""
-    steps = LOOP_AT.findall(said.split("Your code printed:")[0])
+    """After a timeout whose call chain is named: where to edit, and in which unit's file. The function the
+    watchdog saw running all along ("The loop is in …") when it said so; else the chain's innermost function
+    and the one that called it, for the loop may be in either; "" when the stop named no function."""
+    said = said.split("Your code printed:")[0]
+    chain, _, loop = said.partition("The loop is in")
+    steps, known = LOOP_AT.findall(chain), LOOP_AT.findall(loop)[:1]
     if not steps:
         return ""
-    function, where, _, number = steps[-1]
+    function, where, _, number = (known or steps)[-1]
     other = UNITS[int(number) - 1]
-    if other.code == unit.code:
-        return (f"Edit {where} (`{function}`, where your code was when it was stopped) and run `kata next` again "
-                f"(`kata hint {unit.number}` for a hint).")
-    return (f"Edit {where}: {unit.code} uses {other.code}'s `{function}`, where your code was when it was stopped. "
-            f"Fix it there (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
+    elsewhere = (f"{unit.code} uses {other.code}'s `{function}`" if other.code != unit.code else "")
+    back = f"`kata next {other.number}` runs its tests, then `kata next {unit.number}` again"
+    if known or len(steps) == 1:
+        there = "where the loop is" if known else "where your code was when it was stopped"
+        if not elsewhere:
+            return f"Edit {where} (`{function}`, {there}) and run `kata next` again (`kata hint {unit.number}` for a hint)."
+        return f"Edit {where}: {elsewhere}, {there}. Fix it there ({back})."
+    caller = steps[-2]
+    return (f"Your code was stopped in `{function}` ({where}), called by `{caller[0]}` ({caller[1]}): the loop is in "
+            f"one of them. Edit that one" + (f" ({elsewhere}: {back})." if elsewhere else
+                                             f" and run `kata next` again (`kata hint {unit.number}` for a hint)."))
 
 
 def uses_line(unit, results: dict[str, UnitResult] | None = None) -> str:

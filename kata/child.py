@@ -142,6 +142,36 @@ def learner_functions(frames, trees: tuple[Path, ...]) -> list[str]:
     return [f"{unit.code}.{frame.name}" for frame in learner_frames(frames, trees) if (unit := unit_of_path(frame.filename))]
 
 
+REMEMBER_BEFORE = 1.0  # seconds before a test's deadline the watchdog notes which calls are running
+
+
+def _running(frame) -> list:
+    """The frames running in a thread, outermost first, from its innermost `frame` (None: none)."""
+    frames = []
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    return frames[::-1]
+
+
+def _loop_of(frames, kept: list[bool], trees: tuple[Path, ...]) -> str:
+    """Where the loop is, in words, when the chain has several of the learner's functions and the watchdog can
+    tell: the innermost learner frame that ran all along since it first looked (a deeper one that did not was
+    called again and again). "" when the chain is one function, or nothing ran all along (the call began later)."""
+    from kata.impl import display_path
+
+    mine = [(frame, ran) for frame, ran in zip(frames, kept)
+            if frame.name not in COMPREHENSIONS and learner_frames([frame], trees)]
+    ran_all_along = [frame for frame, ran in mine if ran]
+    if len(mine) < 2 or not ran_all_along:
+        return ""
+    loop = ran_all_along[-1]
+    step = f"`{loop.name}` ({display_path(Path(loop.filename))}:{loop.lineno})"
+    if loop is mine[-1][0]:
+        return f"The loop is in {step}: it ran all along."
+    return f"The loop is in {step}: it ran all along, calling the functions after it again and again."
+
+
 class _Watchdog(threading.Thread):
     """Stops a test that overruns its time limit by raising TimeLimitReached in the main thread.
 
@@ -154,20 +184,31 @@ class _Watchdog(threading.Thread):
         self.limit, self.trees, self.messages = limit, trees, messages
         self.main = threading.main_thread().ident
         self.nodeid, self.deadline, self.active = "", 0.0, False
+        self.remembered: list = []  # the frames running shortly before the deadline (held: see _loop_of)
 
     def run(self) -> None:
         while True:
             time.sleep(0.05)
-            if not (self.active and self.nodeid) or time.monotonic() < self.deadline:
+            if not (self.active and self.nodeid):
+                continue
+            if not self.remembered and time.monotonic() >= self.deadline - min(REMEMBER_BEFORE, self.limit / 4):
+                self.remembered = _running(sys._current_frames().get(self.main)) or [None]  # [None]: looked, none
+                wall.WALL.remember_where()  # the learner's process keeps its own
+            if time.monotonic() < self.deadline:
                 continue
             nodeid, self.nodeid = self.nodeid, ""
             overrun["calling"] = bool(wall.WALL.busy)  # a call to the learner's code was in flight
             across = wall.WALL.where()  # the learner's process, asked where it is
-            frame = sys._current_frames().get(self.main)
-            frames = ([traceback.FrameSummary(f, n, name) for f, n, name in across] if across is not None
-                      else traceback.extract_stack(frame) if frame else [])
+            if across is not None:
+                frames = [traceback.FrameSummary(f, n, name) for f, n, name, _ in across]
+                kept = [ran for *_, ran in across]
+            else:
+                running = _running(sys._current_frames().get(self.main))
+                frames = [traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name) for f in running]
+                kept = [any(f is r for r in self.remembered) for f in running]
             where = learner_frame(frames, self.trees)
             overrun["where"] = where
+            overrun["loop"] = _loop_of(frames, kept, self.trees)
             overrun["functions"] = learner_functions(frames, self.trees)
             overrun["limit"] = f"{self.limit:g}"
             self.messages.send("where", nodeid=nodeid, where=where)
@@ -175,7 +216,7 @@ class _Watchdog(threading.Thread):
 
     # pytest hooks: the test's clock starts at logstart; the watchdog is armed only inside its phases
     def pytest_runtest_logstart(self, nodeid, location):
-        self.nodeid, self.deadline = nodeid, time.monotonic() + self.limit
+        self.nodeid, self.deadline, self.remembered = nodeid, time.monotonic() + self.limit, []
 
     def pytest_runtest_logfinish(self, nodeid, location):
         self.nodeid = ""

@@ -283,7 +283,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
             return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped while none "
                                f"of your code was running: a busy machine, most likely, not a loop of yours. Run it "
                                f"again (nothing of a timeout is cached); KATA_TIME_LIMIT raises the limit.")
-        return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped, in {overrun['where']}. "
+        loop = f" {overrun['loop']}" if overrun.get("loop") else ""
+        return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped, in {overrun['where']}.{loop} "
                            f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)")
     if isinstance(error, CannotCross):  # the learner's function returned something that is not plain data
         return "failed", f"Your code returned something the tests cannot read: {error}"

@@ -161,8 +161,17 @@ class _Wall:
         except (OSError, AttributeError):
             return "ended"
 
-    def where(self) -> list[tuple[str, int, str]] | None:
-        """The learner's call stack right now (asked by the watchdog when a test overran), or None."""
+    def remember_where(self) -> None:
+        """Ask the learner's process to keep the frames running now: where() then says which ran all along."""
+        if self.busy and self.pid:
+            try:
+                os.kill(self.pid, signal.SIGUSR2)
+            except OSError:
+                pass
+
+    def where(self) -> list[tuple[str, int, str, bool]] | None:
+        """The learner's call stack right now (asked by the watchdog when a test overran), each frame with whether
+        it was running already at remember_where(); or None."""
         if not (self.busy and self.pid and self.where_socket):
             return None
         import select

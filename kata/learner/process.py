@@ -104,7 +104,8 @@ def _alone(libc) -> None:
             f.write(text)
     learner = os.fork()
     if learner:  # in between: the judge's SIGUSR1 goes on to the learner; its end is ours
-        signal.signal(signal.SIGUSR1, lambda signum, frame: os.kill(learner, signal.SIGUSR1))
+        for asked in (signal.SIGUSR1, signal.SIGUSR2):  # "where are you?" and "remember where you are"
+            signal.signal(asked, lambda signum, frame: os.kill(learner, signum))
         sandbox.wait_and_mirror(learner)  # never returns
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
@@ -143,12 +144,22 @@ def serve(channel: Channel, where: socket.socket) -> None:
     server = _Server(channel, where, (out, err))
     wire.install(lambda request: channel.ask(request, server.answer))
     signal.signal(signal.SIGUSR1, server.tell_where)
+    signal.signal(signal.SIGUSR2, server.remember_where)
     while True:
         try:
             message = channel.receive()
         except ChannelClosed:
             os._exit(0)
         channel.send({**server.answer(message), "answers": message["id"]})
+
+
+def running_frames(frame) -> list:
+    """The frames running in this thread, outermost first, from a signal handler's `frame`."""
+    frames = []
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    return frames[::-1]
 
 
 class _Printed(io.TextIOBase):
@@ -197,11 +208,17 @@ class _Server:
         self.codec = Codec(self._remote, self._record_class, share_callables=True)
         self.trees: tuple[Path, ...] = ()
 
+    def remember_where(self, signum, frame) -> None:
+        """The judge's watchdog, shortly before a test's time runs out: keep the frames running now (held, so no
+        later call can be mistaken for one of them), to tell at the end which call ran all along: the loop's."""
+        self.remembered = running_frames(frame)
+
     def tell_where(self, signum, frame) -> None:
-        """The judge's watchdog asks where this process is (a test overran): the learner's call chain, and what
-        the call printed so far (the process is ended next, so its print would be lost with it)."""
-        stack = traceback.extract_stack(frame)
-        chain = [[f.filename, f.lineno, f.name] for f in stack]
+        """The judge's watchdog asks where this process is (a test overran): the learner's call chain, each step
+        with whether it was already running when the watchdog said remember_where, and what the call printed so
+        far (the process is ended next, so its print would be lost with it)."""
+        chain = [[f.f_code.co_filename, f.f_lineno, f.f_code.co_name, any(f is k for k in self.remembered)]
+                 for f in running_frames(frame)]
         out, err = (printed.take() for printed in self.printed)
         try:
             self.where.sendall((json.dumps({"chain": chain, "out": out, "err": err}) + "\n").encode())

@@ -116,6 +116,9 @@ def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tm
     assert all(any(line.strip().startswith("·") and t.name in line and "(not run)" in line for line in shown)
                for t in never), "\n".join(shown)
     assert "| cutting the context down" in "\n".join(shown), "what the call printed before it was stopped is shown"
+    # count_tokens was called again and again, cut_context ran all along: the loop is there, and the edit line says so
+    assert "The loop is in `cut_context`" in stopped.message, stopped.message
+    assert "u03_tokens_and_attention.py (`cut_context`, where the loop is)" in "\n".join(shown), "\n".join(shown)
 
 
 def _saved(path: Path, text: str, at: float) -> None:
@@ -413,20 +416,30 @@ def test_a_call_chain_skips_comprehension_frames():
     assert learner_frame(frames, (path.parent.resolve(),)).count("`") == 2
 
 
-def test_a_timeout_sends_the_learner_to_the_file_where_the_code_was_stopped():
-    """A U07 test stopped in U03's count_tokens (called by semantic_chunks): the last line sends the learner to
-    U03's file and `kata next 3`, as a stub or an echo in an earlier unit does; a loop of the unit's own, to its file."""
+def test_a_timeout_sends_the_learner_to_the_file_where_the_loop_is():
+    """A U07 test stopped in U03's count_tokens, called by semantic_chunks: the last line sends the learner to the
+    function the watchdog saw running all along ("The loop is in …"), in its own unit's file (U03's and `kata next 3`
+    when the loop is there); when nothing told, to both functions of the chain's end (a blind learner was once
+    sent to a green U03 for a loop in U07's semantic_chunks)."""
     u03, u07 = find(3), find(7)
-    said = ("This test ran for more than 10 s and was stopped, in `semantic_chunks` (exercises/u07_production_rag.py:243)"
-            " → `count_tokens` (exercises/u03_tokens_and_attention.py:75). An endless loop, …")
-    stopped = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "verify", "timeout", "", said,
-                                calls=["U07.semantic_chunks"])
-    shown = "\n".join(board.unit_lines(UnitResult(u07, [stopped], ended_how="timed out")))
-    assert f"Edit {u03.exercise}: U07 uses U03's `count_tokens`" in shown and "kata next 3" in shown, shown
-    own = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "verify", "timeout", "",
-                            said.split(" → ")[0] + ". An endless loop, …", calls=["U07.semantic_chunks"])
-    shown = "\n".join(board.unit_lines(UnitResult(u07, [own], ended_how="timed out")))
-    assert f"Edit {u07.exercise} (`semantic_chunks`" in shown, shown
+    chain = ("This test ran for more than 10 s and was stopped, in `semantic_chunks` (exercises/u07_production_rag.py:243)"
+             " → `count_tokens` (exercises/u03_tokens_and_attention.py:75).")
+
+    def shown(said: str) -> str:
+        stopped = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "verify", "timeout", "", said,
+                                    calls=["U07.semantic_chunks"])
+        return "\n".join(board.unit_lines(UnitResult(u07, [stopped], ended_how="timed out")))
+
+    outer = shown(chain + " The loop is in `semantic_chunks` (exercises/u07_production_rag.py:243): it ran all along, "
+                          "calling the functions after it again and again. An endless loop, …")
+    assert f"Edit {u07.exercise} (`semantic_chunks`, where the loop is)" in outer and u03.exercise not in outer.split(
+        "An endless loop")[-1], outer
+    inner = shown(chain + " The loop is in `count_tokens` (exercises/u03_tokens_and_attention.py:75): it ran all along.")
+    assert f"Edit {u03.exercise}: U07 uses U03's `count_tokens`, where the loop is" in inner and "kata next 3" in inner, inner
+    untold = shown(chain + " An endless loop, …")
+    assert "called by `semantic_chunks`" in untold and "the loop is in one of them" in untold, untold
+    own = shown(chain.split(" → ")[0] + ". An endless loop, …")
+    assert f"Edit {u07.exercise} (`semantic_chunks`" in own, own
 
 
 def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
