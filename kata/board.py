@@ -69,7 +69,7 @@ def board_lines(results: dict[str, UnitResult], notes=()) -> list[str]:
             detail = f"{stretch}compare with {unit.solution}"
         elif status == "in progress":
             passed, total = result.score("verify")
-            detail = f"{passed}/{total} verify tests pass"
+            detail = f"{passed}/{total} tests pass"
         elif status == "not started":
             detail = f"0/{result.score('verify')[1]} — {unit.exercise}"
         elif status in ("broken", "crashed", "timed out"):
@@ -207,7 +207,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
     unit = result.unit
     passed, total = result.score("verify")
     s_passed, s_total = result.score("stretch")
-    head = f"{unit.code} · {unit.title} — {passed}/{total} verify tests pass"
+    head = f"{unit.code} · {unit.title} — {passed}/{total} Verify and Contract tests pass"
     head += f", stretch {s_passed}/{s_total}" if s_total else ""
     lines = [paint(head, "bold")]
     if verbose:
@@ -222,6 +222,9 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         said = result.ended or (f"{own.name}: {own.message}" if own else "a test ran out of time.")
         lines += ["", paint(f"✘ {unit.code} {result.status}:", "broken"), *["  " + line for line in said.splitlines()]]
         lines += _printed(own) if own else []
+        if failure is own:  # the timeout is shown: then the first failure of another kind, a cause, when there is one
+            failure = next((t for t in result.tests if t.failing and t.state != "timeout" and t.kind != "stretch"
+                            and result.echo_of(t) is None), None)
         if failure and failure is not own and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
         lines += ["", _loop_line(unit, said)] if _loop_line(unit, said) else []

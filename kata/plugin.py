@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import linecache
 import os
+import re
 import types
 from pathlib import Path
 
@@ -133,13 +134,26 @@ def _stub_opening(message: str, target: impl.Target) -> str:
     """The opening of the docstring of the stub a test reached, read from the file that holds it (parsed, never
     run; the reference is out of sight here); "" when it cannot be read."""
     found = stubs.reached(message)
-    if not found:
-        return ""
+    return _opening_in(target.file_of(found[0].slug), found[1]) if found else ""
+
+
+SDK_OBJECT = re.compile(r"(\w+)\(\) returned a value that cannot cross.*? is an? ((?:anthropic|voyageai|ollama)\b)[\w.]*?\.(\w+),")
+
+
+def _docstring_opening(item, function: str) -> str:
+    """The opening of the docstring of `function` in the test's unit, read from the learner's file (parsed, never
+    run); "" when it is not there."""
+    unit = unit_of_path(item.path)
+    return _opening_in(item.config.kata_target.file_of(unit.slug), function) if unit else ""
+
+
+def _opening_in(path: Path, function: str) -> str:
+    """The first paragraph of `function`'s docstring in the file at `path`; "" when it cannot be read."""
     try:
-        tree = ast.parse(target.file_of(found[0].slug).read_text(encoding="utf-8"))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return ""
-    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == found[1]), None)
+    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function), None)
     return " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split()) if node else ""
 
 
@@ -287,6 +301,14 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
         return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped, in {overrun['where']}.{loop} "
                            f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)")
     if isinstance(error, CannotCross):  # the learner's function returned something that is not plain data
+        sdk = SDK_OBJECT.search(str(error))
+        if sdk:  # the commonest case: the vendor's response object handed back as it came
+            function = sdk[1]
+            opening = _docstring_opening(item, function)
+            testing.failed_clause[:] = [opening] if opening else []
+            return "failed", (f"Your code returned the {sdk[2]} SDK's own result object ({sdk[3]}) from {function}(), "
+                              f"where its docstring asks for plain data: read what it asks for out of that object "
+                              f"(its fields) and return that.")
         return "failed", f"Your code returned something the tests cannot read: {error}"
     if isinstance(error, wall.LearnerEnded):
         return "crashed", str(error)

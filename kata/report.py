@@ -9,6 +9,7 @@ and the harness read them. Whether a unit is done is decided in one place: `Unit
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -127,7 +128,7 @@ class UnitResult:
         """
         if not test.failing or not test.calls:
             return None
-        stub = _stub_of(test)
+        stub, raised = _stub_of(test), _raised_in(test)
         if stub and stub in test.calls:  # the function it calls is itself unwritten: a cause
             return None
         mine, cause = test.reach(), None
@@ -135,6 +136,8 @@ class UnitResult:
             if other is test or not other.failing or not other.calls:
                 continue
             if stub and stub not in other.reach():  # fixing `other` cannot write the stub this test reached
+                continue
+            if raised and raised not in other.reach():  # the exception is raised in a function `other` never runs
                 continue
             if set(other.calls) <= mine and not set(test.calls) <= other.reach():
                 cause = other
@@ -144,8 +147,10 @@ class UnitResult:
         deeper = self.echo_of(cause)
         if deeper:
             return deeper
-        # a cause stopped at a stub is that stub's; otherwise the function it called that `test` did not
-        function = _stub_of(cause) or next((c for c in cause.calls if c not in test.calls), cause.calls[0])
+        # a cause stopped at a stub is that stub's, one that raised is the raising function's; otherwise the
+        # function it called that `test` did not
+        function = (_stub_of(cause) or _raised_in(cause)
+                    or next((c for c in cause.calls if c not in test.calls), cause.calls[0]))
         code, _, name = function.partition(".")
         return cause, f"`{name}`" if code == self.unit.code else f"{code}'s `{name}`"
 
@@ -173,6 +178,18 @@ def _stub_of(test: TestResult) -> str:
     """The stub a test stopped at, by its qualified name ("U06.answer_from"); "" when it did not stop at one."""
     stub = stubs.reached(test.message) if test.state == "stub" else None
     return f"{stub[0].code}.{stub[1]}" if stub else ""
+
+
+RAISED_IN = re.compile(r"`([a-z]\w*)` \([^()]*?u(\d\d)_\w+\.py:\d+\)")  # a step of "Your code raised …, in …:"
+
+
+def _raised_in(test: TestResult) -> str:
+    """The unit function an exception of the learner's code was raised in, the innermost of its chain that is
+    not a private helper ("U03.token_budget"); "" when the test did not fail that way."""
+    if not test.message.startswith("Your code raised"):
+        return ""
+    steps = RAISED_IN.findall(test.message.split("\n")[0])
+    return f"U{steps[-1][1]}.{steps[-1][0]}" if steps else ""
 
 
 def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:

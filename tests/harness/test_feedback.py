@@ -475,3 +475,45 @@ def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
     shown = "\n".join(board.unit_lines(result, cause=cause))
     assert "This failure and 2 other(s) of U06" in shown and "cause to fix first" not in shown, shown
     assert "Edit exercises/u05_vector_search.py: U06 uses U05's `top_k`" in shown, shown
+
+
+def test_an_exception_raised_in_another_function_is_no_echo_of_a_failure_it_never_runs():
+    """token_budget raises a KeyError of its own while count_tokens (which it calls) fails another test: the
+    budget tests are a cause (fixing count_tokens leaves the KeyError); an exception raised in answer_from, called
+    by answer, is answer_from's, the function a cause is then named by (a blind learner was sent to answer)."""
+    u03, u06 = find(3), find(6)
+
+    def test(unit, name, state, message, calls):
+        return report.TestResult(f"{unit.test_file}::{name}", unit.slug, "verify", state, "", message, calls=calls)
+
+    counting = test(u03, "test_count", "failed", "It returned 7 …", ["U03.count_tokens"])
+    budget = test(u03, "test_budget", "failed", "Your code raised KeyError: 'tool output', in `token_budget` "
+                  "(exercises/u03_tokens_and_attention.py:154):\n| budget[name] = …", ["U03.token_budget"])
+    assert UnitResult(u03, [counting, budget]).echo_of(budget) is None
+    raised = "Your code raised KeyError: 'note_id', in `answer` (exercises/u06_rag_basics.py:152) → " \
+             "`answer_from` (exercises/u06_rag_basics.py:173):\n| …"
+    assert report._raised_in(test(u06, "test_answer", "failed", raised, ["U06.answer"])) == "U06.answer_from"
+
+
+def test_an_sdk_object_returned_is_said_as_such_with_the_functions_docstring(tmp_path):
+    """embed returning voyageai's EmbeddingsObject: the failure says it is the SDK's result object and quotes
+    embed's docstring, not the plumbing of the wall and a Verify line about cosines (a blind learner met both)."""
+    u04 = find(4)
+    tree = solutions_with(tmp_path, u04, "model=EMBEDDING_MODEL).embeddings", "model=EMBEDDING_MODEL)")
+    result = runner.run([u04], str(tree), use_cache=False, time_limit=60).results[u04.slug]
+    failure = result.first_failure
+    assert "voyageai SDK's own result object (EmbeddingsObject) from embed()" in failure.message, failure.message
+    assert failure.quote.startswith("Embed `texts`"), failure.quote
+
+
+def test_a_timeout_first_still_shows_the_first_failure_of_another_kind():
+    """A unit whose first failure is a timeout also shows its first other cause (U10: a loop in report, and grade
+    matching case-sensitively: a blind learner saw only the loop, and the grade failure only in `kata check`)."""
+    u10 = find(10)
+    stopped = report.TestResult(f"{u10.test_file}::test_report", u10.slug, "verify", "timeout", "",
+                                "This test ran for more than 10 s and was stopped, in `report` "
+                                "(exercises/u10_eval_datasets.py:240). An endless loop, …", calls=["U10.report"])
+    wrong = report.TestResult(f"{u10.test_file}::test_grade", u10.slug, "verify", "failed", "",
+                              "Called grade(…). It returned False, …", calls=["U10.grade"])
+    shown = "\n".join(board.unit_lines(UnitResult(u10, [wrong, stopped])))
+    assert "test_report: This test ran for more than" in shown and "✘ test_grade" in shown, shown
