@@ -103,6 +103,11 @@ def failure_lines(test) -> list[str]:
     label = {"stretch": "Stretch", "contract": "Contract (the docstring)"}.get(test.kind, "Verify")
     if test.kind == "verify" and not _in_course(test):  # a Verify test that quotes the docstring it checks
         label = "Verify (the docstring)"
+    from kata import stubs
+
+    stub = stubs.reached(test.message) if test.state == "stub" else None
+    if stub and stub[0].slug != test.unit:  # the quote is the docstring of an earlier unit's stub
+        label = f"{stub[0].code}'s docstring of {stub[1]}()"
     lines = [paint(f"✘ {test.name}", "broken")]
     if test.quote:
         lines.append(f"  {label}: “{test.quote}”")
@@ -153,6 +158,13 @@ def _echo_elsewhere(unit, cause: str) -> str:
 
 
 LOOP_AT = re.compile(r"`(\w+)` \(([^()]*?(u(\d\d)_\w+)\.py):\d+\)")  # a call chain's step: `f` (file:line)
+
+
+def _file_to_edit(unit, failure) -> str:
+    """The learner's file a failure is about: the unit's exercise, or a data file of theirs the failure names
+    (U10's own eval, `u10_my_eval.jsonl`)."""
+    named = re.search(rf"\b({re.escape(unit.slug[:3])}_[\w-]+\.jsonl)\b", failure.message)
+    return str(Path(unit.exercise).parent / named[1]) if named else unit.exercise
 
 
 def _loop_line(unit, said: str) -> str:
@@ -248,7 +260,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
         lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, cause) or
-                  f"Edit {unit.exercise} and run `kata next` again"
+                  f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:
         lines += ["", paint(f"✘ {stopped.name} ran out of time ({stopped.kind}):", "broken"),
