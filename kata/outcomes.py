@@ -61,9 +61,15 @@ def soundness_jobs(units: list[Unit], solutions: bool = False, catch: bool = Tru
     return jobs
 
 
+VERDICT_TIME_LIMIT = 30.0  # seconds a test in these runs: a busy machine must not make a correct test a timeout
+
+
 def run(jobs: dict[str, worker.Job]) -> dict[str, dict[str, UnitResult]]:
-    """Each job's per-unit results, by job name: the worker's children, two at a time."""
-    return dict(zip(jobs, worker.run(list(jobs.values()), parallel=2)))
+    """Each job's per-unit results, by job name: the worker's children, two at a time. No verdict recorded is a
+    timeout, so a longer limit than a learner's costs nothing here, and keeps a loaded machine (CI, a verify
+    beside other work) from failing a correct alternative whose slow test ran past 10 s."""
+    return dict(zip(jobs, worker.run(list(jobs.values()), parallel=2,
+                                     time_limit=max(worker.TIME_LIMIT, VERDICT_TIME_LIMIT))))
 
 
 def target(job_name: str, job: worker.Job, slug: str) -> str:
