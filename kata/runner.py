@@ -168,7 +168,27 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
         if test is not None:
             cause = other.echo_of(test)
             test, function = cause if cause else (test, test.calls[0].split(".")[1])
+        else:  # no failing test there calls only what this one uses: one that runs it through a caller may
+            test, function = _failing_through_a_caller(other, reach)
+        if test is not None:
             function = function if "'s `" in function else f"{unit.code}'s `{function.strip('`')}`"
             return (f"This failure may well be an echo: it fails because {function} does ({unit.code}'s own "
                     f"{test.name} fails). Fix that first: `kata next {unit.number}`.")
     return ""
+
+
+def _failing_through_a_caller(other: UnitResult, reach: set[str]):
+    """(a failing test of an earlier unit, the function it shares with `reach`) when that test calls a function
+    this unit does not use (U06's `answer`) which calls one it does (`answer_from`), and no other failing test
+    there explains it by the rest of what it runs (U06's `retrieve`); (None, "") otherwise."""
+    for test in other.tests:
+        if not test.failing or not test.calls or test.state == "stub" or other.echo_of(test) is not None:
+            continue
+        outside = test.reach() - reach
+        explained = any(o.failing and o.calls and set(o.calls) <= outside and not set(test.calls) <= set(o.calls)
+                        for o in other.tests)
+        shared = sorted(callee for name in test.calls for callee in other.unit.callees().get(name, ())
+                        if callee in reach and callee.startswith(f"{other.unit.code}."))  # that unit's own function
+        if shared and not explained:
+            return test, shared[0].split(".")[1]
+    return None, ""

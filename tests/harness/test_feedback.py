@@ -517,3 +517,20 @@ def test_a_timeout_first_still_shows_the_first_failure_of_another_kind():
                               "Called grade(…). It returned False, …", calls=["U10.grade"])
     shown = "\n".join(board.unit_lines(UnitResult(u10, [wrong, stopped])))
     assert "test_report: This test ran for more than" in shown and "✘ test_grade" in shown, shown
+
+
+def test_an_echo_of_an_earlier_unit_is_found_through_a_caller_this_unit_does_not_use():
+    """U07's compare uses U06's answer_from; U06's failing test calls answer (which calls answer_from and retrieve):
+    with retrieve's own test passing, U07's failure may well echo answer_from (a blind learner who broke answer_from
+    was told to fix U07's compare); with retrieve's failing too, nothing is claimed."""
+    u06 = find(6)
+    reach = {"U07.compare", *report.depends_on("U07.compare")}
+
+    def test(name, state, calls):
+        return report.TestResult(f"{u06.test_file}::{name}", u06.slug, "verify", state, "", "It returned …", calls=calls)
+
+    answer = test("test_answer", "failed", ["U06.answer"])
+    found = runner._failing_through_a_caller(UnitResult(u06, [answer, test("test_retrieve", "passed", ["U06.retrieve"])]), reach)
+    assert found == (answer, "answer_from"), found
+    both = UnitResult(u06, [answer, test("test_retrieve", "failed", ["U06.retrieve"])])
+    assert runner._failing_through_a_caller(both, reach) == (None, "")
