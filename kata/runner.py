@@ -98,6 +98,16 @@ def first_unfinished(impl_spec: str = "exercises", quick: bool = False,
     return None, notes
 
 
+def unfinished_uses(unit: Unit, impl_spec: str = "exercises", quick: bool = False,
+                    extra: tuple[str, ...] = ()) -> dict[str, UnitResult]:
+    """The earlier units `unit` uses that are not done, run (or read from the cache): {code: result}."""
+    from kata.units import find
+
+    results = {code: run([find(code)], impl_spec, quick=quick, extra=extra).results[find(code).slug]
+               for code in unit.uses}
+    return {code: result for code, result in results.items() if result.status != "done"}
+
+
 def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
                     extra: tuple[str, ...] = ()) -> tuple[UnitResult | None, list[str], Unit | None]:
     """The unit the learner is on, its notes, and the first earlier unit that is not done (None if none).

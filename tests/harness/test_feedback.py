@@ -152,6 +152,14 @@ def test_kata_next_n_shows_the_unit_chosen(capsys):
     assert f"{unit.code} · {unit.title}" in capsys.readouterr().out
 
 
+def test_kata_next_n_names_the_earlier_units_it_uses_left_unfinished(capsys):
+    """`kata next 6` on the stubs: U06 uses U04's embed and U05's top_k, both unfinished; a line says so and
+    which to open first (a blind learner on U06 was never told, though the docs promised a line)."""
+    cli.main(["next", "6"])
+    said = capsys.readouterr().out
+    assert "(U06 uses U04's embed (not started); U05's top_k (not started)" in said and "kata next 4` shows" in said, said
+
+
 def test_restore_asks_then_brings_the_backup_back_and_keeps_the_current_file(tmp_path, monkeypatch, capsys):
     unit = READY[0]
     tree = tmp_path / "exercises"
