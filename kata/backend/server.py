@@ -16,7 +16,10 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from kata.backend import __version__, common, core, embedder
+import kata.backend.common as common
+import kata.backend.core as core
+import kata.backend.embedder as embedder
+from kata.backend.core import __version__
 
 MAX_BODY = 32 * 1024 * 1024
 
