@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import wall
+from kata import replay, wall
 from kata.units import unit_of_path
 
 MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
@@ -293,6 +293,7 @@ def main(job: dict, msg_fd: int) -> None:
         watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
         watchdog.start()
         _clock[:] = [watchdog, messages]
+        replay.pause_clock_with(kata_time)  # the reference backend's computing is not the learner's time
         reporter = Reporter(on_result=lambda test: messages.send("result", test=test.to_dict()),
                             on_start=lambda nodeid: messages.send("start", nodeid=nodeid))
         collected = _Collected(messages)

@@ -276,8 +276,10 @@ def prime(job: Job) -> None:
     from kata import child
 
     child.prime(list(job.args))
+    from kata import replay
     from kata.backend import vectors
 
+    replay.hand_the_backend_its_folders()  # for a show too, which starts no pytest session (and so no replay.configure)
     vectors.ensure()  # the backend's vector store, made here: the sandboxed child sees it read-only
     gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
     _primed.append(True)
