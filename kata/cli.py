@@ -45,6 +45,7 @@ STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
 
 
 STRICT = "--strict-replay"
+WARM_COMMANDS = "kata.cli:warm_commands"  # what the warm daemon (kata/daemon.py) calls to run commands, named for it
 
 
 def _extra(args) -> tuple[str, ...]:
@@ -642,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", cmd_status)
     bytecode.ensure()
     if daemon.wanted(args.command, getattr(args, "live", False)):
-        code = daemon.call(argv)  # in the warm kata of this checkout (kata/daemon.py); None: it cannot serve here
+        code = daemon.call(argv, WARM_COMMANDS)  # in the warm kata of this checkout (kata/daemon.py); None: it cannot serve here
         if code is not None:
             return code
     try:
@@ -650,6 +651,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # the learner pressed Ctrl-C: the worker has stopped its child already
         print("\nStopped.", file=sys.stderr)
         return 130
+
+
+def warm_commands():
+    """Called once in the warm daemon (kata/daemon.py) as it starts: the imports every command would pay, and
+    the function that runs one command there (after the daemon has taken on the client's streams)."""
+    from kata import show  # noqa: F401 - `kata show`'s imports, paid once
+
+    def run(argv: list[str]) -> int:
+        board._COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ  # decided at import, in the daemon
+        return main(argv)
+
+    return run
 
 
 if __name__ == "__main__":
