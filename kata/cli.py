@@ -46,6 +46,7 @@ STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
 
 STRICT = "--strict-replay"
 WARM_COMMANDS = "kata.cli:warm_commands"  # what the warm daemon (kata/daemon.py) calls to run commands, named for it
+SHOW = "kata.show:main"  # what a show job runs in the worker's child, named for it (kata/child.py imports no command)
 
 
 def _extra(args) -> tuple[str, ...]:
@@ -451,7 +452,7 @@ def cmd_show(args) -> int:
     def run(live: str = "") -> int:
         from kata.live import SHOW_TIME_LIMIT as LIVE_TIME_LIMIT
 
-        job = worker.Job([find(slug)], tree, show=slug, impl_spec=show_impl, live=live)
+        job = worker.Job([find(slug)], tree, show=slug, show_with=SHOW, impl_spec=show_impl, live=live)
         printout, problem = worker.show(job, time_limit=LIVE_TIME_LIMIT if live else show.SHOW_TIME_LIMIT)
         print(board.as_typed(printout.rstrip()))
         if problem:
@@ -470,7 +471,7 @@ def cmd_plot(args) -> int:
     except ValueError as error:
         raise SystemExit(board.as_typed(f"kata: {error}")) from None
     unit = find(slug)
-    job = worker.Job([unit], tree, show=f"plot:{slug}", impl_spec=str(args.impl))
+    job = worker.Job([unit], tree, show=f"plot:{slug}", show_with=SHOW, impl_spec=str(args.impl))
     printout, problem = worker.show(job, time_limit=show.SHOW_TIME_LIMIT)
     data = plots.parse(printout)
     if data is None:
