@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kata.report import UnitResult
-from kata.units import ROOT, Unit
+from kata.units import ROOT, Unit, cache_folder
 
 ENV_PREFIXES = ("KATA_", "ANTHROPIC_", "VOYAGE_", "OLLAMA_", "HYPOTHESIS", "PYTHONHASHSEED", "TIKTOKEN_")
 KATA_FILES = ("kata", "conftest.py", "pyproject.toml", "uv.lock")
@@ -31,7 +31,7 @@ KEEP = 300  # entries kept; the oldest go first
 
 
 def folder() -> Path:
-    return Path(os.environ.get("KATA_CACHE_DIR") or ROOT / ".kata" / "cache")
+    return cache_folder()
 
 
 def _hash_file(digest, path: Path) -> None:

@@ -165,13 +165,9 @@ def explain_miss(miss, unit_number: int | None = None) -> str:
     """The teaching message for a request that no cassette holds: short, and complete in itself.
 
     Outside --strict-replay a miss happens only where the reference backend may not answer (a cassette
-    recorded live): one more line says why.
+    recorded live): replay.explain_miss adds the line that says why.
     """
-    from kata import replay
-
-    text = _explain_miss(miss, unit_number)
-    why = None if replay.strict() or not is_api_request(miss.failed_request.uri) else replay.refusal(miss.cassette)
-    return f"{text}\n{why}" if why else text
+    return _explain_miss(miss, unit_number)
 
 
 def _explain_miss(miss, unit_number: int | None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import json
 import os
 import resource
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import wall
+from kata import replay, wall
 from kata.units import unit_of_path
 
 MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
@@ -72,8 +73,7 @@ def warm() -> None:
     import vcr  # noqa: F401
     import voyageai  # noqa: F401
 
-    import kata.plugin  # noqa: F401
-
+    # the kata's plugin is imported by pytest itself (conftest.py), in the priming session: never named here
     anthropic.Anthropic(api_key="warm-up")  # the SDKs build their models on first use: pay for it once
     voyageai.Client(api_key="warm-up")
 
@@ -281,16 +281,23 @@ def _own_streams() -> None:
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace", line_buffering=True)
 
 
+def named(spec: str):
+    """The function a job names as "module:function" (a show, the lessons): the command above chose it, and
+    a name crosses a spawned child's command line where a function would not."""
+    module, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def _lessons(reporter, job: dict, messages: _Messages) -> None:
-    """What green means: each unit that turned green here gets its lesson, from the learner's code (kata/lessons.py)."""
-    from kata import lessons
+    """What green means: each unit that turned green here gets its lesson, from the learner's code (job["lessons"]
+    names the function, kata/lessons.py's compute)."""
     from kata.report import group
     from kata.units import BY_SLUG
 
     units = [BY_SLUG[slug] for slug in dict.fromkeys(t.unit for t in reporter.results)]
     green = [slug for slug, result in group(reporter.results, units).items() if result.status == "done"]
     try:
-        lessons.compute(green, job["trees"][0], lambda slug, lines: messages.send("lesson", unit=slug, lines=lines))
+        named(job["lessons"])(green, job["trees"][0], lambda slug, lines: messages.send("lesson", unit=slug, lines=lines))
     except BaseException:  # noqa: BLE001 - no lesson, and nothing else changes
         pass
 
@@ -324,16 +331,15 @@ def main(job: dict, msg_fd: int) -> None:
         from kata.report import Reporter
 
         if job.get("show"):  # `kata show`: no tests, the unit's own printout (the parent times it as one test)
-            from kata import show
-
             messages.send("start", nodeid=f"kata show::{job['show']}")
-            show.main(job["show"], job["impl"])
+            named(job["show_with"])(job["show"], job["impl"])
             messages.send("done", code=0)
             return
         os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code; short tracebacks
         watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
         watchdog.start()
         _clock[:] = [watchdog, messages]
+        replay.pause_clock_with(kata_time)  # the reference backend's computing is not the learner's time
         reporter = Reporter(on_result=lambda test: messages.send("result", test=test.to_dict()),
                             on_start=lambda nodeid: messages.send("start", nodeid=nodeid))
         collected = _Collected(messages)

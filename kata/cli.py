@@ -45,6 +45,8 @@ STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
 
 
 STRICT = "--strict-replay"
+WARM_COMMANDS = "kata.cli:warm_commands"  # what the warm daemon (kata/daemon.py) calls to run commands, named for it
+SHOW = "kata.show:main"  # what a show job runs in the worker's child, named for it (kata/child.py imports no command)
 
 
 def _extra(args) -> tuple[str, ...]:
@@ -453,7 +455,7 @@ def cmd_show(args) -> int:
     def run(live: str = "") -> int:
         from kata.live import SHOW_TIME_LIMIT as LIVE_TIME_LIMIT
 
-        job = worker.Job([find(slug)], tree, show=slug, impl_spec=show_impl, live=live)
+        job = worker.Job([find(slug)], tree, show=slug, show_with=SHOW, impl_spec=show_impl, live=live)
         printout, problem = worker.show(job, time_limit=LIVE_TIME_LIMIT if live else show.SHOW_TIME_LIMIT)
         print(board.as_typed(printout.rstrip()))
         if problem:
@@ -472,7 +474,7 @@ def cmd_plot(args) -> int:
     except ValueError as error:
         raise SystemExit(board.as_typed(f"kata: {error}")) from None
     unit = find(slug)
-    job = worker.Job([unit], tree, show=f"plot:{slug}", impl_spec=str(args.impl))
+    job = worker.Job([unit], tree, show=f"plot:{slug}", show_with=SHOW, impl_spec=str(args.impl))
     printout, problem = worker.show(job, time_limit=show.SHOW_TIME_LIMIT)
     data = plots.parse(printout)
     if data is None:
@@ -645,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", cmd_status)
     bytecode.ensure()
     if daemon.wanted(args.command, getattr(args, "live", False)):
-        code = daemon.call(argv)  # in the warm kata of this checkout (kata/daemon.py); None: it cannot serve here
+        code = daemon.call(argv, WARM_COMMANDS)  # in the warm kata of this checkout (kata/daemon.py); None: it cannot serve here
         if code is not None:
             return code
     try:
@@ -653,6 +655,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # the learner pressed Ctrl-C: the worker has stopped its child already
         print("\nStopped.", file=sys.stderr)
         return 130
+
+
+def warm_commands():
+    """Called once in the warm daemon (kata/daemon.py) as it starts: the imports every command would pay, and
+    the function that runs one command there (after the daemon has taken on the client's streams)."""
+    from kata import show  # noqa: F401 - `kata show`'s imports, paid once
+
+    def run(argv: list[str]) -> int:
+        board._COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ  # decided at import, in the daemon
+        return main(argv)
+
+    return run
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ ANSWER_TIMEOUT = 30.0  # seconds a daemon may take to say it started a command, 
 REQUEST = {"key", "argv", "sys_argv", "cwd", "env", "umask", "encoding"}  # what a command's request carries
 KEY_FILES = ("kata", "conftest.py", "pyproject.toml", "uv.lock", "cassettes", "sample-corpus", "models", "evals")
 
-SERVE = "import sys; from kata.daemon import serve; serve(sys.argv[1], int(sys.argv[2]))"
+SERVE = "import sys; from kata.daemon import serve; serve(sys.argv[1], int(sys.argv[2]), sys.argv[3])"
 
 _serving: list[bool] = []  # set in the daemon (and so in its forks): a command there never calls a daemon
 
@@ -178,7 +178,7 @@ def _lock_is_free() -> bool | None:
         os.close(fd)
 
 
-def _start(current_key: str) -> subprocess.Popen | None:
+def _start(current_key: str, commands: str) -> subprocess.Popen | None:
     """Start a daemon if none is alive (the lock is free), handing it the lock; None when one is."""
     import fcntl
 
@@ -196,7 +196,7 @@ def _start(current_key: str) -> subprocess.Popen | None:
             os.replace(LOG, LOG.with_suffix(".log.1"))
         log = open(LOG, "w")
         try:
-            return subprocess.Popen([sys.executable, "-c", SERVE, current_key, str(fd)], cwd=ROOT,
+            return subprocess.Popen([sys.executable, "-c", SERVE, current_key, str(fd), commands], cwd=ROOT,
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(fd,),
                                     start_new_session=True)  # its own session: the terminal's Ctrl-C is the client's
         finally:
@@ -205,7 +205,7 @@ def _start(current_key: str) -> subprocess.Popen | None:
         os.close(fd)  # the daemon holds the lock through its own copy
 
 
-def _reach(current_key: str) -> socket.socket | None:
+def _reach(current_key: str, commands: str) -> socket.socket | None:
     """A connection to the living daemon; None (the command then runs in its own process, as today) when
     none listens yet: one is started for the next command unless one is starting already. Never waits."""
     problem = _not_ours(STATE, "folder") or _not_ours(SOCKET, "socket")
@@ -226,7 +226,7 @@ def _reach(current_key: str) -> socket.socket | None:
         pass
     try:
         STATE.mkdir(mode=0o700, exist_ok=True)
-        _start(current_key)  # None: one is starting (it holds the lock)
+        _start(current_key, commands)  # None: one is starting (it holds the lock)
     except OSError as error:
         _say(f"the warm kata cannot start here ({error}); running this command without it.")
     return None
@@ -249,9 +249,11 @@ def _answers(conn: socket.socket):
             yield json.loads(line)
 
 
-def call(argv: list[str]) -> int | None:
+def call(argv: list[str], commands: str) -> int | None:
     """Run `kata argv` in the warm daemon: its exit status, or None when the daemon cannot serve it
-    (the caller then runs it in this process)."""
+    (the caller then runs it in this process). `commands` names, as "module:function", what a new daemon
+    calls once to warm up and get the function that runs one command (kata/cli.py's warm_commands): handed
+    by the command line, which is above the runner (kata/layers.py), and named since the daemon is a new process."""
     try:
         float(IDLE)
     except ValueError:
@@ -260,7 +262,7 @@ def call(argv: list[str]) -> int | None:
     current = key()
     for _ in range(3):  # a daemon with another key stops, and the next try starts a new one
         try:
-            conn = _reach(current)
+            conn = _reach(current, commands)
         except KeyboardInterrupt:  # while a new daemon starts: it goes on starting, for the next command
             print("\nStopped.", file=sys.stderr)
             return 130
@@ -339,10 +341,15 @@ def stop() -> int:
 # The daemon ------------------------------------------------------------------------------------------
 
 
-def _warm() -> None:
+def _warm(commands: str) -> None:
     """What a command's process would import and prime, done once before the daemon listens."""
-    from kata import board, cli, runner, sandbox, show, worker  # noqa: F401
+    import importlib
+
+    from kata import runner, sandbox, worker
     from kata.units import UNITS
+
+    module, _, function = commands.partition(":")
+    _commands[:] = [getattr(importlib.import_module(module), function)()]  # the commands' imports, and their runner
 
     ready = [u for u in UNITS if u.ready]
     worker.prime(worker.Job(ready, ROOT / "exercises", args=runner.pytest_args(ready, "exercises", (), False)))
@@ -609,7 +616,7 @@ def _as_the_client(request: dict) -> int:
     import io
     import tempfile
 
-    from kata import board, cache, cli
+    from kata import cache
 
     os.environ.clear()
     os.environ.update(request["env"])
@@ -624,12 +631,12 @@ def _as_the_client(request: dict) -> int:
                                   line_buffering=os.isatty(fd), write_through=name == "stderr")
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-    board._COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ  # decided at import, in the daemon
     cache._fixed_inputs.cache_clear()  # the cache's keys from the files as they are now
-    return cli.main(request["argv"])
+    return _commands[0](request["argv"])
 
 
 _kept: list[tuple] = []
+_commands: list = []  # the function that runs one command, from the command line's warm_commands (see call)
 
 
 def _exit_code(stop: SystemExit) -> int:
@@ -657,7 +664,7 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
-def serve(key_: str, lock_fd: int) -> None:
+def serve(key_: str, lock_fd: int, commands: str) -> None:
     _serving.append(True)
     os.ftruncate(lock_fd, 0)
     os.pwrite(lock_fd, str(os.getpid()).encode(), 0)  # for `kata stop` while it starts
@@ -665,7 +672,7 @@ def serve(key_: str, lock_fd: int) -> None:
     daemon = _Daemon(key_, lock_fd)
     started = time.monotonic()
     try:
-        _warm()
+        _warm(commands)
         print(f"warmed in {time.monotonic() - started:.1f} s", flush=True)
         daemon.listen()
     except BaseException:

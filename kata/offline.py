@@ -61,20 +61,19 @@ def blocked_call(error: BaseException | None) -> NetworkBlocked | None:
     return causes.find_cause(error, NetworkBlocked)
 
 
-def explain_blocked(error: BaseException) -> str | None:
-    """The teaching message for a blocked network call inside `error`, with the learner's line; or None."""
+def explain_blocked(error: BaseException, folders, display_path=str) -> str | None:
+    """The teaching message for a blocked network call inside `error`, with the learner's line; or None.
+    `folders`: a callable giving the learner's folders (its tree, its swapped-in files' folders), asked only
+    when a call was blocked; `display_path`: how a learner's file is named (the plugin hands impl's)."""
     blocked = blocked_call(error)
     if blocked is None:
         return None
-    from kata import impl, testing
-
-    target = testing.current_target()
-    folders = {target.tree, *(path.parent for _, path in target.swaps)}
+    folders = set(folders())
     # the learner's frames: carried by an error that crossed the wall from the learner's process, else its own
     frames = [traceback.FrameSummary(f[0], f[1], f[2]) for f in getattr(blocked, "kata_frames", None) or
               getattr(error, "kata_frames", None) or []] or traceback.extract_tb(error.__traceback__)
     mine = [f for f in frames if Path(f.filename).parent in folders]
-    where = f"\n(the call is at {impl.display_path(Path(mine[-1].filename))}:{mine[-1].lineno})" if mine else ""
+    where = f"\n(the call is at {display_path(Path(mine[-1].filename))}:{mine[-1].lineno})" if mine else ""
     return f"{blocked}{where}"
 
 

@@ -325,12 +325,17 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
         return "failed", raised
     miss = cassettes.cassette_miss(error)
     if miss is not None:
-        return "cassette", cassettes.explain_miss(miss, unit.number if unit else None)
-    if (blocked := offline.explain_blocked(error)) is not None:  # learner code reached for the network
+        return "cassette", replay.explain_miss(miss, unit.number if unit else None)
+    if (blocked := offline.explain_blocked(error, _learner_folders, impl.display_path)) is not None:  # learner code reached for the network
         return "network", blocked
     if item.get_closest_marker("vcr") and cassettes.is_unreadable_cassette(error):
         return "cassette", cassettes.explain_unreadable(error, unit, item.name)
     return None
+
+
+def _learner_folders() -> set[Path]:
+    target = testing.current_target()
+    return {target.tree, *(path.parent for _, path in target.swaps)}
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")

@@ -32,8 +32,10 @@ _PYTEST_IN = ("import pathlib, sys, pytest, kata.cassettes as c; "
 
 def start_backend():
     """The reference backend on a free loopback port, in a background thread."""
+    from kata import replay
     from kata.backend.server import make_server
 
+    replay.hand_the_backend_its_folders()
     server = make_server("127.0.0.1", 0)
     # polled every 20 ms, not socketserver's 0.5 s: shutdown() waits for the next poll, and a green unit's
     # lesson and `kata show` stop it at their end (0.5 s of every such command)
@@ -135,7 +137,9 @@ def _shown(path: Path) -> str:
 
 
 def serve(port: int) -> int:
+    from kata import replay
     from kata.backend.server import serve as serve_forever
 
+    replay.hand_the_backend_its_folders()  # its vectors kept on disk, as in every other command
     serve_forever("127.0.0.1", port)
     return 0

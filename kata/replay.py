@@ -22,12 +22,14 @@ How: vcrpy's stubs (httpx, requests, aiohttp) all ask `Cassette.can_play_respons
 from __future__ import annotations
 
 import base64
+import contextlib
 import http
 import json
 import os
 from urllib.parse import urlsplit
 
 from kata.offline import RECORDING_ENV
+from kata.units import cache_folder
 
 REPLAY_HEADER = "x-kata-replay"
 COMPUTED = "computed offline by the reference backend (no recording matched)"
@@ -35,17 +37,33 @@ COMPUTED = "computed offline by the reference backend (no recording matched)"
 _state = {"strict": False}
 
 
-def kata_time():
-    """The worker child's clock pause (kata.child), or nothing outside the worker."""
-    from kata import child
+_clock = [contextlib.nullcontext]  # the worker child's clock pause, registered by kata/child.py; nothing outside it
 
-    return child.kata_time()
+
+def kata_time():
+    """The worker child's clock pause (registered from above by kata.child), or nothing outside the worker."""
+    return _clock[0]()
+
+
+def pause_clock_with(pause) -> None:
+    """Called by the worker's child: `pause()` is a context manager that stops the test's clock meanwhile."""
+    _clock[0] = pause
 
 
 def configure(strict: bool) -> None:
     """Called from the plugin's pytest_configure (once per session, so a warm worker never keeps a stale value)."""
     _state["strict"] = bool(strict)
     install()
+    hand_the_backend_its_folders()
+
+
+def hand_the_backend_its_folders() -> None:
+    """The reference backend keeps its vectors beside the result cache, seeded from the cassettes: replay starts it
+    in process, so replay says where (the backend itself knows neither folder)."""
+    from kata.backend import vectors
+    from kata.cassettes import CASSETTES
+
+    vectors.use(cache_folder, CASSETTES)
 
 
 def strict() -> bool:
@@ -76,6 +94,16 @@ def refusal(cassette) -> str | None:
     except AttributeError:  # pragma: no cover - a cassette stand-in with slots
         pass
     return reason
+
+
+def explain_miss(miss, unit_number: int | None = None) -> str:
+    """cassettes.explain_miss, and outside --strict-replay the line that says why this cassette's miss was not
+    computed (it was recorded live, or holds vectors of another size)."""
+    from kata.cassettes import explain_miss as the_diff, is_api_request
+
+    text = the_diff(miss, unit_number)
+    why = None if strict() or not is_api_request(miss.failed_request.uri) else refusal(miss.cassette)
+    return f"{text}\n{why}" if why else text
 
 
 def computes_for(cassette, request) -> bool:

@@ -14,6 +14,10 @@ from kata import cache, impl, safekeeping, worker
 from kata.report import UnitResult, next_unit
 from kata.units import ROOT, UNITS, Unit
 
+# What computes a green unit's lesson in the worker's child, named (never imported) from here: kata/lessons.py
+# runs the learner's code as `kata show` does, a command above the runner (kata/layers.py).
+LESSONS = "kata.lessons:compute"
+
 
 @dataclass
 class Run:
@@ -74,7 +78,7 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
     if todo:
         kept = safekeeping.snapshot(target.tree)
         job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra), live=live,
-                         lessons=lessons and not swaps and not quick and not live)  # a green unit's lesson, from the
+                         lessons=LESSONS if lessons and not swaps and not quick and not live else "")  # a green unit's lesson, from the
                                                                         # learner's own code (not in quick re-runs: speed first)
         fresh = worker.run([job], time_limit=time_limit)[0]
         notes = safekeeping.restore(kept)

@@ -7,11 +7,18 @@ Verify and Stretch texts are quoted from ../shared/course/practice-06-ai-enginee
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def cache_folder() -> Path:
+    """Where the kata keeps what it computed (unit results, the backend's vectors): .kata/cache/, or
+    KATA_CACHE_DIR (the harness's own). Here, below every layer that hands it on (kata/layers.py)."""
+    return Path(os.environ.get("KATA_CACHE_DIR") or ROOT / ".kata" / "cache")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ reported as crashed with its last output, never as a success; the units after it
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import secrets
@@ -44,9 +45,11 @@ class Job:
     swaps: tuple[tuple[str, Path], ...] = ()
     args: tuple[str, ...] = ()  # the pytest arguments (files, --impl, ...), made by kata.runner
     show: str = ""  # instead of tests: `kata show` of this unit (its printout is the result)
+    show_with: str = ""  # what runs that show, as "module:function" (called with show, impl_spec): the command names it
     impl_spec: str = "exercises"
     live: str = ""  # `--live`: the URL of the kata's live endpoint (kata/live.py), which the child's SDKs call
-    lessons: bool = False  # after the tests, each green unit's lesson from the learner's own results (kata/lessons.py)
+    lessons: str = ""  # after the tests, each green unit's lesson from the learner's own results: what computes it,
+                       # as "module:function" (kata/lessons.py's compute), named from above: the child imports no command
 
 
 class _Output:
@@ -135,7 +138,7 @@ class _Child:
 def _job_spec(job: Job, token: str, time_limit: float) -> dict:
     trees = [str(job.tree.resolve())] + [str(Path(p).resolve()) for _, p in job.swaps]
     return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT),
-            "show": job.show, "impl": job.impl_spec, "lessons": job.lessons}
+            "show": job.show, "show_with": job.show_with, "impl": job.impl_spec, "lessons": job.lessons}
 
 
 def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...] = ()) -> _Child:
@@ -276,8 +279,12 @@ def prime(job: Job) -> None:
     from kata import child
 
     child.prime(list(job.args))
+    if job.show_with:  # a show's own imports, as a test run's collection imports the tests'
+        importlib.import_module(job.show_with.partition(":")[0])
+    from kata import replay
     from kata.backend import vectors
 
+    replay.hand_the_backend_its_folders()  # for a show too, which starts no pytest session (and so no replay.configure)
     vectors.ensure()  # the backend's vector store, made here: the sandboxed child sees it read-only
     gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
     _primed.append(True)

@@ -23,17 +23,9 @@ In process:  `from kata.backend import embed, handle`. Importing costs little (n
 loads on the first embedding (about a second) and tiktoken on the first token count.
 """
 
-__version__ = "1.0.0"
-
-from kata.backend.responder import RESPONDER_NAME, RESPONDER_VERSION  # noqa: E402
-
-MODEL_PROVENANCE = "all-MiniLM-L6-v2 (384-d, numpy forward pass, CPU)"
-PROVENANCE = (f"foundations-katas reference backend {__version__}; embeddings={MODEL_PROVENANCE}; "
-              f"messages={RESPONDER_NAME} {RESPONDER_VERSION} (deterministic rules over MiniLM embeddings, "
-              f"no language model); not Voyage, Anthropic or Ollama output")
-assert PROVENANCE.isascii() and "\n" not in PROVENANCE
-
-from kata.backend.core import handle  # noqa: E402
+# The version and the provenance every answer carries live in core.py (the submodules import their siblings,
+# never this __init__, so the package has no import circle); here they are re-exported.
+from kata.backend.core import MODEL_PROVENANCE, PROVENANCE, __version__, handle  # noqa: E402
 from kata.backend.embedder import embed  # noqa: E402
 
-__all__ = ["PROVENANCE", "embed", "handle"]
+__all__ = ["MODEL_PROVENANCE", "PROVENANCE", "__version__", "embed", "handle"]

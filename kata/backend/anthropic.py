@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from kata.backend import embedder, responder
+import kata.backend.embedder as embedder
+import kata.backend.responder as responder
 from kata.backend.common import TOKENS_TIKTOKEN, ApiError, count_tiktoken, cut_reply, digest, required_str
 from kata.backend.prompt import Prompt, Reply, Tool, Turn
 from kata.models import ANTHROPIC_MODELS

@@ -14,8 +14,19 @@ import sys
 import time
 import traceback
 
-from kata.backend import PROVENANCE, __version__, anthropic, embedder, ollama, responder, voyage
+import kata.backend.anthropic as anthropic
+import kata.backend.embedder as embedder
+import kata.backend.ollama as ollama
+import kata.backend.responder as responder
+import kata.backend.voyage as voyage
 from kata.backend.common import TOKENS_MINILM, TOKENS_TIKTOKEN, ApiError
+
+__version__ = "1.0.0"
+MODEL_PROVENANCE = "all-MiniLM-L6-v2 (384-d, numpy forward pass, CPU)"
+PROVENANCE = (f"foundations-katas reference backend {__version__}; embeddings={MODEL_PROVENANCE}; "
+              f"messages={responder.RESPONDER_NAME} {responder.RESPONDER_VERSION} (deterministic rules over MiniLM "
+              f"embeddings, no language model); not Voyage, Anthropic or Ollama output")
+assert PROVENANCE.isascii() and "\n" not in PROVENANCE
 
 PROVIDERS = (voyage, anthropic, ollama)
 

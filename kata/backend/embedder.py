@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kata.backend import vectors
+import kata.backend.vectors as vectors
 from kata.backend.minilm import DIMENSION, MAX_TOKENS, MiniLM
 
 MODEL_NAME = "all-MiniLM-L6-v2"

@@ -10,7 +10,9 @@ import json
 import time
 from datetime import UTC, datetime
 
-from kata.backend import embedder, local_model, responder
+import kata.backend.embedder as embedder
+import kata.backend.local_model as local_model
+import kata.backend.responder as responder
 from kata.backend.common import TOKENS_TIKTOKEN, ApiError, count_tiktoken, cut_reply
 from kata.backend.prompt import Prompt, Tool, Turn
 from kata.models import is_ollama_model

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from kata.backend import grounded
+import kata.backend.grounded as grounded
 from kata.backend.prompt import Prompt, Reply
 from kata.backend.text import content_stems, content_words, split_sentences, stem, words
 

@@ -14,9 +14,14 @@ import argparse
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from kata.backend import __version__, common, core, embedder
+import kata.backend.common as common
+import kata.backend.core as core
+import kata.backend.embedder as embedder
+import kata.backend.vectors as vectors
+from kata.backend.core import __version__
 
 MAX_BODY = 32 * 1024 * 1024
 
@@ -145,7 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m kata.backend", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--vectors", type=Path, help="keep computed vectors in this folder (`kata serve`: .kata/cache)")
+    parser.add_argument("--recordings", type=Path, help="seed that store from the cassettes in this folder")
     args = parser.parse_args(argv)
+    if args.vectors and args.recordings:  # else every vector is computed: this package knows no cache and no cassette
+        vectors.use(lambda: args.vectors, args.recordings)
     serve(args.host, args.port)
 
 

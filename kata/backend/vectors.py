@@ -7,6 +7,10 @@ the cassettes the reference backend recorded: those vectors are this same model'
 reproduces every one of them to 1.3e-7, which tests/harness/test_encoder.py proves without this
 store), so a text a cassette holds gets exactly the recorded vector, and one it does not is computed.
 Live recordings (no `x-kata-backend` header, or not 384 numbers) never enter the store.
+
+The backend knows neither the result cache nor the cassettes: whoever starts it hands it both folders
+with `use` (replay for the tests, the worker before it forks, `kata serve`). Until then, and wherever the
+folder cannot be written, every vector is computed, as it always could be.
 """
 
 from __future__ import annotations
@@ -19,11 +23,21 @@ import threading
 
 import numpy as np
 
+from collections.abc import Callable
+from pathlib import Path
+
 from kata.backend.minilm import DIMENSION
 
 FORMAT = f"all-MiniLM-L6-v2/{DIMENSION}/1"  # change it and every stored vector is ignored
 _lock = threading.Lock()
 _db: sqlite3.Connection | None = None
+_folders: dict = {}  # "store": a callable naming the store's folder, "recordings": the cassettes' folder (see use)
+
+
+def use(store: Callable[[], Path], recordings: Path) -> None:
+    """Keep vectors in `store()`/minilm-vectors.sqlite, seeded from the reference backend's recordings under
+    `recordings`. `store` is asked when the store opens, not now: a sandboxed child is shown it elsewhere."""
+    _folders.update(store=store, recordings=Path(recordings))
 
 
 def _key(text: str) -> str:
@@ -33,8 +47,9 @@ def _key(text: str) -> str:
 def _connect() -> sqlite3.Connection | None:
     global _db
     if _db is None:
-        from kata.cache import folder
-
+        if not _folders:  # no starter said where: compute every time
+            return None
+        folder = _folders["store"]
         try:
             folder().mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(folder() / "minilm-vectors.sqlite", timeout=30, check_same_thread=False)
@@ -54,10 +69,8 @@ def _recorded():
     """(key, vector bytes) for every text the reference backend embedded in a cassette."""
     import yaml
 
-    from kata.cassettes import CASSETTES
-
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    for path in sorted(CASSETTES.rglob("*.yaml")):
+    for path in sorted(_folders["recordings"].rglob("*.yaml")):
         for item in (yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("interactions", []):
             request, response = item.get("request", {}), item.get("response", {})
             if not str(request.get("uri", "")).endswith("/v1/embeddings"):

@@ -11,7 +11,8 @@ import base64
 
 import numpy as np
 
-from kata.backend import embedder, responder
+import kata.backend.embedder as embedder
+import kata.backend.responder as responder
 from kata.backend.common import TOKENS_MINILM, ApiError, required_str
 from kata.models import VOYAGE_EMBEDDING_MODELS, VOYAGE_RERANK_MODELS
 

@@ -276,3 +276,127 @@ def test_the_readme_stays_a_page():
     lines = len((ROOT / "README.md").read_text(encoding="utf-8").splitlines())
     assert lines <= README_MOST_LINES, (f"README.md has {lines} lines, more than {README_MOST_LINES}: move what is "
                                         "not the learner's into docs/ (teaching.md, offline.md, maintaining.md, learning.md)")
+
+
+# --- one direction per layer (issue 23): the table is kata/layers.py; imports inside functions count too
+
+def _kata_modules() -> dict[str, object]:
+    """Every module of kata/ by its dotted name (a package by its own name, its __init__.py)."""
+    modules = {}
+    for path in sorted((ROOT / "kata").rglob("*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        modules[name.removesuffix(".__init__")] = path
+    return modules
+
+
+def _kata_imports(modules) -> dict[str, dict[str, int]]:
+    """module -> {a module of kata/ it imports: the first line that does}. `from p import n` imports p itself
+    (its __init__ runs) and p.n when that is a module; a relative import is resolved from the package."""
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges: dict[str, int] = {}
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(parts + ([base] if base else []))
+                targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                if target in modules and target != name:
+                    edges[target] = min(edges.get(target, node.lineno), node.lineno)
+        graph[name] = edges
+    return graph
+
+
+def _layer_of() -> dict[str, int]:
+    from kata.layers import LAYERS
+
+    return {module: depth for depth, members in enumerate(LAYERS.values()) for module in members}
+
+
+def _where(modules, importer, line) -> str:
+    return f"{modules[importer].relative_to(ROOT)}:{line}"
+
+
+def test_every_module_of_kata_has_a_layer():
+    from kata.layers import LAYERS
+
+    modules, listed = _kata_modules(), [m for members in LAYERS.values() for m in members]
+    missing = [f"{modules[m].relative_to(ROOT)} ({m}) is in no layer: add it to the layer of kata/layers.py it belongs "
+               f"to (a module imports its own layer and those below)" for m in modules if m not in listed]
+    stale = [f"kata/layers.py lists {m}, which is no module of kata/: remove it (or fix its name)" for m in listed
+             if m not in modules]
+    twice = [f"kata/layers.py lists {m} more than once: keep it in one layer" for m in set(listed) if listed.count(m) > 1]
+    assert not (missing + stale + twice), "\n".join(missing + stale + twice)
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    """commands -> runner -> judge -> learner -> offline world -> reference backend -> course data, one way."""
+    from kata.layers import LAYERS
+
+    names, layer, modules = list(LAYERS), _layer_of(), _kata_modules()
+    upward = [f"{_where(modules, importer, line)}: {importer} ({names[layer[importer]]}) imports {imported} "
+              f"({names[layer[imported]]}), a layer above its own: hand it what it needs from above (a parameter, "
+              f"a registration made by the caller, a \"module:function\" name in the job) or move the code down"
+              for importer, edges in _kata_imports(modules).items() for imported, line in edges.items()
+              if importer in layer and imported in layer and layer[imported] < layer[importer]]
+    assert not upward, "\n".join(upward)
+
+
+def _circles(graph) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index, low, on_stack, stack, found, counter = {}, {}, set(), [], [], [0]
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter[0]
+                    counter[0] += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_import_circle_in_kata():
+    """No two modules of kata/ reach each other by imports, a package's __init__ and its own submodules included."""
+    modules = _kata_modules()
+    graph = _kata_imports(modules)
+    problems = []
+    for circle in _circles(graph):
+        edges = [f"  {_where(modules, a, line)}: {a} imports {b}" for a in circle for b, line in graph[a].items() if b in circle]
+        problems.append(f"an import circle of {len(circle)} modules ({', '.join(circle)}):\n" + "\n".join(edges) +
+                        "\n  break one of these: the lower module gets what it needs from its caller (a parameter or a "
+                        "registration), and a submodule imports its siblings, not its package's __init__")
+    assert not problems, "\n".join(problems)

@@ -199,7 +199,7 @@ def test_an_unknown_ollama_model_gets_its_404_and_requests_raises(cassette):
 def test_strict_replay_keeps_the_diff(cassette):
     with cassette(interaction(VOYAGE, EMBED), strict=True), pytest.raises(Exception) as raised:
         post(VOYAGE, {**EMBED, "model": "voyage-3-large"})
-    text = cassettes.explain_miss(miss_of(raised))
+    text = replay.explain_miss(miss_of(raised))
     assert 'model: "voyage-3-large" in your request, "voyage-3" recorded' in text, text
     assert "recorded live" not in text and "computed" not in text, text
 
@@ -213,7 +213,7 @@ def test_a_cassette_recorded_live_keeps_the_diff_and_says_why(cassette, live):
         recorded["response"]["body"]["string"] = json.dumps(payload)
     with cassette(recorded), pytest.raises(Exception) as raised:
         post(VOYAGE, {**EMBED, "input": ["dogs"]})
-    text = cassettes.explain_miss(miss_of(raised))
+    text = replay.explain_miss(miss_of(raised))
     assert 'input[0]: "dogs" in your request, "cats" recorded' in text, text
     assert text.splitlines()[-1].startswith("This cassette ") and "cannot be computed offline" in text, text
 
@@ -221,7 +221,7 @@ def test_a_cassette_recorded_live_keeps_the_diff_and_says_why(cassette, live):
 def test_a_request_to_no_api_stays_blocked(cassette):
     with cassette(interaction(VOYAGE, EMBED)), pytest.raises(Exception) as raised:
         httpx.get("https://example.com/data.json", timeout=5)
-    text = cassettes.explain_miss(miss_of(raised))
+    text = replay.explain_miss(miss_of(raised))
     assert "example.com:443 over the network" in text, text
 
 
