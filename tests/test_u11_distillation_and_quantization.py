@@ -734,7 +734,21 @@ def test_stored_bytes_counts_bits_per_code_and_the_scales(shape, bits, wanted):
     codes, scales = np.zeros(shape, dtype=np.int8), np.ones(shape[0], dtype=np.float32)
     got = u11.stored_bytes(codes, scales, bits)
     expect(got == wanted, call=f"stored_bytes(codes {shape}, {shape[0]} float32 scales, {bits})", returned=got,
-           expected=f"{wanted} bytes", hint="the size is the codes' bits packed into whole bytes, plus the bytes of the scales")
+           expected=f"{wanted} bytes", hint=bytes_slip(codes.size, bits, scales.nbytes, got))
+
+
+def bytes_slip(codes, bits, scale_bytes, got):
+    """The nudge for a wrong size, by the count it matches: the codes' bits rounded down, a byte per code, or no
+    scales; else the docstring's rule in words."""
+    code_bits = codes * bits
+    if got == code_bits // 8 + scale_bytes:
+        return (f"the codes' {code_bits} bits make {code_bits / 8:g} bytes: round UP to whole bytes, as the docstring "
+                f"says (a byte half filled is still a byte to store), then add the scales' bytes")
+    if got == codes + scale_bytes:
+        return f"each code takes {bits} bits, not a whole byte: two int4 codes share a byte"
+    if got == -(-code_bits // 8):
+        return "add the bytes of the scales themselves: a float32 scale is 4 bytes"
+    return "each code takes `bits` bits; the codes' bits, rounded up to whole bytes, plus the bytes of the scales"
 
 
 @pytest.mark.verify
