@@ -775,7 +775,7 @@ def test_ask_skips_a_thinking_block_and_joins_every_text_block(monkeypatch):
     ("Line one\r\nLine two. End", ["Line one", "Line two.", "End"]),
 ])
 def test_sentences_end_at_any_whitespace_whatever_comes_next(text, want):
-    """followed by whitespace of any kind, a tab as much as a space, whatever comes next ("ok. then" is two sentences;
+    """A sentence ends at a line break, or at ".", "!" or "?" followed by whitespace of any kind, a tab as much as a space, whatever comes next
 
     A tab or two spaces after the mark end a sentence as one space does; a digit or a small letter
     after it starts the next sentence all the same.
