@@ -246,10 +246,30 @@ def test_the_largest_part_is_the_pasted_context():
               {"system": u03.SYSTEM, "user input": INPUTS[0][0], "tool outputs": block(CHUNKS), "response": REPLY}.items()}
     got = u03.largest_part(budget)
     expect(got == LARGEST, call=f"largest_part({budget!r})", returned=got, expected=repr(LARGEST),
-           hint="compare the counts, not the names: the largest of a dict on its own is its alphabetically last key")
+           hint=largest_hint(budget, got))
+
+
+def largest_hint(budget, got):
+    """The nudge for a wrong largest part, by what the part returned is: the smallest count, the alphabetically last
+    name (what the largest of a dict on its own gives), both (the course's budget: 'user input'), or neither."""
+    fewest = isinstance(got, str) and got in budget and budget[got] == min(budget.values()) < max(budget.values())
+    last_name = got == max(budget)
+    if fewest and last_name:
+        return (f"{got!r} has the fewest tokens (and the last name in alphabetical order): the largest part is the one "
+                "whose count is the highest, so compare the counts, not the names")
+    if fewest:
+        return f"{got!r} is the part with the FEWEST tokens: the largest part is the one whose count is the highest"
+    if last_name:
+        return "compare the counts, not the names: the largest of a dict on its own is its alphabetically last key"
+    return "the largest part is the one with the most tokens: rank the parts by their counts, not by their names"
+
+
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before its hint was shared.
+LARGEST_SEED = 15098978239400698169311658709256585727990654490550876207424722260430356826095085242358882489648886357882430303742847
 
 
 @pytest.mark.verify
+@seed(LARGEST_SEED)
 @settings(max_examples=EXAMPLES)
 @given(budget=st.dictionaries(st.sampled_from(["system", "user input", "tool outputs", "response", "examples"]),
                               st.integers(0, 10_000), min_size=1))
@@ -260,7 +280,7 @@ def test_largest_part_has_the_most_tokens(budget):
     """
     got = u03.largest_part(budget)
     expect(got in budget and budget[got] == max(budget.values()), call=f"largest_part({budget!r})", returned=got,
-           expected=f"a part with {max(budget.values())} tokens", hint="the largest part is the one with the most tokens: rank the parts by their counts, not by their names")
+           expected=f"a part with {max(budget.values())} tokens", hint=largest_hint(budget, got))
 
 
 # Hypothesis seeds a test from its source: this pins the seed its examples came from before its hints were added to.
@@ -755,7 +775,7 @@ def test_ask_skips_a_thinking_block_and_joins_every_text_block(monkeypatch):
     ("Line one\r\nLine two. End", ["Line one", "Line two.", "End"]),
 ])
 def test_sentences_end_at_any_whitespace_whatever_comes_next(text, want):
-    """followed by whitespace of any kind, a tab as much as a space, whatever comes next ("ok. then" is two sentences;
+    """A sentence ends at a line break, or at ".", "!" or "?" followed by whitespace of any kind, a tab as much as a space, whatever comes next
 
     A tab or two spaces after the mark end a sentence as one space does; a digit or a small letter
     after it starts the next sentence all the same.

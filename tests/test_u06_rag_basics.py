@@ -85,7 +85,7 @@ def test_prompt_is_the_courses_shape(chunks, question):
     expect(got == want, call=f"build_prompt(<{len(chunks)} chunks>, {question!r})", returned=got,
            expected=f"the course's prompt, exactly:\n{want}\nFirst difference (yours: -, the course's: +):\n"
                     f"{first_difference(got, want)}",
-           hint="follow the course's prompt exactly: each chunk numbered from 1 in brackets with its source after it, a blank line between chunks, then the question; the first difference is shown above")
+           hint="follow the course's prompt exactly: each chunk numbered from 1 in brackets with its source after it, a blank line between chunks, then the question; the failure shows the first difference")
 
 
 # --- citations: every style a model writes, read back; a chunk that was not retrieved is flagged

@@ -371,8 +371,8 @@ READ_CLAUSES = (
      "the reply may dress its ids in numbers, brackets and line breaks: find each id where the reply names it, "
      "and keep the reply's order"),
     ("note100", "an id counts only as a whole id, not inside a longer one",
-     "'note100' is a longer name, not note10: an id counts only where it stands whole, with no letter or digit "
-     "run on into it"),
+     "'note100' is a longer name, not note10: an id counts only where it stands whole, with nothing run on into it "
+     "(a letter, a digit, or a hyphen and more: 'note04-p1' is another id than note04)"),
     ("note06", "when the reply names fewer than n of them, the rest of `ids` fill up, in retrieval order",
      "the reply names one id: after it, the other ids fill up to n in the order they were given"),
     ("I cannot", "when the reply names fewer than n of them, the rest of `ids` fill up, in retrieval order",
@@ -382,7 +382,41 @@ READ_CLAUSES = (
 )
 
 
+def ranking_slip(reply_words, named, want, got):
+    """(rule, hint) for a well-shaped wrong ranking, by its first wrong place: an id kept where the reply names only a
+    longer id holding it ('note04' in 'note04-p10': a hyphen and more run on; 'n1' in 'n10': a digit), a named id
+    left out or out of order, or the fill-up."""
+    k = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+    kept, due = got[k], want[k]
+    whole_at = reply_words.index(kept) if kept in reply_words else len(reply_words)
+    longer = [w for w in reply_words[:whole_at] if w != kept and kept in w]  # longer names said before it, if any
+    if longer and kept in reply_words:  # a match inside the longer name, or the wrong order: the test cannot tell
+        return "note100", (f"the reply names {longer[0]!r}, a longer name than {kept!r}, before it names {kept!r} "
+                           f"itself: an id counts only as a whole id, not inside a longer one, and the ids come in the "
+                           f"order the reply first names them")
+    if longer:
+        word = longer[0]
+        at = word.index(kept)
+        run_on = word[at + len(kept):at + len(kept) + 1] or word[at - 1]
+        if run_on == "-":
+            return "note100", (f"the reply names {word!r}, another id than {kept!r}: an id counts only as a whole id, "
+                               f"not inside a longer one, and an id followed by '-' and more is a longer id")
+        return "note100", (f"the reply names {word!r}, a longer name than {kept!r}: an id counts only as a whole id, "
+                           f"not inside a longer one")
+    if due in named:
+        return "note06, note01, note10", (f"the reply names {due!r}: the ids the reply names come first, in the order "
+                                          f"it first names them, each once")
+    return "note06", (f"the reply names {len(named)} of the ids: after them, the rest of `ids` fill up to n, in the "
+                      f"order they were given")
+
+
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before its hint spoke to the
+# case that failed, so the catalogued mistakes it catches stay caught.
+RANKING_SEED = 2656787938666280647799691078472882205882502839320244422163915065800874660507994195638658670113861201082534523481033
+
+
 @pytest.mark.verify
+@seed(RANKING_SEED)
 @settings(max_examples=EXAMPLES, phases=NO_SHRINK)
 @given(ids=st.lists(st.sampled_from(["n1", "n10", "n2", "note04", "note04-p1", "note04-p10", "x"]), unique=True,
                     min_size=1, max_size=6),
@@ -402,12 +436,10 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
     want = (named + [i for i in ids if i not in named])[:n]
     got = u07.read_ranking(reply, ids, n)
     shaped = isinstance(got, list) and len(got) == len(want) and len(set(got)) == len(got) and set(got) <= set(ids)
-    inside = any(i != word and i in word for word in said for i in ids)  # an id within a longer name of the reply
-    rule = "" if not shaped else "note100" if inside else "note06" if len(named) < n else "note06, note01, note10"
-    clause = next(c for start, c, _ in READ_CLAUSES if start == rule)
+    rule, hint = ranking_slip(said, named, want, got) if shaped and got != want else ("", None)
+    clause, shape_hint = next(rest for start, *rest in READ_CLAUSES if start == rule)
     expect(got == want, call=f"read_ranking({reply!r}, {ids}, {n})", returned=got, expected=repr(want),
-           hint="match whole ids only (n1 is not inside n10 or n100), drop unknown and repeated ones, fill up to n",
-           clause=clause)
+           hint=hint or shape_hint, clause=clause)
 
 
 @pytest.mark.verify

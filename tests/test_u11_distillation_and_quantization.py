@@ -632,7 +632,24 @@ def test_row_scales_fit_each_row(bits):
     ok = np.shape(got) == (3,) and np.allclose(np.asarray(got, dtype=np.float64), wanted, rtol=1e-5)
     expect(ok, call=f"row_scales([[1, -2, 0.5], [0.01, 0.02, -0.03], [0, 0, 0]], {bits})", returned=got,
            expected=f"{wanted.round(6).tolist()}: each row's largest magnitude spread over the {top} steps its codes have, and 1.0 for the zero row",
-           hint="one scale per row: the row's largest absolute value divided by the largest code the bits allow (127 for 8 bits), not one scale for the matrix")
+           hint=None if ok else scales_slip(got, bits, top))
+
+
+def scales_slip(got, bits, top):
+    """The nudge for wrong scales, by what they match: an unsigned range (2**bits - 1 steps), one scale for the
+    whole matrix, a zero row's scale left at 0; else the docstring's rule in words."""
+    try:
+        got = np.asarray(got, dtype=np.float64).reshape(3)
+    except (TypeError, ValueError):
+        return "return one float32 scale per row of the matrix, three here"
+    if np.allclose(got, [2.0 / (2 ** bits - 1), 0.03 / (2 ** bits - 1), 1.0], rtol=1e-5):
+        return (f"the codes are SIGNED {bits}-bit integers: half the range is for negative values, so the largest "
+                f"code is {top}, not {2 ** bits - 1}")
+    if np.allclose(got[:2], got[0], rtol=1e-5):
+        return "one scale per row, not one for the matrix: a row of small numbers keeps its own fine steps"
+    if got[2] != 1.0:
+        return "a row of zeros gets scale 1.0: its codes are 0 whatever the scale, and no division by zero"
+    return f"a row's scale maps its largest absolute value onto the largest code, {top} for {bits} bits"
 
 
 @pytest.mark.verify
@@ -734,7 +751,21 @@ def test_stored_bytes_counts_bits_per_code_and_the_scales(shape, bits, wanted):
     codes, scales = np.zeros(shape, dtype=np.int8), np.ones(shape[0], dtype=np.float32)
     got = u11.stored_bytes(codes, scales, bits)
     expect(got == wanted, call=f"stored_bytes(codes {shape}, {shape[0]} float32 scales, {bits})", returned=got,
-           expected=f"{wanted} bytes", hint="the size is the codes' bits packed into whole bytes, plus the bytes of the scales")
+           expected=f"{wanted} bytes", hint=bytes_slip(codes.size, bits, scales.nbytes, got))
+
+
+def bytes_slip(codes, bits, scale_bytes, got):
+    """The nudge for a wrong size, by the count it matches: the codes' bits rounded down, a byte per code, or no
+    scales; else the docstring's rule in words."""
+    code_bits = codes * bits
+    if got == code_bits // 8 + scale_bytes:
+        return (f"the codes' {code_bits} bits make {code_bits / 8:g} bytes: round UP to whole bytes, as the docstring "
+                f"says (a byte half filled is still a byte to store), then add the scales' bytes")
+    if got == codes + scale_bytes:
+        return f"each code takes {bits} bits, not a whole byte: two int4 codes share a byte"
+    if got == -(-code_bits // 8):
+        return "add the bytes of the scales themselves: a float32 scale is 4 bytes"
+    return "each code takes `bits` bits; the codes' bits, rounded up to whole bytes, plus the bytes of the scales"
 
 
 @pytest.mark.verify
