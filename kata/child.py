@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from kata import replay, wall
+from kata.learner.process import running_frames
 from kata.units import unit_of_path
 
 MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
@@ -145,15 +146,6 @@ def learner_functions(frames, trees: tuple[Path, ...]) -> list[str]:
 REMEMBER_BEFORE = 1.0  # seconds before a test's deadline the watchdog notes which calls are running
 
 
-def _running(frame) -> list:
-    """The frames running in a thread, outermost first, from its innermost `frame` (None: none)."""
-    frames = []
-    while frame is not None:
-        frames.append(frame)
-        frame = frame.f_back
-    return frames[::-1]
-
-
 def _loop_of(frames, kept: list[bool], trees: tuple[Path, ...]) -> str:
     """Where the loop is, in words, when the chain has several of the learner's functions and the watchdog can
     tell: the innermost learner frame that ran all along since it first looked (a deeper one that did not was
@@ -192,7 +184,7 @@ class _Watchdog(threading.Thread):
             if not (self.active and self.nodeid):
                 continue
             if not self.remembered and time.monotonic() >= self.deadline - min(REMEMBER_BEFORE, self.limit / 4):
-                self.remembered = _running(sys._current_frames().get(self.main)) or [None]  # [None]: looked, none
+                self.remembered = running_frames(sys._current_frames().get(self.main)) or [None]  # [None]: looked, none
                 wall.WALL.remember_where()  # the learner's process keeps its own
             if time.monotonic() < self.deadline:
                 continue
@@ -203,7 +195,7 @@ class _Watchdog(threading.Thread):
                 frames = [traceback.FrameSummary(f, n, name) for f, n, name, _ in across]
                 kept = [ran for *_, ran in across]
             else:
-                running = _running(sys._current_frames().get(self.main))
+                running = running_frames(sys._current_frames().get(self.main))
                 frames = [traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name) for f in running]
                 kept = [any(f is r for r in self.remembered) for f in running]
             where = learner_frame(frames, self.trees)

@@ -154,7 +154,7 @@ def serve(channel: Channel, where: socket.socket) -> None:
 
 
 def running_frames(frame) -> list:
-    """The frames running in this thread, outermost first, from a signal handler's `frame`."""
+    """The frames running in a thread, outermost first, from its innermost `frame` (a signal handler's; None: none)."""
     frames = []
     while frame is not None:
         frames.append(frame)
