@@ -303,6 +303,7 @@ class _Server:
             peak = tracemalloc.get_traced_memory()[1] if measure and tracemalloc.is_tracing() else 0
             if measure:
                 tracemalloc.stop()
+            self.remembered = []  # the call ended: its frames (and what their locals hold) need not be kept
         name = getattr(function, "__name__", "the function")
         self.codec.known = {id(o): i for i, o in enumerate(received)}
         try:
