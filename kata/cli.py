@@ -54,9 +54,17 @@ def _extra(args) -> tuple[str, ...]:
     return (STRICT,) if getattr(args, "strict_replay", False) else ()
 
 
-def _run(units=None, impl_spec="exercises", **kwargs):
-    from kata import runner  # only when tests run: the board from the cache imports no pytest
+def _runner():
+    """kata.runner, imported only when tests run (the board from the cache imports no pytest), told what computes
+    a green unit's lesson: a command of this layer, handed down, never named by the runner itself."""
+    from kata import runner
 
+    runner.lessons_with("kata.lessons:compute")
+    return runner
+
+
+def _run(units=None, impl_spec="exercises", **kwargs):
+    runner = _runner()
     try:
         return runner.run(units, impl_spec, **kwargs)
     except ValueError as error:  # e.g. --impl naming a folder that does not exist
@@ -70,7 +78,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_next(args) -> int:
-    from kata import runner
+    runner = _runner()
 
     if args.unit:  # `kata next N`: the unit the learner chose
         unit = _unit_arg(args.unit)
@@ -125,7 +133,7 @@ def cmd_check(args) -> int:
 def _check(args, unit: Unit, live: str = "") -> int:
     run = _run([unit], args.impl, extra=_extra(args), live=live)
     result = run.results[unit.slug]
-    from kata import runner
+    runner = _runner()
 
     cause = runner.cause_in_earlier_unit(result, args.impl, extra=_extra(args))
     print("\n".join(board.unit_lines(result, verbose=True, notes=run.notes, cause=cause)))
@@ -147,7 +155,7 @@ def _save_state(state: dict) -> None:
 
 def _failing_test(unit: Unit):
     """The test `kata hint` follows: the first failure of the unit's last run (from the cache, else run now)."""
-    from kata import runner
+    runner = _runner()
 
     result = runner.cached(unit) or _run([unit]).results[unit.slug]
     return result.first_failure

@@ -14,9 +14,15 @@ from kata import cache, impl, safekeeping, worker
 from kata.report import UnitResult, next_unit
 from kata.units import ROOT, UNITS, Unit
 
-# What computes a green unit's lesson in the worker's child, named (never imported) from here: kata/lessons.py
-# runs the learner's code as `kata show` does, a command above the runner (kata/layers.py).
-LESSONS = "kata.lessons:compute"
+# What computes a green unit's lesson in the worker's child, as "module:function": handed down by the command
+# that runs the tests (lessons_with), never chosen here; kata/lessons.py is a command above the runner (kata/layers.py).
+LESSONS = ""
+
+
+def lessons_with(spec: str) -> None:
+    """The commands above say what computes a green unit's lesson ("kata.lessons:compute"); "" for none."""
+    global LESSONS
+    LESSONS = spec
 
 
 @dataclass
