@@ -206,7 +206,15 @@ def _test_line(result: UnitResult, test) -> str:
         return f"  · {test.kind:<7} {test.name}  (not run)"
     line = f"  {'✔' if test.passed else '✘' if test.failing else '·'} {test.kind:<7} {test.name}"
     echo = result.echo_of(test)
-    return line + (f"  (fails because {echo[1]} does: fix that first)" if echo else "")
+    if echo:
+        return line + f"  (fails because {echo[1]} does: fix that first)"
+    from kata import stubs
+
+    stub = stubs.reached(test.message) if test.state == "stub" else None
+    if stub:  # stopped at a stub: whose, so a list read alone says why
+        return line + (f"  (stopped at the stub of `{stub[1]}`)" if stub[0].slug == result.unit.slug
+                       else f"  (stopped at {stub[0].code}'s stub `{stub[1]}`)")
+    return line
 
 
 def _stopped(result: UnitResult):

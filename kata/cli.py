@@ -87,8 +87,9 @@ def cmd_next(args) -> int:
         cause = runner.cause_in_earlier_unit(result, extra=_extra(args))
         print("\n".join(board.unit_lines(result, notes=run.notes, cause=cause)))
         if result.status != "done" and (unfinished := runner.unfinished_uses(unit, extra=_extra(args))):
-            print(board.as_typed(f"\n({unit.code} uses {board.uses_line(unit, {r.unit.slug: r for r in unfinished.values()})}"
-                                 f": `kata next {int(min(unfinished)[1:])}` shows the first unfinished one.)"))
+            used = "; ".join(f"{code}'s {', '.join(unit.uses[code])} ({result.status})" for code, result in unfinished.items())
+            print(board.as_typed(f"\n({unit.code} uses {used}: `kata next {int(min(unfinished)[1:])}` shows the first "
+                                 f"unfinished one.)"))
         return 0 if result.status == "done" else 1
     pending, notes, earlier = runner.unit_to_work_on(extra=_extra(args))
     if pending is None:

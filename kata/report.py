@@ -128,7 +128,7 @@ class UnitResult:
         """
         if not test.failing or not test.calls:
             return None
-        stub, raised = _stub_of(test), _raised_in(test)
+        stub, raised = _stub_of(test), raised_in(test)
         if stub and stub in test.calls:  # the function it calls is itself unwritten: a cause
             return None
         mine, cause = test.reach(), None
@@ -149,7 +149,7 @@ class UnitResult:
             return deeper
         # a cause stopped at a stub is that stub's, one that raised is the raising function's; otherwise the
         # function it called that `test` did not
-        function = (_stub_of(cause) or _raised_in(cause)
+        function = (_stub_of(cause) or raised_in(cause)
                     or next((c for c in cause.calls if c not in test.calls), cause.calls[0]))
         code, _, name = function.partition(".")
         return cause, f"`{name}`" if code == self.unit.code else f"{code}'s `{name}`"
@@ -183,7 +183,7 @@ def _stub_of(test: TestResult) -> str:
 RAISED_IN = re.compile(r"`([a-z]\w*)` \([^()]*?u(\d\d)_\w+\.py:\d+\)")  # a step of "Your code raised …, in …:"
 
 
-def _raised_in(test: TestResult) -> str:
+def raised_in(test: TestResult) -> str:
     """The unit function an exception of the learner's code was raised in, the innermost of its chain that is
     not a private helper ("U03.token_budget"); "" when the test did not fail that way."""
     if not test.message.startswith("Your code raised"):

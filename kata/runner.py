@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata import cache, impl, safekeeping, worker
-from kata.report import UnitResult, next_unit
+from kata.report import UnitResult, raised_in, next_unit
 from kata.units import ROOT, UNITS, Unit
 
 # What computes a green unit's lesson in the worker's child, as "module:function": handed down by the command
@@ -161,10 +161,16 @@ def _green_on_a_failing_unit(result: UnitResult, impl_spec: str, quick: bool, ex
                 continue
             cause = (other.echo_of(test) or (test,))[0]
             if set(cause.calls) & used:
-                return (f"{result.unit.code} is green using {code}'s `{sorted(set(cause.calls) & used)[0].split('.')[1]}`, "
-                        f"which still fails {code}'s own {cause.name}: its numbers here may not be the course's. "
-                        f"`kata next {unit.number}` shows why.")
+                return _green_on(result.unit, code, sorted(set(cause.calls) & used)[0].split(".")[1], cause, unit)
+        test, function = _failing_through_a_caller(other, used)  # its failing test runs the function through a caller
+        if test is not None:
+            return _green_on(result.unit, code, function, test, unit)
     return ""
+
+
+def _green_on(unit: Unit, code: str, function: str, test, other: Unit) -> str:
+    return (f"{unit.code} is green using {code}'s `{function}`, which still fails {code}'s own {test.name}: its "
+            f"numbers here may not be the course's. `kata next {other.number}` shows why.")
 
 
 def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quick: bool = False,
@@ -178,13 +184,16 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
         return _green_on_a_failing_unit(result, impl_spec, quick, extra)
     if failure is None or not failure.calls or failure.state == "stub":  # a stub elsewhere says so itself
         return ""
-    reach = failure.reach()
+    reach, raised = failure.reach(), raised_in(failure)
     for code in sorted({name.split(".")[0] for name in reach} - {result.unit.code}):
         unit = find(code)
         if not unit.ready:
             continue
         other = run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
-        test = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach), None)
+        test = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach
+                     and (not raised or raised in t.reach())), None)  # an exception raised where `t` never runs: no echo
+        if test is None and raised:
+            continue
         if test is not None:
             cause = other.echo_of(test)
             test, function = cause if cause else (test, test.calls[0].split(".")[1])

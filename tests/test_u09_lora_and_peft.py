@@ -572,7 +572,8 @@ def test_training_never_writes_to_w():
            returned={"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None},
            expected=f"{STEPS + 1} losses, the last one {final:.3g}: the loss of the original W plus your A and B",
            hint="the k-th loss is measured after k steps (the first before any step), on the frozen W plus the adapter at "
-                "scale alpha / r: the same scale in every step and in every loss")
+                "scale alpha / r: the same scale in every step and in every loss",
+           clause="losses is a list of steps + 1 floats, losses[k] the mean squared error after k steps")
 
 
 @pytest.mark.contract

@@ -501,7 +501,7 @@ def test_an_exception_raised_in_another_function_is_no_echo_of_a_failure_it_neve
     assert UnitResult(u03, [counting, budget]).echo_of(budget) is None
     raised = "Your code raised KeyError: 'note_id', in `answer` (exercises/u06_rag_basics.py:152) → " \
              "`answer_from` (exercises/u06_rag_basics.py:173):\n| …"
-    assert report._raised_in(test(u06, "test_answer", "failed", raised, ["U06.answer"])) == "U06.answer_from"
+    assert report.raised_in(test(u06, "test_answer", "failed", raised, ["U06.answer"])) == "U06.answer_from"
 
 
 def test_an_sdk_object_returned_is_said_as_such_with_the_functions_docstring(tmp_path):
@@ -543,3 +543,18 @@ def test_an_echo_of_an_earlier_unit_is_found_through_a_caller_this_unit_does_not
     assert found == (answer, "answer_from"), found
     both = UnitResult(u06, [answer, test("test_retrieve", "failed", ["U06.retrieve"])])
     assert runner._failing_through_a_caller(both, reach) == (None, "")
+
+
+def test_an_exception_raised_where_an_earlier_units_failure_never_runs_is_no_echo_of_it(tmp_path):
+    """U06's answer_from raises a KeyError while U05's top_k is wrong: U05's failing test never runs answer_from,
+    so U06's failure is no echo of it (a blind learner was sent to U05 for a KeyError in U06's own code)."""
+    u05, u06 = find(5), find(6)
+    tree = solutions_with(tmp_path, u06, '"cited_notes": [chunks[n - 1]["note"] for n in cited]',
+                          '"cited_notes": [chunks[n - 1]["note_id"] for n in cited]')
+    (tree / f"{u05.slug}.py").write_text((tree / f"{u05.slug}.py").read_text().replace(
+        "reverse=True", "reverse=False"))
+    result = runner.run([u06], str(tree), use_cache=False, time_limit=60).results[u06.slug]
+    raised = [t for t in result.tests if t.failing and report.raised_in(t) == "U06.answer_from"]
+    assert raised, [(t.name, t.message[:80]) for t in result.tests if t.failing]
+    for test in raised:  # each as the first failure shown
+        assert "U05" not in runner.cause_in_earlier_unit(UnitResult(u06, [test]), str(tree))
