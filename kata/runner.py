@@ -192,7 +192,12 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
         other = run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
         test = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach
                      and (not raised or raised in t.reach())), None)  # an exception raised where `t` never runs: no echo
-        if test is None and raised:
+        if test is None and raised:  # but what that unit's failing function handed this code may be what it tripped on
+            near = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach), None)
+            if near is not None:
+                function = near.calls[0].split(".")[1]
+                return (f"{unit.code}'s own {near.name} fails too: if what your {unit.code} `{function}` handed "
+                        f"`{raised.split('.')[1]}` is what it tripped on, fix that first (`kata next {unit.number}`).")
             continue
         if test is not None:
             cause = other.echo_of(test)
