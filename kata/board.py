@@ -103,9 +103,7 @@ def failure_lines(test) -> list[str]:
     label = {"stretch": "Stretch", "contract": "Contract (the docstring)"}.get(test.kind, "Verify")
     if test.kind == "verify" and not _in_course(test):  # a Verify test that quotes the docstring it checks
         label = "Verify (the docstring)"
-    from kata import stubs
-
-    stub = stubs.reached(test.message) if test.state == "stub" else None
+    stub = test.stub()
     if stub and stub[0].slug != test.unit:  # the quote is the docstring of an earlier unit's stub
         label = f"{stub[0].code}'s docstring of {stub[1]}()"
     lines = [paint(f"✘ {test.name}", "broken")]
@@ -133,9 +131,7 @@ def _in_course(test) -> bool:
 
 def _stub_elsewhere(unit, failure) -> str:
     """For a stub reached in an earlier unit's file: the line that sends the learner there; "" otherwise."""
-    from kata import stubs
-
-    found = stubs.reached(failure.message) if failure.state == "stub" else None
+    found = failure.stub()
     if not found or found[0] == unit:
         return ""
     other, function, where = found
@@ -208,9 +204,7 @@ def _test_line(result: UnitResult, test) -> str:
     echo = result.echo_of(test)
     if echo:
         return line + f"  (fails because {echo[1]} does: fix that first)"
-    from kata import stubs
-
-    stub = stubs.reached(test.message) if test.state == "stub" else None
+    stub = test.stub()
     if stub:  # stopped at a stub: whose, so a list read alone says why
         return line + (f"  (stopped at the stub of `{stub[1]}`)" if stub[0].slug == result.unit.slug
                        else f"  (stopped at {stub[0].code}'s stub `{stub[1]}`)")
@@ -247,7 +241,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
                             and result.echo_of(t) is None), None)
         if failure and failure is not own and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
-        lines += ["", _loop_line(unit, said)] if _loop_line(unit, said) else []
+        lines += ["", loop] if (loop := _loop_line(unit, said)) else []
     elif result.status == "done":
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
         lines += ["", cause] if cause else []  # green on an earlier unit's function that still fails its own tests

@@ -87,7 +87,7 @@ def cmd_next(args) -> int:
         cause = runner.cause_in_earlier_unit(result, extra=_extra(args))
         print("\n".join(board.unit_lines(result, notes=run.notes, cause=cause)))
         if result.status != "done" and (unfinished := runner.unfinished_uses(unit, extra=_extra(args))):
-            used = "; ".join(f"{code}'s {', '.join(unit.uses[code])} ({result.status})" for code, result in unfinished.items())
+            used = "; ".join(f"{code}'s {', '.join(unit.uses[code])} ({other.status})" for code, other in unfinished.items())
             print(board.as_typed(f"\n({unit.code} uses {used}: `kata next {int(min(unfinished)[1:])}` shows the first "
                                  f"unfinished one.)"))
         return 0 if result.status == "done" else 1
@@ -166,7 +166,7 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     """The rungs of `kata hint N`: the failing test's own nudge first, then the unit's rungs about the
     functions that test called (or whose stub it reached), the code only on the last rungs (Unit.ladder)."""
     message = failure.message if failure else ""
-    found = stubs.reached(message) if failure and failure.state == "stub" else None
+    found = failure.stub() if failure else None
     if found and found[0] != unit:  # the test stops at an earlier unit's stub: that unit's hints, not this one's code
         other, function, where = found
         return [f"{failure.name} stops at {other.code}'s `{function}` ({where}), still a stub: write it first. "

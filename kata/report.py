@@ -60,6 +60,10 @@ class TestResult:
         """Ran and did not pass: a real failure (a stub, a timeout...), not a skip or a test never run."""
         return self.outcome == "failed"
 
+    def stub(self):
+        """(its unit, the function, the file as shown) of the stub this test stopped at; None when it did not."""
+        return stubs.reached(self.message) if self.state == "stub" else None
+
     def reach(self) -> set[str]:
         """The unit functions this test depends on: those it called and everything they call (kata/units.py)."""
         found = set(self.calls)
@@ -176,7 +180,7 @@ class UnitResult:
 
 def _stub_of(test: TestResult) -> str:
     """The stub a test stopped at, by its qualified name ("U06.answer_from"); "" when it did not stop at one."""
-    stub = stubs.reached(test.message) if test.state == "stub" else None
+    stub = test.stub()
     return f"{stub[0].code}.{stub[1]}" if stub else ""
 
 

@@ -108,13 +108,17 @@ def first_unfinished(impl_spec: str = "exercises", quick: bool = False,
     return None, notes
 
 
+def _result_of(unit: Unit, impl_spec: str, quick: bool, extra: tuple[str, ...]) -> UnitResult:
+    """One unit's result, run or read from the cache."""
+    return run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
+
+
 def unfinished_uses(unit: Unit, impl_spec: str = "exercises", quick: bool = False,
                     extra: tuple[str, ...] = ()) -> dict[str, UnitResult]:
     """The earlier units `unit` uses that are not done, run (or read from the cache): {code: result}."""
     from kata.units import find
 
-    results = {code: run([find(code)], impl_spec, quick=quick, extra=extra).results[find(code).slug]
-               for code in unit.uses}
+    results = {code: _result_of(find(code), impl_spec, quick, extra) for code in unit.uses}
     return {code: result for code, result in results.items() if result.status != "done"}
 
 
@@ -154,7 +158,7 @@ def _green_on_a_failing_unit(result: UnitResult, impl_spec: str, quick: bool, ex
 
     for code, names in result.unit.uses.items():
         unit = find(code)
-        other = run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
+        other = _result_of(unit, impl_spec, quick, extra)
         used = {f"{code}.{name}" for name in names}
         for test in other.tests:  # a failure of a used function itself: not a stub it reaches, not a Stretch goal
             if not test.failing or test.kind == "stretch" or test.state == "stub":
@@ -189,7 +193,7 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
         unit = find(code)
         if not unit.ready:
             continue
-        other = run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
+        other = _result_of(unit, impl_spec, quick, extra)
         test = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach
                      and (not raised or raised in t.reach())), None)  # an exception raised where `t` never runs: no echo
         if test is None and raised:  # but what that unit's failing function handed this code may be what it tripped on
