@@ -174,11 +174,40 @@ def show(value: object, width: int = 100) -> str:
 
 
 class Raised(str):
-    """What a call raised instead of returning ("ValueError: ..."): `expect` says "It raised", not "It returned"."""
+    """What a call raised instead of returning ("ValueError: ..."): `expect` says "It raised", not "It returned".
+    Made by `raised(error)`, it also knows where the learner's code raised it, which `expect` shows."""
+
+    where = ""  # the learner's call chain to the raise: "`load_eval` (exercises/u10_eval_datasets.py:42)"
+    line = ""  # the line of their file that raised it
+
+
+def raised(error: BaseException, note: str = "") -> Raised:
+    """What a call raised, as a value a test compares and shows ("KeyError: 'input'"), knowing the line of the
+    learner's file that raised it when one did; `note` goes after the message (" (not a ValueError)")."""
+    import linecache
+
+    from kata.child import learner_frame, learner_frames
+
+    said = (getattr(error, "kata_message", None) or str(error)).strip()
+    got = Raised(f"{type(error).__name__}{': ' + said if said else ''}{note}")
+    target = current_target()
+    trees = (target.tree, *(p for _, p in target.swaps))
+    frames = learner_frames(wall.frames_of(error), trees)
+    if frames:
+        got.where = learner_frame(frames, trees)
+        got.line = linecache.getline(frames[-1].filename, frames[-1].lineno).strip()
+    return got
 
 
 class Sent(str):
     """What a call sent to a vendor, when that is what failed ("one call with model='x'"): `expect` says "It sent"."""
+
+
+def _raised_line(got: Raised) -> str:
+    """ "It raised …," and, when the learner's code raised it, where, and the line itself."""
+    if not got.where:
+        return f"It raised {got},"
+    return f"It raised {got}, in {got.where}:" + (f"\n| {got.line}" if got.line else "")
 
 
 def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None,
@@ -190,7 +219,7 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
         return
     if clause:
         failed_clause[:] = [clause]
-    came_back = (f"It raised {returned}," if isinstance(returned, Raised) else f"It sent {returned}," if
+    came_back = (_raised_line(returned) if isinstance(returned, Raised) else f"It sent {returned}," if
                  isinstance(returned, Sent) else f"It returned {show(returned)},")
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:

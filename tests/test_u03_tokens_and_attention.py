@@ -9,7 +9,7 @@ from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
-from kata.testing import expect, load_unit
+from kata.testing import expect, load_unit, raised
 
 u03 = load_unit("u03_tokens_and_attention")
 
@@ -652,7 +652,7 @@ def test_count_tokens_counts_special_token_text_as_plain_text(text):
     try:
         got = u03.count_tokens(text)
     except Exception as error:  # noqa: BLE001  the test reports whatever it was
-        got = f"<raised {type(error).__name__}: {error}>"
+        got = raised(error)
     expect(got == want, call=f"count_tokens({text!r})", returned=got, expected=f"{want}, the text counted as plain text",
            hint="tiktoken refuses special-token text by default: count the text as ordinary characters")
 
@@ -800,7 +800,7 @@ def test_context_block_pastes_any_text_as_it_is(texts):
     try:
         got = u03.context_block(chunks)
     except Exception as error:  # noqa: BLE001  the test reports whatever it was
-        got = f"<raised {type(error).__name__}: {error}>"
+        got = raised(error)
     want = block(chunks)
     expect(got == want, call=f"context_block({chunks!r})", returned=got, expected=repr(want),
            hint="build each line from the text and the source as they are: a template's format step must not see them")
@@ -820,7 +820,7 @@ def test_long_context_prompt_pastes_braces_as_they_are(context, question):
     try:
         got = u03.long_context_prompt(context, question)
     except Exception as error:  # noqa: BLE001  the test reports whatever it was
-        got = f"<raised {type(error).__name__}: {error}>"
+        got = raised(error)
     expect(got == want, call=f"long_context_prompt({context!r}, {question!r})", returned=got, expected=repr(want),
            hint="fill the template once, with both fields at the same time: a field's value is never filled again")
 
@@ -915,7 +915,7 @@ def test_a_bound_met_exactly_is_met():
     try:
         got = u03.cut_context(chunks, ("Okafor",), fraction)
     except ValueError as error:
-        got = f"<raised ValueError: {error}>"
+        got = raised(error)
     expect(got == [chunks[0], ("filler.txt", "")], call=f"cut_context(<facts.txt, filler.txt>, ('Okafor',), {fraction!r})",
            returned=got, expected=f"[{chunks[0]!r}, ('filler.txt', '')]: {floor} tokens, exactly the bound",
            hint="the bound is 'at most': a count equal to it fits, so only a count above it is an error")

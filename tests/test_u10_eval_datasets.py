@@ -12,7 +12,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from kata.cassettes import documented_form
-from kata.testing import Raised, expect, load_unit
+from kata.testing import expect, load_unit, raised
 from kata.units import ROOT
 
 u10 = load_unit("u10_eval_datasets")
@@ -132,9 +132,9 @@ def bad_line_error_at(path, line_number):
         # What the message says after its "<path>:<line>" lead: "cases.jsonl" itself holds "json".
         rest = message.replace(f"{path}:{line_number}", "", 1).replace(f"{path.name}:{line_number}", "", 1)
         named = (f"{path}:{line_number}" in message or f"{path.name}:{line_number}" in message) and rest
-        return Raised(f"ValueError: {message}"), named, call
+        return raised(error), named, call
     except Exception as error:  # noqa: BLE001 - any other exception is the learner's to see, as a value
-        return Raised(f"{type(error).__name__}: {error} (not a ValueError)"), None, call
+        return raised(error, " (not a ValueError)"), None, call
     return got, None, call
 
 
@@ -202,7 +202,7 @@ def test_a_line_ends_only_at_a_newline(tmp_path):
     try:
         got = u10.load_eval(path)
     except Exception as error:  # noqa: BLE001 - shown to the learner as what came back
-        got = Raised(f"{type(error).__name__}: {error}")
+        got = raised(error)
     expect(got == [GOOD_LINES[0], odd, GOOD_LINES[1]], call=call, returned=got,
            expected="the three cases, the second with its input intact",
            hint="a JSONL line ends at a newline character only; splitting at every Unicode line separator cuts a JSON string in two")

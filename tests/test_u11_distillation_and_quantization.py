@@ -17,7 +17,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.testing import Raised, expect, load_unit, slowed, unit_globals
+from kata.testing import expect, load_unit, raised, slowed, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
@@ -95,8 +95,8 @@ def claude_result(case, model, call):
     except TypeError as error:
         if "unexpected keyword argument" not in str(error):
             raise
-        refused = f"TypeError: {error} (from the anthropic SDK installed here)"
-    expect(False, call=call, returned=Raised(refused),
+        refused = raised(error, " (from the anthropic SDK installed here)")
+    expect(False, call=call, returned=refused,
            expected="ONE call with U10's request, the arguments the docstring lists and no others",
            hint="send exactly the arguments the docstring names; this SDK's create refuses any other keyword",
            clause='one user message with the case\'s "input"; no other arguments')

@@ -353,6 +353,20 @@ def test_an_exception_the_learners_code_raises_is_said_in_words_without_the_kata
     assert "kata/" not in message and "tests/" not in message and "Traceback" not in message, message
 
 
+def test_an_exception_a_test_catches_still_shows_the_learners_line(tmp_path):
+    """A test that catches what the learner's code raised, to show it as what came back ("It raised KeyError"),
+    still says where their code raised it and quotes the line (a blind learner's U10 KeyError read "It raised
+    KeyError: 'id' (not a ValueError)" with no line of theirs)."""
+    u10 = find(10)
+    tree = solutions_with(tmp_path, u10, '        for key in ("id", "input"):\n',
+                          '        case["id"], case["input"]\n        for key in ("id", "input"):\n')
+    result = runner.run([u10], str(tree), use_cache=False, time_limit=60).results[u10.slug]
+    message = result.first_failure.message
+    assert "It raised KeyError: 'id' (not a ValueError), in `load_eval` (" in message, message
+    assert '| case["id"], case["input"]' in message, message
+    assert "kata/" not in message and "Traceback" not in message, message
+
+
 def test_a_test_stopped_at_the_stub_of_the_function_it_calls_is_a_cause_not_an_echo():
     """lora_gradients calls forward: with both unwritten, lora_gradients' own stub is a cause (writing forward cannot
     make it pass), while a test whose lora_gradients reached forward's stub echoes forward's failure."""
