@@ -139,21 +139,15 @@ def _stub_elsewhere(unit, failure) -> str:
             f"{other.code} (`kata next {other.number}` runs its tests), then `kata next {unit.number}` again.")
 
 
-ECHO_OF = re.compile(r"fails? because (U\d\d)'s `(\w+)` does")  # the sentence of runner.cause_in_earlier_unit
-
-
-def _echo_elsewhere(unit, cause: str) -> str:
-    """For a failure that echoes an earlier unit's failing function: the line that sends the learner to that
-    unit's file and function instead of this unit's; "" otherwise."""
-    found = ECHO_OF.search(cause or "")
-    if not found or found[1] == unit.code:
+def _echo_elsewhere(unit, fix: tuple[str, str]) -> str:
+    """For a failure that echoes an earlier unit's failing function (`fix`: that unit's code and the function, as
+    runner.Cause holds them): the line that sends the learner to that unit's file and function instead of this
+    unit's; "" otherwise."""
+    if not fix or fix[0] == unit.code:
         return ""
-    other = UNITS[int(found[1][1:]) - 1]
-    return (f"Edit {other.exercise}: {unit.code} uses {other.code}'s `{found[2]}`, which fails {other.code}'s own tests. "
+    other = UNITS[int(fix[0][1:]) - 1]
+    return (f"Edit {other.exercise}: {unit.code} uses {other.code}'s `{fix[1]}`, which fails {other.code}'s own tests. "
             f"Fix it there (`kata next {other.number}` runs them), then `kata next {unit.number}` again.")
-
-
-LOOP_AT = re.compile(r"`(\w+)` \(([^()]*?(u(\d\d)_\w+)\.py):\d+\)")  # a call chain's step: `f` (file:line)
 
 
 def _file_to_edit(unit, failure) -> str:
@@ -163,17 +157,17 @@ def _file_to_edit(unit, failure) -> str:
     return str(Path(unit.exercise).parent / named[1]) if named else unit.exercise
 
 
-def _loop_line(unit, said: str) -> str:
-    """After a timeout whose call chain is named: where to edit, and in which unit's file. The function the
-    watchdog saw running all along ("The loop is in …") when it said so; else the chain's innermost function
-    and the one that called it, for the loop may be in either; "" when the stop named no function."""
-    said = said.split("Your code printed:")[0]
-    chain, _, loop = said.partition("The loop is in")
-    steps, known = LOOP_AT.findall(chain), LOOP_AT.findall(loop)[:1]
+def _loop_line(unit, stopped) -> str:
+    """After a timeout whose call chain is known (the test's points): where to edit, and in which unit's file. The
+    function the watchdog saw running all along when it could tell; else the chain's innermost function and the
+    one that called it, for the loop may be in either; "" when the stop named no function of a unit."""
+    points = stopped.points if stopped is not None else {}
+    steps = [step for step in points.get("chain", []) if step[3]]  # a unit's own file: the one to edit
+    known = points.get("loop") if (points.get("loop") or [0, 0, 0, 0])[3] else None
     if not steps:
         return ""
-    function, where, _, number = (known or steps)[-1]
-    other = UNITS[int(number) - 1]
+    function, where, _, number = known or steps[-1]
+    other = UNITS[number - 1]
     elsewhere = (f"{unit.code} uses {other.code}'s `{function}`" if other.code != unit.code else "")
     back = f"`kata next {other.number}` runs its tests, then `kata next {unit.number}` again"
     if known or len(steps) == 1:
@@ -241,7 +235,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
                             and result.echo_of(t) is None), None)
         if failure and failure is not own and failure.message.strip() not in result.ended:
             lines += ["", *failure_lines(failure)]
-        lines += ["", loop] if (loop := _loop_line(unit, said)) else []
+        lines += ["", loop] if (loop := _loop_line(unit, stopped)) else []
     elif result.status == "done":
         lines += ["", paint(f"✔ {unit.code} is done. Compare your code with the reference: {unit.solution}", "done")]
         lines += ["", cause] if cause else []  # green on an earlier unit's function that still fails its own tests
@@ -252,6 +246,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
     elif failure and (elsewhere := _stub_elsewhere(unit, failure)):
         lines += ["", *failure_lines(failure), "", elsewhere]
     elif failure:
+        fix = getattr(cause, "fix", ())
         echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
         if echoes and cause:  # this unit's cause, itself an echo of an earlier unit's failure: one story, not two
             cause = cause.replace("This failure may well be an echo: it fails", f"This failure and {len(echoes)} "
@@ -261,7 +256,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
             lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
-        lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, cause) or
+        lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or
                   f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:

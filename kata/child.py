@@ -42,6 +42,11 @@ class TimeLimitReached(BaseException):
 
 # The words for the test that overran, read by the plugin's teaching message.
 overrun: dict = {}
+
+
+def timeout_points() -> dict:
+    """What a timeout's message points at, as data for the board: the learner's chain, and the loop's step if known."""
+    return {"chain": overrun.get("steps", []), "loop": overrun.get("loop_step", [])}
 _clock: list = []  # the running watchdog and the message pipe, in the worker's child only
 
 
@@ -117,18 +122,38 @@ def learner_frames(frames, trees: tuple[Path, ...]) -> list:
     return [f for f in frames if any(Path(f.filename).resolve().is_relative_to(t) for t in trees)]
 
 
+def learner_steps(frames, trees: tuple[Path, ...]) -> list[list]:
+    """The learner's call chain as data, outermost first: [function, file as shown, line, unit number (0: none)]
+    per step; a `<genexpr>` inside a function is that function's line, a recursion one step per call site."""
+    from kata.impl import display_path
+
+    steps = []
+    for frame in learner_frames(frames, trees):
+        if frame.name in COMPREHENSIONS and steps:  # `<genexpr>` is the line of the function around it, not a call
+            continue
+        unit = unit_of_path(frame.filename)
+        step = [frame.name, display_path(Path(frame.filename)), frame.lineno, unit.number if unit else 0]
+        if not steps or steps[-1] != step:
+            steps.append(step)
+    return steps
+
+
+def raised_in_of(steps: list[list]) -> str:
+    """The unit function an exception was raised in, for the echo rule: the innermost step that is a unit's
+    public function ("U03.token_budget"; a private helper's caller); "" when none is."""
+    public = [step for step in steps if step[3] and step[0][:1].islower()]
+    return f"U{public[-1][3]:02d}.{public[-1][0]}" if public else ""
+
+
+def said_step(step: list) -> str:
+    """A step of a chain in words: "`count_tokens` (exercises/u03_tokens_and_attention.py:72)"."""
+    return f"`{step[0]}` ({step[1]}:{step[2]})"
+
+
 def learner_frame(frames, trees: tuple[Path, ...]) -> str:
     """The learner's call chain, outermost first: "`cut_context` (file:line) → `count_tokens` (file:line)";
     "" when no frame is in a learner's file. A recursion shows once per call site, long chains keep their ends."""
-    from kata.impl import display_path
-
-    chain = []
-    for frame in learner_frames(frames, trees):
-        if frame.name in COMPREHENSIONS and chain:  # `<genexpr>` is the line of the function around it, not a call
-            continue
-        step = f"`{frame.name}` ({display_path(Path(frame.filename))}:{frame.lineno})"
-        if not chain or chain[-1] != step:
-            chain.append(step)
+    chain = [said_step(step) for step in learner_steps(frames, trees)]
     if len(chain) > CHAIN_SHOWN:
         chain = [*chain[:2], "…", *chain[-(CHAIN_SHOWN - 2):]]
     return " → ".join(chain)
@@ -146,22 +171,26 @@ def learner_functions(frames, trees: tuple[Path, ...]) -> list[str]:
 REMEMBER_BEFORE = 1.0  # seconds before a test's deadline the watchdog notes which calls are running
 
 
-def _loop_of(frames, kept: list[bool], trees: tuple[Path, ...]) -> str:
-    """Where the loop is, in words, when the chain has several of the learner's functions and the watchdog can
-    tell: the innermost learner frame that ran all along since it first looked (a deeper one that did not was
-    called again and again). "" when the chain is one function, or nothing ran all along (the call began later)."""
-    from kata.impl import display_path
-
+def _loop_of(frames, kept: list[bool], trees: tuple[Path, ...]) -> list:
+    """The step of the learner's chain where the loop is, when the chain has several of the learner's functions
+    and the watchdog can tell: the innermost learner frame that ran all along since it first looked (a deeper one
+    that did not was called again and again). [] when the chain is one function, or nothing ran all along (the
+    call began later)."""
     mine = [(frame, ran) for frame, ran in zip(frames, kept)
             if frame.name not in COMPREHENSIONS and learner_frames([frame], trees)]
     ran_all_along = [frame for frame, ran in mine if ran]
     if len(mine) < 2 or not ran_all_along:
+        return []
+    return learner_steps([ran_all_along[-1]], trees)[0]
+
+
+def said_loop(loop: list, innermost: bool) -> str:
+    """Where the loop is, in words ("" when unknown)."""
+    if not loop:
         return ""
-    loop = ran_all_along[-1]
-    step = f"`{loop.name}` ({display_path(Path(loop.filename))}:{loop.lineno})"
-    if loop is mine[-1][0]:
-        return f"The loop is in {step}: it ran all along."
-    return f"The loop is in {step}: it ran all along, calling the functions after it again and again."
+    if innermost:
+        return f"The loop is in {said_step(loop)}: it ran all along."
+    return f"The loop is in {said_step(loop)}: it ran all along, calling the functions after it again and again."
 
 
 class _Watchdog(threading.Thread):
@@ -200,10 +229,12 @@ class _Watchdog(threading.Thread):
                 kept = [any(f is r for r in self.remembered) for f in running]
             where = learner_frame(frames, self.trees)
             overrun["where"] = where
-            overrun["loop"] = _loop_of(frames, kept, self.trees)
+            overrun["steps"] = learner_steps(frames, self.trees)
+            overrun["loop_step"] = _loop_of(frames, kept, self.trees)
+            overrun["loop"] = said_loop(overrun["loop_step"], overrun["loop_step"] == (overrun["steps"] or [[]])[-1])
             overrun["functions"] = learner_functions(frames, self.trees)
             overrun["limit"] = f"{self.limit:g}"
-            self.messages.send("where", nodeid=nodeid, where=where)
+            self.messages.send("where", nodeid=nodeid, where=where, points=timeout_points())
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.main), ctypes.py_object(TimeLimitReached))
 
     # pytest hooks: the test's clock starts at logstart; the watchdog is armed only inside its phases

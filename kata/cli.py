@@ -176,7 +176,8 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
     if found:  # this unit's own stub: the rungs about that function, not those of the test's other calls
         functions = [found[1]]
-    chain = re.findall(r"`(\w+)` \(", message.split("\n")[0])  # raised or stopped in `answer` (…) → `answer_from` (…)
+    # the learner's chain where it raised or was stopped (`answer` → `answer_from`), as the failure recorded it
+    chain = list(dict.fromkeys(step[0] for step in (failure.points.get("chain", []) if failure else [])))
     if failure and failure.state in ("failed", "timeout") and chain:
         # the learner's own frames say where it went wrong: an exception, the innermost function a rung is about;
         # a loop, any function of its chain (the loop may be in the caller)

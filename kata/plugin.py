@@ -26,7 +26,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from kata import cassettes, impl, live, offline, reach, replay, stubs, testing, wall
-from kata.child import TimeLimitReached, learner_frame, learner_frames, overrun
+from kata.child import TimeLimitReached, learner_frame, learner_frames, learner_steps, overrun, raised_in_of, timeout_points
 from kata.learner.values import CannotCross
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import ROOT, UNITS, unit_of_path
@@ -276,6 +276,8 @@ def _raised_by_learner_code(item, error) -> str | None:
     if not frames:
         return None
     chain, last = learner_frame(frames, trees), frames[-1]
+    steps = learner_steps(frames, trees)
+    item.kata_points = {"chain": steps, "raised_in": raised_in_of(steps)}
     line = linecache.getline(last.filename, last.lineno).strip()
     said = getattr(error, "kata_message", str(error))
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
@@ -298,6 +300,7 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
                                f"of your code was running: a busy machine, most likely, not a loop of yours. Run it "
                                f"again (nothing of a timeout is cached); KATA_TIME_LIMIT raises the limit.")
         loop = f" {overrun['loop']}" if overrun.get("loop") else ""
+        item.kata_points = timeout_points()
         return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped, in {overrun['where']}.{loop} "
                            f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)")
     if isinstance(error, CannotCross):  # the learner's function returned something that is not plain data
@@ -385,6 +388,7 @@ def pytest_runtest_makereport(item, call):
         "state": state,
         "quote": quote,
         "calls": list(testing.called),
+        "points": getattr(item, "kata_points", {}) if report.failed else {},
     }
     return report
 

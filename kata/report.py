@@ -39,6 +39,10 @@ class TestResult:
     output: str = ""  # what the learner's code printed during the test, cut at a limit
     seconds: float = 0.0
     calls: list[str] = field(default_factory=list)  # the unit functions the test itself called ("U09.train_adapter")
+    # What the message points at, as data, decided with it (never read back out of its words): "raised_in" the
+    # unit function an exception was raised in ("U03.token_budget"); a timeout's "chain" of the learner's steps
+    # ([function, file as shown, line, unit number]) and the "loop" step when the watchdog could tell.
+    points: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -184,16 +188,10 @@ def _stub_of(test: TestResult) -> str:
     return f"{stub[0].code}.{stub[1]}" if stub else ""
 
 
-RAISED_IN = re.compile(r"`([a-z]\w*)` \([^()]*?u(\d\d)_\w+\.py:\d+\)")  # a step of "Your code raised …, in …:"
-
-
 def raised_in(test: TestResult) -> str:
     """The unit function an exception of the learner's code was raised in, the innermost of its chain that is
     not a private helper ("U03.token_budget"); "" when the test did not fail that way."""
-    if not test.message.startswith("Your code raised"):
-        return ""
-    steps = RAISED_IN.findall(test.message.split("\n")[0])
-    return f"U{steps[-1][1]}.{steps[-1][0]}" if steps else ""
+    return test.points.get("raised_in", "")
 
 
 def group(tests: list[TestResult], units: list[Unit]) -> dict[str, UnitResult]:
@@ -246,6 +244,7 @@ class Reporter:
             test.state = info["state"] if info["state"] not in ("passed", "failed") else "failed"
             test.message = report.longreprtext
             test.quote = info["quote"]  # the clause that failed (a check's own, a stub's), decided with the failure
+            test.points = dict(info.get("points", {}))
         elif report.skipped and test.state == "passed":
             test.state = NOT_RUN if info["state"] == NOT_RUN else "skipped"
             test.message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

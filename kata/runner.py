@@ -209,10 +209,21 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
         else:  # no failing test there calls only what this one uses: one that runs it through a caller may
             test, function = _failing_through_a_caller(other, reach)
         if test is not None:
-            function = function if "'s `" in function else f"{unit.code}'s `{function.strip('`')}`"
-            return (f"This failure may well be an echo: it fails because {function} does ({unit.code}'s own "
-                    f"{test.name} fails). Fix that first: `kata next {unit.number}`.")
+            name = function.split("`")[1] if "`" in function else function
+            code = function.split("'s `")[0] if "'s `" in function else unit.code
+            return Cause(f"This failure may well be an echo: it fails because {code}'s `{name}` does ({unit.code}'s own "
+                         f"{test.name} fails). Fix that first: `kata next {unit.number}`.", fix=(code, name))
     return ""
+
+
+class Cause(str):
+    """The sentence of `cause_in_earlier_unit`; `fix` says, as data, the earlier unit's function it sends the
+    learner to ("U05", "top_k"), so the board's edit line never reads it back out of the words."""
+
+    def __new__(cls, text: str, fix: tuple[str, str] = ()):
+        made = super().__new__(cls, text)
+        made.fix = fix
+        return made
 
 
 def _failing_through_a_caller(other: UnitResult, reach: set[str]):

@@ -125,6 +125,7 @@ class _Child:
     running: str = ""  # the test that started and has not finished
     started: float = 0.0
     where: str = ""  # which learner function an overrunning test was in
+    points: dict = field(default_factory=dict)  # the same as data: report.TestResult.points
     paused_at: float = 0.0  # when the test's clock stopped for the kata's own computing (0: running)
     born: float = field(default_factory=time.monotonic)
     last_heard: float = field(default_factory=time.monotonic)
@@ -221,7 +222,7 @@ def _on_message(child: _Child, data: bytes) -> None:
         message = json.loads(line)
         kind = message["kind"]
         if kind == "start":
-            child.running, child.started, child.where = message["nodeid"], time.monotonic(), ""
+            child.running, child.started, child.where, child.points = message["nodeid"], time.monotonic(), "", {}
         elif kind == "result":
             child.tests.append(TestResult.from_dict(message["test"]))
             child.running = ""
@@ -237,7 +238,7 @@ def _on_message(child: _Child, data: bytes) -> None:
         elif kind == "sandbox":
             child.sandbox = message["note"]
         elif kind == "where":
-            child.where = message["where"]
+            child.where, child.points = message["where"], message.get("points", {})
         elif kind == "done":  # pytest's exit code: 0 all passed, 1 some failed; anything else is no verdict
             child.ended = "done" if message["code"] in (0, 1) else (
                 f"pytest stopped with exit code {message['code']} before it could give a verdict.")
@@ -256,7 +257,8 @@ def _finish(child: _Child, how: str, reason: str) -> tuple[str, str, list[Unit]]
     output = last.text(last=True) if last.total else ""
     if child.running:
         state = "timeout" if how == "timed out" else "crashed"
-        child.tests.append(TestResult(child.running, current.slug, "verify", state, "", reason, output))
+        child.tests.append(TestResult(child.running, current.slug, "verify", state, "", reason, output,
+                                      points=child.points if how == "timed out" else {}))
     ran = {t.nodeid for t in child.tests}
     child.tests += [TestResult(nodeid, current.slug, kind, NOT_RUN, "", f"not run: the process {how} before it")
                     for nodeid, kind in child.collected.items() if nodeid not in ran and unit_of_path(nodeid.split("::")[0]) is current]

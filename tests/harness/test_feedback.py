@@ -17,6 +17,7 @@ import pytest
 
 from kata import board, cli, runner, stubs
 from kata import report
+from kata.child import raised_in_of
 from kata.report import NOT_RUN, UnitResult
 from kata.units import ROOT, UNITS, find
 
@@ -391,7 +392,8 @@ def test_the_ladder_of_an_exception_follows_the_function_that_raised_it():
     raised = report.TestResult(f"{u06.test_file}::test_x", u06.slug, "verify", "failed", "",
                                "Your code raised KeyError: 'note_id', in `answer` (exercises/u06_rag_basics.py:152) → "
                                "`answer_from` (exercises/u06_rag_basics.py:173):\n| x\nA function under test …",
-                               calls=["U06.answer"])
+                               calls=["U06.answer"], points={"chain": [["answer", u06.exercise, 152, 6],
+                                                                       ["answer_from", u06.exercise, 173, 6]]})
     rungs = cli.hint_ladder(u06, raised)
     assert not [r for r in u06.hints if r.reads_as_code and "answer_from" not in r.about.split() and r.text in rungs], rungs
     assert any(r.text in rungs for r in u06.hints if r.about.split() == ["answer_from"])
@@ -445,24 +447,25 @@ def test_a_timeout_sends_the_learner_to_the_file_where_the_loop_is():
     when the loop is there); when nothing told, to both functions of the chain's end (a blind learner was once
     sent to a green U03 for a loop in U07's semantic_chunks)."""
     u03, u07 = find(3), find(7)
-    chain = ("This test ran for more than 10 s and was stopped, in `semantic_chunks` (exercises/u07_production_rag.py:243)"
-             " → `count_tokens` (exercises/u03_tokens_and_attention.py:75).")
+    outer_step, inner_step = ["semantic_chunks", u07.exercise, 243, 7], ["count_tokens", u03.exercise, 75, 3]
+    said = "This test ran for more than 10 s and was stopped, in … An endless loop, …"
 
-    def shown(said: str) -> str:
+    def shown(chain, loop) -> str:  # the points the watchdog hands with its words: the chain, the loop's step
         stopped = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "verify", "timeout", "", said,
-                                    calls=["U07.semantic_chunks"])
+                                    calls=["U07.semantic_chunks"], points={"chain": chain, "loop": loop})
         return "\n".join(board.unit_lines(UnitResult(u07, [stopped], ended_how="timed out")))
 
-    outer = shown(chain + " The loop is in `semantic_chunks` (exercises/u07_production_rag.py:243): it ran all along, "
-                          "calling the functions after it again and again. An endless loop, …")
+    outer = shown([outer_step, inner_step], outer_step)
     assert f"Edit {u07.exercise} (`semantic_chunks`, where the loop is)" in outer and u03.exercise not in outer.split(
         "An endless loop")[-1], outer
-    inner = shown(chain + " The loop is in `count_tokens` (exercises/u03_tokens_and_attention.py:75): it ran all along.")
+    inner = shown([outer_step, inner_step], inner_step)
     assert f"Edit {u03.exercise}: U07 uses U03's `count_tokens`, where the loop is" in inner and "kata next 3" in inner, inner
-    untold = shown(chain + " An endless loop, …")
+    untold = shown([outer_step, inner_step], [])
     assert "called by `semantic_chunks`" in untold and "the loop is in one of them" in untold, untold
-    own = shown(chain.split(" → ")[0] + ". An endless loop, …")
+    own = shown([outer_step], [])
     assert f"Edit {u07.exercise} (`semantic_chunks`" in own, own
+    outside = shown([["helper", "/tmp/elsewhere.py", 3, 0]], [])  # no unit's file in the chain: no edit line of its own
+    assert "Edit" not in outside.split("An endless loop")[-1], outside
 
 
 def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
@@ -493,8 +496,8 @@ def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
 
     result = UnitResult(u06, [failing("test_retrieve", ["U06.retrieve"]), failing("test_a", ["U06.answer"]),
                               failing("test_b", ["U06.answer"])])
-    cause = ("This failure may well be an echo: it fails because U05's `top_k` does (U05's own test_top_k fails). "
-             "Fix that first: `kata next 5`.")
+    cause = runner.Cause("This failure may well be an echo: it fails because U05's `top_k` does (U05's own test_top_k "
+                         "fails). Fix that first: `kata next 5`.", fix=("U05", "top_k"))
     shown = "\n".join(board.unit_lines(result, cause=cause))
     assert "This failure and 2 other(s) of U06" in shown and "cause to fix first" not in shown, shown
     assert "Edit exercises/u05_vector_search.py: U06 uses U05's `top_k`" in shown, shown
@@ -512,10 +515,10 @@ def test_an_exception_raised_in_another_function_is_no_echo_of_a_failure_it_neve
     counting = test(u03, "test_count", "failed", "It returned 7 …", ["U03.count_tokens"])
     budget = test(u03, "test_budget", "failed", "Your code raised KeyError: 'tool output', in `token_budget` "
                   "(exercises/u03_tokens_and_attention.py:154):\n| budget[name] = …", ["U03.token_budget"])
+    budget.points = {"raised_in": raised_in_of([["token_budget", u03.exercise, 154, 3]])}
     assert UnitResult(u03, [counting, budget]).echo_of(budget) is None
-    raised = "Your code raised KeyError: 'note_id', in `answer` (exercises/u06_rag_basics.py:152) → " \
-             "`answer_from` (exercises/u06_rag_basics.py:173):\n| …"
-    assert report.raised_in(test(u06, "test_answer", "failed", raised, ["U06.answer"])) == "U06.answer_from"
+    steps = [["answer", u06.exercise, 152, 6], ["answer_from", u06.exercise, 173, 6], ["_helper", u06.exercise, 190, 6]]
+    assert raised_in_of(steps) == "U06.answer_from"  # the innermost public function, not its private helper
 
 
 def test_an_sdk_object_returned_is_said_as_such_with_the_functions_docstring(tmp_path):
