@@ -150,6 +150,17 @@ def _echo_elsewhere(unit, fix: tuple[str, str]) -> str:
             f"Fix it there (`kata next {other.number}` runs them), then `kata next {unit.number}` again.")
 
 
+def _or_first(unit, maybe: tuple[str, str]) -> str:
+    """When this unit's code raised while an earlier unit's function that handed it a value fails its own tests
+    (runner.Cause.maybe): the edit line names both files, this unit's where it raised; "" otherwise."""
+    if not maybe:
+        return ""
+    other = UNITS[int(maybe[0][1:]) - 1]
+    return (f"Edit {unit.exercise}, where your code raised, or first {other.exercise}, if what {other.code}'s "
+            f"`{maybe[1]}` returns is what it tripped on (`kata next {other.number}` shows that failure). Then "
+            f"`kata next {unit.number}` again.")
+
+
 def _file_to_edit(unit, failure) -> str:
     """The learner's file a failure is about: the unit's exercise, or a data file of theirs the failure names
     (U10's own eval, `u10_my_eval.jsonl`)."""
@@ -256,7 +267,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
             lines += ["", f"This is the cause to fix first: {len(echoes)} other failing test(s) fail because "
                           f"{echoes[0][1]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
-        lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or
+        lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or _or_first(unit, getattr(cause, "maybe", ())) or
                   f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:

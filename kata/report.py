@@ -157,7 +157,7 @@ class UnitResult:
             return deeper
         # a cause stopped at a stub is that stub's, one that raised is the raising function's; otherwise the
         # function it called that `test` did not
-        function = (_stub_of(cause) or raised_in(cause)
+        function = (_stub_of(cause) or self._raised_here(cause)
                     or next((c for c in cause.calls if c not in test.calls), cause.calls[0]))
         code, _, name = function.partition(".")
         return cause, f"`{name}`" if code == self.unit.code else f"{code}'s `{name}`"
@@ -170,6 +170,16 @@ class UnitResult:
         failing = [t for t in self.tests if t.failing]
         causes = [t for t in failing if self.echo_of(t) is None] or failing
         return min(causes, key=lambda t: (t.kind == "stretch", t.state != "timeout"), default=None)
+
+    def _raised_here(self, test: TestResult) -> str:
+        """The function an exception was raised in, as this unit's cause names it: when it was raised inside an
+        earlier unit's function (U05's top_k, handed the wrong arguments by U06's retrieve), this unit's innermost
+        function of the chain, the one the learner is writing; that unit's own tests say whether it is at fault."""
+        raised = raised_in(test)
+        if not raised or raised.startswith(f"{self.unit.code}."):
+            return raised
+        mine = [s for s in test.points.get("chain", []) if s[3] == self.unit.number and s[0][:1].islower()]
+        return f"{self.unit.code}.{mine[-1][0]}" if mine else raised
 
     def to_dict(self) -> dict:
         return {"unit": self.unit.slug, "ended": self.ended, "ended_how": self.ended_how, "sandbox": self.sandbox,

@@ -200,8 +200,9 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
             near = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach), None)
             if near is not None:
                 function = near.calls[0].split(".")[1]
-                return (f"{unit.code}'s own {near.name} fails too: if what your {unit.code} `{function}` handed "
-                        f"`{raised.split('.')[1]}` is what it tripped on, fix that first (`kata next {unit.number}`).")
+                return Cause(f"{unit.code}'s own {near.name} fails too: if what your {unit.code} `{function}` handed "
+                             f"`{raised.split('.')[1]}` is what it tripped on, fix that first (`kata next {unit.number}`).",
+                             maybe=(unit.code, function))
             continue
         if test is not None:
             cause = other.echo_of(test)
@@ -217,12 +218,13 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
 
 
 class Cause(str):
-    """The sentence of `cause_in_earlier_unit`; `fix` says, as data, the earlier unit's function it sends the
-    learner to ("U05", "top_k"), so the board's edit line never reads it back out of the words."""
+    """The sentence of `cause_in_earlier_unit`, and, as data for the board's edit line (never read back out of the
+    words): `fix`, the earlier unit's function it sends the learner to ("U05", "top_k"); `maybe`, the earlier
+    unit's failing function that may be what this unit's code tripped on, offered beside this unit's file."""
 
-    def __new__(cls, text: str, fix: tuple[str, str] = ()):
+    def __new__(cls, text: str, fix: tuple[str, str] = (), maybe: tuple[str, str] = ()):
         made = super().__new__(cls, text)
-        made.fix = fix
+        made.fix, made.maybe = fix, maybe
         return made
 
 

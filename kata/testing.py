@@ -203,6 +203,11 @@ class Sent(str):
     """What a call sent to a vendor, when that is what failed ("one call with model='x'"): `expect` says "It sent"."""
 
 
+class InWords(str):
+    """What came back, said in words where its value would hide the point ("losses that diverged: 2.8 at step 0,
+    inf at step 12"): `expect` says "It returned" and the words, not a quoted string the code never returned."""
+
+
 def _raised_line(got: Raised) -> str:
     """ "It raised …," and, when the learner's code raised it, where, and the line itself."""
     if not got.where:
@@ -220,7 +225,8 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     if clause:
         failed_clause[:] = [clause]
     came_back = (_raised_line(returned) if isinstance(returned, Raised) else f"It sent {returned}," if
-                 isinstance(returned, Sent) else f"It returned {show(returned)},")
+                 isinstance(returned, Sent) else f"It returned {returned}," if isinstance(returned, InWords) else
+                 f"It returned {show(returned)},")
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:
         lines.append(f"Hint: {hint}")

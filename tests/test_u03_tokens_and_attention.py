@@ -9,7 +9,7 @@ from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
-from kata.testing import expect, load_unit, raised
+from kata.testing import Raised, expect, load_unit, raised
 
 u03 = load_unit("u03_tokens_and_attention")
 
@@ -890,13 +890,20 @@ def test_a_bound_that_cannot_be_met_raises(chunks, keep, fraction):
 
     Keeping the fact alone is already over the bound: no cut can satisfy both, so it says so.
     """
+    call = f"cut_context({chunks!r}, {keep!r}, {fraction})"
     try:
         got = u03.cut_context(chunks, keep, fraction)
     except ValueError as error:
-        got = error
-    expect(isinstance(got, ValueError) and str(got).strip() != "", call=f"cut_context({chunks!r}, {keep!r}, {fraction})",
+        got = raised(error)
+    expect(isinstance(got, Raised) and got.partition(": ")[2].strip() != "", call=call,
            returned=got, expected="a ValueError with a message: the kept sentences alone exceed the bound",
            hint="once nothing more can be dropped, check the bound again: if it is still not met, raise")
+    # A ValueError from a call that failed inside the cut (list.index of a sentence not found) says nothing of the bound.
+    expect(not got.where or got.line.startswith("raise"), call=call, returned=got,
+           expected="a ValueError your own `raise` makes, saying the bound cannot be met; this one came from a call "
+                    "inside your code that failed, not from a raise of yours",
+           hint="the sentences to keep are those that contain a `keep` string: look for them without a call that "
+                "raises when one is missing, and raise the error yourself once the bound still fails")
 
 
 

@@ -111,8 +111,10 @@ def test_parse_citations_reads_every_style(reply, cited):
     text) is not a citation.
     """
     got = u06.parse_citations(reply, 3)
+    capital = "[Chunk" in reply  # the case this reply tries: the word written as a sentence starts it
     expect(got == (cited, []), call=f"parse_citations({reply!r}, 3)", returned=got, expected=f"({cited}, [])",
-           hint="find every bracket that opens with 'chunk', not only the first one, take every number inside it, and drop repeats while keeping the first-seen order")
+           hint="'Chunk' and 'chunk' are the same word: match it in any case" if capital else
+                "find every bracket that opens with 'chunk', not only the first one, take every number inside it, and drop repeats while keeping the first-seen order")
 
 
 @pytest.mark.verify

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kata.testing import expect, global_numpy_random, load_unit, peak_memory
+from kata.testing import InWords, expect, global_numpy_random, load_unit, peak_memory
 
 u09 = load_unit("u09_lora_and_peft")
 
@@ -565,8 +565,12 @@ def test_training_never_writes_to_w():
            expected="W bit-for-bit unchanged", hint="update A and B only; never W -= … (that is a full fine-tune)")
     blown = next((k for k, loss in enumerate(losses) if not np.isfinite(loss)), None)  # a diverging loss: no nan to compare
     expect(blown is None, call=TRAIN_CALL,
-           returned=f"a loss that diverged: {losses[0]:.3g} at step 0, {losses[blown]} at step {blown}" if blown is not None else losses,
-           expected=f"{STEPS + 1} finite losses: training that diverges never reaches the loss of W plus A and B")
+           returned=InWords(f"losses that diverged: {losses[0]:.3g} at step 0, {losses[blown]} at step {blown}")
+           if blown is not None else losses,
+           expected=f"{STEPS + 1} finite losses: training that diverges never reaches the loss of W plus A and B",
+           hint="a loss that grows step after step means each step goes uphill: gradient descent moves A and B "
+                "against their gradients, by lr times each",
+           clause="take `steps` steps of plain gradient descent with learning rate `lr` on A and B only")
     final = mse(adapted(W_before, A, B, X, ALPHA / R), Y)
     expect(len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12), call=TRAIN_CALL,
            returned={"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None},

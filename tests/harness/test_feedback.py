@@ -521,6 +521,21 @@ def test_an_exception_raised_in_another_function_is_no_echo_of_a_failure_it_neve
     assert raised_in_of(steps) == "U06.answer_from"  # the innermost public function, not its private helper
 
 
+def test_an_exception_raised_inside_an_earlier_units_function_is_named_by_this_units_caller():
+    """U06's retrieve hands U05's top_k its arguments in the wrong order and top_k raises: the answer tests' echo
+    says they fail because `retrieve` does, not U05's `top_k` (a blind learner was sent to a correct top_k)."""
+    u06 = find(6)
+    chain = [["retrieve", u06.exercise, 91, 6], ["top_k", find(5).exercise, 48, 5]]
+
+    def failing(name, calls):
+        return report.TestResult(f"{u06.test_file}::{name}", u06.slug, "verify", "failed", "", "Your code raised …",
+                                 calls=calls, points={"chain": chain, "raised_in": raised_in_of(chain)})
+
+    retrieving, answering = failing("test_retrieve", ["U06.retrieve"]), failing("test_answer", ["U06.answer"])
+    echo = UnitResult(u06, [retrieving, answering]).echo_of(answering)
+    assert echo is not None and echo[0] is retrieving and echo[1] == "`retrieve`", echo
+
+
 def test_an_sdk_object_returned_is_said_as_such_with_the_functions_docstring(tmp_path):
     """embed returning voyageai's EmbeddingsObject: the failure says it is the SDK's result object and quotes
     embed's docstring, not the plumbing of the wall and a Verify line about cosines (a blind learner met both)."""
@@ -577,4 +592,7 @@ def test_an_exception_raised_where_an_earlier_units_failure_never_runs_is_no_ech
     for test in raised:  # each as the first failure shown: at most a word that U05 fails too, never an echo of it
         cause = runner.cause_in_earlier_unit(UnitResult(u06, [test]), str(tree))
         assert "fails because" not in cause and "echo" not in cause, cause
-        assert f"Edit {u05.exercise}" not in "\n".join(board.unit_lines(UnitResult(u06, [test]), cause=cause))
+        shown = "\n".join(board.unit_lines(UnitResult(u06, [test]), cause=cause))
+        assert f"Edit {u05.exercise}" not in shown and f"Edit {u06.exercise}" in shown, shown
+        if cause:  # U05 fails too: the edit line offers its file as well, after this unit's own
+            assert f"Edit {u06.exercise}, where your code raised, or first {u05.exercise}" in shown, shown
