@@ -206,13 +206,13 @@ def _test_line(result: UnitResult, test) -> str:
     if test.state == NOT_RUN:
         return f"  · {test.kind:<7} {test.name}  (not run)"
     line = f"  {'✔' if test.passed else '✘' if test.failing else '·'} {test.kind:<7} {test.name}"
+    stub = test.stub()
+    if stub:  # stopped at a stub: whose, so a list read alone says why (the same words for each test it stopped)
+        return line + (f"  (stopped at the stub of `{stub[1]}`)" if stub[0].slug == result.unit.slug
+                       else f"  (stopped at {stub[0].code}'s stub `{stub[1]}`)")
     echo = result.echo_of(test)
     if echo:
         return line + f"  (fails because {echo[1]} does: fix that first)"
-    stub = test.stub()
-    if stub:  # stopped at a stub: whose, so a list read alone says why
-        return line + (f"  (stopped at the stub of `{stub[1]}`)" if stub[0].slug == result.unit.slug
-                       else f"  (stopped at {stub[0].code}'s stub `{stub[1]}`)")
     return line
 
 

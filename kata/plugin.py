@@ -157,6 +157,22 @@ def _opening_in(path: Path, function: str) -> str:
     return " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split()) if node else ""
 
 
+def _never_raise_clause(item, function: str) -> str:
+    """The sentence of `function`'s docstring ("U07.read_ranking") that says it never raises, read from the
+    learner's file of its unit (parsed, never run); "" when it says no such thing."""
+    code, _, name = function.partition(".")
+    unit = next((u for u in UNITS if u.code == code), None)
+    if unit is None:
+        return ""
+    try:
+        tree = ast.parse(item.config.kata_target.file_of(unit.slug).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
+    doc = " ".join((ast.get_docstring(node) or "").split()) if node else ""
+    return next((sentence for sentence in re.split(r"(?<=\.) ", doc) if "never raise" in sentence.lower()), "")
+
+
 def docstring_quote(function) -> str:
     """The first paragraph of a test's docstring: the Verify or Stretch sentence it encodes."""
     doc = (function.__doc__ or "").strip()
@@ -278,6 +294,8 @@ def _raised_by_learner_code(item, error) -> str | None:
     chain, last = learner_frame(frames, trees), frames[-1]
     steps = learner_steps(frames, trees)
     item.kata_points = {"chain": steps, "raised_in": raised_in_of(steps)}
+    if (never := _never_raise_clause(item, item.kata_points["raised_in"])):  # the clause it broke, not the test's
+        testing.failed_clause[:] = [never]
     line = linecache.getline(last.filename, last.lineno).strip()
     said = getattr(error, "kata_message", str(error))
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",

@@ -536,6 +536,18 @@ def test_an_exception_raised_inside_an_earlier_units_function_is_named_by_this_u
     assert echo is not None and echo[0] is retrieving and echo[1] == "`retrieve`", echo
 
 
+def test_an_exception_from_a_function_that_must_never_raise_quotes_that_clause(tmp_path):
+    """read_ranking raising on a reply with no ids: the failure quotes its docstring's "Never raise" sentence, the
+    clause it broke, not the test's clause about ids (a blind learner read the wrong one)."""
+    u07 = find(7)
+    tree = solutions_with(tmp_path, u07, "    mentioned = []\n",
+                          '    mentioned = []\n    if not any(i in reply for i in ids):\n        raise ValueError("no ids")\n')
+    result = runner.run([u07], str(tree), use_cache=False, time_limit=60).results[u07.slug]
+    failure = next(t for t in result.tests if t.failing and "read_ranking" in t.name)
+    assert failure.message.startswith("Your code raised ValueError: no ids"), failure.message
+    assert failure.quote == "Never raise, whatever the reply holds.", failure.quote
+
+
 def test_an_sdk_object_returned_is_said_as_such_with_the_functions_docstring(tmp_path):
     """embed returning voyageai's EmbeddingsObject: the failure says it is the SDK's result object and quotes
     embed's docstring, not the plumbing of the wall and a Verify line about cosines (a blind learner met both)."""
