@@ -93,7 +93,8 @@ CHUNK_WEIGHT = 0.5  # …+ CHUNK_WEIGHT * the share of the terms its whole chunk
 TYPE_BONUS = 0.25  # …+ TYPE_BONUS when it holds an entity of the expected type (twice that when the
 # entity is a number written next to one of the question's terms: "212 customer addresses")
 ABSOLUTE_DATE_BONUS = 0.1  # a "when" answer: a calendar date ("24 February") beats a relative one ("this month")
-RUNNER_UP_MARGIN = 0.5  # a found answer adds the ranking's runner-up when it scores this close to the best
+RUNNER_UP_MARGIN = 0.5  # a found answer adds the ranking's runners-up that score this close to the best…
+RUNNERS_UP = 2  # …the second and the third (v9; v6 to v8: the second only)
 SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this is a lead-in: the next one is added
 
 # Words that say what kind of answer is wanted, not what it is about: not terms to cover.
@@ -604,7 +605,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     context_words = sorted({w for _, s in sentences for w in words(s) if w not in STOPWORDS and len(w) > 1})
     context_stems = {stem(w) for w in context_words}
     missing = [t for t in plain if t not in context_stems and not t[0].isdigit()]
-    counted = counted_nouns(question) if kind == "count" else []
+    counted = counted_nouns(question)[-1:] if kind == "count" else []  # its head noun: "picking zones" counts zones (v9)
     soft: dict[str, dict[str, float]] = {}
     nouns = {stem(w) for w in counted}
     if (missing or counted) and context_words:
@@ -699,7 +700,7 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         why["expected_only"] = True  # "what did it actually cost?" is not answered by what it is set to cost
         covered = False
     found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
-    close = len(order) > 1 and scores[order[0]] - scores[order[1]] <= RUNNER_UP_MARGIN
-    if found and close and candidates[order[1]] not in picked:
-        picked.append(candidates[order[1]])  # the ranking is unsure between its first two: the second may hold the fact
+    for j in order[1:1 + RUNNERS_UP]:  # the ranking is unsure between its first ones: a runner-up may hold the fact
+        if found and scores[order[0]] - scores[j] <= RUNNER_UP_MARGIN and candidates[j] not in picked:
+            picked.append(candidates[j])
     return Answer(found, number, text, why, [sentences[j] for j in sorted(picked)])
