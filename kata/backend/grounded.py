@@ -622,7 +622,12 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
     allowed = name_filter(kind, question, orgs)
     asked = _asked(question, terms)
 
+    # "On what date…?", "What date is the August meeting?" ask for a day: "in August", "this month" is none (v9)
+    day = kind == "date" and bool(set(words(question)) & MONTH_NAMES or re.search(r"\bwhat date\b", question.lower()))
+
     def entity(text: str) -> bool:
+        if day:
+            return any(set(words(d)) - set(words(question)) for d in _ABSOLUTE_DATE.findall(text))
         return has_entity(kind, text, question, nouns, allowed)
 
     def likely(text: str) -> bool:  # ranking a "who" answer: a person's name first, not "Ridgeway Freight"
@@ -682,9 +687,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # "Who is the purchasing lead…": a name must stand by the role ("Leo Fairbanks is our account
         # manager"), not be a bystander in the sentence
         why["entity"] = any(_name_near(sentences[j][1], question, {focus[-1]}, allowed=allowed) for j in picked)
-    if kind == "date" and why["entity"] and any(w in MONTH_NAMES for w in words(question)) and not any(
-            set(words(d)) - set(words(question)) for j in picked for d in _ABSOLUTE_DATE.findall(sentences[j][1])):
-        why["entity"] = False  # "what date is the August meeting?": "in August" was known; a day is asked
     if kind == "money" and why["entity"]:
         # an amount answers when it is the amount of what was asked: by one of the question's own words
         # (not its names) or a word close to one in meaning ("spend" for "cost"), "$79,000" by
