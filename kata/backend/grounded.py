@@ -148,7 +148,7 @@ QUESTION_TYPES = (
     ("date", r"^\W*(?:when|by when|since when|until when)\b|\b(?:what|which) (?:[\w-]+ )?(?:date|day|month|year|deadline)\b"
              r"|^\W*on what\b"),
     ("define", r"^\W*who (?:is|are|was|were) (?!the\b|a\b|an\b|in\b|on\b|responsible\b)[^\s]+\W*$"),
-    ("define", r"^\W*(?i:who) (?:is|are|was|were) [A-Z]"),  # checked against the original case, see question_type
+    ("define", r"^\W*(?i:who) (?:is|are|was|were) [A-Z](?!.*['\u2019]s\b)"),  # checked against the original case, see question_type
     ("person", r"^\W*(?:who|whom|whose)\b|^\W*(?:which|what) (?:person|people|manager|member|engineer|consultant)\b"),
     ("money", r"^\W*how much\b.*\b(?:cost|costs|costing|spend|spent|pay|paid|money|budget|budgeted|price|fee|charge)\b"
               r"|\b(?:what|how much) (?:did|does|do|will|would|was|is|were)\b.*\b(?:cost|costs|charge|pay|come to|quote)\b"
@@ -432,7 +432,7 @@ def _terms(question: str) -> list[str]:
 
 
 _FOCUS = re.compile(r"^\W*(?:(?:what|which)\s+(?:(?:is|are|was|were)\s+)?(?:the\s+|an?\s+)?"
-                    r"|who\s+(?:is|are|was|were|will\s+be)\s+(?:the|our|their|its)\s+)"
+                    r"|who\s+(?:is|are|was|were|will\s+be)\s+(?:the|our|their|its|[\w&' -]+?['\u2019]s)\s+)"
                     r"((?!(?:does|did|do|has|have|had|will|would|can|could|should)\b)(?:[\w'-]+\s+){0,3}?[\w'-]+)"
                     r"(?:\s+(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|of|for|in|on|at|that|who|which)\b"
                     r"|\s*\??\s*$)", re.IGNORECASE)
