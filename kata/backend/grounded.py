@@ -92,7 +92,6 @@ LEXICAL_WEIGHT = 0.5  # sentence score: cosine + LEXICAL_WEIGHT * share of terms
 CHUNK_WEIGHT = 0.5  # …+ CHUNK_WEIGHT * the share of the terms its whole chunk holds (a paragraph about the question)
 TYPE_BONUS = 0.25  # …+ TYPE_BONUS when it holds an entity of the expected type (twice that when the
 # entity is a number written next to one of the question's terms: "212 customer addresses")
-ABSOLUTE_DATE_BONUS = 0.1  # a "when" answer: a calendar date ("24 February") beats a relative one ("this month")
 RUNNER_UP_MARGIN = 0.5  # a found answer adds the ranking's runners-up that score this close to the best…
 RUNNERS_UP = 2  # …the second and the third (v9; v6 to v8: the second only)
 SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this is a lead-in: the next one is added
@@ -642,8 +641,6 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         bonus = TYPE_BONUS if kind in TYPED and (likely(sentence) if kind == "person" else entity(sentence)) else 0.0
         if bonus and _entity_by_term(kind, sentence, question, terms):
             bonus *= 2
-        if bonus and kind == "date" and _ABSOLUTE_DATE.search(sentence):
-            bonus += ABSOLUTE_DATE_BONUS
         scores.append(float(c) + LEXICAL_WEIGHT * _coverage(terms, sentence, soft) + bonus
                       + CHUNK_WEIGHT * chunk_cover[sentences[i][0]])
     order = sorted(range(len(candidates)), key=lambda j: (-scores[j], j))
