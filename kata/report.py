@@ -134,7 +134,7 @@ class UnitResult:
         order (what the cause depends on is strictly less), so every echo leads to a cause. A test that
         reached the stub of a function it calls itself is a cause: writing a deeper function cannot make it pass.
         """
-        if not test.failing or not test.calls:
+        if not test.failing or not test.calls or test.state == "timeout":  # a loop is a cause: shown and hinted first
             return None
         stub, raised = _stub_of(test), raised_in(test)
         if stub and stub in test.calls:  # the function it calls is itself unwritten: a cause
