@@ -312,9 +312,12 @@ os.register_at_fork(after_in_child=WALL.forget)  # a forked process never talks 
 
 
 def _print_what_the_learner_printed(message: dict) -> None:
+    """Printed here, and taken out of the message: an answer is kept by the error raised from it (and by pytest
+    and hypothesis after that), and what was printed must not be kept with it."""
     for key, stream in (("out", sys.stdout), ("err", sys.stderr)):
-        if message.get(key):
-            stream.write(message[key])
+        printed = message.pop(key, None)
+        if printed:
+            stream.write(printed)
 
 
 def _poll() -> None:

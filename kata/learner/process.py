@@ -164,33 +164,44 @@ def running_frames(frame) -> list:
 
 class _Printed(io.TextIOBase):
     """What the learner's code prints: sent to the judge with the next message, so a test (capsys) and the
-    report see it under the test that made it. Bounded: the first and last PRINT_LIMIT characters of a call."""
+    report see it under the test that made it. Bounded: the first and last PRINT_LIMIT characters of a call
+    are kept, never more (a 10 MB print is cut as it is written), and a note first says how much was left out."""
 
     PRINT_LIMIT = 200_000
 
     def __init__(self):
-        self.head, self.tail, self.dropped = [], "", 0
-        self.size = 0
+        self.head, self.tail, self.size, self.tail_size, self.dropped = [], [], 0, 0, 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, text) -> int:
         text = str(text)
-        if self.size < self.PRINT_LIMIT:
-            self.head.append(text)
-            self.size += len(text)
-        else:
-            self.tail = (self.tail + text)[-self.PRINT_LIMIT:]
+        written, room = len(text), self.PRINT_LIMIT - self.size
+        if room > 0:
+            self.head.append(text[:room])
+            self.size += min(written, room)
+            text = text[room:]
+        if text:
             self.dropped += len(text)
-        return len(text)
+            self.tail.append(text[-self.PRINT_LIMIT:])
+            self.tail_size += min(len(text), self.PRINT_LIMIT)
+            if self.tail_size > 2 * self.PRINT_LIMIT:  # trimmed now and then: many small prints stay cheap
+                self.tail = ["".join(self.tail)[-self.PRINT_LIMIT:]]
+                self.tail_size = self.PRINT_LIMIT
+        return written
 
     def take(self) -> str:
+        """What was printed since the last take, cut as said above; and start afresh."""
         text = "".join(self.head)
         if self.dropped:
-            cut = self.dropped - len(self.tail)
-            text += (f"\n… ({cut:,} characters printed here were left out)\n" if cut > 0 else "") + self.tail
-        self.head, self.tail, self.dropped, self.size = [], "", 0, 0
+            tail = "".join(self.tail)[-self.PRINT_LIMIT:]
+            cut = self.dropped - len(tail)
+            if cut > 0:
+                text = (f"… (your code printed {self.size + self.dropped:,} characters here: the first and the last "
+                        f"{self.PRINT_LIMIT:,} are kept, the {cut:,} in between were left out)\n{text}\n…\n")
+            text += tail
+        self.head, self.tail, self.size, self.tail_size, self.dropped = [], [], 0, 0, 0
         return text
 
 

@@ -198,3 +198,40 @@ def test_the_learners_process_holds_no_test_module(tmp_path):
                            "-p", "kata.plugin", "--noconftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+# --- what the learner's code prints ------------------------------------------------------------------
+
+def test_a_long_print_is_kept_bounded_as_it_is_written():
+    """The learner's print buffer holds the first and last PRINT_LIMIT characters of a call, never the whole of a
+    long print, and says first how much was left out (a 10 MB print per call once grew the judge by 10 MB a call)."""
+    from kata.learner.process import _Printed
+
+    printed = _Printed()
+    printed.PRINT_LIMIT = 100
+    printed.write("the first words " + "y" * 10_000)
+    for _ in range(5_000):  # many small prints after the limit: the tail is trimmed as it goes
+        printed.write("z")
+    printed.write(" the last words")
+    assert sum(map(len, printed.head)) <= 100 and sum(map(len, printed.tail)) <= 3 * 100
+    text = printed.take()
+    assert text.startswith("… (your code printed 15,031 characters here") and "14,831 in between were left out" in text
+    assert "\nthe first words" in text and text.endswith(" the last words")
+    assert printed.take() == "", "each take starts afresh"
+    printed.write("short")
+    assert printed.take() == "short", "what fits is sent as it was printed"
+
+
+def test_what_a_long_print_said_reaches_the_failure_cut_and_saying_so(tmp_path):
+    """A test whose call printed 3 MB shows its beginning under "Your code printed", with the real total."""
+    from kata import board, runner
+
+    tree = _tree(tmp_path / "loud", '    print("the first words" + "y" * 3_000_000 + "the last words")\n' + WRONG)
+    result = runner.run([U01], str(tree), use_cache=False).results[U01.slug]
+    failed = [t for t in result.tests if t.state == "failed" and t.output]
+    assert failed, [(t.name, t.state) for t in result.tests]
+    shown = "\n".join(board.unit_lines(result, verbose=True))
+    import re
+
+    assert "Your code printed:" in shown and re.search(r"\| … \(your code printed 3,000,0\d\d characters", shown), shown[-3000:]
+    assert "| the first words" in shown and "left out" in shown
