@@ -164,13 +164,16 @@ def running_frames(frame) -> list:
 
 class _Printed(io.TextIOBase):
     """What the learner's code prints: sent to the judge with the next message, so a test (capsys) and the
-    report see it under the test that made it. Bounded: the first and last PRINT_LIMIT characters of a call
-    are kept, never more (a 10 MB print is cut as it is written), and a note first says how much was left out."""
+    report see it under the test that made it. Up to PRINT_LIMIT characters a call cross whole. More is cut as
+    it is written (a 10 MB print is never kept, nor sent): what crosses then is a note naming how much was
+    printed, its first SHOWN_HEAD and its last SHOWN_TAIL characters, within the 1,000 characters of a test's
+    output the report keeps (kata/worker.py's OUTPUT_LIMIT), so the total the learner reads is the true one."""
 
     PRINT_LIMIT = 200_000
+    SHOWN_HEAD, SHOWN_TAIL = 600, 200
 
     def __init__(self):
-        self.head, self.tail, self.size, self.tail_size, self.dropped = [], [], 0, 0, 0
+        self.head, self.tail, self.size, self.dropped = [], "", 0, 0
 
     def writable(self) -> bool:
         return True
@@ -184,24 +187,17 @@ class _Printed(io.TextIOBase):
             text = text[room:]
         if text:
             self.dropped += len(text)
-            self.tail.append(text[-self.PRINT_LIMIT:])
-            self.tail_size += min(len(text), self.PRINT_LIMIT)
-            if self.tail_size > 2 * self.PRINT_LIMIT:  # trimmed now and then: many small prints stay cheap
-                self.tail = ["".join(self.tail)[-self.PRINT_LIMIT:]]
-                self.tail_size = self.PRINT_LIMIT
+            self.tail = (self.tail + text[-self.SHOWN_TAIL:])[-self.SHOWN_TAIL:]
         return written
 
     def take(self) -> str:
         """What was printed since the last take, cut as said above; and start afresh."""
         text = "".join(self.head)
         if self.dropped:
-            tail = "".join(self.tail)[-self.PRINT_LIMIT:]
-            cut = self.dropped - len(tail)
-            if cut > 0:
-                text = (f"… (your code printed {self.size + self.dropped:,} characters here: the first and the last "
-                        f"{self.PRINT_LIMIT:,} are kept, the {cut:,} in between were left out)\n{text}\n…\n")
-            text += tail
-        self.head, self.tail, self.size, self.tail_size, self.dropped = [], [], 0, 0, 0
+            last = (text[-self.SHOWN_TAIL:] + self.tail)[-self.SHOWN_TAIL:]
+            text = (f"… (your code printed {self.size + self.dropped:,} characters here: the first {self.SHOWN_HEAD:,} "
+                    f"and the last {self.SHOWN_TAIL:,} are shown)\n{text[:self.SHOWN_HEAD]}\n…\n{last}")
+        self.head, self.tail, self.size, self.dropped = [], "", 0, 0
         return text
 
 

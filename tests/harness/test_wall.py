@@ -203,21 +203,24 @@ def test_the_learners_process_holds_no_test_module(tmp_path):
 # --- what the learner's code prints ------------------------------------------------------------------
 
 def test_a_long_print_is_kept_bounded_as_it_is_written():
-    """The learner's print buffer holds the first and last PRINT_LIMIT characters of a call, never the whole of a
-    long print, and says first how much was left out (a 10 MB print per call once grew the judge by 10 MB a call)."""
+    """The learner's print buffer never holds the whole of a long print (a 10 MB print per call once grew the judge
+    by 10 MB a call): over the limit, what crosses is a note with the true total, the beginning and the end."""
     from kata.learner.process import _Printed
 
     printed = _Printed()
-    printed.PRINT_LIMIT = 100
+    printed.PRINT_LIMIT, printed.SHOWN_HEAD, printed.SHOWN_TAIL = 100, 20, 10
     printed.write("the first words " + "y" * 10_000)
-    for _ in range(5_000):  # many small prints after the limit: the tail is trimmed as it goes
+    for _ in range(5_000):  # many small prints after the limit
         printed.write("z")
-    printed.write(" the last words")
-    assert sum(map(len, printed.head)) <= 100 and sum(map(len, printed.tail)) <= 3 * 100
+    printed.write(" the last")
+    assert sum(map(len, printed.head)) <= 100 and len(printed.tail) <= 10
     text = printed.take()
-    assert text.startswith("… (your code printed 15,031 characters here") and "14,831 in between were left out" in text
-    assert "\nthe first words" in text and text.endswith(" the last words")
+    assert text.startswith("… (your code printed 15,025 characters here: the first 20 and the last 10 are shown)")
+    assert "\nthe first words yyyy\n…\n" in text and text.endswith("z the last")
     assert printed.take() == "", "each take starts afresh"
+    printed.write("y" * 95)
+    printed.write("the end")  # 2 characters over: the last ones come from what was kept and what was not
+    assert printed.take().endswith("yyythe end")
     printed.write("short")
     assert printed.take() == "short", "what fits is sent as it was printed"
 
