@@ -26,14 +26,31 @@ class Channel:
         self.next_id = 0
         self.before_send, self.after_receive = before_send, after_receive  # the learner's printed output rides along
 
-    def send(self, message: dict) -> None:
+    def send(self, message: dict, poll=None) -> None:
+        """Send one message. `poll()`, when given, is called between short waits for room on the socket: a
+        judge's watchdog can then raise in the sending thread, where a blocked sendall (the other side not
+        reading, a message bigger than the socket's buffer) would never notice."""
         if self.before_send is not None:
             message = self.before_send(message)
         data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
         if len(data) > MAX_FRAME:
             raise ValueError(f"a value of {len(data):,} bytes is too big to cross between the processes "
                              f"(at most {MAX_FRAME:,})")
-        self.sock.sendall(HEADER.pack(len(data)) + data)
+        try:
+            if poll is None:
+                self.sock.sendall(HEADER.pack(len(data)) + data)
+                return
+            for part in (HEADER.pack(len(data)), data):
+                view = memoryview(part)
+                while view:
+                    while not select.select([], [self.sock], [], 0.05)[1]:
+                        poll()
+                    try:
+                        view = view[self.sock.send(view, socket.MSG_DONTWAIT):]
+                    except BlockingIOError:  # the room was taken meanwhile: wait again
+                        continue
+        except (BrokenPipeError, ConnectionResetError) as error:
+            raise ChannelClosed(str(error)) from None
 
     def receive(self, poll=None) -> dict:
         """The next message. `poll()`, when given, is called between short waits (a judge's watchdog
@@ -67,11 +84,11 @@ class Channel:
         question the other side asks meanwhile."""
         self.next_id += 1
         ident = f"{os.getpid()}-{self.next_id}"
-        self.send({**message, "id": ident})
+        self.send({**message, "id": ident}, poll)
         while True:
             got = self.receive(poll)
             if got.get("answers") == ident:
                 return got
             if "answers" in got:  # an answer to a question given up on (a timeout): never ours now
                 continue
-            self.send({**serve(got), "answers": got["id"]})
+            self.send({**serve(got), "answers": got["id"]}, poll)

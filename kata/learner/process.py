@@ -40,6 +40,9 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32,
 PR_SET_PDEATHSIG = 1
 # What the judge sends that the learner process applies before each call: a test's setenv reaches the SDKs.
 ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
+# The judge's watchdog asks "where are you?" (SIGUSR1) and "remember where you are" (SIGUSR2). Their default
+# action ends a process, so they are ignored from the zygote on, until the learner's own handlers are set.
+WATCHDOG_SIGNALS = (signal.SIGUSR1, signal.SIGUSR2)
 
 
 # --- the zygote -----------------------------------------------------------------------------------
@@ -49,6 +52,8 @@ def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
     back its two sockets and its pid; "wait PID" waits for that learner to end and says how ("exited with
     code 0", "was killed by SIGSEGV")."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for asked in WATCHDOG_SIGNALS:  # inherited ignored: one that reaches a learner before its handlers are set is not its death
+        signal.signal(asked, signal.SIG_IGN)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the judge gone: no zygote left behind
     note = _walls(libc, root) if sandboxed else "the worker is not sandboxed"
@@ -104,7 +109,7 @@ def _alone(libc) -> None:
             f.write(text)
     learner = os.fork()
     if learner:  # in between: the judge's SIGUSR1 goes on to the learner; its end is ours
-        for asked in (signal.SIGUSR1, signal.SIGUSR2):  # "where are you?" and "remember where you are"
+        for asked in WATCHDOG_SIGNALS:
             signal.signal(asked, lambda signum, frame: os.kill(learner, signum))
         sandbox.wait_and_mirror(learner)  # never returns
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -142,6 +147,7 @@ def serve(channel: Channel, where: socket.socket) -> None:
     sys.stdout, sys.stderr = out, err
     channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
     server = _Server(channel, where, (out, err))
+    where.settimeout(2.0)  # an answer the judge no longer reads never holds the learner in its signal handler
     wire.install(lambda request: channel.ask(request, server.answer))
     signal.signal(signal.SIGUSR1, server.tell_where)
     signal.signal(signal.SIGUSR2, server.remember_where)
@@ -214,6 +220,7 @@ class _Server:
         self.channel, self.where, self.printed = channel, where, printed
         self.codec = Codec(self._remote, self._record_class, share_callables=True)
         self.trees: tuple[Path, ...] = ()
+        self.remembered: list = []  # the frames running when the watchdog said remember_where (none yet)
 
     def remember_where(self, signum, frame) -> None:
         """The judge's watchdog, shortly before a test's time runs out: keep the frames running now (held, so no
@@ -224,12 +231,12 @@ class _Server:
         """The judge's watchdog asks where this process is (a test overran): the learner's call chain, each step
         with whether it was already running when the watchdog said remember_where, and what the call printed so
         far (the process is ended next, so its print would be lost with it)."""
-        chain = [[f.f_code.co_filename, f.f_lineno, f.f_code.co_name, any(f is k for k in self.remembered)]
-                 for f in running_frames(frame)]
-        out, err = (printed.take() for printed in self.printed)
-        try:
+        try:  # a signal handler runs inside whatever the learner was doing: nothing it does may raise there
+            chain = [[f.f_code.co_filename, f.f_lineno, f.f_code.co_name, any(f is k for k in self.remembered)]
+                     for f in running_frames(frame)]
+            out, err = (printed.take() for printed in self.printed)
             self.where.sendall((json.dumps({"chain": chain, "out": out, "err": err}) + "\n").encode())
-        except OSError:
+        except Exception:  # noqa: BLE001 - the judge no longer listening, or a learner's frame that cannot be read
             pass
 
     def answer(self, message: dict) -> dict:

@@ -237,4 +237,128 @@ def test_what_a_long_print_said_reaches_the_failure_cut_and_saying_so(tmp_path):
     import re
 
     assert "Your code printed:" in shown and re.search(r"\| … \(your code printed 3,000,0\d\d characters", shown), shown[-3000:]
-    assert "| the first words" in shown and "left out" in shown
+    assert "| the first words" in shown and "the last words" in shown and "output cut" not in shown, "one note, true"
+
+
+# --- the watchdog and the wall: a test that overruns stops when asked (issue 18's rare hang) --------------
+
+EARLY_SIGNALS = '''
+import os, signal, sys
+from kata import impl, testing, wall
+
+testing.set_current(impl.target("solutions"))
+wall.WALL.start(sandboxed=sys.argv[1] == "1")
+u01 = testing.load_unit("u01_vocabulary")
+for asked in (signal.SIGUSR2, signal.SIGUSR1, signal.SIGUSR2):
+    wall.WALL.end_learner()
+    wall.WALL.learner()
+    os.kill(wall.WALL.pid, asked)  # the watchdog's signal, the moment the learner's process is started
+    assert u01.mechanisms_named("RAG") == {"RAG"}, asked
+wall.WALL.owed.append("new")  # a strike that cut an exchange with the zygote short, after its question
+wall.WALL.control.sendall(b"new\\n")
+wall.WALL.end_learner()
+assert u01.mechanisms_named("RAG") == {"RAG"}, "the reply still owed was taken for this exchange's"
+print("ok")
+'''
+
+
+@pytest.mark.parametrize("sandboxed", ["0", "1"])
+def test_a_watchdog_signal_before_the_learner_is_ready_and_an_owed_reply_harm_nothing(sandboxed):
+    """SIGUSR1/SIGUSR2 end a process that has no handler for them: a learner's process started a moment before the
+    watchdog asked was killed (a crash, not a timeout). And a reply of the zygote that a strike left unread is never
+    taken for the next exchange's."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", EARLY_SIGNALS, sandboxed], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
+def test_the_judge_never_waits_in_a_send_the_watchdog_cannot_interrupt():
+    """A message bigger than the socket's buffer, to a side that does not read: the send waits in short waits,
+    where the watchdog's TimeLimitReached lands (a blocked sendall held the judge past its time, and past the
+    worker's grace)."""
+    import socket
+
+    from kata.learner.channel import Channel
+
+    judge, learner = socket.socketpair()
+    polls = []
+
+    class Stopped(BaseException):
+        pass
+
+    def poll():
+        polls.append(1)
+        if len(polls) > 3:
+            raise Stopped
+
+    try:
+        with pytest.raises(Stopped):
+            Channel(judge).send({"big": "x" * 8_000_000}, poll)
+    finally:
+        judge.close()
+        learner.close()
+
+
+def _watchdog(limit: float):
+    import os
+
+    from kata import child
+
+    read, write = os.pipe()
+    watchdog = child._Watchdog(limit, (), child._Messages(write))
+    watchdog.start()
+    return watchdog, (read, write)
+
+
+def test_a_strike_that_is_lost_is_struck_again():
+    """A TimeLimitReached that lands where Python drops it (a __del__, a generator closed by the collector) or that
+    code swallows would leave the test running past the worker's grace: the watchdog strikes again."""
+    import os
+    import time
+
+    from kata.child import TimeLimitReached
+
+    watchdog, fds = _watchdog(0.2)
+    strikes = []
+    try:
+        watchdog.pytest_runtest_logstart("tests/test_probe.py::test_slow", ("", 0, ""))
+        watchdog.active = True
+        ends = time.monotonic() + 10
+        while len(strikes) < 2 and time.monotonic() < ends:
+            try:
+                time.sleep(0.01)
+            except TimeLimitReached:
+                strikes.append(time.monotonic())  # swallowed, as a destructor would
+    finally:
+        watchdog.active, watchdog.nodeid = False, ""
+        for fd in fds:
+            os.close(fd)
+    assert len(strikes) == 2, "a test still running after its strike is struck again"
+
+
+def test_a_strike_never_lands_outside_the_test_it_stops():
+    """The watchdog asks the learner where it was before it strikes; the test may end meanwhile. A strike then would
+    land in pytest's own reporting and end the session (INTERNALERROR): it is not sent once the phase has ended."""
+    import os
+    import time
+
+    from kata.child import TimeLimitReached
+
+    watchdog, fds = _watchdog(60)
+    try:
+        watchdog.nodeid, watchdog.active = "tests/test_probe.py::test_over", False
+        watchdog._strike("tests/test_probe.py::test_over")
+        for _ in range(20):
+            time.sleep(0.005)  # where an async exception would land
+        watchdog.active = True
+        with pytest.raises(TimeLimitReached):
+            watchdog._strike("tests/test_probe.py::test_over")
+            for _ in range(20):
+                time.sleep(0.005)
+    finally:
+        watchdog.active, watchdog.nodeid = False, ""
+        for fd in fds:
+            os.close(fd)
