@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kata import impl, offline
-from kata.learner.channel import Channel, ChannelClosed
+from kata.learner.channel import ATTACHED, Channel, ChannelClosed
 from kata.learner.process import ENVIRONMENT
 from kata.learner.values import LIBRARIES, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
@@ -270,15 +270,15 @@ class _Wall:
     def call(self, number: int, name: str, args: tuple, kwargs: dict, trace_memory: bool = False):
         """Call a learner function; with `trace_memory`, (its result, the peak of new memory it used)."""
         echo = [i for i, a in enumerate(args) if _mutable(a)]
-        self.codec.track = []
+        self.codec.track, self.codec.attached = [], {}
         try:
-            encoded_args, encoded_kwargs = self.codec.encode(list(args), "an argument"), self.codec.encode(kwargs, "an argument")
+            encoded_args, encoded_kwargs = self.codec.encode_arguments(args), self.codec.encode(kwargs, "an argument")
         except CannotCross as error:
             raise CannotCross(f"{name}(...): {error}") from None
         finally:
-            sent, self.codec.track = self.codec.track, None
+            (sent, self.codec.track), (attached, self.codec.attached) = (self.codec.track, None), (self.codec.attached, None)
         message = {"kind": "call", "n": number, "args": encoded_args, "kwargs": encoded_kwargs, "echo": echo,
-                   "trace_memory": trace_memory}
+                   "trace_memory": trace_memory, ATTACHED: attached}
         now = dict(getattr(os.environ, "_data", os.environ))  # a copy in C: decoding every variable per call is not
         if now != self.environ_sent:  # the variables changed (a test's setenv), or the learner process is new
             message["environment"] = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT)}
@@ -289,14 +289,15 @@ class _Wall:
             pending, self.pending = self.pending, None
             raise pending
         echoed = answer.get("args") or []
-        for i in echo:
-            if i < len(echoed) and echoed[i] is not None:
-                _copy_into(args[i], self.codec.decode(echoed[i]))
-        self.codec.sent = sent
+        self.codec.arrived = {**attached, **(answer.get(ATTACHED) or {})}  # an argument may come back as bytes we sent
         try:
+            for i in echo:
+                if i < len(echoed) and echoed[i] is not None:
+                    _copy_into(args[i], self.codec.decode(echoed[i]))
+            self.codec.sent = sent
             value = self._value(answer)
         finally:
-            self.codec.sent = []
+            self.codec.sent, self.codec.arrived = [], {}
         return (value, int(answer.get("peak", 0))) if trace_memory else value
 
     def _value(self, answer: dict):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from kata import impl, sandbox
 from kata.learner import wire
-from kata.learner.channel import Channel, ChannelClosed
+from kata.learner.channel import ATTACHED, Channel, ChannelClosed, widen
 from kata.learner.values import CannotCross, Codec, course_class
 from kata.units import BY_SLUG
 
@@ -63,7 +63,7 @@ def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
         if words[:1] == ["wait"]:
             control.sendall((_ended(int(words[1])) + "\n").encode())
             continue
-        channel_judge, channel_learner = socket.socketpair()
+        channel_judge, channel_learner = (widen(s) for s in socket.socketpair())
         where_judge, where_learner = socket.socketpair()
         pid = os.fork()
         if pid == 0:
@@ -300,12 +300,13 @@ class _Server:
             for name in [n for n in os.environ if n.startswith(ENVIRONMENT)]:
                 del os.environ[name]
             os.environ.update(message["environment"])
-        self.codec.track = []
+        came = message.get(ATTACHED) or {}
+        self.codec.track, self.codec.arrived = [], came
         try:
             args = self.codec.decode(message["args"])
             kwargs = self.codec.decode(message["kwargs"])
         finally:
-            received, self.codec.track = self.codec.track, None
+            received, self.codec.track, self.codec.arrived = self.codec.track, None, {}
         measure = bool(message.get("trace_memory"))
         if measure:  # a test of memory: measured here, where the code runs
             tracemalloc.start()
@@ -319,20 +320,27 @@ class _Server:
                 tracemalloc.stop()
             self.remembered = []  # the call ended: its frames (and what their locals hold) need not be kept
         name = getattr(function, "__name__", "the function")
-        self.codec.known = {id(o): i for i, o in enumerate(received)}
+        self.codec.known, self.codec.attached = {id(o): i for i, o in enumerate(received)}, {}
         try:
             value = self.codec.encode(result, f"what {name}() returned")
         except CannotCross as error:
             raise CannotCross(f"{name}() returned a value that cannot cross to the tests: {error}") from None
         finally:
-            self.codec.known = {}
-        answer = {"value": value, "peak": peak}
-        if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
-            echoed = []
-            for i, a in enumerate(args):
-                after = self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
-                echoed.append(after if after != message["args"][i] else None)
-            answer["args"] = echoed
+            self.codec.known, attached, self.codec.attached = {}, self.codec.attached, None
+        answer = {"value": value, "peak": peak, ATTACHED: attached}
+        try:
+            if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
+                echoed = []
+                for i, a in enumerate(args):
+                    self.codec.attached, self.codec.came = {}, came  # a big array unchanged encodes as it came
+                    after = self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
+                    changed = after != message["args"][i]
+                    echoed.append(after if changed else None)
+                    if changed:
+                        attached.update(self.codec.attached)
+                answer["args"] = echoed
+        finally:
+            self.codec.attached, self.codec.came = None, {}
         return answer
 
     def _remote(self, number: int, name: str):
