@@ -114,7 +114,7 @@ class _Wall:
             finally:
                 os._exit(0)
         zygote.close()
-        self.control, self.zygote_pid = judge, pid
+        self.control, self.zygote_pid, self.owed = judge, pid, []
 
     def learner(self) -> Channel:
         if self.channel is None:
