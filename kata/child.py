@@ -169,6 +169,7 @@ def learner_functions(frames, trees: tuple[Path, ...]) -> list[str]:
 
 
 REMEMBER_BEFORE = 1.0  # seconds before a test's deadline the watchdog notes which calls are running
+STRIKE_AGAIN = 1.0  # seconds after a strike the test still runs: it was lost (raised in a __del__, swallowed), strike again
 
 
 def _loop_of(frames, kept: list[bool], trees: tuple[Path, ...]) -> list:
@@ -193,6 +194,10 @@ def said_loop(loop: list, innermost: bool) -> str:
     return f"The loop is in {said_step(loop)}: it ran all along, calling the functions after it again and again."
 
 
+def _strikes_land_here() -> None:
+    """A Python call: a TimeLimitReached already sent is raised at the latest here (at a call), inside the phase."""
+
+
 class _Watchdog(threading.Thread):
     """Stops a test that overruns its time limit by raising TimeLimitReached in the main thread.
 
@@ -206,18 +211,24 @@ class _Watchdog(threading.Thread):
         self.main = threading.main_thread().ident
         self.nodeid, self.deadline, self.active = "", 0.0, False
         self.remembered: list = []  # the frames running shortly before the deadline (held: see _loop_of)
+        self.struck, self.struck_at = "", 0.0  # the test stopped last, and when
+        self.striking = threading.Lock()  # held to strike, and to leave a phase: a strike lands inside one, or not at all
 
     def run(self) -> None:
         while True:
             time.sleep(0.05)
             if not (self.active and self.nodeid):
                 continue
+            if self.struck == self.nodeid:  # stopped once and still running: that strike was lost
+                if time.monotonic() >= self.struck_at + STRIKE_AGAIN:
+                    self._strike(self.nodeid)
+                continue
             if not self.remembered and time.monotonic() >= self.deadline - min(REMEMBER_BEFORE, self.limit / 4):
                 self.remembered = running_frames(sys._current_frames().get(self.main)) or [None]  # [None]: looked, none
                 wall.WALL.remember_where()  # the learner's process keeps its own
             if time.monotonic() < self.deadline:
                 continue
-            nodeid, self.nodeid = self.nodeid, ""
+            nodeid = self.nodeid
             overrun["calling"] = bool(wall.WALL.busy)  # a call to the learner's code was in flight
             across = wall.WALL.where()  # the learner's process, asked where it is
             if across is not None:
@@ -235,11 +246,20 @@ class _Watchdog(threading.Thread):
             overrun["functions"] = learner_functions(frames, self.trees)
             overrun["limit"] = f"{self.limit:g}"
             self.messages.send("where", nodeid=nodeid, where=where, points=timeout_points())
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.main), ctypes.py_object(TimeLimitReached))
+            self._strike(nodeid)
+
+    def _strike(self, nodeid: str) -> None:
+        """Raise TimeLimitReached in the main thread, if it still runs a phase of that test (asking the learner where
+        it was took time: the test may have ended meanwhile, and a strike in pytest's own reporting ends the session)."""
+        with self.striking:
+            if self.active and self.nodeid == nodeid:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.main), ctypes.py_object(TimeLimitReached))
+            self.struck, self.struck_at = nodeid, time.monotonic()
 
     # pytest hooks: the test's clock starts at logstart; the watchdog is armed only inside its phases
     def pytest_runtest_logstart(self, nodeid, location):
         self.nodeid, self.deadline, self.remembered = nodeid, time.monotonic() + self.limit, []
+        self.struck = ""
 
     def pytest_runtest_logfinish(self, nodeid, location):
         self.nodeid = ""
@@ -261,7 +281,9 @@ class _Watchdog(threading.Thread):
         try:
             return (yield)
         finally:
-            self.active = False
+            with self.striking:
+                self.active = False
+            _strikes_land_here()
 
 
 class _OutputMarks:

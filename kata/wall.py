@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import contextlib
 import dataclasses
 import json
 import os
@@ -33,10 +34,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kata import impl, offline
-from kata.learner.channel import Channel, ChannelClosed
+from kata.learner.channel import ATTACHED, Channel, ChannelClosed
 from kata.learner.process import ENVIRONMENT
 from kata.learner.values import LIBRARIES, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
+
+
+ZYGOTE_WAIT = 20.0  # seconds the zygote may take to start a learner, or to say how one ended (it waits for it)
 
 
 class LearnerEnded(BaseException):
@@ -70,6 +74,7 @@ class _Wall:
         self.answered: dict[str, dict] = {}  # a request's answer, by the request: an SDK's retry gets it again
         self.poll = None
         self.environ_sent: dict | None = None  # os.environ as the learner process last got it
+        self.owed: list[str] = []  # the zygote's replies not read yet ("new", "wait"), in the order asked
 
     def forget(self) -> None:
         """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
@@ -80,6 +85,7 @@ class _Wall:
                 s.close()  # our copy of the descriptor only: the parent's stays open
         self.control, self.channel, self.where_socket = None, None, None
         self.zygote_pid = self.pid = self.busy = 0
+        self.owed = []
         self.environ_sent = None
 
     def stop(self) -> None:
@@ -108,21 +114,20 @@ class _Wall:
             finally:
                 os._exit(0)
         zygote.close()
-        self.control, self.zygote_pid = judge, pid
+        self.control, self.zygote_pid, self.owed = judge, pid, []
 
     def learner(self) -> Channel:
         if self.channel is None:
             if self.control is None:
                 self.start(sandboxed=False)
             try:
-                self.control.sendall(b"new\n")
-                said, fds, _, _ = socket.recv_fds(self.control, 4096, 2)
+                said, fds = self._zygote("new")
             except OSError:
-                said, fds = b"", []
+                said, fds = "", []
             if len(fds) != 2:  # the zygote is gone: learner code killed it (its parent) earlier
                 raise LearnerEnded("The process that starts your code's processes has ended (did your code kill its "
                                    "parent process?): nothing more of this unit can run.")
-            pid, _, self.note = said.decode().partition(" ")
+            pid, _, self.note = said.partition(" ")
             self.pid = int(pid)
             self.channel = Channel(socket.socket(fileno=fds[0]), after_receive=_print_what_the_learner_printed)
             self.where_socket = socket.socket(fileno=fds[1])
@@ -135,59 +140,99 @@ class _Wall:
     def end_learner(self) -> str:
         """Kill the learner process (a timeout, a crash): the next call starts a fresh one. Returns how it
         ended, in words ("exited with code 0"), as its parent, the zygote, saw it."""
+        pid, sockets = self.pid, (self.channel.sock if self.channel else None, self.where_socket)
+        # forgotten first: a watchdog's second strike landing below leaves no half-ended learner to call next
+        self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
         how = "ended"
-        if self.pid:
+        if pid > 0:
             try:
-                os.kill(self.pid, signal.SIGKILL)  # it may be gone already: then this changes nothing
+                os.kill(pid, signal.SIGKILL)  # it may be gone already: then this changes nothing
             except OSError:
                 pass
-            how = self._ended(self.pid)
-        for s in (self.channel.sock if self.channel else None, self.where_socket):
+        for s in sockets:
             if s is not None:
                 s.close()
-        self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
+        if pid > 0:
+            how = self._ended(pid)
         return how
 
     def _ended(self, pid: int) -> str:
         try:
-            self.control.sendall(f"wait {pid}\n".encode())
-            line = b""
-            while not line.endswith(b"\n"):
-                got = self.control.recv(256)
-                if not got:
-                    break
-                line += got
-            return line.decode(errors="replace").strip() or "ended"
+            return self._zygote(f"wait {pid}")[0].strip() or "ended"
         except (OSError, AttributeError):
             return "ended"
 
+    def _zygote(self, request: str) -> tuple[str, list[int]]:
+        """One exchange with the zygote ("new", "wait PID"): its reply's text and the descriptors it passed.
+
+        Replies come in the order asked. One still owed for an exchange that a watchdog's strike cut short is
+        read first and dropped (a learner started for nobody is killed), never taken for this exchange's. Every
+        wait is a loop of short ones, where a strike lands, and none lasts more than ZYGOTE_WAIT seconds."""
+        while self.owed:
+            said, stale = self._reply(self.owed[0])
+            if self.owed.pop(0) == "new" and stale:
+                for fd in stale:
+                    os.close(fd)
+                with contextlib.suppress(ValueError, OSError):
+                    os.kill(int(said.split()[0]), signal.SIGKILL)
+        self.owed.append(request.split()[0])
+        self.control.sendall(f"{request}\n".encode())
+        reply = self._reply(self.owed[0])
+        self.owed.pop(0)
+        return reply
+
+    def _reply(self, kind: str) -> tuple[str, list[int]]:
+        import select
+        import time
+
+        give_up = time.monotonic() + ZYGOTE_WAIT
+        while not select.select([self.control], [], [], 0.05)[0]:
+            _poll()
+            if time.monotonic() > give_up:
+                raise OSError(f"the zygote did not answer {kind!r} within {ZYGOTE_WAIT:g} s")
+        if kind == "new":  # "PID NOTE", with the learner's two sockets
+            said, fds, _, _ = socket.recv_fds(self.control, 4096, 2)
+            if not said:
+                raise OSError("the zygote is gone")
+            return said.decode(errors="replace"), fds
+        line = b""
+        while not line.endswith(b"\n"):  # byte by byte: never a byte of the next reply
+            got = self.control.recv(1)
+            if not got:
+                raise OSError("the zygote is gone")
+            line += got
+        return line.decode(errors="replace"), []
+
     def remember_where(self) -> None:
-        """Ask the learner's process to keep the frames running now: where() then says which ran all along."""
-        if self.busy and self.pid:
+        """Ask the learner's process to keep the frames running now: where() then says which ran all along.
+        (From the watchdog's thread, while the main thread may end the learner: what is read is read once.)"""
+        pid = self.pid
+        if self.busy and pid > 0:  # never 0: os.kill(0, ...) would signal the judge's whole process group
             try:
-                os.kill(self.pid, signal.SIGUSR2)
+                os.kill(pid, signal.SIGUSR2)
             except OSError:
                 pass
 
     def where(self) -> list[tuple[str, int, str, bool]] | None:
         """The learner's call stack right now (asked by the watchdog when a test overran), each frame with whether
         it was running already at remember_where(); or None."""
-        if not (self.busy and self.pid and self.where_socket):
+        pid, where = self.pid, self.where_socket  # read once: the main thread may end the learner meanwhile
+        if not (self.busy and pid > 0 and where is not None):
             return None
         import select
 
         try:
-            os.kill(self.pid, signal.SIGUSR1)
+            os.kill(pid, signal.SIGUSR1)
             said = b""  # no answer within a second: nothing to parse, so None below
-            while not said.endswith(b"\n") and select.select([self.where_socket], [], [], 1.0)[0]:
-                piece = self.where_socket.recv(1 << 20)
+            while not said.endswith(b"\n") and select.select([where], [], [], 1.0)[0]:
+                piece = where.recv(1 << 20)
                 if not piece:
                     break
                 said += piece
             answer = json.loads(said.decode(errors="replace"))
             _print_what_the_learner_printed(answer)  # what the overrunning call printed, under its test
-            return [tuple(frame) for frame in answer["chain"]]
-        except (OSError, ValueError, TypeError, KeyError):
+            return [tuple(frame)[:4] for frame in answer["chain"]]
+        except Exception:  # noqa: BLE001 - a closed socket, a garbled answer: the watchdog's thread must live on
             return None
 
     # --- asking the learner ---------------------------------------------------------------------
@@ -225,15 +270,15 @@ class _Wall:
     def call(self, number: int, name: str, args: tuple, kwargs: dict, trace_memory: bool = False):
         """Call a learner function; with `trace_memory`, (its result, the peak of new memory it used)."""
         echo = [i for i, a in enumerate(args) if _mutable(a)]
-        self.codec.track = []
+        self.codec.track, self.codec.attached = [], {}
         try:
-            encoded_args, encoded_kwargs = self.codec.encode(list(args), "an argument"), self.codec.encode(kwargs, "an argument")
+            encoded_args, encoded_kwargs = self.codec.encode_arguments(args), self.codec.encode(kwargs, "an argument")
         except CannotCross as error:
             raise CannotCross(f"{name}(...): {error}") from None
         finally:
-            sent, self.codec.track = self.codec.track, None
+            (sent, self.codec.track), (attached, self.codec.attached) = (self.codec.track, None), (self.codec.attached, None)
         message = {"kind": "call", "n": number, "args": encoded_args, "kwargs": encoded_kwargs, "echo": echo,
-                   "trace_memory": trace_memory}
+                   "trace_memory": trace_memory, ATTACHED: attached}
         now = dict(getattr(os.environ, "_data", os.environ))  # a copy in C: decoding every variable per call is not
         if now != self.environ_sent:  # the variables changed (a test's setenv), or the learner process is new
             message["environment"] = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT)}
@@ -244,14 +289,15 @@ class _Wall:
             pending, self.pending = self.pending, None
             raise pending
         echoed = answer.get("args") or []
-        for i in echo:
-            if i < len(echoed) and echoed[i] is not None:
-                _copy_into(args[i], self.codec.decode(echoed[i]))
-        self.codec.sent = sent
+        self.codec.arrived = {**attached, **(answer.get(ATTACHED) or {})}  # an argument may come back as bytes we sent
         try:
+            for i in echo:
+                if i < len(echoed) and echoed[i] is not None:
+                    _copy_into(args[i], self.codec.decode(echoed[i]))
+            self.codec.sent = sent
             value = self._value(answer)
         finally:
-            self.codec.sent = []
+            self.codec.sent, self.codec.arrived = [], {}
         return (value, int(answer.get("peak", 0))) if trace_memory else value
 
     def _value(self, answer: dict):
@@ -312,9 +358,12 @@ os.register_at_fork(after_in_child=WALL.forget)  # a forked process never talks 
 
 
 def _print_what_the_learner_printed(message: dict) -> None:
+    """Printed here, and taken out of the message: an answer is kept by the error raised from it (and by pytest
+    and hypothesis after that), and what was printed must not be kept with it."""
     for key, stream in (("out", sys.stdout), ("err", sys.stderr)):
-        if message.get(key):
-            stream.write(message[key])
+        printed = message.pop(key, None)
+        if printed:
+            stream.write(printed)
 
 
 def _poll() -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from kata import impl, sandbox
 from kata.learner import wire
-from kata.learner.channel import Channel, ChannelClosed
+from kata.learner.channel import ATTACHED, Channel, ChannelClosed, widen
 from kata.learner.values import CannotCross, Codec, course_class
 from kata.units import BY_SLUG
 
@@ -40,6 +40,9 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32,
 PR_SET_PDEATHSIG = 1
 # What the judge sends that the learner process applies before each call: a test's setenv reaches the SDKs.
 ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
+# The judge's watchdog asks "where are you?" (SIGUSR1) and "remember where you are" (SIGUSR2). Their default
+# action ends a process, so they are ignored from the zygote on, until the learner's own handlers are set.
+WATCHDOG_SIGNALS = (signal.SIGUSR1, signal.SIGUSR2)
 
 
 # --- the zygote -----------------------------------------------------------------------------------
@@ -49,6 +52,8 @@ def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
     back its two sockets and its pid; "wait PID" waits for that learner to end and says how ("exited with
     code 0", "was killed by SIGSEGV")."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for asked in WATCHDOG_SIGNALS:  # inherited ignored: one that reaches a learner before its handlers are set is not its death
+        signal.signal(asked, signal.SIG_IGN)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the judge gone: no zygote left behind
     note = _walls(libc, root) if sandboxed else "the worker is not sandboxed"
@@ -58,7 +63,7 @@ def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
         if words[:1] == ["wait"]:
             control.sendall((_ended(int(words[1])) + "\n").encode())
             continue
-        channel_judge, channel_learner = socket.socketpair()
+        channel_judge, channel_learner = (widen(s) for s in socket.socketpair())
         where_judge, where_learner = socket.socketpair()
         pid = os.fork()
         if pid == 0:
@@ -104,7 +109,7 @@ def _alone(libc) -> None:
             f.write(text)
     learner = os.fork()
     if learner:  # in between: the judge's SIGUSR1 goes on to the learner; its end is ours
-        for asked in (signal.SIGUSR1, signal.SIGUSR2):  # "where are you?" and "remember where you are"
+        for asked in WATCHDOG_SIGNALS:
             signal.signal(asked, lambda signum, frame: os.kill(learner, signum))
         sandbox.wait_and_mirror(learner)  # never returns
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -142,6 +147,7 @@ def serve(channel: Channel, where: socket.socket) -> None:
     sys.stdout, sys.stderr = out, err
     channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
     server = _Server(channel, where, (out, err))
+    where.settimeout(2.0)  # an answer the judge no longer reads never holds the learner in its signal handler
     wire.install(lambda request: channel.ask(request, server.answer))
     signal.signal(signal.SIGUSR1, server.tell_where)
     signal.signal(signal.SIGUSR2, server.remember_where)
@@ -164,33 +170,40 @@ def running_frames(frame) -> list:
 
 class _Printed(io.TextIOBase):
     """What the learner's code prints: sent to the judge with the next message, so a test (capsys) and the
-    report see it under the test that made it. Bounded: the first and last PRINT_LIMIT characters of a call."""
+    report see it under the test that made it. Up to PRINT_LIMIT characters a call cross whole. More is cut as
+    it is written (a 10 MB print is never kept, nor sent): what crosses then is a note naming how much was
+    printed, its first SHOWN_HEAD and its last SHOWN_TAIL characters, within the 1,000 characters of a test's
+    output the report keeps (kata/worker.py's OUTPUT_LIMIT), so the total the learner reads is the true one."""
 
     PRINT_LIMIT = 200_000
+    SHOWN_HEAD, SHOWN_TAIL = 600, 200
 
     def __init__(self):
-        self.head, self.tail, self.dropped = [], "", 0
-        self.size = 0
+        self.head, self.tail, self.size, self.dropped = [], "", 0, 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, text) -> int:
         text = str(text)
-        if self.size < self.PRINT_LIMIT:
-            self.head.append(text)
-            self.size += len(text)
-        else:
-            self.tail = (self.tail + text)[-self.PRINT_LIMIT:]
+        written, room = len(text), self.PRINT_LIMIT - self.size
+        if room > 0:
+            self.head.append(text[:room])
+            self.size += min(written, room)
+            text = text[room:]
+        if text:
             self.dropped += len(text)
-        return len(text)
+            self.tail = (self.tail + text[-self.SHOWN_TAIL:])[-self.SHOWN_TAIL:]
+        return written
 
     def take(self) -> str:
+        """What was printed since the last take, cut as said above; and start afresh."""
         text = "".join(self.head)
         if self.dropped:
-            cut = self.dropped - len(self.tail)
-            text += (f"\n… ({cut:,} characters printed here were left out)\n" if cut > 0 else "") + self.tail
-        self.head, self.tail, self.dropped, self.size = [], "", 0, 0
+            last = (text[-self.SHOWN_TAIL:] + self.tail)[-self.SHOWN_TAIL:]
+            text = (f"… (your code printed {self.size + self.dropped:,} characters here: the first {self.SHOWN_HEAD:,} "
+                    f"and the last {self.SHOWN_TAIL:,} are shown)\n{text[:self.SHOWN_HEAD]}\n…\n{last}")
+        self.head, self.tail, self.size, self.dropped = [], "", 0, 0
         return text
 
 
@@ -207,6 +220,7 @@ class _Server:
         self.channel, self.where, self.printed = channel, where, printed
         self.codec = Codec(self._remote, self._record_class, share_callables=True)
         self.trees: tuple[Path, ...] = ()
+        self.remembered: list = []  # the frames running when the watchdog said remember_where (none yet)
 
     def remember_where(self, signum, frame) -> None:
         """The judge's watchdog, shortly before a test's time runs out: keep the frames running now (held, so no
@@ -217,12 +231,12 @@ class _Server:
         """The judge's watchdog asks where this process is (a test overran): the learner's call chain, each step
         with whether it was already running when the watchdog said remember_where, and what the call printed so
         far (the process is ended next, so its print would be lost with it)."""
-        chain = [[f.f_code.co_filename, f.f_lineno, f.f_code.co_name, any(f is k for k in self.remembered)]
-                 for f in running_frames(frame)]
-        out, err = (printed.take() for printed in self.printed)
-        try:
+        try:  # a signal handler runs inside whatever the learner was doing: nothing it does may raise there
+            chain = [[f.f_code.co_filename, f.f_lineno, f.f_code.co_name, any(f is k for k in self.remembered)]
+                     for f in running_frames(frame)]
+            out, err = (printed.take() for printed in self.printed)
             self.where.sendall((json.dumps({"chain": chain, "out": out, "err": err}) + "\n").encode())
-        except OSError:
+        except Exception:  # noqa: BLE001 - the judge no longer listening, or a learner's frame that cannot be read
             pass
 
     def answer(self, message: dict) -> dict:
@@ -286,12 +300,13 @@ class _Server:
             for name in [n for n in os.environ if n.startswith(ENVIRONMENT)]:
                 del os.environ[name]
             os.environ.update(message["environment"])
-        self.codec.track = []
+        came = message.get(ATTACHED) or {}
+        self.codec.track, self.codec.arrived = [], came
         try:
             args = self.codec.decode(message["args"])
             kwargs = self.codec.decode(message["kwargs"])
         finally:
-            received, self.codec.track = self.codec.track, None
+            received, self.codec.track, self.codec.arrived = self.codec.track, None, {}
         measure = bool(message.get("trace_memory"))
         if measure:  # a test of memory: measured here, where the code runs
             tracemalloc.start()
@@ -305,20 +320,27 @@ class _Server:
                 tracemalloc.stop()
             self.remembered = []  # the call ended: its frames (and what their locals hold) need not be kept
         name = getattr(function, "__name__", "the function")
-        self.codec.known = {id(o): i for i, o in enumerate(received)}
+        self.codec.known, self.codec.attached = {id(o): i for i, o in enumerate(received)}, {}
         try:
             value = self.codec.encode(result, f"what {name}() returned")
         except CannotCross as error:
             raise CannotCross(f"{name}() returned a value that cannot cross to the tests: {error}") from None
         finally:
-            self.codec.known = {}
-        answer = {"value": value, "peak": peak}
-        if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
-            echoed = []
-            for i, a in enumerate(args):
-                after = self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
-                echoed.append(after if after != message["args"][i] else None)
-            answer["args"] = echoed
+            self.codec.known, attached, self.codec.attached = {}, self.codec.attached, None
+        answer = {"value": value, "peak": peak, ATTACHED: attached}
+        try:
+            if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
+                echoed = []
+                for i, a in enumerate(args):
+                    self.codec.attached, self.codec.came = {}, came  # a big array unchanged encodes as it came
+                    after = self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
+                    changed = after != message["args"][i]
+                    echoed.append(after if changed else None)
+                    if changed:
+                        attached.update(self.codec.attached)
+                answer["args"] = echoed
+        finally:
+            self.codec.attached, self.codec.came = None, {}
         return answer
 
     def _remote(self, number: int, name: str):

@@ -7,6 +7,11 @@ models (rebuilt from their JSON by the SDK's own class), and handles: a function
 as a number the other side calls back through the channel, never as code. Nothing is ever unpickled.
 
 Decoding stops at MAX_DEPTH levels of nesting; a message is at most channel.MAX_FRAME bytes.
+
+A big numeric array (ATTACH_AT bytes or more) of a call's arguments or answer crosses as its raw bytes beside the
+JSON, under a name (kata/learner/channel.py sends them), not as base64 inside it: an 8 MB matrix is copied, not
+encoded, scanned and decoded. An argument encoded again after the call to see whether it changed takes the name
+its bytes arrived under when they are the same bytes: unchanged, it encodes as it came, and is not sent back.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import array
 import base64
 import dataclasses
 import importlib
+import itertools
 import math
+import os
 import sys
 import types
 from pathlib import Path, PurePath
@@ -23,6 +30,8 @@ from pathlib import Path, PurePath
 import numpy as np
 
 MAX_DEPTH = 100  # levels of nesting: deeper is refused (a list that holds itself never ends)
+ATTACH_AT = 64 * 1024  # bytes of a numpy array from which it crosses as raw bytes beside the message
+_NAMES = itertools.count(1)
 TAG = "__kata__"
 # Classes the receiving side may look up by name (an SDK's model or error, never learner code).
 LIBRARIES = ("anthropic", "voyageai", "ollama", "httpx", "httpx2", "requests", "json", "numpy", "tiktoken")
@@ -71,6 +80,11 @@ class Codec:
         self.track: list | None = None  # filled while encoding (judge) or decoding (learner) a call's arguments
         self.known: dict[int, int] = {}  # id(a decoded argument's container) -> its number (learner)
         self.sent: list = []  # the judge's own containers of the call's arguments, by number
+        # Big arrays' raw bytes, by name: `attached` is filled while encoding (None: they go as base64, inside the
+        # JSON), `arrived` is what came with the message being decoded, `came` what came with the call's arguments.
+        self.attached: dict[str, bytes] | None = None
+        self.arrived: dict[str, bytes] = {}
+        self.came: dict[str, bytes] = {}
 
     def _met(self, value) -> None:
         if self.track is not None:
@@ -98,8 +112,7 @@ class Codec:
                                   f"(an object array holds arbitrary Python objects)")
             self._met(value)
             data = np.ascontiguousarray(value)
-            return {TAG: "ndarray", "dtype": data.dtype.str, "shape": list(data.shape),
-                    "b": base64.b64encode(data.tobytes()).decode()}
+            return {TAG: "ndarray", "dtype": data.dtype.str, "shape": list(data.shape), **self._block(data.tobytes())}
         if isinstance(value, bool):  # a subclass of bool cannot exist; kept for clarity
             return bool(value)
         if isinstance(value, int):  # an int subclass (IntEnum, a learner's): its value
@@ -111,10 +124,16 @@ class Codec:
         if isinstance(value, (bytes, bytearray, memoryview)):
             return {TAG: "bytes", "b": base64.b64encode(bytes(value)).decode()}
         if isinstance(value, list):
+            if len(value) > 1 and not self.known:  # (a learner's answer keeps its arguments' lists as themselves)
+                if _float_rows(value):  # a matrix as lists: one block of float64, and the rows' lengths
+                    return self._rows(value)
+                keys = _table_keys(value)
+                if keys is not None:  # records alike (U05's index): by column, each column in one piece
+                    return self._table(value, keys, path, depth)
             self._met(value)
             if len(value) > 16 and set(map(type, value)) == {float}:  # a vector: its float64 bytes, fast both ways
                 return {TAG: "floats", "b": base64.b64encode(array.array("d", value).tobytes()).decode()}
-            if _plain_numbers(value):  # short, or ints among the floats: JSON as it is
+            if _plain_numbers(value) or _plain_strings(value):  # short, or ints among the floats, or text: JSON as it is
                 return list(value)
             return [self.encode(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
         if isinstance(value, tuple):
@@ -159,6 +178,55 @@ class Codec:
                           f"between the processes: return plain data (str, numbers, lists, dicts, numpy arrays, "
                           f"the unit's dataclasses)")
 
+    def encode_arguments(self, args) -> list:
+        """A call's arguments as a plain list of their encodings, one by one: the learner compares each with itself,
+        encoded again after the call (a list of two float lists is two arguments, not a matrix)."""
+        args = list(args)
+        self._met(args)
+        return [self.encode(a, f"argument {i + 1}", 1) for i, a in enumerate(args)]
+
+    def _block(self, raw: bytes) -> dict:
+        """Bytes as base64 in the JSON, or (ATTACH_AT or more, where the message takes them) beside it, by name."""
+        if self.attached is None or len(raw) < ATTACH_AT:
+            return {"b": base64.b64encode(raw).decode()}
+        name = next((n for n, came in self.came.items() if came == raw), None)  # the same bytes: their name
+        if name is None:
+            name = f"{os.getpid()}.{next(_NAMES)}"  # never one of the other side's
+            self.attached[name] = raw
+        return {"raw": name}
+
+    def _unblock(self, data: dict) -> bytes:
+        if "raw" not in data:
+            return base64.b64decode(data["b"])
+        raw = self.arrived.get(str(data["raw"]))
+        if raw is None:
+            raise CannotCross("a value whose bytes did not come with it was refused")
+        return raw
+
+    def _rows(self, rows: list) -> dict:
+        self._met(rows)
+        flat = array.array("d")
+        for row in rows:
+            self._met(row)  # each row is met as a list of its own would be
+            flat.extend(row)
+        lengths = {len(row) for row in rows}
+        return {TAG: "rows", "n": lengths.pop() if len(lengths) == 1 else [len(row) for row in rows],
+                **self._block(flat.tobytes())}
+
+    def _table(self, rows: list, keys: tuple, path: str, depth: int) -> dict:
+        track, self.track = self.track, None
+        try:
+            columns = [self.encode([row[k] for row in rows], f"{path}[…][{k!r}]", depth + 1) for k in keys]
+        finally:
+            self.track = track
+        self._met(rows)
+        for row in rows:  # met in the order a list of dicts is: each dict, then the lists it holds
+            self._met(row)
+            for v in row.values():
+                if type(v) is list:
+                    self._met(v)
+        return {TAG: "table", "keys": list(keys), "cols": columns}
+
     def _handle(self, function, path: str):
         if id(function) in self.foreign:  # one of the other side's, going home
             return {TAG: "theirs", "n": self.foreign[id(function)][1]}
@@ -177,7 +245,7 @@ class Codec:
         if isinstance(data, list):
             out = []
             self._met(out)
-            if _plain_numbers(data):
+            if _plain_numbers(data) or _plain_strings(data):
                 out.extend(data)
             else:
                 out.extend(self.decode(v, depth + 1) for v in data)
@@ -201,6 +269,39 @@ class Codec:
             out = floats.tolist()
             self._met(out)
             return out
+        if kind == "rows":
+            flat = array.array("d")
+            flat.frombytes(self._unblock(data))
+            numbers, width = flat.tolist(), data["n"]
+            lengths = [int(width)] * (len(numbers) // int(width) if width else 0) if isinstance(width, int) else [int(n) for n in width]
+            if sum(lengths) != len(numbers) or not lengths:
+                raise CannotCross("a matrix whose rows do not add up was refused")
+            out, at = [], 0
+            self._met(out)
+            for n in lengths:
+                out.append(numbers[at:at + n])
+                self._met(out[-1])
+                at += n
+            return out
+        if kind == "table":
+            keys = [str(k) for k in data["keys"]]
+            track, self.track = self.track, None
+            try:
+                columns = [self.decode(c, depth + 1) for c in data["cols"]]
+            finally:
+                self.track = track
+            if len(columns) != len(keys) or not all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns):
+                raise CannotCross("a table whose columns do not match was refused")
+            out = []
+            self._met(out)
+            for values in zip(*columns):
+                row = dict(zip(keys, values))
+                self._met(row)
+                for v in values:
+                    if type(v) is list:
+                        self._met(v)
+                out.append(row)
+            return out
         if kind == "tuple":
             return tuple(self.decode(v, depth + 1) for v in data["v"])
         if kind == "set":
@@ -221,7 +322,10 @@ class Codec:
         if kind == "ndarray":
             dtype = _numeric(data["dtype"])
             shape = tuple(int(n) for n in data["shape"])
-            numbers = np.frombuffer(base64.b64decode(data["b"]), dtype=dtype).reshape(shape).copy()
+            raw = self._unblock(data)
+            if len(raw) != math.prod(shape) * dtype.itemsize:
+                raise CannotCross("an array whose bytes did not come with it was refused")
+            numbers = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
             self._met(numbers)
             return numbers
         if kind == "npscalar":
@@ -261,6 +365,34 @@ class Codec:
     def remember_remote(self, function, number: int):
         self.foreign[id(function)] = (function, number)  # the function kept alive: its id is never reused meanwhile
         return function
+
+
+def _float_rows(rows: list) -> bool:
+    """Lists of floats only, none empty (a matrix as lists)."""
+    return all(type(r) is list and r and set(map(type, r)) == {float} for r in rows)
+
+
+_CELLS = frozenset((str, int, float, bool, type(None), list))
+
+
+def _table_keys(rows: list) -> tuple | None:
+    """The keys of a list of plain dicts that all have the same string keys, in the same order, and hold only
+    scalars and non-empty lists of floats: those cross by column. None for any other list."""
+    first = rows[0]
+    if type(first) is not dict or not first or TAG in first or not all(type(k) is str for k in first):
+        return None
+    keys = tuple(first)
+    for row in rows:
+        if type(row) is not dict or tuple(row) != keys or not set(map(type, row.values())) <= _CELLS:
+            return None
+    for k, v in first.items():
+        if type(v) is list and not _float_rows([row[k] for row in rows if type(row[k]) is list]):
+            return None
+    return keys
+
+
+def _plain_strings(items: list) -> bool:
+    return set(map(type, items)) == {str}
 
 
 def _plain_numbers(items: list) -> bool:

@@ -150,6 +150,90 @@ def test_what_cannot_cross_is_refused_by_name(value):
         _across(value)
 
 
+def _both_ways(value, attach: bool):
+    """(the encoded value, what the other side decodes, the containers each side met, in order)."""
+    import json
+
+    sender = Codec(lambda n, name: None, lambda *a: None, share_callables=False)
+    receiver = Codec(lambda n, name: None, lambda *a: None, share_callables=False)
+    sender.track, receiver.track, sender.attached = [], [], {} if attach else None
+    encoded = json.loads(json.dumps(sender.encode(value)))
+    receiver.arrived = sender.attached or {}
+    return encoded, receiver.decode(encoded), sender.track, receiver.track
+
+
+@pytest.mark.parametrize("attach", [False, True])
+@pytest.mark.parametrize("value", [
+    [[float(i), float("nan"), -0.0] for i in range(30)], [[1.0], [2.0, 3.0]], [[1.0, 2.0], [3, 4.0]],  # matrices as lists
+    [{"id": str(i), "text": f"note {i}", "vector": [0.5 * i] * 24, "n": i, "x": None} for i in range(3000)],  # U05's index
+    [{"id": "a", "v": [1.0]}, {"id": "b", "v": None}], [{"id": "a", "v": [{"x": 1.0}]}, {"id": "b", "v": []}],
+    [{"a": 1}, {"b": 2}], [{}, {}], ["one", "two"],
+])
+def test_matrices_and_records_as_lists_cross_unchanged_in_one_piece(value, attach):
+    """A list of float lists crosses as one block of float64, a list of alike records by column: the same values,
+    and each side meets the same containers in the same order (what keeps an argument returned as itself)."""
+    import math
+
+    encoded, got, sent, met = _both_ways(value, attach)
+    same = lambda a, b: a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))  # noqa: E731
+    assert len(got) == len(value) and all(
+        type(g) is type(v) and (all(map(same, g, v)) if isinstance(v, list) else g == v) for g, v in zip(got, value))
+    assert [type(c) for c in sent] == [type(c) for c in met] and len(sent) == len(met)
+    if len(value) >= 3000:
+        assert encoded["__kata__"] == "table" and len(str(encoded)) < 150_000 + (0 if attach else 10 ** 6)
+
+
+def test_a_big_array_crosses_beside_the_message_and_is_not_sent_back_unchanged():
+    """8 MB of weights cross as raw bytes beside the JSON; encoded again after the call, the same bytes take the name
+    they came under (so the echo sees no change, and nothing is sent back), and changed bytes a new one."""
+    W = np.random.default_rng(0).normal(size=(300, 300))
+    encoded, got, _, _ = _both_ways(W, attach=True)
+    assert "raw" in encoded and "b" not in encoded and np.array_equal(got, W) and got.flags.writeable
+    learner = Codec(lambda n, name: None, lambda *a: None, share_callables=False)
+    learner.attached, learner.came = {}, {encoded["raw"]: W.tobytes()}
+    assert learner.encode(got) == encoded and learner.attached == {}, "unchanged: encoded as it came, nothing attached"
+    got[0, 0] += 1
+    again = learner.encode(got)
+    assert again["raw"] != encoded["raw"] and list(learner.attached) == [again["raw"]]
+
+
+IN_PLACE = '''
+import sys
+import numpy as np
+from kata import impl, testing, wall
+
+testing.set_current(impl.target(sys.argv[1]))
+wall.WALL.start(sandboxed=False)
+u05, u09 = testing.load_unit("u05_vector_search"), testing.load_unit("u09_lora_and_peft")
+W = np.random.default_rng(1).normal(size=(512, 512))
+A, B = np.ones((2, 512)), np.ones((512, 2))
+before = W.copy()
+u09.merge(W, A, B)
+assert not np.array_equal(W, before), "a write into W in the learner's process is seen by the test"
+index = [{"id": str(i), "text": f"note {i}", "vector": [1.0, float(i)]} for i in range(200)]
+entry, vector = index[5], index[5]["vector"]
+u05.top_k(index, [1.0, 0.0], 3)
+assert index[5] is entry and entry["vector"] is vector and vector[0] == -1.0, "a change inside the index is seen"
+print("ok")
+'''
+
+
+def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
+    """The fast ways across (raw bytes, blocks, columns) still bring back what the learner's code changed in place,
+    into the test's own objects."""
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    u09 = tree / "u09_lora_and_peft.py"
+    u09.write_text(u09.read_text().replace("    return W + scale * B @ A\n", "    W += scale * B @ A\n    return W\n"))
+    u05 = tree / "u05_vector_search.py"
+    u05.write_text(u05.read_text().replace('    scored = [(cosine(', '    index[5]["vector"][0] = -1.0\n    scored = [(cosine('))
+    done = subprocess.run([sys.executable, "-c", IN_PLACE, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
 def test_a_value_nested_too_deep_is_refused():
     deep = []
     for _ in range(200):
@@ -198,3 +282,169 @@ def test_the_learners_process_holds_no_test_module(tmp_path):
                            "-p", "kata.plugin", "--noconftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+# --- what the learner's code prints ------------------------------------------------------------------
+
+def test_a_long_print_is_kept_bounded_as_it_is_written():
+    """The learner's print buffer never holds the whole of a long print (a 10 MB print per call once grew the judge
+    by 10 MB a call): over the limit, what crosses is a note with the true total, the beginning and the end."""
+    from kata.learner.process import _Printed
+
+    printed = _Printed()
+    printed.PRINT_LIMIT, printed.SHOWN_HEAD, printed.SHOWN_TAIL = 100, 20, 10
+    printed.write("the first words " + "y" * 10_000)
+    for _ in range(5_000):  # many small prints after the limit
+        printed.write("z")
+    printed.write(" the last")
+    assert sum(map(len, printed.head)) <= 100 and len(printed.tail) <= 10
+    text = printed.take()
+    assert text.startswith("… (your code printed 15,025 characters here: the first 20 and the last 10 are shown)")
+    assert "\nthe first words yyyy\n…\n" in text and text.endswith("z the last")
+    assert printed.take() == "", "each take starts afresh"
+    printed.write("y" * 95)
+    printed.write("the end")  # 2 characters over: the last ones come from what was kept and what was not
+    assert printed.take().endswith("yyythe end")
+    printed.write("short")
+    assert printed.take() == "short", "what fits is sent as it was printed"
+
+
+def test_what_a_long_print_said_reaches_the_failure_cut_and_saying_so(tmp_path):
+    """A test whose call printed 3 MB shows its beginning under "Your code printed", with the real total."""
+    from kata import board, runner
+
+    tree = _tree(tmp_path / "loud", '    print("the first words" + "y" * 3_000_000 + "the last words")\n' + WRONG)
+    result = runner.run([U01], str(tree), use_cache=False).results[U01.slug]
+    failed = [t for t in result.tests if t.state == "failed" and t.output]
+    assert failed, [(t.name, t.state) for t in result.tests]
+    shown = "\n".join(board.unit_lines(result, verbose=True))
+    import re
+
+    assert "Your code printed:" in shown and re.search(r"\| … \(your code printed 3,000,0\d\d characters", shown), shown[-3000:]
+    once = next((t.output for t in failed if t.output.count("your code printed") == 1), "")  # a test that called it once
+    assert once.startswith("… (your code printed 3,000,0") and "\nthe first words" in once and once.endswith("the last words\n")
+    assert "output cut" not in once, "one note, and a true one"
+
+
+# --- the watchdog and the wall: a test that overruns stops when asked (issue 18's rare hang) --------------
+
+EARLY_SIGNALS = '''
+import os, signal, sys
+from kata import impl, testing, wall
+
+testing.set_current(impl.target("solutions"))
+wall.WALL.start(sandboxed=sys.argv[1] == "1")
+u01 = testing.load_unit("u01_vocabulary")
+for asked in (signal.SIGUSR2, signal.SIGUSR1, signal.SIGUSR2):
+    wall.WALL.end_learner()
+    wall.WALL.learner()
+    os.kill(wall.WALL.pid, asked)  # the watchdog's signal, the moment the learner's process is started
+    assert u01.mechanisms_named("RAG") == {"RAG"}, asked
+wall.WALL.owed.append("new")  # a strike that cut an exchange with the zygote short, after its question
+wall.WALL.control.sendall(b"new\\n")
+wall.WALL.end_learner()
+assert u01.mechanisms_named("RAG") == {"RAG"}, "the reply still owed was taken for this exchange's"
+print("ok")
+'''
+
+
+@pytest.mark.parametrize("sandboxed", ["0", "1"])
+def test_a_watchdog_signal_before_the_learner_is_ready_and_an_owed_reply_harm_nothing(sandboxed):
+    """SIGUSR1/SIGUSR2 end a process that has no handler for them: a learner's process started a moment before the
+    watchdog asked was killed (a crash, not a timeout). And a reply of the zygote that a strike left unread is never
+    taken for the next exchange's."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", EARLY_SIGNALS, sandboxed], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
+def test_the_judge_never_waits_in_a_send_the_watchdog_cannot_interrupt():
+    """A message bigger than the socket's buffer, to a side that does not read: the send waits in short waits,
+    where the watchdog's TimeLimitReached lands (a blocked sendall held the judge past its time, and past the
+    worker's grace)."""
+    import socket
+
+    from kata.learner.channel import Channel
+
+    judge, learner = socket.socketpair()
+    polls = []
+
+    class Stopped(BaseException):
+        pass
+
+    def poll():
+        polls.append(1)
+        if len(polls) > 3:
+            raise Stopped
+
+    try:
+        with pytest.raises(Stopped):
+            Channel(judge).send({"big": "x" * 8_000_000}, poll)
+    finally:
+        judge.close()
+        learner.close()
+
+
+def _watchdog(limit: float):
+    import os
+
+    from kata import child
+
+    read, write = os.pipe()
+    watchdog = child._Watchdog(limit, (), child._Messages(write))
+    watchdog.start()
+    return watchdog, (read, write)
+
+
+def test_a_strike_that_is_lost_is_struck_again():
+    """A TimeLimitReached that lands where Python drops it (a __del__, a generator closed by the collector) or that
+    code swallows would leave the test running past the worker's grace: the watchdog strikes again."""
+    import os
+    import time
+
+    from kata.child import TimeLimitReached
+
+    watchdog, fds = _watchdog(0.2)
+    strikes = []
+    try:
+        watchdog.pytest_runtest_logstart("tests/test_probe.py::test_slow", ("", 0, ""))
+        watchdog.active = True
+        ends = time.monotonic() + 10
+        while len(strikes) < 2 and time.monotonic() < ends:
+            try:
+                time.sleep(0.01)
+            except TimeLimitReached:
+                strikes.append(time.monotonic())  # swallowed, as a destructor would
+    finally:
+        watchdog.active, watchdog.nodeid = False, ""
+        for fd in fds:
+            os.close(fd)
+    assert len(strikes) == 2, "a test still running after its strike is struck again"
+
+
+def test_a_strike_never_lands_outside_the_test_it_stops():
+    """The watchdog asks the learner where it was before it strikes; the test may end meanwhile. A strike then would
+    land in pytest's own reporting and end the session (INTERNALERROR): it is not sent once the phase has ended."""
+    import os
+    import time
+
+    from kata.child import TimeLimitReached
+
+    watchdog, fds = _watchdog(60)
+    try:
+        watchdog.nodeid, watchdog.active = "tests/test_probe.py::test_over", False
+        watchdog._strike("tests/test_probe.py::test_over")
+        for _ in range(20):
+            time.sleep(0.005)  # where an async exception would land
+        watchdog.active = True
+        with pytest.raises(TimeLimitReached):
+            watchdog._strike("tests/test_probe.py::test_over")
+            for _ in range(20):
+                time.sleep(0.005)
+    finally:
+        watchdog.active, watchdog.nodeid = False, ""
+        for fd in fds:
+            os.close(fd)
