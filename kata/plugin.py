@@ -29,7 +29,7 @@ from kata import cassettes, impl, live, offline, reach, replay, stubs, testing, 
 from kata.child import TimeLimitReached, learner_frame, learner_frames, learner_steps, overrun, raised_in_of, timeout_points
 from kata.learner.values import CannotCross
 from kata.report import NOT_RUN, Reporter, group
-from kata.units import ROOT, UNITS, unit_of_path
+from kata.units import BY_SLUG, ROOT, UNITS, unit_of_path
 
 # verify: a Verify line of the course; stretch: its Stretch goal; contract: a clause of the exercise's
 # docstring that no course sentence covers (an error path, a return type). Contract tests gate "done"
@@ -217,6 +217,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_runtest_logstart(nodeid, location):
     testing.called.clear()  # the unit functions this test calls, stored with its result
+    wall.stood_in.clear()  # the names it puts stand-ins for
     testing.failed_clause.clear()
     testing._depth[0] = 0
 
@@ -406,9 +407,22 @@ def pytest_runtest_makereport(item, call):
         "state": state,
         "quote": quote,
         "calls": list(testing.called),
+        "stand_ins": _stand_ins(),
         "points": getattr(item, "kata_points", {}) if report.failed else {},
     }
     return report
+
+
+def _stand_ins() -> list[str]:
+    """The unit functions the test replaced, qualified ("U04.embed"): a name set into a unit's globals is that
+    unit's own function or one it uses from an earlier unit (kata/units.py's `uses`)."""
+    found = []
+    for slug, name in wall.stood_in:
+        unit = BY_SLUG.get(slug)
+        code = next((c for c, names in unit.uses.items() if name in names), unit.code) if unit else None
+        if code and f"{code}.{name}" not in found:
+            found.append(f"{code}.{name}")
+    return found
 
 
 def pytest_sessionfinish(session):

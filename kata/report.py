@@ -43,6 +43,8 @@ class TestResult:
     # unit function an exception was raised in ("U03.token_budget"); a timeout's "chain" of the learner's steps
     # ([function, file as shown, line, unit number]) and the "loop" step when the watchdog could tell.
     points: dict = field(default_factory=dict)
+    # The unit functions the test put a stand-in for ("U04.embed" in U11's lab_table): the learner's own never ran.
+    stand_ins: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -70,9 +72,10 @@ class TestResult:
 
     def reach(self) -> set[str]:
         """The unit functions this test depends on: those it called and everything they call (kata/units.py)."""
-        found = set(self.calls)
+        skipping = frozenset(self.stand_ins)
+        found = set(self.calls) - skipping
         for name in self.calls:
-            found |= depends_on(name)
+            found |= depends_on(name, skipping)
         return found
 
     def to_dict(self) -> dict:
@@ -248,6 +251,7 @@ class Reporter:
                                                                   info["quote"]))
         test.seconds += report.duration
         test.calls = list(info.get("calls", test.calls))
+        test.stand_ins = list(info.get("stand_ins", test.stand_ins))
         if report.when == "call" and report.passed:
             return
         if report.failed and test.state in ("passed", "skipped"):  # the first failure of a test is its verdict

@@ -37,8 +37,9 @@ class Rung:
         return bool(CODE.search(self.text))
 
 
-# What reads as code in a hint (the lead's scan of the tests' hint= strings uses the same expression).
-CODE = re.compile(r"\w\(|\s@\s|==|\w\[|\s=\s|lambda|\bfor\b.*\bin\b|\+=|\.\w+\(|\*\*|//|\bnp\.|\bre\.")
+# What reads as code in a hint (the lead's scan of the tests' hint= strings uses the same expression); arithmetic
+# counts when a number, a bracket or a name_with_underscores stands beside the operator ("caching / quantization" is words).
+CODE = re.compile(r"\w\(|\s@\s|==|\w\[|\s=\s|lambda|\bfor\b.*\bin\b|\+=|\.\w+\(|\*\*|//|\bnp\.|\bre\.|(?:\d|\)|\w_\w+)\s[*/]\s|\s[*/]\s(?:\d|\(|\w+_)")
 
 
 @dataclass(frozen=True)
@@ -516,15 +517,16 @@ def find(ref: str | int) -> Unit:
 
 
 @functools.cache
-def depends_on(name: str) -> frozenset[str]:
-    """Every function that `name` ("U09.train_adapter") calls, directly or not, across units; not itself."""
+def depends_on(name: str, skipping: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Every function that `name` ("U09.train_adapter") calls, directly or not, across units; not itself, and
+    neither `skipping` nor what only they call (a test's stand-ins: the learner's function of that name never ran)."""
     seen: set[str] = set()
     todo = [name]
     while todo:
         current = todo.pop()
         unit = UNITS[int(current[1:3]) - 1] if current[1:3].isdigit() else None
         for callee in (unit.callees().get(current, ()) if unit else ()):
-            if callee not in seen and callee != name:
+            if callee not in seen and callee != name and callee not in skipping:
                 seen.add(callee)
                 todo.append(callee)
     return frozenset(seen)

@@ -677,6 +677,10 @@ def _plain(value):
 
 # --- what the tests use: a unit's globals, as a mapping --------------------------------------------
 
+# The names the running test set a stand-in for, as (unit slug, name): the plugin empties it as each test starts.
+stood_in: list[tuple[str, str]] = []
+
+
 class UnitGlobals:
     """A unit module's globals, read and written in the learner's process (monkeypatch.setitem works on it):
     how a test puts a stand-in where a unit's function looks a name up."""
@@ -697,6 +701,8 @@ class UnitGlobals:
         return self.get(name, _ABSENT) is not _ABSENT
 
     def __setitem__(self, name, value):
+        if not isinstance(value, Slowed):  # a stand-in: the learner's function of that name does not run in this test
+            stood_in.append((self.slug, name))
         WALL.global_of(self.target, self.slug, name, "set", value, of=self.of)
 
     def __delitem__(self, name):

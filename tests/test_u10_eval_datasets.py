@@ -884,9 +884,14 @@ def own_problems(path):
 
 def my_eval():
     path = u10.my_eval_path()
+    # a path relative to wherever the kata runs, while the file itself is there beside the module: the path is wrong, not the file
+    relative = isinstance(path, Path) and not path.is_absolute() and not path.is_file()
     expect(isinstance(path, Path) and path.suffix == ".jsonl" and path.is_file(), call="my_eval_path()", returned=path,
            expected="the Path of a .jsonl file that exists: your eval, beside your module",
-           hint="return the path of u10_my_eval.jsonl, beside your exercise file, and write that file")
+           hint="a relative path is looked up from wherever the kata runs, not from your module's folder: build the "
+                "path from where your module itself is" if relative else
+                "return the path of u10_my_eval.jsonl, beside your exercise file, and write that file",
+           clause='the Path of the file "u10_my_eval.jsonl" beside this module')
     return path
 
 

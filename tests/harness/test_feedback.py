@@ -548,6 +548,19 @@ def test_an_exception_from_a_function_that_must_never_raise_quotes_that_clause(t
     assert failure.quote == "Never raise, whatever the reply holds.", failure.quote
 
 
+def test_a_function_a_test_stands_in_for_is_not_what_its_failure_echoes(tmp_path):
+    """U11's lab_table test puts a stand-in where U04's embed is looked up: the learner's embed never runs there, so
+    its failure is no echo of U04's (a blind learner with a broken embed was sent to U04 for a lab_table bug)."""
+    u11 = find(11)
+    tree = solutions_with(tmp_path, u11, "    teacher = np.asarray(embed(texts), dtype=np.float32)",
+                          "    teacher = np.asarray([embed([text])[0] for text in texts], dtype=np.float32)")
+    result = runner.run([u11], str(tree), use_cache=False, time_limit=60,
+                        extra=("-k", "embeds_once_for_the_teacher")).results[u11.slug]
+    test = next(t for t in result.tests if "embeds_once_for_the_teacher" in t.name)
+    assert test.failing and test.stand_ins == ["U04.embed"], (test.state, test.stand_ins, test.message[:300])
+    assert "U04.embed" not in test.reach() and "U11.lab_table" in test.reach()
+
+
 def test_an_sdk_object_returned_is_said_as_such_with_the_functions_docstring(tmp_path):
     """embed returning voyageai's EmbeddingsObject: the failure says it is the SDK's result object and quotes
     embed's docstring, not the plumbing of the wall and a Verify line about cosines (a blind learner met both)."""
