@@ -190,11 +190,18 @@ def test_chunks_are_paragraphs_of_their_notes():
     expect(len(chunks) != len(notes), call="chunk_notes(load_notes())", returned=f"{len(chunks)} chunks",
            expected=f"{len(want)} chunks, one per paragraph: one chunk per note is document-level chunking",
            hint="loop over note.paragraphs inside the loop over notes")
+    # the 'note' of each chunk first, then its text: each its own clause, and only the part that differs shown
+    wrong = next(((i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g[0] != w[0]), None)
+    expect(wrong is None, call="chunk_notes(load_notes())",
+           returned=f"chunk {wrong[0]} with 'note' {wrong[1][0]!r}" if wrong else None,
+           expected=f"'note' {wrong[2][0]!r} there: the id of the note the paragraph comes from" if wrong else "",
+           hint="'note' is the note's id (note.id), not its file name or title", clause='"note" (its note\'s id)')
     wrong = next(((i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g != w), None)
     expect(got == want, call="chunk_notes(load_notes())",
            returned=f"{len(got)} chunks; first mismatch at position {wrong[0]}: {wrong[1]}" if wrong else f"{len(got)} chunks",
            expected=f"{len(want)} chunks, one per paragraph, in order: (note id, paragraph text) = {wrong[2] if wrong else want[-1]}",
-           hint="'text' is the paragraph exactly as the note gives it, and 'note' is the id of the note it comes from")
+           hint="'text' is the paragraph exactly as the note gives it, every paragraph once and in order",
+           clause='"text" (the paragraph exactly as `.paragraphs` gives it)')
     sources = {c["note"]: c["source"] for c in chunks}
     ids = [c["id"] for c in chunks]
     expect(all(sources[n.id] == n.source for n in notes) and len(set(ids)) == len(ids),
