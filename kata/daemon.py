@@ -92,8 +92,6 @@ def _say(text: str) -> None:
 def key() -> str:
     """What the warm process's imports and primed state depend on. Files by size and modification time
     (a touched file restarts it, which costs a prime, never a stale answer); packages by name and version."""
-    from kata.cache import ENV_PREFIXES  # the one list of the environment variables the kata reads
-
     digest = hashlib.sha256()
     files = [ROOT / name for name in KEY_FILES] + sorted((ROOT / "tests").glob("*.py"))
     for top in files:  # files only (a folder's time changes when Python adds its __pycache__); kata/ by its .py
@@ -110,7 +108,7 @@ def key() -> str:
         if entry.endswith("site-packages") and os.path.isdir(entry):
             digest.update("\n".join(sorted(n for n in os.listdir(entry) if n.endswith(".dist-info"))).encode())
     digest.update(f"{os.path.normpath(sys.executable)}\0{sys.prefix}\0{sys.version}\0{ROOT}\0".encode())
-    digest.update(json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIXES))).encode())
+    digest.update(json.dumps(_kata_environment(os.environ)).encode())
     return digest.hexdigest()[:32]
 
 
@@ -345,9 +343,12 @@ def _warm(commands: str) -> None:
     """What a command's process would import and prime, done once before the daemon listens."""
     import importlib
 
-    from kata import runner, sandbox, worker
+    from kata import bytecode, cache, runner, sandbox, worker
     from kata.units import UNITS
 
+    _fixed[:] = [_kata_environment(os.environ)]  # as the command that started it has them: its key's
+    cache._fixed_inputs()  # the kata's files hashed once, not in each command (~50 ms): see _as_the_client
+    bytecode.ensure()  # its first call in a process costs ~25 ms (sysconfig's paths): paid here, not in each command
     module, _, function = commands.partition(":")
     _commands[:] = [getattr(importlib.import_module(module), function)()]  # the commands' imports, and their runner
 
@@ -360,8 +361,10 @@ def _warm_more() -> None:
     """What only some commands need, loaded the first time the daemon is idle (so the first command does
     not wait for it): the reference backend's models, which each child would load on first use (~1-2 s),
     hypothesis's tables, and matplotlib for `kata plot`, where the plots extra is installed."""
+    from kata import bytecode
     from kata.backend import common, embedder, grounded
 
+    bytecode.compile_kata(ROOT / "kata")  # each command's client imports the CLI: from bytecode, not from source
     embedder.model()
     common.count_tiktoken("warm")
     grounded.word_vectors(["warm"])
@@ -631,12 +634,23 @@ def _as_the_client(request: dict) -> int:
                                   line_buffering=os.isatty(fd), write_through=name == "stderr")
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-    cache._fixed_inputs.cache_clear()  # the cache's keys from the files as they are now
+    # The cache's fixed inputs (the kata's files, shared data, packages, these variables) were hashed as the daemon
+    # started: the daemon's key covers the same files (a change restarts it) and the same variables. Were the
+    # variables to differ all the same, hash again rather than key a result wrongly.
+    if _kata_environment(os.environ) != _fixed[0]:
+        cache._fixed_inputs.cache_clear()
     return _commands[0](request["argv"])
 
 
 _kept: list[tuple] = []
 _commands: list = []  # the function that runs one command, from the command line's warm_commands (see call)
+_fixed: list = []  # the environment variables the kata reads, as the daemon hashed its fixed inputs with them
+
+
+def _kata_environment(environ) -> list:
+    from kata.cache import ENV_PREFIXES  # the one list of the environment variables the kata reads
+
+    return sorted((k, v) for k, v in environ.items() if k.startswith(ENV_PREFIXES))
 
 
 def _exit_code(stop: SystemExit) -> int:
