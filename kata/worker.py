@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kata import sandbox
@@ -50,6 +50,7 @@ class Job:
     live: str = ""  # `--live`: the URL of the kata's live endpoint (kata/live.py), which the child's SDKs call
     lessons: str = ""  # after the tests, each green unit's lesson from the learner's own results: what computes it,
                        # as "module:function" (kata/lessons.py's compute), named from above: the child imports no command
+    lessons_only: bool = False  # no tests: the units' lessons alone, in a child beside their tests' (see _lessons_beside)
 
 
 class _Output:
@@ -138,7 +139,8 @@ class _Child:
 def _job_spec(job: Job, token: str, time_limit: float) -> dict:
     trees = [str(job.tree.resolve())] + [str(Path(p).resolve()) for _, p in job.swaps]
     return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT),
-            "show": job.show, "show_with": job.show_with, "impl": job.impl_spec, "lessons": job.lessons}
+            "show": job.show, "show_with": job.show_with, "impl": job.impl_spec, "lessons": job.lessons,
+            "lessons_for": [u.slug for u in job.units] if job.lessons_only else []}
 
 
 def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...] = ()) -> _Child:
@@ -311,6 +313,9 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
     spawn = _spawns() if spawn is None else spawn
     if not spawn and jobs:
         prime(jobs[0])
+    beside = _lessons_beside(jobs, parallel, spawn)
+    if beside is not None:  # the tests run without their lessons, which a second child computes meanwhile
+        jobs = [replace(jobs[0], lessons="")]
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
     unsandboxed: list[str] = ["" for _ in jobs]  # per job: why one of its children ran without a sandbox
@@ -324,6 +329,11 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 index, job = queue.pop(0)
                 child = _start(job, time_limit, spawn, private_fds)
                 running[child.pid] = (index, child)
+                selector.register(child.msg, selectors.EVENT_READ, (child, "msg"))
+                selector.register(child.out, selectors.EVENT_READ, (child, "out"))
+            if beside is not None and running:  # after the tests' child: it forks first
+                child, beside = _start(beside, time_limit, spawn, private_fds), None
+                running[child.pid] = (0, child)
                 selector.register(child.msg, selectors.EVENT_READ, (child, "msg"))
                 selector.register(child.out, selectors.EVENT_READ, (child, "out"))
             for key, _ in selector.select(timeout=0.1):
@@ -353,18 +363,22 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                         os.close(fd)
                 exit_words = _reap(child)
                 del running[pid]
+                lessons[index].update(child.lessons)
+                if child.job.lessons_only:  # its lessons only, kept if their unit turns green
+                    continue
                 unsandboxed[index] = unsandboxed[index] or child.sandbox
                 _attach_output(child)
                 if printouts is not None and child.job.show:
                     printouts[index] = child.splitter.current.text(last=not child.ended == "done")
-                lessons[index].update(child.lessons)
                 if child.ended == "done" and not (overran or silent):
                     collected[index].extend(child.tests)
+                    _drop_lessons_unless_green(running, index, collected[index], child.job.units)
                     continue
                 how, reason = _why_it_ended(child, exit_words, overran, silent, time_limit)
                 slug, what, rest = _finish(child, how, reason)
                 endings[index][slug] = (how, what)
                 collected[index].extend(child.tests)
+                _drop_lessons_unless_green(running, index, collected[index], child.job.units)
                 if rest:  # the units it never reached run again, in a new child
                     queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest),
                                                 live=child.job.live, lessons=child.job.lessons)))
@@ -376,6 +390,29 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
     finally:
         selector.close()
     return [_grouped(collected[i], endings[i], job.units, unsandboxed[i], lessons[i]) for i, job in enumerate(jobs)]
+
+
+def _lessons_beside(jobs: list[Job], parallel: int, spawn: bool) -> Job | None:
+    """One unit's tests with its lesson (`kata check N`, `kata next`): the lesson, which used to follow the tests
+    in their child (~0.2-0.3 s: a backend, a new learner process), is computed in a second child while the tests
+    run, on a core that would idle, and kept only if the unit turns green. Only sandboxed (its learner process then
+    writes nothing the tests could read) and with a second core; None otherwise: the lesson follows the tests."""
+    if len(jobs) != 1 or parallel != 1 or spawn or (os.cpu_count() or 1) < 2:
+        return None
+    job = jobs[0]
+    if not job.lessons or job.show or job.swaps or len(job.units) != 1 or sandbox.refusal(ROOT):
+        return None
+    return replace(job, lessons_only=True, args=())
+
+
+def _drop_lessons_unless_green(running: dict[int, tuple[int, _Child]], index: int, tests: list[TestResult],
+                               units: list[Unit]) -> None:
+    """The tests' child has ended: a lessons child beside it whose unit is not green stops now."""
+    if any(result.status == "done" for result in group(tests, units).values()):
+        return
+    for _, (at, child) in running.items():
+        if at == index and child.job.lessons_only:
+            _kill(child)
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:
