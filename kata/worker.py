@@ -198,8 +198,56 @@ def _kill(child: _Child) -> None:
             pass
 
 
-def _reap(child: _Child) -> str:
-    """Wait for the child's exit and say how it ended, in words."""
+_unwaited: list[bool] = []  # set by leave_exits_unwaited
+
+
+def leave_exits_unwaited() -> None:
+    """In a process that ends with its command (the warm daemon's command process, kata/daemon.py): a forked child
+    whose session has ended is not waited for. Its exit, ~30-90 ms of its sandbox's PID namespace and memory torn
+    down, goes on while the command prints and answers; the daemon, a subreaper, reaps it. Elsewhere run() returns
+    once its children have exited, and with them every process they started."""
+    _unwaited.append(True)
+
+
+def _said_all(child: _Child) -> bool:
+    """A forked child whose session has ended ("done") with nothing more to come (no lessons after its tests, no
+    show's printout), where its exit need not be waited for (leave_exits_unwaited): its results are read now."""
+    return (bool(_unwaited) and child.ended == "done" and child.proc is None and not child.job.show
+            and (child.job.lessons_only or not child.job.lessons))
+
+
+def _drain(child: _Child) -> None:
+    """What the child printed before it said "done" (all of it in the pipe by then): read to the end."""
+    os.set_blocking(child.out, False)
+    try:
+        while data := os.read(child.out, 1 << 16):
+            child.splitter.feed(data)
+    except BlockingIOError:
+        pass
+    child.splitter.close()
+
+
+_exiting: list[int] = []  # forked children whose results are in, not yet reaped (see _said_all)
+
+
+def _reap_exited() -> None:
+    for pid in list(_exiting):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _exiting.remove(pid)
+            sandbox.release_processes(pid)
+
+
+def _reap(child: _Child, wait: bool = True) -> str:
+    """Wait for the child's exit and say how it ended, in words. `wait=False`: a child that said all it had to
+    say is reaped later, if it has not exited yet."""
+    if not wait and child.proc is None:
+        _exiting.append(child.pid)
+        _reap_exited()
+        return "ended"
     if child.proc is not None:
         status = child.proc.wait()
         code, sig = (status, 0) if status >= 0 else (0, -status)
@@ -355,13 +403,16 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 silent = not child.running and child.open_fds and now - child.last_heard > SILENCE
                 if overran or silent:
                     _kill(child)
-                if child.open_fds and not (overran or silent):
+                said_all = _said_all(child)
+                if child.open_fds and not (overran or silent or said_all):
                     continue
+                if said_all and child.out in selector.get_map():
+                    _drain(child)
                 for fd in (child.msg, child.out):
                     if fd in selector.get_map():
                         selector.unregister(fd)
                         os.close(fd)
-                exit_words = _reap(child)
+                exit_words = _reap(child, wait=not said_all)
                 del running[pid]
                 lessons[index].update(child.lessons)
                 if child.job.lessons_only:  # its lessons only, kept if their unit turns green
@@ -389,6 +440,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         raise
     finally:
         selector.close()
+        _reap_exited()
     return [_grouped(collected[i], endings[i], job.units, unsandboxed[i], lessons[i]) for i, job in enumerate(jobs)]
 
 
