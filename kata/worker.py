@@ -448,13 +448,20 @@ def _lessons_beside(jobs: list[Job], parallel: int, spawn: bool) -> Job | None:
     """One unit's tests with its lesson (`kata check N`, `kata next`): the lesson, which used to follow the tests
     in their child (~0.2-0.3 s: a backend, a new learner process), is computed in a second child while the tests
     run, on a core that would idle, and kept only if the unit turns green. Only sandboxed (its learner process then
-    writes nothing the tests could read) and with a second core; None otherwise: the lesson follows the tests."""
-    if len(jobs) != 1 or parallel != 1 or spawn or (os.cpu_count() or 1) < 2:
+    writes nothing the tests could read) and with a core to spare; None otherwise: the lesson follows the tests."""
+    if len(jobs) != 1 or parallel != 1 or spawn or not _a_core_idles():
         return None
     job = jobs[0]
     if not job.lessons or job.show or job.swaps or len(job.units) != 1 or sandbox.refusal(ROOT):
         return None
     return replace(job, lessons_only=True, args=())
+
+
+def _a_core_idles() -> bool:
+    """A second core, not busy: on a loaded machine (2 cores, a load of 8) a lessons child beside the tests slows
+    them more than the lesson after them costs."""
+    cores = os.cpu_count() or 1
+    return cores >= 2 and (not hasattr(os, "getloadavg") or os.getloadavg()[0] <= cores - 1)
 
 
 def _drop_lessons_unless_green(running: dict[int, tuple[int, _Child]], index: int, tests: list[TestResult],

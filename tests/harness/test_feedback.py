@@ -261,8 +261,9 @@ def test_a_lone_units_lesson_runs_beside_its_tests_and_is_kept_only_when_green(t
     the lessons child still running when its tests end is stopped, not waited for."""
     from kata import lessons, sandbox, worker
 
-    if sandbox.refusal(ROOT) or (os.cpu_count() or 1) < 2:
-        pytest.skip("the lesson follows the tests here (no sandbox or one core): test_a_unit_turning_green_... covers it")
+    if sandbox.refusal(ROOT):
+        pytest.skip("the lesson follows the tests here (no sandbox): test_a_unit_turning_green_... covers it")
+    monkeypatch.setattr(worker, "_a_core_idles", lambda: True)  # whatever the machine's load now
     u04 = find(4)
     runner.lessons_with("kata.lessons:compute")
     tree = tmp_path / "exercises"
