@@ -353,6 +353,7 @@ def main(job: dict, msg_fd: int) -> None:
         messages.send("done", code=code)
         if job.get("lessons"):  # after "done": a lesson that goes wrong never changes the tests' verdict
             _lessons(reporter, job, messages)
+            messages.send("lessons done")  # the worker need not wait for this process's exit (kata/worker.py)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -132,6 +132,7 @@ class _Child:
     ended: str = ""  # "done", or why the session did not end normally
     collected: dict[str, str] = field(default_factory=dict)  # the tests the session meant to run, and their kinds
     lessons: dict[str, list[str]] = field(default_factory=dict)  # a green unit's lines, by slug
+    lessons_done: bool = False  # it said so, after its tests' lessons
     sandbox: str = "not sandboxed: the process ended before it said"  # "" when it ran sandboxed
     open_fds: int = 2
 
@@ -210,10 +211,10 @@ def leave_exits_unwaited() -> None:
 
 
 def _said_all(child: _Child) -> bool:
-    """A forked child whose session has ended ("done") with nothing more to come (no lessons after its tests, no
+    """A forked child whose session has ended ("done") with nothing more to come (its lessons, if any, sent; no
     show's printout), where its exit need not be waited for (leave_exits_unwaited): its results are read now."""
     return (bool(_unwaited) and child.ended == "done" and child.proc is None and not child.job.show
-            and (child.job.lessons_only or not child.job.lessons))
+            and (child.job.lessons_only or not child.job.lessons or child.lessons_done))
 
 
 def _drain(child: _Child) -> None:
@@ -282,6 +283,8 @@ def _on_message(child: _Child, data: bytes) -> None:
             child.paused_at = 0.0
         elif kind == "lesson":
             child.lessons[message["unit"]] = message["lines"]
+        elif kind == "lessons done":
+            child.lessons_done = True
         elif kind == "collected":
             child.collected = message["tests"]
         elif kind == "sandbox":
