@@ -70,7 +70,10 @@ def kata_time():
 
 
 def warm() -> None:
-    """Import what every run needs, so no test's time limit pays for importing an SDK."""
+    """Import what every run needs, so no test's time limit pays for importing an SDK (once a process: a child
+    forked from a warm parent has it all, and making the SDK clients again costs ~20 ms)."""
+    if _warmed:
+        return
     import anthropic  # noqa: F401
     import hypothesis  # noqa: F401
     import numpy  # noqa: F401
@@ -82,6 +85,10 @@ def warm() -> None:
     # the kata's plugin is imported by pytest itself (conftest.py), in the priming session: never named here
     anthropic.Anthropic(api_key="warm-up")  # the SDKs build their models on first use: pay for it once
     voyageai.Client(api_key="warm-up")
+    _warmed.append(True)
+
+
+_warmed: list[bool] = []
 
 
 def prime(args: list[str]) -> None:
@@ -375,6 +382,10 @@ def main(job: dict, msg_fd: int) -> None:
         warm()
         from kata.report import Reporter
 
+        if job.get("lessons_for"):  # no tests: these units' lessons, computed beside their tests (kata/worker.py)
+            named(job["lessons"])(job["lessons_for"], job["trees"][0], lambda slug, lines: messages.send("lesson", unit=slug, lines=lines))
+            messages.send("done", code=0)
+            return
         if job.get("show"):  # `kata show`: no tests, the unit's own printout (the parent times it as one test)
             messages.send("start", nodeid=f"kata show::{job['show']}")
             named(job["show_with"])(job["show"], job["impl"])
@@ -395,6 +406,7 @@ def main(job: dict, msg_fd: int) -> None:
         messages.send("done", code=code)
         if job.get("lessons"):  # after "done": a lesson that goes wrong never changes the tests' verdict
             _lessons(reporter, job, messages)
+            messages.send("lessons done")  # the worker need not wait for this process's exit (kata/worker.py)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -92,8 +92,6 @@ def _say(text: str) -> None:
 def key() -> str:
     """What the warm process's imports and primed state depend on. Files by size and modification time
     (a touched file restarts it, which costs a prime, never a stale answer); packages by name and version."""
-    from kata.cache import ENV_PREFIXES  # the one list of the environment variables the kata reads
-
     digest = hashlib.sha256()
     files = [ROOT / name for name in KEY_FILES] + sorted((ROOT / "tests").glob("*.py"))
     for top in files:  # files only (a folder's time changes when Python adds its __pycache__); kata/ by its .py
@@ -110,7 +108,7 @@ def key() -> str:
         if entry.endswith("site-packages") and os.path.isdir(entry):
             digest.update("\n".join(sorted(n for n in os.listdir(entry) if n.endswith(".dist-info"))).encode())
     digest.update(f"{os.path.normpath(sys.executable)}\0{sys.prefix}\0{sys.version}\0{ROOT}\0".encode())
-    digest.update(json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIXES))).encode())
+    digest.update(json.dumps(_kata_environment(os.environ)).encode())
     return digest.hexdigest()[:32]
 
 
@@ -345,9 +343,12 @@ def _warm(commands: str) -> None:
     """What a command's process would import and prime, done once before the daemon listens."""
     import importlib
 
-    from kata import runner, sandbox, worker
+    from kata import bytecode, cache, runner, sandbox, worker
     from kata.units import UNITS
 
+    _fixed[:] = [_kata_environment(os.environ)]  # as the command that started it has them: its key's
+    cache._fixed_inputs()  # the kata's files hashed once, not in each command (~50 ms): see _as_the_client
+    bytecode.ensure()  # its first call in a process costs ~25 ms (sysconfig's paths): paid here, not in each command
     module, _, function = commands.partition(":")
     _commands[:] = [getattr(importlib.import_module(module), function)()]  # the commands' imports, and their runner
 
@@ -360,8 +361,10 @@ def _warm_more() -> None:
     """What only some commands need, loaded the first time the daemon is idle (so the first command does
     not wait for it): the reference backend's models, which each child would load on first use (~1-2 s),
     hypothesis's tables, and matplotlib for `kata plot`, where the plots extra is installed."""
+    from kata import bytecode
     from kata.backend import common, embedder, grounded
 
+    bytecode.compile_kata(ROOT / "kata")  # each command's client imports the CLI: from bytecode, not from source
     embedder.model()
     common.count_tiktoken("warm")
     grounded.word_vectors(["warm"])
@@ -389,6 +392,7 @@ class _Daemon:
         self.inode = 0
         self.requests: dict[socket.socket, tuple[bytearray, list[int]]] = {}
         self.commands: dict[int, tuple[socket.socket, float]] = {}  # pid -> (its client, when it was told to stop)
+        self.statuses: dict[int, int] = {}  # a command's pipe (read end) -> its pid: the exit status it says as it ends
         self.last_active = time.monotonic()
 
     def listen(self) -> None:
@@ -451,6 +455,8 @@ class _Daemon:
                     self.read(event.fileobj)
                 elif event.data == "running":
                     self.client_gone(event.fileobj)
+                elif event.data == "status":
+                    self.said(event.fileobj)
             self.reap()
             now = time.monotonic()
             for pid, (conn, told) in list(self.commands.items()):
@@ -522,9 +528,14 @@ class _Daemon:
                 pass
             self.forget(conn)
             return
+        status_r, status_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            self.run_command(conn, request, held)  # never returns
+            os.close(status_r)
+            self.run_command(conn, request, held, status_w)  # never returns
+        os.close(status_w)
+        self.statuses[status_r] = pid
+        self.selector.register(status_r, selectors.EVENT_READ, "status")
         self.selector.modify(conn, selectors.EVENT_READ, "running")
         for fd in held:
             os.close(fd)
@@ -551,32 +562,52 @@ class _Daemon:
                 self.commands[pid] = (client, time.monotonic())
         self.selector.unregister(conn)
 
+    def said(self, status_r: int) -> None:
+        """A command says its exit status as it ends: the client has it then, not after the command's process has
+        exited (its memory torn down, ~20-40 ms). A command that ends without saying it is answered by reap()."""
+        try:
+            said = os.read(status_r, 64)
+        except OSError:
+            said = b""
+        self.selector.unregister(status_r)
+        os.close(status_r)
+        pid = self.statuses.pop(status_r)
+        if said.strip().isdigit() and pid in self.commands and not self.commands[pid][1]:  # not told to stop
+            self.answer(pid, int(said))
+
+    def answer(self, pid: int, code: int) -> None:
+        conn, told = self.commands.pop(pid)
+        try:
+            conn.setblocking(True)
+            conn.sendall((json.dumps({"exit": code}) + "\n").encode())
+        except OSError:
+            pass
+        if not told:
+            self.selector.unregister(conn)
+        conn.close()
+        self.last_active = time.monotonic()
+
     def reap(self) -> None:
-        while self.commands:
+        while True:  # its commands, and the children they left exiting (the daemon is their subreaper)
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            conn, told = self.commands.pop(pid, (None, 0.0))
-            if conn is None:
-                continue
-            code = os.waitstatus_to_exitcode(status)
-            try:
-                conn.setblocking(True)
-                conn.sendall((json.dumps({"exit": code if code >= 0 else 128 - code}) + "\n").encode())
-            except OSError:
-                pass
-            if not told:
-                self.selector.unregister(conn)
-            conn.close()
-            self.last_active = time.monotonic()
+            for status_r in [fd for fd, of in self.statuses.items() if of == pid]:  # it ended without saying
+                self.selector.unregister(status_r)
+                os.close(status_r)
+                del self.statuses[status_r]
+            if pid in self.commands:
+                code = os.waitstatus_to_exitcode(status)
+                self.answer(pid, code if code >= 0 else 128 - code)
 
-    def run_command(self, conn: socket.socket, request: dict, fds: list[int]) -> None:
-        """In the forked command process: become the client's command, run it, exit with its status."""
+    def run_command(self, conn: socket.socket, request: dict, fds: list[int], status_w: int) -> None:
+        """In the forked command process: become the client's command, run it, say its status, exit with it."""
         code = 70
         try:
+            _only_here(status_w)
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, _client_gone)
@@ -587,6 +618,8 @@ class _Daemon:
             self.selector.close()
             os.close(self.wake_r)
             os.close(self.wake_w)
+            for other_status in self.statuses:  # other commands' pipes
+                os.close(other_status)
             if self.lock_fd >= 0:
                 os.close(self.lock_fd)
             null = os.open(os.devnull, os.O_RDONLY)
@@ -607,6 +640,7 @@ class _Daemon:
             try:
                 sys.stdout.flush()
                 sys.stderr.flush()
+                os.write(status_w, f"{code}\n".encode())  # after its output: the client then prints nothing more
             finally:
                 os._exit(code)
 
@@ -616,8 +650,9 @@ def _as_the_client(request: dict) -> int:
     import io
     import tempfile
 
-    from kata import cache
+    from kata import cache, worker
 
+    worker.leave_exits_unwaited()  # a learner's child that said all is reaped by the daemon, after the answer
     os.environ.clear()
     os.environ.update(request["env"])
     os.umask(request["umask"])
@@ -631,12 +666,23 @@ def _as_the_client(request: dict) -> int:
                                   line_buffering=os.isatty(fd), write_through=name == "stderr")
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-    cache._fixed_inputs.cache_clear()  # the cache's keys from the files as they are now
+    # The cache's fixed inputs (the kata's files, shared data, packages, these variables) were hashed as the daemon
+    # started: the daemon's key covers the same files (a change restarts it) and the same variables. Were the
+    # variables to differ all the same, hash again rather than key a result wrongly.
+    if _kata_environment(os.environ) != _fixed[0]:
+        cache._fixed_inputs.cache_clear()
     return _commands[0](request["argv"])
 
 
 _kept: list[tuple] = []
 _commands: list = []  # the function that runs one command, from the command line's warm_commands (see call)
+_fixed: list = []  # the environment variables the kata reads, as the daemon hashed its fixed inputs with them
+
+
+def _kata_environment(environ) -> list:
+    from kata.cache import ENV_PREFIXES  # the one list of the environment variables the kata reads
+
+    return sorted((k, v) for k, v in environ.items() if k.startswith(ENV_PREFIXES))
 
 
 def _exit_code(stop: SystemExit) -> int:
@@ -656,6 +702,21 @@ def _client_gone(*_) -> None:
     raise KeyboardInterrupt  # the worker stops its child, as on Ctrl-C
 
 
+def _only_here(fd: int) -> None:
+    """`fd` stays in this process alone: every process forked from it (the worker's child, and so the learner's
+    processes) closes its copy at once, so what reaches the daemon there is this process's word only."""
+    held = [fd]
+
+    def close_copy() -> None:
+        while held:
+            try:
+                os.close(held.pop())
+            except OSError:
+                pass
+
+    os.register_at_fork(after_in_child=close_copy)
+
+
 def _die_with_parent() -> None:
     """A command's process ends (as on Ctrl-C) when the daemon does (Linux): no orphan keeps running."""
     if sys.platform.startswith("linux"):
@@ -666,6 +727,10 @@ def _die_with_parent() -> None:
 
 def serve(key_: str, lock_fd: int, commands: str) -> None:
     _serving.append(True)
+    if sys.platform.startswith("linux"):  # what its commands leave exiting (kata/worker.py) comes back here to be reaped
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     os.ftruncate(lock_fd, 0)
     os.pwrite(lock_fd, str(os.getpid()).encode(), 0)  # for `kata stop` while it starts
     sys.path[:] = [str(ROOT) if entry in ("", ".") else entry for entry in sys.path]  # not each command's cwd

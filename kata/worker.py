@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kata import sandbox
@@ -50,6 +50,7 @@ class Job:
     live: str = ""  # `--live`: the URL of the kata's live endpoint (kata/live.py), which the child's SDKs call
     lessons: str = ""  # after the tests, each green unit's lesson from the learner's own results: what computes it,
                        # as "module:function" (kata/lessons.py's compute), named from above: the child imports no command
+    lessons_only: bool = False  # no tests: the units' lessons alone, in a child beside their tests' (see _lessons_beside)
 
 
 class _Output:
@@ -132,6 +133,7 @@ class _Child:
     ended: str = ""  # "done", or why the session did not end normally
     collected: dict[str, str] = field(default_factory=dict)  # the tests the session meant to run, and their kinds
     lessons: dict[str, list[str]] = field(default_factory=dict)  # a green unit's lines, by slug
+    lessons_done: bool = False  # it said so, after its tests' lessons
     sandbox: str = "not sandboxed: the process ended before it said"  # "" when it ran sandboxed
     open_fds: int = 2
 
@@ -139,7 +141,8 @@ class _Child:
 def _job_spec(job: Job, token: str, time_limit: float) -> dict:
     trees = [str(job.tree.resolve())] + [str(Path(p).resolve()) for _, p in job.swaps]
     return {"args": list(job.args), "token": token, "time_limit": time_limit, "trees": trees, "root": str(ROOT),
-            "show": job.show, "show_with": job.show_with, "impl": job.impl_spec, "lessons": job.lessons}
+            "show": job.show, "show_with": job.show_with, "impl": job.impl_spec, "lessons": job.lessons,
+            "lessons_for": [u.slug for u in job.units] if job.lessons_only else []}
 
 
 def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...] = ()) -> _Child:
@@ -197,8 +200,56 @@ def _kill(child: _Child) -> None:
             pass
 
 
-def _reap(child: _Child) -> str:
-    """Wait for the child's exit and say how it ended, in words."""
+_unwaited: list[bool] = []  # set by leave_exits_unwaited
+
+
+def leave_exits_unwaited() -> None:
+    """In a process that ends with its command (the warm daemon's command process, kata/daemon.py): a forked child
+    whose session has ended is not waited for. Its exit, ~30-90 ms of its sandbox's PID namespace and memory torn
+    down, goes on while the command prints and answers; the daemon, a subreaper, reaps it. Elsewhere run() returns
+    once its children have exited, and with them every process they started."""
+    _unwaited.append(True)
+
+
+def _said_all(child: _Child) -> bool:
+    """A forked child whose session has ended ("done") with nothing more to come (its lessons, if any, sent; no
+    show's printout), where its exit need not be waited for (leave_exits_unwaited): its results are read now."""
+    return (bool(_unwaited) and child.ended == "done" and child.proc is None and not child.job.show
+            and (child.job.lessons_only or not child.job.lessons or child.lessons_done))
+
+
+def _drain(child: _Child) -> None:
+    """What the child printed before it said "done" (all of it in the pipe by then): read to the end."""
+    os.set_blocking(child.out, False)
+    try:
+        while data := os.read(child.out, 1 << 16):
+            child.splitter.feed(data)
+    except BlockingIOError:
+        pass
+    child.splitter.close()
+
+
+_exiting: list[int] = []  # forked children whose results are in, not yet reaped (see _said_all)
+
+
+def _reap_exited() -> None:
+    for pid in list(_exiting):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _exiting.remove(pid)
+            sandbox.release_processes(pid)
+
+
+def _reap(child: _Child, wait: bool = True) -> str:
+    """Wait for the child's exit and say how it ended, in words. `wait=False`: a child that said all it had to
+    say is reaped later, if it has not exited yet."""
+    if not wait and child.proc is None:
+        _exiting.append(child.pid)
+        _reap_exited()
+        return "ended"
     if child.proc is not None:
         status = child.proc.wait()
         code, sig = (status, 0) if status >= 0 else (0, -status)
@@ -233,6 +284,8 @@ def _on_message(child: _Child, data: bytes) -> None:
             child.paused_at = 0.0
         elif kind == "lesson":
             child.lessons[message["unit"]] = message["lines"]
+        elif kind == "lessons done":
+            child.lessons_done = True
         elif kind == "collected":
             child.collected = message["tests"]
         elif kind == "sandbox":
@@ -313,6 +366,9 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
     spawn = _spawns() if spawn is None else spawn
     if not spawn and jobs:
         prime(jobs[0])
+    beside = _lessons_beside(jobs, parallel, spawn)
+    if beside is not None:  # the tests run without their lessons, which a second child computes meanwhile
+        jobs = [replace(jobs[0], lessons="")]
     queue: list[tuple[int, Job]] = list(enumerate(jobs))
     collected: list[list[TestResult]] = [[] for _ in jobs]
     unsandboxed: list[str] = ["" for _ in jobs]  # per job: why one of its children ran without a sandbox
@@ -326,6 +382,11 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 index, job = queue.pop(0)
                 child = _start(job, time_limit, spawn, private_fds)
                 running[child.pid] = (index, child)
+                selector.register(child.msg, selectors.EVENT_READ, (child, "msg"))
+                selector.register(child.out, selectors.EVENT_READ, (child, "out"))
+            if beside is not None and running:  # after the tests' child: it forks first
+                child, beside = _start(beside, time_limit, spawn, private_fds), None
+                running[child.pid] = (0, child)
                 selector.register(child.msg, selectors.EVENT_READ, (child, "msg"))
                 selector.register(child.out, selectors.EVENT_READ, (child, "out"))
             for key, _ in selector.select(timeout=0.1):
@@ -347,26 +408,33 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 silent = not child.running and child.open_fds and now - child.last_heard > SILENCE
                 if overran or silent:
                     _kill(child)
-                if child.open_fds and not (overran or silent):
+                said_all = _said_all(child)
+                if child.open_fds and not (overran or silent or said_all):
                     continue
+                if said_all and child.out in selector.get_map():
+                    _drain(child)
                 for fd in (child.msg, child.out):
                     if fd in selector.get_map():
                         selector.unregister(fd)
                         os.close(fd)
-                exit_words = _reap(child)
+                exit_words = _reap(child, wait=not said_all)
                 del running[pid]
+                lessons[index].update(child.lessons)
+                if child.job.lessons_only:  # its lessons only, kept if their unit turns green
+                    continue
                 unsandboxed[index] = unsandboxed[index] or child.sandbox
                 _attach_output(child)
                 if printouts is not None and child.job.show:
                     printouts[index] = child.splitter.current.text(last=not child.ended == "done")
-                lessons[index].update(child.lessons)
                 if child.ended == "done" and not (overran or silent):
                     collected[index].extend(child.tests)
+                    _drop_lessons_unless_green(running, index, collected[index], child.job.units)
                     continue
                 how, reason = _why_it_ended(child, exit_words, overran, silent, time_limit)
                 slug, what, rest = _finish(child, how, reason)
                 endings[index][slug] = (how, what)
                 collected[index].extend(child.tests)
+                _drop_lessons_unless_green(running, index, collected[index], child.job.units)
                 if rest:  # the units it never reached run again, in a new child
                     queue.insert(0, (index, Job(rest, child.job.tree, child.job.swaps, _args_for(child.job, rest),
                                                 live=child.job.live, lessons=child.job.lessons)))
@@ -377,7 +445,38 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         raise
     finally:
         selector.close()
+        _reap_exited()
     return [_grouped(collected[i], endings[i], job.units, unsandboxed[i], lessons[i]) for i, job in enumerate(jobs)]
+
+
+def _lessons_beside(jobs: list[Job], parallel: int, spawn: bool) -> Job | None:
+    """One unit's tests with its lesson (`kata check N`, `kata next`): the lesson, which used to follow the tests
+    in their child (~0.2-0.3 s: a backend, a new learner process), is computed in a second child while the tests
+    run, on a core that would idle, and kept only if the unit turns green. Only sandboxed (its learner process then
+    writes nothing the tests could read) and with a core to spare; None otherwise: the lesson follows the tests."""
+    if len(jobs) != 1 or parallel != 1 or spawn or not _a_core_idles():
+        return None
+    job = jobs[0]
+    if not job.lessons or job.show or job.swaps or len(job.units) != 1 or sandbox.refusal(ROOT):
+        return None
+    return replace(job, lessons_only=True, args=())
+
+
+def _a_core_idles() -> bool:
+    """A second core, not busy: on a loaded machine (2 cores, a load of 8) a lessons child beside the tests slows
+    them more than the lesson after them costs."""
+    cores = os.cpu_count() or 1
+    return cores >= 2 and (not hasattr(os, "getloadavg") or os.getloadavg()[0] <= cores - 1)
+
+
+def _drop_lessons_unless_green(running: dict[int, tuple[int, _Child]], index: int, tests: list[TestResult],
+                               units: list[Unit]) -> None:
+    """The tests' child has ended: a lessons child beside it whose unit is not green stops now."""
+    if any(result.status == "done" for result in group(tests, units).values()):
+        return
+    for _, (at, child) in running.items():
+        if at == index and child.job.lessons_only:
+            _kill(child)
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:

@@ -54,8 +54,11 @@ def test_the_cassettes_hold_embeddings_to_check():
 
 def test_every_recorded_embedding_is_reproduced_to_1e_6():
     worst, where = 0.0, None
+    passes: dict[str, np.ndarray] = {}  # one forward pass a text: 631 recorded vectors hold 135 texts (the corpus, again and again)
     for cassette, text, vector in RECORDED:
-        mine = embedder.model().encode(text)  # the forward pass itself, never the store of vectors
+        if text not in passes:
+            passes[text] = embedder.model().encode(text)  # the forward pass itself, never the store of vectors
+        mine = passes[text]
         assert mine.dtype == np.float32 and mine.shape == vector.shape == (embedder.DIMENSION,)
         deviation = float(np.abs(mine.astype(np.float64) - vector).max())
         if deviation > worst:

@@ -256,6 +256,36 @@ def test_a_unit_turning_green_says_what_the_learners_own_results_mean(tmp_path):
     assert report.UnitResult.from_dict(results[u04.slug].to_dict()).lesson == results[u04.slug].lesson, "cached with the result"
 
 
+def test_a_lone_units_lesson_runs_beside_its_tests_and_is_kept_only_when_green(tmp_path, monkeypatch):
+    """`kata check N`: the unit's lesson is computed in a second child while its tests run (kata/worker.py's
+    _lessons_beside), the same lines as a lesson computed after them; a unit that is not green has none, and
+    the lessons child still running when its tests end is stopped, not waited for."""
+    from kata import lessons, sandbox, worker
+
+    if sandbox.refusal(ROOT):
+        pytest.skip("the lesson follows the tests here (no sandbox): test_a_unit_turning_green_... covers it")
+    monkeypatch.setattr(worker, "_a_core_idles", lambda: True)  # whatever the machine's load now
+    u04 = find(4)
+    runner.lessons_with("kata.lessons:compute")
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    beside = runner.run([u04], str(tree), use_cache=False).results[u04.slug]
+    with monkeypatch.context() as m:
+        m.setattr(worker, "_lessons_beside", lambda *_: None)
+        after = runner.run([u04], str(tree), use_cache=False).results[u04.slug]
+    assert beside.status == after.status == "done"
+    assert beside.lesson == after.lesson and "cos(cats, kittens) = 0." in "\n".join(beside.lesson), (beside.lesson, after.lesson)
+    with open(tree / f"{u04.slug}.py", "a") as file:  # every cosine 0.5: U04 fails
+        file.write("\n\ndef cosine(a, b):\n    return 0.5\n")
+    monkeypatch.setitem(lessons.LESSONS, u04.slug, lambda u: (time.sleep(60), ["never shown"])[1])  # the child forks it
+    stopped = []
+    kill = worker._kill
+    monkeypatch.setattr(worker, "_kill", lambda child: (stopped.append(child.job.lessons_only), kill(child)))
+    failing = runner.run([u04], str(tree), use_cache=False).results[u04.slug]
+    assert failing.status == "in progress" and not failing.lesson
+    assert stopped == [True], "the lessons child of a unit that is not green is stopped when its tests end"
+
+
 def runner_free_sheet():
     from solutions import u02_training_vs_inference as reference
 

@@ -26,14 +26,41 @@ def run_pytest(args, env_changes=None, cwd=ROOT, timeout=300):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("env_changes", [
-    {"VOYAGE_API_KEY": "", "ANTHROPIC_API_KEY": ""},
-    {"ANTHROPIC_BASE_URL": "http://proxy.local/anthropic", "OLLAMA_HOST": "0.0.0.0:11434"},
-    {"ANTHROPIC_BASE_URL": "https://gateway.example:8443/", "OLLAMA_HOST": "http://gpu-box:11434"},
-], ids=["empty-keys", "base-url-with-a-path", "other-hosts"])
-def test_the_reference_solutions_replay_whatever_the_environment(env_changes):
-    code, out = run_pytest([*API_UNITS, "--impl", "solutions", "--strict-replay"], env_changes)  # replayed, not computed
-    assert code == 0 and " passed" in out and "failed" not in out, out
+ENVIRONMENTS = {
+    "empty-keys": {"VOYAGE_API_KEY": "", "ANTHROPIC_API_KEY": ""},
+    "base-url-with-a-path": {"ANTHROPIC_BASE_URL": "http://proxy.local/anthropic", "OLLAMA_HOST": "0.0.0.0:11434"},
+    "other-hosts": {"ANTHROPIC_BASE_URL": "https://gateway.example:8443/", "OLLAMA_HOST": "http://gpu-box:11434"},
+}
+
+
+@pytest.fixture(scope="module")
+def replays(request, tmp_path_factory):
+    """The selected environments' runs, started together (each a fresh interpreter running three units' tests, ~45 s
+    on a loaded machine, one after the other before): each test then waits for its own."""
+    chosen = [item.callspec.params["environment"] for item in request.session.items
+              if item.name.startswith("test_the_reference_solutions_replay_whatever_the_environment[")]
+    folder, runs = tmp_path_factory.mktemp("replays"), {}
+    for name in dict.fromkeys(chosen):
+        env = {k: v for k, v in os.environ.items() if k not in (offline.RECORDING_ENV, "ANTHROPIC_BASE_URL", "OLLAMA_HOST")}
+        env.update(ENVIRONMENTS[name])
+        out = open(folder / f"{name}.txt", "w+")
+        runs[name] = (subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *API_UNITS,
+                                        "--impl", "solutions", "--strict-replay"],  # replayed, not computed
+                                       cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT), out)
+    yield runs
+    for proc, out in runs.values():
+        proc.kill()
+        proc.wait()
+        out.close()
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_reference_solutions_replay_whatever_the_environment(replays, environment):
+    proc, out = replays[environment]
+    code = proc.wait(timeout=300)
+    out.seek(0)
+    printed = out.read()
+    assert code == 0 and " passed" in printed and "failed" not in printed, printed
 
 
 @pytest.mark.parametrize(("sent", "replayed"), [
