@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import CLAUDE
 from kata.spy import never_called
-from kata.testing import Raised, expect, load_unit, raised
+from kata.testing import InWords, Raised, expect, load_unit, raised
 
 u06 = load_unit("u06_rag_basics")
 
@@ -193,9 +193,9 @@ def test_chunks_are_paragraphs_of_their_notes():
     # the 'note' of each chunk first, then its text: each its own clause, and only the part that differs shown
     wrong = next(((i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g[0] != w[0]), None)
     expect(wrong is None, call="chunk_notes(load_notes())",
-           returned=f"chunk {wrong[0]} with 'note' {wrong[1][0]!r}" if wrong else None,
+           returned=InWords(f"chunk {wrong[0]} with 'note' {wrong[1][0]!r}") if wrong else None,
            expected=f"'note' {wrong[2][0]!r} there: the id of the note the paragraph comes from" if wrong else "",
-           hint="'note' is the note's id (note.id), not its file name or title", clause='"note" (its note\'s id)')
+           hint="'note' is the note's id, not its file name or title", clause='"note" (its note\'s id)')
     wrong = next(((i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g != w), None)
     expect(got == want, call="chunk_notes(load_notes())",
            returned=f"{len(got)} chunks; first mismatch at position {wrong[0]}: {wrong[1]}" if wrong else f"{len(got)} chunks",
