@@ -259,18 +259,18 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", *failure_lines(failure), "", elsewhere]
     elif failure:
         fix = getattr(cause, "fix", ())
-        echoes = [echo for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
+        echoing = {id(t): echo[1] for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure}
+        echoes = list(echoing.values())
         if echoes and cause:  # this unit's cause, itself an echo of an earlier unit's failure: one story, not two
             cause = cause.replace("This failure may well be an echo: it fails", f"This failure and {len(echoes)} "
                                   f"other(s) of {unit.code} (`kata check {unit.number}` lists them) may well be "
                                   f"echoes: they fail", 1)
         elif echoes:
             stub = failure.stub()  # the tests stopped at the same stub count too: kata check lists them all alike
-            echoing = [t for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure]
-            alike = [t for t in result.tests if t is not failure and t not in echoing and stub and (t.stub() or ())[:2] == stub[:2]]
-            also = f"stop at the same stub or " if alike else ""
+            alike = [t for t in result.tests if t is not failure and id(t) not in echoing and stub and (t.stub() or ())[:2] == stub[:2]]
+            also = "stop at the same stub or " if alike else ""
             lines += ["", f"This is the cause to fix first: {len(echoes) + len(alike)} other failing test(s) {also}fail "
-                          f"because {echoes[0][1]} does (`kata check {unit.number}` lists them)."]
+                          f"because {echoes[0]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
         lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or _or_first(unit, getattr(cause, "maybe", ())) or
                   f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"

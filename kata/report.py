@@ -129,8 +129,9 @@ class UnitResult:
             return "not started"
         return "in progress"
 
-    def echo_of(self, test: TestResult) -> tuple[TestResult, str] | None:
-        """(the failing test that `test`'s failure echoes, the function to fix first), or None for a cause.
+    def echo_source(self, test: TestResult) -> tuple[TestResult, str] | None:
+        """(the failing test that `test`'s failure echoes, the function to fix first, qualified: "U05.top_k"), or
+        None for a cause.
 
         `test` is an echo when another failing test called only functions that `test` depends on, and
         not the other way round: fix that function and `test` may well pass. The relation is a strict
@@ -155,15 +156,23 @@ class UnitResult:
                 break
         if cause is None:
             return None
-        deeper = self.echo_of(cause)
+        deeper = self.echo_source(cause)
         if deeper:
             return deeper
         # a cause stopped at a stub is that stub's, one that raised is the raising function's; otherwise the
         # function it called that `test` did not
         function = (_stub_of(cause) or self._raised_here(cause)
                     or next((c for c in cause.calls if c not in test.calls), cause.calls[0]))
-        code, _, name = function.partition(".")
-        return cause, f"`{name}`" if code == self.unit.code else f"{code}'s `{name}`"
+        return cause, function
+
+    def echo_of(self, test: TestResult) -> tuple[TestResult, str] | None:
+        """(the failing test that `test`'s failure echoes, the function to fix first in words: "`retrieve`" in this
+        unit, "U05's `top_k`" in an earlier one), or None for a cause (echo_source's rule)."""
+        found = self.echo_source(test)
+        if found is None:
+            return None
+        code, _, name = found[1].partition(".")
+        return found[0], f"`{name}`" if code == self.unit.code else f"{code}'s `{name}`"
 
     @property
     def first_failure(self) -> TestResult | None:

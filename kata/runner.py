@@ -168,7 +168,7 @@ def _green_on_a_failing_unit(result: UnitResult, impl_spec: str, quick: bool, ex
                 return _green_on(result.unit, code, sorted(set(cause.calls) & used)[0].split(".")[1], cause, unit)
         test, function = _failing_through_a_caller(other, used)  # its failing test runs the function through a caller
         if test is not None:
-            return _green_on(result.unit, code, function, test, unit)
+            return _green_on(result.unit, code, function.partition(".")[2], test, unit)
     return ""
 
 
@@ -205,13 +205,11 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
                              maybe=(unit.code, function))
             continue
         if test is not None:
-            cause = other.echo_of(test)
-            test, function = cause if cause else (test, test.calls[0].split(".")[1])
+            test, function = other.echo_source(test) or (test, test.calls[0])
         else:  # no failing test there calls only what this one uses: one that runs it through a caller may
             test, function = _failing_through_a_caller(other, reach)
         if test is not None:
-            name = function.split("`")[1] if "`" in function else function
-            code = function.split("'s `")[0] if "'s `" in function else unit.code
+            code, _, name = function.partition(".")
             return Cause(f"This failure may well be an echo: it fails because {code}'s `{name}` does ({unit.code}'s own "
                          f"{test.name} fails). Fix that first: `kata next {unit.number}`.", fix=(code, name))
     return ""
@@ -229,7 +227,7 @@ class Cause(str):
 
 
 def _failing_through_a_caller(other: UnitResult, reach: set[str]):
-    """(a failing test of an earlier unit, the function it shares with `reach`) when that test calls a function
+    """(a failing test of an earlier unit, the function it shares with `reach`, qualified) when that test calls a function
     this unit does not use (U06's `answer`) which calls one it does (`answer_from`), and no other failing test
     there explains it by the rest of what it runs (U06's `retrieve`); (None, "") otherwise."""
     for test in other.tests:
@@ -241,5 +239,5 @@ def _failing_through_a_caller(other: UnitResult, reach: set[str]):
         shared = sorted(callee for name in test.calls for callee in other.unit.callees().get(name, ())
                         if callee in reach and callee.startswith(f"{other.unit.code}."))  # that unit's own function
         if shared and not explained:
-            return test, shared[0].split(".")[1]
+            return test, shared[0]
     return None, ""

@@ -627,7 +627,7 @@ def test_an_echo_of_an_earlier_unit_is_found_through_a_caller_this_unit_does_not
 
     answer = test("test_answer", "failed", ["U06.answer"])
     found = runner._failing_through_a_caller(UnitResult(u06, [answer, test("test_retrieve", "passed", ["U06.retrieve"])]), reach)
-    assert found == (answer, "answer_from"), found
+    assert found == (answer, "U06.answer_from"), found
     both = UnitResult(u06, [answer, test("test_retrieve", "failed", ["U06.retrieve"])])
     assert runner._failing_through_a_caller(both, reach) == (None, "")
 
