@@ -213,7 +213,7 @@ def _test_line(result: UnitResult, test) -> str:
                        else f"  (stopped at {stub[0].code}'s stub `{stub[1]}`)")
     echo = result.echo_of(test)
     if echo:
-        return line + f"  (fails because {echo[1]} does: fix that first)"
+        return line + f"  (may fail only because {echo[1]} does: fix that first)"  # a guess from what calls what
     return line
 
 
@@ -269,8 +269,8 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
             stub = failure.stub()  # the tests stopped at the same stub count too: kata check lists them all alike
             alike = [t for t in result.tests if t is not failure and id(t) not in echoing and stub and (t.stub() or ())[:2] == stub[:2]]
             also = "stop at the same stub or " if alike else ""
-            lines += ["", f"This is the cause to fix first: {len(echoes) + len(alike)} other failing test(s) {also}fail "
-                          f"because {echoes[0]} does (`kata check {unit.number}` lists them)."]
+            lines += ["", f"This is the cause to fix first: {len(echoes) + len(alike)} other failing test(s) {also}may "
+                          f"fail only because {echoes[0]} does (`kata check {unit.number}` lists them)."]
         lines += ["", cause] if cause else []
         lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or _or_first(unit, getattr(cause, "maybe", ())) or
                   f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"

@@ -260,10 +260,14 @@ def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, 
     # The scores are the tests' own, listed in the learner's order: they show where it breaks, not the answer.
     scores = ", ".join(f"{i} {fused[i]:.3f}" for i in got)
     before, after = out_of_order[0] if out_of_order else (None, None)
-    expect(not out_of_order, call=call, returned=got,
-           expected=f"the ids highest fused score first; the fused scores the tests compute for your ids, in your order, "
-                    f"are {scores}: {before!r} comes before {after!r}, whose score is higher",
-           hint="sum 1 / (k + rank) with rank counted from 1, ignore the raw scores, sort by the sum, highest first")
+    expected = (f"the ids highest fused score first; the fused scores the tests compute for your ids, in your order, "
+                f"are {scores}: {before!r} comes before {after!r}, whose score is higher")
+    if out_of_order and all(fused[a] <= fused[b] + 1e-12 for a, b in zip(got, got[1:])):  # the whole list lowest first
+        expect(False, call=call, returned=got, expected=expected, hint="the highest fused score comes first: sort from the top",
+               clause="highest fused score first")
+    expect(not out_of_order, call=call, returned=got, expected=expected,  # else the scores themselves are off
+           hint="sum 1 / (k + rank) with rank counted from 1, ignore the raw scores, sort by the sum, highest first",
+           clause="An id at rank r (counted from 1) of a ranking earns 1 / (k + r) from it; its fused score is the sum over the rankings it appears in.")
 
 
 @pytest.mark.verify
@@ -1139,7 +1143,9 @@ def test_compare_better_needs_the_cosine_answer_wrong(monkeypatch, cosine_right,
     expect(shown == want, call=f"compare(5 entries, 'Which way?', 'note00'), the cosine answer {'right' if cosine_right else 'wrong'}, "
                 f"the re-ranked one {'right' if reranked_right else 'wrong'}",
            returned=shown, expected=want,
-           hint="better means the re-ranked answer cites the expected note AND the cosine answer does not")
+           hint=f"'better' is True or False, a bool, not {shown.get('better')!r}"
+           if isinstance(shown, dict) and not isinstance(shown.get("better"), bool) else
+           "better means the re-ranked answer cites the expected note AND the cosine answer does not")
 
 
 @pytest.mark.contract
