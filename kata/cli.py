@@ -642,6 +642,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # the learner pressed Ctrl-C, whenever: the worker has stopped its child already
+        print("\nStopped.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["verify"] and not {"-h", "--help"} & set(argv):
@@ -660,11 +668,7 @@ def main(argv: list[str] | None = None) -> int:
         code = daemon.call(argv, WARM_COMMANDS)  # in the warm kata of this checkout (kata/daemon.py); None: it cannot serve here
         if code is not None:
             return code
-    try:
-        return func(args)
-    except KeyboardInterrupt:  # the learner pressed Ctrl-C: the worker has stopped its child already
-        print("\nStopped.", file=sys.stderr)
-        return 130
+    return func(args)
 
 
 def warm_commands():
