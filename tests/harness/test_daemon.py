@@ -233,8 +233,11 @@ def test_the_learner_never_reaches_the_socket_and_ctrl_c_stops_at_once(checkout,
     if sandbox.refusal(ROOT) == "":
         assert "daemon.sock" not in proc.stdout and "CONNECTED" not in proc.stdout, proc.stdout
     mine.write_text(mine.read_text().replace("LOOP = False", "LOOP = True"))
+    # Ctrl-C as a terminal gives it: SIGINT at its default, whatever this process left it at (an ignored SIGINT is
+    # inherited, and Python then never raises KeyboardInterrupt: CI's verify ran this client that way, twice)
     client = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=checkout,
-                              env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4)  # the test that loops has started
     client.send_signal(signal.SIGINT)
     stopped = time.monotonic()
