@@ -7,7 +7,7 @@ Three measures, each alternating A B A B in one run so the machine's load falls 
 1. a call: one learner function called N times through the proxy, across the wall and in process
    (KATA_WALL=0), per call;
 2. a unit: the watch loop's warm re-run of a unit's tests (a child forked from a primed parent, the
-   cache bypassed), with the wall and without;
+   cache bypassed), with the wall and without (KATA_WALL=0), and against COMMIT (a process each, primed);
 3. `kata check N` after an edit, from a fresh command (a copy of solutions/ whose unit file changes
    before each run), on this checkout and on COMMIT (default: the commit before the wall), checked
    out in a temporary worktree and run with this checkout's interpreter.
@@ -74,6 +74,36 @@ def per_unit(unit) -> tuple[float, float]:
     return statistics.median(times["1"]), statistics.median(times["0"])
 
 
+WARM_RUNS = """
+import statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from kata import runner
+from kata.units import find
+unit = find(sys.argv[2])
+runner.run([unit], "solutions", use_cache=False)  # prime the parent once
+times = []
+for _ in range(3):
+    started = time.perf_counter()
+    runner.run([unit], "solutions", use_cache=False)
+    times.append(time.perf_counter() - started)
+print(statistics.median(times))
+"""
+
+
+def warm_against(unit, before: Path) -> tuple[float, float]:
+    """The watch loop's warm re-run, this checkout (with the wall) against COMMIT: a process each, primed, the
+    median of 3 re-runs, alternating A B A B (2 of each)."""
+    times = {"now": [], "before": []}
+    for _ in range(2):
+        for side, checkout in (("now", ROOT), ("before", before)):
+            env = {**os.environ, "PYTHONPATH": str(checkout), "KATA_DAEMON": "0"}
+            env.pop("KATA_WALL", None)
+            done = subprocess.run([sys.executable, "-c", WARM_RUNS, str(checkout), str(unit.number)], cwd=checkout,
+                                  env=env, capture_output=True, text=True, check=True)
+            times[side].append(float(done.stdout.split()[-1]))
+    return statistics.median(times["now"]), statistics.median(times["before"])
+
+
 def check_after_edit(unit, before: Path) -> tuple[float, float]:
     times = {"now": [], "before": []}
     with tempfile.TemporaryDirectory() as scratch:
@@ -100,8 +130,9 @@ def main() -> None:
     args = parser.parse_args()
     on, off = per_call()
     print(f"a call of U01's mechanisms_named: {on * 1e3:.3f} ms across the wall, {off * 1e3:.3f} ms in process")
-    print("\n| unit | warm re-run, wall | without | ratio | `kata check` after an edit, now | before the wall | ratio |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| unit | warm re-run, wall | without | ratio | warm re-run, before the wall | ratio "
+          "| `kata check` after an edit, now | before the wall | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as place:
         before = Path(place) / "before"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(before), args.before], check=True)
@@ -109,8 +140,10 @@ def main() -> None:
             for number in args.units:
                 unit = find(number)
                 on, off = per_unit(unit)
+                warm_now, warm_then = warm_against(unit, before)
                 now, then = check_after_edit(unit, before)
-                print(f"| {unit.code} | {on:.3f} s | {off:.3f} s | {on / off:.2f}x | {now:.2f} s | {then:.2f} s | {now / then:.2f}x |")
+                print(f"| {unit.code} | {on:.3f} s | {off:.3f} s | {on / off:.2f}x | {warm_then:.3f} s | "
+                      f"{warm_now / warm_then:.2f}x (now {warm_now:.3f} s) | {now:.2f} s | {then:.2f} s | {now / then:.2f}x |")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], check=False)
 
