@@ -164,9 +164,8 @@ def _or_first(unit, maybe: tuple[str, str]) -> str:
 def _file_to_edit(unit, failure) -> str:
     """The learner's file a failure is about: the unit's exercise, or a data file of theirs the failure names
     (U10's own eval, `u10_my_eval.jsonl`)."""
-    said = "\n".join(line for line in failure.message.splitlines() if not line.startswith("It returned"))  # not a value of theirs
-    named = re.search(rf"\b({re.escape(unit.slug[:3])}_[\w-]+\.jsonl)\b", said)
-    return str(Path(unit.exercise).parent / named[1]) if named else unit.exercise
+    named = failure.points.get("file")  # testing.reads_data_file: the test said which file of theirs it reads
+    return str(Path(unit.exercise).parent / named) if named else unit.exercise
 
 
 def _loop_line(unit, stopped) -> str:

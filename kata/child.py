@@ -166,6 +166,18 @@ def learner_frame(frames, trees: tuple[Path, ...]) -> str:
     return " → ".join(chain)
 
 
+def raised_where(frames, trees: tuple[Path, ...]) -> tuple[list[list], str, str] | None:
+    """Where the learner's code raised an error: (its call chain as steps, the chain in words, the line of their
+    file that raised it); None when no frame is in a learner's file (an SDK's error, the kata's own)."""
+    import linecache
+
+    frames = learner_frames(frames, trees)
+    if not frames:
+        return None
+    return (learner_steps(frames, trees), learner_frame(frames, trees),
+            linecache.getline(frames[-1].filename, frames[-1].lineno).strip())
+
+
 COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>", "<lambda>")
 CHAIN_SHOWN = 5  # learner frames named in a chain before the middle is left out
 
@@ -198,7 +210,8 @@ def said_loop(loop: list, innermost: bool) -> str:
         return ""
     if innermost:
         return f"The loop is in {said_step(loop)}: it ran all along."
-    return f"The loop is in {said_step(loop)}: it ran all along, calling the functions after it again and again."
+    return (f"The loop is in {said_step(loop)}: it ran all along, calling the functions it calls (later in the chain) "
+            f"again and again.")
 
 
 def _strikes_land_here() -> None:

@@ -87,7 +87,7 @@ def cmd_next(args) -> int:
         cause = runner.cause_in_earlier_unit(result, extra=_extra(args))
         print("\n".join(board.unit_lines(result, notes=run.notes, cause=cause)))
         if result.status != "done" and (unfinished := runner.unfinished_uses(unit, extra=_extra(args))):
-            used = "; ".join(f"{code}'s {', '.join(unit.uses[code])} ({other.status})" for code, other in unfinished.items())
+            used = "; ".join(f"{code}'s {', '.join(names)} ({other.status})" for code, (other, names) in unfinished.items())
             print(board.as_typed(f"\n({unit.code} uses {used}: `kata next {int(min(unfinished)[1:])}` shows the first "
                                  f"unfinished one.)"))
         return 0 if result.status == "done" else 1

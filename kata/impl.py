@@ -72,6 +72,11 @@ class Target:
     def file_of(self, slug: str) -> Path:
         return dict(self.swaps).get(slug, self.tree / f"{slug}.py")
 
+    @property
+    def learner_files(self) -> tuple[Path, ...]:
+        """Where learner code runs from: the tree under test, and each mistake swapped in (a file, its own "tree")."""
+        return (self.tree, *(path for _, path in self.swaps))
+
 
 def target(spec: str | Path) -> Target:
     """`exercises`, `solutions`, or a path to a folder laid out like exercises/."""
@@ -93,9 +98,44 @@ UNIT_MODULE = re.compile(r"u\d\d_\w+")  # the only modules of a tree the kata im
 _TREES: dict[str, Path] = {}  # package name -> folder, for every target loaded in this process
 
 
+# In the learner's process only (kata/learner/process.py turns it on): the units' public functions entered since the
+# judge last asked ("U10.read_reply"), so a failure is called an echo only of a function that really ran in its test.
+entered: set[str] = set()
+noting_entries = [False]
+
+
 class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname):  # never read or write a .pyc: a watch loop must see every save
         return compile(self.get_data(self.path), self.path, "exec", dont_inherit=True)
+
+    def exec_module(self, module):
+        super().exec_module(module)
+        if noting_entries[0]:
+            _note_entries(module)
+
+
+def _note_entries(module: types.ModuleType) -> None:
+    """Put a thin wrapper around each public function the unit's module defines, noting its entry in `entered`:
+    its callers in this module and in later units (which import it after this runs) all go through it."""
+    import inspect
+
+    unit = re.search(r"(?:^|[._])u(\d\d)_", module.__name__)
+    if unit is None:
+        return
+    for name, value in list(vars(module).items()):
+        if not name.startswith("_") and inspect.isfunction(value) and value.__module__ == module.__name__:
+            setattr(module, name, _noting(value, f"U{unit[1]}.{name}"))
+
+
+def _noting(function, name: str):
+    import functools
+
+    @functools.wraps(function)
+    def noted(*args, **kwargs):
+        entered.add(name)
+        return function(*args, **kwargs)
+
+    return noted
 
 
 class _TreeFinder(importlib.abc.MetaPathFinder):

@@ -16,7 +16,6 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 from __future__ import annotations
 
 import ast
-import linecache
 import os
 import re
 import types
@@ -26,7 +25,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from kata import cassettes, impl, live, offline, reach, replay, stubs, testing, wall
-from kata.child import TimeLimitReached, learner_frame, learner_frames, learner_steps, overrun, raised_in_of, timeout_points
+from kata.child import TimeLimitReached, learner_frame, overrun, raised_in_of, raised_where, timeout_points
 from kata.learner.values import CannotCross
 from kata.report import NOT_RUN, Reporter, group
 from kata.units import BY_SLUG, ROOT, UNITS, unit_of_path
@@ -147,30 +146,33 @@ def _docstring_opening(item, function: str) -> str:
     return _opening_in(item.config.kata_target.file_of(unit.slug), function) if unit else ""
 
 
-def _opening_in(path: Path, function: str) -> str:
-    """The first paragraph of `function`'s docstring in the file at `path`; "" when it cannot be read."""
+def _docstring_in(path: Path, function: str) -> str:
+    """`function`'s docstring in the file at `path`, parsed, never run; "" when it cannot be read."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return ""
     node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function), None)
-    return " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split()) if node else ""
+    return (ast.get_docstring(node) or "") if node else ""
+
+
+def _opening_in(path: Path, function: str) -> str:
+    """The first paragraph of `function`'s docstring in the file at `path`; "" when it cannot be read."""
+    return " ".join(_docstring_in(path, function).split("\n\n")[0].split())
+
+
+def _sentences_of(item, function: str) -> list[str]:
+    """The sentences of `function`'s docstring ("U07.read_ranking"), read from the learner's file of its unit."""
+    code, _, name = function.partition(".")
+    unit = next((u for u in UNITS if u.code == code), None)
+    doc = " ".join(_docstring_in(item.config.kata_target.file_of(unit.slug), name).split()) if unit else ""
+    return re.split(r"(?<=\.) ", doc) if doc else []
 
 
 def _never_raise_clause(item, function: str) -> str:
-    """The sentence of `function`'s docstring ("U07.read_ranking") that says it never raises, read from the
-    learner's file of its unit (parsed, never run); "" when it says no such thing."""
-    code, _, name = function.partition(".")
-    unit = next((u for u in UNITS if u.code == code), None)
-    if unit is None:
-        return ""
-    try:
-        tree = ast.parse(item.config.kata_target.file_of(unit.slug).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return ""
-    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
-    doc = " ".join((ast.get_docstring(node) or "").split()) if node else ""
-    return next((sentence for sentence in re.split(r"(?<=\.) ", doc) if "never raise" in sentence.lower()), "")
+    """The sentence of `function`'s docstring ("U07.read_ranking") that says it never raises; "" when it says no
+    such thing."""
+    return next((sentence for sentence in _sentences_of(item, function) if "never raise" in sentence.lower()), "")
 
 
 def docstring_quote(function) -> str:
@@ -218,7 +220,10 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_logstart(nodeid, location):
     testing.called.clear()  # the unit functions this test calls, stored with its result
     wall.stood_in.clear()  # the names it puts stand-ins for
+    wall.ran.clear()  # the units' functions that run in it, in the learner's process
     testing.failed_clause.clear()
+    testing.data_file.clear()
+    testing.failed_how.clear()
     testing._depth[0] = 0
 
 
@@ -273,8 +278,7 @@ def pytest_runtest_call(item):
 
 def _learner_trees(item) -> tuple[Path, ...]:
     """The files learner code runs from: the tree under test, and each mistake swapped in."""
-    target = item.config.kata_target
-    return (target.tree, *(p for _, p in target.swaps))
+    return item.config.kata_target.learner_files
 
 
 def _learner_where(error: BaseException, item) -> str:
@@ -288,21 +292,46 @@ def _raised_by_learner_code(item, error) -> str | None:
     frame of it is in the learner's tree (an SDK's error, the kata's own)."""
     if getattr(error, "kata_frames", None) is None or isinstance(error, (impl.UnitLoadError, impl.MissingName, impl.StubReached)):
         return None
-    trees = _learner_trees(item)
-    frames = learner_frames(wall.frames_of(error), trees)
-    if not frames:
+    where = raised_where(wall.frames_of(error), _learner_trees(item))
+    if where is None:
         return None
-    chain, last = learner_frame(frames, trees), frames[-1]
-    steps = learner_steps(frames, trees)
+    steps, chain, line = where
     item.kata_points = {"chain": steps, "raised_in": raised_in_of(steps)}
-    if (never := _never_raise_clause(item, item.kata_points["raised_in"])):  # the clause it broke, not the test's
-        testing.failed_clause[:] = [never]
-    line = linecache.getline(last.filename, last.lineno).strip()
+    handed = _handed_over(steps)
+    # the clause it broke, not the test's: a "never raises" it made, or how its function should call the one that raised
+    if (clause := _never_raise_clause(item, item.kata_points["raised_in"]) or (handed and _calling_clause(item, *handed))):
+        testing.failed_clause[:] = [clause]
     said = getattr(error, "kata_message", str(error))
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
                       *([f"| {line}"] if line else []),
                       "A function under test returns its result: an exception it raises (and does not catch) is never "
-                      "a pass. The line above is where it was raised."])
+                      "a pass. The line above is where it was raised.",
+                      *([_handed_hint(*handed)] if handed else [])])
+
+
+def _handed_over(steps: list[list]) -> tuple[str, str] | None:
+    """(the function of the test's unit that called into an earlier unit, the earlier unit's function it called:
+    "U06.retrieve", "U05.top_k") when the error was raised inside that earlier unit's code; None otherwise."""
+    public = [step for step in steps if step[3] and step[0][:1].islower()]
+    into = next((i for i, step in enumerate(public) if step[3] < public[0][3]), None)
+    if not into or public[-1][3] >= public[0][3]:
+        return None
+    return f"U{public[into - 1][3]:02d}.{public[into - 1][0]}", f"U{public[into][3]:02d}.{public[into][0]}"
+
+
+def _handed_hint(outer: str, inner: str) -> str:
+    """A nudge for an error raised in an earlier unit's function: what the caller handed it comes first."""
+    caller, (code, _, name) = outer.partition(".")[2], inner.partition(".")
+    return (f"Hint: it was raised inside {code}'s `{name}`, which your `{caller}` calls: check what `{caller}` hands "
+            f"it (which arguments, in which order, of which types) against what `{name}` takes; "
+            f"`kata next {int(code[1:])}` shows whether `{name}` passes its own tests")
+
+
+def _calling_clause(item, outer: str, inner: str) -> str:
+    """The sentence of `outer`'s docstring ("U06.retrieve") that says how it uses `inner` ("U05.top_k"); "" when
+    none names it."""
+    name = inner.partition(".")[2]
+    return next((s for s in _sentences_of(item, outer) if re.search(rf"\b{re.escape(name)}\b", s)), "")
 
 
 def _teaching_message(item, error) -> tuple[str, str] | None:
@@ -356,8 +385,7 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
 
 
 def _learner_folders() -> set[Path]:
-    target = testing.current_target()
-    return {target.tree, *(path.parent for _, path in target.swaps)}
+    return {path if path.is_dir() else path.parent for path in testing.current_target().learner_files}
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
@@ -407,8 +435,10 @@ def pytest_runtest_makereport(item, call):
         "state": state,
         "quote": quote,
         "calls": list(testing.called),
+        "ran": sorted(wall.ran[0]) if wall.ran else None,
         "stand_ins": _stand_ins(),
-        "points": getattr(item, "kata_points", {}) if report.failed else {},
+        "points": ({**getattr(item, "kata_points", {}), **({"file": testing.data_file[0]} if testing.data_file else {}),
+                    **({"how": True} if testing.failed_how else {})} if report.failed else {}),
     }
     return report
 

@@ -9,7 +9,6 @@ and the harness read them. Whether a unit is done is decided in one place: `Unit
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,9 +38,13 @@ class TestResult:
     output: str = ""  # what the learner's code printed during the test, cut at a limit
     seconds: float = 0.0
     calls: list[str] = field(default_factory=list)  # the unit functions the test itself called ("U09.train_adapter")
+    # The unit functions that ran in it, called by the test or by the learner's own code, as the learner's process
+    # saw them (kata/impl.py); None when not known (the learner's code ran in the judge's process).
+    ran: list[str] | None = None
     # What the message points at, as data, decided with it (never read back out of its words): "raised_in" the
     # unit function an exception was raised in ("U03.token_budget"); a timeout's "chain" of the learner's steps
-    # ([function, file as shown, line, unit number]) and the "loop" step when the watchdog could tell.
+    # ([function, file as shown, line, unit number]) and the "loop" step when the watchdog could tell; the learner's
+    # data "file" the test reads (U10's own eval: testing.reads_data_file), the one to edit.
     points: dict = field(default_factory=dict)
     # The unit functions the test put a stand-in for ("U04.embed" in U11's lab_table): the learner's own never ran.
     stand_ins: list[str] = field(default_factory=list)
@@ -77,6 +80,10 @@ class TestResult:
         for name in self.calls:
             found |= depends_on(name, skipping)
         return found
+
+    def ran_reach(self) -> set[str]:
+        """The unit functions this test depends on that really ran in it, when that is known; else its reach."""
+        return set(self.ran) - set(self.stand_ins) if self.ran is not None else self.reach()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -133,8 +140,9 @@ class UnitResult:
         """(the failing test that `test`'s failure echoes, the function to fix first, qualified: "U05.top_k"), or
         None for a cause.
 
-        `test` is an echo when another failing test called only functions that `test` depends on, and
-        not the other way round: fix that function and `test` may well pass. The relation is a strict
+        `test` is an echo when another failing test called only functions that `test` depends on and that
+        ran in it, and not the other way round: fix that function and `test` may well pass. A failure
+        about how a function computes (its memory: `expect(..., how=True)`) is no cause of another's values. The relation is a strict
         order (what the cause depends on is strictly less), so every echo leads to a cause. A test that
         reached the stub of a function it calls itself is a cause: writing a deeper function cannot make it pass.
         """
@@ -143,20 +151,22 @@ class UnitResult:
         stub, raised = _stub_of(test), raised_in(test)
         if stub and stub in test.calls:  # the function it calls is itself unwritten: a cause
             return None
-        mine, cause = test.reach(), None
+        mine, cause, deeper = test.ran_reach(), None, None
         for other in self.tests:
-            if other is test or not other.failing or not other.calls:
+            if other is test or not other.failing or not other.calls or other.points.get("how"):
                 continue
             if stub and stub not in other.reach():  # fixing `other` cannot write the stub this test reached
                 continue
             if raised and raised not in other.reach():  # the exception is raised in a function `other` never runs
                 continue
             if set(other.calls) <= mine and not set(test.calls) <= other.reach():
+                deeper = self.echo_source(other)
+                if deeper and not set(deeper[0].calls) <= mine:  # what `other` echoes never ran in this test
+                    continue
                 cause = other
                 break
         if cause is None:
             return None
-        deeper = self.echo_source(cause)
         if deeper:
             return deeper
         # a cause stopped at a stub is that stub's, one that raised is the raising function's; otherwise the
@@ -260,6 +270,7 @@ class Reporter:
                                                                   info["quote"]))
         test.seconds += report.duration
         test.calls = list(info.get("calls", test.calls))
+        test.ran = info["ran"] if info.get("ran") is not None else test.ran
         test.stand_ins = list(info.get("stand_ins", test.stand_ins))
         if report.when == "call" and report.passed:
             return

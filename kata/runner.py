@@ -115,11 +115,21 @@ def _result_of(unit: Unit, impl_spec: str, quick: bool, extra: tuple[str, ...]) 
 
 def unfinished_uses(unit: Unit, impl_spec: str = "exercises", quick: bool = False,
                     extra: tuple[str, ...] = ()) -> dict[str, UnitResult]:
-    """The earlier units `unit` uses that are not done, run (or read from the cache): {code: result}."""
-    from kata.units import find
+    """The earlier units `unit` uses that are not done, run (or read from the cache), and among what it uses
+    from each, the functions that fail a test of their own there (one that calls nothing else but what the
+    function itself calls): {code: (result, [name, ...])}. A unit whose used functions all pass their own
+    tests is left out: its other functions are not what holds this one back."""
+    from kata.units import depends_on, find
 
-    results = {code: _result_of(find(code), impl_spec, quick, extra) for code in unit.uses}
-    return {code: result for code, result in results.items() if result.status != "done"}
+    found = {}
+    for code, names in unit.uses.items():
+        result = _result_of(find(code), impl_spec, quick, extra)
+        failing = [n for n in names
+                   if any(f"{code}.{n}" in t.calls and set(t.calls) <= {f"{code}.{n}", *depends_on(f"{code}.{n}")}
+                          for t in result.of_kind("verify") if t.failing)]
+        if result.status != "done" and failing:
+            found[code] = (result, failing)
+    return found
 
 
 def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,

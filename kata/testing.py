@@ -36,6 +36,10 @@ called: list[str] = []
 # The clause of the Verify line or docstring that the running test's failing check encodes, when the test
 # checks several (expect(..., clause=...)); else the test's docstring quote stands.
 failed_clause: list[str] = []
+# Set when the running test's failing check is about how a function computes, not its values (expect(how=True)).
+failed_how: list[bool] = []
+# The learner's data file the running test reads (U10's own eval): a failure sends them to edit it, not the module.
+data_file: list[str] = []
 _depth = [0]
 
 
@@ -119,6 +123,12 @@ def _called_by_test(function, name: str):
     return call
 
 
+def reads_data_file(path) -> None:
+    """Say that the running test reads this data file of the learner's (beside their module), so a failure from
+    here on sends them to edit it."""
+    data_file[:] = [Path(path).name]
+
+
 def peak_memory(function, *args, **kwargs):
     """(function(*args, **kwargs), the peak of new memory the call used, in bytes), measured by tracemalloc
     in the process where the learner's code runs."""
@@ -184,18 +194,13 @@ class Raised(str):
 def raised(error: BaseException, note: str = "") -> Raised:
     """What a call raised, as a value a test compares and shows ("KeyError: 'input'"), knowing the line of the
     learner's file that raised it when one did; `note` goes after the message (" (not a ValueError)")."""
-    import linecache
-
-    from kata.child import learner_frame, learner_frames
+    from kata.child import raised_where
 
     said = (getattr(error, "kata_message", None) or str(error)).strip()
     got = Raised(f"{type(error).__name__}{': ' + said if said else ''}{note}")
-    target = current_target()
-    trees = (target.tree, *(p for _, p in target.swaps))
-    frames = learner_frames(wall.frames_of(error), trees)
-    if frames:
-        got.where = learner_frame(frames, trees)
-        got.line = linecache.getline(frames[-1].filename, frames[-1].lineno).strip()
+    where = raised_where(wall.frames_of(error), current_target().learner_files)
+    if where:
+        _, got.where, got.line = where
     return got
 
 
@@ -208,6 +213,16 @@ class InWords(str):
     inf at step 12"): `expect` says "It returned" and the words, not a quoted string the code never returned."""
 
 
+class Did(str):
+    """What the call did, where that, not a value it returned, is what failed ("used a peak of 8.4 MB of new
+    memory", "changed W by up to 0.5"): `expect` says "It " and the words. `did(verb, value)` shows a value."""
+
+
+def did(verb: str, value: object) -> Did:
+    """What the call did with a value, shown as `expect` shows one: did("printed", out) says "It printed '…'"."""
+    return Did(f"{verb} {show(value)}")
+
+
 def _raised_line(got: Raised) -> str:
     """ "It raised …," and, when the learner's code raised it, where, and the line itself."""
     if not got.where:
@@ -216,17 +231,20 @@ def _raised_line(got: Raised) -> str:
 
 
 def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None,
-           clause: str | None = None) -> None:
+           clause: str | None = None, how: bool = False) -> None:
     """Fail in exercism's words: the call, what it returned (or raised), what the Verify line expects, a hint.
     `clause`: the words of the Verify line or docstring this check encodes, quoted instead of the test's
-    opening line when one test checks several clauses."""
+    opening line when one test checks several clauses. `how`: what failed is how the function computes
+    (the memory it takes), with its values right, so no other test's values fail because of it."""
     if ok:
         return
     if clause:
         failed_clause[:] = [clause]
+    if how:
+        failed_how[:] = [True]
     came_back = (_raised_line(returned) if isinstance(returned, Raised) else f"It sent {returned}," if
-                 isinstance(returned, Sent) else f"It returned {returned}," if isinstance(returned, InWords) else
-                 f"It returned {show(returned)},")
+                 isinstance(returned, Sent) else f"It {returned}," if isinstance(returned, Did) else
+                 f"It returned {returned}," if isinstance(returned, InWords) else f"It returned {show(returned)},")
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:
         lines.append(f"Hint: {hint}")

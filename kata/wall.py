@@ -285,6 +285,7 @@ class _Wall:
             self.environ_sent = now
         self.pending = None
         answer = self.ask(message)
+        ran[:] = [(ran[0] if ran else set()) | set(answer.get("ran", ()))]
         if self.pending is not None:  # a request the judge could not answer: that is what went wrong
             pending, self.pending = self.pending, None
             raise pending
@@ -679,6 +680,9 @@ def _plain(value):
 
 # The names the running test set a stand-in for, as (unit slug, name): the plugin empties it as each test starts.
 stood_in: list[tuple[str, str]] = []
+# The units' functions that ran in the learner's process during the running test ("U10.read_reply"), as its
+# answers said: one set once a call has crossed the wall, none before (the learner's code in this process: not known).
+ran: list[set[str]] = []
 
 
 class UnitGlobals:

@@ -9,7 +9,7 @@ from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
-from kata.testing import Raised, expect, load_unit, raised
+from kata.testing import Did, InWords, Raised, did, expect, load_unit, raised
 
 u03 = load_unit("u03_tokens_and_attention")
 
@@ -331,7 +331,7 @@ def test_cut_removes_30_percent_of_the_largest_part(corpus_cut):
     cut = corpus_cut()
     before, after = tokens(block(CHUNKS)), tokens(block(cut)) if isinstance(cut, list) else None
     expect(after is not None and after <= (1 - PART_CUT) * before, call="cut_context(notes, FACTS)",
-           returned=f"a context of {after} tokens (from {before})",
+           returned=InWords(f"a context of {after} tokens (from {before})"),
            expected=f"at most {(1 - PART_CUT) * before:.0f} tokens, 30% fewer",
            hint="keep dropping sentences, re-counting the whole context after each, until it is 30% smaller")
 
@@ -376,7 +376,7 @@ def test_total_is_at_least_15_percent_below_the_original(corpus_cut):
            expected=f"at least {TOTAL_SAVING}", hint="cut 30% of the largest part, the pasted notes")
     total = lambda chunks: tokens(u03.SYSTEM) + tokens(question) + tokens(block(chunks)) + tokens(REPLY)  # noqa: E731
     drop = 1 - total(corpus_cut()) / total(CHUNKS)
-    expect(drop >= TOTAL_SAVING, call="cut_context(notes, FACTS)", returned=f"a total {drop:.1%} lower (cl100k)",
+    expect(drop >= TOTAL_SAVING, call="cut_context(notes, FACTS)", returned=InWords(f"a cut that makes the total {drop:.1%} lower (cl100k)"),
            expected=f"a total at least {TOTAL_SAVING:.0%} lower", hint="cut 30% of the pasted notes")
 
 
@@ -458,10 +458,10 @@ def test_left_out_keep_and_fraction_cut_30_percent_and_keep_the_facts(given):
            hint="the default of `keep` is FACTS: never drop a sentence that contains one of them")
     before, after = tokens(block(CHUNKS)), tokens(block(got))
     bound = (1 - fraction) * before
-    expect(after <= bound, call=call, returned=f"a context of {after} tokens (from {before})",
+    expect(after <= bound, call=call, returned=InWords(f"a context of {after} tokens (from {before})"),
            expected=f"at most {bound:.0f} tokens, {fraction:.0%} fewer" + ("" if given else ": `fraction` left out is CUT_FRACTION"),
            hint="the default of `fraction` is CUT_FRACTION")
-    expect(restorable(CHUNKS, got, bound), call=call, returned=f"a context of {after} tokens (from {before})",
+    expect(restorable(CHUNKS, got, bound), call=call, returned=InWords(f"a context of {after} tokens (from {before})"),
            expected=f"a cut that stops once it is within {bound:.0f} tokens: putting back one of the sentences it "
            "dropped should take it over that again",
            hint="stop dropping as soon as the re-count is within (1 - fraction) of the original, 30% by default")
@@ -860,7 +860,7 @@ def test_a_piece_of_a_sentence_keeps_the_whole_sentence(keep):
     got = u03.cut_context(CHUNKS, keep, 0.3)
     holding = [s for _, text in CHUNKS for s in sentences(text) if keep[0] in s]
     kept = [s for s in holding if isinstance(got, list) and any(s in sentences(t) for _, t in got)]
-    expect(holding and kept == holding, call=f"cut_context(notes, {keep!r}, 0.3)", returned=f"kept {kept}",
+    expect(holding and kept == holding, call=f"cut_context(notes, {keep!r}, 0.3)", returned=did("kept", kept),
            expected=f"every sentence holding {keep[0]!r}: {holding}",
            hint="protect every sentence that contains a keep string anywhere in it, not only one equal to it")
 
@@ -875,7 +875,7 @@ def test_cut_context_leaves_the_chunks_alone():
     before = list(chunks)
     got = u03.cut_context(chunks, ("Okafor",), 0.3)
     expect(chunks == before and got is not chunks, call="cut_context([note01, note05], ('Okafor',), 0.3)",
-           returned="the caller's list " + ("changed" if chunks != before else "returned itself"),
+           returned=Did("changed the caller's list") if chunks != before else InWords("the caller's list itself"),
            expected="the caller's chunks unchanged, and a new list returned",
            hint="build the cut in a new list; never write into the list you were given")
 

@@ -12,7 +12,8 @@ import voyageai
 
 from kata.models import CLOSE_PAIR_AT_LEAST, EMBEDDING_MODEL, FAR_PAIR_AT_MOST
 from kata.spy import never_called, spy
-from kata.testing import Sent, expect, load_unit
+from kata import testing
+from kata.testing import Did, Sent, expect, load_unit
 
 u04 = load_unit("u04_embeddings")
 
@@ -73,7 +74,7 @@ def test_embed_sends_one_request_for_the_whole_list():
     def one_call_with_every_text(calls):
         sent = [call.argument(0, "texts") for call in calls]
         expect(sent == [texts][:len(sent)], call="embed([CATS, KITTENS, CARS])",
-               returned=f"call {len(calls)} sends {sent[-1]!r}",
+               returned=Sent(f"{sent[-1]!r} in call {len(calls)}"),
                expected=f"one call sending all three texts, in order: {texts}",
                hint="send the whole list in one embed request, not one request per text")
         model = calls[-1].argument(1, "model")
@@ -203,7 +204,7 @@ def test_cosine_rejects_what_has_no_angle(a, b, problem):
     what, value = raised(u04.cosine, a, b)
     ok = what == "raised" and isinstance(value, ValueError) and str(value).strip() != ""
     nudge = PROBLEM_HINTS[problem]
-    expect(ok, call=f"cosine({a}, {b})", returned=f"<raised {type(value).__name__}: {value}>" if what == "raised" else value,
+    expect(ok, call=f"cosine({a}, {b})", returned=testing.raised(value) if what == "raised" else value,
            expected=f"a ValueError with a message about {problem}", hint=nudge)
 
 
@@ -254,7 +255,7 @@ def test_embed_sends_twelve_texts_with_repeats_in_one_call(monkeypatch):
     got = u04.embed(list(TWELVE))
     sent = [texts for texts, _, _ in calls]
     expect(sent == [TWELVE], call="embed(twelve texts, two of them repeated)",
-           returned=f"{len(calls)} call(s) sending {[len(texts) for texts in sent]} texts",
+           returned=Did(f"made {len(calls)} call(s) sending {[len(texts) for texts in sent]} texts"),
            expected="one call sending all twelve texts as given, repeats included, in order",
            hint="one request carries the whole list, however long it is, exactly as you were given it")
     models = [kwargs.get("model", args[0] if args else None) for _, args, kwargs in calls]
@@ -317,7 +318,7 @@ def test_cosine_leaves_its_arguments_alone():
     a, b = [3.0, 4.0, 12.0], [1.0, 0.0, 2.0]
     before = (list(a), list(b))
     u04.cosine(a, b)
-    expect((a, b) == before, call=f"cosine({before[0]}, {before[1]})", returned=f"a={a}, b={b} afterwards",
+    expect((a, b) == before, call=f"cosine({before[0]}, {before[1]})", returned=Did(f"left a={a}, b={b}"),
            expected=f"a={before[0]}, b={before[1]} afterwards: unchanged",
            hint="compute the lengths and the dot product from the numbers; do not rewrite the caller's lists")
 

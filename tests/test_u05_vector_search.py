@@ -13,7 +13,7 @@ import voyageai
 
 from kata.corpus import load_notes
 from kata.spy import never_called, spy
-from kata.testing import expect, load_unit
+from kata.testing import InWords, Sent, expect, load_unit
 
 u05 = load_unit("u05_vector_search")
 
@@ -108,7 +108,7 @@ def one_call_sending(want: list[str], call: str, hint: str):
     def check(calls):
         sent = [c.argument(0, "texts") for c in calls]
         shown = [f"{len(t)} text(s)" if isinstance(t, list) else repr(t) for t in sent]
-        expect(sent == [want][:len(sent)], call=call, returned=f"call {len(calls)} sends {shown[-1]}",
+        expect(sent == [want][:len(sent)], call=call, returned=Sent(f"{shown[-1]} in call {len(calls)}"),
                expected=f"one call sending {len(want)} text(s): {'the notes, in order' if len(want) > 1 else want}",
                hint=hint)
 
@@ -295,7 +295,7 @@ def test_search_matrix_returns_a_list_of_python_ints():
     got = u05.search_matrix(matrix, [1.0, 0.2], 2)
     ok = isinstance(got, list) and len(got) == 2 and all(type(i) is int for i in got)
     expect(ok, call="search_matrix(to_matrix([[1, 0], [0, 1], [1, 1]]), [1.0, 0.2], 2)",
-           returned=f"{type(got).__name__} of {[type(i).__name__ for i in got] if hasattr(got, '__iter__') else got}",
+           returned=InWords(f"a {type(got).__name__} of {[type(i).__name__ for i in got] if hasattr(got, '__iter__') else got}"),
            expected="a list of two Python ints, [0, 2]", hint="numpy's indices are numpy integers: convert them to plain Python ints before returning")
 
 

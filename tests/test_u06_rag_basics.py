@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import CLAUDE
 from kata.spy import never_called
-from kata.testing import InWords, Raised, expect, load_unit, raised
+from kata.testing import Did, InWords, Raised, expect, load_unit, raised
 
 u06 = load_unit("u06_rag_basics")
 
@@ -187,7 +187,7 @@ def test_chunks_are_paragraphs_of_their_notes():
            hint="one dict per paragraph, holding its own id, its note's id and source, and the paragraph's text")
     want = [(note.id, paragraph) for note in notes for paragraph in note.paragraphs]
     got = [(c["note"], c["text"]) for c in chunks]
-    expect(len(chunks) != len(notes), call="chunk_notes(load_notes())", returned=f"{len(chunks)} chunks",
+    expect(len(chunks) != len(notes), call="chunk_notes(load_notes())", returned=InWords(f"{len(chunks)} chunks"),
            expected=f"{len(want)} chunks, one per paragraph: one chunk per note is document-level chunking",
            hint="loop over note.paragraphs inside the loop over notes")
     # the 'note' of each chunk first, then its text: each its own clause, and only the part that differs shown
@@ -198,7 +198,7 @@ def test_chunks_are_paragraphs_of_their_notes():
            hint="'note' is the note's id, not its file name or title", clause='"note" (its note\'s id)')
     wrong = next(((i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g != w), None)
     expect(got == want, call="chunk_notes(load_notes())",
-           returned=f"{len(got)} chunks; first mismatch at position {wrong[0]}: {wrong[1]}" if wrong else f"{len(got)} chunks",
+           returned=InWords(f"{len(got)} chunks; first mismatch at position {wrong[0]}: {wrong[1]}" if wrong else f"{len(got)} chunks"),
            expected=f"{len(want)} chunks, one per paragraph, in order: (note id, paragraph text) = {wrong[2] if wrong else want[-1]}",
            hint="'text' is the paragraph exactly as the note gives it, every paragraph once and in order",
            clause='"text" (the paragraph exactly as `.paragraphs` gives it)')
@@ -360,9 +360,13 @@ def test_retrieve_returns_the_closest_entries_best_first(monkeypatch):
     got = u06.retrieve(index, "Which way is up?", 3)
     expect(calls, call="retrieve(index, 'Which way is up?', 3)", returned=got,
            expected=never_called(voyageai.Client, "embed", "retrieve ran"), hint="embed the question with your U04 embed")
-    expect(calls == [["Which way is up?"]], call="retrieve(index, 'Which way is up?', 3)", returned=f"embed calls: {calls}",
+    letters = calls == [list("Which way is up?")]  # a bare str where embed takes a list: every character a text
+    expect(calls == [["Which way is up?"]], call="retrieve(index, 'Which way is up?', 3)",
+           returned=Did(f"called embed {len(calls)} time(s), sending {calls}"),
            expected="one call holding just the question: [['Which way is up?']]",
-           hint="embed the question alone, once: the index already holds every chunk's vector")
+           hint="embed takes a list of texts: a bare str is read as a list of its characters, one text each" if letters
+           else "embed the question alone, once: the index already holds every chunk's vector",
+           clause="with ONE call to your U04 `embed` on a list that holds just `question`")
     ids = [entry.get("id") for entry in got] if isinstance(got, list) and all(isinstance(e, dict) for e in got) else got
     expect(ids == ["northeast", "east", "far-east"] and all(any(e is i for i in index) for e in got),
            call="retrieve(index, 'Which way is up?', 3) with the question embedded as (2, 1)", returned=ids,
@@ -598,8 +602,8 @@ def test_answer_sends_the_system_it_is_given(monkeypatch):
     _, calls = answer_with(monkeypatch, "Helen Okafor [chunk 1].", system=system)
     sent = [s for s, _ in calls]
     expect(sent == [system], call=f"answer({SPONSOR[0]!r}, index, system=<SYSTEM plus a sentence>)",
-           returned="its answer, after one call to Claude with the unit's SYSTEM, not the system prompt it was given"
-           if sent == [COURSE_SYSTEM] else f"its answer, after {len(sent)} call(s) to Claude with these system prompts: {sent}",
+           returned=Did("made one call to Claude with the unit's SYSTEM, not the system prompt it was given")
+           if sent == [COURSE_SYSTEM] else Did(f"made {len(sent)} call(s) to Claude with these system prompts: {sent}"),
            expected="one call whose system prompt is the one answer was given (SYSTEM plus 'Answer in one sentence.')",
            hint="hand the system prompt answer was given on to answer_from, and from there to Claude")
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import RERANK_MODEL
 from kata.spy import spy
-from kata.testing import expect, load_unit
+from kata.testing import Did, InWords, did, expect, load_unit
 
 u07 = load_unit("u07_production_rag")
 u04 = load_unit("u04_embeddings")
@@ -172,7 +172,7 @@ def test_the_retrievers_look_30_deep_unless_told():
     chunks = paragraph_chunks()
     got = u07.bm25_search(chunks, KEYWORD[0])
     expect(is_ranking(got, DEPTH_30, {c["id"] for c in chunks}), call=f"bm25_search(paragraph chunks, {KEYWORD[0]!r})",
-           returned=f"{len(got)} pairs" if isinstance(got, list) else got,
+           returned=InWords(f"{len(got)} pairs") if isinstance(got, list) else got,
            expected=f"the best {DEPTH_30} of the {len(chunks)} chunks as (id, score) pairs, highest first",
            hint="keep the signature's default: k is DEPTH when the caller does not give it")
     index = [{"id": f"v{i}", "vector": [math.cos(i / 25), math.sin(i / 25)]} for i in range(40)]
@@ -200,7 +200,7 @@ def test_fuse_without_k_uses_the_rrf_papers_60():
         return {i: fused.index(i) + 1 for i in ("x", "y") if i in fused} if isinstance(fused, list) else fused
 
     expect(got == with_60, call="fuse([ranking with y 1st and x 61st, ranking with x 64th]) with no k, and again with k=60",
-           returned=f"places {places(got)} with no k, {places(with_60)} with k=60",
+           returned=InWords(f"places {places(got)} with no k, {places(with_60)} with k=60"),
            expected="the same list both times: with no k, k is 60",
            hint="keep the signature's default: k is RRF_K (60) when the caller does not give it")
 
@@ -645,7 +645,7 @@ def test_semantic_chunks_without_a_limit_use_200_tokens(total):
         return [tokens(c) for c in chunks] if isinstance(chunks, list) and all(isinstance(c, str) for c in chunks) else chunks
 
     expect(got == with_200, call=f"semantic_chunks(<two paragraphs, {total} tokens>) with no max_tokens, and again with max_tokens=200",
-           returned=f"chunks of {sizes(got)} tokens with no max_tokens, {sizes(with_200)} with max_tokens=200",
+           returned=InWords(f"chunks of {sizes(got)} tokens with no max_tokens, {sizes(with_200)} with max_tokens=200"),
            expected="the same chunks both times: with no max_tokens, the limit is 200",
            hint="keep the signature's default: max_tokens is MAX_CHUNK_TOKENS (200) when the caller does not give it")
 
@@ -829,7 +829,7 @@ def test_print_table_shows_five_rows_and_the_four_columns(capsys):
     if not any({"4", "1"} <= numbers for numbers in counts):
         problems.append("no line after the rows counting the 4 rows where re-ranking changed the top 3 and the 1 "
                         "where it gave the better-cited answer")
-    expect(not problems, call="print_table(rows) for 5 rows", returned=out, expected=f"no problems: {problems}",
+    expect(not problems, call="print_table(rows) for 5 rows", returned=did("printed", out), expected=f"a table without this: {'; '.join(problems)}",
            hint="print a header, then per row: question | cosine top 3 ids | re-ranked top 3 ids | yes/no; "
                 "then one line with the two counts")
 
@@ -1171,15 +1171,33 @@ def test_production_answer_reranks_every_candidate_against_the_question_to_k(mon
     reranks = [user for system, user in world.claude if system == u07.RERANK_SYSTEM]
     answers = [user for system, user in world.claude if system not in (u07.RERANK_SYSTEM, u07.HELPER_SYSTEM)]
     listed = sorted(re.findall(r"^\[(e\d)\] ", reranks[0], re.MULTILINE)) if len(reranks) == 1 else None
-    shown = {"re-rank calls": len(reranks), "candidates listed": listed,
-             "asks the top": re.findall(r"Return the top (\d+) ids", reranks[0]) if len(reranks) == 1 else None,
-             "question re-ranked": re.findall(r"QUESTION: (.*)", reranks[0]) if len(reranks) == 1 else None,
-             "chunks in the answer's prompt": answers[0].count("[chunk ") if len(answers) == 1 else answers,
-             "query": got.get("query") if isinstance(got, dict) else got}
-    want = {"re-rank calls": 1, "candidates listed": [f"e{i}" for i in range(8)], "asks the top": [str(k)],
-            "question re-ranked": [question], "chunks in the answer's prompt": k, "query": "rewritten words"}
-    expect(shown == want, call=f"production_answer({question!r}, 8 entries, {k})", returned=shown, expected=want,
-           hint="hybrid search DEPTH deep with the rewritten query, re-rank every candidate against the user's own question down to k, answer from those k")
+    call = f"production_answer({question!r}, 8 entries, {k})"
+    # each clause of the docstring checked on its own, in the pipeline's order: the first that fails is quoted
+    query = got.get("query") if isinstance(got, dict) else got
+    expect(query == "rewritten words", call=call, returned=InWords(f"{{…, 'query': {query!r}}}") if isinstance(got, dict) else got,
+           expected="{…, 'query': 'rewritten words'}: the rewritten query",
+           hint="rewrite the question first, and put what the rewrite gave under \"query\"",
+           clause='"query": the rewritten query (rewrite_query, one model call)')
+    expect(len(reranks) == 1 and listed == [f"e{i}" for i in range(8)], call=call,
+           returned=Did(f"made {len(reranks)} re-rank call(s)") if len(reranks) != 1 else
+           Did(f"listed {len(listed)} candidates to the re-ranker: {listed}"),
+           expected="one re-rank call listing all 8 entries hybrid search found: DEPTH of them, not k",
+           hint="hybrid search goes DEPTH deep with the rewritten query; the re-ranker sees every one of those candidates",
+           clause="the candidates: hybrid_search over `index` with that rewritten query, DEPTH of them")
+    asked = re.findall(r"Return the top (\d+) ids", reranks[0])
+    against = re.findall(r"QUESTION: (.*)", reranks[0])
+    expect(asked == [str(k)] and against == [question], call=call,
+           returned=Did(f"asked the re-ranker for the top {asked[0] if asked else '?'} against {against[0] if against else None!r}"),
+           expected=f"the top {k} against the user's own question, {question!r}",
+           hint="re-rank against the question the user asked, not the rewritten one, down to k",
+           clause="re-ranked against the USER'S OWN question (rerank, one model call) down to the k best")
+    chunks = answers[0].count("[chunk ") if len(answers) == 1 else None
+    expect(chunks == k, call=call,
+           returned=Did(f"made {len(answers)} answer call(s)") if chunks is None else
+           Did(f"put {chunks} chunks in the answer's prompt"),
+           expected=f"one answer call whose prompt holds the {k} re-ranked chunks",
+           hint="answer with your U06 answer_from from the k chunks the re-ranker kept",
+           clause="answered by your U06 answer_from from those k chunks and the user's question (the main call)")
 
 
 @pytest.mark.contract

@@ -12,7 +12,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from kata.cassettes import documented_form
-from kata.testing import expect, load_unit, raised
+from kata.testing import Raised, expect, load_unit, raised, reads_data_file
 from kata.units import ROOT
 
 u10 = load_unit("u10_eval_datasets")
@@ -147,8 +147,11 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
     `path:line` (blank lines count as lines) and what is wrong with it.
     """
     got, named, call = bad_line_error([GOOD_LINES[0], "", line, GOOD_LINES[1]], 3)
+    # a line taken as a case: the rule of the docstring's list of bad lines it breaks; another error: the message's rule
+    _, clause, hint = next(row for row in BAD_LINE_CLAUSES if what in row[0]) if not isinstance(got, Raised) else (
+        None, None, "raise a ValueError that starts with the file and line number, as 'cases.jsonl:3: ...'")
     expect(named is not None, call=call, returned=got, expected=f"a ValueError, because line 3 is bad ({what})",
-           hint="validate every line and raise a ValueError that starts with the file and line number, as 'cases.jsonl:3: ...'; never skip a bad line")
+           hint=hint, clause=clause)
     said = re.search(r"\.jsonl:(\d+)", str(got))  # the line the message names, when it names one
     expect(named and any(says(named, w) for w in words), call=call, returned=got,
            expected=f"a message that names the file and line as 'cases.jsonl:3' (or the full path), and says what is "
@@ -156,6 +159,30 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
            hint=f"your message names line {said[1]}, but the bad line is the file's third: {line_slip(line)}"
                 if said and said[1] != "3" else
                 "number the lines from 1, blank lines included, and put the file and line number first, as 'cases.jsonl:3: '")
+
+
+# Which rule of load_eval's list of bad lines each kind of BAD_LINES breaks: (its kinds, the clause, a hint in words).
+BAD_LINE_CLAUSES = (
+    (("not JSON", "not an object"), "not valid JSON, or not a JSON object",
+     "a line that json cannot read, or that reads as something other than an object, is bad: raise for it"),
+    (("no id", "an empty input"), 'without "id" or "input" as a non-empty string',
+     "every case needs an id and an input that are non-empty strings: a line without one is bad"),
+    (("no expectation at all", "two expectations", "a second kind present as null"),
+     "holding not exactly one of KINDS (a key present counts, even with null)",
+     "count the KINDS keys present in the line, null values included: anything but exactly one is bad"),
+    (("an empty expected_substr",), "an expected_tool or expected_substr that is not a non-empty string",
+     "an expected_substr or expected_tool must be a string with something in it"),
+    (("expected_refusal that is not true/false", "expected_refusal given as 1"),
+     "an expected_refusal that is not JSON true or false (0 and 1 are not)",
+     "expected_refusal is JSON true or false itself: a string or a number is bad, even 1, which Python compares equal to True"),
+    (("expected_args without expected_tool", "expected_args that is not an object"),
+     'holding "expected_args" without "expected_tool", or expected_args that is not an object',
+     "expected_args goes with expected_tool only, and holds an object of arguments"),
+    (("tags that are not a list", "tags holding a number"), 'holding "tags" that is not a list of strings',
+     "when a line has tags, check they are a list and that every tag in it is a string"),
+    (("a duplicate id",), "with an id an earlier line already used",
+     "remember the ids of the lines before: an id seen already makes the line bad"),
+)
 
 
 def line_slip(line):
@@ -892,6 +919,7 @@ def my_eval():
                 "path from where your module itself is" if relative else
                 "return the path of u10_my_eval.jsonl, beside your exercise file, and write that file",
            clause='the Path of the file "u10_my_eval.jsonl" beside this module')
+    reads_data_file(path)  # from here on, a failure is about the eval file itself
     return path
 
 

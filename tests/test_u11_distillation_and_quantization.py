@@ -17,7 +17,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.testing import expect, load_unit, raised, slowed, unit_globals
+from kata.testing import Did, InWords, expect, load_unit, raised, slowed, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
@@ -263,7 +263,7 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
         u11.run_ollama(case, "tiny-model:q4")
     except Exception as error:  # noqa: BLE001 - shown to the learner below
         if not ollama.requests:
-            expect(False, call=call, returned=f"{type(error).__name__}: {error}", expected="a POST to the stand-in Ollama",
+            expect(False, call=call, returned=raised(error), expected="a POST to the stand-in Ollama",
                    hint="read the OLLAMA_HOST environment variable when it is set, and put the http scheme in front when it has none")
     want = {"model": "tiny-model:q4",
             "messages": [{"role": "system", "content": u10.SYSTEM}, {"role": "user", "content": case["input"]}],
@@ -551,12 +551,12 @@ def test_static_embed_gives_one_unit_vector_per_text(student):
     got = u11.static_embed(TEXTS, tokenizer, embeddings)
     shape = getattr(got, "shape", None)
     expect(shape == (len(TEXTS), embeddings.shape[1]), call="static_embed(TEXTS, tokenizer, embeddings)",
-           returned=f"an array of shape {shape}" if shape is not None else got,
+           returned=InWords(f"an array of shape {shape}") if shape is not None else got,
            expected=f"an array of shape {(len(TEXTS), embeddings.shape[1])}", hint="one row per text, one column per dimension",
            clause="return a float32 array of shape (len(texts), embeddings.shape[1])")
     norms = np.linalg.norm(np.asarray(got, dtype=np.float64), axis=1)
     expect(np.allclose(norms, 1, atol=1e-4), call="static_embed(TEXTS, tokenizer, embeddings)",
-           returned=f"rows of lengths {norms.round(4).tolist()}",
+           returned=InWords(f"rows of lengths {norms.round(4).tolist()}"),
            expected="every row of length 1", hint="divide each text's mean vector by its L2 norm",
            clause="scaled to unit length, so a dot product is a cosine")
 
@@ -589,7 +589,7 @@ def test_static_embed_of_a_text_does_not_depend_on_its_batch(student):
     alone = np.asarray(u11.static_embed(["cats"], tokenizer, embeddings))[0]
     batched = np.asarray(u11.static_embed(["cats", TEXTS[3]], tokenizer, embeddings))[0]
     expect(np.allclose(alone, batched, atol=1e-6), call="static_embed(['cats', a long text], ...)[0]",
-           returned=f"max difference {np.abs(alone - batched).max():.2e} from static_embed(['cats'], ...)[0]",
+           returned=InWords(f"a row for 'cats' that differs by up to {np.abs(alone - batched).max():.2e} from static_embed(['cats'], ...)[0]"),
            expected="the same vector as 'cats' alone", hint="embed each text on its own; a [PAD] row is not a token of the text")
 
 
@@ -698,7 +698,7 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     error = np.abs(back - matrix).max(axis=1)
     worst = int(np.argmax(error - own_step / 2))
     expect(bool(np.all(error <= own_step / 2 * (1 + 1e-4) + 1e-12)), call=f"dequantize(quantize(matrix, row_scales(matrix, {bits}), {bits}), scales)",
-           returned=f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})",
+           returned=InWords(f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})"),
            expected="each row back to within half of its own step (the size one code step stands for in that row)",
            hint="a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating")
 
@@ -711,27 +711,47 @@ def test_dequantize_multiplies_each_row_by_its_scale():
            returned=np.asarray(got).tolist(), expected="[[0.5, -1.0], [6.0, 0.0]]", hint="dequantizing multiplies each row's codes by that row's own scale")
 
 
+# Each lab function's return type, as its docstring names it: (function, the clause, a hint in words).
+TYPE_CLAUSES = (
+    ("row_scales", "float32, shape (rows,)",
+     "one scale per row, as float32, whatever dtype the matrix came in: convert at the end"),
+    ("quantize", "np.int8 array of the matrix's shape",
+     "codes are np.int8 of the matrix's shape, int4 codes too: convert at the end"),
+    ("static_embed", "return a float32 array of shape (len(texts), embeddings.shape[1])",
+     "the vectors come back float32 even when the sums are made in float64: convert at the end"),
+    ("stored_bytes", "Bytes (an int) to store a quantized matrix",
+     "a count of bytes is a plain Python int, not a float or a numpy number"),
+)
+
+
 @pytest.mark.contract
-def test_the_lab_functions_return_the_documented_types(student):
+@pytest.mark.parametrize("function", [row[0] for row in TYPE_CLAUSES])
+def test_the_lab_functions_return_the_documented_types(student, function):
     """One scale per row for symmetric quantization to signed `bits`-bit integers; float32, shape (rows,).
 
-    Each lab function's return type, as its docstring names it: row_scales float32 (rows,), quantize
-    np.int8 of the matrix's shape (int4 codes too), static_embed float32, stored_bytes an int.
+    Each lab function's return type, as its docstring names it, checked one function at a time:
+    row_scales float32 (rows,), quantize np.int8 of the matrix's shape (int4 codes too), static_embed
+    float32, stored_bytes an int.
     """
     tokenizer, embeddings = student
     matrix = np.array([[1.0, -2.0, 0.5], [0.01, 0.02, -0.03]], dtype=np.float64)
-    scales = u11.row_scales(matrix, 4)
-    codes = u11.quantize(matrix, np.array([0.3, 0.005]), 4)
-    vectors = u11.static_embed(["cats"], tokenizer, embeddings)
-    size = u11.stored_bytes(np.zeros((3, 5), dtype=np.int8), np.ones(3, dtype=np.float32), 4)
-    got = {"row_scales": (getattr(scales, "dtype", type(scales).__name__), np.shape(scales)),
-           "quantize": (getattr(codes, "dtype", type(codes).__name__), np.shape(codes)),
-           "static_embed": getattr(vectors, "dtype", type(vectors).__name__), "stored_bytes": type(size).__name__}
-    want = {"row_scales": (np.float32, (2,)), "quantize": (np.int8, (2, 3)), "static_embed": np.float32, "stored_bytes": "int"}
-    expect(got == want, call="row_scales(a float64 2 x 3 matrix, 4), quantize(it, float64 scales, 4), "
-                             "static_embed(['cats'], …), stored_bytes(…)",
-           returned=got, expected=str(want),
-           hint="each docstring names its return type: convert at the end when the inputs came in another dtype")
+    call, got, want = {
+        "row_scales": lambda: ("row_scales(a float64 2 x 3 matrix, 4)", u11.row_scales(matrix, 4), (np.float32, (2,))),
+        "quantize": lambda: ("quantize(a float64 2 x 3 matrix, float64 scales, 4)",
+                             u11.quantize(matrix, np.array([0.3, 0.005]), 4), (np.int8, (2, 3))),
+        "static_embed": lambda: ("static_embed(['cats'], tokenizer, embeddings)",
+                                 u11.static_embed(["cats"], tokenizer, embeddings), (np.float32, None)),
+        "stored_bytes": lambda: ("stored_bytes(3 x 5 int8 codes, 3 float32 scales, 4)",
+                                 u11.stored_bytes(np.zeros((3, 5), dtype=np.int8), np.ones(3, dtype=np.float32), 4), (int, None)),
+    }[function]()
+    _, clause, hint = next(row for row in TYPE_CLAUSES if row[0] == function)
+    kind, shape = want
+    ok = type(got) is int if kind is int else (isinstance(got, np.ndarray) and got.dtype == kind and shape in (None, got.shape))
+    said = (f"a {type(got).__name__}" if kind is int or not isinstance(got, np.ndarray) else
+            f"a {got.dtype} array" + (f" of shape {got.shape}" if shape else ""))
+    expect(ok, call=call, returned=InWords(said),
+           expected="a Python int" if kind is int else f"a {np.dtype(kind)} array" + (f" of shape {shape}" if shape else ""),
+           hint=hint, clause=clause)
 
 
 @pytest.mark.contract
@@ -743,7 +763,7 @@ def test_dequantize_gives_float32_whatever_the_scales_dtype():
     got = u11.dequantize(np.array([[1, -2], [3, 0]], dtype=np.int8), np.array([0.5, 2.0], dtype=np.float64))
     ok = isinstance(got, np.ndarray) and got.dtype == np.float32 and np.allclose(got, [[0.5, -1.0], [6.0, 0.0]])
     expect(ok, call="dequantize(int8 codes [[1, -2], [3, 0]], float64 scales [0.5, 2.0])",
-           returned=f"{getattr(got, 'dtype', type(got).__name__)} {np.asarray(got).tolist()}",
+           returned=InWords(f"{getattr(got, 'dtype', type(got).__name__)} {np.asarray(got).tolist()}"),
            expected="float32 [[0.5, -1.0], [6.0, 0.0]]",
            hint="the result is float32 whatever the scales' own dtype: bring the scales to float32 too")
 
@@ -933,7 +953,7 @@ def test_lab_table_embeds_once_for_the_teacher_and_answers_by_position(student, 
     ok = calls == [texts] and all(is_number(got.get(m)) and abs(got[m] - want) < 1e-9
                                   for m in ("teacher", "student float16"))
     expect(ok, call="lab_table(tokenizer, embeddings, questions, the 10 notes in reverse order), embed replaced",
-           returned={"embed calls": [len(c) for c in calls], "pass rates": got},
+           returned=Did(f"made {len(calls)} embed call(s) of {sorted(set(len(c) for c in calls))} text(s), with pass rates {got}"),
            expected=f"ONE embed call with the {len(texts)} texts (questions, then notes as given), and the teacher and "
                     f"float16 rows at {want:.3f}: each answer is its note's position in the list given",
            hint="find each question's note by its id among the notes as given, and send the teacher every text in one call")

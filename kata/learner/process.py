@@ -143,6 +143,7 @@ def _walls(libc, root: Path) -> str:
 
 def serve(channel: Channel, where: socket.socket) -> None:
     wire.no_network()
+    impl.noting_entries[0] = True  # which units' functions each call runs: the judge's echo rule reads it
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
     channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
@@ -221,6 +222,7 @@ class _Server:
         self.codec = Codec(self._remote, self._record_class, share_callables=True)
         self.trees: tuple[Path, ...] = ()
         self.remembered: list = []  # the frames running when the watchdog said remember_where (none yet)
+        self.depth = 0  # questions being answered: a call of the judge's inside a callback of the learner's is 2
 
     def remember_where(self, signum, frame) -> None:
         """The judge's watchdog, shortly before a test's time runs out: keep the frames running now (held, so no
@@ -240,6 +242,21 @@ class _Server:
             pass
 
     def answer(self, message: dict) -> dict:
+        """The answer to one of the judge's questions; a call's answer also says which units' functions ran in it
+        (kata/impl.py notes them), for the echo rule."""
+        outermost = self.depth == 0  # a call the judge makes while answering the learner's callback is part of this one
+        if outermost:
+            impl.entered.clear()
+        self.depth += 1
+        try:
+            reply = self._answer(message)
+        finally:
+            self.depth -= 1
+        if message.get("kind") == "call" and outermost:
+            reply["ran"] = sorted(impl.entered)
+        return reply
+
+    def _answer(self, message: dict) -> dict:
         try:
             kind = message.get("kind")
             if kind == "get":
@@ -264,7 +281,7 @@ class _Server:
     def _module(self, message: dict):
         spec = message["target"]
         target = impl.Target(Path(spec["tree"]), spec["package"], tuple((s, Path(p)) for s, p in spec["swaps"]))
-        self.trees = (target.tree, *(p for _, p in target.swaps))
+        self.trees = target.learner_files
         return target, impl.load(target, message["slug"])
 
     def _get(self, message: dict):

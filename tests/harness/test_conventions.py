@@ -104,6 +104,30 @@ def test_each_clause_a_check_quotes_is_verbatim(unit):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
+def test_what_a_test_built_is_never_shown_as_a_returned_string(unit):
+    """`expect(..., returned=...)` given words the test wrote (a string literal, an f-string) would show them
+    quoted, as if the learner's function had returned that string. Words about what came back go in
+    InWords("..."); what the call did (printed, changed, used) in Did("...") or did(verb, value); what it sent
+    in Sent("...")."""
+    tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
+    def words(value) -> bool:  # a str the test wrote: a literal, an f-string, or one of them joined to more
+        return (isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, str))
+                or (isinstance(value, ast.BinOp) and (words(value.left) or words(value.right))))
+
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "returned":
+            branches = [node.value]
+            while any(isinstance(b, ast.IfExp) for b in branches):  # each value an `a if c else b` may give
+                branches = [part for b in branches for part in ((b.body, b.orelse) if isinstance(b, ast.IfExp) else (b,))]
+            for value in branches:
+                if words(value):
+                    problems.append(f"{unit.test_file}:{value.lineno}: returned={ast.unparse(value)[:60]}: wrap the "
+                                    f"words in InWords(...), Did(...) or Sent(...)")
+    assert not problems, "\n".join(problems)
+
+
 MOST_FUNCTIONS_PER_CLAUSE = 2
 
 

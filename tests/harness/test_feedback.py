@@ -161,6 +161,20 @@ def test_kata_next_n_names_the_earlier_units_it_uses_left_unfinished(capsys):
     assert "(U06 uses U04's embed (not started); U05's top_k (not started)" in said and "kata next 4` shows" in said, said
 
 
+def test_an_earlier_unit_whose_used_function_passes_its_own_tests_is_not_named(tmp_path):
+    """U06 uses U04's embed: with embed written and U04's cosine a stub, U04 is unfinished, but not what holds U06
+    back; the line after U06's failure names U05's top_k (a stub) only (a blind learner was sent to an earlier unit
+    on every run although the function used there passed)."""
+    u04, u06 = find(4), find(6)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / f"{u04.slug}.py").write_text((ROOT / u04.solution).read_text().replace(
+        "def cosine(", "def _cosine(").replace("\ndef _cosine(", "\ndef cosine(a, b):\n    raise NotImplementedError('U04 · "
+        "cosine() is not written yet')\n\n\ndef _cosine(", 1))
+    unfinished = runner.unfinished_uses(u06, str(tree))
+    assert list(unfinished) == ["U05"] and unfinished["U05"][1] == ["top_k"], unfinished
+
+
 def test_restore_asks_then_brings_the_backup_back_and_keeps_the_current_file(tmp_path, monkeypatch, capsys):
     unit = READY[0]
     tree = tmp_path / "exercises"
@@ -513,6 +527,40 @@ def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
         "cosine() is not written yet')\n\n\ndef _cosine(", 1))
     result = runner.run([u11], str(tree), use_cache=False, time_limit=60).results[u11.slug]
     assert result.status == "done" and runner.cause_in_earlier_unit(result, str(tree)) == ""
+
+
+def test_a_failure_is_no_echo_of_a_function_that_never_ran_in_it(tmp_path):
+    """U10 with read_reply never reading the tool call, and run_eval catching every exception: the connection-error
+    test fails on run_eval's catch-all, and read_reply never ran in it (the API was never reached), so it is a
+    cause, not an echo of read_reply (a blind learner was told to ignore it), though run_case, whose own test is
+    read_reply's echo, did run in it. The tests where read_reply did run are still its echoes."""
+    u10 = find(10)
+    tree = solutions_with(tmp_path, u10, '"tool": call.name if call else None', '"tool": None')
+    path = tree / f"{u10.slug}.py"
+    path.write_text(path.read_text().replace("except anthropic.APIStatusError as error:", "except Exception as error:"))
+    result = runner.run([u10], str(tree), use_cache=False, time_limit=60).results[u10.slug]
+    by_name = {t.name.split("[")[0]: t for t in result.tests}
+    connection = by_name["test_run_eval_lets_a_connection_error_propagate"]
+    assert connection.failing and connection.ran is not None and "U10.read_reply" not in connection.ran, connection
+    assert result.echo_of(connection) is None, "read_reply never ran in it: no echo of read_reply"
+    assert by_name["test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call"].failing
+    echoes = [t for t in result.tests if t.failing and (found := result.echo_of(t)) and found[1] == "`read_reply`"]
+    assert echoes, "a test where read_reply ran and fails with it is still its echo"
+
+
+def test_a_failure_of_memory_is_no_cause_of_another_tests_values(tmp_path):
+    """U09's forward forming B @ A (right values, 8 MB too much memory) and lora_gradients averaging over the rows
+    only: the gradients test fails on its own formula, not because forward takes memory, so it is shown as a
+    cause (a blind learner was told it failed because forward did)."""
+    u09 = find(9)
+    tree = solutions_with(tmp_path, u09, "return X @ W.T + scale * (X @ A.T) @ B.T", "return X @ (W + scale * B @ A).T")
+    path = tree / f"{u09.slug}.py"
+    path.write_text(path.read_text().replace("G = 2 * E / E.size", "G = 2 * E / E.shape[0]"))
+    result = runner.run([u09], str(tree), use_cache=False, time_limit=60).results[u09.slug]
+    by_name = {t.name.split("[")[0]: t for t in result.tests}
+    memory, gradients = by_name["test_forward_never_forms_the_full_size_product"], by_name["test_the_gradients_agree_with_finite_differences"]
+    assert memory.failing and memory.points.get("how") and gradients.failing, (memory, gradients)
+    assert result.echo_of(gradients) is None, result.echo_of(gradients)
 
 
 def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
