@@ -1,7 +1,7 @@
 """The grounded (RAG) answer: question-type aware extraction from the CONTEXT, with a citation, and an
 answerability check. Used by responder.answer_grounded; no answers are stored here, and nothing here
 names a question, a note or a phrase of any corpus. The numbered list is every rule, with the version
-that added it; items 9 and 10 say what v8 and v9 removed or changed.
+that added it; items 9, 10 and 11 say what v8, v9 and v10 removed or changed.
 
 0. A question of two parts ("Who presented the review, and how far under plan was spending?") is cut
    into its parts (sub_questions), each answered as below; the reply cites each part's chunk.
@@ -32,9 +32,10 @@ that added it; items 9 and 10 say what v8 and v9 removed or changed.
    given: a wrong "not found" misleads a learner more than an answer that cites what it read (v7).
 5. v4, rules for questions worded unlike the notes (none keyed to a question of any set):
    - a terse keyword question (no question word) takes the type its words imply (KEYWORD_TYPES: a
-     trailing "by"/"who" -> a person, "date"/"when" -> a date, "cost"/"budget" -> money);
-   - specific terms (specific_terms): the question's numbers and ordinals ("the second trial on 22
-     April") must be in the answer's chunk (v8: its names and months are no longer checked);
+     trailing "by"/"who" -> a person, "date"/"when" -> a date, "cost"/"budget" -> money); v10: that
+     type ranks the sentences but says no "not found" (item 11);
+   - specific terms (specific_terms): the question's ordinals ("the second trial") must be in the
+     answer's chunk (v8: its names and months are no longer checked, v10: nor its numbers);
    - "who is the <role> …" needs a new name within four words of the role (_name_near), not a
      bystander in the sentence (v8: no longer "which X besides Y");
    - "… per <unit>" money or amount questions need a rate in the answer ("per", "each", "a month");
@@ -46,7 +47,6 @@ that added it; items 9 and 10 say what v8 and v9 removed or changed.
      lone capital that starts a sentence is a name when a subject's verb follows ("Priya will…");
    - an amount answers when it stands by a word of what was asked, or a word close to one in meaning
      (v7), not a bystander (v8: no longer a name);
-   - "actually" is not answered by a plan or an expectation (_ACTUAL, _EXPECTED);
    - "what hours" asks for a clock time, "how many other X" counts X, "a second trial" is no duration,
      "who" anywhere in a keyword question asks for a person, a why question may be a paraphrase.
 7. v6: a found answer gives the ranking's runners-up too when they score within RUNNER_UP_MARGIN of
@@ -78,6 +78,19 @@ that added it; items 9 and 10 say what v8 and v9 removed or changed.
     kept, each costing more false "not found" than the unanswerable questions it caught: an entity of
     every type by the words asked (as an amount's is), an answer in the past tense not given by a
     plan, the focus check for counts and amounts, any "date" or "day" asking for a day.
+11. v10 (issue 22): a "not found" only on evidence that held across the development parts. blind10,
+    v9's blind part, had 4 and 5 false "not found" of 30: each where the question carries the asker's
+    own shorthand, a figure it quotes (a rise in percent, a sum the notes never name) or a
+    keyword question whose "cost"/"budget" named a topic, not an amount asked. Every check that can
+    say "not found" was switched off alone over the development parts (blind10 now among them); a
+    check stays when it alone catches unanswerable questions in at least two parts and more than
+    twice the false "not found" it causes (docs/offline.md, v10, with the leave-one-part-out table).
+    Removed: the question's numbers checked against the answer's chunk (item 5: its ordinals stay),
+    "actually" not answered by a plan or an expectation (v5: two unanswerable questions of one part,
+    one false "not found" of another), and the entity check for a type read from a keyword
+    question's words (item 5: it ranks, no more). Tried and reverted: a lower off-topic bar (0.20):
+    no unanswerable question of any part rests on 0.30, but with chunks of the wrong note (a learner's
+    broken retrieval, tests/harness/test_show.py) it answered with unrelated sentences.
 """
 
 from __future__ import annotations
@@ -93,7 +106,7 @@ from kata.backend.text import STOPWORDS, split_sentences, stem, words
 
 Embed = Callable[[list[str]], np.ndarray]
 
-# --- thresholds, tuned on evals/questions/dev to dev7, test, blind8, blind9 and sample-corpus/questions.jsonl
+# --- thresholds, tuned on evals/questions/dev to dev7, test, blind8 to blind10 and sample-corpus/questions.jsonl
 GROUNDED_THRESHOLD = 0.30  # best sentence cosine below this: off-topic, not found
 FOCUS_SHARE_MIN = 0.5  # a "what X" question's answer chunk must hold X's last word and this share of its words
 WORD_MATCH = 0.45  # a question word with no stem in the text counts as present at this word cosine…
@@ -472,17 +485,12 @@ ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth
 
 
 def specific_terms(question: str) -> list[str]:
-    """The question's numbers ("22") and ordinals after the first ("the second trial"): they pin down one
-    thing among similar ones, so the answer's chunk must hold each, word for word (a paragraph about
-    another trial does not answer). A code like "ADR-007" is left out: it is often a title the chunks
-    do not carry. (v8: months and names are no longer checked; a note's month and a question's names
-    are often in words the chunks do not repeat.)"""
-    out = []
-    for w in words(question):
-        code = any(c.isdigit() for c in w) and any(c.isalpha() for c in w)  # "ADR-007": often a title
-        if not code and (w[0].isdigit() or w in ORDINALS) and stem(w) not in out:
-            out.append(stem(w))
-    return out
+    """The question's ordinals after the first ("the second trial", "the third week"): they pin down one
+    thing among similar ones, so the answer's chunk must hold each (a paragraph about the first trial
+    does not answer). (v8: its months and names are no longer checked, v10: nor its numbers; a figure
+    a question quotes may be the asker's own, "a rise of 15%", "an overrun of $900", in words the notes do
+    not use, or rounded.)"""
+    return [w for w in dict.fromkeys(words(question)) if w in ORDINALS]
 
 
 def _coverage(terms: dict[str, float], text: str, soft: dict[str, dict[str, float]]) -> float:
@@ -549,13 +557,6 @@ def answer(chunks: list[tuple[int, str]], question: str, embed: Embed) -> Answer
     return Answer(True, found[0].chunk, " ".join(s for _, s in sentences),
                   {"parts": [r.why for r in results]}, sentences,
                   [part for part, r in zip(parts, results) if not r.found])
-
-
-# A question about what really happened, and an answer that tells only what was planned or expected.
-_ACTUAL = re.compile(r"\b(?:actually|in practice|in reality)\b", re.IGNORECASE)  # "end up costing": a
-# projection answers it, as the notes can only project
-_EXPECTED = re.compile(r"\b(?:will|would|expects?|expected|plans?|planned|should|(?:is|are) set at|at the earliest|"
-                       r"estimated?|projected|budget|budgeted|allowed for)\b", re.IGNORECASE)
 
 
 # Words that make a run of capitalised words an organisation or a place, not a person ("Arcadia Systems",
@@ -686,10 +687,10 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         why["focus_coverage"] = round(_coverage(dict.fromkeys(focus, 1.0), chunk_text, soft), 3)
         head = _coverage({focus[-1]: 1.0}, chunk_text, soft) > 0  # "reserve" of "the contingency reserve"
         covered = covered and head and why["focus_coverage"] >= FOCUS_SHARE_MIN
-    chunk_stems = {stem(w) for w in words(chunk_text)}
-    absent = [t for t in specific_terms(question) if t not in chunk_stems]
+    chunk_words = set(words(chunk_text))
+    absent = [t for t in specific_terms(question) if t not in chunk_words]
     if absent:
-        why["absent"] = absent  # "the second trial on 22 April": the chunk tells of another one
+        why["absent"] = absent  # "the second trial": the chunk tells of another one
     if kind == "person" and why["entity"] and focus:
         # "Who is the purchasing lead…": a name must stand by the role ("Leo Fairbanks is our account
         # manager"), not be a bystander in the sentence
@@ -705,10 +706,11 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             rf"\b(?:per|each|every|a|an)\s+{re.escape(rate.group(1))}\b|\bapiece\b|\beach\b", text.lower()):
         why["rate"] = False  # "cost per person": a total is not a rate
         covered = False
-    if _ACTUAL.search(question) and _EXPECTED.search(text):
-        why["expected_only"] = True  # "what did it actually cost?" is not answered by what it is set to cost
-        covered = False
-    found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
+    # A type read from a keyword question's words ranks its sentences but says no "not found" (v10):
+    # "pressure on the budget" names a topic, "$900 fee what for" asks what for, not for an amount
+    stated = question_type(question, terse=False) == kind
+    found = (why["cosine"] >= GROUNDED_THRESHOLD and covered and (why["entity"] or not stated)
+             and not absent)
     for j in order[1:1 + RUNNERS_UP]:  # the ranking is unsure between its first ones: a runner-up may hold the fact
         if found and scores[order[0]] - scores[j] <= RUNNER_UP_MARGIN and candidates[j] not in picked:
             picked.append(candidates[j])
