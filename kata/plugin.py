@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, impl, live, offline, reach, replay, stubs, testing, wall
+from kata import cassettes, causes, impl, live, offline, reach, replay, stubs, testing, wall
 from kata.child import TimeLimitReached, learner_frame, overrun, raised_in_of, raised_where, timeout_points
 from kata.learner.values import CannotCross
 from kata.report import NOT_RUN, Reporter, group
@@ -158,14 +158,14 @@ def _docstring_in(path: Path, function: str) -> str:
 
 def _opening_in(path: Path, function: str) -> str:
     """The first paragraph of `function`'s docstring in the file at `path`; "" when it cannot be read."""
-    return " ".join(_docstring_in(path, function).split("\n\n")[0].split())
+    return one_line(_docstring_in(path, function).split("\n\n")[0])
 
 
 def _sentences_of(item, function: str) -> list[str]:
     """The sentences of `function`'s docstring ("U07.read_ranking"), read from the learner's file of its unit."""
     code, _, name = function.partition(".")
     unit = next((u for u in UNITS if u.code == code), None)
-    doc = " ".join(_docstring_in(item.config.kata_target.file_of(unit.slug), name).split()) if unit else ""
+    doc = one_line(_docstring_in(item.config.kata_target.file_of(unit.slug), name)) if unit else ""
     return re.split(r"(?<=\.) ", doc) if doc else []
 
 
@@ -175,10 +175,16 @@ def _never_raise_clause(item, function: str) -> str:
     return next((sentence for sentence in _sentences_of(item, function) if "never raise" in sentence.lower()), "")
 
 
+def one_line(text: str) -> str:
+    """Text quoted on one line: its line breaks and their indentation become one space; spaces the text itself
+    doubles stay ("two spaces before the parenthesis" is quoted with them)."""
+    return re.sub(r"\s*\n\s*", " ", text).strip()
+
+
 def docstring_quote(function) -> str:
     """The first paragraph of a test's docstring: the Verify or Stretch sentence it encodes."""
     doc = (function.__doc__ or "").strip()
-    return " ".join(doc.split("\n\n")[0].split())
+    return one_line(doc.split("\n\n")[0])
 
 
 def _unit_and_kind(item):
@@ -302,11 +308,29 @@ def _raised_by_learner_code(item, error) -> str | None:
     if (clause := _never_raise_clause(item, item.kata_points["raised_in"]) or (handed and _calling_clause(item, *handed))):
         testing.failed_clause[:] = [clause]
     said = getattr(error, "kata_message", str(error))
+    hint = _handed_hint(*handed) if handed else _refused_hint(error)
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
                       *([f"| {line}"] if line else []),
                       "A function under test returns its result: an exception it raises (and does not catch) is never "
-                      "a pass. The line above is where it was raised.",
-                      *([_handed_hint(*handed)] if handed else [])])
+                      "a pass. The line above is where it was raised.", *([hint] if hint else [])])
+
+
+def _refused_hint(error) -> str:
+    """A nudge for a keyword argument a library refused (anthropic's `Messages.create(temperature=…)`): the call is
+    the learner's line, the refusal the library's as installed here, not a rule of the kata's; "" otherwise."""
+    said = re.search(r"unexpected keyword argument '(\w+)'", str(error))
+    frames = wall.frames_of(error)
+    library = re.search(r"site-packages/(\w+)/", frames[-1].filename) if frames else None
+    if not (isinstance(error, TypeError) and said and library):
+        return ""
+    try:
+        from importlib.metadata import version
+
+        installed = f"{library[1]} {version(library[1])}"
+    except Exception:  # noqa: BLE001 - a module whose distribution has another name
+        installed = library[1]
+    return (f"Hint: `{said[1]}` is refused by {installed}, the library installed here, not by the kata: send only the "
+            f"arguments the docstring lists")
 
 
 def _handed_over(steps: list[list]) -> tuple[str, str] | None:
@@ -372,8 +396,13 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
     unit = unit_of_path(item.path)
     if live.running_live() and (said := live.explain(error)) is not None:  # a vendor's error, or the cap
         return "failed", said
-    if (raised := _raised_by_learner_code(item, error)) is not None:
-        return "failed", raised
+    # hypothesis wraps an error it could not replay the same way in an ExceptionGroup: the learner's own is inside
+    inner = (causes.find_matching(error, lambda e: getattr(e, "kata_frames", None) is not None)
+             if isinstance(error, BaseExceptionGroup) else None)
+    if (raised := _raised_by_learner_code(item, inner or error)) is not None:
+        flaky = inner is not None and "Flaky" in type(error).__name__
+        return "failed", raised + ("\nThe same example, run again, did not fail the same way: does your code keep "
+                                   "something between calls (a global, a cache, a list it changes)?" if flaky else "")
     miss = cassettes.cassette_miss(error)
     if miss is not None:
         return "cassette", replay.explain_miss(miss, unit.number if unit else None)
@@ -421,7 +450,7 @@ def pytest_runtest_makereport(item, call):
         state = NOT_RUN
     quote = docstring_quote(getattr(item, "function", None))
     if report.failed and testing.failed_clause:  # the clause of a test that checks several
-        quote = " ".join(testing.failed_clause[0].split())
+        quote = one_line(testing.failed_clause[0])
     if state == "stub" and (opening := _stub_opening(str(report.longrepr), item.config.kata_target)):
         quote = opening  # what the unwritten function is for, not the clause of a test that never reached it
     if report.failed and live.running_live() and item.get_closest_marker(live.MEASUREMENT_MARK):

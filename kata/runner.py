@@ -164,12 +164,15 @@ def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
 def _green_on_a_failing_unit(result: UnitResult, impl_spec: str, quick: bool, extra: tuple[str, ...]) -> str:
     """A green unit that uses an earlier unit's function failing that unit's own tests (U11 green while your U04
     `embed` sends the wrong model): say so, since its numbers rest on that function; "" otherwise."""
-    from kata.units import find
+    from kata.units import depends_on, find
 
-    for code, names in result.unit.uses.items():
+    # what it uses, and what those use in turn (U06's top_k runs U04's cosine), by unit
+    reached = {f"{code}.{name}" for code, names in result.unit.uses.items() for name in names}
+    reached |= {deeper for name in set(reached) for deeper in depends_on(name)}
+    for code in sorted({name.partition(".")[0] for name in reached} - {result.unit.code}):
         unit = find(code)
         other = _result_of(unit, impl_spec, quick, extra)
-        used = {f"{code}.{name}" for name in names}
+        used = {name for name in reached if name.startswith(code + ".")}
         for test in other.tests:  # a failure of a used function itself: not a stub it reaches, not a Stretch goal
             if not test.failing or test.kind == "stretch" or test.state == "stub":
                 continue
@@ -198,7 +201,7 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
         return _green_on_a_failing_unit(result, impl_spec, quick, extra)
     if failure is None or not failure.calls or failure.state == "stub":  # a stub elsewhere says so itself
         return ""
-    reach, raised = failure.reach(), raised_in(failure)
+    reach, raised = failure.ran_reach(), raised_in(failure)  # what really ran in it, when the learner's process said
     for code in sorted({name.split(".")[0] for name in reach} - {result.unit.code}):
         unit = find(code)
         if not unit.ready:

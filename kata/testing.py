@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import pprint
+import sys
 import traceback
 import types
 from pathlib import Path
@@ -178,8 +179,13 @@ def load_unit(slug: str) -> UnitUnderTest:
 
 
 def show(value: object, width: int = 100) -> str:
-    """A value as the learner would read it in a REPL, trimmed when it is long."""
-    text = pprint.pformat(value, width=width, sort_dicts=False)
+    """A value as the learner would read it in a REPL, trimmed when it is long: a big array by its corners."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        text = pprint.pformat(value, width=width, sort_dicts=False)
+    else:
+        with numpy.printoptions(threshold=24, edgeitems=2):  # 25 lines of numbers hide the point
+            text = pprint.pformat(value, width=width, sort_dicts=False)
     return text if len(text) <= 1200 else text[:1200] + " …"
 
 

@@ -191,7 +191,7 @@ UNITS: tuple[Unit, ...] = (
                  "stay in reading order.", about='cut_context'),
             Rung("Drop them one by one, re-counting count_tokens(context_block(cut)) before each drop, and stop as soon "
                  "as it is <= (1 - fraction) x the original; rebuild each chunk as (source, '\\n'.join(its kept "
-                 "sentences, in order)). The recorded Claude calls were made with exactly this cut.", about='cut_context'),
+                 "sentences, in order)). (One cut among many that pass: the tests ask for its size and the sentences kept, not this order; the recorded Claude calls happen to use it.)", about='cut_context'),
             Rung("ask: client.messages.create(model=CLAUDE, max_tokens=MAX_TOKENS, system=system, messages=[{'role': "
                  "'user', 'content': user}]), then ''.join(b.text for b in reply.content if b.type == 'text').", about='ask'),
             Rung("anthropic_count_tokens: messages.count_tokens takes the same as ask's messages.create without "
@@ -427,7 +427,7 @@ UNITS: tuple[Unit, ...] = (
                  "'user', 'content': case['input']}]).", about='run_case'),
             Rung("read_reply joins the .text of blocks whose .type == 'text' and takes .name and dict(.input) of the first "
                  "'tool_use'.", about='read_reply'),
-            Rung("judge: words = text.split(); words[0].strip('.:*!').upper() == 'PASS'.", about='judge'),
+            Rung("judge: words = text.split(); its first word, with the punctuation around it stripped (string.punctuation: commas, quotes and asterisks too), upper-cased, equals 'PASS'.", about='judge'),
             Rung("run_eval: try: result = run_case(case, model) except anthropic.APIStatusError as error: append {'id': ..., "
                  "'passed': False, 'reason': f'error: {error}', 'result': None}.", about='run_eval'),
             Rung("report: f\"{'PASS' if row['passed'] else 'FAIL'}  {row['id']}  {row['reason']}\" per row, then "

@@ -128,7 +128,9 @@ def test_cosine_of_known_pairs(a, b, cos):
     got = u04.cosine(a, b)
     expect(isinstance(got, numbers.Real) and math.isclose(got, cos, abs_tol=ROUNDING),
            call=f"cosine({a}, {b})", returned=got, expected=f"{cos}",
-           hint="the course's step 3: the dot product divided by the product of the two lengths, a length being the square root of the sum of squares")
+           hint="a float32 keeps about 7 digits: work in Python floats (or float64) and return a float"
+           if type(got).__name__ == "float32" else
+           "the course's step 3: the dot product divided by the product of the two lengths, a length being the square root of the sum of squares")
 
 
 # Vectors of a few numbers; a vector that is (almost) all zeros has no direction and is left out.

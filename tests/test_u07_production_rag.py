@@ -869,8 +869,11 @@ def test_reranking_changed_the_top_3_and_the_answer_got_better():
             problems.append(f"{q}: cosine_top3 {cos} is not the first 3 candidates")
         if not (len(rr) == 3 and len(set(rr)) == 3 and set(rr) <= set(cands)):
             problems.append(f"{q}: reranked_top3 {rr} is not 3 different candidates")
+        for flag in ("changed", "better"):  # a str 'True' reads like True when printed: say its type
+            if type(r[flag]).__name__ not in ("bool", "bool_"):  # numpy's bool compares as one: not this test's point
+                problems.append(f"{q}: {flag} is {r[flag]!r}, a {type(r[flag]).__name__}, not a bool")
         if r["changed"] != (cos != rr):
-            problems.append(f"{q}: changed is {r['changed']}, but the two top 3s are {cos} and {rr}")
+            problems.append(f"{q}: changed is {r['changed']!r}, but the two top 3s are {cos} and {rr}")
         for name, top in (("cosine_answer", cos), ("reranked_answer", rr)):
             if ids_of(r[name].get("chunks")) != top:
                 problems.append(f"{q}: the {name} was not made from {top}")
@@ -878,10 +881,13 @@ def test_reranking_changed_the_top_3_and_the_answer_got_better():
         def right(answer):
             return answer["not_found"] if r["expected"] is None else r["expected"] in answer["cited_notes"]
         if r["better"] != (right(r["reranked_answer"]) and not right(r["cosine_answer"])):
-            problems.append(f"{q}: better is {r['better']}, but the answers cite {r['cosine_answer']['cited_notes']} "
+            problems.append(f"{q}: better is {r['better']!r}, but the answers cite {r['cosine_answer']['cited_notes']} "
                             f"(cosine) and {r['reranked_answer']['cited_notes']} (re-ranked)")
-    expect(not problems, call=call, returned=problems, expected="rows whose columns follow from what was measured",
-           hint="'better' means the re-ranked answer is right and the cosine one is not; an answer is right when it cites the expected note (or says not found when there is none)")
+    typed = any("not a bool" in problem for problem in problems)
+    expect(not problems, call=call, returned=InWords("rows where " + "; ".join(problems)),
+           expected="rows whose columns follow from what was measured",
+           hint="changed and better are bools, True or False: not a str, however it prints" if typed else
+           "'better' means the re-ranked answer is right and the cosine one is not; an answer is right when it cites the expected note (or says not found when there is none)")
     wins = [r["question"] for r in rows if r["changed"] and r["better"]]
     summary = [(r["question"], r["cosine_top3"], r["reranked_top3"], r["better"]) for r in rows]
     expect(wins, call=call, returned=summary,

@@ -348,7 +348,7 @@ def trained():
 def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
     """count every number they hold. Their product has W's shape but is never trained as such, and W's own numbers are frozen, so neither counts.
 
-    An adapter on a d_out x d_in layer trains A (r x d_in) and B (d_out x r): r * (d_in + d_out) numbers.
+    An adapter on a d_out x d_in layer trains A (r x d_in) and B (d_out x r): every number of both, and nothing else.
     """
     got = u09.lora_params(d_in, d_out, r)
     expect(got == params and isinstance(got, int) and not isinstance(got, bool), call=f"lora_params({d_in}, {d_out}, {r})",
@@ -468,7 +468,7 @@ def test_scale_left_out_is_1():
 def test_forward_adds_the_scaled_low_rank_path():
     """The output is what the layer W + scale * B @ A gives for X (see the module's comment): the frozen base's output plus the scaled low-rank path.
 
-    With a non-zero B, the adapted layer is X @ W.T + scale * (X @ A.T) @ B.T.
+    With a non-zero B, on a batch of 7 inputs: the base's output plus the adapter's path, scaled, for every row.
     """
     rng = np.random.default_rng(3)
     W, X = rng.normal(size=(D_OUT, D_IN)), rng.normal(size=(7, D_IN))

@@ -39,7 +39,9 @@ def graded(case, result):
     expect(isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
            and got[1].strip() and "\n" not in got[1],
            call=call, returned=got, expected="a tuple (passed: bool, reason: one line of text, not empty)",
-           hint="return a pass/fail flag and a reason that says what was expected and what came back; show replies quoted (repr) so newlines stay on one line")
+           hint=f"passed is a bool, True or False, not a {type(got[0]).__name__} that reads like one"
+           if isinstance(got, tuple) and len(got) == 2 and not isinstance(got[0], bool) else
+           "return a pass/fail flag and a reason that says what was expected and what came back; show replies quoted (repr) so newlines stay on one line")
     return got, call
 
 

@@ -563,6 +563,60 @@ def test_a_failure_of_memory_is_no_cause_of_another_tests_values(tmp_path):
     assert result.echo_of(gradients) is None, result.echo_of(gradients)
 
 
+def test_an_error_hypothesis_could_not_replay_is_said_in_words(tmp_path):
+    """U03's assert_within_budget raising KeyError on its first call only: hypothesis replays the example, sees no
+    error, and wraps the first in a FlakyFailure group. The learner still reads their error and line in words,
+    never a traceback of the kata's or the tests' frames (a blind learner met 80 lines of ExceptionGroup)."""
+    u03 = find(3)
+    tree = solutions_with(tmp_path, u03, "    budget = token_budget(parts)\n    total_tokens",
+                          "    if not _seen and 'tool outputs' not in parts:\n        _seen.append(1)\n        parts['tool output']\n"
+                          "    budget = token_budget(parts)\n    total_tokens")
+    path = tree / f"{u03.slug}.py"
+    path.write_text(path.read_text() + "\n_seen = []\n")
+    result = runner.run([u03], str(tree), use_cache=False, time_limit=60).results[u03.slug]
+    flaky = [t for t in result.tests if t.failing and "KeyError" in t.message]
+    assert flaky, [t.message[:200] for t in result.tests if t.failing]
+    message = flaky[0].message
+    assert "Your code raised KeyError" in message and "Traceback" not in message and "kata/" not in message, message
+    assert "did not fail the same way" in message, message
+
+
+def test_an_earlier_function_that_never_ran_is_no_maybe(tmp_path):
+    """U06's retrieve calling top_k with its arguments swapped raises inside U05's top_k before any cosine runs, while
+    U04's cosine (unclamped) fails a test of its own: no line sends the learner to cosine (a blind learner read that
+    red herring above the real cause), and the hint asks what retrieve hands top_k."""
+    u04, u06 = find(4), find(6)
+    tree = solutions_with(tmp_path, u06, "top_k(index, query_vector, k)", "top_k(query_vector, index, k)")
+    path = tree / f"{u04.slug}.py"
+    path.write_text(path.read_text().replace("return max(-1.0, min(1.0, cos))", "return cos + 1e-3"))
+    result = runner.run([u06], str(tree), use_cache=False, time_limit=60).results[u06.slug]
+    failure = result.first_failure
+    assert "TypeError" in failure.message and "what `retrieve` hands it" in failure.message, failure.message
+    assert "cosine" not in runner.cause_in_earlier_unit(result, str(tree))
+    assert "U05 `top_k`" in failure.quote or "`top_k`" in failure.quote, failure.quote
+
+
+def test_an_argument_the_installed_sdk_refuses_is_said_to_be_the_sdks(tmp_path):
+    """U10's run_case sending temperature=0: the TypeError is anthropic's own, as installed here; the failure says so
+    and nudges toward the docstring's arguments (a blind learner took it for the kata's stand-in)."""
+    u10 = find(10)
+    tree = solutions_with(tmp_path, u10, "    reply = _client().messages.create(\n", "    reply = _client().messages.create(temperature=0,\n")
+    result = runner.run([u10], str(tree), use_cache=False, time_limit=60).results[u10.slug]
+    refused = [t for t in result.tests if t.failing and "unexpected keyword argument 'temperature'" in t.message]
+    assert refused and "is refused by anthropic" in refused[0].message, [t.message[:300] for t in result.tests if t.failing][:2]
+
+
+def test_a_green_unit_on_a_function_its_earlier_function_runs_says_so(tmp_path):
+    """U06 green while U04's cosine fails U04's own tests: U06 never calls cosine, but U05's top_k, which it uses,
+    does; the green report says so (a blind learner's U06 went green with no word of it, as the docs promised)."""
+    u04, u06 = find(4), find(6)
+    tree = solutions_with(tmp_path, u04, "return max(-1.0, min(1.0, cos))", "return cos + 1e-3")
+    result = runner.run([u06], str(tree), use_cache=False, time_limit=60).results[u06.slug]
+    assert result.status == "done"
+    said = runner.cause_in_earlier_unit(result, str(tree))
+    assert "U06 is green using U04's `cosine`" in said and "kata next 4" in said, said
+
+
 def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
     """retrieve fails because U05's top_k does, and two answer tests because retrieve does: one sentence says all
     three may be echoes of top_k, and the last line sends the learner to U05 (two stacked sentences once read as
