@@ -10,6 +10,10 @@ What it answers, each a message on the channel: `get` (a unit's name: a value, o
 function or class), `call` (a handle, with arguments; the arguments come back too, so a test sees
 what the call changed in place), `global` (read, set or delete a unit's module global: a test's
 stand-in). Errors cross as their type's name, message and the learner's frames.
+
+A `get` answered with a handle (a function, a class) says "kept": the judge may serve that name again without
+asking, because every message this process sends after it says "rebound" once a kept name no longer holds that
+object in its module (the learner's code rebound it, a stand-in went in, the module was imported again).
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ import sys
 import time
 import traceback
 import tracemalloc
+import types
 from pathlib import Path
 
 from kata import impl, sandbox
 from kata.learner import wire
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, widen
-from kata.learner.values import CannotCross, Codec, course_class
+from kata.learner.values import TAG, CannotCross, Codec, course_class
 from kata.units import BY_SLUG
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
@@ -146,8 +151,8 @@ def serve(channel: Channel, where: socket.socket) -> None:
     impl.noting_entries[0] = True  # which units' functions each call runs: the judge's echo rule reads it
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
-    channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
     server = _Server(channel, where, (out, err))
+    channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take(), **server.rebound()}
     where.settimeout(2.0)  # an answer the judge no longer reads never holds the learner in its signal handler
     wire.install(lambda request: channel.ask(request, server.answer))
     signal.signal(signal.SIGUSR1, server.tell_where)
@@ -223,6 +228,7 @@ class _Server:
         self.trees: tuple[Path, ...] = ()
         self.remembered: list = []  # the frames running when the watchdog said remember_where (none yet)
         self.depth = 0  # questions being answered: a call of the judge's inside a callback of the learner's is 2
+        self.kept: dict[tuple[str, str], tuple] = {}  # (module's name, name) -> (module, object): what the judge keeps
 
     def remember_where(self, signum, frame) -> None:
         """The judge's watchdog, shortly before a test's time runs out: keep the frames running now (held, so no
@@ -260,7 +266,7 @@ class _Server:
         try:
             kind = message.get("kind")
             if kind == "get":
-                return {"value": self.codec.encode(self._get(message), f"{message['name']}")}
+                return self._get(message)
             if kind == "call":
                 return self._call(message)
             if kind == "global":
@@ -284,17 +290,38 @@ class _Server:
         self.trees = target.learner_files
         return target, impl.load(target, message["slug"])
 
-    def _get(self, message: dict):
+    def _get(self, message: dict) -> dict:
         target, module = self._module(message)
         name = message["name"]
         try:
-            return getattr(module, name)
+            value = getattr(module, name)
         except AttributeError:
             unit = BY_SLUG[message["slug"]]
             raise impl.MissingName(
                 f"MISSING NAME --> {impl.display_path(target.file_of(message['slug']))} defines no "
                 f"`{name}`. The tests call it by that name: did you rename or delete it? "
                 f"(`kata reset {unit.number}` restores the stub and backs up your file.)") from None
+        encoded = self.codec.encode(value, name)
+        answer = {"value": encoded}
+        handle = isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class")
+        # only a plain module's own binding: a module __getattr__ or class may answer differently each time
+        if handle and type(module) is types.ModuleType and sys.modules.get(module.__name__) is module \
+                and vars(module).get(name) is value:
+            self.kept[(module.__name__, name)] = (module, value)
+            answer["kept"] = True
+        return answer
+
+    def rebound(self) -> dict:
+        """{"rebound": True} (and nothing kept from now on) once a name the judge keeps no longer holds what it was
+        answered with; else {}. Said with every message this process sends, so the judge never serves a stale one."""
+        try:
+            if all(sys.modules.get(modname) is module and type(module) is types.ModuleType
+                   and vars(module).get(name) is value for (modname, name), (module, value) in self.kept.items()):
+                return {}
+        except BaseException:  # noqa: BLE001 - a learner's odd key in its module's globals: say rebound, to be safe
+            pass
+        self.kept = {}
+        return {"rebound": True}
 
     def _global(self, message: dict) -> dict:
         _, module = self._module(message)
