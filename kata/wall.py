@@ -17,11 +17,12 @@ A learner process that ends mid-call is a crash of that test, and the next call 
 test that overruns has its learner process killed (kata/child.py's watchdog asks it first where it was).
 KATA_WALL=0 runs learner code in the judge's process, as before the wall.
 
-A look-up that answered with a learner function's handle (or a class) is kept (`_Wall.looked_up`), so a test
-that calls `u01.name` a hundred times asks for it once. Kept only while it cannot differ: the learner process
-says, with any message it sends, when a name it answered for no longer holds that object (its code rebound
-it, a module was imported again); and all is dropped with that process, at a set or delete of a global (a
-test's stand-in), and as each test starts. Data is never kept: each look-up of a constant is a fresh copy.
+A look-up is kept (`_Wall.looked_up`) when the learner process says it will watch it: a function's handle, a
+class, or a small constant. A test that calls `u01.name` a hundred times then asks for it once. Kept only while
+it cannot differ: the learner process says, with any message it sends, when a name it answered for no longer
+holds what it answered (its code rebound the name or changed the constant, a module was imported again); and
+all is dropped with that process, at a set or delete of a global (a test's stand-in), and as each test
+starts. A constant is kept as it crossed and decoded afresh at each look-up: a test never shares it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from urllib.parse import urlsplit
 from kata import impl, offline
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed
 from kata.learner.process import ENVIRONMENT
-from kata.learner.values import LIBRARIES, CannotCross, Codec, course_class, library_class
+from kata.learner.values import LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
 
 
@@ -81,8 +82,9 @@ class _Wall:
         self.poll = None
         self.environ_sent: dict | None = None  # os.environ as the learner process last got it
         self.owed: list[str] = []  # the zygote's replies not read yet ("new", "wait"), in the order asked
-        # (target, slug, name) -> what the look-up gave: a function's handle or a class, while the learner says it holds
-        self.looked_up: dict[tuple, object] = {}
+        # (target, slug, name) -> (a function's handle or a class, None) or (None, a constant as it crossed): what a
+        # look-up gave, while the learner process says it holds
+        self.looked_up: dict[tuple, tuple] = {}
 
     def forget(self) -> None:
         """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
@@ -267,13 +269,16 @@ class _Wall:
     def get(self, target: impl.Target, slug: str, name: str):
         key = (target, slug, name)
         if key in self.looked_up:
-            return self.looked_up[key]
+            value, data = self.looked_up[key]
+            return value if data is None else self.codec.decode(data)  # data: a copy of its own, as when asked
         answer = self.ask({"kind": "get", "target": _target(target), "slug": slug, "name": name})
         value = self._value(answer)
-        # a handle, or a class, that the learner process now watches (it says "rebound" when one changes; an answer
-        # that says so itself may have stopped watching all)
+        # what the learner process now watches (it says "rebound" when it changes; an answer that says so itself may
+        # have stopped watching all)
         if answer.get("kept") and not answer.get("rebound"):
-            self.looked_up[key] = value
+            encoded = answer["value"]
+            handle = isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class")
+            self.looked_up[key] = (value, None) if handle else (None, encoded)
         return value
 
     def forget_look_ups(self) -> None:

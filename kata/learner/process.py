@@ -11,9 +11,10 @@ function or class), `call` (a handle, with arguments; the arguments come back to
 what the call changed in place), `global` (read, set or delete a unit's module global: a test's
 stand-in). Errors cross as their type's name, message and the learner's frames.
 
-A `get` answered with a handle (a function, a class) says "kept": the judge may serve that name again without
-asking, because every message this process sends after it says "rebound" once a kept name no longer holds that
-object in its module (the learner's code rebound it, a stand-in went in, the module was imported again).
+A `get` may say "kept": the judge may then serve that name again without asking, because every message this
+process sends after it says "rebound" once a kept name no longer holds what it was answered with: that object
+in its module (the learner's code rebound it, a stand-in went in, the module was imported again) and, for data
+(a constant: at most KEEP_DATA characters of JSON), that value as it crossed (the learner's code changed it).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
 # The judge's watchdog asks "where are you?" (SIGUSR1) and "remember where you are" (SIGUSR2). Their default
 # action ends a process, so they are ignored from the zygote on, until the learner's own handlers are set.
 WATCHDOG_SIGNALS = (signal.SIGUSR1, signal.SIGUSR2)
+# Characters of JSON up to which a constant's look-up is kept: it is encoded again (~20 µs a KB) with each message
+# this process sends, to compare, where asking again costs a round trip (0.15-0.9 ms).
+KEEP_DATA = 4096
 
 
 # --- the zygote -----------------------------------------------------------------------------------
@@ -228,7 +232,8 @@ class _Server:
         self.trees: tuple[Path, ...] = ()
         self.remembered: list = []  # the frames running when the watchdog said remember_where (none yet)
         self.depth = 0  # questions being answered: a call of the judge's inside a callback of the learner's is 2
-        self.kept: dict[tuple[str, str], tuple] = {}  # (module's name, name) -> (module, object): what the judge keeps
+        # (module's name, name) -> (module, object, its JSON if data, else None): what the judge keeps
+        self.kept: dict[tuple[str, str], tuple] = {}
 
     def remember_where(self, signum, frame) -> None:
         """The judge's watchdog, shortly before a test's time runs out: keep the frames running now (held, so no
@@ -303,23 +308,32 @@ class _Server:
                 f"(`kata reset {unit.number}` restores the stub and backs up your file.)") from None
         encoded = self.codec.encode(value, name)
         answer = {"value": encoded}
-        handle = isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class")
-        # only a plain module's own binding: a module __getattr__ or class may answer differently each time
-        if handle and type(module) is types.ModuleType and sys.modules.get(module.__name__) is module \
-                and vars(module).get(name) is value:
-            self.kept[(module.__name__, name)] = (module, value)
+        data = None if isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class") else encoded
+        # only a plain module's own binding (a module __getattr__ or class may answer differently each time), and only
+        # small data (compared again with each message)
+        if type(module) is types.ModuleType and sys.modules.get(module.__name__) is module \
+                and vars(module).get(name, answer) is value and (data is None or len(data := _json(data)) <= KEEP_DATA):
+            self.kept[(module.__name__, name)] = (module, value, data)
             answer["kept"] = True
         return answer
 
     def rebound(self) -> dict:
         """{"rebound": True} (and nothing kept from now on) once a name the judge keeps no longer holds what it was
         answered with; else {}. Said with every message this process sends, so the judge never serves a stale one."""
+        if not self.kept:
+            return {}
+        codec = self.codec
+        state = codec.known, codec.track, codec.attached  # mid-call (a callback, a request): the call's, kept aside
+        codec.known, codec.track, codec.attached = {}, None, None
         try:
             if all(sys.modules.get(modname) is module and type(module) is types.ModuleType
-                   and vars(module).get(name) is value for (modname, name), (module, value) in self.kept.items()):
+                   and vars(module).get(name, self) is value and (data is None or _json(codec.encode(value, name)) == data)
+                   for (modname, name), (module, value, data) in self.kept.items()):
                 return {}
-        except BaseException:  # noqa: BLE001 - a learner's odd key in its module's globals: say rebound, to be safe
+        except BaseException:  # noqa: BLE001 - a learner's value that no longer encodes, an odd key: rebound, to be safe
             pass
+        finally:
+            codec.known, codec.track, codec.attached = state
         self.kept = {}
         return {"rebound": True}
 
@@ -410,6 +424,11 @@ class _Server:
         if not (isinstance(found, type) and dataclasses.is_dataclass(found)):
             raise CannotCross(f"{origin} is not a dataclass of the learner's units")
         return found
+
+
+def _json(data) -> str:
+    """An encoded value as text: 1, 1.0 and True differ there, and so do 0.0 and -0.0 (they are == in Python)."""
+    return json.dumps(data, separators=(",", ":"))
 
 
 def slowed(function, seconds: float):

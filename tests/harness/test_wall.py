@@ -275,6 +275,13 @@ LOG = []
 def grow():
     LOG.append(1)
     return len(LOG)
+
+
+def as_floats():
+    LOG[:] = [float(n) for n in LOG]
+
+
+BIG = ["words " * 20] * 100  # too big to keep: asked each time
 """
 
 STALE = """
@@ -329,8 +336,14 @@ with pytest.raises(wall.LearnerEnded):
 assert u01.which()[0] == "original" and u01.which()[1] != restarted[1], "a new learner process after a crash"
 
 assert u01.grow() == 1 and u01.LOG == [1]
+gets = asked.count("get")
 u01.LOG.append("the test's own copy")
-assert u01.grow() == 2 and u01.LOG == [1, 1], "data is looked up afresh: never shared, never stale"
+assert u01.LOG == [1] and asked.count("get") == gets, "a constant kept is a copy of its own at each look-up"
+assert u01.grow() == 2 and u01.LOG == [1, 1], "a constant the learner's code changed"
+u01.as_floats()
+assert u01.LOG == [1.0, 1.0] and type(u01.LOG[0]) is float, "1 became 1.0: a change too"
+gets = asked.count("get")
+assert u01.BIG == u01.BIG and asked.count("get") == gets + 2, "a big constant is asked for each time"
 
 plugin.pytest_runtest_logstart("tests/test_probe.py::test_next", None)
 assert wall.WALL.looked_up == {}, "each test asks afresh"
