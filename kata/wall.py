@@ -85,6 +85,7 @@ class _Wall:
         # (target, slug, name) -> (a function's handle or a class, None) or (None, a constant as it crossed): what a
         # look-up gave, while the learner process says it holds
         self.looked_up: dict[tuple, tuple] = {}
+        self.tell_forgotten = False  # the next message says "forget": the learner then stops watching what was kept
 
     def forget(self) -> None:
         """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
@@ -97,7 +98,7 @@ class _Wall:
         self.zygote_pid = self.pid = self.busy = 0
         self.owed = []
         self.environ_sent = None
-        self.looked_up = {}
+        self.looked_up, self.tell_forgotten = {}, False
 
     def stop(self) -> None:
         """End the learner and the zygote (the session is over)."""
@@ -144,7 +145,7 @@ class _Wall:
             self.where_socket = socket.socket(fileno=fds[1])
             self.codec = Codec(self._remote, _record_class, share_callables=True)
             self.environ_sent = None
-            self.looked_up = {}  # the handles of the process before are numbers this one never gave
+            self.looked_up, self.tell_forgotten = {}, False  # the handles of the process before: numbers this one never gave
             for cls in _RECORDS.values():  # built by the process that ended: the new one builds them again
                 cls.__kata_make__ = None
         return self.channel
@@ -155,7 +156,7 @@ class _Wall:
         pid, sockets = self.pid, (self.channel.sock if self.channel else None, self.where_socket)
         # forgotten first: a watchdog's second strike landing below leaves no half-ended learner to call next
         self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
-        self.looked_up = {}
+        self.looked_up, self.tell_forgotten = {}, False
         how = "ended"
         if pid > 0:
             try:
@@ -251,6 +252,8 @@ class _Wall:
     # --- asking the learner ---------------------------------------------------------------------
     def ask(self, message: dict) -> dict:
         channel = self.learner()
+        if self.tell_forgotten:
+            message, self.tell_forgotten = {**message, "forget": True}, False
         self.busy += 1
         try:
             return channel.ask(message, self._serve, poll=_poll)
@@ -282,8 +285,8 @@ class _Wall:
         return value
 
     def forget_look_ups(self) -> None:
-        """Ask the learner process again for every name (a test starts)."""
-        self.looked_up = {}
+        """Ask the learner process again for every name (a test starts, a stand-in goes in or out)."""
+        self.looked_up, self.tell_forgotten = {}, True
 
     def global_of(self, target: impl.Target, slug: str, name: str, do: str, value=None, of: str = ""):
         message = {"kind": "global", "target": _target(target), "slug": slug, "name": name, "do": do, "of": of}
@@ -292,7 +295,7 @@ class _Wall:
         elif do == "set":
             message["value"] = self.codec.encode(value, name)
         if do != "get":  # a stand-in in, or out: no look-up kept before it may be served after it
-            self.looked_up = {}
+            self.forget_look_ups()
         answer = self.ask(message)
         if answer.get("missing"):
             raise KeyError(name)

@@ -14,7 +14,8 @@ stand-in). Errors cross as their type's name, message and the learner's frames.
 A `get` may say "kept": the judge may then serve that name again without asking, because every message this
 process sends after it says "rebound" once a kept name no longer holds what it was answered with: that object
 in its module (the learner's code rebound it, a stand-in went in, the module was imported again) and, for data
-(a constant: at most KEEP_DATA characters of JSON), that value as it crossed (the learner's code changed it).
+(small constants: KEEP_DATA characters of JSON in all), that value as it crossed (the learner's code changed
+it). A message that says "forget" (a test starts) ends the watch: the judge has dropped what it kept.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
 # The judge's watchdog asks "where are you?" (SIGUSR1) and "remember where you are" (SIGUSR2). Their default
 # action ends a process, so they are ignored from the zygote on, until the learner's own handlers are set.
 WATCHDOG_SIGNALS = (signal.SIGUSR1, signal.SIGUSR2)
-# Characters of JSON up to which a constant's look-up is kept: it is encoded again (~20 µs a KB) with each message
-# this process sends, to compare, where asking again costs a round trip (0.15-0.9 ms).
+# Characters of JSON of the constants whose look-ups are kept, in all: each is encoded again with every message this
+# process sends, to compare (~50 µs for U01's 1.4 KB GLOSSARY), where asking again costs a round trip (0.15-0.9 ms).
 KEEP_DATA = 4096
 
 
@@ -255,6 +256,8 @@ class _Server:
     def answer(self, message: dict) -> dict:
         """The answer to one of the judge's questions; a call's answer also says which units' functions ran in it
         (kata/impl.py notes them), for the echo rule."""
+        if message.get("forget"):  # the judge keeps none of its look-ups now
+            self.kept = {}
         outermost = self.depth == 0  # a call the judge makes while answering the learner's callback is part of this one
         if outermost:
             impl.entered.clear()
@@ -308,11 +311,12 @@ class _Server:
                 f"(`kata reset {unit.number}` restores the stub and backs up your file.)") from None
         encoded = self.codec.encode(value, name)
         answer = {"value": encoded}
-        data = None if isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class") else encoded
+        data = None if isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class") else _json(encoded)
+        room = KEEP_DATA - sum(len(kept[2]) for key, kept in self.kept.items() if kept[2] and key != (module.__name__, name))
         # only a plain module's own binding (a module __getattr__ or class may answer differently each time), and only
         # small data (compared again with each message)
         if type(module) is types.ModuleType and sys.modules.get(module.__name__) is module \
-                and vars(module).get(name, answer) is value and (data is None or len(data := _json(data)) <= KEEP_DATA):
+                and vars(module).get(name, answer) is value and (data is None or len(data) <= room):
             self.kept[(module.__name__, name)] = (module, value, data)
             answer["kept"] = True
         return answer

@@ -347,6 +347,8 @@ assert u01.BIG == u01.BIG and asked.count("get") == gets + 2, "a big constant is
 
 plugin.pytest_runtest_logstart("tests/test_probe.py::test_next", None)
 assert wall.WALL.looked_up == {}, "each test asks afresh"
+gets = asked.count("get")
+assert u01.which() == u01.which() and asked.count("get") == gets + 1
 print("ok")
 """
 
