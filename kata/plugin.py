@@ -227,6 +227,7 @@ def pytest_runtest_logstart(nodeid, location):
     testing.called.clear()  # the unit functions this test calls, stored with its result
     wall.stood_in.clear()  # the names it puts stand-ins for
     wall.ran.clear()  # the units' functions that run in it, in the learner's process
+    wall.WALL.forget_look_ups()  # its names asked for afresh: each test looks them up as it would alone
     testing.failed_clause.clear()
     testing.data_file.clear()
     testing.failed_how.clear()

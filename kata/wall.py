@@ -16,6 +16,13 @@ first try was, and not counted again; an error answer says `x-should-retry: fals
 A learner process that ends mid-call is a crash of that test, and the next call starts a new one; a
 test that overruns has its learner process killed (kata/child.py's watchdog asks it first where it was).
 KATA_WALL=0 runs learner code in the judge's process, as before the wall.
+
+A look-up is kept (`_Wall.looked_up`) when the learner process says it will watch it: a function's handle, a
+class, or a small constant. A test that calls `u01.name` a hundred times then asks for it once. Kept only while
+it cannot differ: the learner process says, with any message it sends, when a name it answered for no longer
+holds what it answered (its code rebound the name or changed the constant, a module was imported again); and
+all is dropped with that process, at a set or delete of a global (a test's stand-in), and as each test
+starts. A constant is kept as it crossed and decoded afresh at each look-up: a test never shares it.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from urllib.parse import urlsplit
 from kata import impl, offline
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed
 from kata.learner.process import ENVIRONMENT
-from kata.learner.values import LIBRARIES, CannotCross, Codec, course_class, library_class
+from kata.learner.values import LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
 
 
@@ -75,6 +82,10 @@ class _Wall:
         self.poll = None
         self.environ_sent: dict | None = None  # os.environ as the learner process last got it
         self.owed: list[str] = []  # the zygote's replies not read yet ("new", "wait"), in the order asked
+        # (target, slug, name) -> (a function's handle or a class, None) or (None, a constant as it crossed): what a
+        # look-up gave, while the learner process says it holds
+        self.looked_up: dict[tuple, tuple] = {}
+        self.tell_forgotten = False  # the next message says "forget": the learner then stops watching what was kept
 
     def forget(self) -> None:
         """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
@@ -87,6 +98,7 @@ class _Wall:
         self.zygote_pid = self.pid = self.busy = 0
         self.owed = []
         self.environ_sent = None
+        self.looked_up, self.tell_forgotten = {}, False
 
     def stop(self) -> None:
         """End the learner and the zygote (the session is over)."""
@@ -129,10 +141,11 @@ class _Wall:
                                    "parent process?): nothing more of this unit can run.")
             pid, _, self.note = said.partition(" ")
             self.pid = int(pid)
-            self.channel = Channel(socket.socket(fileno=fds[0]), after_receive=_print_what_the_learner_printed)
+            self.channel = Channel(socket.socket(fileno=fds[0]), after_receive=self._received)
             self.where_socket = socket.socket(fileno=fds[1])
             self.codec = Codec(self._remote, _record_class, share_callables=True)
             self.environ_sent = None
+            self.looked_up, self.tell_forgotten = {}, False  # the handles of the process before: numbers this one never gave
             for cls in _RECORDS.values():  # built by the process that ended: the new one builds them again
                 cls.__kata_make__ = None
         return self.channel
@@ -143,6 +156,7 @@ class _Wall:
         pid, sockets = self.pid, (self.channel.sock if self.channel else None, self.where_socket)
         # forgotten first: a watchdog's second strike landing below leaves no half-ended learner to call next
         self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
+        self.looked_up, self.tell_forgotten = {}, False
         how = "ended"
         if pid > 0:
             try:
@@ -238,6 +252,8 @@ class _Wall:
     # --- asking the learner ---------------------------------------------------------------------
     def ask(self, message: dict) -> dict:
         channel = self.learner()
+        if self.tell_forgotten:
+            message, self.tell_forgotten = {**message, "forget": True}, False
         self.busy += 1
         try:
             return channel.ask(message, self._serve, poll=_poll)
@@ -254,7 +270,23 @@ class _Wall:
             self.busy = max(0, self.busy - 1)
 
     def get(self, target: impl.Target, slug: str, name: str):
-        return self._value(self.ask({"kind": "get", "target": _target(target), "slug": slug, "name": name}))
+        key = (target, slug, name)
+        if key in self.looked_up:
+            value, data = self.looked_up[key]
+            return value if data is None else self.codec.decode(data)  # data: a copy of its own, as when asked
+        answer = self.ask({"kind": "get", "target": _target(target), "slug": slug, "name": name})
+        value = self._value(answer)
+        # what the learner process now watches (it says "rebound" when it changes; an answer that says so itself may
+        # have stopped watching all)
+        if answer.get("kept") and not answer.get("rebound"):
+            encoded = answer["value"]
+            handle = isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class")
+            self.looked_up[key] = (value, None) if handle else (None, encoded)
+        return value
+
+    def forget_look_ups(self) -> None:
+        """Ask the learner process again for every name (a test starts, a stand-in goes in or out)."""
+        self.looked_up, self.tell_forgotten = {}, True
 
     def global_of(self, target: impl.Target, slug: str, name: str, do: str, value=None, of: str = ""):
         message = {"kind": "global", "target": _target(target), "slug": slug, "name": name, "do": do, "of": of}
@@ -262,6 +294,8 @@ class _Wall:
             message.update(do="slow", seconds=float(value.seconds))
         elif do == "set":
             message["value"] = self.codec.encode(value, name)
+        if do != "get":  # a stand-in in, or out: no look-up kept before it may be served after it
+            self.forget_look_ups()
         answer = self.ask(message)
         if answer.get("missing"):
             raise KeyError(name)
@@ -315,6 +349,12 @@ class _Wall:
         learner_function.__name__ = learner_function.__qualname__ = name
         learner_function.kata_learner = number
         return self.codec.remember_remote(learner_function, number)
+
+    def _received(self, message: dict) -> None:
+        """Every message from the learner: what its code printed, and whether a name it answered for was rebound."""
+        _print_what_the_learner_printed(message)
+        if message.get("rebound"):
+            self.looked_up = {}
 
     # --- answering the learner ------------------------------------------------------------------
     def _serve(self, message: dict) -> dict:

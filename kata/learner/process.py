@@ -10,6 +10,12 @@ What it answers, each a message on the channel: `get` (a unit's name: a value, o
 function or class), `call` (a handle, with arguments; the arguments come back too, so a test sees
 what the call changed in place), `global` (read, set or delete a unit's module global: a test's
 stand-in). Errors cross as their type's name, message and the learner's frames.
+
+A `get` may say "kept": the judge may then serve that name again without asking, because every message this
+process sends after it says "rebound" once a kept name no longer holds what it was answered with: that object
+in its module (the learner's code rebound it, a stand-in went in, the module was imported again) and, for data
+(small constants: KEEP_DATA characters of JSON in all), that value as it crossed (the learner's code changed
+it). A message that says "forget" (a test starts) ends the watch: the judge has dropped what it kept.
 """
 
 from __future__ import annotations
@@ -27,12 +33,13 @@ import sys
 import time
 import traceback
 import tracemalloc
+import types
 from pathlib import Path
 
 from kata import impl, sandbox
 from kata.learner import wire
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, widen
-from kata.learner.values import CannotCross, Codec, course_class
+from kata.learner.values import TAG, CannotCross, Codec, course_class
 from kata.units import BY_SLUG
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
@@ -43,6 +50,9 @@ ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
 # The judge's watchdog asks "where are you?" (SIGUSR1) and "remember where you are" (SIGUSR2). Their default
 # action ends a process, so they are ignored from the zygote on, until the learner's own handlers are set.
 WATCHDOG_SIGNALS = (signal.SIGUSR1, signal.SIGUSR2)
+# Characters of JSON of the constants whose look-ups are kept, in all: each is encoded again with every message this
+# process sends, to compare (~50 µs for U01's 1.4 KB GLOSSARY), where asking again costs a round trip (0.15-0.9 ms).
+KEEP_DATA = 4096
 
 
 # --- the zygote -----------------------------------------------------------------------------------
@@ -146,8 +156,8 @@ def serve(channel: Channel, where: socket.socket) -> None:
     impl.noting_entries[0] = True  # which units' functions each call runs: the judge's echo rule reads it
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
-    channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take()}
     server = _Server(channel, where, (out, err))
+    channel.before_send = lambda message: {**message, "out": out.take(), "err": err.take(), **server.rebound()}
     where.settimeout(2.0)  # an answer the judge no longer reads never holds the learner in its signal handler
     wire.install(lambda request: channel.ask(request, server.answer))
     signal.signal(signal.SIGUSR1, server.tell_where)
@@ -223,6 +233,8 @@ class _Server:
         self.trees: tuple[Path, ...] = ()
         self.remembered: list = []  # the frames running when the watchdog said remember_where (none yet)
         self.depth = 0  # questions being answered: a call of the judge's inside a callback of the learner's is 2
+        # (module's name, name) -> (module, object, its JSON if data, else None): what the judge keeps
+        self.kept: dict[tuple[str, str], tuple] = {}
 
     def remember_where(self, signum, frame) -> None:
         """The judge's watchdog, shortly before a test's time runs out: keep the frames running now (held, so no
@@ -244,6 +256,8 @@ class _Server:
     def answer(self, message: dict) -> dict:
         """The answer to one of the judge's questions; a call's answer also says which units' functions ran in it
         (kata/impl.py notes them), for the echo rule."""
+        if message.get("forget"):  # the judge keeps none of its look-ups now
+            self.kept = {}
         outermost = self.depth == 0  # a call the judge makes while answering the learner's callback is part of this one
         if outermost:
             impl.entered.clear()
@@ -260,7 +274,7 @@ class _Server:
         try:
             kind = message.get("kind")
             if kind == "get":
-                return {"value": self.codec.encode(self._get(message), f"{message['name']}")}
+                return self._get(message)
             if kind == "call":
                 return self._call(message)
             if kind == "global":
@@ -284,17 +298,48 @@ class _Server:
         self.trees = target.learner_files
         return target, impl.load(target, message["slug"])
 
-    def _get(self, message: dict):
+    def _get(self, message: dict) -> dict:
         target, module = self._module(message)
         name = message["name"]
         try:
-            return getattr(module, name)
+            value = getattr(module, name)
         except AttributeError:
             unit = BY_SLUG[message["slug"]]
             raise impl.MissingName(
                 f"MISSING NAME --> {impl.display_path(target.file_of(message['slug']))} defines no "
                 f"`{name}`. The tests call it by that name: did you rename or delete it? "
                 f"(`kata reset {unit.number}` restores the stub and backs up your file.)") from None
+        encoded = self.codec.encode(value, name)
+        answer = {"value": encoded}
+        data = None if isinstance(encoded, dict) and encoded.get(TAG) in ("handle", "record_class") else _json(encoded)
+        room = KEEP_DATA - sum(len(kept[2]) for key, kept in self.kept.items() if kept[2] and key != (module.__name__, name))
+        # only a plain module's own binding (a module __getattr__ or class may answer differently each time), and only
+        # small data (compared again with each message)
+        if type(module) is types.ModuleType and sys.modules.get(module.__name__) is module \
+                and vars(module).get(name, answer) is value and (data is None or len(data) <= room):
+            self.kept[(module.__name__, name)] = (module, value, data)
+            answer["kept"] = True
+        return answer
+
+    def rebound(self) -> dict:
+        """{"rebound": True} (and nothing kept from now on) once a name the judge keeps no longer holds what it was
+        answered with; else {}. Said with every message this process sends, so the judge never serves a stale one."""
+        if not self.kept:
+            return {}
+        codec = self.codec
+        state = codec.known, codec.track, codec.attached  # mid-call (a callback, a request): the call's, kept aside
+        codec.known, codec.track, codec.attached = {}, None, None
+        try:
+            if all(sys.modules.get(modname) is module and type(module) is types.ModuleType
+                   and vars(module).get(name, self) is value and (data is None or _json(codec.encode(value, name)) == data)
+                   for (modname, name), (module, value, data) in self.kept.items()):
+                return {}
+        except BaseException:  # noqa: BLE001 - a learner's value that no longer encodes, an odd key: rebound, to be safe
+            pass
+        finally:
+            codec.known, codec.track, codec.attached = state
+        self.kept = {}
+        return {"rebound": True}
 
     def _global(self, message: dict) -> dict:
         _, module = self._module(message)
@@ -383,6 +428,11 @@ class _Server:
         if not (isinstance(found, type) and dataclasses.is_dataclass(found)):
             raise CannotCross(f"{origin} is not a dataclass of the learner's units")
         return found
+
+
+def _json(data) -> str:
+    """An encoded value as text: 1, 1.0 and True differ there, and so do 0.0 and -0.0 (they are == in Python)."""
+    return json.dumps(data, separators=(",", ":"))
 
 
 def slowed(function, seconds: float):

@@ -234,6 +234,142 @@ def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
     assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
 
 
+# --- look-ups kept on the judge's side: never a stale one (issue 21) -----------------------------------
+
+NAMES = """
+
+import importlib as _importlib
+import sys as _sys
+import time as _time
+
+
+def which(loaded=_time.monotonic_ns()):  # each import of the module makes a new one
+    return "original", loaded
+
+
+def _other(loaded=0):
+    return "rebound", loaded
+
+
+def rebind_which():
+    global which
+    which = _other
+
+
+def reload_me():
+    _importlib.reload(_sys.modules[__name__])
+
+
+def forget_me():
+    del _sys.modules[__name__]
+
+
+def crash():
+    import os
+    os._exit(3)
+
+
+LOG = []
+
+
+def grow():
+    LOG.append(1)
+    return len(LOG)
+
+
+def as_floats():
+    LOG[:] = [float(n) for n in LOG]
+
+
+BIG = ["words " * 20] * 100  # too big to keep: asked each time
+"""
+
+STALE = """
+import sys
+from pathlib import Path
+import pytest
+from kata import impl, plugin, testing, wall
+
+tree = impl.target(sys.argv[1])
+testing.set_current(tree)
+wall.WALL.start(sandboxed=False)
+u01 = testing.load_unit("u01_vocabulary")
+asked = []
+real_ask = wall.WALL.ask
+wall.WALL.ask = lambda message: (asked.append(message["kind"]), real_ask(message))[1]
+
+first = u01.which()
+gets = asked.count("get")
+assert u01.which() == first and asked.count("get") == gets, "the name again: kept, not asked"
+u01.rebind_which()
+assert u01.which()[0] == "rebound", "a name the learner's code rebinds during a call"
+u01.reload_me()
+reloaded = u01.which()
+assert reloaded[0] == "original" and reloaded[1] != first[1], ("the module reloaded", reloaded, first)
+u01.forget_me()
+again = u01.which()
+assert again[0] == "original" and again[1] != reloaded[1], ("the module imported again", again, reloaded)
+
+scope = testing.unit_globals(u01, "grow")  # the globals where `grow` looks names up: the module's
+with pytest.MonkeyPatch.context() as patch:
+    patch.setitem(scope, "which", lambda: ("stand-in", 0))
+    assert u01.which() == ("stand-in", 0), "a stand-in set"
+assert u01.which() == again, "the stand-in removed"
+with pytest.MonkeyPatch.context() as patch:
+    patch.delitem(scope, "which")
+    with pytest.raises(impl.MissingName):
+        u01.which()
+assert u01.which() == again
+
+swapped = tree.with_swap("u01_vocabulary", Path(sys.argv[2]))
+testing.set_current(swapped)
+assert u01.which()[0] == "swapped", "another target: a mistake swapped in"
+testing.set_current(tree)
+assert u01.which() == again
+
+pid = wall.WALL.pid
+wall.WALL.end_learner()  # the watchdog's way
+restarted = u01.which()
+assert wall.WALL.pid != pid and restarted[0] == "original" and restarted[1] != again[1], "a new learner process"
+with pytest.raises(wall.LearnerEnded):
+    u01.crash()
+assert u01.which()[0] == "original" and u01.which()[1] != restarted[1], "a new learner process after a crash"
+
+assert u01.grow() == 1 and u01.LOG == [1]
+gets = asked.count("get")
+u01.LOG.append("the test's own copy")
+assert u01.LOG == [1] and asked.count("get") == gets, "a constant kept is a copy of its own at each look-up"
+assert u01.grow() == 2 and u01.LOG == [1, 1], "a constant the learner's code changed"
+u01.as_floats()
+assert u01.LOG == [1.0, 1.0] and type(u01.LOG[0]) is float, "1 became 1.0: a change too"
+gets = asked.count("get")
+assert u01.BIG == u01.BIG and asked.count("get") == gets + 2, "a big constant is asked for each time"
+
+plugin.pytest_runtest_logstart("tests/test_probe.py::test_next", None)
+assert wall.WALL.looked_up == {}, "each test asks afresh"
+gets = asked.count("get")
+assert u01.which() == u01.which() and asked.count("get") == gets + 1
+print("ok")
+"""
+
+
+def test_a_kept_look_up_is_never_stale(tmp_path):
+    """`u01.name` asked again is served from the judge's side, and never stale: not after the learner's code rebinds
+    the name or reloads its module, a stand-in set or removed, another target, or a new learner process."""
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    unit = tree / f"{U01.slug}.py"
+    unit.write_text(unit.read_text() + NAMES)
+    mistake = tmp_path / "which_swapped.py"
+    mistake.write_text(unit.read_text().replace('return "original", loaded', 'return "swapped", loaded'))
+    done = subprocess.run([sys.executable, "-c", STALE, str(tree), str(mistake)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
 def test_a_value_nested_too_deep_is_refused():
     deep = []
     for _ in range(200):
