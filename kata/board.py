@@ -161,6 +161,9 @@ def _or_first(unit, maybe: tuple[str, str]) -> str:
             f"`kata next {unit.number}` again.")
 
 
+NOT_RUN_SHOWN = 8  # tests that did not run listed by `kata next`; `kata check` lists them all
+
+
 def _file_to_edit(unit, failure) -> str:
     """The learner's file a failure is about: the unit's exercise, or a data file of theirs the failure names
     (U10's own eval, `u10_my_eval.jsonl`)."""
@@ -281,6 +284,9 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
     if never and not verbose:  # `kata next`: the tests the stop kept from running, as `kata check` lists them
         why = ("they run the code that ran out of time, or the run stopped before them" if result.status == "timed out"
                else "the run stopped before them")
+        shown = never[:NOT_RUN_SHOWN] if len(never) > NOT_RUN_SHOWN + 1 else never  # a long list pushes the cause away
         lines += ["", f"{len(never)} test(s) of {unit.code} did not run ({why}): neither passed nor failed.",
-                  *[_test_line(result, t) for t in never]]
+                  *[_test_line(result, t) for t in shown],
+                  *([f"  … and {len(never) - len(shown)} more (`kata check {unit.number}` lists them all)"]
+                    if len(shown) < len(never) else [])]
     return [as_typed(line) for line in lines]

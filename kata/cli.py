@@ -178,6 +178,9 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
         functions = [found[1]]
     # the learner's chain where it raised or was stopped (`answer` → `answer_from`), as the failure recorded it
     chain = list(dict.fromkeys(step[0] for step in (failure.points.get("chain", []) if failure else [])))
+    loop = (failure.points.get("loop") or [""])[0] if failure else ""
+    if failure and failure.state == "timeout" and loop:  # the watchdog saw where the loop is: that function alone
+        chain = [loop]
     if failure and failure.state in ("failed", "timeout") and chain:
         # the learner's own frames say where it went wrong: an exception, the innermost function a rung is about;
         # a loop, any function of its chain (the loop may be in the caller)
@@ -187,7 +190,8 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
     if failure and failure.state in ("failed", "timeout") and (detail := _what_the_test_checks(unit, failure.name)):
         rungs.insert(0, f"What {failure.name} checks: {detail}")
     if failure and failure.state == "timeout" and chain:  # a nudge in words before any code
-        rungs.insert(0, f"{failure.name} ran out of time in " + " → ".join(f"`{f}`" for f in chain) + ": look there for a "
+        rungs.insert(0, f"{failure.name} ran out of time in " + " → ".join(f"`{f}`" for f in chain) + ": look "
+                        f"{'in it' if len(chain) == 1 else 'there'} for a "
                         "loop whose end is never reached (a condition nothing in the loop changes, a list that grows "
                         "while you walk it); a print inside the loop shows what it sees each time round.")
     if nudge:

@@ -190,6 +190,11 @@ def _green_on(unit: Unit, code: str, function: str, test, other: Unit) -> str:
             f"numbers here may not be the course's. `kata next {other.number}` shows why.")
 
 
+def near_function(test) -> str:
+    """The function a failing test called first, unqualified ("top_k")."""
+    return test.calls[0].split(".")[1]
+
+
 def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quick: bool = False,
                           extra: tuple[str, ...] = ()) -> str:
     """When the unit's first failure echoes an earlier unit's failing test (U11's table fails because your U10
@@ -207,12 +212,17 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
         if not unit.ready:
             continue
         other = _result_of(unit, impl_spec, quick, extra)
+        # an exception raised where `t` never runs is no echo of it; one raised inside that unit's own function is
+        # an echo only of a test of it that raised there too (a value it got wrong is another failure: what this
+        # unit handed it comes first, and the message's hint says so)
         test = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach
-                     and (not raised or raised in t.reach())), None)  # an exception raised where `t` never runs: no echo
+                     and (not raised or (raised in t.reach() and (not raised.startswith(code + ".")
+                                                                   or raised_in(t) == raised)))), None)
         if test is None and raised:  # but what that unit's failing function handed this code may be what it tripped on
-            near = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach), None)
+            near = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach
+                         and near_function(t) != raised.split(".")[1]), None)
             if near is not None:
-                function = near.calls[0].split(".")[1]
+                function = near_function(near)
                 return Cause(f"{unit.code}'s own {near.name} fails too: if what your {unit.code} `{function}` handed "
                              f"`{raised.split('.')[1]}` is what it tripped on, fix that first (`kata next {unit.number}`).",
                              maybe=(unit.code, function))

@@ -229,6 +229,14 @@ def did(verb: str, value: object) -> Did:
     return Did(f"{verb} {show(value)}")
 
 
+def _numpy_kind(value: object) -> str:
+    """"bool" or "int" for a numpy bool or integer scalar (neither is a subclass of Python's), else ""."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None or not isinstance(value, numpy.generic):
+        return ""
+    return "bool" if isinstance(value, numpy.bool_) else "int" if isinstance(value, numpy.integer) else ""
+
+
 def _raised_line(got: Raised) -> str:
     """ "It raised …," and, when the learner's code raised it, where, and the line itself."""
     if not got.where:
@@ -254,4 +262,6 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:
         lines.append(f"Hint: {hint}")
+    if (kind := _numpy_kind(returned)):  # np.True_ reads like True: say what it is
+        lines.append(f"Note: {returned!r} is numpy's {type(returned).__name__}, not a Python {kind}.")
     pytest.fail("\n".join(lines), pytrace=False)

@@ -157,7 +157,8 @@ def test_cosine_is_symmetric_and_between_minus_one_and_one(pair):
     assume(has_direction(a) and has_direction(b))
     ab, ba = u04.cosine(a, b), u04.cosine(b, a)
     expect(math.isclose(ab, ba, rel_tol=ROUNDING, abs_tol=ROUNDING), call=f"cosine(a, b) and cosine(b, a) with a={a}, b={b}",
-           returned=(ab, ba), expected="the same number both ways", hint="the angle between a and b is the angle between b and a")
+           returned=(ab, ba), expected="the same number both ways", hint="the angle between a and b is the angle between b and a",
+           clause="the same both ways round")
     expect(-1 - ROUNDING <= ab <= 1 + ROUNDING, call=f"cosine({a}, {b})", returned=ab, expected="a number in [-1, 1]",
            hint="a dot product alone grows with the vectors' lengths: the course's step 3 divides it by the product of the two lengths")
 

@@ -281,7 +281,9 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
     expect(shown == wanted,
            call=f"answer(...) when the reply is {reply!r} and the chunks come from {[c['note'] for c in RETRIEVED]}",
            returned=shown, expected=repr(wanted),
-           hint="the citations are right, but this reply answers: it is not found only when it STARTS with 'not found in "
+           hint=f"not_found is a bool, True or False, not a {type(shown['not_found']).__name__} that reads like one"
+           if citations_right and type(shown["not_found"]).__name__ not in ("bool", "bool_") else
+           "the citations are right, but this reply answers: it is not found only when it STARTS with 'not found in "
                 "sources' (in any case), not when the words come later in an answer" if citations_right else
                 "read the citations out of the reply with your parse_citations, then map each cited chunk number back to its chunk's note")
     ids = [next(c["id"] for c in RETRIEVED if c["note"] == note) for note in cited_notes]

@@ -92,7 +92,8 @@ def test_tokenize_lower_cases_and_strips_punctuation(text, want):
     """
     got = u07.tokenize(text)
     expect(got == want, call=f"tokenize({text!r})", returned=got, expected=repr(want),
-           hint="lower-case first, then keep the runs of letters and digits; everything else only separates terms")
+           hint="lower-case first, then keep the runs of letters and digits; everything else only separates terms",
+           clause="A term is a run of letters and digits (ASCII), lower-cased; punctuation and spaces separate terms and are dropped")
 
 
 ASCII = st.text(st.sampled_from(string.ascii_letters + string.digits + " -.,?!:;'\"()\n$%/"), max_size=60)

@@ -12,7 +12,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from kata.cassettes import documented_form
-from kata.testing import Raised, expect, load_unit, raised, reads_data_file
+from kata.testing import Raised, did, expect, load_unit, raised, reads_data_file
 from kata.units import ROOT
 
 u10 = load_unit("u10_eval_datasets")
@@ -656,7 +656,7 @@ def test_run_case_sends_exactly_the_recorded_request(monkeypatch, case_id):
     sent = sent_to(monkeypatch, sdk_message("I can't help with that."))
     u10.run_case(case)
     diff = request_diff(sent, recorded)
-    expect(not diff, call=f"run_case({case_id!r} case)", returned=diff,
+    expect(not diff, call=f"run_case({case_id!r} case)", returned=did("sent", diff),
            expected=f"ONE call whose arguments are those recorded: {sorted(recorded)} (shown: the arguments that differ, as sent)",
            hint=request_hint(diff, recorded, "send exactly what was recorded: the model given, MAX_TOKENS, the unit's SYSTEM "
                                              "and TOOLS as given, and the case's input as the one user message"))
@@ -689,7 +689,7 @@ def test_judge_sends_exactly_the_recorded_request(monkeypatch):
     sent = sent_to(monkeypatch, sdk_message("PASS\nIt says a passport is required."))
     u10.judge(question, criteria, candidate)
     diff = request_diff(sent, recorded)
-    expect(not diff, call=f"judge({question!r}, {criteria!r}, {candidate!r})", returned=diff,
+    expect(not diff, call=f"judge({question!r}, {criteria!r}, {candidate!r})", returned=did("sent", diff),
            expected=f"ONE call whose arguments are those recorded: {sorted(recorded)} (shown: the arguments that differ, as sent)",
            hint=request_hint(diff, recorded, "send exactly what was recorded: CLAUDE, MAX_TOKENS, and one user message, the "
                                              "JUDGE_PROMPT filled with the case's input, its criteria and the candidate reply"))
