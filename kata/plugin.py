@@ -334,6 +334,22 @@ def _refused_hint(error) -> str:
             f"arguments the docstring lists")
 
 
+def _check_tripped(item, error) -> str | None:
+    """A check of the test's own that could not even read what the learner's code returned (`got - want` on a str),
+    in words, without the test's source; None for any other error."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    if not (frames and Path(frames[-1].filename) == Path(item.path)
+            and isinstance(error, (TypeError, AttributeError, KeyError, IndexError))):
+        return None
+    function = next(iter(testing.called), "").partition(".")[2]
+    return (f"The test could not check what your code returned: {type(error).__name__}: {error}, on a line of the "
+            f"test that reads your result.\nHint: most likely {f'`{function}`' if function else 'your function'} "
+            f"returned another type or shape than its docstring asks for (a str for a number, a list for a dict, None): "
+            f"look at what it returns, and at the docstring's words for it.")
+
+
 def _handed_over(steps: list[list]) -> tuple[str, str] | None:
     """(the function of the test's unit that called into an earlier unit, the earlier unit's function it called:
     "U06.retrieve", "U05.top_k") when the error was raised inside that earlier unit's code; None otherwise."""
@@ -404,6 +420,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
         flaky = inner is not None and "Flaky" in type(error).__name__
         return "failed", raised + ("\nThe same example, run again, did not fail the same way: does your code keep "
                                    "something between calls (a global, a cache, a list it changes)?" if flaky else "")
+    if (tripped := _check_tripped(item, inner or error)) is not None:
+        return "failed", tripped
     miss = cassettes.cassette_miss(error)
     if miss is not None:
         return "cassette", replay.explain_miss(miss, unit.number if unit else None)
@@ -458,6 +476,7 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"{report.longreprtext}\n\n{live.MEASUREMENT_NOTE}"
     if report.failed and quote:
         label = {"contract": "Contract"}.get(kinds[0], kinds[0].capitalize()) if kinds else "Verify"
+        quote = quote.removeprefix(f"{label}:").strip()  # a stretch function's docstring opens "Stretch: …" itself
         report.sections.append((f"{unit.code} {label} line", f"“{quote}”"))
     report.kata = {
         "unit": unit.slug,

@@ -219,8 +219,10 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
                      and (not raised or (raised in t.reach() and (not raised.startswith(code + ".")
                                                                    or raised_in(t) == raised)))), None)
         if test is None and raised:  # but what that unit's failing function handed this code may be what it tripped on
+            # only a function the raising one calls itself hands it a value (answer_from gets nothing from cosine)
+            handed = set(find(raised.split(".")[0]).callees().get(raised, ()))
             near = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach
-                         and near_function(t) != raised.split(".")[1]), None)
+                         and near_function(t) != raised.split(".")[1] and t.calls[0] in handed), None)
             if near is not None:
                 function = near_function(near)
                 return Cause(f"{unit.code}'s own {near.name} fails too: if what your {unit.code} `{function}` handed "

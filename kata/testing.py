@@ -262,6 +262,8 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
     if hint:
         lines.append(f"Hint: {hint}")
-    if (kind := _numpy_kind(returned)):  # np.True_ reads like True: say what it is
-        lines.append(f"Note: {returned!r} is numpy's {type(returned).__name__}, not a Python {kind}.")
+    # np.True_ reads like True: say what it is, also as the first item of a pair (grade's (passed, reason))
+    numpyish = next((v for v in ([returned, *returned[:2]] if isinstance(returned, tuple) else [returned]) if _numpy_kind(v)), None)
+    if numpyish is not None:
+        lines.append(f"Note: {numpyish!r} is numpy's {type(numpyish).__name__}, not a Python {_numpy_kind(numpyish)}.")
     pytest.fail("\n".join(lines), pytrace=False)

@@ -888,6 +888,8 @@ def test_reranking_changed_the_top_3_and_the_answer_got_better():
     expect(not problems, call=call, returned=InWords("rows where " + "; ".join(problems)),
            expected="rows whose columns follow from what was measured",
            hint="changed and better are bools, True or False: not a str, however it prints" if typed else
+           "changed is True exactly when the two top 3s differ, order included (compare's docstring)"
+           if problems and ": changed is" in problems[0] else
            "'better' means the re-ranked answer is right and the cosine one is not; an answer is right when it cites the expected note (or says not found when there is none)")
     wins = [r["question"] for r in rows if r["changed"] and r["better"]]
     summary = [(r["question"], r["cosine_top3"], r["reranked_top3"], r["better"]) for r in rows]
@@ -963,7 +965,8 @@ def test_embedding_mismatch_fires_only_when_every_query_changed(changed, alarm):
     rows = [dict(ROWS[i % 5], changed=c) for i, c in enumerate(changed)]
     got = u07.embedding_mismatch(rows)
     expect(got is alarm, call=f"embedding_mismatch(rows with changed = {changed})", returned=got, expected=repr(alarm),
-           hint="alarm only when every row changed, and never for an empty table")
+           hint=f"the alarm is a bool, True or False, not a {type(got).__name__} that reads like one"
+           if type(got).__name__ not in ("bool", "bool_") else "alarm only when every row changed, and never for an empty table")
 
 
 # --- The contract, clause by clause, with the SDKs replaced by stand-ins (no API): tests/contracts/u07_production_rag.md

@@ -27,15 +27,26 @@ READY = [u for u in UNITS if u.ready]
 LIMIT = 6.0  # seconds a test, for the run that loops on purpose (short; long enough that a loaded machine is never the cause)
 
 
-def solutions_with(tmp_path: Path, unit, old: str, new: str) -> Path:
-    """A copy of solutions/ where `old` in `unit`'s file reads `new`."""
+def solutions_with(tmp_path: Path, unit, old: str, new: str, *more: tuple[str, str]) -> Path:
+    """A copy of solutions/ where `old` in `unit`'s file reads `new` (and each further (old, new) pair too)."""
     tree = tmp_path / "exercises"
     shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
     path = tree / f"{unit.slug}.py"
     text = path.read_text()
-    assert old in text, f"{unit.solution} no longer holds {old!r}: update this scenario"
-    path.write_text(text.replace(old, new))
+    for was, now in ((old, new), *more):
+        assert was in text, f"{unit.solution} no longer holds {was!r}: update this scenario"
+        text = text.replace(was, now)
+    path.write_text(text)
     return tree
+
+
+def results_by_name(unit, tree: Path) -> tuple[UnitResult, dict]:
+    """The unit run on `tree`, and its tests by name (parameters left out: the first of each)."""
+    result = runner.run([unit], str(tree), use_cache=False, time_limit=60).results[unit.slug]
+    by_name = {}
+    for test in result.tests:
+        by_name.setdefault(test.name.split("[")[0], test)
+    return result, by_name
 
 
 def _public_calls(source: str, code: str) -> dict[str, set[str]]:
@@ -537,11 +548,9 @@ def test_a_failure_is_no_echo_of_a_function_that_never_ran_in_it(tmp_path):
     cause, not an echo of read_reply (a blind learner was told to ignore it), though run_case, whose own test is
     read_reply's echo, did run in it. The tests where read_reply did run are still its echoes."""
     u10 = find(10)
-    tree = solutions_with(tmp_path, u10, '"tool": call.name if call else None', '"tool": None')
-    path = tree / f"{u10.slug}.py"
-    path.write_text(path.read_text().replace("except anthropic.APIStatusError as error:", "except Exception as error:"))
-    result = runner.run([u10], str(tree), use_cache=False, time_limit=60).results[u10.slug]
-    by_name = {t.name.split("[")[0]: t for t in result.tests}
+    tree = solutions_with(tmp_path, u10, '"tool": call.name if call else None', '"tool": None',
+                          ("except anthropic.APIStatusError as error:", "except Exception as error:"))
+    result, by_name = results_by_name(u10, tree)
     connection = by_name["test_run_eval_lets_a_connection_error_propagate"]
     assert connection.failing and connection.ran is not None and "U10.read_reply" not in connection.ran, connection
     assert result.echo_of(connection) is None, "read_reply never ran in it: no echo of read_reply"
@@ -555,11 +564,9 @@ def test_a_failure_of_memory_is_no_cause_of_another_tests_values(tmp_path):
     only: the gradients test fails on its own formula, not because forward takes memory, so it is shown as a
     cause (a blind learner was told it failed because forward did)."""
     u09 = find(9)
-    tree = solutions_with(tmp_path, u09, "return X @ W.T + scale * (X @ A.T) @ B.T", "return X @ (W + scale * B @ A).T")
-    path = tree / f"{u09.slug}.py"
-    path.write_text(path.read_text().replace("G = 2 * E / E.size", "G = 2 * E / E.shape[0]"))
-    result = runner.run([u09], str(tree), use_cache=False, time_limit=60).results[u09.slug]
-    by_name = {t.name.split("[")[0]: t for t in result.tests}
+    tree = solutions_with(tmp_path, u09, "return X @ W.T + scale * (X @ A.T) @ B.T", "return X @ (W + scale * B @ A).T",
+                          ("G = 2 * E / E.size", "G = 2 * E / E.shape[0]"))
+    result, by_name = results_by_name(u09, tree)
     memory, gradients = by_name["test_forward_never_forms_the_full_size_product"], by_name["test_the_gradients_agree_with_finite_differences"]
     assert memory.failing and memory.points.get("how") and gradients.failing, (memory, gradients)
     assert result.echo_of(gradients) is None, result.echo_of(gradients)
@@ -624,6 +631,20 @@ def test_a_green_unit_on_a_function_its_earlier_function_runs_says_so(tmp_path):
     assert result.status == "done"
     said = runner.cause_in_earlier_unit(result, str(tree))
     assert "U06 is green using U04's `cosine`" in said and "kata next 4" in said, said
+
+
+def test_a_value_the_test_cannot_read_is_said_in_words(tmp_path):
+    """U03's saving returning a str: the test's own arithmetic on it raises TypeError. The learner reads that the
+    test could not check what `saving` returned, and why most likely, never the test's source or a traceback (a
+    blind learner read tests/…:311 in a pytest traceback)."""
+    u03 = find(3)
+    tree = solutions_with(tmp_path, u03, "    return 1 - sum(after.values()) / sum(before.values())",
+                          "    return str(1 - sum(after.values()) / sum(before.values()))")
+    result, by_name = results_by_name(u03, tree)
+    tripped = [t for t in result.tests if t.failing and "could not check what your code returned" in t.message]
+    assert tripped, [t.message[:300] for t in result.tests if t.failing][:3]
+    message = tripped[0].message
+    assert "`saving`" in message and "tests/" not in message and "Traceback" not in message and "expect(" not in message, message
 
 
 def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
