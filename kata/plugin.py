@@ -310,10 +310,12 @@ def _raised_by_learner_code(item, error) -> str | None:
         testing.failed_clause[:] = [clause]
     said = getattr(error, "kata_message", str(error))
     hint = _handed_hint(*handed) if handed else _refused_hint(error)
+    own = testing.data_file[0] if testing.data_file and testing.data_file[0] in said else ""  # a line of their own data
+    why = (f"Your code refused a line of your own {own}: if that line is bad, fix it there; if it is good, the check "
+           f"that raised is wrong." if own else "A function under test returns its result: an exception it raises (and "
+           "does not catch) is never a pass. The line above is where it was raised.")
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
-                      *([f"| {line}"] if line else []),
-                      "A function under test returns its result: an exception it raises (and does not catch) is never "
-                      "a pass. The line above is where it was raised.", *([hint] if hint else [])])
+                      *([f"| {line}"] if line else []), why, *([hint] if hint else [])])
 
 
 def _refused_hint(error) -> str:
@@ -372,7 +374,13 @@ def _calling_clause(item, outer: str, inner: str) -> str:
     """The sentence of `outer`'s docstring ("U06.retrieve") that says how it uses `inner` ("U05.top_k"); "" when
     none names it."""
     name = inner.partition(".")[2]
-    return next((s for s in _sentences_of(item, outer) if re.search(rf"\b{re.escape(name)}\b", s)), "")
+    said = next((s for s in _sentences_of(item, outer) if re.search(rf"\b{re.escape(name)}\b", s)), "")
+    if len(said) > 200:  # a table of keys has no full stops: the docstring's own line that names it
+        code, _, function = outer.partition(".")
+        unit = next((u for u in UNITS if u.code == code), None)
+        doc = _docstring_in(item.config.kata_target.file_of(unit.slug), function) if unit else ""
+        said = next((line.strip() for line in doc.splitlines() if re.search(rf"\b{re.escape(name)}\b", line)), said)
+    return said
 
 
 def _teaching_message(item, error) -> tuple[str, str] | None:

@@ -278,11 +278,13 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
     shown = {key: got.get(key) for key in ("cited_notes", "flagged", "not_found")} if isinstance(got, dict) else got
     wanted = {"cited_notes": cited_notes, "flagged": flagged, "not_found": False}
     citations_right = isinstance(got, dict) and all(shown[key] == wanted[key] for key in ("cited_notes", "flagged"))
+    typed = citations_right and type(shown["not_found"]).__name__ not in ("bool", "bool_")
+    clause = '"not_found": True when the reply starts with NOT_FOUND' if typed else None  # its own clause, not the citations'
     expect(shown == wanted,
            call=f"answer(...) when the reply is {reply!r} and the chunks come from {[c['note'] for c in RETRIEVED]}",
-           returned=shown, expected=repr(wanted),
+           returned=shown, expected=repr(wanted), clause=clause,
            hint=f"not_found is a bool, True or False, not a {type(shown['not_found']).__name__} that reads like one"
-           if citations_right and type(shown["not_found"]).__name__ not in ("bool", "bool_") else
+           if typed else
            "the citations are right, but this reply answers: it is not found only when it STARTS with 'not found in "
                 "sources' (in any case), not when the words come later in an answer" if citations_right else
                 "read the citations out of the reply with your parse_citations, then map each cited chunk number back to its chunk's note")

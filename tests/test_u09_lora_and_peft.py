@@ -28,7 +28,8 @@ def gated(case):
     shaped = isinstance(got, tuple) and len(got) == 2
     expect(not shaped or type(got[0]) is int, call=call, returned=got,
            expected="(the gate's number, an int: 1, 2 or 3, and one line)",
-           hint=f"the gate's number is an int, not a {type(got[0]).__name__ if shaped else ''} that reads like one")
+           hint=f"the gate's number is an int, not a {type(got[0]).__name__ if shaped else ''} that reads like one",
+           clause="Returns a tuple (1, 2 or 3, str)")
     return got, call
 
 

@@ -647,6 +647,21 @@ def test_a_value_the_test_cannot_read_is_said_in_words(tmp_path):
     assert "`saving`" in message and "tests/" not in message and "Traceback" not in message and "expect(" not in message, message
 
 
+def test_a_bad_line_of_the_learners_own_eval_is_said_to_be_theirs(tmp_path):
+    """U10's own eval with "expected_refusal": "true" on a line: load_eval is right to raise, so the failure says a
+    line of their eval was refused, not that a function under test must not raise, and sends them to the file."""
+    u10 = find(10)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    own = tree / "u10_my_eval.jsonl"
+    own.write_text(own.read_text().replace('"expected_refusal": true', '"expected_refusal": "true"', 1))
+    result, _ = results_by_name(u10, tree)
+    refused = [t for t in result.tests if t.failing and "u10_my_eval.jsonl" in t.message]
+    assert refused and "refused a line of your own u10_my_eval.jsonl" in refused[0].message, \
+        [t.message[:300] for t in result.tests if t.failing][:2]
+    assert "never a pass" not in refused[0].message
+
+
 def test_a_cause_that_echoes_an_earlier_unit_tells_one_story():
     """retrieve fails because U05's top_k does, and two answer tests because retrieve does: one sentence says all
     three may be echoes of top_k, and the last line sends the learner to U05 (two stacked sentences once read as
