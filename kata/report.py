@@ -142,8 +142,9 @@ class UnitResult:
 
         `test` is an echo when another failing test called only functions that `test` depends on and that
         ran in it, and not the other way round: fix that function and `test` may well pass. A failure
-        about how a function computes (its memory: `expect(..., how=True)`) is no cause of another's values. The relation is a strict
-        order (what the cause depends on is strictly less), so every echo leads to a cause. A test that
+        about how a function computes (its memory: `expect(..., how=True)`) is no cause of another's
+        values. The relation is a strict order (what the cause depends on is strictly less), so every
+        echo leads to a cause. A test that
         reached the stub of a function it calls itself is a cause: writing a deeper function cannot make it pass.
         """
         if not test.failing or not test.calls or test.state == "timeout":  # a loop is a cause: shown and hinted first

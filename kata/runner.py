@@ -114,7 +114,7 @@ def _result_of(unit: Unit, impl_spec: str, quick: bool, extra: tuple[str, ...]) 
 
 
 def unfinished_uses(unit: Unit, impl_spec: str = "exercises", quick: bool = False,
-                    extra: tuple[str, ...] = ()) -> dict[str, UnitResult]:
+                    extra: tuple[str, ...] = ()) -> dict[str, tuple[UnitResult, list[str]]]:
     """The earlier units `unit` uses that are not done, run (or read from the cache), and among what it uses
     from each, the functions that fail a test of their own there (one that calls nothing else but what the
     function itself calls): {code: (result, [name, ...])}. A unit whose used functions all pass their own
@@ -190,7 +190,7 @@ def _green_on(unit: Unit, code: str, function: str, test, other: Unit) -> str:
             f"numbers here may not be the course's. `kata next {other.number}` shows why.")
 
 
-def near_function(test) -> str:
+def _called_first(test) -> str:
     """The function a failing test called first, unqualified ("top_k")."""
     return test.calls[0].split(".")[1]
 
@@ -222,9 +222,9 @@ def cause_in_earlier_unit(result: UnitResult, impl_spec: str = "exercises", quic
             # only a function the raising one calls itself hands it a value (answer_from gets nothing from cosine)
             handed = set(find(raised.split(".")[0]).callees().get(raised, ()))
             near = next((t for t in other.tests if t.failing and t.calls and set(t.calls) <= reach
-                         and near_function(t) != raised.split(".")[1] and t.calls[0] in handed), None)
+                         and _called_first(t) != raised.split(".")[1] and t.calls[0] in handed), None)
             if near is not None:
-                function = near_function(near)
+                function = _called_first(near)
                 return Cause(f"{unit.code}'s own {near.name} fails too: if what your {unit.code} `{function}` handed "
                              f"`{raised.split('.')[1]}` is what it tripped on, fix that first (`kata next {unit.number}`).",
                              maybe=(unit.code, function))

@@ -156,7 +156,7 @@ def test_vector_search_ranks_by_cosine_and_keeps_the_scores():
     ok = isinstance(got, list) and [p[0] for p in got] == [w[0] for w in want] and all(
         abs(p[1] - w[1]) < 1e-9 for p, w in zip(got, want))
     expect(ok, call="vector_search(index, [2.0, 1.0], 3)", returned=got,
-           expected=f"{[(i, round(s, 4)) for i, s in want]}: cosine, not dot product, highest first",
+           expected=f"{[(i, round(s, 4)) for i, s in want]}: the cosines, highest first",
            hint="pair each id with the cosine of its vector and the query's, rank highest first, keep k")
 
 

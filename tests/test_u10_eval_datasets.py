@@ -39,6 +39,7 @@ def graded(case, result):
     expect(isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
            and got[1].strip() and "\n" not in got[1],
            call=call, returned=got, expected="a tuple (passed: bool, reason: one line of text, not empty)",
+           clause="return (passed: bool, reason: str)",
            hint=f"passed is a bool, True or False, not a {type(got[0]).__name__} that reads like one"
            if isinstance(got, tuple) and len(got) == 2 and not isinstance(got[0], bool) else
            "return a pass/fail flag and a reason that says what was expected and what came back; show replies quoted (repr) so newlines stay on one line")
@@ -720,7 +721,7 @@ def test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call():
     want = {"text": "Let me check the weather.", "tool": "get_weather", "args": {"city": "Phoenix"}, "stop_reason": "tool_use",
             "usage": {"input_tokens": 40, "output_tokens": 9}}
     expect(got == want, call="read_reply(a Message: text, tool_use Phoenix, text, tool_use Tucson)", returned=got,
-           expected=repr(want), hint="the text is every text block's text, put together in order; the tool call is the first block of type 'tool_use'")
+           expected=repr(want), hint="the text is every text block's text, put together in order with nothing between them; the tool call is the first block of type 'tool_use'")
 
 
 @pytest.mark.contract

@@ -87,7 +87,9 @@ def check_result(result, call):
         if not isinstance(result["text"], str) or not (result["tool"] is None or isinstance(result["tool"], str)):
             problems.append('"text" a string and "tool" a string or None')
     expect(not problems, call=call, returned=result, expected="U10's result dict plus latency_ms: " + "; ".join(problems),
-           hint="build U10's dict from the reply, then add the latency recorded with it (a header, or Ollama's total_duration)")
+           hint="read the latency header's text as a number of milliseconds before you put it in the dict"
+           if isinstance(result, dict) and isinstance(result.get("latency_ms"), str) else
+           "build U10's dict from the reply, then add the latency recorded with it (a header, or Ollama's total_duration)")
 
 
 def claude_result(case, model, call):
