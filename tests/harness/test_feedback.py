@@ -40,6 +40,13 @@ def solutions_with(tmp_path: Path, unit, old: str, new: str, *more: tuple[str, s
     return tree
 
 
+def u04_with_cosine_a_stub() -> str:
+    """U04's reference with `cosine` put back to a stub (the reference's own kept as `_cosine`, which it calls)."""
+    return (ROOT / find(4).solution).read_text().replace("def cosine(", "def _cosine(").replace(
+        "\ndef _cosine(", "\ndef cosine(a, b):\n    raise NotImplementedError('U04 · cosine() is not written yet')"
+        "\n\n\ndef _cosine(", 1)
+
+
 def results_by_name(unit, tree: Path) -> tuple[UnitResult, dict]:
     """The unit run on `tree`, and its tests by name (parameters left out: the first of each)."""
     result = runner.run([unit], str(tree), use_cache=False, time_limit=60).results[unit.slug]
@@ -181,9 +188,7 @@ def test_an_earlier_unit_whose_used_function_passes_its_own_tests_is_not_named(t
     u04, u06 = find(4), find(6)
     tree = tmp_path / "exercises"
     shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
-    (tree / f"{u04.slug}.py").write_text((ROOT / u04.solution).read_text().replace(
-        "def cosine(", "def _cosine(").replace("\ndef _cosine(", "\ndef cosine(a, b):\n    raise NotImplementedError('U04 · "
-        "cosine() is not written yet')\n\n\ndef _cosine(", 1))
+    (tree / f"{u04.slug}.py").write_text(u04_with_cosine_a_stub())
     unfinished = runner.unfinished_uses(u06, str(tree))
     assert list(unfinished) == ["U05"] and unfinished["U05"][1] == ["top_k"], unfinished
 
@@ -535,9 +540,7 @@ def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
     cause = runner.cause_in_earlier_unit(result, str(tree))
     assert "U11 is green using U04's `embed`" in cause and "kata next 4" in cause, cause
     assert "U11 is green using U04's `embed`" in "\n".join(board.unit_lines(result, cause=cause))
-    (tree / f"{u04.slug}.py").write_text((ROOT / u04.solution).read_text().replace(  # cosine a stub: U11 never uses it
-        "def cosine(", "def _cosine(").replace("\ndef _cosine(", "\ndef cosine(a, b):\n    raise NotImplementedError('U04 · "
-        "cosine() is not written yet')\n\n\ndef _cosine(", 1))
+    (tree / f"{u04.slug}.py").write_text(u04_with_cosine_a_stub())  # U11 never uses cosine
     result = runner.run([u11], str(tree), use_cache=False, time_limit=60).results[u11.slug]
     assert result.status == "done" and runner.cause_in_earlier_unit(result, str(tree)) == ""
 
