@@ -390,20 +390,12 @@ _ENTITY_PATTERNS = {"clock": _CLOCK, "date": _DATE, "money": _AMOUNT, "count": _
                     "duration": _TIME, "age": _AGE}
 
 
-# The types whose answer is a measure (an amount, a quantity, a time span): it answers only by a word asked (v11)
-MEASURES = frozenset({"money", "quantity", "duration"})
-
-
 def _entity_near(kind: str, sentence: str, question: str, near: set[str], span: int = 4) -> bool:
-    """Whether an entity of `kind` in `sentence` stands within `span` words of one of the stems `near`
-    (a quantity may be an amount: "how much is set aside for…")."""
+    """Whether an entity of `kind` in `sentence` stands within `span` words of one of the stems `near`."""
     if kind in ("person", "name"):
         return _name_near(sentence, question, near, span)
     pattern = _ENTITY_PATTERNS.get(kind)
-    matches = list(pattern.finditer(sentence)) if pattern else []
-    if kind == "quantity":
-        matches += list(_AMOUNT.finditer(sentence))
-    for match in matches:
+    for match in pattern.finditer(sentence) if pattern else ():
         around = words(sentence[:match.start()])[-span:] + words(sentence[match.end():])[:span]
         if any(stem(w) in near for w in around):
             return True
@@ -700,13 +692,12 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # "Who is the purchasing lead…": a name must stand by the role ("Leo Fairbanks is our account
         # manager"), not be a bystander in the sentence
         why["entity"] = any(_name_near(sentences[j][1], question, {focus[-1]}, allowed=allowed) for j in picked)
-    if kind in MEASURES and why["entity"]:
-        # a measure answers when it is the measure of what was asked: by one of the question's own words
+    if kind == "money" and why["entity"]:
+        # an amount answers when it is the amount of what was asked: by one of the question's own words
         # (not its names) or a word close to one in meaning ("spend" for "cost"), "$79,000" by
-        # "scanners", not "$47,000" by "cradles" for "travel money saved"; v11: a quantity or a time span
-        # too, not "two new servers" for the warehouse's size nor "seven extra days" for how long one worked
+        # "scanners", not "$47,000" by "cradles" for "travel money saved"
         near = set(asked) | {s for t in asked for s, sim in soft.get(t, {}).items() if sim >= WORD_MATCH}
-        why["entity"] = any(_entity_near(kind, sentences[j][1], question, near, span=5) for j in picked)
+        why["entity"] = any(_entity_near("money", sentences[j][1], question, near, span=5) for j in picked)
     rate = re.search(r"\bper\s+([a-z]+)", question.lower())
     if rate and kind in ("money", "quantity", "count") and not re.search(
             rf"\b(?:per|each|every|a|an)\s+{re.escape(rate.group(1))}\b|\bapiece\b|\beach\b", text.lower()):
