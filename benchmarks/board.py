@@ -34,7 +34,7 @@ def seconds(command, env, runs: int) -> float:
 
 
 def board() -> None:
-    kata = [sys.executable, "-m", "kata.cli"]
+    kata = [sys.executable, "-m", "kata.commands.cli"]
     cold_times = []
     for _ in range(2):
         env = dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp(), KATA_DAEMON="0")  # a fresh process each: no warm kata
@@ -50,7 +50,7 @@ MEASURE = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], captu
 
 def peak_mb(tree: Path) -> float:
     """The largest resident set of `kata check 1` or any process it started (the worker's child)."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)],
+    out = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "kata.commands.cli", "check", "1", "--impl", str(tree)],
                          cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, KATA_CACHE_DIR=tempfile.mkdtemp(), KATA_DAEMON="0"))
     return int(out.stdout.split()[-1]) / 1024
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def grade(room: Path, out: Path, workers: int | None) -> float:
-    command = [sys.executable, "-m", "kata.cli", "grade", str(room), "--csv", str(out / "class.csv"),
+    command = [sys.executable, "-m", "kata.commands.cli", "grade", str(room), "--csv", str(out / "class.csv"),
                "--html", str(out / "class.html")] + (["--workers", str(workers)] if workers else [])
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, capture_output=True, check=True)

@@ -44,7 +44,7 @@ os.environ.setdefault("VOYAGE_API_KEY", "replay-needs-no-key")
 import numpy as np  # noqa: E402
 import vcr  # noqa: E402
 
-from kata import cassettes  # noqa: E402
+from kata.world import cassettes  # noqa: E402
 from kata.corpus import load_notes, load_questions  # noqa: E402
 from solutions import u11_distillation_and_quantization as u11  # noqa: E402
 from solutions.u04_embeddings import embed  # noqa: E402

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kata import runner  # noqa: E402
+from kata.running import runner  # noqa: E402
 from kata.units import ROOT, UNITS, find  # noqa: E402
 
 COLD_RUNS, WARM_RUNS = 3, 7
@@ -59,7 +59,7 @@ def main(refs: list[str]) -> None:
     for unit in units:
         for impl_spec in ("exercises", "solutions"):
             pytest_s = cold(sys.executable, "-m", "pytest", unit.test_file, "-q", "--impl", impl_spec)
-            check_s = cold(sys.executable, "-m", "kata.cli", "check", str(unit.number), "--impl", impl_spec)
+            check_s = cold(sys.executable, "-m", "kata.commands.cli", "check", str(unit.number), "--impl", impl_spec)
             warm_s = warm(unit, impl_spec)
             label = "stub" if impl_spec == "exercises" else "solution"
             print(f"{unit.code:<5} {label:<10} {pytest_s:>11.2f}s {check_s:>15.2f}s {warm_s:>11.3f}s "

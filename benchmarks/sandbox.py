@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kata import runner  # noqa: E402
+from kata.running import runner  # noqa: E402
 from kata.units import find  # noqa: E402
 
 RUNS = 9

@@ -30,7 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kata import impl, runner, testing, wall  # noqa: E402
+from kata.judge import testing, wall  # noqa: E402
+from kata.learner import impl  # noqa: E402
+from kata.running import runner  # noqa: E402
 from kata.units import find  # noqa: E402
 
 RUNS = 7
@@ -74,10 +76,15 @@ def per_unit(unit) -> tuple[float, float]:
     return statistics.median(times["1"]), statistics.median(times["0"])
 
 
+def layout(checkout: Path) -> tuple[str, str]:
+    """Where the CLI and the runner live in a checkout: kata/'s layers became folders after the wall (issue 23)."""
+    return ("kata.commands.cli", "kata.running") if (checkout / "kata" / "commands").is_dir() else ("kata.cli", "kata")
+
+
 WARM_RUNS = """
-import statistics, sys, time
+import importlib, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
-from kata import runner
+runner = importlib.import_module(sys.argv[3] + ".runner")
 from kata.units import find
 unit = find(sys.argv[2])
 runner.run([unit], "solutions", use_cache=False)  # prime the parent once
@@ -98,7 +105,7 @@ def warm_against(unit, before: Path) -> tuple[float, float]:
         for side, checkout in (("now", ROOT), ("before", before)):
             env = {**os.environ, "PYTHONPATH": str(checkout), "KATA_DAEMON": "0"}
             env.pop("KATA_WALL", None)
-            done = subprocess.run([sys.executable, "-c", WARM_RUNS, str(checkout), str(unit.number)], cwd=checkout,
+            done = subprocess.run([sys.executable, "-c", WARM_RUNS, str(checkout), str(unit.number), layout(checkout)[1]], cwd=checkout,
                                   env=env, capture_output=True, text=True, check=True)
             times[side].append(float(done.stdout.split()[-1]))
     return statistics.median(times["now"]), statistics.median(times["before"])
@@ -116,7 +123,8 @@ def check_after_edit(unit, before: Path) -> tuple[float, float]:
                 unit_file.write_text(unit_file.read_text() + f"\n# edit {run}\n")  # a real change: no cached result
                 env = {**os.environ, "PYTHONPATH": str(checkout), "KATA_CACHE_DIR": str(Path(scratch) / f"cache-{side}")}
                 started = time.perf_counter()
-                done = subprocess.run([sys.executable, "-m", "kata.cli", "check", str(unit.number), "--impl", str(trees[side])],
+                done = subprocess.run([sys.executable, "-m", layout(checkout)[0], "check", str(unit.number), "--impl",
+                                       str(trees[side])],
                                       cwd=checkout, env=env, capture_output=True, text=True)
                 times[side].append(time.perf_counter() - started)
                 assert "is done" in done.stdout, (side, done.stdout[-600:], done.stderr[-600:])

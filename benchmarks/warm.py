@@ -1,4 +1,4 @@
-"""The warm kata (kata/daemon.py): edit, then `kata check N`, against a fresh interpreter's imports.
+"""The warm kata (kata/running/daemon.py): edit, then `kata check N`, against a fresh interpreter's imports.
 
     uv run python benchmarks/warm.py [ROUNDS]
 
@@ -17,7 +17,7 @@ warm, each round times, in this order:
 Then `kata check 1` with nothing changed (from the cache), through the daemon and with KATA_DAEMON=0:
 what the daemon's round trip costs on its own.
 
-Every command is a fresh `python -m kata.cli` process, as the learner's are. Targets: the median
+Every command is a fresh `python -m kata.commands.cli` process, as the learner's are. Targets: the median
 check after an edit and the median board after an edit, each at most 0.25x the baseline's median.
 """
 
@@ -68,7 +68,7 @@ def wait_for_daemon(tree: Path) -> float:
 
 def main(rounds: int) -> None:
     compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=2, workers=0)  # the baseline's bytecode, compiled
-    kata = [sys.executable, "-m", "kata.cli"]
+    kata = [sys.executable, "-m", "kata.commands.cli"]
     baseline = [sys.executable, "-c", "import anthropic, voyageai, numpy, pytest"]
     with tempfile.TemporaryDirectory(prefix="kata-warm-") as tmp:
         tree = Path(tmp) / "checkout"

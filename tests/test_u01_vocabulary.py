@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kata.testing import expect, load_unit
+from kata.judge.testing import expect, load_unit
 
 u01 = load_unit("u01_vocabulary")
 

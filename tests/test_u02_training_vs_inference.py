@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kata.testing import expect, load_unit
+from kata.judge.testing import expect, load_unit
 
 u02 = load_unit("u02_training_vs_inference")
 

@@ -9,7 +9,7 @@ from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
-from kata.testing import Did, InWords, Raised, did, expect, load_unit, raised
+from kata.judge.testing import Did, InWords, Raised, did, expect, load_unit, raised
 
 u03 = load_unit("u03_tokens_and_attention")
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 import voyageai
 
 from kata.models import CLOSE_PAIR_AT_LEAST, EMBEDDING_MODEL, FAR_PAIR_AT_MOST
-from kata.spy import never_called, spy
-from kata import testing
-from kata.testing import Did, Sent, expect, load_unit
+from kata.judge.spy import never_called, spy
+from kata.judge import testing
+from kata.judge.testing import Did, Sent, expect, load_unit
 
 u04 = load_unit("u04_embeddings")
 

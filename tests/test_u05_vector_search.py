@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import voyageai
 
 from kata.corpus import load_notes
-from kata.spy import never_called, spy
-from kata.testing import InWords, Sent, expect, load_unit
+from kata.judge.spy import never_called, spy
+from kata.judge.testing import InWords, Sent, expect, load_unit
 
 u05 = load_unit("u05_vector_search")
 

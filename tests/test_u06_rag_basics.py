@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from kata.corpus import load_notes
 from kata.models import CLAUDE
-from kata.spy import never_called
-from kata.testing import Did, InWords, Raised, expect, load_unit, raised
+from kata.judge.spy import never_called
+from kata.judge.testing import Did, InWords, Raised, expect, load_unit, raised
 
 u06 = load_unit("u06_rag_basics")
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from kata.corpus import load_notes
 from kata.models import RERANK_MODEL
-from kata.spy import spy
-from kata.testing import Did, InWords, did, expect, load_unit
+from kata.judge.spy import spy
+from kata.judge.testing import Did, InWords, did, expect, load_unit
 
 u07 = load_unit("u07_production_rag")
 u04 = load_unit("u04_embeddings")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.testing import expect, load_unit
+from kata.judge.testing import expect, load_unit
 
 u08 = load_unit("u08_fine_tuning_intuition")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kata.testing import Did, InWords, expect, global_numpy_random, load_unit, peak_memory
+from kata.judge.testing import Did, InWords, expect, global_numpy_random, load_unit, peak_memory
 
 u09 = load_unit("u09_lora_and_peft")
 

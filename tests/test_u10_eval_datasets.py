@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from kata.cassettes import documented_form
-from kata.testing import InWords, Raised, did, expect, load_unit, raised, reads_data_file
+from kata.world.cassettes import documented_form
+from kata.judge.testing import InWords, Raised, did, expect, load_unit, raised, reads_data_file
 from kata.units import ROOT
 
 u10 = load_unit("u10_eval_datasets")

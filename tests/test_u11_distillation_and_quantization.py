@@ -17,7 +17,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.testing import Did, InWords, expect, load_unit, raised, slowed, unit_globals
+from kata.judge.testing import Did, InWords, expect, load_unit, raised, slowed, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.testing import expect, load_unit
+from kata.judge.testing import expect, load_unit
 
 u12 = load_unit("u12_right_tool")
 u01 = load_unit("u01_vocabulary")

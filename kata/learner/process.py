@@ -3,7 +3,7 @@
 It is forked from a *zygote* that the judge starts before any test module is imported, so the
 learner's memory holds the SDKs and the kata's loader, never a test, an expected value or a cassette.
 Where Linux allows it the zygote moves into mount and network namespaces of its own (inside the
-worker's sandbox, kata/sandbox.py): the learner sees no `tests/` and no `cassettes/`, and has no
+worker's sandbox, kata/learner/sandbox.py): the learner sees no `tests/` and no `cassettes/`, and has no
 network at all; its HTTP goes to the judge over the channel (kata/learner/wire.py).
 
 What it answers, each a message on the channel: `get` (a unit's name: a value, or a handle for a
@@ -36,7 +36,7 @@ import tracemalloc
 import types
 from pathlib import Path
 
-from kata import impl, sandbox
+from kata.learner import impl, sandbox
 from kata.learner import wire
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, widen
 from kata.learner.values import TAG, CannotCross, Codec, course_class
@@ -184,7 +184,7 @@ class _Printed(io.TextIOBase):
     report see it under the test that made it. Up to PRINT_LIMIT characters a call cross whole. More is cut as
     it is written (a 10 MB print is never kept, nor sent): what crosses then is a note naming how much was
     printed, its first SHOWN_HEAD and its last SHOWN_TAIL characters, within the 1,000 characters of a test's
-    output the report keeps (kata/worker.py's OUTPUT_LIMIT), so the total the learner reads is the true one."""
+    output the report keeps (kata/running/worker.py's OUTPUT_LIMIT), so the total the learner reads is the true one."""
 
     PRINT_LIMIT = 200_000
     SHOWN_HEAD, SHOWN_TAIL = 600, 200
@@ -255,7 +255,7 @@ class _Server:
 
     def answer(self, message: dict) -> dict:
         """The answer to one of the judge's questions; a call's answer also says which units' functions ran in it
-        (kata/impl.py notes them), for the echo rule."""
+        (kata/learner/impl.py notes them), for the echo rule."""
         if message.get("forget"):  # the judge keeps none of its look-ups now
             self.kept = {}
         outermost = self.depth == 0  # a call the judge makes while answering the learner's callback is part of this one

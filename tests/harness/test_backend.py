@@ -1,6 +1,6 @@
 """The reference backend (kata/backend/), checked through the real SDKs on a loopback server.
 
-It runs in the default install (a numpy encoder: no torch). kata/plugin.py turns on
+It runs in the default install (a numpy encoder: no torch). kata/judge/plugin.py turns on
 pytest-recording's --block-network for every test, which blocks loopback too; the block_network mark
 below lets these tests reach 127.0.0.1 only.
 """

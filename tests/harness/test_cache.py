@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import cache, runner
+from kata.running import cache, runner
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness
@@ -21,7 +21,7 @@ U01, U07 = find(1), find(7)
 def world(tmp_path, monkeypatch):
     """A miniature repository (the files a key reads) and a learner tree, with the cache pointed at it."""
     root = tmp_path / "repo"
-    for name in ("kata/plugin.py", "conftest.py", "pyproject.toml", "uv.lock", f"{U01.test_file}", f"{U07.test_file}",
+    for name in ("kata/judge/plugin.py", "conftest.py", "pyproject.toml", "uv.lock", f"{U01.test_file}", f"{U07.test_file}",
                  f"cassettes/{U07.slug}/a.yaml", "sample-corpus/note01.txt", "models/m/weights.npy", "evals/e.jsonl"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(f"{name} v1\n")
@@ -50,7 +50,7 @@ CHANGES = {
     "a data file of the tree": lambda root, tree, site: (tree / "u10_my_eval.jsonl").write_text("{}\n"),
     "its tests": lambda root, tree, site: (root / U07.test_file).write_text("changed\n"),
     "its cassettes": lambda root, tree, site: (root / f"cassettes/{U07.slug}/a.yaml").write_text("changed\n"),
-    "the kata itself": lambda root, tree, site: (root / "kata/plugin.py").write_text("changed\n"),
+    "the kata itself": lambda root, tree, site: (root / "kata/judge/plugin.py").write_text("changed\n"),
     "the lock file": lambda root, tree, site: (root / "uv.lock").write_text("changed\n"),
     "the corpus": lambda root, tree, site: (root / "sample-corpus/note01.txt").write_text("changed\n"),
     "a model": lambda root, tree, site: (root / "models/m/weights.npy").write_text("changed\n"),

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 import yaml
 
-from kata.cassettes import CASSETTES
+from kata.world.cassettes import CASSETTES
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness
@@ -125,7 +125,7 @@ def run_probe(tmp_path, model="voyage-3", prompt="QUESTION: who?\nAnswer briefly
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{name}.yaml").write_text(cassette)
     (tmp_path / "test_probe.py").write_text(f"MODEL = {model!r}\nPROMPT = {prompt!r}\n" + PROBE)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "test_probe.py", "-p", "kata.plugin", "-p", "no:cacheprovider",
+    proc = subprocess.run([sys.executable, "-m", "pytest", "test_probe.py", "-p", "kata.judge.plugin", "-p", "no:cacheprovider",
                            "--rootdir", str(tmp_path), "-q", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     return proc.stdout + proc.stderr
 
@@ -163,8 +163,8 @@ from hypothesis import given, strategies as st  # noqa: E402
 from vcr.errors import CannotOverwriteExistingCassetteException  # noqa: E402
 from vcr.request import Request  # noqa: E402
 
-from kata import cassettes  # noqa: E402
-from kata.bodydiff import body_differences  # noqa: E402
+from kata.world import cassettes  # noqa: E402
+from kata.world.bodydiff import body_differences  # noqa: E402
 
 # Text that stresses line endings and whitespace: the differences learners' prompts really have.
 texts = st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\u2028é"), max_size=12) | st.text(max_size=30)
@@ -326,7 +326,7 @@ def test_many_differences_are_counted_not_all_shown():
 
 def test_a_string_and_one_text_block_are_the_same_request():
     """The Messages API documents `system` and `content` as a string or a list of text blocks: equal requests."""
-    from kata.cassettes import documented_form
+    from kata.world.cassettes import documented_form
 
     plain = {"model": "m", "max_tokens": 5, "system": "Be brief.", "messages": [{"role": "user", "content": "Hi"}]}
     blocks = {"model": "m", "max_tokens": 5, "system": [{"type": "text", "text": "Be brief."}],

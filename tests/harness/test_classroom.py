@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kata import classroom, cli, keeper, worker
+from kata.commands import classroom, cli
+from kata.running import keeper, worker
 from kata.units import ROOT, UNITS, find
 
 pytestmark = pytest.mark.harness
@@ -132,7 +133,7 @@ def klass(tmp_path_factory):
     # An edited test file in the learner's copy: every U01 test there passes, and the stub is graded all the same.
     fay = _repo_copy(room / "fay", ROOT / "exercises")
     (fay / U01.test_file).write_text("def test_everything_passes():\n    assert True\n")
-    (fay / "kata" / "report.py").write_text((fay / "kata" / "report.py").read_text() + "\n# a learner was here\n")
+    (fay / "kata" / "judge" / "report.py").write_text((fay / "kata" / "judge" / "report.py").read_text() + "\n# a learner was here\n")
     # Fake report files, everywhere a learner might hope the grader reads one.
     gus = _repo_copy(room / "gus", ROOT / "exercises")
     fake = {"units": [{"unit": u.code, "slug": u.slug, "status": "done", "verify_passed": 9, "verify_total": 9}
@@ -177,7 +178,7 @@ def test_the_csv_has_one_row_per_learner_and_one_column_per_unit(klass):
 
 def test_an_edited_test_file_in_a_learners_copy_is_ignored_and_flagged(klass):
     flags = klass["rows"]["fay"]["flags"]
-    assert f"{U01.test_file} (changed)" in flags and "kata/report.py (changed)" in flags
+    assert f"{U01.test_file} (changed)" in flags and "kata/judge/report.py (changed)" in flags
     assert klass["rows"]["fay"]["U01 status"] == "not started"  # the instructor's tests ran
     assert "differs" not in klass["rows"]["cy"]["flags"]  # an unedited copy is not flagged as edited
 

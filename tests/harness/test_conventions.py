@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kata import reach
+from kata.judge import reach
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness
@@ -41,7 +41,7 @@ def _docstrings(path):
 
 def _functions_called(unit):
     """For each test of the unit, the unit's functions it calls: `u05.top_k` in its body or in a helper it uses
-    (kata/reach.py, which the run also reads to keep running the tests an endless loop cannot meet)."""
+    (kata/judge/reach.py, which the run also reads to keep running the tests an endless loop cannot meet)."""
     functions = set(_function_docstrings(ROOT / unit.solution))
     return {node.name: {name.partition(".")[2] for name in reach.called(ROOT / unit.test_file, node.name)
                         if name.startswith(f"{unit.code}.") and name.partition(".")[2] in functions}
@@ -302,7 +302,8 @@ def test_the_readme_stays_a_page():
                                         "not the learner's into docs/ (teaching.md, offline.md, maintaining.md, learning.md)")
 
 
-# --- one direction per layer (issue 23): the table is kata/layers.py; imports inside functions count too
+# --- one direction per layer (issue 23): a layer is a folder of kata/, top to bottom in kata/layers.py; imports
+# inside functions count too
 
 def _kata_modules() -> dict[str, object]:
     """Every module of kata/ by its dotted name (a package by its own name, its __init__.py)."""
@@ -338,33 +339,37 @@ def _kata_imports(modules) -> dict[str, dict[str, int]]:
     return graph
 
 
-def _layer_of() -> dict[str, int]:
-    from kata.layers import LAYERS
+def _layer_of(modules) -> dict[str, int]:
+    from kata.layers import LAYERS, layer_of
 
-    return {module: depth for depth, members in enumerate(LAYERS.values()) for module in members}
+    names = list(LAYERS)
+    return {module: names.index(layer_of(module)) for module in modules}
 
 
 def _where(modules, importer, line) -> str:
     return f"{modules[importer].relative_to(ROOT)}:{line}"
 
 
-def test_every_module_of_kata_has_a_layer():
+def test_every_package_of_kata_is_a_layer():
+    """The layout shows the layers: each folder of kata/ is one layer of kata/layers.py, and each layer a folder."""
     from kata.layers import LAYERS
 
-    modules, listed = _kata_modules(), [m for members in LAYERS.values() for m in members]
-    missing = [f"{modules[m].relative_to(ROOT)} ({m}) is in no layer: add it to the layer of kata/layers.py it belongs "
-               f"to (a module imports its own layer and those below)" for m in modules if m not in listed]
-    stale = [f"kata/layers.py lists {m}, which is no module of kata/: remove it (or fix its name)" for m in listed
-             if m not in modules]
-    twice = [f"kata/layers.py lists {m} more than once: keep it in one layer" for m in set(listed) if listed.count(m) > 1]
-    assert not (missing + stale + twice), "\n".join(missing + stale + twice)
+    packages = {name for name, path in _kata_modules().items() if path.name == "__init__.py"}
+    layers = set(LAYERS.values())
+    unknown = [f"kata/{p.removeprefix('kata.').replace('.', '/')}/ is no layer of kata/layers.py: move its modules into "
+               f"the folder of the layer they belong to, or add the layer to LAYERS in its place, top to bottom"
+               for p in sorted(packages - layers)]
+    missing = [f"kata/layers.py names {p} for a layer, but there is no such package: create it or fix the name"
+               for p in sorted(layers - packages)]
+    assert not (unknown + missing), "\n".join(unknown + missing)
 
 
 def test_no_module_imports_a_layer_above_its_own():
     """commands -> runner -> judge -> learner -> offline world -> reference backend -> course data, one way."""
     from kata.layers import LAYERS
 
-    names, layer, modules = list(LAYERS), _layer_of(), _kata_modules()
+    names, modules = list(LAYERS), _kata_modules()
+    layer = _layer_of(modules)
     upward = [f"{_where(modules, importer, line)}: {importer} ({names[layer[importer]]}) imports {imported} "
               f"({names[layer[imported]]}), a layer above its own: hand it what it needs from above (a parameter, "
               f"a registration made by the caller, a \"module:function\" name in the job) or move the code down"

@@ -1,6 +1,6 @@
-"""The warm kata (kata/daemon.py): one daemon per checkout, never a stale, wrong or hung answer.
+"""The warm kata (kata/running/daemon.py): one daemon per checkout, never a stale, wrong or hung answer.
 
-Each test runs `kata` commands as a learner does (fresh `python -m kata.cli` processes) in a temporary
+Each test runs `kata` commands as a learner does (fresh `python -m kata.commands.cli` processes) in a temporary
 copy of this checkout, so the daemon under test has a `.kata/` of its own and the checkout's own daemon
 (if any) is never touched. Answers through the daemon are compared with the same command's answer
 with KATA_DAEMON=0 (today's path).
@@ -50,7 +50,7 @@ def checkout(tmp_path_factory):
 
 
 def kata(root: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kata.cli", *args], cwd=root, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "kata.commands.cli", *args], cwd=root, capture_output=True, text=True,
                           env=env or _env(), timeout=timeout)
 
 
@@ -175,7 +175,7 @@ def test_a_socket_owned_by_someone_else_is_never_used(checkout):
 
 def test_a_change_of_the_kata_or_its_environment_restarts_it(checkout):
     pid = warm(checkout)
-    source = checkout / "kata" / "board.py"
+    source = checkout / "kata" / "commands" / "board.py"
     source.write_text(source.read_text().replace("Progress:", "Progress so far:"))
     board = kata(checkout)
     assert "Progress so far:" in board.stdout, "a daemon must never answer with the kata's old code"
@@ -219,7 +219,7 @@ def mechanisms_named(text):
 
 
 def test_the_learner_never_reaches_the_socket_and_ctrl_c_stops_at_once(checkout, tmp_path):
-    from kata import sandbox
+    from kata.learner import sandbox
 
     tree = tmp_path / "mine"
     shutil.copytree(checkout / "exercises", tree)
@@ -235,7 +235,7 @@ def test_the_learner_never_reaches_the_socket_and_ctrl_c_stops_at_once(checkout,
     mine.write_text(mine.read_text().replace("LOOP = False", "LOOP = True"))
     # Ctrl-C as a terminal gives it: SIGINT at its default, whatever this process left it at (an ignored SIGINT is
     # inherited, and Python then never raises KeyboardInterrupt: CI's verify ran this client that way, twice)
-    client = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=checkout,
+    client = subprocess.Popen([sys.executable, "-m", "kata.commands.cli", "check", "1", "--impl", str(tree)], cwd=checkout,
                               env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4)  # the test that loops has started
@@ -275,7 +275,7 @@ def test_kata_stop_stops_it(checkout):
     assert gone(pid) and not (checkout / ".kata" / "daemon.sock").exists()
     again = kata(checkout, "stop")
     assert again.returncode == 0 and "not running" in again.stdout
-    client = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1"], cwd=checkout, env=_env(),
+    client = subprocess.Popen([sys.executable, "-m", "kata.commands.cli", "check", "1"], cwd=checkout, env=_env(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # starts one, runs as today
     lock, deadline = checkout / ".kata" / "daemon.lock", time.monotonic() + 60
     while (lock.read_text().strip() if lock.exists() else "") in ("", str(pid)) and time.monotonic() < deadline:

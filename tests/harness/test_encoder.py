@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from kata.backend import embedder
-from kata.cassettes import CASSETTES
+from kata.world.cassettes import CASSETTES
 
 pytestmark = pytest.mark.harness
 

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from kata import board, cli, runner, stubs
-from kata import report
-from kata.child import raised_in_of
-from kata.report import NOT_RUN, UnitResult
+from kata.commands import board, cli
+from kata.running import runner
+from kata import stubs
+from kata.judge import report
+from kata.judge.child import raised_in_of
+from kata.judge.report import NOT_RUN, UnitResult
 from kata.units import ROOT, UNITS, find
 
 pytestmark = pytest.mark.harness
@@ -274,7 +276,7 @@ def test_a_unit_turning_green_says_what_the_learners_own_results_mean(tmp_path):
     with open(tree / f"{u02.slug}.py", "a") as file:  # the learner's own sheet: one Inference row more than the reference's
         file.write("\n\n_reference_sheet = my_stack\n\n\ndef my_stack():\n"
                    "    return [*_reference_sheet(), Row('Summarise the weekly status notes', INFERENCE)]\n")
-    runner.lessons_with("kata.lessons:compute")  # as the commands do (kata/cli.py): the runner never names a command
+    runner.lessons_with("kata.commands.lessons:compute")  # as the commands do (kata/commands/cli.py): the runner never names a command
     results = runner.run([u01, u02, u04], str(tree), use_cache=False).results
     assert results[u02.slug].status == results[u04.slug].status == "done"
     reference_rows = sum(r.column == "inference" for r in runner_free_sheet())
@@ -289,16 +291,18 @@ def test_a_unit_turning_green_says_what_the_learners_own_results_mean(tmp_path):
 
 
 def test_a_lone_units_lesson_runs_beside_its_tests_and_is_kept_only_when_green(tmp_path, monkeypatch):
-    """`kata check N`: the unit's lesson is computed in a second child while its tests run (kata/worker.py's
+    """`kata check N`: the unit's lesson is computed in a second child while its tests run (kata/running/worker.py's
     _lessons_beside), the same lines as a lesson computed after them; a unit that is not green has none, and
     the lessons child still running when its tests end is stopped, not waited for."""
-    from kata import lessons, sandbox, worker
+    from kata.commands import lessons
+    from kata.learner import sandbox
+    from kata.running import worker
 
     if sandbox.refusal(ROOT):
         pytest.skip("the lesson follows the tests here (no sandbox): test_a_unit_turning_green_... covers it")
     monkeypatch.setattr(worker, "_a_core_idles", lambda: True)  # whatever the machine's load now
     u04 = find(4)
-    runner.lessons_with("kata.lessons:compute")
+    runner.lessons_with("kata.commands.lessons:compute")
     tree = tmp_path / "exercises"
     shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
     beside = runner.run([u04], str(tree), use_cache=False).results[u04.slug]
@@ -326,9 +330,9 @@ def runner_free_sheet():
 
 @pytest.mark.parametrize("unit", READY, ids=lambda u: u.slug)
 def test_every_unit_has_a_lesson(unit):
-    from kata import lessons
+    from kata.commands import lessons
 
-    assert unit.slug in lessons.LESSONS, f"{unit.code} has no lesson in kata/lessons.py: write 3 to 5 lines from the learner's results"
+    assert unit.slug in lessons.LESSONS, f"{unit.code} has no lesson in kata/commands/lessons.py: write 3 to 5 lines from the learner's results"
 
 
 def test_a_failure_that_echoes_an_earlier_units_function_says_so(tmp_path):
@@ -406,7 +410,7 @@ def test_a_failure_no_rung_is_about_gets_words_only():
 def test_an_exception_the_learners_code_raises_is_said_in_words_without_the_kata_or_the_tests_frames(tmp_path):
     """A KeyError raised in the learner's function: the failure names it as the learner's code said it ('cost', not
     "'cost'"), the learner's call chain and their own line; no frame of the tests or of the kata (two blind learners
-    met a raw traceback through kata/wall.py and the test file)."""
+    met a raw traceback through kata/judge/wall.py and the test file)."""
     u01 = find(1)
     tree = solutions_with(tmp_path, u01, "    found = set()\n", '    usage = {"input": 1}\n    found = usage["cost"]\n')
     result = runner.run([u01], str(tree), use_cache=False, time_limit=60).results[u01.slug]  # cold and alone: imports
@@ -496,7 +500,7 @@ def test_a_call_chain_skips_comprehension_frames():
     """`model_row` (file:146) → `<genexpr>` (file:146) reads as two calls; the comprehension is a line of model_row."""
     from types import SimpleNamespace
 
-    from kata.child import learner_frame
+    from kata.judge.child import learner_frame
 
     path = ROOT / "exercises" / "u11_distillation_and_quantization.py"
     frames = [SimpleNamespace(filename=str(path), name=name, lineno=146) for name in ("model_row", "<genexpr>")]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from kata import cli, copies, worker
+from kata.commands import cli, copies
+from kata.running import worker
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness
@@ -224,7 +225,7 @@ def test_a_fork_bomb_stops_at_the_process_limit_and_ends_only_its_own_row(hostil
     in the sandbox, keeps it from leaving), never the machine's pid_max; its row is broken, the class goes on,
     and test_no_process_outlives_the_grading finds none of its `sleep`s left."""
     _sandboxed(hostile, "forks_without_end")
-    from kata import sandbox
+    from kata.learner import sandbox
 
     probe = sandbox.PIDS_CGROUP / f"kata-probe-{os.getpid()}"
     try:  # the grader's own rights to a pids cgroup: without them, only the PID namespace and the time limit hold
@@ -250,7 +251,7 @@ def test_nothing_is_written_outside_a_tree(hostile):
 
 
 def test_the_class_was_graded_in_a_sandbox_here(hostile):
-    """This machine and CI have user namespaces: there the sandbox must hold (kata/sandbox.py)."""
+    """This machine and CI have user namespaces: there the sandbox must hold (kata/learner/sandbox.py)."""
     if not Path("/proc/self/ns/user").exists():
         pytest.skip("no user namespaces on this system")
     assert not [name for name, row in hostile["rows"].items() if "not sandboxed" in row["flags"]]

@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from kata import cli, reach, runner, stubs, worker
-from kata.report import NOT_RUN
+from kata.commands import cli
+from kata.judge import reach
+from kata.running import runner, worker
+from kata import stubs
+from kata.judge.report import NOT_RUN
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness
@@ -63,7 +66,7 @@ def test_logging_and_a_stub_behind_a_print_are_reported_in_words(tmp_path):
     (tree / f"{U01.slug}.py").write_text(stub.replace(
         "    raise NotImplementedError", "    import logging; logging.warning('looking at %s', text)\n    print('debugging', 42)\n"
         "    raise NotImplementedError", 1))
-    proc = subprocess.run([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "kata.commands.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr, proc.stderr
     assert "is not written yet" in proc.stdout and "| debugging 42" in proc.stdout and "looking at" in proc.stdout
@@ -84,7 +87,7 @@ def test_an_endless_loop_times_out_naming_the_test_and_the_function(tmp_path):
     assert result.status == "timed out"
     stopped = next(t for t in result.tests if t.state == "timeout")
     assert "mechanisms_named" in stopped.message and f"{U01.slug}.py:" in stopped.message
-    # The tests that run the loop again are not run; the others do run (kata/reach.py reads what each one calls).
+    # The tests that run the loop again are not run; the others do run (kata/judge/reach.py reads what each one calls).
     looping = [t for t in result.tests if "U01.mechanisms_named" in reach.reaches(ROOT / U01.test_file, t.name.split("[")[0])]
     assert all(t.state in ("timeout", NOT_RUN) for t in looping if t is not stopped)
     assert any(t.state != NOT_RUN for t in result.tests if t not in looping), "a test that never calls the loop ran"
@@ -93,7 +96,7 @@ def test_an_endless_loop_times_out_naming_the_test_and_the_function(tmp_path):
 def test_a_loop_that_swallows_the_stop_is_killed_and_reported(tmp_path):
     tree = tree_where_u01_first(tmp_path, "while True:\n    try:\n        sum(range(1000))\n    except BaseException:\n        pass")
     result, _ = run_u01(tree, LIMIT)
-    # The stop lands in the judge's process, not in the loop (kata/wall.py): the learner's process is killed.
+    # The stop lands in the judge's process, not in the loop (kata/judge/wall.py): the learner's process is killed.
     stopped = next(t for t in result.tests if t.state == "timeout")
     assert result.status == "timed out" and "mechanisms_named" in stopped.message
 
@@ -122,7 +125,7 @@ def test_sys_exit_in_a_function_fails_that_test_and_the_rest_still_run(tmp_path)
 def test_a_process_that_dies_is_crashed_never_passed(tmp_path, how):
     result, _ = run_u01(tree_where_u01_first(tmp_path, how))
     assert result.status == "crashed" and "A crash is never a pass" in result.ended
-    # The learner's process ended, not the judge's (kata/wall.py): each call that ended it is a crash, named
+    # The learner's process ended, not the judge's (kata/judge/wall.py): each call that ended it is a crash, named
     # by how it ended, and the next call starts a new process.
     crashed = [t for t in result.tests if t.state == "crashed"]
     assert crashed and all(("exited with code 0" if "exit" in how else "SIGSEGV") in t.message for t in crashed)
@@ -170,7 +173,7 @@ def test_ctrl_c_stops_cleanly_while_learner_code_loops(tmp_path):
     # Its own text: the endless-loop test's result for "while True: pass" may be in the cache, and a
     # cached verdict comes back before any Ctrl-C could be pressed.
     tree = tree_where_u01_first(tmp_path, "while True:\n    pass  # until Ctrl-C")
-    proc = subprocess.Popen([sys.executable, "-m", "kata.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "kata.commands.cli", "check", "1", "--impl", str(tree)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=_as_from_a_terminal)
     _wait_for_a_child(proc.pid)

@@ -13,8 +13,9 @@ import sys
 
 import pytest
 
-from kata import cli, stubs
-from kata import report
+from kata.commands import cli
+from kata import stubs
+from kata.judge import report
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness
@@ -24,7 +25,7 @@ FIRST, LAST = READY[0], READY[-1]
 
 
 def kata(*args: str, check: bool = False) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kata.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "kata.commands.cli", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=600, check=check)
 
 
@@ -164,7 +165,7 @@ def test_an_unknown_unit_or_impl_is_a_clear_error():
 def test_watch_runs_the_unit_once_and_shows_its_next_step():
     env = dict(os.environ, KATA_WATCH_ONCE="1")  # one cycle, then stop (the loop itself waits for a save)
     for mode in ([], ["--manual"]):
-        proc = subprocess.run([sys.executable, "-m", "kata.cli", "watch", str(FIRST.number), *mode], cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-m", "kata.commands.cli", "watch", str(FIRST.number), *mode], cwd=ROOT,
                               capture_output=True, text=True, timeout=600, env=env, stdin=subprocess.DEVNULL)
         assert proc.returncode == 0, proc.stderr
         assert f"{FIRST.code} · {FIRST.title}" in proc.stdout and "watching exercises/" in proc.stdout

@@ -2,7 +2,7 @@
 stands in for the vendors on loopback, as ANTHROPIC_BASE_URL, KATA_VOYAGE_BASE_URL and OLLAMA_HOST let a
 learner point the kata anywhere; a tiny stub stands in for a vendor that refuses (401, 429, 503).
 
-Every test keeps its requests in a temporary folder (kata.live.LIVE_DIR), never in `.kata/live/`.
+Every test keeps its requests in a temporary folder (kata.judge.live.LIVE_DIR), never in `.kata/live/`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kata import cassettes, cli, live, runner
+from kata.world import cassettes
+from kata.commands import cli
+from kata.judge import live
+from kata.running import runner
 from kata.backend.server import Handler, make_server
 from kata.units import ROOT, find
 

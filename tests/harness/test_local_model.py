@@ -10,7 +10,7 @@ from __future__ import annotations
 import yaml
 import pytest
 
-from kata import cassettes
+from kata.world import cassettes
 from kata.backend import handle, local_model
 from kata.models import LOCAL_MODEL
 

@@ -12,7 +12,7 @@ import difflib
 
 import pytest
 
-from kata import mutation
+from kata.commands import mutation
 from kata.units import UNITS
 
 pytestmark = pytest.mark.harness

@@ -1,6 +1,6 @@
 """The kata needs no network at all: the API units pass in a network namespace with no route out.
 
-Sockets are blocked under test anyway (kata/offline.py); this proves nothing depends on a route
+Sockets are blocked under test anyway (kata/world/offline.py); this proves nothing depends on a route
 existing either — no DNS answer, no download at import. The namespace has loopback only (for the
 stand-ins some tests serve on 127.0.0.1).
 """

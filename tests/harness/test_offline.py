@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from kata import cassettes, offline
+from kata.world import cassettes, offline
 from kata.units import ROOT
 
 pytestmark = pytest.mark.harness
@@ -129,5 +129,5 @@ def test_a_non_api_request_in_an_api_test_names_the_host(tmp_path):
     (tmp_path / "cassettes" / "test_probe").mkdir(parents=True)
     (tmp_path / "cassettes" / "test_probe" / "test_reach_out.yaml").write_text("interactions: []\nversion: 1\n")
     (tmp_path / "test_probe.py").write_text(PROBE)
-    code, out = run_pytest(["test_probe.py", "-p", "kata.plugin", "--rootdir", str(tmp_path)], cwd=tmp_path, timeout=120)
+    code, out = run_pytest(["test_probe.py", "-p", "kata.judge.plugin", "--rootdir", str(tmp_path)], cwd=tmp_path, timeout=120)
     assert code != 0 and "tried to reach example.com:80 over the network" in out and "GET ," not in out, out

@@ -1,4 +1,4 @@
-"""The verdict capture (kata/outcomes.py): the file reads back as written, and a changed verdict is named.
+"""The verdict capture (kata/commands/outcomes.py): the file reads back as written, and a changed verdict is named.
 
 The comparison itself runs in test_soundness.py, on the soundness rounds' own results; these checks run nothing.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kata import outcomes
+from kata.commands import outcomes
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness

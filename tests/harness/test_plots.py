@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 
-from kata import cli, plots, stubs
+from kata.commands import cli, plots
+from kata import stubs
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness

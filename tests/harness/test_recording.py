@@ -15,7 +15,8 @@ import requests
 import vcr
 import yaml
 
-from kata import cassettes, recording
+from kata.world import cassettes
+from kata.commands import recording
 from kata.units import BY_SLUG, ROOT
 
 pytestmark = [pytest.mark.harness, pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])]

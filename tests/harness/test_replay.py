@@ -20,9 +20,11 @@ import voyageai.error
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from kata import backend, cassettes, replay, runner, worker
+from kata import backend
+from kata.world import cassettes, replay
+from kata.running import runner, worker
 from kata.models import CLAUDE, EMBEDDING_MODEL, LOCAL_MODEL
-from kata.offline import RECORDING_ENV
+from kata.world.offline import RECORDING_ENV
 from kata.units import UNITS
 
 pytestmark = pytest.mark.harness

@@ -1,4 +1,4 @@
-"""The learner's process sandbox (kata/sandbox.py): what learner code sees from inside, and the fallback.
+"""The learner's process sandbox (kata/learner/sandbox.py): what learner code sees from inside, and the fallback.
 
 A unit written to look around reports what it finds in its error message; the test reads it back
 from the unit's first failure. Where the system has no user namespaces these tests skip, saying so;
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import runner
+from kata.running import runner
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness
@@ -48,7 +48,7 @@ def _seen(tmp_path: Path, env: dict[str, str] | None = None) -> tuple[dict, str]
     (tmp_path / "outside").mkdir()
     (tree / f"{U01.slug}.py").write_text(f"ROOT = {str(ROOT)!r}\nOUTSIDE = {str(tmp_path / 'outside')!r}\n"
                                          + textwrap.dedent(LOOK_AROUND))
-    code = ("import json, sys\nfrom kata import runner\nfrom kata.units import find\n"
+    code = ("import json, sys\nfrom kata.running import runner\nfrom kata.units import find\n"
             f"r = runner.run([find(1)], {str(tree)!r}, use_cache=False).results['{U01.slug}']\n"
             "print(json.dumps({'sandbox': r.sandbox, 'message': r.first_failure.message}))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
@@ -87,7 +87,7 @@ def test_a_kernel_that_refuses_to_mount_means_no_sandbox_not_a_crash(tmp_path):
     the probe, before any learner's child enters them."""
     tree = tmp_path / "exercises"
     shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
-    code = ("import errno, json\nfrom kata import runner, sandbox\nfrom kata.units import find\n"
+    code = ("import errno, json\nfrom kata.learner import sandbox\nfrom kata.running import runner\nfrom kata.units import find\n"
             "def refuse(*args):\n    raise OSError(errno.EPERM, 'mount /: Operation not permitted')\n"
             "sandbox._read_only_world = refuse\n"
             f"r = runner.run([find(4)], {str(tree)!r}, use_cache=False).results['u04_embeddings']\n"

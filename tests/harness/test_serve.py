@@ -1,7 +1,7 @@
 """`kata serve` in the default install: started as a learner starts it, and reached by all three SDKs
 exactly as its printout says (ANTHROPIC_BASE_URL, OLLAMA_HOST, and the Python lines for voyageai).
 
-kata/plugin.py blocks the network in every test; the block_network mark lets these reach 127.0.0.1.
+kata/judge/plugin.py blocks the network in every test; the block_network mark lets these reach 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import anthropic
 import numpy as np
 import pytest
 
-from kata import impl
+from kata.learner import impl
 from kata.units import ROOT
 
 pytestmark = [pytest.mark.harness, pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])]
@@ -32,7 +32,7 @@ def free_port() -> int:
 def served():
     """(printout, process) of `kata serve --port P`, started in a fresh process; stopped afterwards."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "kata.cli", "serve", "--port", str(port)], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "kata.commands.cli", "serve", "--port", str(port)], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines, deadline = [], time.monotonic() + 60
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from kata import impl
+from kata.learner import impl
 from kata.backend import anthropic, ollama, responder
 from kata.corpus import load_notes
 

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from kata import cli, show, stubs
+from kata.commands import cli, show
+from kata import stubs
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness

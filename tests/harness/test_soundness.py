@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from kata import outcomes, stubs, worker
-from kata.outcomes import alternatives, catalogue
-from kata.report import UNLOADABLE
+from kata.commands import outcomes
+from kata import stubs
+from kata.running import worker
+from kata.commands.outcomes import alternatives, catalogue
+from kata.judge.report import UNLOADABLE
 from kata.units import ROOT, UNITS
 
 pytestmark = pytest.mark.harness
@@ -36,7 +38,7 @@ def _unit_param(item):
 @pytest.fixture(scope="session")
 def jobs(request) -> dict[str, worker.Job]:
     """One run on the stubs, then rounds of mistakes: round k swaps in the k-th mistake of every unit;
-    then rounds of correct alternatives, the same way (kata/outcomes.py builds them, for `kata outcomes`
+    then rounds of correct alternatives, the same way (kata/commands/outcomes.py builds them, for `kata outcomes`
     too). The solutions run as well when their verdicts are compared with the capture.
 
     Units only reach each other through their own tree, so a swap in one unit leaves the others

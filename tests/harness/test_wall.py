@@ -1,4 +1,4 @@
-"""The wall between learner and judge: a verdict no learner code can write (kata/wall.py, kata/learner/).
+"""The wall between learner and judge: a verdict no learner code can write (kata/judge/wall.py, kata/learner/).
 
 Each tree below is U01 solved except for one function, `mechanisms_named`, written by a learner who
 knows pytest and Python better than we do and tries to forge its verdict from inside their own code:
@@ -16,7 +16,8 @@ import shutil
 import numpy as np
 import pytest
 
-from kata import cli, worker
+from kata.commands import cli
+from kata.running import worker
 from kata.learner.values import CannotCross, Codec
 from kata.units import ROOT, find
 
@@ -45,14 +46,14 @@ TRICKS = {
             except Exception:
                 pass
 """ + WRONG,
-    "rewrites_the_judge": """    import kata.child, kata.testing
-    kata.testing.expect.__code__ = (lambda ok, **kw: None).__code__  # every test module's expect, a no-op
-    send = kata.child._Messages.send
+    "rewrites_the_judge": """    import kata.judge.child, kata.judge.testing
+    kata.judge.testing.expect.__code__ = (lambda ok, **kw: None).__code__  # every test module's expect, a no-op
+    send = kata.judge.child._Messages.send
     def passed(self, kind, **data):
         if kind == "result":
             data["test"]["outcome"], data["test"]["state"] = "passed", "passed"
         return send(self, kind, **data)
-    kata.child._Messages.send = passed
+    kata.judge.child._Messages.send = passed
 """ + WRONG,
     "reads_the_callers_frame": """    import sys
     frame = sys._getframe(1)
@@ -200,7 +201,8 @@ def test_a_big_array_crosses_beside_the_message_and_is_not_sent_back_unchanged()
 IN_PLACE = '''
 import sys
 import numpy as np
-from kata import impl, testing, wall
+from kata.learner import impl
+from kata.judge import testing, wall
 
 testing.set_current(impl.target(sys.argv[1]))
 wall.WALL.start(sandboxed=False)
@@ -288,7 +290,8 @@ STALE = """
 import sys
 from pathlib import Path
 import pytest
-from kata import impl, plugin, testing, wall
+from kata.learner import impl
+from kata.judge import plugin, testing, wall
 
 tree = impl.target(sys.argv[1])
 testing.set_current(tree)
@@ -393,7 +396,7 @@ def mechanisms_named(text):
 '''
 
 PROBE_TEST = '''
-from kata.testing import load_unit
+from kata.judge.testing import load_unit
 
 u01 = load_unit("u01_vocabulary")
 EXPECTED_SECRET = {"a value only the test knows"}
@@ -415,7 +418,7 @@ def test_the_learners_process_holds_no_test_module(tmp_path):
     (tree / f"{U01.slug}.py").write_text(HOLDS)
     (tmp_path / "test_probe_holds.py").write_text(PROBE_TEST)
     done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path / "test_probe_holds.py"), f"--impl={tree}",
-                           "-p", "kata.plugin", "--noconftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)],
+                           "-p", "kata.judge.plugin", "--noconftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
 
@@ -447,7 +450,8 @@ def test_a_long_print_is_kept_bounded_as_it_is_written():
 
 def test_what_a_long_print_said_reaches_the_failure_cut_and_saying_so(tmp_path):
     """A test whose call printed 3 MB shows its beginning under "Your code printed", with the real total."""
-    from kata import board, runner
+    from kata.commands import board
+    from kata.running import runner
 
     tree = _tree(tmp_path / "loud", '    print("the first words" + "y" * 3_000_000 + "the last words")\n' + WRONG)
     result = runner.run([U01], str(tree), use_cache=False).results[U01.slug]
@@ -466,7 +470,8 @@ def test_what_a_long_print_said_reaches_the_failure_cut_and_saying_so(tmp_path):
 
 EARLY_SIGNALS = '''
 import os, signal, sys
-from kata import impl, testing, wall
+from kata.learner import impl
+from kata.judge import testing, wall
 
 testing.set_current(impl.target("solutions"))
 wall.WALL.start(sandboxed=sys.argv[1] == "1")
@@ -527,7 +532,7 @@ def test_the_judge_never_waits_in_a_send_the_watchdog_cannot_interrupt():
 def _watchdog(limit: float):
     import os
 
-    from kata import child
+    from kata.judge import child
 
     read, write = os.pipe()
     watchdog = child._Watchdog(limit, (), child._Messages(write))
@@ -541,7 +546,7 @@ def test_a_strike_that_is_lost_is_struck_again():
     import os
     import time
 
-    from kata.child import TimeLimitReached
+    from kata.judge.child import TimeLimitReached
 
     watchdog, fds = _watchdog(0.2)
     strikes = []
@@ -567,7 +572,7 @@ def test_a_strike_never_lands_outside_the_test_it_stops():
     import os
     import time
 
-    from kata.child import TimeLimitReached
+    from kata.judge.child import TimeLimitReached
 
     watchdog, fds = _watchdog(60)
     try:

@@ -15,7 +15,8 @@ import shutil
 
 import pytest
 
-from kata import impl, sandbox, wall
+from kata.learner import impl, sandbox
+from kata.judge import wall
 from kata.units import ROOT
 
 pytestmark = pytest.mark.harness
@@ -70,7 +71,7 @@ def test_the_learner_cannot_reach_into_the_judge(tmp_path):
     (tree / "u01_vocabulary.py").write_text(PROBE)
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the worker's child, as kata/worker.py makes it
+    if pid == 0:  # the worker's child, as kata/running/worker.py makes it
         try:
             os.close(read_end)
             if sandbox.enter(ROOT, tree, False, refused):
@@ -80,7 +81,7 @@ def test_the_learner_cannot_reach_into_the_judge(tmp_path):
             listener = socket.create_server(("127.0.0.1", 0))  # a server of the judge's, on its loopback
             os.environ["KATA_PROBE_PORT"] = str(listener.getsockname()[1])
             os.environ["KATA_PROBE_TESTS"] = str(ROOT / "tests")
-            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0, as kata/child.py does
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0, as kata/judge/child.py does
             wall.WALL.__init__()  # not this pytest process's own zygote (unsandboxed): one of this child's
             wall.WALL.start(sandboxed=True)
             try:

@@ -22,8 +22,9 @@ import json
 import time
 from pathlib import Path
 
-from kata import runner, stubs, worker
-from kata.report import UnitResult
+from kata.running import runner, worker
+from kata import stubs
+from kata.judge.report import UnitResult
 from kata.units import ROOT, UNITS, Unit
 
 MISTAKES_DIR = ROOT / "tests" / "mistakes"
@@ -109,7 +110,7 @@ def unit_of_target(name: str) -> str:
 # One letter a verdict, so a target is one short line: the teaching states are failures, in lower case.
 LETTERS = {"passed": "P", "failed": "F", "skipped": "S", "timeout": "T", "crashed": "C", "stub": "s", "missing": "m",
            "broken": "b", "cassette": "c", "error": "e", "network": "n", "absent": "-",
-           "not run": "x"}  # never started: after a timeout or a crash in its unit (kata/report.py NOT_RUN)
+           "not run": "x"}  # never started: after a timeout or a crash in its unit (kata/judge/report.py NOT_RUN)
 STATES = {letter: state for state, letter in LETTERS.items()}
 
 
@@ -122,7 +123,7 @@ def write(path: Path, table: dict[str, dict[str, str]]) -> None:
         seen += [t for t in table[name] if t not in seen]
     unknown = sorted({v for tests in table.values() for v in tests.values()} - set(LETTERS))
     if unknown:
-        raise ValueError(f"kata outcomes: no letter for the verdict(s) {unknown}: add them to LETTERS in kata/outcomes.py")
+        raise ValueError(f"kata outcomes: no letter for the verdict(s) {unknown}: add them to LETTERS in kata/commands/outcomes.py")
     lines = [f'"legend": {json.dumps(STATES)}']
     lines += [f"{json.dumps('tests/' + slug)}: [\n  " + ",\n  ".join(json.dumps(t, ensure_ascii=False) for t in tests) + "\n]"
               for slug, tests in sorted(order.items())]

@@ -1,6 +1,6 @@
 """The judge's side of the wall: learner code runs in a process of its own, and the tests call it as values.
 
-`load_unit()` (kata/testing.py) hands the tests a proxy; each name it is asked for is fetched from the
+`load_unit()` (kata/judge/testing.py) hands the tests a proxy; each name it is asked for is fetched from the
 learner process (kata/learner/process.py): data crosses as values (kata/learner/values.py), a
 function as a handle the judge calls through the channel. A call's arguments come back after it, and
 are copied into the test's own objects, so a change made in place shows as it would in one process.
@@ -14,7 +14,7 @@ ones that reached the judge. An SDK's retry (the `x-stainless-retry-count` heade
 first try was, and not counted again; an error answer says `x-should-retry: false`.
 
 A learner process that ends mid-call is a crash of that test, and the next call starts a new one; a
-test that overruns has its learner process killed (kata/child.py's watchdog asks it first where it was).
+test that overruns has its learner process killed (kata/judge/child.py's watchdog asks it first where it was).
 KATA_WALL=0 runs learner code in the judge's process, as before the wall.
 
 A look-up is kept (`_Wall.looked_up`) when the learner process says it will watch it: a function's handle, a
@@ -40,7 +40,8 @@ import types
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kata import impl, offline
+from kata.learner import impl
+from kata.world import offline
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed
 from kata.learner.process import ENVIRONMENT
 from kata.learner.values import LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
@@ -500,8 +501,8 @@ def _record_class(origin: str, fields: list[str], frozen: bool):
 
 # --- errors from the learner's side ---------------------------------------------------------------
 
-_JUDGE_CLASSES = {"kata.impl:UnitLoadError": impl.UnitLoadError, "kata.impl:MissingName": impl.MissingName,
-                  "kata.impl:StubReached": impl.StubReached, "kata.offline:NetworkBlocked": offline.NetworkBlocked,
+_JUDGE_CLASSES = {"kata.learner.impl:UnitLoadError": impl.UnitLoadError, "kata.learner.impl:MissingName": impl.MissingName,
+                  "kata.learner.impl:StubReached": impl.StubReached, "kata.world.offline:NetworkBlocked": offline.NetworkBlocked,
                   "kata.learner.values:CannotCross": CannotCross}
 
 

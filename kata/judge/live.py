@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kata import causes, cassettes
+from kata.world import causes, cassettes
 from kata.units import ROOT, Unit
 
 LIVE_DIR = ROOT / ".kata" / "live"  # one folder per unit; `rm -r .kata/live/<unit>` forgets its requests
@@ -53,7 +53,7 @@ MEASUREMENT_NOTE = ("Run live: this test's example question is a measurement of 
 @dataclass(frozen=True)
 class Vendor:
     name: str
-    host: str  # its default host, as in kata.cassettes.API_PATHS
+    host: str  # its default host, as in kata.world.cassettes.API_PATHS
     base_variable: str  # where a request really goes, when set
     key_variable: str | None
     key_page: str
@@ -358,7 +358,7 @@ def measurement_tests(unit: Unit) -> list[str]:
 @contextlib.contextmanager
 def session(unit: Unit, max_requests: int | None, command: str, environ=os.environ):
     """Check the keys, print the estimate, serve the endpoint for the run, then print what it cost."""
-    from kata.offline import REPLAY_KEY
+    from kata.world.offline import REPLAY_KEY
 
     if max_requests is not None and max_requests < 0:
         raise SystemExit(f"kata {command} --live: --max-requests {max_requests}: give a count of requests, 0 or more.")

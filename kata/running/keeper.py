@@ -24,8 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from kata import worker
-from kata.report import UnitResult
+from kata.running import worker
+from kata.judge.report import UnitResult
 
 PR_SET_CHILD_SUBREAPER = 36
 

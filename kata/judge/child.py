@@ -1,7 +1,7 @@
 """The child side of the worker: one pytest session over learner code, in a process of its own.
 
-The parent (kata/worker.py) forks this process warm, or spawns a fresh interpreter, with
-standard output and error on a pipe it reads (spawned: `python -c "from kata.child import main; …"`,
+The parent (kata/running/worker.py) forks this process warm, or spawns a fresh interpreter, with
+standard output and error on a pipe it reads (spawned: `python -c "from kata.judge.child import main; …"`,
 never `-m`, so the plugin and the watchdog share one `TimeLimitReached`). The child tells the parent what happens as JSON lines on
 a second pipe: `start` (a test began), `result` (a test's TestResult), `where` (a test overran its
 time limit, and which learner function was running), `done` (the session ended normally). Anything
@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from kata import replay, wall
+from kata.world import replay
+from kata.judge import wall
 from kata.learner.process import running_frames
 from kata.units import unit_of_path
 
@@ -132,7 +133,7 @@ def learner_frames(frames, trees: tuple[Path, ...]) -> list:
 def learner_steps(frames, trees: tuple[Path, ...]) -> list[list]:
     """The learner's call chain as data, outermost first: [function, file as shown, line, unit number (0: none)]
     per step; a `<genexpr>` inside a function is that function's line, a recursion one step per call site."""
-    from kata.impl import display_path
+    from kata.learner.impl import display_path
 
     steps = []
     for frame in learner_frames(frames, trees):
@@ -355,8 +356,8 @@ def named(spec: str):
 
 def _lessons(reporter, job: dict, messages: _Messages) -> None:
     """What green means: each unit that turned green here gets its lesson, from the learner's code (job["lessons"]
-    names the function, kata/lessons.py's compute)."""
-    from kata.report import group
+    names the function, kata/commands/lessons.py's compute)."""
+    from kata.judge.report import group
     from kata.units import BY_SLUG
 
     units = [BY_SLUG[slug] for slug in dict.fromkeys(t.unit for t in reporter.results)]
@@ -393,9 +394,9 @@ def main(job: dict, msg_fd: int) -> None:
     code = 3
     try:
         warm()
-        from kata.report import Reporter
+        from kata.judge.report import Reporter
 
-        if job.get("lessons_for"):  # no tests: these units' lessons, computed beside their tests (kata/worker.py)
+        if job.get("lessons_for"):  # no tests: these units' lessons, computed beside their tests (kata/running/worker.py)
             named(job["lessons"])(job["lessons_for"], job["trees"][0], lambda slug, lines: messages.send("lesson", unit=slug, lines=lines))
             messages.send("done", code=0)
             return
@@ -419,7 +420,7 @@ def main(job: dict, msg_fd: int) -> None:
         messages.send("done", code=code)
         if job.get("lessons"):  # after "done": a lesson that goes wrong never changes the tests' verdict
             _lessons(reporter, job, messages)
-            messages.send("lessons done")  # the worker need not wait for this process's exit (kata/worker.py)
+            messages.send("lessons done")  # the worker need not wait for this process's exit (kata/running/worker.py)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -38,15 +38,17 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from kata import board, bytecode, daemon, stubs
+from kata.commands import board
+from kata.running import bytecode, daemon
+from kata import stubs
 from kata.units import ROOT, UNITS, Unit, find
 
 STATE_DIR = ROOT / ".kata"  # hint progress and reset backups; ignored by git
 
 
 STRICT = "--strict-replay"
-WARM_COMMANDS = "kata.cli:warm_commands"  # what the warm daemon (kata/daemon.py) calls to run commands, named for it
-SHOW = "kata.show:main"  # what a show job runs in the worker's child, named for it (kata/child.py imports no command)
+WARM_COMMANDS = "kata.commands.cli:warm_commands"  # what the warm daemon (kata/running/daemon.py) calls to run commands, named for it
+SHOW = "kata.commands.show:main"  # what a show job runs in the worker's child, named for it (kata/judge/child.py imports no command)
 
 
 def _extra(args) -> tuple[str, ...]:
@@ -55,11 +57,11 @@ def _extra(args) -> tuple[str, ...]:
 
 
 def _runner():
-    """kata.runner, imported only when tests run (the board from the cache imports no pytest), told what computes
+    """kata.running.runner, imported only when tests run (the board from the cache imports no pytest), told what computes
     a green unit's lesson: a command of this layer, handed down, never named by the runner itself."""
-    from kata import runner
+    from kata.running import runner
 
-    runner.lessons_with("kata.lessons:compute")
+    runner.lessons_with("kata.commands.lessons:compute")
     return runner
 
 
@@ -115,7 +117,7 @@ def _unit_arg(ref) -> Unit:
 
 def _live(args, unit: Unit, command: str, run) -> int:
     """--live: the keys checked, the estimate printed, `run(endpoint URL)` against the real vendors, the cost printed."""
-    from kata import live
+    from kata.judge import live
 
     try:
         with live.session(unit, args.max_requests, command) as endpoint:
@@ -344,7 +346,7 @@ def cmd_reset(args) -> int:
 
 
 def cmd_watch(args) -> int:
-    from kata import watch
+    from kata.commands import watch
 
     unit = _unit_arg(args.unit) if args.unit else None
     hint = lambda u: cmd_hint(argparse.Namespace(unit=u.slug, all=False))  # noqa: E731
@@ -365,7 +367,7 @@ def grade_rows(results) -> list[dict]:
 
 
 def cmd_grade(args) -> int:
-    from kata import classroom, junit
+    from kata.commands import classroom, junit
 
     units = [_unit_arg(u) for u in args.unit] if args.unit else None
     try:
@@ -407,7 +409,7 @@ def cmd_grade(args) -> int:
 
 
 def _write_class_files(args, learners, units, results=None) -> None:
-    from kata import classroom
+    from kata.commands import classroom
 
     for learner in learners:
         if results and learner.name in results:
@@ -421,7 +423,7 @@ def _write_class_files(args, learners, units, results=None) -> None:
 
 
 def _grade_class(args, learners, units) -> int:
-    from kata import classroom
+    from kata.commands import classroom
 
     if args.junit_xml:
         raise SystemExit("kata grade: --junit-xml is for one learner's tree; a class gets --csv, --html and --json")
@@ -457,7 +459,9 @@ def cmd_verify(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from kata import impl, show, worker
+    from kata.learner import impl
+    from kata.commands import show
+    from kata.running import worker
 
     try:
         slug = show.showable(args.unit)
@@ -467,7 +471,7 @@ def cmd_show(args) -> int:
         raise SystemExit(board.as_typed(f"kata: {error}")) from None
 
     def run(live: str = "") -> int:
-        from kata.live import SHOW_TIME_LIMIT as LIVE_TIME_LIMIT
+        from kata.judge.live import SHOW_TIME_LIMIT as LIVE_TIME_LIMIT
 
         job = worker.Job([find(slug)], tree, show=slug, show_with=SHOW, impl_spec=show_impl, live=live)
         printout, problem = worker.show(job, time_limit=LIVE_TIME_LIMIT if live else show.SHOW_TIME_LIMIT)
@@ -480,7 +484,9 @@ def cmd_show(args) -> int:
 
 
 def cmd_plot(args) -> int:
-    from kata import impl, plots, show, worker
+    from kata.learner import impl
+    from kata.commands import plots, show
+    from kata.running import worker
 
     try:
         slug = plots.plottable(args.unit)
@@ -516,20 +522,20 @@ def cmd_stubs(args) -> int:
 
 
 def cmd_record(args) -> int:
-    from kata import recording
+    from kata.commands import recording
 
     units = [_unit_arg(u) for u in args.units] if args.units else [u for u in UNITS if u.ready]
     return recording.record(units, live=args.live)
 
 
 def cmd_serve(args) -> int:
-    from kata import recording
+    from kata.commands import recording
 
     return recording.serve(args.port)
 
 
 def cmd_mutate(args) -> int:
-    from kata import mutation
+    from kata.commands import mutation
 
     units = [_unit_arg(u) for u in args.units] if args.units else [u for u in UNITS if u.ready]
     return mutation.main(units, markdown=args.markdown, json_path=args.json, time_limit=args.time_limit,
@@ -537,7 +543,7 @@ def cmd_mutate(args) -> int:
 
 
 def cmd_outcomes(args) -> int:
-    from kata import outcomes
+    from kata.commands import outcomes
 
     units = [_unit_arg(u) for u in args.units] if args.units else [u for u in UNITS if u.ready]
     try:
@@ -669,16 +675,16 @@ def _main(argv: list[str] | None) -> int:
     func = getattr(args, "func", cmd_status)
     bytecode.ensure()
     if daemon.wanted(args.command, getattr(args, "live", False)):
-        code = daemon.call(argv, WARM_COMMANDS)  # in the warm kata of this checkout (kata/daemon.py); None: it cannot serve here
+        code = daemon.call(argv, WARM_COMMANDS)  # in the warm kata of this checkout (kata/running/daemon.py); None: it cannot serve here
         if code is not None:
             return code
     return func(args)
 
 
 def warm_commands():
-    """Called once in the warm daemon (kata/daemon.py) as it starts: the imports every command would pay, and
+    """Called once in the warm daemon (kata/running/daemon.py) as it starts: the imports every command would pay, and
     the function that runs one command there (after the daemon has taken on the client's streams)."""
-    from kata import show  # noqa: F401 - `kata show`'s imports, paid once
+    from kata.commands import show  # noqa: F401 - `kata show`'s imports, paid once
 
     def run(argv: list[str]) -> int:
         board._COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ  # decided at import, in the daemon

@@ -3,7 +3,7 @@
 Replay needs no server, no torch, no key. A request matches a recording when its method, path and
 JSON body are equal (key order and host aside), so a cassette recorded against the local reference
 backend replays for code that uses the SDKs' default hosts. A request that matches nothing is computed
-by the reference backend in process (kata/replay.py); under --strict-replay, or where a cassette was
+by the reference backend in process (kata/world/replay.py); under --strict-replay, or where a cassette was
 recorded live, it gets a diff of the two bodies instead of vcrpy's exception.
 """
 
@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from kata import causes, offline
-from kata.bodydiff import body_differences
-from kata.offline import RECORDING_ENV  # noqa: F401  set by `kata record`; read here and by kata.recording
+from kata.world import causes, offline
+from kata.world.bodydiff import body_differences
+from kata.world.offline import RECORDING_ENV  # noqa: F401  set by `kata record`; read here and by kata.commands.recording
 from kata.units import ROOT
 
 CASSETTES = ROOT / "cassettes"

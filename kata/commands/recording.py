@@ -21,18 +21,18 @@ import tempfile
 import threading
 from pathlib import Path
 
-from kata import cassettes
-from kata.cassettes import RECORDING_ENV
+from kata.world import cassettes
+from kata.world.cassettes import RECORDING_ENV
 from kata.units import ROOT, Unit
 
 # A fresh process that runs pytest with the cassettes read from (and written to) another folder.
-_PYTEST_IN = ("import pathlib, sys, pytest, kata.cassettes as c; "
+_PYTEST_IN = ("import pathlib, sys, pytest, kata.world.cassettes as c; "
               "c.CASSETTES = pathlib.Path(sys.argv[1]); sys.exit(pytest.main(sys.argv[2:]))")
 
 
 def start_backend():
     """The reference backend on a free loopback port, in a background thread."""
-    from kata import replay
+    from kata.world import replay
     from kata.backend.server import make_server
 
     replay.hand_the_backend_its_folders()
@@ -58,7 +58,7 @@ def record(units: list[Unit], live: bool = False, root: Path | None = None, pyte
     try:
         before = _snapshot(root)
         code = _record_into(staging, units, live, list(pytest_args))
-        if _snapshot(root) != before:  # the plugin no longer reads kata.cassettes.CASSETTES: fix this module
+        if _snapshot(root) != before:  # the plugin no longer reads kata.world.cassettes.CASSETTES: fix this module
             raise SystemExit(f"kata record: the recording wrote into {_shown(root)} itself, not the staging folder")
         if code == 0:
             code = _replay_in_fresh_process(staging, units, list(pytest_args))
@@ -137,7 +137,7 @@ def _shown(path: Path) -> str:
 
 
 def serve(port: int) -> int:
-    from kata import replay
+    from kata.world import replay
     from kata.backend.server import serve as serve_forever
 
     replay.hand_the_backend_its_folders()  # its vectors kept on disk, as in every other command

@@ -39,7 +39,7 @@ class TestResult:
     seconds: float = 0.0
     calls: list[str] = field(default_factory=list)  # the unit functions the test itself called ("U09.train_adapter")
     # The unit functions that ran in it, called by the test or by the learner's own code, as the learner's process
-    # saw them (kata/impl.py); None when not known (the learner's code ran in the judge's process).
+    # saw them (kata/learner/impl.py); None when not known (the learner's code ran in the judge's process).
     ran: list[str] | None = None
     # What the message points at, as data, decided with it (never read back out of its words): "raised_in" the
     # unit function an exception was raised in ("U03.token_budget"); a timeout's "chain" of the learner's steps
@@ -100,8 +100,8 @@ class UnitResult:
     # Set when the process running this unit died (crashed) or was stopped (timed out): what happened, in words.
     ended: str = ""
     ended_how: str = ""  # "crashed" or "timed out"
-    sandbox: str = ""  # "" when the learner's code ran sandboxed (kata/sandbox.py); else "not sandboxed: why"
-    lesson: list[str] = field(default_factory=list)  # once done: what the learner's own results say (kata/lessons.py)
+    sandbox: str = ""  # "" when the learner's code ran sandboxed (kata/learner/sandbox.py); else "not sandboxed: why"
+    lesson: list[str] = field(default_factory=list)  # once done: what the learner's own results say (kata/commands/lessons.py)
 
     def of_kind(self, kind: str) -> list[TestResult]:
         """The tests of a kind; "verify" includes the contract tests, which gate "done" the same way."""
@@ -127,7 +127,7 @@ class UnitResult:
         verify = self.of_kind("verify")
         if any(t.state == "timeout" for t in verify):
             return "timed out"
-        if any(t.state == "crashed" for t in verify):  # the learner's process ended during a test (the wall: kata/wall.py)
+        if any(t.state == "crashed" for t in verify):  # the learner's process ended during a test (the wall: kata/judge/wall.py)
             return "crashed"
         passed, total = self.score("verify")
         if total and passed == total:

@@ -11,7 +11,7 @@ function does) are listed, one id and a reason a line, in `tests/mutants/<slug>.
 the score: score = killed / (killed + survived).
 
 Why a mutator of our own, not mutmut: mutmut 3 copies the tree into `mutants/` and runs the tests
-there, so the kata's import machinery (kata/impl.py loads `solutions/` or a swapped file by path)
+there, so the kata's import machinery (kata/learner/impl.py loads `solutions/` or a swapped file by path)
 would load the unmutated solutions and every mutant would "survive"; it does not mutate module-level
 constants (prompt texts, term lists), which the issue wants checked too; and it needs its own
 trampolines in the code under test. Here the mutated module goes through the same `--kata-swap` path
@@ -403,7 +403,7 @@ class UnitScore:
 
 
 def _jobs(unit: Unit, paths: list[Path]):
-    from kata import runner, worker
+    from kata.running import runner, worker
 
     jobs = []
     for path in paths:
@@ -430,7 +430,7 @@ def _check_the_swap(units: list[Unit], folder: Path, time_limit: float) -> dict[
     """Each unit's unmutated copy must pass every test and a copy that cannot import must fail, through
     the same swap the mutants use; otherwise every mutant would survive (or die) for nothing.
     The first job holds every unit, so the warm parent the worker forks from imports all their tests."""
-    from kata import runner, worker
+    from kata.running import runner, worker
 
     copies, broken = {}, {}
     for unit in units:
@@ -461,7 +461,7 @@ def _jobs_for_each(units, paths):
 def measure(units: list[Unit], time_limit: float = TIME_LIMIT, parallel: int = 2,
             on_unit=None, echo=print) -> list[UnitScore]:
     """Run every mutant of each unit's solution against its tests; one UnitScore per unit."""
-    from kata import worker
+    from kata.running import worker
 
     scores = []
     with tempfile.TemporaryDirectory(prefix="kata-mutants-") as tmp:

@@ -12,7 +12,8 @@ import os
 import sys
 import time
 
-from kata import board, runner
+from kata.commands import board
+from kata.running import runner
 from kata.units import ROOT, Unit
 
 POLL_SECONDS = 0.2

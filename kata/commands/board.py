@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from kata.report import NOT_RUN, UnitResult, next_unit
+from kata.judge.report import NOT_RUN, UnitResult, next_unit
 from kata.units import BY_SLUG, ROOT, UNITS
 
 _COLOR = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -23,14 +23,14 @@ _MARK = {"done": "✔", "in progress": "◐", "not started": "○", "broken": "�
 
 
 def invoked_as() -> str:
-    """How the learner typed the kata's command: `uv run kata`, `kata`, or `python -m kata.cli`."""
+    """How the learner typed the kata's command: `uv run kata`, `kata`, or `python -m kata.commands.cli`."""
     if os.environ.get("UV_RUN_RECURSION_DEPTH"):
         return "uv run kata"
     program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("kata")
     if program.name == "kata":
         on_path = shutil.which("kata")
         return "kata" if on_path and Path(on_path).resolve() == program.resolve() else str(sys.argv[0])
-    return f"{Path(sys.executable).name} -m kata.cli" if program.name in ("cli.py", "__main__.py") else "kata"
+    return f"{Path(sys.executable).name} -m kata.commands.cli" if program.name in ("cli.py", "__main__.py") else "kata"
 
 
 def as_typed(text: str) -> str:

@@ -4,7 +4,7 @@
         u05.search(index, "Who is the executive sponsor?")
     calls  # [Call(args=(["Who is the executive sponsor?"],), kwargs={"model": "voyage-3"})]
 
-Tests that count requests use it: replay answers a request no cassette holds (kata/replay.py), so a
+Tests that count requests use it: replay answers a request no cassette holds (kata/world/replay.py), so a
 learner who sends one request per text gets answers, and only a count can tell. A spy that saw no
 call at all is said to be so by `never_called`, so a test never passes or fails for the wrong reason.
 """

@@ -1,8 +1,8 @@
 """Run units' tests against a target, out of this process, with results cached by content.
 
-This is the one way the CLI runs learner code: unchanged units come from the cache (kata/cache.py), the
-rest run in the worker's child (kata/worker.py), whose results come back as `UnitResult`s
-(kata/report.py). The command's own process never imports a learner's module.
+This is the one way the CLI runs learner code: unchanged units come from the cache (kata/running/cache.py), the
+rest run in the worker's child (kata/running/worker.py), whose results come back as `UnitResult`s
+(kata/judge/report.py). The command's own process never imports a learner's module.
 """
 
 from __future__ import annotations
@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata import cache, impl, safekeeping, worker
-from kata.report import UnitResult, raised_in, next_unit
+from kata.running import cache, safekeeping, worker
+from kata.learner import impl
+from kata.judge.report import UnitResult, raised_in, next_unit
 from kata.units import ROOT, UNITS, Unit
 
 # What computes a green unit's lesson in the worker's child, as "module:function": handed down by the command
-# that runs the tests (lessons_with), never chosen here; kata/lessons.py is a command above the runner (kata/layers.py).
+# that runs the tests (lessons_with), never chosen here; kata/commands/lessons.py is a command above the runner (kata/layers.py).
 LESSONS = ""
 
 
 def lessons_with(spec: str) -> None:
-    """The commands above say what computes a green unit's lesson ("kata.lessons:compute"); "" for none."""
+    """The commands above say what computes a green unit's lesson ("kata.commands.lessons:compute"); "" for none."""
     global LESSONS
     LESSONS = spec
 
@@ -35,7 +36,7 @@ def pytest_args(units: list[Unit], impl_spec: str, swaps, quick: bool, extra=())
     args = [str(ROOT / u.test_file) for u in units]
     # `--impl=PATH` as one token, the plugin named first and no conftest.py read: pytest's early parse
     # would otherwise take a separate PATH for a test path and run the conftest files in and above it.
-    args += [f"--impl={impl_spec}", "-p", "kata.plugin", "--noconftest", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+    args += [f"--impl={impl_spec}", "-p", "kata.judge.plugin", "--noconftest", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
              "-p", "no:terminal", "-p", "no:logging", "-p", "no:cacheprovider", "--capture=no",
              "--assert=plain",  # the unit tests fail through expect(); rewriting asserts costs a cold run ~1 s
              "-p", "no:unraisableexception"]  # its garbage collection at session end costs a warm re-run 0.2-0.4 s
@@ -63,11 +64,11 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
         live: str = "", lessons: bool = True) -> Run:
     """Results of `units` (default: every playable unit) against a target; ValueError for a bad target.
 
-    `live`: the URL of the kata's live endpoint (kata/live.py): the API calls go to the real vendors
+    `live`: the URL of the kata's live endpoint (kata/judge/live.py): the API calls go to the real vendors
     through it instead of the cassettes, with a live run's time limit, and nothing is cached."""
     units = [u for u in (units or UNITS) if u.ready]
     if live:
-        from kata import live as live_run
+        from kata.judge import live as live_run
 
         extra, use_cache = (*extra, *live_run.PYTEST_ARGS), False
         time_limit = time_limit or live_run.TIME_LIMIT

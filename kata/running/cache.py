@@ -21,7 +21,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from kata.report import UnitResult
+from kata.judge.report import UnitResult
 from kata.units import ROOT, Unit, cache_folder
 
 ENV_PREFIXES = ("KATA_", "ANTHROPIC_", "VOYAGE_", "OLLAMA_", "HYPOTHESIS", "PYTHONHASHSEED", "TIKTOKEN_")

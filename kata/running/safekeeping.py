@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kata.impl import display_path
+from kata.learner.impl import display_path
 
 LARGEST = 2_000_000  # bytes: bigger files in a tree are not the learner's code
 

@@ -1,6 +1,6 @@
 """What a unit's tests import: the unit under test, and a failure message that teaches.
 
-    from kata.testing import expect, load_unit
+    from kata.judge.testing import expect, load_unit
     u01 = load_unit("u01_vocabulary")
 
     def test_...():
@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from kata import impl, wall
+from kata.learner import impl
+from kata.judge import wall
 from kata.learner import process
 from kata.units import BY_SLUG
 
@@ -200,7 +201,7 @@ class Raised(str):
 def raised(error: BaseException, note: str = "") -> Raised:
     """What a call raised, as a value a test compares and shows ("KeyError: 'input'"), knowing the line of the
     learner's file that raised it when one did; `note` goes after the message (" (not a ValueError)")."""
-    from kata.child import raised_where
+    from kata.judge.child import raised_where
 
     said = (getattr(error, "kata_message", None) or str(error)).strip()
     got = Raised(f"{type(error).__name__}{': ' + said if said else ''}{note}")

@@ -14,7 +14,7 @@ import socket
 import traceback
 from pathlib import Path
 
-from kata import causes
+from kata.world import causes
 
 # Set by `kata record`: "backend" (the local reference backend) or "live" (the real APIs).
 RECORDING_ENV = "KATA_RECORDING"

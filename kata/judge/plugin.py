@@ -7,7 +7,7 @@ Options:
   --kata-harness                    also run tests/harness/, the kata's checks of itself
   --strict-replay                   replay only recorded requests (a body diff for any other), as
                                     `kata verify` runs the solutions; by default a request no cassette
-                                    holds is computed offline by the reference backend (kata/replay.py)
+                                    holds is computed offline by the reference backend (kata/world/replay.py)
 
 Every unit test carries @pytest.mark.verify or @pytest.mark.stretch, and its docstring's first
 paragraph quotes the Verify or Stretch sentence it encodes; failures are shown with that quote.
@@ -24,10 +24,13 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from kata import cassettes, causes, impl, live, offline, reach, replay, stubs, testing, wall
-from kata.child import TimeLimitReached, learner_frame, overrun, raised_in_of, raised_where, timeout_points
+from kata.world import cassettes, causes, offline, replay
+from kata.learner import impl
+from kata.judge import live, reach, testing, wall
+from kata import stubs
+from kata.judge.child import TimeLimitReached, learner_frame, overrun, raised_in_of, raised_where, timeout_points
 from kata.learner.values import CannotCross
-from kata.report import NOT_RUN, Reporter, group
+from kata.judge.report import NOT_RUN, Reporter, group
 from kata.units import BY_SLUG, ROOT, UNITS, unit_of_path
 
 # verify: a Verify line of the course; stretch: its Stretch goal; contract: a clause of the exercise's
@@ -113,7 +116,7 @@ def _cassette_folder(request):
 
 def _cassette_folders() -> types.ModuleType:
     """pytest-recording's `vcr_cassette_dir`, overridden by a plugin registered in pytest_configure, after
-    every plugin has loaded: it wins whatever order this plugin was named in (`-p kata.plugin` loads it
+    every plugin has loaded: it wins whatever order this plugin was named in (`-p kata.judge.plugin` loads it
     before pytest-recording, whose own fixture would then win)."""
     holder = types.ModuleType("kata.cassette_folders")
     holder.vcr_cassette_dir = pytest.fixture(scope="module", name="vcr_cassette_dir")(_cassette_folder)
@@ -253,7 +256,7 @@ MOST_TIMEOUTS = 3  # a unit's tests that may run out of time before the rest of 
 
 def _meets_a_loop(item, unit) -> str:
     """Why this test is not run after a timeout, or "": it reaches every function of the learner's call chain an
-    earlier test ran out of time in (kata/reach.py reads what it calls: `cut_context` and the `count_tokens`
+    earlier test ran out of time in (kata/judge/reach.py reads what it calls: `cut_context` and the `count_tokens`
     it calls, not `count_tokens` alone), or its unit already ran out of time MOST_TIMEOUTS times. The tests
     that cannot meet the loop still run, so one endless loop does not hide a whole unit."""
     results = item.config.kata_reporter.results

@@ -44,7 +44,7 @@ def pca_2d(matrix: np.ndarray) -> np.ndarray:
 
 def _u05(u) -> dict:
     from kata.corpus import load_notes
-    from kata.testing import load_unit
+    from kata.judge.testing import load_unit
 
     question, expected = u.QUERIES[U05_QUERY]
     index = u.build_index(load_notes())
@@ -94,7 +94,7 @@ COMPUTE = {"u04_embeddings": _u04, "u05_vector_search": _u05, "u07_production_ra
 
 
 def compute(slug: str, u) -> None:
-    """Run in the child (by kata.show.main): print the unit's numbers as one marked JSON line."""
+    """Run in the child (by kata.commands.show.main): print the unit's numbers as one marked JSON line."""
     data = COMPUTE[slug](u)
     print(MARK + json.dumps(data, separators=(",", ":")), flush=True)
 

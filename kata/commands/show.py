@@ -5,7 +5,7 @@ process). There are no cassettes here: every API call your code makes goes, thro
 to the kata's reference backend, started in the child on a loopback port. So every reply below was
 **computed offline by the reference backend** (all-MiniLM-L6-v2 embeddings and the reference
 responder), never recorded from Voyage, Anthropic or Ollama; the heading says so. Under `--live`
-(kata/live.py) the calls go to the kata's live endpoint instead, and so to the real vendors.
+(kata/judge/live.py) the calls go to the kata's live endpoint instead, and so to the real vendors.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import os
 import traceback
 from pathlib import Path
 
-from kata import impl, wall
+from kata.learner import impl
+from kata.judge import wall
 from kata.corpus import ASSISTANT_EVAL, load_notes, load_questions
 from kata.units import BY_SLUG, find
 
@@ -158,7 +159,7 @@ def show_u11_lab(u) -> None:
 
 
 def _load_unit(slug: str):
-    from kata.testing import load_unit
+    from kata.judge.testing import load_unit
 
     return load_unit(slug)
 
@@ -174,11 +175,13 @@ SHOWS = {"u04_embeddings": show_u04, "u05_vector_search": show_u05, "u06_rag_bas
 
 def main(slug: str, impl_spec: str) -> None:
     """Run unit `slug`'s show against a target, printing as it goes (in the worker's child)."""
-    from kata import live, offline, recording, testing
+    from kata.judge import live, testing
+    from kata.world import offline
+    from kata.commands import recording
 
     verb, run = "show", None
     if slug.startswith("plot:"):  # `kata plot N`: the same run, printing the numbers a picture is drawn from
-        from kata import plots
+        from kata.commands import plots
 
         verb, slug = "plot", slug.removeprefix("plot:")
         run = lambda u: plots.compute(slug, u)  # noqa: E731
@@ -221,7 +224,7 @@ def _run_part(part, module, unit, verb: str) -> bool:
     except (impl.UnitLoadError, impl.MissingName) as error:
         print(f"\n{error}")
     except Exception as error:  # noqa: BLE001 - your code raised: show where, as Python would
-        from kata import live
+        from kata.judge import live
 
         said = live.explain(error) if live.running_live() else None  # a vendor's error, or the cap: in words
         print(f"\n{said}" if said else "\nYour code raised an error while the kata ran it:\n" + traceback.format_exc(limit=-6))

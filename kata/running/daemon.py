@@ -4,8 +4,8 @@ every command after the first starts where `kata watch` re-runs from.
 The board, next, check, show, plot and hint go through it (not --live). The command the learner typed
 (the client) sends its argv, cwd and environment, and its stdout and stderr themselves (passed over the
 socket), so the command prints straight to the learner's terminal, colours and all. The daemon forks a
-process for the command from its warm self; that process runs `kata.cli.main` exactly as the client
-would have, and the worker (kata/worker.py) forks the learner's child from it as it does today. The
+process for the command from its warm self; that process runs `kata.commands.cli.main` exactly as the client
+would have, and the worker (kata/running/worker.py) forks the learner's child from it as it does today. The
 daemon waits for the command's process and sends its exit status back: a status no learner code can
 forge, as the learner's child never holds the socket.
 
@@ -19,9 +19,9 @@ forge, as the learner's child never holds the socket.
   file with no lock held is stale (a killed daemon), removed, and a new daemon started.
 - Its key: the kata's code (kata/, tests/*.py, conftest.py, pyproject.toml, uv.lock), the data the
   tests read (cassettes/, sample-corpus/, models/, evals/), the interpreter, the installed packages
-  and the environment variables the kata reads (kata/cache.py's list). A command whose key differs
+  and the environment variables the kata reads (kata/running/cache.py's list). A command whose key differs
   asks the daemon to stop (it finishes the commands it is running) and starts a new one. The result
-  cache (kata/cache.py) still decides, in each command's process, what runs and what is read.
+  cache (kata/running/cache.py) still decides, in each command's process, what runs and what is read.
 - It stops after KATA_DAEMON_IDLE seconds (default 900) with no command, and on `kata stop`.
 - Ctrl-C in the client ends the client at once; the daemon sees the connection close and stops the
   command's process (which stops its learner child as Ctrl-C does today), its output silenced.
@@ -57,7 +57,7 @@ ANSWER_TIMEOUT = 30.0  # seconds a daemon may take to say it started a command, 
 REQUEST = {"key", "argv", "sys_argv", "cwd", "env", "umask", "encoding"}  # what a command's request carries
 KEY_FILES = ("kata", "conftest.py", "pyproject.toml", "uv.lock", "cassettes", "sample-corpus", "models", "evals")
 
-SERVE = "import sys; from kata.daemon import serve; serve(sys.argv[1], int(sys.argv[2]), sys.argv[3])"
+SERVE = "import sys; from kata.running.daemon import serve; serve(sys.argv[1], int(sys.argv[2]), sys.argv[3])"
 
 _serving: list[bool] = []  # set in the daemon (and so in its forks): a command there never calls a daemon
 
@@ -250,7 +250,7 @@ def _answers(conn: socket.socket):
 def call(argv: list[str], commands: str) -> int | None:
     """Run `kata argv` in the warm daemon: its exit status, or None when the daemon cannot serve it
     (the caller then runs it in this process). `commands` names, as "module:function", what a new daemon
-    calls once to warm up and get the function that runs one command (kata/cli.py's warm_commands): handed
+    calls once to warm up and get the function that runs one command (kata/commands/cli.py's warm_commands): handed
     by the command line, which is above the runner (kata/layers.py), and named since the daemon is a new process."""
     try:
         float(IDLE)
@@ -343,7 +343,8 @@ def _warm(commands: str) -> None:
     """What a command's process would import and prime, done once before the daemon listens."""
     import importlib
 
-    from kata import bytecode, cache, runner, sandbox, worker
+    from kata.running import bytecode, cache, runner, worker
+    from kata.learner import sandbox
     from kata.units import UNITS
 
     _fixed[:] = [_kata_environment(os.environ)]  # as the command that started it has them: its key's
@@ -361,7 +362,7 @@ def _warm_more() -> None:
     """What only some commands need, loaded the first time the daemon is idle (so the first command does
     not wait for it): the reference backend's models, which each child would load on first use (~1-2 s),
     hypothesis's tables, and matplotlib for `kata plot`, where the plots extra is installed."""
-    from kata import bytecode
+    from kata.running import bytecode
     from kata.backend import common, embedder, grounded
 
     bytecode.compile_kata(ROOT / "kata")  # each command's client imports the CLI: from bytecode, not from source
@@ -650,7 +651,7 @@ def _as_the_client(request: dict) -> int:
     import io
     import tempfile
 
-    from kata import cache, worker
+    from kata.running import cache, worker
 
     worker.leave_exits_unwaited()  # a learner's child that said all is reaped by the daemon, after the answer
     os.environ.clear()
@@ -680,7 +681,7 @@ _fixed: list = []  # the environment variables the kata reads, as the daemon has
 
 
 def _kata_environment(environ) -> list:
-    from kata.cache import ENV_PREFIXES  # the one list of the environment variables the kata reads
+    from kata.running.cache import ENV_PREFIXES  # the one list of the environment variables the kata reads
 
     return sorted((k, v) for k, v in environ.items() if k.startswith(ENV_PREFIXES))
 
@@ -727,7 +728,7 @@ def _die_with_parent() -> None:
 
 def serve(key_: str, lock_fd: int, commands: str) -> None:
     _serving.append(True)
-    if sys.platform.startswith("linux"):  # what its commands leave exiting (kata/worker.py) comes back here to be reaped
+    if sys.platform.startswith("linux"):  # what its commands leave exiting (kata/running/worker.py) comes back here to be reaped
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER

@@ -3,7 +3,7 @@
 Nothing learner code does (print without end, loop forever, exit, segfault, exhaust memory) can take
 a `kata` command down: the command's process only reads two pipes. Where `os.fork` exists the child is
 forked from this process, which has pytest and the SDKs imported already, so a re-run after a save is
-fast; elsewhere (or with KATA_WORKER=spawn) it is a fresh interpreter running `kata.child.main`.
+fast; elsewhere (or with KATA_WORKER=spawn) it is a fresh interpreter running `kata.judge.child.main`.
 
 The parent enforces a time limit per test. The child stops an overrunning test itself (so the other
 tests still run); a child that does not stop within a grace period is killed. A child that dies is
@@ -25,14 +25,14 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kata import sandbox
-from kata.report import NOT_RUN, TestResult, UnitResult, group
+from kata.learner import sandbox
+from kata.judge.report import NOT_RUN, TestResult, UnitResult, group
 from kata.units import ROOT, Unit, unit_of_path
 
 TIME_LIMIT = float(os.environ.get("KATA_TIME_LIMIT", "10"))  # seconds a test; the slowest correct test takes < 1 s
 GRACE = 5.0  # seconds the child gets to stop an overrunning test itself before it is killed
 SILENCE = 60.0  # seconds a child may go without a word between tests (starting up, collecting) before it is killed
-SPAWN = "import json, sys; from kata.child import main; main(json.loads(sys.argv[2]), int(sys.argv[1]))"
+SPAWN = "import json, sys; from kata.judge.child import main; main(json.loads(sys.argv[2]), int(sys.argv[1]))"
 OUTPUT_LIMIT = 1000  # characters of a test's printed output that are kept (exercism keeps 500)
 SHOW_LIMIT = 100_000  # characters of a `kata show` printout
 
@@ -43,13 +43,13 @@ class Job:
     units: list[Unit]
     tree: Path
     swaps: tuple[tuple[str, Path], ...] = ()
-    args: tuple[str, ...] = ()  # the pytest arguments (files, --impl, ...), made by kata.runner
+    args: tuple[str, ...] = ()  # the pytest arguments (files, --impl, ...), made by kata.running.runner
     show: str = ""  # instead of tests: `kata show` of this unit (its printout is the result)
     show_with: str = ""  # what runs that show, as "module:function" (called with show, impl_spec): the command names it
     impl_spec: str = "exercises"
-    live: str = ""  # `--live`: the URL of the kata's live endpoint (kata/live.py), which the child's SDKs call
+    live: str = ""  # `--live`: the URL of the kata's live endpoint (kata/judge/live.py), which the child's SDKs call
     lessons: str = ""  # after the tests, each green unit's lesson from the learner's own results: what computes it,
-                       # as "module:function" (kata/lessons.py's compute), named from above: the child imports no command
+                       # as "module:function" (kata/commands/lessons.py's compute), named from above: the child imports no command
     lessons_only: bool = False  # no tests: the units' lessons alone, in a child beside their tests' (see _lessons_beside)
 
 
@@ -157,7 +157,7 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
         spec["sandbox"] = "not sandboxed: a fresh interpreter (no fork here, or KATA_WORKER=spawn)"
         env = dict(os.environ)
         if job.live:
-            from kata import live
+            from kata.judge import live
 
             live.child_environment(env, job.live)
         proc = subprocess.Popen([sys.executable, "-c", SPAWN, str(msg_w), json.dumps(spec)], cwd=ROOT,
@@ -175,7 +175,7 @@ def _start(job: Job, time_limit: float, spawn: bool, private_fds: tuple[int, ...
                     os.close(fd)
                 os.dup2(out_w, 1)
                 os.dup2(out_w, 2)
-                from kata import child, live
+                from kata.judge import child, live
 
                 if job.live:  # your code calls the live endpoint, with placeholder keys
                     live.child_environment(os.environ, job.live)
@@ -204,7 +204,7 @@ _unwaited: list[bool] = []  # set by leave_exits_unwaited
 
 
 def leave_exits_unwaited() -> None:
-    """In a process that ends with its command (the warm daemon's command process, kata/daemon.py): a forked child
+    """In a process that ends with its command (the warm daemon's command process, kata/running/daemon.py): a forked child
     whose session has ended is not waited for. Its exit, ~30-90 ms of its sandbox's PID namespace and memory torn
     down, goes on while the command prints and answers; the daemon, a subreaper, reaps it. Elsewhere run() returns
     once its children have exited, and with them every process they started."""
@@ -331,12 +331,12 @@ def prime(job: Job) -> None:
     """Warm this process once, so that every child forked from it starts with pytest, the SDKs and the tests imported."""
     if _primed:
         return
-    from kata import child
+    from kata.judge import child
 
     child.prime(list(job.args))
     if job.show_with:  # a show's own imports, as a test run's collection imports the tests'
         importlib.import_module(job.show_with.partition(":")[0])
-    from kata import replay
+    from kata.world import replay
     from kata.backend import vectors
 
     replay.hand_the_backend_its_folders()  # for a show too, which starts no pytest session (and so no replay.configure)
@@ -514,7 +514,7 @@ def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units
     for result in results.values():
         result.sandbox = unsandboxed
         crash = next((t for t in result.tests if t.state == "crashed"), None)
-        if crash is not None and not result.ended:  # the learner's process ended in a call (kata/wall.py): say how
+        if crash is not None and not result.ended:  # the learner's process ended in a call (kata/judge/wall.py): say how
             result.ended = crash.message
     for slug, (how, what) in endings.items():
         results[slug].ended_how, results[slug].ended = how, what

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from kata.report import UnitResult
+from kata.judge.report import UnitResult
 
 
 def xml(results: dict[str, UnitResult]) -> str:

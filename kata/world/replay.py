@@ -28,7 +28,7 @@ import json
 import os
 from urllib.parse import urlsplit
 
-from kata.offline import RECORDING_ENV
+from kata.world.offline import RECORDING_ENV
 from kata.units import cache_folder
 
 REPLAY_HEADER = "x-kata-replay"
@@ -37,11 +37,11 @@ COMPUTED = "computed offline by the reference backend (no recording matched)"
 _state = {"strict": False}
 
 
-_clock = [contextlib.nullcontext]  # the worker child's clock pause, registered by kata/child.py; nothing outside it
+_clock = [contextlib.nullcontext]  # the worker child's clock pause, registered by kata/judge/child.py; nothing outside it
 
 
 def kata_time():
-    """The worker child's clock pause (registered from above by kata.child), or nothing outside the worker."""
+    """The worker child's clock pause (registered from above by kata.judge.child), or nothing outside the worker."""
     return _clock[0]()
 
 
@@ -61,7 +61,7 @@ def hand_the_backend_its_folders() -> None:
     """The reference backend keeps its vectors beside the result cache, seeded from the cassettes: replay starts it
     in process, so replay says where (the backend itself knows neither folder)."""
     from kata.backend import vectors
-    from kata.cassettes import CASSETTES
+    from kata.world.cassettes import CASSETTES
 
     vectors.use(cache_folder, CASSETTES)
 
@@ -99,7 +99,7 @@ def refusal(cassette) -> str | None:
 def explain_miss(miss, unit_number: int | None = None) -> str:
     """cassettes.explain_miss, and outside --strict-replay the line that says why this cassette's miss was not
     computed (it was recorded live, or holds vectors of another size)."""
-    from kata.cassettes import explain_miss as the_diff, is_api_request
+    from kata.world.cassettes import explain_miss as the_diff, is_api_request
 
     text = the_diff(miss, unit_number)
     why = None if strict() or not is_api_request(miss.failed_request.uri) else refusal(miss.cassette)
@@ -108,7 +108,7 @@ def explain_miss(miss, unit_number: int | None = None) -> str:
 
 def computes_for(cassette, request) -> bool:
     """Whether a request this cassette cannot play is answered by the reference backend instead."""
-    from kata.cassettes import is_api_request
+    from kata.world.cassettes import is_api_request
 
     return (not _state["strict"] and not os.environ.get(RECORDING_ENV) and cassette.write_protected
             and is_api_request(request.uri) and refusal(cassette) is None)
@@ -117,7 +117,7 @@ def computes_for(cassette, request) -> bool:
 def computed_response(request) -> dict:
     """A vcrpy response dict for `request`, answered by the reference backend in process."""
     from kata import backend
-    from kata.cassettes import api_uri, parsed_body
+    from kata.world.cassettes import api_uri, parsed_body
 
     path = urlsplit(api_uri(request.uri)).path
     body = parsed_body(request)

@@ -1,7 +1,7 @@
 """What green means: when a unit turns green, a few lines from the learner's own results tied to its lesson.
 
 Computed in the worker's child, after the unit's tests, from the learner's code only (never the
-reference), the way `kata show` runs a unit (kata/show.py): the API calls go to the kata's reference
+reference), the way `kata show` runs a unit (kata/commands/show.py): the API calls go to the kata's reference
 backend on a loopback port. The lines are cached with the unit's result and shown under "done".
 A lesson that cannot be computed (an earlier unit still a stub, an error) is simply left out.
 """
@@ -193,7 +193,10 @@ def compute(slugs: list[str], tree: str, send) -> None:
     import os
     import sys
 
-    from kata import impl, offline, recording, show, testing, wall
+    from kata.learner import impl
+    from kata.world import offline
+    from kata.commands import recording, show
+    from kata.judge import testing, wall
 
     slugs = [s for s in slugs if s in LESSONS]
     if not slugs:

@@ -7,7 +7,7 @@ edited in the learner's copy changes nothing here. Such an edit is *flagged* (ha
 this checkout), because in the learner's own repository it may have changed what their Classroom
 workflow reported.
 
-Each tree is one job of the worker (kata/worker.py), `workers` at a time: a tree whose code crashes
+Each tree is one job of the worker (kata/running/worker.py), `workers` at a time: a tree whose code crashes
 or loops has that unit marked crashed / timed out, and every other tree is graded as usual. The
 command's process never imports a learner's module; it only writes the report.
 """
@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from kata import copies, impl, keeper, runner, safekeeping, worker
-from kata.report import UnitResult
+from kata.commands import copies
+from kata.learner import impl
+from kata.running import keeper, runner, safekeeping, worker
+from kata.judge.report import UnitResult
 from kata.units import ROOT, UNITS, Unit
 
 UNIT_FILE = re.compile(r"u\d\d_\w+\.py")
