@@ -78,7 +78,7 @@ def per_unit(unit) -> tuple[float, float]:
 
 def layout(checkout: Path) -> tuple[str, str]:
     """Where the CLI and the runner live in a checkout: kata/'s layers became folders after the wall (issue 23)."""
-    return ("kata.commands.cli", "kata.running") if (checkout / "kata" / "commands").is_dir() else ("kata.cli", "kata")
+    return ("kata.commands.cli", "kata.running") if (checkout / "kata" / "commands").is_dir() else ("kata.commands.cli", "kata")
 
 
 WARM_RUNS = """

@@ -275,7 +275,8 @@ UNITS: tuple[Unit, ...] = (
                  "enumerate(chunks, 1)) is the context; USER_TEMPLATE.format(context=context, question=question) is the "
                  "turn.", about='build_prompt'),
             Rung("parse_citations: find every [chunk ...] bracket (any case), then every number inside it; drop repeats "
-                 "keeping the first-seen order (dict.fromkeys); split by 1 <= n <= n_chunks into cited and flagged.", about='parse_citations'),
+                 "keeping the first-seen order; a number from 1 to n_chunks, both ends included, is cited, any other "
+                 "flagged.", about='parse_citations'),
             Rung("The brackets: re.findall(r'\\[\\s*chunks?\\s*(\\d[^\\]]*)\\]', reply, re.IGNORECASE) gives what "
                  "follows 'chunk' in each; re.findall(r'\\d+', group) gives its numbers.", about='parse_citations'),
             Rung("chunk_notes: one dict per note.paragraphs entry, id f'{note.id}-p{number}' with "

@@ -189,8 +189,9 @@ def test_meeting_the_bar_exactly_clears_it(gate_rates):
     stop = 1 if gate_rates[1] is None else 2
     number, line = well_formed(got)
     expect(number == stop and "solved" in line.lower(), call=call, returned=got,
-           expected=f"({stop}, 'solved at Gate {stop} …')", hint="a rate equal to the bar clears it",
-           clause="a rate equal to the bar clears it")
+           expected=f"({stop}, 'solved at Gate {stop} …')",
+           hint=f"here Gate {stop}'s rate is exactly the bar, and the use case should stop there: look at how your "
+                f"code compares a rate with the bar", clause="a rate equal to the bar clears it")
 
 
 @pytest.mark.contract

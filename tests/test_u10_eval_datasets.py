@@ -754,7 +754,7 @@ def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypa
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_run_case_returns_the_tool_call_or_the_text_with_usage():
-    """Send one case to the model and return what came back, ready to grade … tools=TOOLS
+    """Send one case to the model and return what came back, ready to grade: your `read_reply` of the reply.
 
     run_case sends one case with the assistant's tools and returns text, tool, args, stop_reason and
     usage: a tool call for the weather case, text for the arithmetic and the phishing cases.
@@ -762,13 +762,17 @@ def test_run_case_returns_the_tool_call_or_the_text_with_usage():
     tools = {tool.get("name"): tool for tool in u10.TOOLS}
     expect("city" in tools.get("get_weather", {}).get("input_schema", {}).get("required", []), call="TOOLS",
            returned=u10.TOOLS, expected="a get_weather tool whose input_schema requires 'city'",
-           hint="keep TOOLS as given")
+           hint="keep TOOLS as given", clause="with exactly these arguments and no others: model=model, "
+                                                 "max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS")
     keys = {"text", "tool", "args", "stop_reason", "usage"}
     for case_id in COURSE_CASES:
         got = u10.run_case(case_of(case_id))
         call = f"run_case({case_id!r} case)"
-        expect(isinstance(got, dict) and set(got) == keys, call=call, returned=got, expected=f"a dict with the keys {sorted(keys)}",
-               hint="return exactly these five keys: the text, the tool's name and its args (or None), the stop reason and the usage")
+        expect(isinstance(got, dict) and set(got) == keys, call=call, returned=got,
+               expected=f"a dict with the keys {sorted(keys)}, as your read_reply makes of a reply",
+               hint="the reply as it came is not ready to grade: hand it to your read_reply and return what that makes of it"
+                    if not isinstance(got, dict) else
+                    "return what your read_reply makes of the reply, as it makes it: exactly its five keys")
         usage = got["usage"]
         expect(isinstance(usage, dict) and all(isinstance(usage.get(k), int) and usage[k] > 0
                                                for k in ("input_tokens", "output_tokens")),

@@ -189,7 +189,8 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
         about = [f for f in reversed(chain) if any(f in rung.about.split() for rung in unit.hints)]
         functions = about[:1] if failure.state == "failed" and about else chain
     rungs = [rung.text for rung in unit.ladder(functions)]
-    if failure and failure.state in ("failed", "timeout") and (detail := _what_the_test_checks(unit, failure.name)):
+    detail = _what_the_test_checks(unit, failure.name) if failure and failure.state in ("failed", "timeout") else ""
+    if detail and not _says_again(detail, f"{failure.quote} {nudge}"):  # a rung that says what the first said: none
         rungs.insert(0, f"What {failure.name} checks: {detail}")
     if failure and failure.state == "timeout" and chain:  # a nudge in words before any code
         rungs.insert(0, f"{failure.name} ran out of time in " + " → ".join(f"`{f}`" for f in chain) + ": look "
@@ -200,6 +201,14 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
         clause = f" (“{failure.quote}”)" if failure.quote else ""
         rungs.insert(0, f"{failure.name}{clause} fails: {nudge}")
     return rungs
+
+
+def _says_again(text: str, said: str) -> bool:
+    """Whether `text` adds at most one word to `said`, the small ones aside ("A pass rate equal to the bar clears
+    it." after “a rate equal to the bar clears it”: a blind learner read the same sentence three times on two rungs)."""
+    small = {"a", "an", "the", "it", "its", "is", "to", "of", "and", "or", "that", "this"}
+    words = set(re.findall(r"[a-z0-9_]+", text.lower())) - small
+    return len(words - set(re.findall(r"[a-z0-9_]+", said.lower()))) <= 1
 
 
 def _what_the_test_checks(unit: Unit, name: str) -> str:

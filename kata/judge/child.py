@@ -205,6 +205,14 @@ def _loop_of(frames, kept: list[bool], trees: tuple[Path, ...]) -> list:
     return learner_steps([ran_all_along[-1]], trees)[0]
 
 
+def _from_the_loop(functions: list[str], loop: list) -> list[str]:
+    """The chain from the function the loop is in down: the callers above it only led there (U06's `answer` →
+    `retrieve` → `top_k` → U04's looping `cosine`: a later test that reaches `cosine` meets the loop, whatever
+    calls it). The whole chain when the watchdog could not tell where the loop is."""
+    name = f"U{loop[3]:02d}.{loop[0]}" if loop and loop[3] else ""
+    return functions[functions.index(name):] if name in functions else functions
+
+
 def said_loop(loop: list, innermost: bool) -> str:
     """Where the loop is, in words ("" when unknown)."""
     if not loop:
@@ -264,7 +272,7 @@ class _Watchdog(threading.Thread):
             overrun["steps"] = learner_steps(frames, self.trees)
             overrun["loop_step"] = _loop_of(frames, kept, self.trees)
             overrun["loop"] = said_loop(overrun["loop_step"], overrun["loop_step"] == (overrun["steps"] or [[]])[-1])
-            overrun["functions"] = learner_functions(frames, self.trees)
+            overrun["functions"] = _from_the_loop(learner_functions(frames, self.trees), overrun["loop_step"])
             overrun["limit"] = f"{self.limit:g}"
             self.messages.send("where", nodeid=nodeid, where=where, points=timeout_points())
             self._strike(nodeid)

@@ -228,6 +228,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_runtest_logstart(nodeid, location):
     testing.called.clear()  # the unit functions this test calls, stored with its result
+    testing.last_returned.clear()
     wall.stood_in.clear()  # the names it puts stand-ins for
     wall.ran.clear()  # the units' functions that run in it, in the learner's process
     wall.WALL.forget_look_ups()  # its names asked for afresh: each test looks them up as it would alone
@@ -251,22 +252,27 @@ def pytest_runtest_setup(item):
 
 
 NOT_RUN_WHY = "not run: an earlier test"  # a test skipped for this never ran: shown as not run, not as a failure
-MOST_TIMEOUTS = 3  # a unit's tests that may run out of time before the rest of it is not run at all
+MOST_TIMEOUTS = 3  # a unit's timeouts after which a test that reaches any looping function is not run; twice as
+# many, and none of its tests is (a loop that kata/judge/reach.py cannot see a test reach)
 
 
 def _meets_a_loop(item, unit) -> str:
     """Why this test is not run after a timeout, or "": it reaches every function of the learner's call chain an
-    earlier test ran out of time in (kata/judge/reach.py reads what it calls: `cut_context` and the `count_tokens`
-    it calls, not `count_tokens` alone), or its unit already ran out of time MOST_TIMEOUTS times. The tests
-    that cannot meet the loop still run, so one endless loop does not hide a whole unit."""
+    earlier test ran out of time in, from the function the loop is in down (kata/judge/reach.py reads what it calls:
+    `cut_context` and the `count_tokens` it calls, not `count_tokens` alone; U04's `cosine`, whoever calls it);
+    after MOST_TIMEOUTS timeouts, any function a loop was in. The tests that cannot meet the loop still run,
+    so one endless loop does not hide a whole unit."""
     results = item.config.kata_reporter.results
     stopped = [t for t in results if t.unit == unit.slug and t.state == "timeout"]
     if not stopped:
         return ""
-    if len(stopped) >= MOST_TIMEOUTS:
+    looping = [chain for chain in getattr(item.config, "kata_looping", []) if chain]
+    if len(stopped) >= 2 * MOST_TIMEOUTS or (len(stopped) >= MOST_TIMEOUTS and not looping):
         return f"{len(stopped)} times"
     reached = reach.reaches(item.path, item.originalname)
-    met = next((chain for chain in getattr(item.config, "kata_looping", []) if chain and set(chain) <= reached), None)
+    met = next((chain for chain in looping if set(chain) <= reached), None)
+    if met is None and len(stopped) >= MOST_TIMEOUTS:
+        met = next((chain for chain in looping if chain[0] in reached), None)
     return f"in `{met[0].partition('.')[2]}`, which this test runs too" if met else ""
 
 _TEACHING = {impl.UnitLoadError: "broken", impl.MissingName: "missing", impl.StubReached: "stub"}
@@ -349,8 +355,10 @@ def _check_tripped(item, error) -> str | None:
             and isinstance(error, (TypeError, AttributeError, KeyError, IndexError))):
         return None
     function = next(iter(testing.called), "").partition(".")[2]
+    last = testing.last_returned
+    came_back = f"\nYour `{last[0].partition('.')[2]}` returned {testing.show(last[1])}." if last else ""
     return (f"The test could not check what your code returned: {type(error).__name__}: {error}, on a line of the "
-            f"test that reads your result.\nHint: most likely {f'`{function}`' if function else 'your function'} "
+            f"test that reads your result.{came_back}\nHint: most likely {f'`{function}`' if function else 'your function'} "
             f"returned another type or shape than its docstring asks for (a str for a number, a list for a dict, None): "
             f"look at what it returns, and at the docstring's words for it.")
 

@@ -35,6 +35,9 @@ _current: impl.Target | None = None  # set by the plugin before each test
 # the plugin empties it as each test starts and stores it with the test's result. Calls that a unit's
 # function makes are its own business, not the test's: only the outermost are kept.
 called: list[str] = []
+# What the test's last call of a unit's function returned, [name, value]: a check of the test's own that cannot read
+# it (`got - want` on a str) shows it.
+last_returned: list = []
 # The clause of the Verify line or docstring that the running test's failing check encodes, when the test
 # checks several (expect(..., clause=...)); else the test's docstring quote stands.
 failed_clause: list[str] = []
@@ -97,7 +100,10 @@ def _stub_aware(function, name: str):
             called.append(name)
         _depth[0] += 1
         try:
-            return function(*args, **kwargs)
+            value = function(*args, **kwargs)
+            if _depth[0] == 1:
+                last_returned[:] = [name, value]
+            return value
         except NotImplementedError as error:
             tree = current_target().tree
             frames = [f for f in traceback.extract_tb(error.__traceback__)
@@ -119,7 +125,9 @@ def _called_by_test(function, name: str):
     def call(*args, **kwargs):
         if name not in called:
             called.append(name)
-        return function(*args, **kwargs)
+        value = function(*args, **kwargs)
+        last_returned[:] = [name, value]
+        return value
 
     call.kata_learner = function.kata_learner
     return call
@@ -267,4 +275,10 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     numpyish = next((v for v in ([returned, *returned[:2]] if isinstance(returned, tuple) else [returned]) if _numpy_kind(v)), None)
     if numpyish is not None:
         lines.append(f"Note: {numpyish!r} is numpy's {type(numpyish).__name__}, not a Python {_numpy_kind(numpyish)}.")
+    if (vendor := type(returned).__module__.partition(".")[0]) in SDKS:  # a reply handed back as it came
+        lines.append(f"Note: that is the {vendor} SDK's own {type(returned).__name__} object, as the API sent it, not "
+                     f"plain data read out of it.")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+SDKS = ("anthropic", "voyageai", "ollama")  # whose result objects a learner may return as they came

@@ -114,23 +114,47 @@ def _result_of(unit: Unit, impl_spec: str, quick: bool, extra: tuple[str, ...]) 
     return run([unit], impl_spec, quick=quick, extra=extra).results[unit.slug]
 
 
+def _stopped_in(test) -> list:
+    """The function a timed-out test was stopped in, as [name, unit number]: where its loop is when the watchdog could
+    tell, else the innermost step of its chain ([] for any other test)."""
+    if test.state != "timeout":
+        return []
+    chain = test.points.get("chain") or []
+    step = test.points.get("loop") or (chain[-1] if chain else [])
+    return [step[0], step[3]] if step else []
+
+
 def unfinished_uses(unit: Unit, impl_spec: str = "exercises", quick: bool = False,
                     extra: tuple[str, ...] = ()) -> dict[str, tuple[UnitResult, list[str]]]:
     """The earlier units `unit` uses that are not done, run (or read from the cache), and among what it uses
     from each, the functions that fail a test of their own there (one that calls nothing else but what the
-    function itself calls): {code: (result, [name, ...])}. A unit whose used functions all pass their own
+    function itself calls): {code: (result, [name, ...])}; what such a failing function calls in a unit before its
+    own, failing there too, comes with it as "cosine via top_k" (U06's `top_k` calls U04's `cosine`: the
+    first unfinished one is U04). A unit whose used functions all pass their own
     tests is left out: its other functions are not what holds this one back."""
     from kata.units import depends_on, find
 
-    found = {}
+    def fails_its_own(code: str, name: str, result: UnitResult) -> bool:
+        return any(f"{code}.{name}" in t.calls and set(t.calls) <= {f"{code}.{name}", *depends_on(f"{code}.{name}")}
+                   or _stopped_in(t) == [name, int(code[1:])] for t in result.of_kind("verify") if t.failing)
+
+    results, failing = {}, {}
     for code, names in unit.uses.items():
-        result = _result_of(find(code), impl_spec, quick, extra)
-        failing = [n for n in names
-                   if any(f"{code}.{n}" in t.calls and set(t.calls) <= {f"{code}.{n}", *depends_on(f"{code}.{n}")}
-                          for t in result.of_kind("verify") if t.failing)]
-        if result.status != "done" and failing:
-            found[code] = (result, failing)
-    return found
+        results[code] = _result_of(find(code), impl_spec, quick, extra)
+        for name in names:
+            if results[code].status == "done" or not fails_its_own(code, name, results[code]):
+                continue
+            failing.setdefault(code, []).append(name)
+            for deeper in sorted(depends_on(f"{code}.{name}")):  # what a failing one calls in an earlier unit may be why
+                other, _, function = deeper.partition(".")
+                if other < code and other != unit.code:
+                    if other not in results:
+                        results[other] = _result_of(find(other), impl_spec, quick, extra)
+                    said = f"{function} via {name}"
+                    if results[other].status != "done" and fails_its_own(other, function, results[other]) \
+                            and function not in failing.get(other, []) and said not in failing.get(other, []):
+                        failing.setdefault(other, []).append(said)
+    return {code: (results[code], failing[code]) for code in sorted(failing)}
 
 
 def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,

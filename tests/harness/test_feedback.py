@@ -144,6 +144,28 @@ def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tm
     assert "u03_tokens_and_attention.py (`cut_context`, where the loop is)" in "\n".join(shown), "\n".join(shown)
 
 
+def test_a_loop_in_an_earlier_units_function_stops_only_the_tests_that_reach_it(tmp_path):
+    """U04's cosine loops, run through U06 (answer → retrieve → top_k → cosine): once a test ran out of time in it,
+    the tests that reach cosine are not run, and those that never do (ask_claude, parse_citations) still run and
+    pass; the line under U06's failure sends the learner to U04, as the edit line does (a blind learner saw 20
+    tests not run, ask_claude's among them, and `kata next 5` under a line that said `kata next 4`)."""
+    u04, u06 = find(4), find(6)
+    tree = solutions_with(tmp_path, u04, "    if len(a) != len(b):\n        # zip()",
+                          "    while len(a) > 0:\n        pass\n    if len(a) != len(b):\n        # zip()")
+    result = runner.run([u06], str(tree), use_cache=False, time_limit=LIMIT).results[u06.slug]
+    stopped = [t for t in result.tests if t.state == "timeout"]
+    assert stopped and "The loop is in `cosine`" in stopped[0].message, [t.message for t in stopped]
+    by_state = {}
+    for test in result.tests:
+        by_state.setdefault(test.state, set()).add(test.name.split("[")[0])
+    assert {"test_ask_claude_returns_the_text_of_every_text_block",
+            "test_parse_citations_reads_every_style"} <= by_state.get("passed", set()), by_state
+    assert "test_retrieve_returns_the_closest_entries_best_first" in by_state.get(NOT_RUN, set()) | {
+        t.name.split("[")[0] for t in stopped}, by_state
+    unfinished = runner.unfinished_uses(u06, str(tree), extra=())
+    assert min(unfinished) == "U04" and unfinished["U04"][1] == ["cosine via top_k"], unfinished
+
+
 def _saved(path: Path, text: str, at: float) -> None:
     path.write_text(text, encoding="utf-8")
     os.utime(path, (at, at))
@@ -180,19 +202,21 @@ def test_kata_next_n_names_the_earlier_units_it_uses_left_unfinished(capsys):
     which to open first (a blind learner on U06 was never told, though the docs promised a line)."""
     cli.main(["next", "6"])
     said = capsys.readouterr().out
-    assert "(U06 uses U04's embed (not started); U05's top_k (not started)" in said and "kata next 4` shows" in said, said
+    assert "(U06 uses U04's embed, cosine via top_k (not started); U05's top_k (not started)" in said and "kata next 4` shows" in said, said
 
 
 def test_an_earlier_unit_whose_used_function_passes_its_own_tests_is_not_named(tmp_path):
     """U06 uses U04's embed: with embed written and U04's cosine a stub, U04 is unfinished, but not what holds U06
-    back; the line after U06's failure names U05's top_k (a stub) only (a blind learner was sent to an earlier unit
-    on every run although the function used there passed)."""
+    back; the line after U06's failure names U05's top_k (a stub), and U04's cosine only as what top_k calls (a blind
+    learner was sent to an earlier unit on every run although the function used there passed; another, with a loop
+    in cosine, was sent to U05 on the line below one that rightly said U04)."""
     u04, u06 = find(4), find(6)
     tree = tmp_path / "exercises"
     shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
     (tree / f"{u04.slug}.py").write_text(u04_with_cosine_a_stub())
     unfinished = runner.unfinished_uses(u06, str(tree))
-    assert list(unfinished) == ["U05"] and unfinished["U05"][1] == ["top_k"], unfinished
+    assert list(unfinished) == ["U04", "U05"] and unfinished["U05"][1] == ["top_k"], unfinished
+    assert unfinished["U04"][1] == ["cosine via top_k"], unfinished  # embed, which passes, is not named
 
 
 def test_restore_asks_then_brings_the_backup_back_and_keeps_the_current_file(tmp_path, monkeypatch, capsys):
@@ -652,6 +676,7 @@ def test_a_value_the_test_cannot_read_is_said_in_words(tmp_path):
     assert tripped, [t.message[:300] for t in result.tests if t.failing][:3]
     message = tripped[0].message
     assert "`saving`" in message and "tests/" not in message and "Traceback" not in message and "expect(" not in message, message
+    assert re.search(r"Your `saving` returned '0\.\d+'", message), message  # the value it could not read is shown
 
 
 def test_a_bad_line_of_the_learners_own_eval_is_said_to_be_theirs(tmp_path):
@@ -754,6 +779,19 @@ def test_an_sdk_object_returned_is_said_as_such_with_the_functions_docstring(tmp
     failure = result.first_failure
     assert "voyageai SDK's own result object (EmbeddingsObject) from embed()" in failure.message, failure.message
     assert failure.quote.startswith("Embed `texts`"), failure.quote
+
+
+def test_a_reply_returned_as_it_came_is_said_to_be_the_sdks_with_the_clause_that_asks_for_its_reading(tmp_path):
+    """U10's run_case returning the Message itself: the quote is the docstring's clause "ready to grade: your
+    `read_reply` of the reply" (a blind learner saw it cut out by "…"), a note says it is the SDK's own object, and
+    the hint sends them to read_reply in words (it told them to build five keys by hand)."""
+    u10 = find(10)
+    tree = solutions_with(tmp_path, u10, "    )\n    return read_reply(reply)\n", "    )\n    return reply\n")
+    result, tests = results_by_name(u10, tree)
+    failure = tests["test_run_case_returns_the_tool_call_or_the_text_with_usage"]
+    assert failure.failing and "ready to grade: your `read_reply` of the reply" in failure.quote, failure.quote
+    assert "the anthropic SDK's own Message object" in failure.message, failure.message
+    assert "hand it to your read_reply" in failure.message, failure.message
 
 
 def test_a_timeout_first_still_shows_the_first_failure_of_another_kind():
