@@ -114,13 +114,13 @@ def test_parse_citations_reads_every_style(reply, cited):
     capital = "[Chunk" in reply  # the case this reply tries: the word written as a sentence starts it
     read_all = isinstance(got, tuple) and len(got) == 2 and all(isinstance(part, list) for part in got) \
         and sorted(map(str, got[0] + got[1])) == sorted(map(str, cited))  # every number read, split the wrong way
-    expect(got == (cited, []), call=f"parse_citations({reply!r}, 3)", returned=got, expected=f"({cited}, [])",
+    expect(got == (cited, []) or not (read_all and got[1]), call=f"parse_citations({reply!r}, 3)", returned=got,
+           expected=f"({cited}, [])", clause="`cited` holds the numbers from 1 to `n_chunks` (the chunks that were in the prompt)",
            hint="every number was read, but one that was in the prompt went to flagged: a number from 1 to n_chunks, "
-                "both ends included, is cited" if read_all and got[1] else
-                "'Chunk' and 'chunk' are the same word: match it in any case" if capital else
-                "find every bracket that opens with 'chunk', not only the first one, take every number inside it, and drop repeats while keeping the first-seen order",
-           clause="`cited` holds the numbers from 1 to `n_chunks` (the chunks that were in the prompt)"
-                  if read_all and got[1] else None)
+                "both ends included, is cited")
+    expect(got == (cited, []), call=f"parse_citations({reply!r}, 3)", returned=got, expected=f"({cited}, [])",
+           hint="'Chunk' and 'chunk' are the same word: match it in any case" if capital else
+                "find every bracket that opens with 'chunk', not only the first one, take every number inside it, and drop repeats while keeping the first-seen order")
 
 
 @pytest.mark.verify
