@@ -379,8 +379,10 @@ def test_retrieve_returns_the_closest_entries_best_first(monkeypatch):
            clause="with ONE call to your U04 `embed` on a list that holds just `question`")
     ids = [entry.get("id") for entry in got] if isinstance(got, list) and all(isinstance(e, dict) for e in got) else got
     expect(ids == ["northeast", "east", "far-east"] and all(any(e is i for i in index) for e in got),
-           call="retrieve(index, 'Which way is up?', 3) with the question embedded as (2, 1)", returned=ids,
-           expected="['northeast', 'east', 'far-east']: the three closest by cosine, best first, the index's own dicts",
+           call="retrieve(index, 'Which way is up?', 3) with the question embedded as (2, 1)",
+           returned=InWords(f"the entries whose ids are {ids}") if ids is not got else got,
+           expected="the entries whose ids are ['northeast', 'east', 'far-east']: the three closest by cosine, best "
+                    "first, the index's own dicts",
            hint="rank with your U05 top_k, then return the index entries in that order")
 
 

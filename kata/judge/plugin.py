@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 import types
 from pathlib import Path
 
@@ -332,17 +333,30 @@ def _refused_hint(error) -> str:
     the learner's line, the refusal the library's as installed here, not a rule of the kata's; "" otherwise."""
     said = re.search(r"unexpected keyword argument '(\w+)'", str(error))
     frames = wall.frames_of(error)
-    library = re.search(r"site-packages/(\w+)/", frames[-1].filename) if frames else None
+    found = re.search(r"site-packages/(\w+)/", frames[-1].filename) if frames else None
+    # a method that takes no **kwargs refuses at the learner's own call, before any frame of the library: read the
+    # library from the method the message names ("Messages.count_tokens()", "Client.rerank()")
+    library = found[1] if found else _library_of(re.match(r"(\w+)\.(\w+)\(\)", str(error)))
     if not (isinstance(error, TypeError) and said and library):
         return ""
     try:
         from importlib.metadata import version
 
-        installed = f"{library[1]} {version(library[1])}"
+        installed = f"{library} {version(library)}"
     except Exception:  # noqa: BLE001 - a module whose distribution has another name
-        installed = library[1]
+        installed = library
     return (f"Hint: `{said[1]}` is refused by {installed}, the library installed here, not by the kata: send only the "
             f"arguments the docstring lists")
+
+
+def _library_of(named) -> str:
+    """The SDK a "Class.method()" of a TypeError belongs to, among those loaded here ("" when none has it)."""
+    if not named:
+        return ""
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in testing.SDKS and hasattr(getattr(module, named[1], None), named[2]):
+            return name.partition(".")[0]
+    return ""
 
 
 def _check_tripped(item, error) -> str | None:

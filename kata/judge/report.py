@@ -158,8 +158,9 @@ class UnitResult:
                 continue
             if stub and stub not in other.reach():  # fixing `other` cannot write the stub this test reached
                 continue
-            if raised and raised not in other.reach():  # the exception is raised in a function `other` never runs
-                continue
+            if raised and raised not in other.reach() and not (self._passes_its_own(raised) and set(other.calls) <= mine):
+                continue  # raised in a function `other` never runs, unless that one passes its own tests: then what
+                # `other` tested and handed it may be why (U06's ask_claude returning the Message, parse_citations raising)
             if set(other.calls) <= mine and not set(test.calls) <= other.reach():
                 deeper = self.echo_source(other)
                 if deeper and not set(deeper[0].calls) <= mine:  # what `other` echoes never ran in this test
@@ -193,6 +194,13 @@ class UnitResult:
         failing = [t for t in self.tests if t.failing]
         causes = [t for t in failing if self.echo_of(t) is None] or failing
         return min(causes, key=lambda t: (t.kind == "stretch", t.state != "timeout"), default=None)
+
+    def _passes_its_own(self, function: str) -> bool:
+        """Whether a function of this unit has tests of its own (calling nothing but it and what it calls) and
+        passes every one of them."""
+        own = [t for t in self.tests if function in t.calls and set(t.calls) <= {function, *depends_on(function)}
+               and t.kind != "stretch"]
+        return bool(own) and not any(t.failing for t in own)
 
     def _raised_here(self, test: TestResult) -> str:
         """The function an exception was raised in, as this unit's cause names it: when it was raised inside an

@@ -651,6 +651,13 @@ def test_an_argument_the_installed_sdk_refuses_is_said_to_be_the_sdks(tmp_path):
     result = runner.run([u10], str(tree), use_cache=False, time_limit=60).results[u10.slug]
     refused = [t for t in result.tests if t.failing and "unexpected keyword argument 'temperature'" in t.message]
     assert refused and "is refused by anthropic" in refused[0].message, [t.message[:300] for t in result.tests if t.failing][:2]
+    # a method that takes no **kwargs refuses at the learner's own line, before any frame of the SDK (voyageai's
+    # rerank(top_n=...): a blind learner read a plain TypeError)
+    u07 = find(7)
+    tree = solutions_with(tmp_path / "u07", u07, "model=RERANK_MODEL, top_k=n)", "model=RERANK_MODEL, top_n=n)")
+    result = runner.run([u07], str(tree), use_cache=False, time_limit=60).results[u07.slug]
+    refused = [t for t in result.tests if t.failing and "unexpected keyword argument 'top_n'" in t.message]
+    assert refused and "is refused by voyageai" in refused[0].message, [t.message[:300] for t in result.tests if t.failing][:2]
 
 
 def test_a_green_unit_on_a_function_its_earlier_function_runs_says_so(tmp_path):
@@ -792,6 +799,22 @@ def test_a_reply_returned_as_it_came_is_said_to_be_the_sdks_with_the_clause_that
     assert failure.failing and "ready to grade: your `read_reply` of the reply" in failure.quote, failure.quote
     assert "the anthropic SDK's own Message object" in failure.message, failure.message
     assert "hand it to your read_reply" in failure.message, failure.message
+
+
+def test_an_error_raised_in_a_function_that_passes_its_own_tests_echoes_the_failing_one_that_handed_it_on(tmp_path):
+    """U06's ask_claude returning the Message: parse_citations, right and passing its own tests, raises a TypeError
+    on it inside answer. The cause shown first is ask_claude's own failure, said to be the SDK's object; answer's
+    test may fail only because ask_claude does (a blind learner was told parse_citations was the cause to fix)."""
+    u06 = find(6)
+    tree = solutions_with(tmp_path, u06, '    return "".join(block.text for block in reply.content if block.type == "text")',
+                          "    return reply")
+    result, tests = results_by_name(u06, tree)
+    first = result.first_failure
+    assert first.calls == ["U06.ask_claude"], (first.name, first.calls, first.message[:300])
+    assert "the anthropic SDK's own Message object" in first.message, first.message
+    answered = next(t for t in result.tests if t.failing and t.calls == ["U06.answer"])
+    assert result.echo_of(answered) == (first, "`ask_claude`") or result.echo_of(answered)[1] == "`ask_claude`", \
+        (answered.name, result.echo_of(answered))
 
 
 def test_a_timeout_first_still_shows_the_first_failure_of_another_kind():
