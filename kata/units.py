@@ -56,15 +56,14 @@ class Unit:
     calls: tuple[str, ...] = field(default=())
 
     def ladder(self, functions=()) -> list[Rung]:
-        """The hint rungs for a failure in `functions`: the unit's general rungs and those about `functions`, the
-        ones in words before the ones that read as code. A rung about other functions only is left out (its code
-        would answer a test the learner has not reached); with no rung about `functions`, every rung in words
-        (none, when there is none), and with no function named at all (no failure to follow), every rung, the
-        code last."""
-        general = [r for r in self.hints if not r.about]
+        """The hint rungs for a failure in `functions`: those about `functions`, the ones in words before the ones
+        that read as code. A rung about other functions only is left out (its code would answer a test the learner
+        has not reached), and so is the unit's general advice (three blind learners read it, mid-ladder, as noise
+        beside the test they followed); with no rung about `functions`, every rung in words (none, when there is
+        none), and with no function named at all (no failure to follow), every rung, the code last."""
         about = [r for r in self.hints if r.about and r.is_about(functions)]
         if about:
-            chosen = general + about
+            chosen = about
         elif functions:  # a failure in a function no rung is about: words only, never another function's code
             chosen = [r for r in self.hints if not r.about or not r.reads_as_code]
         else:
@@ -386,10 +385,11 @@ UNITS: tuple[Unit, ...] = (
         stretch="Most teams stop at Gate 1 or 2. If yours does, that’s the win — the hours you didn’t "
         "spend fine-tuning go to data quality and evals (U10).",
         hints=(
-            Rung("Walk the gates in order and return at the first that settles it: test `rate is None` before comparing "
-                 "a rate with the bar; labels only matter once Gate 1 and Gate 2 were both run and fell short.", about='gate solved_before_training'),
-            Rung("The line names 'Gate N' and its evidence: f'{rate:.0%}' for the rate that cleared the bar, f'{n:,}' "
-                 "labels at Gate 3.", about='gate'),
+            Rung("Walk the gates in order and return at the first that settles it: a gate that was not run settles "
+                 "nothing, so ask that before comparing its rate with the bar; a rate equal to the bar clears it; labels "
+                 "only matter once Gate 1 and Gate 2 were both run and fell short.", about='gate solved_before_training'),
+            Rung("The line names 'Gate N' and its evidence: the rate that cleared the bar as a whole percentage, and at "
+                 "Gate 3 the number of labels written with thousands separators.", about='gate'),
             Rung("LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).", about='lora_params'),
             Rung("init_adapter: A is r x d_in (small, random), B is d_out x r (zeros): rng = np.random.default_rng(seed); "
                  "A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); B = np.zeros((d_out, r)).", about='init_adapter'),

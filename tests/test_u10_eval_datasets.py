@@ -454,8 +454,8 @@ def test_the_reason_says_what_was_expected_and_what_came_back():
     reply, so a FAIL line can be read without re-running the case.
     """
     (passed, reason), call = graded(case_of("math-1"), reply("23 * 47 = 1071"))
-    expect(passed is False and "1081" in reason and "1071" in reason, call=call, returned=reason,
-           expected="a reason naming the expected '1081' and the reply '23 * 47 = 1071'",
+    expect(passed is False and "1081" in reason and "1071" in reason, call=call, returned=(passed, reason),
+           expected="(False, a reason naming the expected '1081' and the reply '23 * 47 = 1071')",
            hint="put both in the reason: the substring that was expected and the reply that came back")
 
 

@@ -388,11 +388,12 @@ def _handed_over(steps: list[list]) -> tuple[str, str] | None:
 
 
 def _handed_hint(outer: str, inner: str) -> str:
-    """A nudge for an error raised in an earlier unit's function: what the caller handed it comes first."""
+    """A nudge for an error raised in an earlier unit's function: whether that function passes its own tests decides
+    where to look (the judge of this test does not know; the line under the failure says it when it fails them)."""
     caller, (code, _, name) = outer.partition(".")[2], inner.partition(".")
-    return (f"Hint: it was raised inside {code}'s `{name}`, which your `{caller}` calls: check what `{caller}` hands "
-            f"it (which arguments, in which order, of which types) against what `{name}` takes; "
-            f"`kata next {int(code[1:])}` shows whether `{name}` passes its own tests")
+    return (f"Hint: it was raised inside {code}'s `{name}`, which your `{caller}` calls. If `{name}` fails {code}'s "
+            f"own tests (`kata next {int(code[1:])}` shows), fix it there first; if it passes them, check what "
+            f"`{caller}` hands it (which arguments, in which order, of which types) against what `{name}` takes")
 
 
 def _calling_clause(item, outer: str, inner: str) -> str:

@@ -377,8 +377,8 @@ def test_a_failure_that_echoes_an_earlier_units_function_says_so(tmp_path):
 
 @pytest.mark.parametrize("unit", [u for u in READY if any(r.about for r in u.hints)], ids=lambda u: u.slug)
 def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(unit):
-    """`kata hint N` on a stub reached in f: the rungs about f (and the unit's general ones), words first; never a
-    rung about functions the learner has not reached (U10's load_eval stub once showed grade's code on rung 3)."""
+    """`kata hint N` on a stub reached in f: the rungs about f, words first; never a rung about functions the learner
+    has not reached (U10's load_eval stub once showed grade's code on rung 3), nor the unit's general advice."""
     for function in sorted({name for rung in unit.hints for name in rung.about.split()}):
         stub = report.TestResult(f"{unit.test_file}::test_x", unit.slug, "verify", "stub", "",
                                  f"{unit.code} · {function}() is not written yet: write it here, then run `kata next {unit.number}`",
@@ -386,6 +386,8 @@ def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(un
         rungs = cli.hint_ladder(unit, stub)
         elsewhere = [r.about for r in unit.hints if r.about and function not in r.about.split() and r.text in rungs]
         assert not elsewhere, f"{unit.code}: a stub in {function} gets the rungs about {elsewhere}: kata/units.py's Unit.ladder"
+        general = [r.text for r in unit.hints if not r.about and r.text in rungs]
+        assert not general, f"{unit.code}: a stub in {function} gets the unit's general rungs {general}: Unit.ladder"
         about = [r for r in unit.hints if function in r.about.split()]
         assert all(r.text in rungs for r in about), f"{unit.code}: a rung about {function} is missing from its ladder"
         kinds = [next(r for r in unit.hints if r.text == text).reads_as_code for text in rungs]
