@@ -365,7 +365,8 @@ def test_lora_params_counts_both_low_rank_matrices(d_in, d_out, r, params):
            hint="A is r x d_in, B is d_out x r: count both, and nothing of the frozen W")
     expect(isinstance(got, int) and not isinstance(got, bool), call=f"lora_params({d_in}, {d_out}, {r})",
            returned=got, expected=f"the int {params:,}", clause="The number of parameters (an int)",
-           hint="a count is a whole number: return it as an int, not a float, even where it came out of a division")
+           hint="a count is a number, not text: return the int itself" if isinstance(got, str) else
+                "a count is a whole number: return it as an int, not a float, even where it came out of a division")
 
 
 @pytest.mark.verify

@@ -116,10 +116,18 @@ def failure_lines(test) -> list[str]:
 
 
 def _printed(test) -> list[str]:
-    """What the learner's code printed during the test, when it printed anything."""
+    """What the learner's code printed during the test, when it printed anything: a line repeated in a row once,
+    with its count (a print inside an endless loop is one line, not seventy)."""
     if not test.output:
         return []
-    return ["", "  Your code printed:", *["  | " + line for line in test.output.rstrip("\n").splitlines()]]
+    shown: list[list] = []
+    for line in test.output.rstrip("\n").splitlines():
+        if shown and shown[-1][0] == line:
+            shown[-1][1] += 1
+        else:
+            shown.append([line, 1])
+    return ["", "  Your code printed:", *[f"  | {line}" + (f"   (this line {n} times in a row)" if n > 1 else "")
+                                          for line, n in shown]]
 
 
 def _in_course(test) -> bool:

@@ -157,22 +157,30 @@ def _save_state(state: dict) -> None:
 
 
 def _failing_test(unit: Unit):
-    """The test `kata hint` follows: the first failure of the unit's last run (from the cache, else run now)."""
+    """The test `kata hint` follows: the first failure of the unit's last run (from the cache, else run now), and
+    the earlier unit's function it echoes, (code, name), when the board says so ((), else)."""
     runner = _runner()
 
     result = runner.cached(unit) or _run([unit]).results[unit.slug]
-    return result.first_failure
+    cause = runner.cause_in_earlier_unit(result) if result.first_failure is not None else ""
+    return result.first_failure, getattr(cause, "fix", ())
 
 
-def hint_ladder(unit: Unit, failure) -> list[str]:
+def hint_ladder(unit: Unit, failure, echoes: tuple[str, str] = ()) -> list[str]:
     """The rungs of `kata hint N`: the failing test's own nudge first, then the unit's rungs about the
-    functions that test called (or whose stub it reached), the code only on the last rungs (Unit.ladder)."""
+    functions that test called (or whose stub it reached), the code only on the last rungs (Unit.ladder). A
+    failure that echoes an earlier unit's function (`echoes`: ("U04", "cosine")) gets that function's rungs."""
     message = failure.message if failure else ""
     found = failure.stub() if failure else None
     if found and found[0] != unit:  # the test stops at an earlier unit's stub: that unit's hints, not this one's code
         other, function, where = found
         return [f"{failure.name} stops at {other.code}'s `{function}` ({where}), still a stub: write it first. "
                 f"Its hints: `kata hint {other.number}`.", *(rung.text for rung in other.ladder([function]))]
+    if failure and echoes:  # it fails because an earlier unit's function does: that function's hints, not this code
+        other, function = find(echoes[0]), echoes[1]
+        return [f"{failure.name} may well fail only because {other.code}'s `{function}` does, which fails "
+                f"{other.code}'s own tests: fix it there first. Its hints: `kata hint {other.number}`.",
+                *(rung.text for rung in other.ladder([function]))]
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
     functions = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
     functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
@@ -188,7 +196,12 @@ def hint_ladder(unit: Unit, failure) -> list[str]:
         # a loop, any function of its chain (the loop may be in the caller)
         about = [f for f in reversed(chain) if any(f in rung.about.split() for rung in unit.hints)]
         functions = about[:1] if failure.state == "failed" and about else chain
-    rungs = [rung.text for rung in unit.ladder(functions)]
+    ladder = unit.ladder(functions)
+    rungs = [rung.text for rung in ladder]
+    if found and (not ladder or ladder[0].reads_as_code):  # a stub whose rungs are all code: words come first
+        said = f": “{failure.quote}”" if failure.quote else ""
+        rungs.insert(0, f"`{found[1]}` is not written yet. Write it from its docstring{said}, one sentence at a time, "
+                        f"then run the tests again; the rung after this one is its code.")
     detail = _what_the_test_checks(unit, failure.name) if failure and failure.state in ("failed", "timeout") else ""
     if detail and not _says_again(detail, f"{failure.quote} {nudge}"):  # a rung that says what the first said: none
         rungs.insert(0, f"What {failure.name} checks: {detail}")
@@ -226,8 +239,8 @@ def cmd_hint(args) -> int:
     if not unit.hints:
         print(f"{unit.code} has no hints yet; its tests' messages carry one each.")
         return 0
-    failure = _failing_test(unit)
-    rungs = hint_ladder(unit, failure)
+    failure, echoes = _failing_test(unit)
+    rungs = hint_ladder(unit, failure, echoes)
     state = _load_state()
     followed = failure.nodeid if failure else ""
     seen = state.setdefault("hints", {}).get(unit.slug)

@@ -211,9 +211,12 @@ class _Printed(io.TextIOBase):
         """What was printed since the last take, cut as said above; and start afresh."""
         text = "".join(self.head)
         if self.dropped:
-            last = (text[-self.SHOWN_TAIL:] + self.tail)[-self.SHOWN_TAIL:]
+            last, first = (text[-self.SHOWN_TAIL:] + self.tail)[-self.SHOWN_TAIL:], text[:self.SHOWN_HEAD]
+            # whole lines only, where the cut leaves any: never "| ting 44" for "counting 44"
+            first = first[:first.rindex("\n")] if "\n" in first else first
+            last = last[last.index("\n") + 1:] if "\n" in last.rstrip("\n") else last
             text = (f"… (your code printed {self.size + self.dropped:,} characters here: the first {self.SHOWN_HEAD:,} "
-                    f"and the last {self.SHOWN_TAIL:,} are shown)\n{text[:self.SHOWN_HEAD]}\n…\n{last}")
+                    f"and the last {self.SHOWN_TAIL:,} are shown, cut to whole lines)\n{first}\n…\n{last}")
         self.head, self.tail, self.size, self.dropped = [], "", 0, 0
         return text
 

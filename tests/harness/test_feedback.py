@@ -390,8 +390,10 @@ def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(un
         assert not general, f"{unit.code}: a stub in {function} gets the unit's general rungs {general}: Unit.ladder"
         about = [r for r in unit.hints if function in r.about.split()]
         assert all(r.text in rungs for r in about), f"{unit.code}: a rung about {function} is missing from its ladder"
-        kinds = [next(r for r in unit.hints if r.text == text).reads_as_code for text in rungs]
+        kinds = [r.reads_as_code for text in rungs for r in unit.hints if r.text == text]
         assert kinds == sorted(kinds), f"{unit.code}: for {function}, a rung in words comes after one that reads as code"
+        first = next((r for r in unit.hints if r.text == rungs[0]), None)
+        assert first is None or not first.reads_as_code, f"{unit.code}: a stub in {function} gets code on its first rung"
 
 
 @pytest.mark.parametrize("unit", [u for u in READY if u.hints], ids=lambda u: u.slug)
@@ -424,6 +426,27 @@ def test_a_stub_reached_in_an_earlier_unit_gets_that_units_hints_not_this_ones_c
     assert "`kata hint 4`" in rungs[0] and "embed" in rungs[0], rungs[0]
     assert not [r for r in u06.hints if r.reads_as_code and r.text in rungs], "U06's code given for U04's stub"
     assert rungs[1:] == [r.text for r in u04.ladder(["embed"])]
+
+
+def test_a_failure_that_echoes_an_earlier_units_function_gets_that_functions_hints():
+    """U06's retrieve failing because U04's cosine does: the ladder sends the learner to U04's hints for cosine and
+    holds no rung of U06 (a blind learner got retrieve's code, already right, while the board named cosine)."""
+    u04, u06 = find(4), find(6)
+    failing = report.TestResult(f"{u06.test_file}::test_retrieve", u06.slug, "verify", "failed", "",
+                                "Called retrieve(...).\nIt returned …\nHint: rank with your U05 top_k", calls=["U06.retrieve"])
+    rungs = cli.hint_ladder(u06, failing, ("U04", "cosine"))
+    assert "U04's `cosine`" in rungs[0] and "`kata hint 4`" in rungs[0], rungs[0]
+    assert rungs[1:] == [r.text for r in u04.ladder(["cosine"])] and not [r for r in u06.hints if r.text in rungs]
+
+
+def test_a_line_printed_again_and_again_is_shown_once_with_its_count():
+    """A print inside an endless loop: each run of the same line is one line and its count (a blind learner scrolled
+    past 75 lines of "counting 44" between a timeout and the next failure)."""
+    u03 = find(3)
+    test = report.TestResult(f"{u03.test_file}::test_x", u03.slug, "verify", "timeout", "", "This test ran for more …",
+                             output="start\n" + "counting 44\n" * 75 + "end\n")
+    printed = [line for line in board.failure_lines(test) if line.strip().startswith("|")]
+    assert printed == ["  | start", "  | counting 44   (this line 75 times in a row)", "  | end"], printed
 
 
 def test_a_failure_no_rung_is_about_gets_words_only():

@@ -131,7 +131,7 @@ def test_hints_follow_the_failing_test(tmp_path, monkeypatch, capsys):
     message = ("Called answer(WIFI question, index) when the reply is 'Not found in sources.'.\nIt returned {},\n"
                "but the tests expected not found.\nHint: a reply that starts with the marker is not found")
     failure = report.TestResult("tests/test_u06_rag_basics.py::test_x", unit.slug, "verify", "failed", "the clause", message)
-    monkeypatch.setattr(cli, "_failing_test", lambda u: failure)
+    monkeypatch.setattr(cli, "_failing_test", lambda u: (failure, ()))
     rungs = cli.hint_ladder(unit, failure)
     assert rungs[0] == "test_x (“the clause”) fails: a reply that starts with the marker is not found"
     assert rungs[1] == next(r.text for r in unit.hints if "answer_from" in r.about.split())

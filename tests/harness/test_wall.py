@@ -438,7 +438,8 @@ def test_a_long_print_is_kept_bounded_as_it_is_written():
     printed.write(" the last")
     assert sum(map(len, printed.head)) <= 100 and len(printed.tail) <= 10
     text = printed.take()
-    assert text.startswith("… (your code printed 15,025 characters here: the first 20 and the last 10 are shown)")
+    assert text.startswith("… (your code printed 15,025 characters here: the first 20 and the last 10 are shown, cut "
+                           "to whole lines)")
     assert "\nthe first words yyyy\n…\n" in text and text.endswith("z the last")
     assert printed.take() == "", "each take starts afresh"
     printed.write("y" * 95)
@@ -446,6 +447,10 @@ def test_a_long_print_is_kept_bounded_as_it_is_written():
     assert printed.take().endswith("yyythe end")
     printed.write("short")
     assert printed.take() == "short", "what fits is sent as it was printed"
+    printed.SHOWN_HEAD, printed.SHOWN_TAIL = 30, 30  # room for two lines of 12 characters at either end
+    printed.write("counting 44\n" * 200)  # a print in a loop: the cuts fall between lines, never inside one
+    cut = printed.take().split("\n", 1)[1]
+    assert all(line in ("counting 44", "…", "") for line in cut.split("\n")), cut
 
 
 def test_what_a_long_print_said_reaches_the_failure_cut_and_saying_so(tmp_path):
