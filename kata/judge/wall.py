@@ -593,7 +593,7 @@ def _send(library: str, method: str, url: str, headers, body: bytes):
         except (http.ConnectError, http.ConnectTimeout) as error:
             raise _Unreachable(str(error)) from error
         return response.status_code, _answer_headers(response.headers.multi_items()), response.content
-    if library == "requests":
+    if library in ("requests", "aiohttp"):  # aiohttp's requests (voyageai's AsyncClient) are sent as requests' are
         import requests
 
         session = _CLIENTS.get("requests") or _CLIENTS.setdefault("requests", requests.Session())

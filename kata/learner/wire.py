@@ -1,8 +1,8 @@
 """The learner process's HTTP: every request its SDKs send goes to the judge over the channel.
 
-The SDKs are the real ones (anthropic on httpx2, voyageai on requests, ollama on httpx); only the last
-step, putting bytes on a socket, is replaced by a question to the judge, who answers from its
-cassettes, its reference backend or a test's stand-in, and counts what was asked. The learner process
+The SDKs are the real ones (anthropic on httpx2, voyageai on requests and its AsyncClient on aiohttp, ollama on
+httpx); only the last step, putting bytes on a socket, is replaced by a question to the judge, who answers from
+its cassettes, its reference backend or a test's stand-in, and counts what was asked. The learner process
 has no network of its own, so nothing else could leave it anyway.
 """
 
@@ -61,6 +61,12 @@ def install(ask) -> None:
         requests.adapters.HTTPAdapter.send = _requests_send
     except ImportError:  # pragma: no cover
         pass
+    try:
+        import aiohttp  # voyageai's AsyncClient
+
+        aiohttp.ClientSession._request = _aiohttp_request
+    except ImportError:  # pragma: no cover
+        pass
 
 
 def _exchange(library: str, method: str, url: str, headers, body: bytes) -> dict:
@@ -108,3 +114,64 @@ def _requests_send(self, request, **kwargs):
     response.url, response.request, response.encoding = request.url, request, "utf-8"
     response.reason = ""
     return response
+
+
+async def _aiohttp_request(self, method, url, *, data=None, json=None, headers=None, **kwargs):
+    """aiohttp's one way out (voyageai's AsyncClient): the request goes to the judge like the others, and its answer
+    comes back as a response holding the whole body (read, text, json, status, headers, raise_for_status)."""
+    import json as jsonlib
+
+    import aiohttp
+    from multidict import CIMultiDict
+
+    sent = CIMultiDict(self.headers or {})
+    sent.update(headers or {})
+    body = jsonlib.dumps(json).encode() if json is not None else data or b""
+    if json is not None:
+        sent.setdefault("Content-Type", "application/json")
+    answer = _exchange("aiohttp", method.upper(), str(url), sent.items(), body.encode() if isinstance(body, str) else bytes(body))
+    if answer.get("unreachable"):
+        raise aiohttp.ClientConnectionError(answer["unreachable"])
+    return _AiohttpResponse(method.upper(), str(url), answer["status"], answer["headers"], base64.b64decode(answer["body"]))
+
+
+class _AiohttpResponse:
+    """What aiohttp's ClientResponse offers an SDK, over a body already here."""
+
+    def __init__(self, method: str, url: str, status: int, headers, body: bytes):
+        from multidict import CIMultiDict, CIMultiDictProxy
+        from yarl import URL
+
+        self.method, self.url, self.status, self.reason, self._body = method, URL(url), status, "", body
+        self.headers = CIMultiDictProxy(CIMultiDict(headers))
+        self.content_type = self.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+        self.ok = status < 400
+
+    async def read(self) -> bytes:
+        return self._body
+
+    async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
+        return self._body.decode(encoding or "utf-8", errors)
+
+    async def json(self, *, loads=None, **kwargs):
+        import json
+
+        return (loads or json.loads)(self._body.decode("utf-8"))
+
+    def raise_for_status(self) -> None:
+        if not self.ok:
+            import aiohttp
+
+            raise aiohttp.ClientResponseError(None, (), status=self.status, message=self.reason, headers=self.headers)
+
+    def release(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        pass

@@ -471,6 +471,25 @@ def test_what_a_long_print_said_reaches_the_failure_cut_and_saying_so(tmp_path):
     assert "output cut" not in once, "one note, and a true one"
 
 
+def test_voyages_async_client_is_carried_to_the_judge(tmp_path):
+    """U04's embed through voyageai's AsyncClient (aiohttp underneath): its requests reach the judge like the sync
+    client's, from the cassettes, and the unit is done (the learner process has no network of its own, and aiohttp
+    was the one way out not carried)."""
+    from kata.running import runner
+
+    u04 = find(4)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    path = tree / f"{u04.slug}.py"
+    sync = "    return _voyage().embed(texts, model=EMBEDDING_MODEL).embeddings\n"
+    assert sync in path.read_text(), "U04's reference no longer embeds this way: update this test"
+    path.write_text(path.read_text().replace(sync, "    import asyncio\n\n    async def embedded():\n        return (await "
+                    "voyageai.AsyncClient().embed(texts, model=EMBEDDING_MODEL)).embeddings\n\n"
+                    "    return asyncio.run(embedded())\n"))
+    result = runner.run([u04], str(tree), use_cache=False).results[u04.slug]
+    assert result.status == "done", [(t.name, t.message[:300]) for t in result.tests if t.failing][:3]
+
+
 # --- the watchdog and the wall: a test that overruns stops when asked (issue 18's rare hang) --------------
 
 EARLY_SIGNALS = '''
