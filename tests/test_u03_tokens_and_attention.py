@@ -836,6 +836,12 @@ def test_token_budget_keeps_the_parts_order():
     expect(isinstance(got, dict) and list(got) == list(parts), call="token_budget(<system, user input, tool outputs, response>)",
            returned=list(got) if isinstance(got, dict) else got, expected=repr(list(parts)),
            hint="build the budget part by part, in the order of `parts`")
+    other = {"instructions": "Answer in one line.", "retrieved notes": "Go-live is on 8 June. " * 5, "question": "When?"}
+    got = u03.token_budget(other)  # any names: the parts' own, whatever they are called
+    expect(isinstance(got, dict) and list(got) == list(other) and all(got[k] == tokens(t) for k, t in other.items()),
+           call="token_budget(<instructions, retrieved notes, question>)", returned=got,
+           expected=repr({k: tokens(t) for k, t in other.items()}), clause="same names, same order (not sorted)",
+           hint="the names are the keys of `parts`, whatever they are: read them from it rather than naming them yourself")
 
 
 @pytest.mark.contract

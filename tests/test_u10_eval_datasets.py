@@ -724,8 +724,20 @@ def test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call():
     got = u10.read_reply(message)
     want = {"text": "Let me check the weather.", "tool": "get_weather", "args": {"city": "Phoenix"}, "stop_reason": "tool_use",
             "usage": {"input_tokens": 40, "output_tokens": 9}}
-    expect(got == want, call="read_reply(a Message: text, tool_use Phoenix, text, tool_use Tucson)", returned=got,
-           expected=repr(want), hint="the text is every text block's text, put together in order with nothing between them; the tool call is the first block of type 'tool_use'")
+    call = "read_reply(a Message: text, tool_use Phoenix, text, tool_use Tucson)"
+    expect(isinstance(got, dict) and set(got) == set(want), call=call, returned=got,
+           expected=f"a dict with exactly the keys {sorted(want)}", clause="Return a dict with exactly these keys:",
+           hint="one key for each line of the docstring's list, named as it names them, and no other")
+    for keys, clause, hint in (  # each key by the docstring's line for it: a wrong usage is not a wrong text
+            (("text",), 'the text of all its text blocks, in order, joined with nothing between ("" if none)',
+             "the text is every text block's text, put together in order with nothing between them"),
+            (("tool", "args"), "the name (str) and input (dict) of its first tool_use block, or None and None",
+             "the tool call is the first block of type 'tool_use': its name and its input"),
+            (("stop_reason",), "the reply's stop_reason", "copy the reply's stop_reason as it is"),
+            (("usage",), '{"input_tokens": int, "output_tokens": int}, from the reply\'s usage.',
+             "the input tokens and the output tokens, each under its own name, read from the reply's usage")):
+        expect(all(got[k] == want[k] for k in keys), call=call, returned=InWords(", ".join(f"{k} {got[k]!r}" for k in keys)),
+               expected=", ".join(f"{k} {want[k]!r}" for k in keys), clause=clause, hint=hint)
 
 
 @pytest.mark.contract
@@ -1035,10 +1047,12 @@ def test_growing_by_5_cases_keeps_every_old_case():
            hint="check only that each old id is still there with the same input, and that no id repeats")
     renamed = [{**c, "id": "weather-01"} if c["id"] == "weather-1" else c for c in before]
     edited = [{**c, "input": "What is 23 x 47?"} if c["id"] == "math-1" else c for c in before]
+    spaced = [{**c, "input": c["input"] + " "} if c["id"] == "math-1" else c for c in before]  # "the same string, exactly"
     repeated = before + [{**new[0], "id": "refuse-1"}]
     new_twice = before + [new[0], {**new[1], "id": new[0]["id"]}]
     for label, after, culprit in (("weather-1 renamed weather-01", renamed, "weather-1"),
                                   ("the input of math-1 edited", edited, "math-1"),
+                                  ("a space added at the end of math-1's input", spaced, "math-1"),
                                   ("a new case reusing the id refuse-1", repeated, "refuse-1"),
                                   ("two new cases sharing one new id", new_twice, new[0]["id"])):
         got = u10.growth_problems(before, after)

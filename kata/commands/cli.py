@@ -198,7 +198,7 @@ def hint_ladder(unit: Unit, failure, echoes: tuple[str, str] = ()) -> list[str]:
         functions = about[:1] if failure.state == "failed" and about else chain
     ladder = unit.ladder(functions)
     rungs = [rung.text for rung in ladder]
-    if found and (not ladder or ladder[0].reads_as_code):  # a stub whose rungs are all code: words come first
+    if found and len(ladder) == 1 and ladder[0].reads_as_code:  # a stub whose one rung is its code: words first
         said = f": “{failure.quote}”" if failure.quote else ""
         rungs.insert(0, f"`{found[1]}` is not written yet. Write it from its docstring{said}, one sentence at a time, "
                         f"then run the tests again; the rung after this one is its code.")

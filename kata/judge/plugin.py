@@ -452,8 +452,9 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
              if isinstance(error, BaseExceptionGroup) else None)
     if (raised := _raised_by_learner_code(item, inner or error)) is not None:
         flaky = inner is not None and "Flaky" in type(error).__name__
-        return "failed", raised + ("\nThe same example, run again, did not fail the same way: does your code keep "
-                                   "something between calls (a global, a cache, a list it changes)?" if flaky else "")
+        return "failed", raised + ("\nThe test ran the same example again and it did not fail the same way. If your "
+                                   "code keeps something between calls (a global, a cache, a list it changes), that "
+                                   "may be why; if not, the error above is the one to fix." if flaky else "")
     if (tripped := _check_tripped(item, inner or error)) is not None:
         return "failed", tripped
     miss = cassettes.cassette_miss(error)

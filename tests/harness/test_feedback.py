@@ -392,8 +392,9 @@ def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(un
         assert all(r.text in rungs for r in about), f"{unit.code}: a rung about {function} is missing from its ladder"
         kinds = [r.reads_as_code for text in rungs for r in unit.hints if r.text == text]
         assert kinds == sorted(kinds), f"{unit.code}: for {function}, a rung in words comes after one that reads as code"
-        first = next((r for r in unit.hints if r.text == rungs[0]), None)
-        assert first is None or not first.reads_as_code, f"{unit.code}: a stub in {function} gets code on its first rung"
+        if len(unit.ladder([function])) == 1:  # its one rung is its code (U09's merge): a rung in words comes first
+            first = next((r for r in unit.hints if r.text == rungs[0]), None)
+            assert first is None or not first.reads_as_code, f"{unit.code}: a stub in {function} gets code on its first rung"
 
 
 @pytest.mark.parametrize("unit", [u for u in READY if u.hints], ids=lambda u: u.slug)
