@@ -295,8 +295,8 @@ SAVING_SEED = 250693268923750817878241998269190617770939298767991034485620278113
 def test_saving_is_measured_on_the_total(before, data):
     """Return the share of the TOTAL token count that a cut saved between two token budgets, a float. 0.2 means the whole prompt, all its parts summed, is 20% smaller after the cut; 0.0 that it did not shrink.
 
-    Property: the saving is that of the whole prompt, 1 - total after / total before, not that of
-    the part that was cut.
+    Property: the saving is that of the whole prompt, the share of the total before that the cut took
+    away, not that of the part that was cut.
     """
     name = max(before, key=before.get)
     after = dict(before, **{name: data.draw(st.integers(0, before[name]), label="part after the cut")})

@@ -129,7 +129,8 @@ def test_cosine_of_known_pairs(a, b, cos):
     expect(isinstance(got, numbers.Real) and math.isclose(got, cos, abs_tol=ROUNDING),
            call=f"cosine({a}, {b})", returned=got, expected=f"{cos}",
            hint="a float32 keeps about 7 digits: work in Python floats (or float64) and return a float"
-           if type(got).__name__ == "float32" else
+           if type(got).__name__ == "float32" else "return the number itself, a float, not text that shows it"
+           if isinstance(got, str) else
            "the course's step 3: the dot product divided by the product of the two lengths, a length being the square root of the sum of squares")
 
 

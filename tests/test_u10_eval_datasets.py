@@ -736,8 +736,8 @@ def test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call():
             (("stop_reason",), "the reply's stop_reason", "copy the reply's stop_reason as it is"),
             (("usage",), '{"input_tokens": int, "output_tokens": int}, from the reply\'s usage.',
              "the input tokens and the output tokens, each under its own name, read from the reply's usage")):
-        expect(all(got[k] == want[k] for k in keys), call=call, returned=InWords(", ".join(f"{k} {got[k]!r}" for k in keys)),
-               expected=", ".join(f"{k} {want[k]!r}" for k in keys), clause=clause, hint=hint)
+        expect(all(got[k] == want[k] for k in keys), call=call, returned={k: got[k] for k in keys},
+               expected=repr({k: want[k] for k in keys}), clause=clause, hint=hint)
 
 
 @pytest.mark.contract

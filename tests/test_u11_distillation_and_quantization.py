@@ -347,6 +347,8 @@ def test_cost_counts_input_and_output_tokens(model, usage):
     price_in, price_out = PRICES_PER_MTOK[model]
     wanted = (usage["input_tokens"] * price_in + usage["output_tokens"] * price_out) / 1e6
     got = u11.cost_usd(model, usage)
+    expect(not isinstance(got, str), call=f"cost_usd({model!r}, {usage})", returned=got, expected=f"the float {wanted:.6f}",
+           clause="Dollars for one call (a float)", hint="return the number itself, a float, not text that shows it")
     expect(is_number(got) and math.isclose(got, wanted, rel_tol=1e-9, abs_tol=1e-12), call=f"cost_usd({model!r}, {usage})",
            returned=got, expected=f"${wanted:.6f} (input {price_in}, output {price_out} $ per million tokens)",
            hint="the prices are dollars per MILLION tokens: count how many millions each kind of token makes"
@@ -367,6 +369,8 @@ def test_cost_is_linear_in_both_token_counts(model, tokens_in, tokens_out):
     wanted = (tokens_in * price_in + tokens_out * price_out) / 1e6
     usage = {"input_tokens": tokens_in, "output_tokens": tokens_out}
     got = u11.cost_usd(model, usage)
+    expect(not isinstance(got, str), call=f"cost_usd({model!r}, {usage})", returned=got, expected=f"the float {wanted:.6f}",
+           clause="Dollars for one call (a float)", hint="return the number itself, a float, not text that shows it")
     expect(is_number(got) and math.isclose(got, wanted, rel_tol=1e-9, abs_tol=1e-12), call=f"cost_usd({model!r}, {usage})",
            returned=got, expected=f"${wanted:.6f}", hint="prices are per million tokens: price the input and the output tokens each at their own rate, then scale down")
 

@@ -275,10 +275,25 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     numpyish = next((v for v in ([returned, *returned[:2]] if isinstance(returned, tuple) else [returned]) if _numpy_kind(v)), None)
     if numpyish is not None:
         lines.append(f"Note: {numpyish!r} is numpy's {type(numpyish).__name__}, not a Python {_numpy_kind(numpyish)}.")
-    if (vendor := type(returned).__module__.partition(".")[0]) in SDKS:  # a reply handed back as it came
-        lines.append(f"Note: that is the {vendor} SDK's own {type(returned).__name__} object, as the API sent it, not "
-                     f"plain data read out of it.")
+    # a reply handed back as it came, or one of its parts (a Message's Usage) put in a dict
+    parts = [returned, *(returned.values() if isinstance(returned, dict) else
+                         returned[:3] if isinstance(returned, (tuple, list)) else ())]
+    sdk = next((v for v in parts if type(v).__module__.partition(".")[0] in SDKS), None)
+    if sdk is not None:
+        vendor, what = type(sdk).__module__.partition(".")[0], type(sdk).__name__
+        lines.append(f"Note: {'that' if sdk is returned else f'the {what} in it'} is the {vendor} SDK's own {what} "
+                     f"object, as the API sent it, not plain data read out of it.")
+    if _reads_as_number(returned):  # '3.000000' looks like 3.0 on the page
+        lines.append(f"Note: {returned!r} is text (a str), not a number: it only reads like one.")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def _reads_as_number(value) -> bool:
+    """A str that Python would read as a number ("3.000000", "0.87"): it prints like the number it is not."""
+    try:
+        return isinstance(value, str) and float(value) == float(value) and value.strip() == value and value != ""
+    except ValueError:
+        return False
 
 
 SDKS = ("anthropic", "voyageai", "ollama")  # whose result objects a learner may return as they came

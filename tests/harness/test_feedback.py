@@ -843,6 +843,18 @@ def test_an_error_raised_in_a_function_that_passes_its_own_tests_echoes_the_fail
         (answered.name, result.echo_of(answered))
 
 
+def test_a_number_returned_as_text_is_said_to_be_text(tmp_path):
+    """U11's cost_usd returning '3.000000': the failure quotes "(a float)", hints at the type and notes that the str
+    only reads like a number (a blind learner read '3.000000' against $3.000000 and a hint about pricing)."""
+    u11 = find(11)
+    was = '    return (usage["input_tokens"] * price_in + usage["output_tokens"] * price_out) / 1_000_000\n'
+    tree = solutions_with(tmp_path, u11, was, "    return f'{" + was.strip().removeprefix("return ") + ":.6f}'\n")
+    result, tests = results_by_name(u11, tree)
+    failure = tests["test_cost_counts_input_and_output_tokens"]
+    assert failure.failing and failure.quote == "Dollars for one call (a float)", (failure.quote, failure.message)
+    assert "is text (a str), not a number" in failure.message, failure.message
+
+
 def test_a_timeout_first_still_shows_the_first_failure_of_another_kind():
     """A unit whose first failure is a timeout also shows its first other cause (U10: a loop in report, and grade
     matching case-sensitively: a blind learner saw only the loop, and the grade failure only in `kata check`)."""
