@@ -685,6 +685,7 @@ CITATIONS_SEED = 623314603757425723783637951468356579023990054472889349269776738
 # drawn examples as they were (hypothesis seeds a test from its source without them).
 @example(reply="Both [chunk 2, chunk 3] say so.", n_chunks=3)
 @example(reply="[Chunk 1, 3] and [chunk 4-2]", n_chunks=3)
+@example(reply="Both [chunk 12] and [Chunk 3, 10] say so.", n_chunks=12)  # a run of digits is one number, 12 not 1 and 2
 @given(reply=st.text(alphabet=st.sampled_from(list("[]chunkCHUNK ,0123456789-\n$.")), max_size=40), n_chunks=st.integers(0, 4))
 def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply, n_chunks):
     """`reply` is a str: never raise on one, whatever it holds.

@@ -635,10 +635,15 @@ def test_each_step_takes_both_gradients_at_the_same_point():
     A_want, B_want = _descend_together(W, A0, B0, X, Y, ALPHA / R, LR, 3)
     A, B, _ = u09.train_adapter(W.copy(), X, Y, r=R, alpha=ALPHA, steps=3, lr=LR)
     ok = np.allclose(A, A_want, rtol=1e-6, atol=1e-9) and np.allclose(B, B_want, rtol=1e-6, atol=1e-9)
+    A_unscaled, B_unscaled = _descend_together(W, A0, B0, X, Y, 1.0, LR, 3)  # the same steps with the scale left out
+    unscaled = not ok and np.shape(A) == A_unscaled.shape and np.shape(B) == B_unscaled.shape \
+        and np.allclose(A, A_unscaled, rtol=1e-6, atol=1e-9) and np.allclose(B, B_unscaled, rtol=1e-6, atol=1e-9)
     expect(ok, call=f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps=3, lr={LR})",
            returned=InWords(f"A off by up to {np.abs(np.asarray(A) - A_want).max():.3g}, B by {np.abs(np.asarray(B) - B_want).max():.3g}"),
            expected="the A and B of 3 plain gradient steps from the seed-0 adapter, both gradients taken before either moves",
-           hint="compute dA and dB first, then update A and B: updating B before dA is taken moves the point")
+           hint="these are the steps of an adapter at scale 1: every step runs the adapter at scale = alpha / r, its "
+                "gradients too" if unscaled else
+                "compute dA and dB first, then update A and B: updating B before dA is taken moves the point")
 
 
 @pytest.mark.verify

@@ -940,6 +940,8 @@ def my_eval():
            expected="the Path of a .jsonl file that exists: your eval, beside your module",
            hint="a relative path is looked up from wherever the kata runs, not from your module's folder: build the "
                 "path from where your module itself is" if relative else
+                "return a Path (pathlib's), not the str of one: the docstring asks for the Path itself"
+                if isinstance(path, str) else
                 "return the path of u10_my_eval.jsonl, beside your exercise file, and write that file",
            clause='the Path of the file "u10_my_eval.jsonl" beside this module')
     reads_data_file(path)  # from here on, a failure is about the eval file itself
