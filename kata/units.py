@@ -385,9 +385,10 @@ UNITS: tuple[Unit, ...] = (
         stretch="Most teams stop at Gate 1 or 2. If yours does, that’s the win — the hours you didn’t "
         "spend fine-tuning go to data quality and evals (U10).",
         hints=(
-            Rung("Walk the gates in order and return at the first that settles it: a gate that was not run settles "
-                 "nothing, so ask that before comparing its rate with the bar; a rate equal to the bar clears it; labels "
-                 "only matter once Gate 1 and Gate 2 were both run and fell short.", about='gate solved_before_training'),
+            Rung("Walk the gates in order and return at the first that settles it: a gate that was not run stops the "
+                 "walk there (the line says it was not run), so ask whether it was run before comparing its rate with the "
+                 "bar; a rate equal to the bar clears it; labels only matter once Gate 1 and Gate 2 were both run and "
+                 "fell short.", about='gate solved_before_training'),
             Rung("The line names 'Gate N' and its evidence: the rate that cleared the bar as a whole percentage, and at "
                  "Gate 3 the number of labels written with thousands separators.", about='gate'),
             Rung("LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).", about='lora_params'),

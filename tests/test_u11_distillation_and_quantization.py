@@ -753,11 +753,14 @@ def test_the_lab_functions_return_the_documented_types(student, function):
     _, clause, hint = next(row for row in TYPE_CLAUSES if row[0] == function)
     kind, shape = want
     ok = type(got) is int if kind is int else (isinstance(got, np.ndarray) and got.dtype == kind and shape in (None, got.shape))
-    said = (f"a {type(got).__name__}" if kind is int or not isinstance(got, np.ndarray) else
+    said = (f"a {type(got).__name__}" + (f", {got!r}" if isinstance(got, (int, float)) else "")
+            if kind is int or not isinstance(got, np.ndarray) else
             f"a {got.dtype} array" + (f" of shape {got.shape}" if shape else ""))
+    partial = kind is int and isinstance(got, float) and not float(got).is_integer()  # 19.5 bytes: the count is off too
     expect(ok, call=call, returned=InWords(said),
            expected="a Python int" if kind is int else f"a {np.dtype(kind)} array" + (f" of shape {shape}" if shape else ""),
-           hint=hint, clause=clause)
+           hint=hint + ("; and a part of a byte is no count of bytes: see how the docstring counts the codes' bits into "
+                        "bytes before you make it an int" if partial else ""), clause=clause)
 
 
 @pytest.mark.contract
