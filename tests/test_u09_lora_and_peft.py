@@ -641,8 +641,8 @@ def test_each_step_takes_both_gradients_at_the_same_point():
     expect(ok, call=f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps=3, lr={LR})",
            returned=InWords(f"A off by up to {np.abs(np.asarray(A) - A_want).max():.3g}, B by {np.abs(np.asarray(B) - B_want).max():.3g}"),
            expected="the A and B of 3 plain gradient steps from the seed-0 adapter, both gradients taken before either moves",
-           hint="these are the steps of an adapter at scale 1: every step runs the adapter at scale = alpha / r, its "
-                "gradients too" if unscaled else
+           hint="these are the steps of an adapter at scale 1: every step runs the adapter at the scale the docstring "
+                "gives, alpha over r, its gradients too" if unscaled else
                 "compute dA and dB first, then update A and B: updating B before dA is taken moves the point")
 
 

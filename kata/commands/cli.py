@@ -182,8 +182,8 @@ def hint_ladder(unit: Unit, failure, echoes: tuple[str, str] = ()) -> list[str]:
                 f"{other.code}'s own tests: fix it there first. Its hints: `kata hint {other.number}`.",
                 *(rung.text for rung in other.ladder([function]))]
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
-    functions = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
-    functions += [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
+    named = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
+    functions = named + [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]
     if found:  # this unit's own stub: the rungs about that function, not those of the test's other calls
         functions = [found[1]]
     # the learner's chain where it raised or was stopped (`answer` → `answer_from`), as the failure recorded it
@@ -197,8 +197,7 @@ def hint_ladder(unit: Unit, failure, echoes: tuple[str, str] = ()) -> list[str]:
         about = [f for f in reversed(chain) if any(f in rung.about.split() for rung in unit.hints)]
         functions = about[:1] if failure.state == "failed" and about else chain
     ladder = unit.ladder(functions)
-    named = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0]) if failure and not found else []
-    if failure and failure.state == "failed" and named and not chain:  # the code of the function the check names only:
+    if failure and failure.state == "failed" and named and not found and not chain:  # the code of the function the check names only:
         # train_adapter's failure is no place for init_adapter's code, though its test called both
         ladder = [r for r in ladder if not r.reads_as_code or r.is_about(named)]
     rungs = [rung.text for rung in ladder]
