@@ -134,7 +134,8 @@ def test_names_nothing_inside_other_words(text):
     """
     got, call = named(text)
     expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
-           hint="match whole words with \\b...\\b around each alias; keep acronyms such as RAG case-sensitive")
+           hint="an alias counts only as a whole word, with no letter or digit right before or after it; keep "
+                "acronyms such as RAG case-sensitive")
 
 
 WORDS = st.sampled_from(["the", "team", "wants", "to", "ship", "it", "by", "friday", "because", "customers", "asked"])
