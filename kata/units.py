@@ -418,7 +418,7 @@ UNITS: tuple[Unit, ...] = (
         "you’ve seen in production.",
         hints=(
             Rung("Start with load_eval, then grade: neither needs the API, so try them on hand-made files and results. A "
-                 "loader that skips a bad line hides a case forever; a grader fooled by an empty reply passes nothing real.", about='load_eval grade'),
+                 "loader that skips a bad line hides a case forever; a grader fooled by an empty reply passes nothing real."),
             Rung("load_eval: enumerate(lines, 1), json.loads each non-blank line, and raise ValueError(f'{path}:{n}: ...') "
                  "at the first bad one, checking in order: JSON, object, id/input, duplicate id, exactly one kind, its value, "
                  "expected_args, tags. Remember each id's line in a dict to name the first one in a duplicate's message.", about='load_eval'),
@@ -455,6 +455,8 @@ UNITS: tuple[Unit, ...] = (
                  "scale, round, clip."),
             Rung("Latency is recorded, not timed: in run_claude, with_raw_response.create(...) gives "
                  ".headers['x-kata-latency-ms'] and .parse().", about='run_claude'),
+            Rung("Ollama's reply may leave things out (a count, the content, the tool calls): read each part with the "
+                 "value the docstring gives for a missing one, never as if it were always there.", about='run_ollama'),
             Rung("Latency is recorded, not timed: Ollama's is total_duration / 1e6.", about='run_ollama'),
             Rung("Cost prices input AND output tokens: (in * price_in + out * price_out) / 1_000_000.", about='cost_usd'),
             Rung("row_scales is per row: np.abs(m).max(axis=1) / (2 ** (bits - 1) - 1).", about='row_scales'),

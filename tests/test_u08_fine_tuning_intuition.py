@@ -286,7 +286,7 @@ def test_fewer_than_1000_labels_never_fine_tunes(scenario):
     got, call = routed(replace(scenario, labelled_examples=scenario.labelled_examples % 1_000))
     expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
            expected="no fine-tuning and no distillation below 1,000 labelled examples",
-           hint="the 1,000+ row is a gate: check labelled_examples >= 1000 before any training move")
+           hint="the 1,000+ row is a gate: ask whether there are at least 1,000 labelled examples before any training move")
 
 
 @pytest.mark.verify

@@ -387,7 +387,8 @@ def test_a_typical_adapter_trains_half_a_percent_to_two_percent(d_in, d_out, r, 
     expect(ok, call=f"lora_params({d_in}, {d_out}, {r})", returned=got,
            expected=f"{r * (d_in + d_out):,}, {'inside' if inside else 'outside'} the table's 0.5–2% of "
                     f"the {d_in * d_out:,} numbers in W",
-           hint="r * d_in for A plus d_out * r for B, and divide by d_in * d_out for the share")
+           hint="count the numbers A and B hold, from their shapes in the module's comment; the share is that count "
+                "over the numbers in W")
 
 
 @pytest.mark.verify
@@ -559,11 +560,13 @@ def gradient_hint(got, expected, scale, d_out):
         said = f"{'dA' if right[0] else 'dB'} agrees with the slopes and {'dB' if right[0] else 'dA'} does not"
     if off and np.isclose(off[0], 1 / scale):
         return (said + ": " if said else "") + "the adapter's path is multiplied by scale, so the slope on its way back to A and to B is too"
+    if off and len(off) == right.count(False) and np.allclose(off, off[0]):  # one factor off: say it, not why
+        said = (said + ", " if said else "") + f"every number of {'yours' if len(off) == 2 else 'it'} is {off[0]:.3g} times its slope"
     if off and np.isclose(off[0], d_out):
         return (said + ": " if said else "") + general
     if off and (np.isclose(off[0], 0.5) or np.isclose(off[0], 2.0)):  # the square's own factor left out, or taken twice
         return (said + ": " if said else "") + "the slope of a squared error is twice the error (then divided by the count), once"
-    return (said + "; " if said else "") + general
+    return (said + ": " if said else "") + general
 
 
 @pytest.mark.verify

@@ -108,25 +108,39 @@ def failure_lines(test) -> list[str]:
         label = f"{stub[0].code}'s docstring of {stub[1]}()"
     lines = [paint(f"✘ {test.name}", "broken")]
     if test.quote:
-        lines.append(f"  {label}: “{test.quote}”")
+        lines.append(f"  {label}: “{' '.join(test.quote.split())}”")  # a docstring's aligning spaces are not words
     lines.append("")
     lines += ["  " + line for line in test.message.strip().splitlines()]
     lines += _printed(test)
     return [as_typed(line) for line in lines]
 
 
+def _raised_at(test) -> tuple:
+    """Where a failing test's exception was raised: the last step of its chain (function, file, line); () for none."""
+    chain = test.points.get("chain") if test.state != "timeout" else None
+    return tuple(chain[-1][:3]) if chain else ()
+
+
 def _printed(test) -> list[str]:
     """What the learner's code printed during the test, when it printed anything: a line repeated in a row once,
     with its count (a print inside an endless loop is one line, not seventy)."""
+    earlier = test.points.get("earlier_examples_printed", 0)
+    if earlier and not test.output:
+        return ["", f"  Your code printed nothing for the example the failure names (the examples hypothesis tried "
+                    f"before it printed {earlier:,} characters, not shown)."]
     if not test.output:
         return []
+    header = "  Your code printed:"
+    if earlier:
+        header = (f"  Your code printed, for the example the failure names (the examples hypothesis tried before it "
+                  f"printed {earlier:,} characters more, not shown):")
     shown: list[list] = []
     for line in test.output.rstrip("\n").splitlines():
         if shown and shown[-1][0] == line:
             shown[-1][1] += 1
         else:
             shown.append([line, 1])
-    return ["", "  Your code printed:", *[f"  | {line}" + (f"   (this line {n} times in a row)" if n > 1 else "")
+    return ["", header, *[f"  | {line}" + (f"   (this line {n} times in a row)" if n > 1 else "")
                                           for line, n in shown]]
 
 
@@ -268,21 +282,27 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
     elif failure and (elsewhere := _stub_elsewhere(unit, failure)):
         lines += ["", *failure_lines(failure), "", elsewhere]
     elif failure:
-        fix = getattr(cause, "fix", ())
+        fix, maybe = getattr(cause, "fix", ()), getattr(cause, "maybe", ())  # data, kept before the words change
         echoing = {id(t): echo[1] for t in result.tests if (echo := result.echo_of(t)) and echo[0] is failure}
         echoes = list(echoing.values())
         if echoes and cause:  # this unit's cause, itself an echo of an earlier unit's failure: one story, not two
             cause = cause.replace("This failure may well be an echo: it fails", f"This failure and {len(echoes)} "
                                   f"other(s) of {unit.code} (`kata check {unit.number}` lists them) may well be "
                                   f"echoes: they fail", 1)
-        elif echoes:
-            stub = failure.stub()  # the tests stopped at the same stub count too: kata check lists them all alike
-            alike = [t for t in result.tests if t is not failure and id(t) not in echoing and stub and (t.stub() or ())[:2] == stub[:2]]
-            also = "stop at the same stub or " if alike else ""
-            lines += ["", f"This is the cause to fix first: {len(echoes) + len(alike)} other failing test(s) {also}may "
-                          f"fail only because {echoes[0]} does (`kata check {unit.number}` lists them)."]
+        else:  # the tests stopped at the same stub, or that raised on the same line, count too: kata check lists them
+            stub, raised_at = failure.stub(), _raised_at(failure)
+            alike = [t for t in result.tests if t is not failure and t.failing and id(t) not in echoing
+                     and ((stub and (t.stub() or ())[:2] == stub[:2]) or (raised_at and _raised_at(t) == raised_at))]
+            same = "stop at the same stub" if stub else "raise the same error on the same line"
+            if echoes:
+                also = f"{same} or " if alike else ""
+                lines += ["", f"This is the cause to fix first: {len(echoes) + len(alike)} other failing test(s) {also}"
+                              f"may fail only because {echoes[0]} does (`kata check {unit.number}` lists them)."]
+            elif alike and raised_at:
+                lines += ["", f"{len(alike)} other failing test(s) {same} (`kata check {unit.number}` lists them): "
+                              f"fixing this one may fix them all."]
         lines += ["", cause] if cause else []
-        lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or _or_first(unit, getattr(cause, "maybe", ())) or
+        lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or _or_first(unit, maybe) or
                   f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"
                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:

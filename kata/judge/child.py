@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import importlib
 import json
 import os
@@ -316,18 +317,37 @@ class _Watchdog(threading.Thread):
 
 
 class _OutputMarks:
-    """After each test, flush what the learner printed and write the marker that closes its output."""
+    """After each test, flush what the learner printed and write the marker that closes its output; before
+    each example of a property test, a marker with no name, so what is shown is what the example the
+    failure names printed (hypothesis runs the falsifying one last), not every example's."""
 
     def __init__(self, token: str):
         self.token = token
 
+    def pytest_runtest_call(self, item):
+        handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+        inner = getattr(handle, "inner_test", None)
+        if inner is None or getattr(inner, "_kata_each_example", False):
+            return
+
+        @functools.wraps(inner)
+        def each_example(*args, **kwargs):  # hypothesis's documented place to wrap each example's run
+            self._mark("")
+            return inner(*args, **kwargs)
+
+        each_example._kata_each_example = True
+        handle.inner_test = each_example
+
     def pytest_runtest_logfinish(self, nodeid, location):
+        self._mark(nodeid)
+
+    def _mark(self, name: str) -> None:
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
             try:
                 stream.flush()
             except Exception:  # a learner may have replaced or closed them
                 pass
-        os.write(1, f"\n{self.token}{nodeid}\n".encode())
+        os.write(1, f"\n{self.token}{name}\n".encode())
 
 
 class _Collected:

@@ -319,13 +319,24 @@ def _raised_by_learner_code(item, error) -> str | None:
     if (clause := _never_raise_clause(item, item.kata_points["raised_in"]) or (handed and _calling_clause(item, *handed))):
         testing.failed_clause[:] = [clause]
     said = getattr(error, "kata_message", str(error))
-    hint = _handed_hint(*handed) if handed else _refused_hint(error)
+    hint = _handed_hint(*handed) if handed else (_refused_hint(error) or _missing_key_hint(error))
     own = testing.data_file[0] if testing.data_file and testing.data_file[0] in said else ""  # a line of their own data
     why = (f"Your code refused a line of your own {own}: if that line is bad, fix it there; if it is good, the check "
            f"that raised is wrong." if own else "A function under test returns its result: an exception it raises (and "
            "does not catch) is never a pass. The line above is where it was raised.")
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
                       *([f"| {line}"] if line else []), why, *([hint] if hint else [])])
+
+
+def _missing_key_hint(error) -> str:
+    """A nudge for a KeyError raised on the learner's line: a key misnamed, or one the data may leave out."""
+    if not isinstance(error, KeyError) or len(error.args) != 1:
+        return ""
+    key = error.args[0]  # across the wall a KeyError carries the key as its repr already
+    key = key if isinstance(key, str) and key[:1] == key[-1:] and key[:1] in "'\"" and len(key) > 1 else repr(key)
+    return (f"Hint: the dict read on that line holds no key {key}. The docstrings name the keys each dict "
+            f"holds, and say which ones may be missing and what that means: check the name your code reads, and "
+            f"the dict it reads it from, against them.")
 
 
 def _refused_hint(error) -> str:

@@ -190,10 +190,16 @@ class UnitResult:
     def first_failure(self) -> TestResult | None:
         """The test to show next: a cause, never an echo; a Verify or Contract test that ran out of time first (the
         board shows it first, and `kata hint` follows this one), then Verify and Contract tests in file order,
-        then Stretch."""
+        a stub of this unit after code the learner wrote (a wrong value in the function they just wrote is news;
+        a stub they have not reached is not), then Stretch."""
         failing = [t for t in self.tests if t.failing]
         causes = [t for t in failing if self.echo_of(t) is None] or failing
-        return min(causes, key=lambda t: (t.kind == "stretch", t.state != "timeout"), default=None)
+        return min(causes, key=lambda t: (t.kind == "stretch", t.state != "timeout", self._own_stub(t)), default=None)
+
+    def _own_stub(self, test: TestResult) -> bool:
+        """Whether a test stopped at a stub of this unit (an earlier unit's stub blocks: it keeps its place)."""
+        stub = test.stub()
+        return bool(stub) and stub[0].slug == self.unit.slug
 
     def _passes_its_own(self, function: str) -> bool:
         """Whether a function of this unit has tests of its own (calling nothing but it and what it calls) and

@@ -268,7 +268,7 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     came_back = (_raised_line(returned) if isinstance(returned, Raised) else f"It sent {returned}," if
                  isinstance(returned, Sent) else f"It {returned}," if isinstance(returned, Did) else
                  f"It returned {returned}," if isinstance(returned, InWords) else f"It returned {show(returned)},")
-    lines = [f"Called {call}.", came_back, f"but the tests expected {expected}."]
+    lines = [f"Called {call}.", came_back, f"but the tests expected {expected}" + ("" if "\n" in str(expected) else ".")]  # no stray dot under a diff
     if hint:
         lines.append(f"Hint: {hint}")
     # np.True_ reads like True: say what it is, also as the first item of a pair (grade's (passed, reason))

@@ -56,8 +56,9 @@ class Job:
 class _Output:
     """What one test printed, kept bounded: the first and last `limit` characters and a count."""
 
-    def __init__(self, limit: int = OUTPUT_LIMIT):
+    def __init__(self, limit: int = OUTPUT_LIMIT, earlier: int = 0):
         self.head, self.tail, self.total, self.limit = bytearray(), bytearray(), 0, limit
+        self.earlier = earlier  # bytes printed by a property test's earlier examples, not shown
 
     def add(self, data: bytes) -> None:
         self.total += len(data)
@@ -102,8 +103,12 @@ class _OutputSplitter:
             if end < 0:
                 return
             self.current.add(bytes(self.buffer[:max(0, at - 1)]))  # the marker's own leading newline is ours
-            self.by_test[self.buffer[at + len(self.token):end].decode("utf-8", "replace")] = self.current
-            self.current = _Output(self.limit)
+            name = self.buffer[at + len(self.token):end].decode("utf-8", "replace")
+            if name:  # a test ended: its output is complete
+                self.by_test[name] = self.current
+                self.current = _Output(self.limit)
+            else:  # a property test's next example: what the earlier ones printed is counted, not shown
+                self.current = _Output(self.limit, self.current.earlier + self.current.total)
             del self.buffer[:end + 1]
 
 
@@ -506,6 +511,8 @@ def _attach_output(child: _Child) -> None:
         printed = child.splitter.by_test.get(test.nodeid)
         if printed is not None and printed.total and not test.output:
             test.output = printed.text()
+        if printed is not None and printed.earlier and test.failing:  # a property test: only the last example's prints are shown
+            test.points["earlier_examples_printed"] = printed.earlier
 
 
 def _grouped(tests: list[TestResult], endings: dict[str, tuple[str, str]], units: list[Unit],

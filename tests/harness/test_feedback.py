@@ -450,6 +450,23 @@ def test_a_line_printed_again_and_again_is_shown_once_with_its_count():
     assert printed == ["  | start", "  | counting 44   (this line 75 times in a row)", "  | end"], printed
 
 
+def test_a_property_tests_prints_are_the_failing_examples_own(tmp_path):
+    """A print in a function a property test calls: what is shown is what the example the failure names printed,
+    not every example hypothesis tried (a blind learner read "fused {}" under a call that fused seven ids)."""
+    u07 = find(7)
+    tree = solutions_with(tmp_path, u07, "enumerate(ranking, 1):", "enumerate(ranking):",
+                          ("    return sorted(fused, key=lambda doc_id: -fused[doc_id])",
+                           "    print('fused', len(fused), 'ids')\n    return sorted(fused, key=lambda doc_id: -fused[doc_id])"))
+    _, by_name = results_by_name(u07, tree)
+    test = by_name["test_fuse_orders_by_reciprocal_ranks_whatever_the_scores"]
+    assert test.failing and test.points.get("earlier_examples_printed", 0) > 0, (test.state, test.points)
+    called = re.search(r"Called fuse\((.*)\)", test.message)
+    ids = set(re.findall(r"\('([^']*)', ", called.group(1))) if called else set()
+    assert test.output.splitlines() == [f"fused {len(ids)} ids"], (test.output, test.message[:300])
+    shown = board.failure_lines(test)
+    assert any("for the example the failure names" in line for line in shown), shown
+
+
 def test_a_failure_no_rung_is_about_gets_words_only():
     """A failing function no rung names: the unit's rungs in words, never a rung that reads as code."""
     for unit in READY:
@@ -499,6 +516,38 @@ def test_a_test_stopped_at_the_stub_of_the_function_it_calls_is_a_cause_not_an_e
     result = UnitResult(u09, [forward, own, deeper])
     assert result.echo_of(own) is None, "a stub in the function the test calls is the cause to show"
     assert result.echo_of(deeper) is not None and result.echo_of(deeper)[0] is forward
+
+
+def test_a_wrong_value_in_written_code_is_shown_before_a_stub_of_the_same_unit():
+    """U07 with voyage_rerank still a stub (earlier in the file) and compare just written, wrong: compare's failure is
+    shown first (a blind learner met the stub, then the next stub, before the bug they had just written); a stub
+    of an earlier unit keeps its place, since it blocks."""
+    u06, u07 = find(6), find(7)
+    own_stub = report.TestResult(f"{u07.test_file}::test_voyage", u07.slug, "verify", "stub", "",
+                                 f"{u07.code} · voyage_rerank() is not written yet: write it here", calls=["U07.voyage_rerank"])
+    wrong = report.TestResult(f"{u07.test_file}::test_compare", u07.slug, "contract", "failed", "",
+                              "Called compare(…).\nIt returned …", calls=["U07.compare"])
+    assert UnitResult(u07, [own_stub, wrong]).first_failure is wrong
+    earlier_stub = report.TestResult(f"{u07.test_file}::test_answer", u07.slug, "verify", "stub", "",
+                                     f"{u06.code} · answer_from() is not written yet: write it there",
+                                     calls=["U07.production_answer"])
+    assert UnitResult(u07, [earlier_stub, wrong]).first_failure is earlier_stub
+    assert UnitResult(u07, [own_stub]).first_failure is own_stub
+
+
+def test_the_tests_that_raise_on_the_same_line_are_counted_with_the_cause():
+    """Eight tests of U06's answer raise the same KeyError in answer_from: the failure shown says the others raise the
+    same error on the same line (a blind learner read "1 other failing test" with eight failing alike)."""
+    u06 = find(6)
+
+    def raising(name, line=179):
+        return report.TestResult(f"{u06.test_file}::{name}", u06.slug, "verify", "failed", "",
+                                 "Your code raised KeyError: 'note_id', in `answer` …", calls=["U06.answer"],
+                                 points={"chain": [["answer", u06.exercise, 158, 6], ["answer_from", u06.exercise, line, 6]]})
+
+    result = UnitResult(u06, [raising("test_a"), raising("test_b"), raising("test_c"), raising("test_d", line=181)])
+    text = "\n".join(board.unit_lines(result))
+    assert "2 other failing test(s) raise the same error on the same line" in text, text
 
 
 def test_the_ladder_of_an_exception_follows_the_function_that_raised_it():
@@ -883,6 +932,25 @@ def test_an_echo_of_an_earlier_unit_is_found_through_a_caller_this_unit_does_not
     assert found == (answer, "U06.answer_from"), found
     both = UnitResult(u06, [answer, test("test_retrieve", "failed", ["U06.retrieve"])])
     assert runner._failing_through_a_caller(both, reach) == (None, "")
+
+
+def test_the_edit_line_offers_the_earlier_file_when_the_cause_has_echoes_too():
+    """U03's count_tokens returning a str, U07's semantic_chunks raising on it, and two U07 tests echoing that: the edit
+    line still names U03's file beside U07's (the echo count's rewording once dropped it, and a blind learner read
+    "fix U03 first" above "Edit exercises/u07_production_rag.py" below)."""
+    u03, u07 = find(3), find(7)
+    cause = runner.Cause(f"{u03.code}'s own test_count fails too: if what your {u03.code} `count_tokens` handed "
+                         f"`semantic_chunks` is what it tripped on, fix that first.", maybe=(u03.code, "count_tokens"))
+    raised = report.TestResult(f"{u07.test_file}::test_cut", u07.slug, "verify", "failed", "",
+                               "Your code raised TypeError …", calls=["U07.semantic_chunks"],
+                               ran=["U07.semantic_chunks", "U03.count_tokens"])
+    echo = report.TestResult(f"{u07.test_file}::test_notes", u07.slug, "verify", "failed", "", "It returned …",
+                             calls=["U07.semantic_chunk_notes"],
+                             ran=["U07.semantic_chunk_notes", "U07.semantic_chunks", "U03.count_tokens"])
+    result = UnitResult(u07, [raised, echo])
+    assert result.echo_of(echo) is not None and result.first_failure is raised
+    shown = "\n".join(board.unit_lines(result, cause=cause))
+    assert f"Edit {u07.exercise}, where your code raised, or first {u03.exercise}" in shown, shown
 
 
 def test_an_exception_raised_where_an_earlier_units_failure_never_runs_is_no_echo_of_it(tmp_path):
