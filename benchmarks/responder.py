@@ -77,7 +77,8 @@ QUESTIONS = ROOT / "evals" / "questions"
 PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test", "blind8",  # the development parts (blind8: since v8)
          "blind9", "blind10",  # measured blind once with v8 and v9, tuned on in v9 and v10
          "blind11",  # measured blind once with v10, tuned on in v11
-         "blind12")  # measured blind once with v11, tuned on in v12
+         "blind12",  # measured blind once with v11, tuned on in v12
+         "blind13")  # measured blind once with v11's rules (v12 changed none), development from the next version on
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
