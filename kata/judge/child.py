@@ -327,15 +327,18 @@ class _OutputMarks:
     def pytest_runtest_call(self, item):
         handle = getattr(getattr(item, "obj", None), "hypothesis", None)
         inner = getattr(handle, "inner_test", None)
-        if inner is None or getattr(inner, "_kata_each_example", False):
+        if inner is None:
+            return
+        if hasattr(inner, "kata_marks"):  # wrapped by an earlier session in this process: mark with this one's token
+            inner.kata_marks = self
             return
 
         @functools.wraps(inner)
         def each_example(*args, **kwargs):  # hypothesis's documented place to wrap each example's run
-            self._mark("")
+            each_example.kata_marks._mark("")
             return inner(*args, **kwargs)
 
-        each_example._kata_each_example = True
+        each_example.kata_marks = self
         handle.inner_test = each_example
 
     def pytest_runtest_logfinish(self, nodeid, location):
