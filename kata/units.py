@@ -27,9 +27,14 @@ class Rung:
 
     text: str
     about: str = ""  # function names, space-separated
+    when: str = ""  # words of the clauses it helps with, "|"-separated: shown only under a failure quoting one of them
 
     def is_about(self, functions) -> bool:
         return bool(set(self.about.split()) & set(functions))
+
+    def fits(self, quote: str) -> bool:
+        """Whether it helps with a failure quoting `quote` (a rung about one clause of its function drifts elsewhere)."""
+        return not self.when or any(words.lower() in quote.lower() for words in self.when.split("|"))
 
     @property
     def reads_as_code(self) -> bool:
@@ -390,7 +395,8 @@ UNITS: tuple[Unit, ...] = (
                  "bar; a rate equal to the bar clears it; labels only matter once Gate 1 and Gate 2 were both run and "
                  "fell short.", about='gate solved_before_training'),
             Rung("The line names 'Gate N' and its evidence: the rate that cleared the bar as a whole percentage, and at "
-                 "Gate 3 the number of labels written with thousands separators.", about='gate'),
+                 "Gate 3 the number of labels written with thousands separators.", about='gate',
+                 when="in one line|percent|labels"),
             Rung("LoRA: A is r x d_in (small, random), B is d_out x r (zeros); lora_params = r * (d_in + d_out).", about='lora_params'),
             Rung("init_adapter: A is r x d_in (small, random), B is d_out x r (zeros): rng = np.random.default_rng(seed); "
                  "A = rng.normal(0, 1 / np.sqrt(d_in), (r, d_in)); B = np.zeros((d_out, r)).", about='init_adapter'),

@@ -195,7 +195,7 @@ def test_chunks_are_paragraphs_of_their_notes():
     got = [(c["note"], c["text"]) for c in chunks]
     expect(len(chunks) != len(notes), call="chunk_notes(load_notes())", returned=InWords(f"{len(chunks)} chunks"),
            expected=f"{len(want)} chunks, one per paragraph: one chunk per note is document-level chunking",
-           hint="loop over note.paragraphs inside the loop over notes")
+           hint="loop over each note's paragraphs inside the loop over the notes")
     # the 'note' of each chunk first, then its text: each its own clause, and only the part that differs shown
     wrong = next(((i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g[0] != w[0]), None)
     expect(wrong is None, call="chunk_notes(load_notes())",

@@ -893,7 +893,7 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
     filled = all(isinstance(r["bytes"], (int, np.integer)) and r["bytes"] > 0 and is_number(r["ms_per_text"]) and r["ms_per_text"] > 0
                  and is_number(r["pass_rate"], 0) and r["pass_rate"] <= 1 for r in table)
     expect(filled, call="lab_table(...)", returned=table, expected="every cell filled: bytes > 0, ms_per_text > 0, pass_rate in [0, 1]",
-           hint="time each student's own embedding call with a monotonic clock (time.perf_counter)")
+           hint="fill every cell of every row: the size in bytes, the time of each student's own embedding call on a monotonic clock, the pass rate")
     sizes = {r["model"]: int(r["bytes"]) for r in table}
     expect(f16["bytes"] == embeddings.nbytes and teacher["bytes"] >= 5 * f16["bytes"]
            and i8["bytes"] <= 0.55 * f16["bytes"] and i4["bytes"] <= 0.55 * i8["bytes"],

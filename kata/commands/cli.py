@@ -197,6 +197,8 @@ def hint_ladder(unit: Unit, failure, echoes: tuple[str, str] = ()) -> list[str]:
         about = [f for f in reversed(chain) if any(f in rung.about.split() for rung in unit.hints)]
         functions = about[:1] if failure.state == "failed" and about else chain
     ladder = unit.ladder(functions)
+    if failure and failure.quote:  # a rung about one clause of the function (U09's wording of the line): under that clause only
+        ladder = [r for r in ladder if r.fits(failure.quote)]
     if failure and failure.state == "failed" and named and not found and not chain:  # the code of the function the check names only:
         # train_adapter's failure is no place for init_adapter's code, though its test called both
         ladder = [r for r in ladder if not r.reads_as_code or r.is_about(named)]

@@ -550,6 +550,21 @@ def test_the_tests_that_raise_on_the_same_line_are_counted_with_the_cause():
     assert "2 other failing test(s) raise the same error on the same line" in text, text
 
 
+def test_a_rung_about_one_clause_shows_only_under_a_failure_quoting_it():
+    """U09's rung on the wording of gate's line, under a failure of how gate compares a rate with the bar: left out (a
+    blind learner read it as drift); under a failure quoting the line's clause, kept."""
+    u09 = find(9)
+    wording = next(r for r in u09.hints if r.when)
+
+    def failing(quote):
+        return report.TestResult(f"{u09.test_file}::test_x", u09.slug, "verify", "failed", quote,
+                                 "Called gate(UseCase(...)).\nIt returned (2, '…'),\nbut the tests expected (1, '…').",
+                                 calls=["U09.gate"])
+
+    assert wording.text not in cli.hint_ladder(u09, failing("a rate equal to the bar clears it"))
+    assert wording.text in cli.hint_ladder(u09, failing("its pass rate as a whole percent, rounded to the nearest"))
+
+
 def test_the_ladder_of_an_exception_follows_the_function_that_raised_it():
     """A KeyError raised in answer_from, called by answer: the ladder's rungs are about answer_from, never the code of
     answer, which is right (a blind learner got answer's code for a bug in answer_from)."""
