@@ -595,8 +595,10 @@ def test_semantic_chunks_pack_what_fits_into_one_chunk(text):
     """
     limit = tokens(text)
     got = u07.semantic_chunks(text, limit)
-    expect(got == [text], call=f"semantic_chunks({text!r}, {limit})", returned=got, expected="[text], one chunk",
-           hint="add paragraphs to the current chunk as long as the chunk with the next paragraph still fits in max_tokens")
+    expect(got == [text], call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"[text], one chunk: the whole text is {limit} tokens, exactly the limit, so it fits",
+           hint="a chunk of exactly max_tokens still fits: keep adding paragraphs (and the sentences of a long one) while "
+                "the joined chunk stays within max_tokens")
 
 
 @pytest.mark.verify

@@ -746,10 +746,13 @@ def test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call():
     (["**Pass.** The answer says a valid passport is required."], True, "The answer says a valid passport is required."),
     (["FAIL\nIt never mentions a passport, so it cannot PASS."], False, "It never mentions a passport, so it cannot PASS."),
     (["XPASS: an unexpected pass, to a test runner."], False, "an unexpected pass, to a test runner."),
+    (["Passable, though it never says the passport must be valid."], False,
+     "though it never says the passport must be valid."),
     (["PASS"], True, "PASS"),
     (["PASS, the answer says a valid passport is required."], True, "the answer says a valid passport is required."),
     (['"Fail": it never mentions a passport.'], False, "it never mentions a passport."),
-], ids=["two text blocks", "bold, any case", "FAIL, PASS further on", "another word with PASS in it", "the verdict alone",
+], ids=["two text blocks", "bold, any case", "FAIL, PASS further on", "another word with PASS in it",
+        "a longer word that starts with PASS", "the verdict alone",
         "a comma after it", "FAIL in quotes"])
 def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypatch, blocks, passes, rationale):
     """The verdict is the FIRST word of the reply's text … PASS (any case, punctuation around it ignored … passes, anything else fails … The rationale is one line, not empty: the rest of the reply, its
