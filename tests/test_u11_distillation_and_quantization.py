@@ -698,7 +698,8 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     codes = np.asarray(u11.quantize(matrix, scales, bits))
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
     expect(codes.shape == matrix.shape and codes.min() >= low and codes.max() <= high, call=f"quantize(matrix, row_scales(matrix, {bits}), {bits})",
-           returned=codes.tolist(), expected=f"codes of the matrix's shape, all in {low}..{high}", hint="clip before casting")
+           returned=codes.tolist(), expected=f"codes of the matrix's shape, all in {low}..{high}", hint="clip before casting",
+           clause="clipped to the signed `bits`-bit range")
     back = np.asarray(u11.dequantize(codes, scales), dtype=np.float64)
     own_step = np.abs(matrix.astype(np.float64)).max(axis=1) / high
     error = np.abs(back - matrix).max(axis=1)
@@ -706,7 +707,8 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     expect(bool(np.all(error <= own_step / 2 * (1 + 1e-4) + 1e-12)), call=f"dequantize(quantize(matrix, row_scales(matrix, {bits}), {bits}), scales)",
            returned=InWords(f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})"),
            expected="each row back to within half of its own step (the size one code step stands for in that row)",
-           hint="a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating")
+           hint="a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating",
+           clause="Each number becomes the integer nearest to it divided by its row's scale")
 
 
 @pytest.mark.verify

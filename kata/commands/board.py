@@ -169,7 +169,8 @@ def _echo_elsewhere(unit, fix: tuple[str, str]) -> str:
         return ""
     other = UNITS[int(fix[0][1:]) - 1]
     return (f"Edit {other.exercise}: {unit.code} uses {other.code}'s `{fix[1]}`, which fails {other.code}'s own tests. "
-            f"Fix it there (`kata next {other.number}` runs them), then `kata next {unit.number}` again.")
+            f"Fix it there (`kata next {other.number}` runs them), then `kata next {unit.number}` again: if this "
+            f"failure stays, it is your {unit.code} code's, in {unit.exercise}.")
 
 
 def _or_first(unit, maybe: tuple[str, str]) -> str:

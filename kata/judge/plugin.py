@@ -411,7 +411,9 @@ def _calling_clause(item, outer: str, inner: str) -> str:
     """The sentence of `outer`'s docstring ("U06.retrieve") that says how it uses `inner` ("U05.top_k"); "" when
     none names it."""
     name = inner.partition(".")[2]
-    said = next((s for s in _sentences_of(item, outer) if re.search(rf"\b{re.escape(name)}\b", s)), "")
+    naming = [s for s in _sentences_of(item, outer) if re.search(rf"\b{re.escape(name)}\b", s)]
+    # the sentence that names the function as code ("your U04 `cosine`") before one that only says the word
+    said = next((s for s in naming if f"`{name}`" in s), naming[0] if naming else "")
     if len(said) > 200:  # a table of keys has no full stops: the docstring's own line that names it
         code, _, function = outer.partition(".")
         unit = next((u for u in UNITS if u.code == code), None)

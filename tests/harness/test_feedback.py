@@ -373,6 +373,8 @@ def test_a_failure_that_echoes_an_earlier_units_function_says_so(tmp_path):
     shown = "\n".join(board.unit_lines(result, cause=cause))
     assert "fails because U10's `grade` does" in shown
     assert f"Edit {u10.exercise}: U11 uses U10's `grade`" in shown and f"Edit {u11.exercise}" not in shown, shown
+    # a second bug of U11's own may be what the block shows (a blind learner read a U11 hint under "edit U10")
+    assert f"if this failure stays, it is your U11 code's, in {u11.exercise}" in shown, shown
 
 
 @pytest.mark.parametrize("unit", [u for u in READY if any(r.about for r in u.hints)], ids=lambda u: u.slug)
