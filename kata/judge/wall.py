@@ -146,7 +146,8 @@ class _Wall:
                                    "parent process?): nothing more of this unit can run.")
             pid, _, self.note = said.partition(" ")
             self.pid = int(pid)
-            os.set_blocking(fds[1], False)  # the judge's writes wait in short waits, where a watchdog's strike lands
+            for fd in fds[:2]:  # the judge's reads and writes wait in short waits, where a watchdog's strike lands
+                os.set_blocking(fd, False)
             self.channel = Channel(fds=(fds[0], fds[1]), after_receive=self._received)
             self.where_socket = socket.socket(fileno=fds[2])
             self.codec = Codec(self._remote, _record_class, share_callables=True)
