@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from kata.learner import impl
 from kata.world import offline
-from kata.learner.channel import ATTACHED, Channel, ChannelClosed
+from kata.learner.channel import ATTACHED, Channel, ChannelClosed, here, pin
 from kata.learner.process import ENVIRONMENT
 from kata.learner.values import LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
@@ -87,6 +87,8 @@ class _Wall:
         # look-up gave, while the learner process says it holds
         self.looked_up: dict[tuple, tuple] = {}
         self.tell_forgotten = False  # the next message says "forget": the learner then stops watching what was kept
+        self.cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()  # this thread's, as it began
+        self.waits_on: int | None = None  # the CPU the judge waits on for an answer (pinned there meanwhile)
 
     def forget(self) -> None:
         """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
@@ -263,6 +265,10 @@ class _Wall:
         channel = self.learner()
         if self.tell_forgotten:
             message, self.tell_forgotten = {**message, "forget": True}, False
+        cpu, outer = here(), self.waits_on  # both sides wait on this CPU (kata/learner/channel.py's pin)
+        if cpu is not None:
+            message["cpu"], self.waits_on = cpu, cpu
+            pin({cpu})
         self.busy += 1
         try:
             return channel.ask(message, self._serve, poll=_poll)
@@ -277,6 +283,9 @@ class _Wall:
             raise
         finally:
             self.busy = max(0, self.busy - 1)
+            if cpu is not None:  # free again (inside a question of the learner's, answered free: see _serve)
+                pin(self.cpus)
+                self.waits_on = outer
 
     def get(self, target: impl.Target, slug: str, name: str):
         key = (target, slug, name)
@@ -380,6 +389,18 @@ class _Wall:
 
     # --- answering the learner ------------------------------------------------------------------
     def _serve(self, message: dict) -> dict:
+        """The learner's question, asked during a call of the judge's: answered free of the CPU the judge waits on
+        (threads started meanwhile, a backend's, inherit the thread's CPUs), then back there."""
+        waits_on = self.waits_on
+        if waits_on is not None:
+            pin(self.cpus)
+        try:
+            return self._answer(message)
+        finally:
+            if waits_on is not None:
+                pin({waits_on})
+
+    def _answer(self, message: dict) -> dict:
         kind = message.get("kind")
         if kind == "http":
             return self._http(message)

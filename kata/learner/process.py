@@ -40,7 +40,7 @@ from pathlib import Path
 
 from kata.learner import impl, sandbox
 from kata.learner import wire
-from kata.learner.channel import ATTACHED, Channel, ChannelClosed, pipes
+from kata.learner.channel import ATTACHED, Channel, ChannelClosed, pin, pipes
 from kata.learner.values import TAG, CannotCross, Codec, course_class
 from kata.units import BY_SLUG
 
@@ -167,12 +167,19 @@ def serve(channel: Channel, where: socket.socket) -> None:
     wire.install(lambda request: channel.ask(request, server.answer))
     signal.signal(signal.SIGUSR1, server.tell_where)
     signal.signal(signal.SIGUSR2, server.remember_where)
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     while True:
         try:
             message = channel.receive()
         except ChannelClosed:
             os._exit(0)
-        channel.send({**server.answer(message), "answers": message["id"]})
+        near = message.get("cpu") if cpus else None  # the CPU the judge waits on (kata/learner/channel.py's pin)
+        if type(near) is int:
+            pin(cpus)  # free while it works
+        answer = {**server.answer(message), "answers": message["id"]}
+        if type(near) is int and near in cpus:
+            pin({near})  # waits for the next question where the judge waits for this answer
+        channel.send(answer)
 
 
 def _stamped(out: _Printed, err: _Printed, server: _Server, message: dict) -> dict:
