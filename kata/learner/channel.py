@@ -52,18 +52,8 @@ def _decode(text: str) -> dict:
             raise ValueError(f"a message that is not a JSON object was refused: {text[:80]!r}")
     return message
 
+
 PIPE_BUFFER = 1024 * 1024  # bytes each pipe may hold: a big message in few wake-ups
-BUFFER = 4 * 1024 * 1024  # bytes each socket may hold (the kernel caps it): a big message in few wake-ups
-
-
-def widen(sock: socket.socket) -> socket.socket:
-    """Ask for socket buffers of BUFFER bytes both ways (a 1,000-vector index crosses in a few wake-ups)."""
-    for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, option, BUFFER)
-        except OSError:  # pragma: no cover - a platform that refuses: the default buffers work, more slowly
-            pass
-    return sock
 
 
 def pipes() -> tuple[tuple[int, int], tuple[int, int]]:
