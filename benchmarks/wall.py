@@ -1,6 +1,7 @@
 """What the wall costs: learner code in a process of its own, called across it as values.
 
     uv run python benchmarks/wall.py [--before COMMIT] [UNIT ...]     (default units: 1 5 9)
+    uv run python benchmarks/wall.py --call                           (measure 1 alone, in seconds)
 
 Three measures, each alternating A B A B in one run so the machine's load falls on both alike:
 
@@ -135,10 +136,14 @@ def check_after_edit(unit, before: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", default=BEFORE)
+    parser.add_argument("--call", action="store_true", help="measure 1 alone: a call, across the wall and in process")
     parser.add_argument("units", nargs="*", default=["1", "5", "9"])
     args = parser.parse_args()
     on, off = per_call()
-    print(f"a call of U01's mechanisms_named: {on * 1e3:.3f} ms across the wall, {off * 1e3:.3f} ms in process")
+    print(f"a call of U01's mechanisms_named: {on * 1e3:.3f} ms across the wall, {off * 1e3:.3f} ms in process "
+          f"({on / off:.2f}x; load average {os.getloadavg()[0]:.1f})")
+    if args.call:
+        return
     print("\n| unit | warm re-run, wall | without | ratio | warm re-run, before the wall | ratio "
           "| `kata check` after an edit, now | before the wall | ratio |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from kata.learner import impl
 from kata.world import offline
-from kata.learner.channel import ATTACHED, Channel, ChannelClosed
+from kata.learner.channel import ATTACHED, Channel, ChannelClosed, here, pin
 from kata.learner.process import ENVIRONMENT
 from kata.learner.values import LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
@@ -87,14 +87,18 @@ class _Wall:
         # look-up gave, while the learner process says it holds
         self.looked_up: dict[tuple, tuple] = {}
         self.tell_forgotten = False  # the next message says "forget": the learner then stops watching what was kept
+        self.cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()  # this thread's, as it began
+        self.waits_on: int | None = None  # the CPU the judge waits on for an answer (pinned there meanwhile)
 
     def forget(self) -> None:
         """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
         command): that zygote and learner are the parent's. Drop our copies of their sockets, so this process
         raises a wall of its own, after its own setup (a show points the SDKs at its backend first)."""
-        for s in (self.control, self.channel.sock if self.channel else None, self.where_socket):
+        if self.channel is not None:
+            self.channel.close()  # our copies of the descriptors only: the parent's stay open
+        for s in (self.control, self.where_socket):
             if s is not None:
-                s.close()  # our copy of the descriptor only: the parent's stays open
+                s.close()
         self.control, self.channel, self.where_socket = None, None, None
         self.zygote_pid = self.pid = self.busy = 0
         self.owed = []
@@ -137,13 +141,17 @@ class _Wall:
                 said, fds = self._zygote("new")
             except OSError:
                 said, fds = "", []
-            if len(fds) != 2:  # the zygote is gone: learner code killed it (its parent) earlier
+            if len(fds) != 3:  # the zygote is gone: learner code killed it (its parent) earlier
+                for fd in fds:
+                    os.close(fd)
                 raise LearnerEnded("The process that starts your code's processes has ended (did your code kill its "
                                    "parent process?): nothing more of this unit can run.")
             pid, _, self.note = said.partition(" ")
             self.pid = int(pid)
-            self.channel = Channel(socket.socket(fileno=fds[0]), after_receive=self._received)
-            self.where_socket = socket.socket(fileno=fds[1])
+            for fd in fds[:2]:  # the judge's reads and writes wait in short waits, where a watchdog's strike lands
+                os.set_blocking(fd, False)
+            self.channel = Channel(fds=(fds[0], fds[1]), after_receive=self._received)
+            self.where_socket = socket.socket(fileno=fds[2])
             self.codec = Codec(self._remote, _record_class, share_callables=True)
             self.environ_sent = None
             self.looked_up, self.tell_forgotten = {}, False  # the handles of the process before: numbers this one never gave
@@ -154,7 +162,7 @@ class _Wall:
     def end_learner(self) -> str:
         """Kill the learner process (a timeout, a crash): the next call starts a fresh one. Returns how it
         ended, in words ("exited with code 0"), as its parent, the zygote, saw it."""
-        pid, sockets = self.pid, (self.channel.sock if self.channel else None, self.where_socket)
+        pid, channel, sockets = self.pid, self.channel, (self.where_socket,)
         # forgotten first: a watchdog's second strike landing below leaves no half-ended learner to call next
         self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
         self.looked_up, self.tell_forgotten = {}, False
@@ -164,6 +172,8 @@ class _Wall:
                 os.kill(pid, signal.SIGKILL)  # it may be gone already: then this changes nothing
             except OSError:
                 pass
+        if channel is not None:
+            channel.close()
         for s in sockets:
             if s is not None:
                 s.close()
@@ -205,8 +215,8 @@ class _Wall:
             _poll()
             if time.monotonic() > give_up:
                 raise OSError(f"the zygote did not answer {kind!r} within {ZYGOTE_WAIT:g} s")
-        if kind == "new":  # "PID NOTE", with the learner's two sockets
-            said, fds, _, _ = socket.recv_fds(self.control, 4096, 2)
+        if kind == "new":  # "PID NOTE", with the channel's two pipe ends and the where socket
+            said, fds, _, _ = socket.recv_fds(self.control, 4096, 3)
             if not said:
                 raise OSError("the zygote is gone")
             return said.decode(errors="replace"), fds
@@ -255,6 +265,10 @@ class _Wall:
         channel = self.learner()
         if self.tell_forgotten:
             message, self.tell_forgotten = {**message, "forget": True}, False
+        cpu, outer = here(), self.waits_on  # both sides wait on this CPU (kata/learner/channel.py's pin)
+        if cpu is not None:
+            message["cpu"], self.waits_on = cpu, cpu
+            pin({cpu})
         self.busy += 1
         try:
             return channel.ask(message, self._serve, poll=_poll)
@@ -269,6 +283,9 @@ class _Wall:
             raise
         finally:
             self.busy = max(0, self.busy - 1)
+            if cpu is not None:  # free again (inside a question of the learner's, answered free: see _serve)
+                pin(self.cpus)
+                self.waits_on = outer
 
     def get(self, target: impl.Target, slug: str, name: str):
         key = (target, slug, name)
@@ -304,23 +321,36 @@ class _Wall:
 
     def call(self, number: int, name: str, args: tuple, kwargs: dict, trace_memory: bool = False):
         """Call a learner function; with `trace_memory`, (its result, the peak of new memory it used)."""
-        echo = [i for i, a in enumerate(args) if _mutable(a)]
+        echo = [i for i, a in enumerate(args) if type(a) not in _SETTLED and _mutable(a)]
         self.codec.track, self.codec.attached = [], {}
         try:
-            encoded_args, encoded_kwargs = self.codec.encode_arguments(args), self.codec.encode(kwargs, "an argument")
+            encoded_args = self.codec.encode_arguments(args)
+            if kwargs:
+                encoded_kwargs = self.codec.encode(kwargs, "an argument")
+            else:  # (met as the learner meets the {} it decodes)
+                self.codec.track.append(kwargs)
+                encoded_kwargs = {}
         except CannotCross as error:
             raise CannotCross(f"{name}(...): {error}") from None
         finally:
             (sent, self.codec.track), (attached, self.codec.attached) = (self.codec.track, None), (self.codec.attached, None)
-        message = {"kind": "call", "n": number, "args": encoded_args, "kwargs": encoded_kwargs, "echo": echo,
-                   "trace_memory": trace_memory, ATTACHED: attached}
-        now = dict(getattr(os.environ, "_data", os.environ))  # a copy in C: decoding every variable per call is not
-        if now != self.environ_sent:  # the variables changed (a test's setenv), or the learner process is new
+        # only what the call needs: no echo, no memory trace, no attachment say nothing
+        message = {"kind": "call", "n": number, "args": encoded_args, "kwargs": encoded_kwargs}
+        if echo:
+            message["echo"] = echo
+        if trace_memory:
+            message["trace_memory"] = True
+        if attached:
+            message[ATTACHED] = attached
+        variables = getattr(os.environ, "_data", None)  # compared in C, copied only when they changed
+        if variables is None or variables != self.environ_sent:  # a test's setenv, or the learner process is new
             message["environment"] = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT)}
-            self.environ_sent = now
+            self.environ_sent = dict(variables) if variables is not None else None
         self.pending = None
         answer = self.ask(message)
-        ran[:] = [(ran[0] if ran else set()) | set(answer.get("ran", ()))]
+        if not ran:
+            ran.append(set())
+        ran[0].update(answer.get("ran", ()))
         if self.pending is not None:  # a request the judge could not answer: that is what went wrong
             pending, self.pending = self.pending, None
             raise pending
@@ -359,6 +389,18 @@ class _Wall:
 
     # --- answering the learner ------------------------------------------------------------------
     def _serve(self, message: dict) -> dict:
+        """The learner's question, asked during a call of the judge's: answered free of the CPU the judge waits on
+        (threads started meanwhile, a backend's, inherit the thread's CPUs), then back there."""
+        waits_on = self.waits_on
+        if waits_on is not None:
+            pin(self.cpus)
+        try:
+            return self._answer(message)
+        finally:
+            if waits_on is not None:
+                pin({waits_on})
+
+    def _answer(self, message: dict) -> dict:
         kind = message.get("kind")
         if kind == "http":
             return self._http(message)
@@ -414,6 +456,9 @@ def _poll() -> None:
 
 def _target(target: impl.Target) -> dict:
     return {"tree": str(target.tree), "package": target.package, "swaps": [[s, str(p)] for s, p in target.swaps]}
+
+
+_SETTLED = frozenset((str, int, float, bool, type(None), bytes))  # never changed in place: never sent back
 
 
 def _mutable(value) -> bool:
