@@ -273,8 +273,8 @@ UNITS: tuple[Unit, ...] = (
         stretch="Tighten the instruction to ‘If the answer isn’t in the retrieved context, say so and "
         "stop.’ Re-ask the unanswerable question — the hallucination should disappear entirely.",
         hints=(
-            Rung("Start with build_prompt and parse_citations: no API needed. Copy the course's template character for "
-                 "character and number the chunks as people count, from 1.", about='build_prompt parse_citations'),
+            Rung("build_prompt needs no API: copy the course's template character for character and number the chunks "
+                 "as people count, from 1.", about='build_prompt'),
             Rung("build_prompt: '\\n\\n'.join(CHUNK_LINE.format(i=i, text=c['text'], source=c['source']) for i, c in "
                  "enumerate(chunks, 1)) is the context; USER_TEMPLATE.format(context=context, question=question) is the "
                  "turn.", about='build_prompt'),
@@ -428,6 +428,8 @@ UNITS: tuple[Unit, ...] = (
             Rung("load_eval: enumerate(lines, 1), json.loads each non-blank line, and raise ValueError(f'{path}:{n}: ...') "
                  "at the first bad one, checking in order: JSON, object, id/input, duplicate id, exactly one kind, its value, "
                  "expected_args, tags. Remember each id's line in a dict to name the first one in a duplicate's message.", about='load_eval'),
+            Rung("grade's reason is for the person reading a failed row: one line, never empty, that names what the case "
+                 "expected and what the reply did (its text, or its tool and arguments).", about='grade', when='reason'),
             Rung("grade: fail an empty reply first. Tool: same tool, and each expected arg present and equal (extra args are "
                  "fine). Substr: expected.lower() in text.lower(). Refusal: a REFUSAL_MARKERS phrase in "
                  "text.lower().replace('\u2019', \"'\") and no tool call.", about='grade'),

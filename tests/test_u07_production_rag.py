@@ -92,7 +92,7 @@ def test_tokenize_lower_cases_and_strips_punctuation(text, want):
     """
     got = u07.tokenize(text)
     expect(got == want, call=f"tokenize({text!r})", returned=got, expected=repr(want),
-           hint="lower-case first, then keep the runs of letters and digits; everything else only separates terms",
+           hint="the terms are the runs of ASCII letters and digits, lower-cased; everything else only separates terms",
            clause="A term is a run of letters and digits (ASCII), lower-cased; punctuation and spaces separate terms and are dropped")
 
 
@@ -136,7 +136,8 @@ def test_bm25_finds_a_ticket_code_typed_in_lower_case():
     call = f"bm25_search(paragraph chunks, {query!r}, 3)"
     expect(is_ranking(got, 3, {c["id"] for c in chunks}), call=call, returned=got,
            expected="3 (id, score) pairs: distinct ids of the chunks, float scores, highest first",
-           hint="build BM25 over the chunks' tokenized texts, score the tokenized query, rank highest first and keep k (id, score) pairs, the scores plain floats")
+           hint="build BM25 over the chunks' tokenized texts, score the tokenized query, rank highest first and keep k (id, score) pairs, the scores plain floats",
+           clause="Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores never increasing")
     text = {c["id"]: c["text"] for c in chunks}
     expect("INC-20931" in text[got[0][0]], call=call, returned=got,
            expected="first, the paragraph that holds INC-20931 (note07's summary)",

@@ -313,7 +313,7 @@ def _raised_by_learner_code(item, error) -> str | None:
     if where is None:
         return None
     steps, chain, line = where
-    item.kata_points = {"chain": steps, "raised_in": raised_in_of(steps)}
+    item.kata_points = {"chain": steps, "raised_in": raised_in_of(steps), "error": type(error).__name__}
     handed = _handed_over(steps)
     # the clause it broke, not the test's: a "never raises" it made, or how its function should call the one that raised
     if (clause := _never_raise_clause(item, item.kata_points["raised_in"]) or (handed and _calling_clause(item, *handed))):

@@ -21,6 +21,7 @@ from kata.units import BY_SLUG, UNITS, Unit, depends_on, unit_of_path
 # network (it reached for the network), timeout (stopped after its time limit), crashed (the process running it died),
 # not run (never started: an earlier test of its unit timed out or crashed; neither a pass nor a failure of its own).
 UNLOADABLE = ("broken", "missing", "error")
+WRONG_TYPE_ERRORS = ("TypeError", "AttributeError")  # what a value of the wrong type raises where it is used
 NOT_RUN = "not run"
 
 # What the board shows, most urgent first.
@@ -158,9 +159,11 @@ class UnitResult:
                 continue
             if stub and stub not in other.reach():  # fixing `other` cannot write the stub this test reached
                 continue
-            if raised and raised not in other.reach() and not (self._passes_its_own(raised) and set(other.calls) <= mine):
-                continue  # raised in a function `other` never runs, unless that one passes its own tests: then what
-                # `other` tested and handed it may be why (U06's ask_claude returning the Message, parse_citations raising)
+            if raised and raised not in other.reach() and not (
+                    set(other.calls) <= mine and (self._passes_its_own(raised) or self._hands_to(other.calls, raised, test))):
+                continue  # raised in a function `other` never runs, unless that one passes its own tests, or calls
+                # what `other` tested itself: then what `other` tested and handed it may be why (U06's ask_claude
+                # returning the Message, parse_citations raising; U11's cost_usd returning a str, model_row summing it)
             if set(other.calls) <= mine and not set(test.calls) <= other.reach():
                 deeper = self.echo_source(other)
                 if deeper and not set(deeper[0].calls) <= mine:  # what `other` echoes never ran in this test
@@ -200,6 +203,13 @@ class UnitResult:
         """Whether a test stopped at a stub of this unit (an earlier unit's stub blocks: it keeps its place)."""
         stub = test.stub()
         return bool(stub) and stub[0].slug == self.unit.slug
+
+    def _hands_to(self, functions, raised: str, test: TestResult) -> bool:
+        """Whether `raised` ("U11.model_row") calls each of `functions` itself and raised what a value of the wrong
+        type raises (a str summed: TypeError): their results may be what it tripped on. A KeyError of its own
+        (U03's token_budget) is no such echo."""
+        return (test.points.get("error") in WRONG_TYPE_ERRORS
+                and set(functions) <= set(self.unit.callees().get(raised, ())))
 
     def _passes_its_own(self, function: str) -> bool:
         """Whether a function of this unit has tests of its own (calling nothing but it and what it calls) and

@@ -285,7 +285,24 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
                      f"object, as the API sent it, not plain data read out of it.")
     if _reads_as_number(returned):  # '3.000000' looks like 3.0 on the page
         lines.append(f"Note: {returned!r} is text (a str), not a number: it only reads like one.")
+    elif (inside := _number_text_in(returned)) is not None:  # ('note07-p1', '9.026') inside a list
+        lines.append(f"Note: {inside!r} in it is text (a str), not a number: it only reads like one.")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def _number_text_in(value, depth: int = 2):
+    """The first str that reads as a number in a tuple or among a dict's values, also inside a list (two levels
+    down): a field of a record ('9.026' of ('note07-p1', '9.026')); a list's own items are left alone (tokens such
+    as '20931' are text by design). None if there is none."""
+    if depth == 0 or not isinstance(value, (list, tuple, dict)):
+        return None
+    items = list(value.values() if isinstance(value, dict) else value)[:50]
+    for item in items:
+        if not isinstance(value, list) and _reads_as_number(item):
+            return item
+        if (found := _number_text_in(item, depth - 1)) is not None:
+            return found
+    return None
 
 
 def _reads_as_number(value) -> bool:

@@ -567,6 +567,26 @@ def test_a_rung_about_one_clause_shows_only_under_a_failure_quoting_it():
     assert wording.text in cli.hint_ladder(u09, failing("its pass rate as a whole percent, rounded to the nearest"))
 
 
+def test_an_exception_on_a_value_a_failing_callee_handed_over_is_its_echo():
+    """U11's cost_usd returning a str and model_row raising as it sums them: model_row's failure is marked as an
+    echo of cost_usd, which model_row calls itself (a blind learner read model_row's failure as a bug of its own);
+    a function the raising one does not call itself is no such cause."""
+    u11 = find(11)
+    cost = report.TestResult(f"{u11.test_file}::test_cost", u11.slug, "verify", "failed", "",
+                             "Called cost_usd(...).\nIt returned '3.000000',", calls=["U11.cost_usd"])
+    row = report.TestResult(f"{u11.test_file}::test_row", u11.slug, "verify", "failed", "",
+                            "Your code raised TypeError: unsupported operand …", calls=["U11.model_row"],
+                            ran=["U11.model_row", "U11.cost_usd"],
+                            points={"chain": [["model_row", u11.exercise, 143, 11]], "raised_in": "U11.model_row",
+                                    "error": "TypeError"})
+    assert UnitResult(u11, [cost, row]).echo_of(row) is not None
+    scales = report.TestResult(f"{u11.test_file}::test_scales", u11.slug, "verify", "failed", "",
+                               "Called row_scales(...).", calls=["U11.row_scales"])
+    ran_too = report.TestResult(row.nodeid, u11.slug, "verify", "failed", "", row.message, calls=["U11.model_row"],
+                                ran=["U11.model_row", "U11.row_scales"], points=row.points)
+    assert UnitResult(u11, [scales, ran_too]).echo_of(ran_too) is None
+
+
 def test_the_ladder_of_an_exception_follows_the_function_that_raised_it():
     """A KeyError raised in answer_from, called by answer: the ladder's rungs are about answer_from, never the code of
     answer, which is right (a blind learner got answer's code for a bug in answer_from)."""
