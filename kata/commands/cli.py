@@ -178,9 +178,14 @@ def hint_ladder(unit: Unit, failure, echoes: tuple[str, str] = ()) -> list[str]:
                 f"Its hints: `kata hint {other.number}`.", *(rung.text for rung in other.ladder([function]))]
     if failure and echoes:  # it fails because an earlier unit's function does: that function's hints, not this code
         other, function = find(echoes[0]), echoes[1]
+        if failure.state == "timeout":  # the loop is there: its rungs are about what it computes, not about a loop
+            return [f"{failure.name} ran out of time in {other.code}'s `{function}`, which your {unit.code} code calls "
+                    f"and which runs out of time in {other.code}'s own tests too: look there for a loop whose end is "
+                    f"never reached (a condition nothing in the loop changes, a list that grows while you walk it); a "
+                    f"print inside the loop shows what it sees each time round. Its hints: `kata hint {other.number}`."]
         return [f"{failure.name} may well fail only because {other.code}'s `{function}` does, which fails "
                 f"{other.code}'s own tests: fix it there first. Its hints: `kata hint {other.number}`.",
-                *(rung.text for rung in other.ladder([function]))]
+                *(rung.text for rung in other.ladder([function]) if not rung.when)]  # a rung for one of its clauses: not this failure's
     nudge = next((line.removeprefix("Hint: ") for line in message.splitlines() if line.startswith("Hint: ")), "")
     named = re.findall(r"(\w+)\(", re.split(r"\nIt (?:returned|raised)", message)[0])  # "Called build_index(...)", "· retrieve() is not written"
     functions = named + [name.partition(".")[2] for name in (failure.calls if failure else ()) if name.startswith(f"{unit.code}.")]

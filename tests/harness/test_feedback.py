@@ -442,6 +442,19 @@ def test_a_failure_that_echoes_an_earlier_units_function_gets_that_functions_hin
     assert rungs[1:] == [r.text for r in u04.ladder(["cosine"])] and not [r for r in u06.hints if r.text in rungs]
 
 
+def test_the_ladder_of_a_timeout_in_an_earlier_units_function_is_about_the_loop():
+    """U11's model_row timing out in U10's grade, which loops in U10's own tests too: `kata hint 11` says where the
+    loop is and how to find it, never grade's rungs about its reason or its code (a blind learner got those)."""
+    u10, u11 = find(10), find(11)
+    stopped = report.TestResult(f"{u11.test_file}::test_row", u11.slug, "verify", "timeout", "",
+                                "This test ran for more than 10 s and was stopped …", calls=["U11.model_row"],
+                                points={"chain": [["model_row", u11.exercise, 127, 11], ["grade", u10.exercise, 184, 10]],
+                                        "loop": ["grade", u10.exercise, 184, 10]})
+    rungs = cli.hint_ladder(u11, stopped, ("U10", "grade"))
+    assert len(rungs) == 1 and "U10's `grade`" in rungs[0] and "loop" in rungs[0] and "`kata hint 10`" in rungs[0], rungs
+    assert not [r for r in u10.hints if r.text in rungs]
+
+
 def test_a_line_printed_again_and_again_is_shown_once_with_its_count():
     """A print inside an endless loop: each run of the same line is one line and its count (a blind learner scrolled
     past 75 lines of "counting 44" between a timeout and the next failure)."""
