@@ -126,13 +126,13 @@ def _printed(test) -> list[str]:
     with its count (a print inside an endless loop is one line, not seventy)."""
     earlier = test.points.get("earlier_examples_printed", 0)
     if earlier and not test.output:
-        return ["", f"  Your code printed nothing for the example the failure names (the examples hypothesis tried "
-                    f"before it printed {earlier:,} characters, not shown)."]
+        return ["", f"  Your code printed nothing for the example the failure names (the other examples hypothesis "
+                    f"tried printed {earlier:,} characters, not shown)."]
     if not test.output:
         return []
     header = "  Your code printed:"
     if earlier:
-        header = (f"  Your code printed, for the example the failure names (the examples hypothesis tried before it "
+        header = (f"  Your code printed, for the example the failure names (the other examples hypothesis tried "
                   f"printed {earlier:,} characters more, not shown):")
     shown: list[list] = []
     for line in test.output.rstrip("\n").splitlines():

@@ -32,6 +32,7 @@ import pytest
 from kata.world import replay
 from kata.judge import wall
 from kata.learner.process import running_frames
+from kata.judge.report import KEEP
 from kata.units import unit_of_path
 
 MEMORY_LIMIT_MB = int(os.environ.get("KATA_MEMORY_LIMIT_MB", "8192"))  # address space, so a runaway list fails alone
@@ -316,10 +317,21 @@ class _Watchdog(threading.Thread):
             _strikes_land_here()
 
 
+def _reported() -> bool:
+    """Whether the example running now is one hypothesis reports when it fails: an explicit @example, or the
+    final replay of the falsifying one (both run with is_final), not one tried while shrinking."""
+    try:
+        from hypothesis.control import current_build_context
+
+        return bool(current_build_context().is_final)
+    except Exception:  # no build context: not inside a property test's example
+        return False
+
+
 class _OutputMarks:
     """After each test, flush what the learner printed and write the marker that closes its output; before
-    each example of a property test, a marker with no name, so what is shown is what the example the
-    failure names printed (hypothesis runs the falsifying one last), not every example's."""
+    each example of a property test, a marker with no name, and after a reported example that failed, KEEP: what
+    is shown is what the example the failure names printed, not every example's."""
 
     def __init__(self, token: str):
         self.token = token
@@ -336,7 +348,12 @@ class _OutputMarks:
         @functools.wraps(inner)
         def each_example(*args, **kwargs):  # hypothesis's documented place to wrap each example's run
             each_example.kata_marks._mark("")
-            return inner(*args, **kwargs)
+            try:
+                return inner(*args, **kwargs)
+            except BaseException:
+                if _reported():  # an example hypothesis reports (explicit, or the final replay): its prints are kept
+                    each_example.kata_marks._mark(KEEP)
+                raise
 
         each_example.kata_marks = self
         handle.inner_test = each_example

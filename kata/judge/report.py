@@ -22,6 +22,10 @@ from kata.units import BY_SLUG, UNITS, Unit, depends_on, unit_of_path
 # not run (never started: an earlier test of its unit timed out or crashed; neither a pass nor a failure of its own).
 UNLOADABLE = ("broken", "missing", "error")
 WRONG_TYPE_ERRORS = ("TypeError", "AttributeError")  # what a value of the wrong type raises where it is used
+# The name of the output marker the child writes after a failing example a property test reports (an @example, or
+# the final replay): what that example printed is what the failure shows (kata/judge/child.py writes it,
+# kata/running/worker.py reads it). A test's own markers name it; the "" marker starts an example.
+KEEP = "\x01"
 NOT_RUN = "not run"
 
 # What the board shows, most urgent first.

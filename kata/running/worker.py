@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kata.learner import sandbox
-from kata.judge.report import NOT_RUN, TestResult, UnitResult, group
+from kata.judge.report import KEEP, NOT_RUN, TestResult, UnitResult, group
 from kata.units import ROOT, Unit, unit_of_path
 
 TIME_LIMIT = float(os.environ.get("KATA_TIME_LIMIT", "10"))  # seconds a test; the slowest correct test takes < 1 s
@@ -56,9 +56,9 @@ class Job:
 class _Output:
     """What one test printed, kept bounded: the first and last `limit` characters and a count."""
 
-    def __init__(self, limit: int = OUTPUT_LIMIT, earlier: int = 0):
+    def __init__(self, limit: int = OUTPUT_LIMIT):
         self.head, self.tail, self.total, self.limit = bytearray(), bytearray(), 0, limit
-        self.earlier = earlier  # bytes printed by a property test's earlier examples, not shown
+        self.earlier = 0  # bytes a property test's other examples printed, not shown
 
     def add(self, data: bytes) -> None:
         self.total += len(data)
@@ -87,6 +87,8 @@ class _OutputSplitter:
         self.token, self.limit = token.encode(), limit
         self.buffer = bytearray()
         self.current = _Output(limit)
+        self.kept: _Output | None = None  # a property test: the output of the example its failure names
+        self.others = 0  # bytes the test's other examples printed
         self.by_test: dict[str, _Output] = {}
 
     def feed(self, data: bytes) -> None:
@@ -104,11 +106,19 @@ class _OutputSplitter:
                 return
             self.current.add(bytes(self.buffer[:max(0, at - 1)]))  # the marker's own leading newline is ours
             name = self.buffer[at + len(self.token):end].decode("utf-8", "replace")
-            if name:  # a test ended: its output is complete
-                self.by_test[name] = self.current
+            if name == KEEP:  # a reported example failed: its output is the one to show (the first such wins)
+                self.kept = self.kept or self.current
+            elif name:  # a test ended: its output is complete
+                shown = self.kept or self.current
+                if shown is not self.current:
+                    self.others += self.current.total
+                shown.earlier = self.others  # what the test's other examples printed: counted, not shown
+                self.by_test[name] = shown
+                self.current, self.kept, self.others = _Output(self.limit), None, 0
+            else:  # a property test's next example
+                if self.current is not self.kept:
+                    self.others += self.current.total
                 self.current = _Output(self.limit)
-            else:  # a property test's next example: what the earlier ones printed is counted, not shown
-                self.current = _Output(self.limit, self.current.earlier + self.current.total)
             del self.buffer[:end + 1]
 
 

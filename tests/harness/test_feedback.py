@@ -482,6 +482,20 @@ def test_a_property_tests_prints_are_the_failing_examples_own(tmp_path):
     assert any("for the example the failure names" in line for line in shown), shown
 
 
+def test_a_property_tests_prints_are_those_of_the_explicit_example_it_reports(tmp_path):
+    """U03's estimate off by one fails both explicit examples (40 x's, then 120 characters): the failure names the
+    first, and what is shown is what that one printed, not the last example's (a blind learner read "estimating
+    120" under a call on 40 characters)."""
+    u03 = find(3)
+    tree = solutions_with(tmp_path, u03, "    return math.ceil(len(text) / CHARS_PER_TOKEN)",
+                          "    print('estimating', len(text))\n    return len(text) // CHARS_PER_TOKEN + 1")
+    _, by_name = results_by_name(u03, tree)
+    test = by_name["test_estimate_is_about_four_characters_per_token"]
+    called = re.search(r"Called estimate_tokens\('(x*)'\)", test.message)
+    assert test.failing and called, test.message[:300]
+    assert test.output.splitlines() == [f"estimating {len(called.group(1))}"], (test.output, test.message[:200])
+
+
 def test_a_failure_no_rung_is_about_gets_words_only():
     """A failing function no rung names: the unit's rungs in words, never a rung that reads as code."""
     for unit in READY:
