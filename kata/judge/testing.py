@@ -291,14 +291,13 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
 
 
 def _number_text_in(value, depth: int = 2):
-    """The first str that reads as a number in a tuple or among a dict's values, also inside a list (two levels
-    down): a field of a record ('9.026' of ('note07-p1', '9.026')); a list's own items are left alone (tokens such
-    as '20931' are text by design). None if there is none."""
-    if depth == 0 or not isinstance(value, (list, tuple, dict)):
+    """The first str that reads as a number in a tuple, also a tuple inside a list (two levels down): a field of a
+    record ('9.026' of ('note07-p1', '9.026')). A list's own items and a dict's values are left alone (tokens such
+    as '20931', an eval case's expected '1081' are text by design). None if there is none."""
+    if depth == 0 or not isinstance(value, (list, tuple)):
         return None
-    items = list(value.values() if isinstance(value, dict) else value)[:50]
-    for item in items:
-        if not isinstance(value, list) and _reads_as_number(item):
+    for item in list(value)[:50]:
+        if isinstance(value, tuple) and _reads_as_number(item):
             return item
         if (found := _number_text_in(item, depth - 1)) is not None:
             return found

@@ -496,6 +496,22 @@ def test_a_property_tests_prints_are_those_of_the_explicit_example_it_reports(tm
     assert test.output.splitlines() == [f"estimating {len(called.group(1))}"], (test.output, test.message[:200])
 
 
+def test_a_number_written_as_text_in_a_record_is_noted():
+    """U07's bm25_search returning ('note07-p1', '9.026') pairs: the failure notes that '9.026' is text (a blind
+    learner got no such note, where a bare '3.000000' had one); a dict's values and a list of tokens are text by
+    design (an eval case's expected '1081', a token '20931'), and get none."""
+    from kata.judge import testing
+
+    def said(returned):
+        with pytest.raises(pytest.fail.Exception) as failed:
+            testing.expect(False, call="f(...)", returned=returned, expected="something else")
+        return str(failed.value)
+
+    assert "Note: '9.026' in it is text (a str), not a number" in said([("note07-p1", "9.026")])
+    assert "Note:" not in said({"id": "math-1", "expected_substr": "1081"})
+    assert "Note:" not in said(["what", "inc", "20931"])
+
+
 def test_a_failure_no_rung_is_about_gets_words_only():
     """A failing function no rung names: the unit's rungs in words, never a rung that reads as code."""
     for unit in READY:
