@@ -44,7 +44,7 @@ from kata.learner import impl
 from kata.world import offline
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, here, pin
 from kata.learner.process import ENVIRONMENT
-from kata.learner.values import LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
+from kata.learner.values import ATOMS, LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
 
 
@@ -321,7 +321,7 @@ class _Wall:
 
     def call(self, number: int, name: str, args: tuple, kwargs: dict, trace_memory: bool = False):
         """Call a learner function; with `trace_memory`, (its result, the peak of new memory it used)."""
-        echo = [i for i, a in enumerate(args) if type(a) not in _SETTLED and _mutable(a)]
+        echo = [i for i, a in enumerate(args) if type(a) not in ATOMS and _mutable(a)]
         self.codec.track, self.codec.attached = [], {}
         try:
             encoded_args = self.codec.encode_arguments(args)
@@ -456,9 +456,6 @@ def _poll() -> None:
 
 def _target(target: impl.Target) -> dict:
     return {"tree": str(target.tree), "package": target.package, "swaps": [[s, str(p)] for s, p in target.swaps]}
-
-
-_SETTLED = frozenset((str, int, float, bool, type(None), bytes))  # never changed in place: never sent back
 
 
 def _mutable(value) -> bool:

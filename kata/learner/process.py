@@ -41,7 +41,7 @@ from pathlib import Path
 from kata.learner import impl, sandbox
 from kata.learner import wire
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, pin, pipes
-from kata.learner.values import TAG, CannotCross, Codec, course_class
+from kata.learner.values import ATOMS, TAG, CannotCross, Codec, course_class
 from kata.units import BY_SLUG
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
@@ -457,13 +457,10 @@ class _Server:
         return found
 
 
-_ATOMS = frozenset((type(None), bool, int, float, str, bytes))
-
-
 def _settled(value) -> bool:
     """Nothing can change it in place: None, bool, int, float, str, bytes, and tuples and frozensets of them."""
     kind = type(value)
-    return kind in _ATOMS or (kind is tuple or kind is frozenset) and all(map(_settled, value))
+    return kind in ATOMS or (kind is tuple or kind is frozenset) and all(map(_settled, value))
 
 
 def _items(value) -> tuple | None:

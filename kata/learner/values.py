@@ -372,6 +372,10 @@ def _float_rows(rows: list) -> bool:
     return all(type(r) is list and r and set(map(type, r)) == {float} for r in rows)
 
 
+# Values nothing can change in place: the judge sends none back after a call (kata/judge/wall.py), and a kept
+# constant made of them is checked by identity (kata/learner/process.py).
+ATOMS = frozenset((type(None), bool, int, float, str, bytes))
+
 _CELLS = frozenset((str, int, float, bool, type(None), list))
 
 
