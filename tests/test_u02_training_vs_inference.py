@@ -158,7 +158,7 @@ def test_a_term_inside_another_word_is_not_training(activity, inside):
     got = u02.phase(activity)
     expect(got == "inference", call=f"phase({activity!r})", returned=got,
            expected=f"'inference': {inside}",
-           hint="match whole words with \\b...\\b around each term, not `term in activity`")
+           hint="a term counts only as a whole word, with no letter or digit glued to either side: a plain substring test finds it inside other words too")
 
 
 @pytest.mark.verify

@@ -464,7 +464,7 @@ def test_left_out_keep_and_fraction_cut_30_percent_and_keep_the_facts(given):
     expect(restorable(CHUNKS, got, bound), call=call, returned=InWords(f"a context of {after} tokens (from {before})"),
            expected=f"a cut that stops once it is within {bound:.0f} tokens: putting back one of the sentences it "
            "dropped should take it over that again",
-           hint="stop dropping as soon as the re-count is within (1 - fraction) of the original, 30% by default")
+           hint="stop dropping as soon as the re-count has fallen by at least `fraction` of the original, 30% by default")
 
 
 @pytest.mark.verify

@@ -47,7 +47,7 @@ def embedded(texts, call):
     expect(found is not None and found[0] == len(texts) and len(found[1]) == 1 and found[1][0] > 0,
            call=call, returned=found or got,
            expected=f"{len(texts)} vectors of floats, all the same length (shown: how many vectors, and their lengths)",
-           hint="return the `.embeddings` of the client's result: a list with one list of floats per text")
+           hint="return the embeddings the client's result holds, not the result itself: a list with one list of floats per text")
     return list(got)
 
 

@@ -223,7 +223,7 @@ def test_fuse_adds_ranks_once_per_document():
            expected="each of the 5 ids exactly once", hint="keep one fused score per id (a dict), adding up its shares")
     expect(got[0] == "b", call=call, returned=got,
            expected="'b' first: 1/62 + 1/62 beats 1/61 alone",
-           hint="use the ranks, 1 / (k + rank), not the scores: BM25's 14.2 and a cosine's 0.9 are not on one scale")
+           hint="use the ranks, not the scores: each ranking gives an id one over k plus its rank; BM25's 14.2 and a cosine's 0.9 are not on one scale")
 
 
 RANKED = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
@@ -268,7 +268,7 @@ def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, 
         expect(False, call=call, returned=got, expected=expected, hint="the highest fused score comes first: sort from the top",
                clause="highest fused score first")
     expect(not out_of_order, call=call, returned=got, expected=expected,  # else the scores themselves are off
-           hint="sum 1 / (k + rank) with rank counted from 1, ignore the raw scores, sort by the sum, highest first",
+           hint="add up, for each id, one over k plus its rank in each ranking (counted from 1), ignore the raw scores, sort by the sum, highest first",
            clause="An id at rank r (counted from 1) of a ranking earns 1 / (k + r) from it; its fused score is the sum over the rankings it appears in.")
 
 
@@ -318,7 +318,7 @@ def test_hybrid_finds_the_paraphrase_that_bm25_alone_misses():
     found = notes_of(ids_of(got), index)
     expect(isinstance(got, list) and len(got) == 3 and note in found, call=f"hybrid_search(index, {query!r})",
            returned=ids_of(got), expected=f"3 chunks of the index, one of them from {note}",
-           hint="fuse by ranks (1 / (k + rank)), not by raw scores: BM25's large scores would drown the vectors' vote")
+           hint="fuse by ranks (one over k plus the rank), not by raw scores: BM25's large scores would drown the vectors' vote")
 
 
 # --- 2. Re-ranking -----------------------------------------------------------------------------------
