@@ -354,6 +354,27 @@ def overlapping_pairs():
 
 
 @pytest.mark.contract
+@pytest.mark.parametrize(
+    ("text", "mechanisms"),
+    [
+        ("A RAG-based bot answers first.", {"RAG"}),
+        ("We shipped the non-RAG baseline.", {"RAG"}),
+        ("Check the LoRA's rank.", {"LoRA"}),
+        ("Quantization/distillation come later.", {"quantization", "distillation"}),
+    ],
+)
+def test_an_alias_beside_punctuation_is_its_own_word(text, mechanisms):
+    """with a letter or digit glued on either side, in any alphabet, it is part of another word
+
+    Only a letter or a digit glues: a hyphen, an apostrophe or a slash beside an alias leaves it a word of its own.
+    """
+    got, call = named(text)
+    expect(got == mechanisms, call=call, returned=got, expected=repr(mechanisms),
+           hint="only a letter or a digit beside an alias makes it part of another word: punctuation such as a hyphen "
+                "or a slash is a boundary, as a space is")
+
+
+@pytest.mark.contract
 @pytest.mark.parametrize(("phrase", "mechanisms"), overlapping_pairs())
 def test_aliases_that_share_a_word_are_both_found(phrase, mechanisms):
     """Aliases may overlap in a text: "web search tool use" names both the web-search tool and structured output.

@@ -322,6 +322,23 @@ def test_a_row_in_the_wrong_column_is_flagged(activity, column):
            hint="compare the column each row was put in with the phase its activity belongs to (your phase function decides)")
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize("column", ["Inference", "serving", ""])
+def test_a_row_in_neither_column_counts_for_neither(column):
+    """A Training row is one whose `column` is "training", an Inference row one whose `column` is "inference"
+
+    A row whose column is anything else is one problem, and it is counted on neither side: with one
+    Training row and one Inference row beside it, the counts still tie, which is a second problem.
+    """
+    stray = u02.Row(INFERENCE_ACTIVITIES[1], column)
+    sheet = [training_row(0), inference_row(0), stray]
+    got, call = audited(sheet)
+    expect(isinstance(got, list) and len(got) == 2 and names(got, stray.activity), call=call, returned=got,
+           expected=f"two problems: the row in column {column!r} (named), and the tie of 1 Training row with 1 Inference "
+                    f"row, since a row in neither column counts for neither",
+           hint="count a row as Inference only when its column says \"inference\": the rest of the sheet is not the Inference count")
+
+
 @pytest.mark.verify
 @settings(max_examples=50)  # sheets are bigger than words: fewer, richer examples keep the file fast
 @given(n_training=st.integers(0, 4), n_inference=st.integers(0, 5), order=st.randoms(use_true_random=False))

@@ -120,6 +120,29 @@ def test_your_reading_keeps_the_facts_the_requests_state():
 
 
 @pytest.mark.contract
+def test_your_reading_gives_each_field_the_type_scenario_declares():
+    """Your reading of the lab's three requests (SCENARIO_TEXT) as Scenario values
+
+    Scenario declares its fields: `needs` a set of tags, the two flags bools, the label count and the
+    monthly volume ints ("~2M" is 2_000_000, not the float 2e6).
+    """
+    yours = u08.scenarios()
+    expect(isinstance(yours, dict) and set(yours) == {"A", "B", "C"}, call="scenarios()", returned=yours,
+           expected='a dict keyed by exactly "A", "B" and "C"', hint="one Scenario per request in SCENARIO_TEXT")
+    problems = []
+    for name, s in sorted(yours.items()):
+        if not (isinstance(s.needs, (set, frozenset)) and all(isinstance(t, str) for t in s.needs)):
+            problems.append(f"{name}: needs is {s.needs!r}, not a set of tags")
+        problems += [f"{name}: {field} is {getattr(s, field)!r}, not a bool" for field in ("changes_often", "prompt_tried")
+                     if type(getattr(s, field)) is not bool]
+        problems += [f"{name}: {field} is {getattr(s, field)!r}, not an int" for field in ("labelled_examples", "monthly_volume")
+                     if type(getattr(s, field)) is not int]
+    expect(not problems, call="scenarios()", returned=problems,
+           expected="each field of each Scenario of the type Scenario declares (shown: what is not)",
+           hint="counts are whole numbers: write them as ints (an underscore may group the digits), and flags as True or False")
+
+
+@pytest.mark.contract
 def test_a_and_b_state_no_numbers_and_no_tried_prompt():
     """copy the numbers the text gives (0 where it gives none). A flag (changes_often, prompt_tried) is True only when the text says so, else False.
 

@@ -1,0 +1,116 @@
+"""U01 · Why the vocabulary matters.
+
+Four conversations you have probably been in already. A reply helps only when it names a concrete
+mechanism (RAG, prompt caching, quantization, ...) rather than "use AI better". So first write a
+detector that finds the mechanisms a text names, then write your four replies and let it check them.
+
+Run `kata check 1` after each step; `kata hint 1` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The four conversations of the unit, as headings for your replies.
+CONVERSATIONS = (
+    "fine-tune on our docs",
+    "we need a vector database",
+    "the model is making things up",
+    "make it faster / cheaper",
+)
+
+# The Stretch's fifth heading.
+BUILD_OUR_OWN = "we should build our own model"
+
+# The practice's glossary: each mechanism under the name this practice uses for it, then the other
+# ways people say it. An alias written in capitals only (RAG, BM25) is an acronym: it must appear in
+# capitals, so "wipe it with a rag" names no RAG. Every other alias matches in any case.
+GLOSSARY = {
+    "RAG": ("RAG", "retrieval-augmented generation", "retrieval augmented generation"),
+    "structured wiki": ("structured wiki", "LLM wiki"),
+    "web-search tool": ("web-search tool", "web search tool", "web search"),
+    "prompt caching": ("prompt caching", "prompt cache", "cached prefix"),
+    "quantization": ("quantization", "quantisation", "quantize", "quantise", "quantized", "quantised"),
+    "distillation": ("distillation", "distill", "distil", "distilled"),
+    "fine-tuning": ("fine-tuning", "fine-tune", "fine-tuned", "fine tuning", "fine tune", "finetuning"),
+    "LoRA": ("LoRA", "QLoRA", "low-rank adaptation"),
+    "embeddings": ("embeddings", "embedding"),
+    "vector database": ("vector database", "vector DB", "pgvector"),
+    "hybrid retrieval": ("hybrid retrieval", "hybrid search", "BM25"),
+    "re-ranking": ("re-ranking", "reranking", "re-ranker", "reranker"),
+    "persona pattern": ("persona pattern",),
+    "structured output": ("structured output", "tool use"),
+    "evals": ("eval dataset", "eval harness", "evals"),
+}
+
+
+def mechanisms_named(text: str) -> set[str]:
+    """Return the set of mechanisms `text` names, each under its canonical name (a key of GLOSSARY).
+
+    A mechanism is named when any of its aliases in GLOSSARY appears in `text` as a whole word or
+    phrase: with a letter or digit glued on either side, in any alphabet, it is part of another word
+    ("drag race", "storage", "xRAGq", "RAGé" and "RAG2" name no RAG); whether an underscore glues is
+    yours to decide. Aliases may overlap in a text: "web search tool use" names both the web-search
+    tool and structured output. Case does not matter ("Prompt Caching", "PROMPT CACHING"), except
+    for an alias written all in capitals, an acronym such as RAG or BM25 (every letter a capital): it
+    counts only in capitals ("wipe it with a rag" and "bm25" name nothing). A text that names no
+    mechanism gives an empty set.
+    GLOSSARY is the practice's, handed to you: every alias it lists names its mechanism (add aliases
+    if you like; remove none).
+    """
+    import unicodedata
+
+    def glues(ch: str) -> bool:
+        # Unicode general category L* (letters) or N* (numbers), whatever the alphabet.
+        return unicodedata.category(ch)[0] in "LN"
+
+    def whole(alias: str) -> bool:
+        flags = 0 if alias.isupper() else re.IGNORECASE
+        # A lookahead finds every start, even overlapping ones.
+        for m in re.finditer("(?=(" + re.escape(alias) + "))", text, flags):
+            s, e = m.start(1), m.end(1)
+            if s > 0 and glues(text[s - 1]):
+                continue
+            if e < len(text) and glues(text[e]):
+                continue
+            return True
+        return False
+
+    return {name for name, aliases in GLOSSARY.items() if any(whole(a) for a in aliases)}
+
+
+def replies() -> dict[str, str]:
+    """Your one-paragraph reply to each conversation; return {heading: reply}.
+
+    The keys are exactly the four headings of CONVERSATIONS (plus BUILD_OUR_OWN for the Stretch).
+    Each reply is a str, written in your own words before the rest of the practice arms you: what you
+    would answer, in one paragraph (no blank line inside, not even one holding only spaces; a single
+    line break is fine) of at least 20 words (words as whitespace separates them), naming at least one
+    concrete mechanism that your `mechanisms_named` finds. The mechanism must also fit its conversation,
+    as the course's bracketed hints say: RAG or a structured wiki instead of fine-tuning on the docs;
+    a structured wiki, embeddings or a vector database (pgvector) for the vector database; for made-up
+    answers, missing context, so a grounding mechanism (RAG, a structured wiki, a web-search tool) or
+    evals that measure it; prompt caching, distillation or quantization to make it faster or cheaper.
+    """
+    texts = {
+        "fine-tune on our docs":
+            "Fine-tuning is the wrong first move for knowledge that lives in documents and changes every "
+            "week. Retrieval augmented generation, or a structured wiki the agent reads, gives fresher "
+            "answers with citations at a fraction of the cost.",
+        "we need a vector database":
+            "We need similarity search, which might not mean a new product: embeddings stored in pgvector "
+            "next to our existing tables cover our scale, and a structured wiki may serve better still.",
+        "the model is making things up":
+            "Hallucination is mostly missing context, not broken weights, so retrain nothing. Put the "
+            "right facts in the prompt with RAG, add a web search tool for anything recent, and keep evals "
+            "that catch regressions.",
+        "make it faster / cheaper":
+            "Three different answers for three different lanes: prompt caching for repeated prefixes, "
+            "quantization for models we host ourselves, and distillation when one narrow task runs at "
+            "enormous volume on an expensive model.",
+        "we should build our own model":
+            "Building a foundation model is a research program, not a feature. Prompting a frontier model "
+            "plus RAG over our data covers almost every need, and if privacy is the reason a quantized "
+            "open-weight model runs locally.",
+    }
+    return {heading: texts[heading] for heading in (*CONVERSATIONS, BUILD_OUR_OWN)}

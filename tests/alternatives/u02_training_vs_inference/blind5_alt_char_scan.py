@@ -1,0 +1,155 @@
+"""U02 · Training vs inference.
+
+One test sorts every AI thing your team does: are weights being updated (Training) or frozen
+(Inference)? First write `phase`, which applies that test to a short description; then `audit`, which
+checks a two-column sheet the way the Verify line does; then fill in `my_stack` with your own team's
+sheet and let the audit pass it. Stretch: a `verdict` that calls a zero-Training sheet healthy.
+
+Run `kata check 2` after each step; `kata hint 2` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TRAINING = "training"
+INFERENCE = "inference"
+
+# The words for *updating weights*: verbs and nouns for the act of training. They are not the "-ed"
+# words ("a pretrained embedding model", "our fine-tuned classifier"): those describe a model trained
+# once and now used frozen. Quantizing, embedding, caching, prompting and retrieving update no weights,
+# so they are not here. Keyword matching reads words, not meaning: "a chatbot for train timetables"
+# would be read as training. It is a first pass over the sheet; you still read every row yourself.
+WEIGHT_UPDATING = (
+    "train", "training", "retrain", "retraining", "re-train", "re-training",
+    "pretrain", "pretraining", "pre-train", "pre-training",
+    "fine-tune", "fine-tuning", "fine tune", "fine tuning", "finetune", "finetuning",
+    "LoRA", "QLoRA",
+    "distil", "distill", "distillation",  # the student model is trained on the teacher's outputs
+    "RLHF", "DPO", "gradient descent",
+)
+
+
+@dataclass
+class Row:
+    """One line of the sheet: an AI thing your team does, and the column you put it in.
+
+    `column` is "training" or "inference". A Training row also carries why it is worth training
+    (`justification`) and the one measurement that would prove the trained model beats a
+    well-prompted base model (`measurement`). Left out, `justification` and `measurement` are blank ("").
+    """
+
+    activity: str
+    column: str
+    justification: str = ""
+    measurement: str = ""
+
+
+def _same_char(a: str, b: str) -> bool:
+    """True when two characters are the same letter up to case (or the same character)."""
+    return a == b or a.lower() == b.lower() or a.upper() == b.upper()
+
+
+def _glues(ch: str) -> bool:
+    """A neighbour glues when it is a letter or digit, in any alphabet. An underscore does not."""
+    return ch.isalnum()
+
+
+def phase(activity: str) -> str:
+    """Return TRAINING ("training") or INFERENCE ("inference") for one activity, by the unit's test.
+
+    "training" when `activity` names a way of updating weights: any term of WEIGHT_UPDATING, standing
+    as a whole word or phrase ("constraints" does not contain the word "train", nor "pretrained" the
+    word "pretrain"), in any case ("LoRA", "lora", "rlhf"). A letter or digit glued on either side, in
+    any alphabet, makes it part of another word ("trainé", "trains", "LoRA2" name no term); a space, a
+    hyphen or a slash does not ("LoRA-based" is LoRA); whether an underscore glues is yours to decide.
+    Only the forms listed count: "fine-tunes" is not one. "inference" otherwise: weights frozen is
+    the default, because most things are.
+    """
+    text = activity
+    for term in WEIGHT_UPDATING:
+        size = len(term)
+        for start in range(len(text) - size + 1):
+            chunk = text[start:start + size]
+            if not all(_same_char(a, b) for a, b in zip(chunk, term)):
+                continue
+            before = text[start - 1] if start > 0 else " "
+            after = text[start + size] if start + size < len(text) else " "
+            if not _glues(before) and not _glues(after):
+                return TRAINING
+    return INFERENCE
+
+
+def audit(sheet: list[Row]) -> list[str]:
+    """Return the sheet's problems as a list of plain-language strings; [] means it passes the Verify line.
+
+    One string for each of these, so a row with three of them gives three; the problem about a row
+    contains that row's `activity` as written, character for character:
+    - the sheet is empty;
+    - a row whose `column` is not exactly the one `phase` gives for its activity ("Inference" is not);
+    - a Training row whose justification is blank (empty or whitespace only);
+    - a Training row whose measurement is blank (empty or whitespace only);
+    - the Inference count is not higher than the Training count (strictly: a tie fails).
+    A Training row is one whose `column` is "training", an Inference row one whose `column` is
+    "inference": the counts and the blank checks go by what the sheet says, even in a misplaced row.
+    Never raise, whatever text the rows' fields hold (each is a str, as `Row` says). Leave `sheet`
+    and its rows as they are.
+    """
+    from collections import Counter
+
+    def blank(value: str) -> bool:
+        return value == "" or value.isspace()
+
+    problems = [] if sheet else ["Nothing on the sheet: it is empty."]
+    for row in sheet:
+        wanted = phase(row.activity)
+        if row.column != wanted:
+            problems.append("'%s' is filed under %r; by the weights test it belongs in %r." % (row.activity, row.column, wanted))
+        if row.column == TRAINING:
+            if blank(row.justification):
+                problems.append(f"Training row '{row.activity}' has a blank justification.")
+            if blank(row.measurement):
+                problems.append(f"Training row '{row.activity}' has a blank measurement.")
+    counts = Counter(row.column for row in sheet)
+    if counts[INFERENCE] <= counts[TRAINING]:
+        problems.append(
+            "Inference rows (%d) do not outnumber Training rows (%d)." % (counts[INFERENCE], counts[TRAINING])
+        )
+    return problems
+
+
+def my_stack() -> list[Row]:
+    """Your team's sheet: every AI thing it does (or plans to), each in its column.
+
+    Write your own. Most rows should be inference-only; zero Training rows is fine. Give each Training
+    row the reason you would train at all and the one measurement that would prove the trained model
+    beats a well-prompted base model. `audit(my_stack())` must return [].
+    """
+    return [
+        Row("Ticket triage with Claude and a structured-output prompt", INFERENCE),
+        Row("RAG over the internal wiki for the on-call assistant", INFERENCE),
+        Row("Nightly batch summaries of incident reports", INFERENCE),
+        Row(
+            "LoRA adapter for invoice field extraction on a small open model",
+            TRAINING,
+            justification="2M extractions a month on a small model; the prompt still drifts on edge cases "
+            "and we hold 5,000 hand-labelled invoices.",
+            measurement="Field-level exact-match accuracy on a held-out set of 500 invoices, adapter vs "
+            "the best few-shot prompt on the same base model.",
+        ),
+    ]
+
+
+def verdict(sheet: list[Row]) -> str:
+    """Stretch: one sentence (a str) on a sheet that passes `audit`.
+
+    With zero Training rows, say in the course's words that it is the expected, healthy result and
+    that your problems are RAG, prompts, and evals (the words "healthy", "RAG", "prompts" and "evals"
+    appear, as words, in any case). Otherwise give the number of Training rows in digits ("2") and say
+    that each needs its justification and measurement; never use the word "zero" then (in any case).
+    """
+    count = len([row for row in sheet if row.column == TRAINING])
+    if not count:
+        return "No Training rows: that is the healthy, expected result, so your problems are RAG, prompts, and evals."
+    return "%d Training row(s) on the sheet: each needs its justification and its measurement." % count

@@ -1,0 +1,116 @@
+"""MISTAKE: mechanisms_named breaks 'with a letter or digit glued on either side, in any alphabet, it is part of another word' -- it also treats a hyphen as glue, so 'RAG-based answers', 'pgvector-backed' and 'quantized-model' name nothing.
+
+U01 · Why the vocabulary matters.
+
+Four conversations you have probably been in already. A reply helps only when it names a concrete
+mechanism (RAG, prompt caching, quantization, ...) rather than "use AI better". So first write a
+detector that finds the mechanisms a text names, then write your four replies and let it check them.
+
+Run `kata check 1` after each step; `kata hint 1` when you are stuck.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The four conversations of the unit, as headings for your replies.
+CONVERSATIONS = (
+    "fine-tune on our docs",
+    "we need a vector database",
+    "the model is making things up",
+    "make it faster / cheaper",
+)
+
+# The Stretch's fifth heading.
+BUILD_OUR_OWN = "we should build our own model"
+
+# The practice's glossary: each mechanism under the name this practice uses for it, then the other
+# ways people say it. An alias written in capitals only (RAG, BM25) is an acronym: it must appear in
+# capitals, so "wipe it with a rag" names no RAG. Every other alias matches in any case.
+GLOSSARY = {
+    "RAG": ("RAG", "retrieval-augmented generation", "retrieval augmented generation"),
+    "structured wiki": ("structured wiki", "LLM wiki"),
+    "web-search tool": ("web-search tool", "web search tool", "web search"),
+    "prompt caching": ("prompt caching", "prompt cache", "cached prefix"),
+    "quantization": ("quantization", "quantisation", "quantize", "quantise", "quantized", "quantised"),
+    "distillation": ("distillation", "distill", "distil", "distilled"),
+    "fine-tuning": ("fine-tuning", "fine-tune", "fine-tuned", "fine tuning", "fine tune", "finetuning"),
+    "LoRA": ("LoRA", "QLoRA", "low-rank adaptation"),
+    "embeddings": ("embeddings", "embedding"),
+    "vector database": ("vector database", "vector DB", "pgvector"),
+    "hybrid retrieval": ("hybrid retrieval", "hybrid search", "BM25"),
+    "re-ranking": ("re-ranking", "reranking", "re-ranker", "reranker"),
+    "persona pattern": ("persona pattern",),
+    "structured output": ("structured output", "tool use"),
+    "evals": ("eval dataset", "eval harness", "evals"),
+}
+
+
+def mechanisms_named(text: str) -> set[str]:
+    """Return the set of mechanisms `text` names, each under its canonical name (a key of GLOSSARY).
+
+    A mechanism is named when any of its aliases in GLOSSARY appears in `text` as a whole word or
+    phrase: with a letter or digit glued on either side, in any alphabet, it is part of another word
+    ("drag race", "storage", "xRAGq", "RAGé" and "RAG2" name no RAG); whether an underscore glues is
+    yours to decide. Aliases may overlap in a text: "web search tool use" names both the web-search
+    tool and structured output. Case does not matter ("Prompt Caching", "PROMPT CACHING"), except
+    for an alias written all in capitals, an acronym such as RAG or BM25 (every letter a capital): it
+    counts only in capitals ("wipe it with a rag" and "bm25" name nothing). A text that names no
+    mechanism gives an empty set.
+    GLOSSARY is the practice's, handed to you: every alias it lists names its mechanism (add aliases
+    if you like; remove none).
+    """
+    # Regex per alias: a lookbehind/lookahead that refuses any letter or digit of any alphabet
+    # ([^\W_] is a Unicode word character other than the underscore). The underscore does not glue.
+    # Acronyms (every letter a capital) are matched case-sensitively, everything else with IGNORECASE.
+    found = set()
+    for canonical, aliases in GLOSSARY.items():
+        for alias in aliases:
+            flags = 0 if alias.isupper() else re.IGNORECASE
+            pattern = r"(?<![^\W_]|-)" + re.escape(alias) + r"(?![^\W_]|-)"
+            if re.search(pattern, text, flags):
+                found.add(canonical)
+                break
+    return found
+
+
+def replies() -> dict[str, str]:
+    """Your one-paragraph reply to each conversation; return {heading: reply}.
+
+    The keys are exactly the four headings of CONVERSATIONS (plus BUILD_OUR_OWN for the Stretch).
+    Each reply is a str, written in your own words before the rest of the practice arms you: what you
+    would answer, in one paragraph (no blank line inside, not even one holding only spaces; a single
+    line break is fine) of at least 20 words (words as whitespace separates them), naming at least one
+    concrete mechanism that your `mechanisms_named` finds. The mechanism must also fit its conversation,
+    as the course's bracketed hints say: RAG or a structured wiki instead of fine-tuning on the docs;
+    a structured wiki, embeddings or a vector database (pgvector) for the vector database; for made-up
+    answers, missing context, so a grounding mechanism (RAG, a structured wiki, a web-search tool) or
+    evals that measure it; prompt caching, distillation or quantization to make it faster or cheaper.
+    """
+    return {
+        CONVERSATIONS[0]: (
+            "Fine-tuning on our docs bakes a snapshot of them into the weights, and that snapshot goes "
+            "stale the day a page changes. I would start with RAG: embed the docs, retrieve the relevant "
+            "chunks at question time and put them in the prompt, which is cheaper and we can iterate on it daily."
+        ),
+        CONVERSATIONS[1]: (
+            "Maybe, but first look at the size and shape of the corpus. For a few hundred well organised "
+            "pages a structured wiki the model can navigate may beat similarity search; if we do need "
+            "embeddings, pgvector inside the Postgres we already run is enough below a million chunks."
+        ),
+        CONVERSATIONS[2]: (
+            "That is hallucination, and the usual cause is missing context rather than bad weights. "
+            "Ground the answers with RAG over our own documents, or a web-search tool for fresh facts,\n"
+            "and build an eval dataset of known questions so we can measure how often it still invents things."
+        ),
+        CONVERSATIONS[3]: (
+            "There are three real levers, each in a different lane. Prompt caching reuses the long shared "
+            "prefix so we stop paying for it on every call; quantization shrinks the weights of a model we "
+            "host; distillation trains a small student on the big model's outputs for one narrow task."
+        ),
+        BUILD_OUR_OWN: (
+            "Almost certainly not: pretraining costs millions and months, and we would still trail the "
+            "frontier labs. Climb the decision table instead: a better prompt, then RAG over our data, and "
+            "only for one narrow task at huge volume a LoRA adapter on an open-weight model."
+        ),
+    }
