@@ -71,7 +71,7 @@ class UnitUnderTest:
     def __getattr__(self, name: str):
         if name.startswith("_"):  # pytest and mock probe private names at collection: never load for them
             raise AttributeError(name)
-        if wall.WALL.control is not None:  # the learner's code runs in its own process: ask it
+        if wall.WALL.up():  # the learner's code runs in its own process: ask it
             value = wall.WALL.get(current_target(), self._slug, name)
             return _called_by_test(value, f"{BY_SLUG[self._slug].code}.{name}") if hasattr(value, "kata_learner") else value
         module = self.module()
@@ -157,7 +157,7 @@ def peak_memory(function, *args, **kwargs):
 
 def global_numpy_random(seed: int | None = None, draws: int = 0):
     """numpy's global generator where the learner's code runs: seed it, and/or draw `draws` numbers from it."""
-    if wall.WALL.control is not None:
+    if wall.WALL.up():
         return wall.WALL._value(wall.WALL.ask({"kind": "numpy_random", "seed": seed, "draws": draws}))
     import numpy as np
 
@@ -169,7 +169,7 @@ def global_numpy_random(seed: int | None = None, draws: int = 0):
 def unit_globals(unit: UnitUnderTest, function: str):
     """The globals where the unit's `function` looks names up (its defining module's), as a mapping a test can
     `monkeypatch.setitem` a stand-in into. Across the wall it reads and writes the learner process's module."""
-    if wall.WALL.control is not None:
+    if wall.WALL.up():
         return wall.UnitGlobals(current_target(), unit._slug, function)
     return inspect.unwrap(getattr(unit.module(), function)).__globals__
 

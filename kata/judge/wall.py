@@ -15,7 +15,8 @@ first try was, and not counted again; an error answer says `x-should-retry: fals
 
 A learner process that ends mid-call is a crash of that test, and the next call starts a new one; a
 test that overruns has its learner process killed (kata/judge/child.py's watchdog asks it first where it was).
-KATA_WALL=0 runs learner code in the judge's process, as before the wall.
+KATA_WALL=0 runs learner code in the judge's process, as before the wall. Where `os.fork` is missing (Windows),
+or with KATA_WALL=spawn, the learner's process is a fresh interpreter instead (kata/learner/spawned.py).
 
 A look-up is kept (`_Wall.looked_up`) when the learner process says it will watch it: a function's handle, a
 class, or a small constant. A test that calls `u01.name` a hundred times then asks for it once. Kept only while
@@ -40,7 +41,7 @@ import types
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kata.learner import impl
+from kata.learner import impl, spawned
 from kata.world import offline
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, here, pin
 from kata.learner.process import ENVIRONMENT
@@ -56,7 +57,13 @@ class LearnerEnded(BaseException):
 
 
 def wanted() -> bool:
-    return os.environ.get("KATA_WALL", "1") != "0" and hasattr(os, "fork") and hasattr(socket, "send_fds")
+    return os.environ.get("KATA_WALL", "1") != "0"
+
+
+def spawns() -> bool:
+    """The learner's process is a fresh interpreter (kata/learner/spawned.py), not a fork of the zygote: where
+    `os.fork` or `socket.send_fds` is missing (Windows), or KATA_WALL=spawn (how the harness tests that path)."""
+    return os.environ.get("KATA_WALL") == "spawn" or not (hasattr(os, "fork") and hasattr(socket, "send_fds"))
 
 
 def raise_wall() -> None:
@@ -83,12 +90,19 @@ class _Wall:
         self.poll = None
         self.environ_sent: dict | None = None  # os.environ as the learner process last got it
         self.owed: list[str] = []  # the zygote's replies not read yet ("new", "wait"), in the order asked
+        self.spawning = False  # no zygote: each learner process is a fresh interpreter (spawned.Spawned)
+        self.spawned: spawned.Spawned | None = None  # the learner's process, so started
+        self.spare: spawned.Spawned | None = None  # the next one, started ahead (an interpreter takes seconds)
         # (target, slug, name) -> (a function's handle or a class, None) or (None, a constant as it crossed): what a
         # look-up gave, while the learner process says it holds
         self.looked_up: dict[tuple, tuple] = {}
         self.tell_forgotten = False  # the next message says "forget": the learner then stops watching what was kept
         self.cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()  # this thread's, as it began
         self.waits_on: int | None = None  # the CPU the judge waits on for an answer (pinned there meanwhile)
+
+    def up(self) -> bool:
+        """Learner code runs behind the wall (a zygote forked, or learners spawned)."""
+        return self.control is not None or self.spawning
 
     def forget(self) -> None:
         """In a process forked from one whose wall was up (the worker's child of a harness session, a daemon's
@@ -99,7 +113,11 @@ class _Wall:
         for s in (self.control, self.where_socket):
             if s is not None:
                 s.close()
+        for started in (self.spawned, self.spare):
+            if started is not None:
+                started.drop()
         self.control, self.channel, self.where_socket = None, None, None
+        self.spawning, self.spawned, self.spare = False, None, None
         self.zygote_pid = self.pid = self.busy = 0
         self.owed = []
         self.environ_sent = None
@@ -107,14 +125,19 @@ class _Wall:
 
     def stop(self) -> None:
         """End the learner and the zygote (the session is over)."""
-        self.end_learner()
+        self.end_learner(again=False)
         if self.control is not None:
             self.control.close()
             self.control = None
+        self.spawning = False
 
     def start(self, sandboxed: bool) -> None:
-        """Fork the zygote: before any test module is imported, so no learner process holds one."""
-        if self.control is not None:
+        """Fork the zygote: before any test module is imported, so no learner process holds one. Where the
+        learner is spawned instead, start the first one now: it imports while the tests are collected."""
+        if self.control is not None or self.spawning:
+            return
+        if spawns():
+            self.spawning, self.spare = True, spawned.Spawned(ROOT)
             return
         from kata.learner import process
 
@@ -134,6 +157,8 @@ class _Wall:
         self.control, self.zygote_pid, self.owed = judge, pid, []
 
     def learner(self) -> Channel:
+        if self.channel is None and (self.spawning or self.control is None and spawns()):
+            return self._spawned_learner()
         if self.channel is None:
             if self.control is None:
                 self.start(sandboxed=False)
@@ -159,13 +184,55 @@ class _Wall:
                 cls.__kata_make__ = None
         return self.channel
 
-    def end_learner(self) -> str:
+    def _spawned_learner(self) -> Channel:
+        """The learner's process where it is spawned: the one started ahead, connected now (and the next started)."""
+        self.start(sandboxed=False)
+        started, self.spare = self.spare or spawned.Spawned(ROOT), None
+        try:
+            channel_socket, where = started.connect(ZYGOTE_WAIT, poll=_poll)
+        except OSError as error:
+            started.kill()
+            raise LearnerEnded(f"The process that runs your code could not start ({error}): nothing more of this unit "
+                               f"can run.") from None
+        except BaseException:
+            started.kill()
+            raise
+        channel_socket.setblocking(False)  # the judge's waits are short ones, where a watchdog's strike lands
+        self.spawned, self.pid, self.note = started, started.pid, "spawned: a fresh interpreter, no namespaces of its own"
+        self.channel = Channel(channel_socket, after_receive=self._received)
+        self.where_socket = where
+        self.codec = Codec(self._remote, _record_class, share_callables=True)
+        self.environ_sent = None
+        self.looked_up, self.tell_forgotten = {}, False
+        for cls in _RECORDS.values():
+            cls.__kata_make__ = None
+        return self.channel
+
+    def end_learner(self, again: bool = True) -> str:
         """Kill the learner process (a timeout, a crash): the next call starts a fresh one. Returns how it
-        ended, in words ("exited with code 0"), as its parent, the zygote, saw it."""
+        ended, in words ("exited with code 0"), as its parent, the zygote, saw it. A spawned learner's successor is
+        started now (`again`), so the next call does not wait for an interpreter to start."""
         pid, channel, sockets = self.pid, self.channel, (self.where_socket,)
+        started, self.spawned = self.spawned, None
         # forgotten first: a watchdog's second strike landing below leaves no half-ended learner to call next
         self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
         self.looked_up, self.tell_forgotten = {}, False
+        if started is not None:
+            if channel is not None:
+                channel.close()
+            for s in sockets:
+                if s is not None:
+                    s.close()
+            how = started.kill()
+            if again and self.spawning and self.spare is None:
+                self.spare = spawned.Spawned(ROOT)
+            elif not again and self.spare is not None:
+                self.spare.kill()
+                self.spare = None
+            return how
+        if not again and self.spare is not None:
+            self.spare.kill()
+            self.spare = None
         how = "ended"
         if pid > 0:
             try:
@@ -231,11 +298,14 @@ class _Wall:
     def remember_where(self) -> None:
         """Ask the learner's process to keep the frames running now: where() then says which ran all along.
         (From the watchdog's thread, while the main thread may end the learner: what is read is read once.)"""
-        pid = self.pid
+        pid, where = self.pid, self.where_socket
         if self.busy and pid > 0:  # never 0: os.kill(0, ...) would signal the judge's whole process group
             try:
-                os.kill(pid, signal.SIGUSR2)
-            except OSError:
+                if self.spawned is not None:  # no signals: asked over the where socket (kata/learner/spawned.py)
+                    where.sendall(spawned.ASKS[0] + b"\n")
+                else:
+                    os.kill(pid, signal.SIGUSR2)
+            except (OSError, AttributeError):
                 pass
 
     def where(self) -> list[tuple[str, int, str, bool]] | None:
@@ -247,7 +317,10 @@ class _Wall:
         import select
 
         try:
-            os.kill(pid, signal.SIGUSR1)
+            if self.spawned is not None:
+                where.sendall(spawned.ASKS[1] + b"\n")
+            else:
+                os.kill(pid, signal.SIGUSR1)
             said = b""  # no answer within a second: nothing to parse, so None below
             while not said.endswith(b"\n") and select.select([where], [], [], 1.0)[0]:
                 piece = where.recv(1 << 20)
@@ -438,7 +511,8 @@ class _Wall:
 
 
 WALL = _Wall()
-os.register_at_fork(after_in_child=WALL.forget)  # a forked process never talks to its parent's zygote
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WALL.forget)  # a forked process never talks to its parent's zygote
 
 
 def _print_what_the_learner_printed(message: dict) -> None:

@@ -9,7 +9,6 @@ request inside it), so `ask()` serves the other side's questions until its own a
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import select
@@ -60,6 +59,8 @@ def pipes() -> tuple[tuple[int, int], tuple[int, int]]:
     """Two pipes, one each way, as ((judge reads, judge writes), (learner reads, learner writes)). A round trip
     over pipes costs ~8 µs here against ~13 µs over a socket pair (measured in Python on this 2-core machine);
     each pipe holds up to PIPE_BUFFER bytes (the kernel's cap for a user: /proc/sys/fs/pipe-max-size)."""
+    import fcntl  # (here: a system without it, Windows, never makes pipes: its learner is spawned, over sockets)
+
     to_judge, to_learner = os.pipe(), os.pipe()
     for read, write in (to_judge, to_learner):
         try:
@@ -115,7 +116,8 @@ def pin(cpus) -> None:
 
 
 class Channel:
-    """A socket (both ways), or two pipes' ends (`fds`: where it reads, where it writes)."""
+    """A socket (both ways), or two pipes' ends (`fds`: where it reads, where it writes). A socket made non-blocking
+    (a spawned learner's, on the judge's side) is read and written without flags: MSG_DONTWAIT is not everywhere."""
 
     def __init__(self, sock: socket.socket | None = None, before_send=None, after_receive=None,
                  fds: tuple[int, int] | None = None):
@@ -124,6 +126,7 @@ class Channel:
         self.next_id = 0
         self.before_send, self.after_receive = before_send, after_receive  # the learner's printed output rides along
         self.received = bytearray()  # read from the socket, not yet taken as a message
+        self.flags = 0 if sock is None or sock.gettimeout() == 0.0 else getattr(socket, "MSG_DONTWAIT", 0)
 
     def close(self) -> None:
         """Close this side's ends (this process's copies only)."""
@@ -165,7 +168,7 @@ class Channel:
     def _write(self, view: memoryview, poll) -> int:
         if self.sock is None:  # a pipe: the judge's end never blocks (kata/judge/wall.py), the learner's does
             return os.write(self.write_fd, view)
-        return self.sock.send(view, socket.MSG_DONTWAIT) if poll is not None else self.sock.send(view)
+        return self.sock.send(view, self.flags) if poll is not None else self.sock.send(view)
 
     def receive(self, poll=None) -> dict:
         """The next message. `poll()`, when given, is called between short waits (a judge's watchdog
@@ -201,7 +204,7 @@ class Channel:
                 if self.sock is None:  # a pipe: the judge's end never blocks (kata/judge/wall.py), the learner's does
                     chunk = os.read(self.read_fd, want)
                 else:
-                    chunk = self.sock.recv(want, socket.MSG_DONTWAIT) if poll is not None else self.sock.recv(want)
+                    chunk = self.sock.recv(want, self.flags) if poll is not None else self.sock.recv(want)
             except BlockingIOError:
                 while not select.select([self.read_fd], [], [], 0.05)[0]:
                     if poll is not None:

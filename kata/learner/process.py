@@ -39,6 +39,7 @@ import types
 from pathlib import Path
 
 from kata.learner import impl, sandbox
+from kata.learner import spawned as spawned_process
 from kata.learner import wire
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, pin, pipes
 from kata.learner.values import ATOMS, TAG, CannotCross, Codec, course_class
@@ -51,7 +52,7 @@ PR_SET_PDEATHSIG = 1
 ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
 # The judge's watchdog asks "where are you?" (SIGUSR1) and "remember where you are" (SIGUSR2). Their default
 # action ends a process, so they are ignored from the zygote on, until the learner's own handlers are set.
-WATCHDOG_SIGNALS = (signal.SIGUSR1, signal.SIGUSR2)
+WATCHDOG_SIGNALS = tuple(getattr(signal, name) for name in ("SIGUSR1", "SIGUSR2") if hasattr(signal, name))
 # Characters of JSON of the constants whose look-ups are kept, in all: each is encoded again with every message this
 # process sends, to compare (~50 µs for U01's 1.4 KB GLOSSARY), where asking again costs a round trip (0.15-0.9 ms).
 KEEP_DATA = 4096
@@ -156,7 +157,7 @@ def _walls(libc, root: Path) -> str:
 
 # --- the learner process --------------------------------------------------------------------------
 
-def serve(channel: Channel, where: socket.socket) -> None:
+def serve(channel: Channel, where: socket.socket, spawned: bool = False) -> None:
     wire.no_network()
     impl.noting_entries[0] = True  # which units' functions each call runs: the judge's echo rule reads it
     out, err = _Printed(), _Printed()
@@ -165,8 +166,12 @@ def serve(channel: Channel, where: socket.socket) -> None:
     channel.before_send = functools.partial(_stamped, out, err, server)
     where.settimeout(2.0)  # an answer the judge no longer reads never holds the learner in its signal handler
     wire.install(lambda request: channel.ask(request, server.answer))
-    signal.signal(signal.SIGUSR1, server.tell_where)
-    signal.signal(signal.SIGUSR2, server.remember_where)
+    if spawned:  # no signals: the watchdog asks over the where socket (kata/learner/spawned.py)
+        spawned_process.answer_the_watchdog(where, lambda frame: server.remember_where(None, frame),
+                                            lambda frame: server.tell_where(None, frame))
+    else:
+        signal.signal(signal.SIGUSR1, server.tell_where)
+        signal.signal(signal.SIGUSR2, server.remember_where)
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     while True:
         try:
@@ -180,6 +185,16 @@ def serve(channel: Channel, where: socket.socket) -> None:
         if type(near) is int and near in cpus:
             pin({near})  # waits for the next question where the judge waits for this answer
         channel.send(answer)
+
+
+def serve_spawned(channel_socket: socket.socket, where: socket.socket) -> None:
+    """The learner process in a fresh interpreter (kata/learner/spawned.py): the same loop, over the two sockets."""
+    for asked in WATCHDOG_SIGNALS:
+        signal.signal(asked, signal.SIG_IGN)
+    try:
+        serve(Channel(sock=channel_socket), where, spawned=True)
+    finally:
+        os._exit(0)
 
 
 def _stamped(out: _Printed, err: _Printed, server: _Server, message: dict) -> dict:

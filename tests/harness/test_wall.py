@@ -91,9 +91,8 @@ def _tree(path, body: str):
     return path
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    base = tmp_path_factory.mktemp("wall")
+def _graded_room(base, wall: str | None = None) -> dict:
+    """The honest tree and one tree per trick, graded for U01 in one call (with KATA_WALL set to `wall`)."""
     room = base / "room"
     room.mkdir()
     shutil.copytree(ROOT / "solutions", room / "honest", ignore=shutil.ignore_patterns("__pycache__"))
@@ -102,8 +101,15 @@ def graded(tmp_path_factory):
     out = base / "class.csv"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(worker, "TIME_LIMIT", 5.0)
+        if wall is not None:
+            patch.setenv("KATA_WALL", wall)
         assert cli.main(["grade", str(room), "--unit", "1", "--csv", str(out)]) == 0
     return {row["student_id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    return _graded_room(tmp_path_factory.mktemp("wall"))
 
 
 def test_the_honest_tree_is_done(graded):
@@ -117,6 +123,36 @@ def test_no_trick_from_inside_learner_code_forges_a_verdict(graded, trick):
 
 def test_a_process_that_ends_is_a_crash(graded):
     assert graded["exits"]["U01 status"] == "crashed"
+
+
+# --- where os.fork is missing (Windows): the learner's process is spawned ---------------------------
+# KATA_WALL=spawn takes that path here: a fresh interpreter over loopback sockets (kata/learner/spawned.py).
+
+@pytest.fixture(scope="module")
+def graded_spawned(tmp_path_factory):
+    return _graded_room(tmp_path_factory.mktemp("wall_spawned"), wall="spawn")
+
+
+def test_where_fork_is_missing_the_learner_is_spawned_and_no_verdict_moves(graded, graded_spawned):
+    verdicts = {name: (row["U01 status"], row["U01"]) for name, row in graded.items()}
+    assert {name: (row["U01 status"], row["U01"]) for name, row in graded_spawned.items()} == verdicts
+    assert graded_spawned["honest"]["U01 status"] == "done" and graded_spawned["exits"]["U01 status"] == "crashed"
+
+
+def test_a_spawned_learner_is_a_fresh_interpreter_and_its_loop_is_placed(tmp_path, monkeypatch):
+    """Without signals, the watchdog asks a thread of the spawned learner where its main thread is: the loop is
+    still pinned to the function and line, with what the call printed."""
+    from kata.running import runner
+
+    tree = _tree(tmp_path / "loops", '    import sys\n    print("started as", sys.argv[0])\n    while True:\n        pass\n')
+    monkeypatch.setenv("KATA_WALL", "spawn")
+    monkeypatch.setattr(worker, "TIME_LIMIT", 5.0)
+    result = runner.run([U01], str(tree), use_cache=False).results[U01.slug]
+    assert result.status == "timed out", result.status
+    stopped = result.first_failure.message
+    assert "was stopped, in `mechanisms_named`" in stopped, stopped
+    shown = "\n".join(t.output for t in result.tests if t.output)
+    assert "started as" in shown and "kata/learner/__main__.py" in shown.replace("\\", "/"), shown[-2000:]
 
 
 # --- the values that cross -------------------------------------------------------------------------
