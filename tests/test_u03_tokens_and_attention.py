@@ -611,8 +611,11 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
     expect(got is None, call=f"assert_within_budget(cut parts, {limit})", returned=got,
            expected=f"no AssertionError: the cut prompt is {sum(tokens(t) for t in cut.values())} tokens",
            hint="fail only when the total is not below the limit")
+    pasted = 0  # an edit that pastes notes into the cut prompt until it reaches the limit (a cut may leave much room)
+    while pasted < len(CHUNKS) and sum(tokens(t) for t in dict(cut, **{LARGEST: cut[LARGEST] + "\n\n" + block(CHUNKS[:pasted])}).values()) < limit:
+        pasted += 1
     bloated = {"original prompt": u03.prompt_parts(CHUNKS, question, REPLY),
-               "an edit that pastes two more notes": dict(cut, **{LARGEST: cut[LARGEST] + "\n\n" + block(CHUNKS[:2])})}
+               f"an edit that pastes {pasted} more notes": dict(cut, **{LARGEST: cut[LARGEST] + "\n\n" + block(CHUNKS[:pasted])})}
     for edit, parts in bloated.items():
         got = budget_failure(parts, limit)
         expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})", returned=got,
@@ -783,6 +786,22 @@ def test_sentences_end_at_any_whitespace_whatever_comes_next(text, want):
     got = u03.split_sentences(text)
     expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
            hint="after . ! or ?, any whitespace ends the sentence: do not look at what follows it")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("text", "want"), [
+    ("First line\n   \nSecond line", ["First line", "Second line"]),
+    ("Done. \t\nNext.\n\t\n", ["Done.", "Next."]),
+    ("  \n \n", []),
+])
+def test_a_line_of_only_whitespace_is_no_sentence(text, want):
+    """Each sentence is stripped; none is empty.
+
+    A line that holds only spaces or tabs is empty once stripped: it is no sentence at all.
+    """
+    got = u03.split_sentences(text)
+    expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
+           hint="strip each piece first, then leave out the pieces that are empty")
 
 
 BRACED = st.text(st.sampled_from(list("ab {}[]().:\\$%")), min_size=1, max_size=30)
