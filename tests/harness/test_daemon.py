@@ -103,6 +103,11 @@ def today(root: Path, *args: str) -> subprocess.CompletedProcess:
     return kata(root, *args, env=_env(KATA_DAEMON="0"))
 
 
+
+def nothing_passes(stdout: str) -> bool:
+    """U01's stub, reported as it is today: none of its Verify and Contract tests pass (however many there are)."""
+    return re.search(r"\b0/\d+ Verify and Contract tests pass", stdout) is not None
+
 def test_commands_are_answered_by_one_warm_daemon_as_they_are_today(checkout):
     kata(checkout, "stop")
     plain = today(checkout, "check", "1")
@@ -134,7 +139,7 @@ def test_a_killed_daemon_is_restarted_by_the_next_command(checkout):
     assert gone(pid)
     assert (checkout / ".kata" / "daemon.sock").exists()  # the stale socket a killed daemon leaves
     after = kata(checkout, "check", "1")
-    assert after.returncode == 1 and "0/79 Verify and Contract tests pass" in after.stdout
+    assert after.returncode == 1 and nothing_passes(after.stdout)
     assert "had stopped without removing" in after.stderr, after.stderr
     listening(checkout, other_than=pid)
 
@@ -147,7 +152,7 @@ def test_a_socket_file_that_is_not_a_socket_gives_a_clear_error_and_no_hang(chec
         started = time.monotonic()
         proc = kata(checkout, "check", "1", timeout=120)
         assert "is not a socket" in proc.stderr and "without the warm kata" in proc.stderr, proc.stderr
-        assert proc.returncode == 1 and "0/79 Verify and Contract tests pass" in proc.stdout  # answered today's way
+        assert proc.returncode == 1 and nothing_passes(proc.stdout)  # answered today's way
         assert time.monotonic() - started < 100
         assert not daemons(checkout) or gone(daemons(checkout)[-1])  # none started: it would have to replace the file
     finally:
@@ -165,7 +170,7 @@ def test_a_socket_owned_by_someone_else_is_never_used(checkout):
     try:
         proc = kata(checkout, "check", "1", timeout=120)
         assert "belongs to another user" in proc.stderr and "without the warm kata" in proc.stderr, proc.stderr
-        assert proc.returncode == 1 and "0/79 Verify and Contract tests pass" in proc.stdout
+        assert proc.returncode == 1 and nothing_passes(proc.stdout)
         stopped = kata(checkout, "stop")
         assert stopped.returncode == 1 and "belongs to another user" in stopped.stderr
     finally:
