@@ -19,7 +19,6 @@ import functools
 import importlib
 import json
 import os
-import resource
 import signal
 import sys
 import threading
@@ -430,9 +429,11 @@ def main(job: dict, msg_fd: int) -> None:
     os.chdir(job["root"])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the learner's Ctrl-C is the parent's to handle
     try:
+        import resource  # (here: POSIX only)
+
         limit = MEMORY_LIMIT_MB * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):  # pragma: no cover - a platform that refuses: the parent still reports a death
+    except (ImportError, ValueError, OSError):  # pragma: no cover - a platform that refuses: the parent still reports a death
         pass
     _own_streams()
     messages = _Messages(msg_fd)

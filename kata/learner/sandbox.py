@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import os
 import signal
 import socket
@@ -239,6 +238,8 @@ def _read_only_world(libc, root: Path, tree: Path, keep_reference: bool, vectors
 
 def _loopback_up() -> None:
     """The new network namespace's loopback, up: the process's own servers (a test's stand-in) still work."""
+    import fcntl  # (here: Linux only; the module is imported where there is none, Windows)
+
     SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         request = struct.pack("16sH14x", b"lo", 0)
