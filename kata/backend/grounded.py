@@ -180,7 +180,7 @@ _PROPER = re.compile(r"\b[A-Z][a-zA-Z&'-]*[a-z][a-zA-Z'-]*(?:\s+[A-Z][a-zA-Z&'-]
 # (type, pattern on the lower-cased question), first match wins.
 QUESTION_TYPES = (
     ("clock", r"^\W*(?:at\s+|from\s+|during\s+)?what (?:time|hours?)\b"),
-    ("date", r"^\W*(?:when|by when|since when|until when)\b|\b(?:what|which) (?:[\w-]+ )?(?:date|day|month|year|deadline)\b"
+    ("date", r"^\W*(?:when\b(?!\s+(?!(?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|should|must)\b)[^,?]*,\s*(?:who|whom|whose|what|which|where|why|how)\b)|by when\b|since when\b|until when\b)|\b(?:what|which) (?:[\w-]+ )?(?:date|day|month|year|deadline)\b"
              r"|^\W*on what\b"),
     ("define", r"^\W*who (?:is|are|was|were) (?!the\b|a\b|an\b|in\b|on\b|responsible\b)[^\s]+\W*$"),
     ("define", r"^\W*(?i:who) (?:is|are|was|were) [A-Z](?!.*['\u2019]s\b)"),  # checked against the original case, see question_type
