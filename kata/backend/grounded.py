@@ -703,7 +703,8 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
             rf"\b(?:per|each|every|a|an)\s+{re.escape(rate.group(1))}\b|\bapiece\b|\beach\b", text.lower()):
         why["rate"] = False  # "cost per person": a total is not a rate
         covered = False
-    found = why["cosine"] >= GROUNDED_THRESHOLD and covered and why["entity"] and not absent
+    on_topic = why["cosine"] >= GROUNDED_THRESHOLD or why["answer_coverage"] == 1.0  # every word asked is there
+    found = on_topic and covered and why["entity"] and not absent
     for j in order[1:1 + RUNNERS_UP]:  # the ranking is unsure between its first ones: a runner-up may hold the fact
         if found and scores[order[0]] - scores[j] <= RUNNER_UP_MARGIN and candidates[j] not in picked:
             picked.append(candidates[j])
