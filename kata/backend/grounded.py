@@ -122,6 +122,7 @@ Embed = Callable[[list[str]], np.ndarray]
 # --- thresholds, tuned on evals/questions/dev to dev7, test, blind8 to blind11 and sample-corpus/questions.jsonl
 GROUNDED_THRESHOLD = 0.30  # best sentence cosine below this: off-topic, not found
 FOCUS_SHARE_MIN = 0.5  # a "what X" question's answer chunk must hold X's last word and this share of its words
+MEASURE_SPAN = 8  # a measure (amount, quantity, time span) answers within this many words of a word asked (v13; v5-v12: 5, amounts only)
 WORD_MATCH = 0.45  # a question word with no stem in the text counts as present at this word cosine…
 WORD_CREDIT = 0.75  # …for this much of its weight ("approve" ~ "approval", "spent" ~ "spend")
 LEXICAL_WEIGHT = 0.5  # sentence score: cosine + LEXICAL_WEIGHT * share of terms held…
@@ -390,12 +391,21 @@ _ENTITY_PATTERNS = {"clock": _CLOCK, "date": _DATE, "money": _AMOUNT, "count": _
                     "duration": _TIME, "age": _AGE}
 
 
+# The types whose answer is a measure (an amount, a quantity, a time span): it answers only by a word asked (v13;
+# v5 to v12: an amount only)
+MEASURES = frozenset({"money", "quantity", "duration"})
+
+
 def _entity_near(kind: str, sentence: str, question: str, near: set[str], span: int = 4) -> bool:
-    """Whether an entity of `kind` in `sentence` stands within `span` words of one of the stems `near`."""
+    """Whether an entity of `kind` in `sentence` stands within `span` words of one of the stems `near`
+    (a quantity may be an amount: "how much is set aside for…")."""
     if kind in ("person", "name"):
         return _name_near(sentence, question, near, span)
     pattern = _ENTITY_PATTERNS.get(kind)
-    for match in pattern.finditer(sentence) if pattern else ():
+    matches = list(pattern.finditer(sentence)) if pattern else []
+    if kind == "quantity":
+        matches += list(_AMOUNT.finditer(sentence))
+    for match in matches:
         around = words(sentence[:match.start()])[-span:] + words(sentence[match.end():])[:span]
         if any(stem(w) in near for w in around):
             return True
@@ -692,12 +702,13 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # "Who is the purchasing lead…": a name must stand by the role ("Leo Fairbanks is our account
         # manager"), not be a bystander in the sentence
         why["entity"] = any(_name_near(sentences[j][1], question, {focus[-1]}, allowed=allowed) for j in picked)
-    if kind == "money" and why["entity"]:
-        # an amount answers when it is the amount of what was asked: by one of the question's own words
+    if kind in MEASURES and why["entity"]:
+        # a measure answers when it is the measure of what was asked: by one of the question's own words
         # (not its names) or a word close to one in meaning ("spend" for "cost"), "$79,000" by
-        # "scanners", not "$47,000" by "cradles" for "travel money saved"
+        # "scanners", not "$47,000" by "cradles" for "travel money saved"; v13: a quantity or a time span
+        # too (a size, an uptime, how long a task takes), not the span of a neighbouring event
         near = set(asked) | {s for t in asked for s, sim in soft.get(t, {}).items() if sim >= WORD_MATCH}
-        why["entity"] = any(_entity_near("money", sentences[j][1], question, near, span=5) for j in picked)
+        why["entity"] = any(_entity_near(kind, sentences[j][1], question, near, span=MEASURE_SPAN) for j in picked)
     rate = re.search(r"\bper\s+([a-z]+)", question.lower())
     if rate and kind in ("money", "quantity", "count") and not re.search(
             rf"\b(?:per|each|every|a|an)\s+{re.escape(rate.group(1))}\b|\bapiece\b|\beach\b", text.lower()):
