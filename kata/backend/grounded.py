@@ -27,10 +27,11 @@ that added it; items 9 to 13 say what v8 to v13 removed or changed (v12 changed 
    closes"; a date question that names a month or asks "what date" asks for a day, v9: in the
    ranking too), when the thing a "what X" / "who is the X"
    question asks about is not in the answer's chunk (focus_terms), or when the best sentence is
-   off-topic (GROUNDED_THRESHOLD; v13: unless the answer holds every term of the question). So a question on the project's own topic whose specific terms the
-   context never mentions ("the phone number of the vendor's help desk") is not answered with the
-   nearest sentence about the vendor. Otherwise the context plausibly answers, and the best sentences are
-   given: a wrong "not found" misleads a learner more than an answer that cites what it read (v7).
+   off-topic (GROUNDED_THRESHOLD; v13: unless the answer holds every term of the question). So a
+   question on the project's own topic whose specific terms the context never mentions ("the phone
+   number of the vendor's help desk") is not answered with the nearest sentence about the vendor.
+   Otherwise the context plausibly answers, and the best sentences are given: a wrong "not found"
+   misleads a learner more than an answer that cites what it read (v7).
 5. v4, rules for questions worded unlike the notes (none keyed to a question of any set):
    - (removed in v11, item 12: a terse keyword question's type implied by its words, KEYWORD_TYPES);
    - specific terms (specific_terms): the question's ordinals ("the second trial") must be in the
@@ -138,7 +139,8 @@ Embed = Callable[[list[str]], np.ndarray]
 # --- thresholds, tuned on evals/questions/dev to dev7, test, blind8 to blind13 and sample-corpus/questions.jsonl
 GROUNDED_THRESHOLD = 0.30  # best sentence cosine below this: off-topic, not found (unless it holds every term, v13)
 FOCUS_SHARE_MIN = 0.5  # a "what X" question's answer chunk must hold X's last word and this share of its words
-MEASURE_SPAN = 8  # a measure (amount, quantity, time span) answers within this many words of a word asked (v13; v5-v12: 5, amounts only)
+MEASURE_SPAN = 8  # a measure (amount, quantity, time span) answers within this many words of a word asked
+# (v13; v5 to v12: 5 words, amounts only)
 WORD_MATCH = 0.45  # a question word with no stem in the text counts as present at this word cosine…
 WORD_CREDIT = 0.75  # …for this much of its weight ("approve" ~ "approval", "spent" ~ "spend")
 LEXICAL_WEIGHT = 0.5  # sentence score: cosine + LEXICAL_WEIGHT * share of terms held…
@@ -197,7 +199,10 @@ _PROPER = re.compile(r"\b[A-Z][a-zA-Z&'-]*[a-z][a-zA-Z'-]*(?:\s+[A-Z][a-zA-Z&'-]
 # (type, pattern on the lower-cased question), first match wins.
 QUESTION_TYPES = (
     ("clock", r"^\W*(?:at\s+|from\s+|during\s+)?what (?:time|hours?)\b"),
-    ("date", r"^\W*(?:when\b(?!\s+(?!(?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|should|must)\b)[^,?]*,\s*(?:who|whom|whose|what|which|where|why|how)\b)|by when\b|since when\b|until when\b)|\b(?:what|which) (?:[\w-]+ )?(?:date|day|month|year|deadline)\b"
+    # "When a customer phones…, what…?": a "when" before a clause and another question word leads in (v13)
+    ("date", r"^\W*(?:when\b(?!\s+(?!(?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|should|must)\b)"
+             r"[^,?]*,\s*(?:who|whom|whose|what|which|where|why|how)\b)|by when\b|since when\b|until when\b)"
+             r"|\b(?:what|which) (?:[\w-]+ )?(?:date|day|month|year|deadline)\b"
              r"|^\W*on what\b"),
     ("define", r"^\W*who (?:is|are|was|were) (?!the\b|a\b|an\b|in\b|on\b|responsible\b)[^\s]+\W*$"),
     ("define", r"^\W*(?i:who) (?:is|are|was|were) [A-Z](?!.*['\u2019]s\b)"),  # checked against the original case, see question_type
