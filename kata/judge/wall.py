@@ -298,10 +298,10 @@ class _Wall:
     def remember_where(self) -> None:
         """Ask the learner's process to keep the frames running now: where() then says which ran all along.
         (From the watchdog's thread, while the main thread may end the learner: what is read is read once.)"""
-        pid, where = self.pid, self.where_socket
+        pid, where, started = self.pid, self.where_socket, self.spawned
         if self.busy and pid > 0:  # never 0: os.kill(0, ...) would signal the judge's whole process group
             try:
-                if self.spawned is not None:  # no signals: asked over the where socket (kata/learner/spawned.py)
+                if started is not None:  # no signals: asked over the where socket (kata/learner/spawned.py)
                     where.sendall(spawned.ASKS[0] + b"\n")
                 else:
                     os.kill(pid, signal.SIGUSR2)
@@ -311,13 +311,13 @@ class _Wall:
     def where(self) -> list[tuple[str, int, str, bool]] | None:
         """The learner's call stack right now (asked by the watchdog when a test overran), each frame with whether
         it was running already at remember_where(); or None."""
-        pid, where = self.pid, self.where_socket  # read once: the main thread may end the learner meanwhile
+        pid, where, started = self.pid, self.where_socket, self.spawned  # read once: the main thread may end it meanwhile
         if not (self.busy and pid > 0 and where is not None):
             return None
         import select
 
         try:
-            if self.spawned is not None:
+            if started is not None:
                 where.sendall(spawned.ASKS[1] + b"\n")
             else:
                 os.kill(pid, signal.SIGUSR1)
