@@ -171,18 +171,21 @@ class _Wall:
                     os.close(fd)
                 raise LearnerEnded("The process that starts your code's processes has ended (did your code kill its "
                                    "parent process?): nothing more of this unit can run.")
-            pid, _, self.note = said.partition(" ")
-            self.pid = int(pid)
+            pid, _, note = said.partition(" ")
             for fd in fds[:2]:  # the judge's reads and writes wait in short waits, where a watchdog's strike lands
                 os.set_blocking(fd, False)
-            self.channel = Channel(fds=(fds[0], fds[1]), after_receive=self._received)
-            self.where_socket = socket.socket(fileno=fds[2])
-            self.codec = Codec(self._remote, _record_class, share_callables=True)
-            self.environ_sent = None
-            self.looked_up, self.tell_forgotten = {}, False  # the handles of the process before: numbers this one never gave
-            for cls in _RECORDS.values():  # built by the process that ended: the new one builds them again
-                cls.__kata_make__ = None
+            self._connected(Channel(fds=(fds[0], fds[1]), after_receive=self._received),
+                            socket.socket(fileno=fds[2]), int(pid), note)
         return self.channel
+
+    def _connected(self, channel: Channel, where: socket.socket, pid: int, note: str) -> None:
+        """A new learner process to talk to (forked or spawned): nothing of the one before holds for it."""
+        self.channel, self.where_socket, self.pid, self.note = channel, where, pid, note
+        self.codec = Codec(self._remote, _record_class, share_callables=True)
+        self.environ_sent = None
+        self.looked_up, self.tell_forgotten = {}, False  # the handles of the process before: numbers this one never gave
+        for cls in _RECORDS.values():  # built by the process that ended: the new one builds them again
+            cls.__kata_make__ = None
 
     def _spawned_learner(self) -> Channel:
         """The learner's process where it is spawned: the one started ahead, connected now (and the next started)."""
@@ -198,14 +201,9 @@ class _Wall:
             started.kill()
             raise
         channel_socket.setblocking(False)  # the judge's waits are short ones, where a watchdog's strike lands
-        self.spawned, self.pid, self.note = started, started.pid, "spawned: a fresh interpreter, no namespaces of its own"
-        self.channel = Channel(channel_socket, after_receive=self._received)
-        self.where_socket = where
-        self.codec = Codec(self._remote, _record_class, share_callables=True)
-        self.environ_sent = None
-        self.looked_up, self.tell_forgotten = {}, False
-        for cls in _RECORDS.values():
-            cls.__kata_make__ = None
+        self.spawned = started
+        self._connected(Channel(channel_socket, after_receive=self._received), where, started.pid,
+                        "spawned: a fresh interpreter, no namespaces of its own")
         return self.channel
 
     def end_learner(self, again: bool = True) -> str:
@@ -217,24 +215,10 @@ class _Wall:
         # forgotten first: a watchdog's second strike landing below leaves no half-ended learner to call next
         self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
         self.looked_up, self.tell_forgotten = {}, False
-        if started is not None:
-            if channel is not None:
-                channel.close()
-            for s in sockets:
-                if s is not None:
-                    s.close()
-            how = started.kill()
-            if again and self.spawning and self.spare is None:
-                self.spare = spawned.Spawned(ROOT)
-            elif not again and self.spare is not None:
-                self.spare.kill()
-                self.spare = None
-            return how
-        if not again and self.spare is not None:
+        if not again and self.spare is not None:  # the session is over: no successor
             self.spare.kill()
             self.spare = None
-        how = "ended"
-        if pid > 0:
+        if pid > 0 and started is None:
             try:
                 os.kill(pid, signal.SIGKILL)  # it may be gone already: then this changes nothing
             except OSError:
@@ -244,9 +228,12 @@ class _Wall:
         for s in sockets:
             if s is not None:
                 s.close()
-        if pid > 0:
-            how = self._ended(pid)
-        return how
+        if started is not None:  # spawned: killed and waited for here, its successor started at once
+            how = started.kill()
+            if again and self.spawning and self.spare is None:
+                self.spare = spawned.Spawned(ROOT)
+            return how
+        return self._ended(pid) if pid > 0 else "ended"
 
     def _ended(self, pid: int) -> str:
         try:

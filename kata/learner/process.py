@@ -106,9 +106,7 @@ def _ended(pid: int) -> str:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
         return "ended"
-    if os.WIFSIGNALED(status):
-        return f"was killed by {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exited with code {os.waitstatus_to_exitcode(status)}"
+    return spawned_process.ended_how(os.waitstatus_to_exitcode(status))
 
 
 def _alone(libc) -> None:

@@ -92,7 +92,7 @@ class Spawned:
 
 
 def ended_how(code: int | None) -> str:
-    """A process's return code in words, as the zygote says it for a forked learner."""
+    """A process's return code in words (negative: the signal that killed it), for a forked or a spawned learner."""
     if code is None:
         return "ended"
     if code < 0:
