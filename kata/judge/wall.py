@@ -424,7 +424,11 @@ class _Wall:
             value = self._value(answer)
         finally:
             self.codec.sent, self.codec.arrived = [], {}
-        return (value, int(answer.get("peak", 0))) if trace_memory else value
+        if trace_memory and answer.get("peak") is None:  # the call stopped, reset or cleared the measure of its memory
+            tried = ", ".join(f"tracemalloc.{what}()" for what in answer.get("measure_stopped") or ["stop"])
+            raise AssertionError(f"{name}() called {tried} while its memory was measured: a measured call must leave "
+                                 f"the measure alone (tracemalloc is the test's tool here, not your code's)")
+        return (value, int(answer["peak"])) if trace_memory else value
 
     def _value(self, answer: dict):
         if "error" in answer:

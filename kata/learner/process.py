@@ -56,6 +56,11 @@ WATCHDOG_SIGNALS = tuple(getattr(signal, name) for name in ("SIGUSR1", "SIGUSR2"
 # Characters of JSON of the constants whose look-ups are kept, in all: each is encoded again with every message this
 # process sends, to compare (~50 µs for U01's 1.4 KB GLOSSARY), where asking again costs a round trip (0.15-0.9 ms).
 KEEP_DATA = 4096
+# tracemalloc's own functions, kept before any learner code runs: a measured call's code may rebind the module's names
+# (`tracemalloc.stop = ...`), never these. What would stop, reset or clear the measure is guarded during the call.
+_TRACE_START, _TRACE_STOP, _TRACE_PEAK, _TRACING = (tracemalloc.start, tracemalloc.stop, tracemalloc.get_traced_memory,
+                                                    tracemalloc.is_tracing)
+_TRACE_GUARDED = ("stop", "reset_peak", "clear_traces")
 
 
 # --- the zygote -----------------------------------------------------------------------------------
@@ -410,16 +415,22 @@ class _Server:
         finally:
             received, self.codec.track, self.codec.arrived = self.codec.track, None, {}
         measure = bool(message.get("trace_memory"))
-        if measure:  # a test of memory: measured here, where the code runs
-            tracemalloc.start()
+        if measure:  # a test of memory: measured here, where the code runs, with the measure itself guarded
+            tampered, kept = _guard_the_measure()
+            _TRACE_START()
         try:
             result = function(*args, **kwargs)
         except NotImplementedError as error:
             raise _stub(error, self.trees) from None
         finally:
-            peak = tracemalloc.get_traced_memory()[1] if measure and tracemalloc.is_tracing() else 0
             if measure:
-                tracemalloc.stop()
+                tracing = _TRACING()
+                peak = _TRACE_PEAK()[1] if tracing else 0
+                _unguard_the_measure(kept)
+                if tracing:
+                    _TRACE_STOP()
+                else:
+                    tampered.append("stop")
             self.remembered = []  # the call ended: its frames (and what their locals hold) need not be kept
         name = getattr(function, "__name__", "the function")
         self.codec.known, self.codec.attached = {id(o): i for i, o in enumerate(received)}, {}
@@ -429,7 +440,11 @@ class _Server:
             raise CannotCross(f"{name}() returned a value that cannot cross to the tests: {error}") from None
         finally:
             self.codec.known, attached, self.codec.attached = {}, self.codec.attached, None
-        answer = {"value": value, "peak": peak, ATTACHED: attached}
+        answer = {"value": value, ATTACHED: attached}
+        if measure:
+            answer["peak"] = peak if not tampered else None
+            if tampered:
+                answer["measure_stopped"] = sorted(set(tampered))
         try:
             if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
                 echoed = []
@@ -511,6 +526,26 @@ def slowed(function, seconds: float):
         time.sleep(seconds)
         return function(*args, **kwargs)
     return slow
+
+
+def _guard_the_measure() -> tuple[list[str], list]:
+    """For a measured call: tracemalloc's stop, reset_peak and clear_traces (the module's and its C module's names)
+    do nothing but note that the call tried them, which fails the test (kata/judge/wall.py). Returns (what was
+    tried, the names as they were, to put back)."""
+    import _tracemalloc
+
+    tried, kept = [], []
+    for module in (tracemalloc, _tracemalloc):
+        for name in _TRACE_GUARDED:
+            if hasattr(module, name):
+                kept.append((module, name, getattr(module, name)))
+                setattr(module, name, lambda *args, _name=name, **kwargs: tried.append(_name))
+    return tried, kept
+
+
+def _unguard_the_measure(kept: list) -> None:
+    for module, name, value in kept:
+        setattr(module, name, value)
 
 
 def _stub(error: NotImplementedError, trees) -> BaseException:
