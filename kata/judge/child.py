@@ -228,6 +228,31 @@ def _strikes_land_here() -> None:
     """A Python call: a TimeLimitReached already sent is raised at the latest here (at a call), inside the phase."""
 
 
+# A failing property test shrinks its example: hypothesis gives that up to 300 s. Under the kata's limit a test, it
+# stops shrinking at SHRINK_SHARE of the limit, so slow calls (a long print on every call, a deep recursion) end in
+# their failure, with the smallest example found by then, not in a timeout that blames a loop.
+SHRINK_SHARE = 0.4
+_SLOW_SHRINK_WARNING = "WARNING: Hypothesis has spent more than five minutes working to shrink"
+
+
+def shrink_within(seconds: float) -> None:
+    """Each failing property test stops shrinking after `seconds` (hypothesis's own warning, which says five
+    minutes, is not printed: the example shown is simply the smallest found by then)."""
+    from hypothesis.internal.conjecture import engine
+
+    if not hasattr(engine, "MAX_SHRINKING_SECONDS"):  # pragma: no cover - a hypothesis without it: its own limit
+        return
+    engine.MAX_SHRINKING_SECONDS = seconds
+    said = getattr(engine.report, "kata_said", engine.report)
+
+    def report(value):
+        if not (isinstance(value, str) and value.startswith(_SLOW_SHRINK_WARNING)):
+            said(value)
+
+    report.kata_said = said
+    engine.report = report
+
+
 class _Watchdog(threading.Thread):
     """Stops a test that overruns its time limit by raising TimeLimitReached in the main thread.
 
@@ -457,6 +482,7 @@ def main(job: dict, msg_fd: int) -> None:
         os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code; short tracebacks
         watchdog = _Watchdog(job["time_limit"], tuple(Path(t) for t in job["trees"]), messages)
         watchdog.start()
+        shrink_within(job["time_limit"] * SHRINK_SHARE)
         _clock[:] = [watchdog, messages]
         replay.pause_clock_with(kata_time)  # the reference backend's computing is not the learner's time
         reporter = Reporter(on_result=lambda test: messages.send("result", test=test.to_dict()),

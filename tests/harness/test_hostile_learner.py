@@ -42,7 +42,7 @@ def tree_where_u01_first(tmp_path: Path, code: str) -> Path:
     return tree
 
 
-def run_u01(tree: Path, time_limit: float = 60.0):  # generous: a failing property test shrinks, on a loaded machine too
+def run_u01(tree: Path, time_limit: float | None = None):  # the kata's own limit: a failing property test stops shrinking within it (kata/judge/child.py)
     outcome = runner.run([U01], str(tree), use_cache=False, time_limit=time_limit)
     return outcome.results[U01.slug], outcome.notes
 
@@ -105,6 +105,17 @@ def test_deep_recursion_is_a_failure_not_a_crash(tmp_path):
     tree = tree_where_u01_first(tmp_path, "def down(n):\n    return down(n + 1)\ndown(0)")
     result, _ = run_u01(tree)
     assert result.status == "in progress" and "RecursionError" in messages(result)
+
+
+def test_slow_calls_in_a_failing_property_test_end_in_its_failure_not_a_timeout(tmp_path):
+    """Each call recursing to the limit is slow (~20 ms here), so shrinking a failing property test's example takes
+    seconds. With a 4 s limit a test (a machine ~2.5x slower than this one at the kata's 10 s), shrinking stops at
+    kata/judge/child.py's share of the limit: the unit is in progress with its RecursionError, never 'timed out'
+    (before: five property tests timed out, blaming a loop that was not there)."""
+    tree = tree_where_u01_first(tmp_path, "def down(n):\n    return down(n + 1)\ndown(0)")
+    result, _ = run_u01(tree, 4.0)
+    assert result.status == "in progress" and not [t.name for t in result.tests if t.state == "timeout"]
+    assert "RecursionError" in messages(result)
 
 
 def test_sys_exit_at_import_marks_the_unit_broken(tmp_path):
