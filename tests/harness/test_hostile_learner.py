@@ -8,7 +8,6 @@ through the same runner and worker as `kata check`, with a short time limit.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
