@@ -412,9 +412,9 @@ _ENTITY_PATTERNS = {"clock": _CLOCK, "date": _DATE, "money": _AMOUNT, "count": _
                     "duration": _TIME, "age": _AGE}
 
 
-# The types whose answer is a measure (an amount, a quantity, a time span): it answers only by a word asked (v13;
-# v5 to v12: an amount only)
-MEASURES = frozenset({"money", "quantity", "duration"})
+# The types whose answer is a measure (an amount, a quantity, a time span, v13; a count, v14): it answers only by a
+# word asked (v5 to v12: an amount only)
+MEASURES = frozenset({"money", "quantity", "duration", "count"})
 
 
 def _entity_near(kind: str, sentence: str, question: str, near: set[str], span: int = 4) -> bool:
@@ -727,8 +727,11 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # a measure answers when it is the measure of what was asked: by one of the question's own words
         # (not its names) or a word close to one in meaning ("spend" for "cost"), "$79,000" by
         # "scanners", not "$47,000" by "cradles" for "travel money saved"; v13: a quantity or a time span
-        # too (a size, an uptime, how long a task takes), not the span of a neighbouring event
+        # too (a size, an uptime, how long a task takes), not the span of a neighbouring event; v14: a count
+        # too, by a word asked besides the thing it counts ("four hours" of an offline mode is no training's)
         near = set(asked) | {s for t in asked for s, sim in soft.get(t, {}).items() if sim >= WORD_MATCH}
+        if kind == "count":  # the counted noun stands by its number already (item 4): another word asked must (v14)
+            near = near - nouns or near
         why["entity"] = any(_entity_near(kind, sentences[j][1], question, near, span=MEASURE_SPAN) for j in picked)
     rate = re.search(r"\bper\s+([a-z]+)", question.lower())
     if rate and kind in ("money", "quantity", "count") and not re.search(
