@@ -412,9 +412,9 @@ _ENTITY_PATTERNS = {"clock": _CLOCK, "date": _DATE, "money": _AMOUNT, "count": _
                     "duration": _TIME, "age": _AGE}
 
 
-# The types whose answer is a measure (an amount, a quantity, a time span, v13; a count, v14): it answers only by a
-# word asked (v5 to v12: an amount only)
-MEASURES = frozenset({"money", "quantity", "duration", "count"})
+# The types whose answer is a measure (an amount, a quantity, a time span, v13; a count, v14) or a date (v14): it
+# answers only by a word asked (v5 to v12: an amount only)
+MEASURES = frozenset({"money", "quantity", "duration", "count", "date"})
 
 
 def _entity_near(kind: str, sentence: str, question: str, near: set[str], span: int = 4) -> bool:
@@ -426,6 +426,8 @@ def _entity_near(kind: str, sentence: str, question: str, near: set[str], span: 
     matches = list(pattern.finditer(sentence)) if pattern else []
     if kind == "quantity":
         matches += list(_AMOUNT.finditer(sentence))
+    if kind == "date":  # a time that is no calendar date ("on the first morning", v8) is a date's entity too (v14)
+        matches += list(_EVENT_TIME.finditer(sentence))
     for match in matches:
         around = words(sentence[:match.start()])[-span:] + words(sentence[match.end():])[:span]
         if any(stem(w) in near for w in around):
@@ -728,7 +730,8 @@ def _answer_one(chunks: list[tuple[int, str]], question: str, embed: Embed) -> A
         # (not its names) or a word close to one in meaning ("spend" for "cost"), "$79,000" by
         # "scanners", not "$47,000" by "cradles" for "travel money saved"; v13: a quantity or a time span
         # too (a size, an uptime, how long a task takes), not the span of a neighbouring event; v14: a count
-        # too, by a word asked besides the thing it counts ("four hours" of an offline mode is no training's)
+        # too, by a word asked besides the thing it counts ("four hours" of an offline mode is no training's),
+        # and a date ("4 February" of a decision record is not the start of a peak season)
         near = set(asked) | {s for t in asked for s, sim in soft.get(t, {}).items() if sim >= WORD_MATCH}
         if kind == "count":  # the counted noun stands by its number already (item 4): another word asked must (v14)
             near = near - nouns or near
