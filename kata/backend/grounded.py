@@ -127,7 +127,7 @@ that added it; items 9 to 14 say what v8 to v14 removed or changed (v12 changed 
     MEASURE_SPAN words of a word asked) now holds for a count, by a word asked besides the thing it counts
     ("How many hours of training…?" is not answered by "up to four hours" of an offline mode), and for a
     date ("4 February" of a decision record does not say when a peak season starts; a time that is no
-    calendar date, "on the first morning", counts as the date it is). Over every part: 5 and 8 more
+    calendar date, "on the first morning", counts as the date it is). Over every part: 3 and 5 more
     unanswerable questions said "not found" (basic, production; test, blind12, blind14 for counts, dev2
     and dev5 for dates), no false "not found", one two-part question's count part unanswered; held out
     (one part left out, rotated, docs/offline.md, v14) the count catches 2 and 3, the date 0 with v10's
