@@ -30,7 +30,7 @@ from kata.backend.prompt import Prompt, Reply
 from kata.backend.text import content_stems, content_words, split_sentences, stem, words
 
 RESPONDER_NAME = "kata reference responder"
-RESPONDER_VERSION = "13"  # the rules' version, as grounded.py's docstring numbers them (issue 22's v7 to v13; v12 changed none): a cassette says which made it
+RESPONDER_VERSION = "14"  # the rules' version, as grounded.py's docstring numbers them (issue 22's v7 to v14; v12 changed none): a cassette says which made it
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (n, d) unit vectors
 
