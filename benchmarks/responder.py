@@ -7,8 +7,9 @@ parts and how each was written): `dev` to `dev7` and `test` (once blind, tuned o
 `blind8.jsonl` (written blind, measured once with v7, tuned on since v8), `blind9.jsonl`
 (written blind, measured once with v8, tuned on in v9), `blind10.jsonl` (measured once with v9,
 tuned on in v10), `blind11.jsonl` (measured once with v10, tuned on in v11), `blind12.jsonl` (measured once
-with v11, tuned on in v12), `blind13.jsonl` (measured once with v11's rules, tuned on in v13) and `blind14.jsonl`
-(measured once with v13, tuned on in v14). `--part` (repeatable) measures any file of the same format instead,
+with v11, tuned on in v12), `blind13.jsonl` (measured once with v11's rules, tuned on in v13), `blind14.jsonl`
+(measured once with v13, tuned on in v14) and `blind15.jsonl` (measured once with v14; the next version may tune
+on it). `--part` (repeatable) measures any file of the same format instead,
 e.g. a held-out part written blind: `--part /path/to/test.jsonl`; a bare name means
 `evals/questions/NAME.jsonl`.
 
@@ -80,7 +81,8 @@ PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test", "blind8"
          "blind11",  # measured blind once with v10, tuned on in v11
          "blind12",  # measured blind once with v11, tuned on in v12
          "blind13",  # measured blind once with v11's rules (v12 changed none), tuned on in v13
-         "blind14")  # measured blind once with v13, tuned on in v14
+         "blind14",  # measured blind once with v13, tuned on in v14
+         "blind15")  # measured blind once with v14
 K = 3
 
 NUMBER_WORDS = {w: str(n) for n, w in enumerate(
