@@ -3,7 +3,7 @@
     kata                 the board: every unit, its state, and the next step (same as `kata status`)
     kata next [N]        show the first failing test of the unfinished unit you edited last (or of unit N)
     kata check N         run one unit, every test listed
-    kata hint N          the next hint for unit N (a nudge first, then more)
+    kata hint [N]        the next hint for unit N, or for the unit `kata next` is on (a nudge first, then more)
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
     kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
     kata restore N       bring back a file `kata reset` backed up, after asking (--list: the backups; --pick K)
@@ -245,6 +245,12 @@ def _what_the_test_checks(unit: Unit, name: str) -> str:
 
 
 def cmd_hint(args) -> int:
+    if args.unit is None:  # the unit `kata next` is on, as rustlings' `hint` takes the current exercise
+        pending, _, _ = _runner().unit_to_work_on()
+        if pending is None:
+            print(board.as_typed("Every playable unit is done: there is nothing to hint at. `kata hint N` shows unit N's."))
+            return 0
+        args.unit = pending.unit.slug
     unit = _unit_arg(args.unit)
     if not unit.hints:
         print(f"{unit.code} has no hints yet; its tests' messages carry one each.")
@@ -598,8 +604,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.set_defaults(func=cmd_check)
     live_commands = [p]
-    p = sub.add_parser("hint", help="progressive hints for a unit")
-    p.add_argument("unit")
+    p = sub.add_parser("hint", help="progressive hints for a unit (default: the unit `kata next` is on)")
+    p.add_argument("unit", nargs="?")
     p.add_argument("--all", action="store_true", help="show every hint at once")
     p.set_defaults(func=cmd_hint)
     p = sub.add_parser("watch", help="re-run on every save")

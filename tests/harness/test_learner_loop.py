@@ -124,6 +124,26 @@ def test_hints_are_progressive(tmp_path, monkeypatch, capsys):
     assert unit.hints[1].text in second
 
 
+def test_hint_without_a_unit_hints_at_the_unit_next_is_on(tmp_path, monkeypatch, capsys):
+    """`kata hint` alone follows the unit `kata next` is on (rustlings' `hint` takes the current exercise); with every
+    unit done it says so instead of failing on a missing argument."""
+    from kata.running import runner
+
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path)
+    unit = next(u for u in READY if u.code == "U03")
+    failure = report.TestResult("tests/test_u03_tokens_and_attention.py::test_x", unit.slug, "verify", "failed", "the clause",
+                                "It returned 1,\nbut the tests expected 2.\nHint: count the whole prompt")
+    pending = report.UnitResult(unit, [failure])
+    monkeypatch.setattr(runner, "unit_to_work_on", lambda: (pending, [], None))
+    monkeypatch.setattr(cli, "_failing_test", lambda u: (failure, ()) if u is unit else (None, ()))
+    assert cli.main(["hint"]) == 0
+    shown = capsys.readouterr().out
+    assert "Hint 1/" in shown and f"for {unit.code}:" in shown and "count the whole prompt" in shown, shown
+    monkeypatch.setattr(runner, "unit_to_work_on", lambda: (None, [], None))
+    assert cli.main(["hint"]) == 0
+    assert "Every playable unit is done" in capsys.readouterr().out
+
+
 def test_hints_follow_the_failing_test(tmp_path, monkeypatch, capsys):
     """`kata hint N` starts from the failing test's own nudge, then the rungs about the function it called."""
     monkeypatch.setattr(cli, "STATE_DIR", tmp_path)
