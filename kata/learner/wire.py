@@ -55,6 +55,7 @@ def install(ask) -> None:
             continue
         library.HTTPTransport.handle_request = _httpx_handler(library, name)
         library.AsyncHTTPTransport.handle_async_request = _httpx_async_handler(library, name)
+        _one_tls_context(library)
     try:
         import requests.adapters
 
@@ -67,6 +68,28 @@ def install(ask) -> None:
         aiohttp.ClientSession._request = _aiohttp_request
     except ImportError:  # pragma: no cover
         pass
+
+
+def _one_tls_context(library) -> None:
+    """Every client the learner's code makes gets the same TLS context: this process never opens a TLS connection
+    (its requests cross to the judge as values), and loading the certificates for each new client cost ~55 ms
+    (`anthropic.Anthropic()` inside a function the tests call a hundred times: seconds a unit)."""
+    transports = getattr(getattr(library, "_transports", None), "default", None)
+    make = getattr(transports, "create_ssl_context", None)
+    if make is None or getattr(make, "kata_made", None):  # pragma: no cover - another httpx layout: its own cost
+        return
+    made = {}
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):
+        if cert is not None or not isinstance(verify, bool):  # a context or a path of the learner's own: as asked
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        key = (verify, trust_env)
+        if key not in made:
+            made[key] = make(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    create_ssl_context.kata_made = make
+    transports.create_ssl_context = create_ssl_context
 
 
 def _exchange(library: str, method: str, url: str, headers, body: bytes) -> dict:

@@ -182,6 +182,32 @@ def test_a_measured_call_that_stops_or_resets_its_own_measure_fails(tmp_path, ho
     assert f"forward() called {how.replace('_tracemalloc', 'tracemalloc')} while its memory was measured" in \
         failed["test_forward_never_forms_the_full_size_product"], failed
 
+
+# --- what the learner's process makes for its SDKs -----------------------------------------------------------------
+def test_a_client_made_on_every_call_loads_no_certificates_again(tmp_path):
+    """The learner's process never opens a TLS connection (its requests cross to the judge as values), so every SDK
+    client its code makes shares one TLS context: `anthropic.Anthropic()` inside a function, as the course writes
+    the call, cost ~55 ms of certificate loading each time (about a second of U06's tests)."""
+    from kata.running import runner
+
+    tree = tmp_path / "clients"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    unit = tree / f"{U01.slug}.py"
+    unit.write_text(unit.read_text() + """
+
+_written = mechanisms_named
+
+
+def mechanisms_named(text):
+    import anthropic
+    made = [anthropic.Anthropic(api_key="placeholder") for _ in range(2)]
+    if made[0]._client._transport._pool._ssl_context is not made[1]._client._transport._pool._ssl_context:
+        return {"a TLS context each"}
+    return _written(text)
+""")
+    result = runner.run([U01], str(tree), use_cache=False).results[U01.slug]
+    assert result.status == "done", result.first_failure and result.first_failure.message
+
 # --- the values that cross -------------------------------------------------------------------------
 
 def _across(value):
