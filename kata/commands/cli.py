@@ -2,7 +2,7 @@
 
     kata                 the board: every unit, its state, and the next step (same as `kata status`)
     kata next [N]        show the first failing test of the unfinished unit you edited last (or of unit N)
-    kata check N         run one unit, every test listed
+    kata check [N]       run one unit, every test listed (alone: the unit `kata next` is on)
     kata hint [N]        the next hint for unit N, or for the unit `kata next` is on (a nudge first, then more)
     kata watch [N]       re-run on every save (--manual: re-run when you press Enter)
     kata reset N         restore unit N's stub, after asking, keeping a backup of your file (--all: every unit)
@@ -126,8 +126,19 @@ def _live(args, unit: Unit, command: str, run) -> int:
         raise SystemExit(board.as_typed(stopped.code) if isinstance(stopped.code, str) else stopped.code) from None
 
 
+def _unit_next_is_on(impl_spec: str = "exercises") -> Unit | None:
+    """The unit `kata next` would run (the unfinished one edited last, else the first unfinished), for a command
+    given no unit, as rustlings' `run` and `hint` take the current exercise; None when every unit is done."""
+    pending, _, _ = _runner().unit_to_work_on(impl_spec)
+    if pending is None:
+        print(board.as_typed("Every playable unit is done: name one (`kata check N`, `kata hint N`) to see it again."))
+    return pending.unit if pending is not None else None
+
+
 def cmd_check(args) -> int:
-    unit = _unit_arg(args.unit)
+    if args.unit is None and (current := _unit_next_is_on(args.impl)) is None:
+        return 0
+    unit = _unit_arg(args.unit) if args.unit is not None else current
     if args.live:
         return _live(args, unit, "check", lambda url: _check(args, unit, url))
     return _check(args, unit)
@@ -245,13 +256,9 @@ def _what_the_test_checks(unit: Unit, name: str) -> str:
 
 
 def cmd_hint(args) -> int:
-    if args.unit is None:  # the unit `kata next` is on, as rustlings' `hint` takes the current exercise
-        pending, _, _ = _runner().unit_to_work_on()
-        if pending is None:
-            print(board.as_typed("Every playable unit is done: there is nothing to hint at. `kata hint N` shows unit N's."))
-            return 0
-        args.unit = pending.unit.slug
-    unit = _unit_arg(args.unit)
+    if args.unit is None and (current := _unit_next_is_on()) is None:
+        return 0
+    unit = _unit_arg(args.unit) if args.unit is not None else current
     if not unit.hints:
         print(f"{unit.code} has no hints yet; its tests' messages carry one each.")
         return 0
@@ -598,9 +605,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("unit", nargs="?", help="a unit of your choice instead of the one you edited last")
     p.set_defaults(func=cmd_next)
     strict_commands = [p]
-    p = sub.add_parser("check", help="run one unit")
+    p = sub.add_parser("check", help="run one unit, every test listed (default: the unit `kata next` is on)")
     strict_commands.append(p)
-    p.add_argument("unit")
+    p.add_argument("unit", nargs="?")
     p.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a path")
     p.set_defaults(func=cmd_check)
     live_commands = [p]

@@ -124,9 +124,9 @@ def test_hints_are_progressive(tmp_path, monkeypatch, capsys):
     assert unit.hints[1].text in second
 
 
-def test_hint_without_a_unit_hints_at_the_unit_next_is_on(tmp_path, monkeypatch, capsys):
-    """`kata hint` alone follows the unit `kata next` is on (rustlings' `hint` takes the current exercise); with every
-    unit done it says so instead of failing on a missing argument."""
+def test_hint_and_check_without_a_unit_take_the_unit_next_is_on(tmp_path, monkeypatch, capsys):
+    """`kata hint` and `kata check` alone follow the unit `kata next` is on (rustlings' `hint` and `run` take the
+    current exercise); with every unit done they say so instead of failing on a missing argument."""
     from kata.running import runner
 
     monkeypatch.setattr(cli, "STATE_DIR", tmp_path)
@@ -134,13 +134,18 @@ def test_hint_without_a_unit_hints_at_the_unit_next_is_on(tmp_path, monkeypatch,
     failure = report.TestResult("tests/test_u03_tokens_and_attention.py::test_x", unit.slug, "verify", "failed", "the clause",
                                 "It returned 1,\nbut the tests expected 2.\nHint: count the whole prompt")
     pending = report.UnitResult(unit, [failure])
-    monkeypatch.setattr(runner, "unit_to_work_on", lambda: (pending, [], None))
+    monkeypatch.setattr(runner, "unit_to_work_on", lambda impl_spec="exercises": (pending, [], None))
     monkeypatch.setattr(cli, "_failing_test", lambda u: (failure, ()) if u is unit else (None, ()))
     assert cli.main(["hint"]) == 0
     shown = capsys.readouterr().out
     assert "Hint 1/" in shown and f"for {unit.code}:" in shown and "count the whole prompt" in shown, shown
-    monkeypatch.setattr(runner, "unit_to_work_on", lambda: (None, [], None))
+    checked = []
+    monkeypatch.setattr(cli, "_check", lambda args, unit, live="": checked.append(unit) or 1)
+    assert cli.main(["check"]) == 1 and checked == [unit]
+    monkeypatch.setattr(runner, "unit_to_work_on", lambda impl_spec="exercises": (None, [], None))
     assert cli.main(["hint"]) == 0
+    assert "Every playable unit is done" in capsys.readouterr().out
+    assert cli.main(["check"]) == 0
     assert "Every playable unit is done" in capsys.readouterr().out
 
 
