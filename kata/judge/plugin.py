@@ -319,13 +319,21 @@ def _raised_by_learner_code(item, error) -> str | None:
     if (clause := _never_raise_clause(item, item.kata_points["raised_in"]) or (handed and _calling_clause(item, *handed))):
         testing.failed_clause[:] = [clause]
     said = getattr(error, "kata_message", str(error))
-    hint = _handed_hint(*handed) if handed else (_refused_hint(error) or _missing_key_hint(error))
+    hint = _handed_hint(*handed) if handed else (_refused_hint(error) or _missing_key_hint(error) or _input_hint(error, line))
     own = testing.data_file[0] if testing.data_file and testing.data_file[0] in said else ""  # a line of their own data
     why = (f"Your code refused a line of your own {own}: if that line is bad, fix it there; if it is good, the check "
            f"that raised is wrong." if own else "A function under test returns its result: an exception it raises (and "
            "does not catch) is never a pass. The line above is where it was raised.")
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
                       *([f"| {line}"] if line else []), why, *([hint] if hint else [])])
+
+
+def _input_hint(error, line: str) -> str:
+    """A nudge for input() in code under test: nobody types while the tests run, so it meets the end of its input."""
+    if type(error).__name__ != "EOFError" or "input(" not in (line or ""):
+        return ""
+    return ("Hint: input() waits for someone to type, and nobody types while the tests run: a function under test "
+            "gets what it needs as its arguments (to look at a value as it runs, print it instead).")
 
 
 def _missing_key_hint(error) -> str:

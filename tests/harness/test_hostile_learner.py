@@ -117,6 +117,16 @@ def test_slow_calls_in_a_failing_property_test_end_in_its_failure_not_a_timeout(
     assert "RecursionError" in messages(result)
 
 
+def test_input_in_code_under_test_is_said_in_words(tmp_path):
+    """input() meets the end of its input (nobody types while the tests run): a failure with the line, and a hint
+    that a function under test gets its values as arguments, never a hang."""
+    tree = tree_where_u01_first(tmp_path, "name = input('which mechanism? ')")
+    result, _ = run_u01(tree)
+    failing = result.first_failure
+    assert result.status == "in progress" and "EOFError" in failing.message, failing.message
+    assert "| name = input('which mechanism? ')" in failing.message and "nobody types while the tests run" in failing.message
+
+
 def test_sys_exit_at_import_marks_the_unit_broken(tmp_path):
     tree = tree_where_u01_first(tmp_path, "return set()")
     path = tree / f"{U01.slug}.py"
