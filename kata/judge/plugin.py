@@ -140,7 +140,7 @@ def _stub_opening(message: str, target: impl.Target) -> str:
     return _opening_in(target.file_of(found[0].slug), found[1]) if found else ""
 
 
-SDK_OBJECT = re.compile(r"(\w+)\(\) returned a value that cannot cross.*? is an? ((?:anthropic|voyageai|ollama)\b)[\w.]*?\.(\w+),")
+SDK_OBJECT = re.compile(r"what (\w+)\(\) returned.*? is an? ((?:anthropic|voyageai|ollama)\b)[\w.]*?\.(\w+),")
 
 
 def _docstring_opening(item, function: str) -> str:

@@ -437,7 +437,7 @@ class _Server:
         try:
             value = self.codec.encode(result, f"what {name}() returned")
         except CannotCross as error:
-            raise CannotCross(f"{name}() returned a value that cannot cross to the tests: {error}") from None
+            raise CannotCross(str(error)) from None  # it names the call already: "what top_k() returned is …"
         finally:
             self.codec.known, attached, self.codec.attached = {}, self.codec.attached, None
         answer = {"value": value, ATTACHED: attached}

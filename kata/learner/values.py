@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import array
 import base64
+import collections.abc
 import dataclasses
 import importlib
 import itertools
@@ -50,6 +51,10 @@ def course_class(origin: str):
     for part in qualname.split("."):
         found = getattr(found, part, None)
     return found if isinstance(found, type) and dataclasses.is_dataclass(found) else None
+
+
+# What yields its items once, lazily: a learner's `(x for x in ...)`, `map(...)`, `zip(...)`, `reversed(...)`: an iterator
+ONCE_THROUGH = collections.abc.Iterator
 
 
 class CannotCross(TypeError):
@@ -174,9 +179,14 @@ class Codec:
             return {TAG: "model", "cls": model, "v": value.model_dump(mode="json", by_alias=True, exclude_unset=True)}
         if callable(value):
             return self._handle(value, path)
-        raise CannotCross(f"{_where(path)} is a {type(value).__module__}.{type(value).__qualname__}, which cannot cross "
-                          f"between the processes: return plain data (str, numbers, lists, dicts, numpy arrays, "
-                          f"the unit's dataclasses)")
+        kind = type(value).__qualname__ if type(value).__module__ == "builtins" else \
+            f"{type(value).__module__}.{type(value).__qualname__}"
+        kind = f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
+        if isinstance(value, ONCE_THROUGH):  # a generator, map, zip…: its items come once, where it was made
+            raise CannotCross(f"{_where(path)} is {kind}, which hands out its items once, one at a time, inside the "
+                              f"process that made it: return the items themselves, in a list")
+        raise CannotCross(f"{_where(path)} is {kind}, which cannot cross between the processes: return plain data "
+                          f"(str, numbers, lists, dicts, numpy arrays, the unit's dataclasses)")
 
     def encode_arguments(self, args) -> list:
         """A call's arguments as a plain list of their encodings, one by one: the learner compares each with itself,

@@ -240,6 +240,13 @@ def test_what_cannot_cross_is_refused_by_name(value):
         _across(value)
 
 
+@pytest.mark.parametrize("value", [(x for x in "ab"), map(str, [1, 2]), zip("ab", "cd"), reversed([1, 2])],
+                         ids=["generator", "map", "zip", "reversed"])
+def test_a_generator_returned_is_said_to_be_one_with_what_to_return_instead(value):
+    with pytest.raises(CannotCross, match=r"what f\(\) returned is an? \w+, which hands out its items once.*in a list"):
+        Codec(None, None, share_callables=False).encode(value, "what f() returned")
+
+
 def _both_ways(value, attach: bool):
     """(the encoded value, what the other side decodes, the containers each side met, in order)."""
     import json
