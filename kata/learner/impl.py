@@ -237,6 +237,11 @@ def _import_error(error: BaseException, file: Path) -> UnitLoadError:
     message = f"{where}: importing the module raised {type(error).__name__}: {error}"
     if isinstance(error, SystemExit):
         message = f"{where}: importing the module called sys.exit({error.code!r}); a unit's top level only defines things"
-    if isinstance(error, ImportError) and error.name:
+    if isinstance(error, ImportError) and error.name and error.name.split(".")[0] in ("solutions", "tests"):
+        message += (f"\n(your code imports {error.name!r}: the kata's own {error.name.split('.')[0]}/ folder is not "
+                    f"there for your code while it runs. Write the unit yourself (an earlier unit of yours is "
+                    f"imported as `from .uNN_name import …`); the reference is for after: `kata check` names it once "
+                    f"the unit is done)")
+    elif isinstance(error, ImportError) and error.name:
         message += f"\n(the import of {error.name!r} failed: is the name spelled as in the earlier unit?)"
     return UnitLoadError(message)

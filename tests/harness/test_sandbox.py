@@ -97,3 +97,19 @@ def test_a_kernel_that_refuses_to_mount_means_no_sandbox_not_a_crash(tmp_path):
     out = __import__("json").loads(proc.stdout.strip().splitlines()[-1])
     assert out["status"] == "done"
     assert out["sandbox"].startswith("not sandboxed") and "Operation not permitted" in out["sandbox"]
+
+
+def test_a_unit_that_imports_the_reference_is_told_it_is_not_there_for_its_code(tmp_path):
+    """solutions/ is hidden from the learner's code: importing it is a broken unit whose message says why, and what
+    to import instead, not only "No module named …"."""
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    u04 = find(4)
+    unit = tree / f"{u04.slug}.py"
+    unit.write_text(unit.read_text() + "\nfrom solutions.u04_embeddings import cosine, embed  # noqa\n")
+    result = runner.run([u04], str(tree), use_cache=False).results[u04.slug]
+    if result.sandbox:
+        pytest.skip(result.sandbox)
+    said = result.first_failure.message
+    assert result.status == "broken" and "your code imports 'solutions.u04_embeddings'" in said, said
+    assert "is not there for your code while it runs" in said and "from .uNN_name import" in said, said
