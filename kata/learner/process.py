@@ -61,6 +61,7 @@ KEEP_DATA = 4096
 _TRACE_START, _TRACE_STOP, _TRACE_PEAK, _TRACING = (tracemalloc.start, tracemalloc.stop, tracemalloc.get_traced_memory,
                                                     tracemalloc.is_tracing)
 _TRACE_GUARDED = ("stop", "reset_peak", "clear_traces")
+_MEASURING: list[list[str]] = []  # while a measured call runs: what it tried of _TRACE_GUARDED
 
 
 # --- the zygote -----------------------------------------------------------------------------------
@@ -162,6 +163,7 @@ def _walls(libc, root: Path) -> str:
 
 def serve(channel: Channel, where: socket.socket, spawned: bool = False) -> None:
     wire.no_network()
+    _guard_the_measure()  # before any learner code: a name it takes from tracemalloc is the guarded one
     impl.noting_entries[0] = True  # which units' functions each call runs: the judge's echo rule reads it
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
@@ -416,7 +418,8 @@ class _Server:
             received, self.codec.track, self.codec.arrived = self.codec.track, None, {}
         measure = bool(message.get("trace_memory"))
         if measure:  # a test of memory: measured here, where the code runs, with the measure itself guarded
-            tampered, kept = _guard_the_measure()
+            tampered = []
+            _MEASURING.append(tampered)
             _TRACE_START()
         try:
             result = function(*args, **kwargs)
@@ -426,7 +429,7 @@ class _Server:
             if measure:
                 tracing = _TRACING()
                 peak = _TRACE_PEAK()[1] if tracing else 0
-                _unguard_the_measure(kept)
+                _MEASURING.remove(tampered)
                 if tracing:
                     _TRACE_STOP()
                 else:
@@ -528,24 +531,27 @@ def slowed(function, seconds: float):
     return slow
 
 
-def _guard_the_measure() -> tuple[list[str], list]:
-    """For a measured call: tracemalloc's stop, reset_peak and clear_traces (the module's and its C module's names)
-    do nothing but note that the call tried them, which fails the test (kata/judge/wall.py). Returns (what was
-    tried, the names as they were, to put back)."""
+def _guard_the_measure() -> None:
+    """In the learner's process, before any learner code: tracemalloc's stop, reset_peak and clear_traces (the module's
+    and its C module's names) become guards. While a measured call runs (_MEASURING) they do nothing but note that the
+    call tried them, which fails its test (kata/judge/wall.py); at any other time they do what they always do. Code
+    that takes the name first (`from tracemalloc import reset_peak`) takes the guard."""
     import _tracemalloc
 
-    tried, kept = [], []
     for module in (tracemalloc, _tracemalloc):
         for name in _TRACE_GUARDED:
-            if hasattr(module, name):
-                kept.append((module, name, getattr(module, name)))
-                setattr(module, name, lambda *args, _name=name, **kwargs: tried.append(_name))
-    return tried, kept
+            real = getattr(module, name, None)
+            if real is None or getattr(real, "kata_guarded", False):
+                continue
 
+            def guarded(*args, _real=real, _name=name, **kwargs):
+                if _MEASURING:
+                    _MEASURING[-1].append(_name)
+                    return None
+                return _real(*args, **kwargs)
 
-def _unguard_the_measure(kept: list) -> None:
-    for module, name, value in kept:
-        setattr(module, name, value)
+            guarded.kata_guarded = True
+            setattr(module, name, guarded)
 
 
 def _stub(error: NotImplementedError, trees) -> BaseException:

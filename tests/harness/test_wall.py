@@ -160,12 +160,13 @@ def test_a_spawned_learner_is_a_fresh_interpreter_and_its_loop_is_placed(tmp_pat
 
 
 # --- a measure taken where the learner's code runs (U09's memory): the code cannot stop or reset it ---------------
-@pytest.mark.parametrize("how", ["tracemalloc.stop()", "tracemalloc.reset_peak()", "tracemalloc.clear_traces()",
-                                 "_tracemalloc.reset_peak()"])
-def test_a_measured_call_that_stops_or_resets_its_own_measure_fails(tmp_path, how):
-    """U09's forward forms B @ A (8 MB), then stops, resets or clears tracemalloc so that its peak reads small: the
-    contract test fails, saying what the call did. (A fresh copy of the C module, made by the learner's code,
-    still reaches it: docs/teaching.md lists that as not defended.)"""
+@pytest.mark.parametrize("how, said", [
+    ("tracemalloc.stop()", "stop"), ("tracemalloc.reset_peak()", "reset_peak"), ("tracemalloc.clear_traces()", "clear_traces"),
+    ("_tracemalloc.reset_peak()", "reset_peak"), ("_taken_at_import()", "reset_peak")])
+def test_a_measured_call_that_stops_or_resets_its_own_measure_fails(tmp_path, how, said):
+    """U09's forward forms B @ A (8 MB), then stops, resets or clears tracemalloc so that its peak reads small (through
+    the module, its C module, or a name the unit took at import): the contract test fails, saying what the call did.
+    (A fresh copy of the C module, made by the learner's code, still reaches it: docs/teaching.md says so.)"""
     from kata.running import runner
 
     u09 = find(9)
@@ -175,11 +176,12 @@ def test_a_measured_call_that_stops_or_resets_its_own_measure_fails(tmp_path, ho
     honest = "    return X @ W.T + scale * (X @ A.T) @ B.T\n"
     assert honest in unit.read_text()
     unit.write_text(unit.read_text().replace(honest, f"    import tracemalloc, _tracemalloc\n"
-                                                     f"    out = X @ (W + scale * (B @ A)).T\n    {how}\n    return out\n"))
+                                                     f"    out = X @ (W + scale * (B @ A)).T\n    {how}\n    return out\n")
+                    + "\nfrom tracemalloc import reset_peak as _taken_at_import\n")
     result = runner.run([u09], str(tree), use_cache=False).results[u09.slug]
     failed = {t.nodeid.split("::")[-1]: t.message for t in result.tests if t.state != "passed"}
     assert list(failed) == ["test_forward_never_forms_the_full_size_product"], failed
-    assert f"forward() called {how.replace('_tracemalloc', 'tracemalloc')} while its memory was measured" in \
+    assert f"forward() called tracemalloc.{said}() while its memory was measured" in \
         failed["test_forward_never_forms_the_full_size_product"], failed
 
 
