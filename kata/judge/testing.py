@@ -283,6 +283,9 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
         vendor, what = type(sdk).__module__.partition(".")[0], type(sdk).__name__
         lines.append(f"Note: {'that' if sdk is returned else f'the {what} in it'} is the {vendor} SDK's own {what} "
                      f"object, as the API sent it, not plain data read out of it.")
+    if returned is None:  # the commonest slip of all: a function that ends without returning what it built
+        lines.append("Note: None is what a function gives back when it ends without reaching a `return`: is the "
+                     "`return` missing, or on a path this call did not take?")
     if _reads_as_number(returned):  # '3.000000' looks like 3.0 on the page
         lines.append(f"Note: {returned!r} is text (a str), not a number: it only reads like one.")
     elif (inside := _number_text_in(returned)) is not None:  # ('note07-p1', '9.026') inside a list

@@ -1052,3 +1052,16 @@ def test_an_exception_raised_where_an_earlier_units_failure_never_runs_is_no_ech
         assert f"Edit {u05.exercise}" not in shown and f"Edit {u06.exercise}" in shown, shown
         if cause:  # U05 fails too: the edit line offers its file as well, after this unit's own
             assert f"Edit {u06.exercise}, where your code raised, or first {u05.exercise}" in shown, shown
+
+
+def test_none_returned_is_said_to_be_what_a_missing_return_gives():
+    """A function that builds its answer and never returns it gives None: the failure says what None means, once,
+    and no such note stands under any other value."""
+    from kata.judge import testing
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        testing.expect(False, call="top_k(index, [2.0, 1.0], k=3)", returned=None, expected="['east'] (ids, best first)")
+    assert "It returned None," in str(failed.value) and "without reaching a `return`" in str(failed.value)
+    with pytest.raises(pytest.fail.Exception) as failed:
+        testing.expect(False, call="top_k(index, [2.0, 1.0], k=3)", returned=[], expected="['east'] (ids, best first)")
+    assert "`return`" not in str(failed.value)
