@@ -283,6 +283,9 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
         vendor, what = type(sdk).__module__.partition(".")[0], type(sdk).__name__
         lines.append(f"Note: {'that' if sdk is returned else f'the {what} in it'} is the {vendor} SDK's own {what} "
                      f"object, as the API sent it, not plain data read out of it.")
+    if isinstance(returned, (tuple, set, frozenset)) and str(expected).lstrip().startswith("["):  # the same items, unlike
+        lines.append(f"Note: that is a {'tuple, in round brackets' if isinstance(returned, tuple) else 'set, which keeps no order'}; "
+                     f"what is expected is a list, in square ones.")
     if returned is None:  # the commonest slip of all: a function that ends without returning what it built
         lines.append("Note: None is what a function gives back when it ends without reaching a `return`: is the "
                      "`return` missing, or on a path this call did not take?")

@@ -1065,3 +1065,16 @@ def test_none_returned_is_said_to_be_what_a_missing_return_gives():
     with pytest.raises(pytest.fail.Exception) as failed:
         testing.expect(False, call="top_k(index, [2.0, 1.0], k=3)", returned=[], expected="['east'] (ids, best first)")
     assert "`return`" not in str(failed.value)
+
+
+@pytest.mark.parametrize("returned, said", [(("east", "north"), "a tuple, in round brackets"), ({"east"}, "a set, which keeps no order")])
+def test_a_tuple_or_set_where_a_list_is_expected_is_said_to_be_one(returned, said):
+    """('east', 'north') reads like the list the tests expect: the failure says which is which."""
+    from kata.judge import testing
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        testing.expect(False, call="top_k(index, [2.0, 1.0], k=2)", returned=returned, expected="['east', 'north'] (ids)")
+    assert f"Note: that is {said}; what is expected is a list, in square ones." in str(failed.value)
+    with pytest.raises(pytest.fail.Exception) as failed:
+        testing.expect(False, call="f()", returned=returned, expected="a dict of the counts")
+    assert "Note: that is" not in str(failed.value)
