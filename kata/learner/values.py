@@ -112,6 +112,9 @@ class Codec:
                 raise CannotCross(f"{_where(path)} is a numpy {value.dtype} scalar: only numeric ones cross")
             return {TAG: "npscalar", "dtype": value.dtype.str, "b": base64.b64encode(value.tobytes()).decode()}
         if isinstance(value, np.ndarray):
+            if value.dtype.kind in "USa":  # np.array(["note01", …]): text in a numpy array
+                raise CannotCross(f"{_where(path)} is a numpy array of text (dtype {value.dtype}): only numeric arrays "
+                                  f"cross to the tests; return text as a list of str")
             if value.dtype.kind not in "biufc":
                 raise CannotCross(f"{_where(path)} is a numpy array of {value.dtype}: only numeric arrays cross "
                                   f"(an object array holds arbitrary Python objects)")

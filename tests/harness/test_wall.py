@@ -242,6 +242,11 @@ def test_what_cannot_cross_is_refused_by_name(value):
         _across(value)
 
 
+def test_a_numpy_array_of_text_is_said_to_be_one_with_what_to_return_instead():
+    with pytest.raises(CannotCross, match=r"what f\(\) returned is a numpy array of text \(dtype <U6\).*a list of str"):
+        Codec(None, None, share_callables=False).encode(np.array(["note01", "note02"]), "what f() returned")
+
+
 @pytest.mark.parametrize("value", [(x for x in "ab"), map(str, [1, 2]), zip("ab", "cd"), reversed([1, 2])],
                          ids=["generator", "map", "zip", "reversed"])
 def test_a_generator_returned_is_said_to_be_one_with_what_to_return_instead(value):
