@@ -49,7 +49,7 @@ def soundness_jobs(units: list[Unit], solutions: bool = False, catch: bool = Tru
     jobs = {"solutions": worker.Job(units, ROOT / "solutions", (), runner.pytest_args(units, "solutions", (), False))}
     jobs = jobs if solutions else {}
     jobs["stubs"] = worker.Job(units, ROOT / "exercises", (), runner.pytest_args(units, "exercises", (), False))
-    # Units only reach each other through their own tree, so one round swaps in one mistake of every unit.
+    # Each unit's tests meet only its own swap (kata/judge/plugin.py), so one round swaps in one mistake of every unit.
     for k in range(max((len(catalogue(u)) for u in units), default=0)):
         chosen = [u for u in units if len(catalogue(u)) > k]
         swaps = tuple((u.slug, catalogue(u)[k]) for u in chosen)
@@ -202,8 +202,9 @@ def main(units: list[Unit], write_path: str | None = None, check_path: str | Non
             raise SystemExit(f"kata outcomes: {', '.join(stale)} differ from their stubs; the stubs' verdicts would be "
                              f"your edits'. Run `kata stubs` (or `kata reset N`) first.")
     captured = read(path) if check_path or path.is_file() else {}
-    # The rounds of every unit, as `kata verify` runs them: a round swaps one mistake into each unit at once,
-    # and a test that calls an earlier unit (U07's calls U04's embed) meets that unit's mistake of the round.
+    # The rounds of every unit, as `kata verify` runs them: a round swaps one mistake into each unit at once, and each
+    # unit's tests meet its own mistake only (a test that calls an earlier unit, U07's of U04's embed, meets its
+    # reference: kata/judge/plugin.py), so a unit's verdicts are the same whichever units run beside it.
     jobs = soundness_jobs([u for u in UNITS if u.ready], solutions=True, catch=not full)
     began = time.monotonic()
     observed = {name: tests for name, tests in verdicts(jobs, run(jobs)).items()

@@ -240,10 +240,13 @@ def pytest_runtest_logstart(nodeid, location):
 
 
 def pytest_runtest_setup(item):
-    testing.set_current(item.config.kata_target)
+    unit, kinds = _unit_and_kind(item)
+    target = item.config.kata_target
+    # swaps (a soundness round, a mutant): a unit's tests meet its own swapped module only, every other unit's
+    # function they call at its reference, so a mistake's verdicts never depend on the other mistakes of its round
+    testing.set_current(target.with_swap_of(unit.slug) if unit and target.swaps else target)
     if item.get_closest_marker("vcr"):  # only API tests pay for importing the anthropic SDK
         cassettes.stop_sdk_retries_on_a_miss()
-    unit, kinds = _unit_and_kind(item)
     if unit and item.config.getoption("kata_catch") and item.config.kata_reporter.failed_unit(unit.slug):
         pytest.skip(f"{unit.code} already failed a test (--kata-catch)")
     if unit and (why := _meets_a_loop(item, unit)):

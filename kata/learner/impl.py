@@ -69,6 +69,11 @@ class Target:
     def with_swap(self, slug: str, module_path: Path) -> Target:
         return Target(self.tree, self.package, self.swaps + ((slug, module_path.resolve()),))
 
+    def with_swap_of(self, slug: str) -> Target:
+        """This target with only `slug`'s swap, if it has one: the other units at their own tree's code. A soundness
+        round swaps a mistake into every unit at once; each unit's tests meet its own, never another unit's."""
+        return Target(self.tree, self.package, tuple(pair for pair in self.swaps if pair[0] == slug))
+
     def file_of(self, slug: str) -> Path:
         return dict(self.swaps).get(slug, self.tree / f"{slug}.py")
 

@@ -41,8 +41,9 @@ def jobs(request) -> dict[str, worker.Job]:
     then rounds of correct alternatives, the same way (kata/commands/outcomes.py builds them, for `kata outcomes`
     too). The solutions run as well when their verdicts are compared with the capture.
 
-    Units only reach each other through their own tree, so a swap in one unit leaves the others
-    untouched and one round can test one mistake of every unit at once. Each run is a child forked by
+    Each unit's tests meet only their own unit's swap, every other unit's functions at the reference
+    (kata/judge/plugin.py), so one round can test one mistake of every unit at once, and a unit's verdicts
+    are the same whichever units run beside it. Each run is a child forked by
     the worker from this (warm) process, two at a time. Only the units whose checks were selected run
     (`kata verify -k u09` checks U09 alone).
     """
@@ -241,3 +242,19 @@ def test_verdicts_are_the_captured_ones(jobs, runs, unit):
     assert not changed, (f"{len(changed)} verdicts of {unit.code} differ from {outcomes.CAPTURE.relative_to(ROOT)} "
                          f"(captured → now):\n" + "\n".join(changed + notes) + "\n"
                          + outcomes.recapture_hint(outcomes.CAPTURE, [unit]))
+
+
+def test_a_units_tests_meet_only_its_own_swap(tmp_path):
+    """A round swaps a mistake into every unit; U12's tests also call U01's functions, and meet them at the reference,
+    not at U01's mistake of the round: a unit's verdicts never depend on which mistakes share its round."""
+    from kata.running import runner
+    from kata.units import find
+
+    u01, u12 = find(1), find(12)
+    broken = tmp_path / f"{u01.slug}.py"  # a U01 that names nothing and replies nothing
+    broken.write_text((ROOT / "solutions" / f"{u01.slug}.py").read_text(encoding="utf-8")
+                      + "\n\ndef mechanisms_named(text):\n    return set()\n\n\ndef replies():\n    return {}\n")
+    alone = runner.run([u12], "solutions", use_cache=False).results[u12.slug]
+    beside = runner.run([u12], "solutions", swaps=((u01.slug, broken),), use_cache=False).results[u12.slug]
+    verdicts = {result is alone: {t.nodeid: t.state for t in result.tests} for result in (alone, beside)}
+    assert verdicts[False] == verdicts[True] and set(verdicts[True].values()) == {"passed"}, verdicts[False]
