@@ -23,12 +23,14 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import functools
+import gc
 import inspect
 import io
 import itertools
 import json
 import operator
 import os
+import re
 import signal
 import socket
 import sys
@@ -76,6 +78,7 @@ def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the judge gone: no zygote left behind
     note = _walls(libc, root) if sandboxed else "the worker is not sandboxed"
+    _forget_the_judges_modules()
     asked = control.makefile("rb")
     for line in asked:
         words = line.decode(errors="replace").split()
@@ -135,6 +138,21 @@ def _alone(libc) -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
         os._exit(71)  # half a wall is no wall: the judge reports this call's process as ended
+
+
+# What the judge's process may hold in memory that its learners must not: the test modules (a warm parent collected
+# them: kata/judge/child.py's prime), the reference, catalogued mistakes, and other trees' units.
+_THE_JUDGES = re.compile(r"^(test_|tests(\.|$)|conftest$|solutions(\.|$)|exercises(\.|$)|kata_mistake_|kata_graded_)")
+
+
+def _forget_the_judges_modules() -> None:
+    """Drop from this zygote's memory every module of _THE_JUDGES, and what only they held (a warm parent's collection
+    of the tests, frozen there by gc.freeze). A learner's code then finds none in sys.modules or gc.get_objects();
+    the units it runs are imported afresh from their own tree."""
+    for name in [n for n in sys.modules if _THE_JUDGES.match(n)]:
+        del sys.modules[name]
+    gc.unfreeze()  # the parent froze its imports for copy-on-write; here they must be collectable
+    gc.collect()
 
 
 def _walls(libc, root: Path) -> str:

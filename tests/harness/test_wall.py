@@ -526,6 +526,33 @@ def test_the_learners_process_holds_no_test_module(tmp_path):
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
 
 
+def test_a_learner_forked_from_a_warm_parent_holds_no_test_module_and_no_reference(tmp_path):
+    """`kata check`, `kata grade` and the daemon fork from a parent that collected the tests once (warm): the zygote
+    forgets them, and the reference, before any learner process is forked from it. Before, a learner's code found the
+    whole test module in sys.modules (its expected values, its functions)."""
+    from kata.running import runner
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    unit = tree / f"{U01.slug}.py"
+    unit.write_text(unit.read_text() + """
+
+def mechanisms_named(text):
+    import gc, sys
+
+    def held(name):
+        # the units' test modules, the reference and conftest (not this harness file: its own session is the parent)
+        return isinstance(name, str) and (name.startswith(("test_u", "tests.", "solutions", "conftest")) or ".test_u" in name)
+    found = {name for name in sys.modules if held(name)} | {f"{f.__module__}.{f.__name__}" for f in gc.get_objects()
+                                                             if callable(f) and held(getattr(f, "__module__", None))}
+    raise ValueError("HELD " + repr(sorted(found)[:10]))
+""")
+    runner.run([U01], "solutions", use_cache=False)  # this process collects the tests, as a warm parent has
+    result = runner.run([U01], str(tree), use_cache=False).results[U01.slug]
+    said = result.first_failure.message
+    assert "HELD []" in said, said
+
+
 # --- what the learner's code prints ------------------------------------------------------------------
 
 def test_a_long_print_is_kept_bounded_as_it_is_written():
