@@ -530,8 +530,6 @@ def test_a_learner_forked_from_a_warm_parent_holds_no_test_module_and_no_referen
     """`kata check`, `kata grade` and the daemon fork from a parent that collected the tests once (warm): the zygote
     forgets them, and the reference, before any learner process is forked from it. Before, a learner's code found the
     whole test module in sys.modules (its expected values, its functions)."""
-    from kata.running import runner
-
     tree = tmp_path / "tree"
     shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
     unit = tree / f"{U01.slug}.py"
@@ -547,9 +545,19 @@ def mechanisms_named(text):
                                                              if callable(f) and held(getattr(f, "__module__", None))}
     raise ValueError("HELD " + repr(sorted(found)[:10]))
 """)
-    runner.run([U01], "solutions", use_cache=False)  # this process collects the tests, as a warm parent has
-    result = runner.run([U01], str(tree), use_cache=False).results[U01.slug]
-    said = result.first_failure.message
+    # A fresh process, as `kata check` is: its worker parent collects the tests once (warm), then forks the judge.
+    # (Not this one: a harness session that collected the units' tests keeps them alive, as no learner's parent does.)
+    code = ("import json\nfrom kata.running import runner\nfrom kata.units import find\n"
+            "runner.run([find(1)], 'solutions', use_cache=False)\n"
+            f"r = runner.run([find(1)], {str(tree)!r}, use_cache=False).results['{U01.slug}']\n"
+            "print(json.dumps(r.first_failure.message))")
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**__import__("os").environ, "KATA_DAEMON": "0"})
+    said = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else done.stderr[-2000:]
     assert "HELD []" in said, said
 
 
