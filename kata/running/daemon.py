@@ -383,6 +383,9 @@ def _warm_more() -> None:
         import matplotlib.pyplot  # noqa: F401
     except ImportError:
         pass
+    from kata.learner import process
+
+    process.freeze_for_forks(set())  # shared by every fork as the first warming is: no collector walks it there
 
 
 class _Daemon:

@@ -12,7 +12,6 @@ reported as crashed with its last output, never as a success; the units after it
 
 from __future__ import annotations
 
-import gc
 import importlib
 import json
 import os
@@ -347,7 +346,9 @@ def prime(job: Job) -> None:
     if _primed:
         return
     from kata.judge import child
+    from kata.learner import process
 
+    before = set(sys.modules)
     child.prime(list(job.args))
     if job.show_with:  # a show's own imports, as a test run's collection imports the tests'
         importlib.import_module(job.show_with.partition(":")[0])
@@ -356,7 +357,7 @@ def prime(job: Job) -> None:
 
     replay.hand_the_backend_its_folders()  # for a show too, which starts no pytest session (and so no replay.configure)
     vectors.ensure()  # the backend's vector store, made here: the sandboxed child sees it read-only
-    gc.freeze()  # what is imported now is shared by every child: no collector walks or copies it there
+    process.freeze_for_forks(set(sys.modules) - before)  # no learner's process inherits the tests collected here
     _primed.append(True)
 
 

@@ -536,13 +536,15 @@ def test_a_learner_forked_from_a_warm_parent_holds_no_test_module_and_no_referen
     unit.write_text(unit.read_text() + """
 
 def mechanisms_named(text):
-    import gc, sys
+    import gc, linecache, sys
 
     def held(name):
         # the units' test modules, the reference and conftest (not this harness file: its own session is the parent)
         return isinstance(name, str) and (name.startswith(("test_u", "tests.", "solutions", "conftest")) or ".test_u" in name)
+    gc.unfreeze()  # what a parent froze is not in gc.get_objects() until then
     found = {name for name in sys.modules if held(name)} | {f"{f.__module__}.{f.__name__}" for f in gc.get_objects()
                                                              if callable(f) and held(getattr(f, "__module__", None))}
+    found |= {path for path in linecache.cache if "/tests/" in path or "/solutions/" in path}  # their source text
     raise ValueError("HELD " + repr(sorted(found)[:10]))
 """)
     # A fresh process, as `kata check` is: its worker parent collects the tests once (warm), then forks the judge.
