@@ -59,7 +59,8 @@ WATCHDOG_SIGNALS = tuple(getattr(signal, name) for name in ("SIGUSR1", "SIGUSR2"
 # process sends, to compare (~50 µs for U01's 1.4 KB GLOSSARY), where asking again costs a round trip (0.15-0.9 ms).
 KEEP_DATA = 4096
 # tracemalloc's own functions, kept before any learner code runs: a measured call's code may rebind the module's names
-# (`tracemalloc.stop = ...`), never these. What would stop, reset or clear the measure is guarded during the call.
+# (`tracemalloc.stop = ...`), never these. What would stop, reset or clear the measure is guarded for the process's
+# life: while a measured call runs, a call of one does nothing and fails its test (_guard_the_measure).
 _TRACE_START, _TRACE_STOP, _TRACE_PEAK, _TRACING = (tracemalloc.start, tracemalloc.stop, tracemalloc.get_traced_memory,
                                                     tracemalloc.is_tracing)
 _TRACE_GUARDED = ("stop", "reset_peak", "clear_traces")
