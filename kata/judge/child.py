@@ -403,7 +403,8 @@ class _Collected:
     def pytest_collection_finish(self, session):
         kinds = ("verify", "stretch", "contract")
         self.messages.send("collected", tests={item.nodeid: next((k for k in kinds if item.get_closest_marker(k)), "verify")
-                                               for item in session.items})
+                                               for item in session.items},
+                           order=getattr(session.config, "kata_order", []))
 
 
 def _own_streams() -> None:

@@ -325,6 +325,7 @@ def test_a_lone_units_lesson_runs_beside_its_tests_and_is_kept_only_when_green(t
     if sandbox.refusal(ROOT):
         pytest.skip("the lesson follows the tests here (no sandbox): test_a_unit_turning_green_... covers it")
     monkeypatch.setattr(worker, "_a_core_idles", lambda: True)  # whatever the machine's load now
+    monkeypatch.setattr(worker, "SHARDS", 1)  # the tests in one child: with a core to spare they would be spread
     u04 = find(4)
     runner.lessons_with("kata.commands.lessons:compute")
     tree = tmp_path / "exercises"
@@ -344,6 +345,41 @@ def test_a_lone_units_lesson_runs_beside_its_tests_and_is_kept_only_when_green(t
     failing = runner.run([u04], str(tree), use_cache=False).results[u04.slug]
     assert failing.status == "in progress" and not failing.lesson
     assert stopped == [True], "the lessons child of a unit that is not green is stopped when its tests end"
+
+
+def test_a_lone_units_tests_spread_over_two_children_give_the_same_results_in_the_same_order(tmp_path, monkeypatch):
+    """`kata check N` with a core to spare: the unit's tests run in two children at once (kata/running/worker.py's
+    _shards), property tests spread between them, and their results come back as one child's would: the same tests,
+    the same verdicts and messages, in the tests' order (the first failure is the first), the lesson kept when green."""
+    from kata.running import worker
+
+    monkeypatch.setattr(worker, "_a_core_idles", lambda: True)  # whatever the machine's load now
+    runner.lessons_with("kata.commands.lessons:compute")
+    u01 = find(1)
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    started, start = [], worker._start
+    monkeypatch.setattr(worker, "_start", lambda job, *a, **k: (started.append(job), start(job, *a, **k))[1])
+
+    def both_ways():
+        results = {}
+        for shards in (2, 1):
+            started.clear()
+            monkeypatch.setattr(worker, "SHARDS", shards)
+            result = runner.run([u01], str(tree), use_cache=False).results[u01.slug]
+            results[shards] = result, [job for job in started if not job.lessons_only]
+        (spread, children), (alone, child) = results[2], results[1]
+        assert len(children) == 2 and len(child) == 1, (children, child)
+        assert [(t.nodeid, t.state, t.message) for t in spread.tests] == [(t.nodeid, t.state, t.message) for t in alone.tests]
+        return spread, alone
+
+    spread, alone = both_ways()
+    assert spread.status == alone.status == "done" and spread.lesson == alone.lesson and spread.lesson
+    with open(tree / f"{u01.slug}.py", "a") as file:  # acronyms found whatever their case: some tests of each kind fail
+        file.write("\n\n_named = mechanisms_named\n\ndef mechanisms_named(text):\n    return _named(text.upper())\n")
+    spread, alone = both_ways()
+    assert spread.status == alone.status == "in progress" and not spread.lesson
+    assert spread.first_failure.nodeid == alone.first_failure.nodeid
 
 
 def runner_free_sheet():
