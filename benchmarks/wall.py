@@ -18,7 +18,9 @@ Three measures, each alternating A B A B in one run so the machine's load falls 
 Target (issue 18): the wall's cost per test call and per unit (measure 2) and measure 3 within 1.25x of COMMIT.
 Measure 1 is one learner function alone: for a function as short as U01's (~0.1 ms) the round trip is most of it.
 Measure 3 runs `kata check` as a learner does: through the warm kata (kata/running/daemon.py) where COMMIT has none;
-KATA_DAEMON=0 in the environment measures the cold path on both.
+KATA_DAEMON=0 in the environment measures the cold path on both. A lone unit's tests spread over two children
+(kata/running/worker.py's _shards, later than the wall) are kept off, here and in every command it starts
+(KATA_SHARDS=1): this measures the wall, not that speed-up. KATA_SHARDS=2 in the environment measures with them.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("KATA_SHARDS", "1")  # read as the worker is imported, and by every command started from here
 
 from kata.judge import testing, wall  # noqa: E402
 from kata.learner import impl  # noqa: E402
