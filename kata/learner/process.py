@@ -159,9 +159,18 @@ def freeze_for_forks(warming_imported: set[str]) -> None:
     for name in dropped:
         del sys.modules[name]
     if dropped:
+        _forget_the_tests_strategies()
         gc.collect()
     _FROZEN_JUDGES.extend(name for name in sys.modules if _THE_JUDGES.match(name))
     gc.freeze()
+
+
+def _forget_the_tests_strategies() -> None:
+    """hypothesis keeps the strategies the tests built at import (`st.sampled_from(WORDS)`, with WORDS) in a cache of
+    its own, reachable from its module: emptied, the judge builds them again as it imports its tests."""
+    strategies = sys.modules.get("hypothesis.strategies._internal.utils")
+    if strategies is not None and hasattr(strategies, "clear_strategy_cache"):
+        strategies.clear_strategy_cache()
 
 
 def _forget_the_judges_modules() -> None:
@@ -171,6 +180,7 @@ def _forget_the_judges_modules() -> None:
     parent that froze judge modules with its memory (freeze_for_forks) makes this unfreeze and collect everything."""
     for name in [n for n in sys.modules if _THE_JUDGES.match(n)]:
         del sys.modules[name]
+    _forget_the_tests_strategies()
     if _FROZEN_JUDGES:
         gc.unfreeze()  # the parent froze its imports for copy-on-write; here they must be collectable
     gc.collect()

@@ -545,6 +545,8 @@ def mechanisms_named(text):
     found = {name for name in sys.modules if held(name)} | {f"{f.__module__}.{f.__name__}" for f in gc.get_objects()
                                                              if callable(f) and held(getattr(f, "__module__", None))}
     found |= {path for path in linecache.cache if "/tests/" in path or "/solutions/" in path}  # their source text
+    from hypothesis.strategies._internal import utils
+    found |= {"hypothesis's cache of the tests' strategies"} if len(utils._STRATEGY_CACHE) else set()
     raise ValueError("HELD " + repr(sorted(found)[:10]))
 """)
     # A fresh process, as `kata check` is: its worker parent collects the tests once (warm), then forks the judge.
