@@ -375,6 +375,23 @@ def test_an_alias_beside_punctuation_is_its_own_word(text, mechanisms):
 
 
 @pytest.mark.contract
+@pytest.mark.parametrize("where", ["alone", "last", "first"])
+@pytest.mark.parametrize(("alias", "name"), [("RAG", "RAG"), ("web search", "web-search tool"), ("BM25", "hybrid retrieval"),
+                                             ("quantised", "quantization"), ("evals", "evals")])
+def test_an_alias_at_either_end_of_the_text_is_a_word(alias, name, where):
+    """A mechanism is named when any of its aliases in GLOSSARY appears in `text` as a whole word or phrase
+
+    The text's very start and very end are boundaries too: an alias that is the whole text, its last word
+    (no full stop after it) or its first is a word of its own.
+    """
+    text = {"alone": alias, "last": f"We should try {alias}", "first": f"{alias} first, then the rest"}[where]
+    got, call = named(text)
+    expect(got == {name}, call=call, returned=got, expected=repr({name}),
+           hint="the start and the end of the text are word boundaries: nothing stands there to glue to, so look "
+                "beside an alias only where the text goes on")
+
+
+@pytest.mark.contract
 @pytest.mark.parametrize(("phrase", "mechanisms"), overlapping_pairs())
 def test_aliases_that_share_a_word_are_both_found(phrase, mechanisms):
     """Aliases may overlap in a text: "web search tool use" names both the web-search tool and structured output.
