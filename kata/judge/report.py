@@ -161,6 +161,8 @@ class UnitResult:
         for other in self.tests:
             if other is test or not other.failing or not other.calls or other.points.get("how"):
                 continue
+            if other.kind == "stretch" and test.kind != "stretch":  # a Stretch goal never blocks: never the cause shown
+                continue
             if stub and stub not in other.reach():  # fixing `other` cannot write the stub this test reached
                 continue
             if raised and raised not in other.reach() and not (

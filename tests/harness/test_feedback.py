@@ -695,6 +695,19 @@ def test_a_failure_quotes_the_clause_decided_with_it(tmp_path):
         [(t.name, t.quote) for t in stopped]
 
 
+def test_a_stretch_test_is_never_the_cause_of_a_verify_failure():
+    """A Stretch goal never blocks: a failing Verify test that calls what a failing Stretch test calls is shown as the
+    cause itself, never as an echo of the Stretch test (a blind learner's U01, a reply too long for Verify and the
+    fifth reply missing, was told to fix the Stretch test first)."""
+    u01 = find(1)
+    verify = report.TestResult(f"{u01.test_file}::test_each_reply", u01.slug, "verify", "failed", "",
+                               "Called replies() and mechanisms_named(...).", calls=["U01.replies", "U01.mechanisms_named"])
+    stretch = report.TestResult(f"{u01.test_file}::test_fifth_reply", u01.slug, "stretch", "failed", "",
+                                "Called replies().", calls=["U01.replies"])
+    result = UnitResult(u01, [stretch, verify])
+    assert result.echo_of(verify) is None and result.first_failure is verify
+
+
 def test_a_test_stopped_at_a_stub_is_no_echo_of_a_function_that_cannot_write_it():
     """answer calls parse_citations and answer_from: with parse_citations wrong and answer_from a stub, the answer
     tests are not echoes of parse_citations (fixing it leaves them at the stub), and a test whose deeper call
