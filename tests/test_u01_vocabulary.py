@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kata.judge.testing import expect, load_unit
+from kata.judge.testing import InWords, expect, load_unit
 
 u01 = load_unit("u01_vocabulary")
 
@@ -294,7 +294,9 @@ def test_fifth_reply_to_building_our_own_model():
     problems = _paragraph_problems(FIFTH_HEADING, got.get(FIFTH_HEADING))
     nudge = _nudge(problems) if any("paragraph" in p for p in problems) else \
         "training vs inference: what would you do instead of training, and what is the most you would train?"
-    expect(not problems, call=f"replies()[{FIFTH_HEADING!r}]", returned=got.get(FIFTH_HEADING),
+    absent = isinstance(got, dict) and FIFTH_HEADING not in got  # no such key: nothing came back, nor None
+    expect(not problems, call=f"replies()[{FIFTH_HEADING!r}]",
+           returned=InWords(f"no reply: the dict has no such key (its keys: {sorted(got)!r})") if absent else got.get(FIFTH_HEADING),
            expected=f"one paragraph under the course's heading {FIFTH_HEADING!r} that names a mechanism; it {' and '.join(problems) or 'is fine'}",
            hint=nudge)
 

@@ -286,7 +286,8 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     if isinstance(returned, (tuple, set, frozenset)) and str(expected).lstrip().startswith("["):  # the same items, unlike
         lines.append(f"Note: that is a {'tuple, in round brackets' if isinstance(returned, tuple) else 'set, which keeps no order'}; "
                      f"what is expected is a list, in square ones.")
-    if returned is None:  # the commonest slip of all: a function that ends without returning what it built
+    if returned is None and call.endswith(")"):  # the commonest slip of all: a function that ends without returning what
+        # it built (not a part the test looked up in what came back: `replies()['...']`)
         lines.append("Note: None is what a function gives back when it ends without reaching a `return`: is the "
                      "`return` missing, or on a path this call did not take?")
     if _reads_as_number(returned):  # '3.000000' looks like 3.0 on the page

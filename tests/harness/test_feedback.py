@@ -1114,6 +1114,9 @@ def test_none_returned_is_said_to_be_what_a_missing_return_gives():
     with pytest.raises(pytest.fail.Exception) as failed:
         testing.expect(False, call="top_k(index, [2.0, 1.0], k=3)", returned=[], expected="['east'] (ids, best first)")
     assert "`return`" not in str(failed.value)
+    with pytest.raises(pytest.fail.Exception) as failed:  # a part looked up in what came back: no function ended there
+        testing.expect(False, call="replies()['we should build our own model']", returned=None, expected="one paragraph")
+    assert "`return`" not in str(failed.value)
 
 
 @pytest.mark.parametrize("returned, said", [(("east", "north"), "a tuple, in round brackets"), ({"east"}, "a set, which keeps no order")])
