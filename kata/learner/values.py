@@ -186,8 +186,8 @@ class Codec:
             f"{type(value).__module__}.{type(value).__qualname__}"
         kind = f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
         if isinstance(value, ONCE_THROUGH):  # a generator, map, zip…: its items come once, where it was made
-            raise CannotCross(f"{_where(path)} is {kind}, which hands out its items once, one at a time, inside the "
-                              f"process that made it: return the items themselves, in a list")
+            raise CannotCross(f"{_where(path)} is {kind}, which hands out its items once, one at a time: build the "
+                              f"collection itself, the list, set or dict the docstring asks for, and return that")
         raise CannotCross(f"{_where(path)} is {kind}, which cannot cross between the processes: return plain data "
                           f"(str, numbers, lists, dicts, numpy arrays, the unit's dataclasses)")
 

@@ -250,7 +250,7 @@ def test_a_numpy_array_of_text_is_said_to_be_one_with_what_to_return_instead():
 @pytest.mark.parametrize("value", [(x for x in "ab"), map(str, [1, 2]), zip("ab", "cd"), reversed([1, 2])],
                          ids=["generator", "map", "zip", "reversed"])
 def test_a_generator_returned_is_said_to_be_one_with_what_to_return_instead(value):
-    with pytest.raises(CannotCross, match=r"what f\(\) returned is an? \w+, which hands out its items once.*in a list"):
+    with pytest.raises(CannotCross, match=r"what f\(\) returned is an? \w+, which hands out its items once.*the list, set or dict the docstring asks"):
         Codec(None, None, share_callables=False).encode(value, "what f() returned")
 
 
