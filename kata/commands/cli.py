@@ -98,6 +98,9 @@ def cmd_next(args) -> int:
         print(board.as_typed("Every playable unit is done. `kata` shows the board; stretch goals are listed by `kata check N`."))
         return 0
     cause = runner.cause_in_earlier_unit(pending, extra=_extra(args))
+    done = runner.saved_last_and_done()
+    if done is not None and done.unit != pending.unit:  # the unit just finished, then the one to work on now
+        print("\n".join(board.unit_lines(done)) + "\n\n" + board.as_typed(f"Next: {pending.unit.code} {pending.unit.title}.") + "\n")
     print("\n".join(board.unit_lines(pending, notes=notes, cause=cause)))
     if earlier is not None:
         print(board.as_typed(f"\n(An earlier unit is unfinished too: {earlier.code} {earlier.title}. "

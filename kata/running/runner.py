@@ -186,6 +186,16 @@ def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
     return pending, notes, None
 
 
+def saved_last_and_done(impl_spec: str = "exercises") -> UnitResult | None:
+    """The unit whose file the learner saved last, when its last result (from the cache: never run here) is done:
+    `kata next` says so before the unit it moves on to, as rustlings does."""
+    from kata import stubs
+
+    last = next(iter(stubs.edited(impl.target(impl_spec).tree, [u for u in UNITS if u.ready])), None)
+    result = cached(last, impl_spec) if last is not None else None
+    return result if result is not None and result.status == "done" else None
+
+
 def _green_on_a_failing_unit(result: UnitResult, impl_spec: str, quick: bool, extra: tuple[str, ...]) -> str:
     """A green unit that uses an earlier unit's function failing that unit's own tests (U11 green while your U04
     `embed` sends the wrong model): say so, since its numbers rest on that function; "" otherwise."""

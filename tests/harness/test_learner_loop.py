@@ -149,6 +149,37 @@ def test_hint_and_check_without_a_unit_take_the_unit_next_is_on(tmp_path, monkey
     assert "Every playable unit is done" in capsys.readouterr().out
 
 
+def test_next_says_the_unit_saved_last_is_done_before_the_one_it_moves_on_to(tmp_path, monkeypatch, capsys):
+    """`kata next` after the unit the learner saved last turned green: that unit is done (the reference to compare
+    with, its lesson), then the unit to work on now. A blind learner's U01 went green and `next` showed U02's stubs
+    alone: the 'compare with the reference' pointer and the lesson were seen only by `kata check 1`."""
+    from kata.running import runner
+
+    u01, u02 = READY[0], READY[1]
+    done = report.UnitResult(u01, [report.TestResult(f"tests/{u01.test_file}::test_x", u01.slug, "verify", "passed")])
+    done.lesson = ["your own numbers"]
+    pending = report.UnitResult(u02, [report.TestResult(f"tests/{u02.test_file}::test_y", u02.slug, "verify", "stub")])
+    monkeypatch.setattr(runner, "unit_to_work_on", lambda extra=(): (pending, [], None))
+    monkeypatch.setattr(runner, "cause_in_earlier_unit", lambda result, extra=(): "")
+    monkeypatch.setattr(runner, "saved_last_and_done", lambda: done)
+    assert cli.main(["next"]) == 1
+    shown = capsys.readouterr().out
+    assert shown.index(f"{u01.code} is done") < shown.index("your own numbers") < shown.index(f"Next: {u02.code}"), shown
+    monkeypatch.setattr(runner, "saved_last_and_done", lambda: None)  # the unit saved last is not done: it is the one shown
+    assert cli.main(["next"]) == 1
+    assert "is done" not in capsys.readouterr().out
+
+
+def test_the_unit_saved_last_is_done_only_from_its_cached_result(copy_of_exercises):
+    from kata.running import runner
+
+    assert runner.saved_last_and_done(str(copy_of_exercises)) is None, "stubs: nothing saved"
+    shutil.copy(ROOT / FIRST.solution, copy_of_exercises / f"{FIRST.slug}.py")
+    assert runner.saved_last_and_done(str(copy_of_exercises)) is None, "saved, never run: not said done"
+    assert runner.run([FIRST], str(copy_of_exercises)).results[FIRST.slug].status == "done"
+    assert runner.saved_last_and_done(str(copy_of_exercises)).unit == FIRST
+
+
 def test_hints_follow_the_failing_test(tmp_path, monkeypatch, capsys):
     """`kata hint N` starts from the failing test's own nudge, then the rungs about the function it called."""
     monkeypatch.setattr(cli, "STATE_DIR", tmp_path)
