@@ -109,23 +109,29 @@ def key(unit: Unit, tree: Path, swaps: tuple[tuple[str, Path], ...] = (), kind: 
     return digest.hexdigest()[:32]
 
 
-def load(unit: Unit, key_: str) -> UnitResult | None:
-    path = folder() / f"{unit.slug}-{key_}.json"
-    try:
-        return UnitResult.from_dict(json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+MOMENT = ".moment"  # a crash's or a timeout's result: read only where the caller says it may be (the board)
+
+
+def load(unit: Unit, key_: str, moments: bool = False) -> UnitResult | None:
+    """The unit's stored result for `key_`; with `moments`, a crash's or a timeout's too, where there is no other."""
+    for suffix in ("", MOMENT) if moments else ("",):
+        try:
+            return UnitResult.from_dict(json.loads((folder() / f"{unit.slug}-{key_}{suffix}.json").read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 def store(result: UnitResult, key_: str) -> None:
-    if result.ended_how or any(t.state == "timeout" for t in result.tests):  # a crash or a timeout belongs to
-        return  # its moment (a busy machine can stop a test that was not looping): run it again next time
+    # a crash or a timeout belongs to its moment (a busy machine can stop a test that was not looping): every command
+    # but the board runs it again; the board shows it, said as its last run, rather than wait out a loop each time
+    moment = MOMENT if result.ended_how or any(t.state == "timeout" for t in result.tests) else ""
     where = folder()
     try:
         where.mkdir(parents=True, exist_ok=True)
         tmp = where / f".{result.unit.slug}-{key_}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(result.to_dict()))
-        tmp.replace(where / f"{result.unit.slug}-{key_}.json")
+        tmp.replace(where / f"{result.unit.slug}-{key_}{moment}.json")
         entries = sorted(where.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-KEEP]:
             old.unlink(missing_ok=True)

@@ -61,11 +61,12 @@ def cached(unit: Unit, impl_spec: str = "exercises") -> UnitResult | None:
 
 def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tuple[tuple[str, Path], ...] = (),
         quick: bool = False, use_cache: bool = True, extra: tuple[str, ...] = (), time_limit: float | None = None,
-        live: str = "", lessons: bool = True) -> Run:
+        live: str = "", lessons: bool = True, moments: bool = False) -> Run:
     """Results of `units` (default: every playable unit) against a target; ValueError for a bad target.
 
     `live`: the URL of the kata's live endpoint (kata/judge/live.py): the API calls go to the real vendors
-    through it instead of the cassettes, with a live run's time limit, and nothing is cached."""
+    through it instead of the cassettes, with a live run's time limit, and nothing is cached. `moments`: a unit whose
+    last run crashed or timed out, its files unchanged since, is read from the cache too, with a note (the board)."""
     units = [u for u in (units or UNITS) if u.ready]
     if live:
         from kata.judge import live as live_run
@@ -76,22 +77,26 @@ def run(units: list[Unit] | None = None, impl_spec: str = "exercises", swaps: tu
     kind = _kind(quick, time_limit)
     keys = {u.slug: cache.key(u, target.tree, swaps, kind) for u in units} if use_cache and not extra else {}
     results: dict[str, UnitResult] = {}
+    notes: list[str] = []
     for unit in units:
-        hit = cache.load(unit, keys[unit.slug]) if keys else None
+        hit = cache.load(unit, keys[unit.slug], moments) if keys else None
         if hit is not None:
             results[unit.slug] = hit
+            if hit.status in ("crashed", "timed out"):
+                notes.append(f"{unit.code} {hit.status} on its last run, and its files have not changed since: "
+                             f"`kata check {unit.number}` runs it again.")
     todo = [u for u in units if u.slug not in results]
-    notes: list[str] = []
     if todo:
         kept = safekeeping.snapshot(target.tree)
         job = worker.Job(todo, target.tree, swaps, pytest_args(todo, impl_spec, swaps, quick, extra), live=live,
                          lessons=LESSONS if lessons and not swaps and not quick and not live else "")  # a green unit's lesson, from the
                                                                         # learner's own code (not in quick re-runs: speed first)
         fresh = worker.run([job], time_limit=time_limit)[0]
-        notes = safekeeping.restore(kept)
+        restored = safekeeping.restore(kept)
+        notes += restored
         for slug, result in fresh.items():
             results[slug] = result
-            if keys and not notes:
+            if keys and not restored:
                 cache.store(result, keys[slug])
     return Run({u.slug: results[u.slug] for u in units}, notes)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -97,3 +96,27 @@ def test_a_cached_run_equals_a_fresh_one_and_a_save_is_seen(tmp_path, monkeypatc
     assert again.to_dict() == first.to_dict() and first.status == "not started"
     shutil.copy(ROOT / U01.solution, tree / f"{U01.slug}.py")
     assert runner.run([U01], str(tree)).results[U01.slug].status == "done"
+
+
+def test_a_timeout_is_run_again_by_every_command_but_the_board_which_says_it_is_its_last_run(tmp_path, monkeypatch):
+    """A crash or a timeout belongs to its moment (a busy machine can stop a test that was not looping): `kata check`
+    and `kata next` run it again. The board reads it from its last run while the files are unchanged, and says so: a
+    blind learner's loop made every board wait out 61 s again."""
+    from kata.judge import report
+
+    monkeypatch.setenv("KATA_CACHE_DIR", str(tmp_path / "cache"))
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    key = cache.key(U01, tree, (), runner._kind(False))
+    looped = report.UnitResult(U01, [report.TestResult(f"{U01.test_file}::test_x", U01.slug, "verify", "timeout", "",
+                                                       "ran out of time")])
+    cache.store(looped, key)
+    assert cache.load(U01, key) is None and cache.load(U01, key, moments=True).status == "timed out"
+    monkeypatch.setattr(runner.worker, "run", lambda *a, **k: pytest.fail("the board ran the unit again"))
+    board = runner.run([U01], str(tree), moments=True)
+    assert board.results[U01.slug].status == "timed out"
+    assert any("timed out on its last run" in note and "`kata check 1` runs it again" in note for note in board.notes)
+    ran = []
+    monkeypatch.setattr(runner.worker, "run", lambda jobs, **k: ran.append(jobs) or [{U01.slug: looped}])
+    runner.run([U01], str(tree))
+    assert ran, "kata check runs it again"
