@@ -239,9 +239,14 @@ def _nudge(problems) -> str:
 def test_four_replies_one_per_conversation():
     """Four paragraphs exist, one per conversation."""
     got = u01.replies()
-    headings = set(got) - {FIFTH_HEADING} if isinstance(got, dict) else got
-    expect(isinstance(got, dict) and headings == set(HEADINGS) == set(u01.CONVERSATIONS), call="replies()",
-           returned=headings, expected=f"a dict keyed by exactly the four headings of CONVERSATIONS, the course's {HEADINGS!r}",
+    keyed = isinstance(got, dict)
+    headings = set(got) - {FIFTH_HEADING} if keyed else got
+    missing = [h for h in HEADINGS if keyed and h not in headings]
+    strays = sorted(headings - set(HEADINGS), key=str) if keyed else []  # a key off by a character shows beside the one it missed
+    expect(keyed and headings == set(HEADINGS) == set(u01.CONVERSATIONS), call="replies()",
+           returned=InWords(f"a dict keyed by {sorted(got, key=str)!r}") if keyed else got,
+           expected=f"a dict keyed by exactly the four headings of CONVERSATIONS, the course's {HEADINGS!r}"
+                    + (f"; missing: {missing!r}" if missing else "") + (f"; not a heading: {strays!r}" if strays else ""),
            hint="use the strings in CONVERSATIONS as keys, one reply each")
 
 

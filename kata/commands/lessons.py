@@ -21,8 +21,8 @@ LESSON_TIME_LIMIT = 30  # seconds for one unit's lesson: past it, the lesson is 
 def u01(u) -> list[str]:
     replies = u.replies()
     lines = ["Your replies each name a concrete mechanism, not “use AI better” (mechanisms_named on your own text):"]
-    for heading, text in list(replies.items())[:4]:
-        lines.append(f"  “{heading}” → {', '.join(sorted(u.mechanisms_named(text))) or 'none'}")
+    for heading in [h for h in u.CONVERSATIONS if h in replies]:  # the four, in the course's order, whatever the dict's
+        lines.append(f"  “{heading}” → {', '.join(sorted(u.mechanisms_named(replies[heading]))) or 'none'}")
     return lines
 
 
