@@ -161,15 +161,16 @@ def test_a_term_inside_another_word_is_not_training(activity, inside):
            hint="a term counts only as a whole word, with no letter or digit glued to either side: a plain substring test finds it inside other words too")
 
 
-@pytest.mark.verify
+@pytest.mark.contract
 @pytest.mark.parametrize(
     "activity",
     ["FINE-TUNE Llama on our tickets", "a lora adapter for tone", "Distillation of the router", "Retrain weekly"],
 )
 def test_phase_ignores_case(activity):
-    """Count the columns: the Inference count is higher than the Training count.
+    """any term of WEIGHT_UPDATING, standing as a whole word or phrase … in any case ("LoRA", "lora", "rlhf")
 
-    "LoRA", "lora" and "LORA" are one technique.
+    "LoRA", "lora" and "LORA" are one technique. (The clause of phase's docstring quoted, not the Verify line
+    phase serves: a blind learner read "Count the columns" under a failure about capitals.)
     """
     got = u02.phase(activity)
     expect(got == "training", call=f"phase({activity!r})", returned=got,
