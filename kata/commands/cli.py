@@ -266,6 +266,11 @@ def cmd_hint(args) -> int:
         print(f"{unit.code} has no hints yet; its tests' messages carry one each.")
         return 0
     failure, echoes = _failing_test(unit)
+    if failure is not None and failure.state == "broken":  # no test ran: no ladder climbed for a test it never reached
+        said = failure.message.strip().splitlines()
+        print(board.as_typed(f"{unit.code} cannot be imported, so none of its tests ran: {said[0] if said else 'see `kata next`'}\n"
+                             f"Fix that line and save; the hints follow the first failing test once the tests run."))
+        return 0
     rungs = hint_ladder(unit, failure, echoes)
     state = _load_state()
     followed = failure.nodeid if failure else ""
@@ -279,6 +284,8 @@ def cmd_hint(args) -> int:
         print(board.as_typed(f"Hint {i}/{len(rungs)} for {unit.code}: {hint}"))
     if upto < len(rungs):
         print(board.as_typed(f"(`kata hint {unit.number}` again for the next one)"))
+    elif not args.all:
+        print(board.as_typed(f"(That was the last hint for this test: `kata hint {unit.number}` shows the same ones again.)"))
     state["hints"][unit.slug] = {"test": followed, "shown": upto}
     _save_state(state)
     return 0

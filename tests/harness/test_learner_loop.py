@@ -124,6 +124,28 @@ def test_hints_are_progressive(tmp_path, monkeypatch, capsys):
     assert unit.hints[1].text in second
 
 
+def test_the_last_hint_says_it_is_the_last_and_a_unit_that_cannot_be_imported_climbs_no_ladder(tmp_path, monkeypatch,
+                                                                                                  capsys):
+    """The ladder's last rung says so (a blind learner at 5/5 saw the same hints again, unsaid); a unit with a syntax
+    error ran no test, so `kata hint` says to fix the line first, not "hints follow its first failing test"."""
+    monkeypatch.setattr(cli, "STATE_DIR", tmp_path)
+    unit = next(u for u in READY if u.code == "U03")
+    failure = report.TestResult("tests/test_u03_tokens_and_attention.py::test_x", unit.slug, "verify", "failed", "the clause",
+                                "It returned 1,\nbut the tests expected 2.\nHint: count the whole prompt")
+    monkeypatch.setattr(cli, "_failing_test", lambda u: (failure, ()))
+    said = []
+    for _ in range(len(cli.hint_ladder(unit, failure)) + 1):
+        cli.main(["hint", str(unit.number)])
+        said.append(capsys.readouterr().out)
+    assert all("last hint" not in out for out in said[:-2]) and all("That was the last hint" in out for out in said[-2:])
+    broken = report.TestResult("tests/test_u03_tokens_and_attention.py::test_x", unit.slug, "verify", "broken", "",
+                               "exercises/u03_tokens_and_attention.py:12: SyntaxError: expected ':'")
+    monkeypatch.setattr(cli, "_failing_test", lambda u: (broken, ()))
+    cli.main(["hint", str(unit.number)])
+    out = capsys.readouterr().out
+    assert "cannot be imported" in out and "SyntaxError: expected ':'" in out and "Hint 1/" not in out, out
+
+
 def test_hint_and_check_without_a_unit_take_the_unit_next_is_on(tmp_path, monkeypatch, capsys):
     """`kata hint` and `kata check` alone follow the unit `kata next` is on (rustlings' `hint` and `run` take the
     current exercise); with every unit done they say so instead of failing on a missing argument."""
