@@ -247,8 +247,8 @@ def _stopped(result: UnitResult):
     return next((t for t in result.tests if t.state == "timeout"), None)
 
 
-def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str = "") -> list[str]:
-    """A unit's report: its score, each test when verbose, then what to do next."""
+def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str = "", watching: bool = False) -> list[str]:
+    """A unit's report: its score, each test when verbose, then what to do next (`watching`: saving is the next step)."""
     unit = result.unit
     passed, total = result.score("verify")
     s_passed, s_total = result.score("stretch")
@@ -304,8 +304,9 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
                               f"fixing this one may fix them all."]
         lines += ["", cause] if cause else []
         lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or _or_first(unit, maybe) or
-                  f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"
-                  f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint)."]
+                  (f"Edit {_file_to_edit(unit, failure)} and save: it runs again (`kata hint {unit.number}` for a hint)."
+                   if watching else f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"
+                   f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint).")]
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:
         lines += ["", paint(f"✘ {stopped.name} ran out of time ({stopped.kind}):", "broken"),
                   *["  " + line for line in stopped.message.splitlines()], *_printed(stopped)]

@@ -57,7 +57,7 @@ def loop(unit: Unit | None, manual: bool, hint, extra: tuple[str, ...] = ()) -> 
             print(board.as_typed("Every playable unit is done. `kata` shows the board."))
             return 0
         _clear()
-        print("\n".join(board.unit_lines(result, notes=notes)))
+        print("\n".join(board.unit_lines(result, notes=notes, watching=True)))
         print(f"\n(ran in {elapsed:.2f} s · watching exercises/ · Ctrl-C to stop)")
         if os.environ.get("KATA_WATCH_ONCE"):  # for tests and benchmarks: one cycle, then stop
             return 0

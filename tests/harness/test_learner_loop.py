@@ -247,3 +247,5 @@ def test_watch_runs_the_unit_once_and_shows_its_next_step():
                               capture_output=True, text=True, timeout=600, env=env, stdin=subprocess.DEVNULL)
         assert proc.returncode == 0, proc.stderr
         assert f"{FIRST.code} · {FIRST.title}" in proc.stdout and "watching exercises/" in proc.stdout
+        # saving is the next step in watch, not `kata next` (a blind learner found that line odd there)
+        assert "and save: it runs again" in proc.stdout and "run `kata next` again" not in proc.stdout, proc.stdout[-600:]
