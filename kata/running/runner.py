@@ -49,11 +49,12 @@ def _kind(quick: bool, time_limit: float | None = None) -> str:
     return f"{'quick' if quick else 'full'}-{time_limit or worker.TIME_LIMIT:g}"
 
 
-def cached(unit: Unit, impl_spec: str = "exercises") -> UnitResult | None:
-    """The unit's last result while its files are unchanged (a full run's, else a quick one's), never running it."""
+def cached(unit: Unit, impl_spec: str = "exercises", moments: bool = False) -> UnitResult | None:
+    """The unit's last result while its files are unchanged (a full run's, else a quick one's), never running it
+    (`moments`: a crash's or a timeout's too, see run)."""
     target = impl.target(impl_spec)
     for quick in (False, True):
-        hit = cache.load(unit, cache.key(unit, target.tree, (), _kind(quick)))
+        hit = cache.load(unit, cache.key(unit, target.tree, (), _kind(quick)), moments)
         if hit is not None:
             return hit
     return None

@@ -112,6 +112,8 @@ def test_a_timeout_is_run_again_by_every_command_but_the_board_which_says_it_is_
                                                        "ran out of time")])
     cache.store(looped, key)
     assert cache.load(U01, key) is None and cache.load(U01, key, moments=True).status == "timed out"
+    assert runner.cached(U01, str(tree)) is None and runner.cached(U01, str(tree), moments=True).status == "timed out", \
+        "kata hint follows the loop's test from that run, without waiting it out again"
     monkeypatch.setattr(runner.worker, "run", lambda *a, **k: pytest.fail("the board ran the unit again"))
     board = runner.run([U01], str(tree), moments=True)
     assert board.results[U01.slug].status == "timed out"
