@@ -673,6 +673,27 @@ def test_ask_claude_returns_an_empty_str_without_text_blocks(monkeypatch):
            expected="'' (no text block, no text)", hint="join the texts of the text blocks, however many there are, none included")
 
 
+@pytest.mark.contract
+def test_prompt_keeps_backslashes_in_a_chunk_and_a_question():
+    """The course's shape, character for character: USER_TEMPLATE, whose context is one CHUNK_LINE per chunk
+
+    A paragraph or a question may hold backslashes (a Windows path, a regular expression): they are text,
+    pasted as they are, never read as escapes or group references (a blind learner's re.sub turned them into
+    line breaks and errors, and passed every other test).
+    """
+    chunks = [chunk("note05", 2, r"The export lives in C:\new\data\budget.csv."), chunk("note01", 1, r"Match \d+ or \1 here.")]
+    question = r"Is \n in C:\temp a line break?"
+    try:
+        got = u06.build_prompt([dict(c) for c in chunks], question)
+    except Exception as error:  # noqa: BLE001 - a template filled with re.sub raises re.error here
+        got = f"{type(error).__name__}: {error}"
+    want = course_prompt(chunks, question)
+    expect(got == want, call=f"build_prompt(<2 chunks with backslashes>, {question!r})", returned=got,
+           expected=f"the course's prompt, exactly:\n{want}\nFirst difference (yours: -, the course's: +):\n"
+                    f"{first_difference(got, want)}",
+           hint="paste the chunks' text and the question in as plain text: a backslash in them is a character, not an escape")
+
+
 # Hypothesis seeds a test from its source: this pins the seed its examples came from before its checks were split.
 CITATIONS_SEED = 6233146037574257237836379514683565790239900544728893492697767389792462719113600099695479021106285342487375678011785
 
@@ -686,6 +707,7 @@ CITATIONS_SEED = 623314603757425723783637951468356579023990054472889349269776738
 @example(reply="Both [chunk 2, chunk 3] say so.", n_chunks=3)
 @example(reply="[Chunk 1, 3] and [chunk 4-2]", n_chunks=3)
 @example(reply="Both [chunk 12] and [Chunk 3, 10] say so.", n_chunks=12)  # a run of digits is one number, 12 not 1 and 2
+@example(reply="Two notes agree [chunk 1,\nchunk 2].", n_chunks=3)  # a bracket a model wrapped across a line (blind batch 8)
 @given(reply=st.text(alphabet=st.sampled_from(list("[]chunkCHUNK ,0123456789-\n$.")), max_size=40), n_chunks=st.integers(0, 4))
 def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply, n_chunks):
     """`reply` is a str: never raise on one, whatever it holds.
