@@ -389,7 +389,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
         jobs = [replace(jobs[0], lessons="")]
     queue: list[tuple[int, Job]] = [(0, shard) for shard in shards] or list(enumerate(jobs))
     parallel = len(shards) or parallel
-    orders: list[list[str]] = [[] for _ in jobs]  # per job: its tests' order, where shards ran them
+    order: list[str] = []  # the tests' order, where shards ran them (only a lone job is ever sharded: job 0)
     collected: list[list[TestResult]] = [[] for _ in jobs]
     unsandboxed: list[str] = ["" for _ in jobs]  # per job: why one of its children ran without a sandbox
     endings: list[dict[str, tuple[str, str]]] = [{} for _ in jobs]  # per job: unit -> (crashed / timed out, what happened)
@@ -439,7 +439,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                         os.close(fd)
                 exit_words = _reap(child, wait=not said_all)
                 del running[pid]
-                orders[index] = orders[index] or child.order
+                order = order or child.order
                 lessons[index].update(child.lessons)
                 if child.job.lessons_only:  # its lessons only, kept if their unit turns green
                     continue
@@ -467,10 +467,9 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
     finally:
         selector.close()
         _reap_exited()
-    for tests, order in zip(collected, orders):
-        if shards and order:  # the shards' results, back in the order of the tests (the first failure is the first)
-            at = {nodeid: i for i, nodeid in enumerate(order)}
-            tests.sort(key=lambda test: at.get(test.nodeid, len(at)))
+    if shards and order:  # the shards' results, back in the order of the tests (the first failure is the first)
+        at = {nodeid: i for i, nodeid in enumerate(order)}
+        collected[0].sort(key=lambda test: at.get(test.nodeid, len(at)))
     return [_grouped(collected[i], endings[i], job.units, unsandboxed[i], lessons[i]) for i, job in enumerate(jobs)]
 
 
