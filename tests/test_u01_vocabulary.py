@@ -337,6 +337,19 @@ def test_a_letter_or_digit_of_any_alphabet_glues(pick, glue, side):
 
 
 @pytest.mark.contract
+@pytest.mark.parametrize("text", ["", " ", "\n", "We ship on Friday, after the review."])
+def test_a_text_that_names_no_mechanism_gives_an_empty_set(text):
+    """A text that names no mechanism gives an empty set.
+
+    The empty text, a blank one and a sentence about something else name nothing, and still come back.
+    """
+    got, call = named(text)
+    expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
+           hint="start from an empty set and add a mechanism only when one of its aliases stands as a word; a text "
+                "with no word at all (empty, or only spaces) is a text too")
+
+
+@pytest.mark.contract
 @pytest.mark.parametrize("text", ["we tuned the bm25 weights", "Bm25 is a ranking function", "a bM25 score"])
 def test_an_acronym_with_digits_counts_only_in_capitals(text):
     """an acronym such as RAG or BM25 (every letter a capital): it counts only in capitals

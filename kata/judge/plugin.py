@@ -53,7 +53,8 @@ def pytest_addoption(parser):
     group.addoption("--kata-catch", action="store_true",
                     help="only ask whether each unit fails: stop a unit at its first failure, never shrink")
     group.addoption("--kata-shard", metavar="I/N", default="",
-                    help="run only shard I of N of the tests (a core each: kata/running/worker.py), property tests spread")
+                    help="run only shard I of N of the tests (a core each: kata/running/worker.py), property tests spread; "
+                         "I/N+W: the last shard starts W heavy")
 
 
 # Property tests are deterministic (the same examples on every run and machine) and never time out
@@ -66,6 +67,24 @@ settings.register_profile("kata-quick", parent=settings.get_profile("kata"), max
 settings.register_profile("kata-catch", parent=settings.get_profile("kata"),
                           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 settings.load_profile("kata")
+
+
+def _seed_only_the_judges_own_generators() -> None:
+    """hypothesis seeds, then restores, every generator it manages around each example. numpy's global one
+    costs ~150 µs an example, two thirds of that bookkeeping; behind the wall the only code here is the tests',
+    which draw nothing from it (tests/harness/test_conventions.py), and the learner's runs in its own process.
+    Its own Random is registered here too, without the scan of the whole heap register_random makes to warn
+    of a generator about to be collected (~0.2 s in a process holding the SDKs: once per fresh judge)."""
+    from random import Random
+
+    from hypothesis import core
+    from hypothesis.internal import entropy
+
+    if getattr(entropy, "NP_RANDOM", "absent") is None:  # hypothesis registers it on first use, when it is None
+        entropy.NP_RANDOM = entropy.NumpyRandomWrapper()  # held, never managed
+    if core.threadlocal._hypothesis_global_random is None:
+        core.threadlocal._hypothesis_global_random = own = Random()  # the strong reference the weak one needs
+        entropy.RANDOMS_TO_MANAGE[next(entropy._RKEY)] = own
 
 
 def pytest_configure(config):
@@ -86,6 +105,8 @@ def pytest_configure(config):
         raise pytest.UsageError(str(error)) from None
     profile = "kata-quick" if config.getoption("kata_quick") else "kata-catch" if config.getoption("kata_catch") else "kata"
     settings.load_profile(profile)
+    if wall.wanted():  # without the wall the learner's code runs here, and may draw from numpy's generator
+        _seed_only_the_judges_own_generators()
     offline.configure(config)  # no test reaches the network (DNS included); the SDKs start without keys
     replay.configure(strict=config.getoption("strict_replay"))  # a request no cassette holds: computed, or a diff
     config.kata_target = target
@@ -248,10 +269,13 @@ PROPERTY_WEIGHT = 60  # a property test runs ~100 examples (~150 ms here); a pla
 
 
 def _shard(items, spec: str) -> tuple[list, list]:
-    """Shard I of N ("I/N"): each test, in order, goes to the shard with the least weight so far (property tests weigh
-    PROPERTY_WEIGHT, others 1), so the shards end at about the same time. The same tests give the same shards."""
+    """Shard I of N ("I/N", or "I/N+W": the last shard starts W heavy, for what it does after its tests): each test,
+    in order, goes to the shard with the least weight so far (property tests weigh PROPERTY_WEIGHT, others 1), so the
+    shards end at about the same time. The same tests give the same shards."""
     index, _, count = spec.partition("/")
+    count, _, handicap = count.partition("+")
     weights, mine, other = [0] * int(count), [], []
+    weights[-1] = int(handicap or 0)
     for item in items:
         lightest = weights.index(min(weights))
         weights[lightest] += PROPERTY_WEIGHT if hasattr(getattr(item, "obj", None), "hypothesis") else 1

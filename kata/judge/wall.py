@@ -184,8 +184,7 @@ class _Wall:
         self.codec = Codec(self._remote, _record_class, share_callables=True)
         self.environ_sent = None
         self.looked_up, self.tell_forgotten = {}, False  # the handles of the process before: numbers this one never gave
-        for cls in _RECORDS.values():  # built by the process that ended: the new one builds them again
-            cls.__kata_make__ = None
+        _forget_the_learners_classes()
 
     def _spawned_learner(self) -> Channel:
         """The learner's process where it is spawned: the one started ahead, connected now (and the next started)."""
@@ -215,6 +214,7 @@ class _Wall:
         # forgotten first: a watchdog's second strike landing below leaves no half-ended learner to call next
         self.channel, self.where_socket, self.pid, self.busy = None, None, 0, 0
         self.looked_up, self.tell_forgotten = {}, False
+        _forget_the_learners_classes()
         if not again and self.spare is not None:  # the session is over: no successor
             self.spare.kill()
             self.spare = None
@@ -354,6 +354,8 @@ class _Wall:
             return value if data is None else self.codec.decode(data)  # data: a copy of its own, as when asked
         answer = self.ask({"kind": "get", "target": _target(target), "slug": slug, "name": name})
         value = self._value(answer)
+        if isinstance(value, _RecordType) and "__kata_make__" in value.__dict__:  # the learner's class, by its name:
+            value.__kata_looked_up__ = key  # asked for again if the process that built it ends
         # what the learner process now watches (it says "rebound" when it changes; an answer that says so itself may
         # have stopped watching all)
         if answer.get("kept") and not answer.get("rebound"):
@@ -580,9 +582,19 @@ class _RecordType(type):
 
     def __call__(cls, *args, **kwargs):
         make = cls.__dict__.get("__kata_make__")
-        if make is None:
-            return super().__call__(*args, **kwargs)
+        if make is None and cls.__dict__.get("__kata_looked_up__"):  # told by a learner process that has ended
+            WALL.get(*cls.__kata_looked_up__)
+            make = cls.__dict__.get("__kata_make__")
+        if make is None or (cls.__dict__.get("__kata_plain__") and _every_field_as_a_value(cls, args, kwargs)):
+            return super().__call__(*args, **kwargs)  # nothing of the learner's would run: no round trip for it
         return make(*args, **kwargs)
+
+
+def _every_field_as_a_value(cls, args: tuple, kwargs: dict) -> bool:
+    """Every field named once, each an immutable scalar: built here, it equals what the learner's class builds."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    return not args and len(kwargs) == len(names) and set(kwargs) == set(names) and \
+        all(type(v) in ATOMS for v in kwargs.values())
 
 
 class _Record(metaclass=_RecordType):
@@ -590,6 +602,12 @@ class _Record(metaclass=_RecordType):
 
 
 _RECORDS: dict[tuple, type] = {}
+
+
+def _forget_the_learners_classes() -> None:
+    """A learner process ended: the classes it told us of are built by the next one, which tells us again."""
+    for cls in _RECORDS.values():
+        cls.__kata_make__ = cls.__kata_plain__ = None
 
 
 def _record_class(origin: str, fields: list[str], frozen: bool):

@@ -26,6 +26,7 @@ import math
 import os
 import sys
 import types
+from inspect import getattr_static
 from pathlib import Path, PurePath
 
 import numpy as np
@@ -64,6 +65,26 @@ class CannotCross(TypeError):
 def _where(path: str) -> str:
     return path or "the value"
 
+
+
+def built_as_declared(cls: type) -> bool:
+    """A dataclass whose instances are only their fields: the __init__ dataclass wrote, no __post_init__, no
+    InitVar or init=False field, no __new__, __setattr__ or metaclass of its own, no field behind a descriptor.
+    Building one runs none of its author's code, so either side builds the same instance from the same fields."""
+    init = cls.__dict__.get("__init__")
+    if type(cls) is not type or init is None or getattr(init, "__code__", None) is None:
+        return False
+    if init.__code__.co_filename != "<string>" or init.__code__.co_qualname != "__create_fn__.<locals>.__init__":
+        return False  # an __init__ written by hand (dataclass keeps it), or none of this class's own
+    if hasattr(cls, "__post_init__") or cls.__new__ is not object.__new__:
+        return False
+    if not cls.__dataclass_params__.frozen and cls.__setattr__ is not object.__setattr__:
+        return False
+    declared = [f for f in cls.__dataclass_fields__.values() if f._field_type is not dataclasses._FIELD_CLASSVAR]
+    if any(f._field_type is not dataclasses._FIELD or not f.init for f in declared):
+        return False
+    behind = [type(getattr_static(cls, f.name, None)) for f in declared]  # a slot is a plain place to put a field
+    return not any(hasattr(kind, "__set__") and kind is not types.MemberDescriptorType for kind in behind)
 
 class Codec:
     """One side's encoder and decoder.
@@ -174,6 +195,8 @@ class Codec:
                     "fields": [f.name for f in dataclasses.fields(value)]}
             if self.share_callables and not hasattr(value, "__kata_origin__"):  # the learner's class: built over there
                 made["make"] = self._handle(value, path)["n"]
+                if built_as_declared(value):  # no code of theirs runs to build one: the judge may build it itself
+                    made["plain"] = True
             return made
         if type(value).__module__.split(".")[0] == "tokenizers" and hasattr(value, "to_str"):
             return {TAG: "tokenizer", "json": value.to_str()}  # a tokenizers.Tokenizer: its JSON, read back by the library
@@ -358,6 +381,7 @@ class Codec:
             cls = self.record_class(str(data["origin"]), [str(f) for f in data["fields"]], bool(data.get("frozen")))
             if "make" in data and cls.__dict__.get("__kata_make__") is None:
                 cls.__kata_make__ = self.remote(int(data["make"]), cls.__name__)
+                cls.__kata_plain__ = bool(data.get("plain"))
             return cls
         if kind == "model":
             cls = library_class(str(data["cls"]))

@@ -473,6 +473,7 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
     return [_grouped(collected[i], endings[i], job.units, unsandboxed[i], lessons[i]) for i, job in enumerate(jobs)]
 
 
+LESSON_WEIGHT = 40  # a green unit's lesson after its tests, as plugin.PROPERTY_WEIGHT counts: U01's ~0.1 s, a property test's ~0.15 s
 SHARDS = int(os.environ.get("KATA_SHARDS", "2"))  # children one unit's tests are spread over, a core each (1: one child)
 
 
@@ -486,7 +487,8 @@ def _shards(jobs: list[Job], parallel: int, spawn: bool) -> list[Job]:
     job = jobs[0]
     if job.show or job.lessons_only or job.swaps or job.live or len(job.units) != 1:
         return []
-    return [replace(job, args=(*job.args, f"--kata-shard={i}/{SHARDS}"),
+    handicap = f"+{LESSON_WEIGHT}" if job.lessons else ""  # the last shard's lesson, in its tests' weight
+    return [replace(job, args=(*job.args, f"--kata-shard={i}/{SHARDS}{handicap}"),
                     lessons=job.lessons if i == SHARDS - 1 else "") for i in range(SHARDS)]
 
 

@@ -179,6 +179,30 @@ def test_test_files_never_import_a_tree_directly():
     assert not bad, bad
 
 
+# numpy.random's names that make a generator of one's own, or seed nothing global
+OWN_GENERATORS = {"default_rng", "Generator", "PCG64", "SeedSequence", "RandomState"}
+
+
+def test_the_tests_draw_nothing_from_a_global_generator():
+    """A test draws from a generator of its own (np.random.default_rng(seed)), never numpy's or `random`'s global
+    one: behind the wall hypothesis seeds only the judge's own generators (kata/judge/plugin.py's
+    _seed_only_the_judges_own_generators), so an example that drew from numpy's would not replay the same."""
+    drawn = []
+    for unit in READY:
+        tree = ast.parse((ROOT / unit.test_file).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name == "random" for a in node.names):
+                drawn.append(f"{unit.test_file}:{node.lineno} imports random")
+            if isinstance(node, ast.ImportFrom) and node.module in ("random", "numpy.random"):
+                drawn.append(f"{unit.test_file}:{node.lineno} imports from {node.module}")
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and \
+                    node.value.attr == "random" and isinstance(node.value.value, ast.Name) and \
+                    node.value.value.id in ("np", "numpy") and node.attr not in OWN_GENERATORS:
+                drawn.append(f"{unit.test_file}:{node.lineno} np.random.{node.attr}")
+    assert not drawn, ("draw from np.random.default_rng(seed) instead, a generator of the test's own:\n  "
+                       + "\n  ".join(drawn))
+
+
 def test_readme_lists_every_unit_and_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "uv run kata" in readme and "uv run kata verify" in readme

@@ -382,6 +382,31 @@ def test_a_lone_units_tests_spread_over_two_children_give_the_same_results_in_th
     assert spread.first_failure.nodeid == alone.first_failure.nodeid
 
 
+def test_the_shards_share_the_weight_and_the_last_starts_with_its_lessons():
+    """kata/judge/plugin.py's _shard: every test in exactly one shard, the property tests spread so the shards weigh
+    about the same; with "+W" the last shard, which computes the lesson after its tests, starts W heavy."""
+    from kata.judge.plugin import PROPERTY_WEIGHT, _shard
+
+    def test(property_test):
+        def run():
+            pass
+        if property_test:
+            run.hypothesis = object()
+        return type("Item", (), {"obj": run})()
+
+    items = [test(i % 3 == 0) for i in range(30)]
+
+    def weight(tests):
+        return sum(PROPERTY_WEIGHT if hasattr(t.obj, "hypothesis") else 1 for t in tests)
+
+    for handicap in (0, 130):
+        spec = f"+{handicap}" if handicap else ""
+        first, last = _shard(items, f"0/2{spec}")[0], _shard(items, f"1/2{spec}")[0]
+        assert sorted(map(id, first + last)) == sorted(map(id, items)) and not {*map(id, first)} & {*map(id, last)}
+        assert abs(weight(first) - (weight(last) + handicap)) <= PROPERTY_WEIGHT, (weight(first), weight(last))
+    assert weight(_shard(items, "1/2+130")[0]) < weight(_shard(items, "1/2")[0])
+
+
 def runner_free_sheet():
     from solutions import u02_training_vs_inference as reference
 

@@ -476,6 +476,124 @@ def test_a_kept_look_up_is_never_stale(tmp_path):
     assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
 
 
+# --- the unit's dataclasses: built where its author's code would run ----------------------------------
+
+RECORDS = """
+
+import dataclasses as _dc
+
+
+@_dc.dataclass(frozen=True)
+class Plain:
+    name: str
+    rate: float | None
+    labels: int = 0
+
+
+@_dc.dataclass
+class Checked:
+    rate: float
+
+    def __post_init__(self):
+        if not 0 <= self.rate <= 1:
+            raise ValueError("a rate is between 0 and 1")
+        self.rate = round(self.rate, 2)
+
+
+BUILT = []
+
+
+@_dc.dataclass
+class Counted:
+    n: int
+
+    def __init__(self, n):
+        BUILT.append(n)
+        self.n = n
+
+
+def describe(record):
+    return f"{type(record).__name__} {record}"
+"""
+
+BUILDS = """
+import dataclasses, sys
+import pytest
+from kata.learner import impl
+from kata.judge import testing, wall
+
+tree = impl.target(sys.argv[1])
+testing.set_current(tree)
+wall.WALL.start(sandboxed=False)
+u01 = testing.load_unit("u01_vocabulary")
+asked = []
+real_ask = wall.WALL.ask
+wall.WALL.ask = lambda message: (asked.append(message["kind"]), real_ask(message))[1]
+
+Plain, Checked, Counted = u01.Plain, u01.Checked, u01.Counted
+calls = asked.count("call")
+plain = Plain(name="a use case", rate=None, labels=1_400)
+assert asked.count("call") == calls, "a plain dataclass, every field a scalar: built here, no round trip"
+assert (plain.name, plain.rate, plain.labels) == ("a use case", None, 1_400)
+with pytest.raises(dataclasses.FrozenInstanceError):
+    plain.labels = 0
+assert u01.describe(plain) == "Plain Plain(name='a use case', rate=None, labels=1400)", "the learner's own class there"
+assert dataclasses.replace(plain, rate=0.5).rate == 0.5 and asked.count("call") == calls + 1
+
+calls = asked.count("call")
+assert Plain("positional", 0.25).labels == 0, "a field left out: the learner's class fills its default"
+assert Plain(name="a list", rate=[0.5]).rate == [0.5]
+assert asked.count("call") == calls + 2, "a field left out, or a field that is not a scalar: built by the learner's class"
+
+calls = asked.count("call")
+assert Checked(rate=0.123).rate == 0.12, "__post_init__ ran where the learner's code runs"
+with pytest.raises(ValueError, match="between 0 and 1"):
+    Checked(rate=2.0)
+assert Counted(n=7).n == 7 and u01.BUILT == [7], "an __init__ of the learner's own ran over there"
+assert asked.count("call") == calls + 3
+
+wall.WALL.end_learner()  # a new learner process: its classes are told again, and may be another kind
+assert Plain(name="again", rate=1.0) == Plain(name="again", rate=1.0)
+print("ok")
+"""
+
+
+def test_a_plain_dataclass_is_built_on_the_judges_side_and_any_other_by_the_learners_class(tmp_path):
+    """Calling the unit's dataclass from a test: one whose building runs none of its author's code (the __init__
+    dataclass wrote, no __post_init__, every field given as a scalar) is built here without a round trip; one with
+    a __post_init__ or an __init__ of its own, or called with a field left out or a list, is built by the learner's
+    class in the learner's process, as before (kata/learner/values.py's built_as_declared)."""
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    unit = tree / f"{U01.slug}.py"
+    unit.write_text(unit.read_text() + RECORDS)
+    done = subprocess.run([sys.executable, "-c", BUILDS, str(tree)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
+def test_behind_the_wall_hypothesis_seeds_the_judges_own_generators_and_not_numpys():
+    """No example seeds or restores numpy's global generator in the judge (~150 µs an example, and the learner's
+    code, which might draw from it, runs elsewhere); hypothesis's own Random is managed, registered without a scan
+    of the heap (kata/judge/plugin.py's _seed_only_the_judges_own_generators, applied as this session began)."""
+    import random
+
+    from hypothesis import core
+    from hypothesis.internal import entropy
+
+    np.random.seed(1234)
+    before, global_before = np.random.get_state()[1].copy(), random.getstate()
+    with entropy.deterministic_PRNG(0):
+        inside, global_inside = np.random.get_state()[1].copy(), random.getstate()
+    assert (inside == before).all(), "numpy's global generator was seeded around an example"
+    assert global_inside != global_before, "random's global generator is still seeded around each example"
+    managed = list(entropy.RANDOMS_TO_MANAGE.values())
+    assert core.threadlocal._hypothesis_global_random in managed
+
+
 def test_a_value_nested_too_deep_is_refused():
     deep = []
     for _ in range(200):
