@@ -4,7 +4,7 @@ Four conversations you have probably been in already. A reply helps only when it
 mechanism (RAG, prompt caching, quantization, ...) rather than "use AI better". So first write a
 detector that finds the mechanisms a text names, then write your four replies and let it check them.
 
-Run `kata check 1` after each step; `kata hint 1` when you are stuck.
+Run `uv run kata check 1` after each step; `uv run kata hint 1` when you are stuck.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def mechanisms_named(text: str) -> set[str]:
     GLOSSARY is the practice's, handed to you: every alias it lists names its mechanism (add aliases
     if you like; remove none).
     """
-    raise NotImplementedError('U01 · mechanisms_named() is not written yet: write it here, then run `kata next 1` (stuck? `kata hint 1`)')
+    raise NotImplementedError('U01 · mechanisms_named() is not written yet: write it here, then run `uv run kata next 1` (stuck? `uv run kata hint 1`)')
 
 
 def replies() -> dict[str, str]:
@@ -74,4 +74,4 @@ def replies() -> dict[str, str]:
     answers, missing context, so a grounding mechanism (RAG, a structured wiki, a web-search tool) or
     evals that measure it; prompt caching, distillation or quantization to make it faster or cheaper.
     """
-    raise NotImplementedError('U01 · replies() is not written yet: write it here, then run `kata next 1` (stuck? `kata hint 1`)')
+    raise NotImplementedError('U01 · replies() is not written yet: write it here, then run `uv run kata next 1` (stuck? `uv run kata hint 1`)')

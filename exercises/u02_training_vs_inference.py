@@ -5,7 +5,7 @@ One test sorts every AI thing your team does: are weights being updated (Trainin
 checks a two-column sheet the way the Verify line does; then fill in `my_stack` with your own team's
 sheet and let the audit pass it. Stretch: a `verdict` that calls a zero-Training sheet healthy.
 
-Run `kata check 2` after each step; `kata hint 2` when you are stuck.
+Run `uv run kata check 2` after each step; `uv run kata hint 2` when you are stuck.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def phase(activity: str) -> str:
     Only the forms listed count: "fine-tunes" is not one. "inference" otherwise: weights frozen is
     the default, because most things are.
     """
-    raise NotImplementedError('U02 · phase() is not written yet: write it here, then run `kata next 2` (stuck? `kata hint 2`)')
+    raise NotImplementedError('U02 · phase() is not written yet: write it here, then run `uv run kata next 2` (stuck? `uv run kata hint 2`)')
 
 
 def audit(sheet: list[Row]) -> list[str]:
@@ -75,7 +75,7 @@ def audit(sheet: list[Row]) -> list[str]:
     Never raise, whatever text the rows' fields hold (each is a str, as `Row` says). Leave `sheet`
     and its rows as they are.
     """
-    raise NotImplementedError('U02 · audit() is not written yet: write it here, then run `kata next 2` (stuck? `kata hint 2`)')
+    raise NotImplementedError('U02 · audit() is not written yet: write it here, then run `uv run kata next 2` (stuck? `uv run kata hint 2`)')
 
 
 def my_stack() -> list[Row]:
@@ -85,7 +85,7 @@ def my_stack() -> list[Row]:
     row the reason you would train at all and the one measurement that would prove the trained model
     beats a well-prompted base model. `audit(my_stack())` must return [].
     """
-    raise NotImplementedError('U02 · my_stack() is not written yet: write it here, then run `kata next 2` (stuck? `kata hint 2`)')
+    raise NotImplementedError('U02 · my_stack() is not written yet: write it here, then run `uv run kata next 2` (stuck? `uv run kata hint 2`)')
 
 
 def verdict(sheet: list[Row]) -> str:
@@ -96,4 +96,4 @@ def verdict(sheet: list[Row]) -> str:
     appear, as words, in any case). Otherwise give the number of Training rows in digits ("2") and say
     that each needs its justification and measurement; never use the word "zero" then (in any case).
     """
-    raise NotImplementedError('U02 · verdict() is not written yet: write it here, then run `kata next 2` (stuck? `kata hint 2`)')
+    raise NotImplementedError('U02 · verdict() is not written yet: write it here, then run `uv run kata next 2` (stuck? `uv run kata hint 2`)')

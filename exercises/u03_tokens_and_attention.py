@@ -6,7 +6,7 @@ with their counts, find the largest, cut 30% of it at sentence boundaries withou
 answers need, and check that the total fell by at least 15% and that 3 questions still get good answers.
 Stretch: `assert_within_budget`, a check a unit test can call so a future prompt edit cannot bloat it.
 
-Run `kata check 3` after each step; `kata hint 3` when you are stuck.
+Run `uv run kata check 3` after each step; `uv run kata hint 3` when you are stuck.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def count_tokens(text: str) -> int:
     not words: "Hello, world" is 3 tokens, "antidisestablishmentarianism" 6, and "" 0. Any text is
     plain text, even one that quotes a special token: "a <|endoftext|> b" is 8 tokens, and no error.
     """
-    raise NotImplementedError('U03 · count_tokens() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · count_tokens() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def estimate_tokens(text: str) -> int:
@@ -79,7 +79,7 @@ def estimate_tokens(text: str) -> int:
     CHARS_PER_TOKEN characters make about one token: the estimate is a whole number less than one
     token away from len(text) / CHARS_PER_TOKEN. "" is 0 tokens; "Hello, world" (12 characters) is 3.
     """
-    raise NotImplementedError('U03 · estimate_tokens() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · estimate_tokens() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def anthropic_count_tokens(system: str, user: str) -> int:
@@ -90,7 +90,7 @@ def anthropic_count_tokens(system: str, user: str) -> int:
     one text block holding it), and no other message. The count is its reply's input tokens. Claude's tokenizer is not
     cl100k: expect a different, similar number.
     """
-    raise NotImplementedError('U03 · anthropic_count_tokens() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · anthropic_count_tokens() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def split_sentences(text: str) -> list[str]:
@@ -101,7 +101,7 @@ def split_sentences(text: str) -> list[str]:
     sentence). So a note's title line and its "Date: ..." line are sentences of their own, while
     "$400,000." or "2.5 days" split nowhere inside. Each sentence is stripped; none is empty.
     """
-    raise NotImplementedError('U03 · split_sentences() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · split_sentences() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def context_block(chunks: list[tuple[str, str]]) -> str:
@@ -113,7 +113,7 @@ def context_block(chunks: list[tuple[str, str]]) -> str:
     [("note01.txt", "Kickoff."), ("note02.txt", "Workshop.")] gives
     "[chunk 1] Kickoff.  (source: note01.txt)\\n\\n[chunk 2] Workshop.  (source: note02.txt)".
     """
-    raise NotImplementedError('U03 · context_block() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · context_block() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def long_context_prompt(context: str, question: str) -> str:
@@ -122,7 +122,7 @@ def long_context_prompt(context: str, question: str) -> str:
     The question stands before the context and again as the very last line. The context and the
     question go in as they are, even when they hold braces or the words "{question}" or "{context}".
     """
-    raise NotImplementedError('U03 · long_context_prompt() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · long_context_prompt() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def prompt_parts(chunks: list[tuple[str, str]], question: str, reply: str) -> dict[str, str]:
@@ -132,17 +132,17 @@ def prompt_parts(chunks: list[tuple[str, str]], question: str, reply: str) -> di
     (the `chunks` pasted as context_block does: the notes play the part of the tool outputs) and
     "response" (`reply`).
     """
-    raise NotImplementedError('U03 · prompt_parts() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · prompt_parts() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def token_budget(parts: dict[str, str]) -> dict[str, int]:
     """Count each part of `parts`; return {part name: its count_tokens}, same names, same order (not sorted)."""
-    raise NotImplementedError('U03 · token_budget() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · token_budget() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def largest_part(budget: dict[str, int]) -> str:
     """Return the name of the part with the most tokens in `budget` (a token_budget result); on a tie, any of them."""
-    raise NotImplementedError('U03 · largest_part() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · largest_part() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def saving(before: dict[str, int], after: dict[str, int]) -> float:
@@ -152,7 +152,7 @@ def saving(before: dict[str, int], after: dict[str, int]) -> float:
     not shrink, and a negative share that it grew (-0.2: 20% larger). Measure it on the total, not
     on the part you cut: the bill is for every token.
     """
-    raise NotImplementedError('U03 · saving() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · saving() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
@@ -172,7 +172,7 @@ def cut_context(chunks: list[tuple[str, str]], keep: tuple[str, ...] = FACTS,
     When the bound cannot be met, because the sentences to keep are too long on their own, raise
     ValueError, with a message that says so: never return a cut over the bound.
     """
-    raise NotImplementedError('U03 · cut_context() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · cut_context() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def ask(system: str, user: str) -> str:
@@ -184,7 +184,7 @@ def ask(system: str, user: str) -> str:
     text of its text blocks, all of them, in order, whatever other blocks come first), not the SDK's
     object.
     """
-    raise NotImplementedError('U03 · ask() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · ask() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')
 
 
 def assert_within_budget(parts: dict[str, str], limit: int = TOKEN_BUDGET) -> None:
@@ -195,4 +195,4 @@ def assert_within_budget(parts: dict[str, str], limit: int = TOKEN_BUDGET) -> No
     AssertionError with a message that names the largest part, which is where to cut (an `assert`
     statement will do: a unit test runs with assertions on).
     """
-    raise NotImplementedError('U03 · assert_within_budget() is not written yet: write it here, then run `kata next 3` (stuck? `kata hint 3`)')
+    raise NotImplementedError('U03 · assert_within_budget() is not written yet: write it here, then run `uv run kata next 3` (stuck? `uv run kata hint 3`)')

@@ -5,7 +5,7 @@ together. First get the numbers: one API call that embeds several sentences at o
 cosine similarity yourself, and watch meaning turn into geometry: the cat and kitten sentences point
 the same way, the car sentence does not.
 
-Run `kata check 4` after each step; `kata hint 4` when you are stuck.
+Run `uv run kata check 4` after each step; `uv run kata hint 4` when you are stuck.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def embed(texts: list[str]) -> list[list[float]]:
     option (input_type and the rest are yours to add or leave out). EMBEDDING_MODEL comes from
     kata.models ("voyage-3"). Return the vectors themselves, not the SDK's result object.
     """
-    raise NotImplementedError('U04 · embed() is not written yet: write it here, then run `kata next 4` (stuck? `kata hint 4`)')
+    raise NotImplementedError('U04 · embed() is not written yet: write it here, then run `uv run kata next 4` (stuck? `uv run kata hint 4`)')
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -52,4 +52,4 @@ def cosine(a: list[float], b: list[float]) -> float:
     lengths (give both numbers) or either of them is all zeros (say "zero": a zero vector has no
     direction); when both hold, either message will do.
     """
-    raise NotImplementedError('U04 · cosine() is not written yet: write it here, then run `kata next 4` (stuck? `kata hint 4`)')
+    raise NotImplementedError('U04 · cosine() is not written yet: write it here, then run `uv run kata next 4` (stuck? `uv run kata hint 4`)')

@@ -6,7 +6,7 @@ matching ids. That is search. Build the smallest index that works, a plain list 
 and check that five questions find the note that answers them. Stretch: the same ranking over
 1,000 vectors as one numpy matrix product.
 
-Run `kata check 5` after each step; `kata hint 5` when you are stuck.
+Run `uv run kata check 5` after each step; `uv run kata hint 5` when you are stuck.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def build_index(notes) -> list[dict]:
     text) and "vector" (the embedding of that text); more keys are yours to add. Embed all the texts
     with ONE call to your U04 `embed`, in the notes' order: the corpus is embedded once, here.
     """
-    raise NotImplementedError('U05 · build_index() is not written yet: write it here, then run `kata next 5` (stuck? `kata hint 5`)')
+    raise NotImplementedError('U05 · build_index() is not written yet: write it here, then run `uv run kata next 5` (stuck? `uv run kata hint 5`)')
 
 
 def top_k(index: list[dict], query_vector: list[float], k: int = 3) -> list[str]:
@@ -45,7 +45,7 @@ def top_k(index: list[dict], query_vector: list[float], k: int = 3) -> list[str]
     than one kept (equal scores may go either way). `k` is 1 or more. `index` is left as it was: not
     reordered, not changed. No API call here: the vectors are given.
     """
-    raise NotImplementedError('U05 · top_k() is not written yet: write it here, then run `kata next 5` (stuck? `kata hint 5`)')
+    raise NotImplementedError('U05 · top_k() is not written yet: write it here, then run `uv run kata next 5` (stuck? `uv run kata hint 5`)')
 
 
 def search(index: list[dict], query: str, k: int = 3) -> list[str]:
@@ -55,7 +55,7 @@ def search(index: list[dict], query: str, k: int = 3) -> list[str]:
     holds just `query`. The notes were embedded once, by build_index:
     do not embed them again here.
     """
-    raise NotImplementedError('U05 · search() is not written yet: write it here, then run `kata next 5` (stuck? `kata hint 5`)')
+    raise NotImplementedError('U05 · search() is not written yet: write it here, then run `uv run kata next 5` (stuck? `uv run kata hint 5`)')
 
 
 def run_queries(index: list[dict], queries=QUERIES, k: int = 3) -> list[dict]:
@@ -65,7 +65,7 @@ def run_queries(index: list[dict], queries=QUERIES, k: int = 3) -> list[dict]:
     question, with this k) and "hit" (the bool True when the expected id is in top, else False). The Verify
     line wants a hit for at least 4 of the 5 QUERIES.
     """
-    raise NotImplementedError('U05 · run_queries() is not written yet: write it here, then run `kata next 5` (stuck? `kata hint 5`)')
+    raise NotImplementedError('U05 · run_queries() is not written yet: write it here, then run `uv run kata next 5` (stuck? `uv run kata hint 5`)')
 
 
 # --- Stretch: the same ranking as matrix math, for 1,000 documents and more ---
@@ -78,7 +78,7 @@ def to_matrix(vectors: list[list[float]]) -> np.ndarray:
     direction; n is 1 or more). Done once, when the index is built,
     this turns every later cosine into a plain dot product.
     """
-    raise NotImplementedError('U05 · to_matrix() is not written yet: write it here, then run `kata next 5` (stuck? `kata hint 5`)')
+    raise NotImplementedError('U05 · to_matrix() is not written yet: write it here, then run `uv run kata next 5` (stuck? `uv run kata hint 5`)')
 
 
 def search_matrix(matrix: np.ndarray, query_vector: list[float], k: int = 3) -> list[int]:
@@ -89,4 +89,4 @@ def search_matrix(matrix: np.ndarray, query_vector: list[float], k: int = 3) -> 
     every row with numpy matrix math, not a Python loop over rows. The answer is the same rows, in
     the same order, as `top_k` gives for the same vectors (near-equal scores aside).
     """
-    raise NotImplementedError('U05 · search_matrix() is not written yet: write it here, then run `kata next 5` (stuck? `kata hint 5`)')
+    raise NotImplementedError('U05 · search_matrix() is not written yet: write it here, then run `uv run kata next 5` (stuck? `uv run kata hint 5`)')

@@ -6,7 +6,7 @@ U04 `embed`, retrieve the top 3 for a question with your U05 `top_k`, build the 
 Claude, and read the [chunk N] citations back to the notes they came from. An unanswerable question
 must come back as "not found in sources", with nothing cited.
 
-Run `kata check 6` after each step; `kata hint 6` when you are stuck.
+Run `uv run kata check 6` after each step; `uv run kata hint 6` when you are stuck.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def chunk_notes(notes) -> list[dict]:
     `.paragraphs` gives it). Never one chunk per note: the course's number-one RAG mistake is
     retrieving the right document while the paragraph that answers is not in the prompt.
     """
-    raise NotImplementedError('U06 · chunk_notes() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · chunk_notes() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')
 
 
 def build_chunk_index(chunks: list[dict]) -> list[dict]:
@@ -72,7 +72,7 @@ def build_chunk_index(chunks: list[dict]) -> list[dict]:
     all the texts with ONE call to your U04 `embed`, in the chunks' order. The corpus is embedded
     once, here: answering a question never embeds it again.
     """
-    raise NotImplementedError('U06 · build_chunk_index() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · build_chunk_index() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')
 
 
 def retrieve(index: list[dict], question: str, k: int = 3) -> list[dict]:
@@ -82,7 +82,7 @@ def retrieve(index: list[dict], question: str, k: int = 3) -> list[dict]:
     entries of an index share an id). Embed the
     question alone, with ONE call to your U04 `embed` on a list that holds just `question`.
     """
-    raise NotImplementedError('U06 · retrieve() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · retrieve() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')
 
 
 def build_prompt(chunks: list[dict], question: str) -> str:
@@ -92,7 +92,7 @@ def build_prompt(chunks: list[dict], question: str) -> str:
     chunk (its "text" and "source"), in the given order, numbered from 1 ("[chunk 1]" is the first:
     the model cites these numbers), the lines separated by a blank line.
     """
-    raise NotImplementedError('U06 · build_prompt() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · build_prompt() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')
 
 
 def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
@@ -107,7 +107,7 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
     n_chunks: the model cited a chunk it was never given). Both lists are in order of first
     appearance, each number once. `reply` is a str: never raise on one, whatever it holds.
     """
-    raise NotImplementedError('U06 · parse_citations() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · parse_citations() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')
 
 
 def ask_claude(system: str, user: str) -> str:
@@ -119,7 +119,7 @@ def ask_claude(system: str, user: str) -> str:
     reply's text (the text of its text blocks, in order, with nothing put between them; "" when it
     has none), not the SDK's object.
     """
-    raise NotImplementedError('U06 · ask_claude() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · ask_claude() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')
 
 
 def answer(question: str, index: list[dict], system: str = SYSTEM, k: int = 3) -> dict:
@@ -130,7 +130,7 @@ def answer(question: str, index: list[dict], system: str = SYSTEM, k: int = 3) -
     answer_from does. An unanswerable question must come back with not_found True and nothing in
     cited_notes.
     """
-    raise NotImplementedError('U06 · answer() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · answer() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')
 
 
 def answer_from(chunks: list[dict], question: str, system: str = SYSTEM) -> dict:
@@ -146,4 +146,4 @@ def answer_from(chunks: list[dict], question: str, system: str = SYSTEM) -> dict
         "not_found": True when the reply starts with NOT_FOUND, in any case and whatever follows it;
                      else False
     """
-    raise NotImplementedError('U06 · answer_from() is not written yet: write it here, then run `kata next 6` (stuck? `kata hint 6`)')
+    raise NotImplementedError('U06 · answer_from() is not written yet: write it here, then run `uv run kata next 6` (stuck? `uv run kata hint 6`)')

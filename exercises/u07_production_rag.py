@@ -6,7 +6,7 @@ the top 10, let Claude pick the best 3), semantic chunking (cut where the meanin
 token limit) and query rewriting (or HyDE). Then measure what re-ranking changes on five test
 questions, print the table, and put every piece into one production pipeline.
 
-Run `kata check 7` after each step; `kata hint 7` when you are stuck.
+Run `uv run kata check 7` after each step; `uv run kata hint 7` when you are stuck.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def tokenize(text: str) -> list[str]:
     The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and
     "stockline", or "figures?" and "figures", must come out as one term.
     """
-    raise NotImplementedError('U07 · tokenize() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · tokenize() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str, float]]:
@@ -100,7 +100,7 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores
     never increasing. `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
     """
-    raise NotImplementedError('U07 · bm25_search() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · bm25_search() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def vector_search(index: list[dict], query_vector: list[float], k: int = DEPTH) -> list[tuple[str, float]]:
@@ -110,7 +110,7 @@ def vector_search(index: list[dict], query_vector: list[float], k: int = DEPTH) 
     Return a list of min(k, len(index)) tuples (id, cosine), highest cosine first: U05's top_k with
     the scores kept. `k` is DEPTH (the course's top 30) unless given. No API call here.
     """
-    raise NotImplementedError('U07 · vector_search() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · vector_search() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def fuse(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[str]:
@@ -123,7 +123,7 @@ def fuse(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[str]:
     fused score first. The scores in the pairs play no part: BM25 scores run to 10 and more, cosines
     stay below 1, so only ranks are comparable. `k` is RRF_K unless given.
     """
-    raise NotImplementedError('U07 · fuse() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · fuse() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def hybrid_search(index: list[dict], query: str, k: int = TOP_N, depth: int = DEPTH) -> list[dict]:
@@ -133,7 +133,7 @@ def hybrid_search(index: list[dict], query: str, k: int = TOP_N, depth: int = DE
     with fuse. Return a list of the index's own dicts (not copies, not ids) for the first k fused ids,
     best first. API: ONE embedding call for the query, your U04 `embed([query])`.
     """
-    raise NotImplementedError('U07 · hybrid_search() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · hybrid_search() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 # --- 2. Re-ranking: retrieve wide, let the model pick --------------------------------------------
@@ -146,7 +146,7 @@ def rerank_prompt(question: str, candidates: list[dict], n: int = TOP_N) -> str:
     each: the id in square brackets, a space, then the text ("[note05] The reserve is $48,000."), as
     it is, line breaks included.
     """
-    raise NotImplementedError('U07 · rerank_prompt() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · rerank_prompt() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def read_ranking(reply: str, ids: list[str], n: int = TOP_N) -> list[str]:
@@ -160,7 +160,7 @@ def read_ranking(reply: str, ids: list[str], n: int = TOP_N) -> list[str]:
     - when the reply names fewer than n of them, the rest of `ids` fill up, in retrieval order.
     Never raise, whatever the reply holds.
     """
-    raise NotImplementedError('U07 · read_ranking() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · read_ranking() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
@@ -170,7 +170,7 @@ def rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
     rerank_prompt(question, candidates, n) as the user prompt. Return a list of n of the candidates'
     own dicts, distinct, in the order read_ranking reads from the reply.
     """
-    raise NotImplementedError('U07 · rerank() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · rerank() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def voyage_rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list[dict]:
@@ -180,7 +180,7 @@ def voyage_rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list
     their given order), model=RERANK_MODEL and top_k=n, and no other arguments. Return a list of the
     candidates' own dicts, in the re-ranker's order, best first.
     """
-    raise NotImplementedError('U07 · voyage_rerank() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · voyage_rerank() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 # --- 3. Semantic chunking: cut where the meaning breaks -------------------------------------------
@@ -202,7 +202,7 @@ def semantic_chunks(text: str, max_tokens: int = MAX_CHUNK_TOKENS) -> list[str]:
       the chunk that holds the sentence before it whenever the two together fit the limit.
     `max_tokens` is MAX_CHUNK_TOKENS (200) unless given.
     """
-    raise NotImplementedError('U07 · semantic_chunks() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · semantic_chunks() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def semantic_chunk_notes(notes, max_tokens: int = MAX_CHUNK_TOKENS) -> list[dict]:
@@ -212,7 +212,7 @@ def semantic_chunk_notes(notes, max_tokens: int = MAX_CHUNK_TOKENS) -> list[dict
     "note": note.id, "source": note.source, "text": the chunk without the whitespace at its ends}.
     The title and date lines stay in the first chunk: a title often holds the rare keyword.
     """
-    raise NotImplementedError('U07 · semantic_chunk_notes() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · semantic_chunk_notes() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 # --- 4. Query rewriting and HyDE -----------------------------------------------------------------
@@ -224,7 +224,7 @@ def rewrite_query(question: str) -> str:
     Make ONE call through your U06 `ask_claude`: HELPER_SYSTEM as the system prompt, REWRITE_TEMPLATE
     filled with the question as the user prompt. Return the reply without the whitespace at its ends.
     """
-    raise NotImplementedError('U07 · rewrite_query() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · rewrite_query() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def hyde_passage(question: str) -> str:
@@ -235,7 +235,7 @@ def hyde_passage(question: str) -> str:
     An answer is worded like the notes, a question is not: the passage lands nearer the paragraph
     that really answers, even when its facts are made up.
     """
-    raise NotImplementedError('U07 · hyde_passage() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · hyde_passage() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 # --- The measurement: cosine top 3 vs re-ranked top 3, on the five U06 questions ------------------
@@ -249,7 +249,7 @@ def note_index(notes) -> list[dict]:
     paragraphs? That is where re-ranking has work to do: an embedding squeezes a long text into one
     vector (all-MiniLM-L6-v2 reads only its first ~256 tokens), a re-ranker reads every sentence.
     """
-    raise NotImplementedError('U07 · note_index() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · note_index() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def compare(index: list[dict], question: str, expected: str | None) -> dict:
@@ -267,12 +267,12 @@ def compare(index: list[dict], question: str, expected: str | None) -> dict:
     An answer is right when its cited notes hold `expected`, or, for an unanswerable question
     (expected None), when it says "not found in sources" (its "not_found" is True).
     """
-    raise NotImplementedError('U07 · compare() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · compare() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def rerank_table(index: list[dict], questions=QUESTIONS) -> list[dict]:
     """The Verify table: `compare(index, question, expected)` for each (question, expected), in order."""
-    raise NotImplementedError('U07 · rerank_table() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · rerank_table() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def print_table(rows: list[dict]) -> None:
@@ -283,7 +283,7 @@ def print_table(rows: list[dict]) -> None:
     one line that counts the rows where re-ranking changed the top 3 and those where it gave the
     better-cited answer.
     """
-    raise NotImplementedError('U07 · print_table() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · print_table() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 def embedding_mismatch(rows: list[dict]) -> bool:
@@ -293,7 +293,7 @@ def embedding_mismatch(rows: list[dict]) -> bool:
     not fit the task (or the chunks are too long for it): swap the embedding model, or chunk finer,
     rather than only bolt a re-ranker on. One unchanged row, and the alarm stays off.
     """
-    raise NotImplementedError('U07 · embedding_mismatch() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · embedding_mismatch() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
 
 # --- Everything at once: the course's production pipeline ----------------------------------------
@@ -309,4 +309,4 @@ def production_answer(question: str, index: list[dict], k: int = FINAL_K) -> dic
     - re-ranked against the USER'S OWN question (rerank, one model call) down to the k best;
     - answered by your U06 answer_from from those k chunks and the user's question (the main call).
     """
-    raise NotImplementedError('U07 · production_answer() is not written yet: write it here, then run `kata next 7` (stuck? `kata hint 7`)')
+    raise NotImplementedError('U07 · production_answer() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')

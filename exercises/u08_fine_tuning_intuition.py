@@ -5,7 +5,7 @@ when it does. Read the three scenarios of the lab into Scenario values, then wri
 each scenario to one move and cites the table row that backs it, so A, B and C land where the tree says.
 The Stretch sizes a LoRA adapter on paper: is it really under 100 MB?
 
-Run `kata check 8` after each step; `kata hint 8` when you are stuck.
+Run `uv run kata check 8` after each step; `uv run kata hint 8` when you are stuck.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def route(scenario: Scenario) -> Route:
       many labels it has;
     - anything else is "prompting", the Most other things row.
     """
-    raise NotImplementedError('U08 · route() is not written yet: write it here, then run `kata next 8` (stuck? `kata hint 8`)')
+    raise NotImplementedError('U08 · route() is not written yet: write it here, then run `uv run kata next 8` (stuck? `uv run kata hint 8`)')
 
 
 def scenarios() -> dict[str, Scenario]:
@@ -107,7 +107,7 @@ def scenarios() -> dict[str, Scenario]:
     A flag (changes_often, prompt_tried) is True only when the text says so, else False.
     Read what is asked, not what is mentioned: a document in the request is not by itself a need.
     """
-    raise NotImplementedError('U08 · scenarios() is not written yet: write it here, then run `kata next 8` (stuck? `kata hint 8`)')
+    raise NotImplementedError('U08 · scenarios() is not written yet: write it here, then run `uv run kata next 8` (stuck? `uv run kata hint 8`)')
 
 
 def adapter_size_mb(n_layers: int, d_model: int, rank: int, bytes_per_param: int = 2) -> float:
@@ -120,4 +120,4 @@ def adapter_size_mb(n_layers: int, d_model: int, rank: int, bytes_per_param: int
     the v projection is really 4096 x 1024, grouped-query attention, so the square count is a
     slight upper bound.)
     """
-    raise NotImplementedError('U08 · adapter_size_mb() is not written yet: write it here, then run `kata next 8` (stuck? `kata hint 8`)')
+    raise NotImplementedError('U08 · adapter_size_mb() is not written yet: write it here, then run `uv run kata next 8` (stuck? `uv run kata hint 8`)')

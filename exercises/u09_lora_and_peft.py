@@ -6,7 +6,7 @@ gate() names the gate where the use case stopped, in one line backed by those nu
 in numpy: a frozen linear layer W with a low-rank adapter B·A beside it, trained by hand-written gradient
 descent while W never moves, then merged back into W. Stretch: the use cases that never needed training.
 
-Run `kata check 9` after each step; `kata hint 9` when you are stuck.
+Run `uv run kata check 9` after each step; `uv run kata hint 9` when you are stuck.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def gate(use_case: UseCase) -> tuple[int, str]:
     E.g. "solved at Gate 1 with a structured output — 95% vs a 90% bar", "passes Gate 3 — 1,400
     labels, LoRA".
     """
-    raise NotImplementedError('U09 · gate() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · gate() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')
 
 
 def solved_before_training(use_cases: list[UseCase]) -> list[str]:
@@ -77,7 +77,7 @@ def solved_before_training(use_cases: list[UseCase]) -> list[str]:
     These are the wins: no training, and the hours go to data quality and evals (U10). A use case that
     stopped at Gate 1 or 2 because that gate was never run is not solved: it is still a guess.
     """
-    raise NotImplementedError('U09 · solved_before_training() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · solved_before_training() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')
 
 
 # --- LoRA in numpy. A linear layer maps a batch X (n x d_in, one input per row) to X @ W.T (n x d_out),
@@ -92,7 +92,7 @@ def lora_params(d_in: int, d_out: int, r: int) -> int:
     they hold. Their product has W's shape but is never trained as such, and W's own numbers are
     frozen, so neither counts.
     """
-    raise NotImplementedError('U09 · lora_params() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · lora_params() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')
 
 
 def init_adapter(d_in: int, d_out: int, r: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +103,7 @@ def init_adapter(d_in: int, d_out: int, r: int, seed: int = 0) -> tuple[np.ndarr
     same A and another seed another A, and numpy's global random state is left alone.
     B: shape (d_out, r), all zeros, so the adapted layer starts exactly equal to the base.
     """
-    raise NotImplementedError('U09 · init_adapter() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · init_adapter() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')
 
 
 def forward(W: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -113,7 +113,7 @@ def forward(W: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, scale: f
     frozen base's output plus the scaled low-rank path. Compute the adapter's path without ever
     forming B @ A, which is as big as W: go through the rank-r bottleneck instead.
     """
-    raise NotImplementedError('U09 · forward() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · forward() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')
 
 
 def lora_gradients(W: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, Y: np.ndarray,
@@ -125,7 +125,7 @@ def lora_gradients(W: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, Y
     dA with A's shape (r x d_in) and dB with B's shape (d_out x r), exact (they must agree with
     finite differences). Work it out with the chain rule from the output back.
     """
-    raise NotImplementedError('U09 · lora_gradients() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · lora_gradients() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')
 
 
 def train_adapter(W: np.ndarray, X: np.ndarray, Y: np.ndarray, r: int, alpha: float, steps: int, lr: float,
@@ -139,7 +139,7 @@ def train_adapter(W: np.ndarray, X: np.ndarray, Y: np.ndarray, r: int, alpha: fl
     after k steps, losses[0] the base layer's own loss, the last one that of W with the A and B
     returned.
     """
-    raise NotImplementedError('U09 · train_adapter() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · train_adapter() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')
 
 
 def merge(W: np.ndarray, A: np.ndarray, B: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -149,4 +149,4 @@ def merge(W: np.ndarray, A: np.ndarray, B: np.ndarray, scale: float = 1.0) -> np
     itself, even when B is all zeros) and leave W as it was: rolling the adapter back is then just
     using W again.
     """
-    raise NotImplementedError('U09 · merge() is not written yet: write it here, then run `kata next 9` (stuck? `kata hint 9`)')
+    raise NotImplementedError('U09 · merge() is not written yet: write it here, then run `uv run kata next 9` (stuck? `uv run kata hint 9`)')

@@ -6,9 +6,9 @@ the assistant's tools, grade it locally (a tool call, a substring, a refusal), a
 PASS/FAIL line per case and an "X / N passed" total. Then write a 20-row eval of your own, and an
 LLM-as-judge for answers that have no exact right answer. Stretch: grow the eval without renumbering.
 
-Run `kata check 10` after each step; `kata hint 10` when you are stuck. To run an eval for real:
+Run `uv run kata check 10` after each step; `uv run kata hint 10` when you are stuck. To run an eval for real:
 `python -m exercises.u10_eval_datasets [FILE.jsonl]` (live with ANTHROPIC_API_KEY, or offline against
-`kata serve` with ANTHROPIC_BASE_URL=http://127.0.0.1:8765).
+`uv run kata serve` with ANTHROPIC_BASE_URL=http://127.0.0.1:8765).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def load_eval(path) -> list[dict]:
     - holding "tags" that is not a list of strings.
     A file with no cases raises ValueError too.
     """
-    raise NotImplementedError('U10 · load_eval() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · load_eval() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 def run_case(case: dict, model: str = CLAUDE) -> dict:
@@ -104,7 +104,7 @@ def run_case(case: dict, model: str = CLAUDE) -> dict:
     API documents them as the same). The eval measures production's request, so it adds nothing of its
     own. (A client made once and reused is the same call, and faster.)
     """
-    raise NotImplementedError('U10 · run_case() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · run_case() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 def read_reply(reply) -> dict:
@@ -116,7 +116,7 @@ def read_reply(reply) -> dict:
       "stop_reason"  the reply's stop_reason;
       "usage"        {"input_tokens": int, "output_tokens": int}, from the reply's usage.
     """
-    raise NotImplementedError('U10 · read_reply() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · read_reply() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 def grade(case: dict, result: dict) -> tuple[bool, str]:
@@ -133,7 +133,7 @@ def grade(case: dict, result: dict) -> tuple[bool, str]:
       contains one of REFUSAL_MARKERS (ignoring case, a curly ’ read as '); false: passes when it does
       not refuse (the case probes for over-refusal).
     """
-    raise NotImplementedError('U10 · grade() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · grade() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 def run_eval(cases: list[dict], model: str = CLAUDE) -> list[dict]:
@@ -144,7 +144,7 @@ def run_eval(cases: list[dict], model: str = CLAUDE) -> list[dict]:
     result None: a case that errored is a failure, never a pass, and never drops out of the total.
     Other exceptions (a connection error) propagate.
     """
-    raise NotImplementedError('U10 · run_eval() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · run_eval() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 def report(rows: list[dict]) -> str:
@@ -154,7 +154,7 @@ def report(rows: list[dict]) -> str:
     "PASS  weather-1  called get_weather with {'city': 'Phoenix'}". The last line is exactly
     "X / N passed": N the number of rows (errored ones included), X those whose "passed" is True.
     """
-    raise NotImplementedError('U10 · report() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · report() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 # What may wrap the verdict: ASCII punctuation and the quotes and dashes a model may write around it.
@@ -173,7 +173,7 @@ def judge(input: str, criteria: str, candidate: str) -> tuple[bool, str]:
     the rest of the reply, its whitespace collapsed (the whole reply if nothing follows the verdict).
     Calibrate a judge on cases a human graded before you trust it.
     """
-    raise NotImplementedError('U10 · judge() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · judge() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 def my_eval_path() -> Path:
@@ -184,9 +184,9 @@ def my_eval_path() -> Path:
     and "tags"), ids unique. Tag cases "common", "edge" and "adversarial" (3 cases or more of each),
     and use each kind of expectation at least once (expected_refusal true among them). It is yours:
     at most 5 of its inputs may come from evals/assistant.jsonl. Your load_eval must accept it.
-    Run it live or against `kata serve` (see the module docstring).
+    Run it live or against `uv run kata serve` (see the module docstring).
     """
-    raise NotImplementedError('U10 · my_eval_path() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · my_eval_path() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 # --- Stretch: grow the eval by 5 cases a month, never renumbering ---
@@ -200,7 +200,7 @@ def coverage(cases: list[dict]) -> dict[str, int]:
     each month: which kinds of input does the eval already cover, and which does production show
     that it does not?
     """
-    raise NotImplementedError('U10 · coverage() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · coverage() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 def growth_problems(before: list[dict], after: list[dict]) -> list[str]:
@@ -212,7 +212,7 @@ def growth_problems(before: list[dict], after: list[dict]) -> list[str]:
     that appears twice in `after` (an old id or a new one). Fixing an expected value is allowed; new
     cases may go anywhere.
     """
-    raise NotImplementedError('U10 · growth_problems() is not written yet: write it here, then run `kata next 10` (stuck? `kata hint 10`)')
+    raise NotImplementedError('U10 · growth_problems() is not written yet: write it here, then run `uv run kata next 10` (stuck? `uv run kata hint 10`)')
 
 
 if __name__ == "__main__":  # python -m exercises.u10_eval_datasets [FILE.jsonl]

@@ -8,7 +8,7 @@ because those weights are really here: its recorded row is a real model's, not a
 static student distilled from all-MiniLM-L6-v2 that you run with numpy (tokenize, look up, mean,
 normalise), quantize to int8 and int4 yourself, and measure against its teacher on the sample corpus.
 
-Run `kata check 11` after each step; `kata hint 11` when you are stuck.
+Run `uv run kata check 11` after each step; `uv run kata hint 11` when you are stuck.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def run_claude(case: dict, model: str = CLAUDE) -> dict:
     plus "latency_ms": a float, the latency recorded with the response in its "x-kata-latency-ms"
     header. Do not time the call yourself: a cassette replays in microseconds.
     """
-    raise NotImplementedError('U11 · run_claude() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · run_claude() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def run_ollama(case: dict, model: str = LOCAL_MODEL) -> dict:
@@ -84,7 +84,7 @@ def run_ollama(case: dict, model: str = LOCAL_MODEL) -> dict:
                       leaves out being 0 (older Ollama versions left prompt_eval_count out for a cached prompt);
       "latency_ms"    total_duration in milliseconds (Ollama measures it in nanoseconds).
     """
-    raise NotImplementedError('U11 · run_ollama() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · run_ollama() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def cost_usd(model: str, usage: dict) -> float:
@@ -93,7 +93,7 @@ def cost_usd(model: str, usage: dict) -> float:
     PRICES_PER_MTOK[model] (kata.models, the one place prices live) is (input $, output $) per
     million tokens; `usage` is {"input_tokens": int, "output_tokens": int}.
     """
-    raise NotImplementedError('U11 · cost_usd() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · cost_usd() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def model_row(model: str, cases: list[dict]) -> dict:
@@ -104,7 +104,7 @@ def model_row(model: str, cases: list[dict]) -> dict:
     Return {"model": model, "latency_ms": the median of the results' latency_ms, "cost_usd": the
     mean cost_usd per case, "pass_rate": the share of cases that passed (0.0 to 1.0)}.
     """
-    raise NotImplementedError('U11 · model_row() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · model_row() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def three_model_table(cases: list[dict]) -> list[dict]:
@@ -113,7 +113,7 @@ def three_model_table(cases: list[dict]) -> list[dict]:
     With the shipped cassettes (the reference backend ignores the model name) the three pass-rates
     are equal; recorded live they measure the three models.
     """
-    raise NotImplementedError('U11 · three_model_table() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · three_model_table() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def cheapest_passing(table: list[dict], bar: float) -> dict | None:
@@ -122,7 +122,7 @@ def cheapest_passing(table: list[dict], bar: float) -> dict | None:
     Only rows with pass_rate >= bar count; of those, the lowest cost_usd wins, and the lower
     latency_ms breaks a tie in cost. Return that row (the dict itself).
     """
-    raise NotImplementedError('U11 · cheapest_passing() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · cheapest_passing() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 # --- Part 2: the lab — distil, quantize, measure (a real model, no API) --------------------------
@@ -144,7 +144,7 @@ def load_student(folder=STUDENT_DIR) -> tuple[Tokenizer, np.ndarray]:
     tokenizer: a `tokenizers.Tokenizer`, from the folder's tokenizer.json; embeddings: the numpy
     array of the folder's embeddings.npy, as stored (float16, one row per token id).
     """
-    raise NotImplementedError('U11 · load_student() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · load_student() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def static_embed(texts: list[str], tokenizer: Tokenizer, embeddings: np.ndarray, scales=None) -> np.ndarray:
@@ -158,7 +158,7 @@ def static_embed(texts: list[str], tokenizer: Tokenizer, embeddings: np.ndarray,
     When `scales` is given, `embeddings` holds quantized codes: the rows a text uses are dequantized
     with their scales first (see dequantize).
     """
-    raise NotImplementedError('U11 · static_embed() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · static_embed() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def row_scales(matrix: np.ndarray, bits: int) -> np.ndarray:
@@ -168,7 +168,7 @@ def row_scales(matrix: np.ndarray, bits: int) -> np.ndarray:
     int8, 7 for int4), so the row's extreme lands on the edge of the range. A row of zeros gets
     scale 1.0 (its codes are 0 whatever the scale).
     """
-    raise NotImplementedError('U11 · row_scales() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · row_scales() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def quantize(matrix: np.ndarray, scales: np.ndarray, bits: int) -> np.ndarray:
@@ -180,21 +180,21 @@ def quantize(matrix: np.ndarray, scales: np.ndarray, bits: int) -> np.ndarray:
     int4 codes are np.int8 too: two of them would share a byte on disk. (A value exactly half-way
     between two integers may round either way: np.rint rounds it to the even one.)
     """
-    raise NotImplementedError('U11 · quantize() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · quantize() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def dequantize(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
     """Back to numbers: each row's codes times its scale, as float32 (the inverse of quantize, up
     to half a step of rounding).
     """
-    raise NotImplementedError('U11 · dequantize() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · dequantize() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def stored_bytes(codes: np.ndarray, scales: np.ndarray, bits: int) -> int:
     """Bytes (an int) to store a quantized matrix: `bits` bits per code, rounded up to whole bytes
     (two int4 codes share a byte), plus the bytes of the scales themselves.
     """
-    raise NotImplementedError('U11 · stored_bytes() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · stored_bytes() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def retrieval_pass_rate(question_vectors, note_vectors, answers: list[int]) -> float:
@@ -207,7 +207,7 @@ def retrieval_pass_rate(question_vectors, note_vectors, answers: list[int]) -> f
     top-3: with ten notes, a top-3 hit accepts almost a third of the corpus and cannot tell two
     models apart.
     """
-    raise NotImplementedError('U11 · retrieval_pass_rate() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · retrieval_pass_rate() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def lab_table(tokenizer: Tokenizer, embeddings: np.ndarray, questions: list[dict], notes) -> list[dict]:
@@ -226,7 +226,7 @@ def lab_table(tokenizer: Tokenizer, embeddings: np.ndarray, questions: list[dict
     milliseconds per text. The shipped cassette holds all-MiniLM-L6-v2's vectors (the reference
     backend serves it): this student's own teacher. Recorded live, it would hold voyage-3's.
     """
-    raise NotImplementedError('U11 · lab_table() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · lab_table() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 # --- Stretch: let the table pick production's model, and notice when it is out of date ---
@@ -235,10 +235,10 @@ def lab_table(tokenizer: Tokenizer, embeddings: np.ndarray, questions: list[dict
 def production_model(table: list[dict], bar: float, current: str = CLAUDE) -> str:
     """The model production should default to: the model of cheapest_passing(table, bar), or
     `current` when no row clears the bar (never switch to a model that fails it)."""
-    raise NotImplementedError('U11 · production_model() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · production_model() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 
 
 def needs_rerun(table: list[dict], models=MODELS) -> list[str]:
     """The models of `models` that have no row in `table`, in the order of `models`: models that
     shipped since the table was made. Re-run the table before trusting production_model."""
-    raise NotImplementedError('U11 · needs_rerun() is not written yet: write it here, then run `kata next 11` (stuck? `kata hint 11`)')
+    raise NotImplementedError('U11 · needs_rerun() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')

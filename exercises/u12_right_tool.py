@@ -80,7 +80,7 @@ def first_move(problem: set[str]) -> str:
     however many lower rows also apply; a lower row never changes the answer. An empty problem, or
     a row that is not in the table, raises ValueError.
     """
-    raise NotImplementedError('U12 · first_move() is not written yet: write it here, then run `kata next 12` (stuck? `kata hint 12`)')
+    raise NotImplementedError('U12 · first_move() is not written yet: write it here, then run `uv run kata next 12` (stuck? `uv run kata hint 12`)')
 
 
 def cheaper_faster_next(already_done: set[str]) -> str | None:
@@ -89,7 +89,7 @@ def cheaper_faster_next(already_done: set[str]) -> str | None:
     "In that order": return the earliest step of CHEAPER_FASTER that is not done yet, even when a
     later step was done out of order. Return None when every step is done.
     """
-    raise NotImplementedError('U12 · cheaper_faster_next() is not written yet: write it here, then run `kata next 12` (stuck? `kata hint 12`)')
+    raise NotImplementedError('U12 · cheaper_faster_next() is not written yet: write it here, then run `uv run kata next 12` (stuck? `uv run kata hint 12`)')
 
 
 def validate_decision_doc(text: str) -> list[str]:
@@ -109,7 +109,7 @@ def validate_decision_doc(text: str) -> list[str]:
       it, it is a problem of its own);
     - at most POST_IT_MAX_WORDS (60) words in all, counted as text.split() counts them: it fits on a Post-it.
     """
-    raise NotImplementedError('U12 · validate_decision_doc() is not written yet: write it here, then run `kata next 12` (stuck? `kata hint 12`)')
+    raise NotImplementedError('U12 · validate_decision_doc() is not written yet: write it here, then run `uv run kata next 12` (stuck? `uv run kata hint 12`)')
 
 
 def my_decision_doc() -> str:
@@ -119,7 +119,7 @@ def my_decision_doc() -> str:
     line each why every approach after it in APPROACHES is unnecessary. validate_decision_doc must
     return [] for it.
     """
-    raise NotImplementedError('U12 · my_decision_doc() is not written yet: write it here, then run `kata next 12` (stuck? `kata hint 12`)')
+    raise NotImplementedError('U12 · my_decision_doc() is not written yet: write it here, then run `uv run kata next 12` (stuck? `uv run kata hint 12`)')
 
 
 def upgraded_replies() -> dict[str, str]:
@@ -132,4 +132,4 @@ def upgraded_replies() -> dict[str, str]:
     the conversation's own: made-up answers fall in the docs row or the current-info row, "faster /
     cheaper" in the cheaper / faster row; a move of another row does not fit.
     """
-    raise NotImplementedError('U12 · upgraded_replies() is not written yet: write it here, then run `kata next 12` (stuck? `kata hint 12`)')
+    raise NotImplementedError('U12 · upgraded_replies() is not written yet: write it here, then run `uv run kata next 12` (stuck? `uv run kata hint 12`)')

@@ -38,7 +38,7 @@ def stub_source(solution: str, unit: Unit) -> str:
         indent = " " * (body[1].col_offset if has_doc and len(body) > 1 else body[0].col_offset)
         message = (
             f"{unit.code} · {node.name}() is not written yet: write it here, "
-            f"then run `kata next {unit.number}` (stuck? `kata hint {unit.number}`)"
+            f"then run `uv run kata next {unit.number}` (stuck? `uv run kata hint {unit.number}`)"
         )
         edits.append((keep_until + 1, node.end_lineno, [f"{indent}raise NotImplementedError({message!r})\n"]))
     for first, last, replacement in sorted(edits, reverse=True):

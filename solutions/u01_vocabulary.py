@@ -4,7 +4,7 @@ Four conversations you have probably been in already. A reply helps only when it
 mechanism (RAG, prompt caching, quantization, ...) rather than "use AI better". So first write a
 detector that finds the mechanisms a text names, then write your four replies and let it check them.
 
-Run `kata check 1` after each step; `kata hint 1` when you are stuck.
+Run `uv run kata check 1` after each step; `uv run kata hint 1` when you are stuck.
 """
 
 from __future__ import annotations

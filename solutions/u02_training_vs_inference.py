@@ -5,7 +5,7 @@ One test sorts every AI thing your team does: are weights being updated (Trainin
 checks a two-column sheet the way the Verify line does; then fill in `my_stack` with your own team's
 sheet and let the audit pass it. Stretch: a `verdict` that calls a zero-Training sheet healthy.
 
-Run `kata check 2` after each step; `kata hint 2` when you are stuck.
+Run `uv run kata check 2` after each step; `uv run kata hint 2` when you are stuck.
 """
 
 from __future__ import annotations

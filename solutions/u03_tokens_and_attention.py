@@ -6,7 +6,7 @@ with their counts, find the largest, cut 30% of it at sentence boundaries withou
 answers need, and check that the total fell by at least 15% and that 3 questions still get good answers.
 Stretch: `assert_within_budget`, a check a unit test can call so a future prompt edit cannot bloat it.
 
-Run `kata check 3` after each step; `kata hint 3` when you are stuck.
+Run `uv run kata check 3` after each step; `uv run kata hint 3` when you are stuck.
 """
 
 from __future__ import annotations

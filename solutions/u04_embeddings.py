@@ -5,7 +5,7 @@ together. First get the numbers: one API call that embeds several sentences at o
 cosine similarity yourself, and watch meaning turn into geometry: the cat and kitten sentences point
 the same way, the car sentence does not.
 
-Run `kata check 4` after each step; `kata hint 4` when you are stuck.
+Run `uv run kata check 4` after each step; `uv run kata hint 4` when you are stuck.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ matching ids. That is search. Build the smallest index that works, a plain list 
 and check that five questions find the note that answers them. Stretch: the same ranking over
 1,000 vectors as one numpy matrix product.
 
-Run `kata check 5` after each step; `kata hint 5` when you are stuck.
+Run `uv run kata check 5` after each step; `uv run kata hint 5` when you are stuck.
 """
 
 from __future__ import annotations

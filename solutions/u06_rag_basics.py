@@ -6,7 +6,7 @@ U04 `embed`, retrieve the top 3 for a question with your U05 `top_k`, build the 
 Claude, and read the [chunk N] citations back to the notes they came from. An unanswerable question
 must come back as "not found in sources", with nothing cited.
 
-Run `kata check 6` after each step; `kata hint 6` when you are stuck.
+Run `uv run kata check 6` after each step; `uv run kata hint 6` when you are stuck.
 """
 
 from __future__ import annotations

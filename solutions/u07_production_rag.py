@@ -6,7 +6,7 @@ the top 10, let Claude pick the best 3), semantic chunking (cut where the meanin
 token limit) and query rewriting (or HyDE). Then measure what re-ranking changes on five test
 questions, print the table, and put every piece into one production pipeline.
 
-Run `kata check 7` after each step; `kata hint 7` when you are stuck.
+Run `uv run kata check 7` after each step; `uv run kata hint 7` when you are stuck.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ when it does. Read the three scenarios of the lab into Scenario values, then wri
 each scenario to one move and cites the table row that backs it, so A, B and C land where the tree says.
 The Stretch sizes a LoRA adapter on paper: is it really under 100 MB?
 
-Run `kata check 8` after each step; `kata hint 8` when you are stuck.
+Run `uv run kata check 8` after each step; `uv run kata hint 8` when you are stuck.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ gate() names the gate where the use case stopped, in one line backed by those nu
 in numpy: a frozen linear layer W with a low-rank adapter B·A beside it, trained by hand-written gradient
 descent while W never moves, then merged back into W. Stretch: the use cases that never needed training.
 
-Run `kata check 9` after each step; `kata hint 9` when you are stuck.
+Run `uv run kata check 9` after each step; `uv run kata hint 9` when you are stuck.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ the assistant's tools, grade it locally (a tool call, a substring, a refusal), a
 PASS/FAIL line per case and an "X / N passed" total. Then write a 20-row eval of your own, and an
 LLM-as-judge for answers that have no exact right answer. Stretch: grow the eval without renumbering.
 
-Run `kata check 10` after each step; `kata hint 10` when you are stuck. To run an eval for real:
+Run `uv run kata check 10` after each step; `uv run kata hint 10` when you are stuck. To run an eval for real:
 `python -m exercises.u10_eval_datasets [FILE.jsonl]` (live with ANTHROPIC_API_KEY, or offline against
-`kata serve` with ANTHROPIC_BASE_URL=http://127.0.0.1:8765).
+`uv run kata serve` with ANTHROPIC_BASE_URL=http://127.0.0.1:8765).
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def my_eval_path() -> Path:
     and "tags"), ids unique. Tag cases "common", "edge" and "adversarial" (3 cases or more of each),
     and use each kind of expectation at least once (expected_refusal true among them). It is yours:
     at most 5 of its inputs may come from evals/assistant.jsonl. Your load_eval must accept it.
-    Run it live or against `kata serve` (see the module docstring).
+    Run it live or against `uv run kata serve` (see the module docstring).
     """
     return Path(__file__).with_name("u10_my_eval.jsonl")
 

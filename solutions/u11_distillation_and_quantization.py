@@ -8,7 +8,7 @@ because those weights are really here: its recorded row is a real model's, not a
 static student distilled from all-MiniLM-L6-v2 that you run with numpy (tokenize, look up, mean,
 normalise), quantize to int8 and int4 yourself, and measure against its teacher on the sample corpus.
 
-Run `kata check 11` after each step; `kata hint 11` when you are stuck.
+Run `uv run kata check 11` after each step; `uv run kata hint 11` when you are stuck.
 """
 
 from __future__ import annotations

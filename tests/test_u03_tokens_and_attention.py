@@ -9,7 +9,7 @@ from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
-from kata.judge.testing import Did, InWords, Raised, did, expect, load_unit, raised
+from kata.judge.testing import Did, InWords, Problems, Raised, did, expect, load_unit, raised
 
 u03 = load_unit("u03_tokens_and_attention")
 
@@ -78,7 +78,7 @@ def corpus_cut():
 
     def get():
         if "cut" not in cache:
-            cache["cut"] = u03.cut_context(CHUNKS, FACTS)
+            cache["cut"] = u03.cut_context(list(CHUNKS), FACTS)  # a copy: a cut written into it leaves CHUNKS whole
         return cache["cut"]
 
     return get
@@ -91,8 +91,28 @@ def whole_sentence_problems(original, cut):
     problems = []
     for (source, before), (_, after) in zip(original, cut):
         whole = set(sentences(before))
-        problems += [f"{source}: {s!r} is not a whole sentence of the note" for s in sentences(after) if s not in whole]
+        problems += [f"{source}: {s!r} is {ON_ONE_LINE if _joined(s, whole) else 'not a whole sentence of the note'}"
+                     for s in sentences(after) if s not in whole]
     return problems
+
+
+ON_ONE_LINE = "whole sentences of the note joined on one line"
+ONE_PER_LINE = "one sentence per line: join the sentences you keep with a line break, as split_sentences reads them"
+
+
+def _joined(line: str, whole: set[str]) -> bool:
+    """`line` is whole sentences of the note one after the other, joined by spaces."""
+    rest = line
+    while rest:
+        fits = next((w for w in whole if rest.startswith(w) and rest[len(w):len(w) + 1] in ("", " ")), None)
+        if fits is None:
+            return False
+        rest = rest[len(fits):].lstrip(" ")
+    return True
+
+
+def joined_on_one_line(problems: list[str]) -> bool:
+    return bool(problems) and all(p.endswith(ON_ONE_LINE) for p in problems)
 
 
 # --- counting --------------------------------------------------------------------------------------
@@ -344,9 +364,10 @@ def test_cut_drops_whole_sentences_only(corpus_cut):
     left in it is a whole sentence of its note.
     """
     problems = whole_sentence_problems(CHUNKS, corpus_cut())
-    expect(not problems, call="cut_context(notes, FACTS)", returned=problems[:5],
+    expect(not problems, call="cut_context(notes, FACTS)", returned=Problems(problems[:5]),
            expected="chunks made only of whole sentences of their notes",
-           hint="split each note with split_sentences and drop whole sentences; never slice the text")
+           hint=ONE_PER_LINE if joined_on_one_line(problems) else
+           "split each note with split_sentences and drop whole sentences; never slice the text")
 
 
 @pytest.mark.verify
@@ -398,7 +419,7 @@ def test_any_cut_keeps_whole_sentences_and_what_it_must(picked, fraction, data):
     if len(words) > 3 and data.draw(st.booleans(), label="a fragment"):
         keep = (" ".join(words[1:3]),) + keep[1:]
     call = f"cut_context(<{', '.join(s for s, _ in chunks)}>, keep={keep!r}, fraction={fraction})"
-    got = u03.cut_context(chunks, keep, fraction)
+    got = u03.cut_context(list(chunks), keep, fraction)  # a copy: a cut written into it is another test's failure
     problems = whole_sentence_problems(chunks, got)
     problems += [f"{k!r} was dropped" for k in keep if not any(k in text for _, text in got or [])]
     problems += [f"a sentence holding {k!r} was dropped: {s!r}" for k in keep for _, text in chunks
@@ -409,8 +430,10 @@ def test_any_cut_keeps_whole_sentences_and_what_it_must(picked, fraction, data):
     if not problems and tokens(block(got)) > (1 - fraction) * tokens(block(chunks)):
         problems.append(f"the context is {tokens(block(got))} tokens, more than {1 - fraction:.0%} of "
                         f"{tokens(block(chunks))}")
-    expect(not problems, call=call, returned=problems[:5], expected="no problems",
-           hint="use `keep` and `fraction` as given; drop whole sentences until the re-count is low enough")
+    expect(not problems, call=call, returned=Problems(problems[:5]), expected="no problems",
+           hint=ONE_PER_LINE if joined_on_one_line(problems) else
+           "use `keep` and `fraction` as given; drop whole sentences until the whole context, counted again, is low "
+           "enough: a sentence counted alone is not what dropping it saves")
 
 
 def restorable(original, cut, bound):
@@ -447,11 +470,12 @@ def test_left_out_keep_and_fraction_cut_30_percent_and_keep_the_facts(given):
     and a deep cut (80%), the answers' sentences still stay.
     """
     fraction = given.get("fraction", PART_CUT)
-    got = u03.cut_context(CHUNKS, **given)
+    got = u03.cut_context(list(CHUNKS), **given)
     call = f"cut_context(notes{''.join(f', {k}={v}' for k, v in given.items())})"
     problems = whole_sentence_problems(CHUNKS, got)
-    expect(not problems, call=call, returned=problems[:5], expected="chunks made only of whole sentences of their notes",
-           hint="drop whole sentences only; every chunk stays, with its source, in order")
+    expect(not problems, call=call, returned=Problems(problems[:5]), expected="chunks made only of whole sentences of their notes",
+           hint=ONE_PER_LINE if joined_on_one_line(problems) else
+           "drop whole sentences only; every chunk stays, with its source, in order")
     missing = [fact for fact in FACTS if not any(fact in text for _, text in got)]
     expect(not missing, call=call, returned=missing,
            expected="every sentence the 3 answers need still there: `keep` left out is FACTS (shown: the missing ones)",
@@ -618,7 +642,8 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
                f"an edit that pastes {pasted} more notes": dict(cut, **{LARGEST: cut[LARGEST] + "\n\n" + block(CHUNKS[:pasted])})}
     for edit, parts in bloated.items():
         got = budget_failure(parts, limit)
-        expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})", returned=got,
+        expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})",
+               returned=Did("raised no AssertionError") if got is None else got,
                expected=f"an AssertionError whose message names the largest part, {LARGEST!r}",
                hint="raise an AssertionError whose message gives the total and names the largest part, so the reader knows what to cut")
 
@@ -636,9 +661,11 @@ def test_budget_assertion_fails_exactly_when_the_total_reaches_n(system, slack):
     limit = total + slack
     got = budget_failure(parts, limit)
     want_failure = not total < limit
-    expect((got is not None) == want_failure, call=f"assert_within_budget({parts!r}, {limit})", returned=got,
+    expect((got is not None) == want_failure, call=f"assert_within_budget({parts!r}, {limit})",
+           returned=Did("raised no AssertionError") if got is None else InWords(f"an AssertionError: {got!r}"),
            expected=f"{'an AssertionError' if want_failure else 'None'}: total_tokens is {total}, N is {limit}",
-           hint="the budget is strict: a total below N passes, a total of exactly N already fails")
+           hint="count every part with count_tokens (the tokenizer's count, not an estimate), then compare strictly: "
+                "a total below N passes, a total of exactly N already fails")
 
 
 # --- issue 20: each clause met by an input that tells it from its nearest wrong reading ------------
@@ -882,7 +909,7 @@ def test_a_piece_of_a_sentence_keeps_the_whole_sentence(keep):
 
     A keep string is often a fragment: the sentence holding it stays, whole.
     """
-    got = u03.cut_context(CHUNKS, keep, 0.3)
+    got = u03.cut_context(list(CHUNKS), keep, 0.3)
     holding = [s for _, text in CHUNKS for s in sentences(text) if keep[0] in s]
     kept = [s for s in holding if isinstance(got, list) and any(s in sentences(t) for _, t in got)]
     expect(holding and kept == holding, call=f"cut_context(notes, {keep!r}, 0.3)", returned=did("kept", kept),

@@ -196,6 +196,13 @@ def test_chunks_are_paragraphs_of_their_notes():
     expect(len(chunks) != len(notes), call="chunk_notes(load_notes())", returned=InWords(f"{len(chunks)} chunks"),
            expected=f"{len(want)} chunks, one per paragraph: one chunk per note is document-level chunking",
            hint="loop over each note's paragraphs inside the loop over the notes")
+    per_note = {note.id: sum(1 for c in chunks if c.get("note") == note.id) for note in notes}
+    extra = next((f"{per_note[n.id]} chunks of {n.id}, which has {len(n.paragraphs)} paragraphs" for n in notes
+                  if per_note[n.id] != len(n.paragraphs)), f"{len(chunks)} chunks in all")
+    expect(len(chunks) == len(want), call="chunk_notes(load_notes())", returned=InWords(extra),
+           expected=f"{len(want)} chunks, one per paragraph of each note's `.paragraphs`",
+           hint="make the chunks from each note's .paragraphs as they are given (the title and date are not among them): "
+                "no paragraph split or joined again", clause="`.paragraphs` (its body's paragraphs, title and date left out)")
     # the 'note' of each chunk first, then its text: each its own clause, and only the part that differs shown
     wrong = next(((i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g[0] != w[0]), None)
     expect(wrong is None, call="chunk_notes(load_notes())",
@@ -378,12 +385,16 @@ def test_retrieve_returns_the_closest_entries_best_first(monkeypatch):
            else "embed the question alone, once: the index already holds every chunk's vector",
            clause="with ONE call to your U04 `embed` on a list that holds just `question`")
     ids = [entry.get("id") for entry in got] if isinstance(got, list) and all(isinstance(e, dict) for e in got) else got
-    expect(ids == ["northeast", "east", "far-east"] and all(any(e is i for i in index) for e in got),
+    own = isinstance(got, list) and all(any(e is i for i in index) for e in got)
+    copies = ids == ["northeast", "east", "far-east"] and not own  # the right entries, as new dicts
+    expect(ids == ["northeast", "east", "far-east"] and own,
            call="retrieve(index, 'Which way is up?', 3) with the question embedded as (2, 1)",
-           returned=InWords(f"the entries whose ids are {ids}") if ids is not got else got,
+           returned=InWords(f"the entries whose ids are {ids}" + (", as new dicts, not the index's own" if copies else ""))
+           if ids is not got else got,
            expected="the entries whose ids are ['northeast', 'east', 'far-east']: the three closest by cosine, best "
                     "first, the index's own dicts",
-           hint="rank with your U05 top_k, then return the index entries in that order")
+           hint="return the dicts of `index` themselves, in ranked order: not copies, nor new dicts made from them"
+           if copies else "rank with your U05 top_k, then return the index entries in that order")
 
 
 # --- the Verify line, through the recorded APIs: retrieve, answer, cite
@@ -440,6 +451,16 @@ def test_paragraph_index_retrieves_each_answer_note():
            hint="rank by cosine, highest first, with your U05 top_k; embed the question alone, once")
 
 
+def cited_notes_hint(got, truth: list, one_along: list) -> str:
+    """The hint for cited_notes that differ from `truth` (the notes the reply's citations point at): the mistake
+    they look like, else the clause."""
+    if got == list(dict.fromkeys(truth)):  # each note once
+        return "one note id per citation: two cited chunks of the same note give that note twice, in citation order"
+    if got == one_along:
+        return "chunk numbers in the reply start at 1, list positions at 0: [chunk 1] is the first retrieved chunk"
+    return "cited_notes holds the note id of each chunk the reply cites, in the order it cites them"
+
+
 @pytest.mark.verify
 @pytest.mark.vcr
 def test_answerable_questions_cite_the_right_note():
@@ -463,7 +484,7 @@ def test_answerable_questions_cite_the_right_note():
                call=f"answer({question!r}, index)", returned=report[question],
                expected=f"cited_notes {truth}: the notes of the chunks the reply cites ([chunk 1] is chunks[0]), "
                         "no flagged chunk, not_found False",
-               hint="chunk numbers in the reply start at 1, list positions at 0: [chunk 1] is the first retrieved chunk")
+               hint=cited_notes_hint(got["cited_notes"], truth, [chunks[n]["note"] for n in numbers if n < len(chunks)]))
     wrong = {q: r for q, r in report.items() if r["expected"] not in r["cited_notes"]}
     expect(not wrong, call="answer(question, index) for each answerable question", returned=wrong,
            expected="every answerable reply citing a chunk of its expected note",
@@ -571,13 +592,15 @@ def test_build_chunk_index_embeds_once_into_new_dicts(monkeypatch):
 def test_prompt_keeps_braces_in_a_chunk_and_a_question():
     """The course's shape, character for character: USER_TEMPLATE, whose context is one CHUNK_LINE per chunk
 
-    A paragraph or a question may hold braces ("{total}", "{}"): they are text, pasted as they are,
-    never read as a template's fields.
+    A paragraph or a question may hold braces ("{total}", "{}"), even the templates' own fields ("{question}",
+    "{source}"): they are text, pasted as they are, never read as a template's fields.
     """
-    chunks = [chunk("note05", 2, "The budget {total} holds a reserve {of 12%}."), chunk("note01", 1, "A set: {}.")]
-    pasted_as_it_is(chunks, "What is {total}?", "braces",
-                    hint="fill the template's fields once, with the finished context and the question as values: text "
-                         "pasted in is never filled again")
+    chunks = [chunk("note05", 2, "The budget {total} holds a reserve {of 12%}."), chunk("note01", 1, "A set: {}."),
+              chunk("note03", 1, "The form asks {question} and {context}; the line reads [chunk {i}] {text} ({source}).")]
+    for question in ("What is {total}?", "Which {context} holds {question}, and {source}?"):
+        pasted_as_it_is(chunks, question, "braces",
+                        hint="fill the template's fields once, with the finished context and the question as values: "
+                             "text pasted in is never filled again, even where it holds a field's name")
 
 
 def pasted_as_it_is(chunks, question, holding, hint):

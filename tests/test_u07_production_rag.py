@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import RERANK_MODEL
 from kata.judge.spy import spy
-from kata.judge.testing import Did, InWords, did, expect, load_unit
+from kata.judge.testing import Did, InWords, Problems, did, expect, load_unit
 
 u07 = load_unit("u07_production_rag")
 u04 = load_unit("u04_embeddings")
@@ -705,7 +705,7 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
     paragraphs = sum(len(n.paragraphs) for n in notes)
     if len(got) >= paragraphs:
         problems.append(f"{len(got)} chunks for {paragraphs} paragraphs: short paragraphs were not packed together")
-    expect(not problems, call="semantic_chunk_notes(load_notes())", returned=problems[:5], expected="no problems",
+    expect(not problems, call="semantic_chunk_notes(load_notes())", returned=Problems(problems[:5]), expected="no problems",
            hint="cut each note with your semantic_chunks; number its chunks from 1, after the note's id and '-c'; strip each text")
 
 
@@ -948,7 +948,7 @@ def test_production_pipeline_answers_with_cited_chunk_ids():
             problems.append(f"{question}: answered {got['text']!r} instead of not found")
         if note is not None and note not in [by_id[i]["note"] for i in got["cited_ids"] if i in by_id]:
             problems.append(f"{question}: cites {got['cited_ids']}, no chunk of {note}")
-    expect(not problems, call="production_answer(question, index) for 3 questions", returned=problems,
+    expect(not problems, call="production_answer(question, index) for 3 questions", returned=Problems(problems),
            expected="each answer built from the top 5 re-ranked chunks, citing the right note's chunk ids",
            hint="the order is: rewrite the query, hybrid search to DEPTH, re-rank the candidates against the original question, then answer from the best k")
 

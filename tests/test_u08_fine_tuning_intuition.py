@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.judge.testing import expect, load_unit
+from kata.judge.testing import Problems, expect, load_unit
 
 u08 = load_unit("u08_fine_tuning_intuition")
 
@@ -114,7 +114,7 @@ def test_your_reading_keeps_the_facts_the_requests_state():
         (c.prompt_tried and not c.changes_often, "C's prompt 'keeps drifting': it was tried; one contract type holds still"),
     ]
     problems += [what for ok, what in checks if not ok]
-    expect(not problems, call="scenarios()", returned=problems,
+    expect(not problems, call="scenarios()", returned=Problems(problems),
            expected="a reading that keeps every fact the requests state (shown: what is missing or wrong)",
            hint="tag what each request needs, not what it mentions; copy the numbers the text gives")
 
@@ -137,7 +137,7 @@ def test_your_reading_gives_each_field_the_type_scenario_declares():
                      if type(getattr(s, field)) is not bool]
         problems += [f"{name}: {field} is {getattr(s, field)!r}, not an int" for field in ("labelled_examples", "monthly_volume")
                      if type(getattr(s, field)) is not int]
-    expect(not problems, call="scenarios()", returned=problems,
+    expect(not problems, call="scenarios()", returned=Problems(problems),
            expected="each field of each Scenario of the type Scenario declares (shown: what is not)",
            hint="counts are whole numbers: write them as ints (an underscore may group the digits), and flags as True or False")
 
@@ -163,7 +163,7 @@ def test_a_and_b_state_no_numbers_and_no_tried_prompt():
         (b.changes_often is False, "B's voice and bullets do not change month to month: changes_often False"),
     ]
     problems = [what for ok, what in checks if not ok]
-    expect(not problems, call="scenarios()", returned=problems,
+    expect(not problems, call="scenarios()", returned=Problems(problems),
            expected="0 for every number the request does not give, False for every flag it does not state "
                     "(shown: what is wrong)",
            hint="copy only what the text says: no labels, no volume and no tried prompt in A or B")

@@ -28,6 +28,7 @@ import pytest
 from kata.learner import impl
 from kata.judge import wall
 from kata.learner import process
+from kata.learner.values import RowsRefused as RowsRefused  # for the tests: a matrix that refuses a loop over its rows
 from kata.units import BY_SLUG
 
 _current: impl.Target | None = None  # set by the plugin before each test
@@ -228,6 +229,11 @@ class InWords(str):
     inf at step 12"): `expect` says "It returned" and the words, not a quoted string the code never returned."""
 
 
+class Problems(list):
+    """What the tests found wrong in what came back, one problem each: `expect` says "What came back has these
+    problems:" and lists them, not "It returned [...]" (the list is the test's, never the code's)."""
+
+
 class Did(str):
     """What the call did, where that, not a value it returned, is what failed ("used a peak of 8.4 MB of new
     memory", "changed W by up to 0.5"): `expect` says "It " and the words. `did(verb, value)` shows a value."""
@@ -265,7 +271,10 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
         failed_clause[:] = [clause]
     if how:
         failed_how[:] = [True]
-    came_back = (_raised_line(returned) if isinstance(returned, Raised) else f"It sent {returned}," if
+    came_back = (_raised_line(returned) if isinstance(returned, Raised) else
+                 "What came back has " + ("this problem: " + str(returned[0]) if len(returned) == 1 else "these problems:\n"
+                                          + "\n".join(f"  - {problem}" for problem in returned)) + ","
+                 if isinstance(returned, Problems) and returned else f"It sent {returned}," if
                  isinstance(returned, Sent) else f"It {returned}," if isinstance(returned, Did) else
                  f"It returned {returned}," if isinstance(returned, InWords) else f"It returned {show(returned)},")
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}" + ("" if "\n" in str(expected) else ".")]  # no stray dot under a diff

@@ -1155,3 +1155,19 @@ def test_a_tuple_or_set_where_a_list_is_expected_is_said_to_be_one(returned, sai
     with pytest.raises(pytest.fail.Exception) as failed:
         testing.expect(False, call="f()", returned=returned, expected="a dict of the counts")
     assert "Note: that is" not in str(failed.value)
+
+
+def test_the_problems_a_test_found_are_never_said_to_be_what_the_code_returned():
+    """A test's own list of what it found wrong reads as such ("What came back has these problems:"), one per line,
+    never "It returned [...]": a blind learner read a list of problems as their function's return value."""
+    from kata.judge import testing
+
+    for problems, said in ((["the context is 601 tokens, more than 70% of 855"],
+                            "What came back has this problem: the context is 601 tokens, more than 70% of 855,"),
+                           (["a.txt: 'x y' is whole sentences", "b.txt: 'z' is not a whole sentence"],
+                            "What came back has these problems:\n  - a.txt: 'x y' is whole sentences\n"
+                            "  - b.txt: 'z' is not a whole sentence,")):
+        with pytest.raises(pytest.fail.Exception) as failed:
+            testing.expect(False, call="cut_context(notes, FACTS)", returned=testing.Problems(problems),
+                           expected="no problems")
+        assert said in str(failed.value) and "It returned" not in str(failed.value), str(failed.value)
