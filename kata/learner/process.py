@@ -465,6 +465,10 @@ class _Server:
             kwargs = self.codec.decode(message["kwargs"])
         finally:
             received, self.codec.track, self.codec.arrived = self.codec.track, None, {}
+        echo = message.get("echo") or ()
+        # what each argument the judge wants back holds, as objects: unchanged when the same ones are in the same
+        # places after the call (~1 µs), where encoding it again to compare takes ~10 µs for three floats
+        held = {i: _items(args[i]) for i in echo if type(i) is int and 0 <= i < len(args)}
         measure = bool(message.get("trace_memory"))
         if measure:  # a test of memory: measured here, where the code runs, with the measure itself guarded
             tampered = []
@@ -501,8 +505,11 @@ class _Server:
             if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
                 echoed = []
                 for i, a in enumerate(args):
+                    if i not in message["echo"] or _same_items(a, held.get(i)):
+                        echoed.append(None)
+                        continue
                     self.codec.attached, self.codec.came = {}, came  # a big array unchanged encodes as it came
-                    after = self.codec.encode(a, f"argument {i + 1}") if i in message["echo"] else None
+                    after = self.codec.encode(a, f"argument {i + 1}")
                     changed = after != message["args"][i]
                     echoed.append(after if changed else None)
                     if changed:
