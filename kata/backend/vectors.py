@@ -119,5 +119,43 @@ def put(text: str, vector: bytes) -> None:
         try:
             db.execute("INSERT OR IGNORE INTO vectors VALUES (?, ?)", (_key(text), vector))
             db.commit()
+        except sqlite3.Error:  # read-only (a sandboxed child): kept here until its parent takes them (unsaved)
+            if len(_unsaved) < UNSAVED_MAX:
+                _unsaved[_key(text)] = vector
+
+
+_unsaved: dict[str, bytes] = {}  # key -> vector, computed where the store could not be written
+UNSAVED_MAX = 4096  # ~6 MB: more is computed again next time, as before
+
+
+def unsaved() -> list[list[str]]:
+    """The vectors computed here that the store could not keep, as [key, base64 vector] pairs, each handed over
+    once: a sandboxed child sends them to the parent that made the store, which keeps them (`keep`)."""
+    rows = [[key, base64.b64encode(vector).decode()] for key, vector in _unsaved.items()]
+    _unsaved.clear()
+    return rows
+
+
+def keep(rows) -> int:
+    """Store the [key, base64 vector] pairs a child computed; anything but a sha256 key and DIMENSION float32s is
+    left out. Returns how many were kept."""
+    db = _connect()
+    if db is None:
+        return 0
+    good = []
+    for row in rows if isinstance(rows, list) else []:
+        try:
+            key, vector = row
+            raw = base64.b64decode(vector, validate=True)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(key, str) and len(key) == 64 and all(c in "0123456789abcdef" for c in key) and \
+                len(raw) == DIMENSION * 4 and np.isfinite(np.frombuffer(raw, dtype="<f4")).all():
+            good.append((key, raw))
+    with _lock:
+        try:
+            db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?)", good)
+            db.commit()
         except sqlite3.Error:
-            pass
+            return 0
+    return len(good)

@@ -450,6 +450,16 @@ def _not_dumpable() -> None:
         pass
 
 
+def _hand_over_vectors(messages: _Messages) -> None:
+    """The reference backend's vectors computed here, which a sandboxed child's read-only store could not keep:
+    to the worker, which keeps them for the next run (a green U06's lesson computed ~3 s of them every check)."""
+    from kata.backend import vectors
+
+    rows = vectors.unsaved()
+    if rows:
+        messages.send("vectors", rows=rows)
+
+
 def main(job: dict, msg_fd: int) -> None:
     """Run one job's pytest session and report it on `msg_fd`. Never returns: the process ends here."""
     os.chdir(job["root"])
@@ -473,11 +483,13 @@ def main(job: dict, msg_fd: int) -> None:
 
         if job.get("lessons_for"):  # no tests: these units' lessons, computed beside their tests (kata/running/worker.py)
             named(job["lessons"])(job["lessons_for"], job["trees"][0], lambda slug, lines: messages.send("lesson", unit=slug, lines=lines))
+            _hand_over_vectors(messages)
             messages.send("done", code=0)
             return
         if job.get("show"):  # `kata show`: no tests, the unit's own printout (the parent times it as one test)
             messages.send("start", nodeid=f"kata show::{job['show']}")
             named(job["show_with"])(job["show"], job["impl"])
+            _hand_over_vectors(messages)
             messages.send("done", code=0)
             return
         os.environ["KATA_CHILD"] = "1"  # the plugin: a KeyboardInterrupt here was raised by learner code; short tracebacks
@@ -493,9 +505,11 @@ def main(job: dict, msg_fd: int) -> None:
     except BaseException as error:  # the session itself failed: say so, the parent reports it as a crash
         messages.send("fatal", message="".join(traceback.format_exception(error))[-4000:])
     else:
+        _hand_over_vectors(messages)
         messages.send("done", code=code)
         if job.get("lessons"):  # after "done": a lesson that goes wrong never changes the tests' verdict
             _lessons(reporter, job, messages)
+            _hand_over_vectors(messages)
             messages.send("lessons done")  # the worker need not wait for this process's exit (kata/running/worker.py)
     finally:
         for stream in (sys.stdout, sys.stderr):

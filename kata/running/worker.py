@@ -301,6 +301,10 @@ def _on_message(child: _Child, data: bytes) -> None:
             child.lessons[message["unit"]] = message["lines"]
         elif kind == "lessons done":
             child.lessons_done = True
+        elif kind == "vectors":  # the backend's, computed in a sandboxed child: kept for the next run
+            from kata.backend import vectors
+
+            vectors.keep(message.get("rows"))
         elif kind == "collected":
             child.collected, child.order = message["tests"], message.get("order", [])
         elif kind == "sandbox":

@@ -113,3 +113,43 @@ def test_a_unit_that_imports_the_reference_is_told_it_is_not_there_for_its_code(
     said = result.first_failure.message
     assert result.status == "broken" and "your code imports 'solutions.u04_embeddings'" in said, said
     assert "is not there for your code while it runs" in said and "from .uNN_name import" in said, said
+
+
+KEPT = """
+import json, sqlite3, sys
+from pathlib import Path
+from kata.running import runner
+from kata.units import cache_folder, find
+
+def count():
+    store = cache_folder() / "minilm-vectors.sqlite"
+    return sqlite3.connect(store).execute("SELECT count(*) FROM vectors").fetchone()[0] if store.is_file() else 0
+
+runner.lessons_with("kata.commands.lessons:compute")
+u06 = find(6)
+result = runner.run([u06], sys.argv[1], use_cache=False).results[u06.slug]
+first = count()
+again = runner.run([u06], sys.argv[1], use_cache=False).results[u06.slug]
+print(json.dumps({"sandbox": result.sandbox, "lesson": bool(result.lesson), "first": first, "again": count()}))
+"""
+
+
+def test_the_vectors_a_sandboxed_run_computes_are_kept_for_the_next(tmp_path):
+    """The reference backend's vectors live in .kata/cache/, which a sandboxed child sees read-only: the vectors it
+    computes (a green U06's lesson: its questions and the grounding of each reply, ~3 s) go to the worker, which
+    keeps them, so the next run reads them (kata/backend/vectors.py's unsaved and keep; before, every check of
+    U06 computed them again)."""
+    from kata.backend import vectors
+
+    tree = tmp_path / "exercises"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run([sys.executable, "-c", KEPT, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**__import__("os").environ, "KATA_CACHE_DIR": str(tmp_path / "cache")})
+    import json
+
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if out["sandbox"]:
+        pytest.skip(out["sandbox"])
+    seeded = len(dict(vectors._recorded())) if vectors._folders else None  # distinct texts the cassettes hold
+    assert out["lesson"] and out["first"] > (seeded or 0) and out["again"] == out["first"], out
+    assert vectors.keep([["0" * 64, "not base64!"], ["x" * 64, "AAAA"], "nonsense"]) == 0  # only well-formed rows
