@@ -120,7 +120,9 @@ def test_an_endless_loop_names_the_learner_call_chain_and_the_rest_is_not_run(tm
     stopped (the learner's process is ended, so its print travels with the answer to the watchdog)."""
     u03 = find(3)
     tree = solutions_with(tmp_path, u03, '    sentences = [split_sentences(text) for _, text in chunks]\n',
-                          '    print("cutting the context down")\n    while True:\n        count_tokens("words " * 2000)\n')
+                          '    print("cutting the context down")\n    while True:\n        count_tokens(LONG)\n')
+    with open(tree / f"{u03.slug}.py", "a") as file:  # made once: each turn of the loop is all count_tokens's, so the
+        file.write('\nLONG = "words " * 20000\n')  # strike lands there, not in cut_context between two calls
     result = runner.run([u03], str(tree), use_cache=False, time_limit=LIMIT).results[u03.slug]
     assert result.status == "timed out"
     stopped = next(t for t in result.tests if t.state == "timeout")
