@@ -389,9 +389,10 @@ def as_floats():
 BIG = ["words " * 20] * 100  # too big to keep: asked each time
 """
 
-STALE = """
+# A script's start: the tree in argv[1] behind a wall of its own, U01 loaded, and every question to the learner's
+# process counted by its kind in `asked`.
+ASKED = """
 import sys
-from pathlib import Path
 import pytest
 from kata.learner import impl
 from kata.judge import plugin, testing, wall
@@ -403,6 +404,10 @@ u01 = testing.load_unit("u01_vocabulary")
 asked = []
 real_ask = wall.WALL.ask
 wall.WALL.ask = lambda message: (asked.append(message["kind"]), real_ask(message))[1]
+"""
+
+STALE = ASKED + """
+from pathlib import Path
 
 first = u01.which()
 gets = asked.count("get")
@@ -516,19 +521,8 @@ def describe(record):
     return f"{type(record).__name__} {record}"
 """
 
-BUILDS = """
-import dataclasses, sys
-import pytest
-from kata.learner import impl
-from kata.judge import testing, wall
-
-tree = impl.target(sys.argv[1])
-testing.set_current(tree)
-wall.WALL.start(sandboxed=False)
-u01 = testing.load_unit("u01_vocabulary")
-asked = []
-real_ask = wall.WALL.ask
-wall.WALL.ask = lambda message: (asked.append(message["kind"]), real_ask(message))[1]
+BUILDS = ASKED + """
+import dataclasses
 
 Plain, Checked, Counted = u01.Plain, u01.Checked, u01.Counted
 calls = asked.count("call")
