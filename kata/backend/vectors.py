@@ -111,6 +111,10 @@ def get(text: str) -> bytes | None:
     return row[0] if row else None
 
 
+_unsaved: dict[str, bytes] = {}  # key -> vector, computed where the store could not be written
+UNSAVED_MAX = 4096  # ~6 MB: more is computed again next time, as before
+
+
 def put(text: str, vector: bytes) -> None:
     db = _connect()
     if db is None:
@@ -122,10 +126,6 @@ def put(text: str, vector: bytes) -> None:
         except sqlite3.Error:  # read-only (a sandboxed child): kept here until its parent takes them (unsaved)
             if len(_unsaved) < UNSAVED_MAX:
                 _unsaved[_key(text)] = vector
-
-
-_unsaved: dict[str, bytes] = {}  # key -> vector, computed where the store could not be written
-UNSAVED_MAX = 4096  # ~6 MB: more is computed again next time, as before
 
 
 def unsaved() -> list[list[str]]:

@@ -259,6 +259,13 @@ def _raised_line(got: Raised) -> str:
     return f"It raised {got}, in {got.where}:" + (f"\n| {got.line}" if got.line else "")
 
 
+def _problems_line(problems: Problems) -> str:
+    """ "What came back has this problem: …," or the problems, one a line."""
+    if len(problems) == 1:
+        return f"What came back has this problem: {problems[0]},"
+    return "What came back has these problems:\n" + "\n".join(f"  - {problem}" for problem in problems) + ","
+
+
 def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None,
            clause: str | None = None, how: bool = False) -> None:
     """Fail in exercism's words: the call, what it returned (or raised), what the Verify line expects, a hint.
@@ -271,9 +278,7 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
         failed_clause[:] = [clause]
     if how:
         failed_how[:] = [True]
-    came_back = (_raised_line(returned) if isinstance(returned, Raised) else
-                 "What came back has " + ("this problem: " + str(returned[0]) if len(returned) == 1 else "these problems:\n"
-                                          + "\n".join(f"  - {problem}" for problem in returned)) + ","
+    came_back = (_raised_line(returned) if isinstance(returned, Raised) else _problems_line(returned)
                  if isinstance(returned, Problems) and returned else f"It sent {returned}," if
                  isinstance(returned, Sent) else f"It {returned}," if isinstance(returned, Did) else
                  f"It returned {returned}," if isinstance(returned, InWords) else f"It returned {show(returned)},")

@@ -592,9 +592,7 @@ class _RecordType(type):
 
 def _every_field_as_a_value(cls, args: tuple, kwargs: dict) -> bool:
     """Every field named once, each an immutable scalar: built here, it equals what the learner's class builds."""
-    names = [f.name for f in dataclasses.fields(cls)]
-    return not args and len(kwargs) == len(names) and set(kwargs) == set(names) and \
-        all(type(v) in ATOMS for v in kwargs.values())
+    return not args and kwargs.keys() == cls.__dataclass_fields__.keys() and all(type(v) in ATOMS for v in kwargs.values())
 
 
 class _Record(metaclass=_RecordType):

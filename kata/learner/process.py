@@ -502,10 +502,10 @@ class _Server:
             if tampered:
                 answer["measure_stopped"] = sorted(set(tampered))
         try:
-            if message.get("echo"):  # the arguments as the call left them, where the call changed them in place
+            if echo:  # the arguments as the call left them, where the call changed them in place
                 echoed = []
                 for i, a in enumerate(args):
-                    if i not in message["echo"] or _same_items(a, held.get(i)):
+                    if i not in echo or _same_items(a, held.get(i)):
                         echoed.append(None)
                         continue
                     self.codec.attached, self.codec.came = {}, came  # a big array unchanged encodes as it came

@@ -81,7 +81,6 @@ def _where(path: str) -> str:
     return path or "the value"
 
 
-
 def built_as_declared(cls: type) -> bool:
     """A dataclass whose instances are only their fields: the __init__ dataclass wrote, no __post_init__, no
     InitVar or init=False field, no __new__, __setattr__ or metaclass of its own, no field behind a descriptor.
@@ -100,6 +99,7 @@ def built_as_declared(cls: type) -> bool:
         return False
     behind = [type(getattr_static(cls, f.name, None)) for f in declared]  # a slot is a plain place to put a field
     return not any(hasattr(kind, "__set__") and kind is not types.MemberDescriptorType for kind in behind)
+
 
 class Codec:
     """One side's encoder and decoder.
