@@ -13,7 +13,7 @@ import voyageai
 
 from kata.corpus import load_notes
 from kata.judge.spy import never_called, spy
-from kata.judge.testing import InWords, RowsRefused, Sent, expect, load_unit
+from kata.judge.testing import InWords, RowsRefused, Seen, Sent, expect, load_unit
 
 u05 = load_unit("u05_vector_search")
 
@@ -393,7 +393,7 @@ def test_build_index_stores_each_notes_own_vector(monkeypatch):
     got = [(e.get("id"), e.get("text"), list(e.get("vector") or [])) if isinstance(e, dict) else e for e in index]
     want = [(n.id, n.text, [float(len(n.text)), 1.0]) for n in notes]
     expect(got == want and calls == [[n.text for n in notes]], call="build_index(<3 notes>)",
-           returned={"entries (id, text, vector)": got, "embed calls": calls},
+           returned=Seen({"entries (id, text, vector)": got, "embed calls": calls}),
            expected={"entries (id, text, vector)": want, "embed calls": [[n.text for n in notes]]},
            hint="embed every text in one call, then pair each note with the vector at its own position")
 
@@ -410,7 +410,7 @@ def test_search_embeds_the_query_once_and_ranks_with_its_k(monkeypatch, k):
     got = u05.search([dict(e) for e in COMPASS], "Which way is up?", k)
     want = ["northeast", "east", "far-east", "north", "west"][:k]
     expect(got == want and calls == [["Which way is up?"]], call=f"search(compass, 'Which way is up?', k={k})",
-           returned={"ids": got, "embed calls": calls}, expected={"ids": want, "embed calls": [["Which way is up?"]]},
+           returned=Seen({"ids": got, "embed calls": calls}), expected={"ids": want, "embed calls": [["Which way is up?"]]},
            hint="embed the query alone, in one call, then rank the stored vectors with your top_k and the k you were given")
 
 

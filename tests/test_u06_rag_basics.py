@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import CLAUDE
 from kata.judge.spy import never_called
-from kata.judge.testing import Did, InWords, Raised, expect, load_unit, raised
+from kata.judge.testing import Did, InWords, Raised, Seen, expect, load_unit, raised
 
 u06 = load_unit("u06_rag_basics")
 
@@ -218,7 +218,7 @@ def test_chunks_are_paragraphs_of_their_notes():
     sources = {c["note"]: c["source"] for c in chunks}
     ids = [c["id"] for c in chunks]
     expect(all(sources[n.id] == n.source for n in notes) and len(set(ids)) == len(ids),
-           call="chunk_notes(load_notes())", returned={"sources": sources, "repeated ids": sorted({i for i in ids if ids.count(i) > 1})},
+           call="chunk_notes(load_notes())", returned=Seen({"sources": sources, "repeated ids": sorted({i for i in ids if ids.count(i) > 1})}),
            expected="each chunk's source is its note's file ('note06.txt'), and every id is different",
            hint="each chunk's id is its note's id, then '-p' and the paragraph's number (from 1); its source is the note's source")
 
@@ -307,7 +307,7 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
            hint="list the ids of the cited chunks too, beside their notes: chunk N is the N-th retrieved chunk")
     chunks = [{k: v for k, v in c.items() if k != "vector"} if isinstance(c, dict) else c for c in got.get("chunks") or []]
     expect(got.get("text") == reply and chunks == RETRIEVED, call="answer(...)",
-           returned={"text": got.get("text"), "chunks": chunks},
+           returned=Seen({"text": got.get("text"), "chunks": chunks}),
            expected="'text': the reply as it came, 'chunks': the retrieved chunks in prompt order",
            hint="return the reply and the chunks you put in the prompt")
 
@@ -431,8 +431,8 @@ def test_paragraph_index_retrieves_each_answer_note():
     lengths = sorted({len(e["vector"]) for e in index if isinstance(e, dict) and "vector" in e})
     expect(len(index) == len(chunks) and all(kept) and len(lengths) == 1 and lengths[0] > 0,
            call="build_chunk_index(chunk_notes(load_notes()))",
-           returned={"entries": len(index), "chunks": len(chunks), "entries that keep their chunk": sum(kept),
-                     "vector lengths": lengths},
+           returned=Seen({"entries": len(index), "chunks": len(chunks), "entries that keep their chunk": sum(kept),
+                          "vector lengths": lengths}),
            expected="one entry per chunk, in order, each the chunk's dict plus a 'vector', all of one length",
            hint="embed every chunk's text in one call, then give each chunk its own vector, keeping its other keys")
     by_id = {e["id"]: e for e in index}
@@ -561,7 +561,7 @@ def test_chunk_text_is_the_paragraph_exactly():
     want = [(n.id, n.source, p) for n in notes for p in n.paragraphs]
     ids = [c.get("id") for c in chunks if isinstance(c, dict)]
     expect(got == want and len(set(ids)) == len(ids) == 3 and all(isinstance(i, str) for i in ids),
-           call="chunk_notes(<two notes, three paragraphs>)", returned={"chunks": got, "ids": ids},
+           call="chunk_notes(<two notes, three paragraphs>)", returned=Seen({"chunks": got, "ids": ids}),
            expected={"chunks (note, source, text)": want, "ids": "three different str"},
            hint="copy each paragraph as it is, spaces at its ends included; only the id is yours to make up")
 
@@ -582,7 +582,7 @@ def test_build_chunk_index_embeds_once_into_new_dicts(monkeypatch):
     want = [(c, [float(len(c["text"])), 1.0]) for c in before]
     fresh = chunks == before and all(isinstance(e, dict) and e is not c for e, c in zip(index, chunks))
     expect(got == want and calls == [[c["text"] for c in before]] and fresh, call="build_chunk_index(<3 chunks>)",
-           returned={"entries (keys, vector)": got, "embed calls": calls, "chunks after": chunks},
+           returned=Seen({"entries (keys, vector)": got, "embed calls": calls, "chunks after": chunks}),
            expected={"entries (keys, vector)": want, "embed calls": [[c["text"] for c in before]],
                      "chunks after": before},
            hint="one call with every chunk's text in order, then a new dict per chunk: its keys and its own vector, the chunk itself untouched")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import RERANK_MODEL
 from kata.judge.spy import spy
-from kata.judge.testing import Did, InWords, Problems, did, expect, load_unit
+from kata.judge.testing import Did, InWords, Problems, Seen, did, expect, load_unit
 
 u07 = load_unit("u07_production_rag")
 u04 = load_unit("u04_embeddings")
@@ -286,7 +286,7 @@ def test_hybrid_finds_the_keyword_query_that_vectors_alone_miss():
     vector_only = notes_of([i for i, _ in u07.vector_search(index, u04.embed([query])[0], 3)], index)
     keyword_only = notes_of([i for i, _ in u07.bm25_search(index, query, 3)], index)
     expect(note not in vector_only and note in keyword_only, call=f"vector_search / bm25_search(index, {query!r}, 3)",
-           returned={"vectors": vector_only, "bm25": keyword_only},
+           returned=Seen({"vectors": vector_only, "bm25": keyword_only}),
            expected=f"the measured split: vectors alone miss {note}, BM25 finds it",
            hint="check vector_search and bm25_search on their own first (the tests above)")
     got = u07.hybrid_search(index, query)
@@ -311,7 +311,7 @@ def test_hybrid_finds_the_paraphrase_that_bm25_alone_misses():
     vector_only = notes_of([i for i, _ in u07.vector_search(index, u04.embed([query])[0], 3)], index)
     keyword_only = notes_of([i for i, _ in u07.bm25_search(index, query, 3)], index)
     expect(note in vector_only and note not in keyword_only, call=f"vector_search / bm25_search(index, {query!r}, 3)",
-           returned={"vectors": vector_only, "bm25": keyword_only},
+           returned=Seen({"vectors": vector_only, "bm25": keyword_only}),
            expected=f"the measured split: vectors find {note}, BM25 alone misses it",
            hint="check vector_search and bm25_search on their own first (the tests above)")
     got = u07.hybrid_search(index, query)
@@ -1044,7 +1044,7 @@ def test_hybrid_search_looks_depth_deep_and_returns_the_index_own_dicts(monkeypa
     own = isinstance(got, list) and all(any(e is i for i in index) for e in got)
     expect(isinstance(ids, list) and sorted(ids) == ["e0", "e5"] and own and world.embeds == [["zebra"]],
            call="hybrid_search(6 entries, 'zebra', k=4, depth=1)",
-           returned={"ids": ids, "the index's own dicts": own, "embed calls": world.embeds},
+           returned=Seen({"ids": ids, "the index's own dicts": own, "embed calls": world.embeds}),
            expected="e0 and e5 (the top 1 of each retriever, fused), the index's own dicts, one embed call [['zebra']]",
            hint="each retriever looks only `depth` deep; fuse what they found, then hand back the index's own entries for the first k ids")
 
@@ -1082,7 +1082,7 @@ def test_rerank_sends_one_prompt_for_n_and_keeps_the_replys_order(monkeypatch):
               "CANDIDATES:\n" + "\n".join(f"[c{i}] text {i}" for i in range(1, 5)))
     own = isinstance(got, list) and len(got) == 2 and got[0] is candidates[2] and got[1] is candidates[0]
     expect(world.claude == [(u07.RERANK_SYSTEM, prompt)] and own, call="rerank('Which?', 4 candidates, 2) when Claude replies 'c3, c1'",
-           returned={"calls (system, user)": world.claude, "ids": ids_of(got)},
+           returned=Seen({"calls (system, user)": world.claude, "ids": ids_of(got)}),
            expected={"calls (system, user)": [(u07.RERANK_SYSTEM, prompt)], "ids": ["c3", "c1"]},
            hint="one call with the re-rank system prompt and the re-rank prompt built to rank n candidates; return the candidates themselves, in the order the reply gives")
 
@@ -1125,7 +1125,7 @@ def test_rewrite_and_hyde_send_their_template_and_strip_the_reply(monkeypatch, f
     got = getattr(u07, function)(question)
     want_call = (u07.HELPER_SYSTEM, getattr(u07, template).format(question=question))
     expect(got == "go-live slip  cause" and world.claude == [want_call], call=f"{function}({question!r}) when Claude replies '  \\n go-live slip  cause \\n'",
-           returned={"result": got, "calls (system, user)": world.claude},
+           returned=Seen({"result": got, "calls (system, user)": world.claude}),
            expected={"result": "go-live slip  cause", "calls (system, user)": [want_call]},
            hint="one call with the helper system prompt and the template filled with the question; strip only the ends of the reply")
 
@@ -1249,6 +1249,6 @@ def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
     firsts = [c.get("id") for c in got if isinstance(c, dict) and c.get("id", "").endswith("-c1")] if isinstance(got, list) else []
     ok = isinstance(got, list) and not over and len(firsts) == len(notes) and len(got) > len(u07.semantic_chunk_notes(notes))
     expect(ok, call="semantic_chunk_notes(load_notes(), 40)",
-           returned={"chunks": len(texts), "over 40 tokens with more than one sentence": over[:2], "ids ending -c1": len(firsts)},
+           returned=Seen({"chunks": len(texts), "over 40 tokens with more than one sentence": over[:2], "ids ending -c1": len(firsts)}),
            expected=f"more chunks than at 200, none over 40 tokens but a single sentence, {len(notes)} ids ending -c1 (one per note)",
            hint="pass the max_tokens you were given on to semantic_chunks, and count each note's chunks from 1")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kata.judge.testing import Did, InWords, expect, global_numpy_random, load_unit, peak_memory
+from kata.judge.testing import Did, InWords, Seen, expect, global_numpy_random, load_unit, peak_memory
 
 u09 = load_unit("u09_lora_and_peft")
 
@@ -433,7 +433,7 @@ def test_a_fresh_adapter_leaves_numpys_global_random_state_alone():
     global_numpy_random(seed=99)
     A_again, _ = u09.init_adapter(D_IN, D_OUT, R, seed=5)
     expect(np.array_equal(after, want) and np.array_equal(A, A_again), call=f"init_adapter({D_IN}, {D_OUT}, {R}, seed=5)",
-           returned={"global draws after it": after, "expected global draws": want},
+           returned=Seen({"global draws after it": after, "expected global draws": want}),
            expected="numpy's global random state untouched, and the same A for seed 5 whatever the global state",
            hint="draw from a generator of your own, made from the seed as the docstring says, never from numpy's global one")
 
@@ -590,7 +590,7 @@ def test_training_never_writes_to_w():
            clause="take `steps` steps of plain gradient descent with learning rate `lr` on A and B only")
     final = mse(adapted(W_before, A, B, X, ALPHA / R), Y)
     expect(len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12), call=TRAIN_CALL,
-           returned={"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None},
+           returned=Seen({"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None}),
            expected=f"{STEPS + 1} losses, the last one {final:.3g}: the loss of the original W plus your A and B",
            hint="the k-th loss is measured after k steps (the first before any step), on the frozen W plus the adapter at "
                 "scale alpha / r: the same scale in every step and in every loss",
@@ -611,7 +611,7 @@ def test_training_starts_from_the_seed_it_is_given():
     ok = np.array_equal(A, A_want) and not np.asarray(B).any() and isinstance(losses, list) and len(losses) == 1 \
         and all(isinstance(x, float) for x in losses) and np.isclose(losses[0], base)
     expect(ok, call=f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps=0, lr={LR}, seed=5)",
-           returned={"A is seed 5's": np.array_equal(A, A_want), "losses": losses},
+           returned=Seen({"A is seed 5's": np.array_equal(A, A_want), "losses": losses}),
            expected=f"seed 5's fresh adapter, and losses a list of one float, the base's loss {base:.3g}",
            hint="pass the seed you were given on to init_adapter; zero steps still report the base's loss")
 
@@ -660,8 +660,8 @@ def test_training_the_adapter_makes_the_loss_fall():
     base = mse(X @ W.T, Y)
     ok = len(losses) == STEPS + 1 and np.isclose(losses[0], base) and np.isfinite(losses[-1]) \
         and losses[-1] < 0.01 * losses[0]
-    expect(ok, call=TRAIN_CALL, returned={"losses[0]": losses[0] if losses else None,
-                                          "losses[-1]": losses[-1] if losses else None, "len": len(losses)},
+    expect(ok, call=TRAIN_CALL, returned=Seen({"losses[0]": losses[0] if losses else None,
+                                               "losses[-1]": losses[-1] if losses else None, "len": len(losses)}),
            expected=f"losses[0] = the base's loss {base:.3g}, and losses[-1] under 1% of it",
            hint="descend: step A and B against their gradients, scaled by the learning rate; A must start random and small, or nothing moves or it blows up")
 
@@ -679,7 +679,7 @@ def test_the_tuned_layer_differs_from_the_base_on_5_held_out_inputs():
     differs = [not np.allclose(t, b) for t, b in zip(tuned, base)]
     closer = [mse(t, y) < mse(b, y) for t, b, y in zip(tuned, base, Y_held)]
     expect(all(differs) and all(closer), call=f"{TRAIN_CALL}, then the adapted layer on 5 held-out inputs",
-           returned={"differs from base": differs, "closer to target": closer},
+           returned=Seen({"differs from base": differs, "closer to target": closer}),
            expected="on all 5, an output different from the base and closer to the target",
            hint="the adapter learns the change in W: it must generalise to inputs it never saw")
 

@@ -12,7 +12,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from kata.world.cassettes import documented_form
-from kata.judge.testing import InWords, Raised, did, expect, load_unit, raised, reads_data_file
+from kata.judge.testing import InWords, Raised, Seen, did, expect, load_unit, raised, reads_data_file
 from kata.units import ROOT
 
 u10 = load_unit("u10_eval_datasets")
@@ -988,7 +988,7 @@ def test_my_eval_covers_common_edge_and_adversarial_cases_and_every_kind():
     shown = {("expected_refusal: true" if kind == "expected_refusal" else kind): n for kind, n in kinds.items()}
     shown["expected_refusal: false"] = sum(case.get("expected_refusal") is False for case in cases)
     expect(not short and all(kinds.values()), call="my_eval_path(), and counted your eval's cases by tag and by kind",
-           returned={"cases per tag": dict(tags), "cases per kind": shown},
+           returned=Seen({"cases per tag": dict(tags), "cases per kind": shown}),
            expected="'common', 'edge' and 'adversarial' on 3 cases or more each, and every kind used at least once "
                     "(expected_refusal: true at least once)",
            hint="".join(f"{tag!r} is on {n} case(s), 3 at least; " for tag, n in short.items())

@@ -17,7 +17,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.judge.testing import Did, InWords, expect, load_unit, raised, slowed, unit_globals
+from kata.judge.testing import Did, InWords, Seen, expect, load_unit, raised, slowed, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
@@ -164,7 +164,7 @@ def test_run_claude_makes_one_call_and_reads_the_latency_from_its_header(monkeyp
     latency = got.get("latency_ms") if isinstance(got, dict) else None
     ok = len(sent) == 1 and isinstance(latency, float) and latency == 1234.5 and got.get("text") == "It is sunny in Phoenix."
     expect(ok, call="run_claude(weather-1 case, CLAUDE_SMALL), answered with an x-kata-latency-ms header of '1234.5'",
-           returned={"requests sent": len(sent), "latency_ms": latency},
+           returned=Seen({"requests sent": len(sent), "latency_ms": latency}),
            expected="ONE request, and latency_ms the float 1234.5 read from the response's header",
            hint="one raw-response call gives both the Message and its headers; the latency is the header's value as a float, not a clock you read")
 
@@ -408,7 +408,7 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
                     "argument or a dict built at import?)",
            hint="call run_claude and run_ollama by their module names when model_row runs, not through a reference kept at import")
     ids = [case["id"] for case in cases]
-    expect(ran == ids, call="model_row(CLAUDE_SMALL, 4 cases)", returned={"cases run, in order": ran},
+    expect(ran == ids, call="model_row(CLAUDE_SMALL, 4 cases)", returned=Seen({"cases run, in order": ran}),
            expected=f"each case run once, in order: {ids}",
            hint="one run per case, in the order given: no case skipped, none run twice")
     price_in, price_out = PRICES_PER_MTOK[CLAUDE_SMALL]
@@ -625,7 +625,7 @@ def test_the_student_is_a_real_embedding_model(student):
         tokenizer, embeddings), dtype=np.float64)
     close, far = float(cats @ kittens), float(cats @ cars)
     expect(close >= CLOSE_PAIR_AT_LEAST and far <= FAR_PAIR_AT_MOST, call="static_embed([CATS, KITTENS, CARS], ...)",
-           returned={"cos(cats, kittens)": round(close, 3), "cos(cats, cars)": round(far, 3)},
+           returned=Seen({"cos(cats, kittens)": round(close, 3), "cos(cats, cars)": round(far, 3)}),
            expected=f"cos(cats, kittens) ≥ {CLOSE_PAIR_AT_LEAST} and cos(cats, cars) ≤ {FAR_PAIR_AT_MOST}",
            hint="unit rows make the dot product a cosine")
 

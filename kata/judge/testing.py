@@ -234,6 +234,12 @@ class Problems(list):
     problems:" and lists them, not "It returned [...]" (the list is the test's, never the code's)."""
 
 
+class Seen(dict):
+    """What the tests saw of a call, each part under a name of the test's own ("ids", "embed calls", "losses[-1]"):
+    `expect` says "What came back:" and lists them, one a line, not "It returned {...}" (the dict is the test's,
+    never the code's: a blind learner read one as their function's return value)."""
+
+
 class Did(str):
     """What the call did, where that, not a value it returned, is what failed ("used a peak of 8.4 MB of new
     memory", "changed W by up to 0.5"): `expect` says "It " and the words. `did(verb, value)` shows a value."""
@@ -266,6 +272,11 @@ def _problems_line(problems: Problems) -> str:
     return "What came back has these problems:\n" + "\n".join(f"  - {problem}" for problem in problems) + ","
 
 
+def _seen_line(seen: Seen) -> str:
+    """ "What came back:" and each part the test saw, one a line."""
+    return "What came back:\n" + "\n".join(f"  - {name}: {show(value)}" for name, value in seen.items()) + ","
+
+
 def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None,
            clause: str | None = None, how: bool = False) -> None:
     """Fail in exercism's words: the call, what it returned (or raised), what the Verify line expects, a hint.
@@ -279,7 +290,8 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     if how:
         failed_how[:] = [True]
     came_back = (_raised_line(returned) if isinstance(returned, Raised) else _problems_line(returned)
-                 if isinstance(returned, Problems) and returned else f"It sent {returned}," if
+                 if isinstance(returned, Problems) and returned else _seen_line(returned)
+                 if isinstance(returned, Seen) and returned else f"It sent {returned}," if
                  isinstance(returned, Sent) else f"It {returned}," if isinstance(returned, Did) else
                  f"It returned {returned}," if isinstance(returned, InWords) else f"It returned {show(returned)},")
     lines = [f"Called {call}.", came_back, f"but the tests expected {expected}" + ("" if "\n" in str(expected) else ".")]  # no stray dot under a diff

@@ -1173,3 +1173,16 @@ def test_the_problems_a_test_found_are_never_said_to_be_what_the_code_returned()
             testing.expect(False, call="cut_context(notes, FACTS)", returned=testing.Problems(problems),
                            expected="no problems")
         assert said in str(failed.value) and "It returned" not in str(failed.value), str(failed.value)
+
+
+def test_what_a_test_saw_of_a_call_is_never_said_to_be_what_the_code_returned():
+    """A test's own summary of a call (the ids and the embed calls it made) reads as such, a part a line, never
+    "It returned {...}": a dict keyed by the test's own names is not what the learner's function returned."""
+    from kata.judge import testing
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        testing.expect(False, call="search(index, 'Which way is up?')", expected="one embed call",
+                       returned=testing.Seen({"ids": ["n1", "n2"], "embed calls": [["Which way is up?"], ["again"]]}))
+    said = str(failed.value)
+    assert "What came back:\n  - ids: ['n1', 'n2']\n  - embed calls: [['Which way is up?'], ['again']]," in said, said
+    assert "It returned" not in said, said
