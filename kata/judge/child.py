@@ -87,6 +87,11 @@ def warm() -> None:
     # the kata's plugin is imported by pytest itself (conftest.py), in the priming session: never named here
     anthropic.Anthropic(api_key="warm-up")  # the SDKs build their models on first use: pay for it once
     voyageai.Client(api_key="warm-up")
+    # hypothesis's tables of the characters text() draws from: built once a checkout (~3 s, far more on a busy
+    # machine: a learner's first run timed a finished U02 out) and kept in .hypothesis/; here, never in a test's time
+    from hypothesis import strategies
+
+    strategies.text().validate()
     _warmed.append(True)
 
 

@@ -489,6 +489,22 @@ def _calling_clause(item, outer: str, inner: str) -> str:
     return said
 
 
+BUSY = 1.5  # runnable processes a CPU, averaged over a minute, from which a timeout may be the machine's, not the code's
+
+
+def _busy_machine() -> str:
+    """A sentence when the machine was busy as the test ran out of time (a loop of the learner's alone keeps one CPU
+    busy, never one and a half of each), else "": a learner's first run beside other work timed out a finished unit."""
+    try:
+        load, cpus = os.getloadavg()[0], len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    except OSError:
+        return ""
+    if not cpus or load < BUSY * cpus:
+        return ""
+    return (f" The machine was busy meanwhile (load average {load:.1f} on {cpus} CPU{'s' if cpus > 1 else ''}): if this "
+            f"test usually passes in time, run it again once the machine is quieter.")
+
+
 def _teaching_message(item, error) -> tuple[str, str] | None:
     state = next((s for kind, s in _TEACHING.items() if isinstance(error, kind)), None)
     if state:
@@ -505,7 +521,8 @@ def _teaching_message(item, error) -> tuple[str, str] | None:
         loop = f" {overrun['loop']}" if overrun.get("loop") else ""
         item.kata_points = timeout_points()
         return "timeout", (f"This test ran for more than {overrun.get('limit', '?')} s and was stopped, in {overrun['where']}.{loop} "
-                           f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)")
+                           f"An endless loop, or a loop whose end is never reached? (KATA_TIME_LIMIT sets the limit.)"
+                           f"{_busy_machine()}")
     if isinstance(error, CannotCross):  # the learner's function returned something that is not plain data
         sdk = SDK_OBJECT.search(str(error))
         if sdk:  # the commonest case: the vendor's response object handed back as it came

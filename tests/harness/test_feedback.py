@@ -789,6 +789,32 @@ def test_a_timeout_sends_the_learner_to_the_file_where_the_loop_is():
     assert "Edit" not in outside.split("An endless loop")[-1], outside
 
 
+def test_a_timeout_on_a_busy_machine_says_the_machine_was_busy(monkeypatch):
+    """A blind learner's first run, beside other work (load average ~6 on 2 CPUs), timed a finished U02 out with "An
+    endless loop?": the words now say the machine was busy when it was, which a loop of the learner's alone (one CPU
+    busy) never makes it."""
+    from kata.judge import plugin
+
+    monkeypatch.setattr(plugin.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(plugin.os, "getloadavg", lambda: (6.2, 4.0, 2.0))
+    said = plugin._busy_machine()
+    assert "busy" in said and "6.2 on 2 CPUs" in said and "run it again" in said, said
+    monkeypatch.setattr(plugin.os, "getloadavg", lambda: (1.1, 1.0, 1.0))  # one endless loop and a little more
+    assert plugin._busy_machine() == ""
+
+
+def test_hypothesis_builds_its_character_tables_in_the_warm_up_never_in_a_tests_time(tmp_path):
+    """The first property test of text on a fresh checkout built hypothesis's tables of characters (~3 s, far more
+    on a busy machine) inside its time limit, and a finished U02 timed out: the warm-up every run starts with
+    (child.warm) builds and keeps them in .hypothesis/, as a fresh checkout shows."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", "from kata.judge import child; child.warm()"], cwd=tmp_path, check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+    assert list((tmp_path / ".hypothesis" / "unicode_data").glob("*/codec-*utf-8*")), sorted(tmp_path.rglob("*"))
+
+
 def test_a_green_unit_on_an_earlier_units_failing_function_says_so(tmp_path):
     """U11 green while the learner's U04 embed sends another model: U11's numbers rest on it, so the green report
     says that U04's own test fails and how to see it (a blind learner's U11 went green with no word of it)."""
