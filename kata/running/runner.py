@@ -192,14 +192,31 @@ def unit_to_work_on(impl_spec: str = "exercises", quick: bool = False,
     return pending, notes, None
 
 
+SAID_DONE = "said-done"  # in the cache's folder: the unit file (and its save) `kata next` last said was done
+
+
 def saved_last_and_done(impl_spec: str = "exercises") -> UnitResult | None:
     """The unit whose file the learner saved last, when its last result (from the cache: never run here) is done:
-    `kata next` says so before the unit it moves on to, as rustlings does."""
+    `kata next` says so before the unit it moves on to, as rustlings does, once a save (a blind learner saw U10's
+    "done" again with every `kata next` after it)."""
     from kata import stubs
 
-    last = next(iter(stubs.edited(impl.target(impl_spec).tree, [u for u in UNITS if u.ready])), None)
+    tree = impl.target(impl_spec).tree
+    last = next(iter(stubs.edited(tree, [u for u in UNITS if u.ready])), None)
     result = cached(last, impl_spec) if last is not None else None
-    return result if result is not None and result.status == "done" else None
+    if result is None or result.status != "done":
+        return None
+    saved = tree / f"{last.slug}.py"
+    try:
+        this_save = f"{saved.resolve()} {saved.stat().st_mtime_ns} {saved.stat().st_size}"
+        said = cache.folder() / SAID_DONE
+        if said.is_file() and said.read_text(encoding="utf-8") == this_save:
+            return None
+        said.parent.mkdir(parents=True, exist_ok=True)
+        said.write_text(this_save, encoding="utf-8")
+    except OSError:  # a folder that cannot be written: said each time, as before
+        pass
+    return result
 
 
 def _green_on_a_failing_unit(result: UnitResult, impl_spec: str, quick: bool, extra: tuple[str, ...]) -> str:

@@ -200,6 +200,11 @@ def test_the_unit_saved_last_is_done_only_from_its_cached_result(copy_of_exercis
     assert runner.saved_last_and_done(str(copy_of_exercises)) is None, "saved, never run: not said done"
     assert runner.run([FIRST], str(copy_of_exercises)).results[FIRST.slug].status == "done"
     assert runner.saved_last_and_done(str(copy_of_exercises)).unit == FIRST
+    assert runner.saved_last_and_done(str(copy_of_exercises)) is None, "said once a save, not with every `kata next`"
+    saved = copy_of_exercises / f"{FIRST.slug}.py"
+    saved.write_text(saved.read_text() + "\n# saved again\n")
+    assert runner.run([FIRST], str(copy_of_exercises)).results[FIRST.slug].status == "done"
+    assert runner.saved_last_and_done(str(copy_of_exercises)).unit == FIRST, "a new save, green again: said again"
 
 
 def test_hints_follow_the_failing_test(tmp_path, monkeypatch, capsys):
