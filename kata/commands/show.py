@@ -134,6 +134,11 @@ def show_u10(u) -> None:
         print(f"  {mine} does not exist yet: write your 20 rows there.")
         return
     print(u.report(u.run_eval(u.load_eval(mine))))
+    print("\nA FAIL above grades the replier as much as your eval: offline, every reply comes from the kata's "
+          "reference responder, a few fixed algorithms (a tool picked by meaning, arithmetic written in symbols such as "
+          "23 * 47, a short list of harms refused), not a model. Where it has no algorithm it asks for more context, "
+          "which fails a case a model may pass. `uv run kata show 10 --live` runs both evals against Claude itself, "
+          "with your own key (docs/offline.md, \"With your own keys\").")
 
 
 def show_u11(u) -> None:

@@ -22,6 +22,15 @@ def test_each_show_runs_the_reference_end_to_end(ref, capsys):
     assert len(out.splitlines()) > 6, out
 
 
+def test_show_10_says_a_fail_on_your_own_eval_may_be_the_offline_repliers(capsys):
+    """A blind learner's own eval scored 8 / 20 offline and they doubted their harness: under the results, show 10
+    says the replies are the reference responder's, not a model's, and how to run the evals live."""
+    assert cli.main(["show", "10", "--impl", "solutions"]) == 0
+    out = capsys.readouterr().out
+    tail = out.split("on your own eval")[-1]
+    assert "reference responder" in tail and "not a model" in tail and "kata show 10 --live" in tail, tail
+
+
 def test_show_6_prints_the_chunks_sent_before_each_reply(capsys):
     assert cli.main(["show", "6", "--impl", "solutions"]) == 0
     out = capsys.readouterr().out
