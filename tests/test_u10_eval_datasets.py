@@ -410,20 +410,28 @@ def test_every_refusal_marker_reads_as_a_refusal(text):
 
 
 @pytest.mark.contract
-@pytest.mark.parametrize(("args", "passes"), [({"city": "phoenix", "days": 3}, True), ({"city": "Phoenix", "days": 4}, False),
-                                              ({"city": "Phoenix"}, False)],
-                         ids=["equal", "another number", "missing"])
-def test_expected_args_that_are_not_strings_compare_equal(args, passes):
+@pytest.mark.parametrize(("wanted", "args", "passes"), [
+    ({"days": 3}, {"city": "phoenix", "days": 3}, True), ({"days": 3}, {"city": "Phoenix", "days": 4}, False),
+    ({"days": 3}, {"city": "Phoenix"}, False), ({"days": 3}, {"city": "Phoenix", "days": "3"}, False),
+    ({"metric": True}, {"city": "Phoenix", "metric": True}, True),
+    ({"metric": True}, {"city": "Phoenix", "metric": "TRUE"}, False),
+], ids=["equal", "another number", "missing", "the number as text", "the same bool", "the bool as text"])
+def test_expected_args_that_are_not_strings_compare_equal(wanted, args, passes):
     """expected_tool: passes when the result called that tool and its args CONTAIN expected_args (if any):
     each expected key present with an equal value
 
-    Only strings are compared without case and outer spaces; a number must be equal, and present.
+    Only strings are compared without case and outer spaces; a number or a bool must be equal (the
+    string "3" is not the number 3), and present.
     """
-    case = {**WEATHER, "expected_args": {"city": "Phoenix", "days": 3}}
+    case = {**WEATHER, "expected_args": {"city": "Phoenix", **wanted}}
     got, call = graded(case, reply(tool="get_weather", args=args))
     passed = got[0]
-    expect(passed is passes, call=call, returned=got, expected=f"passed {passes}: expected days 3, the call has {args.get('days')}",
-           hint="a value that is not a string is compared as it is: the number 3 equals 3")
+    (key, value), = wanted.items()
+    expect(passed is passes, call=call, returned=got,
+           expected=f"passed {passes}: expected {key} {value!r}, the call has {args[key]!r}" if key in args else
+           f"passed {passes}: expected {key} {value!r}, the call has no {key}",
+           hint="a value that is not a string is compared as it is, never as its text: the number 3 is not the "
+                "string '3', nor True the string 'TRUE'")
 
 
 @pytest.mark.contract
