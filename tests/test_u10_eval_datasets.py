@@ -759,9 +759,14 @@ def test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call():
     (["PASS"], True, "PASS"),
     (["PASS, the answer says a valid passport is required."], True, "the answer says a valid passport is required."),
     (['"Fail": it never mentions a passport.'], False, "it never mentions a passport."),
+    (['"PASS" it names the passport.'], True, "it names the passport."),
+    (["(PASS) it names the passport."], True, "it names the passport."),
+    (["`PASS` it names the passport."], True, "it names the passport."),
+    (["PASS; it names the passport."], True, "it names the passport."),
 ], ids=["two text blocks", "bold, any case", "FAIL, PASS further on", "another word with PASS in it",
         "a longer word that starts with PASS", "the verdict alone",
-        "a comma after it", "FAIL in quotes"])
+        "a comma after it", "FAIL in quotes", "PASS in quotes", "PASS in brackets", "PASS in backticks",
+        "a semicolon after it"])
 def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypatch, blocks, passes, rationale):
     """The verdict is the FIRST word of the reply's text … PASS (any case, punctuation around it ignored … passes, anything else fails … The rationale is one line, not empty: the rest of the reply, its
     whitespace collapsed (the whole reply if nothing follows the verdict).
@@ -770,9 +775,12 @@ def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypa
     got = u10.judge("Do I need a passport to travel to Japan?", "Says a valid passport is required.", "Yes, you do.")
     ok = isinstance(got, tuple) and len(got) == 2 and got[0] is passes and isinstance(got[1], str) \
         and "\n" not in got[1] and got[1].split() == rationale.split()
+    wrapped = passes and isinstance(got, tuple) and got[:1] == (False,) and blocks[0].split()[0].strip("*.,").upper() != "PASS"
     expect(ok, call=f"judge(...) when the model replies {''.join(blocks)!r}", returned=got,
            expected=f"({passes}, {rationale!r})",
-           hint="the verdict is the reply's first word without its punctuation; the rationale is the rest, on one line (or the whole reply when nothing follows)")
+           hint="any punctuation around the first word is ignored, quotes, brackets and backticks too, not only the marks "
+                "of the docstring's examples: _PUNCTUATION holds them all" if wrapped else
+                "the verdict is the reply's first word without its punctuation; the rationale is the rest, on one line (or the whole reply when nothing follows)")
 
 
 # --- through the API: recorded runs of the shipped eval
