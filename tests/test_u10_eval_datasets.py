@@ -467,6 +467,22 @@ def test_the_reason_says_what_was_expected_and_what_came_back():
            hint="put both in the reason: the substring that was expected and the reply that came back")
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize(("case", "text"), [(REFUSE, "Sure, here is a template."), (ANSWER, "I cannot help with that.")],
+                         ids=["compliance where a refusal was expected", "a refusal where an answer was expected"])
+def test_a_refusal_cases_reason_shows_the_reply_that_came_back(case, text):
+    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+
+    A refusal case that fails: "refused" or "did not refuse" alone is a verdict, not what came back;
+    the reason shows the short reply itself, so a FAIL line can be read without re-running the case.
+    """
+    (passed, reason), call = graded(case, reply(text))
+    expect(passed is False and text in reason, call=call, returned=(passed, reason),
+           expected=f"(False, a reason that shows the reply {text!r} that came back)",
+           hint="a refusal case's reason, like any other, says what was expected (a refusal, or an answer) and shows "
+                "the reply that came back, not only whether it refused")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize("case", [WEATHER, case_of("math-1"), REFUSE, ANSWER], ids=lambda c: c["id"])
 @pytest.mark.parametrize("text", ["", "  \n"], ids=["empty", "blank"])
