@@ -1111,3 +1111,20 @@ def test_growing_by_5_cases_keeps_every_old_case():
            call="growth_problems(shipped, shipped with math-1 edited and then listed twice)", returned=got,
            expected="two problems naming 'math-1': its input changed, and it appears twice",
            hint="one line per problem: an id with two problems gets two lines")
+
+
+@pytest.mark.stretch
+def test_fixing_an_expected_value_is_no_problem():
+    """Fixing an expected value is allowed; new cases may go anywhere.
+
+    An old case keeps its id and its input; what it expects may be corrected (an expected_substr
+    written as "1,081", the city of an expected_args), and new cases may come first: nothing is broken.
+    """
+    before = shipped()
+    fixed = [{**c, "expected_substr": "1,081"} if c["id"] == "math-1" else
+             {**c, "expected_args": {"city": "Phoenix, AZ"}} if c["id"] == "weather-1" else c for c in before]
+    new = {"id": "weather-month2-0", "input": "Is it windy in Dublin?", "expected_tool": "get_weather", "tags": ["common"]}
+    got = u10.growth_problems(before, [new] + fixed)
+    expect(got == [], call="growth_problems(shipped, a new case first, then shipped with math-1's expected_substr and "
+                           "weather-1's expected_args fixed)", returned=got, expected="[]: every old id is there with its input",
+           hint="compare each old case's id and input only: what a case expects may be fixed, and where a case sits does not matter")
