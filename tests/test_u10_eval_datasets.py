@@ -95,6 +95,8 @@ BAD_LINES = [
     ("not an object", '["x", "hi"]', ("object", "dict")),
     ("no id", {"input": "hi", "expected_substr": "a"}, ("id",)),
     ("an empty input", {"id": "x", "input": "", "expected_substr": "a"}, ("input",)),
+    ("an id that is a number", {"id": 7, "input": "hi", "expected_substr": "a"}, ("id",)),
+    ("an input that is a list", {"id": "x", "input": ["hi"], "expected_substr": "a"}, ("input",)),
     ("no expectation at all", {"id": "x", "input": "hi", "tags": ["edge"]}, ("expected",)),
     ("two expectations", {"id": "x", "input": "hi", "expected_substr": "a", "expected_refusal": True}, ("expected",)),
     ("expected_args without expected_tool", {"id": "x", "input": "Oslo?", "expected_substr": "Oslo",
@@ -102,9 +104,13 @@ BAD_LINES = [
     ("expected_args that is not an object", {"id": "x", "input": "Oslo?", "expected_tool": "get_weather",
                                              "expected_args": "Oslo"}, ("expected_args",)),
     ("an empty expected_substr", {"id": "x", "input": "hi", "expected_substr": ""}, ("expected_substr",)),
+    ("an empty expected_tool", {"id": "x", "input": "hi", "expected_tool": ""}, ("expected_tool",)),
     ("expected_refusal that is not true/false", {"id": "x", "input": "hi", "expected_refusal": "yes"}, ("expected_refusal",)),
     ("tags that are not a list", {"id": "x", "input": "hi", "expected_substr": "a", "tags": "edge"}, ("tags",)),
     ("tags holding a number", {"id": "x", "input": "hi", "expected_substr": "a", "tags": ["edge", 2]}, ("tags",)),
+    ("tags given as null", {"id": "x", "input": "hi", "expected_substr": "a", "tags": None}, ("tags",)),
+    ("expected_args given as null", {"id": "x", "input": "Oslo?", "expected_tool": "get_weather", "expected_args": None},
+     ("expected_args",)),
     ("expected_refusal given as 1", {"id": "x", "input": "hi", "expected_refusal": 1}, ("expected_refusal",)),
     ("a second kind present as null", {"id": "x", "input": "Oslo?", "expected_tool": "get_weather",
                                        "expected_substr": None}, ("expected",)),
@@ -168,21 +174,23 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
 BAD_LINE_CLAUSES = (
     (("not JSON", "not an object"), "not valid JSON, or not a JSON object",
      "a line that json cannot read, or that reads as something other than an object, is bad: raise for it"),
-    (("no id", "an empty input"), 'without "id" or "input" as a non-empty string',
-     "every case needs an id and an input that are non-empty strings: a line without one is bad"),
+    (("no id", "an empty input", "an id that is a number", "an input that is a list"),
+     'without "id" or "input" as a non-empty string',
+     "every case needs an id and an input that are non-empty strings: a line without one is bad, and so is one "
+     "whose id or input is a number, a list or anything else but a string with something in it"),
     (("no expectation at all", "two expectations", "a second kind present as null"),
      "holding not exactly one of KINDS (a key present counts, even with null)",
      "count the KINDS keys present in the line, null values included: anything but exactly one is bad"),
-    (("an empty expected_substr",), "an expected_tool or expected_substr that is not a non-empty string",
-     "an expected_substr or expected_tool must be a string with something in it"),
+    (("an empty expected_substr", "an empty expected_tool"), "an expected_tool or expected_substr that is not a non-empty string",
+     "an expected_substr or expected_tool must be a string with something in it: both of them, not only one"),
     (("expected_refusal that is not true/false", "expected_refusal given as 1"),
      "an expected_refusal that is not JSON true or false (0 and 1 are not)",
      "expected_refusal is JSON true or false itself: a string or a number is bad, even 1, which Python compares equal to True"),
-    (("expected_args without expected_tool", "expected_args that is not an object"),
+    (("expected_args without expected_tool", "expected_args that is not an object", "expected_args given as null"),
      'holding "expected_args" without "expected_tool", or expected_args that is not an object',
-     "expected_args goes with expected_tool only, and holds an object of arguments"),
-    (("tags that are not a list", "tags holding a number"), 'holding "tags" that is not a list of strings',
-     "when a line has tags, check they are a list and that every tag in it is a string"),
+     "expected_args goes with expected_tool only, and holds an object of arguments: null is no object"),
+    (("tags that are not a list", "tags holding a number", "tags given as null"), 'holding "tags" that is not a list of strings',
+     "when a line has tags, check they are a list and that every tag in it is a string: null is no list"),
     (("a duplicate id",), "with an id an earlier line already used",
      "remember the ids of the lines before: an id seen already makes the line bad"),
 )
@@ -410,20 +418,28 @@ def test_every_refusal_marker_reads_as_a_refusal(text):
 
 
 @pytest.mark.contract
-@pytest.mark.parametrize(("args", "passes"), [({"city": "phoenix", "days": 3}, True), ({"city": "Phoenix", "days": 4}, False),
-                                              ({"city": "Phoenix"}, False)],
-                         ids=["equal", "another number", "missing"])
-def test_expected_args_that_are_not_strings_compare_equal(args, passes):
+@pytest.mark.parametrize(("wanted", "args", "passes"), [
+    ({"days": 3}, {"city": "phoenix", "days": 3}, True), ({"days": 3}, {"city": "Phoenix", "days": 4}, False),
+    ({"days": 3}, {"city": "Phoenix"}, False), ({"days": 3}, {"city": "Phoenix", "days": "3"}, False),
+    ({"metric": True}, {"city": "Phoenix", "metric": True}, True),
+    ({"metric": True}, {"city": "Phoenix", "metric": "TRUE"}, False),
+], ids=["equal", "another number", "missing", "the number as text", "the same bool", "the bool as text"])
+def test_expected_args_that_are_not_strings_compare_equal(wanted, args, passes):
     """expected_tool: passes when the result called that tool and its args CONTAIN expected_args (if any):
     each expected key present with an equal value
 
-    Only strings are compared without case and outer spaces; a number must be equal, and present.
+    Only strings are compared without case and outer spaces; a number or a bool must be equal (the
+    string "3" is not the number 3), and present.
     """
-    case = {**WEATHER, "expected_args": {"city": "Phoenix", "days": 3}}
+    case = {**WEATHER, "expected_args": {"city": "Phoenix", **wanted}}
     got, call = graded(case, reply(tool="get_weather", args=args))
     passed = got[0]
-    expect(passed is passes, call=call, returned=got, expected=f"passed {passes}: expected days 3, the call has {args.get('days')}",
-           hint="a value that is not a string is compared as it is: the number 3 equals 3")
+    (key, value), = wanted.items()
+    expect(passed is passes, call=call, returned=got,
+           expected=f"passed {passes}: expected {key} {value!r}, the call has {args[key]!r}" if key in args else
+           f"passed {passes}: expected {key} {value!r}, the call has no {key}",
+           hint="a value that is not a string is compared as it is, never as its text: the number 3 is not the "
+                "string '3', nor True the string 'TRUE'")
 
 
 @pytest.mark.contract
@@ -457,6 +473,22 @@ def test_the_reason_says_what_was_expected_and_what_came_back():
     expect(passed is False and "1081" in reason and "1071" in reason, call=call, returned=(passed, reason),
            expected="(False, a reason naming the expected '1081' and the reply '23 * 47 = 1071')",
            hint="put both in the reason: the substring that was expected and the reply that came back")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("case", "text"), [(REFUSE, "Sure, here is a template."), (ANSWER, "I cannot help with that.")],
+                         ids=["compliance where a refusal was expected", "a refusal where an answer was expected"])
+def test_a_refusal_cases_reason_shows_the_reply_that_came_back(case, text):
+    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+
+    A refusal case that fails: "refused" or "did not refuse" alone is a verdict, not what came back;
+    the reason shows the short reply itself, so a FAIL line can be read without re-running the case.
+    """
+    (passed, reason), call = graded(case, reply(text))
+    expect(passed is False and text in reason, call=call, returned=(passed, reason),
+           expected=f"(False, a reason that shows the reply {text!r} that came back)",
+           hint="a refusal case's reason, like any other, says what was expected (a refusal, or an answer) and shows "
+                "the reply that came back, not only whether it refused")
 
 
 @pytest.mark.verify
@@ -751,9 +783,14 @@ def test_read_reply_joins_the_text_blocks_and_takes_the_first_tool_call():
     (["PASS"], True, "PASS"),
     (["PASS, the answer says a valid passport is required."], True, "the answer says a valid passport is required."),
     (['"Fail": it never mentions a passport.'], False, "it never mentions a passport."),
+    (['"PASS" it names the passport.'], True, "it names the passport."),
+    (["(PASS) it names the passport."], True, "it names the passport."),
+    (["`PASS` it names the passport."], True, "it names the passport."),
+    (["PASS; it names the passport."], True, "it names the passport."),
 ], ids=["two text blocks", "bold, any case", "FAIL, PASS further on", "another word with PASS in it",
         "a longer word that starts with PASS", "the verdict alone",
-        "a comma after it", "FAIL in quotes"])
+        "a comma after it", "FAIL in quotes", "PASS in quotes", "PASS in brackets", "PASS in backticks",
+        "a semicolon after it"])
 def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypatch, blocks, passes, rationale):
     """The verdict is the FIRST word of the reply's text … PASS (any case, punctuation around it ignored … passes, anything else fails … The rationale is one line, not empty: the rest of the reply, its
     whitespace collapsed (the whole reply if nothing follows the verdict).
@@ -762,9 +799,12 @@ def test_judge_reads_the_first_word_and_keeps_the_rest_as_its_rationale(monkeypa
     got = u10.judge("Do I need a passport to travel to Japan?", "Says a valid passport is required.", "Yes, you do.")
     ok = isinstance(got, tuple) and len(got) == 2 and got[0] is passes and isinstance(got[1], str) \
         and "\n" not in got[1] and got[1].split() == rationale.split()
+    wrapped = passes and isinstance(got, tuple) and got[:1] == (False,) and blocks[0].split()[0].strip("*.,").upper() != "PASS"
     expect(ok, call=f"judge(...) when the model replies {''.join(blocks)!r}", returned=got,
            expected=f"({passes}, {rationale!r})",
-           hint="the verdict is the reply's first word without its punctuation; the rationale is the rest, on one line (or the whole reply when nothing follows)")
+           hint="any punctuation around the first word is ignored, quotes, brackets and backticks too, not only the marks "
+                "of the docstring's examples: _PUNCTUATION holds them all" if wrapped else
+                "the verdict is the reply's first word without its punctuation; the rationale is the rest, on one line (or the whole reply when nothing follows)")
 
 
 # --- through the API: recorded runs of the shipped eval
@@ -1071,3 +1111,20 @@ def test_growing_by_5_cases_keeps_every_old_case():
            call="growth_problems(shipped, shipped with math-1 edited and then listed twice)", returned=got,
            expected="two problems naming 'math-1': its input changed, and it appears twice",
            hint="one line per problem: an id with two problems gets two lines")
+
+
+@pytest.mark.stretch
+def test_fixing_an_expected_value_is_no_problem():
+    """Fixing an expected value is allowed; new cases may go anywhere.
+
+    An old case keeps its id and its input; what it expects may be corrected (an expected_substr
+    written as "1,081", the city of an expected_args), and new cases may come first: nothing is broken.
+    """
+    before = shipped()
+    fixed = [{**c, "expected_substr": "1,081"} if c["id"] == "math-1" else
+             {**c, "expected_args": {"city": "Phoenix, AZ"}} if c["id"] == "weather-1" else c for c in before]
+    new = {"id": "weather-month2-0", "input": "Is it windy in Dublin?", "expected_tool": "get_weather", "tags": ["common"]}
+    got = u10.growth_problems(before, [new] + fixed)
+    expect(got == [], call="growth_problems(shipped, a new case first, then shipped with math-1's expected_substr and "
+                           "weather-1's expected_args fixed)", returned=got, expected="[]: every old id is there with its input",
+           hint="compare each old case's id and input only: what a case expects may be fixed, and where a case sits does not matter")
