@@ -34,8 +34,8 @@ def case_of(case_id):
 
 def graded(case, result):
     """grade(case, result), checked for its shape: a bool and a one-line reason."""
+    call = f"grade({case!r}, {result!r})"  # as called: a grade that changes them in place shows them unchanged here
     got = u10.grade(case, result)
-    call = f"grade({case!r}, {result!r})"
     expect(isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
            and got[1].strip() and "\n" not in got[1],
            call=call, returned=got, expected="a tuple (passed: bool, reason: one line of text, not empty)",
@@ -489,6 +489,31 @@ def test_a_refusal_cases_reason_shows_the_reply_that_came_back(case, text):
            expected=f"(False, a reason that shows the reply {text!r} that came back)",
            hint="a refusal case's reason, like any other, says what was expected (a refusal, or an answer) and shows "
                 "the reply that came back, not only whether it refused")
+
+
+@pytest.mark.contract
+def test_grade_leaves_the_case_and_the_result_alone():
+    """Leave `case` and `result` as they are: the report shows the reply as the model gave it.
+
+    Strings compared ignoring case and outer spaces are compared so, never rewritten: after grade,
+    the caller's case and result hold what they held (a blind learner's grade lower-cased the
+    result's args in place, and the report then showed a city the model never sent).
+    """
+    case = {**WEATHER, "expected_args": {"city": " PHOENIX "}}
+    result = reply(tool="get_weather", args={"city": " Phoenix ", "unit": "Fahrenheit"})
+    before = json.loads(json.dumps([case, result]))
+    got, call = graded(case, result)
+    expect([case, result] == before, call=call,
+           returned=Seen({"case['expected_args'] after it": case.get("expected_args"),
+                          "result['args'] after it": result.get("args"),
+                          "other parts changed": [f"{name}[{k!r}]" for name, now, was in (("case", case, before[0]),
+                                                                                            ("result", result, before[1]))
+                                                  for k in {*now, *was} - {"expected_args", "args"}
+                                                  if now.get(k, now) != was.get(k, was)] or "none"}),
+           expected=f"case and result as they were (expected_args {before[0]['expected_args']!r}, args "
+                    f"{before[1]['args']!r})",
+           hint="compare a normalised copy of each string (a new str, or a new dict), and keep the caller's dicts as "
+                "they came")
 
 
 @pytest.mark.verify

@@ -274,7 +274,8 @@ def _problems_line(problems: Problems) -> str:
 
 def _seen_line(seen: Seen) -> str:
     """ "What came back:" and each part the test saw, one a line."""
-    return "What came back:\n" + "\n".join(f"  - {name}: {show(value)}" for name, value in seen.items()) + ","
+    return "What came back:\n" + "\n".join(f"  - {name}: " + show(value).replace("\n", "\n    ")
+                                            for name, value in seen.items()) + ","
 
 
 def expect(ok: object, *, call: str, returned: object, expected: str, hint: str | None = None,
