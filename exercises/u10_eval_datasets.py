@@ -74,8 +74,9 @@ CANDIDATE: {candidate}"""
 def load_eval(path) -> list[dict]:
     """Read a JSONL eval file and return its cases: a list of dicts, one per non-blank line, in file order.
 
-    A line ends at a newline character only (CRLF endings are fine), never inside a JSON string: a
-    U+2028 or U+0085 written raw in a string is part of it, not a line break.
+    A line ends at a newline character "\n" (CRLF endings are fine; a lone "\r" may end a line or not,
+    as your reader has it), never inside a JSON string: a U+2028 or U+0085 written raw in a string is
+    part of it, not a line break.
     Each case is the line's JSON object as it is (every key kept). Blank lines (empty or only
     whitespace) are skipped; other keys than the course's are allowed. Every other line is validated,
     and the FIRST bad one raises ValueError; a bad line is never skipped. The message starts with

@@ -227,7 +227,7 @@ def test_a_file_with_no_cases_is_refused(lines, tmp_path):
 
 @pytest.mark.contract
 def test_a_line_ends_only_at_a_newline(tmp_path):
-    """A line ends at a newline character only (CRLF endings are fine), never inside a JSON string.
+    """never inside a JSON string: a U+2028 or U+0085 written raw in a string is part of it, not a line break.
 
     JSON strings may hold U+2028 and U+0085 unescaped (json.dumps with ensure_ascii=False writes them so):
     they are not line breaks here, so the file is still three cases and a bad fourth line is line 4.
@@ -243,7 +243,7 @@ def test_a_line_ends_only_at_a_newline(tmp_path):
         got = raised(error)
     expect(got == [GOOD_LINES[0], odd, GOOD_LINES[1]], call=call, returned=got,
            expected="the three cases, the second with its input intact",
-           hint="a JSONL line ends at a newline character only; splitting at every Unicode line separator cuts a JSON string in two")
+           hint="a JSONL line ends at a newline character \"\\n\"; splitting at every Unicode line separator cuts a JSON string in two")
     path.write_text("\n".join([json.dumps(GOOD_LINES[0]), json.dumps(odd, ensure_ascii=False), json.dumps(GOOD_LINES[1]),
                                "{not json"]) + "\n", encoding="utf-8")
     got, named, call = bad_line_error_at(path, 4)
