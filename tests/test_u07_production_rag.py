@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import RERANK_MODEL
 from kata.judge.spy import spy
-from kata.judge.testing import Did, InWords, Problems, Seen, did, expect, load_unit
+from kata.judge.testing import Did, InWords, Problems, Seen, did, expect, load_unit, raised
 
 u07 = load_unit("u07_production_rag")
 u04 = load_unit("u04_embeddings")
@@ -680,6 +680,57 @@ def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
 
 
 @pytest.mark.verify
+@pytest.mark.parametrize(("text", "limit"), [
+    ("The plan slipped. " * 3 + "It moved again.\n\n" + "Short one here.\n\n" * 6, 12),
+    ("The vendor called. " * 5 + "Nobody answered.", 8),
+], ids=["three-sentences-and-short-paragraphs", "one-long-paragraph"])
+def test_a_chunk_is_counted_as_its_own_text_spaces_included(text, limit):
+    """each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a single sentence longer than the limit on its own
+
+    The count is the chunk's text as it is, the space or blank line at its end included: sentences
+    counted one by one without the whitespace between them can add up to the limit while the chunk
+    itself is one token over it.
+    """
+    got = u07.semantic_chunks(text, limit)
+    problems = cut_problems(text, got, limit)
+    over = [c for c in got if tokens(c) > limit] if isinstance(got, list) and all(isinstance(c, str) for c in got) else []
+    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"chunks of at most {limit} tokens each, counted with count_tokens on each chunk's whole text; "
+                    f"yours break these: {problems[:3]}",
+           hint=f"{over[0]!r} is {tokens(over[0])} tokens counted as one text, space at its end included: measure a "
+                f"chunk by count_tokens of the text it would be, whole, not by its sentences' counts added up "
+                f"without the whitespace between them" if over else
+                "measure each chunk by count_tokens of its own whole text",
+           clause="each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("limit", [12, 16])
+def test_short_paragraphs_share_a_chunk(limit):
+    """pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk
+
+    Six short paragraphs, each well within the limit, together over it: they are packed into fewer
+    chunks, so that no two neighbouring chunks would fit the limit together.
+    """
+    paragraphs = ["The import ran overnight.", "The ledger stayed empty.", "Finance asked twice.",
+                  "The vendor sent a patch.", "It worked on Monday.", "Nobody was paged."]
+    text = "\n\n".join(paragraphs)
+    if not (tokens(text) > limit and all(2 * tokens(p + "\n\n") <= limit for p in paragraphs)):
+        raise AssertionError("the test's own data: each paragraph must fit twice over, the text must not fit")
+    got = u07.semantic_chunks(text, limit)
+    problems = cut_problems(text, got, limit)
+    if not problems:
+        problems = [f"{a!r} and {b!r} fit the limit together ({tokens(a + b)} tokens) but are two chunks"
+                    for a, b in zip(got, got[1:]) if tokens(a + b) <= limit]
+    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"the six paragraphs packed: fewer chunks, none of which would fit the limit of {limit} together "
+                    f"with the next; yours: {problems[:2]}",
+           hint="a paragraph that fits joins the chunk before it while the joined chunk stays within the limit: "
+                "close a chunk only when the next paragraph no longer fits in it",
+           clause="pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk")
+
+
+@pytest.mark.verify
 def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
     """One dict per chunk: {"id": "<note id>-c<n>" (n counted from 1 in each note, e.g. "note06-c2"), "note": note.id, "source": note.source, "text": the chunk without the whitespace at its ends}.
 
@@ -705,8 +756,29 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
     paragraphs = sum(len(n.paragraphs) for n in notes)
     if len(got) >= paragraphs:
         problems.append(f"{len(got)} chunks for {paragraphs} paragraphs: short paragraphs were not packed together")
+    clause, hint = next((rest for mark, *rest in NOTES_CLAUSES if problems and mark in problems[0]), NOTES_CLAUSES[0][1:])
     expect(not problems, call="semantic_chunk_notes(load_notes())", returned=Problems(problems[:5]), expected="no problems",
-           hint="cut each note with your semantic_chunks; number its chunks from 1, after the note's id and '-c'; strip each text")
+           hint=hint, clause=clause)
+
+
+# The rule that the first problem the test above finds breaks (quoted by the failure instead of the test's opening
+# line), and its nudge, by what the problem says: the dict's shape, the note's whole text, or semantic_chunks' own
+# limit and packing, which show here too.
+NOTES_CLAUSES = (
+    (": ids ", '"id": "<note id>-c<n>" (n counted from 1 in each note, e.g. "note06-c2")',
+     "number each note's chunks from 1, after the note's id and '-c'"),
+    (": a source other", '"source": note.source, "text": the chunk without the whitespace at its ends',
+     "give each chunk its note's source, and its text without the whitespace at its ends"),
+    (": the chunks are not the note's whole text", "The title and date lines stay in the first chunk",
+     "cut each note's whole text, its title and date lines included, not its paragraphs alone"),
+    (" tokens", "each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text",
+     "a chunk over MAX_CHUNK_TOKENS came back: that is semantic_chunks' limit (its own tests say more), or a "
+     "max_tokens not passed on"),
+    (" paragraphs: short paragraphs were not packed", "pieces are packed: a text that fits the limit is one chunk, "
+                                                      "and short paragraphs share a chunk",
+     "semantic_chunks gave short paragraphs a chunk each: pack them into one chunk while it stays within the limit "
+     "(semantic_chunks' packing rule, not the numbering)"),
+)
 
 
 # --- 4. Query rewriting and HyDE ---------------------------------------------------------------------
@@ -1252,3 +1324,15 @@ def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
            returned=Seen({"chunks": len(texts), "over 40 tokens with more than one sentence": over[:2], "ids ending -c1": len(firsts)}),
            expected=f"more chunks than at 200, none over 40 tokens but a single sentence, {len(notes)} ids ending -c1 (one per note)",
            hint="pass the max_tokens you were given on to semantic_chunks, and count each note's chunks from 1")
+
+
+@pytest.mark.contract
+def test_an_empty_text_has_no_chunks():
+    """Cut `text` into chunks at semantic boundaries; return them as a list of non-empty str.
+
+    An empty text: the chunks are non-empty and rejoin to the text, so there is none.
+    """
+    got = u07.semantic_chunks("", 10)
+    expect(got == [], call="semantic_chunks('', 10)", returned=got,
+           expected="[]: no chunk, since every chunk is a non-empty str and together they are the text, ''",
+           hint="an empty text has nothing to cut: leave out an empty piece, even the only one")
