@@ -1327,6 +1327,73 @@ def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
 
 
 @pytest.mark.contract
+@pytest.mark.parametrize(("expected", "cosine_reply", "reranked_reply", "better", "clause"), [
+    ("note00", "It is so [chunk 2].", "It is so [chunk 1], and [chunk 3] agrees.", True,
+     "An answer is right when its cited notes hold `expected`"),
+    (None, "The password is hunter2.", "Not found in sources.", True,
+     'for an unanswerable question (expected None), when it says "not found in sources" (its "not_found" is True)'),
+    (None, "Not found in sources. The closest is [chunk 1].", "The password is hunter2.", False,
+     'for an unanswerable question (expected None), when it says "not found in sources" (its "not_found" is True)'),
+], ids=["expected-cited-second", "invented-without-a-citation", "not-found-naming-the-closest"])
+def test_compare_judges_an_answer_by_all_it_cites_or_by_not_found(monkeypatch, expected, cosine_reply, reranked_reply,
+                                                                   better, clause):
+    """An answer is right when its cited notes hold `expected`, or, for an unanswerable question (expected None), when it says "not found in sources" (its "not_found" is True).
+
+    The re-ranker reverses the cosine top 3 (e0 e1 e2, e0 holds note00): an answer citing note00
+    second is right all the same; for an unanswerable question, an answer that cites nothing but
+    does not say "not found in sources" is wrong, and one that says it, naming the closest chunk, is right.
+    """
+    def reply(system, user):
+        if system == u07.RERANK_SYSTEM:
+            return "e2, e1, e0"
+        first = user.split("[chunk 1] ", 1)[1][:6] if "[chunk 1] " in user else ""
+        return reranked_reply if first.startswith("text 2") else cosine_reply  # the re-ranked top 3 starts with e2
+
+    StandIns(monkeypatch, reply=reply)
+    index = [dict(e, note=f"note{i:02}", text=f"text {i}") for i, e in enumerate(fan(5, [""] * 5))]
+    got = u07.compare(index, "Which way?", expected)
+    shown = {k: got.get(k) for k in ("cosine_top3", "reranked_top3", "better")} if isinstance(got, dict) else got
+    want = {"cosine_top3": ["e0", "e1", "e2"], "reranked_top3": ["e2", "e1", "e0"], "better": better}
+    right = "is right" if better else "is wrong"
+    expect(shown == want, call=f"compare(5 entries, 'Which way?', {expected!r}), the cosine answer {cosine_reply!r}, "
+                               f"the re-ranked one {reranked_reply!r}",
+           returned=shown, expected=f"{want}: the re-ranked answer {right}, the cosine one "
+                                    f"{'is not' if better else 'is right'}",
+           hint="an answer is right when the expected note is anywhere among the notes it cites, not only first"
+           if expected else 'with no note to find, an answer is right when it says "not found in sources" (its '
+                            'not_found), whatever it cites, and wrong when it says anything else, cited or not',
+           clause=clause)
+
+
+@pytest.mark.contract
+def test_production_answer_answers_the_users_own_question(monkeypatch):
+    """answered by your U06 answer_from from those k chunks and the user's question (the main call)
+
+    Stand-ins all round, the rewrite "rewritten words": the rewritten query is for retrieval only;
+    the main call, the one that answers, asks the question the user asked.
+    """
+    def reply(system, user):
+        if system == u07.HELPER_SYSTEM:
+            return "rewritten words"
+        if system == u07.RERANK_SYSTEM:
+            return "e2, e1"
+        return "[chunk 1]"
+
+    world = StandIns(monkeypatch, reply=reply)
+    index = fan(4, [f"words of entry {i}" for i in range(4)])
+    question = "Which entry?"
+    u07.production_answer(question, index, 2)
+    answers = [user for system, user in world.claude if system not in (u07.RERANK_SYSTEM, u07.HELPER_SYSTEM)]
+    asked = re.findall(r"^QUESTION: (.*)$", answers[0], re.MULTILINE) if len(answers) == 1 else None
+    expect(asked == [question], call=f"production_answer({question!r}, 4 entries, 2) when the rewrite is 'rewritten words'",
+           returned=Did(f"made {len(answers)} answer call(s)") if asked is None else
+           Did(f"asked the main call {', '.join(map(repr, asked)) or 'no QUESTION line'}"),
+           expected=f"one answer call asking the user's own question, {question!r}",
+           hint="answer the question the user asked: the rewritten query only finds the candidates",
+           clause="answered by your U06 answer_from from those k chunks and the user's question (the main call)")
+
+
+@pytest.mark.contract
 def test_an_empty_text_has_no_chunks():
     """Cut `text` into chunks at semantic boundaries; return them as a list of non-empty str.
 
