@@ -1327,6 +1327,66 @@ def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
 
 
 @pytest.mark.contract
+def test_rerank_prompt_keeps_each_candidates_line_breaks():
+    """the id in square brackets, a space, then the text ("[note05] The reserve is $48,000."), as it is, line breaks included.
+
+    Candidate texts that run over several lines, one holding a blank line: each comes after its
+    "[id] " exactly as it is, its line breaks kept, so the re-ranker reads the paragraphs the index holds.
+    """
+    candidates = [{"id": "c1", "text": "Title line\nThe reserve is $48,000."},
+                  {"id": "c2", "text": "First paragraph.\n\nSecond paragraph,\n  indented."}]
+    got = u07.rerank_prompt("What is the reserve?", candidates, 2)
+    lines = [f"[{c['id']}] {c['text']}" for c in candidates]
+    ok = isinstance(got, str) and got.endswith("CANDIDATES:\n" + "\n".join(lines))
+    expect(ok, call="rerank_prompt('What is the reserve?', <2 candidates whose texts hold line breaks>, 2)",
+           returned=got, expected=f"a prompt that ends with the CANDIDATES part {('CANDIDATES:' + chr(10) + chr(10).join(lines))!r}",
+           hint="put each candidate's text after its [id] as it is: its line breaks (and blank lines) stay, nothing is "
+                "replaced or joined")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("reply", "ids", "want"), [
+    ("doc-1 then docx1", ["docx1", "doc.1"], ["docx1", "doc.1"]),
+    ("note2 first", ["note(1", "note2"], ["note2", "note(1"]),
+    ("[x] and then a*", ["a*", "x", "aaa"], ["x", "a*"]),
+], ids=["dot-in-an-id", "paren-in-an-id", "star-in-an-id"])
+def test_an_id_is_read_as_plain_text_whatever_it_holds(reply, ids, want):
+    """first come the ids the reply names, in the order the reply first names them, each once
+
+    An id is text, character for character: "doc.1" is not named by "doc-1", and an id holding "(" or
+    "*" is found, or filled in, like any other, without an error.
+    """
+    try:
+        got = u07.read_ranking(reply, ids, len(want))
+    except Exception as error:  # noqa: BLE001  the test reports whatever it was
+        got = raised(error)
+    expect(got == want, call=f"read_ranking({reply!r}, {ids}, {len(want)})", returned=got, expected=repr(want),
+           hint="look for each id as the characters it is: a '.', '(', '*' or '[' in an id stands for itself, "
+                "not for a pattern")
+
+
+@pytest.mark.contract
+def test_print_table_says_yes_or_no_for_better(capsys):
+    """each row's line holds its question, the ids of both top 3s, and "yes" or "no" for better.
+
+    The better? column in words: "yes" on the row where re-ranking gave the better-cited answer,
+    "no" on the others, not a bool's True or False.
+    """
+    u07.print_table(ROWS)
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    problems = []
+    for r in ROWS:
+        line = next((line for line in lines if r["question"][:25] in line), None)
+        said = re.findall(r"\b(yes|no)\b", line.lower()) if line is not None else None
+        if said != ["yes" if r["better"] else "no"]:
+            problems.append(f"the line of {r['question']!r} ({'better' if r['better'] else 'not better'}): {line!r}")
+    expect(not problems, call="print_table(rows) for 5 rows", returned=did("printed", out),
+           expected=f"'yes' on the 1 row whose answer got better, 'no' on the 4 others; not so on: {'; '.join(problems[:2])}",
+           hint='write the better? column as the words "yes" or "no", not the bool itself')
+
+
+@pytest.mark.contract
 @pytest.mark.parametrize(("expected", "cosine_reply", "reranked_reply", "better", "clause"), [
     ("note00", "It is so [chunk 2].", "It is so [chunk 1], and [chunk 3] agrees.", True,
      "An answer is right when its cited notes hold `expected`"),
