@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import RERANK_MODEL
 from kata.judge.spy import spy
-from kata.judge.testing import Did, InWords, Problems, Seen, did, expect, load_unit
+from kata.judge.testing import Did, InWords, Problems, Seen, did, expect, load_unit, raised
 
 u07 = load_unit("u07_production_rag")
 u04 = load_unit("u04_embeddings")
@@ -680,6 +680,57 @@ def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
 
 
 @pytest.mark.verify
+@pytest.mark.parametrize(("text", "limit"), [
+    ("The plan slipped. " * 3 + "It moved again.\n\n" + "Short one here.\n\n" * 6, 12),
+    ("The vendor called. " * 5 + "Nobody answered.", 8),
+], ids=["three-sentences-and-short-paragraphs", "one-long-paragraph"])
+def test_a_chunk_is_counted_as_its_own_text_spaces_included(text, limit):
+    """each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text, except a single sentence longer than the limit on its own
+
+    The count is the chunk's text as it is, the space or blank line at its end included: sentences
+    counted one by one without the whitespace between them can add up to the limit while the chunk
+    itself is one token over it.
+    """
+    got = u07.semantic_chunks(text, limit)
+    problems = cut_problems(text, got, limit)
+    over = [c for c in got if tokens(c) > limit] if isinstance(got, list) and all(isinstance(c, str) for c in got) else []
+    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"chunks of at most {limit} tokens each, counted with count_tokens on each chunk's whole text; "
+                    f"yours break these: {problems[:3]}",
+           hint=f"{over[0]!r} is {tokens(over[0])} tokens counted as one text, space at its end included: measure a "
+                f"chunk by count_tokens of the text it would be, whole, not by its sentences' counts added up "
+                f"without the whitespace between them" if over else
+                "measure each chunk by count_tokens of its own whole text",
+           clause="each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("limit", [12, 16])
+def test_short_paragraphs_share_a_chunk(limit):
+    """pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk
+
+    Six short paragraphs, each well within the limit, together over it: they are packed into fewer
+    chunks, so that no two neighbouring chunks would fit the limit together.
+    """
+    paragraphs = ["The import ran overnight.", "The ledger stayed empty.", "Finance asked twice.",
+                  "The vendor sent a patch.", "It worked on Monday.", "Nobody was paged."]
+    text = "\n\n".join(paragraphs)
+    if not (tokens(text) > limit and all(2 * tokens(p + "\n\n") <= limit for p in paragraphs)):
+        raise AssertionError("the test's own data: each paragraph must fit twice over, the text must not fit")
+    got = u07.semantic_chunks(text, limit)
+    problems = cut_problems(text, got, limit)
+    if not problems:
+        problems = [f"{a!r} and {b!r} fit the limit together ({tokens(a + b)} tokens) but are two chunks"
+                    for a, b in zip(got, got[1:]) if tokens(a + b) <= limit]
+    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"the six paragraphs packed: fewer chunks, none of which would fit the limit of {limit} together "
+                    f"with the next; yours: {problems[:2]}",
+           hint="a paragraph that fits joins the chunk before it while the joined chunk stays within the limit: "
+                "close a chunk only when the next paragraph no longer fits in it",
+           clause="pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk")
+
+
+@pytest.mark.verify
 def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
     """One dict per chunk: {"id": "<note id>-c<n>" (n counted from 1 in each note, e.g. "note06-c2"), "note": note.id, "source": note.source, "text": the chunk without the whitespace at its ends}.
 
@@ -705,8 +756,29 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
     paragraphs = sum(len(n.paragraphs) for n in notes)
     if len(got) >= paragraphs:
         problems.append(f"{len(got)} chunks for {paragraphs} paragraphs: short paragraphs were not packed together")
+    clause, hint = next((rest for mark, *rest in NOTES_CLAUSES if problems and mark in problems[0]), NOTES_CLAUSES[0][1:])
     expect(not problems, call="semantic_chunk_notes(load_notes())", returned=Problems(problems[:5]), expected="no problems",
-           hint="cut each note with your semantic_chunks; number its chunks from 1, after the note's id and '-c'; strip each text")
+           hint=hint, clause=clause)
+
+
+# The rule that the first problem the test above finds breaks (quoted by the failure instead of the test's opening
+# line), and its nudge, by what the problem says: the dict's shape, the note's whole text, or semantic_chunks' own
+# limit and packing, which show here too.
+NOTES_CLAUSES = (
+    (": ids ", '"id": "<note id>-c<n>" (n counted from 1 in each note, e.g. "note06-c2")',
+     "number each note's chunks from 1, after the note's id and '-c'"),
+    (": a source other", '"source": note.source, "text": the chunk without the whitespace at its ends',
+     "give each chunk its note's source, and its text without the whitespace at its ends"),
+    (": the chunks are not the note's whole text", "The title and date lines stay in the first chunk",
+     "cut each note's whole text, its title and date lines included, not its paragraphs alone"),
+    (" tokens", "each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text",
+     "a chunk over MAX_CHUNK_TOKENS came back: that is semantic_chunks' limit (its own tests say more), or a "
+     "max_tokens not passed on"),
+    (" paragraphs: short paragraphs were not packed", "pieces are packed: a text that fits the limit is one chunk, "
+                                                      "and short paragraphs share a chunk",
+     "semantic_chunks gave short paragraphs a chunk each: pack them into one chunk while it stays within the limit "
+     "(semantic_chunks' packing rule, not the numbering)"),
+)
 
 
 # --- 4. Query rewriting and HyDE ---------------------------------------------------------------------
@@ -1252,3 +1324,142 @@ def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
            returned=Seen({"chunks": len(texts), "over 40 tokens with more than one sentence": over[:2], "ids ending -c1": len(firsts)}),
            expected=f"more chunks than at 200, none over 40 tokens but a single sentence, {len(notes)} ids ending -c1 (one per note)",
            hint="pass the max_tokens you were given on to semantic_chunks, and count each note's chunks from 1")
+
+
+@pytest.mark.contract
+def test_rerank_prompt_keeps_each_candidates_line_breaks():
+    """the id in square brackets, a space, then the text ("[note05] The reserve is $48,000."), as it is, line breaks included.
+
+    Candidate texts that run over several lines, one holding a blank line: each comes after its
+    "[id] " exactly as it is, its line breaks kept, so the re-ranker reads the paragraphs the index holds.
+    """
+    candidates = [{"id": "c1", "text": "Title line\nThe reserve is $48,000."},
+                  {"id": "c2", "text": "First paragraph.\n\nSecond paragraph,\n  indented."}]
+    got = u07.rerank_prompt("What is the reserve?", candidates, 2)
+    lines = [f"[{c['id']}] {c['text']}" for c in candidates]
+    ok = isinstance(got, str) and got.endswith("CANDIDATES:\n" + "\n".join(lines))
+    expect(ok, call="rerank_prompt('What is the reserve?', <2 candidates whose texts hold line breaks>, 2)",
+           returned=got, expected=f"a prompt that ends with the CANDIDATES part {('CANDIDATES:' + chr(10) + chr(10).join(lines))!r}",
+           hint="put each candidate's text after its [id] as it is: its line breaks (and blank lines) stay, nothing is "
+                "replaced or joined")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("reply", "ids", "want"), [
+    ("doc-1 then docx1", ["docx1", "doc.1"], ["docx1", "doc.1"]),
+    ("note2 first", ["note(1", "note2"], ["note2", "note(1"]),
+    ("[x] and then a*", ["a*", "x", "aaa"], ["x", "a*"]),
+], ids=["dot-in-an-id", "paren-in-an-id", "star-in-an-id"])
+def test_an_id_is_read_as_plain_text_whatever_it_holds(reply, ids, want):
+    """first come the ids the reply names, in the order the reply first names them, each once
+
+    An id is text, character for character: "doc.1" is not named by "doc-1", and an id holding "(" or
+    "*" is found, or filled in, like any other, without an error.
+    """
+    try:
+        got = u07.read_ranking(reply, ids, len(want))
+    except Exception as error:  # noqa: BLE001  the test reports whatever it was
+        got = raised(error)
+    expect(got == want, call=f"read_ranking({reply!r}, {ids}, {len(want)})", returned=got, expected=repr(want),
+           hint="look for each id as the characters it is: a '.', '(', '*' or '[' in an id stands for itself, "
+                "not for a pattern")
+
+
+@pytest.mark.contract
+def test_print_table_says_yes_or_no_for_better(capsys):
+    """each row's line holds its question, the ids of both top 3s, and "yes" or "no" for better.
+
+    The better? column in words: "yes" on the row where re-ranking gave the better-cited answer,
+    "no" on the others, not a bool's True or False.
+    """
+    u07.print_table(ROWS)
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    problems = []
+    for r in ROWS:
+        line = next((line for line in lines if r["question"][:25] in line), None)
+        said = re.findall(r"\b(yes|no)\b", line.lower()) if line is not None else None
+        if said != ["yes" if r["better"] else "no"]:
+            problems.append(f"the line of {r['question']!r} ({'better' if r['better'] else 'not better'}): {line!r}")
+    expect(not problems, call="print_table(rows) for 5 rows", returned=did("printed", out),
+           expected=f"'yes' on the 1 row whose answer got better, 'no' on the 4 others; not so on: {'; '.join(problems[:2])}",
+           hint='write the better? column as the words "yes" or "no", not the bool itself')
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("expected", "cosine_reply", "reranked_reply", "better", "clause"), [
+    ("note00", "It is so [chunk 2].", "It is so [chunk 1], and [chunk 3] agrees.", True,
+     "An answer is right when its cited notes hold `expected`"),
+    (None, "The password is hunter2.", "Not found in sources.", True,
+     'for an unanswerable question (expected None), when it says "not found in sources" (its "not_found" is True)'),
+    (None, "Not found in sources. The closest is [chunk 1].", "The password is hunter2.", False,
+     'for an unanswerable question (expected None), when it says "not found in sources" (its "not_found" is True)'),
+], ids=["expected-cited-second", "invented-without-a-citation", "not-found-naming-the-closest"])
+def test_compare_judges_an_answer_by_all_it_cites_or_by_not_found(monkeypatch, expected, cosine_reply, reranked_reply,
+                                                                   better, clause):
+    """An answer is right when its cited notes hold `expected`, or, for an unanswerable question (expected None), when it says "not found in sources" (its "not_found" is True).
+
+    The re-ranker reverses the cosine top 3 (e0 e1 e2, e0 holds note00): an answer citing note00
+    second is right all the same; for an unanswerable question, an answer that cites nothing but
+    does not say "not found in sources" is wrong, and one that says it, naming the closest chunk, is right.
+    """
+    def reply(system, user):
+        if system == u07.RERANK_SYSTEM:
+            return "e2, e1, e0"
+        first = user.split("[chunk 1] ", 1)[1][:6] if "[chunk 1] " in user else ""
+        return reranked_reply if first.startswith("text 2") else cosine_reply  # the re-ranked top 3 starts with e2
+
+    StandIns(monkeypatch, reply=reply)
+    index = [dict(e, note=f"note{i:02}", text=f"text {i}") for i, e in enumerate(fan(5, [""] * 5))]
+    got = u07.compare(index, "Which way?", expected)
+    shown = {k: got.get(k) for k in ("cosine_top3", "reranked_top3", "better")} if isinstance(got, dict) else got
+    want = {"cosine_top3": ["e0", "e1", "e2"], "reranked_top3": ["e2", "e1", "e0"], "better": better}
+    right = "is right" if better else "is wrong"
+    expect(shown == want, call=f"compare(5 entries, 'Which way?', {expected!r}), the cosine answer {cosine_reply!r}, "
+                               f"the re-ranked one {reranked_reply!r}",
+           returned=shown, expected=f"{want}: the re-ranked answer {right}, the cosine one "
+                                    f"{'is not' if better else 'is right'}",
+           hint="an answer is right when the expected note is anywhere among the notes it cites, not only first"
+           if expected else 'with no note to find, an answer is right when it says "not found in sources" (its '
+                            'not_found), whatever it cites, and wrong when it says anything else, cited or not',
+           clause=clause)
+
+
+@pytest.mark.contract
+def test_production_answer_answers_the_users_own_question(monkeypatch):
+    """answered by your U06 answer_from from those k chunks and the user's question (the main call)
+
+    Stand-ins all round, the rewrite "rewritten words": the rewritten query is for retrieval only;
+    the main call, the one that answers, asks the question the user asked.
+    """
+    def reply(system, user):
+        if system == u07.HELPER_SYSTEM:
+            return "rewritten words"
+        if system == u07.RERANK_SYSTEM:
+            return "e2, e1"
+        return "[chunk 1]"
+
+    world = StandIns(monkeypatch, reply=reply)
+    index = fan(4, [f"words of entry {i}" for i in range(4)])
+    question = "Which entry?"
+    u07.production_answer(question, index, 2)
+    answers = [user for system, user in world.claude if system not in (u07.RERANK_SYSTEM, u07.HELPER_SYSTEM)]
+    asked = re.findall(r"^QUESTION: (.*)$", answers[0], re.MULTILINE) if len(answers) == 1 else None
+    expect(asked == [question], call=f"production_answer({question!r}, 4 entries, 2) when the rewrite is 'rewritten words'",
+           returned=Did(f"made {len(answers)} answer call(s)") if asked is None else
+           Did(f"asked the main call {', '.join(map(repr, asked)) or 'no QUESTION line'}"),
+           expected=f"one answer call asking the user's own question, {question!r}",
+           hint="answer the question the user asked: the rewritten query only finds the candidates",
+           clause="answered by your U06 answer_from from those k chunks and the user's question (the main call)")
+
+
+@pytest.mark.contract
+def test_an_empty_text_has_no_chunks():
+    """Cut `text` into chunks at semantic boundaries; return them as a list of non-empty str.
+
+    An empty text: the chunks are non-empty and rejoin to the text, so there is none.
+    """
+    got = u07.semantic_chunks("", 10)
+    expect(got == [], call="semantic_chunks('', 10)", returned=got,
+           expected="[]: no chunk, since every chunk is a non-empty str and together they are the text, ''",
+           hint="an empty text has nothing to cut: leave out an empty piece, even the only one")
