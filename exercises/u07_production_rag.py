@@ -177,8 +177,8 @@ def voyage_rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list
     """The same job done by a cross-encoder: Voyage's re-ranker instead of Claude.
 
     Make ONE call, `voyageai.Client().rerank(...)` with the question, the candidates' texts (in
-    their given order), model=RERANK_MODEL and top_k=n, and no other arguments. Return a list of the
-    candidates' own dicts, in the re-ranker's order, best first.
+    their given order), model=RERANK_MODEL and top_k=n; leave every other argument at its default.
+    Return a list of the candidates' own dicts, in the re-ranker's order, best first.
     """
     raise NotImplementedError('U07 · voyage_rerank() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 
@@ -198,8 +198,9 @@ def semantic_chunks(text: str, max_tokens: int = MAX_CHUNK_TOKENS) -> list[str]:
       single sentence longer than the limit on its own: it is a chunk by itself, uncut;
     - a paragraph that fits the limit is never cut;
     - pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk;
-    - a paragraph too long alone is cut at sentence ends near the limit: each of its sentences joins
-      the chunk that holds the sentence before it whenever the two together fit the limit.
+    - a paragraph too long alone is cut at sentence ends near the limit: each of its sentences after
+      the first joins the chunk that holds the sentence before it whenever the two together fit the
+      limit (its first sentence may open a chunk of its own, or join the chunk before it when they fit).
     `max_tokens` is MAX_CHUNK_TOKENS (200) unless given.
     """
     raise NotImplementedError('U07 · semantic_chunks() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')

@@ -89,7 +89,8 @@ def tokenize(text: str) -> list[str]:
     The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and
     "stockline", or "figures?" and "figures", must come out as one term.
     """
-    return re.findall(r"[a-z0-9]+", text.lower())
+    # ASCII before lower-casing: "İ" and the Kelvin sign lower-case to ASCII letters
+    return [term.lower() for term in re.findall(r"[A-Za-z0-9]+", text)]
 
 
 def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str, float]]:
@@ -100,7 +101,10 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores
     never increasing. `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
     """
-    bm25 = BM25Okapi([tokenize(entry["text"]) for entry in index])
+    texts = [tokenize(entry["text"]) for entry in index]
+    if not any(texts):  # nothing to score (an empty index, or no terms anywhere): rank_bm25 would divide by zero
+        return [(entry["id"], 0.0) for entry in index[:k]]
+    bm25 = BM25Okapi(texts)
     scores = bm25.get_scores(tokenize(query))
     order = sorted(range(len(index)), key=lambda i: -scores[i])  # sorted() is stable: ties keep index order
     return [(index[i]["id"], float(scores[i])) for i in order[:k]]
@@ -198,8 +202,8 @@ def voyage_rerank(question: str, candidates: list[dict], n: int = TOP_N) -> list
     """The same job done by a cross-encoder: Voyage's re-ranker instead of Claude.
 
     Make ONE call, `voyageai.Client().rerank(...)` with the question, the candidates' texts (in
-    their given order), model=RERANK_MODEL and top_k=n, and no other arguments. Return a list of the
-    candidates' own dicts, in the re-ranker's order, best first.
+    their given order), model=RERANK_MODEL and top_k=n; leave every other argument at its default.
+    Return a list of the candidates' own dicts, in the re-ranker's order, best first.
     """
     result = voyageai.Client().rerank(question, [entry["text"] for entry in candidates], model=RERANK_MODEL, top_k=n)
     return [candidates[r.index] for r in result.results]
@@ -220,8 +224,9 @@ def semantic_chunks(text: str, max_tokens: int = MAX_CHUNK_TOKENS) -> list[str]:
       single sentence longer than the limit on its own: it is a chunk by itself, uncut;
     - a paragraph that fits the limit is never cut;
     - pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk;
-    - a paragraph too long alone is cut at sentence ends near the limit: each of its sentences joins
-      the chunk that holds the sentence before it whenever the two together fit the limit.
+    - a paragraph too long alone is cut at sentence ends near the limit: each of its sentences after
+      the first joins the chunk that holds the sentence before it whenever the two together fit the
+      limit (its first sentence may open a chunk of its own, or join the chunk before it when they fit).
     `max_tokens` is MAX_CHUNK_TOKENS (200) unless given.
     """
     chunks: list[str] = []

@@ -144,6 +144,22 @@ def test_bm25_finds_a_ticket_code_typed_in_lower_case():
            hint="tokenize the chunks AND the query with your tokenize: 'inc-20931' must meet 'INC-20931' as the same terms")
 
 
+@pytest.mark.contract
+def test_bm25_search_of_an_empty_index_is_an_empty_list():
+    """Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores never increasing.
+
+    An empty index has nothing to rank: min(k, 0) is no tuple, not a crash (a blind learner's
+    bm25_search raised ZeroDivisionError from inside rank_bm25, which divides by the texts' average length).
+    """
+    call = "bm25_search([], 'What happened in INC-20931?', 3)"
+    try:
+        got = u07.bm25_search([], "What happened in INC-20931?", 3)
+    except Exception as error:  # noqa: BLE001 - shown to the learner as what came back
+        got = raised(error)
+    expect(got == [], call=call, returned=got, expected="[]: min(3, 0) tuples",
+           hint="an empty index has nothing to score: answer that before building BM25 over no texts")
+
+
 @pytest.mark.verify
 def test_vector_search_ranks_by_cosine_and_keeps_the_scores():
     """Return a list of min(k, len(index)) tuples (id, cosine), highest cosine first: U05's top_k with the scores kept.
