@@ -672,7 +672,7 @@ def test_semantic_chunks_without_a_limit_use_200_tokens(total):
 
 @pytest.mark.contract
 def test_a_long_paragraphs_sentences_fill_each_chunk_to_the_limit():
-    """a paragraph too long alone is cut at sentence ends near the limit: each of its sentences joins the chunk that holds the sentence before it whenever the two together fit the limit.
+    """a paragraph too long alone is cut at sentence ends near the limit: each of its sentences after the first joins the chunk that holds the sentence before it whenever the two together fit the limit
 
     The course cuts at "sentence boundaries near the size limit": one paragraph of three sentences,
     with the limit exactly the tokens of the first two, is two chunks, the first two sentences and the
@@ -1177,7 +1177,7 @@ def test_rerank_sends_one_prompt_for_n_and_keeps_the_replys_order(monkeypatch):
 
 @pytest.mark.contract
 def test_voyage_rerank_sends_top_k_and_keeps_the_rerankers_order(monkeypatch):
-    """Make ONE call, `voyageai.Client().rerank(...)` with the question, the candidates' texts (in their given order), model=RERANK_MODEL and top_k=n, and no other arguments.
+    """Make ONE call, `voyageai.Client().rerank(...)` with the question, the candidates' texts (in their given order), model=RERANK_MODEL and top_k=n; leave every other argument at its default.
 
     The request as the SDK gets it (top_k included), and the results mapped back by index, in the
     re-ranker's order: two candidates share a text, and the re-ranker puts the later one first.
