@@ -313,15 +313,20 @@ def test_two_approaches_instead_of_one_are_always_rejected(data):
         RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Generic output, no domain knowledge"),
         FINE_TUNE_DOC.replace("Same task, millions of times, structured output", "Need structured output reliably"),
         PROMPT_DOC.replace("Generic output, no domain knowledge", "Same task, millions of times, structured output"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Not model doesn’t know about our docs"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Model doesn’t know about our docs (and cheap)"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs",
+                        "Row: RAG. Embed and retrieve. Or LLM Wiki if compounding matters."),
     ],
     ids=["not-a-row", "part-of-a-row", "no-row", "prompt-row-for-RAG", "prompt-row-for-fine-tune",
-         "fine-tune-row-for-prompt"],
+         "fine-tune-row-for-prompt", "a-row-with-words-before", "a-row-with-words-after", "the-first-move-column"],
 )
 def test_a_row_that_is_not_the_matching_row_is_a_problem(text):
     """cites the matching row of the table above
 
     The Row line must be a row of DECISION_TABLE, verbatim, and the row whose first move is the
-    chosen approach (ROW_APPROACHES).
+    chosen approach (ROW_APPROACHES). Verbatim is the whole value: a row with words before or after
+    it, or the row's first move (the other column), is no row.
     """
     expect_problem(text, "Row", PROBLEM,
                    hint="find the cited row in DECISION_TABLE, then check that the approaches of that row include the chosen one")
@@ -386,6 +391,33 @@ def test_a_reason_on_two_lines_is_a_problem(approach):
     text = RAG_DOC.replace(line, line + "\n  and there is more to say about it")
     expect_problem(text, approach, f"a problem about the reason for {approach} running past one line",
                    hint="a line that is not 'Key: value' continues the line before it; flag that line's key")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("more", ["and fine-tune later, to be safe", "fine-tune"], ids=["and-more", "an-approach"])
+def test_a_chosen_line_that_runs_on_is_a_problem(more):
+    """Your decision doc names exactly one chosen approach
+
+    A line with no key of its own under "Chosen: RAG" runs on from it: the choice is no longer one
+    line, and may be two approaches. The problem names Chosen.
+    """
+    expect_problem(RAG_DOC.replace("Chosen: RAG\n", f"Chosen: RAG\n{more}\n"), "Chosen", PROBLEM,
+                   hint="a line that is not 'Key: value' continues the line before it, whatever that line's key: "
+                        "here the Chosen line")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("line", "key"), [("Task: Answer questions about our HR handbook.", "Task"),
+                                           ("Row: Model doesn’t know about our docs", "Row")], ids=["Task", "Row"])
+def test_a_task_or_row_line_that_runs_on_is_a_problem(line, key):
+    """a line that is not "Key: value" runs on from the line before it, which is a problem with that line's key
+
+    Not only after a Rejected line: a line with no key of its own under the Task or the Row line is a
+    problem with that line, named by its key.
+    """
+    expect_problem(RAG_DOC.replace(line + "\n", line + "\n  and more about it, on a second line\n"), key, PROBLEM,
+                   hint=f"a line that is not 'Key: value' continues the line before it, whatever that line's key: "
+                        f"here the {key} line")
 
 
 @pytest.mark.verify
