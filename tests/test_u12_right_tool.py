@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.judge.testing import expect, load_unit
+from kata.judge.testing import InWords, Seen, expect, load_unit
 
 u12 = load_unit("u12_right_tool")
 u01 = load_unit("u01_vocabulary")
@@ -584,17 +584,28 @@ def test_upgraded_replies_name_a_move_of_the_table():
     after = u12.upgraded_replies()  # first, so an unstarted U12 points at its own stub
     before = u01.replies()
     moves = TABLE_MOVES
+    # Each condition in turn, so a failure says which one is missed: the headings, a rewrite, every paragraph's form.
+    expect(isinstance(after, dict) and set(after) == set(before), call="upgraded_replies()",
+           returned=Seen({"headings missing": sorted(set(before) - set(after)),
+                          "headings not in U01's": sorted(set(after) - set(before))}) if isinstance(after, dict) else after,
+           expected=f"a dict with your U01 headings {sorted(before)!r}",
+           hint="start from your U01 replies() and keep its headings: rewrite paragraphs, not keys",
+           clause="Return a dict with the same headings as U01's `replies()`")
+    changed = [h for h in before if after.get(h) != before[h]]
+    expect(changed, call="upgraded_replies()", returned=InWords("your U01 replies as they were: no paragraph differs"),
+           expected="at least one paragraph rewritten", clause="Rewrite at least one paragraph",
+           hint="rewrite the vaguest paragraph around its row of the table and that row's move")
     vague = {
-        heading: paragraph for heading, paragraph in (after.items() if isinstance(after, dict) else [])
+        heading: paragraph for heading, paragraph in after.items()
         if not isinstance(paragraph, str) or "\n\n" in paragraph.strip() or len(paragraph.split()) < 20
         or not u01.mechanisms_named(paragraph) & moves
     }
-    changed = [h for h in before if isinstance(after, dict) and after.get(h) != before[h]]
-    ok = isinstance(after, dict) and set(after) == set(before) and not vague and changed
-    expect(ok, call="upgraded_replies()", returned=vague or after,
-           expected=f"your U01 headings {sorted(before)!r}, each one paragraph naming a move of the table "
-           f"({sorted(moves)!r}), and at least one paragraph rewritten",
-           hint="start from your U01 replies; rewrite the vaguest paragraph around its row and that row's move")
+    expect(not vague, call="upgraded_replies()", returned=Seen(vague),
+           expected=f"every paragraph one paragraph of 20 words or more naming a move of the table ({sorted(moves)!r}); "
+                    "shown: the paragraphs that are not",
+           hint="rewrite each paragraph shown around its row of the table and that row's move",
+           clause="every paragraph is one paragraph of 20 words or more that names the first move of a decision-table "
+                  "row, by a mechanism of TABLE_MECHANISMS that U01's mechanisms_named finds in it")
 
 
 # The rows of the course's table that each U01 conversation falls in, and so the moves that fit it:
