@@ -1018,32 +1018,42 @@ def test_lab_table_times_each_students_static_embed_per_text(student, lab, monke
 
     static_embed slowed down here by 0.3 s a call (and embed replaced, so the teacher costs nothing):
     each student's ms_per_text is about 300 ms over the number of texts, not the batch's 300 ms.
-    row_scales and quantize are slowed by 0.2 s a call too: quantizing is done once, before the
+    row_scales and quantize are slowed by 0.3 s a call too: quantizing is done once, before the
     student runs, so an int8 or int4 row takes no longer than the float16 one.
     """
     tokenizer, embeddings = student
     questions, notes, _ = lab
     scope = unit_globals(u11, "lab_table")
     monkeypatch.setitem(scope, "embed", lambda batch, *a, **k: np.eye(len(batch), 8).tolist())
-    monkeypatch.setitem(scope, "static_embed", slowed(scope, "static_embed", 0.3))  # slowed where it runs
-    for name in ("row_scales", "quantize"):
-        monkeypatch.setitem(scope, name, slowed(scope, name, 0.2))
-    rows = u11.lab_table(tokenizer, embeddings, questions, notes)
+    for name in ("static_embed", "row_scales", "quantize"):
+        monkeypatch.setitem(scope, name, slowed(scope, name, 0.3))  # slowed where it runs
+
+    def times():
+        rows = u11.lab_table(tokenizer, embeddings, questions, notes)
+        return {r.get("model"): r.get("ms_per_text") for r in rows if str(r.get("model", "")).startswith("student")} \
+            if isinstance(rows, list) else {}
+
+    def slower_than_float16(got):
+        """The quantized rows more than 300 ms (in all) slower than the float16 one: more than static_embed timed."""
+        if len(got) != 3 or not all(is_number(ms) for ms in got.values()) or "student float16" not in got:
+            return {}
+        return {model: ms for model, ms in got.items() if ms > got["student float16"] + per_text}
+
     per_text = 300 / (len(questions) + len(notes))
-    got = {r.get("model"): r.get("ms_per_text") for r in rows if str(r.get("model", "")).startswith("student")} \
-        if isinstance(rows, list) else {}
-    call = "lab_table(...) with each static_embed call taking 0.3 s more, each row_scales and quantize call 0.2 s more"
+    got = times()
+    if slower_than_float16(got):  # a busy machine can stall one call: the best of two runs
+        again = times()
+        got = {model: min(ms, again.get(model, ms)) if is_number(again.get(model)) else ms for model, ms in got.items()}
+    call = "lab_table(...) with each static_embed, row_scales and quantize call taking 0.3 s more"
     seen = Seen({f"{model} ms_per_text": round(ms, 2) if is_number(ms) else ms for model, ms in got.items()})
+    expect(not slower_than_float16(got), call=call, returned=seen,
+           expected="the int8 and int4 rows about as fast as the float16 one: only static_embed is timed",
+           hint="quantize the embeddings before you start the clock: the row's time is the student's static_embed "
+                "alone, not the quantizing that made its codes")
     ok = len(got) == 3 and all(is_number(ms) and 0.9 * per_text <= ms <= 4 * per_text for ms in got.values())
     expect(ok, call=call, returned=seen,
            expected=f"each student's ms_per_text about {per_text:.1f} (300 ms over {len(questions) + len(notes)} texts)",
            hint="time the student's embedding call, turn the seconds into milliseconds, and share them out over the texts")
-    full = got["student float16"]
-    slower = {model: ms for model, ms in got.items() if ms > full + 0.75 * per_text}
-    expect(not slower, call=call, returned=seen,
-           expected=f"the int8 and int4 rows about as fast as the float16 one ({full:.1f}): only static_embed is timed",
-           hint="quantize the embeddings before you start the clock: the row's time is the student's static_embed "
-                "alone, not the quantizing that made its codes")
 
 
 # --- Stretch ---
