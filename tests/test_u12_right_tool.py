@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.judge.testing import expect, load_unit
+from kata.judge.testing import InWords, Seen, expect, load_unit
 
 u12 = load_unit("u12_right_tool")
 u01 = load_unit("u01_vocabulary")
@@ -313,15 +313,20 @@ def test_two_approaches_instead_of_one_are_always_rejected(data):
         RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Generic output, no domain knowledge"),
         FINE_TUNE_DOC.replace("Same task, millions of times, structured output", "Need structured output reliably"),
         PROMPT_DOC.replace("Generic output, no domain knowledge", "Same task, millions of times, structured output"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Not model doesn’t know about our docs"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Model doesn’t know about our docs (and cheap)"),
+        RAG_DOC.replace("Row: Model doesn’t know about our docs",
+                        "Row: RAG. Embed and retrieve. Or LLM Wiki if compounding matters."),
     ],
     ids=["not-a-row", "part-of-a-row", "no-row", "prompt-row-for-RAG", "prompt-row-for-fine-tune",
-         "fine-tune-row-for-prompt"],
+         "fine-tune-row-for-prompt", "a-row-with-words-before", "a-row-with-words-after", "the-first-move-column"],
 )
 def test_a_row_that_is_not_the_matching_row_is_a_problem(text):
     """cites the matching row of the table above
 
     The Row line must be a row of DECISION_TABLE, verbatim, and the row whose first move is the
-    chosen approach (ROW_APPROACHES).
+    chosen approach (ROW_APPROACHES). Verbatim is the whole value: a row with words before or after
+    it, or the row's first move (the other column), is no row.
     """
     expect_problem(text, "Row", PROBLEM,
                    hint="find the cited row in DECISION_TABLE, then check that the approaches of that row include the chosen one")
@@ -386,6 +391,33 @@ def test_a_reason_on_two_lines_is_a_problem(approach):
     text = RAG_DOC.replace(line, line + "\n  and there is more to say about it")
     expect_problem(text, approach, f"a problem about the reason for {approach} running past one line",
                    hint="a line that is not 'Key: value' continues the line before it; flag that line's key")
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("more", ["and fine-tune later, to be safe", "fine-tune"], ids=["and-more", "an-approach"])
+def test_a_chosen_line_that_runs_on_is_a_problem(more):
+    """Your decision doc names exactly one chosen approach
+
+    A line with no key of its own under "Chosen: RAG" runs on from it: the choice is no longer one
+    line, and may be two approaches. The problem names Chosen.
+    """
+    expect_problem(RAG_DOC.replace("Chosen: RAG\n", f"Chosen: RAG\n{more}\n"), "Chosen", PROBLEM,
+                   hint="a line that is not 'Key: value' continues the line before it, whatever that line's key: "
+                        "here the Chosen line")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("line", "key"), [("Task: Answer questions about our HR handbook.", "Task"),
+                                           ("Row: Model doesn’t know about our docs", "Row")], ids=["Task", "Row"])
+def test_a_task_or_row_line_that_runs_on_is_a_problem(line, key):
+    """a line that is not "Key: value" runs on from the line before it, which is a problem with that line's key
+
+    Not only after a Rejected line: a line with no key of its own under the Task or the Row line is a
+    problem with that line, named by its key.
+    """
+    expect_problem(RAG_DOC.replace(line + "\n", line + "\n  and more about it, on a second line\n"), key, PROBLEM,
+                   hint=f"a line that is not 'Key: value' continues the line before it, whatever that line's key: "
+                        f"here the {key} line")
 
 
 @pytest.mark.verify
@@ -552,17 +584,28 @@ def test_upgraded_replies_name_a_move_of_the_table():
     after = u12.upgraded_replies()  # first, so an unstarted U12 points at its own stub
     before = u01.replies()
     moves = TABLE_MOVES
+    # Each condition in turn, so a failure says which one is missed: the headings, a rewrite, every paragraph's form.
+    expect(isinstance(after, dict) and set(after) == set(before), call="upgraded_replies()",
+           returned=Seen({"headings missing": sorted(set(before) - set(after)),
+                          "headings not in U01's": sorted(set(after) - set(before))}) if isinstance(after, dict) else after,
+           expected=f"a dict with your U01 headings {sorted(before)!r}",
+           hint="start from your U01 replies() and keep its headings: rewrite paragraphs, not keys",
+           clause="Return a dict with the same headings as U01's `replies()`")
+    changed = [h for h in before if after.get(h) != before[h]]
+    expect(changed, call="upgraded_replies()", returned=InWords("your U01 replies as they were: no paragraph differs"),
+           expected="at least one paragraph rewritten", clause="Rewrite at least one paragraph",
+           hint="rewrite the vaguest paragraph around its row of the table and that row's move")
     vague = {
-        heading: paragraph for heading, paragraph in (after.items() if isinstance(after, dict) else [])
+        heading: paragraph for heading, paragraph in after.items()
         if not isinstance(paragraph, str) or "\n\n" in paragraph.strip() or len(paragraph.split()) < 20
         or not u01.mechanisms_named(paragraph) & moves
     }
-    changed = [h for h in before if isinstance(after, dict) and after.get(h) != before[h]]
-    ok = isinstance(after, dict) and set(after) == set(before) and not vague and changed
-    expect(ok, call="upgraded_replies()", returned=vague or after,
-           expected=f"your U01 headings {sorted(before)!r}, each one paragraph naming a move of the table "
-           f"({sorted(moves)!r}), and at least one paragraph rewritten",
-           hint="start from your U01 replies; rewrite the vaguest paragraph around its row and that row's move")
+    expect(not vague, call="upgraded_replies()", returned=Seen(vague),
+           expected=f"every paragraph one paragraph of 20 words or more naming a move of the table ({sorted(moves)!r}); "
+                    "shown: the paragraphs that are not",
+           hint="rewrite each paragraph shown around its row of the table and that row's move",
+           clause="every paragraph is one paragraph of 20 words or more that names the first move of a decision-table "
+                  "row, by a mechanism of TABLE_MECHANISMS that U01's mechanisms_named finds in it")
 
 
 # The rows of the course's table that each U01 conversation falls in, and so the moves that fit it:

@@ -170,7 +170,7 @@ def u12(u) -> list[str]:
     rejected = len(re.findall(r"^\s*Rejected\b", doc, re.M | re.I))
     return [f"Your decision doc chooses {chosen[1].strip() if chosen else '?'}, citing the row "
             f"“{row[1].strip() if row else '?'}”.",
-            f"It rejects {rejected} lower row(s) in one line each, in {len(doc.split())} words (a Post-it holds "
+            f"It rejects {rejected} lower approach(es) in one line each, in {len(doc.split())} words (a Post-it holds "
             f"{u.POST_IT_MAX_WORDS}).",
             "The table read top-down: the first row that fits wins, and every cheaper move is ruled out in writing."]
 
