@@ -179,6 +179,7 @@ def quantize(matrix: np.ndarray, scales: np.ndarray, bits: int) -> np.ndarray:
     signed `bits`-bit range [-2**(bits-1), 2**(bits-1) - 1] (-128..127 for int8, -8..7 for int4).
     int4 codes are np.int8 too: two of them would share a byte on disk. (A value exactly half-way
     between two integers may round either way: np.rint rounds it to the even one.)
+    Leave `matrix` as it is: the lab still measures the float16 student it was made from.
     """
     raise NotImplementedError('U11 · quantize() is not written yet: write it here, then run `uv run kata next 11` (stuck? `uv run kata hint 11`)')
 

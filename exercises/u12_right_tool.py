@@ -88,6 +88,7 @@ def cheaper_faster_next(already_done: set[str]) -> str | None:
 
     "In that order": return the earliest step of CHEAPER_FASTER that is not done yet, even when a
     later step was done out of order. Return None when every step is done.
+    Leave `already_done` as it is: naming the next step does not do it.
     """
     raise NotImplementedError('U12 · cheaper_faster_next() is not written yet: write it here, then run `uv run kata next 12` (stuck? `uv run kata hint 12`)')
 

@@ -235,6 +235,7 @@ def quantize(matrix: np.ndarray, scales: np.ndarray, bits: int) -> np.ndarray:
     signed `bits`-bit range [-2**(bits-1), 2**(bits-1) - 1] (-128..127 for int8, -8..7 for int4).
     int4 codes are np.int8 too: two of them would share a byte on disk. (A value exactly half-way
     between two integers may round either way: np.rint rounds it to the even one.)
+    Leave `matrix` as it is: the lab still measures the float16 student it was made from.
     """
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
     codes = np.rint(np.asarray(matrix, dtype=np.float32) / np.asarray(scales, dtype=np.float32)[:, None])

@@ -229,6 +229,22 @@ def test_cheaper_faster_goes_in_that_order(done, next_step):
            hint="return the first step of CHEAPER_FASTER not yet done; None once all three are done")
 
 
+@pytest.mark.contract
+def test_cheaper_faster_next_leaves_what_is_done_alone():
+    """Leave `already_done` as it is: naming the next step does not do it.
+
+    A caller who asks twice gets the same answer: a blind learner's cheaper_faster_next added its
+    answer to the caller's set, and the second call named the step after it.
+    """
+    done = {"prompt caching"}
+    first, second = u12.cheaper_faster_next(done), u12.cheaper_faster_next(done)
+    expect(done == {"prompt caching"} and first == second == "quantization",
+           call="cheaper_faster_next(done) twice, done = {'prompt caching'}",
+           returned=Seen({"done after the calls": done, "first answer": first, "second answer": second}),
+           expected="done still {'prompt caching'}, and 'quantization' both times",
+           hint="read the set, and add nothing to it: the caller decides when a step is done")
+
+
 # --- the decision doc ------------------------------------------------------------------------------
 
 
