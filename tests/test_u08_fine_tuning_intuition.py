@@ -399,15 +399,15 @@ def test_route_always_answers_with_a_move_and_a_row(scenario):
     """
     got, call = routed(scenario)
     problems = report_problems(got)
-    # A short reason is not a missing fallback: name what was found, and quote the clause on the reason.
-    only_the_reason = bool(problems) and all(p.startswith("reason ") for p in problems)
-    expect(not problems, call=call, returned=Problems(problems),
+    # A missing move or row is a missing fallback; a short reason is not: each is named, with its own hint.
+    expect(not [p for p in problems if not p.startswith("reason ")], call=call, returned=Problems(problems),
            expected="a Route with a move from MOVES, a row from the tables and a one-sentence reason",
+           hint="end with a fallback for everything else: prompting, the 'Most other things' row")
+    expect(not problems, call=call, returned=Problems(problems),
+           expected="a Route with a one-sentence reason, four words or more",
            hint="every path of route, the fallback too, gives a reason of one sentence, four words or more "
-                "counted between spaces" if only_the_reason else
-                "end with a fallback for everything else: prompting, the 'Most other things' row",
-           clause="`reason` one sentence in your words (four words or more, counted between spaces)"
-           if only_the_reason else None)
+                "counted between spaces",
+           clause="`reason` one sentence in your words (four words or more, counted between spaces)")
 
 
 LLAMA_31_8B = {"n_layers": 32, "d_model": 4096}  # its published config
