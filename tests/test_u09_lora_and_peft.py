@@ -602,8 +602,8 @@ def test_losses_k_is_the_loss_after_k_steps():
     """losses is a list of steps + 1 floats, losses[k] the mean squared error after k steps, losses[0] the base layer's own loss, the last one that of W with the A and B returned.
 
     The losses reported are those of the frozen W plus the adapter as it stands after k steps: 201 of them for
-    200 steps, the first after one step is the loss of one step of descent from the fresh adapter, and the
-    last is that of the A and B returned.
+    200 steps, losses[1] the loss of the A and B that one step (steps=1) returns, and the last that of the A
+    and B returned.
     """
     (W, X, Y, _, _), W_before, (A, B, losses) = trained()
     blown = next((k for k, loss in enumerate(losses) if not np.isfinite(loss)), None)  # a diverging loss: no nan to compare
@@ -615,16 +615,15 @@ def test_losses_k_is_the_loss_after_k_steps():
                 "against their gradients, by lr times each",
            clause="take `steps` steps of plain gradient descent with learning rate `lr` on A and B only")
     final = mse(adapted(W_before, A, B, X, ALPHA / R), Y)
-    d_out, d_in = W_before.shape
-    A1, B1 = _descend_together(W_before, *(np.array(m, dtype=float) for m in u09.init_adapter(d_in, d_out, R, 0)),
-                               X, Y, ALPHA / R, LR, 1)
-    after_one = mse(adapted(W_before, A1, B1, X, ALPHA / R), Y)
+    # One step of your own training (whatever its update, which the next tests judge): losses[1] is its loss.
+    one = u09.train_adapter(W_before.copy(), X, Y, r=R, alpha=ALPHA, steps=1, lr=LR)
+    after_one = mse(adapted(W_before, one[0], one[1], X, ALPHA / R), Y)
     ok = len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12) \
         and np.isclose(losses[1], after_one, rtol=1e-6, atol=1e-12)
     expect(ok, call=TRAIN_CALL,
            returned=Seen({"len(losses)": len(losses), "losses[1]": losses[1] if len(losses) > 1 else None,
                           "losses[-1]": losses[-1] if losses else None}),
-           expected=f"{STEPS + 1} losses, losses[1] {after_one:.3g} (the loss after one step) and the last one "
+           expected=f"{STEPS + 1} losses, losses[1] {after_one:.3g} (the loss of the A and B that one step returns) and the last one "
                     f"{final:.3g}: the loss of the original W plus your A and B",
            hint="the k-th loss is measured after k steps (the first before any step), on the frozen W plus the adapter at "
                 "scale alpha / r: the same scale in every step and in every loss")
