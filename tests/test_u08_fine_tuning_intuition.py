@@ -46,13 +46,13 @@ def routed(scenario):
     return got, f"route({scenario!r})"
 
 
-def check_answer(name, scenario, whose):
+def check_answer(name, scenario, whose, hint=None):
     move, starts, why = ANSWERS[name]
     rows = [row_starting(s) for s in starts]
     got, call = routed(scenario)
     expect(getattr(got, "move", None) == move and getattr(got, "row", None) in rows, call=call, returned=got,
            expected=f"scenario {name} ({whose}) routed to move={move!r}, citing one of the rows {rows!r} — {why}",
-           hint="climb the tree from the top: retrieve knowledge, prompt for voice and format, train only at the gate")
+           hint=hint or "climb the tree from the top: retrieve knowledge, prompt for voice and format, train only at the gate")
 
 
 def report_problems(route_value):
@@ -64,8 +64,11 @@ def report_problems(route_value):
         problems.append(f"move {move!r} is not one of MOVES")
     if row not in keys:
         problems.append(f"row {row!r} is not a key of either table, written exactly")
-    if not isinstance(reason, str) or len(reason.split()) < 4:
-        problems.append("reason is not a sentence (write one, at least four words)")
+    if not isinstance(reason, str):
+        problems.append(f"reason {reason!r} is not a sentence (write one, at least four words)")
+    elif len(reason.split()) < 4:
+        problems.append(f"reason {reason!r} has {len(reason.split())} word{'' if len(reason.split()) == 1 else 's'}, "
+                        f"not a sentence of four words or more")
     return problems
 
 
@@ -169,6 +172,32 @@ def test_a_and_b_state_no_numbers_and_no_tried_prompt():
            hint="copy only what the text says: no labels, no volume and no tried prompt in A or B")
 
 
+@pytest.mark.contract
+def test_c_is_tagged_with_what_it_asks_not_what_it_mentions():
+    """Tag each with the NEEDS it states … Read what is asked, not what is mentioned
+
+    C already runs on a tiny cheap model (its setting, not a request to ship a smaller one), and its 12 fields
+    are one structured extraction, the course's own example of extreme consistency for a narrow task: no
+    output shape the base model fights. Neither "smaller model" nor "specialized format" is a need of C.
+    """
+    yours = u08.scenarios()
+    expect(isinstance(yours, dict) and set(yours) == {"A", "B", "C"}, call="scenarios()", returned=yours,
+           expected='a dict keyed by exactly "A", "B" and "C"', hint="one Scenario per request in SCENARIO_TEXT")
+    c = yours["C"]
+    checks = [
+        ("smaller model" not in c.needs,
+         "C: tag 'smaller model', but C already runs on a tiny cheap model and asks for no smaller one to be shipped"),
+        ("specialized format" not in c.needs,
+         "C: tag 'specialized format', but C's 12 fields are one structured extraction (a narrow task), and it "
+         "names no output shape the base model fights"),
+    ]
+    problems = [what for ok, what in checks if not ok]
+    expect(not problems, call="scenarios()", returned=Problems(problems),
+           expected="C tagged with what it asks for, not with what it mentions (shown: the tags it does not ask for)",
+           hint="C describes its setting (a tiny model, 12 fields) and asks for one thing: the same extraction, held "
+                "steady on edge cases")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize("name", ["A", "B"])
 def test_a_pile_of_labels_does_not_change_a_or_b(name):
@@ -188,7 +217,9 @@ def test_one_thousand_labels_is_enough(labels):
 
     "1,000+" includes 1,000 itself.
     """
-    check_answer("C", replace(the_tests_reading()["C"], labelled_examples=labels), f"with {labels} labels")
+    check_answer("C", replace(the_tests_reading()["C"], labelled_examples=labels), f"with {labels:,} labels",
+                 hint="exactly 1,000 labelled examples is enough: the limit itself counts, '1,000+' means 1,000 or "
+                      "more, so a count equal to it opens the gate, not only a count above it" if labels == 1_000 else None)
 
 
 ONE_MILLION = 1_000_000  # AT_SCALE as the exercise hands it: "millions of times" a month starts at one million
@@ -203,7 +234,9 @@ def test_at_scale_includes_the_threshold_itself(above):
     is at scale: ">=" includes the threshold.
     """
     volume = ONE_MILLION + above
-    check_answer("C", replace(the_tests_reading()["C"], monthly_volume=volume), f"at {volume:,} calls a month")
+    check_answer("C", replace(the_tests_reading()["C"], monthly_volume=volume), f"at {volume:,} calls a month",
+                 hint="exactly one million calls a month is at scale: the threshold itself counts, so a volume equal "
+                      "to it is at scale, not only a volume above it" if not above else None)
 
 
 @pytest.mark.verify
@@ -366,9 +399,15 @@ def test_route_always_answers_with_a_move_and_a_row(scenario):
     """
     got, call = routed(scenario)
     problems = report_problems(got)
-    expect(not problems, call=call, returned=problems or got,
+    # A missing move or row is a missing fallback; a short reason is not: each is named, with its own hint.
+    expect(not [p for p in problems if not p.startswith("reason ")], call=call, returned=Problems(problems),
            expected="a Route with a move from MOVES, a row from the tables and a one-sentence reason",
            hint="end with a fallback for everything else: prompting, the 'Most other things' row")
+    expect(not problems, call=call, returned=Problems(problems),
+           expected="a Route with a one-sentence reason, four words or more",
+           hint="every path of route, the fallback too, gives a reason of one sentence, four words or more "
+                "counted between spaces",
+           clause="`reason` one sentence in your words (four words or more, counted between spaces)")
 
 
 LLAMA_31_8B = {"n_layers": 32, "d_model": 4096}  # its published config

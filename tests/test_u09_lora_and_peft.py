@@ -137,8 +137,9 @@ def test_short_of_1000_labels_gate_3_says_collect_labels_not_lora():
     low = line.lower()
     expect(number == 3 and "Gate 3" in line and names(line, "400") and not names_lora(line) and "passes" not in low
            and "collect" in low and "eval" in low, call=call, returned=got,
-           expected="(3, a line like 'stopped at Gate 3 — 400 labels, short of 1,000: collect labels and grow the "
-                    "eval'), naming neither LoRA nor QLoRA",
+           expected="(3, one line that names Gate 3 and the 400 labels in hand, says where the work goes instead "
+                    "(collecting labels and growing the eval, both), never says 'passes', and holds the letters "
+                    "'LoRA' nowhere (neither LoRA nor QLoRA, not even to say it is not yet time for it))",
            hint="1,000+ labelled examples is the ticket into training: below it, say both where the work goes, more labels and a grown eval")
 
 
@@ -395,8 +396,8 @@ def test_a_typical_adapter_trains_half_a_percent_to_two_percent(d_in, d_out, r, 
 def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
     """B: shape (d_out, r), all zeros, so the adapted layer starts exactly equal to the base.
 
-    init_adapter gives A (r x d_in, random, the same for the same seed) and B (d_out x r, all zeros), so
-    at step 0 the adapted layer's output is the base layer's output.
+    init_adapter gives B (d_out x r, all zeros) beside A (r x d_in), so at step 0 the adapted layer's output
+    is the base layer's output. (A's own clause, small and random, is the next test's.)
     """
     W, X, _, _, _ = task()
     A, B = u09.init_adapter(D_IN, D_OUT, R, seed=1)
@@ -406,17 +407,32 @@ def test_a_fresh_adapter_leaves_the_layer_equal_to_the_base():
            expected=f"shapes ({R}, {D_IN}) for A and ({D_OUT}, {R}) for B", hint="A is r x d_in, B is d_out x r")
     expect(not B.any(), call=call, returned=B, expected="B all zeros",
            hint="B starts at zero, so the adapter adds nothing at first: the tuned layer starts as the base")
+    got = u09.forward(W, A, B, X, 2.0)
+    expect(np.allclose(got, X @ W.T, rtol=0, atol=1e-9), call="forward(W, A, B, X, scale=2.0) on a fresh adapter",
+           returned=got, expected="exactly the base layer's output (the new adapter adds nothing yet)", hint=None)
+
+
+@pytest.mark.verify
+def test_a_fresh_a_is_small_random_numbers_from_its_seed():
+    """A: shape (r, d_in), small random numbers (a standard deviation of at most 2 / sqrt(d_in): a big A makes training blow up), drawn from np.random.default_rng(seed), so the same seed gives the same A and another seed another A
+
+    init_adapter's A is random and non-zero, the same for the same seed and another for another seed, and
+    small: its standard deviation is at most 2 / sqrt(d_in).
+    """
+    A, _ = u09.init_adapter(D_IN, D_OUT, R, seed=1)
+    call = f"init_adapter({D_IN}, {D_OUT}, {R}, seed=1)"
+    expect(getattr(A, "shape", None) == (R, D_IN), call=call, returned=InWords(f"A of shape {getattr(A, 'shape', None)}"),
+           expected=f"A of shape ({R}, {D_IN})", hint="A is r x d_in", clause="A: shape (r, d_in)")
     A_again, _ = u09.init_adapter(D_IN, D_OUT, R, seed=1)
     A_other, _ = u09.init_adapter(D_IN, D_OUT, R, seed=2)
     expect(A.any() and np.array_equal(A, A_again) and not np.array_equal(A, A_other), call=call, returned=A,
            expected="A random and non-zero, the same for seed=1 twice and different for seed=2",
-           hint="A must not be zero too, or no gradient ever reaches either matrix; draw it at random from a generator seeded with seed")
+           hint="A must not be zero too, or no gradient ever reaches either matrix; draw it at random from a generator seeded with seed",
+           clause="drawn from np.random.default_rng(seed), so the same seed gives the same A and another seed another A")
     expect(np.std(A) <= 2 / np.sqrt(D_IN), call=call, returned=InWords(f"A with a standard deviation of {np.std(A):.3g}"),
            expected=f"small random numbers: a standard deviation of at most 2 / sqrt({D_IN}) = {2 / np.sqrt(D_IN):.3g}",
-           hint="scale A to the layer's width (a standard deviation near one over the square root of d_in): a big A makes training blow up")
-    got = u09.forward(W, A, B, X, 2.0)
-    expect(np.allclose(got, X @ W.T, rtol=0, atol=1e-9), call="forward(W, A, B, X, scale=2.0) on a fresh adapter",
-           returned=got, expected="exactly the base layer's output (the new adapter adds nothing yet)", hint=None)
+           hint="scale A to the layer's width (a standard deviation near one over the square root of d_in): a big A makes training blow up",
+           clause="small random numbers (a standard deviation of at most 2 / sqrt(d_in): a big A makes training blow up)")
 
 
 @pytest.mark.contract
@@ -573,13 +589,23 @@ def gradient_hint(got, expected, scale, d_out):
 def test_training_never_writes_to_w():
     """Never write to W, not even in place: it is the base that every adapter shares.
 
-    W is the frozen base that every adapter shares: after training it is bit-for-bit what it was, and the
-    losses reported are those of that W plus the adapter returned.
+    W is the frozen base that every adapter shares: after training it is bit-for-bit what it was.
     """
     (W, X, Y, _, _), W_before, (A, B, losses) = trained()
     expect(np.array_equal(W, W_before), call=TRAIN_CALL,
            returned=Did(f"changed W by up to {np.abs(W - W_before).max():.3g}"),
            expected="W bit-for-bit unchanged", hint="update A and B only; never W -= … (that is a full fine-tune)")
+
+
+@pytest.mark.verify
+def test_losses_k_is_the_loss_after_k_steps():
+    """losses is a list of steps + 1 floats, losses[k] the mean squared error after k steps, losses[0] the base layer's own loss, the last one that of W with the A and B returned.
+
+    The losses reported are those of the frozen W plus the adapter as it stands after k steps: 201 of them for
+    200 steps, losses[1] the loss of the A and B that one step (steps=1) returns, and the last that of the A
+    and B returned.
+    """
+    (W, X, Y, _, _), W_before, (A, B, losses) = trained()
     blown = next((k for k, loss in enumerate(losses) if not np.isfinite(loss)), None)  # a diverging loss: no nan to compare
     expect(blown is None, call=TRAIN_CALL,
            returned=InWords(f"losses that diverged: {losses[0]:.3g} at step 0, {losses[blown]} at step {blown}")
@@ -589,12 +615,18 @@ def test_training_never_writes_to_w():
                 "against their gradients, by lr times each",
            clause="take `steps` steps of plain gradient descent with learning rate `lr` on A and B only")
     final = mse(adapted(W_before, A, B, X, ALPHA / R), Y)
-    expect(len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12), call=TRAIN_CALL,
-           returned=Seen({"len(losses)": len(losses), "losses[-1]": losses[-1] if losses else None}),
-           expected=f"{STEPS + 1} losses, the last one {final:.3g}: the loss of the original W plus your A and B",
+    # One step of your own training (whatever its update, which the next tests judge): losses[1] is its loss.
+    one = u09.train_adapter(W_before.copy(), X, Y, r=R, alpha=ALPHA, steps=1, lr=LR)
+    after_one = mse(adapted(W_before, one[0], one[1], X, ALPHA / R), Y)
+    ok = len(losses) == STEPS + 1 and np.isclose(losses[-1], final, rtol=1e-6, atol=1e-12) \
+        and np.isclose(losses[1], after_one, rtol=1e-6, atol=1e-12)
+    expect(ok, call=TRAIN_CALL,
+           returned=Seen({"len(losses)": len(losses), "losses[1]": losses[1] if len(losses) > 1 else None,
+                          "losses[-1]": losses[-1] if losses else None}),
+           expected=f"{STEPS + 1} losses, losses[1] {after_one:.3g} (the loss of the A and B that one step returns) and the last one "
+                    f"{final:.3g}: the loss of the original W plus your A and B",
            hint="the k-th loss is measured after k steps (the first before any step), on the frozen W plus the adapter at "
-                "scale alpha / r: the same scale in every step and in every loss",
-           clause="losses is a list of steps + 1 floats, losses[k] the mean squared error after k steps")
+                "scale alpha / r: the same scale in every step and in every loss")
 
 
 @pytest.mark.contract

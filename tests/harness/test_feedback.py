@@ -106,12 +106,12 @@ def test_a_loss_averaged_over_rows_shows_the_gradient_first_and_the_echoes_say_s
     cause = result.first_failure
     assert cause.name == "test_the_gradients_agree_with_finite_differences", cause.name
     echoes = [t for t in result.tests if result.echo_of(t)]
-    assert {t.name for t in echoes} >= {"test_training_never_writes_to_w", "test_training_the_adapter_makes_the_loss_fall"}
+    assert {t.name for t in echoes} >= {"test_losses_k_is_the_loss_after_k_steps", "test_training_the_adapter_makes_the_loss_fall"}
     assert all(result.echo_of(t)[0] is cause for t in echoes)
     listed = "\n".join(board.unit_lines(result, verbose=True))
-    assert "test_training_never_writes_to_w  (may fail only because `lora_gradients` does: fix that first)" in listed
+    assert "test_losses_k_is_the_loss_after_k_steps  (may fail only because `lora_gradients` does: fix that first)" in listed
     assert "the cause to fix first" in listed
-    diverged = next(t for t in echoes if t.name == "test_training_never_writes_to_w").message
+    diverged = next(t for t in echoes if t.name == "test_losses_k_is_the_loss_after_k_steps").message
     assert "diverge" in diverged and not re.search(r"nan.*expected.*nan", diverged, re.S), diverged
 
 
