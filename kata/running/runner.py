@@ -201,14 +201,15 @@ def saved_last_and_done(impl_spec: str = "exercises") -> UnitResult | None:
     "done" again with every `kata next` after it)."""
     from kata import stubs
 
-    tree = impl.target(impl_spec).tree
-    last = next(iter(stubs.edited(tree, [u for u in UNITS if u.ready])), None)
+    target = impl.target(impl_spec)
+    last = next(iter(stubs.edited(target.tree, [u for u in UNITS if u.ready])), None)
     result = cached(last, impl_spec) if last is not None else None
     if result is None or result.status != "done":
         return None
-    saved = tree / f"{last.slug}.py"
+    saved = target.file_of(last.slug)
     try:
-        this_save = f"{saved.resolve()} {saved.stat().st_mtime_ns} {saved.stat().st_size}"
+        info = saved.stat()
+        this_save = f"{saved.resolve()} {info.st_mtime_ns} {info.st_size}"
         said = cache.folder() / SAID_DONE
         if said.is_file() and said.read_text(encoding="utf-8") == this_save:
             return None
