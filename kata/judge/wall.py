@@ -85,7 +85,7 @@ class _Wall:
         self.pid = 0
         self.busy = 0
         self.pending: BaseException | None = None
-        self.codec = Codec(self._remote, lambda *a: _record_class(*a), share_callables=True)
+        self.codec = Codec(self._remote, lambda *a: _record_class(*a), share_callables=True, judge=True)
         self.answered: dict[str, dict] = {}  # a request's answer, by the request: an SDK's retry gets it again
         self.poll = None
         self.environ_sent: dict | None = None  # os.environ as the learner process last got it
@@ -181,7 +181,7 @@ class _Wall:
     def _connected(self, channel: Channel, where: socket.socket, pid: int, note: str) -> None:
         """A new learner process to talk to (forked or spawned): nothing of the one before holds for it."""
         self.channel, self.where_socket, self.pid, self.note = channel, where, pid, note
-        self.codec = Codec(self._remote, _record_class, share_callables=True)
+        self.codec = Codec(self._remote, _record_class, share_callables=True, judge=True)
         self.environ_sent = None
         self.looked_up, self.tell_forgotten = {}, False  # the handles of the process before: numbers this one never gave
         _forget_the_learners_classes()
@@ -384,6 +384,7 @@ class _Wall:
     def call(self, number: int, name: str, args: tuple, kwargs: dict, trace_memory: bool = False):
         """Call a learner function; with `trace_memory`, (its result, the peak of new memory it used)."""
         echo = [i for i, a in enumerate(args) if type(a) not in ATOMS and _mutable(a)]
+        self.learner()  # a new learner process first, where one is due: its codec encodes (what it keeps is its own)
         self.codec.track, self.codec.attached = [], {}
         try:
             encoded_args = self.codec.encode_arguments(args)
@@ -404,6 +405,8 @@ class _Wall:
             message["trace_memory"] = True
         if attached:
             message[ATTACHED] = attached
+            if self.codec.hold(attached):  # the learner process keeps them: next time their names alone cross
+                message["drop_kept"] = True
         variables = getattr(os.environ, "_data", None)  # compared in C, copied only when they changed
         if variables is None or variables != self.environ_sent:  # a test's setenv, or the learner process is new
             message["environment"] = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT)}
@@ -417,7 +420,8 @@ class _Wall:
             pending, self.pending = self.pending, None
             raise pending
         echoed = answer.get("args") or []
-        self.codec.arrived = {**attached, **(answer.get(ATTACHED) or {})}  # an argument may come back as bytes we sent
+        # an argument may come back as bytes we sent (now, or in a call before: what the learner keeps)
+        self.codec.arrived = {**self.codec.held, **attached, **(answer.get(ATTACHED) or {})}
         try:
             for i in echo:
                 if i < len(echoed) and echoed[i] is not None:

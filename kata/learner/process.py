@@ -458,7 +458,10 @@ class _Server:
             for name in [n for n in os.environ if n.startswith(ENVIRONMENT)]:
                 del os.environ[name]
             os.environ.update(message["environment"])
-        came = message.get(ATTACHED) or {}
+        if message.get("drop_kept"):  # what was kept from calls before is too much, with this call's: kept anew
+            self.codec.kept.clear()
+        self.codec.kept.update(message.get(ATTACHED) or {})  # the judge sends these by their name alone from now on
+        came = self.codec.kept
         self.codec.track, self.codec.arrived = [], came
         try:
             args = self.codec.decode(message["args"])

@@ -12,6 +12,9 @@ A big numeric array (ATTACH_AT bytes or more) of a call's arguments or answer cr
 JSON, under a name (kata/learner/channel.py sends them), not as base64 inside it: an 8 MB matrix is copied, not
 encoded, scanned and decoded. An argument encoded again after the call to see whether it changed takes the name
 its bytes arrived under when they are the same bytes: unchanged, it encodes as it came, and is not sent back.
+The learner process keeps the big bytes the judge sent (up to HELD_AT_MOST, then all are dropped and kept anew), and
+the judge sends the same bytes again by their name only: U11's 15 MB student crosses once, not once a test. A
+tokenizer's JSON crosses as such bytes too, and the learner's side builds it once while it stays as it was built.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import dataclasses
 import importlib
 import itertools
 import math
+import operator
 import os
 import sys
 import types
@@ -33,6 +37,7 @@ import numpy as np
 
 MAX_DEPTH = 100  # levels of nesting: deeper is refused (a list that holds itself never ends)
 ATTACH_AT = 64 * 1024  # bytes of a numpy array from which it crosses as raw bytes beside the message
+HELD_AT_MOST = 64 * 1024 * 1024  # bytes of big arrays the learner process keeps from earlier calls, by name
 _NAMES = itertools.count(1)
 TAG = "__kata__"
 # Classes the receiving side may look up by name (an SDK's model or error, never learner code).
@@ -109,7 +114,7 @@ class Codec:
     to rebuild the other side's dataclass with (the judge's record class, or the learner's own class).
     """
 
-    def __init__(self, remote, record_class, share_callables: bool):
+    def __init__(self, remote, record_class, share_callables: bool, judge: bool = False):
         self.handles: dict[int, object] = {}
         self.ids: dict[int, int] = {}  # id(callable) -> number
         self.remote = remote
@@ -126,6 +131,10 @@ class Codec:
         self.attached: dict[str, bytes] | None = None
         self.arrived: dict[str, bytes] = {}
         self.came: dict[str, bytes] = {}
+        # The judge's: the big bytes the learner process keeps (sent in earlier calls), by name; the learner's: the same.
+        self.held: dict[str, bytes] | None = {} if judge else None
+        self.kept: dict[str, bytes] = {}
+        self.tokenizers: dict[bytes, object] = {}  # the learner's: a tokenizer built from the bytes it crossed as
 
     def _met(self, value) -> None:
         if self.track is not None:
@@ -218,7 +227,10 @@ class Codec:
                     made["plain"] = True
             return made
         if type(value).__module__.split(".")[0] == "tokenizers" and hasattr(value, "to_str"):
-            return {TAG: "tokenizer", "json": value.to_str()}  # a tokenizers.Tokenizer: its JSON, read back by the library
+            text = value.to_str()  # a tokenizers.Tokenizer: its JSON, read back by the library
+            if self.attached is not None and len(text) >= ATTACH_AT:  # big: as bytes beside the message
+                return {TAG: "tokenizer", **self._block(text.encode())}
+            return {TAG: "tokenizer", "json": text}
         model = _library_model(value)
         if model is not None:
             return {TAG: "model", "cls": model, "v": value.model_dump(mode="json", by_alias=True, exclude_unset=True)}
@@ -245,10 +257,23 @@ class Codec:
         if self.attached is None or len(raw) < ATTACH_AT:
             return {"b": base64.b64encode(raw).decode()}
         name = next((n for n, came in self.came.items() if came == raw), None)  # the same bytes: their name
+        if name is None and self.held:  # sent before, and kept over there: their name alone
+            name = next((n for n, kept in self.held.items() if kept == raw), None)
         if name is None:
             name = f"{os.getpid()}.{next(_NAMES)}"  # never one of the other side's
             self.attached[name] = raw
         return {"raw": name}
+
+    def hold(self, attached: dict[str, bytes]) -> bool:
+        """The judge's, as a call's message is sent: the learner process keeps these bytes from now on. True when it
+        must first drop what it kept (over HELD_AT_MOST together): the message then says so."""
+        if self.held is None or not attached:
+            return False
+        dropped = sum(map(len, self.held.values())) + sum(map(len, attached.values())) > HELD_AT_MOST
+        if dropped:
+            self.held.clear()
+        self.held.update(attached)
+        return dropped
 
     def _unblock(self, data: dict) -> bytes:
         if "raw" not in data:
@@ -259,27 +284,25 @@ class Codec:
         return raw
 
     def _rows(self, rows: list) -> dict:
-        self._met(rows)
-        flat = array.array("d")
-        for row in rows:
-            self._met(row)  # each row is met as a list of its own would be
-            flat.extend(row)
-        lengths = {len(row) for row in rows}
+        if self.track is not None:  # the matrix, then each row, as a list of lists is met
+            self.track.append(rows)
+            self.track.extend(rows)
+        flat = array.array("d", list(itertools.chain.from_iterable(rows)))  # (from a list: a C loop, not an iterator's)
+        lengths = set(map(len, rows))
         return {TAG: "rows", "n": lengths.pop() if len(lengths) == 1 else [len(row) for row in rows],
                 **self._block(flat.tobytes())}
 
     def _table(self, rows: list, keys: tuple, path: str, depth: int) -> dict:
+        cells = [list(map(operator.itemgetter(k), rows)) for k in keys]
         track, self.track = self.track, None
         try:
-            columns = [self.encode([row[k] for row in rows], f"{path}[…][{k!r}]", depth + 1) for k in keys]
+            columns = [self._rows(column) if _float_rows(column) else self.encode(column, f"{path}[…][{k!r}]", depth + 1)
+                       for k, column in zip(keys, cells)]
         finally:
             self.track = track
-        self._met(rows)
-        for row in rows:  # met in the order a list of dicts is: each dict, then the lists it holds
-            self._met(row)
-            for v in row.values():
-                if type(v) is list:
-                    self._met(v)
+        if self.track is not None:
+            self.track.append(rows)
+            _meet_rows(self.track, rows, cells)
         return {TAG: "table", "keys": list(keys), "cols": columns}
 
     def _handle(self, function, path: str):
@@ -331,12 +354,14 @@ class Codec:
             lengths = [int(width)] * (len(numbers) // int(width) if width else 0) if isinstance(width, int) else [int(n) for n in width]
             if sum(lengths) != len(numbers) or not lengths:
                 raise CannotCross("a matrix whose rows do not add up was refused")
-            out, at = [], 0
-            self._met(out)
-            for n in lengths:
-                out.append(numbers[at:at + n])
-                self._met(out[-1])
-                at += n
+            if isinstance(width, int):
+                out = [numbers[at:at + width] for at in range(0, len(numbers), width)]
+            else:
+                starts = itertools.accumulate(lengths, initial=0)
+                out = [numbers[at:at + n] for at, n in zip(starts, lengths)]
+            if self.track is not None:  # the matrix, then each row
+                self.track.append(out)
+                self.track.extend(out)
             return out
         if kind == "table":
             keys = [str(k) for k in data["keys"]]
@@ -347,15 +372,10 @@ class Codec:
                 self.track = track
             if len(columns) != len(keys) or not all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns):
                 raise CannotCross("a table whose columns do not match was refused")
-            out = []
-            self._met(out)
-            for values in zip(*columns):
-                row = dict(zip(keys, values))
-                self._met(row)
-                for v in values:
-                    if type(v) is list:
-                        self._met(v)
-                out.append(row)
+            out = [dict(zip(keys, values)) for values in zip(*columns)]
+            if self.track is not None:
+                self.track.append(out)
+                _meet_rows(self.track, out, columns)
             return out
         if kind == "tuple":
             return tuple(self.decode(v, depth + 1) for v in data["v"])
@@ -413,7 +433,18 @@ class Codec:
         if kind == "tokenizer":
             from tokenizers import Tokenizer
 
-            return Tokenizer.from_str(data["json"])
+            if "json" in data:
+                return Tokenizer.from_str(data["json"])
+            raw = self._unblock(data)
+            built = self.tokenizers.get(raw) if self.held is None else None  # (the learner's side only)
+            if built is not None and built.to_str().encode() == raw:  # built before, and no call has changed it since
+                return built
+            built = Tokenizer.from_str(raw.decode())
+            if self.held is None:
+                if len(self.tokenizers) >= 4:
+                    self.tokenizers.clear()
+                self.tokenizers[raw] = built
+            return built
         if kind == "handle":
             return self.remote(int(data["n"]), str(data.get("name", "function")))
         if kind == "theirs":
@@ -426,8 +457,20 @@ class Codec:
 
 
 def _float_rows(rows: list) -> bool:
-    """Lists of floats only, none empty (a matrix as lists)."""
-    return all(type(r) is list and r and set(map(type, r)) == {float} for r in rows)
+    """Lists of floats only, none empty (a matrix as lists). (Each test in C: no Python loop over the rows.)"""
+    return not rows or set(map(type, rows)) == {list} and all(rows) and \
+        set(map(type, itertools.chain.from_iterable(rows))) == {float}
+
+
+def _meet_rows(track: list, rows: list, cells: list) -> None:
+    """Meet a table's rows as a list of dicts is met: each dict, then the lists it holds (`cells`: its columns)."""
+    kinds = [set(map(type, column)) for column in cells]
+    if all(kind == {list} or list not in kind for kind in kinds):  # a column of lists, or of no list: zipped in C
+        track.extend(itertools.chain.from_iterable(zip(rows, *[c for c, kind in zip(cells, kinds) if kind == {list}])))
+        return
+    for row in rows:
+        track.append(row)
+        track.extend(v for v in row.values() if type(v) is list)
 
 
 # Values nothing can change in place: the judge sends none back after a call (kata/judge/wall.py), and a kept
@@ -444,11 +487,12 @@ def _table_keys(rows: list) -> tuple | None:
     if type(first) is not dict or not first or TAG in first or not all(type(k) is str for k in first):
         return None
     keys = tuple(first)
-    for row in rows:
-        if type(row) is not dict or tuple(row) != keys or not set(map(type, row.values())) <= _CELLS:
-            return None
+    if set(map(type, rows)) != {dict} or set(map(tuple, rows)) != {keys}:  # (each test in C)
+        return None
+    if not set(map(type, itertools.chain.from_iterable(map(dict.values, rows)))) <= _CELLS:
+        return None
     for k, v in first.items():
-        if type(v) is list and not _float_rows([row[k] for row in rows if type(row[k]) is list]):
+        if type(v) is list and not _float_rows([cell for cell in map(operator.itemgetter(k), rows) if type(cell) is list]):
             return None
     return keys
 

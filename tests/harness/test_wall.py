@@ -339,6 +339,70 @@ def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
     assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
 
 
+KEPT = '''
+import sys
+import numpy as np
+from tokenizers import Tokenizer
+from kata.learner import impl, values
+from kata.judge import testing, wall
+from kata.units import ROOT
+
+testing.set_current(impl.target(sys.argv[1]))
+wall.WALL.start(sandboxed=False)
+u09, u11 = testing.load_unit("u09_lora_and_peft"), testing.load_unit("u11_distillation_and_quantization")
+sent = []  # the big bytes each call's message carried
+hold = wall.WALL.codec.__class__.hold
+wall.WALL.codec.__class__.hold = lambda codec, attached: (sent.append(sum(map(len, attached.values()))), hold(codec, attached))[1]
+W, before = np.random.default_rng(1).normal(size=(512, 512)), None
+A, B = np.ones((2, 512)), np.ones((512, 2))
+before = W.copy()
+u09.merge(W, A, B)  # writes into its W: the test's W is changed too
+assert not np.array_equal(W, before) and sent == [W.nbytes], sent
+W[...] = before  # the test puts it back: the same bytes as the first call's, kept over there under their name
+again = u09.merge(W, A, B)
+assert np.array_equal(again, before + B @ A) and sent == [W.nbytes], ("sent by name, and as the test holds it", sent)
+W[0, 0] = 42.0  # the learner's code ends its process on this one
+try:
+    u09.merge(W, A, B)
+except wall.LearnerEnded:
+    pass
+else:
+    raise AssertionError("the learner's process did not end")
+W[...] = before  # a new learner process keeps nothing yet: the bytes cross again
+assert np.array_equal(u09.merge(W, A, B), before + B @ A) and sent[-1] == W.nbytes, sent
+values.HELD_AT_MOST = W.nbytes  # too little for two: what was kept is dropped, and kept anew
+other, W[...] = before * 2, before
+assert np.array_equal(u09.merge(other, A, B), before * 2 + B @ A) and sent[-1] == W.nbytes
+assert np.array_equal(u09.merge(W, A, B), before + B @ A) and sent[-1] == W.nbytes, "after a drop the bytes cross again"
+tokenizer = Tokenizer.from_file(str(ROOT / "models" / "minilm-static" / "tokenizer.json"))
+embeddings = np.random.default_rng(2).normal(size=(tokenizer.get_vocab_size(), 8)).astype(np.float32)
+first = u11.static_embed(["a long sentence of many words"], tokenizer, embeddings)
+second = u11.static_embed(["a long sentence of many words"], tokenizer, embeddings)
+assert np.array_equal(first, second), "the tokenizer built once over there, then changed by a call, is built again"
+assert tokenizer.truncation is None, "the test's own tokenizer is its own"
+print("ok")
+'''
+
+
+def test_big_bytes_cross_once_and_every_call_gets_the_tests_values_as_they_are(tmp_path):
+    """The learner process keeps the big bytes the judge sent, and the judge sends the same bytes again by name only:
+    a call still gets the test's argument as it is now (written into by a call before, put back, or changed), a new
+    learner process (after a crash) gets them again, and so does one told to drop what it kept. A tokenizer built
+    once over there and changed by a call is built again for the next."""
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    u09 = tree / "u09_lora_and_peft.py"
+    u09.write_text(u09.read_text().replace("    return W + scale * B @ A\n", "    if W[0, 0] == 42.0:\n        import os\n"
+                                           "        os._exit(3)\n    out = W + scale * B @ A\n    W += 1.0\n    return out\n"))
+    u11 = tree / "u11_distillation_and_quantization.py"
+    u11.write_text(u11.read_text().replace("    return vectors\n", "    tokenizer.enable_truncation(max_length=1)\n    return vectors\n", 1))
+    done = subprocess.run([sys.executable, "-c", KEPT, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
 # --- look-ups kept on the judge's side: never a stale one (issue 21) -----------------------------------
 
 NAMES = """
