@@ -10,7 +10,9 @@ Three measures, each alternating A B A B in one run so the machine's load falls 
 2. a unit: the watch loop's warm re-run of a unit's tests (a child forked from a primed parent, the
    cache bypassed), with the wall and without (KATA_WALL=0), and against COMMIT (a process each, primed);
    and, in those re-runs, the tests' own time (each test's setup, call and teardown as pytest times them,
-   summed): what a test call costs, without the run's fixed costs;
+   summed): what a test call costs, without the run's fixed costs. With the wall against without it, the same
+   tests run: that ratio is the wall's alone. Against COMMIT, the tests written or changed since count too (U11's
+   test that slows the learner's quantizing by 0.3 s a call, to see that the timing leaves it out, came later);
 3. `kata check N` after an edit, from a fresh command (a copy of solutions/ whose unit file changes
    before each run), on this checkout and on COMMIT (default: the commit before the wall), checked
    out in a temporary worktree and run with this checkout's interpreter.
@@ -71,18 +73,22 @@ def per_call() -> tuple[float, float]:
     return statistics.median(times["wall"]), statistics.median(times["in process"])
 
 
-def per_unit(unit) -> tuple[float, float]:
+def per_unit(unit) -> tuple[float, float, float, float]:
+    """The warm re-run with the wall and without (KATA_WALL=0), and the tests' own time in each: the same tests, so
+    their ratio is the wall's cost per test call alone (the tests written since the wall change both alike)."""
     runner.run([unit], "solutions", use_cache=False)  # prime the parent once
-    times = {"1": [], "0": []}
+    times, tests = {"1": [], "0": []}, {"1": [], "0": []}
     for _ in range(RUNS):
         for side in ("1", "0"):
             os.environ["KATA_WALL"] = side
             started = time.perf_counter()
             result = runner.run([unit], "solutions", use_cache=False).results[unit.slug]
             times[side].append(time.perf_counter() - started)
+            tests[side].append(sum(test.seconds for test in result.tests))
             assert result.status == "done", (unit.code, side, result.status)
     os.environ.pop("KATA_WALL", None)
-    return statistics.median(times["1"]), statistics.median(times["0"])
+    return (statistics.median(times["1"]), statistics.median(times["0"]), statistics.median(tests["1"]),
+            statistics.median(tests["0"]))
 
 
 def layout(checkout: Path) -> tuple[str, str]:
@@ -158,19 +164,21 @@ def main() -> None:
     if args.call:
         return
     print("\n| unit | warm re-run, wall | without | ratio | warm re-run, before the wall | ratio "
-          "| its tests' own time, now / before the wall | ratio | `kata check` after an edit, now | before the wall | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| its tests' own time, wall / without | ratio | its tests' own time, now / before the wall | ratio "
+          "| `kata check` after an edit, now | before the wall | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as place:
         before = Path(place) / "before"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(before), args.before], check=True)
         try:
             for number in args.units:
                 unit = find(number)
-                on, off = per_unit(unit)
+                on, off, tests_on, tests_off = per_unit(unit)
                 warm_now, warm_then, tests_now, tests_then = warm_against(unit, before)
                 now, then = check_after_edit(unit, before)
                 print(f"| {unit.code} | {on:.3f} s | {off:.3f} s | {on / off:.2f}x | {warm_then:.3f} s | "
-                      f"{warm_now / warm_then:.2f}x (now {warm_now:.3f} s) | {tests_now:.3f} s / {tests_then:.3f} s | "
+                      f"{warm_now / warm_then:.2f}x (now {warm_now:.3f} s) | {tests_on:.3f} s / {tests_off:.3f} s | "
+                      f"{tests_on / tests_off:.2f}x | {tests_now:.3f} s / {tests_then:.3f} s | "
                       f"{tests_now / tests_then:.2f}x | {now:.2f} s | {then:.2f} s | {now / then:.2f}x |")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], check=False)

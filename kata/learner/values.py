@@ -296,8 +296,9 @@ class Codec:
         cells = [list(map(operator.itemgetter(k), rows)) for k in keys]
         track, self.track = self.track, None
         try:
-            columns = [self._rows(column) if _float_rows(column) else self.encode(column, f"{path}[…][{k!r}]", depth + 1)
-                       for k, column in zip(keys, cells)]
+            # a column of lists only: float rows, as _table_keys found (it tests each list of a column led by one)
+            columns = [self._rows(column) if set(map(type, column)) == {list} else
+                       self.encode(column, f"{path}[…][{k!r}]", depth + 1) for k, column in zip(keys, cells)]
         finally:
             self.track = track
         if self.track is not None:
