@@ -36,13 +36,18 @@ def graded(case, result):
     """grade(case, result), checked for its shape: a bool and a one-line reason."""
     call = f"grade({case!r}, {result!r})"  # as called: a grade that changes them in place shows them unchanged here
     got = u10.grade(case, result)
-    expect(isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
-           and got[1].strip() and "\n" not in got[1],
-           call=call, returned=got, expected="a tuple (passed: bool, reason: one line of text, not empty)",
-           clause="return (passed: bool, reason: str)",
-           hint=f"passed is a bool, True or False, not a {type(got[0]).__name__} that reads like one"
-           if isinstance(got, tuple) and len(got) == 2 and not isinstance(got[0], bool) else
-           "return a pass/fail flag and a reason that says what was expected and what came back; show replies quoted (repr) so newlines stay on one line")
+    shaped = isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
+    if shaped and not (got[1].strip() and "\n" not in got[1]):  # the right shape, but its reason is not one line
+        clause = "The reason is one line (no newline), never empty, saying what was expected and what came back."
+        hint = "show replies quoted (repr), so their newlines stay on one line" if got[1].strip() else \
+            "say in the reason what was expected and what came back"
+    else:
+        clause = "return (passed: bool, reason: str)"
+        hint = f"passed is a bool, True or False, not a {type(got[0]).__name__} that reads like one" \
+            if isinstance(got, tuple) and len(got) == 2 and not isinstance(got[0], bool) else \
+            "return a pass/fail flag and a reason that says what was expected and what came back"
+    expect(shaped and got[1].strip() and "\n" not in got[1], call=call, returned=got,
+           expected="a tuple (passed: bool, reason: one line of text, not empty)", clause=clause, hint=hint)
     return got, call
 
 
@@ -457,9 +462,13 @@ def test_a_reply_with_braces_is_graded_like_any_other(text):
         got = f"{type(error).__name__}: {error}"
     ok = isinstance(got, tuple) and len(got) == 2 and got[0] is False and isinstance(got[1], str) and "1081" in got[1] \
         and "\n" not in got[1]
+    reason = got[1] if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], str) else None
     expect(ok, call=call, returned=got,
            expected="a FAIL whose reason names the expected '1081' and shows the reply as it came",
-           hint="build the reason around the reply's text without treating it as a template: braces in a reply are just characters")
+           hint="say in the reason what was expected (the substring) as well as what came back"
+           if reason is not None and "1081" not in reason else
+           "show replies quoted (repr), so their newlines stay on one line" if reason is not None and "\n" in reason else
+           "build the reason around the reply's text without treating it as a template: braces in a reply are just characters")
 
 
 @pytest.mark.contract
