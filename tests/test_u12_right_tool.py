@@ -119,7 +119,7 @@ def expect_problem(text, naming, expected, hint):
     ids=["one-row", "docs-and-volume", "volume-and-docs", "cheaper-private-current", "frontier-structured", "private"],
 )
 def test_first_move_stops_at_the_highest_row(applies, top):
-    """cites the matching row of the table above
+    """return the first move (a str, DECISION_TABLE's second column) of the HIGHEST row of the table that is in `problem`
 
     "Stop at the first answer that fits": the first move is that of the highest row that applies.
     """
@@ -163,7 +163,7 @@ COURSE_TREE = (
 @pytest.mark.verify  # ASCII ids: pytest escapes "’", and one run through the worker escaped it twice
 @pytest.mark.parametrize(("row", "first"), COURSE_TREE, ids=[row.replace("’", "'") for row, _ in COURSE_TREE])
 def test_each_row_of_the_course_table_gives_its_own_first_move(row, first):
-    """cites the matching row of the table above
+    """return the first move (a str, DECISION_TABLE's second column) of the HIGHEST row of the table that is in `problem`
 
     The table is the course's, row for row: a problem that is just one row of it, written as the
     course writes it, gets the course's first move for that row.
@@ -177,7 +177,7 @@ def test_each_row_of_the_course_table_gives_its_own_first_move(row, first):
 @settings(max_examples=ROW_EXAMPLES)
 @given(picked=st.sets(st.integers(0, 8), min_size=1))
 def test_first_move_is_the_top_most_row_of_any_problem(picked):
-    """cites the matching row of the table above
+    """return the first move (a str, DECISION_TABLE's second column) of the HIGHEST row of the table that is in `problem`
 
     Property: for any set of applicable rows, the first move is the move of the top-most one.
     """
@@ -192,7 +192,7 @@ def test_first_move_is_the_top_most_row_of_any_problem(picked):
 @settings(max_examples=ROW_EXAMPLES)
 @given(picked=st.sets(st.integers(0, 8), min_size=1), data=st.data())
 def test_a_lower_row_never_changes_the_first_move(picked, data):
-    """cites the matching row of the table above
+    """however many lower rows also apply; a lower row never changes the answer
 
     Property: noticing one more, lower, row of a problem never changes its first move.
     """
