@@ -37,7 +37,8 @@ def graded(case, result):
     call = f"grade({case!r}, {result!r})"  # as called: a grade that changes them in place shows them unchanged here
     got = u10.grade(case, result)
     shaped = isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
-    if shaped and not (got[1].strip() and "\n" not in got[1]):  # the right shape, but its reason is not one line
+    one_line = shaped and bool(got[1].strip()) and "\n" not in got[1]
+    if shaped and not one_line:  # the right shape, but its reason is not one line
         clause = "The reason is one line (no newline), never empty, saying what was expected and what came back."
         hint = "show replies quoted (repr), so their newlines stay on one line" if got[1].strip() else \
             "say in the reason what was expected and what came back"
@@ -46,7 +47,7 @@ def graded(case, result):
         hint = f"passed is a bool, True or False, not a {type(got[0]).__name__} that reads like one" \
             if isinstance(got, tuple) and len(got) == 2 and not isinstance(got[0], bool) else \
             "return a pass/fail flag and a reason that says what was expected and what came back"
-    expect(shaped and got[1].strip() and "\n" not in got[1], call=call, returned=got,
+    expect(one_line, call=call, returned=got,
            expected="a tuple (passed: bool, reason: one line of text, not empty)", clause=clause, hint=hint)
     return got, call
 
@@ -460,9 +461,8 @@ def test_a_reply_with_braces_is_graded_like_any_other(text):
         got = u10.grade(math, reply(text))
     except Exception as error:  # noqa: BLE001
         got = f"{type(error).__name__}: {error}"
-    ok = isinstance(got, tuple) and len(got) == 2 and got[0] is False and isinstance(got[1], str) and "1081" in got[1] \
-        and "\n" not in got[1]
     reason = got[1] if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], str) else None
+    ok = reason is not None and got[0] is False and "1081" in reason and "\n" not in reason
     expect(ok, call=call, returned=got,
            expected="a FAIL whose reason names the expected '1081' and shows the reply as it came",
            hint="say in the reason what was expected (the substring) as well as what came back"
