@@ -162,9 +162,7 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
     `path:line` (blank lines count as lines) and what is wrong with it.
     """
     got, named, call = bad_line_error([GOOD_LINES[0], "", line, GOOD_LINES[1]], 3)
-    # a line taken as a case: the rule of the docstring's list of bad lines it breaks; another error: the message's rule
-    _, clause, hint = next(row for row in BAD_LINE_CLAUSES if what in row[0]) if not isinstance(got, Raised) else (
-        None, None, "raise a ValueError that starts with the file and line number, as 'cases.jsonl:3: ...'")
+    clause, hint = not_reported(what, got, 3)
     expect(named is not None, call=call, returned=got, expected=f"a ValueError, because line 3 is bad ({what})",
            hint=hint, clause=clause)
     said = re.search(r"\.jsonl:(\d+)", str(got))  # the line the message names, when it names one
@@ -200,6 +198,18 @@ BAD_LINE_CLAUSES = (
     (("a duplicate id",), "with an id an earlier line already used",
      "remember the ids of the lines before: an id seen already makes the line bad"),
 )
+
+
+def not_reported(what, got, line_number):
+    """(clause, hint) for a bad line of kind `what` that load_eval did not report as asked: taken as a case, the rule
+    of the docstring's list of bad lines it breaks; any other error, the message's rule."""
+    if not isinstance(got, Raised):
+        _, clause, hint = next(row for row in BAD_LINE_CLAUSES if what in row[0])
+        return clause, hint
+    said = re.search(r"\.jsonl:(\d+)", str(got))
+    if said and said[1] != str(line_number) and got.startswith("ValueError"):  # raised as asked, at another line
+        return None, "count lines from 1, blank lines included, and stop at the first bad one"
+    return None, f"raise a ValueError that starts with the file and line number, as 'cases.jsonl:{line_number}: ...'"
 
 
 def line_slip(line):
@@ -267,9 +277,9 @@ def test_any_bad_line_is_reported_at_its_own_line(good, bad):
     """
     before = [{"id": f"case-{i}", "input": f"What is {i} + 1?", "expected_substr": str(i + 1)} for i in range(good)]
     got, named, call = bad_line_error(before + [bad[1]], good + 1)
+    clause, hint = not_reported(bad[0], got, good + 1)
     expect(bool(named), call=call, returned=got,
-           expected=f"ValueError naming 'cases.jsonl:{good + 1}', the line with {bad[0]}",
-           hint="count lines from 1, blank lines included, and stop at the first bad one")
+           expected=f"ValueError naming 'cases.jsonl:{good + 1}', the line with {bad[0]}", hint=hint, clause=clause)
 
 
 # --- grade: local, precise, and never fooled by an empty reply
