@@ -98,6 +98,12 @@ def whole_sentence_problems(original, cut):
 
 ON_ONE_LINE = "whole sentences of the note joined on one line"
 ONE_PER_LINE = "one sentence per line: join the sentences you keep with a line break, as split_sentences reads them"
+PAIRS = "return each chunk as a (source, text) tuple, as it came: the docstring's pairs are tuples, not lists"
+
+
+def lists_for_pairs(got) -> bool:
+    """A cut that returned its (source, text) pairs as lists (of two): said as that, whatever else a test checks."""
+    return isinstance(got, list) and any(isinstance(c, list) for c in got)
 
 
 def _joined(line: str, whole: set[str]) -> bool:
@@ -424,14 +430,17 @@ def test_any_cut_keeps_whole_sentences_and_what_it_must(picked, fraction, data):
     problems += [f"{k!r} was dropped" for k in keep if not any(k in text for _, text in got or [])]
     problems += [f"a sentence holding {k!r} was dropped: {s!r}" for k in keep for _, text in chunks
                  for s in sentences(text) if k in s and not any(s in t for _, t in got or [])]
-    if isinstance(got, list) and [c[0] if isinstance(c, tuple) else c for c in got] != [source for source, _ in chunks]:
+    if lists_for_pairs(got):  # (a list of two reads as a pair everywhere above: said first, as what it is)
+        shown = next(repr(c) for c in got if isinstance(c, list))
+        problems.insert(0, f"a chunk is a list, {shown if len(shown) <= 70 else shown[:70] + ' …'}, not a (source, text) tuple")
+    elif isinstance(got, list) and [c[0] if isinstance(c, tuple) else c for c in got] != [source for source, _ in chunks]:
         problems.append(f"the chunks' sources are {[c[0] if isinstance(c, tuple) else c for c in got]}, not the input's "
                         f"{[source for source, _ in chunks]}: every chunk stays, in order, even when it ends up empty")
     if not problems and tokens(block(got)) > (1 - fraction) * tokens(block(chunks)):
         problems.append(f"the context is {tokens(block(got))} tokens, more than {1 - fraction:.0%} of "
                         f"{tokens(block(chunks))}")
     expect(not problems, call=call, returned=Problems(problems[:5]), expected="no problems",
-           hint=ONE_PER_LINE if joined_on_one_line(problems) else
+           hint=PAIRS if lists_for_pairs(got) else ONE_PER_LINE if joined_on_one_line(problems) else
            "use `keep` and `fraction` as given; drop whole sentences until the whole context, counted again, is low "
            "enough: a sentence counted alone is not what dropping it saves")
 
@@ -533,7 +542,7 @@ def test_a_chunk_cut_down_to_nothing_stays_as_an_empty_chunk():
     expect(sources == ["filler.txt", "facts.txt"] and "Helen Okafor is the executive sponsor." in got[1][1],
            call="cut_context([filler.txt, facts.txt], keep=('Okafor',), fraction=0.55)", returned=got,
            expected="[('filler.txt', <what is left, maybe ''>), ('facts.txt', 'Helen Okafor is the executive sponsor.')]",
-           hint="keep every chunk, in order, with its source, even when none of its sentences survive")
+           hint=PAIRS if lists_for_pairs(got) else "keep every chunk, in order, with its source, even when none of its sentences survive")
 
 
 # --- attention: the question at the bottom ---------------------------------------------------------
@@ -803,16 +812,21 @@ def test_ask_skips_a_thinking_block_and_joins_every_text_block(monkeypatch):
     ("It costs $400,000. 12% is reserve.", ["It costs $400,000.", "12% is reserve."]),
     ("ok. then we go!  now what?", ["ok.", "then we go!", "now what?"]),
     ("Line one\r\nLine two. End", ["Line one", "Line two.", "End"]),
+    ("Signed.\u00a0Sealed!\u2003Delivered?\u3000Yes.", ["Signed.", "Sealed!", "Delivered?", "Yes."]),  # no-break, em, ideographic
 ])
 def test_sentences_end_at_any_whitespace_whatever_comes_next(text, want):
     """A sentence ends at a line break, or at ".", "!" or "?" followed by whitespace of any kind, a tab as much as a space, whatever comes next
 
-    A tab or two spaces after the mark end a sentence as one space does; a digit or a small letter
-    after it starts the next sentence all the same.
+    A tab or two spaces after the mark end a sentence as one space does, and so does a no-break or an
+    em space (Unicode's whitespace, as str.isspace() knows it); a digit or a small letter after it
+    starts the next sentence all the same.
     """
     got = u03.split_sentences(text)
+    wider = any(c.isspace() and c not in " \t\r\n" for c in text)  # whitespace beyond a space and a tab
     expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
-           hint="after . ! or ?, any whitespace ends the sentence: do not look at what follows it")
+           hint="any whitespace after . ! or ? ends the sentence, not only a space or a tab: a no-break space or an em "
+                "space too (str.isspace() knows them all)" if wider else
+                "after . ! or ?, any whitespace ends the sentence: do not look at what follows it")
 
 
 @pytest.mark.contract
@@ -977,4 +991,4 @@ def test_a_bound_met_exactly_is_met():
         got = raised(error)
     expect(got == [chunks[0], ("filler.txt", "")], call=f"cut_context(<facts.txt, filler.txt>, ('Okafor',), {fraction!r})",
            returned=got, expected=f"[{chunks[0]!r}, ('filler.txt', '')]: {floor} tokens, exactly the bound",
-           hint="the bound is 'at most': a count equal to it fits, so only a count above it is an error")
+           hint=PAIRS if lists_for_pairs(got) else "the bound is 'at most': a count equal to it fits, so only a count above it is an error")

@@ -13,7 +13,7 @@ import voyageai
 
 from kata.corpus import load_notes
 from kata.judge.spy import never_called, spy
-from kata.judge.testing import InWords, RowsRefused, Seen, Sent, expect, load_unit
+from kata.judge.testing import Did, InWords, RowsRefused, Seen, Sent, as_list, expect, load_unit
 
 u05 = load_unit("u05_vector_search")
 
@@ -390,7 +390,7 @@ def test_build_index_stores_each_notes_own_vector(monkeypatch):
     notes = [types.SimpleNamespace(id=f"n{i}", text=f"note {i}: " + "word " * i) for i in (3, 1, 2)]
     calls = stand_in_voyage(monkeypatch, lambda text: [float(len(text)), 1.0])
     index = u05.build_index(notes)
-    got = [(e.get("id"), e.get("text"), list(e.get("vector") or [])) if isinstance(e, dict) else e for e in index]
+    got = [(e.get("id"), e.get("text"), as_list(e.get("vector"))) if isinstance(e, dict) else e for e in index]
     want = [(n.id, n.text, [float(len(n.text)), 1.0]) for n in notes]
     expect(got == want and calls == [[n.text for n in notes]], call="build_index(<3 notes>)",
            returned=Seen({"entries (id, text, vector)": got, "embed calls": calls}),
@@ -442,13 +442,15 @@ def test_top_k_leaves_the_index_as_it_was():
     would reorder the notes under build_index's "in the notes' order".
     """
     vectors = {"east": [1.0, 0.0], "north": [0.0, 1.0], "west": [-1.0, 0.0], "northeast": [1.0, 1.0], "far-east": [5.0, -1.0]}
-    index = [{"id": name, "text": name, "vector": vector} for name, vector in vectors.items()]  # not in cosine order
+    index = [{"id": name, "text": name, "vector": list(vector)} for name, vector in vectors.items()]  # not in cosine order
     before = [dict(e, vector=list(e["vector"])) for e in index]
     entries = list(index)
-    u05.top_k(index, [2.0, 1.0], 3)
+    got = u05.top_k(index, [2.0, 1.0], 3)
     same = index == before and len(index) == len(entries) and all(a is b for a, b in zip(index, entries))
-    expect(same, call=f"top_k(index, [2.0, 1.0], 3) on the index {vectors}", returned=[e.get("id") for e in index],
-           expected=[e["id"] for e in before],
+    after = {e.get("id"): e.get("vector") for e in index} if all(isinstance(e, dict) for e in index) else index
+    expect(same, call=f"top_k(index, [2.0, 1.0], 3) on the index {vectors} (id: vector)",
+           returned=Did(f"returned {got!r}, and left the index as {after}"),  # what the call did to it, not its value
+           expected=f"the index as it was given: {vectors}",
            hint="rank a new list of (score, id) pairs; leave the caller's list and its dicts alone")
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import CLAUDE
 from kata.judge.spy import never_called
-from kata.judge.testing import Did, InWords, Raised, Seen, expect, load_unit, raised
+from kata.judge.testing import Did, InWords, Raised, Seen, as_list, expect, load_unit, raised
 
 u06 = load_unit("u06_rag_basics")
 
@@ -577,7 +577,7 @@ def test_build_chunk_index_embeds_once_into_new_dicts(monkeypatch):
     before = [dict(c) for c in chunks]
     calls = stand_in_voyage(monkeypatch, lambda text: [float(len(text)), 1.0])
     index = u06.build_chunk_index(chunks)
-    got = [({k: v for k, v in e.items() if k != "vector"}, list(e.get("vector") or [])) if isinstance(e, dict) else e
+    got = [({k: v for k, v in e.items() if k != "vector"}, as_list(e.get("vector"))) if isinstance(e, dict) else e
            for e in index]
     want = [(c, [float(len(c["text"])), 1.0]) for c in before]
     fresh = chunks == before and all(isinstance(e, dict) and e is not c for e, c in zip(index, chunks))

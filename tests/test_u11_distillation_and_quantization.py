@@ -3,6 +3,7 @@ distilled from all-MiniLM-L6-v2, quantized to int8 and int4 and measured against
 
 import json
 import math
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -182,13 +183,20 @@ def test_run_ollama_returns_the_same_result_shape():
 
 
 class FakeOllama:
-    """A stand-in Ollama on 127.0.0.1: keeps each request (path and JSON body) and answers the next reply queued."""
+    """A stand-in Ollama on 127.0.0.1: keeps each request (path and JSON body) and answers the next reply queued.
+    It speaks plain HTTP: a TLS handshake (an https:// host) is kept as ("TLS", None), and its connection closed."""
 
     def __init__(self):
         self.requests, self.replies = [], []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def handle(self):
+                if self.connection.recv(1, socket.MSG_PEEK) == b"\x16":  # a TLS record's first byte: a handshake
+                    fake.requests.append(("TLS", None))
+                    return
+                super().handle()
+
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 fake.requests.append((self.path, json.loads(body or b"null")))
@@ -276,6 +284,25 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
     expect(len(got) == 1 and got[0][0] == "/api/chat" and got[0][1] == want, call=call, returned=got,
            expected=f"ONE POST to /api/chat with the body {want!r}",
            hint="send the model, the system and user messages, the tools in Ollama's own shape (OLLAMA_TOOLS), and ask for one whole reply, not a stream")
+
+
+@pytest.mark.contract
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the stand-in Ollama, on this machine
+def test_run_ollama_keeps_the_scheme_ollama_host_gives(ollama, monkeypatch):
+    """host being the OLLAMA_HOST environment variable when set ("http://" put in front when it has no scheme, as Ollama does)
+
+    An OLLAMA_HOST of https://127.0.0.1:<port> is a host with a scheme: the request goes there over TLS
+    (the stand-in speaks plain HTTP, so the call then fails: only where it went is checked).
+    """
+    monkeypatch.setenv("OLLAMA_HOST", f"https://127.0.0.1:{ollama.port}")
+    call = f"run_ollama(weather-1 case, 'tiny-model:q4') with OLLAMA_HOST=https://127.0.0.1:{ollama.port}"
+    try:
+        got = u11.run_ollama(eval_cases(["weather-1"])[0], "tiny-model:q4")
+    except Exception as error:  # noqa: BLE001 - the stand-in ends a TLS handshake: an error is expected here
+        got = raised(error)
+    expect(ollama.requests[:1] == [("TLS", None)], call=call, returned=got,
+           expected=f"a TLS connection (https) to 127.0.0.1:{ollama.port}, the host as OLLAMA_HOST gives it",
+           hint="a host that already has a scheme keeps it: put http:// in front only when there is no scheme at all")
 
 
 @pytest.mark.contract

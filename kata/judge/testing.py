@@ -199,6 +199,17 @@ def show(value: object, width: int = 100) -> str:
     return text if len(text) <= 1200 else text[:1200] + " …"
 
 
+def as_list(vector: object) -> object:
+    """A vector the learner's code stored, as a list to compare and show: a list, tuple or numpy array of numbers as
+    a list of floats, None as []; anything else as it is (the comparison then fails and shows it)."""
+    if vector is None:
+        return []
+    try:
+        return [float(x) for x in vector]
+    except (TypeError, ValueError):
+        return vector
+
+
 class Raised(str):
     """What a call raised instead of returning ("ValueError: ..."): `expect` says "It raised", not "It returned".
     Made by `raised(error)`, it also knows where the learner's code raised it, which `expect` shows."""
