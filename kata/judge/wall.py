@@ -419,13 +419,18 @@ class _Wall:
         if self.pending is not None:  # a request the judge could not answer: that is what went wrong
             pending, self.pending = self.pending, None
             raise pending
-        echoed = answer.get("args") or []
+        echoed, homes = answer.get("args") or [], answer.get("homes") or []
         # an argument may come back as bytes we sent (now, or in a call before: what the learner keeps)
         self.codec.arrived = {**self.codec.held, **attached, **(answer.get(ATTACHED) or {})}
         try:
             for i in echo:
                 if i < len(echoed) and echoed[i] is not None:
-                    _copy_into(args[i], self.codec.decode(echoed[i]))
+                    self.codec.track = []
+                    try:
+                        after = self.codec.decode(echoed[i])
+                    finally:
+                        met, self.codec.track = self.codec.track, None
+                    _copy_into(args[i], after, _homes(met, homes[i] if i < len(homes) else None, sent))
             self.codec.sent = sent
             value = self._value(answer)
         finally:
@@ -536,10 +541,43 @@ def _mutable(value) -> bool:
         dataclasses.is_dataclass(value) and not isinstance(value, type))
 
 
-def _copy_into(original, after):
+def _homes(met: list, numbers, sent: list) -> dict | None:
+    """Which of the test's own containers each container of an argument sent back is (by id of the one decoded),
+    from the learner's numbers: the containers of the call's arguments (`sent`), in the order both sides met them.
+    None when the learner said nothing of the kind: then a container is the test's own where it stands."""
+    if not isinstance(numbers, list) or len(numbers) != len(met):
+        return None
+    return {id(c): sent[n] for c, n in zip(met, numbers)
+            if type(n) is int and 0 <= n < len(sent) and type(sent[n]) is type(c)}
+
+
+def _copy_into(original, after, homes: dict | None = None, done: dict | None = None):
     """What a call did to an argument in place, done to the test's own object; returns the object the
-    test should hold there (its own, changed, wherever the kinds match: identities hold)."""
+    test should hold there (its own, changed, wherever the kinds match: identities hold).
+
+    With `homes` (_homes), each container of `after` that the call was given is the test's own, wherever the call
+    moved it (a list sorted in place: the same dicts, in a new order), and one the call made is the new one it is:
+    as a call in the test's process leaves them. `done`: the containers already placed (one held twice)."""
     import numpy as np
+
+    done = {} if done is None else done
+
+    def placed(a):
+        """`a`, a container of what came back, as the test holds it: its own where it has one."""
+        if type(a) in ATOMS:
+            return a
+        if id(a) in done:
+            return done[id(a)]
+        home = homes.get(id(a))
+        done[id(a)] = home if home is not None else a
+        if home is not None:
+            return _copy_into(home, a, homes, done)
+        if isinstance(a, list):  # made by the call: what it holds may still be the test's
+            a[:] = [placed(x) for x in a]
+        elif isinstance(a, dict):
+            for k in a:
+                a[k] = placed(a[k])
+        return a
 
     try:
         if isinstance(original, np.ndarray) and isinstance(after, np.ndarray):
@@ -548,10 +586,14 @@ def _copy_into(original, after):
                 return original
             return after
         if isinstance(original, list) and isinstance(after, list):
+            if homes is not None:
+                original[:] = [placed(a) for a in after]
+                return original
             original[:] = [_copy_into(o, a) for o, a in zip(original, after)] + after[len(original):]
             return original
         if isinstance(original, dict) and isinstance(after, dict):
-            merged = {k: (_copy_into(original[k], v) if k in original else v) for k, v in after.items()}
+            merged = {k: placed(v) for k, v in after.items()} if homes is not None else \
+                {k: (_copy_into(original[k], v) if k in original else v) for k, v in after.items()}
             original.clear()
             original.update(merged)
             return original
@@ -565,7 +607,9 @@ def _copy_into(original, after):
         if dataclasses.is_dataclass(original) and not isinstance(original, type) and dataclasses.is_dataclass(after):
             for field in dataclasses.fields(original):
                 if hasattr(after, field.name):
-                    object.__setattr__(original, field.name, _copy_into(getattr(original, field.name), getattr(after, field.name)))
+                    now = placed(getattr(after, field.name)) if homes is not None else \
+                        _copy_into(getattr(original, field.name), getattr(after, field.name))
+                    object.__setattr__(original, field.name, now)
             return original
     except (TypeError, ValueError):  # a read-only array: the test sees what it gave
         return original

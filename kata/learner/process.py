@@ -506,18 +506,28 @@ class _Server:
                 answer["measure_stopped"] = sorted(set(tampered))
         try:
             if echo:  # the arguments as the call left them, where the call changed them in place
-                echoed = []
+                echoed, homes, numbers = [], [], None
                 for i, a in enumerate(args):
                     if i not in echo or _same_items(a, held.get(i)):
                         echoed.append(None)
+                        homes.append(None)
                         continue
                     self.codec.attached, self.codec.came = {}, came  # a big array unchanged encodes as it came
+                    self.codec.track = []
                     after = self.codec.encode(a, f"argument {i + 1}")
+                    met, self.codec.track = self.codec.track, None
                     changed = after != message["args"][i]
                     echoed.append(after if changed else None)
+                    homes.append(None)
                     if changed:
                         attached.update(self.codec.attached)
+                        # which of the containers it holds came in the call, and as which (a list sorted in place
+                        # holds the same dicts, moved): the judge moves its own, as a call in its process would
+                        numbers = numbers or {id(o): n for n, o in enumerate(received)}
+                        homes[-1] = [numbers.get(id(c), -1) for c in met]
                 answer["args"] = echoed
+                if numbers:
+                    answer["homes"] = homes
         finally:
             self.codec.attached, self.codec.came = None, {}
         return answer

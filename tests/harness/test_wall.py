@@ -319,13 +319,24 @@ index = [{"id": str(i), "text": f"note {i}", "vector": [1.0, float(i)]} for i in
 entry, vector = index[5], index[5]["vector"]
 u05.top_k(index, [1.0, 0.0], 3)
 assert index[5] is entry and entry["vector"] is vector and vector[0] == -1.0, "a change inside the index is seen"
+# moved, made anew, shared: each as a call in the test's own process would leave it (the learner's top_k, on 7
+# entries, sorts them by id in place, gives the first a new vector, and appends one sharing the second's vector)
+index = [{"id": str(i), "text": f"note {i}", "vector": [1.0, float(i)]} for i in range(7)]
+entries, vectors = list(index), [e["vector"] for e in index]
+u05.top_k(index, [1.0, 0.0], 3)
+assert [e["id"] for e in index] == ["6", "4", "3", "2", "1", "0", "5", "new"], [e["id"] for e in index]
+assert all(e is entries[int(e["id"])] for e in index[:-1]), "a dict moved is the test's own, moved"
+assert index[0]["vector"] == [0.0, 0.0] and vectors[6] == [1.0, 6.0], "a vector made anew leaves the old one alone"
+assert index[-1]["vector"] is vectors[4] and vectors[4] == [1.0, 4.0], "a vector shared is the test's own"
+assert vectors[5][0] == -1.0 and index[6]["vector"] is vectors[5], "and one changed in place is changed"
 print("ok")
 '''
 
 
 def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
     """The fast ways across (raw bytes, blocks, columns) still bring back what the learner's code changed in place,
-    into the test's own objects."""
+    into the test's own objects; a dict the call moved (a list sorted in place) is the test's own, moved, and a
+    list it made anew is a new one (the test's old one left alone), as in the test's own process."""
     import subprocess
     import sys
 
@@ -334,7 +345,14 @@ def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
     u09 = tree / "u09_lora_and_peft.py"
     u09.write_text(u09.read_text().replace("    return W + scale * B @ A\n", "    W += scale * B @ A\n    return W\n"))
     u05 = tree / "u05_vector_search.py"
-    u05.write_text(u05.read_text().replace('    scored = [(cosine(', '    index[5]["vector"][0] = -1.0\n    scored = [(cosine('))
+    u05.write_text(u05.read_text().replace('    scored = [(cosine(', '    index[5]["vector"][0] = -1.0\n    scored = [(cosine(').replace(
+        "    return [doc_id for _, doc_id in scored[:k]]\n",
+        "    if len(index) == 7:\n"
+        "        index.sort(key=lambda e: (e['id'] == '5', e['id']), reverse=True)\n"
+        "        index.sort(key=lambda e: e['id'] == '5')\n"
+        "        index[0]['vector'] = [0.0, 0.0]\n"
+        "        index.append({'id': 'new', 'text': 'new', 'vector': index[1]['vector']})\n"
+        "    return [doc_id for _, doc_id in scored[:k]]\n"))
     done = subprocess.run([sys.executable, "-c", IN_PLACE, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
 
