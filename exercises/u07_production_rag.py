@@ -84,7 +84,8 @@ def tokenize(text: str) -> list[str]:
     """Split `text` into BM25 terms; return them as a list of str, in text order.
 
     A term is a run of letters and digits (ASCII), lower-cased; punctuation and spaces separate terms
-    and are dropped, and so do an underscore and a letter outside ASCII ("café_au" -> ["caf", "au"]).
+    and are dropped, and so do an underscore and a letter outside ASCII ("café_au" -> ["caf", "au"]; the
+    few whose lower case is an ASCII letter, "İ" or the Kelvin sign, may go either way).
     "What happened in INC-20931?" -> ["what", "happened", "in", "inc", "20931"].
     The same text in capitals gives the same terms: BM25 compares terms exactly, so "Stockline" and
     "stockline", or "figures?" and "figures", must come out as one term.
@@ -155,8 +156,9 @@ def read_ranking(reply: str, ids: list[str], n: int = TOP_N) -> list[str]:
     `ids` are the candidates' ids, distinct, in retrieval order. Rules for the result:
     - it holds min(n, len(ids)) distinct ids, every one of them from `ids`;
     - first come the ids the reply names, in the order the reply first names them, each once; an id
-      counts only as a whole id, not inside a longer one ("note1" is not named by "note10", nor
-      "note04-p1" by "note04-p10"), and a name that is not in `ids` is ignored (a model can invent one);
+      counts only as a whole id, not inside a longer one: a letter, a digit, "_" or "-" right before
+      or after it makes a longer id ("note1" is not named by "note10", "note04-p1" by "note04-p10",
+      nor "note04" by "note04-p1"), and a name that is not in `ids` is ignored (a model can invent one);
     - when the reply names fewer than n of them, the rest of `ids` fill up, in retrieval order.
     Never raise, whatever the reply holds.
     """

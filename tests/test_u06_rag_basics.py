@@ -118,8 +118,13 @@ def test_parse_citations_reads_every_style(reply, cited):
            expected=f"({cited}, [])", clause="`cited` holds the numbers from 1 to `n_chunks` (the chunks that were in the prompt)",
            hint="every number was read, but one that was in the prompt went to flagged: a number from 1 to n_chunks, "
                 "both ends included, is cited")
+    # the numbers all read and none flagged, but sorted or repeated: the order's own clause
+    order_only = isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], list) and got[1] == [] \
+        and got[0] != cited and sorted(set(map(str, got[0]))) == sorted(map(str, cited))
     expect(got == (cited, []), call=f"parse_citations({reply!r}, 3)", returned=got, expected=f"({cited}, [])",
-           hint="'Chunk' and 'chunk' are the same word: match it in any case" if capital else
+           clause="Both lists are in order of first appearance, each number once." if order_only else None,
+           hint="keep each number once, in the order the reply first cites it: not sorted, no repeats" if order_only else
+                "'Chunk' and 'chunk' are the same word: match it in any case" if capital else
                 "find every bracket that opens with 'chunk', not only the first one, take every number inside it, and drop repeats while keeping the first-seen order")
 
 
@@ -312,6 +317,23 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
            hint="return the reply and the chunks you put in the prompt")
 
 
+@pytest.mark.contract
+def test_not_found_said_only_at_the_end_is_not_not_found(monkeypatch):
+    """"not_found": True when the reply starts with NOT_FOUND, in any case and whatever follows it
+
+    A reply that cites nothing and says the phrase only at its end does not start with it: not_found is
+    False, citations or none.
+    """
+    reply = "The notes never say who deputises for the sponsor; not found in sources."
+    got, _ = answer_with(monkeypatch, reply, question=WIFI[0])
+    shown = {key: got.get(key) for key in ("not_found", "cited_notes", "flagged")} if isinstance(got, dict) else got
+    expect(shown == {"not_found": False, "cited_notes": [], "flagged": []},
+           call=f"answer({WIFI[0]!r}, index) when the reply is {reply!r}", returned=shown,
+           expected="{'not_found': False, 'cited_notes': [], 'flagged': []}: the reply does not start with the phrase",
+           hint="not_found is about how the reply STARTS ('not found in sources', in any case): the words later on, "
+                "with a citation or without one, do not make it so")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize("reply", [
     "not found in sources",
@@ -479,14 +501,14 @@ def test_answerable_questions_cite_the_right_note():
         text, chunks = got["text"], got["chunks"]
         numbers = [n for n in citations(text) if 1 <= n <= len(chunks)]
         truth = [chunks[n - 1]["note"] for n in numbers]  # what the reply's own citations point at
-        report[question] = {"expected": note, "reply": text, "cited_notes": got["cited_notes"], "citations point at": truth}
+        report[question] = {"the question's note": note, "reply": text, "cited_notes": got["cited_notes"], "citations point at": truth}
         expect(got["cited_notes"] == truth and got["flagged"] == [] and got["not_found"] is False,
-               call=f"answer({question!r}, index)", returned=report[question],
+               call=f"answer({question!r}, index)", returned=Seen(report[question]),  # the test's view, not a value
                expected=f"cited_notes {truth}: the notes of the chunks the reply cites ([chunk 1] is chunks[0]), "
                         "no flagged chunk, not_found False",
                hint=cited_notes_hint(got["cited_notes"], truth, [chunks[n]["note"] for n in numbers if n < len(chunks)]))
-    wrong = {q: r for q, r in report.items() if r["expected"] not in r["cited_notes"]}
-    expect(not wrong, call="answer(question, index) for each answerable question", returned=wrong,
+    wrong = {q: r for q, r in report.items() if r["the question's note"] not in r["cited_notes"]}
+    expect(not wrong, call="answer(question, index) for each answerable question", returned=Seen(wrong),
            expected="every answerable reply citing a chunk of its expected note",
            hint="check your retrieve first (test_paragraph_index_retrieves_each_answer_note), then the prompt's numbering")
 

@@ -475,7 +475,7 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
     ("note04-p10, note04", ["note04-p1", "note04", "note04-p10"], ["note04-p10", "note04"]),
 ], ids=["hyphen-longer-id", "hyphen-both"])
 def test_an_id_inside_a_longer_hyphenated_id_is_not_named(reply, ids, want):
-    """an id counts only as a whole id, not inside a longer one ("note1" is not named by "note10", nor "note04-p1" by "note04-p10"), and a name that is not in `ids` is ignored (a model can invent one)
+    """an id counts only as a whole id, not inside a longer one: a letter, a digit, "_" or "-" right before or after it makes a longer id ("note1" is not named by "note10", "note04-p1" by "note04-p10", nor "note04" by "note04-p1"), and a name that is not in `ids` is ignored (a model can invent one)
 
     A hyphen is not the end of an id: "note04-p1" names note04-p1, not note04.
     """
@@ -1346,18 +1346,19 @@ def test_semantic_chunk_notes_cuts_at_the_limit_it_is_given():
 def test_rerank_prompt_keeps_each_candidates_line_breaks():
     """the id in square brackets, a space, then the text ("[note05] The reserve is $48,000."), as it is, line breaks included.
 
-    Candidate texts that run over several lines, one holding a blank line: each comes after its
-    "[id] " exactly as it is, its line breaks kept, so the re-ranker reads the paragraphs the index holds.
+    Candidate texts that run over several lines, one holding a blank line, starting with spaces and ending with
+    a line break: each comes after its "[id] " exactly as it is, its line breaks kept, nothing stripped, so the
+    re-ranker reads the paragraphs the index holds.
     """
     candidates = [{"id": "c1", "text": "Title line\nThe reserve is $48,000."},
-                  {"id": "c2", "text": "First paragraph.\n\nSecond paragraph,\n  indented."}]
+                  {"id": "c2", "text": "  First paragraph, indented.\n\nSecond paragraph,\n  indented.\n"}]
     got = u07.rerank_prompt("What is the reserve?", candidates, 2)
     lines = [f"[{c['id']}] {c['text']}" for c in candidates]
     ok = isinstance(got, str) and got.endswith("CANDIDATES:\n" + "\n".join(lines))
     expect(ok, call="rerank_prompt('What is the reserve?', <2 candidates whose texts hold line breaks>, 2)",
            returned=got, expected=f"a prompt that ends with the CANDIDATES part {('CANDIDATES:' + chr(10) + chr(10).join(lines))!r}",
-           hint="put each candidate's text after its [id] as it is: its line breaks (and blank lines) stay, nothing is "
-                "replaced or joined")
+           hint="put each candidate's text after its [id] as it is: its line breaks (and blank lines) stay, and so do the "
+                "spaces and line breaks it starts or ends with; nothing is replaced, joined or stripped")
 
 
 @pytest.mark.contract

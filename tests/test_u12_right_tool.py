@@ -90,9 +90,9 @@ def problems_of(text):
     return got, f"validate_decision_doc({text!r})"
 
 
-def expect_valid(text, hint):
+def expect_valid(text, hint, clause=None):
     got, call = problems_of(text)
-    expect(got == [], call=call, returned=got, expected=VALID, hint=hint)
+    expect(got == [], call=call, returned=got, expected=VALID, hint=hint, clause=clause)
 
 
 def expect_problem(text, naming, expected, hint):
@@ -258,25 +258,38 @@ def test_a_valid_doc_has_no_problems(text):
     expect_valid(text, hint="a valid doc has one Task, one Row, one Chosen and a reason for each lower approach")
 
 
+# Which clause of validate_decision_doc's docstring each spelling leans on, and a hint in words.
+ROW_SPELLING = ("citing a row of DECISION_TABLE verbatim (any case, any spacing, straight or curly apostrophe)",
+                "compare the row ignoring case, spacing (between its words too) and ’ vs '")
+KEY_SPELLING = ("keys and approaches are read in any case",
+                "read every key in any case, Task, Row, Chosen and Rejected alike, and the approaches too")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(
-    "text",
+    ("text", "why"),
     [
-        RAG_DOC.replace("Model doesn’t know about our docs", "model doesn't know about OUR docs"),
-        RAG_DOC.replace("Chosen: RAG", "Chosen: rag"),
-        RAG_DOC.replace("Rejected fine-tune:", "REJECTED Fine-Tune:").replace("Rejected distill:", "rejected DISTILL :"),
-        RAG_DOC.replace("\n", "\n\n"),
-        RAG_DOC.rstrip("\n"),
+        (RAG_DOC.replace("Model doesn’t know about our docs", "model doesn't know about OUR docs"), ROW_SPELLING),
+        (RAG_DOC.replace("Model doesn’t know about our docs", " Model  doesn’t   know about our\tdocs "), ROW_SPELLING),
+        (RAG_DOC.replace("Chosen: RAG", "Chosen: rag"), KEY_SPELLING),
+        (RAG_DOC.replace("Rejected fine-tune:", "REJECTED Fine-Tune:").replace("Rejected distill:", "rejected DISTILL :"),
+         KEY_SPELLING),
+        (RAG_DOC.replace("Task:", "task:").replace("Row:", "ROW:").replace("Chosen:", "chosen:"), KEY_SPELLING),
+        (RAG_DOC.replace("\n", "\n\n"), ("Blank lines are ignored", "skip blank lines")),
+        (RAG_DOC.rstrip("\n"), ("Blank lines are ignored", "a doc may end with or without a line break")),
     ],
-    ids=["row-any-case-straight-apostrophe", "approach-any-case", "rejected-any-case", "blank-lines", "no-final-newline"],
+    ids=["row-any-case-straight-apostrophe", "row-any-spacing", "approach-any-case", "rejected-any-case",
+         "keys-any-case", "blank-lines", "no-final-newline"],
 )
-def test_a_valid_doc_in_other_spellings_has_no_problems(text):
+def test_a_valid_doc_in_other_spellings_has_no_problems(text, why):
     """cites the matching row of the table above
 
-    The row is cited verbatim but in any case, with a straight or a curly apostrophe; keys and
-    approaches in any case ("REJECTED Fine-Tune:"); blank lines and the final newline do not matter.
+    The row is cited verbatim but in any case and any spacing, with a straight or a curly apostrophe;
+    keys and approaches in any case ("REJECTED Fine-Tune:", "task:"); blank lines and the final newline
+    do not matter.
     """
-    expect_valid(text, hint="compare rows and approaches ignoring case and ’ vs '; skip blank lines")
+    clause, hint = why
+    expect_valid(text, hint=hint, clause=clause)
 
 
 @pytest.mark.verify
@@ -566,18 +579,20 @@ def test_my_decision_doc_is_a_decision_doc():
 
     chosen = [a for a in u12.APPROACHES if values("Chosen") == [norm(a)]]
     cited = [r for r in rows() if values("Row") == [norm(r)]]
-    ok = (
-        len(chosen) == 1
-        and len(cited) == 1
-        and chosen[0] in u12.ROW_APPROACHES[cited[0]]
-        and all(len(values(f"Rejected {a}")) == 1 and values(f"Rejected {a}")[0] for a in lower_than(chosen[0]))
-        and len(values("Task")) == 1
-        and len(text.split()) <= POST_IT
-    )
-    expect(ok, call="my_decision_doc()", returned=text,
+    off = [] if len(values("Task")) == 1 else ["one Task line"]  # what the doc lacks, each said on its own
+    off += [] if len(chosen) == 1 else ["one Chosen line naming one approach of APPROACHES"]
+    off += [] if len(cited) == 1 else ["one Row line citing a row of DECISION_TABLE"]
+    if len(chosen) == 1 and len(cited) == 1 and chosen[0] not in u12.ROW_APPROACHES[cited[0]]:
+        off.append(f"a Row whose ROW_APPROACHES hold {chosen[0]!r} (the cited row leads to {u12.ROW_APPROACHES[cited[0]]})")
+    off += [f"one 'Rejected {a}: <reason>' line" for a in (lower_than(chosen[0]) if len(chosen) == 1 else [])
+            if not (len(values(f"Rejected {a}")) == 1 and values(f"Rejected {a}")[0])]
+    words = len(text.split()) if isinstance(text, str) else 0
+    off += [] if words <= POST_IT else [f"at most POST_IT_MAX_WORDS ({POST_IT}) words: it has {words}"]
+    expect(not off, call="my_decision_doc()", returned=text,
            expected="Task, Row, Chosen lines, the row leading to the chosen approach, one 'Rejected <approach>: "
-           "<reason>' line per lower approach, within POST_IT_MAX_WORDS words",
-           hint="follow the format in the module docstring; cite the row whose ROW_APPROACHES has your choice")
+           "<reason>' line per lower approach, within POST_IT_MAX_WORDS words; not met: " + "; ".join(off),
+           hint=f"cut it to {POST_IT} words or fewer, counted as text.split() counts them" if off and off[-1].startswith("at most")
+           and len(off) == 1 else "follow the format in the module docstring; cite the row whose ROW_APPROACHES has your choice")
 
 
 # --- Stretch ---------------------------------------------------------------------------------------
