@@ -121,10 +121,11 @@ def test_parse_citations_reads_every_style(reply, cited):
     # the numbers all read and none flagged, but sorted or repeated: the order's own clause
     order_only = isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], list) and got[1] == [] \
         and got[0] != cited and sorted(set(map(str, got[0]))) == sorted(map(str, cited))
+    expect(not order_only, call=f"parse_citations({reply!r}, 3)", returned=got, expected=f"({cited}, [])",
+           clause="Both lists are in order of first appearance, each number once.",
+           hint="keep each number once, in the order the reply first cites it: not sorted, no repeats")
     expect(got == (cited, []), call=f"parse_citations({reply!r}, 3)", returned=got, expected=f"({cited}, [])",
-           clause="Both lists are in order of first appearance, each number once." if order_only else None,
-           hint="keep each number once, in the order the reply first cites it: not sorted, no repeats" if order_only else
-                "'Chunk' and 'chunk' are the same word: match it in any case" if capital else
+           hint="'Chunk' and 'chunk' are the same word: match it in any case" if capital else
                 "find every bracket that opens with 'chunk', not only the first one, take every number inside it, and drop repeats while keeping the first-seen order")
 
 

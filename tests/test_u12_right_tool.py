@@ -258,25 +258,28 @@ def test_a_valid_doc_has_no_problems(text):
     expect_valid(text, hint="a valid doc has one Task, one Row, one Chosen and a reason for each lower approach")
 
 
-# Which clause of validate_decision_doc's docstring each spelling leans on, and a hint in words.
-ROW_SPELLING = ("citing a row of DECISION_TABLE verbatim (any case, any spacing, straight or curly apostrophe)",
-                "compare the row ignoring case, spacing (between its words too) and ’ vs '")
-KEY_SPELLING = ("keys and approaches are read in any case",
-                "read every key in any case, Task, Row, Chosen and Rejected alike, and the approaches too")
+# Which clause of validate_decision_doc's docstring each spelling leans on: (the spelling, the clause, a hint).
+SPELLING_CLAUSES = (
+    ("row", "citing a row of DECISION_TABLE verbatim (any case, any spacing, straight or curly apostrophe)",
+     "compare the row ignoring case, spacing (between its words too) and ’ vs '"),
+    ("key", "keys and approaches are read in any case",
+     "read every key in any case, Task, Row, Chosen and Rejected alike, and the approaches too"),
+    ("blank", "Blank lines are ignored", "skip blank lines; a doc may end with or without a line break"),
+)
 
 
 @pytest.mark.verify
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        (RAG_DOC.replace("Model doesn’t know about our docs", "model doesn't know about OUR docs"), ROW_SPELLING),
-        (RAG_DOC.replace("Model doesn’t know about our docs", " Model  doesn’t   know about our\tdocs "), ROW_SPELLING),
-        (RAG_DOC.replace("Chosen: RAG", "Chosen: rag"), KEY_SPELLING),
+        (RAG_DOC.replace("Model doesn’t know about our docs", "model doesn't know about OUR docs"), "row"),
+        (RAG_DOC.replace("Model doesn’t know about our docs", " Model  doesn’t   know about our\tdocs "), "row"),
+        (RAG_DOC.replace("Chosen: RAG", "Chosen: rag"), "key"),
         (RAG_DOC.replace("Rejected fine-tune:", "REJECTED Fine-Tune:").replace("Rejected distill:", "rejected DISTILL :"),
-         KEY_SPELLING),
-        (RAG_DOC.replace("Task:", "task:").replace("Row:", "ROW:").replace("Chosen:", "chosen:"), KEY_SPELLING),
-        (RAG_DOC.replace("\n", "\n\n"), ("Blank lines are ignored", "skip blank lines")),
-        (RAG_DOC.rstrip("\n"), ("Blank lines are ignored", "a doc may end with or without a line break")),
+         "key"),
+        (RAG_DOC.replace("Task:", "task:").replace("Row:", "ROW:").replace("Chosen:", "chosen:"), "key"),
+        (RAG_DOC.replace("\n", "\n\n"), "blank"),
+        (RAG_DOC.rstrip("\n"), "blank"),
     ],
     ids=["row-any-case-straight-apostrophe", "row-any-spacing", "approach-any-case", "rejected-any-case",
          "keys-any-case", "blank-lines", "no-final-newline"],
@@ -288,7 +291,7 @@ def test_a_valid_doc_in_other_spellings_has_no_problems(text, why):
     keys and approaches in any case ("REJECTED Fine-Tune:", "task:"); blank lines and the final newline
     do not matter.
     """
-    clause, hint = why
+    _, clause, hint = next(row for row in SPELLING_CLAUSES if row[0] == why)
     expect_valid(text, hint=hint, clause=clause)
 
 
