@@ -547,8 +547,8 @@ def _homes(met: list, numbers, sent: list) -> dict | None:
     None when the learner said nothing of the kind: then a container is the test's own where it stands."""
     if not isinstance(numbers, list) or len(numbers) != len(met):
         return None
-    return {id(c): sent[n] for c, n in zip(met, numbers)
-            if type(n) is int and 0 <= n < len(sent) and type(sent[n]) is type(c)}
+    return {id(c): sent[n] for c, n in zip(met, numbers)  # (the test's may be a subclass: an OrderedDict, RowsRefused)
+            if type(n) is int and 0 <= n < len(sent) and isinstance(sent[n], type(c))}
 
 
 def _copy_into(original, after, homes: dict | None = None, done: dict | None = None):
@@ -577,6 +577,8 @@ def _copy_into(original, after, homes: dict | None = None, done: dict | None = N
         elif isinstance(a, dict):
             for k in a:
                 a[k] = placed(a[k])
+        elif type(a) is tuple:  # (not numbered on either side: what it holds is)
+            done[id(a)] = a = tuple(placed(x) for x in a)
         return a
 
     try:

@@ -329,6 +329,11 @@ assert all(e is entries[int(e["id"])] for e in index[:-1]), "a dict moved is the
 assert index[0]["vector"] == [0.0, 0.0] and vectors[6] == [1.0, 6.0], "a vector made anew leaves the old one alone"
 assert index[-1]["vector"] is vectors[4] and vectors[4] == [1.0, 4.0], "a vector shared is the test's own"
 assert vectors[5][0] == -1.0 and index[6]["vector"] is vectors[5], "and one changed in place is changed"
+from collections import OrderedDict  # the test's own kind of dict, moved, stays its kind
+index = [OrderedDict(id=str(i), text=f"note {i}", vector=[1.0, float(i)]) for i in range(7)]
+entries = list(index)
+u05.top_k(index, [1.0, 0.0], 3)
+assert all(type(e) is OrderedDict and e is entries[int(e["id"])] for e in index[:-1]), [type(e) for e in index]
 print("ok")
 '''
 
