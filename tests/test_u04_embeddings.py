@@ -214,6 +214,25 @@ def test_cosine_rejects_what_has_no_angle(a, b, problem):
            expected=f"a ValueError with a message about {problem}", hint=nudge)
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize(("a", "b", "cos"), [
+    ([3e-4, 4e-4], [4.0, 3.0], 0.96),
+    ([0.0, 2e-7], [0.0, 5.0], 1.0),
+    ([1e-5, 0.0, 0.0], [0.0, 0.0, 3e-6], 0.0),
+], ids=["ten-thousandths", "a ten-millionth", "two short vectors at a right angle"])
+def test_a_short_vector_that_is_not_all_zeros_has_a_direction(a, b, cos):
+    """either of them is all zeros (say "zero": a zero vector has no direction)
+
+    Only a vector that is all zeros has no direction: a short one (0.0003 is a number of everyday
+    size) is scaled down, not refused, and its cosine is the one of any longer vector its way.
+    """
+    what, value = raised(u04.cosine, a, b)
+    ok = what == "returned" and isinstance(value, float) and math.isclose(value, cos, rel_tol=1e-9, abs_tol=1e-9)
+    expect(ok, call=f"cosine({a}, {b})", returned=testing.raised(value) if what == "raised" else value,
+           expected=f"{cos}, as for any longer vectors in those directions",
+           hint="refuse a vector only when every number in it is zero, not when its length is below some small number")
+
+
 @pytest.mark.stretch
 @pytest.mark.vcr
 def test_opposite_sentiment_still_embeds_close():
