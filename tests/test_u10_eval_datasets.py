@@ -165,7 +165,7 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
     clause, hint = not_reported(what, got, 3)
     expect(named is not None, call=call, returned=got, expected=f"a ValueError, because line 3 is bad ({what})",
            hint=hint, clause=clause)
-    said = re.search(r"\.jsonl:(\d+)", str(got))  # the line the message names, when it names one
+    said = line_named(got)
     expect(named and any(says(named, w) for w in words), call=call, returned=got,
            expected=f"a message that names the file and line as 'cases.jsonl:3' (or the full path), and says what is "
                     f"wrong with it ({what}: mention {' or '.join(repr(w) for w in words)})",
@@ -200,13 +200,18 @@ BAD_LINE_CLAUSES = (
 )
 
 
+def line_named(got):
+    """The match of the line number a message names ("cases.jsonl:3": its group 1), or None when it names none."""
+    return re.search(r"\.jsonl:(\d+)", str(got))
+
+
 def not_reported(what, got, line_number):
     """(clause, hint) for a bad line of kind `what` that load_eval did not report as asked: taken as a case, the rule
     of the docstring's list of bad lines it breaks; any other error, the message's rule."""
     if not isinstance(got, Raised):
         _, clause, hint = next(row for row in BAD_LINE_CLAUSES if what in row[0])
         return clause, hint
-    said = re.search(r"\.jsonl:(\d+)", str(got))
+    said = line_named(got)
     if said and said[1] != str(line_number) and got.startswith("ValueError"):  # raised as asked, at another line
         return None, "count lines from 1, blank lines included, and stop at the first bad one"
     return None, f"raise a ValueError that starts with the file and line number, as 'cases.jsonl:{line_number}: ...'"
@@ -216,7 +221,7 @@ def line_slip(line):
     """Which count put the bad line elsewhere, told apart by one more load: the same bad line second in a file with no
     blank line. Line 1 there: counted from 0; line 2: right, so the blank line was skipped; else the test cannot tell."""
     got, _, _ = bad_line_error([GOOD_LINES[0], line, GOOD_LINES[1]], 2)
-    said = re.search(r"\.jsonl:(\d+)", str(got))
+    said = line_named(got)
     if said and said[1] == "1":
         return "count the lines from 1, as an editor numbers them, not from 0"
     if said and said[1] == "2":

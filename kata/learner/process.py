@@ -508,9 +508,9 @@ class _Server:
             if echo:  # the arguments as the call left them, where the call changed them in place
                 echoed, homes, numbers = [], [], None
                 for i, a in enumerate(args):
+                    homes.append(None)
                     if i not in echo or _same_items(a, held.get(i)):
                         echoed.append(None)
-                        homes.append(None)
                         continue
                     self.codec.attached, self.codec.came = {}, came  # a big array unchanged encodes as it came
                     self.codec.track = []
@@ -518,7 +518,6 @@ class _Server:
                     met, self.codec.track = self.codec.track, None
                     changed = after != message["args"][i]
                     echoed.append(after if changed else None)
-                    homes.append(None)
                     if changed:
                         attached.update(self.codec.attached)
                         # which of the containers it holds came in the call, and as which (a list sorted in place
