@@ -3,9 +3,10 @@
     uv run python benchmarks/codec.py
 
 U05's property test hands `top_k` an index of 1,000 notes of 24 floats, and `to_matrix` the same vectors as a
-list of lists. Each crosses three times a call: the judge encodes it, the learner's side decodes it, then encodes
-it again after the call to see whether the call changed it (kata/learner/process.py's echo). The median of 20 of
-each, in ms. No target of its own: the wall's are in wall.py; this one shows where a big call's time goes.
+list of lists. The judge encodes each, the learner's side decodes it (noting every object it made: values.Snapshot),
+then after the call sees whether the call changed it (kata/learner/process.py's echo): by those objects' identity,
+where it used to encode it again and compare (the last column, for the record). The median of 20 of each, in ms. No
+target of its own: the wall's are in wall.py; this one shows where a big call's time goes.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def median_ms(step) -> float:
     return statistics.median(times) * 1e3
 
 
-def crossing(value) -> tuple[float, float, float]:
-    """(encode, decode, encode again) for `value` as one argument of a call, in ms."""
+def crossing(value) -> tuple[float, float, float, float]:
+    """(encode, decode, seen unchanged, encode again) for `value` as one argument of a call, in ms."""
     judge, learner = Codec(None, None, True, judge=True), Codec(None, None, True)
 
     def encode():
@@ -44,20 +45,24 @@ def crossing(value) -> tuple[float, float, float]:
     data, attached = encode(), judge.attached
 
     def decode():
-        learner.track, learner.arrived = [], attached
+        learner.track, learner.arrived, learner.snapshots = [], attached, {}
         return learner.decode(data)
 
     args = decode()
+    snapshot = learner.snapshots[id(args[0])]
+    assert snapshot.holds(args[0])
 
     def encode_again():  # as the learner's side does after the call, to compare
         learner.attached, learner.came = {}, attached
         return learner.encode(args[0], "argument 1") != data[0]
 
-    return median_ms(encode), median_ms(decode), median_ms(encode_again)
+    return median_ms(encode), median_ms(decode), median_ms(lambda: snapshot.holds(args[0])), median_ms(encode_again)
 
 
 if __name__ == "__main__":
     vectors = np.random.default_rng(1).normal(size=(1000, 24)).tolist()
     index = [{"id": str(i), "text": f"document {i}", "vector": row} for i, row in enumerate(vectors)]
     for label, value in (("U05's index, 1,000 dicts of 24 floats", index), ("the same vectors as a list of lists", vectors)):
-        print(f"{label}: encode / decode / encode again " + " / ".join(f"{ms:.2f}" for ms in crossing(value)) + " ms")
+        encode, decode, seen, again = crossing(value)
+        print(f"{label}: encode {encode:.2f}, decode {decode:.2f}, seen unchanged {seen:.2f} "
+              f"(encoded again instead: {again:.2f}) ms")

@@ -28,6 +28,8 @@ KATA_DAEMON=0 in the environment measures the cold path on both. A lone unit's t
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
 import shutil
 import statistics
@@ -98,38 +100,60 @@ def layout(checkout: Path) -> tuple[str, str]:
 
 
 WARM_RUNS = """
-import importlib, statistics, sys, time
+import importlib, json, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 runner = importlib.import_module(sys.argv[3] + ".runner")
 from kata.units import find
 unit = find(sys.argv[2])
 runner.run([unit], "solutions", use_cache=False)  # prime the parent once
-times, tests = [], []
+times, tests, each = [], [], {}
 for _ in range(3):
     started = time.perf_counter()
     result = runner.run([unit], "solutions", use_cache=False).results[unit.slug]
     times.append(time.perf_counter() - started)
     tests.append(sum(test.seconds for test in result.tests))
+    for test in result.tests:
+        each.setdefault(test.nodeid, []).append(test.seconds)
+print(json.dumps(each))
 print(statistics.median(tests), statistics.median(times))
 """
 
 
-def warm_against(unit, before: Path) -> tuple[float, float, float, float]:
+def warm_against(unit, before: Path) -> tuple[float, float, float, float, tuple[float, float, int]]:
     """The watch loop's warm re-run, this checkout (with the wall) against COMMIT: a process each, primed, the
     median of 3 re-runs, alternating A B A B (2 of each); and the tests' own time in those re-runs (the sum of each
-    test's setup, call and teardown, as pytest times them: what a test call costs, without the run's fixed costs)."""
+    test's setup, call and teardown, as pytest times them: what a test call costs, without the run's fixed costs).
+    Last, the same sums over the tests both commits hold unchanged (the same node id, the same source of the test's
+    function; each test's median): a test written or rewritten since COMMIT has no time before it to compare with."""
     times, tests = {"now": [], "before": []}, {"now": [], "before": []}
+    each: dict[str, dict[str, list[float]]] = {"now": {}, "before": {}}
     for _ in range(2):
         for side, checkout in (("now", ROOT), ("before", before)):
             env = {**os.environ, "PYTHONPATH": str(checkout), "KATA_DAEMON": "0"}
             env.pop("KATA_WALL", None)
             done = subprocess.run([sys.executable, "-c", WARM_RUNS, str(checkout), str(unit.number), layout(checkout)[1]], cwd=checkout,
                                   env=env, capture_output=True, text=True, check=True)
-            tested, took = map(float, done.stdout.split()[-2:])
+            *_, seen, last = done.stdout.strip().splitlines()
+            tested, took = map(float, last.split())
+            for nodeid, seconds in json.loads(seen).items():
+                each[side].setdefault(nodeid, []).extend(seconds)
             times[side].append(took)
             tests[side].append(tested)
+    same = unchanged_tests(unit, before)
+    both = {n for n in each["now"].keys() & each["before"].keys() if n.split("::")[-1].split("[")[0] in same}
+    common = tuple(sum(statistics.median(each[side][n]) for n in both) for side in ("now", "before"))
     return (statistics.median(times["now"]), statistics.median(times["before"]), statistics.median(tests["now"]),
-            statistics.median(tests["before"]))
+            statistics.median(tests["before"]), (*common, len(both)))
+
+
+def unchanged_tests(unit, before: Path) -> set[str]:
+    """The names of the unit's test functions whose source is the same in this checkout and in COMMIT's."""
+    def sources(checkout: Path) -> dict[str, str]:
+        text = (checkout / "tests" / f"test_{unit.slug}.py").read_text()
+        return {node.name: ast.get_source_segment(text, node) for node in ast.parse(text).body
+                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    now, then = sources(ROOT), sources(before)
+    return {name for name, source in now.items() if then.get(name) == source}
 
 
 def check_after_edit(unit, before: Path) -> tuple[float, float]:
@@ -165,8 +189,8 @@ def main() -> None:
         return
     print("\n| unit | warm re-run, wall | without | ratio | warm re-run, before the wall | ratio "
           "| its tests' own time, wall / without | ratio | its tests' own time, now / before the wall | ratio "
-          "| `kata check` after an edit, now | before the wall | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| the tests both hold unchanged, now / before the wall | ratio | `kata check` after an edit, now | before the wall | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as place:
         before = Path(place) / "before"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(before), args.before], check=True)
@@ -174,12 +198,13 @@ def main() -> None:
             for number in args.units:
                 unit = find(number)
                 on, off, tests_on, tests_off = per_unit(unit)
-                warm_now, warm_then, tests_now, tests_then = warm_against(unit, before)
+                warm_now, warm_then, tests_now, tests_then, (common_now, common_then, common) = warm_against(unit, before)
                 now, then = check_after_edit(unit, before)
                 print(f"| {unit.code} | {on:.3f} s | {off:.3f} s | {on / off:.2f}x | {warm_then:.3f} s | "
                       f"{warm_now / warm_then:.2f}x (now {warm_now:.3f} s) | {tests_on:.3f} s / {tests_off:.3f} s | "
                       f"{tests_on / tests_off:.2f}x | {tests_now:.3f} s / {tests_then:.3f} s | "
-                      f"{tests_now / tests_then:.2f}x | {now:.2f} s | {then:.2f} s | {now / then:.2f}x |")
+                      f"{tests_now / tests_then:.2f}x | {common_now:.3f} s / {common_then:.3f} s ({common} tests) | "
+                      f"{common_now / common_then:.2f}x | {now:.2f} s | {then:.2f} s | {now / then:.2f}x |")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], check=False)
 

@@ -11,6 +11,7 @@ each ends with U01 not done, as a plain wrong answer does. Plus the values that 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 
 import numpy as np
@@ -285,6 +286,50 @@ def test_matrices_and_records_as_lists_cross_unchanged_in_one_piece(value, attac
     assert [type(c) for c in sent] == [type(c) for c in met] and len(sent) == len(met)
     if len(value) >= 3000:
         assert encoded["__kata__"] == "table" and len(str(encoded)) < 150_000 + (0 if attach else 10 ** 6)
+
+
+def _index():
+    return [{"id": str(i), "text": f"note {i}", "vector": [0.5 * i, 0.0, 1.0], "n": 1.0} for i in range(6)]
+
+
+def _put(container, at, value):
+    container[at] = value
+
+
+def _reordered(entry):
+    entry["id"] = entry.pop("id")  # the same keys and values, "id" now last
+
+
+# What a call may do in place to a table (U05's index) or a matrix as lists (its vectors): the learner's side must see
+# each as a change, however equal what it leaves (0.0 and -0.0, 1.0 and 1 are == in Python, and differ on the wire)
+CHANGES = {  # name: (on the table, on the matrix)
+    "a float of a row": (lambda t: _put(t[2]["vector"], 1, -0.0), lambda m: _put(m[2], 1, -0.0)),
+    "a float, equal but an int": (lambda t: _put(t[3], "n", 1), lambda m: _put(m[3], 2, 1)),
+    "a row made longer": (lambda t: t[1]["vector"].append(2.0), lambda m: m[1].append(2.0)),
+    "a row put in anew, equal": (lambda t: _put(t[0], "vector", list(t[0]["vector"])), lambda m: _put(m, 0, list(m[0]))),
+    "the items reversed": (list.reverse, list.reverse),
+    "an item added": (lambda t: t.append(t[0]), lambda m: m.append(m[0])),
+    "a key added, a row emptied": (lambda t: _put(t[4], "extra", None), lambda m: m[4].clear()),
+    "the keys reordered, a row sorted": (lambda t: _reordered(t[5]), lambda m: m[5].sort()),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+@pytest.mark.parametrize("kind", ["table", "rows"])
+def test_a_matrix_or_table_argument_left_unchanged_is_seen_so_and_any_change_is_seen(kind, change):
+    """After a call, the learner's side sees whether a big argument changed by the identity of every object in it
+    (values.Snapshot), not by encoding it again: each change a call can make in place is a change, however equal."""
+    from kata.learner.process import _same_items
+
+    value = _index() if kind == "table" else [row["vector"] for row in _index()]
+    sender = Codec(lambda n, name: None, lambda *a: None, share_callables=False)
+    receiver = Codec(lambda n, name: None, lambda *a: None, share_callables=False)
+    sender.track, receiver.track, receiver.snapshots = [], [], {}
+    args = receiver.decode(json.loads(json.dumps(sender.encode_arguments([value]))))
+    snapshot = receiver.snapshots[id(args[0])]
+    assert _same_items(args[0], snapshot), "left as it came, it is unchanged"
+    CHANGES[change][kind == "rows"](args[0])
+    assert not _same_items(args[0], snapshot), f"{change}: not seen"
 
 
 def test_a_big_array_crosses_beside_the_message_and_is_not_sent_back_unchanged():
