@@ -13,7 +13,7 @@ import voyageai
 from kata.models import CLOSE_PAIR_AT_LEAST, EMBEDDING_MODEL, FAR_PAIR_AT_MOST
 from kata.judge.spy import never_called, spy
 from kata.judge import testing
-from kata.judge.testing import Did, Sent, expect, load_unit
+from kata.judge.testing import Did, InWords, Sent, expect, load_unit
 
 u04 = load_unit("u04_embeddings")
 
@@ -59,6 +59,23 @@ def test_embed_returns_one_vector_per_sentence():
     Before any cosine: embed() returns one vector (a list of floats) per sentence, all the same length.
     """
     embedded([u04.CATS, u04.KITTENS, u04.CARS], "embed([CATS, KITTENS, CARS])")
+
+
+@pytest.mark.contract
+@pytest.mark.vcr
+def test_embed_returns_a_list_of_lists_of_floats():
+    """return one embedding (a list of floats) per text
+
+    Each embedding is a list, as the docstring says (a tuple or a numpy array is another kind of value), and the
+    embeddings come in a list.
+    """
+    got = u04.embed([u04.CATS, u04.KITTENS])
+    kinds = [type(v).__name__ for v in got] if isinstance(got, (list, tuple)) else None
+    ok = type(got) is list and kinds == ["list", "list"] and all(isinstance(x, float) for v in got for x in v)
+    expect(ok, call="embed([CATS, KITTENS])",
+           returned=InWords(f"a {type(got).__name__} of {', '.join(kinds)}" if kinds else f"a {type(got).__name__}"),
+           expected="a list holding one list of floats per text",
+           hint="give each text's vector as a list of floats, and the vectors in a list, as the SDK's embeddings are")
 
 
 @pytest.mark.verify
@@ -338,12 +355,15 @@ def test_cosine_takes_ints_and_returns_a_float(a, b, want):
 def test_cosine_leaves_its_arguments_alone():
     """Leave `a` and `b` as they are.
 
-    The caller's vectors are theirs: after the call they hold the same numbers, at the same length.
+    The caller's vectors are theirs: after the call they hold the same numbers, of the same kinds (an int stays an
+    int), at the same length.
     """
-    a, b = [3.0, 4.0, 12.0], [1.0, 0.0, 2.0]
+    a, b = [3, 4, 12], [1.0, 0.0, 2.0]  # ints stay ints: 3.0 == 3 in Python, so the kinds are compared too
     before = (list(a), list(b))
     u04.cosine(a, b)
-    expect((a, b) == before, call=f"cosine({before[0]}, {before[1]})", returned=Did(f"left a={a}, b={b}"),
+    kinds = lambda vector: [type(x).__name__ for x in vector]  # noqa: E731
+    expect((a, b) == before and (kinds(a), kinds(b)) == (kinds(before[0]), kinds(before[1])),
+           call=f"cosine({before[0]}, {before[1]})", returned=Did(f"left a={a}, b={b}"),
            expected=f"a={before[0]}, b={before[1]} afterwards: unchanged",
            hint="compute the lengths and the dot product from the numbers; do not rewrite the caller's lists")
 

@@ -473,11 +473,14 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
 @pytest.mark.parametrize(("reply", "ids", "want"), [
     ("note04-p1", ["note04", "note04-p1", "note09"], ["note04-p1"]),
     ("note04-p10, note04", ["note04-p1", "note04", "note04-p10"], ["note04-p10", "note04"]),
-], ids=["hyphen-longer-id", "hyphen-both"])
+    ("note05_old, note04", ["note04", "note05"], ["note04", "note05"]),
+    ("v2_note04 then note05", ["note04", "note05"], ["note05", "note04"]),
+], ids=["hyphen-longer-id", "hyphen-both", "underscore-after", "underscore-before"])
 def test_an_id_inside_a_longer_hyphenated_id_is_not_named(reply, ids, want):
     """an id counts only as a whole id, not inside a longer one: a letter, a digit, "_" or "-" right before or after it makes a longer id ("note1" is not named by "note10", "note04-p1" by "note04-p10", nor "note04" by "note04-p1"), and a name that is not in `ids` is ignored (a model can invent one)
 
-    A hyphen is not the end of an id: "note04-p1" names note04-p1, not note04.
+    A hyphen is not the end of an id: "note04-p1" names note04-p1, not note04; nor is an underscore: "note05_old"
+    and "v2_note04" name neither note05 nor note04.
     """
     got = u07.read_ranking(reply, ids, len(want))
     expect(got == want, call=f"read_ranking({reply!r}, {ids}, {len(want)})", returned=got, expected=repr(want),

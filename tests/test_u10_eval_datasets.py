@@ -540,6 +540,26 @@ def test_grade_leaves_the_case_and_the_result_alone():
                 "they came")
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize("case", [{k: v for k, v in WEATHER.items() if k != "expected_args"}, case_of("math-1"), REFUSE],
+                         ids=lambda c: c["id"])
+def test_grade_adds_nothing_to_the_case_or_the_result(case):
+    """Leave `case` and `result` as they are: the report shows the reply as the model gave it.
+
+    A key the case leaves out stays out (expected_args is optional), and so does one the result leaves out: grade
+    reads a missing key as its default without writing that default in.
+    """
+    case, result = dict(case), reply("I called it.", tool="get_weather", args={"city": "Phoenix"})
+    before = json.loads(json.dumps([case, result]))
+    got, call = graded(case, result)
+    added = [f"{name}[{k!r}]" for name, now, was in (("case", case, before[0]), ("result", result, before[1]))
+             for k in now.keys() - was.keys()]
+    expect([case, result] == before, call=call,
+           returned=Seen({"keys added": added or "none", "case after it": case, "result after it": result}),
+           expected="case and result as they were, no key added",
+           hint="read a key that may be missing with .get(key, default), which writes nothing into the dict")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize("case", [WEATHER, case_of("math-1"), REFUSE, ANSWER], ids=lambda c: c["id"])
 @pytest.mark.parametrize("text", ["", "  \n"], ids=["empty", "blank"])

@@ -141,13 +141,8 @@ def test_run_claude_returns_the_result_and_its_recorded_latency():
     check_result(claude_result(case, CLAUDE_SMALL, call), call)
 
 
-@pytest.mark.contract
-def test_run_claude_makes_one_call_and_reads_the_latency_from_its_header(monkeypatch):
-    """Make ONE call: U10's request … sent through the SDK's raw-response wrapper … plus "latency_ms": a float, the latency recorded with the response in its "x-kata-latency-ms" header. Do not time the call yourself
-
-    Answered here at the HTTP layer, at once, with a header of 1234.5 ms: the result's latency is that
-    header as a float (a stopwatch reads about 0), from one request, not two.
-    """
+def answered_at_once(monkeypatch) -> list:
+    """Claude answered here at the HTTP layer, at once, with a header of 1234.5 ms; the list fills with the requests."""
     import httpx2  # the anthropic SDK's own HTTP library (a fork of httpx)
 
     sent = []
@@ -160,6 +155,17 @@ def test_run_claude_makes_one_call_and_reads_the_latency_from_its_header(monkeyp
         return httpx2.Response(200, headers={"x-kata-latency-ms": "1234.5"}, json=body, request=request)
 
     monkeypatch.setattr(httpx2.Client, "send", send)  # every client the SDK makes sends through it
+    return sent
+
+
+@pytest.mark.contract
+def test_run_claude_makes_one_call_and_reads_the_latency_from_its_header(monkeypatch):
+    """Make ONE call: U10's request … sent through the SDK's raw-response wrapper … plus "latency_ms": a float, the latency recorded with the response in its "x-kata-latency-ms" header. Do not time the call yourself
+
+    Answered here at the HTTP layer, at once, with a header of 1234.5 ms: the result's latency is that
+    header as a float (a stopwatch reads about 0), from one request, not two.
+    """
+    sent = answered_at_once(monkeypatch)
     case = eval_cases(["weather-1"])[0]
     got = claude_result(case, CLAUDE_SMALL, "run_claude(weather-1 case, CLAUDE_SMALL)")
     latency = got.get("latency_ms") if isinstance(got, dict) else None
@@ -168,6 +174,24 @@ def test_run_claude_makes_one_call_and_reads_the_latency_from_its_header(monkeyp
            returned=Seen({"requests sent": len(sent), "latency_ms": latency}),
            expected="ONE request, and latency_ms the float 1234.5 read from the response's header",
            hint="one raw-response call gives both the Message and its headers; the latency is the header's value as a float, not a clock you read")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("model", [CLAUDE_SMALL, CLAUDE])
+def test_run_claude_asks_the_model_it_is_given(monkeypatch, model):
+    """Make ONE call: U10's request (model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=TOOLS, one user message with the case's "input"; no other arguments)
+
+    The model row of each Claude size runs that size: run_claude(case, model) sends `model` itself, whichever it is
+    (a blind learner's sent CLAUDE whatever it was given, so the small model's row was the big model's answers,
+    priced as the small one).
+    """
+    sent = answered_at_once(monkeypatch)
+    case = eval_cases(["weather-1"])[0]
+    claude_result(case, model, f"run_claude(weather-1 case, {model!r})")
+    asked = [json.loads(request.content).get("model") for request in sent]
+    expect(asked == [model], call=f"run_claude(weather-1 case, {model!r})", returned=Seen({"models asked": asked}),
+           expected=f"one request asking for {model!r}",
+           hint="send the model run_claude was given, not a fixed one: each row of the table is its own model")
 
 
 @pytest.mark.verify
@@ -284,6 +308,26 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
     expect(len(got) == 1 and got[0][0] == "/api/chat" and got[0][1] == want, call=call, returned=got,
            expected=f"ONE POST to /api/chat with the body {want!r}",
            hint="send the model, the system and user messages, the tools in Ollama's own shape (OLLAMA_TOOLS), and ask for one whole reply, not a stream")
+
+
+@pytest.mark.contract
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost", "::1"])  # the stand-in Ollama, on this machine
+def test_run_ollama_reads_a_host_name_and_port_as_a_host_without_a_scheme(ollama, monkeypatch):
+    """host being the OLLAMA_HOST environment variable when set ("http://" put in front when it has no scheme, as Ollama does)
+
+    OLLAMA_HOST=localhost:<port> has no scheme: "localhost" before the colon is a host name (a URL parser reads it
+    as a scheme), so the request goes to http://localhost:<port>.
+    """
+    monkeypatch.setenv("OLLAMA_HOST", f"localhost:{ollama.port}")
+    ollama.replies.append((200, OLLAMA_TOOL_REPLY))
+    call = f"run_ollama(weather-1 case, 'tiny-model:q4') with OLLAMA_HOST=localhost:{ollama.port}"
+    try:
+        got = u11.run_ollama(eval_cases(["weather-1"])[0], "tiny-model:q4")
+    except Exception as error:  # noqa: BLE001 - shown to the learner below
+        got = raised(error)
+    expect([path for path, _ in ollama.requests] == ["/api/chat"], call=call, returned=got,
+           expected=f"ONE POST to http://localhost:{ollama.port}/api/chat",
+           hint="a host with no '://' has no scheme, even when a colon and a port follow its name: put http:// in front")
 
 
 @pytest.mark.contract

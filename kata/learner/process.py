@@ -519,7 +519,7 @@ class _Server:
                     self.codec.track = []
                     after = self.codec.encode(a, f"argument {i + 1}")
                     met, self.codec.track = self.codec.track, None
-                    changed = after != message["args"][i]
+                    changed = _json(after) != _json(message["args"][i])  # (3 and 3.0, 0.0 and -0.0 are == in Python)
                     echoed.append(after if changed else None)
                     if changed:
                         attached.update(self.codec.attached)

@@ -407,6 +407,37 @@ def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
     assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
 
 
+KINDS = '''
+import sys
+from kata.learner import impl
+from kata.judge import testing, wall
+
+testing.set_current(impl.target(sys.argv[1]))
+wall.WALL.start(sandboxed=False)
+u04 = testing.load_unit("u04_embeddings")
+a, b = [3, 0.0, 1], [1.0, 2.0, 3.0]
+u04.cosine(a, b)  # the learner's cosine writes [3.0, -0.0, True] into a: == to what it held, another kind of each
+assert [type(x) for x in a] == [float, float, bool] and str(a[1]) == "-0.0", a
+print("ok")
+'''
+
+
+def test_a_change_of_kind_made_in_place_is_seen(tmp_path):
+    """An int made a float, 0.0 made -0.0, 1 made True in the test's list: each is == to what it was in Python, and
+    each is a change the test sees (a blind learner's cosine turned the caller's ints into floats, unseen)."""
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    u04 = tree / "u04_embeddings.py"
+    u04.write_text(u04.read_text().replace("    dot = sum(x * y for x, y in zip(a, b))\n",
+                                           "    dot = sum(x * y for x, y in zip(a, b))\n"
+                                           "    if a == [3, 0.0, 1]:\n        a[:] = [3.0, -0.0, True]\n"))
+    done = subprocess.run([sys.executable, "-c", KINDS, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
 KEPT = '''
 import sys
 import numpy as np
