@@ -171,6 +171,23 @@ def test_estimate_is_about_four_characters_per_token(text):
                  "without moving it a whole token away"))
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize("text", [" " * 8, "\n\n\n\nHello, world\n\n\n\n", "  Hello, world  "],
+                         ids=["eight-spaces", "line-breaks-around", "spaces-around"])
+def test_an_estimate_counts_the_whitespace_around_a_text(text):
+    """CHARS_PER_TOKEN characters make about one token: the estimate is a whole number less than one token away from len(text) / CHARS_PER_TOKEN.
+
+    Spaces, tabs and line breaks are characters like any other, at the ends of a text too: eight spaces are
+    2 tokens by the rule, and a text padded with line breaks is estimated on its whole length.
+    """
+    got = u03.estimate_tokens(text)
+    want = len(text) // 4  # every case is a multiple of 4 characters: the one int less than 1 away
+    expect(isinstance(got, int) and got == want, call=f"estimate_tokens({text!r})", returned=got,
+           expected=f"{want}: {len(text)} characters / 4, the spaces and line breaks at its ends counted",
+           hint="the rule of thumb divides the text's whole length: whitespace at its ends is characters too, so "
+                "count it as it came, without stripping it")
+
+
 @pytest.mark.verify
 def test_estimate_is_close_to_the_real_count_on_the_notes():
     """Estimate the tokens in `text` without a tokenizer, by the rule of thumb; return an int.
