@@ -949,6 +949,26 @@ def test_a_piece_of_a_sentence_keeps_the_whole_sentence(keep):
 
 
 @pytest.mark.contract
+@pytest.mark.parametrize(("chunks", "keep", "want"), [
+    ([("n.txt", "One. Two.")], (), [("n.txt", "One.\nTwo.")]),
+    ([("a.txt", "Kickoff was on Monday.    The team met twice."), ("b.txt", "Go-live is 8 June.")], ("8 June",),
+     [("a.txt", "Kickoff was on Monday.\nThe team met twice."), ("b.txt", "Go-live is 8 June.")]),
+], ids=["one-chunk", "two-chunks"])
+def test_a_block_that_already_fits_still_comes_back_one_sentence_per_line(chunks, keep, want):
+    """each chunk's text is some of its own sentences (as split_sentences finds them), whole and in their original order, one per line;
+
+    With a fraction of 0 the whole block already fits and no sentence need go: the result still holds each
+    chunk's sentences, all of them, one per line (which costs no token more here), not the text as it came.
+    """
+    assert tokens(block(want)) <= tokens(block(chunks))  # nothing need be dropped: the lines alone meet the bound
+    call = f"cut_context({chunks!r}, {keep!r}, 0.0)"
+    got = u03.cut_context(list(chunks), keep, 0.0)
+    expect(got == want, call=call, returned=got, expected=f"{want}: every sentence kept, one per line",
+           hint=PAIRS if lists_for_pairs(got) else "even when nothing needs dropping, the result is made the same way: "
+                "each chunk's sentences as split_sentences finds them, one per line, not the chunk's text as it came")
+
+
+@pytest.mark.contract
 def test_cut_context_leaves_the_chunks_alone():
     """Leave `chunks` as it is and return a new list of (source, text) pairs in which:
 
