@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kata.judge.testing import expect, load_unit
+from kata.judge.testing import Did, expect, load_unit
 
 u02 = load_unit("u02_training_vs_inference")
 
@@ -609,6 +609,34 @@ def test_audit_leaves_the_sheet_alone():
     expect(after == before and [id(r) for r in sheet] == ids, call=call, returned=after,
            expected=f"the sheet unchanged: {before}",
            hint="read the rows; build the problems in a new list; do not sort or edit the sheet")
+
+
+@pytest.mark.contract
+def test_audit_leaves_every_field_as_written_padding_included():
+    """Leave `sheet` and its rows as they are.
+
+    Spaces, tabs and line breaks in a row's fields are the caller's too: audit may look past them when it
+    checks a field, but every field of every row (activity, column, justification, measurement) is the
+    same after the call, character for character.
+    """
+    sheet = [
+        u02.Row("  embed our docs into a vector index\n", "inference", "   ", "\n\t"),
+        u02.Row("\tfine-tune a model on our support tickets  ", "training", "   ", "\n\t"),
+        u02.Row(" distil Sonnet into a small classifier", "training", f"  {JUSTIFICATION}\n", f"\t{MEASUREMENT}  "),
+        u02.Row("summarise each closed ticket \n", "inference"),
+        u02.Row("\n\nprompt caching for the system prompt", "inference", " \t ", "  "),
+    ]
+    fields = ("activity", "column", "justification", "measurement")
+    before = [tuple(getattr(r, f) for f in fields) for r in sheet]
+    call = f"audit([{', '.join(brief(row) for row in sheet)}])"  # the sheet as it went in
+    u02.audit(sheet)
+    after = [tuple(getattr(r, f) for f in fields) for r in sheet]
+    changed = [f"row {i}'s {f} from {b!r} to {a!r}" for i, (rb, ra) in enumerate(zip(before, after))
+               for f, b, a in zip(fields, rb, ra) if a != b]
+    expect(after == before, call=call,
+           returned=Did("changed " + "; ".join(changed)) if changed else Did(f"left the sheet as {after}"),
+           expected="every field of every row left exactly as it was, its spaces, tabs and line breaks included",
+           hint="look past the padding in a copy of the text when you check a field; leave the row's own fields as they came")
 
 
 @pytest.mark.stretch

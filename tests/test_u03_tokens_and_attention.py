@@ -171,6 +171,23 @@ def test_estimate_is_about_four_characters_per_token(text):
                  "without moving it a whole token away"))
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize("text", [" " * 8, "\n\n\n\nHello, world\n\n\n\n", "  Hello, world  "],
+                         ids=["eight-spaces", "line-breaks-around", "spaces-around"])
+def test_an_estimate_counts_the_whitespace_around_a_text(text):
+    """CHARS_PER_TOKEN characters make about one token: the estimate is a whole number less than one token away from len(text) / CHARS_PER_TOKEN.
+
+    Spaces, tabs and line breaks are characters like any other, at the ends of a text too: eight spaces are
+    2 tokens by the rule, and a text padded with line breaks is estimated on its whole length.
+    """
+    got = u03.estimate_tokens(text)
+    want = len(text) // 4  # every case is a multiple of 4 characters: the one int less than 1 away
+    expect(isinstance(got, int) and got == want, call=f"estimate_tokens({text!r})", returned=got,
+           expected=f"{want}: {len(text)} characters / 4, the spaces and line breaks at its ends counted",
+           hint="the rule of thumb divides the text's whole length: whitespace at its ends is characters too, so "
+                "count it as it came, without stripping it")
+
+
 @pytest.mark.verify
 def test_estimate_is_close_to_the_real_count_on_the_notes():
     """Estimate the tokens in `text` without a tokenizer, by the rule of thumb; return an int.
@@ -929,6 +946,26 @@ def test_a_piece_of_a_sentence_keeps_the_whole_sentence(keep):
     expect(holding and kept == holding, call=f"cut_context(notes, {keep!r}, 0.3)", returned=did("kept", kept),
            expected=f"every sentence holding {keep[0]!r}: {holding}",
            hint="protect every sentence that contains a keep string anywhere in it, not only one equal to it")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("chunks", "keep", "want"), [
+    ([("n.txt", "One. Two.")], (), [("n.txt", "One.\nTwo.")]),
+    ([("a.txt", "Kickoff was on Monday.    The team met twice."), ("b.txt", "Go-live is 8 June.")], ("8 June",),
+     [("a.txt", "Kickoff was on Monday.\nThe team met twice."), ("b.txt", "Go-live is 8 June.")]),
+], ids=["one-chunk", "two-chunks"])
+def test_a_block_that_already_fits_still_comes_back_one_sentence_per_line(chunks, keep, want):
+    """each chunk's text is some of its own sentences (as split_sentences finds them), whole and in their original order, one per line;
+
+    With a fraction of 0 the whole block already fits and no sentence need go: the result still holds each
+    chunk's sentences, all of them, one per line (which costs no token more here), not the text as it came.
+    """
+    assert tokens(block(want)) <= tokens(block(chunks))  # nothing need be dropped: the lines alone meet the bound
+    call = f"cut_context({chunks!r}, {keep!r}, 0.0)"
+    got = u03.cut_context(list(chunks), keep, 0.0)
+    expect(got == want, call=call, returned=got, expected=f"{want}: every sentence kept, one per line",
+           hint=PAIRS if lists_for_pairs(got) else "even when nothing needs dropping, the result is made the same way: "
+                "each chunk's sentences as split_sentences finds them, one per line, not the chunk's text as it came")
 
 
 @pytest.mark.contract

@@ -739,6 +739,21 @@ def test_prompt_keeps_backslashes_in_a_chunk_and_a_question():
                          "not an escape")
 
 
+@pytest.mark.contract
+def test_prompt_keeps_spaces_and_line_breaks_around_a_chunk_and_a_question():
+    """The course's shape, character for character: USER_TEMPLATE, whose context is one CHUNK_LINE per chunk
+
+    A paragraph or a question may start or end with spaces, a tab or a line break (a paragraph is pasted as
+    `.paragraphs` gives it): they are characters of the text, pasted as they are, never stripped on the way in.
+    """
+    chunks = [chunk("note01", 2, "  Helen Okafor is the executive sponsor.  "),
+              chunk("note05", 2, "\nThe budget holds a contingency reserve of $48,000.\n"),
+              chunk("note06", 1, "\tGo-live has moved to 8 June. ")]
+    pasted_as_it_is(chunks, "  Who is the executive sponsor?\n", "spaces and line breaks at their ends",
+                    hint="paste each chunk's text and the question exactly as they came, the spaces, tabs and line "
+                         "breaks at their ends included: nothing in the prompt is stripped or tidied")
+
+
 # Hypothesis seeds a test from its source: this pins the seed its examples came from before its checks were split.
 CITATIONS_SEED = 6233146037574257237836379514683565790239900544728893492697767389792462719113600099695479021106285342487375678011785
 
