@@ -65,7 +65,7 @@ def audit(sheet: list[Row]) -> list[str]:
 
     One string for each of these, so a row with three of them gives three; the problem about a row
     contains that row's `activity` as written, character for character:
-    - the sheet is empty;
+    - the sheet is empty (this one string may be all: a tie of 0 with 0 need not be said too);
     - a row whose `column` is not exactly the one `phase` gives for its activity ("Inference" is not);
     - a Training row whose justification is blank (empty or whitespace only);
     - a Training row whose measurement is blank (empty or whitespace only);

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kata.judge.testing import InWords, expect, load_unit
+from kata.judge.testing import InWords, Problems, Seen, expect, load_unit
 
 u01 = load_unit("u01_vocabulary")
 
@@ -257,8 +257,9 @@ def test_each_reply_names_a_concrete_mechanism():
     problems = {h: _paragraph_problems(h, got.get(h)) for h in HEADINGS}
     problems = {h: p for h, p in problems.items() if p}
     nudge = _nudge([p for found in problems.values() for p in found])
-    expect(not problems, call="replies()", returned=problems,
-           expected="four single paragraphs, each naming at least one mechanism (shown: what is wrong, per heading)",
+    expect(not problems, call="replies()",
+           returned=Problems(f"the reply to {h!r} {p}" for h, found in problems.items() for p in found),
+           expected="four single paragraphs, each naming at least one mechanism",
            hint=nudge)
 
 
@@ -286,9 +287,8 @@ def test_each_reply_names_a_mechanism_that_fits_its_conversation():
     named = {h: u01.mechanisms_named(got[h]) if isinstance(got.get(h), str) else got.get(h) for h in HEADINGS}
     unfit = {h: sorted(found) if isinstance(found, set) else found for h, found in named.items()
              if not (isinstance(found, set) and found & FITS[h])}
-    expect(not unfit, call="replies()", returned=unfit,
-           expected="each reply naming a move that the course's brackets give for its conversation "
-                    "(shown: what the unfit replies name)",
+    expect(not unfit, call="replies()", returned=Seen({f"the reply to {h!r} names": found for h, found in unfit.items()}),
+           expected="each reply naming a move that the course's brackets give for its conversation",
            hint="re-read the course's brackets beside the four quotes: what is the usual cause, and which move addresses it?")
 
 

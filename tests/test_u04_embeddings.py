@@ -14,6 +14,7 @@ from kata.models import CLOSE_PAIR_AT_LEAST, EMBEDDING_MODEL, FAR_PAIR_AT_MOST
 from kata.judge.spy import never_called, spy
 from kata.judge import testing
 from kata.judge.testing import Did, InWords, Sent, expect, load_unit
+from kata.judge.testing import raised as what_it_raised
 
 u04 = load_unit("u04_embeddings")
 
@@ -38,6 +39,11 @@ def raised(function, *args):
         return "returned", function(*args)
     except Exception as error:  # noqa: BLE001  the test reports whatever it was
         return "raised", error
+
+
+def shown(what, value):
+    """What `raised` gave, as a failure shows it: "It raised ValueError: …", or "It returned …"."""
+    return what_it_raised(value) if what == "raised" else value
 
 
 def embedded(texts, call):
@@ -297,7 +303,9 @@ def test_embed_sends_twelve_texts_with_repeats_in_one_call(monkeypatch):
     got = u04.embed(list(TWELVE))
     sent = [texts for texts, _, _ in calls]
     expect(sent == [TWELVE], call="embed(twelve texts, two of them repeated)",
-           returned=Did(f"made {len(calls)} call(s) sending {[len(texts) for texts in sent]} texts"),
+           returned=Did(f"made {len(calls)} call{'s' * (len(calls) != 1)}"
+                        + (f", sending {' and '.join(str(len(texts)) for texts in sent)} texts" if sent else "")
+                        + ("" if len(sent) != 1 or len(sent[0]) != len(TWELVE) else ", not the twelve as given")),
            expected="one call sending all twelve texts as given, repeats included, in order",
            hint="one request carries the whole list, however long it is, exactly as you were given it")
     models = [kwargs.get("model", args[0] if args else None) for _, args, kwargs in calls]
@@ -347,7 +355,7 @@ def test_cosine_takes_ints_and_returns_a_float(a, b, want):
     """
     what, got = raised(u04.cosine, a, b)
     expect(what == "returned" and isinstance(got, float) and math.isclose(got, want, abs_tol=ROUNDING),
-           call=f"cosine({a}, {b})", returned=got, expected=f"{want}, a float",
+           call=f"cosine({a}, {b})", returned=shown(what, got), expected=f"{want}, a float",
            hint="any number works in the formula; a vector is zero when every number in it is zero, not when they add up to zero")
 
 
@@ -369,8 +377,9 @@ def test_cosine_leaves_its_arguments_alone():
 
 
 def message_of(function, *args):
+    """(the message of the ValueError function(*args) raised, or None; what it did, as a failure shows it)."""
     what, value = raised(function, *args)
-    return str(value) if what == "raised" and isinstance(value, ValueError) else None
+    return str(value) if what == "raised" and isinstance(value, ValueError) else None, shown(what, value)
 
 
 @pytest.mark.contract
@@ -383,10 +392,10 @@ def test_cosine_length_message_gives_both_lengths(a, b):
 
     The message names both lengths (here 3 and 7, or 11 and 4), so the reader sees which vector is off.
     """
-    got = message_of(u04.cosine, a, b)
+    got, did = message_of(u04.cosine, a, b)
     numbers_in = set(re.findall(r"\d+", got or ""))
     expect(got is not None and {str(len(a)), str(len(b))} <= numbers_in, call=f"cosine({a}, {b})",
-           returned=got, expected=f"a ValueError whose message gives both lengths, {len(a)} and {len(b)}",
+           returned=did, expected=f"a ValueError whose message gives both lengths, {len(a)} and {len(b)}",
            hint="say how many numbers each vector has, both of them, in the message")
 
 
@@ -397,8 +406,8 @@ def test_cosine_zero_message_says_zero(a, b):
 
     Either vector may be the zero one (or both); the message says "zero".
     """
-    got = message_of(u04.cosine, a, b)
-    expect(got is not None and "zero" in got.lower(), call=f"cosine({a}, {b})", returned=got,
+    got, did = message_of(u04.cosine, a, b)
+    expect(got is not None and "zero" in got.lower(), call=f"cosine({a}, {b})", returned=did,
            expected="a ValueError whose message says the vector is zero",
            hint="before dividing, look at both vectors: when either is all zeros, say so in the message")
 
@@ -410,9 +419,9 @@ def test_cosine_with_both_problems_raises_either_message(a, b):
 
     Different lengths and a zero vector at once: a ValueError naming one of the two problems.
     """
-    got = message_of(u04.cosine, a, b)
+    got, did = message_of(u04.cosine, a, b)
     says = got is not None and ("zero" in got.lower() or {str(len(a)), str(len(b))} <= set(re.findall(r"\d+", got)))
-    expect(says, call=f"cosine({a}, {b})", returned=got,
+    expect(says, call=f"cosine({a}, {b})", returned=did,
            expected="a ValueError saying that a vector is zero, or giving both lengths",
            hint="check for each problem before computing anything")
 
@@ -432,11 +441,11 @@ def test_cosine_of_small_integer_vectors(n):
     a, b = n
     what, got = raised(u04.cosine, a, b)
     if not any(a) or not any(b):
-        expect(what == "raised" and isinstance(got, ValueError), call=f"cosine({a}, {b})", returned=got,
+        expect(what == "raised" and isinstance(got, ValueError), call=f"cosine({a}, {b})", returned=shown(what, got),
                expected="a ValueError: a zero vector has no direction",
                hint="a vector is zero when every number in it is zero")
         return
     want = sum(x * y for x, y in zip(a, b)) / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
     expect(what == "returned" and isinstance(got, float) and -1.0 <= got <= 1.0 and math.isclose(got, want, abs_tol=1e-9),
-           call=f"cosine({a}, {b})", returned=got, expected=f"about {want:.6f}, a float in [-1, 1]",
+           call=f"cosine({a}, {b})", returned=shown(what, got), expected=f"about {want:.6f}, a float in [-1, 1]",
            hint="the dot product divided by the product of the two lengths; negative when they point apart")

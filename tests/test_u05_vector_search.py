@@ -428,10 +428,15 @@ def test_run_queries_hit_is_membership_anywhere_in_top(monkeypatch):
            for row in rows]
     top = ["northeast", "east", "far-east"]
     want = [(q, e, top, e in top) for q, e in queries]
+    kind = lambda v: type(v).__name__ if type(v).__module__ == "builtins" else f"{type(v).__module__}.{type(v).__name__}"  # noqa: E731
+    right = got == want  # (numpy's True == True: the values are right, their kind may not be)
     expect(got == want and all(type(row[3]) is bool for row in got), call="run_queries(compass, queries, k=3)",
-           returned=[(row[1], row[3], type(row[3]).__name__) if isinstance(row, tuple) else row for row in got],
-           expected="(expected, hit, type): east True, west False, far-east True, northeast True, each a bool",
-           hint="a hit is the expected id anywhere in the top, not only first; store the comparison's own True or False")
+           returned=Seen({"(expected, hit, the kind of hit), row by row":
+                          [(row[1], row[3], kind(row[3])) if isinstance(row, tuple) and len(row) == 4 else row
+                           for row in got]}),
+           expected="(expected, hit, its kind): east True, west False, far-east True, northeast True, each a Python bool",
+           hint="store a Python bool as hit: numpy's bool reads like one and is another kind of value" if right else
+           "a hit is the expected id anywhere in the top, not only first; store the comparison's own True or False")
 
 
 @pytest.mark.contract

@@ -1146,6 +1146,21 @@ def test_coverage_counts_cases_not_mentions_most_common_first():
            hint="a case carries a tag or not: count it once however often its list repeats the tag, then put the biggest counts first")
 
 
+# What each broken version of the eval breaks (growth_problems' docstring), and a nudge toward it: (label, clause, hint)
+GROWTH_CLAUSES = (
+    ("weather-1 renamed weather-01", 'an id of `before` missing from `after` ("renumbered or removed")',
+     "an old id the new version no longer holds is a problem: name it"),
+    ("the input of math-1 edited", "each id of `before` must still be in `after` with the same input",
+     "compare each old case's input with the new version's input for the same id"),
+    ("a space added at the end of math-1's input", "with the same input (the same string, exactly)",
+     "compare the inputs exactly as they are: a space added is a changed input"),
+    ("a new case reusing the id refuse-1", "an id that appears twice in `after` (an old id or a new one)",
+     "count the ids of the new version: one that appears twice is a problem, an old id or a new one"),
+    ("two new cases sharing one new id", "an id that appears twice in `after` (an old id or a new one)",
+     "count the ids of the new version: one that appears twice is a problem, an old id or a new one"),
+)
+
+
 @pytest.mark.stretch
 def test_growing_by_5_cases_keeps_every_old_case():
     """Grow the eval by 5 cases a month.
@@ -1164,16 +1179,13 @@ def test_growing_by_5_cases_keeps_every_old_case():
     spaced = [{**c, "input": c["input"] + " "} if c["id"] == "math-1" else c for c in before]  # "the same string, exactly"
     repeated = before + [{**new[0], "id": "refuse-1"}]
     new_twice = before + [new[0], {**new[1], "id": new[0]["id"]}]
-    for label, after, culprit in (("weather-1 renamed weather-01", renamed, "weather-1"),
-                                  ("the input of math-1 edited", edited, "math-1"),
-                                  ("a space added at the end of math-1's input", spaced, "math-1"),
-                                  ("a new case reusing the id refuse-1", repeated, "refuse-1"),
-                                  ("two new cases sharing one new id", new_twice, new[0]["id"])):
+    versions = (renamed, edited, spaced, repeated, new_twice)
+    culprits = ("weather-1", "math-1", "math-1", "refuse-1", new[0]["id"])
+    for (label, clause, hint), after, culprit in zip(GROWTH_CLAUSES, versions, culprits):
         got = u10.growth_problems(before, after)
         expect(isinstance(got, list) and got and all(isinstance(p, str) for p in got) and any(culprit in p for p in got),
                call=f"growth_problems(shipped, shipped with {label})", returned=got,
-               expected=f"a list of problems, one naming {culprit!r}",
-               hint="one line per problem, starting with the id it is about")
+               expected=f"a list of problems, one naming {culprit!r}", hint=hint, clause=clause)
     both = [c for c in before if c["id"] != "math-1"] + [{**case_of("math-1"), "input": "What is 23 x 47?"}] * 2
     got = u10.growth_problems(before, both)
     expect(isinstance(got, list) and len([p for p in got if isinstance(p, str) and "math-1" in p]) >= 2,

@@ -18,7 +18,7 @@ from tokenizers import Tokenizer
 
 from kata.corpus import load_notes, load_questions
 from kata.models import CLAUDE, CLAUDE_SMALL, CLOSE_PAIR_AT_LEAST, FAR_PAIR_AT_MOST, LOCAL_MODEL, PRICES_PER_MTOK
-from kata.judge.testing import Did, InWords, Seen, expect, load_unit, raised, slowed, unit_globals
+from kata.judge.testing import Did, InWords, Seen, Sent, expect, load_unit, raised, slowed, unit_globals
 from kata.units import ROOT
 
 u11 = load_unit("u11_distillation_and_quantization")
@@ -305,8 +305,15 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
                                                         "parameters": tool["input_schema"]}} for tool in u10.TOOLS],
             "stream": False}
     got = ollama.requests
-    expect(len(got) == 1 and got[0][0] == "/api/chat" and got[0][1] == want, call=call, returned=got,
-           expected=f"ONE POST to /api/chat with the body {want!r}",
+    body = got[0][1] if len(got) == 1 and got[0][0] == "/api/chat" and isinstance(got[0][1], dict) else None
+    off = [k for k in [*want, *(body or {})] if body is not None and body.get(k, want) != want.get(k, body)]
+    off = list(dict.fromkeys(off))  # the keys whose value is not the documented one, each once
+    expect(len(got) == 1 and got[0][0] == "/api/chat" and got[0][1] == want, call=call,
+           returned=Sent(f"a POST to /api/chat whose body has {', '.join(f'{k!r}: {body.get(k, None)!r}' for k in off)}")
+           if body is not None else Sent(f"{len(got)} request(s): {got!r}"),
+           expected="ONE POST to /api/chat with the documented body" + (
+               f", whose {', '.join(f'{k!r} is {want[k]!r}' if k in want else f'no {k!r}' for k in off)}" if off
+               else f" {want!r}"),
            hint="send the model, the system and user messages, the tools in Ollama's own shape (OLLAMA_TOOLS), and ask for one whole reply, not a stream")
 
 
@@ -651,8 +658,9 @@ def test_static_embed_is_the_mean_of_the_texts_token_rows(student):
     for text, vector in zip(TEXTS, got):
         mean = embeddings[tokenizer.encode(text).ids].astype(np.float64).mean(axis=0)
         cosines.append(float(vector @ mean / (np.linalg.norm(vector) * np.linalg.norm(mean) or 1)))
-    expect(min(cosines) > 0.9999, call="static_embed(TEXTS, tokenizer, embeddings)", returned=[round(c, 5) for c in cosines],
-           expected="each vector in the direction of the mean of its tokens' rows (shown: the cosines, all ≈ 1)",
+    expect(min(cosines) > 0.9999, call="static_embed(TEXTS, tokenizer, embeddings)",
+           returned=Seen({"each vector's cosine with the mean of its tokens' rows": [round(c, 5) for c in cosines]}),
+           expected="each vector in the direction of the mean of its tokens' rows: each of those cosines 1",
            hint="look up the rows of the text's token ids and average them as they are; normalise only the mean")
 
 

@@ -237,8 +237,10 @@ def _test_line(result: UnitResult, test) -> str:
         return line + (f"  (stopped at the stub of `{stub[1]}`)" if stub[0].slug == result.unit.slug
                        else f"  (stopped at {stub[0].code}'s stub `{stub[1]}`)")
     echo = result.echo_of(test)
-    if echo:
-        return line + f"  (may fail only because {echo[1]} does: fix that first)"  # a guess from what calls what
+    if echo:  # a guess from what calls what; a function this test calls itself fails another's test: which one
+        called = result.echo_source(test)[1] in test.calls
+        return line + (f"  (may fail only because {echo[1]} fails {echo[0].name} too: fix that first)" if called
+                       else f"  (may fail only because {echo[1]} does: fix that first)")
     return line
 
 

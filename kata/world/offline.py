@@ -34,9 +34,11 @@ class NetworkBlocked(RuntimeError):
     def __init__(self, host, port):
         self.host, self.port = _text(host), port
         where = f"{self.host}:{port}" if port not in (None, "", 0) else self.host
+        doubled = (f" (a host named {self.host!r} is what a URL with two schemes gives, 'http://https://…')"
+                   if self.host.lower() in ("http", "https") else "")
         super().__init__(
-            f"Your code tried to reach {where} over the network; the kata runs offline and answers the "
-            "course's API calls from cassettes: call the API through its SDK as the unit's docstring says.")
+            f"Your code tried to reach {where} over the network{doubled}; the kata runs offline and answers the "
+            "course's API calls from cassettes: reach the API the way the unit's docstring says.")
 
 
 def configure(config) -> None:
