@@ -570,6 +570,13 @@ QUESTION_TEXT = st.text(st.sampled_from("αβγδεζηθ ?"), max_size=40).filt
 CONTEXT_TEXT = st.text(st.sampled_from("абвгдежз .\n"), max_size=200).filter(lambda c: any(ch.isalpha() for ch in c))
 
 
+# A context that is there without the whitespace at its ends broke its own clause, not the order's: (start, clause, hint)
+AS_THEY_ARE_CLAUSES = (
+    ("stripped", "The context and the question go in as they are",
+     "put the context and the question in exactly as they came, the whitespace at their ends included"),
+)
+
+
 @pytest.mark.verify
 @settings(max_examples=EXAMPLES)
 @given(question=QUESTION_TEXT, context=CONTEXT_TEXT)
@@ -582,8 +589,11 @@ def test_question_comes_before_the_context_and_again_at_the_bottom(question, con
     got = u03.long_context_prompt(context, question)
     at = got.find(context) if isinstance(got, str) else -1
     lines = [line for line in got.splitlines() if line.strip()] if isinstance(got, str) else []
-    problems = []
-    if at < 0:
+    problems, quoted, hint = [], None, "fill in LONG_CONTEXT_PROMPT: the question goes first and last"
+    if at < 0 and isinstance(got, str) and context.strip() and context.strip() in got:  # there, but not as it came
+        problems.append("the context is in the prompt, but not as it came: the whitespace at its ends is gone")
+        _, quoted, hint = AS_THEY_ARE_CLAUSES[0]
+    elif at < 0:
         problems.append("the context is not in the prompt")
     elif question not in got[:at]:
         problems.append("the question does not come before the context")
@@ -591,7 +601,7 @@ def test_question_comes_before_the_context_and_again_at_the_bottom(question, con
         problems.append("the last line is not the question")
     expect(not problems, call=f"long_context_prompt({context!r}, {question!r})", returned=got,
            expected=f"a prompt with the question before the context and again at the bottom; {problems}",
-           hint="fill in LONG_CONTEXT_PROMPT: the question goes first and last")
+           hint=hint, clause=quoted)
 
 
 @pytest.mark.verify

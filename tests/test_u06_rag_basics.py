@@ -298,7 +298,7 @@ def test_answer_resolves_citations_to_their_notes(monkeypatch, reply, cited_note
     wanted = {"cited_notes": cited_notes, "flagged": flagged, "not_found": False}
     citations_right = isinstance(got, dict) and all(shown[key] == wanted[key] for key in ("cited_notes", "flagged"))
     typed = citations_right and type(shown["not_found"]).__name__ not in ("bool", "bool_")
-    clause = '"not_found": True when the reply starts with NOT_FOUND' if typed else None  # its own clause, not the citations'
+    clause = '"not_found": True when the reply starts with NOT_FOUND' if citations_right else None  # its own, not the citations'
     expect(shown == wanted,
            call=f"answer(...) when the reply is {reply!r} and the chunks come from {[c['note'] for c in RETRIEVED]}",
            returned=shown, expected=repr(wanted), clause=clause,
@@ -604,11 +604,16 @@ def test_build_chunk_index_embeds_once_into_new_dicts(monkeypatch):
            for e in index]
     want = [(c, [float(len(c["text"])), 1.0]) for c in before]
     fresh = chunks == before and all(isinstance(e, dict) and e is not c for e, c in zip(index, chunks))
+    only_fresh = got == want and calls == [[c["text"] for c in before]] and not fresh  # right entries, in the chunks
+    quoted = 'one new dict per chunk, in order, its keys plus "vector"' if only_fresh else None
     expect(got == want and calls == [[c["text"] for c in before]] and fresh, call="build_chunk_index(<3 chunks>)",
-           returned=Seen({"entries (keys, vector)": got, "embed calls": calls, "chunks after": chunks}),
-           expected={"entries (keys, vector)": want, "embed calls": [[c["text"] for c in before]],
-                     "chunks after": before},
-           hint="one call with every chunk's text in order, then a new dict per chunk: its keys and its own vector, the chunk itself untouched")
+           returned=Seen({"entries that are the chunk's own dict": [i for i, (e, c) in enumerate(zip(index, chunks)) if e is c],
+                          "chunks after": chunks}) if only_fresh else
+           Seen({"entries (keys, vector)": got, "embed calls": calls, "chunks after": chunks}),
+           expected="each entry a new dict, and the chunks as they were" if only_fresh else
+           {"entries (keys, vector)": want, "embed calls": [[c["text"] for c in before]], "chunks after": before},
+           hint="one call with every chunk's text in order, then a new dict per chunk: its keys and its own vector, the chunk itself untouched",
+           clause=quoted)
 
 
 @pytest.mark.contract
@@ -792,5 +797,6 @@ def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply,
            expected=" or ".join(repr(r) for r in readings), hint="whatever the text holds, return the two lists: never let odd text raise")
     expect(got in readings, call=f"parse_citations({reply!r}, {n_chunks})",
            returned=got, expected=" or ".join(repr(r) for r in readings),
-           hint="read every bracket that opens with the word chunk, and in it every run of digits, not only the first",
+           hint="read every bracket that opens with the word chunk, and in it every run of digits as one number, "
+                "whatever stands between the runs (\"4-2\" is 4 and 2, not a range)",
            clause='every run of digits inside such a bracket is one chunk number ("[chunk 2, 3]" cites 2 and 3)')
