@@ -265,6 +265,8 @@ SPELLING_CLAUSES = (
     ("key", "keys and approaches are read in any case",
      "read every key in any case, Task, Row, Chosen and Rejected alike, and the approaches too"),
     ("blank", "Blank lines are ignored", "skip blank lines; a doc may end with or without a line break"),
+    ("spaces", "Blank lines are ignored",
+     "a line of nothing but spaces or tabs is blank too, as blank as an empty line: skip it, wherever it is"),
 )
 
 
@@ -280,16 +282,19 @@ SPELLING_CLAUSES = (
         (RAG_DOC.replace("Task:", "task:").replace("Row:", "ROW:").replace("Chosen:", "chosen:"), "key"),
         (RAG_DOC.replace("\n", "\n\n"), "blank"),
         (RAG_DOC.rstrip("\n"), "blank"),
+        (RAG_DOC.replace("\nRow:", "\n   \nRow:").replace("\nRejected distill:", "\n\t \nRejected distill:"), "spaces"),
+        ("  \n" + RAG_DOC + " \n", "spaces"),
     ],
     ids=["row-any-case-straight-apostrophe", "row-any-spacing", "approach-any-case", "rejected-any-case",
-         "keys-any-case", "blank-lines", "no-final-newline"],
+         "keys-any-case", "blank-lines", "no-final-newline", "lines-of-spaces-between-rows",
+         "lines-of-spaces-first-and-last"],
 )
 def test_a_valid_doc_in_other_spellings_has_no_problems(text, why):
     """cites the matching row of the table above
 
     The row is cited verbatim but in any case and any spacing, with a straight or a curly apostrophe;
-    keys and approaches in any case ("REJECTED Fine-Tune:", "task:"); blank lines and the final newline
-    do not matter.
+    keys and approaches in any case ("REJECTED Fine-Tune:", "task:"); blank lines (a line of only spaces
+    or tabs among them) and the final newline do not matter.
     """
     _, clause, hint = next(row for row in SPELLING_CLAUSES if row[0] == why)
     expect_valid(text, hint=hint, clause=clause)
