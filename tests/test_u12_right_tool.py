@@ -384,6 +384,35 @@ def test_any_row_that_does_not_lead_to_the_chosen_approach_is_rejected(data):
                    hint="the cited row's ROW_APPROACHES must contain the chosen approach")
 
 
+# "Need to run cheaper / faster" leads to two approaches (ROW_APPROACHES): a prompt (caching) and, last, distill.
+CHEAPER_FASTER_DOCS = {
+    "distill": ("Task: Answer tier-one support chats at a tenth of today's cost.\n"
+                "Row: Need to run cheaper / faster\n"
+                "Chosen: distill\n"
+                "Rejected classical: the chats are free text.\n"),
+    "prompt": ("Task: Answer tier-one support chats at a tenth of today's cost.\n"
+               "Row: Need to run cheaper / faster\n"
+               "Chosen: prompt\n"
+               "Rejected RAG: no documents are missing.\n"
+               "Rejected fine-tune: the prompt is not the cost.\n"
+               "Rejected distill: prompt caching comes first.\n"
+               "Rejected classical: the chats are free text.\n"),
+}
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("chosen", ["distill", "prompt"])
+def test_a_row_that_leads_to_two_approaches_fits_either(chosen):
+    """and that row's ROW_APPROACHES contain the chosen approach
+
+    The cheaper / faster row leads to a prompt (caching) and to distillation: a doc that chooses either
+    of them and cites that row is valid, not only one that chooses the row's first approach.
+    """
+    expect_valid(CHEAPER_FASTER_DOCS[chosen],
+                 hint="a row may lead to more than one approach: the chosen approach fits the row when it is any "
+                      "of that row's approaches, the last as well as the first")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(
     ("text", "approach"),
