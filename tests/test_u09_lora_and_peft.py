@@ -691,11 +691,19 @@ def test_each_step_takes_both_gradients_at_the_same_point():
     A_unscaled, B_unscaled = _descend_together(W, A0, B0, X, Y, 1.0, LR, 3)  # the same steps with the scale left out
     unscaled = not ok and np.shape(A) == A_unscaled.shape and np.shape(B) == B_unscaled.shape \
         and np.allclose(A, A_unscaled, rtol=1e-6, atol=1e-9) and np.allclose(B, B_unscaled, rtol=1e-6, atol=1e-9)
+    # The same steps, each lr times the scale (or lr over it) long: the right point, the wrong step size.
+    resized = [factor for factor in (ALPHA / R, R / ALPHA)
+               if not ok and not unscaled and np.shape(A) == A_want.shape and np.shape(B) == B_want.shape
+               and all(np.allclose(got, want, rtol=1e-6, atol=1e-9) for got, want in
+                       zip((A, B), _descend_together(W, A0, B0, X, Y, ALPHA / R, LR * factor, 3)))]
     expect(ok, call=f"train_adapter(W, X, Y, r={R}, alpha={ALPHA}, steps=3, lr={LR})",
            returned=InWords(f"A off by up to {np.abs(np.asarray(A) - A_want).max():.3g}, B by {np.abs(np.asarray(B) - B_want).max():.3g}"),
            expected="the A and B of 3 plain gradient steps from the seed-0 adapter, both gradients taken before either moves",
            hint="these are the steps of an adapter at scale 1: every step runs the adapter at the scale the docstring "
                 "gives, alpha over r, its gradients too" if unscaled else
+                f"these are the right steps at the wrong size, lr {'times' if resized[0] > 1 else 'over'} the scale: a "
+                "step moves A and B by lr times their gradients, no more; the scale is already inside the gradients"
+                if resized else
                 "compute dA and dB first, then update A and B: updating B before dA is taken moves the point")
 
 
