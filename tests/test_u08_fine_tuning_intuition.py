@@ -410,6 +410,56 @@ def test_route_always_answers_with_a_move_and_a_row(scenario):
            clause="`reason` one sentence in your words (four words or more, counted between spaces)")
 
 
+# Words that end in a full stop without ending a sentence: "e.g.", "U.S." and "1.5" are caught by the stop inside them.
+ABBREVIATIONS = {"etc.", "vs.", "cf.", "approx.", "no.", "mr.", "mrs.", "ms.", "dr.", "st.", "inc.", "ltd.", "co."}
+
+
+def sentences_joined(reason):
+    """Where a reason of more than one sentence starts its next one: each word that ends with '.', '!' or '?' (an
+    abbreviation, an initial and a stop inside the word aside) and is followed by a word that opens with a capital
+    letter or a digit, as (that word, the next)."""
+    words = reason.split()
+    breaks = []
+    for word, after in zip(words, words[1:]):
+        bare = word.strip("\"'()[]\u201c\u201d\u2018\u2019")
+        opens = after.lstrip("\"'([\u201c\u2018")
+        if not bare.endswith((".", "!", "?")) or not opens[:1].isupper() and not opens[:1].isdigit():
+            continue
+        stem = bare.rstrip(".!?")
+        if bare.endswith(".") and ("." in stem or len(stem) == 1 or bare.lower() in ABBREVIATIONS):
+            continue
+        breaks.append((word, after))
+    return breaks
+
+
+@pytest.mark.contract
+def test_each_reason_is_one_sentence():
+    """`reason` one sentence in your words
+
+    Every rule's Route: each tag alone through the open gate at scale, a narrow task with the gate shut,
+    voice and a one-off rule together, and no need at all. A reason of two sentences ("X. Y.") is two
+    sentences, however short; an abbreviation, an initial or a number (e.g., U.S., 1.5 GB) ends none.
+    """
+    S = u08.Scenario
+    open_gate = {"changes_often": False, "labelled_examples": 5_000, "monthly_volume": 2_000_000, "prompt_tried": True}
+    scenarios = [S(needs={tag}, **open_gate) for tag in NEED_TAGS]
+    scenarios += [S(needs={"narrow task"}, changes_often=False, labelled_examples=0, monthly_volume=0, prompt_tried=False),
+                  S(needs={"tone of voice", "one-off behavior"}, **open_gate),
+                  S(needs=set(), changes_often=False, labelled_examples=0, monthly_volume=0, prompt_tried=False)]
+    problems = []
+    for scenario in scenarios:
+        got = u08.route(scenario)
+        reason = getattr(got, "reason", None)
+        if isinstance(reason, str) and sentences_joined(reason):
+            word, after = sentences_joined(reason)[0]
+            problems.append(f"needs {sorted(scenario.needs)}: reason {reason!r} ends a sentence at {word!r} and starts "
+                            f"another at {after!r}")
+    expect(not problems, call="route(...) for each rule", returned=Problems(problems),
+           expected="each reason one sentence (shown: each reason of more than one)",
+           hint="say the reason in a single sentence: where two thoughts meet, join them with a comma, a colon, a "
+                "semicolon or 'and' instead of a full stop and a capital letter")
+
+
 LLAMA_31_8B = {"n_layers": 32, "d_model": 4096}  # its published config
 FULL_FINE_TUNE_MB = 8e9 * 2 / 1e6  # every one of 8 billion weights, 2 bytes each: 16,000 MB
 

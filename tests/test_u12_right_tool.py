@@ -265,6 +265,8 @@ SPELLING_CLAUSES = (
     ("key", "keys and approaches are read in any case",
      "read every key in any case, Task, Row, Chosen and Rejected alike, and the approaches too"),
     ("blank", "Blank lines are ignored", "skip blank lines; a doc may end with or without a line break"),
+    ("spaces", "Blank lines are ignored",
+     "a line of nothing but spaces or tabs is blank too, as blank as an empty line: skip it, wherever it is"),
 )
 
 
@@ -280,16 +282,19 @@ SPELLING_CLAUSES = (
         (RAG_DOC.replace("Task:", "task:").replace("Row:", "ROW:").replace("Chosen:", "chosen:"), "key"),
         (RAG_DOC.replace("\n", "\n\n"), "blank"),
         (RAG_DOC.rstrip("\n"), "blank"),
+        (RAG_DOC.replace("\nRow:", "\n   \nRow:").replace("\nRejected distill:", "\n\t \nRejected distill:"), "spaces"),
+        ("  \n" + RAG_DOC + " \n", "spaces"),
     ],
     ids=["row-any-case-straight-apostrophe", "row-any-spacing", "approach-any-case", "rejected-any-case",
-         "keys-any-case", "blank-lines", "no-final-newline"],
+         "keys-any-case", "blank-lines", "no-final-newline", "lines-of-spaces-between-rows",
+         "lines-of-spaces-first-and-last"],
 )
 def test_a_valid_doc_in_other_spellings_has_no_problems(text, why):
     """cites the matching row of the table above
 
     The row is cited verbatim but in any case and any spacing, with a straight or a curly apostrophe;
-    keys and approaches in any case ("REJECTED Fine-Tune:", "task:"); blank lines and the final newline
-    do not matter.
+    keys and approaches in any case ("REJECTED Fine-Tune:", "task:"); blank lines (a line of only spaces
+    or tabs among them) and the final newline do not matter.
     """
     _, clause, hint = next(row for row in SPELLING_CLAUSES if row[0] == why)
     expect_valid(text, hint=hint, clause=clause)
@@ -377,6 +382,35 @@ def test_any_row_that_does_not_lead_to_the_chosen_approach_is_rejected(data):
     wrong = data.draw(st.sampled_from([r for r in rows() if chosen not in u12.ROW_APPROACHES[r]]), label="wrong row")
     expect_problem(text.replace(f"Row: {cited}\n", f"Row: {wrong}\n"), "Row", PROBLEM,
                    hint="the cited row's ROW_APPROACHES must contain the chosen approach")
+
+
+# "Need to run cheaper / faster" leads to two approaches (ROW_APPROACHES): a prompt (caching) and, last, distill.
+CHEAPER_FASTER_DOCS = {
+    "distill": ("Task: Answer tier-one support chats at a tenth of today's cost.\n"
+                "Row: Need to run cheaper / faster\n"
+                "Chosen: distill\n"
+                "Rejected classical: the chats are free text.\n"),
+    "prompt": ("Task: Answer tier-one support chats at a tenth of today's cost.\n"
+               "Row: Need to run cheaper / faster\n"
+               "Chosen: prompt\n"
+               "Rejected RAG: no documents are missing.\n"
+               "Rejected fine-tune: the prompt is not the cost.\n"
+               "Rejected distill: prompt caching comes first.\n"
+               "Rejected classical: the chats are free text.\n"),
+}
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("chosen", ["distill", "prompt"])
+def test_a_row_that_leads_to_two_approaches_fits_either(chosen):
+    """and that row's ROW_APPROACHES contain the chosen approach
+
+    The cheaper / faster row leads to a prompt (caching) and to distillation: a doc that chooses either
+    of them and cites that row is valid, not only one that chooses the row's first approach.
+    """
+    expect_valid(CHEAPER_FASTER_DOCS[chosen],
+                 hint="a row may lead to more than one approach: the chosen approach fits the row when it is any "
+                      "of that row's approaches, the last as well as the first")
 
 
 @pytest.mark.verify
