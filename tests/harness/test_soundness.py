@@ -230,8 +230,9 @@ def test_verdicts_are_the_captured_ones(jobs, runs, unit):
     """Every test's verdict on the solutions, the stub, each mistake and each alternative is the one
     captured before the learner/judge wall (issue 18), from the same runs as the checks above.
 
-    A timeout or crash is a verdict like any other, but a loaded machine can cause one: a unit whose
-    verdicts differ with one on either side is run again alone, and only its second run counts.
+    A timeout or crash is a verdict like any other, but a loaded machine can cause one, or tip a timed comparison:
+    a target whose verdicts differ is run again alone (outcomes.settle, at most SETTLE_AT_MOST of them, timeouts and
+    crashes first), and only its second run counts.
     """
     captured = outcomes.read(outcomes.CAPTURE) if outcomes.CAPTURE.is_file() else {}
     assert captured, f"{outcomes.CAPTURE.relative_to(ROOT)} is missing: {outcomes.recapture_hint(outcomes.CAPTURE, [unit])}"
@@ -242,6 +243,22 @@ def test_verdicts_are_the_captured_ones(jobs, runs, unit):
     assert not changed, (f"{len(changed)} verdicts of {unit.code} differ from {outcomes.CAPTURE.relative_to(ROOT)} "
                          f"(captured → now):\n" + "\n".join(changed + notes) + "\n"
                          + outcomes.recapture_hint(outcomes.CAPTURE, [unit]))
+
+
+def test_a_verdict_that_differs_from_the_capture_is_run_again_alone_before_it_counts():
+    """A loaded machine can tip a timed comparison (U11's lab: a student's time against its teacher's) as well as stop
+    a slow test: any target whose verdicts differ from the capture runs again alone, and its second run counts."""
+    from kata.units import find
+
+    unit = find(1)
+    jobs = {"solutions": outcomes.soundness_jobs([unit], solutions=True)["solutions"]}
+    observed = outcomes.verdicts(jobs, outcomes.run(jobs))
+    key = f"solutions/{unit.slug}"
+    captured = {key: dict(observed[key])}
+    observed[key][next(iter(observed[key]))] = "failed"  # as a loaded machine might make it
+    notes = outcomes.settle(jobs, captured, observed, [unit])
+    assert observed[key] == captured[key], "the second run's verdicts replace the first"
+    assert notes == [f"{key}: verdicts differed; run again alone, now as captured"], notes
 
 
 def test_a_units_tests_meet_only_its_own_swap(tmp_path):
