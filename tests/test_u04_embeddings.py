@@ -370,9 +370,13 @@ def test_cosine_leaves_its_arguments_alone():
     before = (list(a), list(b))
     u04.cosine(a, b)
     kinds = lambda vector: [type(x).__name__ for x in vector]  # noqa: E731
-    expect((a, b) == before and (kinds(a), kinds(b)) == (kinds(before[0]), kinds(before[1])),
-           call=f"cosine({before[0]}, {before[1]})", returned=Did(f"left a={a}, b={b}"),
-           expected=f"a={before[0]}, b={before[1]} afterwards: unchanged",
+    retyped = (a, b) == before and (kinds(a), kinds(b)) != (kinds(before[0]), kinds(before[1]))  # == but not the same
+    expect((a, b) == before and not retyped,
+           call=f"cosine({before[0]}, {before[1]})",
+           returned=Did(f"left a={a}, b={b}" + (f": the same numbers, now of the kinds {kinds(a)} and {kinds(b)}"
+                                                  if retyped else "")),
+           expected=f"a={before[0]}, b={before[1]} afterwards: unchanged"
+                    + (f", of the kinds {kinds(before[0])} and {kinds(before[1])}" if retyped else ""),
            hint="compute the lengths and the dot product from the numbers; do not rewrite the caller's lists")
 
 
