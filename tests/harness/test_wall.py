@@ -81,6 +81,23 @@ TRICKS = {
 }
 
 
+def _solutions_copy(tmp_path):
+    """A copy of solutions/ to run as the tree under test, its units changed by the test that asks for it."""
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    return tree
+
+
+def _prints_ok(script: str, *args) -> None:
+    """Run `script` in a fresh interpreter (a judge of its own, its wall raised by the script): it ends printing "ok"."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+
+
 def _tree(path, body: str):
     shutil.copytree(ROOT / "solutions", path, ignore=shutil.ignore_patterns("__pycache__"))
     unit = path / f"{U01.slug}.py"
@@ -387,11 +404,7 @@ def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
     """The fast ways across (raw bytes, blocks, columns) still bring back what the learner's code changed in place,
     into the test's own objects; a dict the call moved (a list sorted in place) is the test's own, moved, and a
     list it made anew is a new one (the test's old one left alone), as in the test's own process."""
-    import subprocess
-    import sys
-
-    tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    tree = _solutions_copy(tmp_path)
     u09 = tree / "u09_lora_and_peft.py"
     u09.write_text(u09.read_text().replace("    return W + scale * B @ A\n", "    W += scale * B @ A\n    return W\n"))
     u05 = tree / "u05_vector_search.py"
@@ -403,8 +416,7 @@ def test_changes_made_in_place_to_big_arrays_and_records_are_seen(tmp_path):
         "        index[0]['vector'] = [0.0, 0.0]\n"
         "        index.append({'id': 'new', 'text': 'new', 'vector': index[1]['vector']})\n"
         "    return [doc_id for _, doc_id in scored[:k]]\n"))
-    done = subprocess.run([sys.executable, "-c", IN_PLACE, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+    _prints_ok(IN_PLACE, tree)
 
 
 KINDS = '''
@@ -425,17 +437,12 @@ print("ok")
 def test_a_change_of_kind_made_in_place_is_seen(tmp_path):
     """An int made a float, 0.0 made -0.0, 1 made True in the test's list: each is == to what it was in Python, and
     each is a change the test sees (a blind learner's cosine turned the caller's ints into floats, unseen)."""
-    import subprocess
-    import sys
-
-    tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    tree = _solutions_copy(tmp_path)
     u04 = tree / "u04_embeddings.py"
     u04.write_text(u04.read_text().replace("    dot = sum(x * y for x, y in zip(a, b))\n",
                                            "    dot = sum(x * y for x, y in zip(a, b))\n"
                                            "    if a == [3, 0.0, 1]:\n        a[:] = [3.0, -0.0, True]\n"))
-    done = subprocess.run([sys.executable, "-c", KINDS, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+    _prints_ok(KINDS, tree)
 
 
 KEPT = '''
@@ -488,18 +495,13 @@ def test_big_bytes_cross_once_and_every_call_gets_the_tests_values_as_they_are(t
     a call still gets the test's argument as it is now (written into by a call before, put back, or changed), a new
     learner process (after a crash) gets them again, and so does one told to drop what it kept. A tokenizer built
     once over there and changed by a call is built again for the next."""
-    import subprocess
-    import sys
-
-    tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    tree = _solutions_copy(tmp_path)
     u09 = tree / "u09_lora_and_peft.py"
     u09.write_text(u09.read_text().replace("    return W + scale * B @ A\n", "    if W[0, 0] == 42.0:\n        import os\n"
                                            "        os._exit(3)\n    out = W + scale * B @ A\n    W += 1.0\n    return out\n"))
     u11 = tree / "u11_distillation_and_quantization.py"
     u11.write_text(u11.read_text().replace("    return vectors\n", "    tokenizer.enable_truncation(max_length=1)\n    return vectors\n", 1))
-    done = subprocess.run([sys.executable, "-c", KEPT, str(tree)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+    _prints_ok(KEPT, tree)
 
 
 # --- look-ups kept on the judge's side: never a stale one (issue 21) -----------------------------------
@@ -630,18 +632,12 @@ print("ok")
 def test_a_kept_look_up_is_never_stale(tmp_path):
     """`u01.name` asked again is served from the judge's side, and never stale: not after the learner's code rebinds
     the name or reloads its module, a stand-in set or removed, another target, or a new learner process."""
-    import subprocess
-    import sys
-
-    tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    tree = _solutions_copy(tmp_path)
     unit = tree / f"{U01.slug}.py"
     unit.write_text(unit.read_text() + NAMES)
     mistake = tmp_path / "which_swapped.py"
     mistake.write_text(unit.read_text().replace('return "original", loaded', 'return "swapped", loaded'))
-    done = subprocess.run([sys.executable, "-c", STALE, str(tree), str(mistake)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+    _prints_ok(STALE, tree, mistake)
 
 
 # --- the unit's dataclasses: built where its author's code would run ----------------------------------
@@ -720,16 +716,10 @@ def test_a_plain_dataclass_is_built_on_the_judges_side_and_any_other_by_the_lear
     dataclass wrote, no __post_init__, every field given as a scalar) is built here without a round trip; one with
     a __post_init__ or an __init__ of its own, or called with a field left out or a list, is built by the learner's
     class in the learner's process, as before (kata/learner/values.py's built_as_declared)."""
-    import subprocess
-    import sys
-
-    tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "solutions", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    tree = _solutions_copy(tmp_path)
     unit = tree / f"{U01.slug}.py"
     unit.write_text(unit.read_text() + RECORDS)
-    done = subprocess.run([sys.executable, "-c", BUILDS, str(tree)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
-    assert done.stdout.strip().endswith("ok"), done.stdout[-2000:] + done.stderr[-3000:]
+    _prints_ok(BUILDS, tree)
 
 
 def test_behind_the_wall_hypothesis_seeds_the_judges_own_generators_and_not_numpys():
