@@ -557,7 +557,7 @@ def test_grade_adds_nothing_to_the_case_or_the_result(case):
     expect([case, result] == before, call=call,
            returned=Seen({"keys added": added or "none", "case after it": case, "result after it": result}),
            expected="case and result as they were, no key added",
-           hint="read a key that may be missing with .get(key, default), which writes nothing into the dict")
+           hint="read a key the case may leave out without writing a default into it: the case is the caller's, as it came")
 
 
 @pytest.mark.verify

@@ -334,7 +334,7 @@ def test_run_ollama_reads_a_host_name_and_port_as_a_host_without_a_scheme(ollama
         got = raised(error)
     expect([path for path, _ in ollama.requests] == ["/api/chat"], call=call, returned=got,
            expected=f"ONE POST to http://localhost:{ollama.port}/api/chat",
-           hint="a host with no '://' has no scheme, even when a colon and a port follow its name: put http:// in front")
+           hint="in localhost:<port>, 'localhost' is the host's name, not a scheme: such a host has none, so http goes in front")
 
 
 @pytest.mark.contract

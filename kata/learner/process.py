@@ -474,7 +474,7 @@ class _Server:
         # places after the call (~1 µs), where encoding it again to compare takes ~10 µs for three floats; a matrix
         # or a table as decoded (values.Snapshot)
         held = {i: _items(args[i]) for i in echo if type(i) is int and 0 <= i < len(args)}
-        held.update((i, snapshots[id(args[i])]) for i, items in held.items() if items is None and id(args[i]) in snapshots)
+        held = {i: snapshots.get(id(args[i])) if items is None else items for i, items in held.items()}
         measure = bool(message.get("trace_memory"))
         if measure:  # a test of memory: measured here, where the code runs, with the measure itself guarded
             tampered = []
