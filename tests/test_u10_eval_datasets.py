@@ -153,6 +153,26 @@ def bad_line_error_at(path, line_number):
     return got, None, call
 
 
+@pytest.mark.contract
+def test_ids_that_differ_only_in_spaces_are_different_ids(tmp_path):
+    """Each case is the line's JSON object as it is (every key kept).
+
+    Only an id an earlier line already used makes a line a duplicate: " weather-1" and "weather-1 " are other ids
+    than "weather-1", kept as written.
+    """
+    spaced = [dict(GOOD_LINES[0], id=f"{before}{GOOD_LINES[0]['id']}{after}") for before, after in (("", ""), (" ", ""), ("", " "))]
+    path = write_jsonl(tmp_path, spaced)
+    try:
+        got = u10.load_eval(path)
+    except Exception as error:  # noqa: BLE001 - a refusal is the learner's to see, as a value
+        got = raised(error)
+    expect(got == spaced, call=f"load_eval(path) on a file {path.name} of three cases whose ids are "
+                               f"{[case['id'] for case in spaced]!r}",
+           returned=[case.get("id") for case in got] if isinstance(got, list) and all(isinstance(c, dict) for c in got) else got,
+           expected=f"the three cases, ids as written: {[case['id'] for case in spaced]!r}",
+           hint="compare each id with the ones before exactly as it is written: spaces around it make it another id")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(("what", "line", "words"), BAD_LINES, ids=[b[0] for b in BAD_LINES])
 def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):

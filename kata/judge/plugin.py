@@ -378,7 +378,8 @@ def _raised_by_learner_code(item, error) -> str | None:
     if (clause := _never_raise_clause(item, item.kata_points["raised_in"]) or (handed and _calling_clause(item, *handed))):
         testing.failed_clause[:] = [clause]
     said = getattr(error, "kata_message", str(error))
-    hint = _handed_hint(*handed) if handed else (_refused_hint(error) or _missing_key_hint(error) or _input_hint(error, line))
+    hint = _handed_hint(*handed) if handed else (_refused_hint(error) or _missing_key_hint(error) or _input_hint(error, line)
+                                                    or _debugger_hint(error, steps))
     own = testing.data_file[0] if testing.data_file and testing.data_file[0] in said else ""  # a line of their own data
     why = (f"Your code refused a line of your own {own}: if that line is bad, fix it there; if it is good, the check "
            f"that raised is wrong." if own else "A function under test returns its result: an exception it raises (and "
@@ -393,6 +394,16 @@ def _input_hint(error, line: str) -> str:
         return ""
     return ("Hint: input() waits for someone to type, and nobody types while the tests run: a function under test "
             "gets what it needs as its arguments (to look at a value as it runs, print it instead).")
+
+
+def _debugger_hint(error, steps: list[list]) -> str:
+    """A nudge for breakpoint() or pdb.set_trace() in code under test: their prompt meets nobody, and quits (BdbQuit)."""
+    if type(error).__name__ != "BdbQuit":
+        return ""
+    module = Path(steps[-1][1]).stem
+    return ("Hint: breakpoint() and pdb stop at a prompt for someone to type, and nobody is at it while the tests run. "
+            f"To step through your function, call it by hand, where breakpoint() does stop: `uv run python -i -c \"from "
+            f"exercises.{module} import *\"`; to look at a value as the tests run, print it instead.")
 
 
 def _missing_key_hint(error) -> str:

@@ -679,6 +679,10 @@ _JUDGE_CLASSES = {"kata.learner.impl:UnitLoadError": impl.UnitLoadError, "kata.l
                   "kata.learner.values:CannotCross": CannotCross}
 
 
+_ERRORS: dict[tuple[str, type], type] = {}  # the classes made for the learner's own errors, by name and base
+_SAID: dict[type, type] = {}  # the subclasses made to say a message where a class's __init__ wants more
+
+
 def _rebuilt(data: dict) -> BaseException:
     """The learner's exception, rebuilt here from data: its own class where that is a builtin, an SDK's,
     or the kata's loader's; else a class of the same name under its nearest builtin ancestor."""
@@ -699,7 +703,12 @@ def _rebuilt(data: dict) -> BaseException:
     if cls is None:
         base = next((getattr(builtins, b) for b in data.get("bases", []) if isinstance(getattr(builtins, b, None), type)
                      and issubclass(getattr(builtins, b), Exception)), Exception)
-        cls = type(name.rpartition(":")[2].rpartition(".")[2], (base,), {"__module__": name.partition(":")[0]})
+        # one class per name and base, made once: an error raised again is of the same class (hypothesis tells bugs
+        # apart by their class, and took each rebuilt class for a new bug to shrink, past the time limit)
+        cls = _ERRORS.get((name, base))
+        if cls is None:
+            cls = _ERRORS[name, base] = type(name.rpartition(":")[2].rpartition(".")[2], (base,),
+                                             {"__module__": name.partition(":")[0]})
     error = _built(cls, message) if not issubclass(cls, KeyError) else _said(cls, message)  # KeyError's str is a repr
     error.kata_message = message  # the learner's own words for it, as str() said them over there
     for key, value in attributes.items():
@@ -726,8 +735,10 @@ def _built(cls: type, message: str) -> BaseException:
 def _said(cls: type, message: str) -> BaseException:
     """An instance of a subclass of `cls` under its name, whose str is `message`, built without its __init__."""
     try:
-        said = type(cls.__name__, (cls,), {"__str__": lambda self: str(self.args[0]) if self.args else "",
-                                           "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        said = _SAID.get(cls)
+        if said is None:  # made once per class, as _ERRORS
+            said = _SAID[cls] = type(cls.__name__, (cls,), {"__str__": lambda self: str(self.args[0]) if self.args else "",
+                                                            "__module__": cls.__module__, "__qualname__": cls.__qualname__})
         error = said.__new__(said)
         BaseException.__init__(error, message)
         return error

@@ -216,6 +216,17 @@ def serve(channel: Channel, where: socket.socket, spawned: bool = False) -> None
     impl.noting_entries[0] = True  # which units' functions each call runs: the judge's echo rule reads it
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
+    sys.stdin = io.StringIO()  # nobody types while the tests run: input() and pdb's prompt read the end, wherever run
+    try:
+        os.fstat(0)
+    except OSError:  # no descriptor 0 at all (a parent that closed it): one that reads nothing, as a terminal's end
+        empty = os.open(os.devnull, os.O_RDONLY)
+        if empty != 0:
+            os.dup2(empty, 0)
+            os.close(empty)
+    if os.environ.get("PYTHONBREAKPOINT") != "0":  # (that setting makes breakpoint() nothing, as Python has it)
+        sys.breakpointhook = _no_prompt_here
+    sys.modules.pop("pdb", None)  # a pytest that forked this process had patched pdb.set_trace with its own: imported anew
     server = _Server(channel, where, (out, err))
     channel.before_send = functools.partial(_stamped, out, err, server)
     where.settimeout(2.0)  # an answer the judge no longer reads never holds the learner in its signal handler
@@ -239,6 +250,15 @@ def serve(channel: Channel, where: socket.socket, spawned: bool = False) -> None
         if type(near) is int and near in cpus:
             pin({near})  # waits for the next question where the judge waits for this answer
         channel.send(answer)
+
+
+def _no_prompt_here(*args, **kwargs):
+    """breakpoint() in code under test: nobody is at a prompt while the tests run, so it stops the call at once, as
+    pdb does when its prompt reads the end of its input (BdbQuit, which the judge's failure explains), without
+    pdb's tracing, which outlived the call and slowed every later one past the time limit."""
+    import bdb
+
+    raise bdb.BdbQuit("breakpoint() was called, and nobody is at the debugger's prompt while the tests run")
 
 
 def serve_spawned(channel_socket: socket.socket, where: socket.socket) -> None:

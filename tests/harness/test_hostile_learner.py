@@ -127,6 +127,20 @@ def test_input_in_code_under_test_is_said_in_words(tmp_path):
     assert "| name = input('which mechanism? ')" in failing.message and "nobody types while the tests run" in failing.message
 
 
+@pytest.mark.parametrize("call", ["breakpoint()", "import pdb; pdb.set_trace()"])
+def test_a_debugger_in_code_under_test_is_said_in_words_and_never_times_out(tmp_path, call):
+    """breakpoint() or pdb.set_trace() left in a function: nobody is at the prompt while the tests run, so the call
+    ends in BdbQuit, with a hint that says how to step through the function by hand. Never a timeout: pdb's tracing
+    outlived each call (breakpoint() now quits before it starts), and each rebuilt BdbQuit was a class of its own, which
+    hypothesis took for a new bug to shrink, each time (test_a_learners_own_error_raised_again_is_of_the_same_class)."""
+    tree = tree_where_u01_first(tmp_path, f"{call}\nreturn set()")
+    result, _ = run_u01(tree)
+    failing = result.first_failure
+    assert result.status == "in progress" and "BdbQuit" in failing.message, failing.message
+    assert "nobody is at it while the tests run" in failing.message and "uv run python -i -c" in failing.message
+    assert not [t.name for t in result.tests if t.state == "timeout"]
+
+
 def test_sys_exit_at_import_marks_the_unit_broken(tmp_path):
     tree = tree_where_u01_first(tmp_path, "return set()")
     path = tree / f"{U01.slug}.py"

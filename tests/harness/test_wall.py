@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from kata.commands import cli
+from kata.judge import wall
 from kata.running import worker
 from kata.learner.values import CannotCross, Codec
 from kata.units import ROOT, find
@@ -638,6 +639,21 @@ def test_a_kept_look_up_is_never_stale(tmp_path):
     mistake = tmp_path / "which_swapped.py"
     mistake.write_text(unit.read_text().replace('return "original", loaded', 'return "swapped", loaded'))
     _prints_ok(STALE, tree, mistake)
+
+
+def test_a_learners_own_error_raised_again_is_of_the_same_class():
+    """An error of a class the judge's side does not hold (the learner's own `class Oops(ValueError)`, pdb's BdbQuit) is
+    rebuilt under a class of the same name and nearest builtin base, made once: the same error raised again is of the
+    same class. hypothesis tells bugs apart by their class: a class made anew each time was a new bug each example,
+    shrunk again and again (U01's property tests took twice as long, one of them past the time limit)."""
+    oops = {"type": "kata_graded_0.u01_vocabulary:Oops", "message": "no", "bases": ["ValueError", "Exception"]}
+    first, again = wall._rebuilt(dict(oops)), wall._rebuilt(dict(oops, message="no again"))
+    assert type(first) is type(again) and isinstance(first, ValueError) and type(first).__name__ == "Oops"
+    assert str(again) == "no again"
+    other = wall._rebuilt(dict(oops, type="kata_graded_0.u01_vocabulary:Other"))
+    assert type(other) is not type(first) and type(other).__name__ == "Other"
+    said = {"type": "anthropic:APIStatusError", "message": "overloaded"}  # an __init__ that wants a response
+    assert type(wall._rebuilt(dict(said))) is type(wall._rebuilt(dict(said))) and str(wall._rebuilt(said)) == "overloaded"
 
 
 # --- the unit's dataclasses: built where its author's code would run ----------------------------------
