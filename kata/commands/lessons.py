@@ -207,7 +207,7 @@ def compute(slugs: list[str], tree: str, send) -> None:
     offline.loopback_only()
     server, base = recording.start_backend()
     show._point_sdks_at(base)
-    wall.raise_wall()  # the learner's code in a process of its own, as in the tests
+    wall.raise_wall(target.learner_files)  # the learner's code in a process of its own, as in the tests
 
     def stop(signum, frame):
         raise _TooLong

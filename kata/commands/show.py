@@ -199,7 +199,7 @@ def main(slug: str, impl_spec: str) -> None:
     offline.loopback_only()  # your code reaches the local backend (or the kata's live endpoint), and nothing else
     server, base = (None, os.environ[live.LIVE_ENV]) if live.running_live() else recording.start_backend()
     _point_sdks_at(base)
-    wall.raise_wall()  # your code runs in a process of its own, its SDKs' requests answered here
+    wall.raise_wall(target.learner_files)  # your code runs in a process of its own, its SDKs' requests answered here
     parts = (run,) if run else SHOWS[slug] if isinstance(SHOWS[slug], tuple) else (SHOWS[slug],)
     try:
         for part in parts:

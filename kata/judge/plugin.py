@@ -122,7 +122,7 @@ def pytest_configure(config):
     if not config.pluginmanager.has_plugin("kata-cassette-folders"):
         config.pluginmanager.register(_cassette_folders(), "kata-cassette-folders")
     if not config.getoption("collectonly"):  # before any test module is imported
-        wall.raise_wall()
+        wall.raise_wall(target.learner_files)
 
 
 def pytest_unconfigure(config):

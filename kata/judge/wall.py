@@ -66,11 +66,13 @@ def spawns() -> bool:
     return os.environ.get("KATA_WALL") == "spawn" or not (hasattr(os, "fork") and hasattr(socket, "send_fds"))
 
 
-def raise_wall() -> None:
-    """Learner code from now on runs in a process of its own (a test session, a show, a plot, a lesson)."""
+def raise_wall(keep: tuple[Path, ...] = ()) -> None:
+    """Learner code from now on runs in a process of its own (a test session, a show, a plot, a lesson). `keep`: where
+    it runs from (the target's learner_files), all its sandbox shows of the file system outside the system's folders
+    and the kata's own package and data."""
     if wanted():
         remember_sdk_methods()
-        WALL.start(sandboxed=os.environ.get("KATA_SANDBOXED") == "1")
+        WALL.start(sandboxed=os.environ.get("KATA_SANDBOXED") == "1", keep=keep)
 
 
 # --- the zygote and its learners ------------------------------------------------------------------
@@ -131,7 +133,7 @@ class _Wall:
             self.control = None
         self.spawning = False
 
-    def start(self, sandboxed: bool) -> None:
+    def start(self, sandboxed: bool, keep: tuple[Path, ...] = ()) -> None:
         """Fork the zygote: before any test module is imported, so no learner process holds one. Where the
         learner is spawned instead, start the first one now: it imports while the tests are collected."""
         if self.control is not None or self.spawning:
@@ -150,7 +152,7 @@ class _Wall:
                 judge.close()
                 os.closerange(3, zygote.fileno())  # nothing of the judge's pipes: only the socket to it
                 os.closerange(zygote.fileno() + 1, 1 << 16)
-                process.zygote(zygote, ROOT, sandboxed)
+                process.zygote(zygote, ROOT, sandboxed, keep)
             finally:
                 os._exit(0)
         zygote.close()
@@ -679,6 +681,7 @@ _JUDGE_CLASSES = {"kata.learner.impl:UnitLoadError": impl.UnitLoadError, "kata.l
                   "kata.learner.values:CannotCross": CannotCross}
 
 
+ERROR_ATTRIBUTES = ("status_code", "http_status", "code", "errno", "host", "port")  # int or str, as process._error sends
 _ERRORS: dict[tuple[str, type], type] = {}  # the classes made for the learner's own errors, by name and base
 _SAID: dict[type, type] = {}  # the subclasses made to say a message where a class's __init__ wants more
 
@@ -687,10 +690,17 @@ def _rebuilt(data: dict) -> BaseException:
     """The learner's exception, rebuilt here from data: its own class where that is a builtin, an SDK's,
     or the kata's loader's; else a class of the same name under its nearest builtin ancestor."""
     name, message = str(data.get("type", "builtins:Exception")), str(data.get("message", ""))
-    attributes = dict(data.get("attributes") or {})
+    # what the learner's side sends (process._error), and nothing else: the learner's code can rewrite that data
+    sent = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
+    attributes = {k: v for k, v in sent.items() if k in ERROR_ATTRIBUTES and type(v) in (int, str)}
+    if isinstance(sent.get("headers"), dict):
+        attributes["headers"] = {str(k): str(v) for k, v in sent["headers"].items()}
+    frames = [(f[0], f[1], f[2], f[3]) for f in data.get("frames") or () if isinstance(f, list) and len(f) == 4
+              and type(f[0]) is str and (type(f[1]) is int or f[1] is None) and type(f[2]) is str and type(f[3]) is str]
+    bases = [b for b in data.get("bases") or () if type(b) is str]
     if name == "kata.learner.wire:NoNetwork":  # the learner's code reached for the network itself
         error = offline.NetworkBlocked(attributes.get("host", message), attributes.get("port"))
-        error.kata_frames = [tuple(f) for f in data.get("frames", [])]
+        error.kata_frames = frames
         return error
     cls = _JUDGE_CLASSES.get(name)
     if cls is None and name.partition(":")[0].split(".")[0] in (*LIBRARIES, "builtins"):
@@ -698,10 +708,12 @@ def _rebuilt(data: dict) -> BaseException:
             cls = library_class(name)
         except Exception:  # noqa: BLE001 - a class that does not exist here
             cls = None
-        if cls is not None and not issubclass(cls, BaseException):
+        # a library's own error class (never one of its BaseExceptions: pytest's Exit or Skipped would end or skip the
+        # judge's test as the learner chose), or a builtin one
+        if cls is not None and not (issubclass(cls, Exception) or cls.__module__ == "builtins" and issubclass(cls, BaseException)):
             cls = None
     if cls is None:
-        base = next((getattr(builtins, b) for b in data.get("bases", []) if isinstance(getattr(builtins, b, None), type)
+        base = next((getattr(builtins, b) for b in bases if isinstance(getattr(builtins, b, None), type)
                      and issubclass(getattr(builtins, b), Exception)), Exception)
         # one class per name and base, made once: an error raised again is of the same class (hypothesis tells bugs
         # apart by their class, and took each rebuilt class for a new bug to shrink, past the time limit)
@@ -716,7 +728,7 @@ def _rebuilt(data: dict) -> BaseException:
             setattr(error, key, value)
         except (AttributeError, TypeError):
             pass
-    error.kata_frames = [tuple(f) for f in data.get("frames", [])]
+    error.kata_frames = frames
     if error.kata_frames and not isinstance(error, (impl.UnitLoadError, impl.MissingName, impl.StubReached)):
         lines = [f'  File "{impl.display_path(Path(f[0]))}", line {f[1]}, in {f[2]}' for f in error.kata_frames]
         error.add_note("Where it was raised, in the process that runs your code:\n" + "\n".join(lines[-12:]))

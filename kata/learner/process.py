@@ -69,7 +69,7 @@ _MEASURING: list[list[str]] = []  # while a measured call runs: what it tried of
 
 # --- the zygote -----------------------------------------------------------------------------------
 
-def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
+def zygote(control: socket.socket, root: Path, sandboxed: bool, keep: tuple[Path, ...] = ()) -> None:
     """Answer the judge's lines on `control`, never returning: "new" forks a fresh learner process and hands
     back its two sockets and its pid; "wait PID" waits for that learner to end and says how ("exited with
     code 0", "was killed by SIGSEGV")."""
@@ -78,7 +78,7 @@ def zygote(control: socket.socket, root: Path, sandboxed: bool) -> None:
         signal.signal(asked, signal.SIG_IGN)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the judge gone: no zygote left behind
-    note = _walls(libc, root) if sandboxed else "the worker is not sandboxed"
+    note = _walls(libc, root, keep) if sandboxed else "the worker is not sandboxed"
     _forget_the_judges_modules()
     asked = control.makefile("rb")
     for line in asked:
@@ -186,7 +186,7 @@ def _forget_the_judges_modules() -> None:
     gc.collect()
 
 
-def _walls(libc, root: Path) -> str:
+def _walls(libc, root: Path, keep: tuple[Path, ...]) -> str:
     """Inside the worker's sandbox: no network at all, and no tests or cassettes in view. "" when done.
 
     tests/mistakes and tests/alternatives stay as the worker's sandbox left them: there only when the
@@ -205,6 +205,10 @@ def _walls(libc, root: Path) -> str:
         for source, fstype, flags, data in steps:
             if libc.mount(source, str(path).encode(), fstype, flags, data) != 0:
                 return f"{path.name} could not be hidden ({os.strerror(ctypes.get_errno())})"
+    try:
+        sandbox.only_what_it_runs_from(libc, root, keep)
+    except OSError as error:
+        return f"the rest of the file system could not be hidden ({error})"
     return ""
 
 

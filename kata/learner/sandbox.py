@@ -236,6 +236,48 @@ def _read_only_world(libc, root: Path, tree: Path, keep_reference: bool, vectors
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # only this namespace's processes
 
 
+# The system's own folders, shown to the learner's process as they are (read-only): the rest of the file system is
+# hidden from it but what its code runs from (only_what_it_runs_from).
+SYSTEM = frozenset({"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "dev", "proc", "sys", "run"})
+
+
+def only_what_it_runs_from(libc, root: Path, keep: tuple[Path, ...]) -> None:
+    """In the learner's own mount namespace: every top-level folder but the system's (/work, /home, /root, /tmp,
+    /opt...) an empty read-only folder, holding only what the learner's code runs from, bound back in place: the
+    tree under test and any mistake swapped in (`keep`), the kata's package and data, the interpreter and its
+    packages. Hidden with the rest: the checkout's .git (the reference in its history), another checkout of the
+    kata, another learner's tree in a class. The process then stands in the checkout as it now looks."""
+    needed = [*keep, root / "kata", root / "models", root / "sample-corpus", root / "evals",
+              *map(Path, {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})]
+    needed = sorted({p.resolve() for p in needed if p.exists()}, key=lambda p: len(p.parts))
+    needed = [p for i, p in enumerate(needed) if not any(p.is_relative_to(q) for q in needed[:i])]  # (the outermost)
+    tops = [t for t in Path("/").iterdir() if t.name not in SYSTEM and t.is_dir() and not t.is_symlink()
+            and t not in needed and Path(TEMP) != t]
+    # each kept path held by a descriptor of its own before it is hidden: bound back from /proc/self/fd/N after
+    held = [(p, os.open(p, os.O_PATH)) for p in needed if any(p.is_relative_to(t) for t in tops)]
+    try:
+        for top in tops:
+            _mount(libc, "tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+        for path, fd in held:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                path.mkdir(exist_ok=True)
+            else:
+                path.touch()
+            _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)  # as read-only as where it came from
+    finally:
+        for _, fd in held:
+            os.close(fd)
+    for top in tops:  # the empty folders read-only too
+        _mount(libc, None, top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    git = root / ".git"  # a checkout under a system folder keeps its place: its history hidden all the same
+    if git.is_dir() and not git.is_symlink():
+        _mount(libc, "tmpfs", git, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=755,size=1m")
+    elif git.is_file():
+        _mount(libc, "/dev/null", git, None, MS_BIND)
+    os.chdir(root)  # the process's folder as it now looks (the one it stood in still shows what is hidden)
+
+
 def _loopback_up() -> None:
     """The new network namespace's loopback, up: the process's own servers (a test's stand-in) still work."""
     import fcntl  # (here: Linux only; the module is imported where there is none, Windows)

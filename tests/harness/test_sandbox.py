@@ -33,8 +33,10 @@ def mechanisms_named(text):
             seen[name] = "written"
         except OSError as error:
             seen[name] = error.strerror
-    seen["solutions"] = sorted(os.listdir(os.path.join(ROOT, "solutions")))
-    seen["dot_kata"] = sorted(os.listdir(os.path.join(ROOT, ".kata"))) if os.path.isdir(os.path.join(ROOT, ".kata")) else "absent"
+    shown = lambda *parts: sorted(os.listdir(os.path.join(*parts))) if os.path.isdir(os.path.join(*parts)) else "absent"
+    seen["solutions"], seen["dot_kata"], seen["git"] = shown(ROOT, "solutions"), shown(ROOT, ".kata"), shown(ROOT, ".git")
+    seen["outside_folder"], seen["sibling"], seen["kata"] = shown(OUTSIDE), shown(SIBLING), "units.py" in shown(ROOT, "kata")
+    seen["here"] = os.getcwd() == ROOT and shown(".") == shown(ROOT)  # its folder as it now looks, not as it was
     seen["pid"] = os.getpid()
     seen["processes"] = len([d for d in os.listdir("/proc") if d.isdigit()])
     seen["interfaces"] = [name for _, name in socket.if_nameindex()]
@@ -46,8 +48,10 @@ def _seen(tmp_path: Path, env: dict[str, str] | None = None) -> tuple[dict, str]
     tree = tmp_path / "exercises"
     shutil.copytree(ROOT / "exercises", tree, ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "outside").mkdir()
+    (tmp_path / "alice" / "exercises").mkdir(parents=True)  # another learner's tree, as in a class
+    (tmp_path / "alice" / "exercises" / f"{U01.slug}.py").write_text("# alice's work\n")
     (tree / f"{U01.slug}.py").write_text(f"ROOT = {str(ROOT)!r}\nOUTSIDE = {str(tmp_path / 'outside')!r}\n"
-                                         + textwrap.dedent(LOOK_AROUND))
+                                         f"SIBLING = {str(tmp_path / 'alice')!r}\n" + textwrap.dedent(LOOK_AROUND))
     code = ("import json, sys\nfrom kata.running import runner\nfrom kata.units import find\n"
             f"r = runner.run([find(1)], {str(tree)!r}, use_cache=False).results['{U01.slug}']\n"
             "print(json.dumps({'sandbox': r.sandbox, 'message': r.first_failure.message}))")
@@ -68,9 +72,13 @@ def test_learner_code_sees_a_read_only_world_of_its_own(tmp_path):
     seen, sandbox = _seen(tmp_path)
     if sandbox:
         pytest.skip(sandbox)
-    assert seen["tree"] == seen["outside"] == "Read-only file system"
+    assert seen["tree"] == "Read-only file system" and seen["outside"] in ("Read-only file system", "No such file or directory")
     assert seen["temp"] == "written"  # its private temp folder
-    assert seen["solutions"] == [] and seen["dot_kata"] in ([], "absent")  # the reference and the cache hidden
+    assert seen["solutions"] in ([], "absent") and seen["dot_kata"] in ([], "absent")  # the reference and the cache hidden
+    # the rest of the file system but what its code runs from: the checkout's history (the reference in it), another
+    # folder, another learner's tree in a class (sandbox.only_what_it_runs_from); the kata's own package still there
+    assert seen["git"] in ([], "absent") and seen["outside_folder"] == seen["sibling"] == "absent"
+    assert seen["kata"] and seen["here"]
     assert seen["pid"] == 1 and seen["processes"] == 1  # the first and only process it can see
     assert seen["interfaces"] == ["lo"]  # no network but its own loopback
     assert not (tmp_path / "exercises" / "mine.txt").exists() and not (tmp_path / "outside" / "x.txt").exists()

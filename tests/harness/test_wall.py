@@ -656,6 +656,29 @@ def test_a_learners_own_error_raised_again_is_of_the_same_class():
     assert type(wall._rebuilt(dict(said))) is type(wall._rebuilt(dict(said))) and str(wall._rebuilt(said)) == "overloaded"
 
 
+def test_an_error_the_learners_side_names_is_never_a_class_that_steers_the_judge():
+    """The learner's code can rewrite the error data its side sends. A name that reaches pytest's `Exit` through one
+    of numpy's test modules (which import pytest), a library's BaseException, a private name, or attributes the
+    learner's side never sends: none is rebuilt as named. Before, `Exit` with returncode 0 ended the judge's session
+    with status 0 and the unit was "done" on its one test run (a red team's forge)."""
+    import _pytest.outcomes
+
+    forged = {"type": "numpy.matrixlib.tests.test_interaction:pytest.exit.Exception", "message": "bye",
+              "bases": ["Exception"], "attributes": {"returncode": 0, "kata_message": 7, "status_code": 529},
+              "frames": [["u01.py", 3, "f", "x"], ["bad", "frame"], [1, 2, 3, 4]]}
+    error = wall._rebuilt(forged)
+    assert not isinstance(error, _pytest.outcomes.OutcomeException) and isinstance(error, Exception)
+    assert not hasattr(error, "returncode") and error.kata_message == "bye" and error.status_code == 529
+    assert error.kata_frames == [("u01.py", 3, "f", "x")]
+    for name in ("numpy:_core.multiarray.ndarray", "numpy.testing:assert_equal", "_pytest.outcomes:Exit",
+                 "hypothesis.errors:UnsatisfiedAssumption"):
+        rebuilt = wall._rebuilt({"type": name, "message": "m"})  # a class of that name, made here under Exception
+        assert not isinstance(rebuilt, _pytest.outcomes.OutcomeException) and isinstance(rebuilt, Exception), name
+        assert type(rebuilt).__name__ == name.rpartition(":")[2].rpartition(".")[2] and str(rebuilt) == "m"
+    assert isinstance(wall._rebuilt({"type": "builtins:KeyError", "message": "'k'"}), KeyError)  # what may cross, crosses
+    assert type(wall._rebuilt({"type": "json:JSONDecodeError", "message": "m"})).__mro__[1].__name__ == "JSONDecodeError"
+
+
 # --- the unit's dataclasses: built where its author's code would run ----------------------------------
 
 RECORDS = """
