@@ -451,6 +451,8 @@ def run(jobs: list[Job], parallel: int = 1, time_limit: float | None = None,
                 _attach_output(child)
                 if printouts is not None and child.job.show:
                     printouts[index] = child.splitter.current.text(last=not child.ended == "done")
+                if child.ended == "done" and child.collected and not (overran or silent):
+                    _unreported(child)
                 if child.ended == "done" and not (overran or silent):
                     collected[index].extend(child.tests)
                     _drop_lessons_unless_green(running, index, collected[index], child.job.units)
@@ -531,6 +533,18 @@ def _drop_lessons_unless_green(running: dict[int, tuple[int, _Child]], index: in
     for _, (at, child) in running.items():
         if at == index and child.job.lessons_only:
             _kill(child)
+
+
+def _unreported(child: _Child) -> None:
+    """A session that ended "done" before reporting every test it collected (pytest's `Exit` raised in a test, by
+    whatever means) gave no verdict on the rest: the first unreported test is where it ended, and it and those after
+    it count as a crash does, never as passed (a red team's forged `Exit` made a unit "done" on its one test run)."""
+    ran = {t.nodeid for t in child.tests}
+    missing = [nodeid for nodeid in child.collected if nodeid not in ran]
+    if missing:
+        child.ended = (f"The test session ended before it reported {len(missing)} of its tests: a crash is never a pass, "
+                       f"and the tests it did not report count as not run.")
+        child.running = missing[0]
 
 
 def _why_it_ended(child: _Child, exit_words: str, overran: bool, silent: bool, time_limit: float) -> tuple[str, str]:

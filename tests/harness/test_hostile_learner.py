@@ -141,6 +141,26 @@ def test_a_debugger_in_code_under_test_is_said_in_words_and_never_times_out(tmp_
     assert not [t.name for t in result.tests if t.state == "timeout"]
 
 
+def test_a_session_that_ends_before_reporting_every_test_gives_no_pass_for_the_rest():
+    """A session that says "done" (pytest's exit code 0) before reporting every test it collected, as pytest's `Exit`
+    raised inside a test would make it, is a crash from its first unreported test on: that test crashed, the rest not
+    run, the unit never "done" on the tests that did report (a red team's forged `Exit`: U01 "done 1/1")."""
+    from types import SimpleNamespace
+
+    from kata.judge.report import TestResult
+
+    ids = [f"tests/{U01.test_file.split('/')[-1]}::test_{n}" for n in range(3)]
+    child = SimpleNamespace(tests=[TestResult(ids[0], U01.slug, "verify", "passed")], collected=dict.fromkeys(ids, "verify"),
+                            ended="done", running="", points={}, job=SimpleNamespace(units=[U01]),
+                            splitter=SimpleNamespace(current=SimpleNamespace(total=0)))
+    worker._unreported(child)
+    assert child.ended != "done" and child.running == ids[1]
+    how, reason = worker._why_it_ended(child, "exited with code 0", False, False, 10.0)
+    slug, _, rest = worker._finish(child, how, reason)
+    assert slug == U01.slug and not rest
+    assert [t.state for t in child.tests] == ["passed", "crashed", NOT_RUN] and "a crash is never a pass" in reason
+
+
 def test_sys_exit_at_import_marks_the_unit_broken(tmp_path):
     tree = tree_where_u01_first(tmp_path, "return set()")
     path = tree / f"{U01.slug}.py"
