@@ -178,7 +178,7 @@ def _docstring_in(path: Path, function: str) -> str:
     """`function`'s docstring in the file at `path`, parsed, never run; "" when it cannot be read."""
     try:
         return _docstrings(path.read_text(encoding="utf-8")).get(function, "")
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):  # (code nested too deeply to parse)
         return ""
 
 

@@ -12,7 +12,10 @@ own PID namespace:
 - it does not see `.kata/` (the result cache; only the backend's vector store shows, read-only),
   `solutions/`, `tests/mistakes/` or `tests/alternatives/`, unless the tree under test is the
   reference itself; and it has no network, only its own loopback (under `--live`, the host's network,
-  where the kata's live endpoint listens: pytest's socket guard still lets it reach loopback only).
+  where the kata's live endpoint listens: pytest's socket guard still lets it reach loopback only);
+- the learner's own process, forked inside, sees even less (only_what_it_runs_from): of the file system outside
+  the system's folders, only the tree under test, the kata's package and data and the interpreter. The checkout's
+  .git (the reference in its history), another checkout of the kata, another learner's tree in a class: hidden.
 
 Until the wall between learner and judge lands, the tests and cassettes still run in this process,
 so they stay visible. Where the kernel refuses (macOS, Windows, a container without user namespaces,

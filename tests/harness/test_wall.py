@@ -944,7 +944,7 @@ from kata.learner import impl
 from kata.judge import testing, wall
 
 testing.set_current(impl.target("solutions"))
-wall.WALL.start(sandboxed=sys.argv[1] == "1")
+wall.WALL.start(sandboxed=sys.argv[1] == "1", keep=impl.target("solutions").learner_files)
 u01 = testing.load_unit("u01_vocabulary")
 for asked in (signal.SIGUSR2, signal.SIGUSR1, signal.SIGUSR2):
     wall.WALL.end_learner()

@@ -2,7 +2,7 @@
 
 A learner module that probes the walls from inside its own process: the judge's pipes under
 /proc/<pid>/fd, ptrace on the judge (which would let it rewrite the judge's memory and so any verdict),
-unmounting the tmpfs that hides tests/, the network. Run the way the worker runs a unit: a forked
+unmounting the tmpfs that hides tests/ or the rest of the file system (the checkout's .git), the network. Run the way the worker runs a unit: a forked
 child, sandboxed, that raises the wall and calls the probe across it.
 """
 
@@ -44,10 +44,14 @@ def mechanisms_named(text):
         libc.ptrace(17, judge, 0, 0)  # PTRACE_DETACH
     tests = os.environ["KATA_PROBE_TESTS"]
     harness = os.path.join(tests, "harness")
-    if libc.umount2(harness.encode(), 2) == 0 or os.listdir(harness):  # MNT_DETACH: what hides it, undone
+    if libc.umount2(harness.encode(), 2) == 0 or os.path.isdir(harness) and os.listdir(harness):  # MNT_DETACH: what hides it, undone
         reached.append("saw tests/harness")
-    if os.path.getsize(os.path.join(tests, "test_u01_vocabulary.py")):
+    module = os.path.join(tests, "test_u01_vocabulary.py")
+    if os.path.isfile(module) and os.path.getsize(module):
         reached.append("read a test module")
+    top = "/" + tests.strip("/").split("/")[0]  # the folder the checkout is in, empty but for what the learner runs from
+    if libc.umount2(top.encode(), 2) == 0 or os.path.exists(os.path.join(os.path.dirname(tests), ".git")):
+        reached.append("saw the checkout's .git")
     import _socket  # beneath the kata's guard: only the network namespace stands in the way
     raw = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
     raw.settimeout(1)
@@ -83,7 +87,7 @@ def test_the_learner_cannot_reach_into_the_judge(tmp_path):
             os.environ["KATA_PROBE_TESTS"] = str(ROOT / "tests")
             ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0, as kata/judge/child.py does
             wall.WALL.__init__()  # not this pytest process's own zygote (unsandboxed): one of this child's
-            wall.WALL.start(sandboxed=True)
+            wall.WALL.start(sandboxed=True, keep=impl.target(str(tree)).learner_files)  # as raise_wall keeps them
             try:
                 got = wall.WALL.get(impl.target(str(tree)), "u01_vocabulary", "mechanisms_named")(str(os.getpid()))
                 os.write(write_end, json.dumps(sorted(got)).encode())
