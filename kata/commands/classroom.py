@@ -83,15 +83,27 @@ def learner_at(path: Path) -> Learner:
             learner.tree, learner.problem = None, (f"refused: its exercises/ is a link to {(path / 'exercises').resolve()}, "
                                                    f"outside the copy (the kata never follows a link out of a tree)")
             return learner
-        learner.changed = changed_paths(path)
+        try:
+            learner.changed = changed_paths(path)
+        except Exception as error:
+            learner.flags.append(check_failed("its copy of the instructor's files", error))
     else:
         name = path.parent.name if path.name == "exercises" else path.name
         learner = Learner(name, path, path)
     try:
-        learner.flags = tree_flags(learner.tree)
+        learner.flags += tree_flags(learner.tree)
     except OSError as error:
         learner.tree, learner.problem = None, f"unreadable: {error.strerror or error} ({error.filename})"
+    except Exception as error:
+        learner.flags.append(check_failed("its files", error))
     return learner
+
+
+def check_failed(what: str, error: Exception) -> str:
+    """The flag a check leaves on a tree when the check itself fails on it, with the reason. Every check of a tree
+    (its files, its copy of the instructor's, its units against the reference and the class) ends so, never with an
+    exception: one tree never stops a class."""
+    return f"{what} could not be checked ({type(error).__name__}: {error}): look at it by hand"
 
 
 def find_learners(paths) -> list[Learner]:
@@ -163,7 +175,11 @@ def tree_flags(tree: Path) -> list[str]:
         elif entry.is_dir() and name != "__pycache__" and not name.startswith("."):
             flags.append(f"{name}/ is in the tree: nothing in it is imported or run by the kata")
         elif UNIT_FILE.fullmatch(name) and entry.is_file() and entry.stat().st_size <= safekeeping.LARGEST:
-            reached = sorted(reaches_for_instructor(entry.read_text(encoding="utf-8", errors="replace")))
+            try:
+                reached = sorted(reaches_for_instructor(entry.read_text(encoding="utf-8", errors="replace")))
+            except copies.TOO_DEEP:
+                flags.append(f"{name}: its code could not be read for the checks: nested too deeply")
+                continue
             if reached:
                 flags.append(f"{name} reaches for the instructor's code: {', '.join(reached)}")
     return flags
@@ -171,7 +187,8 @@ def tree_flags(tree: Path) -> list[str]:
 
 def reaches_for_instructor(code: str) -> set[str]:
     """What of the instructor's a unit imports or names in a string (a path, an importlib call): solutions,
-    tests, or the kata beyond the course's data (kata.models, kata.corpus)."""
+    tests, or the kata beyond the course's data (kata.models, kata.corpus). Code nested too deeply for Python's
+    parser (one line `1+1+...` of 100,000 terms, valid Python) raises copies.TOO_DEEP: tree_flags says so."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
@@ -281,9 +298,16 @@ def grade(learners: list[Learner], units: list[Unit] | None = None, workers: int
 def flag_copies(learners: list[Learner], units: list[Unit]) -> None:
     """Add to each learner's flags: units like the reference, and units near-identical to another learner's."""
     graded = {learner.name: learner for learner in learners if learner.tree is not None}
-    pairs = copies.alike_pairs({name: learner.tree for name, learner in graded.items()}, units)
+    try:
+        pairs = copies.alike_pairs({name: learner.tree for name, learner in graded.items()}, units)
+    except Exception as error:  # no pair was compared: each tree says so
+        pairs = {name: [check_failed("its units against the class's", error)] for name in graded}
     for name, learner in graded.items():
-        learner.flags += copies.like_the_reference(learner.tree, units) + pairs[name]
+        try:
+            learner.flags += copies.like_the_reference(learner.tree, units)
+        except Exception as error:
+            learner.flags.append(check_failed("its units against the reference", error))
+        learner.flags += pairs[name]
 
 
 # --- the report ---------------------------------------------------------------------------------

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from kata.commands import cli, copies
+from kata.commands import classroom, cli, copies
 from kata.running import worker
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness
 
-U01, U04 = find(1), find(4)
+U01, U04, U11, U12 = find(1), find(4), find(11), find(12)
 OUTSIDE = "kata-hostile-outside"  # a file a trick tries to write outside its tree, by this name
 FORKS = 3000  # forks a unit tries: bounded, so that without a limit it still leaves the machine room to run
 LINGER = "613.25"  # seconds a detached `sleep` would run: its command line, found in /proc if it outlived grading
@@ -293,3 +293,63 @@ def test_no_correct_alternative_is_flagged_as_a_copy_of_the_reference():
         slug = path.parent.name
         score = copies.similarity((ROOT / "solutions" / f"{slug}.py").read_text(), path.read_text())
         assert score < copies.THRESHOLD, f"{path.relative_to(ROOT)} scores {score:.2f} against the reference"
+
+
+# --- tricks on the grader's own reading of a tree (no grading needed to show most of them) ------
+
+DEEP = "_TOTAL = " + "+".join(["1"] * 100_000) + "\n"  # valid Python, one line: ast.parse raises RecursionError
+NEGATED = "_ONE = " + "-" * 200_000 + "1\n"  # valid Python: ast.parse raises MemoryError (the parser's own stack)
+PADDING = "_PAD = " + "+".join(["1"] * 600) + "\n"  # parses, but a recursive walk of it passes Python's recursion limit
+
+
+def test_code_nested_too_deeply_to_read_is_its_trees_flag_and_the_class_is_graded(tmp_path):
+    """A unit the grader's checks cannot parse or walk (RecursionError, MemoryError) is its tree's flag, with the
+    reason, and the class is graded, its files written (before: the class stopped before grading any tree, no CSV, no
+    HTML). The reference with a line too deep for the copy measure is flagged so too (before: silently not a copy)."""
+    room = tmp_path / "room"
+    _stubs(room / "alice")
+    deep = _stubs(room / "deep")
+    (deep / f"{U12.slug}.py").write_text((deep / f"{U12.slug}.py").read_text() + DEEP)
+    (deep / f"{U11.slug}.py").write_text((deep / f"{U11.slug}.py").read_text() + NEGATED)
+    padded = _stubs(room / "padded")
+    (padded / f"{U01.slug}.py").write_text((ROOT / U01.solution).read_text() + PADDING)
+    out = {"csv": tmp_path / "class.csv", "html": tmp_path / "class.html"}
+    assert cli.main(["grade", str(room), "--unit", "1", "--csv", str(out["csv"]), "--html", str(out["html"])]) == 0
+    rows = {row["student_id"]: row for row in csv.DictReader(out["csv"].open(encoding="utf-8"))}
+    assert {name: row["U01 status"] for name, row in rows.items()} == {"alice": "not started", "deep": "not started",
+                                                                       "padded": "done"}
+    for unit in (U11, U12):
+        assert f"{unit.slug}.py: its code could not be read for the checks: nested too deeply" in rows["deep"]["flags"]
+    assert "U01: its code could not be read for the copy checks: nested too deeply" in rows["padded"]["flags"]
+    assert rows["alice"]["flags"] == "" and 'data-learner="deep"' in out["html"].read_text(encoding="utf-8")
+
+
+def test_a_check_that_fails_on_one_tree_is_that_trees_flag_and_the_others_are_checked(monkeypatch, tmp_path):
+    """Whatever a check of a tree raises (its files, its copy of the instructor's, its units against the reference and
+    the class), it is that tree's flag with the reason, and every other tree is checked as usual."""
+    room = tmp_path / "room"
+    for name in ("alice", "bob"):
+        _stubs(room / name)
+    (room / "bob" / "helper.py").write_text("HELP = 1\n")
+    real_flags, real_like = classroom.tree_flags, copies.like_the_reference
+
+    def fails_on_alice(real):
+        def check(tree, *args):
+            if tree.name == "alice":
+                raise RuntimeError("a check's own fault")
+            return real(tree, *args)
+        return check
+
+    monkeypatch.setattr(classroom, "tree_flags", fails_on_alice(real_flags))
+    monkeypatch.setattr(copies, "like_the_reference", fails_on_alice(real_like))
+    monkeypatch.setattr(copies, "alike_pairs", lambda trees, units: 1 / 0)
+    learners = {learner.name: learner for learner in classroom.find_learners([room])}
+    classroom.flag_copies(list(learners.values()), [U01])
+    assert learners["alice"].flags == [
+        "its files could not be checked (RuntimeError: a check's own fault): look at it by hand",
+        "its units against the reference could not be checked (RuntimeError: a check's own fault): look at it by hand",
+        "its units against the class's could not be checked (ZeroDivisionError: division by zero): look at it by hand"]
+    assert learners["bob"].flags == [
+        "helper.py is in the tree: never imported or run by the kata",
+        "its units against the class's could not be checked (ZeroDivisionError: division by zero): look at it by hand"]
+    assert learners["alice"].tree is not None and learners["bob"].tree is not None  # both graded all the same
