@@ -324,8 +324,20 @@ def _cell_counts(result: UnitResult | None) -> tuple[str, str]:
     return f"{vp}/{vt}", (f"{sp}/{st}" if st else "")
 
 
+# What a terminal obeys in text: C0 (newline and tab too), DEL, C1 (0x9b is a CSI), the bidi overrides and isolates.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """Learner text (a tree's or a file's name, a flag or a reason that quotes one) as the grader shows it: each control
+    character written out (ESC as \\x1b, U+202E as \\u202e), so none moves the cursor, clears, recolours or hides a
+    line, or reverses what follows, on the instructor's terminal or in the class files. Every line the grader shows
+    is one line, so a newline or a tab in learner text is written out too."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
 def flag_lines(learner: Learner, short: bool = False) -> list[str]:
-    """Why a learner could not be graded, and what the instructor should look at, one line each."""
+    """Why a learner could not be graded, and what the instructor should look at, one line each, shown()."""
     lines = [learner.problem] if learner.problem else []
     if learner.changed:
         changed = learner.changed[:6] if short else learner.changed
@@ -334,7 +346,7 @@ def flag_lines(learner: Learner, short: bool = False) -> list[str]:
                      f"instructor's were)")
     lines += [f"⚠ {flag}" for flag in learner.flags]
     lines += sorted({f"⚠ {r.sandbox}" for r in learner.results.values() if r.sandbox})  # per tree, in words
-    return lines
+    return [shown(line) for line in lines]
 
 
 def csv_text(learners: list[Learner], units: list[Unit]) -> str:
@@ -421,11 +433,11 @@ def summary_lines(learners: list[Learner], units: list[Unit]) -> list[str]:
     """The class table for a terminal: one line a learner, one short word a unit."""
     short = {"done": "done", "in progress": "prog", "not started": "-", "broken": "BRKN", "crashed": "CRSH",
              "timed out": "TIME", "not graded": "?"}
-    width = max([7] + [len(learner.name) for learner in learners])
+    width = max([7] + [len(shown(learner.name)) for learner in learners])
     lines = [f"{'learner':<{width}} " + " ".join(f"{u.code:>4}" for u in units) + "  done"]
     for learner in learners:
         statuses = " ".join(f"{short.get(learner.status(u), '?'):>4}" for u in units)
-        flag = f"  {learner.problem}" if learner.problem else ""
+        flag = f"  {shown(learner.problem)}" if learner.problem else ""
         flag += f"  ⚠ {len(flag_lines(learner)) - bool(learner.problem)} flag(s): see the CSV or HTML" if learner.flagged else ""
-        lines.append(f"{learner.name:<{width}} {statuses}  {learner.score(units):>2}/{len(units)}{flag}")
+        lines.append(f"{shown(learner.name):<{width}} {statuses}  {learner.score(units):>2}/{len(units)}{flag}")
     return lines

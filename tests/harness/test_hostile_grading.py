@@ -353,3 +353,24 @@ def test_a_check_that_fails_on_one_tree_is_that_trees_flag_and_the_others_are_ch
         "helper.py is in the tree: never imported or run by the kata",
         "its units against the class's could not be checked (ZeroDivisionError: division by zero): look at it by hand"]
     assert learners["alice"].tree is not None and learners["bob"].tree is not None  # both graded all the same
+
+
+# The red team's folder name: up over the real row, a fake one and a fake total, then the rest hidden (SGR 8).
+REWRITES = "\r\x1b[1A\x1b[2KU01   done         102\u2215102     1\u22151  \n\x1b[2K1 of 1 graded units done\x1b[8m"
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # what a terminal obeys (newline aside)
+
+
+def test_learner_text_reaches_the_terminal_with_its_control_characters_escaped(tmp_path, capsys):
+    """A name in a tree, the flag that quotes it, a learner's name and reason in the class table: each control character
+    (C0, ESC, DEL, C1, bidi overrides) is printed written out (\\x1b), so no learner text rewrites the grade table on
+    the instructor's terminal (before: a folder named so moved up over the real row and printed a fake 'done')."""
+    tree = _stubs(tmp_path / "exercises")
+    (tree / REWRITES).mkdir()
+    assert cli.main(["grade", str(tree), "--unit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert not CONTROL.search(out), repr(out)
+    assert "U01   not started" in out and "\n0 of 1 graded units done\n" in out
+    assert "\\x0d\\x1b[1A\\x1b[2KU01   done" in out and "\\x0a\\x1b[2K1 of 1 graded units done\\x1b[8m/ is in the tree" in out
+    named = classroom.Learner("\u202eenod\x9b2J", tmp_path, None, problem=f"refused: a link to {tmp_path}/\x1b[2J\x7f")
+    lines = classroom.summary_lines([named], [U01])
+    assert not CONTROL.search("\n".join(lines)) and "\\u202eenod\\x9b2J" in lines[1] and "\\x1b[2J\\x7f" in lines[1]
