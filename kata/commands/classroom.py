@@ -349,20 +349,30 @@ def flag_lines(learner: Learner, short: bool = False) -> list[str]:
     return [shown(line) for line in lines]
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet's formula (or DDE call) can start a cell
+
+
+def csv_cell(text: str) -> str:
+    """A cell of learner text (a name, the flags) as the class CSV holds it: never a formula, started with a quote
+    where it would be one (OWASP's CSV injection advice), its control characters written out (shown)."""
+    return shown(f"'{text}" if text.startswith(FORMULA) else text)
+
+
 def csv_text(learners: list[Learner], units: list[Unit]) -> str:
     """One row per learner, one column per unit (1 done, 0 not), as nbgrader's grade export; then each
-    unit's status, the stretch tests passed, and the flags."""
+    unit's status, the stretch tests passed, and the flags. Learner text goes through csv_cell; the counts and
+    statuses the grader writes are left as they are."""
     out = io.StringIO()
     write = csv.writer(out).writerow
     write(["student_id", "score", "max_score", *[u.code for u in units], *[f"{u.code} status" for u in units],
            "stretch_passed", "stretch_total", "flags"])
     for learner in learners:
         stretch = [r.score("stretch") for r in learner.results.values()]
-        write([learner.name, learner.score(units) if learner.tree else "", len(units),
+        write([csv_cell(learner.name), learner.score(units) if learner.tree else "", len(units),
                *[int(learner.status(u) == "done") if learner.tree else "" for u in units],
                *[learner.status(u) for u in units],
                sum(p for p, _ in stretch), sum(t for _, t in stretch),
-               "; ".join(flag_lines(learner))])
+               csv_cell("; ".join(flag_lines(learner)))])
     return out.getvalue()
 
 
@@ -404,7 +414,7 @@ def html_page(learners: list[Learner], units: list[Unit], title: str = "Class re
         stretch = [r.score("stretch") for r in learner.results.values()]
         flags = flag_lines(learner, short=True) + learner.notes
         score = f"{learner.score(units)}/{len(units)}" if learner.tree else "–"
-        rows.append(f'<tr data-learner="{e(learner.name)}"><td class="learner">{e(learner.name)}</td>{"".join(cells)}'
+        rows.append(f'<tr data-learner="{e(learner.name)}"><td class="learner">{e(shown(learner.name))}</td>{"".join(cells)}'
                     f'<td class="score">{score}</td><td>{sum(p for p, _ in stretch)}/{sum(t for _, t in stretch)}</td>'
                     f'<td class="flag">{"<br>".join(map(e, flags))}</td></tr>')
     graded = [learner for learner in learners if learner.tree]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import io
 import json
 import os
 import re
@@ -374,3 +375,22 @@ def test_learner_text_reaches_the_terminal_with_its_control_characters_escaped(t
     named = classroom.Learner("\u202eenod\x9b2J", tmp_path, None, problem=f"refused: a link to {tmp_path}/\x1b[2J\x7f")
     lines = classroom.summary_lines([named], [U01])
     assert not CONTROL.search("\n".join(lines)) and "\\u202eenod\\x9b2J" in lines[1] and "\\x1b[2J\\x7f" in lines[1]
+
+
+def test_learner_text_is_never_a_formula_in_the_class_csv_nor_markup_in_the_html(tmp_path):
+    """A CSV cell of learner text (a name, a reason) that starts with = + - @, a tab or a carriage return is a formula
+    to a spreadsheet: it is started with a quote, OWASP's way, and its control characters written out; the numbers
+    the grader writes stay numbers. The HTML escapes the same text (before: a folder named =HYPERLINK(...) was a
+    live formula in class.csv)."""
+    names = {'=HYPERLINK("http:\\\\evil.example","git_ref")': '\'=HYPERLINK("http:\\\\evil.example","git_ref")',
+             "+1": "'+1", "-1+1": "'-1+1", "@SUM(A1)": "'@SUM(A1)", "\tcmd": "'\\x09cmd", "\rcmd": "'\\x0dcmd",
+             "alice": "alice", "o'hara": "o'hara", "<img src=x onerror=alert(1)>": "<img src=x onerror=alert(1)>"}
+    learners = [classroom.Learner(name, tmp_path, tmp_path) for name in names]
+    learners.append(classroom.Learner("bob", tmp_path, None, problem="=1+1 is what a reason could start with"))
+    rows = list(csv.DictReader(io.StringIO(classroom.csv_text(learners, [U01]))))
+    assert [row["student_id"] for row in rows] == [*names.values(), "bob"]
+    assert [(row["score"], row["max_score"], row["U01"]) for row in rows[:-1]] == [("0", "1", "0")] * len(names)
+    assert rows[-1]["flags"] == "'=1+1 is what a reason could start with"
+    page = classroom.html_page(learners, [U01])
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert '<td class="learner">\\x09cmd</td>' in page and 'HYPERLINK(&quot;http:\\\\evil.example&quot;' in page
