@@ -412,7 +412,7 @@ def html_page(learners: list[Learner], units: list[Unit], title: str = "Class re
             cells.append(f'<td class="cell {STATUS_CLASS.get(status, "none")}" data-unit="{unit.code}" '
                          f'data-status="{e(status)}"{tip}>{lines}</td>')
         stretch = [r.score("stretch") for r in learner.results.values()]
-        flags = flag_lines(learner, short=True) + learner.notes
+        flags = flag_lines(learner, short=True) + [shown(note) for note in learner.notes]  # a note names a tree's file
         score = f"{learner.score(units)}/{len(units)}" if learner.tree else "–"
         rows.append(f'<tr data-learner="{e(learner.name)}"><td class="learner">{e(shown(learner.name))}</td>{"".join(cells)}'
                     f'<td class="score">{score}</td><td>{sum(p for p, _ in stretch)}/{sum(t for _, t in stretch)}</td>'

@@ -386,11 +386,13 @@ def test_learner_text_is_never_a_formula_in_the_class_csv_nor_markup_in_the_html
              "+1": "'+1", "-1+1": "'-1+1", "@SUM(A1)": "'@SUM(A1)", "\tcmd": "'\\x09cmd", "\rcmd": "'\\x0dcmd",
              "alice": "alice", "o'hara": "o'hara", "<img src=x onerror=alert(1)>": "<img src=x onerror=alert(1)>"}
     learners = [classroom.Learner(name, tmp_path, tmp_path) for name in names]
-    learners.append(classroom.Learner("bob", tmp_path, None, problem="=1+1 is what a reason could start with"))
+    learners.append(classroom.Learner("bob", tmp_path, None, problem="=1+1 is what a reason could start with",
+                                      notes=["Your code deleted \x1b[8mu01.py while the tests ran"]))
     rows = list(csv.DictReader(io.StringIO(classroom.csv_text(learners, [U01]))))
     assert [row["student_id"] for row in rows] == [*names.values(), "bob"]
     assert [(row["score"], row["max_score"], row["U01"]) for row in rows[:-1]] == [("0", "1", "0")] * len(names)
     assert rows[-1]["flags"] == "'=1+1 is what a reason could start with"
     page = classroom.html_page(learners, [U01])
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "\x1b" not in page and "deleted \\x1b[8mu01.py" in page
     assert '<td class="learner">\\x09cmd</td>' in page and 'HYPERLINK(&quot;http:\\\\evil.example&quot;' in page
