@@ -83,15 +83,27 @@ def learner_at(path: Path) -> Learner:
             learner.tree, learner.problem = None, (f"refused: its exercises/ is a link to {(path / 'exercises').resolve()}, "
                                                    f"outside the copy (the kata never follows a link out of a tree)")
             return learner
-        learner.changed = changed_paths(path)
+        try:
+            learner.changed = changed_paths(path)
+        except Exception as error:
+            learner.flags.append(check_failed("its copy of the instructor's files", error))
     else:
         name = path.parent.name if path.name == "exercises" else path.name
         learner = Learner(name, path, path)
     try:
-        learner.flags = tree_flags(learner.tree)
+        learner.flags += tree_flags(learner.tree)
     except OSError as error:
         learner.tree, learner.problem = None, f"unreadable: {error.strerror or error} ({error.filename})"
+    except Exception as error:
+        learner.flags.append(check_failed("its files", error))
     return learner
+
+
+def check_failed(what: str, error: Exception) -> str:
+    """The flag a check leaves on a tree when the check itself fails on it, with the reason. Every check of a tree
+    (its files, its copy of the instructor's, its units against the reference and the class) ends so, never with an
+    exception: one tree never stops a class."""
+    return f"{what} could not be checked ({type(error).__name__}: {error}): look at it by hand"
 
 
 def find_learners(paths) -> list[Learner]:
@@ -163,7 +175,11 @@ def tree_flags(tree: Path) -> list[str]:
         elif entry.is_dir() and name != "__pycache__" and not name.startswith("."):
             flags.append(f"{name}/ is in the tree: nothing in it is imported or run by the kata")
         elif UNIT_FILE.fullmatch(name) and entry.is_file() and entry.stat().st_size <= safekeeping.LARGEST:
-            reached = sorted(reaches_for_instructor(entry.read_text(encoding="utf-8", errors="replace")))
+            try:
+                reached = sorted(reaches_for_instructor(entry.read_text(encoding="utf-8", errors="replace")))
+            except copies.TOO_DEEP:
+                flags.append(f"{name}: its code could not be read for the checks: nested too deeply")
+                continue
             if reached:
                 flags.append(f"{name} reaches for the instructor's code: {', '.join(reached)}")
     return flags
@@ -171,7 +187,8 @@ def tree_flags(tree: Path) -> list[str]:
 
 def reaches_for_instructor(code: str) -> set[str]:
     """What of the instructor's a unit imports or names in a string (a path, an importlib call): solutions,
-    tests, or the kata beyond the course's data (kata.models, kata.corpus)."""
+    tests, or the kata beyond the course's data (kata.models, kata.corpus). Code nested too deeply for Python's
+    parser (one line `1+1+...` of 100,000 terms, valid Python) raises copies.TOO_DEEP: tree_flags says so."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
@@ -281,9 +298,16 @@ def grade(learners: list[Learner], units: list[Unit] | None = None, workers: int
 def flag_copies(learners: list[Learner], units: list[Unit]) -> None:
     """Add to each learner's flags: units like the reference, and units near-identical to another learner's."""
     graded = {learner.name: learner for learner in learners if learner.tree is not None}
-    pairs = copies.alike_pairs({name: learner.tree for name, learner in graded.items()}, units)
+    try:
+        pairs = copies.alike_pairs({name: learner.tree for name, learner in graded.items()}, units)
+    except Exception as error:  # no pair was compared: each tree says so
+        pairs = {name: [check_failed("its units against the class's", error)] for name in graded}
     for name, learner in graded.items():
-        learner.flags += copies.like_the_reference(learner.tree, units) + pairs[name]
+        try:
+            learner.flags += copies.like_the_reference(learner.tree, units)
+        except Exception as error:
+            learner.flags.append(check_failed("its units against the reference", error))
+        learner.flags += pairs[name]
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -300,8 +324,20 @@ def _cell_counts(result: UnitResult | None) -> tuple[str, str]:
     return f"{vp}/{vt}", (f"{sp}/{st}" if st else "")
 
 
+# What a terminal obeys in text: C0 (newline and tab too), DEL, C1 (0x9b is a CSI), the bidi overrides and isolates.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """Learner text (a tree's or a file's name, a flag or a reason that quotes one) as the grader shows it: each control
+    character written out (ESC as \\x1b, U+202E as \\u202e), so none moves the cursor, clears, recolours or hides a
+    line, or reverses what follows, on the instructor's terminal or in the class files. Every line the grader shows
+    is one line, so a newline or a tab in learner text is written out too."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
 def flag_lines(learner: Learner, short: bool = False) -> list[str]:
-    """Why a learner could not be graded, and what the instructor should look at, one line each."""
+    """Why a learner could not be graded, and what the instructor should look at, one line each, shown()."""
     lines = [learner.problem] if learner.problem else []
     if learner.changed:
         changed = learner.changed[:6] if short else learner.changed
@@ -310,23 +346,33 @@ def flag_lines(learner: Learner, short: bool = False) -> list[str]:
                      f"instructor's were)")
     lines += [f"⚠ {flag}" for flag in learner.flags]
     lines += sorted({f"⚠ {r.sandbox}" for r in learner.results.values() if r.sandbox})  # per tree, in words
-    return lines
+    return [shown(line) for line in lines]
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet's formula (or DDE call) can start a cell
+
+
+def csv_cell(text: str) -> str:
+    """A cell of learner text (a name, the flags) as the class CSV holds it: never a formula, started with a quote
+    where it would be one (OWASP's CSV injection advice), its control characters written out (shown)."""
+    return shown(f"'{text}" if text.startswith(FORMULA) else text)
 
 
 def csv_text(learners: list[Learner], units: list[Unit]) -> str:
     """One row per learner, one column per unit (1 done, 0 not), as nbgrader's grade export; then each
-    unit's status, the stretch tests passed, and the flags."""
+    unit's status, the stretch tests passed, and the flags. Learner text goes through csv_cell; the counts and
+    statuses the grader writes are left as they are."""
     out = io.StringIO()
     write = csv.writer(out).writerow
     write(["student_id", "score", "max_score", *[u.code for u in units], *[f"{u.code} status" for u in units],
            "stretch_passed", "stretch_total", "flags"])
     for learner in learners:
         stretch = [r.score("stretch") for r in learner.results.values()]
-        write([learner.name, learner.score(units) if learner.tree else "", len(units),
+        write([csv_cell(learner.name), learner.score(units) if learner.tree else "", len(units),
                *[int(learner.status(u) == "done") if learner.tree else "" for u in units],
                *[learner.status(u) for u in units],
                sum(p for p, _ in stretch), sum(t for _, t in stretch),
-               "; ".join(flag_lines(learner))])
+               csv_cell("; ".join(flag_lines(learner)))])
     return out.getvalue()
 
 
@@ -366,9 +412,9 @@ def html_page(learners: list[Learner], units: list[Unit], title: str = "Class re
             cells.append(f'<td class="cell {STATUS_CLASS.get(status, "none")}" data-unit="{unit.code}" '
                          f'data-status="{e(status)}"{tip}>{lines}</td>')
         stretch = [r.score("stretch") for r in learner.results.values()]
-        flags = flag_lines(learner, short=True) + learner.notes
+        flags = flag_lines(learner, short=True) + [shown(note) for note in learner.notes]  # a note names a tree's file
         score = f"{learner.score(units)}/{len(units)}" if learner.tree else "–"
-        rows.append(f'<tr data-learner="{e(learner.name)}"><td class="learner">{e(learner.name)}</td>{"".join(cells)}'
+        rows.append(f'<tr data-learner="{e(learner.name)}"><td class="learner">{e(shown(learner.name))}</td>{"".join(cells)}'
                     f'<td class="score">{score}</td><td>{sum(p for p, _ in stretch)}/{sum(t for _, t in stretch)}</td>'
                     f'<td class="flag">{"<br>".join(map(e, flags))}</td></tr>')
     graded = [learner for learner in learners if learner.tree]
@@ -397,11 +443,11 @@ def summary_lines(learners: list[Learner], units: list[Unit]) -> list[str]:
     """The class table for a terminal: one line a learner, one short word a unit."""
     short = {"done": "done", "in progress": "prog", "not started": "-", "broken": "BRKN", "crashed": "CRSH",
              "timed out": "TIME", "not graded": "?"}
-    width = max([7] + [len(learner.name) for learner in learners])
+    width = max([7] + [len(shown(learner.name)) for learner in learners])
     lines = [f"{'learner':<{width}} " + " ".join(f"{u.code:>4}" for u in units) + "  done"]
     for learner in learners:
         statuses = " ".join(f"{short.get(learner.status(u), '?'):>4}" for u in units)
-        flag = f"  {learner.problem}" if learner.problem else ""
+        flag = f"  {shown(learner.problem)}" if learner.problem else ""
         flag += f"  ⚠ {len(flag_lines(learner)) - bool(learner.problem)} flag(s): see the CSV or HTML" if learner.flagged else ""
-        lines.append(f"{learner.name:<{width}} {statuses}  {learner.score(units):>2}/{len(units)}{flag}")
+        lines.append(f"{shown(learner.name):<{width}} {statuses}  {learner.score(units):>2}/{len(units)}{flag}")
     return lines

@@ -435,18 +435,18 @@ def cmd_grade(args) -> int:
         return _grade_class(args, learners, units)
     learner = learners[0]
     if learner.tree is None:
-        raise SystemExit(f"kata grade: {args.paths[0]}: {learner.problem}")
+        raise SystemExit(classroom.shown(f"kata grade: {args.paths[0]}: {learner.problem}"))
     run = _run(units, str(learner.tree), use_cache=False, extra=_extra(args), lessons=False)
     classroom.flag_copies([learner], [r.unit for r in run.results.values()])
     rows = grade_rows(run.results)
-    print(f"Grading {args.paths[0]}" + (f" (its {learner.tree.name}/)" if learner.repo_copy else ""))
+    print(f"Grading {classroom.shown(args.paths[0])}" + (f" (its {learner.tree.name}/)" if learner.repo_copy else ""))
     print(f"{'unit':<5} {'status':<12} {'verify':>7} {'stretch':>8}")
     for row in rows:
         print(f"{row['unit']:<5} {row['status']:<12} {row['verify_passed']:>3}/{row['verify_total']:<3} "
               f"{row['stretch_passed']:>4}/{row['stretch_total']:<3}")
     for note in run.notes:
-        print(note)
-    print("\n".join(classroom.flag_lines(learner)))
+        print(classroom.shown(note))  # a note names a file of the tree
+    print("\n".join(classroom.flag_lines(learner)))  # shown() line by line
     done = sum(row["status"] == "done" for row in rows)
     print(f"{done} of {len(rows)} {'graded' if units else 'playable'} units done")
     if args.json:

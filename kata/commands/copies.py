@@ -23,22 +23,27 @@ import pycode_similar
 
 from kata.units import ROOT, Unit
 
+TOO_DEEP = (RecursionError, MemoryError)  # what parsing or walking code nested too deeply raises (MemoryError: the
+# parser's own stack, on `-` * 200_000 + "1"); such code is flagged as unread, never taken for no copy
 THRESHOLD = 0.92  # share of the reference's AST lines found in the learner's functions
 MIN_FUNCTION_LINES = 20  # AST lines: smaller functions look alike whoever writes them
 
 
 @functools.lru_cache(maxsize=4096)
-def _functions(code: str) -> tuple:
+def _functions(code: str) -> tuple | None:
     """(function, its normalised AST lines, their multiset) for each function of `code`, normalised by
-    pycode-similar; parsed once per text, as a class compares each unit many times."""
+    pycode-similar; parsed once per text, as a class compares each unit many times. None: code nested too deeply
+    to parse or walk (pycode-similar's walk recurses: 600 terms of `1+1+...` pass Python's recursion limit)."""
     try:
         collector = pycode_similar.FuncNodeCollector()
         collector.visit(ast.parse(code))
-    except (SyntaxError, ValueError, RecursionError):
+        lines = code.splitlines(True)
+        infos = [pycode_similar.FuncInfo(node, lines) for node in collector.get_function_nodes()]
+        return tuple((info, tuple(info.func_ast_lines), Counter(info.func_ast_lines)) for info in infos)
+    except (SyntaxError, ValueError):
         return ()
-    lines = code.splitlines(True)
-    infos = [pycode_similar.FuncInfo(node, lines) for node in collector.get_function_nodes()]
-    return tuple((info, tuple(info.func_ast_lines), Counter(info.func_ast_lines)) for info in infos)
+    except TOO_DEEP:
+        return None
 
 
 def similarity(reference: str, candidate: str, floor: float = 0.0) -> float:
@@ -49,9 +54,9 @@ def similarity(reference: str, candidate: str, floor: float = 0.0) -> float:
     diffs are skipped where they cannot win: an identical function matches whole, and a function
     whose shared lines (a multiset bound) cannot beat the best so far is not diffed. With a `floor`, it
     stops as soon as the score cannot reach it, and returns a bound below it."""
-    theirs = _functions(candidate)
+    theirs = _functions(candidate) or ()
     identical = {lines for _, lines, _ in theirs}
-    counted = [(mine, lines, bag) for mine, lines, bag in _functions(reference) if len(lines) >= MIN_FUNCTION_LINES]
+    counted = [(mine, lines, bag) for mine, lines, bag in _functions(reference) or () if len(lines) >= MIN_FUNCTION_LINES]
     total = left = sum(len(lines) for _, lines, _ in counted)
     matched = 0
     for mine, lines, bag in counted:
@@ -88,6 +93,9 @@ def like_the_reference(tree: Path, units: list[Unit]) -> list[str]:
         code = _written(tree, unit)
         if code is None:
             continue
+        if _functions(code) is None:
+            flags.append(f"{unit.code}: its code could not be read for the copy checks: nested too deeply")
+            continue
         score = similarity((ROOT / unit.solution).read_text(encoding="utf-8"), code, floor=THRESHOLD)
         if score >= THRESHOLD:
             flags.append(f"{unit.code}: {score:.0%} like the reference solution (names, comments and layout aside)")
@@ -98,7 +106,8 @@ def alike_pairs(trees: dict[str, Path], units: list[Unit]) -> dict[str, list[str
     """Per learner, a flag for each unit whose code is near-identical to another learner's (as MOSS does)."""
     flags: dict[str, list[str]] = {name: [] for name in trees}
     for unit in units:
-        written = {name: code for name, tree in trees.items() if (code := _written(tree, unit)) is not None}
+        written = {name: code for name, tree in trees.items()  # code that cannot be read: like_the_reference said so
+                   if (code := _written(tree, unit)) is not None and _functions(code) is not None}
         for (a, code_a), (b, code_b) in itertools.combinations(sorted(written.items()), 2):
             score = similarity(code_a, code_b, floor=THRESHOLD)
             score = min(score, similarity(code_b, code_a, floor=THRESHOLD)) if score >= THRESHOLD else score  # both ways

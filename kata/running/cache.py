@@ -78,7 +78,8 @@ def imported_files(file: Path, tree: Path) -> list[Path]:
         seen.append(path)
         try:
             nodes = ast.walk(ast.parse(path.read_bytes()))
-        except (SyntaxError, ValueError):  # a broken file is hashed as it is; it imports nothing we can follow
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # a broken file, or one nested too deeply to
+            # parse, is hashed as it is; it imports nothing we can follow
             continue
         for node in nodes:
             names = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import io
 import json
 import os
 import re
@@ -18,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from kata.commands import cli, copies
+from kata.commands import classroom, cli, copies
 from kata.running import worker
 from kata.units import ROOT, find
 
 pytestmark = pytest.mark.harness
 
-U01, U04 = find(1), find(4)
+U01, U04, U11, U12 = find(1), find(4), find(11), find(12)
 OUTSIDE = "kata-hostile-outside"  # a file a trick tries to write outside its tree, by this name
 FORKS = 3000  # forks a unit tries: bounded, so that without a limit it still leaves the machine room to run
 LINGER = "613.25"  # seconds a detached `sleep` would run: its command line, found in /proc if it outlived grading
@@ -293,3 +294,105 @@ def test_no_correct_alternative_is_flagged_as_a_copy_of_the_reference():
         slug = path.parent.name
         score = copies.similarity((ROOT / "solutions" / f"{slug}.py").read_text(), path.read_text())
         assert score < copies.THRESHOLD, f"{path.relative_to(ROOT)} scores {score:.2f} against the reference"
+
+
+# --- tricks on the grader's own reading of a tree (no grading needed to show most of them) ------
+
+DEEP = "_TOTAL = " + "+".join(["1"] * 100_000) + "\n"  # valid Python, one line: ast.parse raises RecursionError
+NEGATED = "_ONE = " + "-" * 200_000 + "1\n"  # valid Python: ast.parse raises MemoryError (the parser's own stack)
+PADDING = "_PAD = " + "+".join(["1"] * 600) + "\n"  # parses, but a recursive walk of it passes Python's recursion limit
+
+
+def test_code_nested_too_deeply_to_read_is_its_trees_flag_and_the_class_is_graded(tmp_path):
+    """A unit the grader's checks cannot parse or walk (RecursionError, MemoryError) is its tree's flag, with the
+    reason, and the class is graded, its files written (before: the class stopped before grading any tree, no CSV, no
+    HTML). The reference with a line too deep for the copy measure is flagged so too (before: silently not a copy)."""
+    room = tmp_path / "room"
+    _stubs(room / "alice")
+    deep = _stubs(room / "deep")
+    (deep / f"{U12.slug}.py").write_text((deep / f"{U12.slug}.py").read_text() + DEEP)
+    (deep / f"{U11.slug}.py").write_text((deep / f"{U11.slug}.py").read_text() + NEGATED)
+    padded = _stubs(room / "padded")
+    (padded / f"{U01.slug}.py").write_text((ROOT / U01.solution).read_text() + PADDING)
+    out = {"csv": tmp_path / "class.csv", "html": tmp_path / "class.html"}
+    assert cli.main(["grade", str(room), "--unit", "1", "--csv", str(out["csv"]), "--html", str(out["html"])]) == 0
+    rows = {row["student_id"]: row for row in csv.DictReader(out["csv"].open(encoding="utf-8"))}
+    assert {name: row["U01 status"] for name, row in rows.items()} == {"alice": "not started", "deep": "not started",
+                                                                       "padded": "done"}
+    for unit in (U11, U12):
+        assert f"{unit.slug}.py: its code could not be read for the checks: nested too deeply" in rows["deep"]["flags"]
+    assert "U01: its code could not be read for the copy checks: nested too deeply" in rows["padded"]["flags"]
+    assert rows["alice"]["flags"] == "" and 'data-learner="deep"' in out["html"].read_text(encoding="utf-8")
+
+
+def test_a_check_that_fails_on_one_tree_is_that_trees_flag_and_the_others_are_checked(monkeypatch, tmp_path):
+    """Whatever a check of a tree raises (its files, its copy of the instructor's, its units against the reference and
+    the class), it is that tree's flag with the reason, and every other tree is checked as usual."""
+    room = tmp_path / "room"
+    for name in ("alice", "bob"):
+        _stubs(room / name)
+    (room / "bob" / "helper.py").write_text("HELP = 1\n")
+    real_flags, real_like = classroom.tree_flags, copies.like_the_reference
+
+    def fails_on_alice(real):
+        def check(tree, *args):
+            if tree.name == "alice":
+                raise RuntimeError("a check's own fault")
+            return real(tree, *args)
+        return check
+
+    monkeypatch.setattr(classroom, "tree_flags", fails_on_alice(real_flags))
+    monkeypatch.setattr(copies, "like_the_reference", fails_on_alice(real_like))
+    monkeypatch.setattr(copies, "alike_pairs", lambda trees, units: 1 / 0)
+    learners = {learner.name: learner for learner in classroom.find_learners([room])}
+    classroom.flag_copies(list(learners.values()), [U01])
+    assert learners["alice"].flags == [
+        "its files could not be checked (RuntimeError: a check's own fault): look at it by hand",
+        "its units against the reference could not be checked (RuntimeError: a check's own fault): look at it by hand",
+        "its units against the class's could not be checked (ZeroDivisionError: division by zero): look at it by hand"]
+    assert learners["bob"].flags == [
+        "helper.py is in the tree: never imported or run by the kata",
+        "its units against the class's could not be checked (ZeroDivisionError: division by zero): look at it by hand"]
+    assert learners["alice"].tree is not None and learners["bob"].tree is not None  # both graded all the same
+
+
+# The red team's folder name: up over the real row, a fake one and a fake total, then the rest hidden (SGR 8).
+REWRITES = "\r\x1b[1A\x1b[2KU01   done         102\u2215102     1\u22151  \n\x1b[2K1 of 1 graded units done\x1b[8m"
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # what a terminal obeys (newline aside)
+
+
+def test_learner_text_reaches_the_terminal_with_its_control_characters_escaped(tmp_path, capsys):
+    """A name in a tree, the flag that quotes it, a learner's name and reason in the class table: each control character
+    (C0, ESC, DEL, C1, bidi overrides) is printed written out (\\x1b), so no learner text rewrites the grade table on
+    the instructor's terminal (before: a folder named so moved up over the real row and printed a fake 'done')."""
+    tree = _stubs(tmp_path / "exercises")
+    (tree / REWRITES).mkdir()
+    assert cli.main(["grade", str(tree), "--unit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert not CONTROL.search(out), repr(out)
+    assert "U01   not started" in out and "\n0 of 1 graded units done\n" in out
+    assert "\\x0d\\x1b[1A\\x1b[2KU01   done" in out and "\\x0a\\x1b[2K1 of 1 graded units done\\x1b[8m/ is in the tree" in out
+    named = classroom.Learner("\u202eenod\x9b2J", tmp_path, None, problem=f"refused: a link to {tmp_path}/\x1b[2J\x7f")
+    lines = classroom.summary_lines([named], [U01])
+    assert not CONTROL.search("\n".join(lines)) and "\\u202eenod\\x9b2J" in lines[1] and "\\x1b[2J\\x7f" in lines[1]
+
+
+def test_learner_text_is_never_a_formula_in_the_class_csv_nor_markup_in_the_html(tmp_path):
+    """A CSV cell of learner text (a name, a reason) that starts with = + - @, a tab or a carriage return is a formula
+    to a spreadsheet: it is started with a quote, OWASP's way, and its control characters written out; the numbers
+    the grader writes stay numbers. The HTML escapes the same text (before: a folder named =HYPERLINK(...) was a
+    live formula in class.csv)."""
+    names = {'=HYPERLINK("http:\\\\evil.example","git_ref")': '\'=HYPERLINK("http:\\\\evil.example","git_ref")',
+             "+1": "'+1", "-1+1": "'-1+1", "@SUM(A1)": "'@SUM(A1)", "\tcmd": "'\\x09cmd", "\rcmd": "'\\x0dcmd",
+             "alice": "alice", "o'hara": "o'hara", "<img src=x onerror=alert(1)>": "<img src=x onerror=alert(1)>"}
+    learners = [classroom.Learner(name, tmp_path, tmp_path) for name in names]
+    learners.append(classroom.Learner("bob", tmp_path, None, problem="=1+1 is what a reason could start with",
+                                      notes=["Your code deleted \x1b[8mu01.py while the tests ran"]))
+    rows = list(csv.DictReader(io.StringIO(classroom.csv_text(learners, [U01]))))
+    assert [row["student_id"] for row in rows] == [*names.values(), "bob"]
+    assert [(row["score"], row["max_score"], row["U01"]) for row in rows[:-1]] == [("0", "1", "0")] * len(names)
+    assert rows[-1]["flags"] == "'=1+1 is what a reason could start with"
+    page = classroom.html_page(learners, [U01])
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "\x1b" not in page and "deleted \\x1b[8mu01.py" in page
+    assert '<td class="learner">\\x09cmd</td>' in page and 'HYPERLINK(&quot;http:\\\\evil.example&quot;' in page
