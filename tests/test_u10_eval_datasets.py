@@ -520,24 +520,29 @@ def test_grade_leaves_the_case_and_the_result_alone():
     """Leave `case` and `result` as they are: the report shows the reply as the model gave it.
 
     Strings compared ignoring case and outer spaces are compared so, never rewritten: after grade,
-    the caller's case and result hold what they held (a blind learner's grade lower-cased the
-    result's args in place, and the report then showed a city the model never sent).
+    the caller's case and result hold what they held, for every kind of case, the reply's text with its
+    spaces and line breaks included (a blind learner's grade lower-cased the result's args in place, and
+    the report then showed a city the model never sent; another's stripped the reply's text in place).
     """
-    case = {**WEATHER, "expected_args": {"city": " PHOENIX "}}
-    result = reply(tool="get_weather", args={"city": " Phoenix ", "unit": "Fahrenheit"})
-    before = json.loads(json.dumps([case, result]))
-    got, call = graded(case, result)
-    expect([case, result] == before, call=call,
-           returned=Seen({"case['expected_args'] after it": case.get("expected_args"),
-                          "result['args'] after it": result.get("args"),
-                          "other parts changed": [f"{name}[{k!r}]" for name, now, was in (("case", case, before[0]),
-                                                                                            ("result", result, before[1]))
-                                                  for k in {*now, *was} - {"expected_args", "args"}
-                                                  if now.get(k, now) != was.get(k, was)] or "none"}),
-           expected=f"case and result as they were (expected_args {before[0]['expected_args']!r}, args "
-                    f"{before[1]['args']!r})",
-           hint="compare a normalised copy of each string (a new str, or a new dict), and keep the caller's dicts as "
-                "they came")
+    pairs = [  # one of each kind, each with what a grade might tidy in place: padding, capitals, a curly ’
+        ({**WEATHER, "expected_args": {"city": " PHOENIX "}},
+         reply("  Let me check the weather.\n", tool="get_weather", args={"city": " Phoenix ", "unit": "Fahrenheit"})),
+        ({"id": "capital-1", "input": "What is the capital of France?", "expected_substr": "Paris"},
+         reply("\n  The capital of France is PARIS.  \n")),
+        (REFUSE, reply("  I’m sorry, but I can’t help with that.\n\n")),
+    ]
+    for case, result in pairs:
+        before = json.loads(json.dumps([case, result]))
+        got, call = graded(case, result)
+        changed = {f"{name}[{k!r}] after it": now.get(k, "<removed>")
+                   for name, now, was in (("case", case, before[0]), ("result", result, before[1]))
+                   for k in {*now, *was} if now.get(k, now) != was.get(k, was)}
+        expect([case, result] == before, call=call, returned=Seen(changed or {"case and result": "changed"}),
+               expected="case and result as they were: " + "; ".join(
+                   f"{name}[{k!r}] {was[k]!r}" for name, was in (("case", before[0]), ("result", before[1]))
+                   for k in was if f"{name}[{k!r}] after it" in changed),
+               hint="compare a normalised copy of each string (a new str, or a new dict), and keep the caller's dicts "
+                    "as they came: the reply's text goes into the report as the model gave it")
 
 
 @pytest.mark.contract
