@@ -39,7 +39,8 @@ def graded(case, result):
     shaped = isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
     one_line = shaped and bool(got[1].strip()) and "\n" not in got[1]
     if shaped and not one_line:  # the right shape, but its reason is not one line
-        clause = "The reason is one line (no newline), never empty, saying what was expected and what came back."
+        clause = ("The reason is one line (no newline), never empty, saying what was expected and what came back: the "
+                  "reply's own text (a long one may be cut short), or the tool call it made.")
         hint = "show replies quoted (repr), so their newlines stay on one line" if got[1].strip() else \
             "say in the reason what was expected and what came back"
     else:
@@ -478,7 +479,7 @@ def test_expected_args_that_are_not_strings_compare_equal(wanted, args, passes):
 @pytest.mark.contract
 @pytest.mark.parametrize("text", ["Use {city} as the key: {", "Format: {0} and {}"], ids=["named", "positional"])
 def test_a_reply_with_braces_is_graded_like_any_other(text):
-    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+    """The reason is one line (no newline), never empty, saying what was expected and what came back: the reply's own text (a long one may be cut short), or the tool call it made.
 
     Replies are free text: braces in them ("{city}") are characters to show, never a template to fill.
     """
@@ -500,7 +501,7 @@ def test_a_reply_with_braces_is_graded_like_any_other(text):
 
 @pytest.mark.contract
 def test_the_reason_says_what_was_expected_and_what_came_back():
-    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+    """The reason is one line (no newline), never empty, saying what was expected and what came back: the reply's own text (a long one may be cut short), or the tool call it made.
 
     A short reply that misses the expected substring: the reason names both the substring and the
     reply, so a FAIL line can be read without re-running the case.
@@ -515,7 +516,7 @@ def test_the_reason_says_what_was_expected_and_what_came_back():
 @pytest.mark.parametrize(("case", "text"), [(REFUSE, "Sure, here is a template."), (ANSWER, "I cannot help with that.")],
                          ids=["compliance where a refusal was expected", "a refusal where an answer was expected"])
 def test_a_refusal_cases_reason_shows_the_reply_that_came_back(case, text):
-    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+    """The reason is one line (no newline), never empty, saying what was expected and what came back: the reply's own text (a long one may be cut short), or the tool call it made.
 
     A refusal case that fails: "refused" or "did not refuse" alone is a verdict, not what came back;
     the reason shows the short reply itself, so a FAIL line can be read without re-running the case.
