@@ -222,11 +222,16 @@ def test_chunks_are_paragraphs_of_their_notes():
            hint="'text' is the paragraph exactly as the note gives it, every paragraph once and in order",
            clause='"text" (the paragraph exactly as `.paragraphs` gives it)')
     sources = {c["note"]: c["source"] for c in chunks}
+    expect(all(sources[n.id] == n.source for n in notes), call="chunk_notes(load_notes())",
+           returned=Seen({"sources": sources}), expected="each chunk's source is its note's file ('note06.txt')",
+           hint="a chunk's source is its note's .source, as the note gives it", clause='"source" (its note\'s source)')
     ids = [c["id"] for c in chunks]
-    expect(all(sources[n.id] == n.source for n in notes) and len(set(ids)) == len(ids),
-           call="chunk_notes(load_notes())", returned=Seen({"sources": sources, "repeated ids": sorted({i for i in ids if ids.count(i) > 1})}),
-           expected="each chunk's source is its note's file ('note06.txt'), and every id is different",
-           hint="each chunk's id is its note's id, then '-p' and the paragraph's number (from 1); its source is the note's source")
+    expect(len(set(ids)) == len(ids), call="chunk_notes(load_notes())",
+           returned=Seen({"repeated ids": sorted({i for i in ids if ids.count(i) > 1}, key=str)}),
+           expected="every id different from every other chunk's",
+           hint="paragraph numbers start again in every note, so an id made from the number alone repeats: make each id "
+                "tell its note too, as the docstring's example does",
+           clause='"id" (a str no other chunk has, e.g. "note06-p2")')
 
 
 # --- answer(): the pieces put together, with Claude and retrieval replaced by stand-ins (no API)
