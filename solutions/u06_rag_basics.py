@@ -120,11 +120,21 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
     """
     # A bracket that opens with "chunk" and a number; every number inside it is cited: [chunk 2, chunk 3].
     groups = re.findall(r"\[\s*chunks?\s*(\d[^\]]*)\]", reply, re.IGNORECASE)
-    numbers = [int(n) for group in groups for n in re.findall(r"\d+", group)]
+    numbers = [_number(run) for group in groups for run in re.findall(r"\d+", group)]
     unique = list(dict.fromkeys(numbers))  # de-duplicated, first appearance first
     cited = [n for n in unique if 1 <= n <= n_chunks]
     flagged = [n for n in unique if not 1 <= n <= n_chunks]  # a citation we cannot resolve: report it, don't crash
     return cited, flagged
+
+
+def _number(digits: str) -> int:
+    """A run of digits as one int, however long: int() takes at most 4300 digits from a str (Python's guard,
+    sys.get_int_max_str_digits()) and raises past it, so a long run is read 4000 digits at a time."""
+    number = 0
+    for start in range(0, len(digits), 4000):
+        piece = digits[start:start + 4000]
+        number = number * 10 ** len(piece) + int(piece)
+    return number
 
 
 @functools.cache

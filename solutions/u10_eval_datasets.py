@@ -196,7 +196,8 @@ def _refused(result: dict) -> bool:
 def grade(case: dict, result: dict) -> tuple[bool, str]:
     """Grade one result (from run_case) against its case; return (passed: bool, reason: str).
 
-    The reason is one line (no newline), never empty, saying what was expected and what came back.
+    The reason is one line (no newline), never empty, saying what was expected and what came back: the
+    reply's own text (a long one may be cut short), or the tool call it made.
     No API call here. The rules:
     - an empty reply (no text, or only whitespace, and no tool call) fails every kind of case;
     - expected_tool: passes when the result called that tool and its args CONTAIN expected_args (if

@@ -340,6 +340,37 @@ def test_a_row_in_neither_column_counts_for_neither(column):
            hint="count a row as Inference only when its column says \"inference\": the rest of the sheet is not the Inference count")
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize(("misplaced", "others", "problems"), [
+    # an inference activity written in the Training column: it counts as Training, so 1 ties 1
+    (("quantize the model to 4-bit for local serving", "training"), ("inference",), 2),
+    # a training activity written in the Inference column: it counts as Inference, so 2 beat 1
+    (("LoRA adapter for contract extraction", "inference"), ("training", "inference"), 1),
+], ids=["an inference activity in the Training column", "a training activity in the Inference column"])
+def test_a_misplaced_row_counts_in_the_column_it_is_written_in(misplaced, others, problems):
+    """the counts and the blank checks go by what the sheet says, even in a misplaced row.
+
+    A misplaced row is one problem, and it still counts on the side of the column it sits in, not on
+    the side phase() would put it: here that decides whether the counts tie.
+    """
+    activity, column = misplaced
+    row = u02.Row(activity, column, JUSTIFICATION, MEASUREMENT)
+    sheet = [row] + [training_row(i) if side == "training" else inference_row(i) for i, side in enumerate(others)]
+    got, call = audited(sheet)
+    n_training = sum(r.column == "training" for r in sheet)
+    n_inference = len(sheet) - n_training
+    about = [p for p in got if isinstance(p, str) and activity in p] if isinstance(got, list) else []
+    ok = isinstance(got, list) and len(got) == problems and len(about) == 1
+    counted = f"the misplaced row counted in its {column!r} column"
+    expected = (f"two problems: the misplaced row (named), and the tie of {n_training} Training row with {n_inference} "
+                f"Inference row, {counted}" if problems == 2 else
+                f"one problem, the misplaced row (named): {counted}, {n_inference} Inference rows beat {n_training} "
+                f"Training row")
+    expect(ok, call=call, returned=got, expected=expected,
+           hint="a misplaced row is still counted in the column it was written in: phase() decides the misplaced-row "
+                "problem, the column decides the counts")
+
+
 @pytest.mark.verify
 @settings(max_examples=50)  # sheets are bigger than words: fewer, richer examples keep the file fast
 @given(n_training=st.integers(0, 4), n_inference=st.integers(0, 5), order=st.randoms(use_true_random=False))

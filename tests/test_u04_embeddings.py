@@ -46,6 +46,22 @@ def shown(what, value):
     return what_it_raised(value) if what == "raised" else value
 
 
+FLOAT = "Return the cosine similarity of vectors `a` and `b` (lists of numbers), a float."
+
+
+def of_another_kind(what, got, want):
+    """(clause, hint) when cosine returned the right number but not as a float (an int 1, a bool, a numpy number),
+    so the failure quotes the clause that asks for a float and says so; (None, None) otherwise."""
+    if what != "returned" or isinstance(got, float) or not isinstance(got, numbers.Real):
+        return None, None
+    if not math.isclose(float(got), want, abs_tol=ROUNDING):
+        return None, None
+    if type(got).__module__ == "numpy":
+        return FLOAT, f"that is the right number, but as numpy's {type(got).__name__}, not a Python float: return a Python float"
+    return FLOAT, (f"{got!r} is the right number, but it is a Python {type(got).__name__}, not a float: where your function "
+                   f"gives back a number it did not compute (a bound, a constant), write that number as a float")
+
+
 def embedded(texts, call):
     """embed(texts), checked to be one vector of numbers per text, all of one length."""
     got = u04.embed(texts)
@@ -179,7 +195,17 @@ def test_cosine_is_symmetric_and_between_minus_one_and_one(pair):
     """
     a, b = pair
     assume(has_direction(a) and has_direction(b))
-    ab, ba = u04.cosine(a, b), u04.cosine(b, a)
+    given_a, given_b = list(a), list(b)
+    ab = u04.cosine(a, b)
+    # A cosine that rewrites its arguments hands the second call other vectors: say so, not "not symmetric" over
+    # vectors that already changed (run on those, the two calls may well agree).
+    changed = [name for name, now, was in (("a", a, given_a), ("b", b, given_b)) if now != was]
+    expect(not changed, call=f"cosine(a, b) with a={given_a}, b={given_b}",
+           returned=Did(f"changed {' and '.join(changed)}: afterwards a={a}, b={b}"),
+           expected="a and b left as they were, so that cosine(b, a) can be asked of the same vectors",
+           hint="compute the lengths and the dot product from the numbers; do not rewrite the caller's lists",
+           clause="Leave `a` and `b` as they are.")
+    ba = u04.cosine(b, a)
     expect(ab == ba, call=f"cosine(a, b) and cosine(b, a) with a={a}, b={b}",
            returned=(ab, ba), expected="the same number both ways, to the last bit",
            hint="the angle between a and b is the angle between b and a: compute it so that swapping them changes no "
@@ -251,9 +277,11 @@ def test_a_short_vector_that_is_not_all_zeros_has_a_direction(a, b, cos):
     """
     what, value = raised(u04.cosine, a, b)
     ok = what == "returned" and isinstance(value, float) and math.isclose(value, cos, rel_tol=1e-9, abs_tol=1e-9)
+    clause, kind_hint = of_another_kind(what, value, cos)
     expect(ok, call=f"cosine({a}, {b})", returned=testing.raised(value) if what == "raised" else value,
-           expected=f"{cos}, as for any longer vectors in those directions",
-           hint="refuse a vector only when every number in it is zero, not when its length is below some small number")
+           expected=f"{cos}, a float, as for any longer vectors in those directions",
+           hint=kind_hint or "refuse a vector only when every number in it is zero, not when its length is below some small number",
+           clause=clause)
 
 
 @pytest.mark.stretch
@@ -334,9 +362,10 @@ def test_cosine_stays_in_range_where_rounding_overshoots(a, b, want):
     Computed plainly, these give 1.0000000000000002 or its negative: the cosine is never outside [-1, 1].
     """
     got = u04.cosine(a, b)
+    clause, kind_hint = of_another_kind("returned", got, want)
     expect(isinstance(got, float) and -1.0 <= got <= 1.0 and math.isclose(got, want, abs_tol=ROUNDING),
-           call=f"cosine({a}, {b})", returned=got, expected=f"{want}, and never past it",
-           hint="rounding can push the quotient a hair past 1 or -1: clamp the result into [-1, 1]")
+           call=f"cosine({a}, {b})", returned=got, expected=f"{want}, a float, and never past it",
+           hint=kind_hint or "rounding can push the quotient a hair past 1 or -1: clamp the result into [-1, 1]", clause=clause)
 
 
 @pytest.mark.contract
@@ -354,9 +383,11 @@ def test_cosine_takes_ints_and_returns_a_float(a, b, want):
     answer is a Python float (numpy's float32 is not one, and rounds 1 to 0.99999994).
     """
     what, got = raised(u04.cosine, a, b)
+    clause, kind_hint = of_another_kind(what, got, want)
     expect(what == "returned" and isinstance(got, float) and math.isclose(got, want, abs_tol=ROUNDING),
            call=f"cosine({a}, {b})", returned=shown(what, got), expected=f"{want}, a float",
-           hint="any number works in the formula; a vector is zero when every number in it is zero, not when they add up to zero")
+           hint=kind_hint or "any number works in the formula; a vector is zero when every number in it is zero, not when "
+                             "they add up to zero", clause=clause)
 
 
 @pytest.mark.contract
@@ -450,6 +481,8 @@ def test_cosine_of_small_integer_vectors(n):
                hint="a vector is zero when every number in it is zero")
         return
     want = sum(x * y for x, y in zip(a, b)) / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+    clause, kind_hint = of_another_kind(what, got, want)
     expect(what == "returned" and isinstance(got, float) and -1.0 <= got <= 1.0 and math.isclose(got, want, abs_tol=1e-9),
            call=f"cosine({a}, {b})", returned=shown(what, got), expected=f"about {want:.6f}, a float in [-1, 1]",
-           hint="the dot product divided by the product of the two lengths; negative when they point apart")
+           hint=kind_hint or "the dot product divided by the product of the two lengths; negative when they point apart",
+           clause=clause)

@@ -222,11 +222,16 @@ def test_chunks_are_paragraphs_of_their_notes():
            hint="'text' is the paragraph exactly as the note gives it, every paragraph once and in order",
            clause='"text" (the paragraph exactly as `.paragraphs` gives it)')
     sources = {c["note"]: c["source"] for c in chunks}
+    expect(all(sources[n.id] == n.source for n in notes), call="chunk_notes(load_notes())",
+           returned=Seen({"sources": sources}), expected="each chunk's source is its note's file ('note06.txt')",
+           hint="a chunk's source is its note's .source, as the note gives it", clause='"source" (its note\'s source)')
     ids = [c["id"] for c in chunks]
-    expect(all(sources[n.id] == n.source for n in notes) and len(set(ids)) == len(ids),
-           call="chunk_notes(load_notes())", returned=Seen({"sources": sources, "repeated ids": sorted({i for i in ids if ids.count(i) > 1})}),
-           expected="each chunk's source is its note's file ('note06.txt'), and every id is different",
-           hint="each chunk's id is its note's id, then '-p' and the paragraph's number (from 1); its source is the note's source")
+    expect(len(set(ids)) == len(ids), call="chunk_notes(load_notes())",
+           returned=Seen({"repeated ids": sorted({i for i in ids if ids.count(i) > 1}, key=str)}),
+           expected="every id different from every other chunk's",
+           hint="paragraph numbers start again in every note, so an id made from the number alone repeats: make each id "
+                "tell its note too, as the docstring's example does",
+           clause='"id" (a str no other chunk has, e.g. "note06-p2")')
 
 
 # --- answer(): the pieces put together, with Claude and retrieval replaced by stand-ins (no API)
@@ -800,3 +805,26 @@ def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply,
            hint="read every bracket that opens with the word chunk, and in it every run of digits as one number, "
                 "whatever stands between the runs (\"4-2\" is 4 and 2, not a range)",
            clause='every run of digits inside such a bracket is one chunk number ("[chunk 2, 3]" cites 2 and 3)')
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(("shown", "reply", "n_chunks", "want"), [
+    ("'[chunk ' + '0' * 5000 + '2]'", "[chunk " + "0" * 5000 + "2]", 3, ([2], [])),
+    ("'[chunk ' + '0' * 5000 + ']'", "[chunk " + "0" * 5000 + "]", 3, ([], [0])),
+    ("'See [chunk 1, ' + '0' * 4400 + '3] and [chunk ' + '0' * 9000 + '7]'",
+     "See [chunk 1, " + "0" * 4400 + "3] and [chunk " + "0" * 9000 + "7]", 3, ([1, 3], [7])),
+], ids=["5000 digits", "5000 zeros", "4400 and 9000 digits"])
+def test_parse_citations_reads_a_run_of_thousands_of_digits(shown, reply, n_chunks, want):
+    """`reply` is a str: never raise on one, whatever it holds.
+
+    A run of digits of any length is one number, even past the 4300 digits Python's int() takes from a
+    str. (The runs here are zeros in front of a small number: a number of more than 4300 digits cannot be
+    handed back to the tests, whose messages between processes have that same limit.)
+    """
+    try:
+        got = u06.parse_citations(reply, n_chunks)
+    except Exception as error:  # noqa: BLE001 - the clause is "never raise"
+        got = raised(error)
+    expect(got == want, call=f"parse_citations({shown}, {n_chunks})", returned=got, expected=repr(want),
+           hint="a run of digits in a reply can be longer than int() accepts from a str (4300 digits, Python's guard): "
+                "read a long run a few thousand digits at a time, so no text makes parse_citations raise")

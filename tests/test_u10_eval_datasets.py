@@ -39,7 +39,8 @@ def graded(case, result):
     shaped = isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], bool) and isinstance(got[1], str)
     one_line = shaped and bool(got[1].strip()) and "\n" not in got[1]
     if shaped and not one_line:  # the right shape, but its reason is not one line
-        clause = "The reason is one line (no newline), never empty, saying what was expected and what came back."
+        clause = ("The reason is one line (no newline), never empty, saying what was expected and what came back: the "
+                  "reply's own text (a long one may be cut short), or the tool call it made.")
         hint = "show replies quoted (repr), so their newlines stay on one line" if got[1].strip() else \
             "say in the reason what was expected and what came back"
     else:
@@ -132,25 +133,27 @@ def says(text, word):
 
 
 def bad_line_error(lines, line_number):
-    """Load a file whose line `line_number` is bad; return (the message or what came back, call text)."""
+    """Load a file whose line `line_number` is bad: (the message or what came back, named, call, its lead)."""
     with tempfile.TemporaryDirectory() as folder:
         return bad_line_error_at(write_jsonl(folder, lines), line_number)
 
 
 def bad_line_error_at(path, line_number):
-    """Load the file at `path`, whose line `line_number` is bad: (the message or what came back, named, call)."""
-    call = f"load_eval(path) on a file {path.name} whose line {line_number} is bad"
+    """Load the file at `path`, whose line `line_number` is bad: (the message or what came back, named, call, lead).
+    `named` is what the message says after its lead, the path as given and the line ("" when it says nothing more),
+    False when the message does not hold that lead, None when no ValueError came; `lead` is that "<path>:<line>"."""
+    lead = f"{path}:{line_number}"
+    call = f"load_eval({str(path)!r}), a file whose line {line_number} is bad"
     try:
         got = u10.load_eval(path)
     except ValueError as error:
         message = str(error)
         # What the message says after its "<path>:<line>" lead: "cases.jsonl" itself holds "json".
-        rest = message.replace(f"{path}:{line_number}", "", 1).replace(f"{path.name}:{line_number}", "", 1)
-        named = (f"{path}:{line_number}" in message or f"{path.name}:{line_number}" in message) and rest
-        return raised(error), named, call
+        named = lead in message and message.replace(lead, "", 1)
+        return raised(error), named, call, lead
     except Exception as error:  # noqa: BLE001 - any other exception is the learner's to see, as a value
-        return raised(error, " (not a ValueError)"), None, call
-    return got, None, call
+        return raised(error, " (not a ValueError)"), None, call, lead
+    return got, None, call, lead
 
 
 @pytest.mark.contract
@@ -181,17 +184,18 @@ def test_load_eval_names_the_file_and_line_of_a_bad_line(what, line, words):
     A case that is silently skipped is never graded. A bad line raises ValueError naming
     `path:line` (blank lines count as lines) and what is wrong with it.
     """
-    got, named, call = bad_line_error([GOOD_LINES[0], "", line, GOOD_LINES[1]], 3)
-    clause, hint = not_reported(what, got, 3)
+    got, named, call, lead = bad_line_error([GOOD_LINES[0], "", line, GOOD_LINES[1]], 3)
+    clause, hint = not_reported(what, got, 3, lead)
     expect(named is not None, call=call, returned=got, expected=f"a ValueError, because line 3 is bad ({what})",
            hint=hint, clause=clause)
     said = line_named(got)
     expect(named and any(says(named, w) for w in words), call=call, returned=got,
-           expected=f"a message that names the file and line as 'cases.jsonl:3' (or the full path), and says what is "
+           expected=f"a message that names the path as given and the line, {lead!r}, and says what is "
                     f"wrong with it ({what}: mention {' or '.join(repr(w) for w in words)})",
            hint=f"your message names line {said[1]}, but the bad line is the file's third: {line_slip(line)}"
-                if said and said[1] != "3" else
-                "number the lines from 1, blank lines included, and put the file and line number first, as 'cases.jsonl:3: '")
+                if said and said[1] != "3" else name_alone(got, lead) or
+                "number the lines from 1, blank lines included, and put the path and line number first, as in the "
+                "docstring's \"<path>:<line number>\"")
 
 
 # Which rule of load_eval's list of bad lines each kind of BAD_LINES breaks: (its kinds, the clause, a hint in words).
@@ -225,7 +229,7 @@ def line_named(got):
     return re.search(r"\.jsonl:(\d+)", str(got))
 
 
-def not_reported(what, got, line_number):
+def not_reported(what, got, line_number, lead):
     """(clause, hint) for a bad line of kind `what` that load_eval did not report as asked: taken as a case, the rule
     of the docstring's list of bad lines it breaks; any other error, the message's rule."""
     if not isinstance(got, Raised):
@@ -234,13 +238,22 @@ def not_reported(what, got, line_number):
     said = line_named(got)
     if said and said[1] != str(line_number) and got.startswith("ValueError"):  # raised as asked, at another line
         return None, "count lines from 1, blank lines included, and stop at the first bad one"
-    return None, f"raise a ValueError that starts with the file and line number, as 'cases.jsonl:{line_number}: ...'"
+    return None, name_alone(got, lead) or f"raise a ValueError that starts with the path as given and the line number, {lead + ': ...'!r}"
+
+
+def name_alone(got, lead):
+    """A hint when the message names the file by its name alone where the path as given belongs, else None."""
+    name = lead.replace("\\", "/").rpartition("/")[2]
+    if isinstance(got, Raised) and lead not in got and name in got:
+        return (f"your message names {name!r}, the file's name alone: start it with the path exactly as load_eval was "
+                f"given it, folders and all ({lead!r})")
+    return None
 
 
 def line_slip(line):
     """Which count put the bad line elsewhere, told apart by one more load: the same bad line second in a file with no
     blank line. Line 1 there: counted from 0; line 2: right, so the blank line was skipped; else the test cannot tell."""
-    got, _, _ = bad_line_error([GOOD_LINES[0], line, GOOD_LINES[1]], 2)
+    got, _, _, _ = bad_line_error([GOOD_LINES[0], line, GOOD_LINES[1]], 2)
     said = line_named(got)
     if said and said[1] == "1":
         return "count the lines from 1, as an editor numbers them, not from 0"
@@ -287,8 +300,8 @@ def test_a_line_ends_only_at_a_newline(tmp_path):
            hint="a JSONL line ends at a newline character \"\\n\"; splitting at every Unicode line separator cuts a JSON string in two")
     path.write_text("\n".join([json.dumps(GOOD_LINES[0]), json.dumps(odd, ensure_ascii=False), json.dumps(GOOD_LINES[1]),
                                "{not json"]) + "\n", encoding="utf-8")
-    got, named, call = bad_line_error_at(path, 4)
-    expect(named, call=call, returned=got, expected="a ValueError naming 'cases.jsonl:4'",
+    got, named, call, lead = bad_line_error_at(path, 4)
+    expect(named, call=call, returned=got, expected=f"a ValueError naming {lead!r}",
            hint="count lines at newline characters only, so the numbers match what an editor shows")
 
 
@@ -301,10 +314,10 @@ def test_any_bad_line_is_reported_at_its_own_line(good, bad):
     Property: however many good cases come before it, a bad line is reported at its own line number.
     """
     before = [{"id": f"case-{i}", "input": f"What is {i} + 1?", "expected_substr": str(i + 1)} for i in range(good)]
-    got, named, call = bad_line_error(before + [bad[1]], good + 1)
-    clause, hint = not_reported(bad[0], got, good + 1)
+    got, named, call, lead = bad_line_error(before + [bad[1]], good + 1)
+    clause, hint = not_reported(bad[0], got, good + 1, lead)
     expect(bool(named), call=call, returned=got,
-           expected=f"ValueError naming 'cases.jsonl:{good + 1}', the line with {bad[0]}", hint=hint, clause=clause)
+           expected=f"ValueError naming {lead!r}, the line with {bad[0]}", hint=hint, clause=clause)
 
 
 # --- grade: local, precise, and never fooled by an empty reply
@@ -486,7 +499,7 @@ def test_expected_args_that_are_not_strings_compare_equal(wanted, args, passes):
 @pytest.mark.contract
 @pytest.mark.parametrize("text", ["Use {city} as the key: {", "Format: {0} and {}"], ids=["named", "positional"])
 def test_a_reply_with_braces_is_graded_like_any_other(text):
-    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+    """The reason is one line (no newline), never empty, saying what was expected and what came back: the reply's own text (a long one may be cut short), or the tool call it made.
 
     Replies are free text: braces in them ("{city}") are characters to show, never a template to fill.
     """
@@ -508,7 +521,7 @@ def test_a_reply_with_braces_is_graded_like_any_other(text):
 
 @pytest.mark.contract
 def test_the_reason_says_what_was_expected_and_what_came_back():
-    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+    """The reason is one line (no newline), never empty, saying what was expected and what came back: the reply's own text (a long one may be cut short), or the tool call it made.
 
     A short reply that misses the expected substring: the reason names both the substring and the
     reply, so a FAIL line can be read without re-running the case.
@@ -523,7 +536,7 @@ def test_the_reason_says_what_was_expected_and_what_came_back():
 @pytest.mark.parametrize(("case", "text"), [(REFUSE, "Sure, here is a template."), (ANSWER, "I cannot help with that.")],
                          ids=["compliance where a refusal was expected", "a refusal where an answer was expected"])
 def test_a_refusal_cases_reason_shows_the_reply_that_came_back(case, text):
-    """The reason is one line (no newline), never empty, saying what was expected and what came back.
+    """The reason is one line (no newline), never empty, saying what was expected and what came back: the reply's own text (a long one may be cut short), or the tool call it made.
 
     A refusal case that fails: "refused" or "did not refuse" alone is a verdict, not what came back;
     the reason shows the short reply itself, so a FAIL line can be read without re-running the case.
@@ -540,24 +553,29 @@ def test_grade_leaves_the_case_and_the_result_alone():
     """Leave `case` and `result` as they are: the report shows the reply as the model gave it.
 
     Strings compared ignoring case and outer spaces are compared so, never rewritten: after grade,
-    the caller's case and result hold what they held (a blind learner's grade lower-cased the
-    result's args in place, and the report then showed a city the model never sent).
+    the caller's case and result hold what they held, for every kind of case, the reply's text with its
+    spaces and line breaks included (a blind learner's grade lower-cased the result's args in place, and
+    the report then showed a city the model never sent; another's stripped the reply's text in place).
     """
-    case = {**WEATHER, "expected_args": {"city": " PHOENIX "}}
-    result = reply(tool="get_weather", args={"city": " Phoenix ", "unit": "Fahrenheit"})
-    before = json.loads(json.dumps([case, result]))
-    got, call = graded(case, result)
-    expect([case, result] == before, call=call,
-           returned=Seen({"case['expected_args'] after it": case.get("expected_args"),
-                          "result['args'] after it": result.get("args"),
-                          "other parts changed": [f"{name}[{k!r}]" for name, now, was in (("case", case, before[0]),
-                                                                                            ("result", result, before[1]))
-                                                  for k in {*now, *was} - {"expected_args", "args"}
-                                                  if now.get(k, now) != was.get(k, was)] or "none"}),
-           expected=f"case and result as they were (expected_args {before[0]['expected_args']!r}, args "
-                    f"{before[1]['args']!r})",
-           hint="compare a normalised copy of each string (a new str, or a new dict), and keep the caller's dicts as "
-                "they came")
+    pairs = [  # one of each kind, each with what a grade might tidy in place: padding, capitals, a curly ’
+        ({**WEATHER, "expected_args": {"city": " PHOENIX "}},
+         reply("  Let me check the weather.\n", tool="get_weather", args={"city": " Phoenix ", "unit": "Fahrenheit"})),
+        ({"id": "capital-1", "input": "What is the capital of France?", "expected_substr": "Paris"},
+         reply("\n  The capital of France is PARIS.  \n")),
+        (REFUSE, reply("  I’m sorry, but I can’t help with that.\n\n")),
+    ]
+    for case, result in pairs:
+        before = json.loads(json.dumps([case, result]))
+        got, call = graded(case, result)
+        changed = {f"{name}[{k!r}] after it": now.get(k, "<removed>")
+                   for name, now, was in (("case", case, before[0]), ("result", result, before[1]))
+                   for k in {*now, *was} if now.get(k, now) != was.get(k, was)}
+        expect([case, result] == before, call=call, returned=Seen(changed or {"case and result": "changed"}),
+               expected="case and result as they were: " + "; ".join(
+                   f"{name}[{k!r}] {was[k]!r}" for name, was in (("case", before[0]), ("result", before[1]))
+                   for k in was if f"{name}[{k!r}] after it" in changed),
+               hint="compare a normalised copy of each string (a new str, or a new dict), and keep the caller's dicts "
+                    "as they came: the reply's text goes into the report as the model gave it")
 
 
 @pytest.mark.contract

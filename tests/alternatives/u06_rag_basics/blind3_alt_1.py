@@ -7,6 +7,9 @@ chunks, and make it cite them. Cut the ten sample notes into paragraphs, embed t
 U04 `embed`, retrieve the top 3 for a question with your U05 `top_k`, build the course's prompt, ask
 Claude, and read the [chunk N] citations back to the notes they came from. An unanswerable question
 must come back as "not found in sources", with nothing cited.
+
+Maintainers' edit (blind learner 30, 2026-12): a run of digits is read by `_long_int`, where int() alone raised
+on a run of more than 4300 digits; the rest is as it was written blind.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from kata.models import CLAUDE
 
 from .u04_embeddings import embed
 from .u05_vector_search import top_k
+
+
+def _long_int(digits: str) -> int:
+    # Maintainers' edit (blind learner 30): int() alone raises on a run of more than 4300 digits.
+    number = 0
+    for start in range(0, len(digits), 4000):
+        piece = digits[start:start + 4000]
+        number = number * 10 ** len(piece) + int(piece)
+    return number
+
 
 SYSTEM = """You answer questions using only the CONTEXT provided.
 If the context does not contain the answer, say "not found in sources".
@@ -84,7 +97,7 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
         return cited, flagged
     for match in CITATION.finditer(reply):
         for digits in re.findall(r"\d+", match.group(1)):
-            number = int(digits)
+            number = _long_int(digits)
             target = cited if 1 <= number <= n_chunks else flagged
             if number not in target:
                 target.append(number)

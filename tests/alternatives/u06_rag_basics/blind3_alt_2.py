@@ -7,6 +7,9 @@ chunks, and make it cite them. Cut the ten sample notes into paragraphs, embed t
 U04 `embed`, retrieve the top 3 for a question with your U05 `top_k`, build the course's prompt, ask
 Claude, and read the [chunk N] citations back to the notes they came from. An unanswerable question
 must come back as "not found in sources", with nothing cited.
+
+Maintainers' edit (blind learner 30, 2026-12): a run of digits is read by `_long_int`, where int() alone raised
+on a run of more than 4300 digits; the rest is as it was written blind.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from kata.models import CLAUDE
 
 from .u04_embeddings import embed
 from .u05_vector_search import top_k
+
+
+def _long_int(digits: str) -> int:
+    # Maintainers' edit (blind learner 30): int() alone raises on a run of more than 4300 digits.
+    number = 0
+    for start in range(0, len(digits), 4000):
+        piece = digits[start:start + 4000]
+        number = number * 10 ** len(piece) + int(piece)
+    return number
+
 
 SYSTEM = """You answer questions using only the CONTEXT provided.
 If the context does not contain the answer, say "not found in sources".
@@ -111,7 +124,7 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
         for inside in _brackets(text):
             if not re.match(r"\s*chunk\b", inside, re.IGNORECASE):
                 continue
-            for number in map(int, re.findall(r"[0-9]+", inside)):
+            for number in map(_long_int, re.findall(r"[0-9]+", inside)):
                 _add_once(cited if 0 < number <= n_chunks else flagged, number)
     except Exception:  # never raise on a reply
         pass

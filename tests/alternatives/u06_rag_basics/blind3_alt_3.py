@@ -7,6 +7,9 @@ chunks, and make it cite them. Cut the ten sample notes into paragraphs, embed t
 U04 `embed`, retrieve the top 3 for a question with your U05 `top_k`, build the course's prompt, ask
 Claude, and read the [chunk N] citations back to the notes they came from. An unanswerable question
 must come back as "not found in sources", with nothing cited.
+
+Maintainers' edit (blind learner 30, 2026-12): a run of digits is read by `_long_int`, where int() alone raised
+on a run of more than 4300 digits; the rest is as it was written blind.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from kata.models import CLAUDE
 
 from .u04_embeddings import embed
 from .u05_vector_search import top_k
+
+
+def _long_int(digits: str) -> int:
+    # Maintainers' edit (blind learner 30): int() alone raises on a run of more than 4300 digits.
+    number = 0
+    for start in range(0, len(digits), 4000):
+        piece = digits[start:start + 4000]
+        number = number * 10 ** len(piece) + int(piece)
+    return number
+
 
 SYSTEM = """You answer questions using only the CONTEXT provided.
 If the context does not contain the answer, say "not found in sources".
@@ -94,7 +107,7 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
     for inside in _BRACKET.findall(reply):
         if _OPENS_WITH_CHUNK.match(inside):
             for digits in _NUMBER.findall(inside):
-                seen.setdefault(int(digits), None)
+                seen.setdefault(_long_int(digits), None)
     numbers = list(seen)
     cited = [n for n in numbers if 1 <= n <= n_chunks]
     flagged = [n for n in numbers if not 1 <= n <= n_chunks]

@@ -1,4 +1,8 @@
-"""U06 · RAG — the basics: comprehensions, finditer, dict.fromkeys for first-seen order."""
+"""U06 · RAG — the basics: comprehensions, finditer, dict.fromkeys for first-seen order.
+
+Maintainers' edit (blind learner 30, 2026-12): a run of digits is read by `_long_int`, where int() alone raised
+on a run of more than 4300 digits; the rest is as it was written blind.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,16 @@ from kata.models import CLAUDE
 
 from .u04_embeddings import embed
 from .u05_vector_search import top_k
+
+
+def _long_int(digits: str) -> int:
+    # Maintainers' edit (blind learner 30): int() alone raises on a run of more than 4300 digits.
+    number = 0
+    for start in range(0, len(digits), 4000):
+        piece = digits[start:start + 4000]
+        number = number * 10 ** len(piece) + int(piece)
+    return number
+
 
 # The course's minimal RAG system block, verbatim: answer from the context, admit absence, cite.
 SYSTEM = """You answer questions using only the CONTEXT provided.
@@ -76,7 +90,7 @@ def build_prompt(chunks: list[dict], question: str) -> str:
 def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
     try:
         numbers = [
-            int(d) for m in _BRACKET.finditer(str(reply)) for d in re.findall(r"[0-9]+", m.group("body"))
+            _long_int(d) for m in _BRACKET.finditer(str(reply)) for d in re.findall(r"[0-9]+", m.group("body"))
         ]
     except Exception:  # never raise on a reply
         numbers = []

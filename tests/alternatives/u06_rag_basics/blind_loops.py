@@ -1,4 +1,8 @@
-"""U06 · RAG — the basics: plain loops, regex for the citations, a cached client."""
+"""U06 · RAG — the basics: plain loops, regex for the citations, a cached client.
+
+Maintainers' edit (blind learner 30, 2026-12): a run of digits is read by `_long_int`, where int() alone raised
+on a run of more than 4300 digits; the rest is as it was written blind.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,16 @@ from kata.models import CLAUDE
 
 from .u04_embeddings import embed
 from .u05_vector_search import top_k
+
+
+def _long_int(digits: str) -> int:
+    # Maintainers' edit (blind learner 30): int() alone raises on a run of more than 4300 digits.
+    number = 0
+    for start in range(0, len(digits), 4000):
+        piece = digits[start:start + 4000]
+        number = number * 10 ** len(piece) + int(piece)
+    return number
+
 
 # The course's minimal RAG system block, verbatim: answer from the context, admit absence, cite.
 SYSTEM = """You answer questions using only the CONTEXT provided.
@@ -89,7 +103,7 @@ def parse_citations(reply: str, n_chunks: int) -> tuple[list[int], list[int]]:
         return cited, flagged
     for inside in re.findall(r"\[\s*chunks?\b([^\]]*)\]", reply, re.IGNORECASE):
         for digits in re.findall(r"\d+", inside):
-            number = int(digits)
+            number = _long_int(digits)
             target = cited if 1 <= number <= n_chunks else flagged
             if number not in target:
                 target.append(number)
