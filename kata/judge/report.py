@@ -181,10 +181,17 @@ class UnitResult:
         if deeper:
             return deeper
         # a cause stopped at a stub is that stub's, one that raised is the raising function's; otherwise the
-        # function it called that `test` did not
+        # function it called that `test` did not; where `test` called them all, one that fails its own tests, else
+        # the last called (U05's search_matrix(to_matrix(...)): to_matrix, the argument, passes its own)
         function = (_stub_of(cause) or self._raised_here(cause)
-                    or next((c for c in cause.calls if c not in test.calls), cause.calls[0]))
+                    or next((c for c in cause.calls if c not in test.calls), None)
+                    or next((c for c in cause.calls if self._fails_its_own(c)), cause.calls[-1]))
         return cause, function
+
+    def _fails_its_own(self, function: str) -> bool:
+        """Whether a test of `function` alone (calling nothing but it and what it calls), of any kind, fails."""
+        return any(t.failing and function in t.calls and set(t.calls) <= {function, *depends_on(function)}
+                   for t in self.tests)
 
     def echo_of(self, test: TestResult) -> tuple[TestResult, str] | None:
         """(the failing test that `test`'s failure echoes, the function to fix first in words: "`retrieve`" in this

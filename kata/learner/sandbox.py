@@ -250,7 +250,8 @@ def only_what_it_runs_from(libc, root: Path, keep: tuple[Path, ...]) -> None:
     tree under test and any mistake swapped in (`keep`), the kata's package and data, the interpreter and its
     packages. Hidden with the rest: the checkout's .git (the reference in its history), another checkout of the
     kata, another learner's tree in a class. The process then stands in the checkout as it now looks."""
-    needed = [*keep, root / "kata", root / "models", root / "sample-corpus", root / "evals",
+    # a mistake or an alternative swapped in is a file: its folder kept with it (its data beside it, as a tree's)
+    needed = [*(p.parent if p.is_file() else p for p in keep), root / "kata", root / "models", root / "sample-corpus", root / "evals",
               *map(Path, {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})]
     needed = sorted({p.resolve() for p in needed if p.exists()}, key=lambda p: len(p.parts))
     needed = [p for i, p in enumerate(needed) if not any(p.is_relative_to(q) for q in needed[:i])]  # (the outermost)

@@ -42,6 +42,7 @@ HELD_AT_MOST = 64 * 1024 * 1024  # bytes of big arrays the learner process keeps
 _NAMES = itertools.count(1)
 TAG = "__kata__"
 # Classes the receiving side may look up by name (an SDK's model or error, never learner code).
+INT_BITS = 14_000  # about 4,214 decimal digits: json reads at most 4,300 (sys.get_int_max_str_digits)
 LIBRARIES = ("anthropic", "voyageai", "ollama", "httpx", "httpx2", "requests", "json", "numpy", "tiktoken")
 
 
@@ -153,6 +154,9 @@ class Codec:
         if self.known and id(value) in self.known:
             return {TAG: "same", "n": self.known[id(value)]}
         if type(value) is int:
+            if value.bit_length() > INT_BITS:
+                raise CannotCross(f"{_where(path)} is an int of more than 4,200 digits, which cannot cross (JSON, which "
+                                  f"carries it, reads no longer one)")
             return value
         if type(value) is float:
             return value if math.isfinite(value) else {TAG: "float", "v": repr(value)}
@@ -175,7 +179,7 @@ class Codec:
         if isinstance(value, bool):  # a subclass of bool cannot exist; kept for clarity
             return bool(value)
         if isinstance(value, int):  # an int subclass (IntEnum, a learner's): its value
-            return int(value)
+            return self.encode(int(value), path, depth)
         if isinstance(value, float):
             return self.encode(float(value), path, depth)
         if isinstance(value, str):

@@ -673,6 +673,24 @@ def test_a_rung_about_one_clause_shows_only_under_a_failure_quoting_it():
     assert wording.text in cli.hint_ladder(u09, failing("its pass rate as a whole percent, rounded to the nearest"))
 
 
+def test_an_echo_of_a_test_that_calls_two_functions_names_the_one_that_fails_its_own_tests():
+    """U05: search_matrix(to_matrix(...)) ranking best last fails the large-k test and the 1,000-docs test, which
+    both call to_matrix and search_matrix. The echo line named to_matrix, the first called, which passes its own
+    tests (a blind learner's search_matrix_best_last): now the one that fails its own, or the last called."""
+    u05 = find(5)
+    own = report.TestResult(f"{u05.test_file}::test_to_matrix_rows", u05.slug, "stretch", "passed", calls=["U05.to_matrix"])
+    own_search = report.TestResult(f"{u05.test_file}::test_search_own", u05.slug, "verify", "failed", "",
+                                   "Called search_matrix(...).", calls=["U05.search_matrix"])
+    large = report.TestResult(f"{u05.test_file}::test_large_k", u05.slug, "stretch", "failed", "",
+                              "Called search_matrix(to_matrix(...)).", calls=["U05.to_matrix", "U05.search_matrix"])
+    loop = report.TestResult(f"{u05.test_file}::test_loop", u05.slug, "stretch", "failed", "",
+                             "Called search_matrix(to_matrix(...)).", calls=["U05.top_k", "U05.to_matrix", "U05.search_matrix"])
+    found = UnitResult(u05, [own, own_search, large, loop]).echo_source(loop)
+    assert found is not None and found[1] == "U05.search_matrix", found
+    found = UnitResult(u05, [own, large, loop]).echo_source(loop)  # no test of search_matrix alone: the last called
+    assert found is not None and found[1] == "U05.search_matrix", found
+
+
 def test_an_exception_on_a_value_a_failing_callee_handed_over_is_its_echo():
     """U11's cost_usd returning a str and model_row raising as it sums them: model_row's failure is marked as an
     echo of cost_usd, which model_row calls itself (a blind learner read model_row's failure as a bug of its own);

@@ -261,6 +261,16 @@ def test_what_cannot_cross_is_refused_by_name(value):
         _across(value)
 
 
+def test_an_int_too_long_for_json_is_refused_by_name_not_a_crash():
+    """An int of thousands of digits (U06's chunk number read from '[chunk 9999…]'): json, which carries each
+    message, refuses more than 4,300 digits. It was raised as the message was written, and the learner's process
+    ended ("exited with code 0", a crash); it is refused by name, as any value that cannot cross."""
+    codec = Codec(None, None, share_callables=False)
+    assert codec.encode(10 ** 3000, "what f() returned") == 10 ** 3000
+    with pytest.raises(CannotCross, match=r"what f\(\) returned is an int of more than 4,200 digits"):
+        codec.encode(10 ** 5000, "what f() returned")
+
+
 def test_a_numpy_array_of_text_is_said_to_be_one_with_what_to_return_instead():
     with pytest.raises(CannotCross, match=r"what f\(\) returned is a numpy array of text \(dtype <U6\).*a list of str"):
         Codec(None, None, share_callables=False).encode(np.array(["note01", "note02"]), "what f() returned")
