@@ -56,12 +56,18 @@ def percents(rate):
     return sorted(f"{p}%" for p in near if abs(p - exact) <= 0.5 + 1e-9)
 
 
+def names_percent(line, percent):
+    """A whole percent ("95%") written in the line, its % sign right after the number or after a space ("95 %")."""
+    return re.search(rf"(?<![\d,.]){re.escape(percent.removesuffix('%'))}[ \u00a0\u202f]?%", line) is not None
+
+
 def names_rate(line, rate):
-    return any(names(line, p) for p in percents(rate))
+    return any(names_percent(line, p) for p in percents(rate))
 
 
-# "not run", "hasn't been run", "never run", "not tested", "untested", "unrun": a negation before run or tested.
-NOT_RUN = re.compile(r"(\bnot|n't|\bnever)\b\W+(\w+\W+){0,2}?(run|tested)\b|\bun(run|tested)\b", re.IGNORECASE)
+# "not run", "hasn't been run", "never run", "not tested", "not tried", "untested", "unrun", "untried": the docstring's
+# words that negate "run", "tested" or "tried".
+NOT_RUN = re.compile(r"(\bnot|n't|\bnever)\b\W+(\w+\W+){0,2}?(run|tested|tried)\b|\bun(run|tested|tried)\b", re.IGNORECASE)
 
 
 # --- the gate, one use case at a time
@@ -76,7 +82,7 @@ def test_a_use_case_solved_at_gate_1_says_so_with_its_pass_rate():
     """
     got, call = gated(use_case(gate1_pass_rate=0.95, gate2_pass_rate=None, labelled_examples=5_000))
     number, line = well_formed(got)
-    expect(number == 1 and "Gate 1" in line and "solved" in line.lower() and "95%" in line, call=call,
+    expect(number == 1 and "Gate 1" in line and "solved" in line.lower() and names_percent(line, "95%"), call=call,
            returned=got, expected="(1, a line like 'solved at Gate 1 with a structured output — 95% vs a 90% bar')",
            hint="Gate 1 comes first: when its rate reaches the bar, stop there and name that rate as a whole percent")
 
@@ -90,7 +96,7 @@ def test_a_use_case_solved_at_gate_2_says_so_with_its_pass_rate():
     """
     got, call = gated(use_case(gate1_pass_rate=0.62, gate2_pass_rate=0.91))
     number, line = well_formed(got)
-    expect(number == 2 and "Gate 2" in line and "solved" in line.lower() and "91%" in line, call=call,
+    expect(number == 2 and "Gate 2" in line and "solved" in line.lower() and names_percent(line, "91%"), call=call,
            returned=got, expected="(2, a line like 'solved at Gate 2 with a smaller model — 91% vs a 90% bar')",
            hint="Gate 2 is the smaller model's pass rate, gate2_pass_rate: name that rate, not Gate 1's")
 
@@ -135,12 +141,17 @@ def test_short_of_1000_labels_gate_3_says_collect_labels_not_lora():
     got, call = gated(use_case(labelled_examples=400))
     number, line = well_formed(got)
     low = line.lower()
-    expect(number == 3 and "Gate 3" in line and names(line, "400") and not names_lora(line) and "passes" not in low
-           and "collect" in low and "eval" in low, call=call, returned=got,
+    missing = [said for said, words in (("to collect (or gather) labels", ("collect", "gather")),
+                                        ("to grow the eval (or the test set)", ("eval", "test set")))
+               if not any(word in low for word in words)]
+    rest = number == 3 and "Gate 3" in line and names(line, "400") and not names_lora(line) and "passes" not in low
+    expect(rest and not missing, call=call, returned=got,
            expected="(3, one line that names Gate 3 and the 400 labels in hand, says where the work goes instead "
                     "(collecting labels and growing the eval, both), never says 'passes', and holds the letters "
                     "'LoRA' nowhere (neither LoRA nor QLoRA, not even to say it is not yet time for it))",
-           hint="1,000+ labelled examples is the ticket into training: below it, say both where the work goes, more labels and a grown eval")
+           hint=f"the line never says {' nor '.join(missing)}, in those words: the docstring names both places the work "
+                "goes, collecting (or gathering) labels and growing the eval (or the test set)" if rest else
+                "1,000+ labelled examples is the ticket into training: below it, say both where the work goes, more labels and a grown eval")
 
 
 @pytest.mark.verify
@@ -172,11 +183,13 @@ def test_a_gate_not_run_is_where_it_stops_and_is_never_solved(rates, stop):
     got, call = gated(use_case(gate1_pass_rate=rates[0], gate2_pass_rate=rates[1], labelled_examples=5_000))
     number, line = well_formed(got)
     low = line.lower()
-    expect(number == stop and f"Gate {stop}" in line and NOT_RUN.search(line) and "solved" not in low
-           and "passes" not in low and not names_lora(line), call=call, returned=got,
+    rest = number == stop and f"Gate {stop}" in line and "solved" not in low and "passes" not in low and not names_lora(line)
+    expect(rest and NOT_RUN.search(line), call=call, returned=got,
            expected=f"({stop}, a line saying Gate {stop} was not run yet), neither 'solved' (not even 'not solved') "
                     "nor 'passes', no LoRA",
-           hint="ask whether a gate was run before comparing its rate with the bar, and say it was not run: an untested gate is a guess")
+           hint="the gate is the right one, but the line does not say it was not run in the docstring's words: negate "
+                "'run', 'tested' or 'tried' (not run, hasn't been run, never tried, untested)" if rest else
+                "ask whether a gate was run before comparing its rate with the bar, and say it was not run: an untested gate is a guess")
 
 
 @pytest.mark.verify
@@ -224,7 +237,7 @@ def test_a_pass_rate_is_rounded_to_the_nearest_whole_percent(rates, bar, stop, p
     """
     got, call = gated(use_case(bar=bar, gate1_pass_rate=rates[0], gate2_pass_rate=rates[1]))
     number, line = well_formed(got)
-    expect(number == stop and names(line, percent), call=call, returned=got,
+    expect(number == stop and names_percent(line, percent), call=call, returned=got,
            expected=f"({stop}, a line naming {percent})",
            hint="a rate times a hundred is not always a whole number in floating point: round it to the nearest percent, never cut it off")
 
