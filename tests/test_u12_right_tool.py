@@ -589,6 +589,25 @@ def test_a_line_before_any_key_is_a_problem():
            hint="a line that is not 'Key: value' before any key line is a problem of its own, not something to skip")
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize("line", ["Owner: Dana", "Decided by: the platform team", "Notes: revisit in Q3"])
+@pytest.mark.parametrize("where", ["after-row", "last"])
+def test_a_line_with_a_key_the_format_does_not_have_is_a_problem(line, where):
+    """a line whose key is none of Task, Row, Chosen and Rejected, such as "Owner: Dana", is a problem
+
+    The format is "one "Key: value" per line, nothing else", and its keys are Task, Row, Chosen and Rejected
+    <approach>: a line under any other key is a problem, whether it is read as running on from the line before
+    it or as a key of its own.
+    """
+    row = "Row: Model doesn’t know about our docs\n"
+    text = RAG_DOC.replace(row, row + line + "\n") if where == "after-row" else RAG_DOC + line + "\n"
+    got, call = problems_of(text)
+    expect(isinstance(got, list) and len(got) >= 1 and all(isinstance(p, str) for p in got), call=call, returned=got,
+           expected=f"{PROBLEM}: {line!r} is not a line of the format (Task, Row, Chosen, Rejected <approach>)",
+           hint="a line under a key the format does not have is no part of a decision doc: report it, as a line that "
+                "runs on from the one before or as a key of its own, never skip it")
+
+
 # "at most POST_IT_MAX_WORDS (60) words in all": a 76 mm Post-it holds about 60 handwritten words.
 POST_IT = 60
 
