@@ -59,12 +59,14 @@ def gate(use_case: UseCase) -> tuple[int, str]:
     mention the other gates too), and is backed by its number:
     - a gate that cleared the bar says "solved" and its pass rate as a whole percent, rounded to the
       nearest ("95%"; a rate exactly half-way may round either way); the bar may be named too;
-    - a gate not run says so ("not run", "hasn't been run", "never run", "untested"), needs no number, and never
-      holds the words "solved" or "passes", not even as "not solved": an untested gate is a guess;
+    - a gate not run says so, in words that negate "run", "tested" or "tried" ("not run", "hasn't been
+      run", "never tried", "untested"), needs no number, and never holds the words "solved" or
+      "passes", not even as "not solved": an untested gate is a guess;
     - at Gate 3 the line names the label count with a thousands comma ("1,400"); with enough labels
       it says "passes" and names LoRA, or QLoRA and "4-bit" (the base it runs on); short of labels
       the letters "LoRA" appear nowhere in it (neither LoRA nor QLoRA), it never says "passes", and
-      says where the work goes instead: collect labels, grow the eval (both).
+      says where the work goes instead, both: collect (or gather) labels, and grow the eval (or the
+      test set).
     E.g. "solved at Gate 1 with a structured output — 95% vs a 90% bar", "passes Gate 3 — 1,400
     labels, LoRA".
     """

@@ -151,6 +151,9 @@ def validate_decision_doc(text: str) -> list[str]:
       with a non-empty reason that fits on that one line: a line that is not "Key: value" runs on
       from the line before it, which is a problem with that line's key (with no key line before
       it, it is a problem of its own);
+    - no other line (the format is one "Key: value" per line, nothing else): a line whose key is none
+      of Task, Row, Chosen and Rejected, such as "Owner: Dana", is a problem, read as a run-on or as a
+      key of its own;
     - at most POST_IT_MAX_WORDS (60) words in all, counted as text.split() counts them: it fits on a Post-it.
     """
     fields, problems = _fields(text)

@@ -57,6 +57,10 @@ def test_names_each_mechanism_it_mentions(text, mechanisms):
     Your replies are checked by your own detector, so it must find every mechanism a text names.
     """
     got, call = named(text)
+    expect(isinstance(got, (set, frozenset)), call=call, returned=got, expected=f"a set: exactly {mechanisms!r}",
+           hint=f"a {type(got).__name__} of names is not a set, even holding the right names: the docstring asks for a set "
+                "(no order, each name once), which is what the tests compare with",
+           clause="Return the set of mechanisms `text` names, each under its canonical name (a key of GLOSSARY).")
     expect(got == mechanisms, call=call, returned=got, expected=f"exactly {mechanisms!r}",
            hint="loop over GLOSSARY; add the canonical name (the key) when any of its aliases appears")
 
@@ -133,9 +137,16 @@ def test_names_nothing_inside_other_words(text):
     "drag race" and "storage" contain the letters of RAG, not the word; "a rag" is a cloth.
     """
     got, call = named(text)
+    expect(got == set() or text not in IN_LOWER_CASE, call=call, returned=got, expected=NO_MECHANISM,
+           hint="RAG is written all in capitals, so it is an acronym: it counts only in capitals, and a lower-case "
+                "'rag' is a cloth, not RAG (only the aliases with a lower-case letter match in any case)",
+           clause="an acronym such as RAG or BM25 (every letter a capital): it counts only in capitals")
     expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
            hint="an alias counts only as a whole word, with no letter or digit right before or after it; keep "
                 "acronyms such as RAG case-sensitive")
+
+
+IN_LOWER_CASE = ("Wipe the screen with a rag.",)  # no letter glued on: only the acronym's case makes it no RAG
 
 
 WORDS = st.sampled_from(["the", "team", "wants", "to", "ship", "it", "by", "friday", "because", "customers", "asked"])
@@ -359,6 +370,27 @@ def test_an_acronym_with_digits_counts_only_in_capitals(text):
     got, call = named(text)
     expect(got == set(), call=call, returned=got, expected=NO_MECHANISM,
            hint="an alias whose every letter is a capital is an acronym, digits or not: match it in capitals only")
+
+
+MIXED_CASE = [(name, alias) for name, aliases in PRACTICE_GLOSSARY.items() for alias in aliases
+              if alias != alias.lower() and not alias.isupper()]  # LLM wiki, LoRA, QLoRA, vector DB
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("case", ["lower", "upper"])
+@pytest.mark.parametrize(("name", "alias"), MIXED_CASE)
+def test_an_alias_with_a_lower_case_letter_matches_in_any_case(name, alias, case):
+    """Case does not matter ("Prompt Caching", "PROMPT CACHING"), except for an alias written all in capitals
+
+    "LLM wiki" and "vector DB" hold a word in capitals, but the alias is not written all in capitals, so it
+    is no acronym: "llm wiki", "vector db" and "VECTOR DB" name their mechanisms, as "lora" names LoRA.
+    """
+    written = alias.lower() if case == "lower" else alias.upper()
+    got, call = named(f"Next week we look at {written} for the support bot.")
+    expect(isinstance(got, set) and name in got, call=call, returned=got,
+           expected=f"a set containing {name!r}: {written!r} is its alias {alias!r} in another case",
+           hint="whether an alias is an acronym is decided for the alias as a whole: one whose every letter is a "
+                "capital counts only in capitals; any other alias matches in any case, its words in capitals too")
 
 
 def overlapping_pairs():

@@ -415,6 +415,23 @@ def test_search_embeds_the_query_once_and_ranks_with_its_k(monkeypatch, k):
 
 
 @pytest.mark.contract
+@pytest.mark.parametrize("query", ["  Which way is up?  ", "Which way\nis up?\n", "which WAY is up"],
+                         ids=["spaces-at-its-ends", "line-breaks", "its-own-case"])
+def test_search_embeds_the_query_as_it_is_given(monkeypatch, query):
+    """Embed the query alone, with ONE call to your U04 `embed` on a list that holds just `query`.
+
+    Just `query` is the query as the caller gave it: its spaces at either end, its line breaks and its case
+    go to embed too. Whether they matter to the vector is the embedding model's business, not search's.
+    """
+    calls = stand_in_voyage(monkeypatch, lambda text: [2.0, 1.0])
+    u05.search([dict(e) for e in COMPASS], query, 2)
+    expect(calls == [[query]], call=f"search(compass, {query!r}, k=2)", returned=Sent(f"the embed calls {calls!r}"),
+           expected=f"one embed call holding just the query as it was given: {[[query]]!r}",
+           hint="send the query to embed exactly as it came, character for character: nothing trimmed, joined or "
+                "lower-cased on the way")
+
+
+@pytest.mark.contract
 def test_run_queries_hit_is_membership_anywhere_in_top(monkeypatch):
     """"hit" (the bool True when the expected id is in top, else False)
 
@@ -428,6 +445,12 @@ def test_run_queries_hit_is_membership_anywhere_in_top(monkeypatch):
            for row in rows]
     top = ["northeast", "east", "far-east"]
     want = [(q, e, top, e in top) for q, e in queries]
+    asked = [row[:2] if isinstance(row, tuple) else row for row in got]
+    expect(asked == [(q, e) for q, e in queries], call="run_queries(compass, queries, k=3) with four queries of its own",
+           returned=Seen({"(question, expected), row by row": asked}),
+           expected=f"one row per query handed in, in order: {[(q, e) for q, e in queries]!r}",
+           hint="search the questions of the `queries` argument, the caller's: QUERIES is only what it holds when the "
+                "caller gives none", clause="Search for each (question, expected id) of `queries`, in order")
     kind = lambda v: type(v).__name__ if type(v).__module__ == "builtins" else f"{type(v).__module__}.{type(v).__name__}"  # noqa: E731
     right = got == want  # (numpy's True == True: the values are right, their kind may not be)
     expect(got == want and all(type(row[3]) is bool for row in got), call="run_queries(compass, queries, k=3)",
@@ -452,11 +475,34 @@ def test_top_k_leaves_the_index_as_it_was():
     entries = list(index)
     got = u05.top_k(index, [2.0, 1.0], 3)
     same = index == before and len(index) == len(entries) and all(a is b for a, b in zip(index, entries))
-    after = {e.get("id"): e.get("vector") for e in index} if all(isinstance(e, dict) for e in index) else index
+    changes = _changes_to(before, index, entries)
     expect(same, call=f"top_k(index, [2.0, 1.0], 3) on the index {vectors} (id: vector)",
-           returned=Did(f"returned {got!r}, and left the index as {after}"),  # what the call did to it, not its value
-           expected=f"the index as it was given: {vectors}",
+           returned=Did(f"returned {got!r}, and changed the index: {'; '.join(changes)}"),  # what the call did to it
+           expected=f"the index as it was given: {vectors}, each entry holding 'id', 'text' and 'vector' only",
            hint="rank a new list of (score, id) pairs; leave the caller's list and its dicts alone")
+
+
+def _changes_to(before, index, entries):
+    """What a call did to the caller's index, in words: entries reordered, keys added, removed or rewritten, an entry
+    replaced by a copy of itself."""
+    if not all(isinstance(e, dict) for e in index):
+        return [f"it now holds {index!r}"]
+    changes = []
+    if [e.get("id") for e in index] != [e["id"] for e in before]:
+        changes.append(f"its ids are now in the order {[e.get('id') for e in index]!r}")
+    by_id, seen = {e.get("id"): e for e in index}, {}
+    for was in before:
+        now = by_id.get(was["id"], was)
+        for key in sorted(set(now) | set(was), key=str):
+            what = ("gained the key" if key not in was else "lost the key" if key not in now else
+                    "had its value changed under" if now[key] != was[key] else "")
+            if what:
+                seen.setdefault((what, key), []).append(was["id"])
+    changes += [f"{'every entry' if len(ids) == len(before) else 'the entries ' + ', '.join(map(repr, ids))} {what} {key!r}"
+                for (what, key), ids in seen.items()]
+    if not changes and not all(a is b for a, b in zip(index, entries)):
+        changes.append("its entries are copies now, no longer the caller's own dicts")
+    return changes or [f"it now holds {index!r}"]
 
 
 @pytest.mark.stretch

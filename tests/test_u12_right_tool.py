@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.judge.testing import InWords, Seen, expect, load_unit
+from kata.judge.testing import InWords, Seen, expect, load_unit, raised
 
 u12 = load_unit("u12_right_tool")
 u01 = load_unit("u01_vocabulary")
@@ -91,7 +91,16 @@ def problems_of(text):
 
 
 def expect_valid(text, hint, clause=None):
-    got, call = problems_of(text)
+    try:
+        got, call = problems_of(text)
+    except Exception as error:  # said outside this block, or the failure would carry the raise as its context
+        failed = error
+    else:
+        failed = None
+    if failed is not None and clause is None:
+        raise failed
+    if failed is not None:  # a raise on a doc spelled another way: the clause of that spelling, not the test's line
+        got, call = raised(failed), f"validate_decision_doc({text!r})"
     expect(got == [], call=call, returned=got, expected=VALID, hint=hint, clause=clause)
 
 
@@ -263,7 +272,8 @@ SPELLING_CLAUSES = (
     ("row", "citing a row of DECISION_TABLE verbatim (any case, any spacing, straight or curly apostrophe)",
      "compare the row ignoring case, spacing (between its words too) and ’ vs '"),
     ("key", "keys and approaches are read in any case",
-     "read every key in any case, Task, Row, Chosen and Rejected alike, and the approaches too"),
+     "read every key in any case, Task, Row, Chosen and Rejected alike, and the approaches too: 'rag' is RAG, the "
+     "approach as APPROACHES spells it, from there on"),
     ("blank", "Blank lines are ignored", "skip blank lines; a doc may end with or without a line break"),
     ("spaces", "Blank lines are ignored",
      "a line of nothing but spaces or tabs is blank too, as blank as an empty line: skip it, wherever it is"),
@@ -413,6 +423,35 @@ def test_a_row_that_leads_to_two_approaches_fits_either(chosen):
                       "of that row's approaches, the last as well as the first")
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        (RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Model doesn’t know about our docs."),
+         "Model doesn’t know about our docs"),
+        (RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Model doesnt know about our docs"),
+         "Model doesn’t know about our docs"),
+        (RAG_DOC.replace("Row: Model doesn’t know about our docs", "Row: Model doesn-t know about our docs"),
+         "Model doesn’t know about our docs"),
+        (PROMPT_DOC.replace("Row: Generic output, no domain knowledge", "Row: Generic output no domain knowledge"),
+         "Generic output, no domain knowledge"),
+        (CHEAPER_FASTER_DOCS["prompt"].replace("Row: Need to run cheaper / faster", "Row: Need to run cheaper, faster"),
+         "Need to run cheaper / faster"),
+    ],
+    ids=["a-full-stop-added", "the-apostrophe-dropped", "a-hyphen-for-the-apostrophe", "the-comma-dropped",
+         "a-comma-for-the-slash"],
+)
+def test_a_row_with_its_punctuation_changed_is_a_problem(text, row):
+    """citing a row of DECISION_TABLE verbatim (any case, any spacing, straight or curly apostrophe)
+
+    Verbatim leaves three freedoms, no more: case, spacing, and which apostrophe. A full stop added, a comma
+    dropped or a slash made a comma is another text, and the apostrophe may be straight or curly, not gone.
+    """
+    expect_problem(text, "Row", f"{PROBLEM} (the table's row is {row!r}, and this is not it verbatim)",
+                   hint="compare the cited row with the table's letting only case, spacing and the kind of apostrophe "
+                        "differ: every other character, punctuation included, must be the table's")
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(
     ("text", "approach"),
@@ -548,6 +587,25 @@ def test_a_line_before_any_key_is_a_problem():
     expect(isinstance(got, list) and len(got) >= 1 and all(isinstance(p, str) for p in got), call=call, returned=got,
            expected=f"{PROBLEM}: the first line is not 'Key: value' and no key comes before it",
            hint="a line that is not 'Key: value' before any key line is a problem of its own, not something to skip")
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("line", ["Owner: Dana", "Decided by: the platform team", "Notes: revisit in Q3"])
+@pytest.mark.parametrize("where", ["after-row", "last"])
+def test_a_line_with_a_key_the_format_does_not_have_is_a_problem(line, where):
+    """a line whose key is none of Task, Row, Chosen and Rejected, such as "Owner: Dana", is a problem
+
+    The format is "one "Key: value" per line, nothing else", and its keys are Task, Row, Chosen and Rejected
+    <approach>: a line under any other key is a problem, whether it is read as running on from the line before
+    it or as a key of its own.
+    """
+    row = "Row: Model doesn’t know about our docs\n"
+    text = RAG_DOC.replace(row, row + line + "\n") if where == "after-row" else RAG_DOC + line + "\n"
+    got, call = problems_of(text)
+    expect(isinstance(got, list) and len(got) >= 1 and all(isinstance(p, str) for p in got), call=call, returned=got,
+           expected=f"{PROBLEM}: {line!r} is not a line of the format (Task, Row, Chosen, Rejected <approach>)",
+           hint="a line under a key the format does not have is no part of a decision doc: report it, as a line that "
+                "runs on from the one before or as a key of its own, never skip it")
 
 
 # "at most POST_IT_MAX_WORDS (60) words in all": a 76 mm Post-it holds about 60 handwritten words.
