@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.judge.testing import Problems, expect, load_unit
+from kata.judge.testing import Did, Problems, expect, load_unit
 
 u08 = load_unit("u08_fine_tuning_intuition")
 
@@ -42,8 +42,18 @@ ANSWERS = {
 
 
 def routed(scenario):
+    """route(scenario), and the call as it was made: a route that changes the scenario's needs in place is told so."""
+    call = f"route({scenario!r})"  # before the call: one that empties the needs in place would show them empty
+    needs = set(scenario.needs)
     got = u08.route(scenario)
-    return got, f"route({scenario!r})"
+    expect(scenario.needs == needs, call=call,
+           returned=Did(f"changed the scenario's needs in place: they were {sorted(needs)} and are now "
+                        f"{sorted(scenario.needs) if isinstance(scenario.needs, set) else scenario.needs!r}"),
+           expected="the scenario as it was given: route reads the needs to choose a move, and the caller keeps them",
+           hint="to set some tags aside, work on a new set of your own: taking tags away from the scenario's own set "
+                "changes the caller's scenario too",
+           clause="Send a scenario to one move of MOVES, citing the table row that backs it.")
+    return got, call
 
 
 def check_answer(name, scenario, whose, hint=None):
