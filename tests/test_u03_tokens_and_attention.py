@@ -678,7 +678,8 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
     question, limit = INPUTS[0][0], u03.TOKEN_BUDGET
     cut = u03.prompt_parts(corpus_cut(), question, REPLY)
     got = budget_failure(cut, limit)
-    expect(got is None, call=f"assert_within_budget(cut parts, {limit})", returned=got,
+    expect(got is None, call=f"assert_within_budget(cut parts, {limit})",
+           returned=Did(f"raised an AssertionError whose message is {got!r}"),
            expected=f"no AssertionError: the cut prompt is {sum(tokens(t) for t in cut.values())} tokens",
            hint="fail only when the total is not below the limit")
     pasted = 0  # an edit that pastes notes into the cut prompt until it reaches the limit (a cut may leave much room)
@@ -689,7 +690,8 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
     for edit, parts in bloated.items():
         got = budget_failure(parts, limit)
         expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})",
-               returned=Did("raised no AssertionError") if got is None else got,
+               returned=Did("raised no AssertionError") if got is None else
+               Did(f"raised an AssertionError whose message is {got!r}"),
                expected=f"an AssertionError whose message names the largest part, {LARGEST!r}",
                hint="raise an AssertionError whose message gives the total and names the largest part, so the reader knows what to cut")
 

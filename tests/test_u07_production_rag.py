@@ -958,7 +958,7 @@ def test_print_table_shows_five_rows_and_the_four_columns(capsys):
     if not any({"4", "1"} <= numbers for numbers in counts):
         problems.append("no line after the rows counting the 4 rows where re-ranking changed the top 3 and the 1 "
                         "where it gave the better-cited answer")
-    expect(not problems, call="print_table(rows) for 5 rows", returned=did("printed", out), expected=f"a table without this: {'; '.join(problems)}",
+    expect(not problems, call="print_table(rows) for 5 rows", returned=did("printed", out), expected=f"a header, one line per row, then a line with the two counts; what the tests found instead: {'; '.join(problems)}",
            hint="print a header, then per row: question | cosine top 3 ids | re-ranked top 3 ids | yes/no; "
                 "then one line with the two counts")
 
