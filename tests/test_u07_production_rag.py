@@ -1327,7 +1327,9 @@ def test_production_answer_reranks_every_candidate_against_the_question_to_k(mon
     expect(asked == [str(k)] and against == [question], call=call,
            returned=Did(f"asked the re-ranker for the top {asked[0] if asked else '?'} against {against[0] if against else None!r}"),
            expected=f"the top {k} against the user's own question, {question!r}",
-           hint="re-rank against the question the user asked, not the rewritten one, down to k",
+           hint=f"the question is the right one; ask the re-ranker for k of them, here {k}, not its default"
+                if against == [question] else
+                "re-rank against the question the user asked, not the rewritten one, down to k",
            clause="re-ranked against the USER'S OWN question (rerank, one model call) down to the k best")
     chunks = answers[0].count("[chunk ") if len(answers) == 1 else None
     expect(chunks == k, call=call,

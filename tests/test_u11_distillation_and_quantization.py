@@ -817,7 +817,9 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     expect(bool(np.all(error <= own_step / 2 * (1 + 1e-4) + 1e-12)), call=f"dequantize(quantize(matrix, row_scales(matrix, {bits}), {bits}), scales)",
            returned=InWords(f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})"),
            expected="each row back to within half of its own step (the size one code step stands for in that row)",
-           hint="a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating",
+           hint="round each number to its nearest code, not toward zero: cutting off the fraction leaves a value up to "
+                "a whole step off" if bool(np.all(error <= own_step * (1 + 1e-4) + 1e-12)) else
+                "a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating",
            clause="Each number becomes the integer nearest to it divided by its row's scale")
 
 
@@ -1175,5 +1177,8 @@ def test_the_table_is_rerun_when_a_new_model_ships(rows, models, wanted):
     The models that have no row in the table yet, in the order of the model list.
     """
     got = u11.needs_rerun(TABLE[:rows], models)
+    reordered = got != wanted and isinstance(got, list) and sorted(map(str, got)) == sorted(wanted)
     expect(got == wanted, call=f"needs_rerun(TABLE[:{rows}], {models})", returned=got, expected=repr(wanted),
-           hint="the models whose name is not the 'model' of any row")
+           hint="the right models, in another order: list them in the order `models` gives them" if reordered else
+                "the models whose name is not the 'model' of any row",
+           clause="in the order of `models`" if reordered else None)
