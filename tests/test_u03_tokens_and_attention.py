@@ -244,6 +244,21 @@ def test_sentences_split_at_line_breaks_and_sentence_ends():
            hint="a sentence ends at a line break, or at the whitespace after . ! or ?: keep the mark with its sentence and drop empty pieces")
 
 
+# The clause a check quotes in place of its test's opening line when that clause is the one broken (start, clause, hint)
+SLIP_CLAUSES = (
+    ("one space", "two spaces before the parenthesis", None),
+    ("miscounted", "return {part name: its count_tokens}", None),
+    ("names", "same names, same order (not sorted)", None),
+    ("too deep", "it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place "
+                 "(at least one: the last one it dropped will do) takes that count above the bound again", None),
+)
+
+
+def slip_clause(key):
+    """The clause of the row `key` of SLIP_CLAUSES, for a check that quotes it only when it is the one broken."""
+    return next(clause for start, clause, _ in SLIP_CLAUSES if start == key)
+
+
 @pytest.mark.verify
 def test_context_block_is_the_course_rag_shape():
     """The course's shape, exactly: a line "[chunk N] <text>  (source: <source>)" per chunk (two spaces before the parenthesis), N counting from 1 in the given order, the chunks separated by a blank line.
@@ -256,11 +271,12 @@ def test_context_block_is_the_course_rag_shape():
     # Only the gap before "(source:" is wrong: say so in words (a quote on the board shows runs of spaces as one)
     gaps = sorted({len(gap) for gap in re.findall(r"( *)\(source:", got)}) if isinstance(got, str) else []
     spacing = gaps != [2] and re.sub(r" *\(source:", "  (source:", got) == want if isinstance(got, str) else False
+    quoted = slip_clause("one space") if spacing else None  # the clause broken, when it is not the test's opening line
     expect(got == want, call=f"context_block({chunks!r})", returned=got, expected=repr(want),
            hint=f"between a chunk's text and '(source:' yours puts {' or '.join(f'{n} space' + 's' * (n != 1) for n in gaps)}; "
                 f"the course's shape puts two spaces there" if spacing else
                 "the course's chunk format: each chunk numbered from 1 in square brackets, its text, two spaces, its source in parentheses; a blank line between chunks",
-           clause="two spaces before the parenthesis" if spacing else None)
+           clause=quoted)
 
 
 @pytest.mark.verify
@@ -939,10 +955,11 @@ def test_token_budget_keeps_the_parts_order():
     got = u03.token_budget(other)  # any names: the parts' own, whatever they are called
     named = isinstance(got, dict) and list(got) == list(other)
     miscounted = [k for k, t in other.items() if named and got[k] != tokens(t)]  # the right names, another count
+    quoted = slip_clause("miscounted" if miscounted else "names")  # the clause broken, when it is not the test's opening line
     expect(named and not miscounted,
            call="token_budget(<instructions, retrieved notes, question>)", returned=got,
            expected=repr({k: tokens(t) for k, t in other.items()}),
-           clause="return {part name: its count_tokens}" if miscounted else "same names, same order (not sorted)",
+           clause=quoted,
            hint=f"the names and their order are right; the count of {miscounted[0]!r} is not: each part's number is "
                 f"count_tokens of its text, the tokenizer's exact count, not an estimate" if miscounted else
                 "the names are the keys of `parts`, whatever they are: read them from it rather than naming them yourself")
@@ -996,6 +1013,7 @@ def test_a_block_that_already_fits_still_comes_back_one_sentence_per_line(chunks
                        and set(pair[1].split("\n")) - {""} <= set(text.split("\n")) for pair, (source, text) in zip(got, want))
                and sum(len([line for line in pair[1].split("\n") if line]) for pair in got)
                < sum(len(text.split("\n")) for _, text in want))
+    quoted = slip_clause("too deep") if dropped else None  # the clause broken, when it is not the test's opening line
     expect(got == want, call=call, returned=got, expected=f"{want}: every sentence kept, one per line",
            hint=PAIRS if lists_for_pairs(got) else
                 "with a fraction of 0 the block as it is already meets the bound, so no sentence need go: look at the "
@@ -1003,9 +1021,7 @@ def test_a_block_that_already_fits_still_comes_back_one_sentence_per_line(chunks
                 "meets it)" if dropped else
                 "even when nothing needs dropping, the result is made the same way: "
                 "each chunk's sentences as split_sentences finds them, one per line, not the chunk's text as it came",
-           clause="it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place "
-                  "(at least one: the last one it dropped will do) takes that count above the bound again"
-                  if dropped else None)
+           clause=quoted)
 
 
 @pytest.mark.contract

@@ -249,6 +249,20 @@ def test_at_scale_includes_the_threshold_itself(above):
                       "to it is at scale, not only a volume above it" if not above else None)
 
 
+# The clause a check quotes in place of its test's opening line when that clause is the one broken (start, clause, hint)
+SLIP_CLAUSES = (
+    ("row", "`row` a key of DONT_FINE_TUNE_FOR or DO_CONSIDER_FINE_TUNING_WHEN, written exactly", None),
+    ("volume", 'a "narrow task" at monthly_volume >= AT_SCALE is "fine-tune (LoRA)"', None),
+    ("MiB", "the size in MB (10**6 bytes)", None),
+    ("rounded", "Return a float, unrounded.", None),
+)
+
+
+def slip_clause(key):
+    """The clause of the row `key` of SLIP_CLAUSES, for a check that quotes it only when it is the one broken."""
+    return next(clause for start, clause, _ in SLIP_CLAUSES if start == key)
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(("need", "move"), [("specialized format", "fine-tune (LoRA)"), ("smaller model", "distillation")])
 def test_through_the_gate_a_format_is_fine_tuned_and_a_smaller_model_distilled(need, move):
@@ -261,12 +275,13 @@ def test_through_the_gate_a_format_is_fine_tuned_and_a_smaller_model_distilled(n
     got, call = routed(scenario)
     problems = report_problems(got)
     row_only = getattr(got, "move", None) == move and any(p.startswith("row ") for p in problems)  # the move is right
+    quoted = slip_clause("row") if row_only else None  # the clause broken, when it is not the test's opening line
     expect(getattr(got, "move", None) == move and not problems, call=call, returned=got,
            expected=f"move={move!r}, citing a row of the table" + (f": {'; '.join(problems)}" if problems else ""),
            hint="the move is right; the row must be one of the tables' keys, copied character for character (its "
                 "spaces and punctuation too)" if row_only else
                 "through the gate: 'specialized format' -> 'fine-tune (LoRA)', 'smaller model' -> 'distillation'",
-           clause="`row` a key of DONT_FINE_TUNE_FOR or DO_CONSIDER_FINE_TUNING_WHEN, written exactly" if row_only else None)
+           clause=quoted)
 
 
 @pytest.mark.verify
@@ -287,12 +302,13 @@ def test_c_without_one_of_its_conditions_is_not_fine_tuned(change, why):
     """
     scenario = replace(the_tests_reading()["C"], **change)
     got, call = routed(scenario)
+    quoted = slip_clause("volume") if "monthly_volume" in change else None  # the clause broken, when it is not the test's opening line
     expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
            expected=f"a move other than fine-tuning or distillation: {why}",
            hint="a narrow task is fine-tuned only at scale, at a monthly volume of AT_SCALE or more, and only through "
                 "the gate" if "monthly_volume" in change else
                 "fine-tune only when every condition of the gate holds at once",
-           clause='a "narrow task" at monthly_volume >= AT_SCALE is "fine-tune (LoRA)"' if "monthly_volume" in change else None)
+           clause=quoted)
 
 
 # The tags of NEEDS, spelled out here so that collecting this file never imports your module.
@@ -494,12 +510,13 @@ def test_a_rank_16_adapter_on_llama_8b_is_under_100mb():
     number = isinstance(got, (int, float))
     in_mib = number and math.isclose(got, 16.777216e6 / 2 ** 20, rel_tol=1e-9)  # the right bytes, over 2**20
     rounded = number and not in_mib and abs(got - 16.777216) < 0.05  # the right size, rounded
+    quoted = slip_clause("MiB") if in_mib else slip_clause("rounded") if rounded else None  # the clause broken, when it is not the test's opening line
     expect(number and math.isclose(got, 16.777216, rel_tol=1e-9), call=call, returned=got,
            expected="16.777216 MB (8,388,608 parameters × 2 bytes, in MB of exactly 10**6 bytes)",
            hint="the count of bytes is right; a MB here is 10**6 bytes, not 2**20" if in_mib else
                 "the size is right, but rounded: return it as it comes out, unrounded" if rounded else
                 "per projection, A is d_model×rank and B is rank×d_model; two projections per layer",
-           clause="the size in MB (10**6 bytes)" if in_mib else "Return a float, unrounded." if rounded else None)
+           clause=quoted)
     expect(got < 100 <= FULL_FINE_TUNE_MB, call=call, returned=got,
            expected=f"under 100 MB, where a full fine-tune is {FULL_FINE_TUNE_MB:,.0f} MB", hint=None)
 

@@ -1164,6 +1164,12 @@ def test_production_defaults_to_the_cheapest_row_that_meets_the_bar(bar, current
            expected=repr(wanted), hint="the model of the cheapest passing row (your cheapest_passing), or the current model when no row passes")
 
 
+# The clause a check quotes in place of its test's opening line when that clause is the one broken (start, clause, hint)
+RERUN_CLAUSES = (
+    ("order", "in the order of `models`", "the right models, in another order: list them in the order `models` gives them"),
+)
+
+
 @pytest.mark.stretch
 @pytest.mark.parametrize(("rows", "models", "wanted"), [
     (3, (CLAUDE, CLAUDE_SMALL, LOCAL_MODEL), []),
@@ -1178,7 +1184,7 @@ def test_the_table_is_rerun_when_a_new_model_ships(rows, models, wanted):
     """
     got = u11.needs_rerun(TABLE[:rows], models)
     reordered = got != wanted and isinstance(got, list) and sorted(map(str, got)) == sorted(wanted)
+    quoted = RERUN_CLAUSES[0][1] if reordered else None  # the clause broken, when it is not the test's opening line
     expect(got == wanted, call=f"needs_rerun(TABLE[:{rows}], {models})", returned=got, expected=repr(wanted),
-           hint="the right models, in another order: list them in the order `models` gives them" if reordered else
-                "the models whose name is not the 'model' of any row",
-           clause="in the order of `models`" if reordered else None)
+           hint=RERUN_CLAUSES[0][2] if reordered else "the models whose name is not the 'model' of any row",
+           clause=quoted)
