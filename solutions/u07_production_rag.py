@@ -228,7 +228,8 @@ def semantic_chunks(text: str, max_tokens: int = MAX_CHUNK_TOKENS) -> list[str]:
     - pieces are packed: a text that fits the limit is one chunk, and short paragraphs share a chunk;
     - a paragraph too long alone is cut at sentence ends near the limit: each of its sentences after
       the first joins the chunk that holds the sentence before it whenever the two together fit the
-      limit (its first sentence may open a chunk of its own, or join the chunk before it when they fit).
+      limit (its first sentence may open a chunk of its own, or join the chunk before it when they fit;
+      so may the paragraph after it: open a chunk of its own, or join the chunk of its last sentences).
     `max_tokens` is MAX_CHUNK_TOKENS (200) unless given.
     """
     chunks: list[str] = []

@@ -244,6 +244,21 @@ def test_sentences_split_at_line_breaks_and_sentence_ends():
            hint="a sentence ends at a line break, or at the whitespace after . ! or ?: keep the mark with its sentence and drop empty pieces")
 
 
+# The clause a check quotes in place of its test's opening line when that clause is the one broken (start, clause, hint)
+SLIP_CLAUSES = (
+    ("one space", "two spaces before the parenthesis", None),
+    ("miscounted", "return {part name: its count_tokens}", None),
+    ("names", "same names, same order (not sorted)", None),
+    ("too deep", "it cuts no deeper than it must: if it dropped any sentence, putting one of them back in its place "
+                 "(at least one: the last one it dropped will do) takes that count above the bound again", None),
+)
+
+
+def slip_clause(key):
+    """The clause of the row `key` of SLIP_CLAUSES, for a check that quotes it only when it is the one broken."""
+    return next(clause for start, clause, _ in SLIP_CLAUSES if start == key)
+
+
 @pytest.mark.verify
 def test_context_block_is_the_course_rag_shape():
     """The course's shape, exactly: a line "[chunk N] <text>  (source: <source>)" per chunk (two spaces before the parenthesis), N counting from 1 in the given order, the chunks separated by a blank line.
@@ -253,8 +268,15 @@ def test_context_block_is_the_course_rag_shape():
     chunks = [("note01.txt", "Kickoff."), ("note02.txt", "Workshop.")]
     want = "[chunk 1] Kickoff.  (source: note01.txt)\n\n[chunk 2] Workshop.  (source: note02.txt)"
     got = u03.context_block(chunks)
+    # Only the gap before "(source:" is wrong: say so in words (a quote on the board shows runs of spaces as one)
+    gaps = sorted({len(gap) for gap in re.findall(r"( *)\(source:", got)}) if isinstance(got, str) else []
+    spacing = gaps != [2] and re.sub(r" *\(source:", "  (source:", got) == want if isinstance(got, str) else False
+    quoted = slip_clause("one space") if spacing else None  # the clause broken, when it is not the test's opening line
     expect(got == want, call=f"context_block({chunks!r})", returned=got, expected=repr(want),
-           hint="the course's chunk format: each chunk numbered from 1 in square brackets, its text, two spaces, its source in parentheses; a blank line between chunks")
+           hint=f"between a chunk's text and '(source:' yours puts {' or '.join(f'{n} space' + 's' * (n != 1) for n in gaps)}; "
+                f"the course's shape puts two spaces there" if spacing else
+                "the course's chunk format: each chunk numbered from 1 in square brackets, its text, two spaces, its source in parentheses; a blank line between chunks",
+           clause=quoted)
 
 
 @pytest.mark.verify
@@ -275,8 +297,12 @@ def test_budget_lists_every_part_with_its_count():
            hint="four parts, one per kind of text: the system prompt as given, the question as user input, the context block of the chunks as tool outputs, the reply as response")
     got = u03.token_budget(parts)
     want = {name: tokens(text) for name, text in parts.items()}
+    named = isinstance(got, dict) and list(got) == list(want)
     expect(got == want, call="token_budget(prompt_parts(...))", returned=got, expected=f"{want} (cl100k counts)",
-           hint="one count_tokens per part, under the part's own name")
+           hint="the names are right, the numbers are not: each part's number is count_tokens of its text, the "
+                "tokenizer's exact count, not an estimate" if named else
+                "one count_tokens per part, under the part's own name",
+           clause="return {part name: its count_tokens}, same names, same order (not sorted)")
 
 
 @pytest.mark.verify
@@ -668,7 +694,8 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
     question, limit = INPUTS[0][0], u03.TOKEN_BUDGET
     cut = u03.prompt_parts(corpus_cut(), question, REPLY)
     got = budget_failure(cut, limit)
-    expect(got is None, call=f"assert_within_budget(cut parts, {limit})", returned=got,
+    expect(got is None, call=f"assert_within_budget(cut parts, {limit})",
+           returned=Did(f"raised an AssertionError whose message is {got!r}"),
            expected=f"no AssertionError: the cut prompt is {sum(tokens(t) for t in cut.values())} tokens",
            hint="fail only when the total is not below the limit")
     pasted = 0  # an edit that pastes notes into the cut prompt until it reaches the limit (a cut may leave much room)
@@ -679,7 +706,8 @@ def test_budget_assertion_passes_the_cut_prompt_and_fails_a_bloated_one(corpus_c
     for edit, parts in bloated.items():
         got = budget_failure(parts, limit)
         expect(got is not None and LARGEST in got, call=f"assert_within_budget({edit}, {limit})",
-               returned=Did("raised no AssertionError") if got is None else got,
+               returned=Did("raised no AssertionError") if got is None else
+               Did(f"raised an AssertionError whose message is {got!r}"),
                expected=f"an AssertionError whose message names the largest part, {LARGEST!r}",
                hint="raise an AssertionError whose message gives the total and names the largest part, so the reader knows what to cut")
 
@@ -925,10 +953,16 @@ def test_token_budget_keeps_the_parts_order():
            hint="build the budget part by part, in the order of `parts`")
     other = {"instructions": "Answer in one line.", "retrieved notes": "Go-live is on 8 June. " * 5, "question": "When?"}
     got = u03.token_budget(other)  # any names: the parts' own, whatever they are called
-    expect(isinstance(got, dict) and list(got) == list(other) and all(got[k] == tokens(t) for k, t in other.items()),
+    named = isinstance(got, dict) and list(got) == list(other)
+    miscounted = [k for k, t in other.items() if named and got[k] != tokens(t)]  # the right names, another count
+    quoted = slip_clause("miscounted" if miscounted else "names")  # the clause broken, when it is not the test's opening line
+    expect(named and not miscounted,
            call="token_budget(<instructions, retrieved notes, question>)", returned=got,
-           expected=repr({k: tokens(t) for k, t in other.items()}), clause="same names, same order (not sorted)",
-           hint="the names are the keys of `parts`, whatever they are: read them from it rather than naming them yourself")
+           expected=repr({k: tokens(t) for k, t in other.items()}),
+           clause=quoted,
+           hint=f"the names and their order are right; the count of {miscounted[0]!r} is not: each part's number is "
+                f"count_tokens of its text, the tokenizer's exact count, not an estimate" if miscounted else
+                "the names are the keys of `parts`, whatever they are: read them from it rather than naming them yourself")
 
 
 @pytest.mark.contract
@@ -973,9 +1007,21 @@ def test_a_block_that_already_fits_still_comes_back_one_sentence_per_line(chunks
     assert tokens(block(want)) <= tokens(block(chunks))  # nothing need be dropped: the lines alone meet the bound
     call = f"cut_context({chunks!r}, {keep!r}, 0.0)"
     got = u03.cut_context(list(chunks), keep, 0.0)
+    # Lines of the wanted ones, fewer of them: sentences were dropped where the bound was already met
+    dropped = (isinstance(got, list) and len(got) == len(want)
+               and all(isinstance(pair, tuple) and len(pair) == 2 and pair[0] == source and isinstance(pair[1], str)
+                       and set(pair[1].split("\n")) - {""} <= set(text.split("\n")) for pair, (source, text) in zip(got, want))
+               and sum(len([line for line in pair[1].split("\n") if line]) for pair in got)
+               < sum(len(text.split("\n")) for _, text in want))
+    quoted = slip_clause("too deep") if dropped else None  # the clause broken, when it is not the test's opening line
     expect(got == want, call=call, returned=got, expected=f"{want}: every sentence kept, one per line",
-           hint=PAIRS if lists_for_pairs(got) else "even when nothing needs dropping, the result is made the same way: "
-                "each chunk's sentences as split_sentences finds them, one per line, not the chunk's text as it came")
+           hint=PAIRS if lists_for_pairs(got) else
+                "with a fraction of 0 the block as it is already meets the bound, so no sentence need go: look at the "
+                "count before each drop, and stop dropping once it is at most the bound (a count equal to the bound "
+                "meets it)" if dropped else
+                "even when nothing needs dropping, the result is made the same way: "
+                "each chunk's sentences as split_sentences finds them, one per line, not the chunk's text as it came",
+           clause=quoted)
 
 
 @pytest.mark.contract

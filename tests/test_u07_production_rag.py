@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kata.corpus import load_notes
 from kata.models import RERANK_MODEL
 from kata.judge.spy import spy
-from kata.judge.testing import Did, InWords, Problems, Seen, did, expect, load_unit, raised
+from kata.judge.testing import Did, InWords, Problems, Seen, Sent, did, expect, load_unit, raised
 
 u07 = load_unit("u07_production_rag")
 u04 = load_unit("u04_embeddings")
@@ -475,12 +475,16 @@ def test_read_ranking_never_trusts_what_it_does_not_know(ids, said, seps, bracke
     ("note04-p10, note04", ["note04-p1", "note04", "note04-p10"], ["note04-p10", "note04"]),
     ("note05_old, note04", ["note04", "note05"], ["note04", "note05"]),
     ("v2_note04 then note05", ["note04", "note05"], ["note05", "note04"]),
-], ids=["hyphen-longer-id", "hyphen-both", "underscore-after", "underscore-before"])
+    ("draft-note04 then note05", ["note04", "note05"], ["note05", "note04"]),
+    ("note04-p1", ["p2", "note04-p1", "p1"], ["note04-p1", "p2"]),
+], ids=["hyphen-longer-id", "hyphen-both", "underscore-after", "underscore-before", "hyphen-before",
+        "hyphen-before-a-short-id"])
 def test_an_id_inside_a_longer_hyphenated_id_is_not_named(reply, ids, want):
     """an id counts only as a whole id, not inside a longer one: a letter, a digit, "_" or "-" right before or after it makes a longer id ("note1" is not named by "note10", "note04-p1" by "note04-p10", nor "note04" by "note04-p1"), and a name that is not in `ids` is ignored (a model can invent one)
 
     A hyphen is not the end of an id: "note04-p1" names note04-p1, not note04; nor is an underscore: "note05_old"
-    and "v2_note04" name neither note05 nor note04.
+    and "v2_note04" name neither note05 nor note04. Nor is it the start of one: "draft-note04" names no note04, and
+    "note04-p1" names no p1.
     """
     got = u07.read_ranking(reply, ids, len(want))
     expect(got == want, call=f"read_ranking({reply!r}, {ids}, {len(want)})", returned=got, expected=repr(want),
@@ -894,6 +898,36 @@ def test_compare_widens_to_the_cosine_top_10(monkeypatch):
            hint="the candidates are the course's top-10 by cosine (RERANK_DEPTH), and the cosine answer uses the first TOP_N of them")
 
 
+@pytest.mark.contract
+def test_compare_embeds_the_question_once(monkeypatch):
+    """for the question embedded with ONE call, `embed([question])`
+
+    With Voyage and Claude replaced by stand-ins, one row of the table sends Voyage one embed request, holding the
+    question alone: the candidates, the cosine top 3 and its answer all come from that one vector.
+    """
+    sent = []
+
+    def fake_embed(self, texts, *args, **kwargs):
+        sent.append(list(texts))
+        return types.SimpleNamespace(embeddings=[[1.0, 0.0] for _ in texts])
+
+    def fake_create(self, *args, **kwargs):
+        return types.SimpleNamespace(content=[types.SimpleNamespace(type="text", text="[chunk 1]")], stop_reason="end_turn")
+
+    monkeypatch.setattr(voyageai.Client, "embed", fake_embed)
+    monkeypatch.setattr(anthropic.resources.messages.Messages, "create", fake_create)
+    index = [{"id": f"a{n}", "note": f"note{n:02}", "source": f"note{n:02}.txt", "text": f"text {n}",
+              "vector": [math.cos(n / 10), math.sin(n / 10)]} for n in range(12)]
+    u07.compare(index, "Which way?", "note00")
+    expect(sent == [["Which way?"]], call="compare(index of 12 entries, 'Which way?', 'note00')",
+           returned=Sent(f"{len(sent)} embed requests, with the texts {sent}"),
+           expected="one embed request, with the texts [['Which way?']]",
+           hint="embed the question once, at the start, and use that one vector for everything the row needs: "
+                "a helper that embeds the question again on its own (such as a retrieve of U06) sends a second "
+                "request" if len(sent) > 1 else
+                "embed the question, alone in its list, with one call, and search the index with that vector")
+
+
 @pytest.mark.verify
 def test_print_table_shows_five_rows_and_the_four_columns(capsys):
     """You have a 5-row table (question × cosine-top-3 vs reranked-top-3 vs better?).
@@ -924,7 +958,7 @@ def test_print_table_shows_five_rows_and_the_four_columns(capsys):
     if not any({"4", "1"} <= numbers for numbers in counts):
         problems.append("no line after the rows counting the 4 rows where re-ranking changed the top 3 and the 1 "
                         "where it gave the better-cited answer")
-    expect(not problems, call="print_table(rows) for 5 rows", returned=did("printed", out), expected=f"a table without this: {'; '.join(problems)}",
+    expect(not problems, call="print_table(rows) for 5 rows", returned=did("printed", out), expected=f"a header, one line per row, then a line with the two counts; what the tests found instead: {'; '.join(problems)}",
            hint="print a header, then per row: question | cosine top 3 ids | re-ranked top 3 ids | yes/no; "
                 "then one line with the two counts")
 
@@ -1293,7 +1327,9 @@ def test_production_answer_reranks_every_candidate_against_the_question_to_k(mon
     expect(asked == [str(k)] and against == [question], call=call,
            returned=Did(f"asked the re-ranker for the top {asked[0] if asked else '?'} against {against[0] if against else None!r}"),
            expected=f"the top {k} against the user's own question, {question!r}",
-           hint="re-rank against the question the user asked, not the rewritten one, down to k",
+           hint=f"the question is the right one; ask the re-ranker for k of them, here {k}, not its default"
+                if against == [question] else
+                "re-rank against the question the user asked, not the rewritten one, down to k",
            clause="re-ranked against the USER'S OWN question (rerank, one model call) down to the k best")
     chunks = answers[0].count("[chunk ") if len(answers) == 1 else None
     expect(chunks == k, call=call,

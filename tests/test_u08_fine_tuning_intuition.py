@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.judge.testing import Problems, expect, load_unit
+from kata.judge.testing import Did, Problems, expect, load_unit
 
 u08 = load_unit("u08_fine_tuning_intuition")
 
@@ -42,8 +42,18 @@ ANSWERS = {
 
 
 def routed(scenario):
+    """route(scenario), and the call as it was made: a route that changes the scenario's needs in place is told so."""
+    call = f"route({scenario!r})"  # before the call: one that empties the needs in place would show them empty
+    needs = set(scenario.needs)
     got = u08.route(scenario)
-    return got, f"route({scenario!r})"
+    expect(scenario.needs == needs, call=call,
+           returned=Did(f"changed the scenario's needs in place: they were {sorted(needs)} and are now "
+                        f"{sorted(scenario.needs) if isinstance(scenario.needs, set) else scenario.needs!r}"),
+           expected="the scenario as it was given: route reads the needs to choose a move, and the caller keeps them",
+           hint="to set some tags aside, work on a new set of your own: taking tags away from the scenario's own set "
+                "changes the caller's scenario too",
+           clause="Send a scenario to one move of MOVES, citing the table row that backs it.")
+    return got, call
 
 
 def check_answer(name, scenario, whose, hint=None):
@@ -239,6 +249,20 @@ def test_at_scale_includes_the_threshold_itself(above):
                       "to it is at scale, not only a volume above it" if not above else None)
 
 
+# The clause a check quotes in place of its test's opening line when that clause is the one broken (start, clause, hint)
+SLIP_CLAUSES = (
+    ("row", "`row` a key of DONT_FINE_TUNE_FOR or DO_CONSIDER_FINE_TUNING_WHEN, written exactly", None),
+    ("volume", 'a "narrow task" at monthly_volume >= AT_SCALE is "fine-tune (LoRA)"', None),
+    ("MiB", "the size in MB (10**6 bytes)", None),
+    ("rounded", "Return a float, unrounded.", None),
+)
+
+
+def slip_clause(key):
+    """The clause of the row `key` of SLIP_CLAUSES, for a check that quotes it only when it is the one broken."""
+    return next(clause for start, clause, _ in SLIP_CLAUSES if start == key)
+
+
 @pytest.mark.verify
 @pytest.mark.parametrize(("need", "move"), [("specialized format", "fine-tune (LoRA)"), ("smaller model", "distillation")])
 def test_through_the_gate_a_format_is_fine_tuned_and_a_smaller_model_distilled(need, move):
@@ -250,9 +274,14 @@ def test_through_the_gate_a_format_is_fine_tuned_and_a_smaller_model_distilled(n
     scenario = replace(the_tests_reading()["C"], needs={need}, monthly_volume=500)
     got, call = routed(scenario)
     problems = report_problems(got)
+    row_only = getattr(got, "move", None) == move and any(p.startswith("row ") for p in problems)  # the move is right
+    quoted = slip_clause("row") if row_only else None  # the clause broken, when it is not the test's opening line
     expect(getattr(got, "move", None) == move and not problems, call=call, returned=got,
-           expected=f"move={move!r}, citing a row of the table ({problems or 'the row and reason are fine'})",
-           hint="through the gate: 'specialized format' -> 'fine-tune (LoRA)', 'smaller model' -> 'distillation'")
+           expected=f"move={move!r}, citing a row of the table" + (f": {'; '.join(problems)}" if problems else ""),
+           hint="the move is right; the row must be one of the tables' keys, copied character for character (its "
+                "spaces and punctuation too)" if row_only else
+                "through the gate: 'specialized format' -> 'fine-tune (LoRA)', 'smaller model' -> 'distillation'",
+           clause=quoted)
 
 
 @pytest.mark.verify
@@ -273,9 +302,13 @@ def test_c_without_one_of_its_conditions_is_not_fine_tuned(change, why):
     """
     scenario = replace(the_tests_reading()["C"], **change)
     got, call = routed(scenario)
+    quoted = slip_clause("volume") if "monthly_volume" in change else None  # the clause broken, when it is not the test's opening line
     expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
            expected=f"a move other than fine-tuning or distillation: {why}",
-           hint="fine-tune only when every condition of the gate holds at once")
+           hint="a narrow task is fine-tuned only at scale, at a monthly volume of AT_SCALE or more, and only through "
+                "the gate" if "monthly_volume" in change else
+                "fine-tune only when every condition of the gate holds at once",
+           clause=quoted)
 
 
 # The tags of NEEDS, spelled out here so that collecting this file never imports your module.
@@ -371,7 +404,8 @@ def test_recent_news_always_goes_to_web_search(scenario):
     row = row_starting("Recent news")
     expect(getattr(got, "move", None) == "web search" and getattr(got, "row", None) == row, call=call,
            returned=got, expected=f"move 'web search' citing {row!r}",
-           hint="recent news is the first rule: a web search tool, never fine-tuning")
+           hint="recent news is the first rule: a web search tool, never fine-tuning",
+           clause='"recent news" -> "web search" citing the Recent news row, whatever else the scenario holds')
 
 
 @pytest.mark.verify
@@ -473,9 +507,16 @@ def test_a_rank_16_adapter_on_llama_8b_is_under_100mb():
     """
     got = u08.adapter_size_mb(**LLAMA_31_8B, rank=16)
     call = "adapter_size_mb(n_layers=32, d_model=4096, rank=16)"
-    expect(isinstance(got, (int, float)) and math.isclose(got, 16.777216, rel_tol=1e-9), call=call, returned=got,
+    number = isinstance(got, (int, float))
+    in_mib = number and math.isclose(got, 16.777216e6 / 2 ** 20, rel_tol=1e-9)  # the right bytes, over 2**20
+    rounded = number and not in_mib and abs(got - 16.777216) < 0.05  # the right size, rounded
+    quoted = slip_clause("MiB") if in_mib else slip_clause("rounded") if rounded else None  # the clause broken, when it is not the test's opening line
+    expect(number and math.isclose(got, 16.777216, rel_tol=1e-9), call=call, returned=got,
            expected="16.777216 MB (8,388,608 parameters × 2 bytes, in MB of exactly 10**6 bytes)",
-           hint="per projection, A is d_model×rank and B is rank×d_model; two projections per layer")
+           hint="the count of bytes is right; a MB here is 10**6 bytes, not 2**20" if in_mib else
+                "the size is right, but rounded: return it as it comes out, unrounded" if rounded else
+                "per projection, A is d_model×rank and B is rank×d_model; two projections per layer",
+           clause=quoted)
     expect(got < 100 <= FULL_FINE_TUNE_MB, call=call, returned=got,
            expected=f"under 100 MB, where a full fine-tune is {FULL_FINE_TUNE_MB:,.0f} MB", hint=None)
 

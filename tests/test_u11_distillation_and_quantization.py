@@ -312,9 +312,11 @@ def test_run_ollama_posts_the_documented_body_to_ollama_host(ollama, monkeypatch
            returned=Sent(f"a POST to /api/chat whose body has {', '.join(f'{k!r}: {body.get(k, None)!r}' for k in off)}")
            if body is not None else Sent(f"{len(got)} request(s): {got!r}"),
            expected="ONE POST to /api/chat with the documented body" + (
-               f", whose {', '.join(f'{k!r} is {want[k]!r}' if k in want else f'no {k!r}' for k in off)}" if off
+               f", in which {'; '.join(f'{k!r} is {want[k]!r}' if k in want else f'there is no {k!r} key' for k in off)}" if off
                else f" {want!r}"),
-           hint="send the model, the system and user messages, the tools in Ollama's own shape (OLLAMA_TOOLS), and ask for one whole reply, not a stream")
+           hint="send exactly the documented body: its four keys and no other (anything more, such as options, "
+                "changes what the model is asked)" if any(k not in want for k in off) else
+                "send the model, the system and user messages, the tools in Ollama's own shape (OLLAMA_TOOLS), and ask for one whole reply, not a stream")
 
 
 @pytest.mark.contract
@@ -479,12 +481,19 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
     scope = unit_globals(u11, "model_row")  # where model_row looks its runners up
     monkeypatch.setitem(scope, "run_claude", fake_run)
     monkeypatch.setitem(scope, "run_ollama", fake_run)
-    got = u11.model_row(CLAUDE_SMALL, cases)
+    try:  # a runner kept from import is the real one: it reaches for the API, and the test says why
+        got, error = u11.model_row(CLAUDE_SMALL, cases), None
+    except Exception as exc:
+        got, error = raised(exc), exc
     expect(ran, call="model_row(CLAUDE_SMALL, 4 cases)", returned=got,
            expected="the test's stand-in run_claude to be called (it replaces run_claude in your module, and your "
                     "model_row never called it: does it keep its own reference to run_claude, e.g. a default "
                     "argument or a dict built at import?)",
-           hint="call run_claude and run_ollama by their module names when model_row runs, not through a reference kept at import")
+           hint="find run_claude and run_ollama by their names in the module each time model_row runs, not through a "
+                "reference kept since import, so that whatever stands under those names then is what runs",
+           clause="look them up by name when you call them")
+    if error is not None:
+        raise error
     ids = [case["id"] for case in cases]
     expect(ran == ids, call="model_row(CLAUDE_SMALL, 4 cases)", returned=Seen({"cases run, in order": ran}),
            expected=f"each case run once, in order: {ids}",
@@ -587,7 +596,9 @@ def test_cheapest_passing_breaks_a_cost_tie_on_latency():
     got = u11.cheapest_passing(table, 0.5)
     expect(got is not None and got.get("model") == "local-fast", call="cheapest_passing(TABLE + [a faster free row], 0.5)",
            returned=got, expected="the 'local-fast' row: as cheap as the local model, and faster",
-           hint="sort by (cost_usd, latency_ms)")
+           hint="among the rows that clear the bar, the lowest cost wins; when two cost the same, the one with the "
+                "lower latency wins",
+           clause="of those, the lowest cost_usd wins, and the lower latency_ms breaks a tie in cost")
 
 
 @pytest.mark.contract
@@ -806,7 +817,9 @@ def test_quantize_round_trip_is_within_half_a_step_of_each_row(rows, bits, data)
     expect(bool(np.all(error <= own_step / 2 * (1 + 1e-4) + 1e-12)), call=f"dequantize(quantize(matrix, row_scales(matrix, {bits}), {bits}), scales)",
            returned=InWords(f"row {worst} off by {error[worst]:.3g}, its own half step is {own_step[worst] / 2:.3g} (row: {matrix[worst].tolist()})"),
            expected="each row back to within half of its own step (the size one code step stands for in that row)",
-           hint="a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating",
+           hint="round each number to its nearest code, not toward zero: cutting off the fraction leaves a value up to "
+                "a whole step off" if bool(np.all(error <= own_step * (1 + 1e-4) + 1e-12)) else
+                "a scale per row (not one for the whole matrix), and round to the nearest code instead of truncating",
            clause="Each number becomes the integer nearest to it divided by its row's scale")
 
 
@@ -1151,6 +1164,12 @@ def test_production_defaults_to_the_cheapest_row_that_meets_the_bar(bar, current
            expected=repr(wanted), hint="the model of the cheapest passing row (your cheapest_passing), or the current model when no row passes")
 
 
+# The clause a check quotes in place of its test's opening line when that clause is the one broken (start, clause, hint)
+RERUN_CLAUSES = (
+    ("order", "in the order of `models`", "the right models, in another order: list them in the order `models` gives them"),
+)
+
+
 @pytest.mark.stretch
 @pytest.mark.parametrize(("rows", "models", "wanted"), [
     (3, (CLAUDE, CLAUDE_SMALL, LOCAL_MODEL), []),
@@ -1164,5 +1183,8 @@ def test_the_table_is_rerun_when_a_new_model_ships(rows, models, wanted):
     The models that have no row in the table yet, in the order of the model list.
     """
     got = u11.needs_rerun(TABLE[:rows], models)
+    reordered = got != wanted and isinstance(got, list) and sorted(map(str, got)) == sorted(wanted)
+    quoted = RERUN_CLAUSES[0][1] if reordered else None  # the clause broken, when it is not the test's opening line
     expect(got == wanted, call=f"needs_rerun(TABLE[:{rows}], {models})", returned=got, expected=repr(wanted),
-           hint="the models whose name is not the 'model' of any row")
+           hint=RERUN_CLAUSES[0][2] if reordered else "the models whose name is not the 'model' of any row",
+           clause=quoted)
