@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 from kata.learner import impl, spawned
 from kata.world import offline
 from kata.learner.channel import ATTACHED, Channel, ChannelClosed, here, pin
-from kata.learner.process import ENVIRONMENT
+from kata.learner.process import ENVIRONMENT, ERROR_ATTRIBUTES
 from kata.learner.values import ATOMS, LIBRARIES, TAG, CannotCross, Codec, course_class, library_class
 from kata.units import ROOT
 
@@ -681,7 +681,6 @@ _JUDGE_CLASSES = {"kata.learner.impl:UnitLoadError": impl.UnitLoadError, "kata.l
                   "kata.learner.values:CannotCross": CannotCross}
 
 
-ERROR_ATTRIBUTES = ("status_code", "http_status", "code", "errno", "host", "port")  # int or str, as process._error sends
 _ERRORS: dict[tuple[str, type], type] = {}  # the classes made for the learner's own errors, by name and base
 _SAID: dict[type, type] = {}  # the subclasses made to say a message where a class's __init__ wants more
 

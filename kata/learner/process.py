@@ -52,6 +52,9 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32,
 PR_SET_PDEATHSIG = 1
 # What the judge sends that the learner process applies before each call: a test's setenv reaches the SDKs.
 ENVIRONMENT = ("OLLAMA_", "ANTHROPIC_", "VOYAGE_", "KATA_")
+# What an error's data carries besides its type, message and frames (an int or a str each; its headers apart): all the
+# judge sets on the error it rebuilds, whatever else the data holds (the learner's code can rewrite it).
+ERROR_ATTRIBUTES = ("status_code", "http_status", "code", "errno", "host", "port")
 # The judge's watchdog asks "where are you?" (SIGUSR1) and "remember where you are" (SIGUSR2). Their default
 # action ends a process, so they are ignored from the zygote on, until the learner's own handlers are set.
 WATCHDOG_SIGNALS = tuple(getattr(signal, name) for name in ("SIGUSR1", "SIGUSR2") if hasattr(signal, name))
@@ -221,13 +224,6 @@ def serve(channel: Channel, where: socket.socket, spawned: bool = False) -> None
     out, err = _Printed(), _Printed()
     sys.stdout, sys.stderr = out, err
     sys.stdin = io.StringIO()  # nobody types while the tests run: input() and pdb's prompt read the end, wherever run
-    try:
-        os.fstat(0)
-    except OSError:  # no descriptor 0 at all (a parent that closed it): one that reads nothing, as a terminal's end
-        empty = os.open(os.devnull, os.O_RDONLY)
-        if empty != 0:
-            os.dup2(empty, 0)
-            os.close(empty)
     if os.environ.get("PYTHONBREAKPOINT") != "0":  # (that setting makes breakpoint() nothing, as Python has it)
         sys.breakpointhook = _no_prompt_here
     sys.modules.pop("pdb", None)  # a pytest that forked this process had patched pdb.set_trace with its own: imported anew
@@ -668,7 +664,7 @@ def _error(error: BaseException, trees) -> dict:
     frames = [[f.filename, f.lineno, f.name, f.line or ""] for f in traceback.extract_tb(error.__traceback__)
               if not f.filename.startswith(str(Path(__file__).parent)) and f.filename != impl.__file__]  # the kata's own
     attributes = {}
-    for name in ("status_code", "http_status", "code", "errno", "host", "port"):
+    for name in ERROR_ATTRIBUTES:
         value = getattr(error, name, None)
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             attributes[name] = value
