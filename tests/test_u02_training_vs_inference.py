@@ -237,7 +237,7 @@ def test_inference_count_must_be_higher(n_training, n_inference):
     got, call = audited(sheet)
     expect(got != [], call=call, returned=got,
            expected=f"a problem: {n_inference} Inference row(s) is not more than {n_training} Training row(s)",
-           hint="count the rows per column and require inference > training, strictly")
+           hint="count the rows per column: the Inference rows must outnumber the Training rows, strictly")
 
 
 @pytest.mark.verify
@@ -385,7 +385,7 @@ def test_a_well_written_sheet_passes_exactly_when_inference_is_higher(n_training
     passes = n_inference > n_training
     expect((got == []) == passes, call=call, returned=got,
            expected="[]" if passes else "a problem: the Inference count is not higher",
-           hint="pass exactly when inference > training, and the sheet is not empty")
+           hint="pass exactly when the Inference rows outnumber the Training rows, and the sheet is not empty")
 
 
 @pytest.mark.verify

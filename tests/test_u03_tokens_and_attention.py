@@ -220,7 +220,7 @@ def test_anthropic_count_agrees_with_tiktoken_and_shows_the_saving(corpus_cut):
     expect(not far, call="anthropic_count_tokens(SYSTEM, user) for the original and the cut prompt",
            returned=counts, expected=f"Anthropic's count within {TOKENIZER_FACTOR}x of the cl100k count and of the "
            "estimate (shown: anthropic, cl100k, estimate)",
-           hint="return the reply's .input_tokens, the count of the whole prompt")
+           hint="return the reply's count of input tokens, the count of the whole prompt")
     drop = 1 - counts["cut"][0] / counts["original"][0]
     expect(drop >= TOTAL_SAVING, call="anthropic_count_tokens(...) before and after the cut", returned=counts,
            expected=f"Anthropic's count at least {TOTAL_SAVING:.0%} lower after the cut (it fell {drop:.1%})",
@@ -804,7 +804,7 @@ def test_anthropic_count_tokens_sends_one_request_as_described(monkeypatch):
     expect(sent == [(CLAUDE, SYSTEM_SENT, USER_SENT)], call=call, returned=got,
            expected=f"one count_tokens request: model {CLAUDE!r}, system {SYSTEM_SENT!r}, one user turn {USER_SENT!r}; "
                     f"the request(s) it sent (model, system, user turn): {sent}",
-           hint="one request holds the whole prompt: the system prompt as system=, the user turn as the only message")
+           hint="one request holds the whole prompt: the system prompt as the request's own system prompt, the user turn as the only message")
     expect(got == 1234, call=call, returned=got, expected="1234, the reply's input_tokens",
            hint="return the count the reply gives, as it gives it")
 
@@ -836,7 +836,7 @@ def test_ask_sends_one_request_as_described(monkeypatch):
     want = [(CLAUDE, u03.MAX_TOKENS, SYSTEM_SENT, USER_SENT)]
     expect(sent == want, call=f"ask({SYSTEM_SENT!r}, {USER_SENT!r})", returned=got,
            expected=f"one create request (model, max_tokens, system, user turn): {want}; the request(s) it sent: {sent}",
-           hint="one request: the unit's model and MAX_TOKENS, the system prompt as system=, the user turn as the only message")
+           hint="one request: the unit's model and MAX_TOKENS, the system prompt as the request's own system prompt, the user turn as the only message")
 
 
 @pytest.mark.contract
@@ -880,7 +880,7 @@ def test_sentences_end_at_any_whitespace_whatever_comes_next(text, want):
     wider = any(c.isspace() and c not in " \t\r\n" for c in text)  # whitespace beyond a space and a tab
     expect(got == want, call=f"split_sentences({text!r})", returned=got, expected=repr(want),
            hint="any whitespace after . ! or ? ends the sentence, not only a space or a tab: a no-break space or an em "
-                "space too (str.isspace() knows them all)" if wider else
+                "space too, and every other character Python counts as whitespace" if wider else
                 "after . ! or ?, any whitespace ends the sentence: do not look at what follows it")
 
 

@@ -479,7 +479,7 @@ def test_top_k_leaves_the_index_as_it_was():
     expect(same, call=f"top_k(index, [2.0, 1.0], 3) on the index {vectors} (id: vector)",
            returned=Did(f"returned {got!r}, and changed the index: {'; '.join(changes)}"),  # what the call did to it
            expected=f"the index as it was given: {vectors}, each entry holding 'id', 'text' and 'vector' only",
-           hint="rank a new list of (score, id) pairs; leave the caller's list and its dicts alone")
+           hint="rank in a new list of your own, each id beside its score; leave the caller's list and its dicts alone")
 
 
 def _changes_to(before, index, entries):

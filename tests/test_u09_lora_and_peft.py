@@ -648,7 +648,7 @@ def test_training_never_writes_to_w():
     (W, X, Y, _, _), W_before, (A, B, losses) = trained()
     expect(np.array_equal(W, W_before), call=TRAIN_CALL,
            returned=Did(f"changed W by up to {np.abs(W - W_before).max():.3g}"),
-           expected="W bit-for-bit unchanged", hint="update A and B only; never W -= … (that is a full fine-tune)")
+           expected="W bit-for-bit unchanged", hint="update A and B only; never change W itself, not even in place (that is a full fine-tune)")
 
 
 @pytest.mark.verify

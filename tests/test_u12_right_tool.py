@@ -686,7 +686,7 @@ def test_my_decision_doc_is_a_decision_doc():
     expect(not off, call="my_decision_doc()", returned=text,
            expected="Task, Row, Chosen lines, the row leading to the chosen approach, one 'Rejected <approach>: "
            "<reason>' line per lower approach, within POST_IT_MAX_WORDS words; not met: " + "; ".join(off),
-           hint=f"cut it to {POST_IT} words or fewer, counted as text.split() counts them" if words > POST_IT and len(off) == 1
+           hint=f"cut it to {POST_IT} words or fewer, a word being each run of characters between whitespace" if words > POST_IT and len(off) == 1
            else "follow the format in the module docstring; cite the row whose ROW_APPROACHES has your choice")
 
 
