@@ -27,7 +27,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from kata.world import cassettes, causes, offline, replay
-from kata.learner import impl
+from kata.learner import impl, process
 from kata.judge import live, reach, testing, wall
 from kata import stubs
 from kata.judge.child import TimeLimitReached, learner_frame, overrun, raised_in_of, raised_where, timeout_points
@@ -281,6 +281,11 @@ def _shard(items, spec: str) -> tuple[list, list]:
         weights[lightest] += PROPERTY_WEIGHT if hasattr(getattr(item, "obj", None), "hypothesis") else 1
         (mine if lightest == int(index) else other).append(item)
     return mine, other
+
+
+def pytest_collection_finish(session):
+    if not session.config.getoption("collectonly"):  # a warm parent's collection drops what it collected (worker.prime)
+        process.freeze_the_collected()
 
 
 def pytest_runtest_logstart(nodeid, location):
