@@ -807,6 +807,7 @@ def mechanisms_named(text):
     def a_test(name):
         return isinstance(name, str) and (name.startswith(("test_", "tests.")) or ".test_u" in name)
     modules = [name for name in sys.modules if a_test(name)]
+    gc.unfreeze()  # what the zygote froze once it had forgotten the judge's modules
     functions = [f"{f.__module__}.{f.__name__}" for f in gc.get_objects()
                  if callable(f) and a_test(getattr(f, "__module__", None))]
     return set(modules + functions)
