@@ -10,7 +10,7 @@ import anthropic
 import pytest
 import tiktoken
 import voyageai
-from hypothesis import Phase, given, seed, settings
+from hypothesis import Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.corpus import load_notes
@@ -606,6 +606,44 @@ CUT_CLAUSES = (
      "stays within the limit (count the joined text); a paragraph too long alone goes sentence by sentence; never "
      "split a sentence"),
 )
+
+
+# Sentences whose words are joined by commas, semicolons and single line breaks as well as by spaces: none of those
+# ends a sentence (SENTENCE_END is . ! or ? then whitespace), so a long paragraph may never be cut there.
+INSIDE = st.sampled_from([" ", " ", ", ", "; ", "\n", ",\n", "; \n"])
+CLAUSED_SENTENCE = st.builds(lambda pairs, end: ("".join(w + j for w, j in pairs[:-1]) + pairs[-1][0]).capitalize() + end,
+                             st.lists(st.tuples(WORD, INSIDE), min_size=1, max_size=14), st.sampled_from(".!?"))
+CLAUSED_TEXT = st.lists(st.lists(CLAUSED_SENTENCE, min_size=1, max_size=5).map(" ".join), min_size=1, max_size=3).map("\n\n".join)
+SENTENCE_CUT = ("a cut falls only at a paragraph end (PARAGRAPH_END, a blank line) or at a sentence end "
+                "(SENTENCE_END: . ! or ? then whitespace), never inside a sentence")
+
+
+@pytest.mark.verify
+@settings(max_examples=EXAMPLES, phases=NO_SHRINK)
+@example(text="The lab lost two weeks, the vendor says; a fire drill did it. We wait for a test slot.", limit=12)
+@example(text="The lab in Rotterdam lost two weeks\nto a fire drill and a broken rig. We wait.", limit=10)
+@given(text=CLAUSED_TEXT, limit=st.integers(4, 40))
+def test_a_comma_a_semicolon_or_a_line_break_inside_a_sentence_is_no_cut(text, limit):
+    """a cut falls only at a paragraph end (PARAGRAPH_END, a blank line) or at a sentence end (SENTENCE_END: . ! or ? then whitespace), never inside a sentence
+
+    Property: sentences that hold commas, semicolons and single line breaks, in paragraphs too long for
+    the limit: every chunk still ends at a sentence end or a paragraph end, the chunks rejoin to the text,
+    and no chunk over the limit holds more than one sentence.
+    """
+    got = u07.semantic_chunks(text, limit)
+    problems = cut_problems(text, got, limit)
+    inside = next((p for p in problems if p.startswith("a cut inside")), None)
+    if inside is not None:  # a cut inside a sentence: the clause this test is about, whatever else is wrong
+        expect(False, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+               expected=f"every chunk ending at a sentence end (. ! or ? and the whitespace after it) or at a blank line; "
+                        f"yours has {inside}",
+               hint="a comma, a semicolon or a single line break does not end a sentence: a paragraph too long for the "
+                    "limit is cut only just after a full stop, a question mark or an exclamation mark and the "
+                    "whitespace after it, or at a blank line",
+               clause=SENTENCE_CUT)
+    clause, hint = next((rest for start, *rest in CUT_CLAUSES if problems and problems[0].startswith(start)), CUT_CLAUSES[-1][1:])
+    expect(not problems, call=f"semantic_chunks({text!r}, {limit})", returned=got,
+           expected=f"chunks that break no rule; yours break these: {problems[:3]}", hint=hint, clause=clause)
 
 
 @pytest.mark.verify
