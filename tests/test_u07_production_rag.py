@@ -1324,41 +1324,53 @@ def test_compare_better_needs_the_cosine_answer_wrong(monkeypatch, cosine_right,
            "better means the re-ranked answer cites the expected note AND the cosine answer does not")
 
 
+# Enough entries that DEPTH matters: more than the 30 candidates the course's pipeline retrieves, and more than
+# RERANK_DEPTH (10), so a pipeline that hands the re-ranker RERANK_DEPTH candidates, or k, is seen.
+ENTRIES, DEPTH_30 = 40, 30
+
+
 @pytest.mark.contract
 @pytest.mark.parametrize("k", [2, 4])
 def test_production_answer_reranks_every_candidate_against_the_question_to_k(monkeypatch, k):
     """re-ranked against the USER'S OWN question (rerank, one model call) down to the k best
 
-    Stand-ins all round: the rewrite is "rewritten words"; hybrid search hands the re-ranker every one
-    of 8 entries (DEPTH of them, not k); the re-rank prompt asks for the top k against the user's own
-    question; the answer's prompt holds k chunks.
+    Stand-ins all round: the rewrite is "rewritten words"; of an index of 40 entries (more than DEPTH,
+    and more than RERANK_DEPTH's 10), hybrid search hands the re-ranker DEPTH (30) candidates, not k and
+    not 10; the re-rank prompt asks for the top k against the user's own question; the answer's prompt
+    holds k chunks.
     """
     def reply(system, user):
         if system == u07.HELPER_SYSTEM:
             return "rewritten words"
-        if system == u07.RERANK_SYSTEM:
-            return "e7, e6, e5, e4"
+        if system == u07.RERANK_SYSTEM:  # the last four candidates it was shown, whichever they are
+            return ", ".join(re.findall(r"^\[(e\d+)\] ", user, re.MULTILINE)[::-1][:4])
         return "[chunk 1]"
 
     world = StandIns(monkeypatch, reply=reply)
-    index = fan(8, [f"words of entry {i}" for i in range(8)])
+    index = fan(ENTRIES, [f"words of entry {i}" for i in range(ENTRIES)])
     question = "Which entry?"
     got = u07.production_answer(question, index, k)
     reranks = [user for system, user in world.claude if system == u07.RERANK_SYSTEM]
     answers = [user for system, user in world.claude if system not in (u07.RERANK_SYSTEM, u07.HELPER_SYSTEM)]
-    listed = sorted(re.findall(r"^\[(e\d)\] ", reranks[0], re.MULTILINE)) if len(reranks) == 1 else None
-    call = f"production_answer({question!r}, 8 entries, {k})"
+    listed = re.findall(r"^\[(e\d+)\] ", reranks[0], re.MULTILINE) if len(reranks) == 1 else None
+    call = f"production_answer({question!r}, {ENTRIES} entries, {k})"
     # each clause of the docstring checked on its own, in the pipeline's order: the first that fails is quoted
     query = got.get("query") if isinstance(got, dict) else got
     expect(query == "rewritten words", call=call, returned=InWords(f"{{…, 'query': {query!r}}}") if isinstance(got, dict) else got,
            expected="{…, 'query': 'rewritten words'}: the rewritten query",
            hint="rewrite the question first, and put what the rewrite gave under \"query\"",
            clause='"query": the rewritten query (rewrite_query, one model call)')
-    expect(len(reranks) == 1 and listed == [f"e{i}" for i in range(8)], call=call,
-           returned=Did(f"made {len(reranks)} re-rank call(s)") if len(reranks) != 1 else
-           Did(f"listed {len(listed)} candidates to the re-ranker: {listed}"),
-           expected="one re-rank call listing all 8 entries hybrid search found: DEPTH of them, not k",
-           hint="hybrid search goes DEPTH deep with the rewritten query; the re-ranker sees every one of those candidates",
+    known = {entry["id"] for entry in index}
+    wide = listed is not None and len(listed) == DEPTH_30 and len(set(listed)) == DEPTH_30 and set(listed) <= known
+    expect(wide, call=call,
+           returned=Did(f"made {len(reranks)} re-rank call(s)") if listed is None else
+           Did(f"listed {len(listed)} candidates to the re-ranker ({len(set(listed))} different ids)"),
+           expected=f"one re-rank call listing {DEPTH_30} different entries of the {ENTRIES}: DEPTH of them, not k, nor the "
+                    f"{u07.RERANK_DEPTH} that compare widens to",
+           hint="hybrid search with the rewritten query hands over DEPTH candidates (30), and the re-ranker sees every one "
+                "of them; RERANK_DEPTH is how wide compare looks, and k how many the re-ranker keeps"
+                if listed and len(listed) == u07.RERANK_DEPTH else
+                "hybrid search goes DEPTH deep with the rewritten query; the re-ranker sees every one of those candidates",
            clause="the candidates: hybrid_search over `index` with that rewritten query, DEPTH of them")
     asked = re.findall(r"Return the top (\d+) ids", reranks[0])
     against = re.findall(r"QUESTION: (.*)", reranks[0])
