@@ -99,7 +99,13 @@ def test_tokenize_lower_cases_and_strips_punctuation(text, want):
 ASCII = st.text(st.sampled_from(string.ascii_letters + string.digits + " -.,?!:;'\"()\n$%/"), max_size=60)
 
 
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before its hint told a
+# one-character term dropped, so the catalogued mistakes it catches stay caught.
+TOKENIZE_SEED = 13137787349845384744814056572990381784128867295923622521795165822763788817024476149987096180254699825521559803667109
+
+
 @pytest.mark.verify
+@seed(TOKENIZE_SEED)
 @settings(max_examples=EXAMPLES)
 @given(text=ASCII)
 def test_tokenize_ignores_case_and_punctuation(text):
@@ -115,8 +121,13 @@ def test_tokenize_ignores_case_and_punctuation(text):
     expect(clean, call=call, returned=got, expected="non-empty lower-case terms without punctuation or spaces",
            hint="lower-case the text and keep only its letters and digits")
     kept = "".join(got) == "".join(c for c in text.lower() if c.isalnum())
+    runs = re.findall(r"[a-z0-9]+", text.lower())  # the text's terms, as the tests see them, to tell which ones went
+    short = [run for run in runs if len(run) == 1 and run not in got]
+    short = short if all(run in got for run in runs if len(run) > 1) else []  # only the one-character terms went
     expect(kept, call=call, returned=got, expected="every letter and digit of the text, in order",
-           hint="drop the punctuation, not the words around it")
+           hint=f"a single letter or digit between punctuation or spaces is a term too ({short[0]!r} here): keep every "
+                f"run of letters and digits, however short" if short else "drop the punctuation, not the words around it",
+           clause="A term is a run of letters and digits (ASCII), lower-cased; punctuation and spaces separate terms and are dropped")
     shouted = u07.tokenize(text.upper())
     expect(shouted == got, call=f"tokenize({text.upper()!r})", returned=shouted,
            expected=f"{got!r}, the same terms as the text in lower case",
@@ -276,8 +287,10 @@ def test_fuse_orders_by_reciprocal_ranks_whatever_the_scores(orders, scales, k, 
            hint="an id found by two retrievers is one result: keep a dict of fused scores, one entry per id")
     out_of_order = [(a, b) for a, b in zip(got, got[1:]) if fused[a] < fused[b] - 1e-12]
     # The scores are the tests' own, listed in the learner's order: they show where it breaks, not the answer.
-    scores = ", ".join(f"{i} {fused[i]:.3f}" for i in got)
     before, after = out_of_order[0] if out_of_order else (None, None)
+    # as many decimals as it takes to tell the first two out of order apart (three when that is enough)
+    places = next((n for n in range(3, 18) if before is None or f"{fused[before]:.{n}f}" != f"{fused[after]:.{n}f}"), 17)
+    scores = ", ".join(f"{i} {fused[i]:.{places}f}" for i in got)
     expected = (f"the ids highest fused score first; the fused scores the tests compute for your ids, in your order, "
                 f"are {scores}: {before!r} comes before {after!r}, whose score is higher")
     if out_of_order and all(fused[a] <= fused[b] + 1e-12 for a, b in zip(got, got[1:])):  # the whole list lowest first
@@ -809,8 +822,10 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
         mine = [c for c in got if c["note"] == note.id]
         if [c["id"] for c in mine] != [f"{note.id}-c{n}" for n in range(1, len(mine) + 1)]:
             problems.append(f"{note.id}: ids {[c['id'] for c in mine]}")
-        if any(c["source"] != note.source or c["text"] != c["text"].strip() for c in mine):
-            problems.append(f"{note.id}: a source other than {note.source!r}, or a text not stripped")
+        if any(c["source"] != note.source for c in mine):
+            problems.append(f"{note.id}: a source other than {note.source!r}")
+        if any(c["text"] != c["text"].strip() for c in mine):
+            problems.append(f"{note.id}: a text with whitespace at its ends, not stripped")
         if " ".join(" ".join(c["text"] for c in mine).split()) != " ".join(note.text.split()):
             problems.append(f"{note.id}: the chunks are not the note's whole text, in order")
         problems += [f"{c['id']} has {tokens(c['text'])} tokens" for c in mine if tokens(c["text"]) > limit]
@@ -828,8 +843,9 @@ def test_semantic_chunk_notes_makes_u06_chunks_within_the_limit():
 NOTES_CLAUSES = (
     (": ids ", '"id": "<note id>-c<n>" (n counted from 1 in each note, e.g. "note06-c2")',
      "number each note's chunks from 1, after the note's id and '-c'"),
-    (": a source other", '"source": note.source, "text": the chunk without the whitespace at its ends',
-     "give each chunk its note's source, and its text without the whitespace at its ends"),
+    (": a source other", '"source": note.source', "give each chunk the source of the note it came from"),
+    (": a text with whitespace", '"text": the chunk without the whitespace at its ends',
+     "give each chunk its text without the spaces and line breaks at its two ends"),
     (": the chunks are not the note's whole text", "The title and date lines stay in the first chunk",
      "cut each note's whole text, its title and date lines included, not its paragraphs alone"),
     (" tokens", "each chunk holds at most `max_tokens` tokens, count_tokens of the chunk's own text",
@@ -1205,11 +1221,17 @@ def test_hybrid_search_looks_depth_deep_and_returns_the_index_own_dicts(monkeypa
     got = u07.hybrid_search(index, "zebra", k=4, depth=1)
     ids = ids_of(got)
     own = isinstance(got, list) and all(any(e is i for i in index) for e in got)
-    expect(isinstance(ids, list) and sorted(ids) == ["e0", "e5"] and own and world.embeds == [["zebra"]],
-           call="hybrid_search(6 entries, 'zebra', k=4, depth=1)",
-           returned=Seen({"ids": ids, "the index's own dicts": own, "embed calls": world.embeds}),
-           expected="e0 and e5 (the top 1 of each retriever, fused), the index's own dicts, one embed call [['zebra']]",
+    call, seen = "hybrid_search(6 entries, 'zebra', k=4, depth=1)", Seen({"ids": ids, "the index's own dicts": own, "embed calls": world.embeds})
+    expected = "e0 and e5 (the top 1 of each retriever, fused), the index's own dicts, one embed call [['zebra']]"
+    # each clause checked on its own, so that the failure quotes the one that broke
+    expect(isinstance(ids, list) and sorted(ids) == ["e0", "e5"], call=call, returned=seen, expected=expected,
            hint="each retriever looks only `depth` deep; fuse what they found, then hand back the index's own entries for the first k ids")
+    expect(own, call=call, returned=seen, expected=expected,
+           hint="hand back the very dicts the index holds, the same objects, not copies of them and not their ids",
+           clause="Return a list of the index's own dicts (not copies, not ids) for the first k fused ids, best first.")
+    expect(world.embeds == [["zebra"]], call=call, returned=seen, expected=expected,
+           hint="embed the query once, alone in its list, and nothing else",
+           clause="API: ONE embedding call for the query, your U04 `embed([query])`.")
 
 
 @pytest.mark.contract
