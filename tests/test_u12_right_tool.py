@@ -1,7 +1,7 @@
 """U12 · The right tool for the job: climb the decision table, then check a decision doc that says so."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from kata.judge.testing import InWords, Seen, expect, load_unit, raised
@@ -620,7 +620,13 @@ def padded(text, words):
     return first + " really" * extra + "\n" + rest
 
 
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before it told a miscount of
+# the words from the limit itself, so the catalogued mistakes it catches stay caught.
+POST_IT_SEED = 33932043953465956740124971573611989984267344279700976408096354449581167416171841941852536915257551573979188456141284
+
+
 @pytest.mark.verify
+@seed(POST_IT_SEED)
 @settings(max_examples=DOC_EXAMPLES)
 @given(data=st.data())
 def test_a_doc_at_the_post_it_limit_fits(data):
@@ -630,8 +636,34 @@ def test_a_doc_at_the_post_it_limit_fits(data):
     them) still fits.
     """
     text, _ = data.draw(valid_docs(), label="valid doc")
-    expect_valid(padded(text, POST_IT),
-                 hint="exactly POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words")
+    at_limit = padded(text, POST_IT)
+    try:
+        got, call = problems_of(at_limit)
+    except Exception:  # noqa: BLE001 - a raise is shown as it always was
+        got = None
+    if got is None:
+        expect_valid(at_limit, hint=BOUNDARY_SLIP)
+        return
+    expect(got == [], call=call, returned=got, expected=VALID, hint=None if got == [] else post_it_slip(text))
+
+
+BOUNDARY_SLIP = ("exactly POST_IT_MAX_WORDS words is allowed: reject only docs with MORE words (a word being each run of "
+                 "characters between whitespace)")
+
+
+def post_it_slip(text):
+    """The nudge for a doc of exactly POST_IT_MAX_WORDS words refused, told apart by one more check: the same doc one
+    word shorter. Refused too, the learner's count is not the docstring's (it sees more words than the whitespace
+    makes); accepted, the limit itself is the slip (only a doc with more words is too long)."""
+    try:
+        shorter = problems_of(padded(text, POST_IT - 1))[0]
+    except Exception:  # noqa: BLE001 - a probe only picks the hint
+        return BOUNDARY_SLIP
+    if shorter:  # refused one word under the limit too: the words are counted another way
+        return ("count the words as the docstring does: a word is each run of characters between whitespace, so a "
+                "hyphenated word, or one with an apostrophe, is one word; this doc has exactly POST_IT_MAX_WORDS of "
+                "them, which is allowed")
+    return BOUNDARY_SLIP
 
 
 @pytest.mark.verify
