@@ -425,6 +425,42 @@ def test_retrieve_returns_the_closest_entries_best_first(monkeypatch):
            if copies else "rank with your U05 top_k, then return the index entries in that order")
 
 
+@pytest.mark.contract
+def test_retrieve_embeds_the_question_as_it_came(monkeypatch):
+    """Embed the question alone, with ONE call to your U04 `embed` on a list that holds just `question`.
+
+    A question may start or end with spaces or a line break (typed, or pasted from a file): it is embedded
+    as it came, those characters included.
+    """
+    calls = stand_in_voyage(monkeypatch, lambda text: [2.0, 1.0])
+    index = [dict(chunk(name, 1, name), vector=vector) for name, vector in
+             (("east", [1.0, 0.0]), ("north", [0.0, 1.0]), ("northeast", [1.0, 1.0]))]
+    question = "  Which way is up?\n"
+    u06.retrieve(index, question, 2)
+    expect(calls == [[question]], call=f"retrieve(index, {question!r}, 2)",
+           returned=Did(f"called embed {len(calls)} time(s), sending {calls}"),
+           expected=f"one call holding just the question, as it came: [[{question!r}]]",
+           hint="embed the question exactly as it was given, its spaces and line breaks at the ends included: "
+                "nothing is stripped or tidied on the way",
+           clause="with ONE call to your U04 `embed` on a list that holds just `question`")
+
+
+@pytest.mark.contract
+def test_answer_keeps_the_reply_as_it_came(monkeypatch):
+    """"text": the reply, as it came,
+
+    A reply may start or end with spaces or line breaks: "text" is the reply with those characters kept.
+    """
+    reply = "\n  Helen Okafor is the sponsor [chunk 1].\n\n"
+    got, _ = answer_with(monkeypatch, reply)
+    text = got.get("text") if isinstance(got, dict) else got
+    expect(text == reply, call=f"answer({SPONSOR[0]!r}, index) when the reply is {reply!r}",
+           returned=Seen({"text": text}), expected=f"'text': {reply!r}, the reply as it came",
+           hint="give back the reply's text just as Claude sent it, the spaces and line breaks at its ends included: "
+                "tidying it is the caller's choice",
+           clause='"text": the reply, as it came')
+
+
 # --- the Verify line, through the recorded APIs: retrieve, answer, cite
 
 
@@ -619,6 +655,30 @@ def test_build_chunk_index_embeds_once_into_new_dicts(monkeypatch):
            {"entries (keys, vector)": want, "embed calls": [[c["text"] for c in before]], "chunks after": before},
            hint="one call with every chunk's text in order, then a new dict per chunk: its keys and its own vector, the chunk itself untouched",
            clause=quoted)
+
+
+@pytest.mark.contract
+def test_build_chunk_index_keeps_every_key_of_a_chunk(monkeypatch):
+    """Each entry holds every key of its chunk and one more, "vector", the embedding of its "text".
+
+    A chunk may hold keys beyond the four chunk_notes must give (its paragraph's number, a title, a
+    date): its entry keeps each of them, as it is, beside the new "vector".
+    """
+    chunks = [dict(chunk("note01", 1, "Short."), paragraph=1, title="Kick-off", tags=["sponsor"]),
+              dict(chunk("note02", 2, "A longer paragraph."), paragraph=2, date="2026-03-04")]
+    before = [dict(c) for c in chunks]
+    stand_in_voyage(monkeypatch, lambda text: [float(len(text)), 1.0])
+    index = u06.build_chunk_index(chunks)
+    got = [{k: v for k, v in e.items() if k != "vector"} if isinstance(e, dict) else e for e in index] \
+        if isinstance(index, list) else index
+    lost = [sorted(set(c) - set(e), key=str) if isinstance(e, dict) else "not a dict" for c, e in zip(before, got)] \
+        if isinstance(got, list) else []
+    expect(got == before, call="build_chunk_index(<2 chunks with keys beyond id, note, source and text>)",
+           returned=Seen({"entries (without their vector)": got, "keys lost": lost}),
+           expected={"entries (without their vector)": before},
+           hint="an entry is the whole chunk and its vector: carry over every key the chunk has, whatever they are, "
+                "not only the ones the docstring names",
+           clause="Each entry holds every key of its chunk and one more")
 
 
 @pytest.mark.contract
