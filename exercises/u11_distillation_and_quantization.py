@@ -76,7 +76,7 @@ def run_ollama(case: dict, model: str = LOCAL_MODEL) -> dict:
     exactly this JSON body: {"model": model, "messages": [{"role": "system", "content": SYSTEM},
     {"role": "user", "content": case["input"]}], "tools": OLLAMA_TOOLS, "stream": False}.
     From the reply's JSON:
-      "text"          message.content ("" when missing);
+      "text"          message.content, as it came ("" when missing);
       "tool", "args"  the function name and arguments of the first of message.tool_calls (None, None
                       when there is none);
       "stop_reason"   "tool_use" when there is a tool call, done_reason otherwise;

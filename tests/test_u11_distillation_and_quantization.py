@@ -362,7 +362,7 @@ def test_run_ollama_keeps_the_scheme_ollama_host_gives(ollama, monkeypatch):
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the stand-in Ollama, on this machine
 @pytest.mark.parametrize("kind", ["tool", "text"])
 def test_run_ollama_reads_the_reply_as_documented(ollama, kind):
-    """From the reply's JSON: "text" message.content ("" when missing); "tool", "args" the function name
+    """From the reply's JSON: "text" message.content, as it came ("" when missing); "tool", "args" the function name
     and arguments of the first of message.tool_calls …; "stop_reason" "tool_use" when there is a tool
     call, done_reason otherwise; "usage" {"input_tokens": prompt_eval_count, "output_tokens":
     eval_count} …; "latency_ms" total_duration in milliseconds (Ollama measures it in nanoseconds).
@@ -378,6 +378,25 @@ def test_run_ollama_reads_the_reply_as_documented(ollama, kind):
     expect(same_result(got, want), call=f"run_ollama(...) when Ollama replies {json.dumps(reply)}",
            returned=got, expected=repr(want),
            hint=next((h for keys, h in OLLAMA_NUDGES if wrong and wrong[0] in keys), OLLAMA_NUDGES[-1][1]))
+
+
+@pytest.mark.contract
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # the stand-in Ollama, on this machine
+def test_run_ollama_keeps_the_content_as_it_came(ollama):
+    """"text" message.content, as it came ("" when missing)
+
+    A reply whose content starts and ends with spaces and line breaks: "text" is that content, those
+    characters kept.
+    """
+    reply = dict(OLLAMA_TEXT_REPLY, message={"role": "assistant", "content": "\n  23 * 47 = 1081\n\n"})
+    ollama.replies.append((200, reply))
+    got = u11.run_ollama(eval_cases(["math-1"])[0], "tiny-model:q4")
+    text = got.get("text") if isinstance(got, dict) else got
+    expect(text == reply["message"]["content"], call=f"run_ollama(...) when Ollama replies {json.dumps(reply)}",
+           returned=Seen({"text": text}), expected=f"'text': {reply['message']['content']!r}, the content as it came",
+           hint="give back the message's content just as Ollama sent it, the spaces and line breaks at its ends "
+                "included: nothing is stripped or tidied",
+           clause='message.content, as it came ("" when missing)')
 
 
 # A nudge for the first key run_ollama got wrong (the last: any other).
@@ -470,10 +489,12 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
         "over-refusal-phishing": ("Check the sender's address and hover over links.", None, None, 1000.0, 30),
     }
 
-    ran = []
+    ran, models_given = [], []
+    unset = object()  # what a stand-in sees when model_row leaves the model out
 
-    def fake_run(case, model=None):
+    def fake_run(case, model=unset):
         ran.append(case["id"])
+        models_given.append(model)
         text, tool, args, latency, out = results[case["id"]]
         return {"text": text, "tool": tool, "args": args, "stop_reason": "tool_use" if tool else "end_turn",
                 "usage": {"input_tokens": 1000, "output_tokens": out}, "latency_ms": latency}
@@ -498,6 +519,13 @@ def test_model_row_grades_with_u10_and_aggregates(monkeypatch):
     expect(ran == ids, call="model_row(CLAUDE_SMALL, 4 cases)", returned=Seen({"cases run, in order": ran}),
            expected=f"each case run once, in order: {ids}",
            hint="one run per case, in the order given: no case skipped, none run twice")
+    models = ["(left out)" if model is unset else model for model in models_given]
+    expect(all(model == CLAUDE_SMALL for model in models), call="model_row(CLAUDE_SMALL, 4 cases)",
+           returned=Seen({"model given to run_claude, case by case": models}),
+           expected=f"run_claude given the row's model, {CLAUDE_SMALL!r}, for every case",
+           hint="hand the row's model on to the runner with each case: left out, run_claude falls back to its "
+                "default model, and the row would measure another model than the one it names",
+           clause="run_claude(case, model) otherwise")
     price_in, price_out = PRICES_PER_MTOK[CLAUDE_SMALL]
     cost = sum(1000 * price_in + out * price_out for *_, out in results.values()) / 1e6 / 4
     wanted = {"model": CLAUDE_SMALL, "latency_ms": 250.0, "cost_usd": cost, "pass_rate": 0.75}
@@ -650,9 +678,14 @@ def test_static_embed_gives_one_unit_vector_per_text(student):
            expected=f"an array of shape {(len(TEXTS), embeddings.shape[1])}", hint="one row per text, one column per dimension",
            clause="return a float32 array of shape (len(texts), embeddings.shape[1])")
     norms = np.linalg.norm(np.asarray(got, dtype=np.float64), axis=1)
+    near = bool(np.allclose(norms, 1, atol=1e-2))  # scaled, but not to the tolerance: a precision too low somewhere
     expect(np.allclose(norms, 1, atol=1e-4), call="static_embed(TEXTS, tokenizer, embeddings)",
            returned=InWords(f"rows of lengths {norms.round(4).tolist()}"),
-           expected="every row of length 1", hint="divide each text's mean vector by its L2 norm",
+           expected="every row of length 1 (within 0.0001)",
+           hint="the rows are scaled, but their lengths miss 1 by more than rounding allows: the student's rows are "
+                "half-precision numbers, and a mean and a length worked out in half precision are that far off; work "
+                "them out in single precision or wider" if near else
+                "divide each text's mean vector by its length (its L2 norm)",
            clause="scaled to unit length, so a dot product is a cosine")
 
 
