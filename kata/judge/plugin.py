@@ -285,7 +285,7 @@ def _shard(items, spec: str) -> tuple[list, list]:
 
 def pytest_collection_finish(session):
     if not session.config.getoption("collectonly"):  # a warm parent's collection drops what it collected (worker.prime)
-        process.freeze_the_collected()
+        process.freeze_what_is_held()
 
 
 def pytest_runtest_logstart(nodeid, location):

@@ -164,14 +164,14 @@ def freeze_for_forks(warming_imported: set[str]) -> None:
     if dropped:
         _forget_the_tests_strategies()
         gc.collect()
-    _FROZEN_JUDGES.extend(name for name in sys.modules if _THE_JUDGES.match(name))
-    gc.freeze()
+    freeze_what_is_held()
 
 
-def freeze_the_collected() -> None:
-    """In a judge whose tests are collected: what it holds now (pytest, hypothesis, the test modules) lives to the
-    session's end, so it is frozen (gc.freeze): no full collection walks it again inside a test's time (one such walk
-    cost U05's property test 190 ms of its 600). A zygote forked after this forgets the judge's modules the long way."""
+def freeze_what_is_held() -> None:
+    """Freeze (gc.freeze) all this process holds now, noting the modules of _THE_JUDGES frozen with it: a zygote forked
+    after this forgets them the long way. A warm parent calls it before its forks (freeze_for_forks); a judge once its
+    tests are collected, since what it holds then (pytest, hypothesis, the test modules) lives to the session's end,
+    and no full collection need walk it inside a test's time (one such walk cost U05's property test 190 ms of 600)."""
     _FROZEN_JUDGES.extend(name for name in sys.modules if _THE_JUDGES.match(name))
     gc.freeze()
 
