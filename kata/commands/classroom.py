@@ -264,15 +264,25 @@ def changed_paths(copy: Path, instructor: Path = ROOT) -> list[str]:
         if instructor == ROOT:
             _instructor.update(mine)
     theirs = {k: v for rel in PROTECTED for k, v in _files(copy, rel).items()}
-    out = []
-    for name in sorted(set(mine) | set(theirs)):
+    # a protected folder the copy lacks altogether is said once, not file by file (a tree handed in as exercises/ alone)
+    gone = {rel: n for rel in PROTECTED if not any(_under(name, rel) for name in theirs)
+            and (n := sum(_under(name, rel) for name in mine)) > 1}
+    out = [(rel, f"{rel}/ (missing: all {n} of the instructor's files)") for rel, n in gone.items()]
+    for name in set(mine) | set(theirs):
+        if any(_under(name, rel) for rel in gone):
+            continue
         if name not in theirs:
-            out.append(f"{name} (missing)")
+            out.append((name, f"{name} (missing)"))
         elif name not in mine:
-            out.append(f"{name} (added)")
+            out.append((name, f"{name} (added)"))
         elif mine[name] != theirs[name]:
-            out.append(f"{name} (changed)")
-    return out
+            out.append((name, f"{name} (changed)"))
+    return [said for _, said in sorted(out)]
+
+
+def _under(name: str, rel: str) -> bool:
+    """Whether a path relative to the copy is the protected path `rel` or inside it."""
+    return name == rel or name.startswith(rel + "/")
 
 
 # --- grading ------------------------------------------------------------------------------------

@@ -183,6 +183,21 @@ def test_an_edited_test_file_in_a_learners_copy_is_ignored_and_flagged(klass):
     assert "differs" not in klass["rows"]["cy"]["flags"]  # an unedited copy is not flagged as edited
 
 
+def test_a_protected_folder_a_copy_lacks_altogether_is_said_once(tmp_path):
+    """A copy handed in as a folder holding exercises/ and little else lacks the instructor's tests/ and kata/: said once
+    a folder, with its count, not file by file (hundreds of lines of "(missing)" once hid the flags that matter); a
+    folder the copy holds part of is still listed file by file."""
+    instructor, copy = tmp_path / "instructor", tmp_path / "copy"
+    for tree, files in ((instructor, {"tests/a.py": "a", "tests/b.py": "b", "kata/x.py": "x", "kata/y.py": "y",
+                                      "pyproject.toml": "p"}),
+                        (copy, {"kata/x.py": "x, edited", "pyproject.toml": "p"})):
+        for name, text in files.items():
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            (tree / name).write_text(text)
+    assert classroom.changed_paths(copy, instructor) == ["kata/x.py (changed)", "kata/y.py (missing)",
+                                                         "tests/ (missing: all 2 of the instructor's files)"]
+
+
 def test_fake_report_files_in_a_learners_copy_change_nothing(klass):
     row = klass["rows"]["gus"]
     assert row["score"] == "0" and "not started" == row["U01 status"]
