@@ -16,6 +16,7 @@ paragraph quotes the Verify or Stretch sentence it encodes; failures are shown w
 from __future__ import annotations
 
 import ast
+import errno
 import functools
 import os
 import re
@@ -384,7 +385,7 @@ def _raised_by_learner_code(item, error) -> str | None:
         testing.failed_clause[:] = [clause]
     said = getattr(error, "kata_message", str(error))
     hint = _handed_hint(*handed) if handed else (_refused_hint(error) or _missing_key_hint(error) or _input_hint(error, line)
-                                                    or _debugger_hint(error, steps))
+                                                    or _debugger_hint(error, steps) or _read_only_hint(error))
     own = testing.data_file[0] if testing.data_file and testing.data_file[0] in said else ""  # a line of their own data
     why = (f"Your code refused a line of your own {own}: if that line is bad, fix it there; if it is good, the check "
            f"that raised is wrong." if own else "A function under test returns its result: an exception it raises (and "
@@ -409,6 +410,16 @@ def _debugger_hint(error, steps: list[list]) -> str:
     return ("Hint: breakpoint() and pdb stop at a prompt for someone to type, and nobody is at it while the tests run. "
             f"To step through your function, call it by hand, where breakpoint() does stop: `uv run python -i -c \"from "
             f"exercises.{module} import *\"`; to look at a value as the tests run, print it instead.")
+
+
+def _read_only_hint(error) -> str:
+    """A nudge for a file written by code under test where the sandbox shows every folder read-only (EROFS)."""
+    said = f"{error} {getattr(error, 'kata_message', '')}"
+    if not isinstance(error, OSError) or f"[Errno {errno.EROFS}]" not in said:
+        return ""
+    return ("Hint: while the tests run, your code sees every folder read-only but a temp folder of its own "
+            "(tempfile.gettempdir(), emptied when the run ends), so nothing it writes lands in your checkout. A function "
+            "under test gives back its result rather than writing it to a file; to look at a value as it runs, print it.")
 
 
 def _missing_key_hint(error) -> str:

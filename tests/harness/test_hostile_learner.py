@@ -127,6 +127,19 @@ def test_input_in_code_under_test_is_said_in_words(tmp_path):
     assert "| name = input('which mechanism? ')" in failing.message and "nobody types while the tests run" in failing.message
 
 
+def test_a_file_written_where_the_sandbox_shows_read_only_is_said_in_words(tmp_path):
+    """A debug file written beside the code (a learner's habit) meets the sandbox's read-only view: a failure with the
+    line, and a hint naming the temp folder it may write to and what a function under test does instead."""
+    tree = tree_where_u01_first(tmp_path, "open('debug.txt', 'a').write(text)")
+    result, _ = run_u01(tree)
+    if result.sandbox:  # (a system with no sandbox lets the file be written)
+        pytest.skip(result.sandbox)
+    failing = result.first_failure
+    assert result.status == "in progress" and "Read-only file system" in failing.message, failing.message
+    assert "| open('debug.txt', 'a').write(text)" in failing.message and "tempfile.gettempdir()" in failing.message
+    assert not (tree / "debug.txt").exists() and not (tree / "exercises" / "debug.txt").exists()
+
+
 @pytest.mark.parametrize("call", ["breakpoint()", "import pdb; pdb.set_trace()"])
 def test_a_debugger_in_code_under_test_is_said_in_words_and_never_times_out(tmp_path, call):
     """breakpoint() or pdb.set_trace() left in a function: nobody is at the prompt while the tests run, so the call
