@@ -235,6 +235,17 @@ def _syntax_error(error: SyntaxError) -> UnitLoadError:
     return UnitLoadError("\n".join(lines))
 
 
+def _not_installed(name: str) -> bool:
+    """A module no installed package or unit provides (`import pandas`), not a unit's name misspelled."""
+    top = name.split(".")[0]
+    if re.search(r"u\d\d_", name) or top == "exercises" or top in sys.modules:
+        return False
+    try:
+        return importlib.util.find_spec(top) is None
+    except (ImportError, ValueError):
+        return False
+
+
 def _import_error(error: BaseException, file: Path) -> UnitLoadError:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).parent == file.parent]
     last = frames[-1] if frames else None
@@ -247,6 +258,10 @@ def _import_error(error: BaseException, file: Path) -> UnitLoadError:
                     f"there for your code while it runs. Write the unit yourself (an earlier unit of yours is "
                     f"imported as `from .uNN_name import …`); the reference is for after: `kata check` names it once "
                     f"the unit is done)")
+    elif isinstance(error, ModuleNotFoundError) and error.name and _not_installed(error.name):
+        message += (f"\n({error.name.split('.')[0]!r} is not installed here: the kata holds only the packages its "
+                    f"pyproject.toml lists, and so does a grader's copy. Write the unit with what its file imports "
+                    f"already and Python's standard library)")
     elif isinstance(error, ImportError) and error.name:
         message += f"\n(the import of {error.name!r} failed: is the name spelled as in the earlier unit?)"
     return UnitLoadError(message)

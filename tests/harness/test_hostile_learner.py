@@ -127,6 +127,21 @@ def test_input_in_code_under_test_is_said_in_words(tmp_path):
     assert "| name = input('which mechanism? ')" in failing.message and "nobody types while the tests run" in failing.message
 
 
+@pytest.mark.parametrize(("line", "said"), [
+    ("import pandas as pd", "'pandas' is not installed here"),  # a package the kata does not hold
+    ("from .u00_vocabularly import GLOSSARY", "is the name spelled as in the earlier unit?"),  # a unit misspelled
+])
+def test_an_import_that_fails_says_whether_the_package_is_missing_or_the_name_misspelled(tmp_path, line, said):
+    """A learner's habit, `import pandas`, breaks the unit with a message that says the package is not installed
+    (and a grader's copy has it no more), where it asked whether the name was spelled as in the earlier unit."""
+    tree = tree_where_u01_first(tmp_path, "return set()")
+    path = tree / f"{U01.slug}.py"
+    path.write_text(f"{path.read_text()}\n{line}\n")
+    result, _ = run_u01(tree)
+    message = result.first_failure.message
+    assert result.status == "broken" and said in message and f"{U01.slug}.py:" in message, message
+
+
 def test_a_file_written_where_the_sandbox_shows_read_only_is_said_in_words(tmp_path):
     """A debug file written beside the code (a learner's habit) meets the sandbox's read-only view: a failure with the
     line, and a hint naming the temp folder it may write to and what a function under test does instead."""
