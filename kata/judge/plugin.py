@@ -390,6 +390,7 @@ def _raised_by_learner_code(item, error) -> str | None:
     why = (f"Your code refused a line of your own {own}: if that line is bad, fix it there; if it is good, the check "
            f"that raised is wrong." if own else "A function under test returns its result: an exception it raises (and "
            "does not catch) is never a pass. The line above is where it was raised.")
+    said = said[:-1] if said.endswith(".") and not said.endswith("..") else said  # (", in" follows)
     return "\n".join([f"Your code raised {type(error).__name__}{': ' + said if said else ''}, in {chain}:",
                       *([f"| {line}"] if line else []), why, *([hint] if hint else [])])
 
