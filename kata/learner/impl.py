@@ -258,6 +258,11 @@ def _import_error(error: BaseException, file: Path) -> UnitLoadError:
                     f"there for your code while it runs. Write the unit yourself (an earlier unit of yours is "
                     f"imported as `from .uNN_name import …`); the reference is for after: `kata check` names it once "
                     f"the unit is done)")
+    elif isinstance(error, ModuleNotFoundError) and error.name and (unit := BY_SLUG.get(error.name.rpartition(".")[2])) \
+            and not (file.parent / f"{unit.slug}.py").exists():
+        message = (f"{where}: importing the module raised ModuleNotFoundError: the folder {display_path(file.parent)} "
+                   f"holds no {unit.slug}.py\n(this unit builds on your {unit.code}, imported from the same "
+                   f"folder: put your {unit.slug}.py beside it)")
     elif isinstance(error, ModuleNotFoundError) and error.name and _not_installed(error.name):
         message += (f"\n({error.name.split('.')[0]!r} is not installed here: the kata holds only the packages its "
                     f"pyproject.toml lists, and so does a grader's copy. Write the unit with what its file imports "

@@ -142,6 +142,17 @@ def test_an_import_that_fails_says_whether_the_package_is_missing_or_the_name_mi
     assert result.status == "broken" and said in message and f"{U01.slug}.py:" in message, message
 
 
+def test_a_tree_without_the_earlier_unit_a_unit_builds_on_says_which_file_to_put_beside_it(tmp_path):
+    """U05 imports the learner's U04 from its own folder: a tree handed in with U05 alone is broken with the file it
+    lacks named, where it said "No module named 'kata_graded_….u04_embeddings'" and asked about spelling."""
+    u05, tree = find(5), tmp_path / "exercises"
+    tree.mkdir()
+    shutil.copy(ROOT / "solutions" / f"{u05.slug}.py", tree)
+    result = runner.run([u05], str(tree), use_cache=False).results[u05.slug]
+    message = result.first_failure.message
+    assert result.status == "broken" and "holds no u04_embeddings.py" in message and "kata_graded" not in message, message
+
+
 def test_a_file_written_where_the_sandbox_shows_read_only_is_said_in_words(tmp_path):
     """A debug file written beside the code (a learner's habit) meets the sandbox's read-only view: a failure with the
     line, and a hint naming the temp folder it may write to and what a function under test does instead."""
