@@ -596,12 +596,13 @@ def test_each_problem_of_a_row_is_its_own_string(row, faults):
     "line one\nline two",
     "the 'quoted' and \"double\" back\\slash",
     "chat: {}",
+    "  chat with customers\t",  # padded at both ends (blind learner 32 quoted it stripped)
 ])
 def test_a_problem_holds_the_activity_character_for_character(activity, column):
     """the problem about a row contains that row's `activity` as written, character for character:
 
-    Braces, quotes, a backslash or a line break in an activity: every problem about its row holds it
-    exactly (a blank field's, a misplaced column's), and audit never raises on it.
+    Braces, quotes, a backslash, a line break or spaces at its ends in an activity: every problem about
+    its row holds it exactly (a blank field's, a misplaced column's), and audit never raises on it.
     """
     sheet = sheet_around(u02.Row(activity, column, "", ""))  # every other row well placed: each problem is about it
     try:
@@ -610,7 +611,7 @@ def test_a_problem_holds_the_activity_character_for_character(activity, column):
         got, call = f"<raised {type(error).__name__}: {error}>", f"audit([Row({activity!r}, {column!r}, '', ''), ...])"
     ok = isinstance(got, list) and bool(got) and all(isinstance(p, str) and activity in p for p in got)
     expect(ok, call=call, returned=got, expected=f"problems that each contain {activity!r} exactly as written",
-           hint="put the activity into the sentence as it is: no repr, no formatting step after it, no change of case")
+           hint="put the activity into the sentence as it is: no repr, no formatting step after it, no change of case, no trimming of its ends")
 
 
 @pytest.mark.contract
@@ -624,6 +625,20 @@ def test_a_column_not_exactly_the_phase_is_a_problem(column):
     got, call = audited(sheet_around(u02.Row(activity, column)))
     expect(names(got, activity), call=call, returned=got, expected=f"a problem naming {activity!r}",
            hint="compare the column with what phase gives, exactly: any other spelling is in no column")
+
+
+@pytest.mark.contract
+def test_an_empty_sheet_is_said_to_be_empty():
+    """the sheet is empty (this one string may be all: a tie of 0 with 0 need not be said too);
+
+    An empty sheet is a problem of its own: some string says the sheet is empty (or has no rows, or
+    nothing on it); a count of 0 against 0 alone does not say it.
+    """
+    got, call = audited([])
+    says = isinstance(got, list) and any(
+        isinstance(p, str) and re.search(r"\bempty\b|\bno rows\b|\bnothing\b", p, re.IGNORECASE) for p in got)
+    expect(says, call=call, returned=got, expected="a problem saying the sheet is empty",
+           hint="an empty sheet is one of the problems listed: say so in words of its own, not only through the counts")
 
 
 @pytest.mark.contract
