@@ -50,9 +50,10 @@ def cosine(a: list[float], b: list[float]) -> float:
 
     The cosine of the angle between them, as the course's step 3 defines it: 1 for the same direction,
     0 for a right angle, -1 for opposite; always in [-1, 1], even where rounding would overshoot (clamp
-    it), and the same both ways round. It depends on direction only: scaling either vector by a
-    positive number leaves it unchanged (up to rounding, for numbers of everyday size: squaring 1e200
-    overflows a float, and you need not guard against that). The numbers may be ints or floats.
+    it), and the same number both ways round, to the last bit. It depends on direction only: scaling
+    either vector by a positive number leaves it unchanged (up to rounding, for numbers of everyday
+    size: squaring 1e200 overflows a float, and you need not guard against that). The numbers may be
+    ints or floats.
     Leave `a` and `b` as they are.
     Raise ValueError, with a message that says which problem it is, when the vectors have different
     lengths (give both numbers) or either of them is all zeros (say "zero": a zero vector has no

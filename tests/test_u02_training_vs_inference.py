@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given, seed, settings
 from hypothesis import strategies as st
 
 from kata.judge.testing import Did, expect, load_unit
@@ -151,9 +151,10 @@ INSIDE = [
 @pytest.mark.verify
 @pytest.mark.parametrize(("activity", "inside"), INSIDE, ids=[activity for activity, _ in INSIDE])
 def test_a_term_inside_another_word_is_not_training(activity, inside):
-    """Count the columns: the Inference count is higher than the Training count.
+    """any term of WEIGHT_UPDATING, standing as a whole word or phrase ("constraints" does not contain the word "train", nor "pretrained" the word "pretrain")
 
-    Terms count as whole words only: "constraints" is not training.
+    Terms count as whole words only: "constraints" is not training. (The clause of phase's docstring quoted,
+    not the Verify line phase serves: a blind learner read "Count the columns" under a whole-word failure.)
     """
     got = u02.phase(activity)
     expect(got == "inference", call=f"phase({activity!r})", returned=got,
@@ -242,14 +243,15 @@ def test_inference_count_must_be_higher(n_training, n_inference):
 
 @pytest.mark.verify
 def test_an_empty_sheet_fails():
-    """Count the columns: the Inference count is higher than the Training count.
+    """the sheet is empty (this one string may be all: a tie of 0 with 0 need not be said too);
 
-    An empty sheet has nothing to count: it is a problem, not a pass.
+    An empty sheet has nothing to count: it is a problem, not a pass. (The clause of audit's docstring
+    quoted, not the Verify line's counts: a blind learner read a hint about 0 rows against 0 as a tie to fix.)
     """
     got, call = audited([])
     expect(isinstance(got, list) and got != [], call=call, returned=got,
            expected="a problem: the sheet is empty",
-           hint="0 Inference rows is not higher than 0 Training rows")
+           hint="a sheet with no rows is not a pass: an empty sheet is itself a problem to report, in words of its own")
 
 
 @pytest.mark.verify
@@ -526,7 +528,12 @@ def stands_in(term, text):
     return re.search(STANDING.format(re.escape(term)), text, re.IGNORECASE) is not None
 
 
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before it told a joiner's fault apart.
+PUNCTUATION_SEED = 28441242879795063018480340177261103168387532734861351651097612628529816099141712676837379159411919476373696826369962
+
+
 @pytest.mark.contract
+@seed(PUNCTUATION_SEED)
 @given(pick=st.data(), case=st.sampled_from(["upper", "lower", "swapcase", "title"]),
        joiner=st.sampled_from([" ", "-", "/", " (", ", "]))
 def test_any_term_in_any_case_beside_any_punctuation_is_training(pick, case, joiner):
@@ -538,6 +545,10 @@ def test_any_term_in_any_case_beside_any_punctuation_is_training(pick, case, joi
     term = getattr(pick.draw(st.sampled_from(u02.WEIGHT_UPDATING), label="term"), case)()
     activity = f"run{joiner}{term}{joiner}nightly"
     got = u02.phase(activity)
+    if got != "training" and joiner in "-/" and u02.phase(f"run {term} nightly") == "training":  # the joiner, not the case
+        expect(False, call=f"phase({activity!r})", returned=got, expected=f"'training' ({term!r} stands whole)",
+               clause='a space, a hyphen or a slash does not ("LoRA-based" is LoRA)',
+               hint=f"with spaces around it {term!r} counts; a hyphen or a slash beside a term does not glue it to the next word, only a letter or digit does")
     expect(got == "training", call=f"phase({activity!r})", returned=got, expected=f"'training' ({term!r} stands whole)",
            hint="every term counts whatever its capitals, acronyms too; a hyphen or a slash is not part of a word")
 
@@ -596,12 +607,13 @@ def test_each_problem_of_a_row_is_its_own_string(row, faults):
     "line one\nline two",
     "the 'quoted' and \"double\" back\\slash",
     "chat: {}",
+    "  chat with customers\t",  # padded at both ends (blind learner 32 quoted it stripped)
 ])
 def test_a_problem_holds_the_activity_character_for_character(activity, column):
     """the problem about a row contains that row's `activity` as written, character for character:
 
-    Braces, quotes, a backslash or a line break in an activity: every problem about its row holds it
-    exactly (a blank field's, a misplaced column's), and audit never raises on it.
+    Braces, quotes, a backslash, a line break or spaces at its ends in an activity: every problem about
+    its row holds it exactly (a blank field's, a misplaced column's), and audit never raises on it.
     """
     sheet = sheet_around(u02.Row(activity, column, "", ""))  # every other row well placed: each problem is about it
     try:
@@ -610,7 +622,7 @@ def test_a_problem_holds_the_activity_character_for_character(activity, column):
         got, call = f"<raised {type(error).__name__}: {error}>", f"audit([Row({activity!r}, {column!r}, '', ''), ...])"
     ok = isinstance(got, list) and bool(got) and all(isinstance(p, str) and activity in p for p in got)
     expect(ok, call=call, returned=got, expected=f"problems that each contain {activity!r} exactly as written",
-           hint="put the activity into the sentence as it is: no repr, no formatting step after it, no change of case")
+           hint="put the activity into the sentence as it is: no repr, no formatting step after it, no change of case, no trimming of its ends")
 
 
 @pytest.mark.contract
@@ -624,6 +636,20 @@ def test_a_column_not_exactly_the_phase_is_a_problem(column):
     got, call = audited(sheet_around(u02.Row(activity, column)))
     expect(names(got, activity), call=call, returned=got, expected=f"a problem naming {activity!r}",
            hint="compare the column with what phase gives, exactly: any other spelling is in no column")
+
+
+@pytest.mark.contract
+def test_an_empty_sheet_is_said_to_be_empty():
+    """the sheet is empty (this one string may be all: a tie of 0 with 0 need not be said too);
+
+    An empty sheet is a problem of its own: some string says the sheet is empty (or has no rows, or
+    nothing on it); a count of 0 against 0 alone does not say it.
+    """
+    got, call = audited([])
+    says = isinstance(got, list) and any(
+        isinstance(p, str) and re.search(r"\bempty\b|\bno rows\b|\bnothing\b", p, re.IGNORECASE) for p in got)
+    expect(says, call=call, returned=got, expected="a problem saying the sheet is empty",
+           hint="an empty sheet is one of the problems listed: say so in words of its own, not only through the counts")
 
 
 @pytest.mark.contract

@@ -5,7 +5,7 @@ import re
 import numbers
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, seed
 from hypothesis import strategies as st
 
 import voyageai
@@ -112,6 +112,12 @@ def test_embed_sends_one_request_for_the_whole_list():
 
     def one_call_with_every_text(calls):
         sent = [call.argument(0, "texts") for call in calls]
+        reordered = len(sent) == 1 and isinstance(sent[0], list) and sorted(sent[0]) == sorted(texts) and sent[0] != texts
+        if reordered:  # one request, every text, another order: the order is the fault, not the count of requests
+            expect(False, call="embed([CATS, KITTENS, CARS])", returned=Sent(f"{sent[-1]!r} in call 1"),
+                   expected=f"one call sending all three texts, in order: {texts}",
+                   hint="one request is right; send the texts in the order they came, so that each vector lines up with its own text",
+                   clause="return one embedding (a list of floats) per text, in their order")
         expect(sent == [texts][:len(sent)], call="embed([CATS, KITTENS, CARS])",
                returned=Sent(f"{sent[-1]!r} in call {len(calls)}"),
                expected=f"one call sending all three texts, in order: {texts}",
@@ -186,7 +192,12 @@ def has_direction(v):
     return math.sqrt(sum(x * x for x in v)) > 0.1
 
 
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before its clause was reworded.
+SYMMETRIC_SEED = 24705769745870931115511724936931332427350931522604575801162792464061675553654785163876136213111558260351096950069594
+
+
 @pytest.mark.verify
+@seed(SYMMETRIC_SEED)
 @given(pair=pair_of_vectors())
 def test_cosine_is_symmetric_and_between_minus_one_and_one(pair):
     """If the close pair doesn’t outscore the far pair, your similarity code or normalization is wrong.
@@ -210,7 +221,7 @@ def test_cosine_is_symmetric_and_between_minus_one_and_one(pair):
            returned=(ab, ba), expected="the same number both ways, to the last bit",
            hint="the angle between a and b is the angle between b and a: compute it so that swapping them changes no "
                 "step's result (dividing by one length and then by the other is not the same both ways round in floats)",
-           clause="the same both ways round")
+           clause="the same number both ways round, to the last bit")
     expect(-1 - ROUNDING <= ab <= 1 + ROUNDING, call=f"cosine({a}, {b})", returned=ab, expected="a number in [-1, 1]",
            hint="a dot product alone grows with the vectors' lengths: the course's step 3 divides it by the product of the two lengths")
 
@@ -251,7 +262,7 @@ PROBLEM_HINTS = {
     ],
 )
 def test_cosine_rejects_what_has_no_angle(a, b, problem):
-    """If the close pair doesn’t outscore the far pair, your similarity code or normalization is wrong.
+    """Raise ValueError, with a message that says which problem it is, when the vectors have different lengths (give both numbers) or either of them is all zeros
 
     A zero vector has no direction, and vectors of different lengths come from different models (or a
     bug): both raise ValueError with a message that says so, rather than returning a number.
