@@ -210,12 +210,12 @@ def _loop_line(unit, stopped) -> str:
     if known or len(steps) == 1:
         there = "where the loop is" if known else "where your code was when it was stopped"
         if not elsewhere:
-            return f"Edit {where} (`{function}`, {there}) and run `kata next` again (`kata hint {unit.number}` for a hint)."
+            return f"Edit {where} (`{function}`, {there}) and run `kata next {unit.number}` again (`kata hint {unit.number}` for a hint)."
         return f"Edit {where}: {elsewhere}, {there}. Fix it there ({back})."
     caller = steps[-2]
     return (f"Your code was stopped in `{function}` ({where}), called by `{caller[0]}` ({caller[1]}): the loop is in "
             f"one of them. Edit that one" + (f" ({elsewhere}: {back})." if elsewhere else
-                                             f" and run `kata next` again (`kata hint {unit.number}` for a hint)."))
+                                             f" and run `kata next {unit.number}` again (`kata hint {unit.number}` for a hint)."))
 
 
 def uses_line(unit, results: dict[str, UnitResult] | None = None) -> str:
@@ -307,7 +307,7 @@ def unit_lines(result: UnitResult, verbose: bool = False, notes=(), cause: str =
         lines += ["", cause] if cause else []
         lines += ["", *failure_lines(failure), "", _echo_elsewhere(unit, fix) or _or_first(unit, maybe) or
                   (f"Edit {_file_to_edit(unit, failure)} and save: it runs again (`kata hint {unit.number}` for a hint)."
-                   if watching else f"Edit {_file_to_edit(unit, failure)} and run `kata next` again"
+                   if watching else f"Edit {_file_to_edit(unit, failure)} and run `kata next {unit.number}` again"
                    f" (`kata watch {unit.number}` re-runs on every save; `kata hint {unit.number}` for a hint).")]
     if stopped is not None and result.status not in ("crashed", "timed out") and stopped is not failure:
         lines += ["", paint(f"✘ {stopped.name} ran out of time ({stopped.kind}):", "broken"),

@@ -324,6 +324,9 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     if isinstance(returned, (tuple, set, frozenset)) and str(expected).lstrip().startswith("["):  # the same items, unlike
         lines.append(f"Note: that is a {'tuple, in round brackets' if isinstance(returned, tuple) else 'set, which keeps no order'}; "
                      f"what is expected is a list, in square ones.")
+    elif (inner := _set_inside(returned, expected)) is not None:  # ({1}, set()) where ([1], []) is expected
+        lines.append(f"Note: {show(inner)} in it is a set, which keeps no order; what is expected there is a list, in "
+                     f"square brackets.")
     if returned is None and call.endswith(")"):  # the commonest slip of all: a function that ends without returning what
         # it built (not a part the test looked up in what came back: `replies()['...']`)
         lines.append("Note: None is what a function gives back when it ends without reaching a `return`: is the "
@@ -333,6 +336,14 @@ def expect(ok: object, *, call: str, returned: object, expected: str, hint: str 
     elif (inside := _number_text_in(returned)) is not None:  # ('note07-p1', '9.026') inside a list
         lines.append(f"Note: {inside!r} in it is text (a str), not a number: it only reads like one.")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def _set_inside(returned, expected) -> set | frozenset | None:
+    """The first set among a tuple's or a list's items where the expected value, in words, holds lists and no set."""
+    said = str(expected)
+    if not isinstance(returned, (tuple, list)) or "[" not in said or "{" in said or "set" in said:
+        return None
+    return next((item for item in list(returned)[:20] if isinstance(item, (set, frozenset))), None)
 
 
 def _number_text_in(value, depth: int = 2):

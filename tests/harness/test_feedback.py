@@ -1203,6 +1203,19 @@ def test_a_tuple_or_set_where_a_list_is_expected_is_said_to_be_one(returned, sai
     assert "Note: that is" not in str(failed.value)
 
 
+def test_a_set_inside_a_pair_where_lists_are_expected_is_said_to_be_one():
+    """({1}, set()) where ([1], []) is expected: the numbers are right and only the kind is wrong, which a newcomer
+    learner found by comparing the two side by side, the note on a set or tuple looking only at the value itself."""
+    from kata.judge import testing
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        testing.expect(False, call="parse_citations('[chunk 1]', 3)", returned=({1}, set()), expected="([1], [])")
+    assert "Note: {1} in it is a set, which keeps no order; what is expected there is a list" in str(failed.value)
+    with pytest.raises(pytest.fail.Exception) as failed:  # a set expected inside: no note
+        testing.expect(False, call="f()", returned=({1}, set()), expected="({1, 2}, [])")
+    assert "is a set, which keeps no order" not in str(failed.value)
+
+
 def test_the_problems_a_test_found_are_never_said_to_be_what_the_code_returned():
     """A test's own list of what it found wrong reads as such ("What came back has these problems:"), one per line,
     never "It returned [...]": a blind learner read a list of problems as their function's return value."""
