@@ -221,12 +221,16 @@ def hint_ladder(unit: Unit, failure, echoes: tuple[str, str] = ()) -> list[str]:
     if failure and failure.state == "failed" and named and not found and not chain:  # the code of the function the check names only:
         # train_adapter's failure is no place for init_adapter's code, though its test called both
         ladder = [r for r in ladder if not r.reads_as_code or r.is_about(named)]
+    detail = _what_the_test_checks(unit, failure.name) if failure and failure.state in ("failed", "timeout") else ""
+    if functions and not found and (nudge or detail) and not any(r.about and r.is_about(functions) for r in ladder):
+        # a written function no rung is about fails (U07's embedding_mismatch): the test's own nudge and what it checks
+        # say more than the unit's general advice (kept for a stub), which a newcomer, climbing on, read as drifting
+        ladder = []
     rungs = [rung.text for rung in ladder]
     if found and len(ladder) == 1 and ladder[0].reads_as_code:  # a stub whose one rung is its code: words first
         said = f": “{failure.quote}”" if failure.quote else ""
         rungs.insert(0, f"`{found[1]}` is not written yet. Write it from its docstring{said}, one sentence at a time, "
                         f"then run the tests again; the rung after this one is its code.")
-    detail = _what_the_test_checks(unit, failure.name) if failure and failure.state in ("failed", "timeout") else ""
     if detail and not _says_again(detail, f"{failure.quote} {nudge}"):  # a rung that says what the first said: none
         rungs.insert(0, f"What {failure.name} checks: {detail}")
     if failure and failure.state == "timeout" and chain:  # a nudge in words before any code

@@ -462,6 +462,22 @@ def test_kata_hint_follows_the_failing_function_and_never_shows_anothers_code(un
             assert first is None or not first.reads_as_code, f"{unit.code}: a stub in {function} gets code on its first rung"
 
 
+def test_a_written_function_no_rung_is_about_gets_the_tests_own_nudge_not_the_units_general_advice():
+    """U07's embedding_mismatch, written and failing, has no rung of its own: `kata hint 7` gives the test's nudge and
+    then ends, where rungs 3 and 4 were the unit's general advice ("Build bottom-up …"), which a newcomer learner read
+    as the ladder drifting off the test it follows. A stub no rung is about still gets the general advice in words."""
+    u07 = find(7)
+    assert not [r for r in u07.hints if "embedding_mismatch" in r.about.split()]
+    failing = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "stretch", "failed", "",
+                                "Called embedding_mismatch(...).\nIt returned False,\nbut the tests expected True.\n"
+                                "Hint: compare the two orders of each question", calls=["U07.embedding_mismatch"])
+    rungs = cli.hint_ladder(u07, failing)
+    assert rungs and "compare the two orders" in rungs[0] and not [r for r in u07.hints if r.text in rungs], rungs
+    stub = report.TestResult(f"{u07.test_file}::test_x", u07.slug, "stretch", "stub", "",
+                             "U07 · embedding_mismatch() is not written yet: write it here", calls=["U07.embedding_mismatch"])
+    assert [r.text for r in u07.hints if not r.about][0] in cli.hint_ladder(u07, stub)
+
+
 @pytest.mark.parametrize("unit", [u for u in READY if u.hints], ids=lambda u: u.slug)
 def test_a_rung_that_reads_as_code_is_about_one_function(unit):
     """A rung that reads as code gives the code of one function and is about that function only: a rung about
