@@ -311,6 +311,31 @@ def test_c_without_one_of_its_conditions_is_not_fine_tuned(change, why):
            clause=quoted)
 
 
+@pytest.mark.contract
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"labelled_examples": 999}, "999 labels is short of 1,000+, whatever the model to ship"),
+        ({"prompt_tried": False}, "the prompt was never pushed: fix the prompt before any training move"),
+        ({"changes_often": True}, "a target that changes every month goes stale in weights, a small model's too"),
+    ],
+    ids=["labels-999", "prompt-not-tried", "changes-often"],
+)
+def test_a_smaller_model_without_one_condition_of_the_gate_is_not_distilled(change, why):
+    """a training move ("fine-tune (LoRA)" or "distillation") only when every condition of the gate holds: labelled_examples >= ENOUGH_LABELS, prompt_tried, and not changes_often.
+
+    A scenario that needs only a smaller model, the gate open (5,000 labels, a prompt pushed hard, a
+    target that holds still): take one condition away and distillation is a training move like any other.
+    """
+    open_gate = {"changes_often": False, "labelled_examples": 5_000, "monthly_volume": 2_000_000, "prompt_tried": True}
+    scenario = u08.Scenario(needs={"smaller model"}, **{**open_gate, **change})
+    got, call = routed(scenario)
+    expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
+           expected=f"a move other than fine-tuning or distillation: {why}",
+           hint="distillation is a training move: it passes the same gate as a fine-tune, every one of its "
+                "conditions, before a smaller model is distilled")
+
+
 # The tags of NEEDS, spelled out here so that collecting this file never imports your module.
 NEED_TAGS = ("domain knowledge", "recent news", "tone of voice", "one-off behavior", "narrow task",
              "specialized format", "smaller model")
