@@ -268,6 +268,23 @@ def test_to_matrix_gives_rows_of_length_one():
 
 
 @pytest.mark.stretch
+def test_to_matrix_leaves_the_callers_vectors_as_they_are():
+    """Leave `vectors` as they are.
+
+    to_matrix builds its array of unit rows beside the caller's lists: (3, 4) stays (3, 4) in the
+    list it was given, the index's own vectors with it.
+    """
+    vectors = [[3.0, 4.0], [0.0, 2.0], [-1.0, 0.0]]
+    before = [list(v) for v in vectors]
+    u05.to_matrix(vectors)
+    expect(vectors == before, call=f"to_matrix({before!r})",
+           returned=Did(f"changed the caller's vectors in place: they are now {vectors!r}"),
+           expected=f"the vectors as they were, {before!r}: the unit rows live in the array to_matrix returns",
+           hint="scale the rows of the array you build, not the lists you were handed: the caller (and the index "
+                "they came from) keeps its vectors as they were")
+
+
+@pytest.mark.stretch
 @settings(max_examples=25, phases=[Phase.explicit, Phase.generate])  # shrinking a seed teaches nothing, and costs seconds
 @given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 10))
 def test_matrix_search_equals_the_loop_on_1000_docs(seed, k):
