@@ -76,7 +76,7 @@ def to_matrix(vectors: list[list[float]]) -> np.ndarray:
 
     Each row keeps its vector's direction, scaled to length 1 (no vector is all zeros: each has a
     direction; n is 1 or more). Done once, when the index is built,
-    this turns every later cosine into a plain dot product.
+    this turns every later cosine into a plain dot product. Leave `vectors` as they are.
     """
     raise NotImplementedError('U05 · to_matrix() is not written yet: write it here, then run `uv run kata next 5` (stuck? `uv run kata hint 5`)')
 

@@ -84,7 +84,7 @@ def to_matrix(vectors: list[list[float]]) -> np.ndarray:
 
     Each row keeps its vector's direction, scaled to length 1 (no vector is all zeros: each has a
     direction; n is 1 or more). Done once, when the index is built,
-    this turns every later cosine into a plain dot product.
+    this turns every later cosine into a plain dot product. Leave `vectors` as they are.
     """
     matrix = np.asarray(vectors, dtype=float)
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)

@@ -255,7 +255,7 @@ DOCS, DIMENSIONS = 1000, 24
 
 @pytest.mark.stretch
 def test_to_matrix_gives_rows_of_length_one():
-    """Scale to 1000 docs and use numpy matrix math for similarity.
+    """Each row keeps its vector's direction, scaled to length 1
 
     Normalised once, the rows turn every cosine into a dot product: (3, 4) becomes (0.6, 0.8).
     """
@@ -265,6 +265,23 @@ def test_to_matrix_gives_rows_of_length_one():
     expect(ok, call="to_matrix([[3.0, 4.0], [0.0, 2.0], [-1.0, 0.0]])", returned=got,
            expected="array([[0.6, 0.8], [0.0, 1.0], [-1.0, 0.0]]): each row divided by its own length",
            hint="divide each row by its own length (not by the whole matrix's)")
+
+
+@pytest.mark.stretch
+def test_to_matrix_leaves_the_callers_vectors_as_they_are():
+    """Leave `vectors` as they are.
+
+    to_matrix builds its array of unit rows beside the caller's lists: (3, 4) stays (3, 4) in the
+    list it was given, the index's own vectors with it.
+    """
+    vectors = [[3.0, 4.0], [0.0, 2.0], [-1.0, 0.0]]
+    before = [list(v) for v in vectors]
+    u05.to_matrix(vectors)
+    expect(vectors == before, call=f"to_matrix({before!r})",
+           returned=Did(f"changed the caller's vectors in place: they are now {vectors!r}"),
+           expected=f"the vectors as they were, {before!r}: the unit rows live in the array to_matrix returns",
+           hint="scale the rows of the array you build, not the lists you were handed: the caller (and the index "
+                "they came from) keeps its vectors as they were")
 
 
 @pytest.mark.stretch
@@ -323,7 +340,7 @@ def test_search_matrix_stays_best_first_for_a_large_k(k):
 
 @pytest.mark.stretch
 def test_search_matrix_returns_a_list_of_python_ints():
-    """Scale to 1000 docs and use numpy matrix math for similarity.
+    """Return the row numbers (ints) of the k rows of `matrix` most similar to `query_vector`, best first.
 
     The row numbers come back as a list of plain ints, as the docstring says: numpy's int64 values
     print like ints but fail json.dumps and `is int` checks further down a pipeline.
@@ -380,6 +397,10 @@ def stand_in_voyage(monkeypatch, vector_of):
     return calls
 
 
+# The clause a check quotes in place of its test's opening line when that clause is the one broken (start, clause, hint).
+ORDER_CLAUSES = (("build_index", "a list of one dict per note, in the notes' order", None),)
+
+
 @pytest.mark.contract
 def test_build_index_stores_each_notes_own_vector(monkeypatch):
     """Each entry has the keys "id" (the note's id), "text" (its text) and "vector" (the embedding of that text)
@@ -392,10 +413,15 @@ def test_build_index_stores_each_notes_own_vector(monkeypatch):
     index = u05.build_index(notes)
     got = [(e.get("id"), e.get("text"), as_list(e.get("vector"))) if isinstance(e, dict) else e for e in index]
     want = [(n.id, n.text, [float(len(n.text)), 1.0]) for n in notes]
+    reordered = got != want and sorted(map(repr, got)) == sorted(map(repr, want))  # each entry right, in another order
+    quoted = ORDER_CLAUSES[0][1] if reordered else None  # the clause broken, when it is not the test's opening line
     expect(got == want and calls == [[n.text for n in notes]], call="build_index(<3 notes>)",
            returned=Seen({"entries (id, text, vector)": got, "embed calls": calls}),
            expected={"entries (id, text, vector)": want, "embed calls": [[n.text for n in notes]]},
-           hint="embed every text in one call, then pair each note with the vector at its own position")
+           hint="each entry is right, in another order: keep the notes in the order they came (n3, n1, n2 here), "
+                "without sorting them" if reordered else
+                "embed every text in one call, then pair each note with the vector at its own position",
+           clause=quoted)
 
 
 @pytest.mark.contract
@@ -446,10 +472,13 @@ def test_run_queries_hit_is_membership_anywhere_in_top(monkeypatch):
     top = ["northeast", "east", "far-east"]
     want = [(q, e, top, e in top) for q, e in queries]
     asked = [row[:2] if isinstance(row, tuple) else row for row in got]
+    reordered = sorted(asked, key=repr) == sorted(queries, key=repr)  # the caller's queries, every one, in another order
     expect(asked == [(q, e) for q, e in queries], call="run_queries(compass, queries, k=3) with four queries of its own",
            returned=Seen({"(question, expected), row by row": asked}),
            expected=f"one row per query handed in, in order: {[(q, e) for q, e in queries]!r}",
-           hint="search the questions of the `queries` argument, the caller's: QUERIES is only what it holds when the "
+           hint="each row is there, in another order: the report lists the questions in the order `queries` holds "
+                "them, the first question's row first" if reordered else
+                "search the questions of the `queries` argument, the caller's: QUERIES is only what it holds when the "
                 "caller gives none", clause="Search for each (question, expected id) of `queries`, in order")
     kind = lambda v: type(v).__name__ if type(v).__module__ == "builtins" else f"{type(v).__module__}.{type(v).__name__}"  # noqa: E731
     right = got == want  # (numpy's True == True: the values are right, their kind may not be)

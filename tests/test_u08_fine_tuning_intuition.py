@@ -4,7 +4,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from kata.judge.testing import Did, Problems, expect, load_unit
@@ -115,21 +115,44 @@ def test_your_reading_keeps_the_facts_the_requests_state():
     expect(isinstance(yours, dict) and set(yours) == {"A", "B", "C"}, call="scenarios()", returned=yours,
            expected='a dict keyed by exactly "A", "B" and "C"', hint="one Scenario per request in SCENARIO_TEXT")
     a, b, c = yours["A"], yours["B"], yours["C"]
-    problems = [f"{n}: tag {t!r} is not in NEEDS" for n, s in yours.items() for t in s.needs if t not in u08.NEEDS]
-    checks = [
-        ("domain knowledge" in a.needs, "A asks about a catalog: it needs 'domain knowledge'"),
-        (a.changes_often, "A's catalog 'changes monthly': changes_often"),
-        ({"tone of voice", "one-off behavior"} <= b.needs, "B wants the brand's voice and a fixed three-bullet ending"),
-        ("domain knowledge" not in c.needs, "C's contracts are its input, not knowledge to retrieve"),
-        ("narrow task" in c.needs, "C is the same 12-field extraction, again and again: a 'narrow task'"),
-        (c.labelled_examples == 5_000, "C already has 5,000 hand-labeled examples"),
-        (1_500_000 <= c.monthly_volume <= 2_500_000, "C runs ~2M times a month"),
-        (c.prompt_tried and not c.changes_often, "C's prompt 'keeps drifting': it was tried; one contract type holds still"),
+    tags = lambda scenario: sorted(scenario.needs) if isinstance(scenario.needs, (set, frozenset)) else scenario.needs  # noqa: E731
+    problems = [(f"{n}: tag {t!r} is not in NEEDS", "needs") for n, s in yours.items() for t in s.needs if t not in u08.NEEDS]
+    checks = [  # (the fact holds, the fact and the field that shows it, the kind of slip: a row of READING_CLAUSES)
+        ("domain knowledge" in a.needs, f"A asks about a catalog: it needs 'domain knowledge' (your A's needs: {tags(a)})",
+         "needs"),
+        (a.changes_often, f"A's catalog 'changes monthly': changes_often True (your A's changes_often: {a.changes_often!r})",
+         "flag"),
+        ({"tone of voice", "one-off behavior"} <= b.needs, "B wants the brand's voice and a fixed three-bullet ending: "
+         f"'tone of voice' and 'one-off behavior' (your B's needs: {tags(b)})", "needs"),
+        ("domain knowledge" not in c.needs, f"C's contracts are its input, not knowledge to retrieve (your C's needs: {tags(c)})",
+         "needs"),
+        ("narrow task" in c.needs, "C is the same 12-field extraction, again and again: a 'narrow task' "
+         f"(your C's needs: {tags(c)})", "needs"),
+        (c.labelled_examples == 5_000, "C already has 5,000 hand-labeled examples "
+         f"(your C's labelled_examples: {c.labelled_examples!r})", "numbers"),
+        (1_500_000 <= c.monthly_volume <= 2_500_000, f"C runs ~2M times a month (your C's monthly_volume: {c.monthly_volume!r})",
+         "numbers"),
+        (c.prompt_tried and not c.changes_often, "C's prompt 'keeps drifting': it was tried; one contract type holds still "
+         f"(your C's prompt_tried: {c.prompt_tried!r}, changes_often: {c.changes_often!r})", "flag"),
     ]
-    problems += [what for ok, what in checks if not ok]
-    expect(not problems, call="scenarios()", returned=Problems(problems),
-           expected="a reading that keeps every fact the requests state (shown: what is missing or wrong)",
-           hint="tag what each request needs, not what it mentions; copy the numbers the text gives")
+    problems += [(what, kind) for ok, what, kind in checks if not ok]
+    first = next((row for row in READING_CLAUSES if problems and row[0] == problems[0][1]), None)  # the first slip's clause
+    quoted = first[1] if first else None
+    expect(not problems, call="scenarios()", returned=Problems(what for what, _ in problems),
+           expected="a reading that keeps every fact the requests state (shown: what is missing or wrong, and your value)",
+           hint=first[2] if first else "tag what each request needs, not what it mentions; copy the numbers the text gives",
+           clause=quoted)
+
+
+# The clause a reading's first slip breaks, quoted in place of the Verify line (the kind of slip, clause, hint).
+READING_CLAUSES = (
+    ("needs", "Tag each with the NEEDS it states",
+     "tag every need a request states, and only what it asks, not what it mentions; a request may need more than one"),
+    ("numbers", "copy the numbers the text gives (0 where it gives none)",
+     "copy the numbers the text gives, as the text gives them"),
+    ("flag", "A flag (changes_often, prompt_tried) is True only when the text says so, else False.",
+     "re-read each request for what it says changes month to month, and what it says was already tried"),
+)
 
 
 @pytest.mark.contract
@@ -302,13 +325,39 @@ def test_c_without_one_of_its_conditions_is_not_fine_tuned(change, why):
     """
     scenario = replace(the_tests_reading()["C"], **change)
     got, call = routed(scenario)
-    quoted = slip_clause("volume") if "monthly_volume" in change else None  # the clause broken, when it is not the test's opening line
+    news = next(r for r in RULE_CLAUSES if r[0] == "news") if "needs" in change else None  # the news rule comes first
+    quoted = slip_clause("volume") if "monthly_volume" in change else news[1] if news else None  # the clause broken, when it is not the test's opening line
     expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
            expected=f"a move other than fine-tuning or distillation: {why}",
            hint="a narrow task is fine-tuned only at scale, at a monthly volume of AT_SCALE or more, and only through "
-                "the gate" if "monthly_volume" in change else
+                "the gate" if "monthly_volume" in change else news[2] if news else
                 "fine-tune only when every condition of the gate holds at once",
            clause=quoted)
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"labelled_examples": 999}, "999 labels is short of 1,000+, whatever the model to ship"),
+        ({"prompt_tried": False}, "the prompt was never pushed: fix the prompt before any training move"),
+        ({"changes_often": True}, "a target that changes every month goes stale in weights, a small model's too"),
+    ],
+    ids=["labels-999", "prompt-not-tried", "changes-often"],
+)
+def test_a_smaller_model_without_one_condition_of_the_gate_is_not_distilled(change, why):
+    """a training move ("fine-tune (LoRA)" or "distillation") only when every condition of the gate holds: labelled_examples >= ENOUGH_LABELS, prompt_tried, and not changes_often.
+
+    A scenario that needs only a smaller model, the gate open (5,000 labels, a prompt pushed hard, a
+    target that holds still): take one condition away and distillation is a training move like any other.
+    """
+    open_gate = {"changes_often": False, "labelled_examples": 5_000, "monthly_volume": 2_000_000, "prompt_tried": True}
+    scenario = u08.Scenario(needs={"smaller model"}, **{**open_gate, **change})
+    got, call = routed(scenario)
+    expect(getattr(got, "move", None) not in TRAINED, call=call, returned=got,
+           expected=f"a move other than fine-tuning or distillation: {why}",
+           hint="distillation is a training move: it passes the same gate as a fine-tune, every one of its "
+                "conditions, before a smaller model is distilled")
 
 
 # The tags of NEEDS, spelled out here so that collecting this file never imports your module.
@@ -341,6 +390,31 @@ EACH_TAG = [
 ]
 
 
+# The rule a wrong move breaks, quoted in place of the test's opening line (the rule, its clause, a hint in words).
+RULE_CLAUSES = (
+    ("news", '"recent news" -> "web search" citing the Recent news row, whatever else the scenario holds',
+     "recent news is the first rule: a web search tool, whatever else the scenario holds"),
+    ("domain", 'knowledge is retrieved, never trained: "recent news" -> "web search" citing the Recent news row, whatever '
+               'else the scenario holds; otherwise "domain knowledge" -> "RAG", the Domain knowledge row',
+     "domain knowledge is retrieved, whether it changes or holds still and whatever its labels: RAG, never a prompt "
+     "alone and never training"),
+    ("only voice", 'a scenario that needs only a tone of voice and/or a one-off behavior (one of the two at least, and no '
+                   'other tag) is "prompting", citing the Tone of voice or One-off behaviors row',
+     "the Tone of voice and One-off rows are for a scenario that needs nothing but those two, one of them at least: a "
+     "voice or a one-off rule beside another need, or no need at all, is the Most other things row"),
+)
+
+
+def rule_broken(expected_move, expected_rows, got):
+    """The row of RULE_CLAUSES that `got` breaks, when its slip is one of theirs; None otherwise."""
+    move, row = getattr(got, "move", None), getattr(got, "row", None)
+    style_rows = (row_starting("Tone of voice"), row_starting("One-off behaviors"))
+    key = ("news" if expected_move == "web search" and move != "web search" else
+           "domain" if expected_move == "RAG" and move != "RAG" else
+           "only voice" if expected_rows == [row_starting("Most other things")] and row in style_rows else None)
+    return next((r for r in RULE_CLAUSES if r[0] == key), None)
+
+
 @pytest.mark.contract
 @pytest.mark.parametrize(("tag", "move", "starts"), EACH_TAG, ids=[t for t, _, _ in EACH_TAG])
 def test_each_tag_of_needs_has_its_rule(tag, move, starts):
@@ -358,10 +432,14 @@ def test_each_tag_of_needs_has_its_rule(tag, move, starts):
     problems = report_problems(got)
     rows = [row_starting(s) for s in starts] if starts else None
     ok = getattr(got, "move", None) == move and not problems and (rows is None or getattr(got, "row", None) in rows)
+    broken = rule_broken(move, rows, got)
+    quoted = broken[1] if broken else None  # the clause broken, when it is not the test's opening line
     expect(ok, call=call, returned=got,
            expected=f"move={move!r}, citing {f'one of the rows {rows!r}' if rows else 'a row of the tables'}"
                     f"{f' ({problems})' if problems else ''}",
-           hint="one rule per tag, in the docstring's order: retrieve knowledge, train only at the gate, prompt the rest")
+           hint=broken[2] if broken else
+           "one rule per tag, in the docstring's order: retrieve knowledge, train only at the gate, prompt the rest",
+           clause=quoted)
 
 
 @pytest.mark.verify
@@ -575,7 +653,13 @@ AT_THE_LINES = st.builds(
 )
 
 
+# Hypothesis seeds a test from its source: this pins the seed its examples came from before its checks quoted the
+# rule they break (RULE_CLAUSES), so the catalogued mistakes it catches stay caught.
+IN_ORDER_SEED = 32230795758828898326821597669390850904750416750659952205340995470378777248369500489540703317252061591847057761847346
+
+
 @pytest.mark.contract
+@seed(IN_ORDER_SEED)
 @settings(max_examples=150)
 @given(scenario=AT_THE_LINES)
 def test_route_follows_the_rules_in_their_order(scenario):
@@ -589,11 +673,15 @@ def test_route_follows_the_rules_in_their_order(scenario):
     rows = [row_starting(s) for s in starts] if starts else None
     problems = report_problems(got)
     ok = getattr(got, "move", None) == move and not problems and (rows is None or getattr(got, "row", None) in rows)
+    broken = rule_broken(move, rows, got)
+    quoted = broken[1] if broken else None  # the clause broken, when it is not the test's opening line
     expect(ok, call=call, returned=got,
            expected=f"move={move!r}, citing {f'one of the rows {rows!r}' if rows else 'a row of the tables'}"
                     f"{f' ({problems})' if problems else ''}",
-           hint="the first rule that applies decides: knowledge rows, then the gate's three training needs in order, "
-                "then a prompt for voice and one-off rules only, then the Most other things row")
+           hint=broken[2] if broken else
+           "the first rule that applies decides: knowledge rows, then the gate's three training needs in order, "
+           "then a prompt for voice and one-off rules only, then the Most other things row",
+           clause=quoted)
 
 
 @pytest.mark.contract
