@@ -101,8 +101,8 @@ def next_step(results: dict[str, UnitResult]) -> str:
 def failure_lines(test) -> list[str]:
     """One failing test in full: which test, the Verify line it encodes, the teaching message, its output."""
     label = {"stretch": "Stretch", "contract": "Contract (the docstring)"}.get(test.kind, "Verify")
-    if test.kind == "verify" and not _in_course(test):  # a Verify test that quotes the docstring it checks
-        label = "Verify (the docstring)"
+    if test.kind in ("verify", "stretch") and not _in_course(test):  # a test that quotes the docstring it checks
+        label = f"{label} (the docstring)"
     stub = test.stub()
     if stub and stub[0].slug != test.unit:  # the quote is the docstring of an earlier unit's stub
         label = f"{stub[0].code}'s docstring of {stub[1]}()"

@@ -561,6 +561,19 @@ def test_a_property_tests_prints_are_the_failing_examples_own(tmp_path):
     assert any("for the example the failure names" in line for line in shown), shown
 
 
+@pytest.mark.parametrize(("kind", "quote", "label"), [
+    ("verify", "Return the set of mechanisms `text` names", "Verify (the docstring)"),
+    ("stretch", "Leave `vectors` as they are.", "Stretch (the docstring)"),
+    ("stretch", "Scale to 1000 docs and use numpy matrix math for similarity.", "Stretch"),  # the course's own words
+])
+def test_a_failure_says_whether_its_quote_is_the_courses_or_the_docstrings(kind, quote, label):
+    """A Stretch test quoting a docstring clause is labelled so, as a Verify test is (a helper found Stretch tests
+    quoting `to_matrix`'s docstring labelled plain "Stretch", as if the course said it)."""
+    unit = find(5) if kind == "stretch" else find(1)
+    test = report.TestResult(f"{unit.test_file}::test_x", unit.slug, kind, "failed", quote, "Called f().")
+    assert f"  {label}: “{quote}”" in board.failure_lines(test)
+
+
 def test_a_property_tests_prints_are_those_of_the_explicit_example_it_reports(tmp_path):
     """U03's estimate off by one fails both explicit examples (40 x's, then 120 characters): the failure names the
     first, and what is shown is what that one printed, not the last example's (a blind learner read "estimating
