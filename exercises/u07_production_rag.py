@@ -99,7 +99,8 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     `index`: U06-style entries (dicts with at least "id" and "text"). Score every entry's text with
     BM25 (rank_bm25's BM25Okapi), the texts and the query split into terms by your `tokenize`.
     Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores
-    never increasing. `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
+    never increasing, whatever the texts hold: where no text holds a term at all, each scores 0.0.
+    `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
     """
     raise NotImplementedError('U07 · bm25_search() is not written yet: write it here, then run `uv run kata next 7` (stuck? `uv run kata hint 7`)')
 

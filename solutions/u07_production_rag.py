@@ -100,7 +100,8 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     `index`: U06-style entries (dicts with at least "id" and "text"). Score every entry's text with
     BM25 (rank_bm25's BM25Okapi), the texts and the query split into terms by your `tokenize`.
     Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores
-    never increasing. `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
+    never increasing, whatever the texts hold: where no text holds a term at all, each scores 0.0.
+    `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
     """
     texts = [tokenize(entry["text"]) for entry in index]
     if not any(texts):  # nothing to score (an empty index, or no terms anywhere): rank_bm25 would divide by zero

@@ -918,7 +918,8 @@ def test_parse_citations_never_raises_and_reads_every_number_in_a_bracket(reply,
     ("'[chunk ' + '0' * 5000 + ']'", "[chunk " + "0" * 5000 + "]", 3, ([], [0])),
     ("'See [chunk 1, ' + '0' * 4400 + '3] and [chunk ' + '0' * 9000 + '7]'",
      "See [chunk 1, " + "0" * 4400 + "3] and [chunk " + "0" * 9000 + "7]", 3, ([1, 3], [7])),
-], ids=["5000 digits", "5000 zeros", "4400 and 9000 digits"])
+    ("'[chunk ' + '0' * 3999 + '12]'", "[chunk " + "0" * 3999 + "12]", 3, ([], [12])),  # its digits across the 4000th
+], ids=["5000 digits", "5000 zeros", "4400 and 9000 digits", "12 across the 4000th digit"])
 def test_parse_citations_reads_a_run_of_thousands_of_digits(shown, reply, n_chunks, want):
     """`reply` is a str: never raise on one, whatever it holds.
 

@@ -171,6 +171,28 @@ def test_bm25_search_of_an_empty_index_is_an_empty_list():
            hint="an empty index has nothing to score: answer that before building BM25 over no texts")
 
 
+@pytest.mark.contract
+def test_bm25_search_of_texts_without_a_term_ranks_each_at_zero():
+    """whatever the texts hold: where no text holds a term at all, each scores 0.0.
+
+    Texts that hold no term at all (only punctuation, or nothing) leave BM25 nothing to count: each scores 0.0,
+    and k of them still come back, not a crash (rank_bm25 divides by the texts' average length, here 0).
+    """
+    index = [{"id": "blank", "text": ""}, {"id": "dots", "text": "..."}, {"id": "dash", "text": " — "}]
+    call = f"bm25_search({index!r}, 'What happened in INC-20931?', 2)"
+    try:
+        got = u07.bm25_search(index, "What happened in INC-20931?", 2)
+    except Exception as error:  # noqa: BLE001 - shown to the learner as what came back
+        got = raised(error)
+    ids = [p[0] for p in got] if isinstance(got, list) and all(isinstance(p, tuple) and len(p) == 2 for p in got) else None
+    ok = ids is not None and len(ids) == 2 and len(set(ids)) == 2 and set(ids) <= {e["id"] for e in index} and all(
+        type(p[1]) is float and p[1] == 0.0 for p in got)
+    expect(ok, call=call, returned=got, expected="2 tuples (id, 0.0) of two different entries: min(2, 3) of them, "
+                                                 "each scored 0.0, for no text holds a term to match",
+           hint="texts with no term leave BM25 nothing to count or divide by: answer that case before building it, "
+                "each entry scoring zero, and still hand back k of them")
+
+
 @pytest.mark.verify
 def test_vector_search_ranks_by_cosine_and_keeps_the_scores():
     """Return a list of min(k, len(index)) tuples (id, cosine), highest cosine first: U05's top_k with the scores kept.

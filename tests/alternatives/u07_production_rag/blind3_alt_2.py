@@ -108,6 +108,8 @@ def _ranked(pairs, k):
 def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str, float]]:
     if len(index) == 0:
         return []
+    if not any(tokenize(entry["text"]) for entry in index):  # no term anywhere: BM25 has nothing to count (added 2026-12-07 with the clause)
+        return [(entry["id"], 0.0) for entry in index[:max(k, 0)]]
     model = BM25Okapi([tokenize(e["text"]) for e in index])
     scores = model.get_scores(tokenize(query))
     return _ranked([(e["id"], float(s)) for e, s in zip(index, scores)], k)

@@ -95,6 +95,8 @@ def _best(scored: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
 def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str, float]]:
     if not index:
         return []
+    if not any(tokenize(entry["text"]) for entry in index):  # no term anywhere: BM25 has nothing to count (added 2026-12-07 with the clause)
+        return [(entry["id"], 0.0) for entry in index[:max(k, 0)]]
     corpus = [tokenize(entry["text"]) for entry in index]
     scores = BM25Okapi(corpus).get_scores(tokenize(query))
     return _best([(entry["id"], float(score)) for entry, score in zip(index, scores)], k)

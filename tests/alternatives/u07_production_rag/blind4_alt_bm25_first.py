@@ -112,6 +112,8 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     """
     if not index:
         return []
+    if not any(tokenize(entry["text"]) for entry in index):  # no term anywhere: BM25 has nothing to count (added 2026-12-07 with the clause)
+        return [(entry["id"], 0.0) for entry in index[:max(k, 0)]]
     corpus = [tokenize(e["text"]) for e in index]
     scores = BM25Okapi(corpus).get_scores(tokenize(query))
     order = sorted(range(len(index)), key=lambda i: -scores[i])

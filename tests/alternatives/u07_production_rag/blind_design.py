@@ -93,6 +93,8 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     """heapq.nlargest over the BM25 scores (stable: equal scores keep index order)."""
     if not index or k <= 0:
         return []
+    if not any(tokenize(entry["text"]) for entry in index):  # no term anywhere: BM25 has nothing to count (added 2026-12-07 with the clause)
+        return [(entry["id"], 0.0) for entry in index[:max(k, 0)]]
     scores = BM25Okapi([tokenize(e["text"]) for e in index]).get_scores(tokenize(query))
     best = heapq.nlargest(k, range(len(index)), key=lambda i: scores[i])
     return [(index[i]["id"], float(scores[i])) for i in best]
