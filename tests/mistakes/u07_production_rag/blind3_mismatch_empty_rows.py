@@ -89,6 +89,8 @@ def tokenize(text: str) -> list[str]:
 def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str, float]]:
     if not index or k <= 0:
         return []
+    if not any(tokenize(entry["text"]) for entry in index):  # no term anywhere: BM25 has nothing to count (added 2026-12-07 with the clause)
+        return [(entry["id"], 0.0) for entry in index[:max(k, 0)]]
     bm25 = BM25Okapi([tokenize(entry["text"]) for entry in index])
     scores = bm25.get_scores(tokenize(query))
     order = sorted(range(len(index)), key=lambda i: scores[i], reverse=True)

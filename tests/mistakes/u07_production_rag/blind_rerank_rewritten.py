@@ -82,6 +82,8 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     """BM25 ranking of the index for the query: the best k (id, score), best first."""
     if not index or k <= 0:
         return []
+    if not any(tokenize(entry["text"]) for entry in index):  # no term anywhere: BM25 has nothing to count (added 2026-12-07 with the clause)
+        return [(entry["id"], 0.0) for entry in index[:max(k, 0)]]
     corpus = []
     for entry in index:
         corpus.append(tokenize(entry["text"]))

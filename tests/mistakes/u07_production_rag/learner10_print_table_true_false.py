@@ -102,6 +102,8 @@ def bm25_search(index: list[dict], query: str, k: int = DEPTH) -> list[tuple[str
     Return a list of min(k, len(index)) tuples (id: str, score: float), ids distinct, scores
     never increasing. `k` is DEPTH (the course's top 30) unless given. No API call: BM25 counts words.
     """
+    if not any(tokenize(entry["text"]) for entry in index):  # no term anywhere: BM25 has nothing to count (added 2026-12-07 with the clause)
+        return [(entry["id"], 0.0) for entry in index[:max(k, 0)]]
     if not index or k <= 0:
         return []  # BM25Okapi divides by the corpus size: an empty index has nothing to rank
     bm25 = BM25Okapi([tokenize(entry["text"]) for entry in index])
